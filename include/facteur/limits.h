@@ -1,0 +1,48 @@
+/* facteur — every safety limit in one struct, passed in a context, never global.
+ * Each default cites where it comes from. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  /* Raw message (src/lib/msg). */
+  gsize message_max_bytes;      /* 64 MiB: larger than any provider accepts (Gmail 25 MB
+                                   after encoding); guards memory, not policy */
+  guint header_fields_max;      /* 1,000 fields: Postfix header_size_limit territory */
+  gsize header_field_max_bytes; /* 64 KiB for one (folded) field: Postfix default */
+  gsize line_max_bytes; /* 998: RFC 5322 §2.1.1; longer lines are flagged, not refused */
+
+  /* DNS (src/lib/dns). */
+  guint dns_timeout_ms;        /* 5,000 ms per query: RFC 7208 §4.6.4 suggests at
+                                  least 20 s for a whole SPF check */
+  guint dns_cache_entries_max; /* 10,000 answers in the process-wide cache */
+
+  /* SPF, RFC 7208 §4.6.4. */
+  guint spf_dns_mechanisms_max; /* 10 terms that cause DNS queries */
+  guint spf_void_lookups_max;   /* 2 void lookups */
+  guint spf_mx_names_max;       /* 10 MX names per mx mechanism */
+  guint spf_ptr_names_max;      /* 10 PTR names per ptr mechanism / %{p} */
+
+  /* DKIM / ARC. */
+  guint dkim_signatures_max;   /* 10 signatures verified per message (rspamd-style cap) */
+  guint dkim_header_items_max; /* 64 names in h= */
+  guint arc_instances_max;     /* 50: RFC 8617 §4.2.1 */
+
+  /* DMARC, RFC 9989 §4.10 DNS tree walk. */
+  guint dmarc_tree_walk_max; /* 8 queries */
+
+  /* MIME (src/lib/mime). */
+  guint mime_depth_max; /* 32 nested multiparts */
+  guint mime_parts_max; /* 1,000 parts */
+} FctLimits;
+
+/* Fills limits with the defaults above. */
+void fct_limits_init (FctLimits *limits);
+
+/* The defaults, read-only (transfer none). */
+const FctLimits *fct_limits_default (void);
+
+G_END_DECLS

@@ -1,0 +1,99 @@
+/* facteur — the raw message: header fields with their exact bytes and unfolded values,
+ * and the body, as RFC 5322 §2 lays them out. DKIM and ARC hash these bytes, so nothing
+ * is rewritten except line endings (see below). */
+#pragma once
+
+#include <facteur/limits.h>
+#include <facteur/slice.h>
+
+G_BEGIN_DECLS
+
+#define FCT_MSG_ERROR (fct_msg_error_quark ())
+GQuark fct_msg_error_quark (void);
+
+typedef enum
+{
+  FCT_MSG_ERROR_IO,               /* the file cannot be read */
+  FCT_MSG_ERROR_TOO_LARGE,        /* over FctLimits.message_max_bytes */
+  FCT_MSG_ERROR_TOO_MANY_HEADERS, /* over FctLimits.header_fields_max */
+  FCT_MSG_ERROR_HEADER_TOO_LONG,  /* one field over FctLimits.header_field_max_bytes */
+  FCT_MSG_ERROR_NOT_A_MESSAGE,    /* empty, or does not start with a header field */
+} FctMsgError;
+
+/* Anomalies found while parsing. None of them stops the parse; analysis turns them
+ * into findings. */
+typedef enum
+{
+  FCT_MSG_FLAG_NONE = 0,
+  FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* input used bare LF line ends (converted) */
+  FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF */
+  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is) */
+  FCT_MSG_FLAG_NUL = 1 << 3,             /* a NUL byte anywhere */
+  FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,     /* a byte >= 0x80 in the header */
+  FCT_MSG_FLAG_8BIT_BODY = 1 << 5,       /* a byte >= 0x80 in the body */
+  FCT_MSG_FLAG_LONG_LINE = 1 << 6,       /* a line over FctLimits.line_max_bytes */
+  FCT_MSG_FLAG_NO_SEPARATOR = 1 << 7,    /* no empty line: header only, no body */
+  FCT_MSG_FLAG_MBOX_FROM = 1 << 8,       /* a "From " envelope line was skipped */
+  FCT_MSG_FLAG_BAD_HEADER_LINE = 1 << 9, /* a line that is neither a field nor a
+                                            continuation ended the header (as Postfix) */
+  FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,   /* the message does not end with a line break */
+} FctMsgFlags;
+
+typedef struct
+{
+  /* The whole field as it appears in the message: name, colon, value and every folding
+   * line break, without the final CRLF. */
+  FctSlice raw;
+  /* The field name (before the colon, trailing WSP excluded: RFC 5322 §4.5 obs). */
+  FctSlice name;
+  /* Everything after the colon, still folded. */
+  FctSlice value_raw;
+  /* The value unfolded (RFC 5322 §2.2.3: CRLF before WSP removed), leading WSP
+   * dropped; NUL-terminated, owned by the message. May contain NUL bytes: use
+   * value_len. */
+  const char *value;
+  gsize value_len;
+  /* Offset of raw in the message bytes. */
+  gsize offset;
+} FctMsgHeader;
+
+typedef struct _FctMsg FctMsg;
+
+/* Parses bytes. Line ends are normalised to CRLF, the form a message has on the wire and
+ * the one DKIM hashes (RFC 6376 §5.3); a lone CR is kept. An mbox "From " first line is
+ * skipped. Returns (transfer full) or NULL and an FCT_MSG_ERROR. limits may be NULL. */
+FctMsg *fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Reads a file ("-" is standard input) without reading past the size limit. */
+FctMsg *fct_msg_new_from_file (const char *path, const FctLimits *limits,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+FctMsg *fct_msg_ref (FctMsg *msg);
+void fct_msg_unref (FctMsg *msg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctMsg, fct_msg_unref)
+
+/* The normalised message bytes (transfer none): header, CRLF CRLF, body. */
+GBytes *fct_msg_get_bytes (const FctMsg *msg);
+
+guint fct_msg_get_header_count (const FctMsg *msg);
+/* The i-th field in message order (transfer none). */
+const FctMsgHeader *fct_msg_get_header (const FctMsg *msg, guint index);
+/* Number of fields with this name (case-insensitive). */
+guint fct_msg_count_headers (const FctMsg *msg, const char *name);
+/* The nth (0-based) field named name from the top, or NULL (transfer none). */
+const FctMsgHeader *fct_msg_find_header (const FctMsg *msg, const char *name, guint nth);
+/* The nth field named name counting from the bottom, as DKIM selects fields
+ * (RFC 6376 §5.4.2), or NULL. */
+const FctMsgHeader *fct_msg_find_header_from_bottom (const FctMsg *msg, const char *name,
+                                                     guint nth);
+
+/* The body: everything after the empty line (empty if there is none). */
+FctSlice fct_msg_get_body (const FctMsg *msg);
+gsize fct_msg_get_body_offset (const FctMsg *msg);
+
+FctMsgFlags fct_msg_get_flags (const FctMsg *msg);
+/* The mbox envelope sender from a skipped "From " line, or an empty slice. */
+FctSlice fct_msg_get_mbox_sender (const FctMsg *msg);
+
+G_END_DECLS

@@ -1,0 +1,63 @@
+/* facteur command line — shared plumbing for the subcommands: common options, output
+ * in text or JSON, and the mapping from errors to the exit statuses of DESIGN.md. */
+#pragma once
+
+#include <facteur/dns.h>
+#include <facteur/limits.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+/* Exit statuses (DESIGN.md), the sysexits.h values. */
+typedef enum
+{
+  FCT_EXIT_OK = 0,
+  FCT_EXIT_USAGE = 64,
+  FCT_EXIT_DATAERR = 65,
+  FCT_EXIT_UNAVAILABLE = 69,
+  FCT_EXIT_SOFTWARE = 70,
+} FctExitStatus;
+
+/* Options every command accepts (DESIGN.md, "Command-line contract"). */
+typedef struct
+{
+  gboolean json;
+  char *lang;
+  char *dns_zone;
+  char *dns_server;
+  FctLimits limits;
+} FctCliCommon;
+
+typedef struct
+{
+  const char *name;
+  const char *parameter_string; /* shown after the command name in --help */
+  const char *summary;          /* translated at display time */
+  int (*run) (int argc, char **argv);
+} FctCliCommand;
+
+/* Adds --json, --lang, --dns-zone and --dns-server to a command's option context. */
+void fct_cli_add_common_options (GOptionContext *context, FctCliCommon *common);
+
+/* Creates and parses an option context for command; on a usage error prints the
+ * message and the command's usage to stderr and returns FALSE. */
+gboolean fct_cli_parse (const char *command, const char *parameter_string,
+                        const char *summary, GOptionEntry *entries, FctCliCommon *common,
+                        int *argc, char ***argv, char **usage_out);
+
+/* The resolver the common options ask for: the zone file, a forwarder, or the system
+ * configuration. Returns (transfer full) or NULL and error. */
+FctResolver *fct_cli_make_resolver (const FctCliCommon *common, GError **error);
+
+/* Prints "facteur: <message>" on stderr and returns the exit status for error. */
+int fct_cli_report_error (const GError *error);
+/* Prints "facteur COMMAND: <message>", the usage and returns FCT_EXIT_USAGE. */
+int fct_cli_usage_error (const char *command, const char *usage, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+/* Prints node as one line of JSON on stdout followed by a newline. */
+void fct_cli_print_json (JsonNode *node);
+
+void fct_cli_common_clear (FctCliCommon *common);
+
+/* Subcommands. */
+int fct_cmd_dns (int argc, char **argv);
