@@ -1,0 +1,49 @@
+# The two README commands, plus the build. Meson does the real work; this file only
+# strings the steps together for a fresh Debian 12 machine.
+#   make run    install dependencies, build, run the demonstration
+#   make test   install dependencies, build, run every test suite
+#   make build  configure and build into build/ (the command is build/facteur)
+
+BUILD ?= build
+FUZZ_BUILD ?= build-fuzz
+MESON_TEST = meson test --print-errorlogs --num-processes 2
+
+.PHONY: all deps build run test test-main test-fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	@meson setup $(BUILD) $(if $(CI),--werror) >/dev/null
+
+build: $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+run: deps build
+	@scripts/demo $(BUILD)/facteur
+
+# The main build runs unit, conformance and integration; a clang build runs the
+# libFuzzer targets for a short time each (fuzz-smoke).
+test: deps
+	@$(MAKE) --no-print-directory build
+	@status=0; \
+	$(MESON_TEST) -C $(BUILD) --suite unit --suite conformance --suite integration || status=1; \
+	$(MAKE) --no-print-directory test-fuzz || status=1; \
+	scripts/check-format || status=1; \
+	scripts/count-tests --label make-test $(BUILD) $(FUZZ_BUILD); \
+	exit $$status
+
+test-fuzz: $(FUZZ_BUILD)/build.ninja
+	@ninja -C $(FUZZ_BUILD) >/dev/null
+	@$(MESON_TEST) -C $(FUZZ_BUILD) --suite fuzz-smoke
+
+$(FUZZ_BUILD)/build.ninja:
+	@CC=clang meson setup $(FUZZ_BUILD) -Dfuzzing=true $(if $(CI),--werror) >/dev/null
+
+format:
+	@scripts/check-format --fix
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan

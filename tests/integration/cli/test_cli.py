@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""The command-line contract of DESIGN.md, as a user meets it: exit statuses, usage
+errors, JSON output, --lang. Prints TAP. Usage: test_cli.py BUILD/facteur"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+FACTEUR = sys.argv[1]
+ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+ZONE = os.path.join(ROOT, "examples", "example.zone")
+results = []
+
+
+def run(*args, env_extra=None, stdin=None):
+    env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+    env.pop("LANG", None)
+    if env_extra:
+        env.update(env_extra)
+    return subprocess.run([FACTEUR, *args], capture_output=True, text=True, env=env,
+                          input=stdin, timeout=60)
+
+
+def case(name, fn):
+    try:
+        fn()
+        results.append((True, name, ""))
+    except AssertionError as e:
+        results.append((False, name, str(e)))
+    except Exception as e:  # a crash of the test itself is a failure too
+        results.append((False, name, f"{type(e).__name__}: {e}"))
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def t_version():
+    p = run("--version")
+    expect(p.returncode == 0, f"rc {p.returncode}")
+    expect(p.stdout.startswith("facteur "), p.stdout)
+
+
+def t_help_lists_commands():
+    p = run("--help")
+    expect(p.returncode == 0, f"rc {p.returncode}")
+    expect("dns" in p.stdout and "Usage" in p.stdout, p.stdout)
+
+
+def t_no_command_is_usage_error():
+    p = run()
+    expect(p.returncode == 64, f"rc {p.returncode}")
+    expect("Usage" in p.stderr, p.stderr)
+
+
+def t_unknown_command():
+    p = run("frobnicate")
+    expect(p.returncode == 64, f"rc {p.returncode}")
+    expect("frobnicate" in p.stderr and "Usage" in p.stderr, p.stderr)
+
+
+def t_unknown_flag_gives_usage():
+    p = run("dns", "--no-such-flag", "example.test", "MX", "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}")
+    expect("--no-such-flag" in p.stderr, p.stderr)
+    expect("Usage" in p.stderr or "dns NAME TYPE" in p.stderr, "no usage shown: " + p.stderr)
+
+
+def t_missing_zone_file_is_bad_input():
+    p = run("dns", "example.test", "MX", "--dns-zone", "/nonexistent/zone.txt")
+    expect(p.returncode == 65, f"rc {p.returncode}")
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    expect(len(lines) == 1, f"expected one sentence, got: {p.stderr!r}")
+    expect("/nonexistent/zone.txt" in lines[0], lines[0])
+    expect(p.stdout == "", p.stdout)
+
+
+def t_bad_zone_syntax_is_bad_input():
+    with tempfile.NamedTemporaryFile("w", suffix=".zone", delete=False) as f:
+        f.write("example.test. 300 IN A 300.1.2.3\n")
+    try:
+        p = run("dns", "example.test", "A", "--dns-zone", f.name)
+        expect(p.returncode == 65, f"rc {p.returncode}")
+        expect(":1:" in p.stderr, "error should give the line: " + p.stderr)
+    finally:
+        os.unlink(f.name)
+
+
+def t_unknown_type():
+    p = run("dns", "example.test", "BOGUS", "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}")
+    expect("BOGUS" in p.stderr, p.stderr)
+
+
+def t_zone_and_server_exclusive():
+    p = run("dns", "example.test", "MX", "--dns-zone", ZONE, "--dns-server", "127.0.0.1")
+    expect(p.returncode == 64, f"rc {p.returncode}")
+
+
+def t_bad_lang():
+    p = run("dns", "example.test", "MX", "--dns-zone", ZONE, "--lang", "de")
+    expect(p.returncode == 64, f"rc {p.returncode}")
+
+
+def t_json_mx():
+    p = run("dns", "example.test", "MX", "--dns-zone", ZONE, "--json")
+    expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+    doc = json.loads(p.stdout)
+    expect(doc["rcode"] == "NOERROR", doc)
+    expect(doc["type"] == "MX", doc)
+    expect(len(doc["records"]) >= 1, doc)
+    expect(all(r["type"] == "MX" for r in doc["records"]), doc)
+
+
+def t_json_nxdomain_is_an_answer():
+    p = run("dns", "no-such-name.example.test", "A", "--dns-zone", ZONE, "--json")
+    expect(p.returncode == 0, f"rc {p.returncode}")
+    expect(json.loads(p.stdout)["rcode"] == "NXDOMAIN", p.stdout)
+
+
+def t_text_output():
+    p = run("dns", "example.test", "TXT", "--dns-zone", ZONE)
+    expect(p.returncode == 0, f"rc {p.returncode}")
+    expect("v=spf1" in p.stdout, p.stdout)
+
+
+def t_french():
+    p = run("dns", "--lang", "fr", "example.test", "BOGUS", "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}")
+    expect("inconnu" in p.stderr, "not French: " + p.stderr)
+
+
+def t_french_from_locale():
+    p = run("--help", env_extra={"LANGUAGE": "fr", "LC_ALL": "C.UTF-8"})
+    expect("Commandes" in p.stdout, "not French: " + p.stdout)
+
+
+for name, fn in [(n[2:], f) for n, f in sorted(globals().items()) if n.startswith("t_")]:
+    case(name, fn)
+
+print(f"1..{len(results)}")
+for i, (ok, name, why) in enumerate(results, 1):
+    print(f"{'ok' if ok else 'not ok'} {i} - cli/{name}")
+    if not ok:
+        for line in why.splitlines():
+            print(f"# {line}")
+sys.exit(0)
