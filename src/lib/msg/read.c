@@ -23,13 +23,21 @@ io_error_set (GError **error, const char *name, int errsv)
                  _ ("Cannot read the message “%s”: %s"), name, g_strerror (errsv));
 }
 
+/* size is the file's size when known (a regular file), 0 for a stream read past max. */
 static void
-too_large_set (GError **error, const char *name, gsize max)
+too_large_set (GError **error, const char *name, guint64 size, gsize max)
 {
-  g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
-               _ ("Message too large: “%s” is over the limit of %" G_GSIZE_FORMAT
-                  " bytes (message_max_bytes)"),
-               name, max);
+  if (size > 0)
+    g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
+                 _ ("Message too large: “%s” is %" G_GUINT64_FORMAT
+                    " bytes, over the limit of %" G_GSIZE_FORMAT
+                    " bytes (message_max_bytes)"),
+                 name, size, max);
+  else
+    g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
+                 _ ("Message too large: “%s” is over the limit of %" G_GSIZE_FORMAT
+                    " bytes (message_max_bytes)"),
+                 name, max);
 }
 
 /* Reads fd to its end, or until more than max bytes have come. */
@@ -55,7 +63,7 @@ fd_read_capped (int fd, const char *name, gsize max, GError **error)
       /* A regular file says its size: refuse it before reading anything. */
       if (st.st_size >= 0 && (guint64)st.st_size > max)
         {
-          too_large_set (error, name, max);
+          too_large_set (error, name, (guint64)st.st_size, max);
           return NULL;
         }
       /* One more byte than the size, to see a file that grew meanwhile. */
@@ -88,7 +96,7 @@ fd_read_capped (int fd, const char *name, gsize max, GError **error)
     }
   if (len > max)
     {
-      too_large_set (error, name, max);
+      too_large_set (error, name, 0, max);
       return NULL;
     }
   return g_bytes_new_take (g_steal_pointer (&buf), len);
