@@ -17,7 +17,9 @@ typedef enum
   FCT_MSG_ERROR_TOO_LARGE,        /* over FctLimits.message_max_bytes */
   FCT_MSG_ERROR_TOO_MANY_HEADERS, /* over FctLimits.header_fields_max */
   FCT_MSG_ERROR_HEADER_TOO_LONG,  /* one field over FctLimits.header_field_max_bytes */
-  FCT_MSG_ERROR_NOT_A_MESSAGE,    /* empty, or does not start with a header field */
+  FCT_MSG_ERROR_NOT_A_MESSAGE,    /* empty, or does not start with a header field (an
+                                     empty or folded first line, or one that is not
+                                     "Name: value") */
 } FctMsgError;
 
 /* Anomalies found while parsing. None of them stops the parse; analysis turns them
@@ -25,17 +27,21 @@ typedef enum
 typedef enum
 {
   FCT_MSG_FLAG_NONE = 0,
-  FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* input used bare LF line ends (converted) */
-  FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF */
+  FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* every line end was a bare LF (converted) */
+  FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF (LFs converted); a
+                                            converted input has one of these two */
   FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is) */
   FCT_MSG_FLAG_NUL = 1 << 3,             /* a NUL byte anywhere */
   FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,     /* a byte >= 0x80 in the header */
   FCT_MSG_FLAG_8BIT_BODY = 1 << 5,       /* a byte >= 0x80 in the body */
-  FCT_MSG_FLAG_LONG_LINE = 1 << 6,       /* a line over FctLimits.line_max_bytes */
-  FCT_MSG_FLAG_NO_SEPARATOR = 1 << 7,    /* no empty line: header only, no body */
+  FCT_MSG_FLAG_LONG_LINE = 1 << 6,       /* a line over FctLimits.line_max_bytes,
+                                            its CRLF not counted */
+  FCT_MSG_FLAG_NO_SEPARATOR = 1 << 7,    /* no empty line: header only, no body (the
+                                            body offset is the message length) */
   FCT_MSG_FLAG_MBOX_FROM = 1 << 8,       /* a "From " envelope line was skipped */
   FCT_MSG_FLAG_BAD_HEADER_LINE = 1 << 9, /* a line that is neither a field nor a
-                                            continuation ended the header (as Postfix) */
+                                            continuation ended the header (as Postfix);
+                                            that line starts the body */
   FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,   /* the message does not end with a line break */
 } FctMsgFlags;
 
@@ -61,11 +67,14 @@ typedef struct _FctMsg FctMsg;
 
 /* Parses bytes. Line ends are normalised to CRLF, the form a message has on the wire and
  * the one DKIM hashes (RFC 6376 §5.3); a lone CR is kept. An mbox "From " first line is
- * skipped. Returns (transfer full) or NULL and an FCT_MSG_ERROR. limits may be NULL. */
+ * skipped. Bytes already in CRLF form are not copied: the message keeps a reference to
+ * them. Returns (transfer full) or NULL and an FCT_MSG_ERROR. limits may be NULL. */
 FctMsg *fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Reads a file ("-" is standard input) without reading past the size limit. */
+/* Reads a file ("-" is standard input) without reading past the size limit, then parses
+ * it as fct_msg_new_from_bytes does. Errors name the file; a file that cannot be read
+ * gives FCT_MSG_ERROR_IO. Returns (transfer full) or NULL. limits may be NULL. */
 FctMsg *fct_msg_new_from_file (const char *path, const FctLimits *limits,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -76,6 +85,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctMsg, fct_msg_unref)
 /* The normalised message bytes (transfer none): header, CRLF CRLF, body. */
 GBytes *fct_msg_get_bytes (const FctMsg *msg);
 
+/* At least 1: a message starts with a header field. */
 guint fct_msg_get_header_count (const FctMsg *msg);
 /* The i-th field in message order (transfer none). */
 const FctMsgHeader *fct_msg_get_header (const FctMsg *msg, guint index);
