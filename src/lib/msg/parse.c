@@ -183,8 +183,8 @@ scanner_next (Scanner *s, gboolean first, Span *span, GError **error)
   if (is_wsp (d[p]))
     {
       g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_NOT_A_MESSAGE,
-                   _ ("Not a message: line %u starts with white space, a continuation "
-                      "with no header field before it"),
+                   _ ("Not a message: line %u starts with white space, a continuation with "
+                      "no header field before it"),
                    s->line);
       return STEP_ERROR;
     }
@@ -276,12 +276,10 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
       if (field_len > limits->header_field_max_bytes)
         {
           g_autofree char *name = name_for_error (s, &span);
-          g_set_error (
-              error, FCT_MSG_ERROR, FCT_MSG_ERROR_HEADER_TOO_LONG,
-              _ ("Header field too long: the field “%s” on line %u is %" G_GSIZE_FORMAT
-                 " bytes, over the limit of %" G_GSIZE_FORMAT
-                 " bytes (header_field_max_bytes)"),
-              name, span.line, field_len, limits->header_field_max_bytes);
+          g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_HEADER_TOO_LONG,
+                       _ ("Header field too long: the field “%s” on line %u is %zu bytes, "
+                          "over the limit of %zu bytes (header_field_max_bytes)"),
+                       name, span.line, field_len, limits->header_field_max_bytes);
           return FALSE;
         }
       count++;
@@ -320,7 +318,8 @@ header_fill (Scanner *s, FctMsg *msg, gsize values_size)
   gsize used = 0;
 
   msg->headers = g_new0 (FctMsgHeader, msg->header_count);
-  msg->values = g_malloc (values_size > 0 ? values_size : 1);
+  /* Each field adds at least its NUL, so values_size > 0. */
+  msg->values = g_malloc (values_size);
   for (guint n = 0; n < msg->header_count; n++)
     {
       Step step = scanner_next (s, n == 0, &span, NULL);
@@ -335,7 +334,7 @@ header_fill (Scanner *s, FctMsg *msg, gsize values_size)
       h->value_len = value_unfold (h->value_raw, msg->values + used);
       used += h->value_len + 1;
     }
-  g_assert (used <= MAX (values_size, 1));
+  g_assert (used <= values_size);
 }
 
 /* Flags 8-bit bytes and long lines in the body. */
@@ -378,9 +377,8 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
   if (in_len > limits->message_max_bytes)
     {
       g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
-                   _ ("Message too large: %" G_GSIZE_FORMAT
-                      " bytes, over the limit of %" G_GSIZE_FORMAT
-                      " bytes (message_max_bytes)"),
+                   _ ("Message too large: %zu bytes, over the limit of %zu bytes "
+                      "(message_max_bytes)"),
                    in_len, limits->message_max_bytes);
       return NULL;
     }
@@ -423,10 +421,10 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
       gsize out_len;
       if (!g_size_checked_add (&out_len, rest_len, census.bare_lf))
         {
-          g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
-                       _ ("Message too large: %" G_GSIZE_FORMAT
-                          " bytes cannot be converted to CRLF line ends"),
-                       in_len);
+          g_set_error (
+              error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
+              _ ("Message too large: %zu bytes cannot be converted to CRLF line ends"),
+              in_len);
           return NULL;
         }
       msg->bytes = g_bytes_new_take (crlf_convert (rest, rest_len, out_len), out_len);

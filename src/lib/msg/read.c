@@ -29,15 +29,14 @@ too_large_set (GError **error, const char *name, guint64 size, gsize max)
 {
   if (size > 0)
     g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
-                 _ ("Message too large: “%s” is %" G_GUINT64_FORMAT
-                    " bytes, over the limit of %" G_GSIZE_FORMAT
-                    " bytes (message_max_bytes)"),
-                 name, size, max);
+                 _ ("Message too large: “%s” is %llu bytes, over the limit of %zu bytes "
+                    "(message_max_bytes)"),
+                 name, (unsigned long long)size, max);
   else
-    g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
-                 _ ("Message too large: “%s” is over the limit of %" G_GSIZE_FORMAT
-                    " bytes (message_max_bytes)"),
-                 name, max);
+    g_set_error (
+        error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
+        _ ("Message too large: “%s” is over the limit of %zu bytes (message_max_bytes)"),
+        name, max);
 }
 
 /* Reads fd to its end, or until more than max bytes have come. */

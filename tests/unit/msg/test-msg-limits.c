@@ -83,6 +83,7 @@ test_size_small_limit (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = parse_string (at, &limits, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (msg);
 
   g_autoptr (GString) over = message_of_size (201);
   g_autoptr (FctMsg) refused = parse_string (over, &limits, &error);
@@ -159,10 +160,12 @@ test_count_custom (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = parse_string (at, &limits, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (msg);
 
   g_autoptr (GString) over = message_with_fields (4);
   g_autoptr (FctMsg) refused = parse_string (over, &limits, &error);
   g_assert_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_MANY_HEADERS);
+  g_assert_null (refused);
   assert_message_has (error, (const char *[]){ "X-Field-4", "line 4", NULL });
 }
 
@@ -179,6 +182,7 @@ test_count_line_after_mbox (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = parse_string (text, &limits, &error);
   g_assert_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_MANY_HEADERS);
+  g_assert_null (msg);
   assert_message_has (error, (const char *[]){ "“B”", "line 3", NULL });
 }
 
@@ -243,6 +247,7 @@ test_field_size_long_name (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = parse_string (text, &limits, &error);
   g_assert_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_HEADER_TOO_LONG);
+  g_assert_null (msg);
   g_assert_cmpuint (strlen (error->message), <, 300);
 }
 
@@ -346,6 +351,7 @@ test_file_parse_error_names_file (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_file (path, NULL, &error);
   g_assert_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_NOT_A_MESSAGE);
+  g_assert_null (msg);
   assert_message_has (error, (const char *[]){ path, "line 1", NULL });
   g_unlink (path);
 }
