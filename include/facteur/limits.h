@@ -25,6 +25,8 @@ typedef struct
   guint spf_void_lookups_max;   /* 2 void lookups */
   guint spf_mx_names_max;       /* 10 MX names per mx mechanism */
   guint spf_ptr_names_max;      /* 10 PTR names per ptr mechanism / %{p} */
+  gsize spf_record_max_bytes;   /* 4,096: the EDNS buffer of RFC 6891 §6.2.5 */
+  gsize spf_macro_max_bytes;    /* 4,096 out of one macro-string: 16x a name */
 
   /* DKIM / ARC. */
   guint dkim_signatures_max;   /* 10 signatures verified per message (rspamd-style cap) */

@@ -16,6 +16,8 @@ fct_limits_init (FctLimits *limits)
     .spf_void_lookups_max = 2,
     .spf_mx_names_max = 10,
     .spf_ptr_names_max = 10,
+    .spf_record_max_bytes = 4096,
+    .spf_macro_max_bytes = 4096,
     .dkim_signatures_max = 10,
     .dkim_header_items_max = 64,
     .arc_instances_max = 50,

@@ -1,0 +1,1039 @@
+/* facteur — SPF check_host() (RFC 7208 §4-§6) as a state machine driven by DNS
+ * callbacks: one evaluation holds a stack of frames (the record being read and its
+ * includes) and waits on at most one query or one batch of address queries at a time.
+ * Limits of §4.6.4 come from FctLimits; the explanation of §6.2 is fetched last. */
+#include "spf-private.h"
+
+typedef struct
+{
+  char *domain;
+  FctSpfRecord *record;
+  guint index;         /* next mechanism to evaluate */
+  guint depth;         /* include nesting */
+  gboolean include;    /* this frame's result feeds the parent's include mechanism */
+  gboolean redirected; /* the record was reached through redirect= */
+} Frame;
+
+/* What the evaluation is waiting for. */
+typedef enum
+{
+  WAIT_RECORD,    /* TXT of the top frame's domain */
+  WAIT_ADDRESS,   /* A/AAAA of an a mechanism's target */
+  WAIT_EXISTS,    /* A of an exists target */
+  WAIT_MX,        /* MX of an mx target */
+  WAIT_MX_ADDRS,  /* batch: addresses of every MX name */
+  WAIT_PTR,       /* PTR of the client address */
+  WAIT_PTR_ADDRS, /* batch: addresses of every PTR name */
+  WAIT_EXP,       /* TXT of the exp= target */
+} Wait;
+
+/* Where to go once the validated names of the client are known. */
+typedef enum
+{
+  AFTER_PTR_RUN,       /* resume the current mechanism (its target used %{p}) */
+  AFTER_PTR_MECHANISM, /* evaluate the ptr mechanism */
+  AFTER_PTR_EXP,       /* resume the explanation */
+} AfterPtr;
+
+typedef struct
+{
+  gint ref_count;
+  FctResolver *resolver;
+  FctLimits limits;
+  guint8 ip[16];
+  gsize ip_len;
+  char *sender, *local_part, *sender_domain, *helo, *receiver;
+  gint64 now;
+
+  GPtrArray *frames; /* Frame * */
+  FctSpfVerdict *verdict;
+  gboolean done;
+  FctSpfCallback callback;
+  gpointer user_data;
+
+  Wait wait;
+  char *target;     /* the current mechanism's expanded target */
+  GPtrArray *batch; /* FctDnsAnswer * (or NULL until answered), for batched waits */
+  GPtrArray *batch_names;
+  guint pending;
+
+  /* Validated names of the client (RFC 7208 §5.5), computed once. */
+  gboolean ptr_known;
+  gboolean ptr_void;
+  GPtrArray *validated;
+  AfterPtr after_ptr;
+
+  char *exp_text; /* the explanation TXT while %{p} is being resolved for it */
+} Eval;
+
+typedef struct
+{
+  Eval *eval;
+  guint index;
+} BatchSlot;
+
+static void run (Eval *e);
+static void finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech);
+
+static Eval *
+eval_ref (Eval *e)
+{
+  g_atomic_int_inc (&e->ref_count);
+  return e;
+}
+
+static void
+frame_free (gpointer data)
+{
+  Frame *f = data;
+  g_free (f->domain);
+  fct_spf_record_free (f->record);
+  g_free (f);
+}
+
+static void
+eval_unref (Eval *e)
+{
+  if (!g_atomic_int_dec_and_test (&e->ref_count))
+    return;
+  fct_resolver_unref (e->resolver);
+  g_free (e->sender);
+  g_free (e->local_part);
+  g_free (e->sender_domain);
+  g_free (e->helo);
+  g_free (e->receiver);
+  g_ptr_array_unref (e->frames);
+  fct_spf_verdict_free (e->verdict);
+  g_free (e->target);
+  g_clear_pointer (&e->batch, g_ptr_array_unref);
+  g_clear_pointer (&e->batch_names, g_ptr_array_unref);
+  g_clear_pointer (&e->validated, g_ptr_array_unref);
+  g_free (e->exp_text);
+  g_free (e);
+}
+
+static void
+trace_step_free (gpointer data)
+{
+  FctSpfTraceStep *s = data;
+  g_free (s->domain);
+  g_free (s->text);
+  g_free (s);
+}
+
+void
+fct_spf_verdict_free (FctSpfVerdict *verdict)
+{
+  if (verdict == NULL)
+    return;
+  g_free (verdict->domain);
+  g_free (verdict->mechanism);
+  g_free (verdict->explanation);
+  g_free (verdict->reason);
+  g_clear_pointer (&verdict->trace, g_ptr_array_unref);
+  g_free (verdict);
+}
+
+/* The frame being evaluated; there is always one while DNS answers are awaited. */
+static Frame *
+top (Eval *e)
+{
+  return g_ptr_array_index (e->frames, e->frames->len - 1);
+}
+
+static void trace (Eval *e, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+trace (Eval *e, const char *format, ...)
+{
+  FctSpfTraceStep *step = g_new0 (FctSpfTraceStep, 1);
+  Frame *f = e->frames->len > 0 ? top (e) : NULL;
+  va_list args;
+
+  va_start (args, format);
+  step->text = g_strdup_vprintf (format, args);
+  va_end (args);
+  step->depth = f != NULL ? f->depth : 0;
+  step->domain = g_strdup (f != NULL ? f->domain : e->verdict->domain);
+  g_ptr_array_add (e->verdict->trace, step);
+}
+
+/* Hands the verdict to the caller; the evaluation stops here. */
+static void
+complete (Eval *e)
+{
+  FctSpfVerdict *verdict = g_steal_pointer (&e->verdict);
+
+  e->done = TRUE;
+  e->callback (verdict, e->user_data);
+}
+
+/* Ends the whole evaluation with an error result or a result that needs no exp. */
+static void finish_all (Eval *e, FctSpfResult result, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static void
+finish_all (Eval *e, FctSpfResult result, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_free (e->verdict->reason);
+  e->verdict->reason = g_strdup_vprintf (format, args);
+  va_end (args);
+  e->verdict->result = result;
+  trace (e, "%s: %s", fct_spf_result_to_string (result), e->verdict->reason);
+  complete (e);
+}
+
+static gboolean
+answer_failed (const FctDnsAnswer *a)
+{
+  return a->rcode == FCT_DNS_RCODE_SERVFAIL || a->rcode == FCT_DNS_RCODE_TIMEOUT;
+}
+
+static gboolean
+answer_void (const FctDnsAnswer *a)
+{
+  return a->rcode == FCT_DNS_RCODE_NXDOMAIN
+         || (a->rcode == FCT_DNS_RCODE_NOERROR && !fct_dns_answer_has_records (a));
+}
+
+static const char *
+answer_why (const FctDnsAnswer *a)
+{
+  return a->reason != NULL ? a->reason : fct_dns_rcode_to_string (a->rcode);
+}
+
+static void on_answer (FctDnsAnswer *answer, gpointer user_data);
+
+static void
+query (Eval *e, const char *name, FctDnsType type, Wait wait)
+{
+  e->wait = wait;
+  fct_resolver_query_async (e->resolver, name, type, on_answer, eval_ref (e));
+}
+
+static FctDnsType
+address_type (const Eval *e)
+{
+  return e->ip_len == 4 ? FCT_DNS_TYPE_A : FCT_DNS_TYPE_AAAA;
+}
+
+static void on_batch_answer (FctDnsAnswer *answer, gpointer user_data);
+
+/* Looks up the addresses of every name at once; the wait ends when all have answered. */
+static void
+query_batch (Eval *e, GPtrArray *names, Wait wait)
+{
+  g_clear_pointer (&e->batch, g_ptr_array_unref);
+  g_clear_pointer (&e->batch_names, g_ptr_array_unref);
+  e->batch = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dns_answer_unref);
+  e->batch_names = g_ptr_array_ref (names);
+  g_ptr_array_set_size (e->batch, names->len);
+  e->wait = wait;
+  e->pending = names->len;
+  for (guint k = 0; k < names->len; k++)
+    {
+      BatchSlot *slot = g_new (BatchSlot, 1);
+      slot->eval = eval_ref (e);
+      slot->index = k;
+      fct_resolver_query_async (e->resolver, g_ptr_array_index (names, k), address_type (e),
+                                on_batch_answer, slot);
+    }
+}
+
+static FctSpfMacroContext
+macro_context (const Eval *e, const char *domain)
+{
+  FctSpfMacroContext ctx = {
+    .sender = e->sender,
+    .local_part = e->local_part,
+    .sender_domain = e->sender_domain,
+    .domain = domain,
+    .ip = e->ip,
+    .ip_len = e->ip_len,
+    .validated = NULL,
+    .helo = e->helo,
+    .receiver = e->receiver,
+    .now = e->now,
+  };
+  /* RFC 7208 §7.3: p is a validated name, preferably the domain or one below it. */
+  for (guint k = 0; e->validated != NULL && k < e->validated->len; k++)
+    {
+      const char *name = g_ptr_array_index (e->validated, k);
+      if (ctx.validated == NULL || fct_spf_name_is_within (name, domain))
+        ctx.validated = name;
+      if (fct_spf_name_is_within (name, domain))
+        break;
+    }
+  return ctx;
+}
+
+/* Expands a domain-spec into a lower-case name to query (transfer full), or NULL. */
+static char *
+expand_domain (Eval *e, const char *spec, const char *domain, GError **error)
+{
+  FctSpfMacroContext ctx = macro_context (e, domain);
+  char *name = fct_spf_macro_expand (spec, strlen (spec), &ctx, FALSE, &e->limits, error);
+
+  if (name == NULL)
+    return NULL;
+  char *lower = g_ascii_strdown (fct_spf_domain_truncate (name), -1);
+  g_free (name);
+  return lower;
+}
+
+/* Starts the validated-name lookup of §5.5: PTR of the client, then the addresses of at
+ * most spf_ptr_names_max of the names. */
+static void
+start_ptr (Eval *e, AfterPtr after)
+{
+  g_autofree char *reverse = fct_dns_reverse_name (e->ip, e->ip_len);
+
+  e->after_ptr = after;
+  query (e, reverse, FCT_DNS_TYPE_PTR, WAIT_PTR);
+}
+
+static void
+no_match (Eval *e)
+{
+  top (e)->index++;
+  run (e);
+}
+
+static void
+match (Eval *e, const FctSpfMechanism *mech)
+{
+  finish_frame (e, (FctSpfResult)0, mech);
+}
+
+/* Counts a void lookup; returns FALSE (and ends the evaluation) over the limit. */
+static gboolean
+count_void (Eval *e, const char *name)
+{
+  e->verdict->void_lookups++;
+  if (e->verdict->void_lookups > e->limits.spf_void_lookups_max)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR,
+                  "more than %u void DNS lookups (the last for %s): RFC 7208 §4.6.4",
+                  e->limits.spf_void_lookups_max, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+evaluate_ptr_mechanism (Eval *e)
+{
+  Frame *f = top (e);
+  const FctSpfMechanism *mech = g_ptr_array_index (f->record->mechanisms, f->index);
+
+  if (e->ptr_void && !count_void (e, "the client's PTR"))
+    return;
+  for (guint k = 0; e->validated != NULL && k < e->validated->len; k++)
+    if (fct_spf_name_is_within (g_ptr_array_index (e->validated, k), e->target))
+      {
+        trace (e, "%s: %s is a validated name of the client", mech->text,
+               (const char *)g_ptr_array_index (e->validated, k));
+        match (e, mech);
+        return;
+      }
+  no_match (e);
+}
+
+/* Begins evaluating a record for frame f's domain. */
+static void
+fetch_record (Eval *e)
+{
+  query (e, top (e)->domain, FCT_DNS_TYPE_TXT, WAIT_RECORD);
+}
+
+static void
+push_frame (Eval *e, const char *domain, gboolean include)
+{
+  Frame *parent = e->frames->len > 0 ? top (e) : NULL;
+  Frame *f = g_new0 (Frame, 1);
+
+  f->domain = g_strdup (domain);
+  f->include = include;
+  f->depth = parent != NULL ? parent->depth + (include ? 1 : 0) : 0;
+  g_ptr_array_add (e->frames, f);
+}
+
+/* Counts a DNS-querying term; FALSE (and permerror) past the limit. */
+static gboolean
+count_lookup (Eval *e, const char *term)
+{
+  e->verdict->dns_lookups++;
+  if (e->verdict->dns_lookups > e->limits.spf_dns_mechanisms_max)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR,
+                  "more than %u DNS-querying terms (%s was one too many): RFC 7208 §4.6.4",
+                  e->limits.spf_dns_mechanisms_max, term);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+run_redirect (Eval *e)
+{
+  Frame *f = top (e);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *target = NULL;
+
+  if (fct_spf_macro_uses_p (f->record->redirect, strlen (f->record->redirect))
+      && !e->ptr_known)
+    {
+      start_ptr (e, AFTER_PTR_RUN);
+      return;
+    }
+  if (!count_lookup (e, "redirect"))
+    return;
+  target = expand_domain (e, f->record->redirect, f->domain, &error);
+  if (target == NULL)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, "redirect=%s: %s", f->record->redirect,
+                  error->message);
+      return;
+    }
+  trace (e, "no mechanism matched: redirect=%s", target);
+  /* §6.1: the redirect target replaces this record, including its exp=. */
+  g_free (f->domain);
+  f->domain = g_steal_pointer (&target);
+  g_clear_pointer (&f->record, fct_spf_record_free);
+  f->index = 0;
+  f->redirected = TRUE;
+  if (!fct_spf_name_is_queryable (f->domain))
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, "redirect=%s is not a valid domain name",
+                  f->domain);
+      return;
+    }
+  fetch_record (e);
+}
+
+/* Evaluates mechanisms of the top frame until one needs DNS or a result is known. */
+static void
+run (Eval *e)
+{
+  for (;;)
+    {
+      Frame *f = top (e);
+      if (f->index >= f->record->mechanisms->len)
+        {
+          if (f->record->redirect != NULL)
+            run_redirect (e);
+          else
+            finish_frame (e, FCT_SPF_RESULT_NEUTRAL, NULL);
+          return;
+        }
+      const FctSpfMechanism *mech = g_ptr_array_index (f->record->mechanisms, f->index);
+      switch (mech->type)
+        {
+        case FCT_SPF_MECHANISM_ALL:
+          match (e, mech);
+          return;
+        case FCT_SPF_MECHANISM_IP4:
+        case FCT_SPF_MECHANISM_IP6:
+          {
+            gboolean v4 = mech->type == FCT_SPF_MECHANISM_IP4;
+            if ((v4 ? 4u : 16u) == e->ip_len
+                && fct_spf_prefix_match (e->ip, mech->network,
+                                         v4 ? mech->cidr4 : mech->cidr6))
+              {
+                match (e, mech);
+                return;
+              }
+            f->index++;
+            continue;
+          }
+        default:
+          break;
+        }
+
+      /* A term that queries DNS. Its target may need the validated name first. */
+      const char *spec = mech->domain_spec;
+      if (spec != NULL && fct_spf_macro_uses_p (spec, strlen (spec)) && !e->ptr_known)
+        {
+          start_ptr (e, AFTER_PTR_RUN);
+          return;
+        }
+      if (!count_lookup (e, mech->text))
+        return;
+      g_autoptr (GError) error = NULL;
+      g_free (e->target);
+      e->target = spec != NULL ? expand_domain (e, spec, f->domain, &error)
+                               : g_strdup (f->domain);
+      if (e->target == NULL)
+        {
+          finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s: %s", mech->text, error->message);
+          return;
+        }
+      /* A target DNS cannot carry does not exist (RFC 7208 §4.3 and §4.8). */
+      if (!fct_spf_name_is_queryable (e->target))
+        {
+          if (mech->type == FCT_SPF_MECHANISM_INCLUDE)
+            {
+              finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s: “%s” is not a domain name",
+                          mech->text, e->target);
+              return;
+            }
+          trace (e, "%s: “%s” is not a domain name, no match", mech->text, e->target);
+          f->index++;
+          continue;
+        }
+      switch (mech->type)
+        {
+        case FCT_SPF_MECHANISM_A:
+          query (e, e->target, address_type (e), WAIT_ADDRESS);
+          return;
+        case FCT_SPF_MECHANISM_EXISTS:
+          /* §5.7: always an A query, whatever the client's address family. */
+          query (e, e->target, FCT_DNS_TYPE_A, WAIT_EXISTS);
+          return;
+        case FCT_SPF_MECHANISM_MX:
+          query (e, e->target, FCT_DNS_TYPE_MX, WAIT_MX);
+          return;
+        case FCT_SPF_MECHANISM_PTR:
+          if (e->ptr_known)
+            evaluate_ptr_mechanism (e);
+          else
+            start_ptr (e, AFTER_PTR_MECHANISM);
+          return;
+        case FCT_SPF_MECHANISM_INCLUDE:
+          trace (e, "%s: reading the record of %s", mech->text, e->target);
+          push_frame (e, e->target, TRUE);
+          fetch_record (e);
+          return;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+}
+
+static void
+start_exp (Eval *e)
+{
+  Frame *f = top (e);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *target = NULL;
+
+  if (fct_spf_macro_uses_p (f->record->exp, strlen (f->record->exp)) && !e->ptr_known)
+    {
+      start_ptr (e, AFTER_PTR_EXP);
+      return;
+    }
+  /* §6.2: problems with the explanation make it as if there were no exp=. */
+  target = expand_domain (e, f->record->exp, f->domain, &error);
+  if (target == NULL || !fct_spf_name_is_queryable (target))
+    {
+      complete (e);
+      return;
+    }
+  query (e, target, FCT_DNS_TYPE_TXT, WAIT_EXP);
+}
+
+static void
+expand_exp_text (Eval *e)
+{
+  Frame *f = top (e);
+  FctSpfMacroContext ctx = macro_context (e, f->domain);
+  g_autofree char *text = fct_spf_macro_expand (e->exp_text, strlen (e->exp_text), &ctx,
+                                                TRUE, &e->limits, NULL);
+  if (text != NULL)
+    {
+      g_free (e->verdict->explanation);
+      e->verdict->explanation = g_steal_pointer (&text);
+      e->verdict->explanation_is_default = FALSE;
+    }
+  complete (e);
+}
+
+static void
+on_exp (Eval *e, FctDnsAnswer *answer)
+{
+  gsize len = 0;
+
+  /* §6.2: any DNS error, no record or several records: no explanation. */
+  if (answer->rcode != FCT_DNS_RCODE_NOERROR || answer->records == NULL
+      || answer->records->len != 1)
+    {
+      complete (e);
+      return;
+    }
+  g_autoptr (GBytes) joined
+      = fct_dns_record_txt_joined (g_ptr_array_index (answer->records, 0));
+  const char *data = g_bytes_get_data (joined, &len);
+  if (len > e->limits.spf_record_max_bytes || (len > 0 && memchr (data, '\0', len) != NULL))
+    {
+      complete (e);
+      return;
+    }
+  e->exp_text = g_strndup (data, len);
+  if (fct_spf_macro_uses_p (e->exp_text, len) && !e->ptr_known)
+    start_ptr (e, AFTER_PTR_EXP);
+  else
+    expand_exp_text (e);
+}
+
+/* The top frame ended with result (mech matched, or NULL for the default). result 0
+ * with a mechanism means "the mechanism's qualifier". */
+static void
+finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
+{
+  Frame *f = top (e);
+
+  if (mech != NULL)
+    {
+      switch (mech->qualifier)
+        {
+        case FCT_SPF_QUALIFIER_FAIL:
+          result = FCT_SPF_RESULT_FAIL;
+          break;
+        case FCT_SPF_QUALIFIER_SOFTFAIL:
+          result = FCT_SPF_RESULT_SOFTFAIL;
+          break;
+        case FCT_SPF_QUALIFIER_NEUTRAL:
+          result = FCT_SPF_RESULT_NEUTRAL;
+          break;
+        case FCT_SPF_QUALIFIER_PASS:
+        default:
+          result = FCT_SPF_RESULT_PASS;
+          break;
+        }
+      trace (e, "%s matched: %s", mech->text, fct_spf_result_to_string (result));
+    }
+  else
+    trace (e, "no mechanism matched: %s (RFC 7208 §4.7)",
+           fct_spf_result_to_string (result));
+
+  if (f->include)
+    {
+      /* §5.2: only pass matches; error results propagate; none is a permerror. */
+      g_ptr_array_remove_index (e->frames, e->frames->len - 1);
+      Frame *parent = top (e);
+      const FctSpfMechanism *inc
+          = g_ptr_array_index (parent->record->mechanisms, parent->index);
+      if (result == FCT_SPF_RESULT_PASS)
+        match (e, inc);
+      else
+        no_match (e);
+      return;
+    }
+
+  e->verdict->result = result;
+  g_free (e->verdict->mechanism);
+  e->verdict->mechanism = mech != NULL ? g_strdup (mech->text) : NULL;
+  if (mech != NULL)
+    e->verdict->reason
+        = g_strdup_printf ("%s matched in the SPF record of %s", mech->text, f->domain);
+  else
+    e->verdict->reason = g_strdup_printf (
+        "no mechanism of the SPF record of %s matched: the default is neutral", f->domain);
+  if (result != FCT_SPF_RESULT_FAIL)
+    {
+      complete (e);
+      return;
+    }
+  char ip[64] = "";
+  FctSpfMacroContext ctx = macro_context (e, f->domain);
+  g_autofree char *c = fct_spf_macro_expand ("%{c}", 4, &ctx, TRUE, &e->limits, NULL);
+  g_strlcpy (ip, c != NULL ? c : "", sizeof ip);
+  e->verdict->explanation
+      = g_strdup_printf ("%s does not designate %s as a permitted sender", f->domain, ip);
+  e->verdict->explanation_is_default = TRUE;
+  if (f->record->exp != NULL)
+    start_exp (e);
+  else
+    complete (e);
+}
+
+static void
+on_record (Eval *e, FctDnsAnswer *answer)
+{
+  Frame *f = top (e);
+  g_autoptr (GPtrArray) found
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  gboolean must_exist = f->include || f->redirected;
+  const char *how = f->include ? "include" : "redirect";
+
+  if (answer_failed (answer))
+    {
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "the TXT lookup of %s failed: %s", f->domain,
+                  answer_why (answer));
+      return;
+    }
+  for (guint k = 0; answer->records != NULL && k < answer->records->len; k++)
+    {
+      GBytes *joined = fct_dns_record_txt_joined (g_ptr_array_index (answer->records, k));
+      gsize len = 0;
+      const char *data = g_bytes_get_data (joined, &len);
+      if (fct_spf_record_is_spf1 (data, len))
+        g_ptr_array_add (found, joined);
+      else
+        g_bytes_unref (joined);
+    }
+  if (found->len == 0)
+    {
+      if (must_exist)
+        finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s:%s has no SPF record (RFC 7208 %s)",
+                    how, f->domain, f->include ? "§5.2" : "§6.1");
+      else
+        finish_all (e, FCT_SPF_RESULT_NONE, "%s publishes no SPF record", f->domain);
+      return;
+    }
+  if (found->len > 1)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR,
+                  "%s publishes %u SPF records; there must be one (RFC 7208 §4.5)",
+                  f->domain, found->len);
+      return;
+    }
+  gsize len = 0;
+  const char *data = g_bytes_get_data (g_ptr_array_index (found, 0), &len);
+  g_autoptr (GError) error = NULL;
+  f->record = fct_spf_record_parse (data, len, &e->limits, NULL, &error);
+  if (f->record == NULL)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, "the SPF record of %s: %s", f->domain,
+                  error->message);
+      return;
+    }
+  trace (e, "record of %s: %s", f->domain, f->record->text);
+  run (e);
+}
+
+static gboolean
+addresses_match (const Eval *e, const FctDnsAnswer *answer, guint bits)
+{
+  for (guint k = 0; answer->records != NULL && k < answer->records->len; k++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, k);
+      if (rr->type == address_type (e) && fct_spf_prefix_match (e->ip, rr->addr, bits))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static const FctSpfMechanism *
+current_mechanism (Eval *e)
+{
+  Frame *f = top (e);
+  return g_ptr_array_index (f->record->mechanisms, f->index);
+}
+
+static guint
+mechanism_bits (const Eval *e, const FctSpfMechanism *mech)
+{
+  return e->ip_len == 4 ? mech->cidr4 : mech->cidr6;
+}
+
+static void
+on_mx (Eval *e, FctDnsAnswer *answer)
+{
+  const FctSpfMechanism *mech = current_mechanism (e);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  if (answer_failed (answer))
+    {
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "%s: the MX lookup of %s failed: %s",
+                  mech->text, e->target, answer_why (answer));
+      return;
+    }
+  if (answer_void (answer))
+    {
+      if (count_void (e, e->target))
+        no_match (e);
+      return;
+    }
+  /* §4.6.4: more than 10 MX names is a permerror for the mx mechanism. */
+  if (answer->records->len > e->limits.spf_mx_names_max)
+    {
+      finish_all (e, FCT_SPF_RESULT_PERMERROR,
+                  "%s: %s has %u MX records, over the limit of %u (RFC 7208 §4.6.4)",
+                  mech->text, e->target, answer->records->len, e->limits.spf_mx_names_max);
+      return;
+    }
+  for (guint k = 0; k < answer->records->len; k++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, k);
+      /* A null MX (RFC 7505, target ".") names no host. */
+      if (rr->type == FCT_DNS_TYPE_MX && rr->target != NULL && rr->target[0] != '\0')
+        g_ptr_array_add (names, rr->target);
+    }
+  if (names->len == 0)
+    {
+      no_match (e);
+      return;
+    }
+  /* The names belong to answer; the batch keeps its own copies. */
+  g_autoptr (GPtrArray) copies = g_ptr_array_new_with_free_func (g_free);
+  for (guint k = 0; k < names->len; k++)
+    g_ptr_array_add (copies, g_strdup (g_ptr_array_index (names, k)));
+  query_batch (e, copies, WAIT_MX_ADDRS);
+}
+
+static void
+on_mx_addresses (Eval *e)
+{
+  const FctSpfMechanism *mech = current_mechanism (e);
+
+  /* In MX order, as a one-at-a-time evaluator would see them. */
+  for (guint k = 0; k < e->batch->len; k++)
+    {
+      FctDnsAnswer *a = g_ptr_array_index (e->batch, k);
+      if (answer_failed (a))
+        {
+          finish_all (e, FCT_SPF_RESULT_TEMPERROR,
+                      "%s: the address lookup of %s failed: %s", mech->text, a->qname,
+                      answer_why (a));
+          return;
+        }
+      if (addresses_match (e, a, mechanism_bits (e, mech)))
+        {
+          trace (e, "%s: MX host %s has the client's address", mech->text, a->qname);
+          match (e, mech);
+          return;
+        }
+    }
+  no_match (e);
+}
+
+static void
+after_ptr (Eval *e)
+{
+  e->ptr_known = TRUE;
+  switch (e->after_ptr)
+    {
+    case AFTER_PTR_RUN:
+      run (e);
+      break;
+    case AFTER_PTR_MECHANISM:
+      evaluate_ptr_mechanism (e);
+      break;
+    case AFTER_PTR_EXP:
+      if (e->exp_text != NULL)
+        expand_exp_text (e);
+      else
+        start_exp (e);
+      break;
+    }
+}
+
+static void
+on_ptr (Eval *e, FctDnsAnswer *answer)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+  e->validated = g_ptr_array_new_with_free_func (g_free);
+  /* §5.5: a PTR lookup error means no validated name; beyond the 10th name, ignore. */
+  e->ptr_void = answer_void (answer);
+  for (guint k = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
+                    && k < answer->records->len && names->len < e->limits.spf_ptr_names_max;
+       k++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, k);
+      if (rr->type == FCT_DNS_TYPE_PTR && rr->target != NULL && rr->target[0] != '\0')
+        g_ptr_array_add (names, g_strdup (rr->target));
+    }
+  if (names->len == 0)
+    after_ptr (e);
+  else
+    query_batch (e, names, WAIT_PTR_ADDRS);
+}
+
+static void
+on_ptr_addresses (Eval *e)
+{
+  for (guint k = 0; k < e->batch->len; k++)
+    {
+      FctDnsAnswer *a = g_ptr_array_index (e->batch, k);
+      /* Errors skip the name (§5.5). */
+      if (a->rcode == FCT_DNS_RCODE_NOERROR && addresses_match (e, a, e->ip_len * 8))
+        g_ptr_array_add (e->validated, g_strdup (g_ptr_array_index (e->batch_names, k)));
+    }
+  after_ptr (e);
+}
+
+static void
+on_address (Eval *e, FctDnsAnswer *answer)
+{
+  const FctSpfMechanism *mech = current_mechanism (e);
+
+  if (answer_failed (answer))
+    {
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "%s: the lookup of %s failed: %s",
+                  mech->text, e->target, answer_why (answer));
+      return;
+    }
+  if (answer_void (answer))
+    {
+      if (count_void (e, e->target))
+        no_match (e);
+      return;
+    }
+  if (e->wait == WAIT_EXISTS || addresses_match (e, answer, mechanism_bits (e, mech)))
+    match (e, mech);
+  else
+    no_match (e);
+}
+
+static void
+on_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  Eval *e = user_data;
+
+  switch (e->wait)
+    {
+    case WAIT_RECORD:
+      on_record (e, answer);
+      break;
+    case WAIT_ADDRESS:
+    case WAIT_EXISTS:
+      on_address (e, answer);
+      break;
+    case WAIT_MX:
+      on_mx (e, answer);
+      break;
+    case WAIT_PTR:
+      on_ptr (e, answer);
+      break;
+    case WAIT_EXP:
+      on_exp (e, answer);
+      break;
+    case WAIT_MX_ADDRS:
+    case WAIT_PTR_ADDRS:
+      g_assert_not_reached ();
+    }
+  eval_unref (e);
+}
+
+static void
+on_batch_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  BatchSlot *slot = user_data;
+  Eval *e = slot->eval;
+
+  g_ptr_array_index (e->batch, slot->index) = fct_dns_answer_ref (answer);
+  g_free (slot);
+  if (--e->pending == 0)
+    {
+      if (e->wait == WAIT_MX_ADDRS)
+        on_mx_addresses (e);
+      else
+        on_ptr_addresses (e);
+    }
+  eval_unref (e);
+}
+
+/* RFC 7208 §4.3: the domain must be a multi-label name DNS can carry. */
+static gboolean
+domain_is_checkable (const char *domain)
+{
+  return domain != NULL && domain[0] != '[' && strchr (domain, '.') != NULL
+         && fct_spf_name_is_queryable (domain);
+}
+
+static gboolean
+complete_idle (gpointer data)
+{
+  Eval *e = data;
+  complete (e);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
+                     const FctSpfRequest *request, FctSpfCallback callback,
+                     gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (resolver != NULL && request != NULL && callback != NULL, FALSE);
+
+  guint8 ip[16];
+  gsize ip_len = 0;
+  if (!fct_spf_ip_parse (request->ip, ip, &ip_len, error))
+    return FALSE;
+
+  Eval *e = g_new0 (Eval, 1);
+  e->ref_count = 1;
+  e->resolver = fct_resolver_ref (resolver);
+  e->limits = *fct_spf_limits (limits);
+  memcpy (e->ip, ip, sizeof ip);
+  e->ip_len = ip_len;
+  e->helo = g_strdup (request->helo != NULL ? request->helo : "");
+  e->receiver = g_strdup (request->receiver);
+  e->now = request->now != 0 ? request->now : g_get_real_time () / G_USEC_PER_SEC;
+  e->frames = g_ptr_array_new_with_free_func (frame_free);
+  e->callback = callback;
+  e->user_data = user_data;
+
+  /* §2.4 and §4.3: the null reverse-path is checked as postmaster@HELO; a sender
+   * without a local part gets "postmaster". */
+  const char *from
+      = request->identity == FCT_SPF_IDENTITY_MAIL_FROM ? request->mail_from : NULL;
+  if (from == NULL || from[0] == '\0')
+    {
+      e->local_part = g_strdup ("postmaster");
+      e->sender_domain = g_strdup (e->helo);
+    }
+  else
+    {
+      const char *at = strrchr (from, '@');
+      e->local_part = at != NULL && at > from ? g_strndup (from, (gsize)(at - from))
+                                              : g_strdup ("postmaster");
+      e->sender_domain = g_strdup (at != NULL ? at + 1 : from);
+    }
+  e->sender = g_strdup_printf ("%s@%s", e->local_part, e->sender_domain);
+
+  e->verdict = g_new0 (FctSpfVerdict, 1);
+  e->verdict->trace = g_ptr_array_new_with_free_func (trace_step_free);
+  g_autofree char *domain = g_strdup (e->sender_domain);
+  gsize dlen = strlen (domain);
+  if (dlen > 0 && domain[dlen - 1] == '.')
+    domain[dlen - 1] = '\0';
+  e->verdict->domain = g_ascii_strdown (domain, -1);
+
+  if (!domain_is_checkable (e->verdict->domain))
+    {
+      e->verdict->result = FCT_SPF_RESULT_NONE;
+      e->verdict->reason = g_strdup_printf (
+          "“%s” is not a fully qualified domain name, so it has no SPF record "
+          "(RFC 7208 §4.3)",
+          e->sender_domain);
+      trace (e, "none: %s", e->verdict->reason);
+      /* The callback must never run from inside this call. */
+      GSource *source = g_idle_source_new ();
+      g_source_set_callback (source, complete_idle, e, (GDestroyNotify)eval_unref);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_source_unref (source);
+      return TRUE;
+    }
+  push_frame (e, e->verdict->domain, FALSE);
+  fetch_record (e);
+  eval_unref (e);
+  return TRUE;
+}
+
+static void
+on_sync_verdict (FctSpfVerdict *verdict, gpointer user_data)
+{
+  *(FctSpfVerdict **)user_data = verdict;
+}
+
+FctSpfVerdict *
+fct_spf_check (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest *request,
+               GError **error)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  FctSpfVerdict *verdict = NULL;
+
+  g_main_context_push_thread_default (context);
+  gboolean started
+      = fct_spf_check_async (resolver, limits, request, on_sync_verdict, &verdict, error);
+  while (started && verdict == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return verdict;
+}

@@ -1,0 +1,35 @@
+/* facteur — SPF internals shared by the parser, the macro expander, the evaluator and the
+ * linter. Never included from outside src/lib/spf. */
+#pragma once
+
+#include <facteur/spf.h>
+
+G_BEGIN_DECLS
+
+/* The limits to use when a caller passes NULL. */
+static inline const FctLimits *
+fct_spf_limits (const FctLimits *limits)
+{
+  return limits != NULL ? limits : fct_limits_default ();
+}
+
+/* Checks a macro-string (RFC 7208 §7.1) between start and end. domain_letters restricts
+ * the macro letters to those allowed in a domain-spec (no c, r, t: §7.3). exp_text
+ * allows spaces (explanation-string). Returns the offset of the first bad byte, or -1. */
+gssize fct_spf_macro_check (const char *spec, gsize len, gboolean domain_letters,
+                            gboolean exp_text);
+
+/* RFC 7208 §4.3 and RFC 1035 §2.3.4: a name DNS can carry; no trailing dot expected. */
+gboolean fct_spf_name_is_queryable (const char *name);
+
+/* True when the first bits of a and b are equal. */
+gboolean fct_spf_prefix_match (const guint8 *a, const guint8 *b, guint bits);
+
+/* Strict dotted quad (RFC 7208 §5.6 ip4-network: no leading zeros). */
+gboolean fct_spf_ip4_parse (const char *text, gsize len, guint8 out[4]);
+gboolean fct_spf_ip6_parse (const char *text, gsize len, guint8 out[16]);
+
+/* True when name equals domain or is below it, ignoring ASCII case. */
+gboolean fct_spf_name_is_within (const char *name, const char *domain);
+
+G_END_DECLS
