@@ -1,0 +1,599 @@
+/* DKIM verification (RFC 6376 §6): a streaming handle fed header fields, the end of the
+ * header (key queries start, asynchronously), body chunks and the end of the message;
+ * key record checks (§3.6.1, §6.1.2), time checks, RFC 8301 key sizes, RFC 8601
+ * results. */
+#include "dkim-private.h"
+
+typedef struct
+{
+  FctDkimCanon canon;
+  FctDkimHash hash;
+  gint64 limit;
+  FctDkimBodyHasher *hasher;
+  guint8 digest[64];
+  gsize digest_len;
+} BodyHash;
+
+typedef struct
+{
+  FctDkimSignature sig;
+  FctDkimSignatureResult *result;
+  gboolean final; /* result decided before the key arrived */
+  guint body;     /* index in verifier->bodies */
+  FctDnsAnswer *answer;
+} SigState;
+
+struct _FctDkimVerifier
+{
+  gint ref_count;
+  FctResolver *resolver;
+  FctDkimVerifyOptions options;
+  FctLimits limits;
+  FctDkimHeaderStore headers;
+  GPtrArray *sigs; /* SigState * */
+  GArray *bodies;  /* BodyHash */
+  guint skipped;
+  guint pending; /* key queries in flight */
+  gboolean eoh, eom;
+  GTask *task;
+};
+
+typedef struct
+{
+  FctDkimVerifier *verifier;
+  guint index;
+} Query;
+
+const char *
+fct_dkim_result_to_string (FctDkimResult result)
+{
+  static const char *const names[]
+      = { "none", "pass", "fail", "neutral", "policy", "temperror", "permerror" };
+  g_return_val_if_fail ((guint)result < G_N_ELEMENTS (names), "none");
+  return names[result];
+}
+
+static void
+signature_result_free (FctDkimSignatureResult *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->reason);
+  g_free (r->domain);
+  g_free (r->selector);
+  g_free (r->identity);
+  g_free (r->algorithm);
+  g_free (r->signed_headers);
+  g_free (r->b_prefix);
+  g_free (r);
+}
+
+void
+fct_dkim_verify_result_free (FctDkimVerifyResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->signatures, g_ptr_array_unref);
+  g_free (result);
+}
+
+FctDkimResult
+fct_dkim_verify_result_summary (const FctDkimVerifyResult *result)
+{
+  static const FctDkimResult order[]
+      = { FCT_DKIM_RESULT_PASS,    FCT_DKIM_RESULT_FAIL,      FCT_DKIM_RESULT_POLICY,
+          FCT_DKIM_RESULT_NEUTRAL, FCT_DKIM_RESULT_TEMPERROR, FCT_DKIM_RESULT_PERMERROR };
+
+  for (gsize k = 0; k < G_N_ELEMENTS (order); k++)
+    for (guint i = 0; i < result->signatures->len; i++)
+      if (((FctDkimSignatureResult *)g_ptr_array_index (result->signatures, i))->result
+          == order[k])
+        return order[k];
+  return FCT_DKIM_RESULT_NONE;
+}
+
+static void
+sig_state_free (SigState *s)
+{
+  fct_dkim_signature_clear (&s->sig);
+  signature_result_free (s->result);
+  g_clear_pointer (&s->answer, fct_dns_answer_unref);
+  g_free (s);
+}
+
+FctDkimVerifier *
+fct_dkim_verifier_new (FctResolver *resolver, const FctDkimVerifyOptions *options)
+{
+  FctDkimVerifier *v = g_new0 (FctDkimVerifier, 1);
+
+  g_return_val_if_fail (resolver != NULL, NULL);
+  v->ref_count = 1;
+  v->resolver = fct_resolver_ref (resolver);
+  if (options != NULL)
+    v->options = *options;
+  v->limits = v->options.limits != NULL ? *v->options.limits : *fct_limits_default ();
+  if (v->options.rsa_min_bits == 0)
+    v->options.rsa_min_bits = 1024;
+  fct_dkim_header_store_init (&v->headers);
+  v->sigs = g_ptr_array_new_with_free_func ((GDestroyNotify)sig_state_free);
+  v->bodies = g_array_new (FALSE, TRUE, sizeof (BodyHash));
+  return v;
+}
+
+FctDkimVerifier *
+fct_dkim_verifier_ref (FctDkimVerifier *verifier)
+{
+  g_return_val_if_fail (verifier != NULL, NULL);
+  g_atomic_int_inc (&verifier->ref_count);
+  return verifier;
+}
+
+void
+fct_dkim_verifier_unref (FctDkimVerifier *verifier)
+{
+  if (verifier == NULL || !g_atomic_int_dec_and_test (&verifier->ref_count))
+    return;
+  for (guint i = 0; i < verifier->bodies->len; i++)
+    fct_dkim_body_hasher_free (g_array_index (verifier->bodies, BodyHash, i).hasher);
+  g_array_unref (verifier->bodies);
+  g_ptr_array_unref (verifier->sigs);
+  fct_dkim_header_store_clear (&verifier->headers);
+  fct_resolver_unref (verifier->resolver);
+  g_free (verifier);
+}
+
+void
+fct_dkim_verifier_header (FctDkimVerifier *verifier, const void *field, gsize len)
+{
+  g_return_if_fail (verifier != NULL && !verifier->eoh);
+  if (verifier->headers.spans->len >= verifier->limits.header_fields_max)
+    return;
+  fct_dkim_header_store_add (&verifier->headers, field, len);
+}
+
+static gint64
+now_seconds (const FctDkimVerifier *v)
+{
+  return v->options.now != 0 ? v->options.now : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static char *
+join_names (GPtrArray *names)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    {
+      const FctSlice *n = g_ptr_array_index (names, i);
+      if (i > 0)
+        g_string_append_c (s, ':');
+      for (gsize k = 0; k < n->len; k++)
+        g_string_append_c (s, g_ascii_tolower (n->ptr[k]));
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* Fills the descriptive part of a result from whatever the parser could read. */
+static FctDkimSignatureResult *
+describe (const FctDkimSignature *sig, guint field_index)
+{
+  FctDkimSignatureResult *r = g_new0 (FctDkimSignatureResult, 1);
+
+  r->field_index = field_index;
+  r->domain = sig->domain.len > 0 ? fct_slice_dup (sig->domain) : NULL;
+  r->selector = sig->selector.len > 0 ? fct_slice_dup (sig->selector) : NULL;
+  r->algorithm = sig->algorithm.len > 0 ? fct_slice_dup (sig->algorithm) : NULL;
+  r->algorithm_id = sig->algorithm_id;
+  if (sig->identity.len > 0)
+    r->identity = fct_slice_dup (sig->identity);
+  else if (r->domain != NULL)
+    r->identity = g_strconcat ("@", r->domain, NULL);
+  r->header_canon = sig->header_canon;
+  r->body_canon = sig->body_canon;
+  r->signed_headers = join_names (sig->headers);
+  GString *b = g_string_new (NULL);
+  for (gsize k = 0; k < sig->b_text.len && b->len < 8; k++)
+    if (!g_ascii_isspace (sig->b_text.ptr[k]))
+      g_string_append_c (b, (char)sig->b_text.ptr[k]);
+  r->b_prefix = g_string_free (b, FALSE);
+  r->timestamp = sig->timestamp;
+  r->expiration = sig->expiration;
+  r->has_body_length = sig->has_length;
+  r->body_length = sig->length;
+  return r;
+}
+
+static void
+decide (SigState *s, FctDkimResult result, const char *reason)
+{
+  s->result->result = result;
+  g_free (s->result->reason);
+  s->result->reason = g_strdup (reason);
+  s->final = TRUE;
+}
+
+static guint
+body_hash_for (FctDkimVerifier *v, const FctDkimSignature *sig)
+{
+  gint64 limit = sig->has_length ? (gint64)MIN (sig->length, (guint64)G_MAXINT64) : -1;
+
+  for (guint i = 0; i < v->bodies->len; i++)
+    {
+      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
+      if (b->canon == sig->body_canon && b->hash == sig->hash && b->limit == limit)
+        return i;
+    }
+  BodyHash b = { .canon = sig->body_canon, .hash = sig->hash, .limit = limit };
+  b.hasher = fct_dkim_body_hasher_new (b.canon, b.hash, limit);
+  g_array_append_val (v->bodies, b);
+  return v->bodies->len - 1;
+}
+
+static void complete (FctDkimVerifier *v);
+
+static void
+on_key (FctDnsAnswer *answer, gpointer user_data)
+{
+  Query *q = user_data;
+  FctDkimVerifier *v = q->verifier;
+  SigState *s = g_ptr_array_index (v->sigs, q->index);
+
+  s->answer = fct_dns_answer_ref (answer);
+  g_free (q);
+  v->pending--;
+  if (v->eom && v->pending == 0)
+    complete (v);
+  fct_dkim_verifier_unref (v);
+}
+
+void
+fct_dkim_verifier_eoh (FctDkimVerifier *v)
+{
+  gint64 now = now_seconds (v);
+
+  g_return_if_fail (v != NULL && !v->eoh);
+  v->eoh = TRUE;
+  for (guint i = 0; i < v->headers.spans->len; i++)
+    {
+      if (!fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i),
+                                       "DKIM-Signature"))
+        continue;
+      if (v->sigs->len >= v->limits.dkim_signatures_max)
+        {
+          v->skipped++;
+          continue;
+        }
+      SigState *s = g_new0 (SigState, 1);
+      const char *reason = NULL;
+      gboolean ok = fct_dkim_signature_parse (fct_dkim_header_store_field (&v->headers, i),
+                                              &v->limits, &s->sig, &reason);
+      s->result = describe (&s->sig, i);
+      g_ptr_array_add (v->sigs, s);
+      if (!ok)
+        {
+          decide (s, FCT_DKIM_RESULT_PERMERROR, reason);
+          continue;
+        }
+      /* §3.5 x=: verifiers may refuse expired signatures; t= in the future "MAY" be
+       * refused: beyond a small clock skew it is. */
+      if (s->sig.expiration >= 0 && now > s->sig.expiration)
+        {
+          decide (s, FCT_DKIM_RESULT_PERMERROR, N_ ("signature has expired (x=)"));
+          continue;
+        }
+      if (s->sig.timestamp > now + FCT_DKIM_CLOCK_SKEW_SECONDS)
+        {
+          decide (s, FCT_DKIM_RESULT_PERMERROR,
+                  N_ ("signature timestamp is in the future (t=)"));
+          continue;
+        }
+      s->body = body_hash_for (v, &s->sig);
+
+      g_autofree char *sel = fct_slice_dup (s->sig.selector);
+      g_autofree char *dom = fct_slice_dup (s->sig.domain);
+      g_autofree char *name = g_strconcat (sel, "._domainkey.", dom, NULL);
+      Query *q = g_new0 (Query, 1);
+      q->verifier = fct_dkim_verifier_ref (v);
+      q->index = v->sigs->len - 1;
+      v->pending++;
+      fct_resolver_query_async (v->resolver, name, FCT_DNS_TYPE_TXT, on_key, q);
+    }
+}
+
+void
+fct_dkim_verifier_body (FctDkimVerifier *v, const void *data, gsize len)
+{
+  g_return_if_fail (v != NULL && v->eoh && !v->eom);
+  for (guint i = 0; i < v->bodies->len; i++)
+    fct_dkim_body_hasher_update (g_array_index (v->bodies, BodyHash, i).hasher, data, len);
+}
+
+/* §6.1.2 step by step: the key record and the key it holds. */
+static FctDkimPublicKey *
+load_key (SigState *s, const FctDkimVerifier *v)
+{
+  const FctDnsAnswer *a = s->answer;
+  const char *reason = NULL;
+  FctDkimKeyRecord rec;
+  g_autoptr (GBytes) txt = NULL;
+
+  switch (a->rcode)
+    {
+    case FCT_DNS_RCODE_NOERROR:
+      break;
+    case FCT_DNS_RCODE_NXDOMAIN:
+      decide (s, FCT_DKIM_RESULT_PERMERROR,
+              N_ ("no key record for the selector (NXDOMAIN)"));
+      return NULL;
+    case FCT_DNS_RCODE_SERVFAIL:
+    case FCT_DNS_RCODE_TIMEOUT:
+      decide (s, FCT_DKIM_RESULT_TEMPERROR, N_ ("the key record could not be fetched"));
+      return NULL;
+    case FCT_DNS_RCODE_BADNAME:
+      decide (s, FCT_DKIM_RESULT_PERMERROR, N_ ("the key record name cannot be queried"));
+      return NULL;
+    }
+  if (a->records == NULL || a->records->len == 0)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR, N_ ("no key record for the selector"));
+      return NULL;
+    }
+  /* §6.1.2: with several records the verifier may pick one: the first that parses. */
+  for (guint i = 0; i < a->records->len; i++)
+    {
+      g_clear_pointer (&txt, g_bytes_unref);
+      txt = fct_dns_record_txt_joined (g_ptr_array_index (a->records, i));
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (txt, &len);
+      if (fct_dkim_key_record_parse (fct_slice_new (data, len), &rec, &reason))
+        break;
+      if (i + 1 == a->records->len)
+        {
+          decide (s, FCT_DKIM_RESULT_PERMERROR, reason);
+          return NULL;
+        }
+    }
+  if (rec.revoked)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR, N_ ("the key has been revoked (empty p=)"));
+      return NULL;
+    }
+  if (!rec.email_ok)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR,
+              N_ ("the key record is not for email (s= service type)"));
+      return NULL;
+    }
+  if (rec.key_type != s->sig.key_type)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR,
+              N_ ("the key type (k=) does not match the algorithm (a=)"));
+      return NULL;
+    }
+  if ((s->sig.hash == FCT_DKIM_HASH_SHA1 && !rec.sha1_ok)
+      || (s->sig.hash == FCT_DKIM_HASH_SHA256 && !rec.sha256_ok))
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR,
+              N_ ("the key record does not allow this hash algorithm (h=)"));
+      return NULL;
+    }
+  if (rec.strict && s->sig.identity.len > 0)
+    {
+      FctSlice at = s->sig.identity;
+      for (gsize k = at.len; k-- > 0;)
+        if (at.ptr[k] == '@')
+          {
+            at = fct_slice_new (at.ptr + k + 1, at.len - k - 1);
+            break;
+          }
+      if (!fct_slice_equal_ascii_nocase (at, s->sig.domain))
+        {
+          decide (s, FCT_DKIM_RESULT_PERMERROR,
+                  N_ ("the key record forbids subdomains in i= (t=s)"));
+          return NULL;
+        }
+    }
+  g_autoptr (GBytes) der
+      = fct_dkim_base64_decode (rec.public_key, FCT_DKIM_PUBLIC_KEY_BYTES_MAX);
+  if (der == NULL)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR, N_ ("the public key (p=) is not valid base64"));
+      return NULL;
+    }
+  gsize der_len = 0;
+  const guint8 *der_data = g_bytes_get_data (der, &der_len);
+  FctDkimPublicKey *key
+      = fct_dkim_public_key_new (rec.key_type, der_data, der_len, &reason);
+  if (key == NULL)
+    {
+      decide (s, FCT_DKIM_RESULT_PERMERROR, reason);
+      return NULL;
+    }
+  s->result->key_type = rec.key_type;
+  s->result->key_bits = fct_dkim_public_key_get_bits (key);
+  if (rec.testing)
+    s->result->risks |= FCT_DKIM_RISK_TESTING;
+  if (rec.key_type == FCT_DKIM_KEY_TYPE_RSA
+      && s->result->key_bits < v->options.rsa_min_bits)
+    {
+      /* RFC 8301 §3.2: verifiers MUST NOT consider signatures with keys under 1024 bits
+       * valid. */
+      decide (s, FCT_DKIM_RESULT_POLICY, N_ ("the RSA key is shorter than 1024 bits"));
+      fct_dkim_public_key_free (key);
+      return NULL;
+    }
+  return key;
+}
+
+static void
+evaluate (FctDkimVerifier *v, SigState *s)
+{
+  g_autoptr (FctDkimPublicKey) key = load_key (s, v);
+  const BodyHash *b = &g_array_index (v->bodies, BodyHash, s->body);
+  guint8 digest[64];
+
+  if (key == NULL)
+    return;
+  guint64 body_len = fct_dkim_body_hasher_get_length (b->hasher);
+  if (s->sig.has_length)
+    {
+      if (s->sig.length > body_len)
+        {
+          decide (s, FCT_DKIM_RESULT_FAIL, N_ ("l= is longer than the body"));
+          return;
+        }
+      s->result->body_unsigned = body_len - s->sig.length;
+      if (s->result->body_unsigned > 0)
+        s->result->risks |= FCT_DKIM_RISK_BODY_LENGTH;
+    }
+  if (g_bytes_get_size (s->sig.body_hash) != b->digest_len
+      || memcmp (g_bytes_get_data (s->sig.body_hash, NULL), b->digest, b->digest_len) != 0)
+    {
+      decide (s, FCT_DKIM_RESULT_FAIL, N_ ("body hash did not verify"));
+      return;
+    }
+  g_autoptr (FctDkimDigest) d = fct_dkim_digest_new (s->sig.hash);
+  fct_dkim_hash_headers (d, s->sig.header_canon, &v->headers, s->sig.headers, s->sig.field,
+                         s->sig.b_span);
+  gsize dlen = fct_dkim_digest_finish (d, digest);
+  gsize slen = 0;
+  const guint8 *sdata = g_bytes_get_data (s->sig.signature, &slen);
+  if (!fct_dkim_public_key_verify (key, s->sig.hash, digest, dlen, sdata, slen))
+    {
+      decide (s, FCT_DKIM_RESULT_FAIL, N_ ("signature did not verify"));
+      return;
+    }
+
+  if (s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1)
+    s->result->risks |= FCT_DKIM_RISK_WEAK_HASH;
+  if (s->result->key_type == FCT_DKIM_KEY_TYPE_RSA && s->result->key_bits < 2048)
+    s->result->risks |= FCT_DKIM_RISK_SHORT_KEY;
+  /* §8.15: unless h= names From more often than the message has it, one more From can
+   * be added and the signature still verifies. */
+  guint listed = 0, present = 0;
+  for (guint i = 0; i < s->sig.headers->len; i++)
+    listed += fct_slice_equal_str_nocase (
+        *(FctSlice *)g_ptr_array_index (s->sig.headers, i), "from");
+  for (guint i = 0; i < v->headers.spans->len; i++)
+    present
+        += fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i), "from");
+  if (listed <= present)
+    s->result->risks |= FCT_DKIM_RISK_FROM_ADDABLE;
+  decide (s, FCT_DKIM_RESULT_PASS,
+          s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1
+              ? N_ ("signature verified (rsa-sha1 is weak: RFC 8301)")
+              : N_ ("signature verified"));
+}
+
+static void
+complete (FctDkimVerifier *v)
+{
+  GTask *task = g_steal_pointer (&v->task);
+  FctDkimVerifyResult *result;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  result = g_new0 (FctDkimVerifyResult, 1);
+  result->signatures
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)signature_result_free);
+  result->signatures_skipped = v->skipped;
+  for (guint i = 0; i < v->sigs->len; i++)
+    {
+      SigState *s = g_ptr_array_index (v->sigs, i);
+      if (!s->final)
+        evaluate (v, s);
+      g_ptr_array_add (result->signatures, g_steal_pointer (&s->result));
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify)fct_dkim_verify_result_free);
+  g_object_unref (task);
+}
+
+void
+fct_dkim_verifier_eom_async (FctDkimVerifier *v, GCancellable *cancellable,
+                             GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_return_if_fail (v != NULL && !v->eom);
+  if (!v->eoh)
+    fct_dkim_verifier_eoh (v);
+  v->eom = TRUE;
+  v->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (v->task, fct_dkim_verifier_eom_async);
+  /* The task keeps the verifier alive until the callback has run. */
+  g_task_set_task_data (v->task, fct_dkim_verifier_ref (v),
+                        (GDestroyNotify)fct_dkim_verifier_unref);
+  for (guint i = 0; i < v->bodies->len; i++)
+    {
+      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
+      b->digest_len = fct_dkim_body_hasher_finish (b->hasher, b->digest);
+    }
+  if (v->pending == 0)
+    complete (v);
+}
+
+FctDkimVerifyResult *
+fct_dkim_verifier_eom_finish (FctDkimVerifier *verifier, GAsyncResult *result,
+                              GError **error)
+{
+  (void)verifier;
+  return fct_dkim_verify_finish (result, error);
+}
+
+void
+fct_dkim_verify_async (FctMsg *msg, FctResolver *resolver,
+                       const FctDkimVerifyOptions *options, GCancellable *cancellable,
+                       GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, options);
+  guint n = fct_msg_get_header_count (msg);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      fct_dkim_verifier_header (v, h->raw.ptr, h->raw.len);
+    }
+  fct_dkim_verifier_eoh (v);
+  FctSlice body = fct_msg_get_body (msg);
+  fct_dkim_verifier_body (v, body.ptr, body.len);
+  fct_dkim_verifier_eom_async (v, cancellable, callback, user_data);
+}
+
+FctDkimVerifyResult *
+fct_dkim_verify_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  gboolean done;
+  FctDkimVerifyResult *result;
+} SyncState;
+
+static void
+on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  SyncState *st = user_data;
+  (void)source;
+  st->result = fct_dkim_verify_finish (res, NULL);
+  st->done = TRUE;
+}
+
+FctDkimVerifyResult *
+fct_dkim_verify (FctMsg *msg, FctResolver *resolver, const FctDkimVerifyOptions *options)
+{
+  GMainContext *context = g_main_context_new ();
+  SyncState st = { FALSE, NULL };
+
+  g_main_context_push_thread_default (context);
+  fct_dkim_verify_async (msg, resolver, options, NULL, on_sync_done, &st);
+  while (!st.done)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  /* Without a cancellable the task cannot fail. */
+  g_assert (st.result != NULL);
+  return st.result;
+}
