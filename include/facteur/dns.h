@@ -51,7 +51,7 @@ typedef enum
   FCT_DNS_RCODE_SERVFAIL, /* includes REFUSED and any other server-side failure */
   FCT_DNS_RCODE_TIMEOUT,
   FCT_DNS_RCODE_BADNAME, /* the name cannot be queried: empty label, label > 63, name > 253
-                          */
+                          * octets, bad escape */
 } FctDnsRcode;
 
 const char *fct_dns_rcode_to_string (FctDnsRcode rcode);
@@ -75,7 +75,9 @@ typedef struct
   /* MX preference. */
   guint16 preference;
   /* MX exchange, CNAME, PTR and NS target: lower-case presentation form, no trailing
-   * dot, RFC 1035 escapes for bytes outside LDH (owned by the record). */
+   * dot, RFC 1035 escapes (\X for . ; ( ) \ " @ $, \DDD for bytes outside 0x21-0x7e)
+   * (owned by the record). SOA: the whole RDATA in that form, "MNAME RNAME SERIAL
+   * REFRESH RETRY EXPIRE MINIMUM". */
   char *target;
   /* TXT: its character-strings as received, each a GBytes (may hold any byte). */
   GPtrArray *txt;
@@ -84,10 +86,16 @@ typedef struct
   GBytes *tlsa_data;
 } FctDnsRecord;
 
+/* Frees a record and everything it owns; accepts NULL. */
+void fct_dns_record_free (FctDnsRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDnsRecord, fct_dns_record_free)
+
 /* Concatenates the character-strings of a TXT record, as SPF/DKIM/DMARC read them
  * (RFC 7208 §3.3, RFC 6376 §3.6.2.2). Returns (transfer full). */
 GBytes *fct_dns_record_txt_joined (const FctDnsRecord *record);
-/* Formats the record's data in zone-file presentation form (transfer full). */
+/* Formats the record's data in zone-file presentation form (transfer full): TXT as
+ * quoted strings with \DDD for bytes outside printable ASCII, TLSA data in upper-case
+ * hex. */
 char *fct_dns_record_to_string (const FctDnsRecord *record);
 
 /* An answer is immutable and reference-counted: the cache and every caller share it. */

@@ -19,6 +19,9 @@ typedef struct
   guint dns_timeout_ms;        /* 5,000 ms per query: RFC 7208 §4.6.4 suggests at
                                   least 20 s for a whole SPF check */
   guint dns_cache_entries_max; /* 10,000 answers in the process-wide cache */
+  gsize dns_zone_max_bytes;    /* 64 MiB zone file: guards memory, far above any mail zone */
+  gsize dns_zone_line_max_bytes; /* 256 KiB per line: a 65,535-octet rdata (RFC 1035 §3.2.1) as \DDD */
+  guint dns_zone_records_max;  /* 1,000,000 records in one zone file (memory bound) */
 
   /* SPF, RFC 7208 §4.6.4. */
   guint spf_dns_mechanisms_max; /* 10 terms that cause DNS queries */
@@ -35,10 +38,17 @@ typedef struct
 
   /* DMARC, RFC 9989 §4.10 DNS tree walk. */
   guint dmarc_tree_walk_max; /* 8 queries */
+  gsize dmarc_record_max_bytes; /* 4,096: the EDNS buffer of RFC 6891 §6.2.5, as SPF */
+  guint authres_items_max; /* 64 results per A-R field and properties per result;
+                              receivers write fewer than 10 (RFC 8601 §2.2 sets none) */
 
   /* MIME (src/lib/mime). */
   guint mime_depth_max; /* 32 nested multiparts */
   guint mime_parts_max; /* 1,000 parts */
+  guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than a delivery */
+  guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
+  gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
+  guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

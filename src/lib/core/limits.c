@@ -12,6 +12,9 @@ fct_limits_init (FctLimits *limits)
     .line_max_bytes = 998,
     .dns_timeout_ms = 5000,
     .dns_cache_entries_max = 10000,
+    .dns_zone_max_bytes = 64 * 1024 * 1024,
+    .dns_zone_line_max_bytes = 256 * 1024,
+    .dns_zone_records_max = 1000000,
     .spf_dns_mechanisms_max = 10,
     .spf_void_lookups_max = 2,
     .spf_mx_names_max = 10,
@@ -22,8 +25,14 @@ fct_limits_init (FctLimits *limits)
     .dkim_header_items_max = 64,
     .arc_instances_max = 50,
     .dmarc_tree_walk_max = 8,
+    .dmarc_record_max_bytes = 4096,
+    .authres_items_max = 64,
     .mime_depth_max = 32,
     .mime_parts_max = 1000,
+    .smtp_connect_timeout_ms = 10000,
+    .smtp_reply_timeout_ms = 30000,
+    .smtp_reply_line_max_bytes = 2048,
+    .smtp_reply_lines_max = 100,
   };
 }
 
