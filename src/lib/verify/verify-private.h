@@ -1,0 +1,4 @@
+/* facteur — address verification, internals shared by the files of src/lib/verify. */
+#pragma once
+
+#include <facteur/verify.h>
