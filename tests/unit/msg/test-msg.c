@@ -277,6 +277,34 @@ test_find_from_bottom (void)
                  == fct_msg_find_header (msg, "FROM", 0));
 }
 
+/* RFC 5322 §2.2: a name is printable US-ASCII (33..126) except the colon; any other
+ * byte makes the line a bad header line, which starts the body. */
+static void
+test_name_bytes (void)
+{
+  static const struct
+  {
+    const char *line;
+    gboolean field;
+  } cases[] = {
+    { "!~: bounds", TRUE },         { "X-#$%&'*+.^_`{|}: symbols", TRUE },
+    { "X\x7fY: DEL", FALSE },       { "X\x01Y: control", FALSE },
+    { "X Y: space inside", FALSE }, { "X\x80Y: 8-bit", FALSE },
+    { "X-No-Colon", FALSE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text
+          = g_strdup_printf ("From: a@example.com\r\n%s\r\n\r\n", cases[i].line);
+      g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+      g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, NULL);
+      g_assert_nonnull (msg);
+      g_assert_cmpuint (fct_msg_get_header_count (msg), ==, cases[i].field ? 2 : 1);
+      g_assert_cmpint (!!(fct_msg_get_flags (msg) & FCT_MSG_FLAG_BAD_HEADER_LINE), ==,
+                       !cases[i].field);
+    }
+}
+
 static void
 test_ref_unref (void)
 {
@@ -325,6 +353,7 @@ main (int argc, char **argv)
   g_test_add_func ("/msg/unfold/folded", test_unfold);
   g_test_add_func ("/msg/unfold/wsp-only-line", test_unfold_wsp_only_line);
   g_test_add_func ("/msg/name/obs-wsp-before-colon", test_obs_wsp_before_colon);
+  g_test_add_func ("/msg/name/bytes", test_name_bytes);
   g_test_add_func ("/msg/mbox/obs-from-is-not-mbox", test_obs_from_is_not_mbox);
   g_test_add_func ("/msg/mbox/sender", test_mbox_sender);
   g_test_add_func ("/msg/bytes/nul-value-len", test_nul_value_len);
