@@ -207,11 +207,36 @@ answer_why (const FctDnsAnswer *a)
 
 static void on_answer (FctDnsAnswer *answer, gpointer user_data);
 
+/* Names built from macros may hold any visible byte, and spaces from %_; the resolver
+ * reads presentation form, so escape what RFC 1035 §5.1 would read specially. Dots stay
+ * label separators (§7.3 expands into labels). */
+static char *
+presentation_name (const char *name)
+{
+  GString *out = g_string_sized_new (strlen (name) + 8);
+
+  for (const guint8 *p = (const guint8 *)name; *p != '\0'; p++)
+    {
+      if (*p <= 0x20 || *p >= 0x7f)
+        g_string_append_printf (out, "\\%03u", *p);
+      else if (strchr ("\\\";()@$", *p) != NULL)
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char)*p);
+        }
+      else
+        g_string_append_c (out, (char)*p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static void
 query (Eval *e, const char *name, FctDnsType type, Wait wait)
 {
+  g_autofree char *escaped = presentation_name (name);
+
   e->wait = wait;
-  fct_resolver_query_async (e->resolver, name, type, on_answer, eval_ref (e));
+  fct_resolver_query_async (e->resolver, escaped, type, on_answer, eval_ref (e));
 }
 
 static FctDnsType
@@ -292,7 +317,9 @@ start_ptr (Eval *e, AfterPtr after)
   g_autofree char *reverse = fct_dns_reverse_name (e->ip, e->ip_len);
 
   e->after_ptr = after;
-  query (e, reverse, FCT_DNS_TYPE_PTR, WAIT_PTR);
+  e->wait = WAIT_PTR;
+  fct_resolver_query_async (e->resolver, reverse, FCT_DNS_TYPE_PTR, on_answer,
+                            eval_ref (e));
 }
 
 static void

@@ -1,0 +1,230 @@
+/* Unit tests for the SPF evaluator beyond the openspf suite: many evaluations in flight
+ * in one thread, the trace and fields of the verdict, the HELO identity, and hostile
+ * input (loops, huge records, macro bombs, bad addresses) staying bounded. */
+#include <facteur/spf.h>
+
+static const char zone[]
+    = "$TTL 300\n"
+      "example.test. TXT \"v=spf1 ip4:192.0.2.0/24 include:_spf.example.test -all\"\n"
+      "_spf.example.test. TXT \"v=spf1 ip6:2001:db8::/32 a:out.example.test ~all\"\n"
+      "out.example.test. A 198.51.100.7\n"
+      "mail.example.test. TXT \"v=spf1 a -all\"\n"
+      "mail.example.test. A 203.0.113.5\n"
+      "exp.example.test. TXT \"v=spf1 -all exp=why.example.test\"\n"
+      "why.example.test. TXT \"%{i} may not send for %{d}\"\n"
+      "loop.example.test. TXT \"v=spf1 include:loop.example.test -all\"\n"
+      "bomb.example.test. TXT \"v=spf1 exists:%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}"
+      "%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}.x.example.test -all\"\n"
+      "nonascii.example.test. TXT \"v=spf1 a:caf\\195\\169.example.test -all\"\n"
+      "slow.example.test. TXT \"v=spf1 a:hang.example.test -all\"\n"
+      "hang.example.test. TIMEOUT\n";
+
+static FctResolver *
+make_resolver (const char *text, FctLimits *limits)
+{
+  g_autoptr (GError) error = NULL;
+  fct_limits_init (limits);
+  limits->dns_timeout_ms = 100;
+  FctResolver *r = fct_resolver_new_zone_data (text, strlen (text), "eval", limits, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+static FctSpfVerdict *
+check (const char *ip, const char *from, const char *helo, FctSpfIdentity identity)
+{
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (zone, &limits);
+  g_autoptr (GError) error = NULL;
+  FctSpfRequest req = { .ip = ip, .mail_from = from, .helo = helo, .identity = identity };
+  FctSpfVerdict *v = fct_spf_check (r, &limits, &req, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (v);
+  return v;
+}
+
+static gboolean
+trace_has (const FctSpfVerdict *v, guint depth, const char *needle)
+{
+  for (guint k = 0; k < v->trace->len; k++)
+    {
+      const FctSpfTraceStep *s = g_ptr_array_index (v->trace, k);
+      if (s->depth == depth && strstr (s->text, needle) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+test_pass_through_include (void)
+{
+  g_autoptr (FctSpfVerdict) v = check ("198.51.100.7", "user@example.test",
+                                       "mx.client.test", FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (v->result, ==, FCT_SPF_RESULT_PASS);
+  g_assert_cmpstr (v->domain, ==, "example.test");
+  g_assert_cmpstr (v->mechanism, ==, "include:_spf.example.test");
+  g_assert_cmpuint (v->dns_lookups, ==, 2);
+  g_assert_cmpuint (v->void_lookups, ==, 0);
+  g_assert_null (v->explanation);
+  g_assert_true (trace_has (v, 0, "record of example.test"));
+  g_assert_true (trace_has (v, 1, "a:out.example.test matched"));
+  g_assert_true (trace_has (v, 0, "include:_spf.example.test matched: pass"));
+}
+
+static void
+test_fail_default_explanation (void)
+{
+  g_autoptr (FctSpfVerdict) v
+      = check ("203.0.113.99", "user@example.test", NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (v->result, ==, FCT_SPF_RESULT_FAIL);
+  g_assert_cmpstr (v->mechanism, ==, "-all");
+  g_assert_true (v->explanation_is_default);
+  g_assert_nonnull (strstr (v->explanation, "203.0.113.99"));
+}
+
+static void
+test_exp (void)
+{
+  g_autoptr (FctSpfVerdict) v
+      = check ("192.0.2.1", "a@exp.example.test", NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (v->result, ==, FCT_SPF_RESULT_FAIL);
+  g_assert_false (v->explanation_is_default);
+  g_assert_cmpstr (v->explanation, ==, "192.0.2.1 may not send for exp.example.test");
+}
+
+static void
+test_helo_identity (void)
+{
+  /* §2.3: the HELO name is checked on its own, whatever MAIL FROM says. */
+  g_autoptr (FctSpfVerdict) v = check ("203.0.113.5", "user@example.test",
+                                       "mail.example.test", FCT_SPF_IDENTITY_HELO);
+  g_assert_cmpint (v->result, ==, FCT_SPF_RESULT_PASS);
+  g_assert_cmpstr (v->domain, ==, "mail.example.test");
+  /* A HELO that is not a fully qualified name has no SPF record (§4.3). */
+  g_autoptr (FctSpfVerdict) w
+      = check ("203.0.113.5", NULL, "OEMCOMPUTER", FCT_SPF_IDENTITY_HELO);
+  g_assert_cmpint (w->result, ==, FCT_SPF_RESULT_NONE);
+  /* The null reverse-path is checked as postmaster@HELO (§2.4). */
+  g_autoptr (FctSpfVerdict) n
+      = check ("203.0.113.5", "", "mail.example.test", FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (n->result, ==, FCT_SPF_RESULT_PASS);
+}
+
+static void
+test_bounded_hostile_input (void)
+{
+  g_autoptr (FctSpfVerdict) loop
+      = check ("192.0.2.1", "a@loop.example.test", NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (loop->result, ==, FCT_SPF_RESULT_PERMERROR);
+  g_assert_cmpuint (loop->dns_lookups, ==, 11);
+
+  g_autoptr (GString) local = g_string_new (NULL);
+  for (int k = 0; k < 60; k++)
+    g_string_append (local, "bomb");
+  g_autofree char *from = g_strconcat (local->str, "@bomb.example.test", NULL);
+  g_autoptr (FctSpfVerdict) bomb
+      = check ("192.0.2.1", from, NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (bomb->result, ==, FCT_SPF_RESULT_PERMERROR);
+  g_assert_nonnull (strstr (bomb->reason, "exceeds"));
+
+  g_autoptr (FctSpfVerdict) utf8
+      = check ("192.0.2.1", "a@nonascii.example.test", NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (utf8->result, ==, FCT_SPF_RESULT_PERMERROR);
+
+  g_autoptr (FctSpfVerdict) slow
+      = check ("192.0.2.1", "a@slow.example.test", NULL, FCT_SPF_IDENTITY_MAIL_FROM);
+  g_assert_cmpint (slow->result, ==, FCT_SPF_RESULT_TEMPERROR);
+}
+
+static void
+test_huge_record (void)
+{
+  g_autoptr (GString) text = g_string_new ("big.example.test. TXT");
+  g_autoptr (GString) record = g_string_new ("v=spf1");
+  while (record->len < 10 * 1024)
+    g_string_append (record, " ip4:192.0.2.77");
+  for (gsize off = 0; off < record->len; off += 255)
+    g_string_append_printf (text, " \"%.*s\"", (int)MIN (255, record->len - off),
+                            record->str + off);
+  g_string_append_c (text, '\n');
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (text->str, &limits);
+  FctSpfRequest req = { .ip = "192.0.2.77", .mail_from = "a@big.example.test" };
+  g_autoptr (FctSpfVerdict) v = fct_spf_check (r, &limits, &req, NULL);
+  g_assert_cmpint (v->result, ==, FCT_SPF_RESULT_PERMERROR);
+  g_assert_nonnull (strstr (v->reason, "over the limit"));
+}
+
+static void
+test_bad_ip (void)
+{
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (zone, &limits);
+  g_autoptr (GError) error = NULL;
+  FctSpfRequest req = { .ip = "192.0.2", .mail_from = "a@example.test" };
+  g_autoptr (FctSpfVerdict) v = fct_spf_check (r, &limits, &req, &error);
+  g_assert_null (v);
+  g_assert_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_INVALID);
+}
+
+typedef struct
+{
+  guint done;
+  guint pass;
+  guint fail;
+} Tally;
+
+static void
+on_verdict (FctSpfVerdict *v, gpointer user_data)
+{
+  Tally *t = user_data;
+  t->done++;
+  t->pass += v->result == FCT_SPF_RESULT_PASS;
+  t->fail += v->result == FCT_SPF_RESULT_FAIL;
+  fct_spf_verdict_free (v);
+}
+
+static void
+test_many_in_flight (void)
+{
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (zone, &limits);
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  Tally tally = { 0 };
+
+  g_main_context_push_thread_default (ctx);
+  /* 500 evaluations started before any DNS answer: none may block the thread. */
+  for (guint k = 0; k < 500; k++)
+    {
+      g_autofree char *ip = g_strdup_printf ("%s.%u", k % 2 ? "198.51.100" : "203.0.113",
+                                             k % 2 ? 7 : k % 250 + 1);
+      FctSpfRequest req = { .ip = ip, .mail_from = "user@example.test" };
+      g_assert_true (fct_spf_check_async (r, &limits, &req, on_verdict, &tally, NULL));
+    }
+  g_assert_cmpuint (tally.done, ==, 0);
+  while (tally.done < 500)
+    g_main_context_iteration (ctx, TRUE);
+  g_main_context_pop_thread_default (ctx);
+  g_assert_cmpuint (tally.pass, ==, 250);
+  g_assert_cmpuint (tally.fail, ==, 250);
+
+  /* Identical queries in flight or cached are shared, not repeated. */
+  FctResolverStats stats;
+  fct_resolver_get_stats (r, &stats);
+  g_assert_cmpuint (stats.backend_queries, <, 10);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/spf/eval/pass-through-include", test_pass_through_include);
+  g_test_add_func ("/spf/eval/fail-default-explanation", test_fail_default_explanation);
+  g_test_add_func ("/spf/eval/exp", test_exp);
+  g_test_add_func ("/spf/eval/helo-identity", test_helo_identity);
+  g_test_add_func ("/spf/eval/hostile-input-is-bounded", test_bounded_hostile_input);
+  g_test_add_func ("/spf/eval/10k-record-is-permerror", test_huge_record);
+  g_test_add_func ("/spf/eval/bad-ip-is-an-error", test_bad_ip);
+  g_test_add_func ("/spf/eval/many-in-flight", test_many_in_flight);
+  return g_test_run ();
+}
