@@ -329,13 +329,13 @@ test_times (void)
     g_assert_nonnull (strstr (only (r)->reason, "expired"));
   }
   {
-    g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW - 3600);
+    g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW - 36001);
     g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_PERMERROR);
     g_assert_nonnull (strstr (only (r)->reason, "future"));
   }
   {
     /* Within the allowed clock skew. */
-    g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW - 60);
+    g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW - 35999);
     g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_PASS);
   }
 }
