@@ -351,6 +351,14 @@ check (int err, const char *what, GError **error)
   return FALSE;
 }
 
+static const char *const reserved_zones[] = {
+  "test.",
+  "2.0.192.in-addr.arpa.",
+  "100.51.198.in-addr.arpa.",
+  "113.0.203.in-addr.arpa.",
+  "8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
 static gboolean
 configure (Backend *b, const FctResolverOptions *options, GError **error)
 {
@@ -360,15 +368,20 @@ configure (Backend *b, const FctResolverOptions *options, GError **error)
   /* Options first: zone and data calls finalize the context (PEERS.md). */
   if (!check (ub_ctx_async (b->ctx, 1), "threads", error)
       || !check (ub_ctx_set_option (b->ctx, "rrset-roundrobin:", "no"), "rrset-roundrobin",
-                 error)
-      /* RFC 6761 §6.2: test. never exists on the Internet; libunbound answers it
-       * NXDOMAIN itself unless told to pass it on, and the root's proof that it does
-       * not exist would make any test server's answer bogus. Test setups use it. */
-      || !check (ub_ctx_set_option (b->ctx, "local-zone:", "test. transparent"),
-                 "local-zone", error)
-      || !check (ub_ctx_set_option (b->ctx, "domain-insecure:", "test."), "domain-insecure",
                  error))
     return FALSE;
+  /* Names reserved for tests and documentation (RFC 6761 §6.2 test., RFC 5737 and
+   * RFC 3849 reverse zones) never exist on the Internet. libunbound answers them
+   * NXDOMAIN itself, and the root's proof of their absence would make any test
+   * server's answer bogus: pass them on, unvalidated, as test setups need. */
+  for (gsize i = 0; i < G_N_ELEMENTS (reserved_zones); i++)
+    {
+      g_autofree char *local = g_strconcat (reserved_zones[i], " transparent", NULL);
+      if (!check (ub_ctx_set_option (b->ctx, "local-zone:", local), "local-zone", error)
+          || !check (ub_ctx_set_option (b->ctx, "domain-insecure:", reserved_zones[i]),
+                     "domain-insecure", error))
+        return FALSE;
+    }
 
   if (options->forwarder != NULL)
     {
