@@ -61,3 +61,4 @@ void fct_cli_common_clear (FctCliCommon *common);
 
 /* Subcommands. */
 int fct_cmd_dns (int argc, char **argv);
+int fct_cmd_spf (int argc, char **argv);
