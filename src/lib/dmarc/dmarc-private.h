@@ -1,0 +1,24 @@
+/* facteur — DMARC internals shared by the files of src/lib/dmarc. */
+#pragma once
+
+#include <facteur/dmarc.h>
+
+/* Lower-cases domain in place and drops one trailing dot. */
+void fct_dmarc_domain_normalize (char *domain);
+
+/* True when a equals b or is a subdomain of b (both normalized). */
+gboolean fct_dmarc_domain_is_under (const char *a, const char *b);
+
+/* Number of labels of a normalized, non-empty domain. */
+guint fct_dmarc_domain_label_count (const char *domain);
+
+/* True for a dmarc-uri (RFC 9989 §4.8, RFC 3986 syntax) of len bytes. */
+gboolean fct_dmarc_uri_is_valid (const char *uri, gsize len);
+
+/* The host of a report URI: the domain of a mailto: address, or the authority host.
+ * Returns (transfer full), normalized, or NULL. */
+char *fct_dmarc_uri_host (const char *uri);
+
+/* The shared public suffix list (loaded once), or NULL and error. */
+struct psl_ctx_st;
+const struct psl_ctx_st *fct_dmarc_psl (GError **error);

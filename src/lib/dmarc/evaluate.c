@@ -1,0 +1,866 @@
+/* facteur — DMARC evaluation as an asynchronous state machine over DNS callbacks: policy
+ * discovery (RFC 9989 §4.10, §4.10.1), organizational domains (§4.10.2), identifier
+ * alignment (§4.4, §5.3.4), result and policy (§5.3.5, §4.7 "t"); legacy mode follows
+ * RFC 7489 §3.2, §6.6.3 and §6.6.4 (pct). */
+#include "dmarc-private.h"
+
+#include <string.h>
+
+typedef struct
+{
+  char *domain;
+  FctDmarcRecord *record;
+} Found;
+
+static void
+found_free (gpointer data)
+{
+  Found *f = data;
+  g_free (f->domain);
+  fct_dmarc_record_free (f->record);
+  g_free (f);
+}
+
+typedef struct
+{
+  FctDmarcAuthResult result;
+  char *domain;
+  char *selector;
+} DkimIn;
+
+static void
+dkim_in_free (gpointer data)
+{
+  DkimIn *d = data;
+  g_free (d->domain);
+  g_free (d->selector);
+  g_free (d);
+}
+
+typedef struct _Eval Eval;
+typedef void (*StepFunc) (Eval *ev);
+
+/* One evaluation. It is owned by whichever callback is pending (one DNS query or the
+ * final idle callback at a time), and freed when the caller's callback has run. */
+struct _Eval
+{
+  FctResolver *resolver;
+  FctLimits limits;
+  gboolean legacy;
+  GRand *rand;
+  GMainContext *context;
+  FctDmarcCallback callback;
+  gpointer user_data;
+  FctDmarcVerdict *v;
+  GError *error;
+  FctDmarcAuthResult spf_result;
+  GPtrArray *dkim; /* DkimIn * */
+
+  /* The walk in progress. */
+  char **walk_names;
+  guint walk_index;
+  GPtrArray *walk_found;       /* Found *, longest name first */
+  gboolean walk_stop_at_first; /* legacy: the first record found ends the walk */
+  gboolean walk_temperror;
+  char *walk_error;
+  StepFunc walk_done;
+  gboolean counting_policy_queries;
+
+  /* Policy discovery. */
+  GPtrArray *author_found;
+  FctDmarcRecord *record; /* the applied record (transfer none: the verdict's) */
+  FctDmarcPolicy np;      /* the np that applies, UNSET if none */
+
+  /* Alignment: identifiers whose organizational domain needs a walk. */
+  GPtrArray *identifiers; /* char * */
+  guint identifier_index;
+  GHashTable *orgs; /* domain -> organizational domain */
+  gboolean alignment_temperror;
+  char *alignment_error;
+};
+
+static void
+eval_free (Eval *ev)
+{
+  fct_resolver_unref (ev->resolver);
+  if (ev->rand != NULL)
+    g_rand_free (ev->rand);
+  g_main_context_unref (ev->context);
+  fct_dmarc_verdict_free (ev->v);
+  g_clear_error (&ev->error);
+  g_ptr_array_unref (ev->dkim);
+  g_strfreev (ev->walk_names);
+  if (ev->walk_found != NULL)
+    g_ptr_array_unref (ev->walk_found);
+  g_free (ev->walk_error);
+  if (ev->author_found != NULL)
+    g_ptr_array_unref (ev->author_found);
+  g_ptr_array_unref (ev->identifiers);
+  g_hash_table_unref (ev->orgs);
+  g_free (ev->alignment_error);
+  g_free (ev);
+}
+
+void
+fct_dmarc_verdict_free (FctDmarcVerdict *verdict)
+{
+  if (verdict == NULL)
+    return;
+  g_free (verdict->reason);
+  g_free (verdict->author_domain);
+  g_free (verdict->organizational_domain);
+  g_free (verdict->policy_domain);
+  fct_dmarc_record_free (verdict->record);
+  g_free (verdict->spf_domain);
+  g_free (verdict->dkim_domain);
+  g_free (verdict->dkim_selector);
+  g_ptr_array_unref (verdict->notes);
+  g_free (verdict);
+}
+
+/* ---------------------------------------------------------------- finishing */
+
+static gboolean
+deliver (gpointer data)
+{
+  Eval *ev = data;
+
+  if (ev->error != NULL)
+    ev->callback (NULL, ev->error, ev->user_data);
+  else
+    {
+      FctDmarcVerdict *v = g_steal_pointer (&ev->v);
+      ev->callback (v, NULL, ev->user_data);
+    }
+  eval_free (ev);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the evaluation from a DNS callback: the caller's callback may run right away. */
+static void
+finish (Eval *ev)
+{
+  deliver (ev);
+}
+
+/* Ends the evaluation from the call that started it: the callback must run later. */
+static void
+finish_later (Eval *ev)
+{
+  GSource *idle = g_idle_source_new ();
+  g_source_set_callback (idle, deliver, ev, NULL);
+  g_source_attach (idle, ev->context);
+  g_source_unref (idle);
+}
+
+static void
+set_result (Eval *ev, FctDmarcResult result, char *reason)
+{
+  ev->v->result = result;
+  g_free (ev->v->reason);
+  ev->v->reason = reason;
+}
+
+/* ---------------------------------------------------------------- the tree walk */
+
+static void walk_next (Eval *ev);
+
+static void
+on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  Eval *ev = user_data;
+  const char *name = ev->walk_names[ev->walk_index];
+  FctDmarcRecord *only = NULL;
+  guint count = 0;
+
+  if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
+    {
+      ev->walk_temperror = TRUE;
+      ev->walk_error = g_strdup_printf (
+          "the DNS query for _dmarc.%s did not complete (%s%s%s)", name,
+          fct_dns_rcode_to_string (answer->rcode), answer->reason != NULL ? ": " : "",
+          answer->reason != NULL ? answer->reason : "");
+      ev->walk_done (ev);
+      return;
+    }
+  for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
+                    && i < answer->records->len;
+       i++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, i);
+      g_autoptr (GBytes) joined = NULL;
+      gsize len = 0;
+      const char *text;
+
+      if (rr->type != FCT_DNS_TYPE_TXT)
+        continue;
+      joined = fct_dns_record_txt_joined (rr);
+      text = g_bytes_get_data (joined, &len);
+      /* RFC 9989 §4.10 step 2: records that are not DMARC1 are discarded. */
+      if (!fct_dmarc_record_is_dmarc1 (text, len))
+        continue;
+      count++;
+      if (count == 1)
+        only = fct_dmarc_record_parse (text, len, &ev->limits);
+    }
+  if (count > 1)
+    {
+      /* ... and several DMARC records at one name are all discarded. */
+      g_ptr_array_add (ev->v->notes,
+                       g_strdup_printf ("%u DMARC records at _dmarc.%s: all discarded "
+                                        "(RFC 9989 §4.10)",
+                                        count, name));
+      g_clear_pointer (&only, fct_dmarc_record_free);
+    }
+  if (only != NULL)
+    {
+      Found *f = g_new0 (Found, 1);
+      gboolean stop
+          = ev->walk_stop_at_first || (!ev->legacy && only->psd != FCT_DMARC_PSD_UNKNOWN);
+      f->domain = g_strdup (name);
+      f->record = only;
+      g_ptr_array_add (ev->walk_found, f);
+      if (stop)
+        {
+          ev->walk_done (ev);
+          return;
+        }
+    }
+  ev->walk_index++;
+  walk_next (ev);
+}
+
+static void
+walk_next (Eval *ev)
+{
+  g_autofree char *qname = NULL;
+
+  if (ev->walk_names[ev->walk_index] == NULL)
+    {
+      ev->walk_done (ev);
+      return;
+    }
+  qname = g_strconcat ("_dmarc.", ev->walk_names[ev->walk_index], NULL);
+  ev->v->dns_queries++;
+  if (ev->counting_policy_queries)
+    ev->v->policy_queries++;
+  fct_resolver_query_async (ev->resolver, qname, FCT_DNS_TYPE_TXT, on_walk_answer, ev);
+}
+
+/* Starts a walk over names (transfer full); done runs when it ends. */
+static void
+walk_start (Eval *ev, char **names, gboolean stop_at_first, StepFunc done)
+{
+  g_strfreev (ev->walk_names);
+  ev->walk_names = names;
+  ev->walk_index = 0;
+  if (ev->walk_found != NULL)
+    g_ptr_array_unref (ev->walk_found);
+  ev->walk_found = g_ptr_array_new_with_free_func (found_free);
+  ev->walk_stop_at_first = stop_at_first;
+  ev->walk_temperror = FALSE;
+  g_clear_pointer (&ev->walk_error, g_free);
+  ev->walk_done = done;
+  walk_next (ev);
+}
+
+/* The label of start just below ancestor: "mail.example.com" for start
+ * "a.mail.example.com" and ancestor "example.com". */
+static char *
+one_label_below (const char *start, const char *ancestor)
+{
+  gsize ls = strlen (start);
+  gsize la = strlen (ancestor);
+  const char *end = start + ls - la - 1; /* the dot before ancestor */
+  const char *p = end;
+
+  while (p > start && p[-1] != '.')
+    p--;
+  return g_strdup (p);
+}
+
+/* RFC 9989 §4.10.2: the organizational domain from a walk's records, longest first. */
+static char *
+org_from_walk (const char *start, GPtrArray *found)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (found, i);
+
+      if (f->record->psd == FCT_DMARC_PSD_NO)
+        return g_strdup (f->domain);
+      if (f->record->psd == FCT_DMARC_PSD_YES && g_strcmp0 (f->domain, start) != 0)
+        return one_label_below (start, f->domain);
+    }
+  if (found->len > 0)
+    {
+      const Found *f = g_ptr_array_index (found, found->len - 1);
+      return g_strdup (f->domain);
+    }
+  return g_strdup (start);
+}
+
+/* ---------------------------------------------------------------- alignment */
+
+static const char *
+alignment_name (FctDmarcAlignment a)
+{
+  return a == FCT_DMARC_ALIGNMENT_STRICT ? "strict" : "relaxed";
+}
+
+/* TRUE/FALSE when alignment of identifier is known without a walk; sets *need_walk
+ * otherwise. */
+static gboolean
+aligned_now (Eval *ev, const char *identifier, FctDmarcAlignment mode, gboolean *need_walk)
+{
+  const char *author = ev->v->author_domain;
+  const char *author_org = ev->v->organizational_domain;
+  const char *org;
+
+  *need_walk = FALSE;
+  if (g_ascii_strcasecmp (identifier, author) == 0)
+    return TRUE;
+  if (mode == FCT_DMARC_ALIGNMENT_STRICT)
+    return FALSE;
+  /* An organizational domain is the name itself or one of its parents, so an identifier
+   * outside the author's organizational domain cannot share it. */
+  if (!fct_dmarc_domain_is_under (identifier, author_org))
+    return FALSE;
+  org = g_hash_table_lookup (ev->orgs, identifier);
+  if (org != NULL)
+    return g_ascii_strcasecmp (org, author_org) == 0;
+  if (ev->legacy)
+    {
+      g_autofree char *psl_org = fct_dmarc_psl_organizational_domain (identifier, NULL);
+      return psl_org != NULL && g_ascii_strcasecmp (psl_org, author_org) == 0;
+    }
+  *need_walk = TRUE;
+  return FALSE;
+}
+
+static void compute_alignment (Eval *ev);
+
+static void
+on_identifier_walk_done (Eval *ev)
+{
+  const char *identifier = g_ptr_array_index (ev->identifiers, ev->identifier_index);
+
+  if (ev->walk_temperror)
+    {
+      ev->alignment_temperror = TRUE;
+      if (ev->alignment_error == NULL)
+        ev->alignment_error = g_strdup (ev->walk_error);
+      /* An empty string marks the identifier as not known to align. */
+      g_hash_table_insert (ev->orgs, g_strdup (identifier), g_strdup (""));
+    }
+  else
+    g_hash_table_insert (ev->orgs, g_strdup (identifier),
+                         org_from_walk (identifier, ev->walk_found));
+  ev->identifier_index++;
+  compute_alignment (ev);
+}
+
+static void conclude (Eval *ev);
+
+/* Walks, one after the other, the identifiers that need their organizational domain,
+ * then concludes. */
+static void
+compute_alignment (Eval *ev)
+{
+  if (ev->identifier_index < ev->identifiers->len)
+    {
+      const char *identifier = g_ptr_array_index (ev->identifiers, ev->identifier_index);
+      if (g_hash_table_contains (ev->orgs, identifier))
+        {
+          ev->identifier_index++;
+          compute_alignment (ev);
+          return;
+        }
+      walk_start (ev,
+                  fct_dmarc_tree_walk_names (identifier, ev->limits.dmarc_tree_walk_max),
+                  FALSE, on_identifier_walk_done);
+      return;
+    }
+  conclude (ev);
+}
+
+static void
+collect_identifiers (Eval *ev)
+{
+  FctDmarcVerdict *v = ev->v;
+  gboolean need = FALSE;
+
+  if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
+    {
+      aligned_now (ev, v->spf_domain, ev->record->aspf, &need);
+      if (need)
+        g_ptr_array_add (ev->identifiers, g_strdup (v->spf_domain));
+    }
+  for (guint i = 0; i < ev->dkim->len; i++)
+    {
+      const DkimIn *d = g_ptr_array_index (ev->dkim, i);
+      if (d->result != FCT_DMARC_AUTH_PASS)
+        continue;
+      aligned_now (ev, d->domain, ev->record->adkim, &need);
+      if (need)
+        g_ptr_array_add (ev->identifiers, g_strdup (d->domain));
+    }
+}
+
+static FctDmarcPolicy
+lower (FctDmarcPolicy p)
+{
+  return p == FCT_DMARC_POLICY_REJECT ? FCT_DMARC_POLICY_QUARANTINE : FCT_DMARC_POLICY_NONE;
+}
+
+/* All identifiers' organizational domains are known: result and disposition. */
+static void
+conclude (Eval *ev)
+{
+  FctDmarcVerdict *v = ev->v;
+  const FctDmarcRecord *r = ev->record;
+  gboolean need = FALSE;
+
+  if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
+    v->spf_aligned = aligned_now (ev, v->spf_domain, r->aspf, &need);
+  for (guint i = 0; i < ev->dkim->len && !v->dkim_aligned; i++)
+    {
+      const DkimIn *d = g_ptr_array_index (ev->dkim, i);
+      if (d->result == FCT_DMARC_AUTH_PASS && aligned_now (ev, d->domain, r->adkim, &need))
+        {
+          v->dkim_aligned = TRUE;
+          v->dkim_domain = g_strdup (d->domain);
+          v->dkim_selector = g_strdup (d->selector);
+        }
+    }
+
+  if (v->spf_aligned || v->dkim_aligned)
+    {
+      GString *why = g_string_new (NULL);
+      if (v->spf_aligned)
+        g_string_append_printf (why, "SPF (%s) ", v->spf_domain);
+      if (v->spf_aligned && v->dkim_aligned)
+        g_string_append (why, "and ");
+      if (v->dkim_aligned)
+        g_string_append_printf (why, "DKIM (d=%s) ", v->dkim_domain);
+      g_string_append_printf (why, "%s with the author domain %s",
+                              v->spf_aligned && v->dkim_aligned ? "align" : "aligns",
+                              v->author_domain);
+      set_result (ev, FCT_DMARC_RESULT_PASS, g_string_free (why, FALSE));
+      v->disposition = FCT_DMARC_POLICY_NONE;
+      finish (ev);
+      return;
+    }
+  if (ev->alignment_temperror)
+    {
+      /* RFC 9989 §5.3.6: a query needed for the verdict did not complete. */
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR, g_strdup (ev->alignment_error));
+      finish (ev);
+      return;
+    }
+
+  set_result (ev, FCT_DMARC_RESULT_FAIL,
+              g_strdup_printf ("no SPF or DKIM pass aligned with the author domain %s "
+                               "(SPF %s alignment, DKIM %s alignment)",
+                               v->author_domain, alignment_name (r->aspf),
+                               alignment_name (r->adkim)));
+  v->disposition = v->policy;
+  if (!ev->legacy && r->testing && v->policy != FCT_DMARC_POLICY_NONE)
+    {
+      /* RFC 9989 §4.7 "t": testing asks for the policy one level below. */
+      v->disposition = lower (v->policy);
+      v->testing = TRUE;
+    }
+  else if (ev->legacy && r->pct >= 0 && r->pct < 100 && v->policy != FCT_DMARC_POLICY_NONE)
+    {
+      /* RFC 7489 §6.6.4: outside the pct sample, the next less strict policy. */
+      guint32 draw = ev->rand != NULL ? (guint32)g_rand_int_range (ev->rand, 0, 100)
+                                      : (guint32)g_random_int_range (0, 100);
+      if (draw >= (guint32)r->pct)
+        {
+          v->disposition = lower (v->policy);
+          v->sampled_out = TRUE;
+        }
+    }
+  finish (ev);
+}
+
+static void
+start_alignment (Eval *ev)
+{
+  collect_identifiers (ev);
+  ev->identifier_index = 0;
+  compute_alignment (ev);
+}
+
+/* ---------------------------------------------------------------- policy */
+
+static void
+on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  Eval *ev = user_data;
+  FctDmarcVerdict *v = ev->v;
+
+  if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
+    {
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR,
+                  g_strdup_printf ("the DNS query testing whether %s exists did not "
+                                   "complete (%s)",
+                                   v->author_domain,
+                                   fct_dns_rcode_to_string (answer->rcode)));
+      finish (ev);
+      return;
+    }
+  /* RFC 9989 §3.2.13 and Appendix A.4: NXDOMAIN, and only NXDOMAIN, means the name does
+   * not exist; NODATA means it does. */
+  if (answer->rcode == FCT_DNS_RCODE_NXDOMAIN)
+    {
+      v->policy = ev->np;
+      v->policy_source = FCT_DMARC_POLICY_FROM_NP;
+    }
+  start_alignment (ev);
+}
+
+static void
+note_record (Eval *ev, const FctDmarcRecord *r, const char *domain)
+{
+  GPtrArray *notes = ev->v->notes;
+
+  if (!ev->legacy && (r->flags & FCT_DMARC_RECORD_FLAG_REMOVED_TAG))
+    g_ptr_array_add (notes, g_strdup_printf ("_dmarc.%s uses pct, rf or ri, tags of RFC "
+                                             "7489 that RFC 9989 removed; ignored",
+                                             domain));
+  if (r->flags & FCT_DMARC_RECORD_FLAG_UNKNOWN_TAG)
+    g_ptr_array_add (notes,
+                     g_strdup_printf ("_dmarc.%s has unknown tags; ignored", domain));
+  if (r->flags & (FCT_DMARC_RECORD_FLAG_BAD_VALUE | FCT_DMARC_RECORD_FLAG_BAD_SYNTAX))
+    g_ptr_array_add (
+        notes, g_strdup_printf ("_dmarc.%s has malformed tags; defaults used", domain));
+  if (r->flags & FCT_DMARC_RECORD_FLAG_DUPLICATE_TAG)
+    g_ptr_array_add (notes, g_strdup_printf ("_dmarc.%s repeats a tag; the first one is "
+                                             "used",
+                                             domain));
+  if (r->flags & FCT_DMARC_RECORD_FLAG_BAD_URI)
+    g_ptr_array_add (
+        notes, g_strdup_printf ("_dmarc.%s has invalid report URIs; ignored", domain));
+}
+
+typedef enum
+{
+  APPLY_CONTINUE, /* go on with alignment */
+  APPLY_FINISHED, /* the result is set */
+  APPLY_PENDING,  /* a DNS query will go on */
+} ApplyStatus;
+
+/* Applies the discovered record, moved to the verdict: checks it, picks p, sp or np. */
+static ApplyStatus
+apply_record (Eval *ev, Found *f)
+{
+  FctDmarcVerdict *v = ev->v;
+  const FctDmarcRecord *r;
+  gboolean bad = FALSE;
+
+  v->policy_domain = g_strdup (f->domain);
+  v->record = g_steal_pointer (&f->record);
+  r = ev->record = v->record;
+  note_record (ev, r, f->domain);
+  if (r->flags & FCT_DMARC_RECORD_FLAG_TOO_LONG)
+    {
+      set_result (
+          ev, FCT_DMARC_RESULT_PERMERROR,
+          g_strdup_printf ("the DMARC record at _dmarc.%s is longer than %" G_GSIZE_FORMAT
+                           " bytes",
+                           f->domain, ev->limits.dmarc_record_max_bytes));
+      return APPLY_FINISHED;
+    }
+  bad = (r->flags & FCT_DMARC_RECORD_FLAG_BAD_P)
+        || (r->flags & FCT_DMARC_RECORD_FLAG_BAD_SP);
+  if (ev->legacy)
+    bad = bad || r->p == FCT_DMARC_POLICY_UNSET; /* RFC 7489 §6.6.3 */
+  else
+    bad = bad || (r->flags & FCT_DMARC_RECORD_FLAG_BAD_NP);
+
+  FctDmarcPolicy p = r->p != FCT_DMARC_POLICY_UNSET ? r->p : FCT_DMARC_POLICY_NONE;
+  FctDmarcPolicy sp = r->sp;
+  FctDmarcPolicy np = ev->legacy ? FCT_DMARC_POLICY_UNSET : r->np;
+  if (bad)
+    {
+      /* RFC 9989 §4.10.1: an invalid p, sp or np means p=none when a valid rua remains,
+       * no DMARC processing otherwise (reported as permerror, RFC 9989 §9.2). */
+      if (r->rua->len == 0)
+        {
+          set_result (ev, FCT_DMARC_RESULT_PERMERROR,
+                      g_strdup_printf ("the DMARC record at _dmarc.%s has a missing or "
+                                       "invalid policy tag and no valid rua",
+                                       f->domain));
+          return APPLY_FINISHED;
+        }
+      g_ptr_array_add (v->notes,
+                       g_strdup_printf ("_dmarc.%s has an invalid policy tag: treated as "
+                                        "p=none because it has a valid rua",
+                                        f->domain));
+      p = FCT_DMARC_POLICY_NONE;
+      sp = np = FCT_DMARC_POLICY_UNSET;
+    }
+
+  gboolean at_author = g_strcmp0 (f->domain, v->author_domain) == 0;
+  if (at_author)
+    {
+      v->policy = p;
+      v->policy_source = FCT_DMARC_POLICY_FROM_P;
+    }
+  else if (sp != FCT_DMARC_POLICY_UNSET)
+    {
+      v->policy = sp;
+      v->policy_source = FCT_DMARC_POLICY_FROM_SP;
+    }
+  else
+    {
+      v->policy = p;
+      v->policy_source = FCT_DMARC_POLICY_FROM_P;
+    }
+  /* np replaces sp/p for an author domain that does not exist, which takes a query. */
+  if (!at_author && np != FCT_DMARC_POLICY_UNSET)
+    {
+      ev->np = np;
+      ev->v->dns_queries++;
+      fct_resolver_query_async (ev->resolver, v->author_domain, FCT_DNS_TYPE_A,
+                                on_exists_answer, ev);
+      return APPLY_PENDING;
+    }
+  return APPLY_CONTINUE;
+}
+
+static Found *
+find_domain (GPtrArray *found, const char *domain)
+{
+  for (guint i = 0; i < found->len; i++)
+    {
+      Found *f = g_ptr_array_index (found, i);
+      if (g_strcmp0 (f->domain, domain) == 0)
+        return f;
+    }
+  return NULL;
+}
+
+static void
+on_author_walk_done (Eval *ev)
+{
+  FctDmarcVerdict *v = ev->v;
+  Found *chosen = NULL;
+
+  ev->counting_policy_queries = FALSE;
+  ev->author_found = g_steal_pointer (&ev->walk_found);
+  if (ev->walk_temperror)
+    {
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR, g_strdup (ev->walk_error));
+      finish (ev);
+      return;
+    }
+  if (ev->author_found->len == 0)
+    {
+      set_result (ev, FCT_DMARC_RESULT_NONE,
+                  g_strdup_printf ("no DMARC policy record for %s or its parent domains",
+                                   v->author_domain));
+      finish (ev);
+      return;
+    }
+
+  if (!ev->legacy)
+    {
+      /* RFC 9989 §4.10.1: the author domain's record, else the organizational domain's,
+       * else the public suffix domain's. */
+      v->organizational_domain = org_from_walk (v->author_domain, ev->author_found);
+      chosen = find_domain (ev->author_found, v->author_domain);
+      if (chosen == NULL)
+        chosen = find_domain (ev->author_found, v->organizational_domain);
+      for (guint i = 0; chosen == NULL && i < ev->author_found->len; i++)
+        {
+          Found *f = g_ptr_array_index (ev->author_found, i);
+          if (f->record->psd == FCT_DMARC_PSD_YES)
+            chosen = f;
+        }
+      /* org_from_walk names a domain with a record or one below a psd=y record. */
+      g_assert (chosen != NULL);
+    }
+  else
+    chosen = g_ptr_array_index (ev->author_found, 0);
+
+  switch (apply_record (ev, chosen))
+    {
+    case APPLY_CONTINUE:
+      start_alignment (ev);
+      break;
+    case APPLY_FINISHED:
+      finish (ev);
+      break;
+    case APPLY_PENDING:
+      break;
+    }
+}
+
+/* ---------------------------------------------------------------- starting */
+
+static char *
+spf_domain_of (const char *mail_from, const char *helo, gboolean *is_helo)
+{
+  g_autofree char *addr = NULL;
+  const char *at;
+  char *domain;
+
+  *is_helo = FALSE;
+  if (mail_from != NULL)
+    {
+      addr = g_strstrip (g_strdup (mail_from));
+      gsize n = strlen (addr);
+      if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>')
+        {
+          memmove (addr, addr + 1, n - 2);
+          addr[n - 2] = '\0';
+        }
+    }
+  if (addr == NULL || *addr == '\0')
+    {
+      /* RFC 7208 §2.4: a null sender is checked as postmaster@HELO. */
+      if (helo == NULL || *helo == '\0')
+        return NULL;
+      *is_helo = TRUE;
+      domain = g_strdup (helo);
+    }
+  else
+    {
+      at = strrchr (addr, '@');
+      domain = g_strdup (at != NULL ? at + 1 : addr);
+    }
+  fct_dmarc_domain_normalize (domain);
+  if (*domain == '\0')
+    g_clear_pointer (&domain, g_free);
+  return domain;
+}
+
+void
+fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
+                          const FctDmarcOptions *options, FctDmarcCallback callback,
+                          gpointer user_data)
+{
+  static const FctDmarcOptions no_options = { 0 };
+  Eval *ev;
+  FctDmarcVerdict *v;
+  g_autofree char *reason = NULL;
+
+  g_return_if_fail (resolver != NULL);
+  g_return_if_fail (inputs != NULL && inputs->msg != NULL);
+  g_return_if_fail (inputs->n_dkim == 0 || inputs->dkim != NULL);
+  g_return_if_fail (callback != NULL);
+  if (options == NULL)
+    options = &no_options;
+
+  ev = g_new0 (Eval, 1);
+  ev->resolver = fct_resolver_ref (resolver);
+  ev->limits = options->limits != NULL ? *options->limits : *fct_limits_default ();
+  if (ev->limits.dmarc_tree_walk_max < 2)
+    ev->limits.dmarc_tree_walk_max = 2;
+  ev->legacy = options->legacy;
+  if (options->sample_seeded)
+    ev->rand = g_rand_new_with_seed (options->sample_seed);
+  ev->context = g_main_context_ref_thread_default ();
+  ev->callback = callback;
+  ev->user_data = user_data;
+  ev->spf_result = inputs->spf_result;
+  ev->dkim = g_ptr_array_new_with_free_func (dkim_in_free);
+  ev->identifiers = g_ptr_array_new_with_free_func (g_free);
+  ev->orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < inputs->n_dkim; i++)
+    {
+      const FctDmarcDkimInput *in = &inputs->dkim[i];
+      DkimIn *d;
+      if (in->domain == NULL || *in->domain == '\0')
+        continue;
+      d = g_new0 (DkimIn, 1);
+      d->result = in->result;
+      d->domain = g_strdup (in->domain);
+      fct_dmarc_domain_normalize (d->domain);
+      d->selector = g_strdup (in->selector);
+      g_ptr_array_add (ev->dkim, d);
+    }
+
+  v = ev->v = g_new0 (FctDmarcVerdict, 1);
+  v->notes = g_ptr_array_new_with_free_func (g_free);
+  v->legacy = ev->legacy;
+  v->disposition = FCT_DMARC_POLICY_NONE;
+  v->spf_domain = spf_domain_of (inputs->mail_from, inputs->helo, &v->spf_domain_is_helo);
+
+  v->author_domain = fct_dmarc_author_domain (inputs->msg, &reason);
+  if (v->author_domain == NULL)
+    {
+      /* RFC 9989 §5.3.1, §11.5: no single author domain, no DMARC validation; a
+       * permerror so that the message is not mistaken for one without a policy. */
+      set_result (ev, FCT_DMARC_RESULT_PERMERROR, g_steal_pointer (&reason));
+      finish_later (ev);
+      return;
+    }
+
+  ev->counting_policy_queries = TRUE;
+  if (ev->legacy)
+    {
+      g_autofree char *org
+          = fct_dmarc_psl_organizational_domain (v->author_domain, &ev->error);
+      GPtrArray *names = g_ptr_array_new ();
+      if (org == NULL)
+        {
+          g_ptr_array_unref (names);
+          finish_later (ev);
+          return;
+        }
+      /* RFC 7489 §6.6.3: the author domain, then its organizational domain. */
+      g_ptr_array_add (names, g_strdup (v->author_domain));
+      if (g_strcmp0 (org, v->author_domain) != 0)
+        g_ptr_array_add (names, g_strdup (org));
+      g_ptr_array_add (names, NULL);
+      v->organizational_domain = g_steal_pointer (&org);
+      walk_start (ev, (char **)g_ptr_array_free (names, FALSE), TRUE, on_author_walk_done);
+    }
+  else
+    walk_start (
+        ev, fct_dmarc_tree_walk_names (v->author_domain, ev->limits.dmarc_tree_walk_max),
+        FALSE, on_author_walk_done);
+}
+
+typedef struct
+{
+  gboolean done;
+  FctDmarcVerdict *verdict;
+  GError *error;
+} SyncState;
+
+static void
+on_sync_done (FctDmarcVerdict *verdict, const GError *error, gpointer user_data)
+{
+  SyncState *st = user_data;
+  st->verdict = verdict;
+  st->error = error != NULL ? g_error_copy (error) : NULL;
+  st->done = TRUE;
+}
+
+FctDmarcVerdict *
+fct_dmarc_evaluate (FctResolver *resolver, const FctDmarcInputs *inputs,
+                    const FctDmarcOptions *options, GError **error)
+{
+  SyncState st = { FALSE, NULL, NULL };
+  GMainContext *context = g_main_context_new ();
+
+  g_return_val_if_fail (resolver != NULL, NULL);
+  g_return_val_if_fail (inputs != NULL, NULL);
+  g_main_context_push_thread_default (context);
+  fct_dmarc_evaluate_async (resolver, inputs, options, on_sync_done, &st);
+  while (!st.done)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  if (st.error != NULL)
+    {
+      g_propagate_error (error, st.error);
+      return NULL;
+    }
+  return st.verdict;
+}

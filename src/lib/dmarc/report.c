@@ -1,0 +1,125 @@
+/* facteur — verification of external DMARC report destinations (RFC 9989 §11.6, the
+ * procedure of RFC 7489 §7.1 kept by draft-ietf-dmarc-aggregate-reporting §3): a host
+ * outside the policy's organizational domain accepts reports only if it publishes a
+ * DMARC1 record at <policy-domain>._report._dmarc.<host>. */
+#include "dmarc-private.h"
+
+#include <string.h>
+
+const char *
+fct_dmarc_destination_status_to_string (FctDmarcDestinationStatus status)
+{
+  switch (status)
+    {
+    case FCT_DMARC_DESTINATION_INTERNAL:
+      return "internal";
+    case FCT_DMARC_DESTINATION_AUTHORIZED:
+      return "authorized";
+    case FCT_DMARC_DESTINATION_UNAUTHORIZED:
+      return "unauthorized";
+    case FCT_DMARC_DESTINATION_TEMPERROR:
+      return "temperror";
+    case FCT_DMARC_DESTINATION_INVALID:
+      return "invalid";
+    }
+  g_return_val_if_reached ("invalid");
+}
+
+void
+fct_dmarc_destination_free (FctDmarcDestination *destination)
+{
+  if (destination == NULL)
+    return;
+  g_free (destination->uri);
+  g_free (destination->host);
+  if (destination->rua_override != NULL)
+    g_ptr_array_unref (destination->rua_override);
+  if (destination->ruf_override != NULL)
+    g_ptr_array_unref (destination->ruf_override);
+  g_free (destination);
+}
+
+/* Step 7 of RFC 7489 §7.1: overriding URIs must stay on the destination host. */
+static GPtrArray *
+same_host_uris (GPtrArray *uris, const char *host)
+{
+  GPtrArray *out = NULL;
+
+  for (guint i = 0; i < uris->len; i++)
+    {
+      const char *uri = g_ptr_array_index (uris, i);
+      g_autofree char *h = fct_dmarc_uri_host (uri);
+      if (h == NULL || g_strcmp0 (h, host) != 0)
+        continue;
+      if (out == NULL)
+        out = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (out, g_strdup (uri));
+    }
+  return out;
+}
+
+FctDmarcDestination *
+fct_dmarc_destination_verify (FctResolver *resolver, const char *policy_domain,
+                              const char *org_domain, const char *uri,
+                              const FctLimits *limits)
+{
+  FctDmarcDestination *d;
+  g_autofree char *qname = NULL;
+  g_autoptr (FctDnsAnswer) answer = NULL;
+  g_autoptr (FctDmarcRecord) found = NULL;
+  guint count = 0;
+
+  g_return_val_if_fail (resolver != NULL, NULL);
+  g_return_val_if_fail (policy_domain != NULL && org_domain != NULL, NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  d = g_new0 (FctDmarcDestination, 1);
+  d->uri = g_strdup (uri);
+  d->host = fct_dmarc_uri_host (uri);
+  if (d->host == NULL || !fct_dmarc_uri_is_valid (uri, strlen (uri)))
+    {
+      d->status = FCT_DMARC_DESTINATION_INVALID;
+      return d;
+    }
+  if (fct_dmarc_domain_is_under (d->host, org_domain))
+    {
+      d->status = FCT_DMARC_DESTINATION_INTERNAL;
+      return d;
+    }
+
+  qname = g_strconcat (policy_domain, "._report._dmarc.", d->host, NULL);
+  answer = fct_resolver_query (resolver, qname, FCT_DNS_TYPE_TXT);
+  if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
+    {
+      d->status = FCT_DMARC_DESTINATION_TEMPERROR;
+      return d;
+    }
+  for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
+                    && i < answer->records->len;
+       i++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, i);
+      g_autoptr (GBytes) joined = NULL;
+      gsize len = 0;
+      const char *text;
+
+      if (rr->type != FCT_DNS_TYPE_TXT)
+        continue;
+      joined = fct_dns_record_txt_joined (rr);
+      text = g_bytes_get_data (joined, &len);
+      if (!fct_dmarc_record_is_dmarc1 (text, len))
+        continue;
+      count++;
+      if (found == NULL)
+        found = fct_dmarc_record_parse (text, len, limits);
+    }
+  /* Steps 5-6: at least one record that starts with v=DMARC1 authorizes. */
+  d->status
+      = count > 0 ? FCT_DMARC_DESTINATION_AUTHORIZED : FCT_DMARC_DESTINATION_UNAUTHORIZED;
+  if (found != NULL && !(found->flags & FCT_DMARC_RECORD_FLAG_TOO_LONG))
+    {
+      d->rua_override = same_host_uris (found->rua, d->host);
+      d->ruf_override = same_host_uris (found->ruf, d->host);
+    }
+  return d;
+}

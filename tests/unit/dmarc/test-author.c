@@ -1,0 +1,129 @@
+/* The DMARC author domain (RFC 9989 §5.3.1): one From field with one mailbox, in the
+ * forms RFC 5322 §3.4 and RFC 6854 allow, U-labels to A-labels, and every way a From
+ * field can fail to name a single domain. */
+#include <facteur/dmarc.h>
+
+#include <string.h>
+
+static void
+test_values (void)
+{
+  static const struct
+  {
+    const char *value;
+    const char *domain; /* NULL: permerror */
+  } cases[] = {
+    { "sender@example.com", "example.com" },
+    { "Sender <sender@Example.COM>", "example.com" },
+    { "\"Doe, John\" <john@mail.example.com>", "mail.example.com" },
+    { "John (the boss) Doe <john@example.com> (comment (nested))", "example.com" },
+    { "john.doe@example.com", "example.com" },
+    { "\"quoted local\"@example.com", "example.com" },
+    { "=?utf-8?q?J=C3=B6rg?= <j@example.org>", "example.org" },
+    { "Mr. J. Doe <j@example.org>", "example.org" }, /* obs-phrase */
+    { "<sender@example.com>", "example.com" },
+    { "sender@example.com,", "example.com" },    /* obs-mbox-list */
+    { "Team: one@example.net;", "example.net" }, /* RFC 6854 group */
+    { "Team: , one@example.net, ;", "example.net" },
+    { "jörg@bücher.example", "xn--bcher-kva.example" }, /* RFC 6532 + A-label */
+    { "a@EXAMPLE.com.", NULL },                         /* trailing dot */
+    { "a@example.com, b@example.net", NULL },           /* two mailboxes */
+    { "Team: a@example.com, b@example.net;", NULL },
+    { "Team: ;", NULL },
+    { "", NULL },
+    { "   ", NULL },
+    { "undisclosed", NULL },
+    { "John Doe john@example.com", NULL },
+    { "Foo Bar@example.com", NULL },
+    { "<sender@example.com", NULL },
+    { "<@route.example:sender@example.com>", NULL },
+    { "sender@[192.0.2.1]", NULL },
+    { "sender@exa_mple.com", NULL },
+    { "sender@-example.com", NULL },
+    { "sender@example..com", NULL },
+    { "sender@", NULL },
+    { "(unclosed <a@example.com>", NULL },
+    { "\"unclosed <a@example.com>", NULL },
+    { "a@example.com <b@example.net>", NULL },
+    { "Name <a@example.com> <b@example.net>", NULL },
+    { "a@example.com; b@example.net", NULL },
+    { "Outer: Inner: a@example.com;;", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *domain = fct_dmarc_author_domain_from_value (
+          cases[i].value, strlen (cases[i].value), &reason);
+      if (g_strcmp0 (domain, cases[i].domain) != 0)
+        g_error ("“%s”: got %s (%s), expected %s", cases[i].value,
+                 domain != NULL ? domain : "NULL", reason != NULL ? reason : "-",
+                 cases[i].domain != NULL ? cases[i].domain : "NULL");
+      /* A permerror always says why. */
+      g_assert_true ((domain == NULL) == (reason != NULL));
+    }
+}
+
+static void
+test_label_limits (void)
+{
+  g_autofree char *label63 = g_strnfill (63, 'a');
+  g_autofree char *label64 = g_strnfill (64, 'a');
+  g_autofree char *ok = g_strdup_printf ("x@%s.example", label63);
+  g_autofree char *bad = g_strdup_printf ("x@%s.example", label64);
+  g_autofree char *reason = NULL;
+  g_autofree char *d1 = fct_dmarc_author_domain_from_value (ok, strlen (ok), &reason);
+  g_autofree char *d2 = NULL;
+
+  g_assert_nonnull (d1);
+  d2 = fct_dmarc_author_domain_from_value (bad, strlen (bad), &reason);
+  g_assert_null (d2);
+  g_assert_nonnull (reason);
+}
+
+static FctMsg *
+message (const char *text)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  FctMsg *msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  return msg;
+}
+
+static void
+test_fields (void)
+{
+  g_autoptr (FctMsg) one = message ("From: A <a@example.com>\r\nTo: b@example.org\r\n\r\n");
+  g_autoptr (FctMsg) two = message ("From: a@example.com\r\nFrom: b@evil.example\r\n\r\n");
+  g_autoptr (FctMsg) none = message ("To: b@example.org\r\nSubject: x\r\n\r\n");
+  g_autoptr (FctMsg) folded
+      = message ("From: \"A very long display name\"\r\n <a@example.com>\r\n\r\n");
+  g_autofree char *reason = NULL;
+  g_autofree char *d = NULL;
+
+  d = fct_dmarc_author_domain (one, &reason);
+  g_assert_cmpstr (d, ==, "example.com");
+  g_assert_null (reason);
+  g_clear_pointer (&d, g_free);
+  d = fct_dmarc_author_domain (two, &reason);
+  g_assert_null (d);
+  g_assert_nonnull (strstr (reason, "2 From fields"));
+  g_clear_pointer (&reason, g_free);
+  d = fct_dmarc_author_domain (none, &reason);
+  g_assert_null (d);
+  g_assert_nonnull (strstr (reason, "no From field"));
+  g_clear_pointer (&reason, g_free);
+  d = fct_dmarc_author_domain (folded, &reason);
+  g_assert_cmpstr (d, ==, "example.com");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/dmarc/author/values", test_values);
+  g_test_add_func ("/dmarc/author/label-limits", test_label_limits);
+  g_test_add_func ("/dmarc/author/fields", test_fields);
+  return g_test_run ();
+}
