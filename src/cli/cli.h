@@ -61,4 +61,5 @@ void fct_cli_common_clear (FctCliCommon *common);
 
 /* Subcommands. */
 int fct_cmd_dns (int argc, char **argv);
+int fct_cmd_dkim (int argc, char **argv);
 int fct_cmd_spf (int argc, char **argv);

@@ -8,6 +8,8 @@
 
 static const FctCliCommand commands[] = {
   { "dns", N_ ("NAME TYPE"), N_ ("Query DNS as facteur sees it (debugging)"), fct_cmd_dns },
+  { "dkim", N_ ("verify|sign|keygen"), N_ ("Verify or add DKIM signatures, generate keys"),
+    fct_cmd_dkim },
   { "spf", N_ ("--ip IP [--mail-from]"), N_ ("Check SPF for a client, or lint a record"),
     fct_cmd_spf },
 };
