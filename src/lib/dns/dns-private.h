@@ -111,6 +111,9 @@ FctDnsZone *fct_dns_zone_parse (const char *text, gsize len, const char *label,
 void fct_dns_zone_free (FctDnsZone *zone);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDnsZone, fct_dns_zone_free)
 guint fct_dns_zone_get_record_count (const FctDnsZone *zone);
+/* The owner names of the zone, sorted (transfer container: the strings belong to the
+ * zone). */
+GPtrArray *fct_dns_zone_list_names (const FctDnsZone *zone);
 
 /* Answers qname (canonical form) and qtype from the zone. Returns NULL when the zone's
  * TIMEOUT pseudo-type says no answer must come; negative_ttl receives the TTL for

@@ -88,6 +88,26 @@ fct_dns_zone_get_record_count (const FctDnsZone *zone)
   return zone->records;
 }
 
+static gint
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+fct_dns_zone_list_names (const FctDnsZone *zone)
+{
+  GPtrArray *names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, zone->nodes);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (names, key);
+  g_ptr_array_sort (names, compare_strings);
+  return names;
+}
+
 static gboolean G_GNUC_PRINTF (3, 4)
     parse_error (Parser *ps, GError **error, const char *format, ...)
 {
