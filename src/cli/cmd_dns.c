@@ -115,11 +115,15 @@ fct_cmd_dns (int argc, char **argv)
           else
             print_text (answer);
           /* A query that got no answer at all means DNS was unavailable (exit 69);
-           * NXDOMAIN and NODATA are answers. */
-          status = (answer->rcode == FCT_DNS_RCODE_TIMEOUT
-                    || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
-                       ? FCT_EXIT_UNAVAILABLE
-                       : FCT_EXIT_OK;
+           * a name that cannot be queried is bad input (65); NXDOMAIN and NODATA are
+           * answers. */
+          if (answer->rcode == FCT_DNS_RCODE_TIMEOUT
+              || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
+            status = FCT_EXIT_UNAVAILABLE;
+          else if (answer->rcode == FCT_DNS_RCODE_BADNAME)
+            status = FCT_EXIT_DATAERR;
+          else
+            status = FCT_EXIT_OK;
         }
     }
   fct_cli_common_clear (&common);
