@@ -1,0 +1,146 @@
+/* facteur — unit tests of the address syntax parser beyond the conformance corpora:
+ * envelope forms, UTF-8 (RFC 6531), IDNA, NULs, DNS-dependent diagnoses. */
+#include <facteur/verify.h>
+#include <string.h>
+
+static FctVerifySyntax *
+parse (const char *s)
+{
+  return fct_verify_syntax_parse (s, strlen (s));
+}
+
+static void
+test_envelope_form (void)
+{
+  g_autoptr (FctVerifySyntax) s = parse ("(who) John.Doe @ (where) Example.COM ");
+  g_assert_cmpint (s->category, ==, FCT_VERIFY_CATEGORY_DEPRECATED);
+  g_assert_cmpstr (s->local_part, ==, "John.Doe");
+  g_assert_cmpstr (s->domain, ==, "Example.COM");
+  g_assert_cmpstr (s->domain_ascii, ==, "example.com");
+  g_assert_cmpuint (s->domain_labels, ==, 2);
+
+  g_autoptr (FctVerifySyntax) q = parse ("\"john doe\"@example.com");
+  g_assert_cmpint (q->diagnosis, ==, FCT_VERIFY_DIAG_RFC5321_QUOTED_STRING);
+  g_assert_cmpstr (q->local_part, ==, "\"john doe\"");
+}
+
+static void
+test_utf8_local_part_needs_smtputf8 (void)
+{
+  g_autoptr (FctVerifySyntax) s = parse ("josé@exemple.fr");
+  g_assert_cmpint (s->diagnosis, ==, FCT_VERIFY_DIAG_VALID);
+  g_assert_true (s->local_utf8);
+  g_assert_false (s->domain_utf8);
+
+  g_autoptr (FctVerifySyntax) a = parse ("jose@exemple.fr");
+  g_assert_false (a->local_utf8);
+}
+
+static void
+test_idn_domain (void)
+{
+  g_autoptr (FctVerifySyntax) s = parse ("info@bücher.example");
+  g_assert_cmpint (s->diagnosis, ==, FCT_VERIFY_DIAG_VALID);
+  g_assert_true (s->domain_utf8);
+  g_assert_cmpstr (s->domain_ascii, ==, "xn--bcher-kva.example");
+}
+
+static void
+test_c1_controls_refused (void)
+{
+  g_autoptr (FctVerifySyntax) s = parse ("a\xC2\x85"
+                                         "b@example.com");
+  g_assert_cmpint (s->diagnosis, ==, FCT_VERIFY_DIAG_ERR_EXPECTING_ATEXT);
+}
+
+static void
+test_malformed_utf8 (void)
+{
+  g_autoptr (FctVerifySyntax) s = parse ("a\xC3(b@example.com");
+  g_assert_cmpint (s->diagnosis, ==, FCT_VERIFY_DIAG_ERR_MALFORMED_UTF8);
+  g_autoptr (FctVerifySyntax) o = parse ("a\xC0\xAF@example.com"); /* overlong "/" */
+  g_assert_cmpint (o->diagnosis, ==, FCT_VERIFY_DIAG_ERR_MALFORMED_UTF8);
+  g_assert_null (o->local_part);
+}
+
+/* The two NUL cases isemail's harness adds in code (SOURCE.md): JSON cannot hold them. */
+static void
+test_nul_cases (void)
+{
+  g_autoptr (FctVerifySyntax) d = fct_verify_syntax_parse ("test@[\0", 7);
+  g_assert_cmpint (d->diagnosis, ==, FCT_VERIFY_DIAG_ERR_EXPECTING_DTEXT);
+  g_autoptr (FctVerifySyntax) c = fct_verify_syntax_parse ("(\0)test@example.com", 19);
+  g_assert_cmpint (c->diagnosis, ==, FCT_VERIFY_DIAG_ERR_EXPECTING_CTEXT);
+}
+
+static void
+test_deep_comments (void)
+{
+  /* Nesting is counted, not stacked: deep input costs no memory. */
+  GString *s = g_string_new (NULL);
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (s, '(');
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (s, ')');
+  g_string_append (s, "a@example.com");
+  g_autoptr (FctVerifySyntax) r = fct_verify_syntax_parse (s->str, s->len);
+  g_assert_cmpint (r->diagnosis, ==, FCT_VERIFY_DIAG_CFWS_COMMENT);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_apply_dns (void)
+{
+  g_autoptr (FctVerifySyntax) a = parse ("a@example.com");
+  fct_verify_syntax_apply_dns (a, FALSE, TRUE);
+  g_assert_cmpint (a->diagnosis, ==, FCT_VERIFY_DIAG_DNSWARN_NO_MX_RECORD);
+  g_assert_cmpint (a->category, ==, FCT_VERIFY_CATEGORY_DNSWARN);
+
+  g_autoptr (FctVerifySyntax) b = parse ("a@example.com");
+  fct_verify_syntax_apply_dns (b, FALSE, FALSE);
+  g_assert_cmpint (b->diagnosis, ==, FCT_VERIFY_DIAG_DNSWARN_NO_RECORD);
+
+  g_autoptr (FctVerifySyntax) c = parse ("a@example.com");
+  fct_verify_syntax_apply_dns (c, TRUE, TRUE);
+  g_assert_cmpint (c->diagnosis, ==, FCT_VERIFY_DIAG_VALID);
+
+  g_autoptr (FctVerifySyntax) t = parse ("a@museum");
+  fct_verify_syntax_apply_dns (t, FALSE, FALSE);
+  g_assert_cmpint (t->diagnosis, ==, FCT_VERIFY_DIAG_RFC5321_TLD);
+
+  /* Comments already rank above any DNS warning: DNS does not change them. */
+  g_autoptr (FctVerifySyntax) k = parse ("(x)a@example.com");
+  fct_verify_syntax_apply_dns (k, FALSE, FALSE);
+  g_assert_cmpint (k->diagnosis, ==, FCT_VERIFY_DIAG_CFWS_COMMENT);
+}
+
+static void
+test_names (void)
+{
+  g_assert_cmpstr (fct_verify_diag_to_string (FCT_VERIFY_DIAG_ERR_NO_DOMAIN), ==,
+                   "err_no_domain");
+  g_assert_cmpstr (fct_verify_diag_to_isemail (FCT_VERIFY_DIAG_RFC5321_TLD_NUMERIC), ==,
+                   "ISEMAIL_RFC5321_TLDNUMERIC");
+  g_assert_null (fct_verify_diag_to_string ((FctVerifyDiag)1));
+  g_assert_cmpint (fct_verify_diag_get_category (FCT_VERIFY_DIAG_RFC5321_IPV6_DEPRECATED),
+                   ==, FCT_VERIFY_CATEGORY_DEPRECATED);
+  g_assert_cmpstr (fct_verify_category_to_string (FCT_VERIFY_CATEGORY_RFC5322), ==,
+                   "rfc5322");
+  g_assert_cmpstr (fct_verify_verdict_to_string (FCT_VERIFY_VERDICT_RISKY), ==, "risky");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/verify/syntax/envelope-form", test_envelope_form);
+  g_test_add_func ("/verify/syntax/utf8-local-part", test_utf8_local_part_needs_smtputf8);
+  g_test_add_func ("/verify/syntax/idn-domain", test_idn_domain);
+  g_test_add_func ("/verify/syntax/c1-controls", test_c1_controls_refused);
+  g_test_add_func ("/verify/syntax/malformed-utf8", test_malformed_utf8);
+  g_test_add_func ("/verify/syntax/nul-cases", test_nul_cases);
+  g_test_add_func ("/verify/syntax/deep-comments", test_deep_comments);
+  g_test_add_func ("/verify/syntax/apply-dns", test_apply_dns);
+  g_test_add_func ("/verify/syntax/names", test_names);
+  return g_test_run ();
+}

@@ -1,0 +1,340 @@
+/* facteur — unit tests of the address verdict: DNS from zone data, SMTP from a scripted
+ * loopback server (tests/unit/smtp/fake-smtp.c). */
+#include "fake-smtp.h"
+#include <facteur/verify.h>
+#include <string.h>
+
+static const char zone[] = "$TTL 300\n"
+                           "ok.test.          MX 10 mx.ok.test.\n"
+                           "mx.ok.test.       A 127.0.0.1\n"
+                           "catchall.test.    MX 10 mx.ok.test.\n"
+                           "nullmx.test.      MX 0 .\n"
+                           "implicit.test.    A 127.0.0.1\n"
+                           "noroute.test.     TXT \"v=spf1 -all\"\n"
+                           "fallback.test.    MX 10 dead.fallback.test.\n"
+                           "fallback.test.    MX 20 mx.ok.test.\n"
+                           "dead.fallback.test. A 127.0.0.2\n"
+                           "noaddr.test.      MX 10 nowhere.noaddr.test.\n"
+                           "mailinator.com.   MX 10 mx.ok.test.\n"
+                           "slow.test.        TIMEOUT\n";
+
+static FctResolver *resolver;
+
+typedef struct
+{
+  gboolean smtputf8;
+} Server;
+
+static char *
+handler (const char *command, gpointer data)
+{
+  Server *server = data;
+  if (g_str_has_prefix (command, "EHLO"))
+    return g_strdup (server->smtputf8 ? "250-mx.ok.test\r\n250 SMTPUTF8\r\n"
+                                      : "250-mx.ok.test\r\n250 8BITMIME\r\n");
+  if (g_str_has_prefix (command, "MAIL FROM:"))
+    return g_strdup ("250 2.1.0 Ok\r\n");
+  if (!g_str_has_prefix (command, "RCPT TO:<"))
+    return g_strdup ("502 5.5.2 Error: command not recognized\r\n");
+
+  const char *rcpt = command + strlen ("RCPT TO:<");
+  if (g_str_has_suffix (rcpt, "@catchall.test>"))
+    return g_strdup ("250 2.1.5 Ok\r\n");
+  if (g_str_has_prefix (rcpt, "alice@") || g_str_has_prefix (rcpt, "postmaster@")
+      || g_str_has_prefix (rcpt, "josé@") || g_str_has_prefix (rcpt, "anyone@mailinator"))
+    return g_strdup ("250 2.1.5 Ok\r\n");
+  if (g_str_has_prefix (rcpt, "grey@"))
+    return g_strdup (
+        "450 4.2.0 <grey@ok.test>: Recipient address rejected: Greylisted\r\n");
+  if (g_str_has_prefix (rcpt, "policy@"))
+    return g_strdup ("554 5.7.1 <policy@ok.test>: Client host rejected\r\n");
+  if (g_str_has_prefix (rcpt, "maybe@"))
+    return g_strdup ("252 2.1.5 Cannot VRFY user, but will accept message\r\n");
+  return g_strdup ("550 5.1.1 <x>: Recipient address rejected: User unknown\r\n");
+}
+
+static FctVerifyResult *
+verify (const char *address, Server *server, gboolean smtp, FakeSmtp **fake_out)
+{
+  FakeSmtp *fake
+      = fake_smtp_start (FAKE_NORMAL, "220 mx.ok.test ESMTP\r\n", handler, server);
+  FctLimits limits;
+  FctVerifyOptions options;
+  g_autoptr (GError) error = NULL;
+
+  fct_limits_init (&limits);
+  limits.smtp_connect_timeout_ms = 2000;
+  limits.smtp_reply_timeout_ms = 2000;
+  fct_verify_options_init (&options);
+  options.smtp = smtp;
+  options.smtp_port = fake_smtp_get_port (fake);
+  options.helo_name = "probe.facteur.test";
+  options.limits = &limits;
+  FctVerifyResult *r
+      = fct_verify_address (resolver, address, strlen (address), &options, &error);
+  g_assert_no_error (error);
+  if (fake_out != NULL)
+    *fake_out = fake;
+  else
+    fake_smtp_stop (fake);
+  return r;
+}
+
+static gboolean
+has_reason (const FctVerifyResult *r, const char *id)
+{
+  for (guint i = 0; i < r->reasons->len; i++)
+    if (g_str_equal (((FctVerifyReason *)g_ptr_array_index (r->reasons, i))->id, id))
+      return TRUE;
+  return FALSE;
+}
+
+static Server plain = { FALSE };
+static Server utf8 = { TRUE };
+
+static void
+test_deliverable (void)
+{
+  FakeSmtp *fake = NULL;
+  g_autoptr (FctVerifyResult) r = verify ("alice@ok.test", &plain, TRUE, &fake);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+  g_assert_cmpuint (r->mx->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (r->mx, 0), ==, "mx.ok.test");
+  g_assert_cmpuint (r->probes->len, ==, 1);
+  FctVerifyProbe *p = g_ptr_array_index (r->probes, 0);
+  g_assert_cmpuint (p->rcpt_code, ==, 250);
+  g_assert_cmpuint (p->random_code, ==, 550);
+  /* The dialogue never reaches DATA, and says goodbye. */
+  GPtrArray *commands = fake_smtp_get_commands (fake);
+  g_assert_cmpstr (g_ptr_array_index (commands, 0), ==, "EHLO probe.facteur.test");
+  g_assert_cmpstr (g_ptr_array_index (commands, 1), ==, "MAIL FROM:<>");
+  g_assert_cmpstr (g_ptr_array_index (commands, 2), ==, "RCPT TO:<alice@ok.test>");
+  g_assert_true (
+      g_str_has_prefix (g_ptr_array_index (commands, 3), "RCPT TO:<facteur-probe-"));
+  g_assert_cmpstr (g_ptr_array_index (commands, 4), ==, "QUIT");
+  for (guint i = 0; i < commands->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (commands, i), !=, "DATA");
+  fake_smtp_stop (fake);
+}
+
+static void
+test_undeliverable (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("bob@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (has_reason (r, "rcpt_rejected"));
+  FctVerifyProbe *p = g_ptr_array_index (r->probes, 0);
+  g_assert_cmpuint (p->random_code, ==, 0); /* no catch-all test after a refusal */
+}
+
+static void
+test_catch_all (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("whoever@catchall.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_RISKY);
+  g_assert_true (r->catch_all);
+}
+
+static void
+test_greylisted (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("grey@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (r, "greylisted"));
+}
+
+static void
+test_policy_is_not_about_the_address (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("policy@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (r, "policy_rejected"));
+}
+
+static void
+test_cannot_verify (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("maybe@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (r, "cannot_verify"));
+}
+
+static void
+test_role_is_risky (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("postmaster@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_RISKY);
+  g_assert_true (r->role);
+}
+
+static void
+test_disposable_is_risky (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("anyone@mailinator.com", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_RISKY);
+  g_assert_true (r->disposable);
+}
+
+static void
+test_smtputf8 (void)
+{
+  g_autoptr (FctVerifyResult) without = verify ("josé@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (without->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (has_reason (without, "smtputf8_not_offered"));
+
+  FakeSmtp *fake = NULL;
+  g_autoptr (FctVerifyResult) with = verify ("josé@ok.test", &utf8, TRUE, &fake);
+  g_assert_cmpint (with->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+  g_assert_true (has_reason (with, "smtputf8_required"));
+  g_assert_cmpstr (g_ptr_array_index (fake_smtp_get_commands (fake), 1), ==,
+                   "MAIL FROM:<> SMTPUTF8");
+  fake_smtp_stop (fake);
+}
+
+static void
+test_fallback_to_next_mx (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("alice@fallback.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+  g_assert_cmpuint (r->probes->len, ==, 2);
+  FctVerifyProbe *dead = g_ptr_array_index (r->probes, 0);
+  g_assert_cmpstr (dead->host, ==, "dead.fallback.test");
+  g_assert_nonnull (dead->error);
+}
+
+static void
+test_domain_failures (void)
+{
+  g_autoptr (FctVerifyResult) nx = verify ("a@nowhere.test", &plain, TRUE, NULL);
+  g_assert_cmpint (nx->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (has_reason (nx, "domain_not_found"));
+
+  g_autoptr (FctVerifyResult) null = verify ("a@nullmx.test", &plain, TRUE, NULL);
+  g_assert_cmpint (null->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (null->null_mx);
+
+  g_autoptr (FctVerifyResult) none = verify ("a@noroute.test", &plain, TRUE, NULL);
+  g_assert_cmpint (none->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (has_reason (none, "no_mail_route"));
+
+  g_autoptr (FctVerifyResult) slow = verify ("a@slow.test", &plain, TRUE, NULL);
+  g_assert_cmpint (slow->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (slow, "dns_unavailable"));
+
+  g_autoptr (FctVerifyResult) noaddr = verify ("a@noaddr.test", &plain, TRUE, NULL);
+  g_assert_cmpint (noaddr->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (noaddr, "smtp_unavailable"));
+}
+
+static void
+test_implicit_mx (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("alice@implicit.test", &plain, TRUE, NULL);
+  g_assert_true (r->implicit_mx);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+  g_assert_cmpint (r->syntax->diagnosis, ==, FCT_VERIFY_DIAG_DNSWARN_NO_MX_RECORD);
+}
+
+static void
+test_syntax_and_suggestion (void)
+{
+  g_autoptr (FctVerifyResult) bad = verify ("not an address", &plain, TRUE, NULL);
+  g_assert_cmpint (bad->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+  g_assert_true (has_reason (bad, "syntax_invalid"));
+  g_assert_cmpuint (bad->probes->len, ==, 0);
+
+  g_autoptr (FctVerifyResult) typo = verify ("jean@gmial.com", &plain, TRUE, NULL);
+  g_assert_cmpstr (typo->suggestion, ==, "gmail.com");
+  g_assert_cmpint (typo->verdict, ==, FCT_VERIFY_VERDICT_UNDELIVERABLE);
+}
+
+static void
+test_no_smtp (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("alice@ok.test", &plain, FALSE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_cmpuint (r->probes->len, ==, 0);
+  g_assert_true (has_reason (r, "smtp_skipped"));
+}
+
+static void
+test_bad_options (void)
+{
+  FctVerifyOptions options;
+  g_autoptr (GError) error = NULL;
+  fct_verify_options_init (&options);
+  options.mail_from = "a@b>\r\nDATA";
+  g_autoptr (FctVerifyResult) r
+      = fct_verify_address (resolver, "a@ok.test", 9, &options, &error);
+  g_assert_null (r);
+  g_assert_error (error, FCT_VERIFY_ERROR, FCT_VERIFY_ERROR_INVALID);
+}
+
+typedef struct
+{
+  FctVerifyOptions *options;
+  gint next;
+} Batch;
+
+static void
+batch_worker (gpointer data, gpointer user_data)
+{
+  Batch *b = user_data;
+  (void)data;
+  g_autoptr (FctVerifyResult) r
+      = fct_verify_address (resolver, "alice@ok.test", 13, b->options, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+}
+
+static void
+test_gate_bounds_connections (void)
+{
+  FakeSmtp *fake = fake_smtp_start (FAKE_NORMAL, NULL, handler, &plain);
+  g_autoptr (FctVerifyGate) gate = fct_verify_gate_new (2);
+  FctVerifyOptions options;
+  fct_verify_options_init (&options);
+  options.smtp_port = fake_smtp_get_port (fake);
+  options.gate = gate;
+  Batch b = { &options, 0 };
+
+  GThreadPool *pool = g_thread_pool_new (batch_worker, &b, 8, TRUE, NULL);
+  for (int i = 0; i < 24; i++)
+    g_thread_pool_push (pool, GINT_TO_POINTER (i + 1), NULL);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_assert_cmpuint (fct_verify_gate_get_peak (gate), >=, 1);
+  g_assert_cmpuint (fct_verify_gate_get_peak (gate), <=, 2);
+  fake_smtp_stop (fake);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_test_init (&argc, &argv, NULL);
+  FctLimits dns_limits;
+  fct_limits_init (&dns_limits);
+  dns_limits.dns_timeout_ms = 200;
+  resolver = fct_resolver_new_zone_data (zone, strlen (zone), "test-verify", &dns_limits,
+                                         &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/verify/address/deliverable", test_deliverable);
+  g_test_add_func ("/verify/address/undeliverable", test_undeliverable);
+  g_test_add_func ("/verify/address/catch-all", test_catch_all);
+  g_test_add_func ("/verify/address/greylisted", test_greylisted);
+  g_test_add_func ("/verify/address/policy", test_policy_is_not_about_the_address);
+  g_test_add_func ("/verify/address/cannot-verify", test_cannot_verify);
+  g_test_add_func ("/verify/address/role", test_role_is_risky);
+  g_test_add_func ("/verify/address/disposable", test_disposable_is_risky);
+  g_test_add_func ("/verify/address/smtputf8", test_smtputf8);
+  g_test_add_func ("/verify/address/fallback", test_fallback_to_next_mx);
+  g_test_add_func ("/verify/address/domain-failures", test_domain_failures);
+  g_test_add_func ("/verify/address/implicit-mx", test_implicit_mx);
+  g_test_add_func ("/verify/address/syntax-and-suggestion", test_syntax_and_suggestion);
+  g_test_add_func ("/verify/address/no-smtp", test_no_smtp);
+  g_test_add_func ("/verify/address/bad-options", test_bad_options);
+  g_test_add_func ("/verify/address/gate", test_gate_bounds_connections);
+  int status = g_test_run ();
+  fct_resolver_unref (resolver);
+  return status;
+}
