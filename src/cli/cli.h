@@ -63,3 +63,4 @@ void fct_cli_common_clear (FctCliCommon *common);
 int fct_cmd_dns (int argc, char **argv);
 int fct_cmd_dkim (int argc, char **argv);
 int fct_cmd_spf (int argc, char **argv);
+int fct_cmd_address (int argc, char **argv);

@@ -12,6 +12,7 @@ static const FctCliCommand commands[] = {
     fct_cmd_dkim },
   { "spf", N_ ("--ip IP [--mail-from]"), N_ ("Check SPF for a client, or lint a record"),
     fct_cmd_spf },
+  { "address", N_ ("ADDRESS"), N_ ("Tell whether an email address exists"), fct_cmd_address },
 };
 
 static void
