@@ -13,6 +13,7 @@ static const FctCliCommand commands[] = {
   { "spf", N_ ("--ip IP [--mail-from]"), N_ ("Check SPF for a client, or lint a record"),
     fct_cmd_spf },
   { "address", N_ ("ADDRESS"), N_ ("Tell whether an email address exists"), fct_cmd_address },
+  { "dmarc", N_ ("FILE --ip IP"), N_ ("Check a message's DMARC verdict"), fct_cmd_dmarc },
 };
 
 static void
