@@ -235,6 +235,64 @@ test_b1_dkim (void)
   g_assert_cmpstr (mixed->dkim_selector, ==, "good");
 }
 
+/* RFC 9989 §4.4 Table 1, with DKIM as the authenticated identifier. */
+static void
+test_table1 (void)
+{
+  static const char zone[]
+      = "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+        "_dmarc.news.example.com. TXT \"v=DMARC1; p=reject; adkim=s\"\n";
+  g_autoptr (FctDmarcVerdict) relaxed
+      = run (&(Case){ .zone = zone,
+                      .author = "news.example.com",
+                      .dkim = { { PASS, "foo.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_autoptr (FctDmarcVerdict) strict
+      = run (&(Case){ .zone = zone,
+                      .author = "news.example.com",
+                      .dkim = { { PASS, "news.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_autoptr (FctDmarcVerdict) none
+      = run (&(Case){ .zone = zone,
+                      .author = "news.example.com",
+                      .dkim = { { PASS, "foo.example.net", "s" } },
+                      .n_dkim = 1 });
+
+  /* news.example.com asks for strict DKIM alignment, so the relaxed pair fails there... */
+  g_assert_cmpint (relaxed->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (strict->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpint (none->result, ==, FCT_DMARC_RESULT_FAIL);
+  /* ... and passes under example.com's relaxed record for another subdomain. */
+  g_autoptr (FctDmarcVerdict) relaxed2
+      = run (&(Case){ .zone = zone,
+                      .author = "sports.example.com",
+                      .dkim = { { PASS, "foo.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (relaxed2->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (relaxed2->organizational_domain, ==, "example.com");
+}
+
+/* RFC 9989 Appendix B.3.1: both identifiers align, the reject policy is not applied. */
+static void
+test_b3_session (void)
+{
+  static const char zone[] = "_dmarc.example.com. TXT (\"v=DMARC1; p=reject; aspf=r;\"\n"
+                             "  \" rua=mailto:dmarc-feedback@example.com\")\n";
+  g_autoptr (FctDmarcVerdict) v = run (&(Case){ .zone = zone,
+                                                .author = "example.com",
+                                                .spf = PASS,
+                                                .mail_from = "bounces@mail.example.com",
+                                                .dkim = { { PASS, "example.com", "s" } },
+                                                .n_dkim = 1 });
+  g_assert_cmpint (v->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (v->spf_aligned);
+  g_assert_true (v->dkim_aligned);
+  g_assert_cmpint (v->policy, ==, FCT_DMARC_POLICY_REJECT);
+  g_assert_cmpint (v->disposition, ==, FCT_DMARC_POLICY_NONE);
+  g_assert_cmpstr (g_ptr_array_index (v->record->rua, 0), ==,
+                   "mailto:dmarc-feedback@example.com");
+}
+
 /* ---------------------------------------------------------------- Appendix B.4 */
 
 static void
@@ -903,6 +961,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/walk/names", test_walk_names);
   g_test_add_func ("/dmarc/align/b1-spf", test_b1_spf);
   g_test_add_func ("/dmarc/align/b1-dkim", test_b1_dkim);
+  g_test_add_func ("/dmarc/align/table-1", test_table1);
+  g_test_add_func ("/dmarc/align/b3-1-session", test_b3_session);
   g_test_add_func ("/dmarc/walk/b4-1-simple", test_b4_simple);
   g_test_add_func ("/dmarc/walk/b4-2-deep-shortcut", test_b4_deep);
   g_test_add_func ("/dmarc/walk/limit", test_walk_limit);
