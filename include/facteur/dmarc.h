@@ -280,4 +280,16 @@ FctDmarcDestination *fct_dmarc_destination_verify (FctResolver *resolver,
                                                    const char *org_domain, const char *uri,
                                                    const FctLimits *limits);
 
+/* destination is (transfer full). */
+typedef void (*FctDmarcDestinationCallback) (FctDmarcDestination *destination,
+                                             gpointer user_data);
+
+/* The same without blocking: callback runs exactly once, later, in the caller's
+ * thread-default main context. */
+void fct_dmarc_destination_verify_async (FctResolver *resolver, const char *policy_domain,
+                                         const char *org_domain, const char *uri,
+                                         const FctLimits *limits,
+                                         FctDmarcDestinationCallback callback,
+                                         gpointer user_data);
+
 G_END_DECLS

@@ -954,6 +954,38 @@ test_report_destinations (void)
                    "authorized");
 }
 
+static void
+on_destination (FctDmarcDestination *destination, gpointer user_data)
+{
+  GPtrArray *out = user_data;
+  g_ptr_array_add (out, destination);
+}
+
+static void
+test_report_destinations_async (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_for (zone_reports);
+  g_autoptr (GPtrArray) out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dmarc_destination_free);
+
+  fct_dmarc_destination_verify_async (resolver, "example.com", "example.com",
+                                      "mailto:auth-reports@thirdparty.example.net", NULL,
+                                      on_destination, out);
+  fct_dmarc_destination_verify_async (resolver, "example.com", "example.com",
+                                      "mailto:d@example.com", NULL, on_destination, out);
+  g_assert_cmpuint (out->len, ==, 0);
+  while (out->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  for (guint i = 0; i < 2; i++)
+    {
+      const FctDmarcDestination *d = g_ptr_array_index (out, i);
+      if (g_str_equal (d->uri, "mailto:d@example.com"))
+        g_assert_cmpint (d->status, ==, FCT_DMARC_DESTINATION_INTERNAL);
+      else
+        g_assert_cmpint (d->status, ==, FCT_DMARC_DESTINATION_AUTHORIZED);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -984,5 +1016,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/legacy/rules", test_legacy_rules);
   g_test_add_func ("/dmarc/async", test_async);
   g_test_add_func ("/dmarc/report/destinations", test_report_destinations);
+  g_test_add_func ("/dmarc/report/destinations-async", test_report_destinations_async);
   return g_test_run ();
 }
