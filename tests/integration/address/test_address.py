@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""facteur address against a real Postfix on loopback (issue 8, "Done when").
+
+Starts Postfix from a private configuration directory in a temporary folder (its own
+queue_directory and data_directory, smtpd on 127.0.0.1 at a free non-25 port, STARTTLS
+with a throw-away self-signed certificate), with virtual mailbox domains: exists.test
+(alice exists, bob does not, grey answers 450 through check_recipient_access) and
+catchall.test (an @catchall.test catch-all entry). DNS comes from a zone file pointing
+the MX records at 127.0.0.1; closed.test's MX points at 127.0.0.2, where nothing
+listens. Postfix is stopped at the end even when a case fails. Prints TAP.
+Usage: test_address.py BUILD/facteur. Postfix must run as root (it drops privileges to
+the postfix user itself); without root the cases are reported as skipped, with why."""
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+FACTEUR = sys.argv[1]
+results = []
+
+ZONE = """$TTL 300
+exists.test.      MX 10 mx.facteur.test.
+catchall.test.    MX 10 mx.facteur.test.
+mx.facteur.test.  A  127.0.0.1
+closed.test.      MX 10 mx.closed.test.
+mx.closed.test.   A  127.0.0.2
+"""
+
+MASTER_CF = """{listen} inet n - n - - smtpd
+cleanup   unix  n - n -    0 cleanup
+qmgr      unix  n - n 300  1 qmgr
+tlsmgr    unix  - - n 1000? 1 tlsmgr
+rewrite   unix  - - n -    - trivial-rewrite
+bounce    unix  - - n -    0 bounce
+defer     unix  - - n -    0 bounce
+trace     unix  - - n -    0 bounce
+verify    unix  - - n -    1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -    - proxymap
+showq     unix  n - n -    - showq
+error     unix  - - n -    - error
+retry     unix  - - n -    - error
+discard   unix  - - n -    - discard
+virtual   unix  - n n -    - virtual
+anvil     unix  - - n -    1 anvil
+scache    unix  - - n -    1 scache
+postlog   unix-dgram n - n - 1 postlogd
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def configure(d, port):
+    for sub in ("queue", "data", "mail"):
+        os.mkdir(os.path.join(d, sub))
+    shutil.chown(os.path.join(d, "data"), "postfix")  # master.lock is created there
+    shutil.chown(os.path.join(d, "mail"), "postfix")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=mx.facteur.test", "-keyout", f"{d}/key.pem",
+                    "-out", f"{d}/cert.pem"], check=True, capture_output=True, timeout=60)
+    write(f"{d}/main.cf", f"""compatibility_level = 3.6
+queue_directory = {d}/queue
+data_directory = {d}/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.facteur.test
+mydomain = facteur.test
+myorigin = facteur.test
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+mynetworks = 127.0.0.0/8
+relay_domains =
+virtual_mailbox_domains = exists.test, catchall.test
+virtual_mailbox_maps = texthash:{d}/vmailbox
+virtual_mailbox_base = {d}/mail
+virtual_uid_maps = static:{pwd.getpwnam('postfix').pw_uid}
+virtual_gid_maps = static:{pwd.getpwnam('postfix').pw_gid}
+smtpd_recipient_restrictions = check_recipient_access texthash:{d}/access, reject_unauth_destination
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = {d}/cert.pem
+smtpd_tls_key_file = {d}/key.pem
+smtpd_banner = $myhostname ESMTP facteur-test
+maillog_file_prefixes = {d}
+maillog_file = {d}/maillog
+""")
+    write(f"{d}/vmailbox", "alice@exists.test exists.test/alice/\n"
+                           "grey@exists.test exists.test/grey/\n"
+                           "@catchall.test catchall.test/all/\n")
+    write(f"{d}/access", "grey@exists.test 450 4.2.0 Greylisted, try again later\n")
+    write(f"{d}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
+    write(f"{d}/test.zone", ZONE)
+
+
+def wait_listening(port, seconds=20):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def facteur(d, port, *args):
+    env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+    return subprocess.run([FACTEUR, "address", "--dns-zone", f"{d}/test.zone",
+                           "--smtp-port", str(port), "--helo", "probe.facteur.test", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def case(name, fn):
+    try:
+        fn()
+        results.append(("ok", name, ""))
+    except AssertionError as e:
+        results.append(("not ok", name, str(e)))
+    except Exception as e:  # a crash of the test itself is a failure too
+        results.append(("not ok", name, f"{type(e).__name__}: {e}"))
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def check_one(d, port, address, verdict, reason, rc=0, tls=True):
+    p = facteur(d, port, "--json", address)
+    expect(p.returncode == rc, f"rc {p.returncode}, stderr {p.stderr!r}")
+    out = json.loads(p.stdout)
+    expect(out["verdict"] == verdict, f"verdict {out['verdict']} for {address}: {p.stdout}")
+    expect(reason in out["reasons"], f"reasons {out['reasons']} lack {reason}")
+    expect("DATA" not in json.dumps(out["smtp"]), "the probe must never send DATA")
+    if tls:
+        expect(out["smtp"] and out["smtp"][-1]["tls"], f"no STARTTLS: {out['smtp']}")
+    return out
+
+
+def run_cases(d, port):
+    case("exists: deliverable over STARTTLS",
+         lambda: check_one(d, port, "alice@exists.test", "deliverable", "rcpt_accepted"))
+    case("unknown user: undeliverable (550 5.1.1)",
+         lambda: check_one(d, port, "bob@exists.test", "undeliverable", "rcpt_rejected"))
+
+    def catch_all():
+        out = check_one(d, port, "anyone@catchall.test", "risky", "catch_all")
+        expect(out["catch_all"] is True, out)
+    case("catch-all domain: risky", catch_all)
+    case("450 from check_recipient_access: unknown (greylisted)",
+         lambda: check_one(d, port, "grey@exists.test", "unknown", "greylisted"))
+    case("MX on a closed port: unknown, exit 69",
+         lambda: check_one(d, port, "someone@closed.test", "unknown", "smtp_unavailable",
+                           rc=69, tls=False))
+
+    def batch():
+        lines = ["email,name", "alice@exists.test,Alice", "bob@exists.test,Bob",
+                 "anyone@catchall.test,Any", "grey@exists.test,Grey",
+                 "someone@closed.test,Closed"]
+        write(f"{d}/batch.csv", "\n".join(lines) + "\n")
+        p = facteur(d, port, "--batch", f"{d}/batch.csv", "--per-host", "1",
+                    "--concurrency", "4")
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        got = [json.loads(l) for l in p.stdout.splitlines()]
+        expect([o["address"] for o in got] == [l.split(",")[0] for l in lines[1:]],
+               f"order: {[o['address'] for o in got]}")
+        expect([o["verdict"] for o in got]
+               == ["deliverable", "undeliverable", "risky", "unknown", "unknown"],
+               f"verdicts: {[o['verdict'] for o in got]}")
+        expect(p.stderr == "", f"no progress bar when stderr is not a terminal: {p.stderr!r}")
+    case("batch: CSV in, JSON lines out in input order", batch)
+
+
+def main():
+    if os.geteuid() != 0:
+        # Postfix's master must start as root to bind and to drop to the postfix user.
+        print("1..1")
+        print("ok 1 # SKIP Postfix can only be started as root (euid is %d)" % os.geteuid())
+        return 0
+    if shutil.which("postfix") is None:
+        print("1..1")
+        print("not ok 1 postfix is not installed (scripts/install-deps installs it)")
+        return 1
+    d = tempfile.mkdtemp(prefix="facteur-postfix-")
+    os.chmod(d, 0o755)  # the postfix user must reach data/ and the maps
+    port = free_port()
+    started = False
+    try:
+        configure(d, port)
+        start = subprocess.run(["postfix", "-c", d, "start"], capture_output=True, text=True,
+                               timeout=60)
+        started = True
+        if start.returncode != 0 or not wait_listening(port):
+            log = open(f"{d}/maillog").read() if os.path.exists(f"{d}/maillog") else ""
+            results.append(("not ok", "Postfix starts", f"rc {start.returncode}: {log[-800:]}"))
+        else:
+            run_cases(d, port)
+    finally:
+        if started:
+            stop = subprocess.run(["postfix", "-c", d, "stop"], capture_output=True, timeout=60)
+            if stop.returncode != 0:
+                subprocess.run(["postfix", "-c", d, "abort"], capture_output=True, timeout=60)
+            # postfix stop returns before the master has exited; wait for its lock.
+            pidfile = f"{d}/queue/pid/master.pid"
+            for _ in range(100):
+                if not os.path.exists(pidfile):
+                    break
+                try:
+                    os.kill(int(open(pidfile).read().split()[0]), 0)
+                except (OSError, ValueError):
+                    break
+                time.sleep(0.1)
+        shutil.rmtree(d, ignore_errors=True)
+
+    print(f"1..{len(results)}")
+    for i, (status, name, why) in enumerate(results, 1):
+        print(f"{status} {i} - {name}")
+        if why:
+            for line in why.splitlines():
+                print(f"# {line}")
+    return 0 if all(r[0] == "ok" for r in results) else 1
+
+
+sys.exit(main())
