@@ -1,8 +1,9 @@
 /* facteur — parsing Authentication-Results values by the grammar of RFC 8601 §2.2:
  * authserv-id, version, "none", resinfo (method[/version]=result, reason=, ptype.property
  * =pvalue), with CFWS (nested comments, quoted pairs) anywhere the grammar allows it.
- * One tolerance: base64 "/" and "=" in unquoted values, as large receivers write
- * header.b. */
+ * Two tolerances, for what large receivers write: base64 "/" and "=" in unquoted
+ * values (header.b), and ":" in unquoted property values (IPv6 in policy.iprev and
+ * smtp.remote-ip). */
 #include "authres-private.h"
 
 #include <string.h>
@@ -186,7 +187,9 @@ read_value (Cursor *c, gboolean pvalue)
     }
   while (c->pos < c->len
          && (is_value_char ((guchar)c->s[c->pos])
-             || (pvalue && (c->s[c->pos] == '@' || (guchar)c->s[c->pos] >= 0x80))))
+             || (pvalue
+                 && (c->s[c->pos] == '@' || c->s[c->pos] == ':'
+                     || (guchar)c->s[c->pos] >= 0x80))))
     c->pos++;
   if (c->pos == start)
     {

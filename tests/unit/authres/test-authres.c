@@ -135,6 +135,14 @@ test_parse_appendix_b (void)
   r = g_ptr_array_index (iprev->results, 0);
   g_assert_cmpstr (fct_authres_result_get_property (r, "policy", "iprev"), ==,
                    "192.0.2.200");
+
+  /* Unquoted IPv6, as python-authres and others write it. */
+  g_autoptr (FctAuthres) v6
+      = parse_ok ("mail.bmsi.com; iprev=pass "
+                  "policy.iprev=2001:748:100:40::2:2 (mout0.freenet.de)");
+  r = g_ptr_array_index (v6->results, 0);
+  g_assert_cmpstr (fct_authres_result_get_property (r, "policy", "iprev"), ==,
+                   "2001:748:100:40::2:2");
 }
 
 /* RFC 8601 Appendix B.7: comments everywhere CFWS may go, and a method version. */
