@@ -348,6 +348,19 @@ test_many_at_once (void)
   g_assert_cmpuint (stats.backend_queries, ==, 200);
 }
 
+static void
+test_refused (void)
+{
+  if (!nsd_ready ())
+    return;
+  /* nsd refuses names outside its zones: a server failure for facteur. */
+  g_autoptr (FctDnsAnswer) answer
+      = fct_resolver_query (env.unbound, "outside.example.org", FCT_DNS_TYPE_A);
+  g_assert_cmpint (answer->rcode, ==, FCT_DNS_RCODE_SERVFAIL);
+  g_assert_nonnull (answer->reason);
+  g_assert_cmpuint (answer->records->len, ==, 0);
+}
+
 /* Runs facteur dns NAME TYPE with extra arguments; returns its JSON's comparable part:
  * rcode, canonical name and sorted "TYPE data" strings. */
 static char *
@@ -441,6 +454,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &queries[i], test_same_answer);
     }
   g_test_add_func ("/dns/nsd/many-at-once", test_many_at_once);
+  g_test_add_func ("/dns/nsd/refused", test_refused);
   g_test_add_func ("/dns/nsd/cli", test_cli);
   status = g_test_run ();
 
