@@ -747,6 +747,7 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   Eval *ev;
   FctDmarcVerdict *v;
   g_autofree char *reason = NULL;
+  guint dkim_skipped = 0;
 
   g_return_if_fail (resolver != NULL);
   g_return_if_fail (inputs != NULL && inputs->msg != NULL);
@@ -776,6 +777,12 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
       DkimIn *d;
       if (in->domain == NULL || *in->domain == '\0')
         continue;
+      /* Each passing signature may cost a tree walk: the DKIM cap bounds them. */
+      if (ev->dkim->len >= ev->limits.dkim_signatures_max)
+        {
+          dkim_skipped++;
+          continue;
+        }
       d = g_new0 (DkimIn, 1);
       d->result = in->result;
       d->domain = g_strdup (in->domain);
@@ -788,6 +795,11 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   v->notes = g_ptr_array_new_with_free_func (g_free);
   v->legacy = ev->legacy;
   v->disposition = FCT_DMARC_POLICY_NONE;
+  if (dkim_skipped > 0)
+    g_ptr_array_add (v->notes,
+                     g_strdup_printf ("%u DKIM results over the limit of %u were "
+                                      "not considered",
+                                      dkim_skipped, ev->limits.dkim_signatures_max));
   v->spf_domain = spf_domain_of (inputs->mail_from, inputs->helo, &v->spf_domain_is_helo);
 
   v->author_domain = fct_dmarc_author_domain (inputs->msg, &reason);

@@ -293,6 +293,32 @@ test_b3_session (void)
                    "mailto:dmarc-feedback@example.com");
 }
 
+/* DKIM results past dkim_signatures_max are not considered (each may cost a walk). */
+static void
+test_dkim_cap (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_for (zone_b1);
+  g_autoptr (FctMsg) msg = message_with_headers ("From: a@example.com\r\n");
+  const FctDmarcDkimInput dkim[]
+      = { { PASS, "example.net", "a" }, { PASS, "example.com", "b" } };
+  FctDmarcInputs inputs = { .msg = msg, .dkim = dkim, .n_dkim = 2 };
+  FctLimits limits;
+  FctDmarcOptions options = { .limits = &limits };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDmarcVerdict) capped = NULL;
+  g_autoptr (FctDmarcVerdict) full = NULL;
+
+  fct_limits_init (&limits);
+  limits.dkim_signatures_max = 1;
+  capped = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (capped->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_true (has_note (capped, "not considered"));
+  limits.dkim_signatures_max = 2;
+  full = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+  g_assert_cmpint (full->result, ==, FCT_DMARC_RESULT_PASS);
+}
+
 /* ---------------------------------------------------------------- Appendix B.4 */
 
 static void
@@ -995,6 +1021,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/align/b1-dkim", test_b1_dkim);
   g_test_add_func ("/dmarc/align/table-1", test_table1);
   g_test_add_func ("/dmarc/align/b3-1-session", test_b3_session);
+  g_test_add_func ("/dmarc/align/dkim-cap", test_dkim_cap);
   g_test_add_func ("/dmarc/walk/b4-1-simple", test_b4_simple);
   g_test_add_func ("/dmarc/walk/b4-2-deep-shortcut", test_b4_deep);
   g_test_add_func ("/dmarc/walk/limit", test_walk_limit);
