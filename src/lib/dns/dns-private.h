@@ -43,8 +43,6 @@ gboolean fct_dns_name_from_wire (const guint8 *data, gsize len, gsize *offset,
 /* Canonical presentation form: lower case, no trailing dot ("." for the root),
  * "\X" for . ; ( ) \ " @ $ and "\DDD" for bytes outside 0x21-0x7e (transfer full). */
 char *fct_dns_name_to_string (const FctDnsName *name);
-/* The number of labels (0 for the root). */
-guint fct_dns_name_label_count (const FctDnsName *name);
 /* Removes the leftmost label; FALSE for the root. */
 gboolean fct_dns_name_strip_left (FctDnsName *name);
 const char *fct_dns_name_status_to_string (FctDnsNameStatus status);

@@ -5,6 +5,7 @@
  * FctDnsBackendVtable (dns-private.h). */
 #include "dns-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* What the resolver's back-end queries and the resolver share. A query outlives the
@@ -268,7 +269,7 @@ waiter_timeout (gpointer data)
 
   FctDnsAnswer *answer
       = fct_dns_answer_new (waiter->qname, waiter->qtype, FCT_DNS_RCODE_TIMEOUT);
-  answer->reason = g_strdup_printf ("no answer within %u ms",
+  answer->reason = g_strdup_printf (_ ("no answer within %u ms"),
                                     waiter->resolver->shared->limits.dns_timeout_ms);
   waiter->answer = answer;
   /* This source is being dispatched: destroying it in waiter_free is allowed. */

@@ -3,6 +3,7 @@
  * answers, and reverse-lookup names (RFC 1035 §3.5, RFC 3596 §2.5). */
 #include "dns-private.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 GQuark
@@ -91,17 +92,17 @@ fct_dns_name_status_to_string (FctDnsNameStatus status)
   switch (status)
     {
     case FCT_DNS_NAME_OK:
-      return "valid name";
+      return _ ("valid name");
     case FCT_DNS_NAME_EMPTY_LABEL:
-      return "empty label in name";
+      return _ ("empty label in name");
     case FCT_DNS_NAME_LABEL_TOO_LONG:
-      return "label longer than 63 octets (RFC 1035 §2.3.4)";
+      return _ ("label longer than 63 octets (RFC 1035 §2.3.4)");
     case FCT_DNS_NAME_TOO_LONG:
-      return "name longer than 255 octets (RFC 1035 §2.3.4)";
+      return _ ("name longer than 255 octets (RFC 1035 §2.3.4)");
     case FCT_DNS_NAME_BAD_ESCAPE:
-      return "bad escape in name (\\X or \\DDD with DDD <= 255)";
+      return _ ("bad escape in name (\\X or \\DDD with DDD <= 255)");
     }
-  return "bad name";
+  return _ ("bad name");
 }
 
 /* Reads one RFC 1035 §5.1 escape after the backslash at text[*i]; *i ends on its last
@@ -255,15 +256,6 @@ fct_dns_name_to_string (const FctDnsName *name)
         }
     }
   return g_string_free (s, FALSE);
-}
-
-guint
-fct_dns_name_label_count (const FctDnsName *name)
-{
-  guint n = 0;
-  for (gsize p = 0; p < name->len; p += 1 + (gsize)name->data[p])
-    n++;
-  return n;
 }
 
 gboolean

@@ -7,6 +7,7 @@
 #include "fct-config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <poll.h>
@@ -147,7 +148,7 @@ answer_from_result (const Backend *b, const FctDnsQuery *query, int err,
   if (err != 0 || result == NULL)
     {
       answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-      answer->reason = g_strdup_printf ("libunbound: %s", ub_strerror (err));
+      answer->reason = g_strdup_printf (_ ("libunbound: %s"), ub_strerror (err));
       return g_steal_pointer (&answer);
     }
 
@@ -174,15 +175,15 @@ answer_from_result (const Backend *b, const FctDnsQuery *query, int err,
       break;
     case RCODE_SERVFAIL:
       answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-      answer->reason = g_strdup ("the server failed (SERVFAIL)");
+      answer->reason = g_strdup (_ ("the server failed (SERVFAIL)"));
       return g_steal_pointer (&answer);
     case RCODE_REFUSED:
       answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-      answer->reason = g_strdup ("the server refused the query (REFUSED)");
+      answer->reason = g_strdup (_ ("the server refused the query (REFUSED)"));
       return g_steal_pointer (&answer);
     default:
       answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-      answer->reason = g_strdup_printf ("the server answered RCODE %d", result->rcode);
+      answer->reason = g_strdup_printf (_ ("the server answered RCODE %d"), result->rcode);
       return g_steal_pointer (&answer);
     }
 
@@ -207,7 +208,7 @@ answer_from_result (const Backend *b, const FctDnsQuery *query, int err,
         {
           g_ptr_array_set_size (answer->records, 0);
           answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-          answer->reason = g_strdup_printf ("malformed %s record in the answer",
+          answer->reason = g_strdup_printf (_ ("malformed %s record in the answer"),
                                             fct_dns_type_to_string (qtype));
           break;
         }
@@ -287,7 +288,7 @@ unbound_start (gpointer backend, FctDnsQuery *query)
       FctDnsAnswer *answer
           = fct_dns_answer_new (fct_dns_query_get_name (query),
                                 fct_dns_query_get_type (query), FCT_DNS_RCODE_SERVFAIL);
-      answer->reason = g_strdup_printf ("libunbound: %s", ub_strerror (err));
+      answer->reason = g_strdup_printf (_ ("libunbound: %s"), ub_strerror (err));
       fct_dns_query_complete (g_steal_pointer (&o->query), answer, 0);
       g_free (o);
     }
@@ -346,7 +347,7 @@ check (int err, const char *what, GError **error)
 {
   if (err == 0)
     return TRUE;
-  g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND, "libunbound: %s: %s", what,
+  g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND, _ ("libunbound: %s: %s"), what,
                ub_strerror (err));
   return FALSE;
 }
@@ -388,7 +389,7 @@ configure (Backend *b, const FctResolverOptions *options, GError **error)
       if (!forwarder_valid (options->forwarder))
         {
           g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_INVALID,
-                       "invalid DNS server “%s”: expected IP or IP@PORT",
+                       _ ("invalid DNS server “%s”: expected IP or IP@PORT"),
                        options->forwarder);
           return FALSE;
         }
@@ -408,9 +409,10 @@ configure (Backend *b, const FctResolverOptions *options, GError **error)
       /* libunbound reads the file only when the first query finalizes the context. */
       if (!g_file_test (anchor, G_FILE_TEST_IS_REGULAR))
         {
-          g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND,
-                       "DNSSEC trust anchor “%s” not found (Debian package dns-root-data)",
-                       anchor);
+          g_set_error (
+              error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND,
+              _ ("DNSSEC trust anchor “%s” not found (Debian package dns-root-data)"),
+              anchor);
           return FALSE;
         }
       if (!check (ub_ctx_add_ta_file (b->ctx, anchor), anchor, error))
@@ -437,7 +439,7 @@ fct_resolver_new_unbound (const FctResolverOptions *options, GError **error)
   if (b->ctx == NULL)
     {
       g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND,
-                   "libunbound: cannot create a context");
+                   _ ("libunbound: cannot create a context"));
       unbound_free (b);
       return NULL;
     }

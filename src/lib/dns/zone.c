@@ -5,6 +5,7 @@
 #include "dns-private.h"
 
 #include <facteur/slice.h>
+#include <glib/gi18n-lib.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static gboolean G_GNUC_PRINTF (3, 4)
   va_start (args, format);
   g_autofree char *message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_SYNTAX, "%s:%u: %s", ps->label,
+  g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_SYNTAX, _ ("%s:%u: %s"), ps->label,
                ps->line, message);
   return FALSE;
 }
@@ -148,11 +149,11 @@ check_lines (Parser *ps, GError **error)
   for (gsize i = 0; i <= ps->len; i++)
     {
       if (i < ps->len && ps->text[i] == '\0')
-        return parse_error (ps, error, "NUL byte in zone file");
+        return parse_error (ps, error, _ ("NUL byte in zone file"));
       if (i == ps->len || ps->text[i] == '\n')
         {
           if (i - line_start > ps->limits->dns_zone_line_max_bytes)
-            return parse_error (ps, error, "line longer than %" G_GSIZE_FORMAT " bytes",
+            return parse_error (ps, error, _ ("line longer than %zu bytes"),
                                 ps->limits->dns_zone_line_max_bytes);
           line_start = i + 1;
           ps->line++;
@@ -202,14 +203,14 @@ next_entry (Parser *ps, GArray *tokens, gboolean *blank_owner, GError **error)
       else if (c == '(')
         {
           if (depth > 0)
-            return parse_error (ps, error, "nested parentheses");
+            return parse_error (ps, error, _ ("nested parentheses"));
           depth++;
           ps->pos++;
         }
       else if (c == ')')
         {
           if (depth == 0)
-            return parse_error (ps, error, "“)” without “(”");
+            return parse_error (ps, error, _ ("“)” without “(”"));
           depth--;
           ps->pos++;
         }
@@ -219,7 +220,7 @@ next_entry (Parser *ps, GArray *tokens, gboolean *blank_owner, GError **error)
           while (p < ps->len && text[p] != '"' && text[p] != '\n')
             p += (text[p] == '\\' && p + 1 < ps->len && text[p + 1] != '\n') ? 2 : 1;
           if (p >= ps->len || text[p] != '"')
-            return parse_error (ps, error, "unterminated quoted string");
+            return parse_error (ps, error, _ ("unterminated quoted string"));
           Token t = { text + ps->pos + 1, p - ps->pos - 1, TRUE };
           g_array_append_val (tokens, t);
           ps->pos = p + 1;
@@ -235,7 +236,7 @@ next_entry (Parser *ps, GArray *tokens, gboolean *blank_owner, GError **error)
         }
     }
   if (depth > 0)
-    return parse_error (ps, error, "“(” not closed before the end of the file");
+    return parse_error (ps, error, _ ("“(” not closed before the end of the file"));
   return TRUE;
 }
 
@@ -247,7 +248,7 @@ parse_name (Parser *ps, const Token *t, FctDnsName *out, GError **error)
   gboolean absolute = FALSE;
 
   if (t->quoted)
-    return parse_error (ps, error, "a name cannot be a quoted string");
+    return parse_error (ps, error, _ ("a name cannot be a quoted string"));
   if (t->len == 1 && t->p[0] == '@')
     {
       *out = ps->origin;
@@ -257,13 +258,13 @@ parse_name (Parser *ps, const Token *t, FctDnsName *out, GError **error)
   if (status != FCT_DNS_NAME_OK)
     {
       g_autofree char *shown = token_show (t);
-      return parse_error (ps, error, "“%s”: %s", shown,
+      return parse_error (ps, error, _ ("“%s”: %s"), shown,
                           fct_dns_name_status_to_string (status));
     }
   if (!absolute && !fct_dns_name_append (out, &ps->origin))
     {
       g_autofree char *shown = token_show (t);
-      return parse_error (ps, error, "“%s” with the origin appended: %s", shown,
+      return parse_error (ps, error, _ ("“%s” with the origin appended: %s"), shown,
                           fct_dns_name_status_to_string (FCT_DNS_NAME_TOO_LONG));
     }
   return TRUE;
@@ -362,16 +363,16 @@ parse_character_string (Parser *ps, const Token *t, GByteArray *out, GError **er
         {
           gsize p = i + 1;
           if (p >= t->len)
-            return parse_error (ps, error, "backslash at the end of a string");
+            return parse_error (ps, error, _ ("backslash at the end of a string"));
           if (g_ascii_isdigit (t->p[p]))
             {
               if (p + 2 >= t->len || !g_ascii_isdigit (t->p[p + 1])
                   || !g_ascii_isdigit (t->p[p + 2]))
-                return parse_error (ps, error, "\\DDD escape needs three digits");
+                return parse_error (ps, error, _ ("\\DDD escape needs three digits"));
               guint v = (guint)(t->p[p] - '0') * 100 + (guint)(t->p[p + 1] - '0') * 10
                         + (guint)(t->p[p + 2] - '0');
               if (v > 255)
-                return parse_error (ps, error, "\\%c%c%c is above 255", t->p[p],
+                return parse_error (ps, error, _ ("\\%c%c%c is above 255"), t->p[p],
                                     t->p[p + 1], t->p[p + 2]);
               byte = (guint8)v;
               i = p + 2;
@@ -383,9 +384,10 @@ parse_character_string (Parser *ps, const Token *t, GByteArray *out, GError **er
             }
         }
       if (out->len == 255)
-        return parse_error (ps, error,
-                            "character-string longer than 255 bytes (RFC 1035 §3.3): split "
-                            "it into several quoted strings");
+        return parse_error (
+            ps, error,
+            _ ("character-string longer than 255 bytes (RFC 1035 §3.3): split "
+               "it into several quoted strings"));
       g_byte_array_append (out, &byte, 1);
     }
   return TRUE;
@@ -408,8 +410,10 @@ expect_count (Parser *ps, const char *type, guint have, guint want, GError **err
 {
   if (have == want)
     return TRUE;
-  return parse_error (ps, error, "%s takes %u field%s, found %u", type, want,
-                      want == 1 ? "" : "s", have);
+  return parse_error (ps, error,
+                      g_dngettext (GETTEXT_PACKAGE, "%s takes %u field, found %u",
+                                   "%s takes %u fields, found %u", want),
+                      type, want, have);
 }
 
 static gboolean
@@ -419,13 +423,13 @@ parse_address (Parser *ps, FctDnsRecord *rr, const Token *t, GError **error)
   int family = rr->type == FCT_DNS_TYPE_A ? AF_INET : AF_INET6;
 
   if (t->quoted || t->len >= sizeof buf)
-    return parse_error (ps, error, "bad %s address", fct_dns_type_to_string (rr->type));
+    return parse_error (ps, error, _ ("bad %s address"), fct_dns_type_to_string (rr->type));
   memcpy (buf, t->p, t->len);
   buf[t->len] = '\0';
   if (inet_pton (family, buf, rr->addr) != 1)
     {
       g_autofree char *shown = token_show (t);
-      return parse_error (ps, error, "“%s” is not an %s address", shown,
+      return parse_error (ps, error, _ ("“%s” is not an %s address"), shown,
                           rr->type == FCT_DNS_TYPE_A ? "IPv4" : "IPv6");
     }
   return TRUE;
@@ -448,14 +452,14 @@ parse_txt (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, GError **error
   gsize rdlength = 0;
 
   if (n == 0)
-    return parse_error (ps, error, "TXT needs at least one string");
+    return parse_error (ps, error, _ ("TXT needs at least one string"));
   for (guint i = 0; i < n; i++)
     {
       if (!parse_character_string (ps, &t[i], s, error))
         return FALSE;
       rdlength += 1 + (gsize)s->len;
       if (rdlength > RDATA_MAX)
-        return parse_error (ps, error, "TXT data longer than 65,535 bytes");
+        return parse_error (ps, error, _ ("TXT data longer than 65,535 bytes"));
       g_ptr_array_add (rr->txt, g_bytes_new (s->data, s->len));
     }
   return TRUE;
@@ -466,13 +470,18 @@ parse_tlsa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, GError **erro
 {
   guint64 field[3];
   g_autoptr (GByteArray) data = g_byte_array_new ();
-  static const char *names[] = { "usage", "selector", "matching type" };
+  static const char *const messages[] = {
+    N_ ("TLSA usage must be 0 to 255"),
+    N_ ("TLSA selector must be 0 to 255"),
+    N_ ("TLSA matching type must be 0 to 255"),
+  };
 
   if (n < 4)
-    return parse_error (ps, error, "TLSA takes usage, selector, matching type and data");
+    return parse_error (ps, error,
+                        _ ("TLSA takes usage, selector, matching type and data"));
   for (guint i = 0; i < 3; i++)
     if (!parse_uint (&t[i], 255, &field[i]))
-      return parse_error (ps, error, "TLSA %s must be 0 to 255", names[i]);
+      return parse_error (ps, error, "%s", _ (messages[i]));
   rr->tlsa_usage = (guint8)field[0];
   rr->tlsa_selector = (guint8)field[1];
   rr->tlsa_matching = (guint8)field[2];
@@ -484,12 +493,12 @@ parse_tlsa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, GError **erro
       {
         guint8 v;
         if (t[i].quoted || !hex_value (t[i].p[j], &v))
-          return parse_error (ps, error, "TLSA data must be hexadecimal");
+          return parse_error (ps, error, _ ("TLSA data must be hexadecimal"));
         if (half)
           {
             guint8 byte = (guint8)(high << 4 | v);
             if (data->len + 3 >= RDATA_MAX)
-              return parse_error (ps, error, "TLSA data longer than 65,535 bytes");
+              return parse_error (ps, error, _ ("TLSA data longer than 65,535 bytes"));
             g_byte_array_append (data, &byte, 1);
           }
         else
@@ -497,7 +506,7 @@ parse_tlsa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, GError **erro
         half = !half;
       }
   if (half)
-    return parse_error (ps, error, "TLSA data has an odd number of hex digits");
+    return parse_error (ps, error, _ ("TLSA data has an odd number of hex digits"));
   rr->tlsa_data = g_bytes_new (data->data, data->len);
   return TRUE;
 }
@@ -515,10 +524,10 @@ parse_soa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, guint32 *minim
       || !parse_target (ps, &t[1], &rname, error))
     return FALSE;
   if (!parse_uint (&t[2], G_MAXUINT32, &serial))
-    return parse_error (ps, error, "bad SOA serial");
+    return parse_error (ps, error, _ ("bad SOA serial"));
   for (guint i = 0; i < 4; i++)
     if (!parse_ttl (&t[3 + i], &timers[i]))
-      return parse_error (ps, error, "bad SOA timer");
+      return parse_error (ps, error, _ ("bad SOA timer"));
   GString *s = g_string_new (NULL);
   fct_dns_target_append_fqdn (s, mname);
   g_string_append_c (s, ' ');
@@ -565,11 +574,11 @@ zone_add (Parser *ps, const FctDnsName *owner, FctDnsRecord *rr, guint32 soa_min
   Node *node = zone_node_get (ps->zone, owner);
 
   if (rr->type == FCT_DNS_TYPE_CNAME && node->has_cname)
-    return parse_error (ps, error, "more than one CNAME at the same name");
+    return parse_error (ps, error, _ ("more than one CNAME at the same name"));
   if ((rr->type == FCT_DNS_TYPE_CNAME && node->records->len > 0)
       || (rr->type != FCT_DNS_TYPE_CNAME && node->has_cname))
     return parse_error (ps, error,
-                        "CNAME and other data at the same name (RFC 1034 §3.6.2)");
+                        _ ("CNAME and other data at the same name (RFC 1034 §3.6.2)"));
   /* RFC 2181 §5: an RRset holds no duplicates; nsd drops them too. */
   for (guint i = 0; i < node->records->len; i++)
     if (fct_dns_record_equal (g_ptr_array_index (node->records, i), rr))
@@ -589,7 +598,7 @@ static gboolean
 count_record (Parser *ps, GError **error)
 {
   if (ps->zone->records >= ps->limits->dns_zone_records_max)
-    return parse_error (ps, error, "more than %u records (the zone-file limit)",
+    return parse_error (ps, error, _ ("more than %u records (the zone-file limit)"),
                         ps->limits->dns_zone_records_max);
   ps->zone->records++;
   return TRUE;
@@ -612,15 +621,15 @@ parse_directive (Parser *ps, const Token *t, guint n, GError **error)
       if (!expect_count (ps, "$TTL", n - 1, 1, error))
         return FALSE;
       if (!parse_ttl (&t[1], &ps->default_ttl))
-        return parse_error (ps, error, "bad TTL for $TTL");
+        return parse_error (ps, error, _ ("bad TTL for $TTL"));
       ps->have_default_ttl = TRUE;
       return TRUE;
     }
   if (token_is (&t[0], "$INCLUDE"))
     return parse_error (ps, error,
-                        "$INCLUDE is not supported: put every record in one file");
+                        _ ("$INCLUDE is not supported: put every record in one file"));
   g_autofree char *shown = token_show (&t[0]);
-  return parse_error (ps, error, "unknown directive “%s”", shown);
+  return parse_error (ps, error, _ ("unknown directive “%s”"), shown);
 }
 
 typedef enum
@@ -643,7 +652,8 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
   if (blank_owner)
     {
       if (!ps->have_owner)
-        return parse_error (ps, error, "a line starting with a blank needs an owner above");
+        return parse_error (ps, error,
+                            _ ("a line starting with a blank needs an owner above"));
       owner = ps->owner;
     }
   else
@@ -661,19 +671,19 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
       if (token_is (&t[i], "IN"))
         {
           if (have_class)
-            return parse_error (ps, error, "class given twice");
+            return parse_error (ps, error, _ ("class given twice"));
           have_class = TRUE;
         }
       else if (token_is (&t[i], "CH") || token_is (&t[i], "HS") || token_is (&t[i], "CS"))
-        return parse_error (ps, error, "only class IN is supported");
+        return parse_error (ps, error, _ ("only class IN is supported"));
       else if (!t[i].quoted && t[i].len > 0 && g_ascii_isdigit (t[i].p[0]))
         {
           if (have_ttl)
-            return parse_error (ps, error, "TTL given twice");
+            return parse_error (ps, error, _ ("TTL given twice"));
           if (!parse_ttl (&t[i], &ttl))
             {
               g_autofree char *shown = token_show (&t[i]);
-              return parse_error (ps, error, "bad TTL “%s”", shown);
+              return parse_error (ps, error, _ ("bad TTL “%s”"), shown);
             }
           have_ttl = TRUE;
         }
@@ -681,7 +691,7 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
         break;
     }
   if (i >= n)
-    return parse_error (ps, error, "missing record type");
+    return parse_error (ps, error, _ ("missing record type"));
 
   FctDnsType type = FCT_DNS_TYPE_A;
   Pseudo pseudo = PSEUDO_NONE;
@@ -695,7 +705,7 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
       if (word == NULL || t[i].len > 16 || !fct_dns_type_from_string (word, &type))
         {
           g_autofree char *shown = token_show (&t[i]);
-          return parse_error (ps, error, "unsupported record type “%s”", shown);
+          return parse_error (ps, error, _ ("unsupported record type “%s”"), shown);
         }
     }
   const Token *rdata = &t[i + 1];
@@ -706,7 +716,7 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
   if (pseudo != PSEUDO_NONE)
     {
       if (rn != 0)
-        return parse_error (ps, error, "%s takes no data",
+        return parse_error (ps, error, _ ("%s takes no data"),
                             pseudo == PSEUDO_TIMEOUT ? "TIMEOUT" : "SERVFAIL");
       Node *node = zone_node_get (ps->zone, &owner);
       if (pseudo == PSEUDO_TIMEOUT)
@@ -742,7 +752,7 @@ parse_entry (Parser *ps, const Token *t, guint n, gboolean blank_owner, GError *
     case FCT_DNS_TYPE_MX:
       ok = expect_count (ps, "MX", rn, 2, error);
       if (ok && !parse_uint (&rdata[0], G_MAXUINT16, &preference))
-        ok = parse_error (ps, error, "MX preference must be 0 to 65535");
+        ok = parse_error (ps, error, _ ("MX preference must be 0 to 65535"));
       if (ok)
         {
           rr->preference = (guint16)preference;
@@ -787,7 +797,7 @@ fct_dns_zone_parse (const char *text, gsize len, const char *label, const FctLim
   if (len > ps.limits->dns_zone_max_bytes)
     {
       g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_SYNTAX,
-                   "%s: zone larger than %" G_GSIZE_FORMAT " bytes", ps.label,
+                   _ ("%s: zone larger than %zu bytes"), ps.label,
                    ps.limits->dns_zone_max_bytes);
       return NULL;
     }
@@ -912,7 +922,8 @@ fct_dns_zone_lookup (const FctDnsZone *zone, const char *qname, FctDnsType qtype
           if (loop || hops == CNAME_CHAIN_MAX)
             {
               answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-              answer->reason = g_strdup (loop ? "CNAME loop" : "CNAME chain longer than 8");
+              answer->reason
+                  = g_strdup (loop ? _ ("CNAME loop") : _ ("CNAME chain longer than 8"));
               break;
             }
           g_free (answer->canonical_name);
@@ -923,7 +934,7 @@ fct_dns_zone_lookup (const FctDnsZone *zone, const char *qname, FctDnsType qtype
       if (node->servfail)
         {
           answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-          answer->reason = g_strdup ("SERVFAIL pseudo-record in the zone file");
+          answer->reason = g_strdup (_ ("SERVFAIL pseudo-record in the zone file"));
           break;
         }
       if (node->timeout)
@@ -1032,19 +1043,19 @@ fct_resolver_new_zone_file (const char *path, const FctLimits *limits, GError **
     {
       int saved = errno;
       g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_IO,
-                   "cannot read zone file “%s”: %s", path, g_strerror (saved));
+                   _ ("cannot read zone file “%s”: %s"), path, g_strerror (saved));
       return NULL;
     }
   if (S_ISREG (st.st_mode) && (guint64)st.st_size > (guint64)l->dns_zone_max_bytes)
     {
       g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_IO,
-                   "zone file “%s” is larger than %" G_GSIZE_FORMAT " bytes", path,
+                   _ ("zone file “%s” is larger than %zu bytes"), path,
                    l->dns_zone_max_bytes);
       return NULL;
     }
   if (!g_file_get_contents (path, &text, &len, &local))
     {
-      g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_IO, "%s", local->message);
+      g_set_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_IO, _ ("%s"), local->message);
       return NULL;
     }
   return fct_resolver_new_zone_data (text, len, path, limits, error);
