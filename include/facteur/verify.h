@@ -112,6 +112,10 @@ typedef struct
    * owned by the struct; NULL when the category is ERROR. */
   char *local_part;
   char *domain;
+  /* Their lengths: an obsolete quoted pair may hold a NUL (RFC 5322 §4.4 obs-qp),
+   * which no SMTP command can carry. */
+  gsize local_part_len;
+  gsize domain_len;
   /* The domain in A-labels, lower case (IDNA2008 via libidn2); NULL for a domain
    * literal or a domain libidn2 refuses. */
   char *domain_ascii;

@@ -79,7 +79,7 @@ converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spe
     {
       /* RFC 6531 §3.4: a UTF-8 mailbox cannot be given to a server without SMTPUTF8. */
       probe->error = g_strdup ("the server does not offer SMTPUTF8");
-      g_autoptr (FctSmtpReply) bye = fct_smtp_client_command (c, "QUIT", NULL);
+      fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
       return;
     }
 
@@ -113,7 +113,8 @@ converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spe
         }
       probe->random_code = other_reply->code;
     }
-  g_autoptr (FctSmtpReply) bye = fct_smtp_client_command (c, "QUIT", NULL);
+  /* The answer to QUIT changes nothing (RFC 5321 §4.1.1.10). */
+  fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
 }
 
 FctVerifyProbe *

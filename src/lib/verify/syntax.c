@@ -898,8 +898,10 @@ fct_verify_syntax_parse (const char *input, gsize len)
   out->category = fct_verify_diag_get_category (p.max);
   if (out->category != FCT_VERIFY_CATEGORY_ERROR)
     {
-      out->local_part = g_strndup (local->str, local->len);
-      out->domain = g_strndup (domain->str, domain->len);
+      out->local_part = g_memdup2 (local->str, local->len + 1);
+      out->domain = g_memdup2 (domain->str, domain->len + 1);
+      out->local_part_len = local->len;
+      out->domain_len = domain->len;
       out->domain_labels = out->domain_literal ? 0 : p.element_count + 1;
       if (!out->domain_literal && !out->domain_utf8)
         out->domain_ascii = g_ascii_strdown (out->domain, -1);

@@ -367,6 +367,12 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
       add_reason (result, "syntax_invalid", fct_verify_diag_to_string (s->diagnosis));
       return result;
     }
+  if (strlen (s->local_part) != s->local_part_len || strlen (s->domain) != s->domain_len)
+    {
+      result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
+      add_reason (result, "syntax_invalid", "nul");
+      return result;
+    }
   if (s->domain_literal)
     {
       add_reason (result, "address_literal", s->domain);

@@ -73,6 +73,18 @@ test_nul_cases (void)
   g_assert_cmpint (c->diagnosis, ==, FCT_VERIFY_DIAG_ERR_EXPECTING_CTEXT);
 }
 
+/* Found by fuzz-address: a NUL in an obsolete quoted pair used to be cut off the
+ * envelope form silently, so the form parsed differently from the address. */
+static void
+test_nul_in_quoted_pair (void)
+{
+  g_autoptr (FctVerifySyntax) s = fct_verify_syntax_parse ("\"a\\\0\"@example.com", 17);
+  g_assert_cmpint (s->diagnosis, ==, FCT_VERIFY_DIAG_DEPREC_QP);
+  g_assert_cmpuint (s->local_part_len, ==, 5);
+  g_assert_cmpmem (s->local_part, 5, "\"a\\\0\"", 5);
+  g_assert_cmpuint (s->domain_len, ==, 11);
+}
+
 static void
 test_deep_comments (void)
 {
@@ -139,6 +151,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/syntax/c1-controls", test_c1_controls_refused);
   g_test_add_func ("/verify/syntax/malformed-utf8", test_malformed_utf8);
   g_test_add_func ("/verify/syntax/nul-cases", test_nul_cases);
+  g_test_add_func ("/verify/syntax/nul-in-quoted-pair", test_nul_in_quoted_pair);
   g_test_add_func ("/verify/syntax/deep-comments", test_deep_comments);
   g_test_add_func ("/verify/syntax/apply-dns", test_apply_dns);
   g_test_add_func ("/verify/syntax/names", test_names);
