@@ -31,10 +31,12 @@ fct_cli_parse (const char *command, const char *parameter_string, const char *su
                GOptionEntry *entries, FctCliCommon *common, int *argc, char ***argv,
                char **usage_out)
 {
-  g_autofree char *title = g_strdup_printf ("%s %s", command, parameter_string);
-  g_autoptr (GOptionContext) context = g_option_context_new (title);
+  g_autofree char *prgname = g_strdup_printf ("facteur %s", command);
+  g_autoptr (GOptionContext) context = g_option_context_new (parameter_string);
   g_autoptr (GError) error = NULL;
 
+  /* GOption prints the program name before [OPTION…]: "facteur dns [OPTION…] NAME". */
+  g_set_prgname (prgname);
   fct_limits_init (&common->limits);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _ (summary));

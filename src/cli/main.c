@@ -90,6 +90,8 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  /* Usage lines read "facteur dns NAME TYPE", whatever path ran the binary. */
+  g_set_prgname ("facteur");
   apply_language (argc, argv);
   bind_catalogs ();
 
