@@ -18,12 +18,8 @@ fct_cli_add_common_options (GOptionContext *context, FctCliCommon *common)
           { "dns-server", 0, 0, G_OPTION_ARG_STRING, &common->dns_server,
             N_ ("Send DNS queries to this server instead of the system's"), "IP[@PORT]" },
           G_OPTION_ENTRY_NULL };
-  GOptionGroup *group
-      = g_option_group_new ("common", _ ("Options of every command:"),
-                            _ ("Show the options common to every command"), NULL, NULL);
-  g_option_group_add_entries (group, entries);
-  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
-  g_option_context_add_group (context, group);
+  /* In the main group, so that "facteur CMD --help" shows them beside the command's. */
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 }
 
 gboolean
