@@ -63,6 +63,22 @@ static const char reverse_zone[]
       "25 PTR mail.example.test.\n"
       "10 PTR example.test.\n";
 
+/* Signed with ldns-signzone at start-up; bogus.test is altered after signing. */
+static const char signed_zone[] = "$ORIGIN %s.\n"
+                                  "$TTL 3600\n"
+                                  "@ SOA ns1 hostmaster 1 7200 900 1209600 300\n"
+                                  "@ NS ns1\n"
+                                  "ns1 A 192.0.2.53\n"
+                                  "www A 192.0.2.80\n"
+                                  "@ TXT \"v=spf1 -all\"\n";
+
+static const char signed_conf[] = "zone:\n"
+                                  "    name: \"secure.test\"\n"
+                                  "    zonefile: \"secure.test.zone.signed\"\n"
+                                  "zone:\n"
+                                  "    name: \"bogus.test\"\n"
+                                  "    zonefile: \"bogus.test.zone.signed\"\n";
+
 typedef struct
 {
   const char *name;
@@ -103,6 +119,7 @@ static struct
   GPid nsd;
   gboolean running;
   gboolean missing; /* nsd is not installed: skip rather than fail */
+  char *anchors;    /* DS records of secure.test and bogus.test, NULL without ldns */
   const char *facteur;
   FctResolver *unbound;
   FctResolver *zone;
@@ -159,6 +176,79 @@ make_unbound (guint timeout_ms)
   return resolver;
 }
 
+/* Runs a tool in env.dir; returns its output, stripped (transfer full), or NULL. */
+static char *
+run_tool (const char *const *argv)
+{
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (env.dir, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                     NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, NULL))
+    {
+      g_printerr ("# %s failed%s%s\n", argv[0], error != NULL ? ": " : "",
+                  error != NULL ? error->message : "");
+      return NULL;
+    }
+  return g_strdup (g_strstrip (out));
+}
+
+/* Signs ZONE.zone into ZONE.zone.signed and returns the key's DS record. */
+static char *
+sign_zone (const char *zone)
+{
+  g_autofree char *text = g_strdup_printf (signed_zone, zone);
+  g_autofree char *file = g_strconcat (zone, ".zone", NULL);
+  const char *keygen[] = { "ldns-keygen", "-a", "ECDSAP256SHA256", "-k", zone, NULL };
+
+  write_file (file, text);
+  g_autofree char *key = run_tool (keygen);
+  if (key == NULL)
+    return NULL;
+  const char *sign[] = { "ldns-signzone", file, key, NULL };
+  g_autofree char *signed_out = run_tool (sign);
+  if (signed_out == NULL)
+    return NULL;
+  g_autofree char *ds_name = g_strconcat (key, ".ds", NULL);
+  g_autofree char *ds_path = g_build_filename (env.dir, ds_name, NULL);
+  char *ds = NULL;
+  if (!g_file_get_contents (ds_path, &ds, NULL, NULL))
+    return NULL;
+  return ds;
+}
+
+/* secure.test and bogus.test, signed; in bogus.test an address is changed after
+ * signing so that its signature no longer matches (RFC 4035 §5.3). */
+static gboolean
+make_signed_zones (void)
+{
+  g_autofree char *keygen = g_find_program_in_path ("ldns-keygen");
+  g_autofree char *signzone = g_find_program_in_path ("ldns-signzone");
+  if (keygen == NULL || signzone == NULL)
+    return FALSE;
+
+  g_autofree char *secure = sign_zone ("secure.test");
+  g_autofree char *bogus = sign_zone ("bogus.test");
+  if (secure == NULL || bogus == NULL)
+    return FALSE;
+  g_autofree char *path = g_build_filename (env.dir, "bogus.test.zone.signed", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return FALSE;
+  g_auto (GStrv) parts = g_strsplit (text, "192.0.2.80", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_autofree char *altered = g_strjoinv ("192.0.2.66", parts);
+  write_file ("bogus.test.zone.signed", altered);
+
+  g_autofree char *anchors = g_strconcat (secure, "\n", bogus, "\n", NULL);
+  write_file ("anchors", anchors);
+  env.anchors = g_build_filename (env.dir, "anchors", NULL);
+  return TRUE;
+}
+
 static gboolean
 start_nsd (void)
 {
@@ -188,7 +278,9 @@ start_nsd (void)
                          "    name: \"2.0.192.in-addr.arpa\"\n"
                          "    zonefile: \"reverse.zone\"\n",
                          port, port, env.dir, env.dir, env.dir, env.dir, env.dir);
-  write_file ("nsd.conf", conf);
+  g_autofree char *full_conf
+      = g_strconcat (conf, make_signed_zones () ? signed_conf : "", NULL);
+  write_file ("nsd.conf", full_conf);
   write_file ("forward.zone", forward_zone);
   write_file ("reverse.zone", reverse_zone);
   g_autofree char *both = g_strconcat (forward_zone, reverse_zone, NULL);
@@ -348,6 +440,61 @@ test_many_at_once (void)
   g_assert_cmpuint (stats.backend_queries, ==, 200);
 }
 
+typedef struct
+{
+  const char *name;
+  FctDnsType type;
+  FctDnsRcode rcode;
+  guint records;
+  FctDnssecStatus dnssec;
+} DnssecCase;
+
+static const DnssecCase dnssec_cases[] = {
+  { "www.secure.test", FCT_DNS_TYPE_A, FCT_DNS_RCODE_NOERROR, 1, FCT_DNSSEC_SECURE },
+  { "secure.test", FCT_DNS_TYPE_TXT, FCT_DNS_RCODE_NOERROR, 1, FCT_DNSSEC_SECURE },
+  /* Denial of existence proven by NSEC (RFC 4035 §5.4). */
+  { "nothere.secure.test", FCT_DNS_TYPE_A, FCT_DNS_RCODE_NXDOMAIN, 0, FCT_DNSSEC_SECURE },
+  { "www.secure.test", FCT_DNS_TYPE_MX, FCT_DNS_RCODE_NOERROR, 0, FCT_DNSSEC_SECURE },
+  { "www.bogus.test", FCT_DNS_TYPE_A, FCT_DNS_RCODE_SERVFAIL, 0, FCT_DNSSEC_BOGUS },
+  /* No trust anchor covers it: validated as insecure, not unknown. */
+  { "mail.example.test", FCT_DNS_TYPE_A, FCT_DNS_RCODE_NOERROR, 1, FCT_DNSSEC_INSECURE },
+};
+
+static void
+test_dnssec (void)
+{
+  if (!nsd_ready ())
+    return;
+  if (env.anchors == NULL)
+    {
+      g_test_skip ("ldns-keygen or ldns-signzone missing (Debian package ldnsutils)");
+      return;
+    }
+  FctLimits limits;
+  g_autoptr (GError) error = NULL;
+  fct_limits_init (&limits);
+  /* The signed zones' own DS records are the trust anchors: no root key needed. */
+  FctResolverOptions options = { env.forwarder, env.anchors, &limits };
+  g_autoptr (FctResolver) resolver = fct_resolver_new_unbound (&options, &error);
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dnssec_cases); i++)
+    {
+      const DnssecCase *c = &dnssec_cases[i];
+      g_autoptr (FctDnsAnswer) answer = fct_resolver_query (resolver, c->name, c->type);
+      g_test_message ("%s %s: %s %s", c->name, fct_dns_type_to_string (c->type),
+                      fct_dns_rcode_to_string (answer->rcode),
+                      fct_dnssec_status_to_string (answer->dnssec));
+      g_assert_cmpstr (fct_dns_rcode_to_string (answer->rcode), ==,
+                       fct_dns_rcode_to_string (c->rcode));
+      g_assert_cmpstr (fct_dnssec_status_to_string (answer->dnssec), ==,
+                       fct_dnssec_status_to_string (c->dnssec));
+      g_assert_cmpuint (answer->records->len, ==, c->records);
+      if (c->dnssec == FCT_DNSSEC_BOGUS)
+        g_assert_nonnull (answer->reason);
+    }
+}
+
 static void
 test_refused (void)
 {
@@ -455,6 +602,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/dns/nsd/many-at-once", test_many_at_once);
   g_test_add_func ("/dns/nsd/refused", test_refused);
+  g_test_add_func ("/dns/nsd/dnssec", test_dnssec);
   g_test_add_func ("/dns/nsd/cli", test_cli);
   status = g_test_run ();
 
@@ -471,5 +619,6 @@ main (int argc, char **argv)
   g_free (env.dir);
   g_free (env.zone_path);
   g_free (env.forwarder);
+  g_free (env.anchors);
   return status;
 }
