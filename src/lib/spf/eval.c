@@ -7,7 +7,8 @@
 typedef struct
 {
   char *domain;
-  FctSpfRecord *record;
+  FctSpfSharedRecord *shared; /* holds record */
+  const FctSpfRecord *record;
   guint index;         /* next mechanism to evaluate */
   guint depth;         /* include nesting */
   gboolean include;    /* this frame's result feeds the parent's include mechanism */
@@ -87,7 +88,7 @@ frame_free (gpointer data)
 {
   Frame *f = data;
   g_free (f->domain);
-  fct_spf_record_free (f->record);
+  fct_spf_shared_record_unref (f->shared);
   g_free (f);
 }
 
@@ -141,18 +142,15 @@ top (Eval *e)
   return g_ptr_array_index (e->frames, e->frames->len - 1);
 }
 
-static void trace (Eval *e, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
+/* Appends a step; takes text. Built with g_strconcat on the hot paths: a check adds a
+ * handful of steps and printf would dominate its cost. */
 static void
-trace (Eval *e, const char *format, ...)
+trace (Eval *e, char *text)
 {
-  FctSpfTraceStep *step = g_new0 (FctSpfTraceStep, 1);
+  FctSpfTraceStep *step = g_new (FctSpfTraceStep, 1);
   Frame *f = e->frames->len > 0 ? top (e) : NULL;
-  va_list args;
 
-  va_start (args, format);
-  step->text = g_strdup_vprintf (format, args);
-  va_end (args);
+  step->text = text;
   step->depth = f != NULL ? f->depth : 0;
   step->domain = g_strdup (f != NULL ? f->domain : e->verdict->domain);
   g_ptr_array_add (e->verdict->trace, step);
@@ -182,7 +180,8 @@ finish_all (Eval *e, FctSpfResult result, const char *format, ...)
   e->verdict->reason = g_strdup_vprintf (format, args);
   va_end (args);
   e->verdict->result = result;
-  trace (e, "%s: %s", fct_spf_result_to_string (result), e->verdict->reason);
+  trace (e,
+         g_strconcat (fct_spf_result_to_string (result), ": ", e->verdict->reason, NULL));
   complete (e);
 }
 
@@ -210,16 +209,29 @@ static void on_answer (FctDnsAnswer *answer, gpointer user_data);
 /* Names built from macros may hold any visible byte, and spaces from %_; the resolver
  * reads presentation form, so escape what RFC 1035 §5.1 would read specially. Dots stay
  * label separators (§7.3 expands into labels). */
+static gboolean
+needs_escape (guint8 c)
+{
+  return c <= 0x20 || c >= 0x7f || (c != '\0' && strchr ("\\\";()@$", c) != NULL);
+}
+
+/* The escaped form of name (transfer full), or NULL when it needs none. */
 static char *
 presentation_name (const char *name)
 {
-  GString *out = g_string_sized_new (strlen (name) + 8);
+  const guint8 *p = (const guint8 *)name;
 
-  for (const guint8 *p = (const guint8 *)name; *p != '\0'; p++)
+  while (*p != '\0' && !needs_escape (*p))
+    p++;
+  if (*p == '\0')
+    return NULL;
+
+  GString *out = g_string_sized_new (strlen (name) + 8);
+  for (p = (const guint8 *)name; *p != '\0'; p++)
     {
       if (*p <= 0x20 || *p >= 0x7f)
         g_string_append_printf (out, "\\%03u", *p);
-      else if (strchr ("\\\";()@$", *p) != NULL)
+      else if (needs_escape (*p))
         {
           g_string_append_c (out, '\\');
           g_string_append_c (out, (char)*p);
@@ -233,10 +245,12 @@ presentation_name (const char *name)
 static void
 query (Eval *e, const char *name, FctDnsType type, Wait wait)
 {
+  /* NULL when name needs no escape. */
   g_autofree char *escaped = presentation_name (name);
 
   e->wait = wait;
-  fct_resolver_query_async (e->resolver, escaped, type, on_answer, eval_ref (e));
+  fct_resolver_query_async (e->resolver, escaped != NULL ? escaped : name, type, on_answer,
+                            eval_ref (e));
 }
 
 static FctDnsType
@@ -299,11 +313,18 @@ macro_context (const Eval *e, const char *domain)
 static char *
 expand_domain (Eval *e, const char *spec, const char *domain, GError **error)
 {
-  FctSpfMacroContext ctx = macro_context (e, domain);
-  char *name = fct_spf_macro_expand (spec, strlen (spec), &ctx, FALSE, &e->limits, error);
+  char *name;
 
-  if (name == NULL)
-    return NULL;
+  /* Most targets hold no macro: the parser checked them already. */
+  if (strchr (spec, '%') == NULL)
+    name = g_strdup (spec);
+  else
+    {
+      FctSpfMacroContext ctx = macro_context (e, domain);
+      name = fct_spf_macro_expand (spec, strlen (spec), &ctx, FALSE, &e->limits, error);
+      if (name == NULL)
+        return NULL;
+    }
   char *lower = g_ascii_strdown (fct_spf_domain_truncate (name), -1);
   g_free (name);
   return lower;
@@ -361,8 +382,8 @@ evaluate_ptr_mechanism (Eval *e)
   for (guint k = 0; e->validated != NULL && k < e->validated->len; k++)
     if (fct_spf_name_is_within (g_ptr_array_index (e->validated, k), e->target))
       {
-        trace (e, "%s: %s is a validated name of the client", mech->text,
-               (const char *)g_ptr_array_index (e->validated, k));
+        trace (e, g_strconcat (mech->text, ": ", g_ptr_array_index (e->validated, k),
+                               " is a validated name of the client", NULL));
         match (e, mech);
         return;
       }
@@ -425,11 +446,12 @@ run_redirect (Eval *e)
                   error->message);
       return;
     }
-  trace (e, "no mechanism matched: redirect=%s", target);
+  trace (e, g_strconcat ("no mechanism matched: redirect=", target, NULL));
   /* §6.1: the redirect target replaces this record, including its exp=. */
   g_free (f->domain);
   f->domain = g_steal_pointer (&target);
-  g_clear_pointer (&f->record, fct_spf_record_free);
+  g_clear_pointer (&f->shared, fct_spf_shared_record_unref);
+  f->record = NULL;
   f->index = 0;
   f->redirected = TRUE;
   if (!fct_spf_name_is_queryable (f->domain))
@@ -507,7 +529,8 @@ run (Eval *e)
                           mech->text, e->target);
               return;
             }
-          trace (e, "%s: “%s” is not a domain name, no match", mech->text, e->target);
+          trace (e, g_strconcat (mech->text, ": “", e->target,
+                                 "” is not a domain name, no match", NULL));
           f->index++;
           continue;
         }
@@ -530,7 +553,7 @@ run (Eval *e)
             start_ptr (e, AFTER_PTR_MECHANISM);
           return;
         case FCT_SPF_MECHANISM_INCLUDE:
-          trace (e, "%s: reading the record of %s", mech->text, e->target);
+          trace (e, g_strconcat (mech->text, ": reading the record of ", e->target, NULL));
           push_frame (e, e->target, TRUE);
           fetch_record (e);
           return;
@@ -630,11 +653,12 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
           result = FCT_SPF_RESULT_PASS;
           break;
         }
-      trace (e, "%s matched: %s", mech->text, fct_spf_result_to_string (result));
+      trace (e, g_strconcat (mech->text, " matched: ", fct_spf_result_to_string (result),
+                             NULL));
     }
   else
-    trace (e, "no mechanism matched: %s (RFC 7208 §4.7)",
-           fct_spf_result_to_string (result));
+    trace (e, g_strconcat ("no mechanism matched: ", fct_spf_result_to_string (result),
+                           " (RFC 7208 §4.7)", NULL));
 
   if (f->include)
     {
@@ -677,6 +701,18 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
     complete (e);
 }
 
+/* The top frame's record is known: evaluate it. */
+static void
+start_record (Eval *e, FctSpfSharedRecord *shared)
+{
+  Frame *f = top (e);
+
+  f->shared = shared;
+  f->record = fct_spf_shared_record_get (f->shared);
+  trace (e, g_strconcat ("record of ", f->domain, ": ", f->record->text, NULL));
+  run (e);
+}
+
 static void
 on_record (Eval *e, FctDnsAnswer *answer)
 {
@@ -690,6 +726,13 @@ on_record (Eval *e, FctDnsAnswer *answer)
     {
       finish_all (e, FCT_SPF_RESULT_TEMPERROR, "the TXT lookup of %s failed: %s", f->domain,
                   answer_why (answer));
+      return;
+    }
+  /* The same cached answer as last time: same selection, same parse. */
+  FctSpfSharedRecord *known = fct_spf_shared_record_for_answer (answer, &e->limits);
+  if (known != NULL)
+    {
+      start_record (e, known);
       return;
     }
   for (guint k = 0; answer->records != NULL && k < answer->records->len; k++)
@@ -718,18 +761,17 @@ on_record (Eval *e, FctDnsAnswer *answer)
                   f->domain, found->len);
       return;
     }
-  gsize len = 0;
-  const char *data = g_bytes_get_data (g_ptr_array_index (found, 0), &len);
   g_autoptr (GError) error = NULL;
-  f->record = fct_spf_record_parse (data, len, &e->limits, NULL, &error);
-  if (f->record == NULL)
+  FctSpfSharedRecord *shared
+      = fct_spf_shared_record_parse (g_ptr_array_index (found, 0), &e->limits, &error);
+  if (shared == NULL)
     {
       finish_all (e, FCT_SPF_RESULT_PERMERROR, "the SPF record of %s: %s", f->domain,
                   error->message);
       return;
     }
-  trace (e, "record of %s: %s", f->domain, f->record->text);
-  run (e);
+  fct_spf_shared_record_remember (answer, shared);
+  start_record (e, shared);
 }
 
 static gboolean
@@ -820,7 +862,8 @@ on_mx_addresses (Eval *e)
         }
       if (addresses_match (e, a, mechanism_bits (e, mech)))
         {
-          trace (e, "%s: MX host %s has the client's address", mech->text, a->qname);
+          trace (e, g_strconcat (mech->text, ": MX host ", a->qname,
+                                 " has the client's address", NULL));
           match (e, mech);
           return;
         }
@@ -1029,7 +1072,7 @@ fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
           "“%s” is not a fully qualified domain name, so it has no SPF record "
           "(RFC 7208 §4.3)",
           e->sender_domain);
-      trace (e, "none: %s", e->verdict->reason);
+      trace (e, g_strconcat ("none: ", e->verdict->reason, NULL));
       /* The callback must never run from inside this call. */
       GSource *source = g_idle_source_new ();
       g_source_set_callback (source, complete_idle, e, (GDestroyNotify)eval_unref);
@@ -1053,8 +1096,16 @@ FctSpfVerdict *
 fct_spf_check (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest *request,
                GError **error)
 {
-  g_autoptr (GMainContext) context = g_main_context_new ();
+  /* One private context per thread, reused: creating one per check costs an eventfd. */
+  static GPrivate private_context = G_PRIVATE_INIT ((GDestroyNotify)g_main_context_unref);
+  GMainContext *context = g_private_get (&private_context);
   FctSpfVerdict *verdict = NULL;
+
+  if (context == NULL)
+    {
+      context = g_main_context_new ();
+      g_private_set (&private_context, context);
+    }
 
   g_main_context_push_thread_default (context);
   gboolean started

@@ -32,4 +32,22 @@ gboolean fct_spf_ip6_parse (const char *text, gsize len, guint8 out[16]);
 /* True when name equals domain or is below it, ignoring ASCII case. */
 gboolean fct_spf_name_is_within (const char *name, const char *domain);
 
+/* A parsed record shared between evaluations through the process-wide cache. */
+typedef struct _FctSpfSharedRecord FctSpfSharedRecord;
+
+/* Parses text (the joined TXT strings) or returns the cached parse. Returns (transfer
+ * full) or NULL and an FCT_SPF_ERROR. */
+FctSpfSharedRecord *fct_spf_shared_record_parse (GBytes *text, const FctLimits *limits,
+                                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+FctSpfSharedRecord *fct_spf_shared_record_ref (FctSpfSharedRecord *shared);
+void fct_spf_shared_record_unref (FctSpfSharedRecord *shared);
+const FctSpfRecord *fct_spf_shared_record_get (const FctSpfSharedRecord *shared);
+
+/* The record an identical TXT answer held last time, if it was the one SPF record there
+ * (transfer full), or NULL. */
+FctSpfSharedRecord *fct_spf_shared_record_for_answer (FctDnsAnswer *answer,
+                                                      const FctLimits *limits);
+/* Remembers that answer holds exactly one SPF record, shared. */
+void fct_spf_shared_record_remember (FctDnsAnswer *answer, FctSpfSharedRecord *shared);
+
 G_END_DECLS

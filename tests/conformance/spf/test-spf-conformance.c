@@ -335,7 +335,8 @@ load_suite (const char *file, const char *suite, GPtrArray *scenarios, GPtrArray
           break;
         }
       g_autofree char *description = node_str (map_get (&doc, root, "description"));
-      g_autofree char *scenario_slug = slug (description);
+      g_autofree char *scenario_slug
+          = slug (description != NULL ? description : "scenario");
       Scenario *s = g_new0 (Scenario, 1);
       fct_limits_init (&s->limits);
       /* TIMEOUT entries never answer: keep the wait short. */

@@ -86,6 +86,16 @@ find (const FctSpfLintReport *report, const char *id)
   return NULL;
 }
 
+/* The finding id, which must be there. */
+static const FctSpfLintFinding *
+expect (const FctSpfLintReport *report, const char *id)
+{
+  const FctSpfLintFinding *f = find (report, id);
+  if (f == NULL)
+    g_error ("no %s finding", id);
+  return f;
+}
+
 static guint
 count (const FctSpfLintReport *report, const char *id)
 {
@@ -128,8 +138,7 @@ test_over_limit_flattened (void)
   g_autoptr (FctSpfLintReport) r = lint ("busy.test");
   /* mx, a, include x5, and 3 + 2 nested includes. */
   g_assert_cmpuint (r->dns_lookups, ==, 12);
-  const FctSpfLintFinding *f = find (r, "spf.too-many-lookups");
-  g_assert_nonnull (f);
+  const FctSpfLintFinding *f = expect (r, "spf.too-many-lookups");
   g_assert_cmpint (f->severity, ==, FCT_SPF_LINT_ERROR);
   g_assert_nonnull (r->flattened);
   /* Every network of the tree, the a and mx addresses, and the original all. */
@@ -184,7 +193,7 @@ test_void_lookups (void)
   g_assert_nonnull (find (r, "spf.include-missing"));
   g_assert_cmpuint (r->void_lookups, ==, 3);
   g_assert_nonnull (find (r, "spf.too-many-void-lookups"));
-  const FctSpfLintFinding *f = find (r, "spf.void-lookup");
+  const FctSpfLintFinding *f = expect (r, "spf.void-lookup");
   /* The offset points at "a:gone1.voids.test". */
   g_assert_cmpint (f->offset, ==, 7);
 }
@@ -200,8 +209,7 @@ static void
 test_syntax_position (void)
 {
   g_autoptr (FctSpfLintReport) r = lint ("syntax.test");
-  const FctSpfLintFinding *f = find (r, "spf.syntax");
-  g_assert_nonnull (f);
+  const FctSpfLintFinding *f = expect (r, "spf.syntax");
   g_assert_cmpint (f->offset, ==, 25);
 }
 
@@ -210,7 +218,7 @@ test_permissive_and_ptr (void)
 {
   g_autoptr (FctSpfLintReport) r = lint ("lax.test");
   g_assert_nonnull (find (r, "spf.ptr"));
-  g_assert_cmpint (find (r, "spf.pass-all")->severity, ==, FCT_SPF_LINT_ERROR);
+  g_assert_cmpint (expect (r, "spf.pass-all")->severity, ==, FCT_SPF_LINT_ERROR);
 }
 
 static void
