@@ -212,11 +212,14 @@ guint fct_verify_gate_get_peak (FctVerifyGate *gate);
 
 typedef struct
 {
-  gboolean smtp;           /* probe the exchangers (default TRUE) */
-  guint16 smtp_port;       /* 0: 25 */
-  const char *helo_name;   /* NULL: "localhost" */
-  const char *mail_from;   /* NULL or "": the null reverse-path <> */
-  guint mx_hosts_max;      /* exchangers tried; 0: 3 */
+  gboolean smtp;         /* probe the exchangers (default TRUE) */
+  guint16 smtp_port;     /* 0: 25 */
+  const char *helo_name; /* NULL: "localhost" */
+  const char *mail_from; /* NULL or "": the null reverse-path <> */
+  guint mx_hosts_max;    /* exchangers tried; 0: 3 */
+  /* After a 450/451 to RCPT (greylisting), wait this long and ask the same exchanger
+   * once more, as a real sender would retry; 0 (the default): no retry. */
+  guint greylist_retry_ms;
   FctVerifyGate *gate;     /* NULL: no per-host bound (transfer none) */
   const FctLimits *limits; /* NULL: defaults (SMTP timeouts, reply limits) */
 } FctVerifyOptions;

@@ -22,6 +22,7 @@ typedef struct
   char *batch;
   gint concurrency;
   gint per_host;
+  gint greylist_retry;
 } AddressOptions;
 
 /* A sentence for each reason id of the library. */
@@ -543,6 +544,9 @@ fct_cmd_address (int argc, char **argv)
       N_ ("Verify every address of FILE (lines or CSV; - for standard input), one JSON "
           "line each"),
       N_ ("FILE") },
+    { "greylist-retry", 0, 0, G_OPTION_ARG_INT, &opts.greylist_retry,
+      N_ ("After a temporary refusal (greylisting), ask again once after SECONDS"),
+      N_ ("SECONDS") },
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &opts.concurrency,
       N_ ("Addresses verified at once in batch mode (default 8)"), "N" },
     { "per-host", 0, 0, G_OPTION_ARG_INT, &opts.per_host,
@@ -568,10 +572,14 @@ fct_cmd_address (int argc, char **argv)
   options.helo_name = opts.helo;
   options.mail_from = opts.mail_from;
   options.limits = &common.limits;
+  options.greylist_retry_ms = (guint)CLAMP (opts.greylist_retry, 0, 3600) * 1000;
 
   if (opts.smtp_port < 1 || opts.smtp_port > 65535)
     status = fct_cli_usage_error ("address", usage, "%s",
                                   _ ("--smtp-port must be 1 to 65535"));
+  else if (opts.greylist_retry < 0 || opts.greylist_retry > 3600)
+    status = fct_cli_usage_error ("address", usage, "%s",
+                                  _ ("--greylist-retry must be 0 to 3600 seconds"));
   else if (opts.concurrency < 1 || opts.per_host < 1)
     status = fct_cli_usage_error ("address", usage, "%s",
                                   _ ("--concurrency and --per-host must be at least 1"));

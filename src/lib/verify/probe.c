@@ -78,7 +78,7 @@ converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spe
   if (spec->need_smtputf8 && !probe->smtputf8)
     {
       /* RFC 6531 §3.4: a UTF-8 mailbox cannot be given to a server without SMTPUTF8. */
-      probe->error = g_strdup ("the server does not offer SMTPUTF8");
+      probe->error = g_strdup (FCT_VERIFY_NO_SMTPUTF8);
       fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
       return;
     }

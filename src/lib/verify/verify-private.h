@@ -5,6 +5,9 @@
 
 #include <facteur/smtp.h>
 
+/* FctVerifyProbe.error when the address needs SMTPUTF8 and the server lacks it. */
+#define FCT_VERIFY_NO_SMTPUTF8 "the server does not offer SMTPUTF8"
+
 /* What one probe needs to know (probe.c). */
 typedef struct
 {

@@ -178,7 +178,7 @@ classify (const FctVerifyProbe *p)
 {
   if (p->rcpt_code != 0)
     return PROBE_ANSWERED;
-  if (p->error != NULL && g_str_equal (p->error, "the server does not offer SMTPUTF8"))
+  if (p->error != NULL && g_str_equal (p->error, FCT_VERIFY_NO_SMTPUTF8))
     return PROBE_ANSWERED;
   return PROBE_NO_ANSWER;
 }
@@ -306,6 +306,17 @@ probe_exchangers (FctResolver *resolver, FctVerifyResult *result,
       FctVerifyProbe *p = fct_verify_probe_run (host, ip, spec);
       fct_verify_gate_leave (options->gate, host);
       g_ptr_array_add (result->probes, p);
+      if (classify (p) == PROBE_ANSWERED && (p->rcpt_code == 450 || p->rcpt_code == 451)
+          && options->greylist_retry_ms > 0)
+        {
+          /* Greylisting lets the same client, sender and recipient through once it
+           * comes back after a delay. */
+          g_usleep ((gulong)options->greylist_retry_ms * 1000);
+          fct_verify_gate_enter (options->gate, host);
+          p = fct_verify_probe_run (host, ip, spec);
+          fct_verify_gate_leave (options->gate, host);
+          g_ptr_array_add (result->probes, p);
+        }
       if (classify (p) == PROBE_ANSWERED)
         {
           interpret (result, p);

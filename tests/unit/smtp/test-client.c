@@ -47,6 +47,7 @@ test_command_with_crlf_refused (void)
   g_autoptr (FctSmtpClient) c
       = fct_smtp_client_connect ("127.0.0.1", fake_smtp_get_port (fake), &limits, &error);
   g_autoptr (FctSmtpReply) greeting = fct_smtp_client_read_reply (c, &error);
+  g_assert_nonnull (greeting);
   g_autoptr (FctSmtpReply) r = fct_smtp_client_command (c, "RCPT TO:<a@b>\r\nDATA", &error);
   g_assert_null (r);
   g_assert_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_PROTOCOL);
@@ -128,7 +129,9 @@ test_starttls_injection_refused (void)
   g_autoptr (FctSmtpClient) c
       = fct_smtp_client_connect ("127.0.0.1", fake_smtp_get_port (fake), &limits, &error);
   g_autoptr (FctSmtpReply) greeting = fct_smtp_client_read_reply (c, &error);
+  g_assert_nonnull (greeting);
   g_autoptr (FctSmtpReply) ehlo = fct_smtp_client_command (c, "EHLO client.test", &error);
+  g_assert_nonnull (ehlo);
   g_autoptr (FctSmtpReply) go = fct_smtp_client_command (c, "STARTTLS", &error);
   g_assert_no_error (error);
   g_assert_cmpuint (go->code, ==, 220);
@@ -146,6 +149,7 @@ test_starttls_handshake_failure (void)
   g_autoptr (FctSmtpClient) c
       = fct_smtp_client_connect ("127.0.0.1", fake_smtp_get_port (fake), &limits, &error);
   g_autoptr (FctSmtpReply) greeting = fct_smtp_client_read_reply (c, &error);
+  g_assert_nonnull (greeting);
   g_assert_false (fct_smtp_client_start_tls (c, "fake.test", &error));
   g_assert_nonnull (error);
   fake_smtp_stop (fake);

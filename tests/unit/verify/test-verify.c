@@ -23,6 +23,7 @@ static FctResolver *resolver;
 typedef struct
 {
   gboolean smtputf8;
+  gint later; /* RCPTs seen for later@: the first one is greylisted */
 } Server;
 
 static char *
@@ -43,6 +44,10 @@ handler (const char *command, gpointer data)
   if (g_str_has_prefix (rcpt, "alice@") || g_str_has_prefix (rcpt, "postmaster@")
       || g_str_has_prefix (rcpt, "josé@") || g_str_has_prefix (rcpt, "anyone@mailinator"))
     return g_strdup ("250 2.1.5 Ok\r\n");
+  if (g_str_has_prefix (rcpt, "later@"))
+    return g_strdup (g_atomic_int_add (&server->later, 1) == 0
+                         ? "450 4.2.0 Greylisted, come back later\r\n"
+                         : "250 2.1.5 Ok\r\n");
   if (g_str_has_prefix (rcpt, "grey@"))
     return g_strdup (
         "450 4.2.0 <grey@ok.test>: Recipient address rejected: Greylisted\r\n");
@@ -54,7 +59,8 @@ handler (const char *command, gpointer data)
 }
 
 static FctVerifyResult *
-verify (const char *address, Server *server, gboolean smtp, FakeSmtp **fake_out)
+verify_retry (const char *address, Server *server, gboolean smtp, guint retry_ms,
+              FakeSmtp **fake_out)
 {
   FakeSmtp *fake
       = fake_smtp_start (FAKE_NORMAL, "220 mx.ok.test ESMTP\r\n", handler, server);
@@ -70,6 +76,7 @@ verify (const char *address, Server *server, gboolean smtp, FakeSmtp **fake_out)
   options.smtp_port = fake_smtp_get_port (fake);
   options.helo_name = "probe.facteur.test";
   options.limits = &limits;
+  options.greylist_retry_ms = retry_ms;
   FctVerifyResult *r
       = fct_verify_address (resolver, address, strlen (address), &options, &error);
   g_assert_no_error (error);
@@ -78,6 +85,12 @@ verify (const char *address, Server *server, gboolean smtp, FakeSmtp **fake_out)
   else
     fake_smtp_stop (fake);
   return r;
+}
+
+static FctVerifyResult *
+verify (const char *address, Server *server, gboolean smtp, FakeSmtp **fake_out)
+{
+  return verify_retry (address, server, smtp, 0, fake_out);
 }
 
 static gboolean
@@ -89,8 +102,8 @@ has_reason (const FctVerifyResult *r, const char *id)
   return FALSE;
 }
 
-static Server plain = { FALSE };
-static Server utf8 = { TRUE };
+static Server plain = { FALSE, 0 };
+static Server utf8 = { TRUE, 0 };
 
 static void
 test_deliverable (void)
@@ -141,6 +154,17 @@ test_greylisted (void)
   g_autoptr (FctVerifyResult) r = verify ("grey@ok.test", &plain, TRUE, NULL);
   g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
   g_assert_true (has_reason (r, "greylisted"));
+}
+
+static void
+test_greylist_retry (void)
+{
+  Server server = { FALSE, 0 };
+  g_autoptr (FctVerifyResult) r = verify_retry ("later@ok.test", &server, TRUE, 10, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_DELIVERABLE);
+  g_assert_cmpuint (r->probes->len, ==, 2);
+  g_assert_cmpuint (((FctVerifyProbe *)g_ptr_array_index (r->probes, 0))->rcpt_code, ==,
+                    450);
 }
 
 static void
@@ -322,6 +346,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/address/undeliverable", test_undeliverable);
   g_test_add_func ("/verify/address/catch-all", test_catch_all);
   g_test_add_func ("/verify/address/greylisted", test_greylisted);
+  g_test_add_func ("/verify/address/greylist-retry", test_greylist_retry);
   g_test_add_func ("/verify/address/policy", test_policy_is_not_about_the_address);
   g_test_add_func ("/verify/address/cannot-verify", test_cannot_verify);
   g_test_add_func ("/verify/address/role", test_role_is_risky);
