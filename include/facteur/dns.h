@@ -132,7 +132,10 @@ typedef struct
   const FctLimits *limits;
 } FctResolverOptions;
 
-/* A resolver backed by libunbound. Returns (transfer full) or NULL and error. */
+/* A resolver backed by libunbound. Names under test. and the reverse zones of the
+ * documentation networks (RFC 6761, RFC 5737, RFC 3849) are passed to the server and
+ * not validated, so that a test server can answer them. Returns (transfer full) or
+ * NULL and error: FCT_DNS_ERROR_INVALID for a bad forwarder, _BACKEND otherwise. */
 FctResolver *fct_resolver_new_unbound (const FctResolverOptions *options,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

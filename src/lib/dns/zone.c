@@ -341,9 +341,9 @@ parse_ttl (const Token *t, guint32 *out)
     }
   if (digits)
     {
-      if (units && v > 0)
+      if (units)
         return FALSE; /* "1h30": a number without unit after units */
-      total += v;
+      total = v;
     }
   if (total > TTL_MAX)
     return FALSE;
