@@ -399,11 +399,18 @@ show_progress (guint64 done, guint64 total)
   fflush (stderr);
 }
 
-/* Prints finished jobs at the head of the queue, in input order. */
-static guint64
-flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending)
+typedef struct
 {
-  guint64 printed = 0;
+  gboolean show;
+  guint64 done;  /* lines handled: printed, or skipped (header, empty) */
+  guint64 total; /* lines in the file; 0 when unknown (standard input) */
+} Progress;
+
+/* Prints finished jobs at the head of the queue, in input order. */
+static void
+flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending,
+            Progress *progress)
+{
   g_mutex_lock (&batch->lock);
   for (;;)
     {
@@ -413,7 +420,9 @@ flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending)
           g_mutex_unlock (&batch->lock);
           print_job (job);
           job_free (job);
-          printed++;
+          progress->done++;
+          if (progress->show)
+            show_progress (progress->done, progress->total);
           g_mutex_lock (&batch->lock);
         }
       gboolean more = wait_all ? !g_queue_is_empty (queue) : queue->length >= max_pending;
@@ -422,18 +431,20 @@ flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending)
       g_cond_wait (&batch->cond, &batch->lock);
     }
   g_mutex_unlock (&batch->lock);
-  return printed;
 }
 
 static guint64
 count_lines (FILE *in)
 {
   guint64 n = 0;
-  int c;
+  int c, last = '\n';
   while ((c = getc (in)) != EOF)
-    n += (c == '\n');
+    {
+      n += (c == '\n');
+      last = c;
+    }
   rewind (in);
-  return n;
+  return n + (last != '\n'); /* a last line without its newline counts too */
 }
 
 static int
@@ -447,8 +458,8 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
       return FCT_EXIT_DATAERR;
     }
 
-  gboolean progress = isatty (STDERR_FILENO);
-  guint64 total = (progress && !from_stdin) ? count_lines (in) : 0;
+  Progress progress = { .show = isatty (STDERR_FILENO) };
+  progress.total = (progress.show && !from_stdin) ? count_lines (in) : 0;
   guint workers = (guint)CLAMP (opts->concurrency, 1, 256);
   g_autoptr (FctVerifyGate) gate
       = fct_verify_gate_new ((guint)CLAMP (opts->per_host, 1, 64));
@@ -460,7 +471,6 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
   ssize_t len;
   gboolean first = TRUE;
   gint column = -1;
-  guint64 done = 0;
 
   options->gate = gate;
   g_mutex_init (&batch.lock);
@@ -496,6 +506,7 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
             {
               g_free (job);
               first = FALSE;
+              progress.done++;
               continue;
             }
         }
@@ -505,15 +516,13 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
       g_mutex_unlock (&batch.lock);
       if (!job->done)
         g_thread_pool_push (pool, job, NULL);
-      done += flush_done (&batch, &queue, FALSE, workers * 4);
-      if (progress)
-        show_progress (done, total);
+      flush_done (&batch, &queue, FALSE, workers * 4, &progress);
     }
   free (line);
-  done += flush_done (&batch, &queue, TRUE, 0);
-  if (progress)
+  flush_done (&batch, &queue, TRUE, 0, &progress);
+  if (progress.show)
     {
-      show_progress (done, total);
+      show_progress (progress.done, progress.total);
       fputc ('\n', stderr);
     }
   g_thread_pool_free (pool, FALSE, TRUE);

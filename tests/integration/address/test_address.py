@@ -12,7 +12,9 @@ Usage: test_address.py BUILD/facteur. Postfix must run as root (it drops privile
 the postfix user itself); without root the cases are reported as skipped, with why."""
 import json
 import os
+import pty
 import pwd
+import select
 import shutil
 import socket
 import subprocess
@@ -189,6 +191,31 @@ def run_cases(d, port):
                f"verdicts: {[o['verdict'] for o in got]}")
         expect(p.stderr == "", f"no progress bar when stderr is not a terminal: {p.stderr!r}")
     case("batch: CSV in, JSON lines out in input order", batch)
+
+    def progress_on_terminal():
+        # stderr is a pseudo-terminal: the batch draws its progress bar there (6 lines:
+        # the CSV header and five addresses).
+        master, slave = pty.openpty()
+        env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+        proc = subprocess.Popen([FACTEUR, "address", "--dns-zone", f"{d}/test.zone",
+                                 "--smtp-port", str(port), "--batch", f"{d}/batch.csv"],
+                                stdout=subprocess.PIPE, stderr=slave, env=env)
+        os.close(slave)
+        out, _ = proc.communicate(timeout=120)
+        drawn = b""
+        while select.select([master], [], [], 0.5)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        os.close(master)
+        expect(proc.returncode == 0, f"rc {proc.returncode}")
+        expect(len(out.splitlines()) == 5, f"stdout {out!r}")
+        expect(b"6/6" in drawn and b"#" in drawn, f"progress {drawn!r}")
+    case("batch: progress bar on stderr when it is a terminal", progress_on_terminal)
 
 
 def main():
