@@ -342,7 +342,12 @@ static char *
 line_address (const char *line, gboolean first, gint *column)
 {
   if (strpbrk (line, ",;\"") == NULL)
-    return line[0] != '\0' ? g_strdup (line) : NULL;
+    {
+      /* A one-column list may still start with its header. */
+      if (line[0] == '\0' || (first && is_email_header (line)))
+        return NULL;
+      return g_strdup (line);
+    }
 
   g_autoptr (GPtrArray) fields = csv_fields (line);
   if (first)

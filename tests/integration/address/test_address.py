@@ -192,6 +192,16 @@ def run_cases(d, port):
         expect(p.stderr == "", f"no progress bar when stderr is not a terminal: {p.stderr!r}")
     case("batch: CSV in, JSON lines out in input order", batch)
 
+    def batch_lines():
+        write(f"{d}/batch.txt", "Email\nalice@exists.test\n\nnot an address\n")
+        p = facteur(d, port, "--batch", f"{d}/batch.txt")
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        got = [json.loads(l) for l in p.stdout.splitlines()]
+        expect([(o["address"], o["verdict"]) for o in got]
+               == [("alice@exists.test", "deliverable"), ("not an address", "undeliverable")],
+               f"got {got}")
+    case("batch: plain lines with a header and a blank line", batch_lines)
+
     def progress_on_terminal():
         # stderr is a pseudo-terminal: the batch draws its progress bar there (6 lines:
         # the CSV header and five addresses).
