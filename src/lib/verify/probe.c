@@ -100,6 +100,11 @@ converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spe
       return;
     }
   probe->rcpt_code = rcpt_reply->code;
+  if (rcpt_reply->code == 421)
+    {
+      probe->error = g_strdup ("the server is closing the session (421)");
+      return;
+    }
 
   /* Only an accepted address needs the catch-all test. */
   if (is_2xx (rcpt_reply) && spec->random_rcpt != NULL)

@@ -176,6 +176,9 @@ typedef enum
 static ProbeOutcome
 classify (const FctVerifyProbe *p)
 {
+  /* 421: the server is closing the channel (RFC 5321 §4.2.3); ask the next one. */
+  if (p->rcpt_code == 421)
+    return PROBE_NO_ANSWER;
   if (p->rcpt_code != 0)
     return PROBE_ANSWERED;
   if (p->error != NULL && g_str_equal (p->error, FCT_VERIFY_NO_SMTPUTF8))

@@ -48,6 +48,8 @@ handler (const char *command, gpointer data)
     return g_strdup (g_atomic_int_add (&server->later, 1) == 0
                          ? "450 4.2.0 Greylisted, come back later\r\n"
                          : "250 2.1.5 Ok\r\n");
+  if (g_str_has_prefix (rcpt, "busy@"))
+    return g_strdup ("421 4.3.2 Service shutting down\r\n");
   if (g_str_has_prefix (rcpt, "grey@"))
     return g_strdup (
         "450 4.2.0 <grey@ok.test>: Recipient address rejected: Greylisted\r\n");
@@ -227,6 +229,15 @@ test_fallback_to_next_mx (void)
 }
 
 static void
+test_421_is_not_an_answer (void)
+{
+  g_autoptr (FctVerifyResult) r = verify ("busy@ok.test", &plain, TRUE, NULL);
+  g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+  g_assert_true (has_reason (r, "smtp_unavailable"));
+  g_assert_false (has_reason (r, "greylisted"));
+}
+
+static void
 test_domain_failures (void)
 {
   g_autoptr (FctVerifyResult) nx = verify ("a@nowhere.test", &plain, TRUE, NULL);
@@ -353,6 +364,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/address/disposable", test_disposable_is_risky);
   g_test_add_func ("/verify/address/smtputf8", test_smtputf8);
   g_test_add_func ("/verify/address/fallback", test_fallback_to_next_mx);
+  g_test_add_func ("/verify/address/421", test_421_is_not_an_answer);
   g_test_add_func ("/verify/address/domain-failures", test_domain_failures);
   g_test_add_func ("/verify/address/implicit-mx", test_implicit_mx);
   g_test_add_func ("/verify/address/syntax-and-suggestion", test_syntax_and_suggestion);
