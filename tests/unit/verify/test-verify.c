@@ -237,6 +237,30 @@ test_421_is_not_an_answer (void)
   g_assert_false (has_reason (r, "greylisted"));
 }
 
+/* Hostile exchangers end in "unknown" within the deadlines, never in a hang. */
+static void
+test_hostile_exchangers (void)
+{
+  const FakeMode modes[]
+      = { FAKE_SILENT, FAKE_TRICKLE, FAKE_ENDLESS_BANNER, FAKE_HUGE_LINE };
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      FakeSmtp *fake = fake_smtp_start (modes[i], NULL, handler, &plain);
+      FctLimits limits;
+      FctVerifyOptions options;
+      fct_limits_init (&limits);
+      limits.smtp_reply_timeout_ms = 300;
+      fct_verify_options_init (&options);
+      options.smtp_port = fake_smtp_get_port (fake);
+      options.limits = &limits;
+      g_autoptr (FctVerifyResult) r
+          = fct_verify_address (resolver, "alice@ok.test", 13, &options, NULL);
+      g_assert_cmpint (r->verdict, ==, FCT_VERIFY_VERDICT_UNKNOWN);
+      g_assert_true (has_reason (r, "smtp_unavailable"));
+      fake_smtp_stop (fake);
+    }
+}
+
 static void
 test_domain_failures (void)
 {
@@ -365,6 +389,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/address/smtputf8", test_smtputf8);
   g_test_add_func ("/verify/address/fallback", test_fallback_to_next_mx);
   g_test_add_func ("/verify/address/421", test_421_is_not_an_answer);
+  g_test_add_func ("/verify/address/hostile", test_hostile_exchangers);
   g_test_add_func ("/verify/address/domain-failures", test_domain_failures);
   g_test_add_func ("/verify/address/implicit-mx", test_implicit_mx);
   g_test_add_func ("/verify/address/syntax-and-suggestion", test_syntax_and_suggestion);
