@@ -1,0 +1,281 @@
+/* facteur arc verify|seal — wires the ARC library (include/facteur/arc.h) to the
+ * terminal: the chain's verdict (RFC 8617 §5.2) in text or JSON, or the message with a
+ * new ARC set (§5.1) in the input's line endings. */
+#include "cli.h"
+
+#include <facteur/arc.h>
+#include <facteur/msg.h>
+#include <stdio.h>
+
+static const char *
+dkim_result_or_null (FctDkimResult r)
+{
+  return r == FCT_DKIM_RESULT_NONE ? NULL : fct_dkim_result_to_string (r);
+}
+
+static void
+member_str (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static JsonNode *
+verify_to_json (const FctArcVerifyResult *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  member_str (b, "cv", fct_arc_cv_to_string (r->cv));
+  json_builder_set_member_name (b, "instances");
+  json_builder_add_int_value (b, r->instances);
+  member_str (b, "reason", r->reason);
+  json_builder_set_member_name (b, "oldest_pass");
+  json_builder_add_int_value (b, r->oldest_pass);
+  json_builder_set_member_name (b, "failed_instance");
+  json_builder_add_int_value (b, r->failed_instance);
+  json_builder_set_member_name (b, "sets");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->sets->len; i++)
+    {
+      const FctArcSet *s = g_ptr_array_index (r->sets, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "instance");
+      json_builder_add_int_value (b, s->instance);
+      member_str (b, "seal_domain", s->seal_domain);
+      member_str (b, "seal_selector", s->seal_selector);
+      member_str (b, "seal_cv", fct_arc_cv_to_string (s->seal_cv));
+      member_str (b, "seal_result", dkim_result_or_null (s->seal_result));
+      member_str (b, "signature_domain", s->signature_domain);
+      member_str (b, "signature_selector", s->signature_selector);
+      member_str (b, "signature_result", dkim_result_or_null (s->signature_result));
+      member_str (b, "authserv_id", s->authserv_id);
+      member_str (b, "results", s->results);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+print_verify (const FctArcVerifyResult *r)
+{
+  g_print ("arc=%s (%s)\n", fct_arc_cv_to_string (r->cv), r->reason);
+  for (guint i = 0; i < r->sets->len; i++)
+    {
+      const FctArcSet *s = g_ptr_array_index (r->sets, i);
+      g_print ("  i=%u %s/%s: %s\n", s->instance,
+               s->signature_domain != NULL ? s->signature_domain : "?",
+               s->seal_domain != NULL ? s->seal_domain : "?",
+               s->results != NULL ? s->results : "");
+    }
+}
+
+static int
+cmd_verify (int argc, char **argv)
+{
+  static const char *summary
+      = N_ ("Validate the ARC chain of a message (FILE, or - for standard input).");
+  FctCliCommon common = { 0 };
+  g_autofree char *usage = NULL;
+  gint64 at = 0;
+  GOptionEntry entries[]
+      = { { "at", 0, 0, G_OPTION_ARG_INT64, &at,
+            N_ ("Validate as if the time were this Unix time (for x=)"), N_ ("SECONDS") },
+          G_OPTION_ENTRY_NULL };
+  int status = FCT_EXIT_OK;
+
+  if (!fct_cli_parse ("arc verify", _ ("FILE"), summary, entries, &common, &argc, &argv,
+                      &usage))
+    {
+      fct_cli_common_clear (&common);
+      return FCT_EXIT_USAGE;
+    }
+  if (argc != 2)
+    status
+        = fct_cli_usage_error ("arc verify", usage, "%s", _ ("expected one message file"));
+  else
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FctResolver) resolver = NULL;
+      g_autoptr (FctMsg) msg = fct_msg_new_from_file (argv[1], &common.limits, &error);
+      if (msg != NULL)
+        resolver = fct_cli_make_resolver (&common, &error);
+      if (msg == NULL || resolver == NULL)
+        status = fct_cli_report_error (error);
+      else
+        {
+          FctArcVerifyOptions vo = { .limits = &common.limits, .now = at };
+          g_autoptr (FctArcVerifyResult) r = fct_arc_verify (msg, resolver, &vo);
+          if (common.json)
+            {
+              g_autoptr (JsonNode) node = verify_to_json (r);
+              fct_cli_print_json (node);
+            }
+          else
+            print_verify (r);
+        }
+    }
+  fct_cli_common_clear (&common);
+  return status;
+}
+
+/* Writes text with CRLF turned into LF when the input used LF. */
+static void
+write_eol (const char *data, gsize len, gboolean lf)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!(lf && data[i] == '\r' && i + 1 < len && data[i + 1] == '\n'))
+      fputc (data[i], stdout);
+}
+
+static int
+cmd_seal (int argc, char **argv)
+{
+  static const char *summary
+      = N_ ("Add an ARC set to a message (FILE, or - for standard input) and print it. The "
+            "existing chain is validated first; its verdict becomes cv=. The AAR records "
+            "the Authentication-Results fields of --authserv-id, or --results.");
+  FctCliCommon common = { 0 };
+  g_autofree char *usage = NULL;
+  g_autofree char *domain = NULL, *selector = NULL, *key_path = NULL, *authserv_id = NULL,
+                  *results = NULL, *headers = NULL;
+  gint64 timestamp = 0;
+  GOptionEntry entries[]
+      = { { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, N_ ("Sealing domain (d=)"),
+            N_ ("DOMAIN") },
+          { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, N_ ("Selector (s=)"),
+            N_ ("SELECTOR") },
+          { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_ ("Private key (PEM)"),
+            N_ ("FILE") },
+          { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
+            N_ ("Your authentication service identifier (RFC 8601), written in the AAR"),
+            N_ ("ID") },
+          { "results", 0, 0, G_OPTION_ARG_STRING, &results,
+            N_ ("Results to record instead of the message's Authentication-Results, "
+                "e.g. \"spf=pass smtp.mailfrom=a.example; dkim=pass header.d=a.example\""),
+            N_ ("TEXT") },
+          { "headers", 0, 0, G_OPTION_ARG_STRING, &headers,
+            N_ ("Header fields the ARC-Message-Signature covers, colon-separated "
+                "(default: the recommended set)"),
+            N_ ("H1:H2") },
+          { "timestamp", 0, 0, G_OPTION_ARG_INT64, &timestamp,
+            N_ ("Seal time (t=), Unix time (default: now)"), N_ ("SECONDS") },
+          G_OPTION_ENTRY_NULL };
+  int status = FCT_EXIT_OK;
+
+  if (!fct_cli_parse ("arc seal", _ ("FILE"), summary, entries, &common, &argc, &argv,
+                      &usage))
+    {
+      fct_cli_common_clear (&common);
+      return FCT_EXIT_USAGE;
+    }
+  if (argc != 2)
+    status = fct_cli_usage_error ("arc seal", usage, "%s", _ ("expected one message file"));
+  else if (domain == NULL || selector == NULL || key_path == NULL || authserv_id == NULL)
+    status = fct_cli_usage_error ("arc seal", usage, "%s",
+                                  _ ("--domain, --selector, --key and --authserv-id are "
+                                     "required"));
+  else if (timestamp < 0)
+    status
+        = fct_cli_usage_error ("arc seal", usage, "%s", _ ("--timestamp must be positive"));
+  if (status != FCT_EXIT_OK)
+    {
+      fct_cli_common_clear (&common);
+      return status;
+    }
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctResolver) resolver = NULL;
+  g_autoptr (FctDkimPrivateKey) key = NULL;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_file (argv[1], &common.limits, &error);
+  if (msg != NULL)
+    key = fct_dkim_private_key_load (key_path, &error);
+  if (key != NULL)
+    resolver = fct_cli_make_resolver (&common, &error);
+  if (msg == NULL || key == NULL || resolver == NULL)
+    {
+      status = fct_cli_report_error (error);
+      fct_cli_common_clear (&common);
+      return status;
+    }
+
+  FctArcVerifyOptions vo = { .limits = &common.limits };
+  g_autoptr (FctArcVerifyResult) chain = fct_arc_verify (msg, resolver, &vo);
+  g_auto (GStrv) header_list = headers != NULL ? g_strsplit (headers, ":", -1) : NULL;
+  FctArcSealOptions so = { .domain = domain,
+                           .selector = selector,
+                           .key = key,
+                           .authserv_id = authserv_id,
+                           .results = results,
+                           .headers = (const char *const *)header_list,
+                           .timestamp = timestamp,
+                           .limits = &common.limits };
+  g_autoptr (FctArcSealResult) r = fct_arc_seal (msg, chain, &so, &error);
+  if (r == NULL)
+    {
+      status = error->domain == FCT_ARC_ERROR && error->code == FCT_ARC_ERROR_INVALID
+                   ? fct_cli_usage_error ("arc seal", usage, "%s", error->message)
+                   : fct_cli_report_error (error);
+      fct_cli_common_clear (&common);
+      return status;
+    }
+
+  gboolean lf = (fct_msg_get_flags (msg) & FCT_MSG_FLAG_LF_ONLY) != 0;
+  gsize len = 0;
+  const char *data = g_bytes_get_data (fct_msg_get_bytes (msg), &len);
+  if (common.json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "sealed");
+      json_builder_add_boolean_value (b, r->sealed);
+      member_str (b, "cv", fct_arc_cv_to_string (r->cv));
+      json_builder_set_member_name (b, "instance");
+      json_builder_add_int_value (b, r->instance);
+      member_str (b, "reason", r->reason);
+      member_str (b, "chain_reason", chain->reason);
+      member_str (b, "arc_seal", r->seal);
+      member_str (b, "arc_message_signature", r->message_signature);
+      member_str (b, "arc_authentication_results", r->authentication_results);
+      json_builder_end_object (b);
+      g_autoptr (JsonNode) node = json_builder_get_root (b);
+      fct_cli_print_json (node);
+    }
+  else
+    {
+      if (r->sealed)
+        {
+          write_eol (r->seal, strlen (r->seal), lf);
+          write_eol (r->message_signature, strlen (r->message_signature), lf);
+          write_eol (r->authentication_results, strlen (r->authentication_results), lf);
+        }
+      else
+        g_printerr ("facteur arc seal: %s\n", r->reason);
+      write_eol (data, len, lf);
+      fflush (stdout);
+    }
+  fct_cli_common_clear (&common);
+  return FCT_EXIT_OK;
+}
+
+int
+fct_cmd_arc (int argc, char **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "verify"))
+    return cmd_verify (argc - 1, argv + 1);
+  if (argc >= 2 && g_str_equal (argv[1], "seal"))
+    return cmd_seal (argc - 1, argv + 1);
+  if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h")))
+    {
+      g_print ("%s\n", _ ("Usage: facteur arc verify|seal [OPTION…]"));
+      return FCT_EXIT_OK;
+    }
+  g_printerr ("facteur arc: %s\n%s\n", _ ("expected verify or seal"),
+              _ ("Usage: facteur arc verify|seal [OPTION…]"));
+  return FCT_EXIT_USAGE;
+}
