@@ -165,6 +165,9 @@ typedef struct
   char *detail; /* may be NULL */
 } FctVerifyReason;
 
+void fct_verify_reason_free (FctVerifyReason *reason);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyReason, fct_verify_reason_free)
+
 /* One SMTP conversation with one exchanger. */
 typedef struct
 {
@@ -179,6 +182,9 @@ typedef struct
   char *error;       /* why the conversation stopped early, or NULL */
   FctSmtpTranscript *transcript;
 } FctVerifyProbe;
+
+void fct_verify_probe_free (FctVerifyProbe *probe);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyProbe, fct_verify_probe_free)
 
 typedef struct
 {

@@ -23,7 +23,6 @@ typedef struct
 /* Runs one SMTP conversation with ip and fills a probe (transfer full). Never DATA. */
 FctVerifyProbe *fct_verify_probe_run (const char *host, const char *ip,
                                       const FctVerifyProbeSpec *spec);
-void fct_verify_probe_free (FctVerifyProbe *probe);
 
 /* Per-host connection bound (gate.c). */
 void fct_verify_gate_enter (FctVerifyGate *gate, const char *host);

@@ -26,10 +26,11 @@ query (FctResolver *resolver, const char *name, FctDnsType type)
   return answer;
 }
 
-static void
-reason_free (gpointer data)
+void
+fct_verify_reason_free (FctVerifyReason *r)
 {
-  FctVerifyReason *r = data;
+  if (r == NULL)
+    return;
   g_free (r->id);
   g_free (r->detail);
   g_free (r);
@@ -332,6 +333,13 @@ probe_exchangers (FctResolver *resolver, FctVerifyResult *result,
                                              result->probes, result->probes->len - 1))
                                             ->error
                                       : NULL);
+}
+
+/* GDestroyNotify wrappers: calling through a cast function pointer is undefined. */
+static void
+reason_free (gpointer data)
+{
+  fct_verify_reason_free (data);
 }
 
 static void
