@@ -25,6 +25,7 @@ typedef struct
   GPtrArray *kept;         /* char *: top-level terms that cannot be flattened */
   char *all_term;          /* the all mechanism that ends evaluation, if any */
   gboolean flattenable;
+  gboolean collecting; /* FALSE below an include whose match does not give pass */
 } Walk;
 
 const char *
@@ -116,6 +117,9 @@ add_network (Walk *w, const guint8 *addr, gsize len, guint bits)
   char text[INET6_ADDRSTRLEN];
   guint8 net[16] = { 0 };
 
+  if (!w->collecting)
+    return;
+
   /* Keep only the network part so that equal networks deduplicate. */
   memcpy (net, addr, len);
   for (guint b = bits; b < len * 8; b++)
@@ -154,6 +158,14 @@ collect_addresses (Walk *w, const char *name, const FctSpfMechanism *m, gboolean
         }
     }
   return found;
+}
+
+/* A term the flattened record cannot replace, where it would matter. */
+static void
+unflattenable (Walk *w)
+{
+  if (w->collecting)
+    w->flattenable = FALSE;
 }
 
 static void walk_domain (Walk *w, const char *domain, guint depth, const char *via,
@@ -220,7 +232,7 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
       if (top)
         g_ptr_array_add (w->kept, g_strdup (m->text));
       else if (m->qualifier == FCT_SPF_QUALIFIER_PASS)
-        w->flattenable = FALSE;
+        unflattenable (w);
       if (m->type == FCT_SPF_MECHANISM_EXISTS && !macro)
         {
           g_autoptr (FctDnsAnswer) a
@@ -257,10 +269,19 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
         break;
       }
     case FCT_SPF_MECHANISM_INCLUDE:
-      if (m->qualifier != FCT_SPF_QUALIFIER_PASS && top)
-        g_ptr_array_add (w->kept, g_strdup (m->text));
-      walk_domain (w, target, depth + 1, "include", FALSE);
-      break;
+      {
+        /* A -include or ?include is kept as written: its addresses do not pass. */
+        gboolean collecting = w->collecting;
+        if (m->qualifier != FCT_SPF_QUALIFIER_PASS)
+          {
+            if (top)
+              g_ptr_array_add (w->kept, g_strdup (m->text));
+            w->collecting = FALSE;
+          }
+        walk_domain (w, target, depth + 1, "include", FALSE);
+        w->collecting = collecting;
+        break;
+      }
     default:
       break;
     }
@@ -299,7 +320,7 @@ walk_domain (Walk *w, const char *domain, guint depth, const char *via, gboolean
 
   if (strchr (domain, '%') != NULL)
     {
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   if (g_hash_table_contains (w->path, domain))
@@ -308,7 +329,7 @@ walk_domain (Walk *w, const char *domain, guint depth, const char *via, gboolean
                    "%s includes itself through include/redirect: every evaluation that "
                    "reaches it ends in permerror at the lookup limit; remove the loop",
                    domain);
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   if (g_hash_table_contains (w->visited, domain))
@@ -341,7 +362,7 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
       add_finding (w, "spf.dns-error", FCT_SPF_LINT_ERROR, domain, -1,
                    "the TXT lookup of %s failed (%s): receivers answer temperror", domain,
                    fct_dns_rcode_to_string (a->rcode));
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   for (guint k = 0; a->records != NULL && k < a->records->len; k++)
@@ -370,7 +391,7 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
                        "it a permerror (RFC 7208 §5.2, §6.1); remove it",
                        node->via, domain);
         }
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   if (found->len > 1)
@@ -379,7 +400,7 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
                    "%s publishes %u SPF records; receivers answer permerror (RFC 7208 "
                    "§4.5): merge them into one",
                    domain, found->len);
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   gsize size = answer_size (domain, a);
@@ -403,7 +424,7 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
       add_finding (w, "spf.syntax", FCT_SPF_LINT_ERROR, domain, (gssize)offset,
                    "the SPF record of %s is invalid, so receivers answer permerror: %s",
                    domain, error->message);
-      w->flattenable = FALSE;
+      unflattenable (w);
       return;
     }
   node->lookups = record->dns_terms;
@@ -482,6 +503,7 @@ fct_spf_lint (FctResolver *resolver, const FctLimits *limits, const char *domain
     .network_set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
     .kept = g_ptr_array_new_with_free_func (g_free),
     .flattenable = TRUE,
+    .collecting = TRUE,
   };
   w.report = g_new0 (FctSpfLintReport, 1);
   w.report->domain = g_strdup (name);

@@ -51,6 +51,10 @@ static const char zone[]
       "two.test. TXT \"v=spf1 ~all\"\n"
       "none.test. TXT \"google-site-verification=abc\"\n"
       "redirected.test. TXT \"v=spf1 redirect=_spf.g.example\"\n"
+      "neutral.test. TXT \"v=spf1 mx ?include:sendgrid.example "
+      "include:_spf.g.example include:spf.outlook.example \" "
+      "\"include:mail.zendesk.example include:servers.mcsv.example -all\"\n"
+      "neutral.test. MX 10 mx1.busy.test.\n"
       "dup.test. TXT \"v=spf1 include:sendgrid.example "
       "include:sendgrid.example -all\"\n";
 
@@ -172,6 +176,18 @@ test_over_limit_flattened (void)
 }
 
 static void
+test_neutral_include_kept (void)
+{
+  g_autoptr (FctSpfLintReport) r = lint ("neutral.test");
+  g_assert_cmpuint (r->dns_lookups, ==, 11);
+  g_assert_nonnull (r->flattened);
+  /* A ?include matches without passing: kept as written, its ranges not flattened. */
+  g_assert_nonnull (strstr (r->flattened, "?include:sendgrid.example"));
+  g_assert_null (strstr (r->flattened, "ip4:203.0.113.128/25"));
+  g_assert_nonnull (strstr (r->flattened, "ip4:192.0.2.25"));
+}
+
+static void
 test_exists_not_flattenable (void)
 {
   g_autoptr (FctResolver) res = make_resolver ();
@@ -262,6 +278,7 @@ main (int argc, char **argv)
   g_test_add_func ("/spf/lint/google-shape", test_google_shape);
   g_test_add_func ("/spf/lint/microsoft-shape", test_microsoft_shape);
   g_test_add_func ("/spf/lint/over-limit-flattened", test_over_limit_flattened);
+  g_test_add_func ("/spf/lint/neutral-include-kept", test_neutral_include_kept);
   g_test_add_func ("/spf/lint/exists-within-limit", test_exists_not_flattenable);
   g_test_add_func ("/spf/lint/void-lookups", test_void_lookups);
   g_test_add_func ("/spf/lint/include-loop", test_loop);
