@@ -59,6 +59,10 @@ void fct_dns_txt_string_append_quoted (GString *out, const guint8 *data, gsize l
 
 FctDnsRecord *fct_dns_record_new (FctDnsType type, guint32 ttl);
 FctDnsRecord *fct_dns_record_copy (const FctDnsRecord *record);
+/* Reads one RDATA of type in uncompressed wire form (as libunbound gives it) into a
+ * record (transfer full), or NULL if it is malformed or the type unknown. */
+FctDnsRecord *fct_dns_record_from_rdata (FctDnsType type, guint32 ttl, const guint8 *data,
+                                         gsize len);
 /* Same type and data (the TTL is not compared). */
 gboolean fct_dns_record_equal (const FctDnsRecord *a, const FctDnsRecord *b);
 

@@ -1,7 +1,6 @@
 /* facteur — the libunbound back end: a validating resolver (RFC 4033-4035) configured
  * from /etc/resolv.conf and /etc/hosts or forwarding to one server, with many queries
- * in flight and a thread that hands results back to the generic layer. RDATA is read
- * per RFC 1035 §3.3 (names, TXT strings), RFC 3596 (AAAA) and RFC 6698 §2.1 (TLSA). */
+ * in flight and a thread that hands results back to the generic layer. */
 #include "dns-private.h"
 
 #include "fct-config.h"
@@ -45,93 +44,6 @@ outstanding_free (Outstanding *o)
 {
   fct_dns_query_unref (o->query);
   g_free (o);
-}
-
-/* ---- RDATA ---- */
-
-static gboolean
-read_name (const guint8 *data, gsize len, gsize *offset, char **out)
-{
-  FctDnsName name;
-  if (!fct_dns_name_from_wire (data, len, offset, &name))
-    return FALSE;
-  *out = fct_dns_name_to_string (&name);
-  return TRUE;
-}
-
-static guint32
-read_u32 (const guint8 *p)
-{
-  return (guint32)p[0] << 24 | (guint32)p[1] << 16 | (guint32)p[2] << 8 | (guint32)p[3];
-}
-
-/* Reads one RDATA of type into a record (transfer full), or NULL if malformed. */
-static FctDnsRecord *
-record_from_rdata (FctDnsType type, guint32 ttl, const guint8 *data, gsize len)
-{
-  g_autoptr (FctDnsRecord) rr = fct_dns_record_new (type, ttl);
-  gsize offset = 0;
-
-  switch (type)
-    {
-    case FCT_DNS_TYPE_A:
-    case FCT_DNS_TYPE_AAAA:
-      if (len != (type == FCT_DNS_TYPE_A ? 4u : 16u))
-        return NULL;
-      memcpy (rr->addr, data, len);
-      return g_steal_pointer (&rr);
-    case FCT_DNS_TYPE_MX:
-      if (len < 2)
-        return NULL;
-      rr->preference = (guint16)(data[0] << 8 | data[1]);
-      offset = 2;
-      if (!read_name (data, len, &offset, &rr->target) || offset != len)
-        return NULL;
-      return g_steal_pointer (&rr);
-    case FCT_DNS_TYPE_NS:
-    case FCT_DNS_TYPE_CNAME:
-    case FCT_DNS_TYPE_PTR:
-      if (!read_name (data, len, &offset, &rr->target) || offset != len)
-        return NULL;
-      return g_steal_pointer (&rr);
-    case FCT_DNS_TYPE_TXT:
-      /* RFC 1035 §3.3.14: one or more <character-string>s, each length-prefixed. */
-      if (len == 0)
-        return NULL;
-      while (offset < len)
-        {
-          gsize n = data[offset++];
-          if (len - offset < n)
-            return NULL;
-          g_ptr_array_add (rr->txt, g_bytes_new (data + offset, n));
-          offset += n;
-        }
-      return g_steal_pointer (&rr);
-    case FCT_DNS_TYPE_TLSA:
-      if (len < 3)
-        return NULL;
-      rr->tlsa_usage = data[0];
-      rr->tlsa_selector = data[1];
-      rr->tlsa_matching = data[2];
-      rr->tlsa_data = g_bytes_new (data + 3, len - 3);
-      return g_steal_pointer (&rr);
-    case FCT_DNS_TYPE_SOA:
-      {
-        g_autofree char *mname = NULL, *rname = NULL;
-        if (!read_name (data, len, &offset, &mname)
-            || !read_name (data, len, &offset, &rname) || len - offset != 20)
-          return NULL;
-        GString *s = g_string_new (NULL);
-        fct_dns_target_append_fqdn (s, mname);
-        g_string_append_c (s, ' ');
-        fct_dns_target_append_fqdn (s, rname);
-        for (guint i = 0; i < 5; i++)
-          g_string_append_printf (s, " %u", read_u32 (data + offset + 4 * i));
-        rr->target = g_string_free (s, FALSE);
-        return g_steal_pointer (&rr);
-      }
-    }
-  return NULL;
 }
 
 /* ---- Results ---- */
@@ -202,8 +114,9 @@ answer_from_result (const Backend *b, const FctDnsQuery *query, int err,
     return g_steal_pointer (&answer);
   for (guint i = 0; result->data[i] != NULL; i++)
     {
-      FctDnsRecord *rr = record_from_rdata (qtype, ttl, (const guint8 *)result->data[i],
-                                            result->len[i] > 0 ? (gsize)result->len[i] : 0);
+      FctDnsRecord *rr
+          = fct_dns_record_from_rdata (qtype, ttl, (const guint8 *)result->data[i],
+                                       result->len[i] > 0 ? (gsize)result->len[i] : 0);
       if (rr == NULL)
         {
           g_ptr_array_set_size (answer->records, 0);

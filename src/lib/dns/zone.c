@@ -289,9 +289,10 @@ parse_uint (const Token *t, guint64 max, guint64 *out)
   return TRUE;
 }
 
-/* A TTL: decimal seconds (RFC 1035) or BIND's units, "1h30m" (s m h d w). */
+/* A duration up to max: decimal seconds (RFC 1035) or BIND's units, "1h30m"
+ * (s m h d w). */
 static gboolean
-parse_ttl (const Token *t, guint32 *out)
+parse_duration (const Token *t, guint64 max, guint32 *out)
 {
   guint64 total = 0, v = 0;
   gboolean digits = FALSE, units = FALSE;
@@ -306,7 +307,7 @@ parse_ttl (const Token *t, guint32 *out)
         {
           v = v * 10 + (guint64)(c - '0');
           digits = TRUE;
-          if (v > TTL_MAX)
+          if (v > max)
             return FALSE;
           continue;
         }
@@ -333,7 +334,7 @@ parse_ttl (const Token *t, guint32 *out)
       if (!digits)
         return FALSE;
       total += v * mult;
-      if (total > TTL_MAX)
+      if (total > max)
         return FALSE;
       v = 0;
       digits = FALSE;
@@ -345,10 +346,17 @@ parse_ttl (const Token *t, guint32 *out)
         return FALSE; /* "1h30": a number without unit after units */
       total = v;
     }
-  if (total > TTL_MAX)
+  if (total > max)
     return FALSE;
   *out = (guint32)total;
   return TRUE;
+}
+
+/* A TTL (RFC 2181 §8). */
+static gboolean
+parse_ttl (const Token *t, guint32 *out)
+{
+  return parse_duration (t, TTL_MAX, out);
 }
 
 /* A <character-string> (RFC 1035 §5.1), quoted or not, escapes interpreted. */
@@ -526,7 +534,7 @@ parse_soa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, guint32 *minim
   if (!parse_uint (&t[2], G_MAXUINT32, &serial))
     return parse_error (ps, error, _ ("bad SOA serial"));
   for (guint i = 0; i < 4; i++)
-    if (!parse_ttl (&t[3 + i], &timers[i]))
+    if (!parse_duration (&t[3 + i], G_MAXUINT32, &timers[i]))
       return parse_error (ps, error, _ ("bad SOA timer"));
   GString *s = g_string_new (NULL);
   fct_dns_target_append_fqdn (s, mname);

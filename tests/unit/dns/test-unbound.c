@@ -1,6 +1,6 @@
-/* The libunbound back end without any network: bad forwarders and trust anchors, and a
- * silent server on loopback, so that the generic timeout fires for a real back end
- * and the resolver can be dropped while libunbound still holds queries. */
+/* The libunbound back end without any network: RDATA in wire form, bad forwarders and
+ * trust anchors, and a silent server on loopback, so that the generic timeout fires for a
+ * real back end and the resolver can be dropped while libunbound still holds queries. */
 #include "src/lib/dns/dns-private.h"
 
 #include <netinet/in.h>
@@ -111,6 +111,84 @@ test_silent_server (void)
   close (fd);
 }
 
+/* RDATA in wire form, as libunbound hands it over (uncompressed names). */
+typedef struct
+{
+  FctDnsType type;
+  const char *wire; /* bytes */
+  gsize len;
+  const char *text; /* fct_dns_record_to_string, NULL: malformed */
+} RdataCase;
+
+#define W(s) s, sizeof s - 1
+
+static const RdataCase rdata_cases[] = {
+  { FCT_DNS_TYPE_A, W ("\xc0\x00\x02\x01"), "192.0.2.1" },
+  { FCT_DNS_TYPE_A, W ("\xc0\x00\x02"), NULL },
+  { FCT_DNS_TYPE_A, W ("\xc0\x00\x02\x01\x00"), NULL },
+  { FCT_DNS_TYPE_AAAA, W ("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01"), "2001:db8::1" },
+  { FCT_DNS_TYPE_AAAA, W ("\x20\x01\x0d\xb8"), NULL },
+  { FCT_DNS_TYPE_MX,
+    W ("\0\x0a\x04MAIL\x07"
+       "example\0"),
+    "10 mail.example." },
+  /* RFC 7505 null MX. */
+  { FCT_DNS_TYPE_MX, W ("\0\0\0"), "0 ." },
+  { FCT_DNS_TYPE_MX, W ("\0"), NULL },
+  { FCT_DNS_TYPE_MX, W ("\0\x0a\x04mail"), NULL },
+  { FCT_DNS_TYPE_MX, W ("\0\x0a\x04mail\0\0"), NULL },
+  { FCT_DNS_TYPE_MX, W ("\0\x0a\xc0\x0c"), NULL },
+  { FCT_DNS_TYPE_CNAME,
+    W ("\x03www\x07"
+       "Example\0"),
+    "www.example." },
+  { FCT_DNS_TYPE_PTR,
+    W ("\x03"
+       "a.b\x02 \xff\0"),
+    "a\\.b.\\032\\255." },
+  { FCT_DNS_TYPE_NS,
+    W ("\x40"
+       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\0"),
+    NULL },
+  { FCT_DNS_TYPE_TXT,
+    W ("\x03"
+       "abc\0"),
+    "\"abc\" \"\"" },
+  { FCT_DNS_TYPE_TXT, W ("\x02\x00\""), "\"\\000\\\"\"" },
+  { FCT_DNS_TYPE_TXT, W (""), NULL },
+  { FCT_DNS_TYPE_TXT,
+    W ("\x05"
+       "a"),
+    NULL },
+  { FCT_DNS_TYPE_TLSA, W ("\x03\x01\x01\xab\xcd"), "3 1 1 ABCD" },
+  { FCT_DNS_TYPE_TLSA, W ("\x03\x01"), NULL },
+  { FCT_DNS_TYPE_SOA,
+    W ("\x03ns1\0\x01h\0\0\0\0\x01\0\0\0\x02\0\0\0\x03\0\0\0\x04\0\0\0\x05"),
+    "ns1. h. 1 2 3 4 5" },
+  { FCT_DNS_TYPE_SOA, W ("\x03ns1\0\x01h\0\0\0\0\x01\0\0\0\x02\0\0\0\x03\0\0\0\x04\0\0\0"),
+    NULL },
+  { (FctDnsType)99, W ("\x01"), NULL },
+};
+
+static void
+test_rdata (gconstpointer data)
+{
+  const RdataCase *c = data;
+  g_autoptr (FctDnsRecord) rr
+      = fct_dns_record_from_rdata (c->type, 60, (const guint8 *)c->wire, c->len);
+
+  if (c->text == NULL)
+    {
+      g_assert_null (rr);
+      return;
+    }
+  g_assert_nonnull (rr);
+  g_assert_cmpint (rr->type, ==, c->type);
+  g_assert_cmpuint (rr->ttl, ==, 60);
+  g_autofree char *text = fct_dns_record_to_string (rr);
+  g_assert_cmpstr (text, ==, c->text);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -120,6 +198,15 @@ main (int argc, char **argv)
       g_autofree char *path
           = g_strdup_printf ("/dns/unbound/bad-forwarder/%" G_GSIZE_FORMAT, i);
       g_test_add_data_func (path, bad_forwarders[i], test_bad_forwarder);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (rdata_cases); i++)
+    {
+      g_autofree char *path
+          = g_strdup_printf ("/dns/unbound/rdata/%02" G_GSIZE_FORMAT "-%s", i,
+                             fct_dns_type_to_string (rdata_cases[i].type)
+                                 ? fct_dns_type_to_string (rdata_cases[i].type)
+                                 : "unknown");
+      g_test_add_data_func (path, &rdata_cases[i], test_rdata);
     }
   g_test_add_func ("/dns/unbound/good-forwarder", test_good_forwarder);
   g_test_add_func ("/dns/unbound/missing-anchor", test_missing_anchor);

@@ -356,6 +356,27 @@ test_limits (void)
   g_assert_nonnull (strstr (error->message, "larger than 10 bytes"));
 }
 
+/* Found by fuzz-dns-rdata: SOA timers are 32-bit (RFC 1035 §3.3.13), wider than a
+ * TTL (RFC 2181 §8). */
+static void
+test_soa_timers_32_bit (void)
+{
+  g_autoptr (FctDnsZone) zone
+      = parse_ok ("x. 300 IN SOA ns1.example.test. host\\\\master.example.test. 2024545069 "
+                  "2600475658 168430090 4294967295 3600\n");
+  guint32 negative_ttl;
+  g_autoptr (FctDnsAnswer) answer
+      = fct_dns_zone_lookup (zone, "x", FCT_DNS_TYPE_SOA, &negative_ttl);
+  g_autofree char *records = records_joined (answer);
+  g_assert_cmpstr (records, ==,
+                   "ns1.example.test. host\\\\master.example.test. 2024545069 2600475658 "
+                   "168430090 4294967295 3600");
+  g_autoptr (GError) error = NULL;
+  const char *over = "x. SOA a. b. 1 4294967296 1 1 1\n";
+  g_assert_null (fct_dns_zone_parse (over, strlen (over), "t", NULL, &error));
+  g_assert_error (error, FCT_DNS_ERROR, FCT_DNS_ERROR_ZONE_SYNTAX);
+}
+
 static void
 test_crlf_and_empty (void)
 {
@@ -443,6 +464,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/zone/txt-bytes", test_txt_bytes);
   g_test_add_func ("/dns/zone/limits", test_limits);
   g_test_add_func ("/dns/zone/crlf-and-empty", test_crlf_and_empty);
+  g_test_add_func ("/dns/zone/soa-timers-32-bit", test_soa_timers_32_bit);
   g_test_add_func ("/dns/zone/file", test_zone_file);
   g_test_add_func ("/dns/zone/example", test_example_zone);
   return g_test_run ();
