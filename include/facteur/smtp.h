@@ -99,4 +99,9 @@ const FctSmtpTranscript *fct_smtp_client_get_transcript (const FctSmtpClient *cl
 /* Takes the transcript out of the client (transfer full). */
 FctSmtpTranscript *fct_smtp_client_steal_transcript (FctSmtpClient *client);
 
+/* Frees the TLS library's state for the calling thread (OPENSSL_thread_stop). A pool
+ * worker that ran probes calls it when its job ends: idle pool threads may outlive the
+ * program's last use of them. */
+void fct_smtp_thread_cleanup (void);
+
 G_END_DECLS

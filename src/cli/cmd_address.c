@@ -277,6 +277,7 @@ batch_worker (gpointer data, gpointer user_data)
   Batch *batch = user_data;
   FctVerifyResult *result = fct_verify_address (
       batch->resolver, job->address, strlen (job->address), batch->options, NULL);
+  fct_smtp_thread_cleanup (); /* pool threads may idle past the end of the batch */
   g_mutex_lock (&batch->lock);
   job->result = result;
   job->done = TRUE;

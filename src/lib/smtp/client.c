@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -420,6 +421,12 @@ fct_smtp_client_get_transcript (const FctSmtpClient *client)
 {
   g_return_val_if_fail (client != NULL, NULL);
   return client->transcript;
+}
+
+void
+fct_smtp_thread_cleanup (void)
+{
+  OPENSSL_thread_stop ();
 }
 
 FctSmtpTranscript *
