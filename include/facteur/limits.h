@@ -49,10 +49,6 @@ typedef struct
   guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
   gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
   guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
-  guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than a delivery */
-  guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
-  gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
-  guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

@@ -33,10 +33,6 @@ fct_limits_init (FctLimits *limits)
     .smtp_reply_timeout_ms = 30000,
     .smtp_reply_line_max_bytes = 2048,
     .smtp_reply_lines_max = 100,
-    .smtp_connect_timeout_ms = 10000,
-    .smtp_reply_timeout_ms = 30000,
-    .smtp_reply_line_max_bytes = 2048,
-    .smtp_reply_lines_max = 100,
   };
 }
 
