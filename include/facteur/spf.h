@@ -161,14 +161,33 @@ typedef struct
   FctSpfIdentity identity;
 } FctSpfRequest;
 
-/* One step of the evaluation, for humans: which record was read, which mechanism
- * matched. depth is the include nesting level. */
+/* What a step of the evaluation was. */
+typedef enum
+{
+  FCT_SPF_STEP_RECORD,   /* the record of domain was read; detail is its text */
+  FCT_SPF_STEP_INCLUDE,  /* term reads the record of detail */
+  FCT_SPF_STEP_REDIRECT, /* no mechanism matched; redirect= goes on to detail */
+  FCT_SPF_STEP_MATCH,    /* term matched, giving result; detail: the validated PTR name
+                            or MX host that matched, or NULL */
+  FCT_SPF_STEP_NO_MATCH, /* no mechanism matched: result is the default (RFC 7208 §4.7) */
+  FCT_SPF_STEP_SKIPPED,  /* term's target, detail, is not a domain name: no match */
+  FCT_SPF_STEP_END,      /* the evaluation stopped with result; detail says why */
+} FctSpfStepKind;
+
+/* One step of the evaluation, for the human output: which record was read, which
+ * mechanism matched. Data, not prose: fct_spf_trace_step_to_string words it. */
 typedef struct
 {
-  guint depth;
-  char *domain; /* the domain whose record this step is in */
-  char *text;   /* an English sentence */
+  FctSpfStepKind kind;
+  guint depth;         /* include nesting level */
+  char *domain;        /* the domain whose record this step is in */
+  char *term;          /* the term as written, or NULL */
+  char *detail;        /* see FctSpfStepKind; may be NULL */
+  FctSpfResult result; /* MATCH, NO_MATCH and END */
 } FctSpfTraceStep;
+
+/* The step as one sentence in the current language (transfer full). */
+char *fct_spf_trace_step_to_string (const FctSpfTraceStep *step);
 
 typedef struct
 {

@@ -43,7 +43,8 @@ verdict_members (JsonBuilder *b, const FctSpfVerdict *v, const char *identity)
       json_builder_set_member_name (b, "depth");
       json_builder_add_int_value (b, s->depth);
       add_string (b, "domain", s->domain);
-      add_string (b, "step", s->text);
+      g_autofree char *text = fct_spf_trace_step_to_string (s);
+      add_string (b, "step", text);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -65,7 +66,8 @@ print_verdict (const FctSpfVerdict *v, const char *title, const FctLimits *limit
   for (guint k = 0; k < v->trace->len; k++)
     {
       const FctSpfTraceStep *s = g_ptr_array_index (v->trace, k);
-      g_print ("    %*s%s\n", (int)s->depth * 2, "", s->text);
+      g_autofree char *text = fct_spf_trace_step_to_string (s);
+      g_print ("    %*s%s\n", (int)s->depth * 2, "", text);
     }
 }
 

@@ -4,6 +4,8 @@
  * Limits of §4.6.4 come from FctLimits; the explanation of §6.2 is fetched last. */
 #include "spf-private.h"
 
+#include <glib/gi18n-lib.h>
+
 typedef struct
 {
   char *domain;
@@ -74,7 +76,8 @@ typedef struct
 } BatchSlot;
 
 static void run (Eval *e);
-static void finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech);
+static void finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech,
+                          const char *via);
 
 static Eval *
 eval_ref (Eval *e)
@@ -118,7 +121,8 @@ trace_step_free (gpointer data)
 {
   FctSpfTraceStep *s = data;
   g_free (s->domain);
-  g_free (s->text);
+  g_free (s->term);
+  g_free (s->detail);
   g_free (s);
 }
 
@@ -142,17 +146,21 @@ top (Eval *e)
   return g_ptr_array_index (e->frames, e->frames->len - 1);
 }
 
-/* Appends a step; takes text. Built with g_strconcat on the hot paths: a check adds a
- * handful of steps and printf would dominate its cost. */
+/* Appends a step. Steps are data; fct_spf_trace_step_to_string words them when someone
+ * reads them, so a check that nobody traces does not pay for sentences. */
 static void
-trace (Eval *e, char *text)
+trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
+       FctSpfResult result)
 {
   FctSpfTraceStep *step = g_new (FctSpfTraceStep, 1);
   Frame *f = e->frames->len > 0 ? top (e) : NULL;
 
-  step->text = text;
+  step->kind = kind;
   step->depth = f != NULL ? f->depth : 0;
   step->domain = g_strdup (f != NULL ? f->domain : e->verdict->domain);
+  step->term = g_strdup (term);
+  step->detail = g_strdup (detail);
+  step->result = result;
   g_ptr_array_add (e->verdict->trace, step);
 }
 
@@ -180,8 +188,7 @@ finish_all (Eval *e, FctSpfResult result, const char *format, ...)
   e->verdict->reason = g_strdup_vprintf (format, args);
   va_end (args);
   e->verdict->result = result;
-  trace (e,
-         g_strconcat (fct_spf_result_to_string (result), ": ", e->verdict->reason, NULL));
+  trace (e, FCT_SPF_STEP_END, NULL, e->verdict->reason, result);
   complete (e);
 }
 
@@ -350,10 +357,11 @@ no_match (Eval *e)
   run (e);
 }
 
+/* mech matched, through the name via (a validated PTR name, an MX host) or NULL. */
 static void
-match (Eval *e, const FctSpfMechanism *mech)
+match (Eval *e, const FctSpfMechanism *mech, const char *via)
 {
-  finish_frame (e, (FctSpfResult)0, mech);
+  finish_frame (e, (FctSpfResult)0, mech, via);
 }
 
 /* Counts a void lookup; returns FALSE (and ends the evaluation) over the limit. */
@@ -364,7 +372,7 @@ count_void (Eval *e, const char *name)
   if (e->verdict->void_lookups > e->limits.spf_void_lookups_max)
     {
       finish_all (e, FCT_SPF_RESULT_PERMERROR,
-                  "more than %u void DNS lookups (the last for %s): RFC 7208 §4.6.4",
+                  _ ("more than %u void DNS lookups (the last for %s): RFC 7208 §4.6.4"),
                   e->limits.spf_void_lookups_max, name);
       return FALSE;
     }
@@ -377,14 +385,12 @@ evaluate_ptr_mechanism (Eval *e)
   Frame *f = top (e);
   const FctSpfMechanism *mech = g_ptr_array_index (f->record->mechanisms, f->index);
 
-  if (e->ptr_void && !count_void (e, "the client's PTR"))
+  if (e->ptr_void && !count_void (e, _ ("the client’s PTR")))
     return;
   for (guint k = 0; e->validated != NULL && k < e->validated->len; k++)
     if (fct_spf_name_is_within (g_ptr_array_index (e->validated, k), e->target))
       {
-        trace (e, g_strconcat (mech->text, ": ", g_ptr_array_index (e->validated, k),
-                               " is a validated name of the client", NULL));
-        match (e, mech);
+        match (e, mech, g_ptr_array_index (e->validated, k));
         return;
       }
   no_match (e);
@@ -416,9 +422,10 @@ count_lookup (Eval *e, const char *term)
   e->verdict->dns_lookups++;
   if (e->verdict->dns_lookups > e->limits.spf_dns_mechanisms_max)
     {
-      finish_all (e, FCT_SPF_RESULT_PERMERROR,
-                  "more than %u DNS-querying terms (%s was one too many): RFC 7208 §4.6.4",
-                  e->limits.spf_dns_mechanisms_max, term);
+      finish_all (
+          e, FCT_SPF_RESULT_PERMERROR,
+          _ ("more than %u DNS-querying terms (%s was one too many): RFC 7208 §4.6.4"),
+          e->limits.spf_dns_mechanisms_max, term);
       return FALSE;
     }
   return TRUE;
@@ -442,11 +449,11 @@ run_redirect (Eval *e)
   target = expand_domain (e, f->record->redirect, f->domain, &error);
   if (target == NULL)
     {
-      finish_all (e, FCT_SPF_RESULT_PERMERROR, "redirect=%s: %s", f->record->redirect,
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("redirect=%s: %s"), f->record->redirect,
                   error->message);
       return;
     }
-  trace (e, g_strconcat ("no mechanism matched: redirect=", target, NULL));
+  trace (e, FCT_SPF_STEP_REDIRECT, NULL, target, FCT_SPF_RESULT_NONE);
   /* §6.1: the redirect target replaces this record, including its exp=. */
   g_free (f->domain);
   f->domain = g_steal_pointer (&target);
@@ -456,7 +463,7 @@ run_redirect (Eval *e)
   f->redirected = TRUE;
   if (!fct_spf_name_is_queryable (f->domain))
     {
-      finish_all (e, FCT_SPF_RESULT_PERMERROR, "redirect=%s is not a valid domain name",
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("redirect=%s is not a valid domain name"),
                   f->domain);
       return;
     }
@@ -475,14 +482,14 @@ run (Eval *e)
           if (f->record->redirect != NULL)
             run_redirect (e);
           else
-            finish_frame (e, FCT_SPF_RESULT_NEUTRAL, NULL);
+            finish_frame (e, FCT_SPF_RESULT_NEUTRAL, NULL, NULL);
           return;
         }
       const FctSpfMechanism *mech = g_ptr_array_index (f->record->mechanisms, f->index);
       switch (mech->type)
         {
         case FCT_SPF_MECHANISM_ALL:
-          match (e, mech);
+          match (e, mech, NULL);
           return;
         case FCT_SPF_MECHANISM_IP4:
         case FCT_SPF_MECHANISM_IP6:
@@ -492,7 +499,7 @@ run (Eval *e)
                 && fct_spf_prefix_match (e->ip, mech->network,
                                          v4 ? mech->cidr4 : mech->cidr6))
               {
-                match (e, mech);
+                match (e, mech, NULL);
                 return;
               }
             f->index++;
@@ -517,7 +524,8 @@ run (Eval *e)
                                : g_strdup (f->domain);
       if (e->target == NULL)
         {
-          finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s: %s", mech->text, error->message);
+          finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("%s: %s"), mech->text,
+                      error->message);
           return;
         }
       /* A target DNS cannot carry does not exist (RFC 7208 §4.3 and §4.8). */
@@ -525,12 +533,11 @@ run (Eval *e)
         {
           if (mech->type == FCT_SPF_MECHANISM_INCLUDE)
             {
-              finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s: “%s” is not a domain name",
+              finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("%s: “%s” is not a domain name"),
                           mech->text, e->target);
               return;
             }
-          trace (e, g_strconcat (mech->text, ": “", e->target,
-                                 "” is not a domain name, no match", NULL));
+          trace (e, FCT_SPF_STEP_SKIPPED, mech->text, e->target, FCT_SPF_RESULT_NONE);
           f->index++;
           continue;
         }
@@ -553,7 +560,7 @@ run (Eval *e)
             start_ptr (e, AFTER_PTR_MECHANISM);
           return;
         case FCT_SPF_MECHANISM_INCLUDE:
-          trace (e, g_strconcat (mech->text, ": reading the record of ", e->target, NULL));
+          trace (e, FCT_SPF_STEP_INCLUDE, mech->text, e->target, FCT_SPF_RESULT_NONE);
           push_frame (e, e->target, TRUE);
           fetch_record (e);
           return;
@@ -631,7 +638,7 @@ on_exp (Eval *e, FctDnsAnswer *answer)
 /* The top frame ended with result (mech matched, or NULL for the default). result 0
  * with a mechanism means "the mechanism's qualifier". */
 static void
-finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
+finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech, const char *via)
 {
   Frame *f = top (e);
 
@@ -653,12 +660,10 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
           result = FCT_SPF_RESULT_PASS;
           break;
         }
-      trace (e, g_strconcat (mech->text, " matched: ", fct_spf_result_to_string (result),
-                             NULL));
+      trace (e, FCT_SPF_STEP_MATCH, mech->text, via, result);
     }
   else
-    trace (e, g_strconcat ("no mechanism matched: ", fct_spf_result_to_string (result),
-                           " (RFC 7208 §4.7)", NULL));
+    trace (e, FCT_SPF_STEP_NO_MATCH, NULL, NULL, result);
 
   if (f->include)
     {
@@ -668,7 +673,7 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
       const FctSpfMechanism *inc
           = g_ptr_array_index (parent->record->mechanisms, parent->index);
       if (result == FCT_SPF_RESULT_PASS)
-        match (e, inc);
+        match (e, inc, NULL);
       else
         no_match (e);
       return;
@@ -679,10 +684,11 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech)
   e->verdict->mechanism = mech != NULL ? g_strdup (mech->text) : NULL;
   if (mech != NULL)
     e->verdict->reason
-        = g_strdup_printf ("%s matched in the SPF record of %s", mech->text, f->domain);
+        = g_strdup_printf (_ ("%s matched in the SPF record of %s"), mech->text, f->domain);
   else
     e->verdict->reason = g_strdup_printf (
-        "no mechanism of the SPF record of %s matched: the default is neutral", f->domain);
+        _ ("no mechanism of the SPF record of %s matched: the default is neutral"),
+        f->domain);
   if (result != FCT_SPF_RESULT_FAIL)
     {
       complete (e);
@@ -709,7 +715,7 @@ start_record (Eval *e, FctSpfSharedRecord *shared)
 
   f->shared = shared;
   f->record = fct_spf_shared_record_get (f->shared);
-  trace (e, g_strconcat ("record of ", f->domain, ": ", f->record->text, NULL));
+  trace (e, FCT_SPF_STEP_RECORD, NULL, f->record->text, FCT_SPF_RESULT_NONE);
   run (e);
 }
 
@@ -724,8 +730,8 @@ on_record (Eval *e, FctDnsAnswer *answer)
 
   if (answer_failed (answer))
     {
-      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "the TXT lookup of %s failed: %s", f->domain,
-                  answer_why (answer));
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, _ ("the TXT lookup of %s failed: %s"),
+                  f->domain, answer_why (answer));
       return;
     }
   /* The same cached answer as last time: same selection, same parse. */
@@ -748,16 +754,17 @@ on_record (Eval *e, FctDnsAnswer *answer)
   if (found->len == 0)
     {
       if (must_exist)
-        finish_all (e, FCT_SPF_RESULT_PERMERROR, "%s:%s has no SPF record (RFC 7208 %s)",
-                    how, f->domain, f->include ? "§5.2" : "§6.1");
+        finish_all (e, FCT_SPF_RESULT_PERMERROR,
+                    _ ("%s:%s has no SPF record (RFC 7208 %s)"), how, f->domain,
+                    f->include ? "§5.2" : "§6.1");
       else
-        finish_all (e, FCT_SPF_RESULT_NONE, "%s publishes no SPF record", f->domain);
+        finish_all (e, FCT_SPF_RESULT_NONE, _ ("%s publishes no SPF record"), f->domain);
       return;
     }
   if (found->len > 1)
     {
       finish_all (e, FCT_SPF_RESULT_PERMERROR,
-                  "%s publishes %u SPF records; there must be one (RFC 7208 §4.5)",
+                  _ ("%s publishes %u SPF records; there must be one (RFC 7208 §4.5)"),
                   f->domain, found->len);
       return;
     }
@@ -766,7 +773,7 @@ on_record (Eval *e, FctDnsAnswer *answer)
       = fct_spf_shared_record_parse (g_ptr_array_index (found, 0), &e->limits, &error);
   if (shared == NULL)
     {
-      finish_all (e, FCT_SPF_RESULT_PERMERROR, "the SPF record of %s: %s", f->domain,
+      finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("the SPF record of %s: %s"), f->domain,
                   error->message);
       return;
     }
@@ -807,7 +814,7 @@ on_mx (Eval *e, FctDnsAnswer *answer)
 
   if (answer_failed (answer))
     {
-      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "%s: the MX lookup of %s failed: %s",
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, _ ("%s: the MX lookup of %s failed: %s"),
                   mech->text, e->target, answer_why (answer));
       return;
     }
@@ -821,7 +828,7 @@ on_mx (Eval *e, FctDnsAnswer *answer)
   if (answer->records->len > e->limits.spf_mx_names_max)
     {
       finish_all (e, FCT_SPF_RESULT_PERMERROR,
-                  "%s: %s has %u MX records, over the limit of %u (RFC 7208 §4.6.4)",
+                  _ ("%s: %s has %u MX records, over the limit of %u (RFC 7208 §4.6.4)"),
                   mech->text, e->target, answer->records->len, e->limits.spf_mx_names_max);
       return;
     }
@@ -856,15 +863,13 @@ on_mx_addresses (Eval *e)
       if (answer_failed (a))
         {
           finish_all (e, FCT_SPF_RESULT_TEMPERROR,
-                      "%s: the address lookup of %s failed: %s", mech->text, a->qname,
+                      _ ("%s: the address lookup of %s failed: %s"), mech->text, a->qname,
                       answer_why (a));
           return;
         }
       if (addresses_match (e, a, mechanism_bits (e, mech)))
         {
-          trace (e, g_strconcat (mech->text, ": MX host ", a->qname,
-                                 " has the client's address", NULL));
-          match (e, mech);
+          match (e, mech, a->qname);
           return;
         }
     }
@@ -934,7 +939,7 @@ on_address (Eval *e, FctDnsAnswer *answer)
 
   if (answer_failed (answer))
     {
-      finish_all (e, FCT_SPF_RESULT_TEMPERROR, "%s: the lookup of %s failed: %s",
+      finish_all (e, FCT_SPF_RESULT_TEMPERROR, _ ("%s: the lookup of %s failed: %s"),
                   mech->text, e->target, answer_why (answer));
       return;
     }
@@ -945,7 +950,7 @@ on_address (Eval *e, FctDnsAnswer *answer)
       return;
     }
   if (e->wait == WAIT_EXISTS || addresses_match (e, answer, mechanism_bits (e, mech)))
-    match (e, mech);
+    match (e, mech, NULL);
   else
     no_match (e);
 }
@@ -1069,10 +1074,10 @@ fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
     {
       e->verdict->result = FCT_SPF_RESULT_NONE;
       e->verdict->reason = g_strdup_printf (
-          "“%s” is not a fully qualified domain name, so it has no SPF record "
-          "(RFC 7208 §4.3)",
+          _ ("“%s” is not a fully qualified domain name, so it has no SPF record "
+             "(RFC 7208 §4.3)"),
           e->sender_domain);
-      trace (e, g_strconcat ("none: ", e->verdict->reason, NULL));
+      trace (e, FCT_SPF_STEP_END, NULL, e->verdict->reason, FCT_SPF_RESULT_NONE);
       /* The callback must never run from inside this call. */
       GSource *source = g_idle_source_new ();
       g_source_set_callback (source, complete_idle, e, (GDestroyNotify)eval_unref);

@@ -3,6 +3,8 @@
  * does, flags what §4.5, §5.5 and §3.4 warn about, and suggests a flattened record. */
 #include "spf-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <arpa/inet.h>
 
 /* RFC 1035 §4.2.1: a DNS answer over UDP without EDNS holds 512 bytes. */
@@ -181,8 +183,8 @@ check_void (Walk *w, const char *domain, const FctSpfMechanism *m, const char *t
     return;
   w->report->void_lookups++;
   add_finding (w, "spf.void-lookup", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
-               "%s: %s does not exist or has no address; remove the term (RFC 7208 "
-               "§4.6.4 allows %u such lookups)",
+               _ ("%s: %s does not exist or has no address; remove the term (RFC 7208 "
+                  "§4.6.4 allows %u such lookups)"),
                m->text, target, w->limits->spf_void_lookups_max);
 }
 
@@ -199,12 +201,13 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
     case FCT_SPF_MECHANISM_ALL:
       if (m->qualifier == FCT_SPF_QUALIFIER_PASS)
         add_finding (w, "spf.pass-all", FCT_SPF_LINT_ERROR, domain, (gssize)m->offset,
-                     "“%s” lets every server on the Internet send as %s; end the record "
-                     "with -all or ~all",
+                     _ ("“%s” lets every server on the Internet send as %s; end the record "
+                        "with -all or ~all"),
                      m->text, domain);
       else if (m->qualifier == FCT_SPF_QUALIFIER_NEUTRAL)
         add_finding (w, "spf.neutral-all", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
-                     "“%s” says nothing about other servers; use ~all or -all", m->text);
+                     _ ("“%s” says nothing about other servers; use ~all or -all"),
+                     m->text);
       if (top && w->all_term == NULL)
         w->all_term = g_strdup (m->text);
       return;
@@ -217,10 +220,11 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
         }
       return;
     case FCT_SPF_MECHANISM_PTR:
-      add_finding (w, "spf.ptr", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
-                   "“%s”: the ptr mechanism is slow and unreliable and SHOULD NOT be used "
-                   "(RFC 7208 §5.5); list the addresses with ip4:/ip6: instead",
-                   m->text);
+      add_finding (
+          w, "spf.ptr", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
+          _ ("“%s”: the ptr mechanism is slow and unreliable and SHOULD NOT be used "
+             "(RFC 7208 §5.5); list the addresses with ip4:/ip6: instead"),
+          m->text);
       break;
     default:
       break;
@@ -256,10 +260,11 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
         gboolean exists = fct_dns_answer_has_records (a) || answer_failed (a);
         check_void (w, domain, m, target, exists);
         if (a->records != NULL && a->records->len > w->limits->spf_mx_names_max)
-          add_finding (w, "spf.too-many-mx", FCT_SPF_LINT_ERROR, domain, (gssize)m->offset,
-                       "%s: %s has %u MX records; over %u the mx mechanism is a permerror "
-                       "(RFC 7208 §4.6.4): list the addresses with ip4:/ip6:",
-                       m->text, target, a->records->len, w->limits->spf_mx_names_max);
+          add_finding (
+              w, "spf.too-many-mx", FCT_SPF_LINT_ERROR, domain, (gssize)m->offset,
+              _ ("%s: %s has %u MX records; over %u the mx mechanism is a permerror "
+                 "(RFC 7208 §4.6.4): list the addresses with ip4:/ip6:"),
+              m->text, target, a->records->len, w->limits->spf_mx_names_max);
         for (guint k = 0; a->records != NULL && k < a->records->len; k++)
           {
             const FctDnsRecord *rr = g_ptr_array_index (a->records, k);
@@ -287,7 +292,7 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
     }
   if (failed)
     add_finding (w, "spf.dns-error", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
-                 "%s: a DNS lookup for %s failed; receivers would answer temperror",
+                 _ ("%s: a DNS lookup for %s failed; receivers would answer temperror"),
                  m->text, target);
 }
 
@@ -326,22 +331,22 @@ walk_domain (Walk *w, const char *domain, guint depth, const char *via, gboolean
   if (g_hash_table_contains (w->path, domain))
     {
       add_finding (w, "spf.include-loop", FCT_SPF_LINT_ERROR, domain, -1,
-                   "%s includes itself through include/redirect: every evaluation that "
-                   "reaches it ends in permerror at the lookup limit; remove the loop",
+                   _ ("%s includes itself through include/redirect: every evaluation that "
+                      "reaches it ends in permerror at the lookup limit; remove the loop"),
                    domain);
       unflattenable (w);
       return;
     }
   if (g_hash_table_contains (w->visited, domain))
     add_finding (w, "spf.duplicate-include", FCT_SPF_LINT_WARNING, domain, -1,
-                 "%s is included more than once; each costs DNS lookups again, so keep "
-                 "one",
+                 _ ("%s is included more than once; each costs DNS lookups again, so keep "
+                    "one"),
                  domain);
   if (w->report->nodes->len > LINT_NODES_MAX)
     {
       add_finding (w, "spf.tree-too-large", FCT_SPF_LINT_ERROR, domain, -1,
-                   "the include tree has more than %d records; it cannot be evaluated "
-                   "within %u lookups",
+                   _ ("the include tree has more than %d records; it cannot be evaluated "
+                      "within %u lookups"),
                    LINT_NODES_MAX, w->limits->spf_dns_mechanisms_max);
       return;
     }
@@ -360,8 +365,8 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
   if (answer_failed (a))
     {
       add_finding (w, "spf.dns-error", FCT_SPF_LINT_ERROR, domain, -1,
-                   "the TXT lookup of %s failed (%s): receivers answer temperror", domain,
-                   fct_dns_rcode_to_string (a->rcode));
+                   _ ("the TXT lookup of %s failed (%s): receivers answer temperror"),
+                   domain, fct_dns_rcode_to_string (a->rcode));
       unflattenable (w);
       return;
     }
@@ -379,17 +384,18 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
     {
       if (node->via == NULL)
         add_finding (w, "spf.no-record", FCT_SPF_LINT_ERROR, domain, -1,
-                     "%s publishes no SPF record: publish one such as "
-                     "\"v=spf1 mx -all\" listing the servers that send its mail",
+                     _ ("%s publishes no SPF record: publish one such as "
+                        "\"v=spf1 mx -all\" listing the servers that send its mail"),
                      domain);
       else
         {
           if (!fct_dns_answer_has_records (a))
             w->report->void_lookups++;
-          add_finding (w, "spf.include-missing", FCT_SPF_LINT_ERROR, domain, -1,
-                       "%s:%s has no SPF record, which makes every evaluation that reaches "
-                       "it a permerror (RFC 7208 §5.2, §6.1); remove it",
-                       node->via, domain);
+          add_finding (
+              w, "spf.include-missing", FCT_SPF_LINT_ERROR, domain, -1,
+              _ ("%s:%s has no SPF record, which makes every evaluation that reaches "
+                 "it a permerror (RFC 7208 §5.2, §6.1); remove it"),
+              node->via, domain);
         }
       unflattenable (w);
       return;
@@ -397,8 +403,8 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
   if (found->len > 1)
     {
       add_finding (w, "spf.multiple-records", FCT_SPF_LINT_ERROR, domain, -1,
-                   "%s publishes %u SPF records; receivers answer permerror (RFC 7208 "
-                   "§4.5): merge them into one",
+                   _ ("%s publishes %u SPF records; receivers answer permerror (RFC 7208 "
+                      "§4.5): merge them into one"),
                    domain, found->len);
       unflattenable (w);
       return;
@@ -406,9 +412,9 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
   gsize size = answer_size (domain, a);
   if (size > UDP_ANSWER_MAX)
     add_finding (w, "spf.record-too-long", FCT_SPF_LINT_WARNING, domain, -1,
-                 "the TXT answer of %s is %" G_GSIZE_FORMAT " bytes, over the %d that fit "
-                 "one UDP answer without EDNS (RFC 7208 §3.4); shorten the record",
-                 domain, size, UDP_ANSWER_MAX);
+                 _ ("the TXT answer of %s is %lu bytes, over the %d that fit "
+                    "one UDP answer without EDNS (RFC 7208 §3.4); shorten the record"),
+                 domain, (unsigned long)size, UDP_ANSWER_MAX);
 
   gsize len = 0;
   const char *data = g_bytes_get_data (g_ptr_array_index (found, 0), &len);
@@ -422,7 +428,7 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
   if (record == NULL)
     {
       add_finding (w, "spf.syntax", FCT_SPF_LINT_ERROR, domain, (gssize)offset,
-                   "the SPF record of %s is invalid, so receivers answer permerror: %s",
+                   _ ("the SPF record of %s is invalid, so receivers answer permerror: %s"),
                    domain, error->message);
       unflattenable (w);
       return;
@@ -443,16 +449,16 @@ walk_record (Walk *w, FctSpfLintNode *node, const char *domain, guint depth, gbo
       if (has_all)
         add_finding (w, "spf.redirect-ignored", FCT_SPF_LINT_WARNING, domain,
                      (gssize)record->redirect_offset,
-                     "redirect=%s is never used because the record ends with an all "
-                     "mechanism (RFC 7208 §6.1); remove one of them",
+                     _ ("redirect=%s is never used because the record ends with an all "
+                        "mechanism (RFC 7208 §6.1); remove one of them"),
                      record->redirect);
       else
         walk_domain (w, record->redirect, depth, "redirect", top);
     }
   else if (top && !has_all)
     add_finding (w, "spf.no-all", FCT_SPF_LINT_INFO, domain, -1,
-                 "the record has no all mechanism, so other servers get neutral; end it "
-                 "with ~all or -all");
+                 _ ("the record has no all mechanism, so other servers get neutral; end it "
+                    "with ~all or -all"));
 }
 
 /* Joins terms into TXT strings of at most 255 bytes, split at term boundaries (the
@@ -490,7 +496,7 @@ fct_spf_lint (FctResolver *resolver, const FctLimits *limits, const char *domain
   if (!fct_spf_name_is_queryable (name) || strchr (name, '.') == NULL)
     {
       g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_INVALID,
-                   "“%s” is not a fully qualified domain name", domain);
+                   _ ("“%s” is not a fully qualified domain name"), domain);
       return NULL;
     }
 
@@ -515,9 +521,9 @@ fct_spf_lint (FctResolver *resolver, const FctLimits *limits, const char *domain
   if (w.report->dns_lookups > w.limits->spf_dns_mechanisms_max)
     {
       add_finding (&w, "spf.too-many-lookups", FCT_SPF_LINT_ERROR, name, -1,
-                   "evaluating the record takes %u DNS lookups, over the limit of %u: "
-                   "receivers answer permerror (RFC 7208 §4.6.4). Remove includes or "
-                   "replace them with the addresses they stand for%s",
+                   _ ("evaluating the record takes %u DNS lookups, over the limit of %u: "
+                      "receivers answer permerror (RFC 7208 §4.6.4). Remove includes or "
+                      "replace them with the addresses they stand for%s"),
                    w.report->dns_lookups, w.limits->spf_dns_mechanisms_max,
                    w.flattenable ? " (suggested record below)" : "");
       if (w.flattenable)
@@ -533,8 +539,8 @@ fct_spf_lint (FctResolver *resolver, const FctLimits *limits, const char *domain
     }
   if (w.report->void_lookups > w.limits->spf_void_lookups_max)
     add_finding (&w, "spf.too-many-void-lookups", FCT_SPF_LINT_ERROR, name, -1,
-                 "%u names in the tree do not exist, over the limit of %u: receivers "
-                 "answer permerror (RFC 7208 §4.6.4); remove those terms",
+                 _ ("%u names in the tree do not exist, over the limit of %u: receivers "
+                    "answer permerror (RFC 7208 §4.6.4); remove those terms"),
                  w.report->void_lookups, w.limits->spf_void_lookups_max);
 
   g_hash_table_unref (w.path);

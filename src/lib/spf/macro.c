@@ -3,6 +3,8 @@
  * RFC 7208 §7. Output is capped so that a "macro bomb" costs bounded memory. */
 #include "spf-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <arpa/inet.h>
 
 static gboolean
@@ -254,7 +256,7 @@ fct_spf_macro_expand (const char *spec, gsize len, const FctSpfMacroContext *con
   if (bad >= 0)
     {
       g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_SYNTAX,
-                   "macro syntax error at byte %" G_GSSIZE_FORMAT, bad);
+                   _ ("macro syntax error at byte %ld"), (long)bad);
       return NULL;
     }
   for (gsize i = 0; i < len; i++)
@@ -293,8 +295,8 @@ fct_spf_macro_expand (const char *spec, gsize len, const FctSpfMacroContext *con
   if (out->len > lim->spf_macro_max_bytes || value->len > lim->spf_macro_max_bytes)
     {
       g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_LIMIT,
-                   "the macro expansion exceeds %" G_GSIZE_FORMAT " bytes",
-                   lim->spf_macro_max_bytes);
+                   _ ("the macro expansion exceeds %lu bytes"),
+                   (unsigned long)lim->spf_macro_max_bytes);
       return NULL;
     }
   return g_string_free (g_steal_pointer (&out), FALSE);

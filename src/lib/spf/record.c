@@ -4,6 +4,8 @@
  * checks every term before evaluation starts. */
 #include "spf-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <arpa/inet.h>
 
 G_DEFINE_QUARK (fct - spf - error - quark, fct_spf_error)
@@ -161,7 +163,7 @@ fct_spf_ip_parse (const char *text, guint8 out[16], gsize *out_len, GError **err
       return TRUE;
     }
   g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_INVALID,
-               "“%s” is not an IPv4 or IPv6 address", text != NULL ? text : "");
+               _ ("“%s” is not an IPv4 or IPv6 address"), text != NULL ? text : "");
   return FALSE;
 }
 
@@ -470,15 +472,14 @@ fct_spf_record_parse (const char *text, gsize len, const FctLimits *limits,
   if (len > lim->spf_record_max_bytes)
     {
       g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_LIMIT,
-                   "the record is %" G_GSIZE_FORMAT
-                   " bytes long, over the limit of %" G_GSIZE_FORMAT,
-                   len, lim->spf_record_max_bytes);
+                   _ ("the record is %lu bytes long, over the limit of %lu"),
+                   (unsigned long)len, (unsigned long)lim->spf_record_max_bytes);
       return NULL;
     }
   if (!fct_spf_record_is_spf1 (text, len))
     {
       g_set_error_literal (error, FCT_SPF_ERROR, FCT_SPF_ERROR_SYNTAX,
-                           "the record does not start with “v=spf1”");
+                           _ ("the record does not start with “v=spf1”"));
       return NULL;
     }
 
@@ -533,7 +534,7 @@ fct_spf_record_parse (const char *text, gsize len, const FctLimits *limits,
           if (error_offset != NULL)
             *error_offset = at;
           g_set_error (error, FCT_SPF_ERROR, FCT_SPF_ERROR_SYNTAX,
-                       "syntax error at byte %" G_GSIZE_FORMAT " in the term “%s”", at,
+                       _ ("syntax error at byte %lu in the term “%s”"), (unsigned long)at,
                        escaped);
           return NULL;
         }

@@ -294,7 +294,8 @@ run_case (gconstpointer data)
       for (guint i = 0; i < v->trace->len; i++)
         {
           const FctSpfTraceStep *step = g_ptr_array_index (v->trace, i);
-          g_test_message ("trace: %*s%s", (int)step->depth * 2, "", step->text);
+          g_autofree char *text = fct_spf_trace_step_to_string (step);
+          g_test_message ("trace: %*s%s", (int)step->depth * 2, "", text);
         }
       g_test_fail_printf ("result %s, expected %s (%s)", got, want,
                           v->reason != NULL ? v->reason : "");

@@ -49,7 +49,8 @@ trace_has (const FctSpfVerdict *v, guint depth, const char *needle)
   for (guint k = 0; k < v->trace->len; k++)
     {
       const FctSpfTraceStep *s = g_ptr_array_index (v->trace, k);
-      if (s->depth == depth && strstr (s->text, needle) != NULL)
+      g_autofree char *text = fct_spf_trace_step_to_string (s);
+      if (s->depth == depth && strstr (text, needle) != NULL)
         return TRUE;
     }
   return FALSE;
@@ -69,6 +70,32 @@ test_pass_through_include (void)
   g_assert_true (trace_has (v, 0, "record of example.test"));
   g_assert_true (trace_has (v, 1, "a:out.example.test matched"));
   g_assert_true (trace_has (v, 0, "include:_spf.example.test matched: pass"));
+
+  /* The steps as data: record, include, nested record, nested match, include match. */
+  static const struct
+  {
+    FctSpfStepKind kind;
+    guint depth;
+    const char *domain;
+    const char *term;
+  } expected[] = {
+    { FCT_SPF_STEP_RECORD, 0, "example.test", NULL },
+    { FCT_SPF_STEP_INCLUDE, 0, "example.test", "include:_spf.example.test" },
+    { FCT_SPF_STEP_RECORD, 1, "_spf.example.test", NULL },
+    { FCT_SPF_STEP_MATCH, 1, "_spf.example.test", "a:out.example.test" },
+    { FCT_SPF_STEP_MATCH, 0, "example.test", "include:_spf.example.test" },
+  };
+  g_assert_cmpuint (v->trace->len, ==, G_N_ELEMENTS (expected));
+  for (guint k = 0; k < G_N_ELEMENTS (expected); k++)
+    {
+      const FctSpfTraceStep *s = g_ptr_array_index (v->trace, k);
+      g_assert_cmpint (s->kind, ==, expected[k].kind);
+      g_assert_cmpuint (s->depth, ==, expected[k].depth);
+      g_assert_cmpstr (s->domain, ==, expected[k].domain);
+      g_assert_cmpstr (s->term, ==, expected[k].term);
+    }
+  g_assert_cmpint (((FctSpfTraceStep *)g_ptr_array_index (v->trace, 4))->result, ==,
+                   FCT_SPF_RESULT_PASS);
 }
 
 static void
