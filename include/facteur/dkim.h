@@ -127,11 +127,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimVerifyResult, fct_dkim_verify_result_free)
  * permerror > none), as a one-word summary. */
 FctDkimResult fct_dkim_verify_result_summary (const FctDkimVerifyResult *result);
 
+/* Decoded public keys, keyed by the key record's p=, shared by verifiers: decoding a
+ * key costs OpenSSL 3 more than verifying a signature with it. Thread-safe. */
+typedef struct _FctDkimKeyCache FctDkimKeyCache;
+
+/* When max_entries are held, the cache is emptied before the next insertion. */
+FctDkimKeyCache *fct_dkim_key_cache_new (guint max_entries);
+FctDkimKeyCache *fct_dkim_key_cache_ref (FctDkimKeyCache *cache);
+void fct_dkim_key_cache_unref (FctDkimKeyCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimKeyCache, fct_dkim_key_cache_unref)
+
 typedef struct
 {
-  const FctLimits *limits; /* NULL: fct_limits_default () */
-  gint64 now;              /* Unix time for t= and x=; 0: the system clock */
-  guint rsa_min_bits;      /* 0: 1024 (RFC 8301 §3.2); smaller keys give "policy" */
+  const FctLimits *limits;    /* NULL: fct_limits_default () */
+  FctDkimKeyCache *key_cache; /* NULL: keys are decoded for each signature */
+  gint64 now;                 /* Unix time for t= and x=; 0: the system clock */
+  guint rsa_min_bits;         /* 0: 1024 (RFC 8301 §3.2); smaller keys give "policy" */
 } FctDkimVerifyOptions;
 
 /* A streaming verifier for one message. Reference-counted: a pending DNS callback holds
@@ -311,6 +322,7 @@ typedef struct _FctDkimPublicKey FctDkimPublicKey;
 
 FctDkimPublicKey *fct_dkim_public_key_new (FctDkimKeyType type, const guint8 *data,
                                            gsize len, const char **reason);
+/* Releases the caller's reference (a key cache may hold another). */
 void fct_dkim_public_key_free (FctDkimPublicKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimPublicKey, fct_dkim_public_key_free)
 guint fct_dkim_public_key_get_bits (const FctDkimPublicKey *key);

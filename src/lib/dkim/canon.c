@@ -198,11 +198,84 @@ line_break (FctDkimBodyHasher *h)
   h->pending_crlf++;
 }
 
-/* Bytes that end a run of plain content: CR always, SP and HTAB in relaxed mode. */
+/* Bytes that end a run of plain content in relaxed mode: CR, SP and HTAB. */
+static const guint8 relaxed_special[256] = { ['\r'] = 1, [' '] = 1, ['\t'] = 1 };
+
+typedef signed char FctV16 __attribute__ ((vector_size (16)));
+
+/* TRUE if a line of relaxed mode is already canonical: not empty, no HTAB, no two SP
+ * in a row, no WSP at either end. */
 static gboolean
-is_special (FctDkimCanon canon, guint8 c)
+relaxed_line_is_canonical (const guint8 *line, gsize n)
 {
-  return c == '\r' || (canon == FCT_DKIM_CANON_RELAXED && (c == ' ' || c == '\t'));
+  if (n == 0 || relaxed_special[line[0]] || relaxed_special[line[n - 1]])
+    return FALSE;
+  /* Sixteen bytes at a time with GCC/Clang vector extensions (SSE2 or NEON code):
+   * HTAB anywhere, or SP at j and at j + 1, read from two overlapping loads. */
+  gsize k = 0;
+  const FctV16 tab = (FctV16){ 0 } + '\t', sp = (FctV16){ 0 } + ' ';
+  for (; k + 17 <= n; k += 16)
+    {
+      FctV16 a, b;
+      guint64 half[2];
+      memcpy (&a, line + k, 16);
+      memcpy (&b, line + k + 1, 16);
+      FctV16 bad = (a == tab) | ((a == sp) & (b == sp));
+      memcpy (half, &bad, 16);
+      if ((half[0] | half[1]) != 0)
+        return FALSE;
+    }
+  for (; k < n; k++)
+    if (line[k] == '\t' || (line[k] == ' ' && k + 1 < n && line[k + 1] == ' '))
+      return FALSE;
+  return TRUE;
+}
+
+/* The fast path of relaxed mode: the length of the longest prefix made of canonical
+ * lines joined by CRLF, up to (not including) the CR that ends the last of them. Such
+ * a prefix is hashed as it is, in one piece; 0 when the first line is not canonical. */
+static gsize
+relaxed_canonical_prefix (const guint8 *p, gsize avail)
+{
+  gsize good = 0, pos = 0;
+
+  while (pos < avail)
+    {
+      const guint8 *cr = memchr (p + pos, '\r', avail - pos);
+      if (cr == NULL || !relaxed_line_is_canonical (p + pos, (gsize)(cr - (p + pos))))
+        break;
+      good = (gsize)(cr - p);
+      if (good + 1 >= avail || p[good + 1] != '\n')
+        break;
+      pos = good + 2;
+    }
+  return good;
+}
+
+/* Simple mode hashes the bytes as they are, except the CRLFs that end the body: a
+ * chunk's trailing CRLFs (and a final CR, which may start one) are held back until
+ * content follows them. */
+static void
+simple_update (FctDkimBodyHasher *h, const guint8 *p, gsize len)
+{
+  gsize end = len;
+  guint64 crlfs = 0;
+  gboolean cr_at_end = FALSE;
+
+  if (end > 0 && p[end - 1] == '\r')
+    {
+      cr_at_end = TRUE;
+      end--;
+    }
+  while (end >= 2 && p[end - 2] == '\r' && p[end - 1] == '\n')
+    {
+      end -= 2;
+      crlfs++;
+    }
+  if (end > 0)
+    emit_content (h, p, end);
+  h->pending_crlf += crlfs;
+  h->pending_cr = cr_at_end;
 }
 
 void
@@ -223,16 +296,25 @@ fct_dkim_body_hasher_update (FctDkimBodyHasher *h, const void *data, gsize len)
       else
         emit_content (h, (const guint8 *)"\r", 1);
     }
+  if (h->canon == FCT_DKIM_CANON_SIMPLE)
+    {
+      if (i < len)
+        simple_update (h, p + i, len - i);
+      return;
+    }
   while (i < len)
     {
       gsize start = i;
-      if (h->canon == FCT_DKIM_CANON_SIMPLE)
-        {
-          const guint8 *cr = memchr (p + i, '\r', len - i);
-          i = cr != NULL ? (gsize)(cr - p) : len;
-        }
+      gsize fast = relaxed_canonical_prefix (p + i, len - i);
+      if (fast > 0)
+        i += fast; /* at the CR that ends an already canonical line */
       else
-        while (i < len && !is_special (h->canon, p[i]))
+        /* A lone SP between two content bytes is already canonical: it stays inside
+         * the run, so that ordinary text is emitted a line at a time. */
+        while (
+            i < len
+            && (!relaxed_special[p[i]]
+                || (p[i] == ' ' && i > start && i + 1 < len && !relaxed_special[p[i + 1]])))
           i++;
       if (i > start)
         emit_content (h, p + start, i - start);
@@ -376,7 +458,21 @@ struct _FctDkimDigest
 const EVP_MD *
 fct_dkim_hash_md (FctDkimHash hash)
 {
-  return hash == FCT_DKIM_HASH_SHA1 ? EVP_sha1 () : EVP_sha256 ();
+  /* Fetched once: OpenSSL 3 resolves an implicit EVP_sha256 () through its provider
+   * store, under a lock, at every EVP_DigestInit_ex. The fetched objects are immutable
+   * and live for the process. */
+  static EVP_MD *md[2];
+  static gsize fetched = 0;
+
+  if (g_once_init_enter (&fetched))
+    {
+      md[FCT_DKIM_HASH_SHA1] = EVP_MD_fetch (NULL, "SHA1", NULL);
+      md[FCT_DKIM_HASH_SHA256] = EVP_MD_fetch (NULL, "SHA256", NULL);
+      if (md[0] == NULL || md[1] == NULL)
+        g_error ("OpenSSL provides no SHA-1 or SHA-256");
+      g_once_init_leave (&fetched, 1);
+    }
+  return md[hash == FCT_DKIM_HASH_SHA1 ? FCT_DKIM_HASH_SHA1 : FCT_DKIM_HASH_SHA256];
 }
 
 FctDkimDigest *

@@ -21,8 +21,12 @@ G_DEFINE_QUARK (fct - dkim - error - quark, fct_dkim_error)
 
 struct _FctDkimPublicKey
 {
+  gint ref_count;
   EVP_PKEY *pkey;
   FctDkimKeyType type;
+  /* RSA verification contexts set up once per hash when the key enters a cache, then
+   * duplicated for each signature: setting one up costs OpenSSL 3 a provider fetch. */
+  EVP_PKEY_CTX *rsa_verify[2];
 };
 
 struct _FctDkimPrivateKey
@@ -89,16 +93,31 @@ fct_dkim_public_key_new (FctDkimKeyType type, const guint8 *data, gsize len,
       return NULL;
     }
   FctDkimPublicKey *key = g_new0 (FctDkimPublicKey, 1);
+  key->ref_count = 1;
   key->pkey = pkey;
   key->type = type;
   return key;
 }
 
+static EVP_PKEY_CTX *
+rsa_verify_ctx_new (EVP_PKEY *pkey, FctDkimHash hash)
+{
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new (pkey, NULL);
+  if (ctx != NULL
+      && (EVP_PKEY_verify_init (ctx) != 1
+          || EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) != 1
+          || EVP_PKEY_CTX_set_signature_md (ctx, fct_dkim_hash_md (hash)) != 1))
+    g_clear_pointer (&ctx, EVP_PKEY_CTX_free);
+  return ctx;
+}
+
 void
 fct_dkim_public_key_free (FctDkimPublicKey *key)
 {
-  if (key == NULL)
+  if (key == NULL || !g_atomic_int_dec_and_test (&key->ref_count))
     return;
+  EVP_PKEY_CTX_free (key->rsa_verify[0]);
+  EVP_PKEY_CTX_free (key->rsa_verify[1]);
   EVP_PKEY_free (key->pkey);
   g_free (key);
 }
@@ -132,15 +151,99 @@ fct_dkim_public_key_verify (const FctDkimPublicKey *key, FctDkimHash hash,
     }
   else
     {
-      EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new (key->pkey, NULL);
-      ok = ctx != NULL && EVP_PKEY_verify_init (ctx) == 1
-           && EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) == 1
-           && EVP_PKEY_CTX_set_signature_md (ctx, fct_dkim_hash_md (hash)) == 1
+      EVP_PKEY_CTX *ctx = key->rsa_verify[hash] != NULL
+                              ? EVP_PKEY_CTX_dup (key->rsa_verify[hash])
+                              : rsa_verify_ctx_new (key->pkey, hash);
+      ok = ctx != NULL
            && EVP_PKEY_verify (ctx, signature, signature_len, digest, digest_len) == 1;
       EVP_PKEY_CTX_free (ctx);
     }
   ERR_clear_error ();
   return ok;
+}
+
+/* ---- Key cache ---- */
+
+struct _FctDkimKeyCache
+{
+  gint ref_count;
+  guint max_entries;
+  GMutex lock;
+  GHashTable *table; /* "type:p=" -> FctDkimPublicKey * */
+};
+
+FctDkimKeyCache *
+fct_dkim_key_cache_new (guint max_entries)
+{
+  FctDkimKeyCache *cache = g_new0 (FctDkimKeyCache, 1);
+
+  cache->ref_count = 1;
+  cache->max_entries = MAX (max_entries, 1);
+  g_mutex_init (&cache->lock);
+  cache->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)fct_dkim_public_key_free);
+  return cache;
+}
+
+FctDkimKeyCache *
+fct_dkim_key_cache_ref (FctDkimKeyCache *cache)
+{
+  g_return_val_if_fail (cache != NULL, NULL);
+  g_atomic_int_inc (&cache->ref_count);
+  return cache;
+}
+
+void
+fct_dkim_key_cache_unref (FctDkimKeyCache *cache)
+{
+  if (cache == NULL || !g_atomic_int_dec_and_test (&cache->ref_count))
+    return;
+  g_hash_table_unref (cache->table);
+  g_mutex_clear (&cache->lock);
+  g_free (cache);
+}
+
+FctDkimPublicKey *
+fct_dkim_public_key_from_record (FctDkimKeyCache *cache, FctDkimKeyType type, FctSlice p,
+                                 const char **reason)
+{
+  g_autofree char *id = NULL;
+
+  if (cache != NULL)
+    {
+      id = g_strdup_printf ("%d:%.*s", (int)type, (int)MIN (p.len, (gsize)G_MAXINT),
+                            (const char *)p.ptr);
+      g_mutex_lock (&cache->lock);
+      FctDkimPublicKey *hit = g_hash_table_lookup (cache->table, id);
+      if (hit != NULL)
+        g_atomic_int_inc (&hit->ref_count);
+      g_mutex_unlock (&cache->lock);
+      if (hit != NULL)
+        return hit;
+    }
+  g_autoptr (GBytes) der = fct_dkim_base64_decode (p, FCT_DKIM_PUBLIC_KEY_BYTES_MAX);
+  if (der == NULL)
+    {
+      *reason = N_ ("the public key (p=) is not valid base64");
+      return NULL;
+    }
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (der, &len);
+  FctDkimPublicKey *key = fct_dkim_public_key_new (type, data, len, reason);
+  if (key != NULL && cache != NULL)
+    {
+      if (type == FCT_DKIM_KEY_TYPE_RSA)
+        for (int h = FCT_DKIM_HASH_SHA1; h <= FCT_DKIM_HASH_SHA256; h++)
+          key->rsa_verify[h] = rsa_verify_ctx_new (key->pkey, (FctDkimHash)h);
+      ERR_clear_error ();
+      g_mutex_lock (&cache->lock);
+      if (g_hash_table_size (cache->table) >= cache->max_entries)
+        g_hash_table_remove_all (cache->table);
+      g_atomic_int_inc (&key->ref_count);
+      g_hash_table_replace (cache->table, g_steal_pointer (&id), key);
+      g_mutex_unlock (&cache->lock);
+    }
+  return key;
 }
 
 /* ---- Private keys ---- */

@@ -82,6 +82,11 @@ void fct_dkim_hash_headers (FctDkimDigest *digest, FctDkimCanon canon,
                             FctSlice sig_field, FctSlice b_span);
 
 const EVP_MD *fct_dkim_hash_md (FctDkimHash hash);
+
+/* Decodes p= (base64) into a key, through cache when not NULL. */
+FctDkimPublicKey *fct_dkim_public_key_from_record (FctDkimKeyCache *cache,
+                                                   FctDkimKeyType type, FctSlice p,
+                                                   const char **reason);
 EVP_PKEY *fct_dkim_private_key_get_pkey (const FctDkimPrivateKey *key);
 
 G_END_DECLS
