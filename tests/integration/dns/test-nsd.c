@@ -508,6 +508,45 @@ test_refused (void)
   g_assert_cmpuint (answer->records->len, ==, 0);
 }
 
+static gpointer
+thread_queries (gpointer data)
+{
+  FctResolver *resolver = data;
+  guint good = 0;
+
+  /* Blocking calls, each on its own private context, interleaved with the other
+   * thread's, half of them shared names (coalesced or cached), half its own. */
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *name
+          = i % 2 == 0 ? g_strdup_printf ("shared%u.wild.example.test", i)
+                       : g_strdup_printf ("t%p-%u.wild.example.test", g_thread_self (), i);
+      g_autoptr (FctDnsAnswer) answer = fct_resolver_query (resolver, name, FCT_DNS_TYPE_A);
+      if (fct_dns_answer_has_records (answer))
+        good++;
+    }
+  return GUINT_TO_POINTER (good);
+}
+
+static void
+test_two_threads (void)
+{
+  if (!nsd_ready ())
+    return;
+  g_autoptr (FctResolver) resolver = make_unbound (5000);
+  GThread *threads[2];
+  FctResolverStats stats;
+
+  for (guint i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("dns-nsd", thread_queries, resolver);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_thread_join (threads[i])), ==, 60);
+  fct_resolver_get_stats (resolver, &stats);
+  g_assert_cmpuint (stats.queries, ==, 120);
+  g_assert_cmpuint (stats.cache_hits + stats.backend_queries, ==, 120);
+  g_assert_cmpuint (stats.backend_queries, >=, 90);
+}
+
 /* Runs facteur dns NAME TYPE with extra arguments; returns its JSON's comparable part:
  * rcode, canonical name and sorted "TYPE data" strings. */
 static char *
@@ -601,6 +640,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &queries[i], test_same_answer);
     }
   g_test_add_func ("/dns/nsd/many-at-once", test_many_at_once);
+  g_test_add_func ("/dns/nsd/two-threads", test_two_threads);
   g_test_add_func ("/dns/nsd/refused", test_refused);
   g_test_add_func ("/dns/nsd/dnssec", test_dnssec);
   g_test_add_func ("/dns/nsd/cli", test_cli);
