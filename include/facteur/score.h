@@ -1,0 +1,81 @@
+/* facteur — findings and the score out of 10. A check produces findings; the score is
+ * computed from findings only (DESIGN.md, "Rules of the house"): 10 minus the points of
+ * every finding, never below 0, rounded to one decimal.
+ *
+ * Every finding id has one entry in a weight table (src/lib/score/weights-*.c): its
+ * section, severity, points and title. docs/SCORING.md gives the reason for each weight.
+ * A check never chooses its own points, so the same id always costs the same. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  FCT_SEVERITY_INFO,     /* worth knowing; usually 0 points */
+  FCT_SEVERITY_WARNING,  /* hurts delivery or trust; fix it */
+  FCT_SEVERITY_CRITICAL, /* mail is likely refused, or the message is likely a fraud */
+} FctSeverity;
+
+const char *fct_severity_to_string (FctSeverity severity); /* "info", "warning", ... */
+
+/* One row of a weight table. Strings are static; title is an untranslated msgid
+ * (N_()), translated by fct_finding_get_title(). */
+typedef struct
+{
+  const char *id;      /* stable: "spf-fail", "mx-missing" */
+  const char *section; /* "authentication", "headers", "size", "content", "phishing",
+                          "fraud", "attachments", "bulk", "blocklists", "dns", "mx",
+                          "spf", "dkim", "dmarc", "mta-sts", "tls", ... */
+  FctSeverity severity;
+  double points;
+  const char *title;
+} FctFindingWeight;
+
+/* The weight of id in any table, or NULL for an unknown id (transfer none). */
+const FctFindingWeight *fct_finding_weight_lookup (const char *id);
+
+/* Every table's rows, for documentation tests (transfer none). */
+const FctFindingWeight *fct_finding_weights_message (gsize *n_rows);
+const FctFindingWeight *fct_finding_weights_domain (gsize *n_rows);
+
+typedef struct
+{
+  const FctFindingWeight *weight; /* (transfer none) static */
+  char *detail;                   /* what happened and what to do, translated */
+  char *fix;                      /* a record to publish or a command to run, or NULL */
+  char *evidence;                 /* the offending value (URL, IBAN, header), or NULL */
+} FctFinding;
+
+typedef struct _FctFindings FctFindings;
+
+FctFindings *fct_findings_new (void);
+void fct_findings_free (FctFindings *findings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFindings, fct_findings_free)
+
+/* Adds a finding; id must be in a weight table (programmer error otherwise). detail is
+ * a printf format, already translated by the caller. Returns the finding so that the
+ * caller can set fix or evidence (transfer none). */
+FctFinding *fct_findings_add (FctFindings *findings, const char *id,
+                              const char *detail_format, ...) G_GNUC_PRINTF (3, 4);
+
+/* Sets fix / evidence (copied). */
+void fct_finding_set_fix (FctFinding *finding, const char *fix);
+void fct_finding_set_evidence (FctFinding *finding, const char *evidence);
+
+guint fct_findings_get_count (const FctFindings *findings);
+const FctFinding *fct_findings_get (const FctFindings *findings, guint index);
+/* TRUE if a finding with this id was added. */
+gboolean fct_findings_has (const FctFindings *findings, const char *id);
+
+/* Sorts by points, most costly first; equal points keep the order they were added in. */
+void fct_findings_sort (FctFindings *findings);
+
+/* 10 minus the sum of points, clamped to [0, 10], rounded to one decimal. */
+double fct_findings_score (const FctFindings *findings);
+
+/* The translated title of a finding (transfer none). */
+const char *fct_finding_get_title (const FctFinding *finding);
+
+G_END_DECLS

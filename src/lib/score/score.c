@@ -1,0 +1,184 @@
+/* facteur — findings and the score out of 10 (include/facteur/score.h). */
+#include <facteur/score.h>
+
+#include <glib/gi18n-lib.h>
+#include <math.h>
+
+struct _FctFindings
+{
+  GPtrArray *items; /* FctFinding* (owned) */
+};
+
+const char *
+fct_severity_to_string (FctSeverity severity)
+{
+  switch (severity)
+    {
+    case FCT_SEVERITY_INFO:
+      return "info";
+    case FCT_SEVERITY_WARNING:
+      return "warning";
+    case FCT_SEVERITY_CRITICAL:
+      return "critical";
+    }
+  return "info";
+}
+
+static const FctFindingWeight *
+lookup_in (const FctFindingWeight *rows, gsize n, const char *id)
+{
+  for (gsize i = 0; i < n; i++)
+    if (g_str_equal (rows[i].id, id))
+      return &rows[i];
+  return NULL;
+}
+
+const FctFindingWeight *
+fct_finding_weight_lookup (const char *id)
+{
+  gsize n = 0;
+  const FctFindingWeight *rows;
+  const FctFindingWeight *found;
+
+  g_return_val_if_fail (id != NULL, NULL);
+  rows = fct_finding_weights_message (&n);
+  if ((found = lookup_in (rows, n, id)) != NULL)
+    return found;
+  rows = fct_finding_weights_domain (&n);
+  return lookup_in (rows, n, id);
+}
+
+static void
+finding_free (FctFinding *finding)
+{
+  g_free (finding->detail);
+  g_free (finding->fix);
+  g_free (finding->evidence);
+  g_free (finding);
+}
+
+FctFindings *
+fct_findings_new (void)
+{
+  FctFindings *findings = g_new0 (FctFindings, 1);
+  findings->items = g_ptr_array_new_with_free_func ((GDestroyNotify)finding_free);
+  return findings;
+}
+
+void
+fct_findings_free (FctFindings *findings)
+{
+  if (findings == NULL)
+    return;
+  g_ptr_array_unref (findings->items);
+  g_free (findings);
+}
+
+FctFinding *
+fct_findings_add (FctFindings *findings, const char *id, const char *detail_format, ...)
+{
+  const FctFindingWeight *weight;
+  FctFinding *finding;
+  va_list args;
+
+  g_return_val_if_fail (findings != NULL && id != NULL, NULL);
+  weight = fct_finding_weight_lookup (id);
+  /* An id outside the tables would be scored arbitrarily: a programmer error. */
+  g_return_val_if_fail (weight != NULL, NULL);
+
+  finding = g_new0 (FctFinding, 1);
+  finding->weight = weight;
+  if (detail_format != NULL)
+    {
+      va_start (args, detail_format);
+      finding->detail = g_strdup_vprintf (detail_format, args);
+      va_end (args);
+    }
+  g_ptr_array_add (findings->items, finding);
+  return finding;
+}
+
+void
+fct_finding_set_fix (FctFinding *finding, const char *fix)
+{
+  g_return_if_fail (finding != NULL);
+  g_free (finding->fix);
+  finding->fix = g_strdup (fix);
+}
+
+void
+fct_finding_set_evidence (FctFinding *finding, const char *evidence)
+{
+  g_return_if_fail (finding != NULL);
+  g_free (finding->evidence);
+  finding->evidence = g_strdup (evidence);
+}
+
+guint
+fct_findings_get_count (const FctFindings *findings)
+{
+  g_return_val_if_fail (findings != NULL, 0);
+  return findings->items->len;
+}
+
+const FctFinding *
+fct_findings_get (const FctFindings *findings, guint index)
+{
+  g_return_val_if_fail (findings != NULL && index < findings->items->len, NULL);
+  return g_ptr_array_index (findings->items, index);
+}
+
+gboolean
+fct_findings_has (const FctFindings *findings, const char *id)
+{
+  g_return_val_if_fail (findings != NULL && id != NULL, FALSE);
+  for (guint i = 0; i < findings->items->len; i++)
+    {
+      const FctFinding *f = g_ptr_array_index (findings->items, i);
+      if (g_str_equal (f->weight->id, id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gint
+by_points_desc (gconstpointer a, gconstpointer b)
+{
+  const FctFinding *fa = *(const FctFinding *const *)a;
+  const FctFinding *fb = *(const FctFinding *const *)b;
+  if (fa->weight->points > fb->weight->points)
+    return -1;
+  if (fa->weight->points < fb->weight->points)
+    return 1;
+  return 0;
+}
+
+void
+fct_findings_sort (FctFindings *findings)
+{
+  g_return_if_fail (findings != NULL);
+  /* g_ptr_array_sort is a stable merge sort in GLib, so ties keep their order. */
+  g_ptr_array_sort (findings->items, by_points_desc);
+}
+
+double
+fct_findings_score (const FctFindings *findings)
+{
+  double lost = 0;
+
+  g_return_val_if_fail (findings != NULL, 0);
+  for (guint i = 0; i < findings->items->len; i++)
+    {
+      const FctFinding *f = g_ptr_array_index (findings->items, i);
+      lost += f->weight->points;
+    }
+  double score = CLAMP (10.0 - lost, 0.0, 10.0);
+  return round (score * 10.0) / 10.0;
+}
+
+const char *
+fct_finding_get_title (const FctFinding *finding)
+{
+  g_return_val_if_fail (finding != NULL, NULL);
+  return _ (finding->weight->title);
+}
