@@ -5,8 +5,10 @@
 #include <glib/gi18n-lib.h>
 
 static const FctFindingWeight rows[] = {
+  /* Authentication, headers, size, bulk, blocklists: src/lib/check. */
   { "spf-fail", "authentication", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("SPF fails: this server is not allowed to send for the sender's domain") },
+  /* Content, phishing, fraud, attachments: src/lib/analysis. */
 };
 
 const FctFindingWeight *
