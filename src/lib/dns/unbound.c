@@ -74,8 +74,8 @@ answer_from_result (const Backend *b, const FctDnsQuery *query, int err,
     {
       /* RFC 4035 §5.5: a validating resolver answers SERVFAIL for bogus data. */
       answer->rcode = FCT_DNS_RCODE_SERVFAIL;
-      answer->reason = g_strdup (result->why_bogus != NULL ? result->why_bogus
-                                                           : "DNSSEC validation failed");
+      answer->reason = g_strdup (
+          result->why_bogus != NULL ? result->why_bogus : _ ("DNSSEC validation failed"));
       return g_steal_pointer (&answer);
     }
   switch (result->rcode)
@@ -167,8 +167,10 @@ backend_thread (gpointer data)
         }
       if (fds[1].revents != 0)
         break;
-      if (fds[0].revents != 0)
-        ub_process (b->ctx);
+      /* A broken pipe to libunbound's worker would wake us forever: stop; the
+       * queries still waiting time out in the generic layer. */
+      if (fds[0].revents != 0 && ub_process (b->ctx) != 0)
+        break;
     }
   return NULL;
 }
@@ -178,7 +180,6 @@ unbound_start (gpointer backend, FctDnsQuery *query)
 {
   Backend *b = backend;
   Outstanding *o = g_new0 (Outstanding, 1);
-  int id = 0;
 
   o->backend = b;
   o->query = query;
@@ -190,7 +191,7 @@ unbound_start (gpointer backend, FctDnsQuery *query)
 
   int err = ub_resolve_async (b->ctx, fct_dns_query_get_name (query),
                               (int)fct_dns_query_get_type (query), 1 /* IN */, o,
-                              result_callback, &id);
+                              result_callback, NULL);
   if (err == 0)
     return;
   g_mutex_lock (&b->lock);
@@ -324,7 +325,8 @@ configure (Backend *b, const FctResolverOptions *options, GError **error)
         {
           g_set_error (
               error, FCT_DNS_ERROR, FCT_DNS_ERROR_BACKEND,
-              _ ("DNSSEC trust anchor “%s” not found (Debian package dns-root-data)"),
+              _ ("DNSSEC trust anchor “%s” not found (the default one comes from the "
+                 "Debian package dns-root-data)"),
               anchor);
           return FALSE;
         }
