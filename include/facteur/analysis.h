@@ -1,0 +1,81 @@
+/* facteur — the message's content checks: structure and content (html-only, image-only,
+ * mime-broken), links (shorteners, IP literals, javascript:, text/target mismatch,
+ * IDN lookalikes), sender spoofing (display name, lookalike domain, Reply-To), bank-
+ * details fraud (IBAN, ISO 13616) and dangerous attachments. Each check adds findings
+ * whose ids are in the message weight table (src/lib/score/weights-message.c). */
+#pragma once
+
+#include <facteur/limits.h>
+#include <facteur/mime.h>
+#include <facteur/msg.h>
+#include <facteur/score.h>
+
+G_BEGIN_DECLS
+
+#define FCT_ANALYSIS_ERROR (fct_analysis_error_quark ())
+GQuark fct_analysis_error_quark (void);
+
+typedef enum
+{
+  FCT_ANALYSIS_ERROR_PARSE,   /* the MIME structure could not be built at all */
+  FCT_ANALYSIS_ERROR_INVALID, /* a bad option (a protected domain that is not a name) */
+} FctAnalysisError;
+
+typedef struct
+{
+  /* NULL: fct_limits_default(). (transfer none) */
+  const FctLimits *limits;
+  /* Domains to protect against lookalikes (--protect DOMAIN, configuration), NULL-
+   * terminated, or NULL. A-labels or U-labels. (transfer none) */
+  const char *const *protected_domains;
+  /* The author domain when the caller already knows it (DMARC's), else NULL: taken
+   * from the single From address. (transfer none) */
+  const char *author_domain;
+  /* ISO 3166-1 alpha-2 country of the sender when its domain's TLD does not tell
+   * (a .com company known to be French: "FR"), or NULL: then only country-code TLDs
+   * give a country, and iban-country-mismatch is not raised without one. */
+  const char *sender_country;
+} FctAnalysisOptions;
+
+/* A host that a link points to, for URI blocklists (transfer none, owned by the
+ * result). Hosts are deduplicated, lower case, IDNs as A-labels. */
+typedef struct
+{
+  const char *host;       /* "www.example.co.uk", "192.0.2.1" */
+  const char *org_domain; /* registrable domain by the public suffix list
+                             ("example.co.uk"), NULL for an IP literal or a public
+                             suffix */
+  gboolean ip_literal;
+} FctAnalysisHost;
+
+typedef struct _FctAnalysis FctAnalysis;
+
+/* Runs every content check on msg and adds findings to findings. options may be NULL.
+ * Returns (transfer full) the result, or NULL and an FCT_ANALYSIS_ERROR when nothing
+ * could be computed; a hostile structure is a finding (mime-broken), not an error. */
+FctAnalysis *fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options,
+                               FctFindings *findings,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void fct_analysis_free (FctAnalysis *analysis);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAnalysis, fct_analysis_free)
+
+/* Every distinct link target host, in the order first seen. */
+guint fct_analysis_get_host_count (const FctAnalysis *analysis);
+const FctAnalysisHost *fct_analysis_get_host (const FctAnalysis *analysis, guint index);
+
+/* Every distinct valid IBAN (ISO 13616 length and mod-97), normalised: upper case,
+ * no spaces ("FR7630006000011234567890189"). (transfer none) */
+guint fct_analysis_get_iban_count (const FctAnalysis *analysis);
+const char *fct_analysis_get_iban (const FctAnalysis *analysis, guint index);
+
+/* The author from the From field (the first address when there are several): display
+ * name decoded to UTF-8 (NULL when none), address, and domain in lower case (NULL when
+ * there is no usable address). (transfer none) */
+const char *fct_analysis_get_author_name (const FctAnalysis *analysis);
+const char *fct_analysis_get_author_address (const FctAnalysis *analysis);
+const char *fct_analysis_get_author_domain (const FctAnalysis *analysis);
+
+/* The parsed structure (transfer none). */
+const FctMime *fct_analysis_get_mime (const FctAnalysis *analysis);
+
+G_END_DECLS
