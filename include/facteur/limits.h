@@ -53,6 +53,9 @@ typedef struct
   guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
   gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
   guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
+  gsize mta_sts_policy_max_bytes; /* 64 KiB: a policy is a few hundred bytes (RFC 8461 §3.2); the cap of common MTA-STS clients */
+  guint https_timeout_ms; /* 10,000 ms per HTTPS fetch: RFC 8461 §3.3 lets a sender wait a minute; an audit is interactive */
+  guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per exchanger); no provider publishes more */
 } FctLimits;
 
 /* Fills limits with the defaults above. */
