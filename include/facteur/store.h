@@ -1,0 +1,65 @@
+/* facteur — persistent memory across messages, in SQLite: which IBANs each sender domain
+ * has sent, so that a new one can be flagged (bank-details fraud, `iban-new-for-sender`).
+ *
+ * The database is versioned (PRAGMA user_version), written in WAL mode so that several
+ * processes may check messages at once, and bounded: past a number of rows per domain
+ * and in all, the rows seen least recently are deleted. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define FCT_STORE_ERROR (fct_store_error_quark ())
+GQuark fct_store_error_quark (void);
+
+typedef enum
+{
+  FCT_STORE_ERROR_OPEN,    /* the database cannot be opened or created */
+  FCT_STORE_ERROR_VERSION, /* written by a newer facteur (schema version above ours) */
+  FCT_STORE_ERROR_SQL,     /* SQLite failed (the message gives its error) */
+  FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
+} FctStoreError;
+
+typedef struct
+{
+  /* Most IBANs kept per sender domain; 0: 100 (a company pays into a handful of
+   * accounts; a hundred leaves room for marketplaces). */
+  guint ibans_per_domain_max;
+  /* Most rows in all; 0: 1,000,000 (about 100 MB of SQLite pages). */
+  guint ibans_max;
+  /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. */
+  guint busy_timeout_ms;
+} FctStoreOptions;
+
+typedef struct _FctStore FctStore;
+
+/* Opens (creating if needed) the database at path; ":memory:" gives a private one.
+ * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
+FctStore *fct_store_open (const char *path, const FctStoreOptions *options,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void fct_store_close (FctStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStore, fct_store_close)
+
+/* The schema version this build writes. */
+guint fct_store_schema_version (void);
+
+typedef struct
+{
+  gboolean known;    /* this IBAN was recorded for this domain before */
+  guint others;      /* how many other IBANs the domain has (before this call) */
+  gint64 first_seen; /* Unix time the IBAN was first recorded (now if it is new) */
+} FctStoreIbanSighting;
+
+/* Records that sender_domain (lower case) sent iban (normalised: upper case, no spaces)
+ * at time now, and says whether it was known before. Returns FALSE and an
+ * FCT_STORE_ERROR when the database fails. Not thread-safe: one FctStore per thread. */
+gboolean fct_store_iban_record (FctStore *store, const char *sender_domain,
+                                const char *iban, gint64 now, FctStoreIbanSighting *out,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Number of IBANs recorded for sender_domain, or -1 and error. */
+gint64 fct_store_iban_count (FctStore *store, const char *sender_domain,
+                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS
