@@ -58,6 +58,13 @@ gboolean fct_store_iban_record (FctStore *store, const char *sender_domain,
                                 const char *iban, gint64 now, FctStoreIbanSighting *out,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Says whether iban was recorded for sender_domain, without recording it (for a message
+ * whose sender is not authenticated: its IBAN must not become "known"). Returns FALSE
+ * and an FCT_STORE_ERROR when the database fails. */
+gboolean fct_store_iban_lookup (FctStore *store, const char *sender_domain,
+                                const char *iban, FctStoreIbanSighting *out,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Number of IBANs recorded for sender_domain, or -1 and error. */
 gint64 fct_store_iban_count (FctStore *store, const char *sender_domain,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;

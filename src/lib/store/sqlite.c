@@ -210,12 +210,13 @@ rows_add (FctStore *store, gint64 delta)
   return run_changes (store, stmt) >= 0;
 }
 
-static gboolean
-record_locked (FctStore *store, const char *domain, const char *iban, gint64 now,
-               FctStoreIbanSighting *out, GError **error)
+/* Fills known, first_seen (now when unknown) and others; returns the domain's rows. */
+static gint64
+lookup (FctStore *store, const char *domain, const char *iban, gint64 now,
+        FctStoreIbanSighting *out, GError **error)
 {
   sqlite3_stmt *stmt;
-  gint64 domain_rows, deleted, rows;
+  gint64 domain_rows;
 
   stmt = stmt_get (store, STMT_FIND);
   sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
@@ -231,16 +232,31 @@ record_locked (FctStore *store, const char *domain, const char *iban, gint64 now
       out->first_seen = now;
       break;
     default:
-      return sql_error (store, error, "find");
+      sql_error (store, error, "find");
+      return -1;
     }
 
   stmt = stmt_get (store, STMT_COUNT_DOMAIN);
   sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
-    return sql_error (store, error, "count");
+    {
+      sql_error (store, error, "count");
+      return -1;
+    }
   domain_rows = sqlite3_column_int64 (stmt, 0);
   out->others = (guint)MIN (domain_rows - (out->known ? 1 : 0), G_MAXUINT);
+  return domain_rows;
+}
 
+static gboolean
+record_locked (FctStore *store, const char *domain, const char *iban, gint64 now,
+               FctStoreIbanSighting *out, GError **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 domain_rows, deleted, rows;
+
+  if ((domain_rows = lookup (store, domain, iban, now, out, error)) < 0)
+    return FALSE;
   stmt = stmt_get (store, STMT_UPSERT);
   sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, iban, -1, SQLITE_STATIC);
@@ -298,6 +314,20 @@ fct_store_iban_record (FctStore *store, const char *sender_domain, const char *i
       return FALSE;
     }
   if (!exec (store, "COMMIT", error))
+    return FALSE;
+  if (out != NULL)
+    *out = sighting;
+  return TRUE;
+}
+
+gboolean
+fct_store_iban_lookup (FctStore *store, const char *sender_domain, const char *iban,
+                       FctStoreIbanSighting *out, GError **error)
+{
+  FctStoreIbanSighting sighting = { 0 };
+
+  g_return_val_if_fail (store != NULL && sender_domain != NULL && iban != NULL, FALSE);
+  if (lookup (store, sender_domain, iban, 0, &sighting, error) < 0)
     return FALSE;
   if (out != NULL)
     *out = sighting;

@@ -63,6 +63,15 @@ test_new_and_known (void)
   g_assert_false (s.known);
   g_assert_cmpuint (s.others, ==, 0);
   g_assert_cmpint (fct_store_iban_count (store, "example.fr", &error), ==, 2);
+  /* A lookup records nothing. */
+  g_assert_true (
+      fct_store_iban_lookup (store, "example.fr", "GB29NWBK60161331926819", &s, &error));
+  g_assert_false (s.known);
+  g_assert_cmpuint (s.others, ==, 2);
+  g_assert_true (
+      fct_store_iban_lookup (store, "example.fr", "DE89370400440532013000", &s, &error));
+  g_assert_true (s.known);
+  g_assert_cmpint (s.first_seen, ==, 300);
   g_assert_cmpint (fct_store_iban_count (store, "nobody.fr", &error), ==, 0);
 }
 
