@@ -62,13 +62,14 @@ fct_dkim_canon_header (GByteArray *out, FctDkimCanon canon, FctSlice field, gboo
       FctSlice name = fct_dkim_field_name (field);
       FctSlice value = fct_dkim_field_value (field);
       gboolean pending_space = FALSE, started = FALSE;
+      /* The result is never longer than the field plus the colon: write in place. */
+      guint old = out->len;
+      g_byte_array_set_size (out, (guint)(old + name.len + 1 + value.len));
+      guint8 *w = out->data + old;
 
       for (gsize i = 0; i < name.len; i++)
-        {
-          guint8 c = (guint8)g_ascii_tolower (name.ptr[i]);
-          g_byte_array_append (out, &c, 1);
-        }
-      g_byte_array_append (out, (const guint8 *)":", 1);
+        *w++ = (guint8)g_ascii_tolower (name.ptr[i]);
+      *w++ = ':';
       for (gsize i = 0; i < value.len; i++)
         {
           guint8 c = value.ptr[i];
@@ -83,11 +84,12 @@ fct_dkim_canon_header (GByteArray *out, FctDkimCanon canon, FctSlice field, gboo
               continue;
             }
           if (pending_space)
-            g_byte_array_append (out, (const guint8 *)" ", 1);
+            *w++ = ' ';
           pending_space = FALSE;
           started = TRUE;
-          g_byte_array_append (out, &c, 1);
+          *w++ = c;
         }
+      g_byte_array_set_size (out, (guint)(w - out->data));
     }
   if (crlf)
     g_byte_array_append (out, (const guint8 *)"\r\n", 2);
