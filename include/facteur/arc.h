@@ -52,7 +52,7 @@ typedef struct
 typedef struct
 {
   FctArcCv cv;
-  char *reason; /* an English sentence saying why (translatable: N_ strings); never NULL */
+  char *reason; /* why, translated into the catalog language; never NULL */
   guint instances; /* highest instance seen (N); 0 with cv=none */
   /* RFC 8617 §5.2 step 5: 0 when every AMS verifies, else the lowest instance M+1 such
    * that AMS M+1..N all verify. Only meaningful with cv=pass. */
