@@ -52,6 +52,7 @@ typedef struct
   guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than a delivery */
   guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
   gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
+  guint uribl_domains_max; /* check: 50 link domains per URI blocklist; a newsletter links a dozen; caps DNS load */
   guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
   gsize mta_sts_policy_max_bytes; /* 64 KiB: a policy is a few hundred bytes (RFC 8461 §3.2); the cap of common MTA-STS clients */
   guint https_timeout_ms; /* 10,000 ms per HTTPS fetch: RFC 8461 §3.3 lets a sender wait a minute; an audit is interactive */

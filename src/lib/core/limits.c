@@ -36,6 +36,7 @@ fct_limits_init (FctLimits *limits)
     .smtp_connect_timeout_ms = 10000,
     .smtp_reply_timeout_ms = 30000,
     .smtp_reply_line_max_bytes = 2048,
+    .uribl_domains_max = 50,
     .smtp_reply_lines_max = 100,
     .mta_sts_policy_max_bytes = 64 * 1024,
     .https_timeout_ms = 10000,
