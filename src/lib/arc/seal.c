@@ -65,11 +65,11 @@ skip_quoted (const char *s, gsize len, gsize pos)
  * ';'): split at the ';' outside comments and quoted strings, unfolded, trimmed, "none"
  * dropped (RFC 8601 §2.2). */
 static void
-split_results (const char *s, gsize len, GPtrArray *out)
+split_results (const char *s, gsize len, guint max, GPtrArray *out)
 {
   gsize start = 0, pos = 0;
 
-  while (pos <= len)
+  while (pos <= len && out->len < max)
     {
       if (pos < len && s[pos] == '(')
         {
@@ -111,7 +111,8 @@ split_results (const char *s, gsize len, GPtrArray *out)
 /* If value is an Authentication-Results value for authserv_id, appends its results. The
  * authserv-id may be followed by a version (RFC 8601 §2.2); comments may precede it. */
 static void
-collect_results (const char *value, gsize len, const char *authserv_id, GPtrArray *out)
+collect_results (const char *value, gsize len, const char *authserv_id, guint max,
+                 GPtrArray *out)
 {
   gsize pos = 0, start;
 
@@ -134,7 +135,7 @@ collect_results (const char *value, gsize len, const char *authserv_id, GPtrArra
   while (pos < len && value[pos] != ';')
     pos++;
   if (pos < len)
-    split_results (value + pos + 1, len - pos - 1, out);
+    split_results (value + pos + 1, len - pos - 1, max, out);
 }
 
 /* Joins tags as "a=x; b=; ..." and folds between tags, never inside one (a fold inside
@@ -286,20 +287,23 @@ to_eol (char *field, const char *eol)
   return g_strjoinv (eol, lines);
 }
 
+/* At most FctLimits.authres_items_max results: one A-R field is bounded so, and the AAR
+ * that combines them gets the same bound. */
 static char *
-build_aar (FctMsg *msg, const FctArcSealOptions *o, guint instance)
+build_aar (FctMsg *msg, const FctArcSealOptions *o, const FctLimits *limits, guint instance)
 {
   g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
   GString *s = g_string_new (NULL);
 
   if (o->results != NULL)
-    split_results (o->results, strlen (o->results), results);
+    split_results (o->results, strlen (o->results), limits->authres_items_max, results);
   else
     for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
       {
         const FctMsgHeader *h = fct_msg_get_header (msg, i);
         if (fct_slice_equal_str_nocase (h->name, "Authentication-Results"))
-          collect_results (h->value, h->value_len, o->authserv_id, results);
+          collect_results (h->value, h->value_len, o->authserv_id,
+                           limits->authres_items_max, results);
       }
   g_string_append_printf (s, "ARC-Authentication-Results: i=%u; %s", instance,
                           o->authserv_id);
@@ -485,7 +489,7 @@ fct_arc_seal (FctMsg *msg, const FctArcVerifyResult *chain, const FctArcSealOpti
       = fct_dkim_private_key_get_key_type (o->key) == FCT_DKIM_KEY_TYPE_ED25519
             ? "ed25519-sha256"
             : "rsa-sha256";
-  g_autofree char *aar = build_aar (msg, o, instance);
+  g_autofree char *aar = build_aar (msg, o, limits, instance);
   g_autofree char *ams = build_ams (msg, o, algorithm, instance, error);
   if (ams == NULL)
     return NULL;

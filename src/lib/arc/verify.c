@@ -189,6 +189,8 @@ kind_name (FctArcFieldKind kind)
   return "ARC-Seal";
 }
 
+/* Returns the index of the body hash sig needs, or G_MAXUINT when the message already
+ * asks for too many different ones (each c=/l= pair costs a pass over the body). */
 static guint
 body_hash_for (FctArcVerifier *v, const FctArcSig *sig)
 {
@@ -200,6 +202,8 @@ body_hash_for (FctArcVerifier *v, const FctArcSig *sig)
       if (b->canon == sig->body_canon && b->limit == limit)
         return i;
     }
+  if (v->bodies->len >= v->limits.dkim_signatures_max)
+    return G_MAXUINT;
   BodyHash b = { .canon = sig->body_canon, .limit = limit };
   b.hasher = fct_dkim_body_hasher_new (b.canon, FCT_DKIM_HASH_SHA256, limit);
   g_array_append_val (v->bodies, b);
@@ -266,6 +270,11 @@ check_structure (FctArcVerifier *v)
   slots[FCT_ARC_FIELD_AAR] = v->aar;
   slots[FCT_ARC_FIELD_AMS] = v->ams;
   slots[FCT_ARC_FIELD_SEAL] = v->as;
+  /* The first problem is reported once every field has been seen, so that N (which a
+   * sealer numbers from) is the highest instance in the message. */
+  const char *bad_reason = NULL;
+  FctArcFieldKind bad_kind = FCT_ARC_FIELD_AAR;
+  guint bad_instance = 0;
   for (guint i = 0; i < v->fields->len; i++)
     {
       FctSlice field = field_at (v, i);
@@ -278,15 +287,33 @@ check_structure (FctArcVerifier *v)
       if (!fct_arc_field_instance (kind, fct_arc_field_value (field), max, &instance,
                                    &reason))
         {
-          g_autofree char *text = g_strdup_printf (_ ("an %s field is unusable: %s"),
-                                                   kind_name (kind), _ (reason));
-          return result_new (FCT_ARC_CV_FAIL, v->n, 0, text);
+          if (bad_reason == NULL)
+            {
+              bad_reason = reason;
+              bad_kind = kind;
+            }
+          continue;
         }
-      if (slots[kind][instance] != 0)
-        return fail_at (v->n, instance, kind_name (kind),
-                        N_ ("the field appears more than once for this instance"));
-      slots[kind][instance] = i + 1;
       v->n = MAX (v->n, instance);
+      if (slots[kind][instance] != 0)
+        {
+          if (bad_reason == NULL)
+            {
+              bad_reason = N_ ("the field appears more than once for this instance");
+              bad_kind = kind;
+              bad_instance = instance;
+            }
+          continue;
+        }
+      slots[kind][instance] = i + 1;
+    }
+  if (bad_reason != NULL && bad_instance != 0)
+    return fail_at (v->n, bad_instance, kind_name (bad_kind), bad_reason);
+  if (bad_reason != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_ ("an %s field is unusable: %s"),
+                                               kind_name (bad_kind), _ (bad_reason));
+      return result_new (FCT_ARC_CV_FAIL, v->n, 0, text);
     }
 
   guint n = v->n;
@@ -488,6 +515,12 @@ verify_ams (FctArcVerifier *v, guint i, const char **reason)
   if (s->sig.expiration >= 0 && now_seconds (v) > s->sig.expiration)
     {
       *reason = N_ ("the signature has expired (x=)");
+      return FALSE;
+    }
+  if (s->body == G_MAXUINT)
+    {
+      *reason = N_ ("not checked: the ARC-Message-Signatures ask for too many different "
+                    "body hashes");
       return FALSE;
     }
   b = &g_array_index (v->bodies, BodyHash, s->body);

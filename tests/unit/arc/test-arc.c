@@ -291,6 +291,16 @@ test_structure (void)
   g_autoptr (FctArcVerifyResult) r2 = verify_text (dup);
   g_assert_cmpint (r2->cv, ==, FCT_ARC_CV_FAIL);
   g_assert_nonnull (strstr (r2->reason, "more than once"));
+  /* N is the highest instance even when the structure fails early: a sealer numbers the
+   * next set from it. */
+  g_autofree char *high
+      = g_strconcat ("ARC-Authentication-Results: i=1; x.example; none\r\n"
+                     "ARC-Seal: i=7; a=rsa-sha256; cv=pass; d=x.example; "
+                     "s=s; b=AAAA\r\n",
+                     two, NULL);
+  g_autoptr (FctArcVerifyResult) r4 = verify_text (high);
+  g_assert_cmpint (r4->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_cmpuint (r4->instances, ==, 7);
 
   /* The first set alone, but its seal saying cv=pass. */
   g_autoptr (GString) cv = g_string_new (one);
