@@ -361,7 +361,9 @@ cmd_sign (int argc, char **argv)
       g_autoptr (FctDkimPrivateKey) key = fct_dkim_private_key_load (keys[i], &error);
       if (key == NULL)
         {
-          status = fct_cli_report_error (error);
+          /* An unreadable or malformed key is bad input (65). */
+          g_printerr ("facteur: %s\n", error->message);
+          status = FCT_EXIT_DATAERR;
           break;
         }
       FctDkimKeyType want = g_strcmp0 (algorithm, "ed25519-sha256") == 0

@@ -405,8 +405,10 @@ test_rfc8463_reproduction (gconstpointer data)
   fct_dkim_canon_header (ours_c, FCT_DKIM_CANON_RELAXED, fct_slice_from_str (field_no_crlf),
                          FALSE);
   fct_dkim_canon_header (pub_c, FCT_DKIM_CANON_RELAXED, published->raw, FALSE);
-  g_autofree char *oc = unfold_value (g_strndup ((char *)ours_c->data, ours_c->len));
-  g_autofree char *pc = unfold_value (g_strndup ((char *)pub_c->data, pub_c->len));
+  g_autofree char *oc_raw = g_strndup ((char *)ours_c->data, ours_c->len);
+  g_autofree char *pc_raw = g_strndup ((char *)pub_c->data, pub_c->len);
+  g_autofree char *oc = unfold_value (oc_raw);
+  g_autofree char *pc = unfold_value (pc_raw);
   g_assert_cmpstr (oc, ==, pc);
 }
 
