@@ -1,0 +1,222 @@
+/* facteur check — authentication findings from the SPF (RFC 7208 §2.6), DKIM (RFC 6376,
+ * RFC 8301), DMARC (RFC 9989) and ARC (RFC 8617 §4.4) verdicts, and the
+ * Authentication-Results value that records them (RFC 8601 §2.7). */
+#include "check-private.h"
+
+#include <facteur/authres.h>
+#include <glib/gi18n-lib.h>
+
+static void
+spf_findings (const FctCheckReport *report, FctFindings *findings)
+{
+  const FctSpfVerdict *spf = report->spf;
+  FctFinding *f = NULL;
+
+  if (spf == NULL)
+    {
+      fct_findings_add (findings, "spf-none", "%s",
+                        _ ("SPF was not checked: neither an envelope sender (--mail-from, "
+                           "Return-Path) nor a HELO name was given."));
+      return;
+    }
+  switch (spf->result)
+    {
+    case FCT_SPF_RESULT_FAIL:
+      f = fct_findings_add (findings, "spf-fail",
+                            _ ("%s does not allow %s to send its mail (%s). Add this "
+                               "server to the SPF record, or send through one it lists."),
+                            spf->domain, report->client_ip,
+                            spf->mechanism != NULL ? spf->mechanism : spf->reason);
+      break;
+    case FCT_SPF_RESULT_SOFTFAIL:
+      f = fct_findings_add (findings, "spf-softfail",
+                            _ ("%s's SPF record says %s is probably not allowed to send "
+                               "(%s). Add this server to the record."),
+                            spf->domain, report->client_ip,
+                            spf->mechanism != NULL ? spf->mechanism : spf->reason);
+      break;
+    case FCT_SPF_RESULT_NONE:
+      f = fct_findings_add (findings, "spf-none",
+                            _ ("%s publishes no SPF record: publish one listing the "
+                               "servers that send its mail, such as \"v=spf1 mx -all\"."),
+                            spf->domain != NULL ? spf->domain : "?");
+      break;
+    case FCT_SPF_RESULT_TEMPERROR:
+    case FCT_SPF_RESULT_PERMERROR:
+      f = fct_findings_add (findings, "spf-error",
+                            _ ("SPF could not be evaluated for %s (%s): %s"),
+                            spf->domain != NULL ? spf->domain : "?",
+                            fct_spf_result_to_string (spf->result), spf->reason);
+      break;
+    case FCT_SPF_RESULT_PASS:
+    case FCT_SPF_RESULT_NEUTRAL:
+      break;
+    }
+  if (f != NULL && spf->reason != NULL)
+    fct_finding_set_evidence (f, spf->reason);
+}
+
+static void
+dkim_findings (const FctCheckReport *report, FctFindings *findings)
+{
+  const FctDkimVerifyResult *dkim = report->dkim;
+  const FctDkimSignatureResult *weak = NULL, *sha1 = NULL, *length = NULL;
+  gboolean pass = FALSE;
+
+  if (dkim->signatures->len == 0)
+    {
+      fct_findings_add (findings, "dkim-none", "%s",
+                        _ ("The message has no DKIM signature: sign it with a key "
+                           "published under the From domain (facteur dkim keygen)."));
+      return;
+    }
+  for (guint i = 0; i < dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, i);
+      pass |= s->result == FCT_DKIM_RESULT_PASS;
+      if (weak == NULL && s->key_type == FCT_DKIM_KEY_TYPE_RSA && s->key_bits > 0
+          && s->key_bits < 2048)
+        weak = s;
+      if (sha1 == NULL && s->algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1)
+        sha1 = s;
+      if (length == NULL && s->has_body_length)
+        length = s;
+    }
+  if (!pass)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, 0);
+      FctFinding *f = fct_findings_add (
+          findings, "dkim-fail",
+          _ ("No DKIM signature verifies (d=%s: %s, %s). Check that the message is not "
+             "changed after signing and that the key in DNS matches."),
+          s->domain != NULL ? s->domain : "?", fct_dkim_result_to_string (s->result),
+          s->reason);
+      fct_finding_set_evidence (f, s->reason);
+    }
+  if (weak != NULL)
+    fct_findings_add (findings, "dkim-weak-key",
+                      _ ("The DKIM key of %s is RSA %u bits; RFC 8301 §3.2 asks for at "
+                         "least 2048. Publish a 2048-bit key (facteur dkim keygen)."),
+                      weak->domain != NULL ? weak->domain : "?", weak->key_bits);
+  if (sha1 != NULL)
+    fct_findings_add (findings, "dkim-sha1",
+                      _ ("The DKIM signature of %s uses rsa-sha1, which RFC 8301 §3.1 "
+                         "forbids: receivers treat it as unsigned. Sign with rsa-sha256."),
+                      sha1->domain != NULL ? sha1->domain : "?");
+  if (length != NULL)
+    {
+      if (length->body_unsigned > 0)
+        fct_findings_add (
+            findings, "dkim-body-length",
+            _ ("The DKIM signature of %s covers only the first %" G_GUINT64_FORMAT
+               " bytes of the body (l=) and %" G_GUINT64_FORMAT
+               " follow unsigned: anyone may have added them (RFC 6376 "
+               "§8.2). Sign without l=."),
+            length->domain != NULL ? length->domain : "?", length->body_length,
+            length->body_unsigned);
+      else
+        fct_findings_add (findings, "dkim-body-length",
+                          _ ("The DKIM signature of %s has a body length (l=): content "
+                             "appended later would still verify (RFC 6376 §8.2). Sign "
+                             "without l=."),
+                          length->domain != NULL ? length->domain : "?");
+    }
+}
+
+static void
+dmarc_findings (const FctCheckReport *report, FctFindings *findings)
+{
+  const FctDmarcVerdict *d = report->dmarc;
+
+  if (d == NULL)
+    return;
+  switch (d->result)
+    {
+    case FCT_DMARC_RESULT_NONE:
+      fct_findings_add (findings, "dmarc-none",
+                        _ ("%s publishes no DMARC policy: publish _dmarc.%s TXT "
+                           "\"v=DMARC1; p=none; rua=mailto:...\" and move to quarantine "
+                           "once reports are clean."),
+                        d->author_domain != NULL ? d->author_domain : "?",
+                        d->author_domain != NULL ? d->author_domain : "?");
+      return;
+    case FCT_DMARC_RESULT_FAIL:
+      {
+        FctFinding *f = fct_findings_add (
+            findings, "dmarc-fail",
+            _ ("DMARC fails for %s (policy %s): neither SPF nor DKIM passes for a domain "
+               "aligned with the From address. %s"),
+            d->author_domain != NULL ? d->author_domain : "?",
+            d->policy != FCT_DMARC_POLICY_UNSET ? fct_dmarc_policy_to_string (d->policy)
+                                                : "none",
+            d->reason);
+        fct_finding_set_evidence (f, d->reason);
+        break;
+      }
+    case FCT_DMARC_RESULT_PASS:
+    case FCT_DMARC_RESULT_TEMPERROR:
+    case FCT_DMARC_RESULT_PERMERROR:
+      break;
+    }
+  if (d->record != NULL && d->policy == FCT_DMARC_POLICY_NONE)
+    fct_findings_add (findings, "dmarc-policy-none",
+                      _ ("The DMARC policy of %s is p=none: receivers are asked to do "
+                         "nothing with forged mail. Move to p=quarantine, then "
+                         "p=reject, once the reports show every source aligned."),
+                      d->policy_domain != NULL ? d->policy_domain : d->author_domain);
+}
+
+void
+fct_check_auth_findings (const FctCheckReport *report, FctFindings *findings)
+{
+  spf_findings (report, findings);
+  dkim_findings (report, findings);
+  dmarc_findings (report, findings);
+  if (report->arc->cv == FCT_ARC_CV_FAIL)
+    {
+      FctFinding *f
+          = fct_findings_add (findings, "arc-fail",
+                              _ ("The ARC chain is broken (%s): the forwarding path "
+                                 "cannot be trusted to vouch for the original results."),
+                              _ (report->arc->reason));
+      fct_finding_set_evidence (f, report->arc->reason);
+    }
+}
+
+static const char *
+policy_word (const FctDmarcVerdict *v, FctDmarcPolicy p)
+{
+  return v->policy != FCT_DMARC_POLICY_UNSET ? fct_dmarc_policy_to_string (p) : NULL;
+}
+
+char *
+fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
+                         const char *ip, const char *helo)
+{
+  g_autoptr (FctAuthres) ar = fct_authres_new (authserv_id);
+
+  if (report->spf != NULL)
+    fct_authres_add_spf (ar, fct_spf_result_to_string (report->spf->result),
+                         report->mail_from, helo);
+  else
+    fct_authres_add (ar, "spf", "none");
+  for (guint i = 0; i < report->dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (report->dkim->signatures, i);
+      FctAuthresResult *r = fct_authres_add_dkim (ar, fct_dkim_result_to_string (s->result),
+                                                  s->domain, s->selector, s->b_prefix);
+      if (s->result != FCT_DKIM_RESULT_PASS)
+        fct_authres_result_set_reason (r, s->reason);
+    }
+  if (report->dkim->signatures->len == 0)
+    fct_authres_add (ar, "dkim", "none");
+  if (report->dmarc != NULL)
+    fct_authres_add_dmarc (ar, fct_dmarc_result_to_string (report->dmarc->result),
+                           report->dmarc->author_domain,
+                           policy_word (report->dmarc, report->dmarc->policy),
+                           policy_word (report->dmarc, report->dmarc->disposition));
+  else
+    fct_authres_add (ar, "dmarc", "permerror");
+  fct_authres_add_arc (ar, fct_arc_cv_to_string (report->arc->cv), ip);
+  return fct_authres_to_string (ar, FALSE);
+}

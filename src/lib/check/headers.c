@@ -1,0 +1,205 @@
+/* facteur check — header fields a receiver requires or distrusts: Date and Message-ID
+ * (RFC 5322 §3.6, "SHOULD" for Message-ID; Gmail and Outlook penalise their absence),
+ * exactly one valid From (§3.6.2), a Date not in the future, and 8-bit bytes in the
+ * header (RFC 5322 §2.2 allows US-ASCII only; RFC 6532 needs SMTPUTF8) or in a body
+ * declared 7bit (RFC 2045 §6.2, RFC 6152). */
+#include "check-private.h"
+
+#include <glib/gi18n-lib.h>
+#include <gmime/gmime.h>
+#include <string.h>
+
+/* A Date more than this ahead of the receiver's clock is "in the future": clocks drift
+ * and time zones get mislabelled by an hour or so, spammers post-date by days. */
+#define DATE_FUTURE_TOLERANCE_S (2 * 60 * 60)
+
+char *
+fct_check_return_path (const FctMsg *msg)
+{
+  const FctMsgHeader *h = fct_msg_find_header (msg, "Return-Path", 0);
+  const char *lt, *gt;
+
+  if (h == NULL)
+    return NULL;
+  lt = memchr (h->value, '<', h->value_len);
+  if (lt != NULL)
+    {
+      gsize rest = h->value_len - (gsize)(lt + 1 - h->value);
+      gt = memchr (lt + 1, '>', rest);
+      if (gt == NULL)
+        return NULL;
+      return g_strndup (lt + 1, (gsize)(gt - lt - 1));
+    }
+  return g_strstrip (g_strndup (h->value, h->value_len));
+}
+
+static void
+check_date (const FctMsg *msg, gint64 now, FctFindings *findings)
+{
+  const FctMsgHeader *h = fct_msg_find_header (msg, "Date", 0);
+  g_autofree char *value = NULL;
+  g_autoptr (GDateTime) date = NULL;
+
+  if (h == NULL)
+    {
+      fct_findings_add (findings, "header-missing-date", "%s",
+                        _ ("The message has no Date field (RFC 5322 §3.6.1 requires one); "
+                           "let the sending software or the first server add it."));
+      return;
+    }
+  /* value may hold NUL bytes: GMime reads up to the first one, which is conservative. */
+  value = g_strndup (h->value, h->value_len);
+  date = g_mime_utils_header_decode_date (value);
+  if (date == NULL)
+    {
+      FctFinding *f = fct_findings_add (
+          findings, "header-missing-date", "%s",
+          _ ("The Date field is not a date in RFC 5322 §3.3 form (\"Tue, 14 Nov 2023 "
+             "22:13:20 +0000\"); fix the software that writes it."));
+      fct_finding_set_evidence (f, value);
+      return;
+    }
+  gint64 when = g_date_time_to_unix (date);
+  if (when > now + DATE_FUTURE_TOLERANCE_S)
+    {
+      FctFinding *f = fct_findings_add (
+          findings, "header-date-future",
+          _ ("The Date field is %" G_GINT64_FORMAT
+             " hours ahead of the receiver's clock; set the sending machine's clock "
+             "(NTP) and time zone."),
+          (when - now) / 3600);
+      fct_finding_set_evidence (f, value);
+    }
+}
+
+static void
+check_from (const FctMsg *msg, FctFindings *findings)
+{
+  guint n = fct_msg_count_headers (msg, "From");
+  const FctMsgHeader *h;
+  g_autofree char *reason = NULL;
+  g_autofree char *domain = NULL;
+
+  if (n == 0)
+    {
+      fct_findings_add (findings, "header-from-invalid", "%s",
+                        _ ("The message has no From field (RFC 5322 §3.6.2 requires one): "
+                           "receivers cannot tell who sent it and DMARC cannot apply."));
+      return;
+    }
+  if (n > 1)
+    {
+      /* Two From fields are how a forged author hides behind a signed one (RFC 6376
+       * §8.15); DMARC gives permerror (RFC 9989 §5.3.1). */
+      fct_findings_add (findings, "header-multiple-from",
+                        _ ("The message has %u From fields; RFC 5322 §3.6 allows one. "
+                           "Receivers may show either author, and DMARC cannot apply."),
+                        n);
+      return;
+    }
+  h = fct_msg_find_header (msg, "From", 0);
+  domain = fct_dmarc_author_domain_from_value (h->value, h->value_len, &reason);
+  if (domain == NULL)
+    {
+      g_autofree char *evidence = g_utf8_make_valid (h->value, (gssize)h->value_len);
+      FctFinding *f = fct_findings_add (
+          findings, "header-from-invalid",
+          _ ("The From field is not one valid address (%s); write it as "
+             "\"Name <user@example.com>\"."),
+          reason != NULL ? reason : "?");
+      fct_finding_set_evidence (f, evidence);
+    }
+}
+
+static void
+check_message_id (const FctMsg *msg, FctFindings *findings)
+{
+  if (fct_msg_find_header (msg, "Message-ID", 0) == NULL)
+    fct_findings_add (findings, "header-missing-message-id", "%s",
+                      _ ("The message has no Message-ID field (RFC 5322 §3.6.4); Gmail "
+                         "and Outlook treat its absence as a sign of spam software. Let "
+                         "the sending software add one."));
+}
+
+/* True when a Content-Transfer-Encoding anywhere in the message (top level or a part
+ * header) declares 8bit or binary content. */
+static gboolean
+declares_8bit (const FctMsg *msg)
+{
+  const FctMsgHeader *h = fct_msg_find_header (msg, "Content-Transfer-Encoding", 0);
+  FctSlice body = fct_msg_get_body (msg);
+  const char *p = (const char *)body.ptr;
+  const char *end = p + body.len;
+  static const char name[] = "content-transfer-encoding:";
+
+  if (h != NULL)
+    {
+      g_autofree char *v = g_ascii_strdown (h->value, (gssize)h->value_len);
+      if (strstr (v, "8bit") != NULL || strstr (v, "binary") != NULL)
+        return TRUE;
+    }
+  /* Part headers: look at each line that starts with the field name. */
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (gsize)(end - p));
+      gsize len = eol != NULL ? (gsize)(eol - p) : (gsize)(end - p);
+      if (len > sizeof name - 1 && g_ascii_strncasecmp (p, name, sizeof name - 1) == 0)
+        {
+          g_autofree char *v
+              = g_ascii_strdown (p + sizeof name - 1, (gssize)(len - (sizeof name - 1)));
+          if (strstr (v, "8bit") != NULL || strstr (v, "binary") != NULL)
+            return TRUE;
+        }
+      p += len + 1;
+    }
+  return FALSE;
+}
+
+static void
+check_8bit (const FctMsg *msg, FctFindings *findings)
+{
+  FctMsgFlags flags = fct_msg_get_flags (msg);
+
+  if (flags & FCT_MSG_FLAG_8BIT_HEADER)
+    {
+      gboolean utf8 = TRUE;
+      g_autofree char *evidence = NULL;
+      for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+        {
+          const FctMsgHeader *h = fct_msg_get_header (msg, i);
+          gboolean high = FALSE;
+          for (gsize j = 0; j < h->raw.len && !high; j++)
+            high = ((const guint8 *)h->raw.ptr)[j] >= 0x80;
+          if (!high)
+            continue;
+          if (!g_utf8_validate_len ((const char *)h->raw.ptr, h->raw.len, NULL))
+            utf8 = FALSE;
+          if (evidence == NULL)
+            evidence = g_utf8_make_valid ((const char *)h->raw.ptr,
+                                          (gssize)MIN (h->raw.len, 200));
+        }
+      FctFinding *f = fct_findings_add (
+          findings, "header-8bit-unencoded", "%s",
+          utf8 ? _ ("A header field holds raw UTF-8: only servers that offer SMTPUTF8 "
+                    "(RFC 6532) accept it. Encode it with RFC 2047 (=?UTF-8?B?...?=).")
+               : _ ("A header field holds 8-bit bytes that are not UTF-8: they are shown "
+                    "garbled or refused. Encode the text with RFC 2047 "
+                    "(=?UTF-8?B?...?=)."));
+      fct_finding_set_evidence (f, evidence);
+      return;
+    }
+  if ((flags & FCT_MSG_FLAG_8BIT_BODY) && !declares_8bit (msg))
+    fct_findings_add (findings, "header-8bit-unencoded", "%s",
+                      _ ("The body holds 8-bit bytes but no part declares "
+                         "Content-Transfer-Encoding 8bit (RFC 2045 §6.2): a relay may "
+                         "refuse or corrupt it. Use quoted-printable or base64."));
+}
+
+void
+fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings)
+{
+  check_date (msg, now, findings);
+  check_message_id (msg, findings);
+  check_from (msg, findings);
+  check_8bit (msg, findings);
+}

@@ -1,0 +1,434 @@
+/* facteur check: every finding id the check raises (authentication, headers, size, bulk,
+ * blocklists, IBAN history) on one message that raises it and a close one that does not;
+ * DNS from zone data (base zone below plus data/keys.zone), a fixed clock; the JSON-
+ * facing summaries, Authentication-Results, option errors; docs/SCORING.md lists every
+ * id of the message weight table. */
+#include <facteur/check.h>
+
+#include <string.h>
+
+/* 2027-01-15: after every fixture's DKIM t= (dkimpy signs at the current time). */
+#define NOW G_GINT64_CONSTANT (1800000000)
+
+static const char base_zone[]
+    = "example.com. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+      "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+      "soft.example. TXT \"v=spf1 ~all\"\n"
+      "perm.example. TXT \"v=spf1 include:\"\n"
+      "monitor.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+      "_dmarc.monitor.example. TXT \"v=DMARC1; p=none\"\n"
+      "nodmarc.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+      "nospf.example. A 192.0.2.99\n"
+      /* DNSBL: Spamhaus XBL, PBL, a public-resolver refusal, SpamCop. */
+      "10.2.0.192.zen.spamhaus.org. A 127.0.0.4\n"
+      "11.2.0.192.zen.spamhaus.org. A 127.0.0.11\n"
+      "20.2.0.192.zen.spamhaus.org. A 127.255.255.254\n"
+      "30.2.0.192.bl.spamcop.net. A 127.0.0.2\n"
+      "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.zen.spamhaus.org. A "
+      "127.0.0.2\n"
+      /* URI blocklists. */
+      "bad-links.example.dbl.spamhaus.org. A 127.0.1.4\n"
+      "abused.example.multi.surbl.org. A 127.0.0.24\n"
+      "refused.example.multi.uribl.com. A 127.0.0.1\n";
+
+static char *
+data_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "unit", "check", "data", name, NULL);
+}
+
+static FctResolver *
+make_resolver (void)
+{
+  g_autofree char *keys_path = data_path ("keys.zone");
+  g_autofree char *keys = NULL;
+  g_autofree char *zone = NULL;
+  g_autoptr (GError) error = NULL;
+  FctResolver *resolver;
+
+  g_assert_true (g_file_get_contents (keys_path, &keys, NULL, &error));
+  zone = g_strconcat (base_zone, keys, NULL);
+  resolver = fct_resolver_new_zone_data (zone, strlen (zone), "check.zone", NULL, &error);
+  g_assert_no_error (error);
+  return resolver;
+}
+
+static FctMsg *
+load_message (const char *fixture, const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  FctMsg *msg;
+
+  if (fixture != NULL)
+    {
+      g_autofree char *path = data_path (fixture);
+      msg = fct_msg_new_from_file (path, NULL, &error);
+    }
+  else
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+      msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+    }
+  g_assert_no_error (error);
+  return msg;
+}
+
+/* The default message: clean headers, From example.com. */
+#define HDR_FROM "From: News <news@example.com>\r\n"
+#define HDR_REST                                                                           \
+  "To: Client <client@example.org>\r\n"                                                    \
+  "Subject: Figures\r\n"                                                                   \
+  "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"                                              \
+  "Message-ID: <m1@example.com>\r\n"                                                       \
+  "MIME-Version: 1.0\r\n"                                                                  \
+  "Content-Type: text/plain; charset=utf-8\r\n"
+#define BODY "\r\nHello,\r\nthe figures are on the portal.\r\n"
+#define CLEAN HDR_FROM HDR_REST BODY
+
+typedef struct
+{
+  const char *name;
+  const char *id;
+  gboolean raised;
+  const char *fixture; /* in data/, or NULL for text */
+  const char *text;
+  const char *ip;        /* NULL: 192.0.2.1 (allowed by example.com's SPF) */
+  const char *mail_from; /* NULL: news@example.com; "" for none at all */
+} Case;
+
+static const Case cases[] = {
+  /* SPF */
+  { "spf-fail", "spf-fail", TRUE, "signed.eml", NULL, "198.51.100.7", NULL },
+  { "spf-fail/pass", "spf-fail", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "spf-softfail", "spf-softfail", TRUE, "signed.eml", NULL, NULL, "a@soft.example" },
+  { "spf-softfail/pass", "spf-softfail", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "spf-none/no-record", "spf-none", TRUE, "signed.eml", NULL, NULL, "a@nospf.example" },
+  { "spf-none/no-sender", "spf-none", TRUE, "signed.eml", NULL, NULL, "" },
+  { "spf-none/return-path", "spf-none", FALSE, NULL,
+    "Return-Path: <news@example.com>\r\n" CLEAN, NULL, "" },
+  { "spf-error", "spf-error", TRUE, "signed.eml", NULL, NULL, "a@perm.example" },
+  { "spf-error/pass", "spf-error", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* DKIM */
+  { "dkim-none", "dkim-none", TRUE, NULL, CLEAN, NULL, NULL },
+  { "dkim-none/signed", "dkim-none", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "dkim-fail", "dkim-fail", TRUE, "signed-tampered.eml", NULL, NULL, NULL },
+  { "dkim-fail/pass", "dkim-fail", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "dkim-weak-key", "dkim-weak-key", TRUE, "signed-1024.eml", NULL, NULL, NULL },
+  { "dkim-weak-key/2048", "dkim-weak-key", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "dkim-sha1", "dkim-sha1", TRUE, "signed-sha1.eml", NULL, NULL, NULL },
+  { "dkim-sha1/sha256", "dkim-sha1", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "dkim-body-length", "dkim-body-length", TRUE, "signed-l-appended.eml", NULL, NULL,
+    NULL },
+  { "dkim-body-length/none", "dkim-body-length", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* DMARC */
+  { "dmarc-none", "dmarc-none", TRUE, NULL, "From: a@nodmarc.example\r\n" HDR_REST BODY,
+    NULL, "a@nodmarc.example" },
+  { "dmarc-none/record", "dmarc-none", FALSE, "signed.eml", NULL, NULL, NULL },
+  { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
+  { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
+    NULL },
+  { "dmarc-policy-none", "dmarc-policy-none", TRUE, NULL,
+    "From: a@monitor.example\r\n" HDR_REST BODY, NULL, "a@monitor.example" },
+  { "dmarc-policy-none/reject", "dmarc-policy-none", FALSE, "signed.eml", NULL, NULL,
+    NULL },
+  /* ARC */
+  { "arc-fail", "arc-fail", TRUE, "arc-broken.eml", NULL, NULL, NULL },
+  { "arc-fail/pass", "arc-fail", FALSE, "arc-sealed.eml", NULL, NULL, NULL },
+  /* Header fields */
+  { "header-missing-date", "header-missing-date", TRUE, NULL,
+    HDR_FROM "To: c@example.org\r\nSubject: s\r\nMessage-ID: <m@example.com>\r\n" BODY,
+    NULL, NULL },
+  { "header-missing-date/unparsable", "header-missing-date", TRUE, NULL,
+    HDR_FROM "Date: yesterday at noon\r\nMessage-ID: <m@example.com>\r\n" BODY, NULL,
+    NULL },
+  { "header-missing-date/present", "header-missing-date", FALSE, NULL, CLEAN, NULL, NULL },
+  { "header-missing-message-id", "header-missing-message-id", TRUE, NULL,
+    HDR_FROM "To: c@example.org\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n" BODY, NULL,
+    NULL },
+  { "header-missing-message-id/present", "header-missing-message-id", FALSE, NULL, CLEAN,
+    NULL, NULL },
+  { "header-date-future", "header-date-future", TRUE, NULL,
+    HDR_FROM "Date: Mon, 1 Jan 2035 10:00:00 +0000\r\nMessage-ID: <m@example.com>\r\n" BODY,
+    NULL, NULL },
+  { "header-date-future/one-hour", "header-date-future", FALSE, NULL,
+    HDR_FROM
+    "Date: Fri, 15 Jan 2027 09:00:00 +0100\r\nMessage-ID: <m@example.com>\r\n" BODY,
+    NULL, NULL },
+  { "header-multiple-from", "header-multiple-from", TRUE, NULL,
+    HDR_FROM "From: Bank <security@bank.example>\r\n" HDR_REST BODY, NULL, NULL },
+  { "header-multiple-from/one", "header-multiple-from", FALSE, NULL, CLEAN, NULL, NULL },
+  { "header-from-invalid", "header-from-invalid", TRUE, NULL,
+    "From: the newsletter team\r\n" HDR_REST BODY, NULL, NULL },
+  { "header-from-invalid/missing", "header-from-invalid", TRUE, NULL, HDR_REST BODY, NULL,
+    NULL },
+  { "header-from-invalid/valid", "header-from-invalid", FALSE, NULL,
+    "From: \"The newsletter team\" <news@example.com>\r\n" HDR_REST BODY, NULL, NULL },
+  { "header-8bit-unencoded/header", "header-8bit-unencoded", TRUE, NULL,
+    HDR_FROM "Subject: Relevé de compte\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+             "Message-ID: <m@example.com>\r\n" BODY,
+    NULL, NULL },
+  { "header-8bit-unencoded/rfc2047", "header-8bit-unencoded", FALSE, NULL,
+    HDR_FROM "Subject: =?UTF-8?Q?Relev=C3=A9_de_compte?=\r\n"
+             "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <m@example.com>\r\n"
+             "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Transfer-Encoding: 8bit\r\n\r\nRelevé joint.\r\n",
+    NULL, NULL },
+  { "header-8bit-unencoded/body", "header-8bit-unencoded", TRUE, NULL,
+    HDR_FROM HDR_REST "\r\nRelevé joint.\r\n", NULL, NULL },
+  /* Bulk mail */
+  { "unsubscribe-missing/list-id", "unsubscribe-missing", TRUE, NULL,
+    HDR_FROM "List-Id: <news.example.com>\r\n" HDR_REST BODY, NULL, NULL },
+  { "unsubscribe-missing/precedence", "unsubscribe-missing", TRUE, NULL,
+    HDR_FROM "Precedence: bulk\r\n" HDR_REST BODY, NULL, NULL },
+  { "unsubscribe-missing/present", "unsubscribe-missing", FALSE, "bulk-one-click.eml", NULL,
+    NULL, NULL },
+  { "unsubscribe-missing/not-bulk", "unsubscribe-missing", FALSE, NULL, CLEAN, NULL, NULL },
+  { "unsubscribe-one-click-missing/unsigned", "unsubscribe-one-click-missing", TRUE,
+    "bulk-one-click-unsigned.eml", NULL, NULL, NULL },
+  { "unsubscribe-one-click-missing/mailto", "unsubscribe-one-click-missing", TRUE, NULL,
+    HDR_FROM "List-Id: <news.example.com>\r\n"
+             "List-Unsubscribe: <mailto:u@example.com>\r\n" HDR_REST BODY,
+    NULL, NULL },
+  { "unsubscribe-one-click-missing/signed", "unsubscribe-one-click-missing", FALSE,
+    "bulk-one-click.eml", NULL, NULL, NULL },
+  /* Blocklists */
+  { "ip-blocklisted/xbl", "ip-blocklisted", TRUE, "signed.eml", NULL, "192.0.2.10", NULL },
+  { "ip-blocklisted/pbl", "ip-blocklisted", TRUE, "signed.eml", NULL, "192.0.2.11", NULL },
+  { "ip-blocklisted/spamcop", "ip-blocklisted", TRUE, "signed.eml", NULL, "192.0.2.30",
+    NULL },
+  { "ip-blocklisted/ipv6", "ip-blocklisted", TRUE, "signed.eml", NULL, "2001:db8::1",
+    NULL },
+  { "ip-blocklisted/public-resolver", "ip-blocklisted", FALSE, "signed.eml", NULL,
+    "192.0.2.20", NULL },
+  { "ip-blocklisted/clean", "ip-blocklisted", FALSE, "signed.eml", NULL, NULL, NULL },
+};
+
+static FctCheckReport *
+run_case (const Case *c, FctStore *store)
+{
+  g_autoptr (FctResolver) resolver = make_resolver ();
+  g_autoptr (FctMsg) msg = load_message (c->fixture, c->text);
+  g_autoptr (GError) error = NULL;
+  FctCheckOptions options = {
+    .ip = c->ip != NULL ? c->ip : "192.0.2.1",
+    .mail_from = c->mail_from == NULL      ? "news@example.com"
+                 : c->mail_from[0] == '\0' ? NULL
+                                           : c->mail_from,
+    .now = NOW,
+    .store = store,
+  };
+  FctCheckReport *report = fct_check (msg, resolver, &options, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  return report;
+}
+
+static void
+test_case (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (FctCheckReport) report = run_case (c, NULL);
+
+  if (fct_findings_has (report->findings, c->id) != c->raised)
+    {
+      for (guint i = 0; i < fct_findings_get_count (report->findings); i++)
+        {
+          const FctFinding *f = fct_findings_get (report->findings, i);
+          g_test_message ("finding %s: %s", f->weight->id, f->detail);
+        }
+      g_test_fail_printf ("%s: %s expected %s", c->name, c->id,
+                          c->raised ? "raised" : "absent");
+    }
+  g_assert_cmpfloat (report->score, ==, fct_findings_score (report->findings));
+}
+
+static void
+test_clean_report (void)
+{
+  Case c = { "clean", NULL, FALSE, "signed.eml", NULL, NULL, NULL };
+  g_autoptr (FctCheckReport) report = run_case (&c, NULL);
+
+  g_assert_cmpstr (fct_check_report_spf_result (report), ==, "pass");
+  g_assert_cmpstr (fct_check_report_dkim_result (report), ==, "pass");
+  g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "pass");
+  g_assert_cmpstr (fct_check_report_arc_result (report), ==, "none");
+  g_assert_cmpuint (report->listings->len, ==, 0);
+  /* Three DNSBL zones by default, nothing listed. */
+  g_assert_cmpuint (report->blocklist_queries, >=, 3);
+  g_assert_true (g_str_has_prefix (report->authentication_results, "facteur; spf=pass"));
+  g_assert_nonnull (
+      strstr (report->authentication_results, "dkim=pass header.d=example.com"));
+  g_assert_nonnull (strstr (report->authentication_results, "dmarc=pass"));
+  g_assert_nonnull (
+      strstr (report->authentication_results, "arc=none smtp.remote-ip=192.0.2.1"));
+}
+
+static void
+test_listing_decoded (void)
+{
+  Case c = { "xbl", NULL, FALSE, "signed.eml", NULL, "192.0.2.10", NULL };
+  g_autoptr (FctCheckReport) report = run_case (&c, NULL);
+  const FctCheckListing *l;
+
+  g_assert_cmpuint (report->listings->len, ==, 1);
+  l = g_ptr_array_index (report->listings, 0);
+  g_assert_false (l->link);
+  g_assert_cmpstr (l->zone, ==, "zen.spamhaus.org");
+  g_assert_cmpstr (l->code, ==, "127.0.0.4");
+  g_assert_nonnull (strstr (l->meaning, "XBL"));
+}
+
+static void
+test_zones_configurable (void)
+{
+  g_autoptr (FctResolver) resolver = make_resolver ();
+  g_autoptr (FctMsg) msg = load_message ("signed.eml", NULL);
+  g_autoptr (GError) error = NULL;
+  static const char *const only_spamcop[] = { "bl.spamcop.net", NULL };
+  static const char *const none[] = { NULL };
+  FctCheckOptions options = {
+    .ip = "192.0.2.10",
+    .mail_from = "news@example.com",
+    .now = NOW,
+    .dnsbl_zones = only_spamcop,
+    .uribl_zones = none,
+  };
+  g_autoptr (FctCheckReport) report = fct_check (msg, resolver, &options, &error);
+
+  g_assert_no_error (error);
+  g_assert_false (fct_findings_has (report->findings, "ip-blocklisted"));
+  g_assert_cmpuint (report->blocklist_queries, ==, 1);
+}
+
+static void
+test_size (void)
+{
+  /* 16 MiB of text: 16 MiB as received. The same with 8-bit bytes must be encoded
+   * by a relay without 8BITMIME: 21.3 MiB, over Outlook.com's and iCloud's 20 MiB. */
+  gsize n = 16 * 1024 * 1024;
+  g_autoptr (GString) ascii = g_string_sized_new (n + 512);
+  g_autoptr (GString) eight = g_string_sized_new (n + 512);
+  const char *head = HDR_FROM HDR_REST "Content-Transfer-Encoding: 8bit\r\n\r\n";
+
+  g_string_append (ascii, HDR_FROM HDR_REST "\r\n");
+  g_string_append (eight, head);
+  while (ascii->len < n)
+    {
+      g_string_append (ascii,
+                       "0123456789 abcdefghij 0123456789 abcdefghij 0123456789 ab\r\n");
+      g_string_append (eight, "0123456789 àbcdéfghij 0123456789 àbcdéfghij 012345678\r\n");
+    }
+  Case c_ascii = { "ascii", NULL, FALSE, NULL, ascii->str, NULL, NULL };
+  Case c_eight = { "eight", NULL, FALSE, NULL, eight->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r_ascii = run_case (&c_ascii, NULL);
+  g_autoptr (FctCheckReport) r_eight = run_case (&c_eight, NULL);
+
+  g_assert_false (fct_findings_has (r_ascii->findings, "size-over-limit"));
+  g_assert_cmpuint (r_ascii->received_size, ==, ascii->len);
+  g_assert_true (fct_findings_has (r_eight->findings, "size-over-limit"));
+  g_assert_cmpuint (r_eight->received_size, >, eight->len * 4 / 3);
+  for (guint i = 0; i < fct_findings_get_count (r_eight->findings); i++)
+    {
+      const FctFinding *f = fct_findings_get (r_eight->findings, i);
+      if (g_str_equal (f->weight->id, "size-over-limit"))
+        {
+          g_assert_nonnull (strstr (f->evidence, "Outlook.com"));
+          g_assert_null (strstr (f->evidence, "Gmail"));
+        }
+    }
+}
+
+static void
+test_size_table (void)
+{
+  gsize n = 0;
+  const FctCheckSizeLimit *rows = fct_check_size_limits (&n);
+
+  g_assert_cmpuint (n, >=, 6);
+  for (gsize i = 1; i < n; i++)
+    g_assert_cmpuint (rows[i - 1].max_bytes, <=, rows[i].max_bytes);
+}
+
+static void
+test_many_recipients (void)
+{
+  g_autoptr (GString) text = g_string_new (HDR_FROM "To: ");
+  for (int i = 0; i < 25; i++)
+    g_string_append_printf (text, "%s\"Client, %d\" <c%d@example.org>", i ? ", " : "", i,
+                            i);
+  g_string_append (text, "\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+                         "Message-ID: <m@example.com>\r\n" BODY);
+  Case many = { "many", NULL, FALSE, NULL, text->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&many, NULL);
+  g_assert_true (fct_findings_has (r->findings, "unsubscribe-missing"));
+
+  /* Commas and @ signs inside quoted names are not recipients. */
+  Case few = { "few",
+               NULL,
+               FALSE,
+               NULL,
+               HDR_FROM "To: \"a@b, c@d, e@f\" <one@example.org>\r\n"
+                        "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+                        "Message-ID: <m@example.com>\r\n" BODY,
+               NULL,
+               NULL };
+  g_autoptr (FctCheckReport) r2 = run_case (&few, NULL);
+  g_assert_false (fct_findings_has (r2->findings, "unsubscribe-missing"));
+}
+
+static void
+test_bad_ip (void)
+{
+  g_autoptr (FctResolver) resolver = make_resolver ();
+  g_autoptr (FctMsg) msg = load_message (NULL, CLEAN);
+  g_autoptr (GError) error = NULL;
+  FctCheckOptions options = { .ip = "not-an-ip" };
+
+  g_assert_null (fct_check (msg, resolver, &options, &error));
+  g_assert_error (error, FCT_CHECK_ERROR, FCT_CHECK_ERROR_INVALID);
+}
+
+static void
+test_scoring_doc (void)
+{
+  const char *root = g_getenv ("FCT_SOURCE_ROOT");
+  g_autofree char *path = NULL;
+  g_autofree char *doc = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize n = 0;
+  const FctFindingWeight *rows = fct_finding_weights_message (&n);
+
+  if (root == NULL)
+    {
+      g_test_skip ("FCT_SOURCE_ROOT is not set");
+      return;
+    }
+  path = g_build_filename (root, "docs", "SCORING.md", NULL);
+  g_assert_true (g_file_get_contents (path, &doc, NULL, &error));
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *quoted = g_strdup_printf ("`%s`", rows[i].id);
+      if (strstr (doc, quoted) == NULL)
+        g_test_fail_printf ("docs/SCORING.md does not document %s", rows[i].id);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/check/finding/%s", cases[i].name);
+      g_test_add_data_func (path, &cases[i], test_case);
+    }
+  g_test_add_func ("/check/clean-report", test_clean_report);
+  g_test_add_func ("/check/listing-decoded", test_listing_decoded);
+  g_test_add_func ("/check/zones-configurable", test_zones_configurable);
+  g_test_add_func ("/check/size", test_size);
+  g_test_add_func ("/check/size-table", test_size_table);
+  g_test_add_func ("/check/many-recipients", test_many_recipients);
+  g_test_add_func ("/check/bad-ip", test_bad_ip);
+  g_test_add_func ("/check/scoring-doc", test_scoring_doc);
+  return g_test_run ();
+}
