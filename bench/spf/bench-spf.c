@@ -7,6 +7,7 @@
 #include <facteur/spf.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 typedef struct
 {
@@ -60,10 +61,32 @@ read_pairs (const char *path)
   return pairs;
 }
 
+typedef struct
+{
+  double wall;
+  double cpu;
+} Timing;
+
 static double
+cpu_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static Timing
+timing_since (gint64 wall_start, double cpu_start)
+{
+  return (Timing){ (double)(g_get_monotonic_time () - wall_start) / G_USEC_PER_SEC,
+                   cpu_seconds () - cpu_start };
+}
+
+static Timing
 run_sync (Run *run)
 {
   gint64 start = g_get_monotonic_time ();
+  double cpu = cpu_seconds ();
 
   memset (run->counts, 0, sizeof run->counts);
   for (guint i = 0; i < run->pairs->len; i++)
@@ -80,7 +103,7 @@ run_sync (Run *run)
         }
       run->counts[v->result]++;
     }
-  return (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  return timing_since (start, cpu);
 }
 
 static void start_next (Run *run);
@@ -113,11 +136,12 @@ start_next (Run *run)
   run->in_flight++;
 }
 
-static double
+static Timing
 run_async (Run *run, guint window)
 {
   g_autoptr (GMainContext) ctx = g_main_context_new ();
   gint64 start = g_get_monotonic_time ();
+  double cpu = cpu_seconds ();
 
   memset (run->counts, 0, sizeof run->counts);
   run->next = run->done = run->in_flight = 0;
@@ -127,7 +151,7 @@ run_async (Run *run, guint window)
   while (run->done < run->pairs->len)
     g_main_context_iteration (ctx, TRUE);
   g_main_context_pop_thread_default (ctx);
-  return (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  return timing_since (start, cpu);
 }
 
 static void
@@ -162,13 +186,17 @@ main (int argc, char **argv)
   Run run = { .pairs = pairs, .resolver = resolver, .limits = &limits };
 
   run_sync (&run); /* warms the cache */
-  double t = run_sync (&run);
-  g_print ("facteur sync: %u evaluations in %.3f s: %.0f evaluations/s\n", pairs->len, t,
-           pairs->len / t);
+  Timing t = run_sync (&run);
+  g_print (
+      "facteur sync: %u evaluations, %.3f s wall, %.3f s CPU: %.0f evaluations/s, %.0f "
+      "per CPU second\n",
+      pairs->len, t.wall, t.cpu, pairs->len / t.wall, pairs->len / t.cpu);
   print_counts (&run);
-  double ta = run_async (&run, MAX (window, 1));
-  g_print ("facteur async (%u in flight): %u evaluations in %.3f s: %.0f evaluations/s\n",
-           MAX (window, 1), pairs->len, ta, pairs->len / ta);
+  t = run_async (&run, MAX (window, 1));
+  g_print ("facteur async (%u in flight): %u evaluations, %.3f s wall, %.3f s CPU: %.0f "
+           "evaluations/s, %.0f per CPU second\n",
+           MAX (window, 1), pairs->len, t.wall, t.cpu, pairs->len / t.wall,
+           pairs->len / t.cpu);
   print_counts (&run);
   FctResolverStats stats;
   fct_resolver_get_stats (resolver, &stats);

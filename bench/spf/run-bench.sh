@@ -57,12 +57,13 @@ done
 nsd_pid=$(cat "$work/nsd.pid")
 perl "$here/bench-mailspf.pl" "$port" "$work/pairs.txt" | tee "$work/mailspf.out"
 
-rate () { sed -n 's/.*: \([0-9]*\) evaluations\/s$/\1/p' "$1" | head -n "${2:-1}" | tail -n 1; }
-f_sync=$(rate "$work/facteur.out" 1)
-f_async=$(rate "$work/facteur.out" 2)
-py=$(rate "$work/pyspf.out")
-pl=$(rate "$work/mailspf.out")
-echo "ratios: facteur sync / pyspf = $(echo "scale=1; $f_sync / $py" | bc)," \
-  "facteur async / pyspf = $(echo "scale=1; $f_async / $py" | bc)," \
-  "facteur sync / Mail::SPF = $(echo "scale=1; $f_sync / $pl" | bc)," \
-  "pyspf / Mail::SPF = $(echo "scale=1; $py / $pl" | bc)"
+# "...: N evaluations/s[, M per CPU second]" -> N (wall) or M (CPU), from line $2.
+wall () { sed -n 's/.*: \([0-9]*\) evaluations\/s.*/\1/p' "$1" | sed -n "${2:-1}p"; }
+cpu () { sed -n 's/.*, \([0-9]*\) per CPU second$/\1/p' "$1" | sed -n "${2:-1}p"; }
+ratio () { echo "scale=1; $1 / $2" | bc; }
+echo "ratios (wall): facteur sync / pyspf = $(ratio "$(wall "$work/facteur.out" 1)" "$(wall "$work/pyspf.out")")," \
+  "facteur async / pyspf = $(ratio "$(wall "$work/facteur.out" 2)" "$(wall "$work/pyspf.out")")," \
+  "facteur sync / Mail::SPF = $(ratio "$(wall "$work/facteur.out" 1)" "$(wall "$work/mailspf.out")")," \
+  "pyspf / Mail::SPF = $(ratio "$(wall "$work/pyspf.out")" "$(wall "$work/mailspf.out")")"
+echo "ratios (CPU): facteur sync / pyspf = $(ratio "$(cpu "$work/facteur.out" 1)" "$(cpu "$work/pyspf.out")")," \
+  "facteur async / pyspf = $(ratio "$(cpu "$work/facteur.out" 2)" "$(cpu "$work/pyspf.out")")"
