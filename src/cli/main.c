@@ -15,6 +15,7 @@ static const FctCliCommand commands[] = {
   { "address", N_ ("ADDRESS"), N_ ("Tell whether an email address exists"), fct_cmd_address },
   { "dmarc", N_ ("FILE --ip IP"), N_ ("Check a message's DMARC verdict"), fct_cmd_dmarc },
   { "arc", N_ ("verify|seal"), N_ ("Validate or add an ARC set (RFC 8617)"), fct_cmd_arc },
+  { "domain", N_ ("DOMAIN"), N_ ("Audit a domain's mail setup"), fct_cmd_domain },
 };
 
 static void

@@ -1,0 +1,81 @@
+/* facteur — the domain audit's state: what the queries, the SPF walk, the HTTPS fetch
+ * and the STARTTLS probes brought back (gather.c), read by the judge (judge.c). */
+#pragma once
+
+#include <facteur/audit.h>
+#include <facteur/dmarc.h>
+#include <facteur/spf.h>
+
+/* DNSBL answers examined per address, PTR names followed per address, addresses per
+ * exchanger: a handful each, so one domain cannot make the audit ask thousands of
+ * queries. RFC 7208 §4.6.4 caps PTR names at 10 the same way. */
+#define AUDIT_ADDRESSES_PER_HOST_MAX 4
+#define AUDIT_PTR_NAMES_MAX 10
+
+typedef struct
+{
+  char *zone;
+  FctDnsAnswer *answer;
+} AuditListed;
+
+typedef struct
+{
+  char *ip;
+  guint8 bytes[16];
+  gsize len;
+  FctDnsAnswer *ptr;
+  GPtrArray *forward;   /* FctDnsAnswer *: A/AAAA of each PTR name */
+  GPtrArray *blocklist; /* AuditListed * */
+} AuditAddress;
+
+typedef struct
+{
+  char *host;
+  guint16 preference;
+  gboolean ip_literal;
+  FctDnsAnswer *a, *aaaa, *tlsa;
+  GPtrArray *addresses; /* AuditAddress * */
+  FctAuditTlsProbe *probe;
+  gboolean probe_started;
+} AuditMx;
+
+typedef struct
+{
+  char *selector;
+  FctDnsAnswer *answer;
+} AuditSelector;
+
+typedef struct
+{
+  FctResolver *resolver;
+  FctAuditOptions options;
+  const FctLimits *limits;
+  char *domain;
+  char *org_domain; /* NULL when it is the domain itself */
+  GMainContext *context;
+  guint pending;
+
+  FctDnsAnswer *ns, *mx, *dmarc, *dmarc_org, *mta_sts, *tlsrpt, *bimi;
+  gboolean dmarc_done; /* report destinations started (once) */
+  gboolean mx_capped;
+  GPtrArray *mx_hosts;      /* AuditMx * */
+  GPtrArray *selectors;     /* AuditSelector * */
+  GPtrArray *domain_listed; /* AuditListed * */
+  GPtrArray *destinations;  /* FctDmarcDestination * */
+  FctSpfLintReport *spf;
+  char *spf_error;
+  FctDnsAnswer *sts_a, *sts_aaaa;
+  FctAuditHttpsResponse *sts_response;
+} Audit;
+
+/* The DMARC record that applies: the domain's, else the organizational domain's.
+ * *policy_domain and *count (DMARC1 records at that name) are set. Returns (transfer
+ * full) or NULL. */
+FctDmarcRecord *fct_audit_effective_dmarc (const Audit *audit, const char **policy_domain,
+                                           guint *count);
+/* The TXT records of answer that pass is_version, joined (transfer full, char *). */
+GPtrArray *fct_audit_txt_matching (const FctDnsAnswer *answer,
+                                   gboolean (*is_version) (const char *, gsize));
+
+/* Turns the gathered state into findings and the report (judge.c). */
+void fct_audit_judge (Audit *audit, FctAuditReport *report);

@@ -1,0 +1,991 @@
+/* facteur — the domain audit's judge: turns what was gathered into findings with the
+ * record to publish. RFC 7505 (null MX), RFC 2181 §10.3 (MX to an alias), RFC 7208
+ * (SPF, through the linter), RFC 6376 §3.6.1 and RFC 8301 (DKIM keys), RFC 9989 (DMARC),
+ * RFC 8461 (MTA-STS), RFC 8460 (TLS-RPT), RFC 7672 (DANE), RFC 5782 (DNSBLs). */
+#include "audit-private.h"
+
+#include <facteur/dkim.h>
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+typedef struct
+{
+  Audit *a;
+  FctFindings *f;
+  gboolean bogus_reported;
+} Judge;
+
+static gboolean
+has_records (const FctDnsAnswer *answer)
+{
+  return answer != NULL && fct_dns_answer_has_records (answer);
+}
+
+/* TRUE when the answer is a failure (reported once as dns-error or dnssec-bogus). */
+static gboolean
+failed (Judge *j, const FctDnsAnswer *answer)
+{
+  if (answer == NULL)
+    return FALSE;
+  if (answer->dnssec == FCT_DNSSEC_BOGUS)
+    {
+      if (!j->bogus_reported)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dnssec-bogus",
+              _ ("DNSSEC validation of %s failed (%s): resolvers that validate (most large "
+                 "providers) treat the domain as unreachable. Re-sign the zone or fix the "
+                 "DS "
+                 "record at the registrar."),
+              answer->qname, answer->reason != NULL ? answer->reason : "bogus");
+          fct_finding_set_evidence (f, answer->qname);
+          j->bogus_reported = TRUE;
+        }
+      return TRUE;
+    }
+  if (answer->rcode == FCT_DNS_RCODE_SERVFAIL || answer->rcode == FCT_DNS_RCODE_TIMEOUT)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dns-error",
+          _ ("The %s query for %s failed (%s); this part was not checked."),
+          fct_dns_type_to_string (answer->qtype), answer->qname,
+          answer->reason != NULL ? answer->reason
+                                 : fct_dns_rcode_to_string (answer->rcode));
+      fct_finding_set_evidence (f, answer->qname);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* ---- DNS, MX, PTR ---------------------------------------------------------------- */
+
+static gboolean
+judge_dns (Judge *j)
+{
+  Audit *a = j->a;
+  if (a->ns->rcode == FCT_DNS_RCODE_NXDOMAIN)
+    {
+      fct_findings_add (j->f, "domain-not-found",
+                        _ ("%s does not exist (NXDOMAIN): check the spelling, or register "
+                           "the domain and publish its zone."),
+                        a->domain);
+      return FALSE;
+    }
+  if (failed (j, a->ns))
+    return TRUE;
+  if (!has_records (a->ns))
+    fct_findings_add (
+        j->f, "ns-missing",
+        _ ("%s has no NS records: it is a name inside its parent's zone, which "
+           "answers for it."),
+        a->domain);
+  if (a->ns->dnssec == FCT_DNSSEC_INSECURE)
+    fct_findings_add (
+        j->f, "dnssec-unsigned",
+        _ ("The zone of %s is not signed with DNSSEC: its answers can be forged, "
+           "and DANE cannot be used. Sign it if your DNS host offers it."),
+        a->domain);
+  return TRUE;
+}
+
+static gboolean
+is_null_mx (const FctDnsRecord *r)
+{
+  return r->target == NULL || r->target[0] == '\0' || g_str_equal (r->target, ".");
+}
+
+static void
+judge_mx (Judge *j)
+{
+  Audit *a = j->a;
+  if (failed (j, a->mx))
+    return;
+  if (!has_records (a->mx))
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "mx-missing",
+          _ ("%s publishes no MX record. Senders fall back to its address record, if any "
+             "(RFC 5321 §5.1), which is rarely a mail server. Publish the MX of your mail "
+             "provider."),
+          a->domain);
+      g_autofree char *fix = g_strdup_printf ("%s. MX 10 mail.%s.", a->domain, a->domain);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  for (guint i = 0; i < a->mx->records->len; i++)
+    if (is_null_mx (g_ptr_array_index (a->mx->records, i)))
+      {
+        if (a->mx->records->len == 1)
+          fct_findings_add (j->f, "mx-null",
+                            _ ("%s publishes a null MX (RFC 7505): it declares that it "
+                               "receives no mail. Remove it if the domain should receive "
+                               "mail."),
+                            a->domain);
+        else
+          fct_findings_add (j->f, "mx-null",
+                            _ ("%s publishes a null MX beside other MX records, which RFC "
+                               "7505 §3 forbids: remove the null MX."),
+                            a->domain);
+        break;
+      }
+  if (a->mx_capped)
+    fct_findings_add (j->f, "mx-too-many",
+                      _ ("%s publishes more than %u MX records; only the first %u were "
+                         "examined."),
+                      a->domain, a->limits->audit_mx_hosts_max,
+                      a->limits->audit_mx_hosts_max);
+
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
+      if (mx->ip_literal)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "mx-ip-literal",
+              _ ("The MX record names %s, an address, where a host name is required (RFC "
+                 "5321 §5.1): senders look it up as a name and find nothing. Name a host "
+                 "and give it an A record."),
+              mx->host);
+          g_autofree char *fix
+              = g_strdup_printf ("%s. MX %u mail.%s.\nmail.%s. A %s", a->domain,
+                                 mx->preference, a->domain, a->domain, mx->host);
+          fct_finding_set_fix (f, fix);
+          fct_finding_set_evidence (f, mx->host);
+          continue;
+        }
+      gboolean fa = failed (j, mx->a), faaaa = failed (j, mx->aaaa);
+      if (!fa && !faaaa && !has_records (mx->a) && !has_records (mx->aaaa))
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "mx-unresolvable",
+              _ ("The mail server %s has no A or AAAA record: mail sent to it cannot be "
+                 "delivered. Publish its address, or remove the MX record."),
+              mx->host);
+          fct_finding_set_evidence (f, mx->host);
+          continue;
+        }
+      const FctDnsAnswer *alias = has_records (mx->a) ? mx->a : mx->aaaa;
+      if (alias != NULL && alias->canonical_name != NULL
+          && !g_str_equal (alias->canonical_name, alias->qname))
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "mx-cname",
+              _ ("The MX host %s is an alias of %s: RFC 2181 §10.3 says an MX must name "
+                 "the host itself, and some senders refuse it. Point the MX at %s."),
+              mx->host, alias->canonical_name, alias->canonical_name);
+          g_autofree char *fix = g_strdup_printf ("%s. MX %u %s.", a->domain,
+                                                  mx->preference, alias->canonical_name);
+          fct_finding_set_fix (f, fix);
+          fct_finding_set_evidence (f, mx->host);
+        }
+    }
+}
+
+static gboolean
+forward_confirms (const AuditAddress *addr)
+{
+  for (guint i = 0; i < addr->forward->len; i++)
+    {
+      const FctDnsAnswer *fw = g_ptr_array_index (addr->forward, i);
+      for (guint k = 0; has_records (fw) && k < fw->records->len; k++)
+        {
+          const FctDnsRecord *r = g_ptr_array_index (fw->records, k);
+          if (memcmp (r->addr, addr->bytes, addr->len) == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+judge_ptr (Judge *j)
+{
+  for (guint i = 0; i < j->a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
+      for (guint k = 0; k < mx->addresses->len; k++)
+        {
+          AuditAddress *addr = g_ptr_array_index (mx->addresses, k);
+          g_autofree char *rev = fct_dns_reverse_name (addr->bytes, addr->len);
+          if (failed (j, addr->ptr))
+            continue;
+          if (!has_records (addr->ptr))
+            {
+              FctFinding *f = fct_findings_add (j->f, "ptr-missing",
+                                                _ ("The address %s of %s has no reverse "
+                                                   "DNS name: many receivers distrust "
+                                                   "such servers. Ask whoever owns the "
+                                                   "address (your host or provider) to "
+                                                   "set its PTR to %s."),
+                                                addr->ip, mx->host, mx->host);
+              g_autofree char *fix = g_strdup_printf ("%s. PTR %s.", rev, mx->host);
+              fct_finding_set_fix (f, fix);
+              fct_finding_set_evidence (f, addr->ip);
+            }
+          else if (!forward_confirms (addr))
+            {
+              const FctDnsRecord *r = g_ptr_array_index (addr->ptr->records, 0);
+              FctFinding *f = fct_findings_add (
+                  j->f, "ptr-mismatch",
+                  _ ("The address %s of %s has the reverse name %s, which does not resolve "
+                     "back to %s (forward-confirmed reverse DNS fails). Make the PTR name "
+                     "a "
+                     "host whose address is %s."),
+                  addr->ip, mx->host, r->target, addr->ip, addr->ip);
+              g_autofree char *fix = g_strdup_printf ("%s. PTR %s.", rev, mx->host);
+              fct_finding_set_fix (f, fix);
+              fct_finding_set_evidence (f, addr->ip);
+            }
+        }
+    }
+}
+
+/* ---- SPF ------------------------------------------------------------------------- */
+
+/* The record with a permissive all replaced by ~all (transfer full). */
+static char *
+spf_tightened (const char *record)
+{
+  g_auto (GStrv) terms = g_strsplit (record, " ", -1);
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (gsize i = 0; terms[i] != NULL; i++)
+    {
+      const char *t = terms[i];
+      if (t[0] == '\0')
+        continue;
+      if (g_ascii_strcasecmp (t, "all") == 0 || g_ascii_strcasecmp (t, "+all") == 0
+          || g_ascii_strcasecmp (t, "?all") == 0)
+        t = "~all";
+      if (out->len > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, t);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+judge_spf (Judge *j)
+{
+  Audit *a = j->a;
+  const FctSpfLintReport *r = a->spf;
+  gboolean void_done = FALSE, all_done = FALSE;
+  if (r == NULL)
+    {
+      fct_findings_add (j->f, "dns-error", _ ("SPF could not be checked: %s"),
+                        a->spf_error != NULL ? a->spf_error : "?");
+      return;
+    }
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const FctSpfLintFinding *lf = g_ptr_array_index (r->findings, i);
+      const char *id = lf->id;
+      FctFinding *f = NULL;
+      gboolean top = g_strcmp0 (lf->domain, a->domain) == 0;
+
+      if (g_str_equal (id, "spf.no-record") && top)
+        {
+          f = fct_findings_add (
+              j->f, "spf-missing",
+              _ ("%s publishes no SPF record: receivers cannot tell which servers may send "
+                 "its mail, and DMARC has only DKIM to rely on. Publish one that names "
+                 "your "
+                 "sending servers."),
+              a->domain);
+          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s~all\"", a->domain,
+                                                  has_records (a->mx) ? "mx " : "");
+          fct_finding_set_fix (f, fix);
+        }
+      else if (g_str_equal (id, "spf.multiple-records"))
+        f = fct_findings_add (j->f, "spf-multiple", "%s", lf->message);
+      else if (g_str_equal (id, "spf.syntax"))
+        f = fct_findings_add (j->f, "spf-syntax", "%s", lf->message);
+      else if (g_str_equal (id, "spf.too-many-lookups"))
+        {
+          f = fct_findings_add (j->f, "spf-too-many-lookups", "%s", lf->message);
+          if (r->flattened != NULL)
+            {
+              g_autofree char *fix
+                  = g_strdup_printf ("%s. TXT %s", a->domain, r->flattened);
+              fct_finding_set_fix (f, fix);
+            }
+        }
+      else if (g_str_equal (id, "spf.too-many-void-lookups")
+               || g_str_equal (id, "spf.void-lookup"))
+        {
+          if (void_done)
+            continue;
+          void_done = TRUE;
+          f = fct_findings_add (j->f, "spf-void-lookups", "%s", lf->message);
+        }
+      else if (g_str_equal (id, "spf.pass-all") || g_str_equal (id, "spf.neutral-all"))
+        {
+          if (all_done)
+            continue;
+          all_done = TRUE;
+          f = fct_findings_add (j->f, "spf-permissive-all", "%s", lf->message);
+          if (top && r->record != NULL)
+            {
+              g_autofree char *tight = spf_tightened (r->record);
+              g_autofree char *fix = g_strdup_printf ("%s. TXT \"%s\"", a->domain, tight);
+              fct_finding_set_fix (f, fix);
+            }
+        }
+      else if (lf->severity != FCT_SPF_LINT_INFO)
+        f = fct_findings_add (j->f, "spf-lint", "%s", lf->message);
+      if (f != NULL && lf->domain != NULL)
+        fct_finding_set_evidence (f, lf->domain);
+    }
+}
+
+/* ---- DKIM ------------------------------------------------------------------------ */
+
+/* Decodes p= (base64 with FWS inside, RFC 6376 §3.6.1) and returns the key's size in
+ * bits, or 0 with *reason when it does not decode. */
+static guint
+key_bits (const FctDkimKeyRecord *rec, const char **reason)
+{
+  g_autoptr (GString) b64 = g_string_sized_new (rec->public_key.len);
+  for (gsize i = 0; i < rec->public_key.len; i++)
+    {
+      char c = (char)rec->public_key.ptr[i];
+      if (g_ascii_isalnum (c) || c == '+' || c == '/' || c == '=')
+        g_string_append_c (b64, c);
+      else if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+        {
+          *reason = "p= is not base64";
+          return 0;
+        }
+    }
+  if (b64->len == 0 || b64->len % 4 != 0)
+    {
+      *reason = "p= is not base64";
+      return 0;
+    }
+  gsize len = 0;
+  g_autofree guint8 *der = g_base64_decode (b64->str, &len);
+  g_autoptr (FctDkimPublicKey) key
+      = fct_dkim_public_key_new (rec->key_type, der, len, reason);
+  return key != NULL ? fct_dkim_public_key_get_bits (key) : 0;
+}
+
+static void
+judge_dkim (Judge *j, FctAuditReport *report)
+{
+  Audit *a = j->a;
+  guint usable = 0;
+  for (guint i = 0; i < a->selectors->len; i++)
+    {
+      AuditSelector *s = g_ptr_array_index (a->selectors, i);
+      if (s->answer == NULL || s->answer->rcode == FCT_DNS_RCODE_NXDOMAIN
+          || !has_records (s->answer))
+        {
+          if (s->answer != NULL
+              && (s->answer->rcode == FCT_DNS_RCODE_SERVFAIL
+                  || s->answer->dnssec == FCT_DNSSEC_BOGUS))
+            failed (j, s->answer);
+          continue;
+        }
+      const FctDnsRecord *rr = g_ptr_array_index (s->answer->records, 0);
+      g_autoptr (GBytes) joined = fct_dns_record_txt_joined (rr);
+      gsize len = 0;
+      const char *text = g_bytes_get_data (joined, &len);
+      FctDkimKeyRecord rec;
+      const char *reason = NULL;
+      g_autofree char *name = g_strconcat (s->selector, "._domainkey.", a->domain, NULL);
+      g_ptr_array_add (report->dkim_selectors, g_strdup (s->selector));
+
+      if (!fct_dkim_key_record_parse (fct_slice_new (text, len), &rec, &reason))
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dkim-invalid",
+              _ ("The DKIM key record at %s cannot be used (%s): signatures with selector "
+                 "%s fail. Publish the record your signing software generated."),
+              name, reason != NULL ? reason : "?", s->selector);
+          fct_finding_set_evidence (f, name);
+          continue;
+        }
+      if (rec.revoked)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dkim-revoked",
+              _ ("The DKIM key at %s is revoked (empty p=): fine after a key rotation, as "
+                 "long as nothing still signs with selector %s."),
+              name, s->selector);
+          fct_finding_set_evidence (f, name);
+          continue;
+        }
+      guint bits = key_bits (&rec, &reason);
+      if (bits == 0)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dkim-invalid",
+              _ ("The DKIM key at %s does not decode (%s). Publish the record your signing "
+                 "software generated."),
+              name, reason != NULL ? reason : "?");
+          fct_finding_set_evidence (f, name);
+          continue;
+        }
+      usable++;
+      if (rec.key_type == FCT_DKIM_KEY_TYPE_RSA && bits < 2048)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dkim-weak-key",
+              _ ("The DKIM key at %s is RSA %u bits; RFC 8301 §3.2 asks for at least 2048 "
+                 "(verifiers ignore keys under 1024). Generate a new key and rotate."),
+              name, bits);
+          g_autofree char *fix
+              = g_strdup_printf ("facteur dkim keygen --domain %s --selector %s2048 "
+                                 "--algorithm rsa --bits 2048 "
+                                 "--out keys/",
+                                 a->domain, s->selector);
+          fct_finding_set_fix (f, fix);
+          fct_finding_set_evidence (f, name);
+        }
+      if (rec.testing)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dkim-testing",
+              _ ("The DKIM key at %s has t=y: verifiers may treat its signatures as "
+                 "unsigned mail (RFC 6376 §3.6.1). Remove t=y once signing works."),
+              name);
+          fct_finding_set_evidence (f, name);
+        }
+    }
+  if (usable == 0)
+    {
+      const char *sel
+          = a->options.dkim_selectors != NULL && a->options.dkim_selectors[0] != NULL
+                ? a->options.dkim_selectors[0]
+                : "mail";
+      FctFinding *f = fct_findings_add (
+          j->f, "dkim-missing",
+          _ ("No usable DKIM key was found under %u selectors (the common ones and those "
+             "given with --dkim-selector). Without DKIM, forwarded mail fails DMARC. "
+             "Generate a key, publish its record and sign outgoing mail; if you already "
+             "sign, give the selector with --dkim-selector."),
+          a->selectors->len);
+      g_autofree char *fix = g_strdup_printf (
+          "facteur dkim keygen --domain %s --selector %s --out keys/", a->domain, sel);
+      fct_finding_set_fix (f, fix);
+    }
+}
+
+/* ---- DMARC ----------------------------------------------------------------------- */
+
+/* A record to publish: the given one with p raised to quarantine, reports kept or
+ * added (transfer full). */
+static char *
+dmarc_proposal (const char *domain, const FctDmarcRecord *r)
+{
+  g_autoptr (GString) s = g_string_new ("v=DMARC1; p=");
+  g_string_append (s,
+                   r != NULL && r->p == FCT_DMARC_POLICY_REJECT ? "reject" : "quarantine");
+  if (r != NULL && r->rua != NULL && r->rua->len > 0)
+    {
+      g_string_append (s, "; rua=");
+      for (guint i = 0; i < r->rua->len; i++)
+        g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
+                                (const char *)g_ptr_array_index (r->rua, i));
+    }
+  else
+    g_string_append_printf (s, "; rua=mailto:dmarc-reports@%s", domain);
+  return g_strdup_printf ("_dmarc.%s. TXT \"%s\"", domain, s->str);
+}
+
+static void
+judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective)
+{
+  Audit *a = j->a;
+  const char *policy_domain = NULL;
+  guint count = 0;
+  if (failed (j, a->dmarc) || failed (j, a->dmarc_org))
+    return;
+  FctDmarcRecord *r = fct_audit_effective_dmarc (a, &policy_domain, &count);
+  *effective = r;
+  if (r == NULL)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-missing",
+          _ ("%s publishes no DMARC record: anyone can send mail in its name and receivers "
+             "are told nothing. Gmail and Yahoo require one from bulk senders. Start with "
+             "p=none for a few weeks to read the reports, then enforce."),
+          a->domain);
+      g_autofree char *fix = dmarc_proposal (a->domain, NULL);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  report->dmarc_record = g_strdup (r->text);
+  const FctDmarcRecordFlags bad
+      = FCT_DMARC_RECORD_FLAG_TOO_LONG | FCT_DMARC_RECORD_FLAG_BAD_P
+        | FCT_DMARC_RECORD_FLAG_BAD_SP | FCT_DMARC_RECORD_FLAG_BAD_NP
+        | FCT_DMARC_RECORD_FLAG_BAD_VALUE | FCT_DMARC_RECORD_FLAG_BAD_SYNTAX
+        | FCT_DMARC_RECORD_FLAG_BAD_URI;
+  if (count > 1 || (r->flags & bad) != 0)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-invalid",
+          count > 1 ? _ ("_dmarc.%s holds several DMARC records: receivers then apply none "
+                         "(RFC 9989 §4.10). Keep exactly one.")
+                    : _ ("The DMARC record of %s has errors that receivers ignore or fall "
+                         "back from; publish a clean record."),
+          policy_domain);
+      g_autofree char *fix = dmarc_proposal (policy_domain, r);
+      fct_finding_set_fix (f, fix);
+      fct_finding_set_evidence (f, r->text);
+    }
+  if (r->p == FCT_DMARC_POLICY_NONE || r->p == FCT_DMARC_POLICY_UNSET)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-policy-none",
+          _ ("The DMARC policy of %s is none: receivers only report spoofed mail and "
+             "deliver it. Once the reports show your own mail passing, move to quarantine, "
+             "then reject."),
+          policy_domain);
+      g_autofree char *fix = dmarc_proposal (policy_domain, r);
+      fct_finding_set_fix (f, fix);
+    }
+  if (r->pct >= 0 && r->pct < 100)
+    fct_findings_add (
+        j->f, "dmarc-pct-partial",
+        _ ("pct=%d: the policy applies to %d%% of failing mail only (RFC 7489; "
+           "RFC 9989 removed pct). Remove pct."),
+        r->pct, r->pct);
+  if (r->sp == FCT_DMARC_POLICY_NONE && r->p != FCT_DMARC_POLICY_NONE
+      && r->p != FCT_DMARC_POLICY_UNSET)
+    fct_findings_add (
+        j->f, "dmarc-sp-none",
+        _ ("sp=none: subdomains of %s can be spoofed freely. Remove sp or set "
+           "it like p."),
+        policy_domain);
+  if (r->rua == NULL || r->rua->len == 0)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-rua-missing",
+          _ ("The DMARC record asks for no aggregate reports (rua): you cannot see who "
+             "sends in your name. Add a report address."));
+      g_autofree char *fix = dmarc_proposal (policy_domain, r);
+      fct_finding_set_fix (f, fix);
+    }
+  for (guint i = 0; i < a->destinations->len; i++)
+    {
+      const FctDmarcDestination *d = g_ptr_array_index (a->destinations, i);
+      if (d->status != FCT_DMARC_DESTINATION_UNAUTHORIZED)
+        continue;
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-rua-unauthorized",
+          _ ("Reports to %s go outside %s, and %s has not published the record that "
+             "accepts them (RFC 9989 §11.6): receivers will not send them. Ask the "
+             "report service to publish it."),
+          d->uri, policy_domain, d->host != NULL ? d->host : "?");
+      g_autofree char *fix
+          = g_strdup_printf ("%s._report._dmarc.%s. TXT \"v=DMARC1\"", policy_domain,
+                             d->host != NULL ? d->host : "?");
+      fct_finding_set_fix (f, fix);
+      fct_finding_set_evidence (f, d->uri);
+    }
+}
+
+/* ---- MTA-STS, TLS-RPT, BIMI, DANE ------------------------------------------------ */
+
+static char *
+sts_policy_proposal (Audit *a)
+{
+  g_autoptr (GString) s = g_string_new ("version: STSv1\nmode: testing\n");
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    g_string_append_printf (s, "mx: %s\n",
+                            ((AuditMx *)g_ptr_array_index (a->mx_hosts, i))->host);
+  g_string_append (s, "max_age: 604800");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+judge_mta_sts (Judge *j, FctAuditReport *report)
+{
+  Audit *a = j->a;
+  if (failed (j, a->mta_sts))
+    return;
+  g_autoptr (GPtrArray) texts
+      = fct_audit_txt_matching (a->mta_sts, fct_mta_sts_record_is_stsv1);
+  g_autofree char *policy_text = sts_policy_proposal (a);
+  if (texts->len == 0)
+    {
+      if (!has_records (a->mx))
+        return; /* nothing to protect */
+      FctFinding *f = fct_findings_add (
+          j->f, "mta-sts-missing",
+          _ ("%s publishes no MTA-STS policy (RFC 8461): senders deliver to it over TLS "
+             "only if nobody interferes. Publish the TXT record and serve the policy at "
+             "https://mta-sts.%s/.well-known/mta-sts.txt (start in testing mode)."),
+          a->domain, a->domain);
+      /* The id only has to change when the policy does: today's date will do. */
+      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+      g_autofree char *id = g_date_time_format (now, "%Y%m%d01");
+      g_autofree char *fix
+          = g_strdup_printf ("_mta-sts.%s. TXT \"v=STSv1; id=%s\"\n# "
+                             "https://mta-sts.%s/.well-known/mta-sts.txt:\n%s",
+                             a->domain, id, a->domain, policy_text);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  const char *problem = NULL;
+  g_autofree char *detail = NULL;
+  if (texts->len > 1)
+    problem = _ ("several v=STSv1 records (RFC 8461 §3.1: then there is no policy)");
+  else
+    {
+      const char *t = g_ptr_array_index (texts, 0);
+      const char *reason = NULL;
+      g_autoptr (FctMtaStsRecord) rec = fct_mta_sts_record_parse (t, strlen (t), &reason);
+      const FctAuditHttpsResponse *resp = a->sts_response;
+      if (rec == NULL)
+        problem = detail = g_strdup_printf (_ ("the TXT record: %s"), reason);
+      else if (!has_records (a->sts_a) && !has_records (a->sts_aaaa))
+        problem = detail = g_strdup_printf (_ ("mta-sts.%s has no address"), a->domain);
+      else if (resp == NULL || resp->error != NULL)
+        problem = detail
+            = g_strdup_printf (_ ("the policy could not be fetched: %s"),
+                               resp != NULL && resp->error != NULL ? resp->error : "?");
+      else if (resp->status != 200)
+        problem = detail
+            = g_strdup_printf (_ ("the policy URL answered HTTP %u"), resp->status);
+      else if (resp->content_type == NULL
+               || g_ascii_strncasecmp (resp->content_type, "text/plain", 10) != 0)
+        /* RFC 8461 §3.2: the media type must be text/plain. */
+        problem = detail = g_strdup_printf (
+            _ ("the policy is served as %s, not text/plain"),
+            resp->content_type != NULL ? resp->content_type : "(no type)");
+      else
+        {
+          gsize len = 0;
+          const char *body
+              = resp->body != NULL ? g_bytes_get_data (resp->body, &len) : NULL;
+          report->mta_sts = fct_mta_sts_policy_parse (body, len, a->limits, &reason);
+          if (report->mta_sts == NULL)
+            problem = detail = g_strdup_printf (_ ("the policy: %s"), reason);
+        }
+    }
+  if (problem != NULL)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "mta-sts-invalid",
+          _ ("The MTA-STS setup of %s does not work: %s. Senders then ignore it."),
+          a->domain, problem);
+      g_autofree char *fix = g_strdup_printf (
+          "# https://mta-sts.%s/.well-known/mta-sts.txt (Content-Type: text/plain):\n%s",
+          a->domain, policy_text);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  if (report->mta_sts->mode == FCT_MTA_STS_MODE_NONE)
+    return;
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
+      if (fct_mta_sts_policy_matches (report->mta_sts, mx->host))
+        continue;
+      FctFinding *f = fct_findings_add (
+          j->f, "mta-sts-mx-mismatch",
+          _ ("The MX host %s matches no mx line of the MTA-STS policy (mode %s): senders "
+             "that apply the policy will not deliver to it. Add it to the policy and "
+             "change the id of the TXT record."),
+          mx->host, fct_mta_sts_mode_to_string (report->mta_sts->mode));
+      fct_finding_set_fix (f, policy_text);
+      fct_finding_set_evidence (f, mx->host);
+    }
+}
+
+static void
+judge_tlsrpt (Judge *j)
+{
+  Audit *a = j->a;
+  if (failed (j, a->tlsrpt))
+    return;
+  g_autoptr (GPtrArray) texts
+      = fct_audit_txt_matching (a->tlsrpt, fct_tlsrpt_record_is_tlsrptv1);
+  g_autofree char *fix = g_strdup_printf (
+      "_smtp._tls.%s. TXT \"v=TLSRPTv1; rua=mailto:tls-reports@%s\"", a->domain, a->domain);
+  if (texts->len == 0)
+    {
+      if (!has_records (a->mx))
+        return;
+      FctFinding *f = fct_findings_add (
+          j->f, "tls-rpt-missing",
+          _ ("%s publishes no TLS-RPT record (RFC 8460): senders cannot tell you when TLS "
+             "to your servers fails."),
+          a->domain);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  const char *reason = NULL;
+  g_autoptr (FctTlsRptRecord) rec = NULL;
+  if (texts->len == 1)
+    {
+      const char *t = g_ptr_array_index (texts, 0);
+      rec = fct_tlsrpt_record_parse (t, strlen (t), &reason);
+    }
+  else
+    reason = _ ("several v=TLSRPTv1 records");
+  if (rec == NULL)
+    {
+      FctFinding *f = fct_findings_add (j->f, "tls-rpt-invalid",
+                                        _ ("The TLS-RPT record of %s is not valid: %s."),
+                                        a->domain, reason);
+      fct_finding_set_fix (f, fix);
+    }
+}
+
+static void
+judge_bimi (Judge *j, const FctDmarcRecord *dmarc)
+{
+  Audit *a = j->a;
+  if (failed (j, a->bimi))
+    return;
+  g_autoptr (GPtrArray) texts = fct_audit_txt_matching (a->bimi, fct_bimi_record_is_bimi1);
+  if (texts->len == 0)
+    return; /* BIMI is optional */
+  const char *reason = NULL;
+  g_autoptr (FctBimiRecord) rec = NULL;
+  if (texts->len == 1)
+    {
+      const char *t = g_ptr_array_index (texts, 0);
+      rec = fct_bimi_record_parse (t, strlen (t), &reason);
+    }
+  else
+    reason = _ ("several v=BIMI1 records");
+  if (rec == NULL)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "bimi-invalid", _ ("The BIMI record at default._bimi.%s is not valid: %s."),
+          a->domain, reason);
+      g_autofree char *fix
+          = g_strdup_printf ("default._bimi.%s. TXT \"v=BIMI1; l=https://%s/logo.svg; a=\"",
+                             a->domain, a->domain);
+      fct_finding_set_fix (f, fix);
+      return;
+    }
+  /* BIMI requires DMARC at enforcement: quarantine or reject on all mail. */
+  gboolean enforced
+      = dmarc != NULL
+        && (dmarc->p == FCT_DMARC_POLICY_QUARANTINE || dmarc->p == FCT_DMARC_POLICY_REJECT)
+        && (dmarc->pct < 0 || dmarc->pct == 100) && dmarc->sp != FCT_DMARC_POLICY_NONE;
+  if (!enforced)
+    fct_findings_add (
+        j->f, "bimi-without-enforcement",
+        _ ("%s publishes BIMI but its DMARC policy is not quarantine or reject "
+           "for all mail: mailbox providers will not show the logo."),
+        a->domain);
+}
+
+static void
+judge_dane (Judge *j)
+{
+  for (guint i = 0; i < j->a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
+      if (mx->tlsa == NULL || failed (j, mx->tlsa) || !has_records (mx->tlsa))
+        continue;
+      /* RFC 7672 §2.2: TLSA records count only when DNSSEC validates them. A zone file
+       * does not validate (UNKNOWN): nothing can be said then. */
+      if (mx->tlsa->dnssec != FCT_DNSSEC_INSECURE)
+        continue;
+      FctFinding *f = fct_findings_add (
+          j->f, "dane-without-dnssec",
+          _ ("_25._tcp.%s has TLSA records but its zone is not signed: senders ignore DANE "
+             "without DNSSEC (RFC 7672 §2.2). Sign the zone of %s, or remove the records."),
+          mx->host, mx->host);
+      fct_finding_set_evidence (f, mx->host);
+    }
+}
+
+/* ---- blocklists ------------------------------------------------------------------ */
+
+/* RFC 5782 §2.1: listed entries answer 127.0.0.0/8. Spamhaus answers 127.255.255.0/24
+ * to say the query itself was refused (public resolver, over quota): not a listing. */
+static const FctDnsRecord *
+listing (const FctDnsAnswer *answer)
+{
+  for (guint i = 0; has_records (answer) && i < answer->records->len; i++)
+    {
+      const FctDnsRecord *r = g_ptr_array_index (answer->records, i);
+      if (r->addr[0] == 127 && !(r->addr[1] == 255 && r->addr[2] == 255))
+        return r;
+    }
+  return NULL;
+}
+
+static void
+judge_blocklists (Judge *j)
+{
+  Audit *a = j->a;
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
+      for (guint k = 0; k < mx->addresses->len; k++)
+        {
+          AuditAddress *addr = g_ptr_array_index (mx->addresses, k);
+          for (guint l = 0; l < addr->blocklist->len; l++)
+            {
+              AuditListed *listed = g_ptr_array_index (addr->blocklist, l);
+              const FctDnsRecord *r = listing (listed->answer);
+              if (r == NULL)
+                continue;
+              FctFinding *f = fct_findings_add (
+                  j->f, "ip-blocklisted",
+                  _ ("The address %s of %s is listed on %s (answer 127.%u.%u.%u): "
+                     "receivers "
+                     "that use it refuse mail from this server. Find and stop the cause, "
+                     "then ask the list for removal."),
+                  addr->ip, mx->host, listed->zone, r->addr[1], r->addr[2], r->addr[3]);
+              fct_finding_set_evidence (f, addr->ip);
+            }
+        }
+    }
+  for (guint i = 0; i < a->domain_listed->len; i++)
+    {
+      AuditListed *listed = g_ptr_array_index (a->domain_listed, i);
+      const FctDnsRecord *r = listing (listed->answer);
+      if (r == NULL)
+        continue;
+      FctFinding *f = fct_findings_add (
+          j->f, "domain-blocklisted",
+          _ ("%s is listed on %s (answer 127.%u.%u.%u): mail that names it, in any link or "
+             "address, is likely refused. Find the cause, then ask the list for removal."),
+          a->domain, listed->zone, r->addr[1], r->addr[2], r->addr[3]);
+      fct_finding_set_evidence (f, listed->zone);
+    }
+}
+
+/* ---- STARTTLS -------------------------------------------------------------------- */
+
+static void
+judge_tls (Judge *j)
+{
+  for (guint i = 0; i < j->a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
+      const FctAuditTlsProbe *p = mx->probe;
+      FctFinding *f = NULL;
+      if (p == NULL)
+        continue;
+      if (p->error != NULL && !p->starttls)
+        f = fct_findings_add (j->f, "smtp-unreachable",
+                              _ ("%s (%s) could not be checked: %s. Port 25 may be blocked "
+                                 "from here; if not, the server is down."),
+                              mx->host, p->ip, p->error);
+      else if (!p->starttls)
+        f = fct_findings_add (
+            j->f, "starttls-missing",
+            _ ("%s (%s) does not offer STARTTLS: mail to it travels in "
+               "clear text and some senders refuse to deliver. Enable TLS "
+               "in the mail server with a certificate for %s."),
+            mx->host, p->ip, mx->host);
+      else if (!p->tls)
+        f = fct_findings_add (
+            j->f, "tls-handshake-failed",
+            _ ("%s (%s) offers STARTTLS but the TLS handshake fails (%s): "
+               "senders fall back to clear text or give up."),
+            mx->host, p->ip,
+            p->tls_error != NULL ? p->tls_error : (p->error != NULL ? p->error : "?"));
+      else
+        {
+          if (p->cert_expired)
+            {
+              g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (p->cert_not_after);
+              g_autofree char *when = t != NULL ? g_date_time_format (t, "%Y-%m-%d") : NULL;
+              f = fct_findings_add (
+                  j->f, "tls-certificate-expired",
+                  _ ("The certificate of %s expired on %s: senders that "
+                     "verify (MTA-STS, DANE) will not deliver. Renew it."),
+                  mx->host, when != NULL ? when : "?");
+            }
+          else if (!p->cert_trusted || !p->cert_name_ok)
+            f = fct_findings_add (
+                j->f, "tls-certificate-invalid",
+                _ ("The certificate of %s is %s: senders that verify (MTA-STS) will not "
+                   "deliver. Install a certificate from a public CA that names %s."),
+                mx->host,
+                !p->cert_trusted ? (p->cert_verify_error != NULL ? p->cert_verify_error
+                                                                 : _ ("not trusted"))
+                                 : _ ("for another name"),
+                mx->host);
+          if (p->tls_version != NULL
+              && (g_str_equal (p->tls_version, "TLSv1")
+                  || g_str_equal (p->tls_version, "TLSv1.1")
+                  || g_str_equal (p->tls_version, "SSLv3")))
+            {
+              FctFinding *v = fct_findings_add (j->f, "tls-version-old",
+                                                _ ("%s negotiates %s, which RFC 8996 "
+                                                   "deprecates. Enable TLS 1.2 and 1.3."),
+                                                mx->host, p->tls_version);
+              fct_finding_set_evidence (v, mx->host);
+            }
+        }
+      if (f != NULL)
+        fct_finding_set_evidence (f, mx->host);
+    }
+}
+
+/* ---- the report ------------------------------------------------------------------ */
+
+static void
+mx_to_report (Audit *a, FctAuditReport *report)
+{
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    {
+      AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
+      FctAuditMx *out = g_new0 (FctAuditMx, 1);
+      out->host = g_strdup (mx->host);
+      out->preference = mx->preference;
+      out->addresses = g_ptr_array_new_with_free_func (g_free);
+      for (guint k = 0; k < mx->addresses->len; k++)
+        g_ptr_array_add (
+            out->addresses,
+            g_strdup (((AuditAddress *)g_ptr_array_index (mx->addresses, k))->ip));
+      out->probe = g_steal_pointer (&mx->probe);
+      g_ptr_array_add (report->mx, out);
+    }
+}
+
+static void
+audit_mx_free (FctAuditMx *mx)
+{
+  g_free (mx->host);
+  g_ptr_array_unref (mx->addresses);
+  fct_audit_tls_probe_free (mx->probe);
+  g_free (mx);
+}
+
+void
+fct_audit_judge (Audit *a, FctAuditReport *report)
+{
+  Judge j = { a, fct_findings_new (), FALSE };
+  report->domain = g_strdup (a->domain);
+  report->dnssec = a->ns != NULL ? a->ns->dnssec : FCT_DNSSEC_UNKNOWN;
+  report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)audit_mx_free);
+  report->dkim_selectors = g_ptr_array_new_with_free_func (g_free);
+  report->findings = j.f;
+
+  if (judge_dns (&j))
+    {
+      g_autoptr (FctDmarcRecord) dmarc = NULL;
+      for (guint i = 0; has_records (a->mx) && i < a->mx->records->len; i++)
+        if (is_null_mx (g_ptr_array_index (a->mx->records, i)))
+          report->null_mx = TRUE;
+      judge_mx (&j);
+      judge_ptr (&j);
+      judge_spf (&j);
+      if (a->spf != NULL && a->spf->record != NULL)
+        report->spf_record = g_strdup (a->spf->record);
+      judge_dkim (&j, report);
+      judge_dmarc (&j, report, &dmarc);
+      judge_mta_sts (&j, report);
+      judge_tlsrpt (&j);
+      judge_bimi (&j, dmarc);
+      judge_dane (&j);
+      judge_blocklists (&j);
+      judge_tls (&j);
+    }
+  mx_to_report (a, report);
+  fct_findings_sort (j.f);
+  report->score = fct_findings_score (j.f);
+}
