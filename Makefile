@@ -15,11 +15,15 @@ all: build
 deps:
 	@scripts/install-deps
 
+# Meson's chatter is kept for when it fails; a failed setup leaves no half-made folder.
+SETUP = log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	meson setup >"$$log" 2>&1
+
 $(BUILD)/build.ninja:
-	@meson setup $(BUILD) $(if $(CI),--werror) >/dev/null
+	@$(SETUP) $(BUILD) $(if $(CI),--werror) || { cat "$$log"; rm -rf $(BUILD); exit 1; }
 
 build: $(BUILD)/build.ninja
-	@ninja -C $(BUILD)
+	@ninja --quiet -C $(BUILD)
 
 run: deps build
 	@scripts/demo $(BUILD)/facteur
@@ -36,11 +40,12 @@ test: deps
 	exit $$status
 
 test-fuzz: $(FUZZ_BUILD)/build.ninja
-	@ninja -C $(FUZZ_BUILD) >/dev/null
+	@ninja --quiet -C $(FUZZ_BUILD)
 	@$(MESON_TEST) -C $(FUZZ_BUILD) --suite fuzz-smoke
 
 $(FUZZ_BUILD)/build.ninja:
-	@CC=clang meson setup $(FUZZ_BUILD) -Dfuzzing=true >/dev/null
+	@export CC=clang; $(SETUP) $(FUZZ_BUILD) -Dfuzzing=true \
+	  || { cat "$$log"; rm -rf $(FUZZ_BUILD); exit 1; }
 
 format:
 	@scripts/check-format --fix
