@@ -22,7 +22,7 @@ typedef enum
 typedef enum
 {
   FCT_MIME_ANOMALY_NONE = 0,
-  FCT_MIME_ANOMALY_NO_BOUNDARY = 1 << 0,        /* multipart/* without a boundary
+  FCT_MIME_ANOMALY_NO_BOUNDARY = 1 << 0,        /* a multipart without a boundary
                                                    parameter (RFC 2046 §5.1.1) */
   FCT_MIME_ANOMALY_BOUNDARY_NOT_FOUND = 1 << 1, /* a multipart whose boundary never
                                                    appears: no part at all */
@@ -43,6 +43,10 @@ typedef enum
                                                    decoded: the rest is not read */
   FCT_MIME_ANOMALY_NOT_MIME = 1 << 9,           /* Content-Type multipart without
                                                    MIME-Version (accepted anyway) */
+  FCT_MIME_ANOMALY_HTML_DEPTH = 1 << 10,        /* HTML nested deeper than
+                                                   html_depth_max: the deeper layout
+                                                   tags were dropped (text, links and
+                                                   images are kept) */
 } FctMimeAnomalies;
 
 typedef enum

@@ -1,0 +1,549 @@
+/* facteur — the MIME bridge: GMime parses the message (RFC 2045-2049), this walks the
+ * tree with depth and part limits, classifies the leaves, undoes the transfer encoding
+ * (RFC 2045 §6) and converts text to UTF-8 from its declared charset (RFC 2046 §4.1.2). */
+#include "mime-private.h"
+
+#include <errno.h>
+#include <string.h>
+
+G_DEFINE_QUARK (fct - mime - error - quark, fct_mime_error)
+
+/* Encoded bytes are read in chunks of this size; decoding never holds more than one
+ * chunk besides its output. */
+#define READ_CHUNK 16384
+
+static void
+mime_init_once (void)
+{
+  static gsize done = 0;
+
+  /* g_mime_init is not thread-safe; everything after it is per object. */
+  if (g_once_init_enter (&done))
+    {
+      g_mime_init ();
+      g_once_init_leave (&done, 1);
+    }
+}
+
+void
+fct_mime_note (FctMime *mime, FctMimeAnomalies anomaly, const char *evidence)
+{
+  if (mime->anomaly_evidence == NULL)
+    mime->anomaly_evidence = evidence;
+  mime->anomalies |= anomaly;
+}
+
+gboolean
+fct_mime_link_add (FctMime *mime, FctMimeLinkSource source, const char *href,
+                   gsize href_len, const char *text, gsize text_len, guint part)
+{
+  FctMimeLink link;
+
+  if (mime->links->len >= mime->limits.mime_links_max)
+    {
+      fct_mime_note (mime, FCT_MIME_ANOMALY_LINKS_LIMIT, "more links than mime_links_max");
+      return FALSE;
+    }
+  link.source = source;
+  link.href = g_string_chunk_insert_len (mime->strings, href, (gssize)href_len);
+  link.text = g_string_chunk_insert_len (mime->strings, text, (gssize)text_len);
+  link.part = part;
+  g_array_append_val (mime->links, link);
+  return TRUE;
+}
+
+/* GMime reports what its parser forgave; the structural ones become anomalies. */
+static void
+on_parser_warning (gint64 offset, GMimeParserWarning code, const char *item,
+                   gpointer user_data)
+{
+  FctMime *mime = user_data;
+
+  (void)offset;
+  (void)item;
+  switch (code)
+    {
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+      fct_mime_note (mime, FCT_MIME_ANOMALY_NO_BOUNDARY, "a multipart without a boundary");
+      break;
+    case GMIME_WARN_MALFORMED_MULTIPART:
+      fct_mime_note (mime, FCT_MIME_ANOMALY_BOUNDARY_NOT_FOUND,
+                     "a multipart whose boundary never appears");
+      break;
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+      fct_mime_note (mime, FCT_MIME_ANOMALY_TRUNCATED,
+                     "a multipart without its closing boundary");
+      break;
+    case GMIME_CRIT_NESTING_OVERFLOW:
+      fct_mime_note (mime, FCT_MIME_ANOMALY_DEPTH_LIMIT, "MIME nesting too deep");
+      break;
+    default:
+      break;
+    }
+}
+
+static void
+entry_free (FctMimeEntry *entry)
+{
+  g_clear_object (&entry->object);
+  g_free (entry->text);
+  g_free (entry);
+}
+
+static const char *
+chunk_str (FctMime *mime, const char *s)
+{
+  return s != NULL ? g_string_chunk_insert_const (mime->strings, s) : NULL;
+}
+
+static gboolean
+is_base64_byte (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '+' || c == '/' || c == '=' || c == '\r' || c == '\n'
+         || c == ' ' || c == '\t';
+}
+
+/* Decodes the transfer encoding of part into out, at most max bytes (0: no cap).
+ * *more is set when the content went on past max; *bad when base64 held bytes outside
+ * its alphabet (RFC 2045 §6.8 says to ignore them; senders who do it are broken). */
+static void
+decode_part (GMimePart *part, gsize max, GByteArray *out, gboolean *more, gboolean *bad)
+{
+  GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+  GMimeStream *stream;
+  GMimeContentEncoding encoding;
+  GMimeEncoding state;
+  char raw[READ_CHUNK];
+  gboolean passthrough;
+
+  *more = FALSE;
+  if (bad != NULL)
+    *bad = FALSE;
+  if (wrapper == NULL || (stream = g_mime_data_wrapper_get_stream (wrapper)) == NULL)
+    return;
+  encoding = g_mime_data_wrapper_get_encoding (wrapper);
+  passthrough = encoding != GMIME_CONTENT_ENCODING_BASE64
+                && encoding != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE
+                && encoding != GMIME_CONTENT_ENCODING_UUENCODE;
+  if (!passthrough)
+    g_mime_encoding_init_decode (&state, encoding);
+  if (g_mime_stream_reset (stream) < 0)
+    return;
+
+  for (;;)
+    {
+      gssize n = g_mime_stream_read (stream, raw, sizeof raw);
+      gsize room, old_len;
+
+      if (n <= 0)
+        break;
+      if (bad != NULL && encoding == GMIME_CONTENT_ENCODING_BASE64 && !*bad)
+        for (gssize i = 0; i < n; i++)
+          if (!is_base64_byte ((guchar)raw[i]))
+            {
+              *bad = TRUE;
+              break;
+            }
+      old_len = out->len;
+      if (passthrough)
+        {
+          g_byte_array_append (out, (const guint8 *)raw, (guint)n);
+        }
+      else
+        {
+          room = g_mime_encoding_outlen (&state, (size_t)n);
+          g_byte_array_set_size (out, (guint)(old_len + room));
+          g_byte_array_set_size (
+              out, (guint)(old_len
+                           + g_mime_encoding_step (&state, raw, (size_t)n,
+                                                   (char *)out->data + old_len)));
+        }
+      if (max > 0 && out->len >= max)
+        {
+          *more = out->len > max || g_mime_stream_read (stream, raw, 1) > 0;
+          g_byte_array_set_size (out, (guint)max);
+          return;
+        }
+    }
+  if (!passthrough)
+    {
+      gsize old_len = out->len;
+      g_byte_array_set_size (out, (guint)(old_len + g_mime_encoding_outlen (&state, 0)));
+      g_byte_array_set_size (out, (guint)(old_len
+                                          + g_mime_encoding_flush (
+                                              &state, "", 0, (char *)out->data + old_len)));
+      if (max > 0 && out->len > max)
+        {
+          *more = TRUE;
+          g_byte_array_set_size (out, (guint)max);
+        }
+    }
+}
+
+/* Converts bytes in charset to valid UTF-8: an invalid sequence becomes U+FFFD and the
+ * conversion goes on. Returns FALSE (and Latin-1 / Windows-1252 text) when the charset
+ * is unknown. */
+static gboolean
+to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
+{
+  const char *name;
+  GIConv cd;
+  char *inp = (char *)in;
+  gsize inleft = len;
+  char buf[4096];
+  gboolean known = TRUE;
+
+  if (charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0
+      || g_ascii_strcasecmp (charset, "us-ascii") == 0
+      || g_ascii_strcasecmp (charset, "utf8") == 0)
+    {
+      if (g_utf8_validate_len ((const char *)in, len, NULL))
+        {
+          g_string_append_len (out, (const char *)in, (gssize)len);
+          return TRUE;
+        }
+      /* Undeclared 8-bit text is nearly always Windows-1252 (WHATWG Encoding §4.2
+         labels us-ascii and latin1 so); declared UTF-8 that is not gets U+FFFD. */
+      if (charset != NULL && g_ascii_strncasecmp (charset, "utf", 3) == 0)
+        {
+          char *valid = g_utf8_make_valid ((const char *)in, (gssize)len);
+          g_string_append (out, valid);
+          g_free (valid);
+          return FALSE;
+        }
+      charset = "windows-1252";
+    }
+
+  name = g_mime_charset_iconv_name (charset);
+  cd = g_iconv_open ("UTF-8", name);
+  if (cd == (GIConv)-1)
+    {
+      known = FALSE;
+      cd = g_iconv_open ("UTF-8", "windows-1252");
+      if (cd == (GIConv)-1)
+        {
+          char *valid = g_utf8_make_valid ((const char *)in, (gssize)len);
+          g_string_append (out, valid);
+          g_free (valid);
+          return FALSE;
+        }
+    }
+  while (inleft > 0)
+    {
+      char *outp = buf;
+      gsize outleft = sizeof buf;
+      gsize r = g_iconv (cd, &inp, &inleft, &outp, &outleft);
+
+      g_string_append_len (out, buf, (gssize)(sizeof buf - outleft));
+      if (r == (gsize)-1)
+        {
+          if (errno == E2BIG)
+            continue;
+          /* EILSEQ or EINVAL (a sequence cut at the end): skip one byte. */
+          g_string_append (out, "\xef\xbf\xbd");
+          inp++;
+          inleft--;
+          known = FALSE;
+        }
+    }
+  g_iconv_close (cd);
+  return known;
+}
+
+static void
+decode_text (FctMime *mime, FctMimeEntry *entry)
+{
+  g_autoptr (GByteArray) raw = g_byte_array_new ();
+  GString *text;
+  gboolean more = FALSE, bad = FALSE;
+
+  decode_part (entry->object, mime->limits.mime_text_max_bytes, raw, &more, &bad);
+  if (more)
+    fct_mime_note (mime, FCT_MIME_ANOMALY_TEXT_LIMIT,
+                   "a text part over mime_text_max_bytes");
+  if (bad)
+    fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_ENCODING,
+                   "base64 with bytes outside its alphabet");
+  text = g_string_sized_new (raw->len + 1);
+  if (!to_utf8 (raw->data, raw->len, entry->pub.charset, text))
+    fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_CHARSET,
+                   "text that does not convert from its charset");
+  entry->text_len = text->len;
+  entry->text = g_string_free (text, FALSE);
+}
+
+static void
+add_leaf (FctMime *mime, GMimeObject *object, guint depth)
+{
+  GMimePart *part = GMIME_PART (object);
+  GMimeContentType *type = g_mime_object_get_content_type (object);
+  GMimeContentDisposition *disposition = g_mime_object_get_content_disposition (object);
+  const char *cte = g_mime_object_get_header (object, "Content-Transfer-Encoding");
+  GMimeDataWrapper *wrapper = g_mime_part_get_content (part);
+  FctMimeEntry *entry;
+  char *mime_type = NULL;
+  gboolean attachment;
+
+  if (mime->entries->len >= mime->limits.mime_parts_max)
+    {
+      fct_mime_note (mime, FCT_MIME_ANOMALY_PARTS_LIMIT, "more parts than mime_parts_max");
+      return;
+    }
+  entry = g_new0 (FctMimeEntry, 1);
+  entry->object = g_object_ref (part);
+  if (type != NULL)
+    mime_type = g_mime_content_type_get_mime_type (type);
+  if (mime_type != NULL)
+    {
+      char *lower = g_ascii_strdown (mime_type, -1);
+      entry->pub.content_type = chunk_str (mime, lower);
+      g_free (lower);
+      g_free (mime_type);
+    }
+  else
+    {
+      entry->pub.content_type = "text/plain";
+    }
+  if (type != NULL)
+    {
+      const char *charset = g_mime_content_type_get_parameter (type, "charset");
+      if (charset != NULL)
+        {
+          char *lower = g_ascii_strdown (charset, -1);
+          entry->pub.charset = chunk_str (mime, lower);
+          g_free (lower);
+        }
+    }
+  entry->pub.filename = chunk_str (mime, g_mime_part_get_filename (part));
+  entry->pub.content_id = chunk_str (mime, g_mime_part_get_content_id (part));
+  entry->pub.inline_disposition
+      = disposition == NULL || !g_mime_content_disposition_is_attachment (disposition);
+  entry->pub.depth = depth;
+  if (wrapper != NULL && g_mime_data_wrapper_get_stream (wrapper) != NULL)
+    {
+      gint64 length = g_mime_stream_length (g_mime_data_wrapper_get_stream (wrapper));
+      entry->pub.encoded_size = length > 0 ? (gsize)length : 0;
+    }
+  if (cte != NULL
+      && g_mime_content_encoding_from_string (cte) == GMIME_CONTENT_ENCODING_DEFAULT)
+    fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_ENCODING,
+                   "an unknown Content-Transfer-Encoding");
+
+  attachment = !entry->pub.inline_disposition || entry->pub.filename != NULL;
+  if (!attachment && g_str_equal (entry->pub.content_type, "text/plain"))
+    entry->pub.kind = FCT_MIME_PART_TEXT;
+  else if (!attachment && g_str_equal (entry->pub.content_type, "text/html"))
+    entry->pub.kind = FCT_MIME_PART_HTML;
+  else
+    entry->pub.kind = FCT_MIME_PART_ATTACHMENT;
+
+  g_ptr_array_add (mime->entries, entry);
+  if (entry->pub.kind != FCT_MIME_PART_ATTACHMENT)
+    {
+      decode_text (mime, entry);
+      if (entry->pub.kind == FCT_MIME_PART_HTML)
+        fct_mime_html_parse (mime, mime->entries->len - 1);
+      else
+        fct_mime_text_links (mime, mime->entries->len - 1);
+    }
+}
+
+/* Walks the tree depth first. Recursion is bounded by mime_depth_max: a multipart or
+ * an enclosed message one level too deep is noted and not entered. */
+static void
+walk (FctMime *mime, GMimeObject *object, guint depth)
+{
+  if (object == NULL)
+    return;
+  if (GMIME_IS_MESSAGE_PART (object))
+    {
+      GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (object));
+      if (inner == NULL)
+        return;
+      if (depth + 1 > mime->limits.mime_depth_max)
+        {
+          fct_mime_note (mime, FCT_MIME_ANOMALY_DEPTH_LIMIT, "MIME nesting too deep");
+          return;
+        }
+      walk (mime, g_mime_message_get_mime_part (inner), depth + 1);
+      return;
+    }
+  if (GMIME_IS_MULTIPART (object))
+    {
+      GMimeMultipart *multipart = GMIME_MULTIPART (object);
+      int count = g_mime_multipart_get_count (multipart);
+
+      if (depth + 1 > mime->limits.mime_depth_max)
+        {
+          fct_mime_note (mime, FCT_MIME_ANOMALY_DEPTH_LIMIT, "MIME nesting too deep");
+          return;
+        }
+      if (g_mime_multipart_get_boundary (multipart) == NULL)
+        fct_mime_note (mime, FCT_MIME_ANOMALY_NO_BOUNDARY,
+                       "a multipart without a boundary");
+      if (count == 0)
+        fct_mime_note (mime, FCT_MIME_ANOMALY_BOUNDARY_NOT_FOUND,
+                       "a multipart whose boundary never appears");
+      for (int i = 0; i < count; i++)
+        {
+          if (mime->entries->len >= mime->limits.mime_parts_max)
+            {
+              fct_mime_note (mime, FCT_MIME_ANOMALY_PARTS_LIMIT,
+                             "more parts than mime_parts_max");
+              return;
+            }
+          walk (mime, g_mime_multipart_get_part (multipart, i), depth + 1);
+        }
+      return;
+    }
+  if (GMIME_IS_PART (object))
+    add_leaf (mime, object, depth);
+}
+
+FctMime *
+fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
+{
+  g_autoptr (FctMime) mime = NULL;
+  GBytes *bytes;
+  GMimeStream *stream;
+  GMimeParser *parser;
+  GMimeParserOptions *options;
+  gsize len = 0;
+  const guint8 *data;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+  mime_init_once ();
+
+  mime = g_new0 (FctMime, 1);
+  mime->msg = fct_msg_ref (msg);
+  mime->limits = limits != NULL ? *limits : *fct_limits_default ();
+  mime->entries = g_ptr_array_new_with_free_func ((GDestroyNotify)entry_free);
+  mime->links = g_array_new (FALSE, FALSE, sizeof (FctMimeLink));
+  mime->strings = g_string_chunk_new (1024);
+
+  bytes = fct_msg_get_bytes (msg);
+  data = g_bytes_get_data (bytes, &len);
+  /* The stream owns a copy: GMime keeps offsets into it (persistent stream), so the
+     content of a large attachment is not copied again. */
+  stream = g_mime_stream_mem_new_with_buffer ((const char *)data, len);
+  parser = g_mime_parser_new_with_stream (stream);
+  options = g_mime_parser_options_new ();
+  g_mime_parser_options_set_warning_callback (options, on_parser_warning, mime);
+  mime->message = g_mime_parser_construct_message (parser, options);
+  g_mime_parser_options_free (options);
+  g_object_unref (parser);
+  g_object_unref (stream);
+  if (mime->message == NULL)
+    {
+      g_set_error_literal (error, FCT_MIME_ERROR, FCT_MIME_ERROR_PARSE,
+                           "GMime found no message in the bytes");
+      return NULL;
+    }
+  if (GMIME_IS_MULTIPART (g_mime_message_get_mime_part (mime->message))
+      && g_mime_object_get_header (GMIME_OBJECT (mime->message), "MIME-Version") == NULL)
+    fct_mime_note (mime, FCT_MIME_ANOMALY_NOT_MIME, "a multipart without MIME-Version");
+  walk (mime, g_mime_message_get_mime_part (mime->message), 0);
+  return g_steal_pointer (&mime);
+}
+
+void
+fct_mime_free (FctMime *mime)
+{
+  if (mime == NULL)
+    return;
+  if (mime->entries != NULL)
+    g_ptr_array_unref (mime->entries);
+  if (mime->links != NULL)
+    g_array_unref (mime->links);
+  if (mime->strings != NULL)
+    g_string_chunk_free (mime->strings);
+  g_clear_object (&mime->message);
+  fct_msg_unref (mime->msg);
+  g_free (mime);
+}
+
+FctMimeAnomalies
+fct_mime_get_anomalies (const FctMime *mime)
+{
+  g_return_val_if_fail (mime != NULL, FCT_MIME_ANOMALY_NONE);
+  return mime->anomalies;
+}
+
+const char *
+fct_mime_get_anomaly_evidence (const FctMime *mime)
+{
+  g_return_val_if_fail (mime != NULL, NULL);
+  return mime->anomaly_evidence;
+}
+
+guint
+fct_mime_get_part_count (const FctMime *mime)
+{
+  g_return_val_if_fail (mime != NULL, 0);
+  return mime->entries->len;
+}
+
+const FctMimePart *
+fct_mime_get_part (const FctMime *mime, guint index)
+{
+  g_return_val_if_fail (mime != NULL && index < mime->entries->len, NULL);
+  return &((FctMimeEntry *)g_ptr_array_index (mime->entries, index))->pub;
+}
+
+const char *
+fct_mime_part_get_text (const FctMime *mime, guint index, gsize *len)
+{
+  const FctMimeEntry *entry;
+
+  g_return_val_if_fail (mime != NULL && index < mime->entries->len, NULL);
+  entry = g_ptr_array_index (mime->entries, index);
+  if (len != NULL)
+    *len = entry->text != NULL ? entry->text_len : 0;
+  return entry->text;
+}
+
+guint
+fct_mime_part_get_image_count (const FctMime *mime, guint index)
+{
+  g_return_val_if_fail (mime != NULL && index < mime->entries->len, 0);
+  return ((const FctMimeEntry *)g_ptr_array_index (mime->entries, index))->images;
+}
+
+GBytes *
+fct_mime_part_get_content (const FctMime *mime, guint index, gsize max_bytes,
+                           gboolean *truncated)
+{
+  const FctMimeEntry *entry;
+  GByteArray *out;
+  gboolean more = FALSE;
+
+  g_return_val_if_fail (mime != NULL && index < mime->entries->len, NULL);
+  entry = g_ptr_array_index (mime->entries, index);
+  out = g_byte_array_new ();
+  decode_part (entry->object, max_bytes, out, &more, NULL);
+  if (truncated != NULL)
+    *truncated = more;
+  return g_byte_array_free_to_bytes (out);
+}
+
+guint
+fct_mime_get_link_count (const FctMime *mime)
+{
+  g_return_val_if_fail (mime != NULL, 0);
+  return mime->links->len;
+}
+
+const FctMimeLink *
+fct_mime_get_link (const FctMime *mime, guint index)
+{
+  g_return_val_if_fail (mime != NULL && index < mime->links->len, NULL);
+  return &g_array_index (mime->links, FctMimeLink, index);
+}
+
+FctMsg *
+fct_mime_get_msg (const FctMime *mime)
+{
+  g_return_val_if_fail (mime != NULL, NULL);
+  return mime->msg;
+}

@@ -1,0 +1,421 @@
+/* facteur — tests of the MIME bridge: leaf classification, decoding, charsets, HTML
+ * visible text and links, plain-text URLs, anomalies, and hostile structures generated
+ * in memory (10,000 parts, 100 levels, a 64 MB attachment, 100,000 links). */
+#include <facteur/mime.h>
+
+#include <string.h>
+
+static FctMime *
+parse_limits (const char *text, gsize len, const FctLimits *limits)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_bytes_new (text, len);
+  FctLimits big;
+  g_autoptr (FctMsg) msg = NULL;
+  FctMime *mime;
+
+  fct_limits_init (&big);
+  big.message_max_bytes = 128 * 1024 * 1024;
+  msg = fct_msg_new_from_bytes (bytes, &big, &error);
+  g_assert_no_error (error);
+  mime = fct_mime_new (msg, limits, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (mime);
+  return mime;
+}
+
+static FctMime *
+parse (const char *text)
+{
+  return parse_limits (text, strlen (text), NULL);
+}
+
+static void
+test_single_text (void)
+{
+  g_autoptr (FctMime) mime = parse ("From: a@example.com\r\nSubject: hi\r\n\r\n"
+                                    "Hello, see https://example.com/x. Bye\r\n");
+  const FctMimePart *part;
+  gsize len = 0;
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  part = fct_mime_get_part (mime, 0);
+  g_assert_cmpint (part->kind, ==, FCT_MIME_PART_TEXT);
+  g_assert_cmpstr (part->content_type, ==, "text/plain");
+  g_assert_cmpuint (part->depth, ==, 0);
+  g_assert_nonnull (strstr (fct_mime_part_get_text (mime, 0, &len), "Hello"));
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+  g_assert_null (fct_mime_get_anomaly_evidence (mime));
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "https://example.com/x");
+  g_assert_cmpint (fct_mime_get_link (mime, 0)->source, ==, FCT_MIME_LINK_TEXT);
+}
+
+static void
+test_text_links (void)
+{
+  g_autoptr (FctMime) mime = parse (
+      "From: a@example.com\r\n\r\n"
+      "(www.example.org) <http://a.example/p?q=1> xhttp://no.example ftp://f.example, "
+      "mailto:x@example.com\r\n");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 3);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "www.example.org");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "http://a.example/p?q=1");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "ftp://f.example");
+}
+
+static const char alternative[]
+    = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "Caf=E9 cr=E8me\r\n"
+      "--b1\r\nContent-Type: text/html; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n"
+      "%s\r\n"
+      "--b1--\r\n";
+
+static void
+test_alternative_html (void)
+{
+  const char *html
+      = "<html><head><title>T</title><style>p{}</style></head><body>"
+        "<p>Bonjour&nbsp;<a href=\" https://www.example.com/a \">Cliquez <b>ici</b></a></p>"
+        "<script>var x = 1;</script>"
+        "<a href=\"https://img.example.net/\"><img src=\"cid:x\" alt=\"logo\"></a>"
+        "<map><area href=\"http://area.example/\" alt=\"zone\"></map>"
+        "<form action=\"https://form.example/post\"></form>"
+        "<table background=\"bg.png\"><tr><td>a</td><td>b</td></tr></table>"
+        "</body></html>";
+  g_autofree char *b64 = g_base64_encode ((const guchar *)html, strlen (html));
+  g_autofree char *text = g_strdup_printf (alternative, b64);
+  g_autoptr (FctMime) mime = parse (text);
+  const char *visible;
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 2);
+  g_assert_cmpint (fct_mime_get_part (mime, 0)->kind, ==, FCT_MIME_PART_TEXT);
+  g_assert_cmpuint (fct_mime_get_part (mime, 0)->depth, ==, 1);
+  g_assert_cmpstr (fct_mime_get_part (mime, 0)->charset, ==, "iso-8859-1");
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, NULL), ==, "Caf\xc3\xa9 cr\xc3\xa8me");
+  g_assert_cmpint (fct_mime_get_part (mime, 1)->kind, ==, FCT_MIME_PART_HTML);
+
+  visible = fct_mime_part_get_text (mime, 1, NULL);
+  g_assert_nonnull (strstr (visible, "Bonjour\xc2\xa0"));
+  g_assert_nonnull (strstr (visible, "Cliquez ici"));
+  g_assert_null (strstr (visible, "var x"));
+  g_assert_null (strstr (visible, "p{}"));
+  g_assert_null (strstr (visible, "T\n"));
+  g_assert_nonnull (strstr (visible, "a b"));
+  g_assert_cmpuint (fct_mime_part_get_image_count (mime, 1), ==, 2);
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 4);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "https://www.example.com/a");
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "Cliquez ici");
+  g_assert_cmpuint (fct_mime_get_link (mime, 0)->part, ==, 1);
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->text, ==, "");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "http://area.example/");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->text, ==, "zone");
+  g_assert_cmpint (fct_mime_get_link (mime, 3)->source, ==, FCT_MIME_LINK_HTML_FORM);
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+}
+
+static void
+test_attachment (void)
+{
+  g_autoptr (FctMime) mime = parse (
+      "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+      "--b\r\nContent-Type: application/octet-stream; name=\"=?utf-8?q?f=C3=A9.pdf?=\"\r\n"
+      "Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n"
+      "JVBERi0xLjQK\r\n"
+      "--b--\r\n");
+  const FctMimePart *part;
+  g_autoptr (GBytes) content = NULL;
+  g_autoptr (GBytes) head = NULL;
+  gboolean truncated = TRUE;
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 2);
+  part = fct_mime_get_part (mime, 1);
+  g_assert_cmpint (part->kind, ==, FCT_MIME_PART_ATTACHMENT);
+  g_assert_cmpstr (part->filename, ==, "r\xc3\xa9sum\xc3\xa9.pdf");
+  g_assert_false (part->inline_disposition);
+  g_assert_null (fct_mime_part_get_text (mime, 1, NULL));
+  content = fct_mime_part_get_content (mime, 1, 0, &truncated);
+  g_assert_false (truncated);
+  g_assert_cmpmem (g_bytes_get_data (content, NULL), g_bytes_get_size (content),
+                   "%PDF-1.4\n", 9);
+  head = fct_mime_part_get_content (mime, 1, 4, &truncated);
+  g_assert_true (truncated);
+  g_assert_cmpuint (g_bytes_get_size (head), ==, 4);
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *message;
+  FctMimeAnomalies expected;
+} AnomalyCase;
+
+static const AnomalyCase anomaly_cases[] = {
+  { "no-boundary",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\n"
+    "--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--\r\n",
+    FCT_MIME_ANOMALY_NO_BOUNDARY },
+  { "boundary-not-found",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=zzz\r\n\r\nno parts here\r\n",
+    FCT_MIME_ANOMALY_BOUNDARY_NOT_FOUND },
+  { "truncated",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: "
+    "text/plain\r\n\r\ncut",
+    FCT_MIME_ANOMALY_TRUNCATED },
+  { "bad-base64",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+    "Content-Transfer-Encoding: base64\r\n\r\naGVsbG8*#!$\r\n",
+    FCT_MIME_ANOMALY_BAD_ENCODING },
+  { "unknown-cte",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+    "Content-Transfer-Encoding: x-rot13\r\n\r\nuryyb\r\n",
+    FCT_MIME_ANOMALY_BAD_ENCODING },
+  { "bad-charset",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nhello \xe9\r\n",
+    FCT_MIME_ANOMALY_BAD_CHARSET },
+  { "not-mime",
+    "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b--\r\n",
+    FCT_MIME_ANOMALY_NOT_MIME },
+  { "clean-multipart",
+    "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+    "--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    "aGVsbG8=\r\n--b--\r\n",
+    FCT_MIME_ANOMALY_NONE },
+};
+
+static void
+test_anomaly (gconstpointer data)
+{
+  const AnomalyCase *c = data;
+  g_autoptr (FctMime) mime = parse (c->message);
+
+  if (c->expected == FCT_MIME_ANOMALY_NONE)
+    {
+      g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+    }
+  else
+    {
+      g_assert_cmpuint (fct_mime_get_anomalies (mime) & c->expected, ==, c->expected);
+      g_assert_nonnull (fct_mime_get_anomaly_evidence (mime));
+    }
+}
+
+static void
+test_undeclared_8bit (void)
+{
+  g_autoptr (FctMime) mime = parse ("From: a@example.com\r\n\r\nCaf\xe9\r\n");
+
+  /* Undeclared 8-bit text is read as Windows-1252 and is not an anomaly. */
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, NULL), ==, "Caf\xc3\xa9\r\n");
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+}
+
+static void
+test_many_parts (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+  g_autoptr (FctMime) mime = NULL;
+
+  for (int i = 0; i < 10000; i++)
+    g_string_append (s, "--b\r\nContent-Type: text/plain\r\n\r\npart\r\n");
+  g_string_append (s, "--b--\r\n");
+  mime = parse_limits (s->str, s->len, NULL);
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==,
+                    fct_limits_default ()->mime_parts_max);
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_PARTS_LIMIT);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_deep_nesting (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n");
+  g_autoptr (FctMime) mime = NULL;
+
+  for (int i = 0; i < 100; i++)
+    g_string_append_printf (
+        s, "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n", i, i);
+  g_string_append (s, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+  for (int i = 99; i >= 0; i--)
+    g_string_append_printf (s, "--b%d--\r\n", i);
+  mime = parse_limits (s->str, s->len, NULL);
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_DEPTH_LIMIT);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_shallow_nesting_in_limit (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n");
+  g_autoptr (FctMime) mime = NULL;
+
+  for (int i = 0; i < 5; i++)
+    g_string_append_printf (
+        s, "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n", i, i);
+  g_string_append (s, "Content-Type: text/plain\r\n\r\ndeep\r\n");
+  for (int i = 4; i >= 0; i--)
+    g_string_append_printf (s, "--b%d--\r\n", i);
+  mime = parse_limits (s->str, s->len, NULL);
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  g_assert_cmpuint (fct_mime_get_part (mime, 0)->depth, ==, 5);
+}
+
+static void
+test_large_attachment (void)
+{
+  const gsize raw_size = 48 * 1024 * 1024; /* 64 MB once in base64 */
+  GString *s
+      = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                      "--b\r\nContent-Type: text/plain\r\n\r\nbig\r\n"
+                      "--b\r\nContent-Type: application/octet-stream; name=big.bin\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\n");
+  const char *line
+      = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\r\n";
+  gsize per_line = 51; /* bytes decoded from one 68-character line */
+  g_autoptr (FctMime) mime = NULL;
+  g_autoptr (GBytes) head = NULL;
+  gboolean truncated = FALSE;
+
+  for (gsize n = 0; n < raw_size; n += per_line)
+    g_string_append (s, line);
+  g_string_append (s, "--b--\r\n");
+  mime = parse_limits (s->str, s->len, NULL);
+  g_string_free (s, TRUE);
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 2);
+  g_assert_cmpuint (fct_mime_get_part (mime, 1)->encoded_size, >, 60 * 1024 * 1024);
+  head = fct_mime_part_get_content (mime, 1, 16, &truncated);
+  g_assert_true (truncated);
+  g_assert_cmpmem (g_bytes_get_data (head, NULL), 16, "AAAAAAAAAAAAAAAA", 16);
+}
+
+static void
+test_many_links (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: text/html\r\n\r\n<html><body>");
+  g_autoptr (FctMime) mime = NULL;
+
+  while (s->len < 1024 * 1024)
+    g_string_append (s, "<a href=\"http://x.example/\">x</a>\r\n");
+  g_string_append (s, "</body></html>\r\n");
+  mime = parse_limits (s->str, s->len, NULL);
+  g_string_free (s, TRUE);
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==,
+                    fct_limits_default ()->mime_links_max);
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_LINKS_LIMIT);
+}
+
+static void
+test_deep_html (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: text/html\r\n\r\n");
+  g_autoptr (FctMime) mime = NULL;
+
+  /* 200,000 nested elements: neither gumbo's teardown nor the walk may recurse. */
+  for (int i = 0; i < 200000; i++)
+    g_string_append (s, "<div>");
+  g_string_append (s, "<a href=\"https://deep.example/\">deep</a>\r\n");
+  mime = parse_limits (s->str, s->len, NULL);
+  g_string_free (s, TRUE);
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "deep");
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_HTML_DEPTH);
+}
+
+static void
+test_text_limit (void)
+{
+  FctLimits limits;
+  GString *s = g_string_new ("From: a@example.com\r\n\r\n");
+  g_autoptr (FctMime) mime = NULL;
+  gsize len = 0;
+
+  fct_limits_init (&limits);
+  limits.mime_text_max_bytes = 1000;
+  for (int i = 0; i < 100; i++)
+    g_string_append (s, "0123456789012345678901234567890123456789\r\n");
+  mime = parse_limits (s->str, s->len, &limits);
+  g_string_free (s, TRUE);
+  fct_mime_part_get_text (mime, 0, &len);
+  g_assert_cmpuint (len, ==, 1000);
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_TEXT_LIMIT);
+}
+
+static void
+test_garbage (void)
+{
+  GRand *rand = g_rand_new_with_seed (42);
+
+  for (int round = 0; round < 50; round++)
+    {
+      gsize len = 64 + g_rand_int_range (rand, 0, 8192);
+      g_autofree char *buf = g_malloc (len + 32);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autoptr (FctMsg) msg = NULL;
+      g_autoptr (FctMime) mime = NULL;
+      g_autoptr (GError) error = NULL;
+
+      memcpy (buf, "X: y\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n", 52);
+      for (gsize i = 52; i < len; i++)
+        buf[i] = (char)g_rand_int_range (rand, 0, 256);
+      bytes = g_bytes_new (buf, len);
+      msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+      if (msg == NULL)
+        continue;
+      mime = fct_mime_new (msg, NULL, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < fct_mime_get_part_count (mime); i++)
+        {
+          gsize tlen = 0;
+          const char *t = fct_mime_part_get_text (mime, i, &tlen);
+          if (t != NULL)
+            g_assert_true (g_utf8_validate_len (t, tlen, NULL));
+        }
+    }
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mime/single-text", test_single_text);
+  g_test_add_func ("/mime/text-links", test_text_links);
+  g_test_add_func ("/mime/alternative-html", test_alternative_html);
+  g_test_add_func ("/mime/attachment", test_attachment);
+  for (gsize i = 0; i < G_N_ELEMENTS (anomaly_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/mime/anomaly/%s", anomaly_cases[i].name);
+      g_test_add_data_func (path, &anomaly_cases[i], test_anomaly);
+    }
+  g_test_add_func ("/mime/undeclared-8bit", test_undeclared_8bit);
+  g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
+  g_test_add_func ("/mime/hostile/deep-nesting", test_deep_nesting);
+  g_test_add_func ("/mime/nesting-in-limit", test_shallow_nesting_in_limit);
+  g_test_add_func ("/mime/hostile/large-attachment", test_large_attachment);
+  g_test_add_func ("/mime/hostile/many-links", test_many_links);
+  g_test_add_func ("/mime/hostile/deep-html", test_deep_html);
+  g_test_add_func ("/mime/text-limit", test_text_limit);
+  g_test_add_func ("/mime/hostile/garbage", test_garbage);
+  return g_test_run ();
+}
