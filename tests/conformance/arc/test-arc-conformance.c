@@ -203,7 +203,10 @@ test_validate (gconstpointer data)
       g_assert_nonnull (strstr (r->reason, "cv=fail"));
     }
   else
-    g_assert_cmpstr (fct_arc_cv_to_string (r->cv), ==, g_ascii_strdown (c->cv, -1));
+    {
+      g_autofree char *expected = g_ascii_strdown (c->cv, -1);
+      g_assert_cmpstr (fct_arc_cv_to_string (r->cv), ==, expected);
+    }
 }
 
 /* The runner's comparison: whitespace removed, tags compared as a set. */
