@@ -664,6 +664,32 @@ test_rsa_sha1 (void)
   g_assert_nonnull (strstr (only (r)->reason, "weak"));
 }
 
+static void
+test_key_cache (void)
+{
+  /* A cache of one entry, two keys used in turn: every lookup misses or hits, and the
+   * verdicts never change (the cache is keyed by the record, not the name). */
+  g_autoptr (FctDkimKeyCache) cache = fct_dkim_key_cache_new (1);
+  g_autofree char *rsa = sign_simple (base_message, rsa_key, "rsa");
+  g_autofree char *ed = sign_simple (base_message, ed_key, "ed");
+  g_autofree char *tampered = g_strdup (rsa);
+  *strstr (tampered, "Quarterly") = 'q';
+  const char *texts[] = { rsa, ed, rsa, rsa, tampered, ed, tampered };
+  const FctDkimResult want[]
+      = { FCT_DKIM_RESULT_PASS, FCT_DKIM_RESULT_PASS, FCT_DKIM_RESULT_PASS,
+          FCT_DKIM_RESULT_PASS, FCT_DKIM_RESULT_FAIL, FCT_DKIM_RESULT_PASS,
+          FCT_DKIM_RESULT_FAIL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (FctMsg) msg = parse (texts[i], strlen (texts[i]));
+      FctDkimVerifyOptions vo = { .now = NOW, .key_cache = cache };
+      g_autoptr (FctDkimVerifyResult) r = fct_dkim_verify (msg, resolver, &vo);
+      g_assert_cmpint (only (r)->result, ==, want[i]);
+      g_assert_cmpuint (only (r)->key_bits, >, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -692,6 +718,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/sign-refuses", test_sign_refuses);
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
+  g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);
   fct_dkim_private_key_unref (rsa_key);
