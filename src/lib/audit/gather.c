@@ -380,18 +380,20 @@ on_mx (Audit *a, G_GNUC_UNUSED gpointer data)
       const FctDnsRecord *r = g_ptr_array_index (records, i);
       if (is_root (r->target))
         continue; /* the null MX: judged from the answer itself */
-      if (a->mx_hosts->len >= a->limits->audit_mx_hosts_max)
-        {
-          a->mx_capped = TRUE;
-          break;
-        }
       AuditMx *mx = g_new0 (AuditMx, 1);
       mx->host = g_strdup (r->target);
       mx->preference = r->preference;
       mx->addresses = g_ptr_array_new_with_free_func ((GDestroyNotify)address_free);
       g_ptr_array_add (a->mx_hosts, mx);
     }
+  /* The most preferred exchangers are the ones examined when there are too many. The
+   * answer itself is bounded by the size of a DNS message. */
   g_ptr_array_sort (a->mx_hosts, mx_compare);
+  if (a->mx_hosts->len > a->limits->audit_mx_hosts_max)
+    {
+      g_ptr_array_set_size (a->mx_hosts, (gint)a->limits->audit_mx_hosts_max);
+      a->mx_capped = TRUE;
+    }
   for (guint i = 0; i < a->mx_hosts->len; i++)
     {
       AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);

@@ -616,7 +616,8 @@ fct_bimi_record_parse (const char *text, gsize len, const char **reason)
       why = "the record has no l= (logo location)";
       goto fail;
     }
-  if (l[0] != '\0' && !g_str_has_suffix (l, ".svg") && !g_str_has_suffix (l, ".SVG"))
+  gsize llen = strlen (l);
+  if (llen > 0 && (llen < 4 || g_ascii_strcasecmp (l + llen - 4, ".svg") != 0))
     {
       why = "l= must point at an SVG file";
       goto fail;

@@ -20,9 +20,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       g_assert (fct_bimi_record_is_bimi1 (text, size));
       g_assert (r->location != NULL);
-      g_assert (r->location[0] == '\0' || g_str_has_prefix (r->location, "https://"));
+      /* URI schemes are case-insensitive (RFC 3986 §3.1). */
+      g_assert (r->location[0] == '\0'
+                || g_ascii_strncasecmp (r->location, "https://", 8) == 0);
       g_assert (r->authority == NULL || r->authority[0] == '\0'
-                || g_str_has_prefix (r->authority, "https://"));
+                || g_ascii_strncasecmp (r->authority, "https://", 8) == 0);
     }
   return 0;
 }

@@ -16,6 +16,8 @@ Usage: test_domain.py BUILD/facteur. nsd, ldns-signzone and nginx are needed; Po
 needs root: without it the STARTTLS cases are skipped, with why."""
 import json
 import os
+import pty
+import select
 import shutil
 import signal
 import socket
@@ -349,6 +351,25 @@ def main():
             expect(lines[0]["score"] == 10.0 and lines[1]["score"] < 10.0, "scores")
             expect("error" in lines[2], f"bad line {lines[2]}")
             expect(p.stderr == "", "no progress bar when stderr is not a terminal")
+            # On a terminal, a progress bar counts the domains (comments and blank lines
+            # are not domains).
+            master, slave = pty.openpty()
+            p = subprocess.run([FACTEUR, "domain", *common, "--no-smtp", "--batch",
+                                f"{d}/domains"], stdout=subprocess.PIPE, stderr=slave,
+                               text=True, env=env, timeout=120)
+            os.close(slave)
+            bar = b""
+            while select.select([master], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                bar += chunk
+            os.close(master)
+            expect(p.returncode == 0, f"exit {p.returncode}")
+            expect(b"\r[" in bar and b"] 3/3" in bar, f"progress {bar!r}")
 
         def text_output():
             p = subprocess.run([FACTEUR, "domain", *common, "--no-smtp", "plain.test"],

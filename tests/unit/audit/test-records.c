@@ -199,6 +199,10 @@ test_bimi (void)
     { "v=BIMI1; l=; a=;", "" }, /* a declination to publish */
     { "v=BIMI1; l=https://example.com/logo.svg; s=unknown",
       "https://example.com/logo.svg" },
+    /* Found by fuzz-bimi: the scheme and the suffix compare without case. */
+    { "v=BIMI1; l=httPs://ex.svg; a=https://eple.coc.pem", "httPs://ex.svg" },
+    { "v=BIMI1; l=https://example.com/LOGO.Svg", "https://example.com/LOGO.Svg" },
+    { "v=BIMI1; l=.svg", NULL },
     { "v=BIMI1; l=http://example.com/logo.svg", NULL },
     { "v=BIMI1; l=https://example.com/logo.png", NULL },
     { "v=BIMI1; l=https://example.com/logo.svg; a=http://example.com/vmc.pem", NULL },
