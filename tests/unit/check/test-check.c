@@ -376,6 +376,80 @@ test_many_recipients (void)
   g_assert_false (fct_findings_has (r2->findings, "unsubscribe-missing"));
 }
 
+#define HTML_LINK(url)                                                                     \
+  HDR_FROM "To: Client <client@example.org>\r\nSubject: Offer\r\n"                         \
+           "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <m@example.com>\r\n"      \
+           "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"  \
+           "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee " url "\r\n"         \
+           "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"                         \
+           "<html><body><p>See <a href=\"" url "\">our offer</a></p></body></html>\r\n"    \
+           "--b--\r\n"
+
+static void
+test_link_blocklisted (void)
+{
+  static const struct
+  {
+    const char *text;
+    gboolean raised;
+    const char *meaning;
+  } links[] = {
+    { HTML_LINK ("http://www.bad-links.example/login"), TRUE, "phishing" },
+    { HTML_LINK ("https://shop.abused.example/x"), TRUE, "malware" },
+    { HTML_LINK ("https://refused.example/"), FALSE, NULL },
+    { HTML_LINK ("https://www.good-links.example/offer"), FALSE, NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (links); i++)
+    {
+      Case c = { "link", NULL, FALSE, NULL, links[i].text, NULL, NULL };
+      g_autoptr (FctCheckReport) r = run_case (&c, NULL);
+      g_assert_cmpint (fct_findings_has (r->findings, "link-domain-blocklisted"), ==,
+                       links[i].raised);
+      if (links[i].meaning != NULL)
+        {
+          const FctCheckListing *l = g_ptr_array_index (r->listings, 0);
+          g_assert_true (l->link);
+          g_assert_nonnull (strstr (l->meaning, links[i].meaning));
+        }
+    }
+}
+
+#define IBAN_MESSAGE                                                                       \
+  CLEAN "Please pay to FR76 3000 6000 0112 3456 7890 189 from now on.\r\n"
+
+static void
+test_iban_history (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  /* DKIM passes (l=) and aligns: DMARC pass, so the IBAN of the appended text is
+   * recorded; the second time it is known. */
+  Case authenticated = { "auth", NULL, FALSE, "signed-l-appended.eml", NULL, NULL, NULL };
+  /* Unsigned, from an address SPF refuses: DMARC fails, nothing is recorded. */
+  Case forged = { "forged", NULL, FALSE, NULL, IBAN_MESSAGE, "198.51.100.7", NULL };
+
+  g_assert_no_error (error);
+  for (int round = 0; round < 2; round++)
+    {
+      g_autoptr (FctCheckReport) r = run_case (&forged, store);
+      g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
+    }
+  {
+    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
+    g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
+  }
+  {
+    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
+    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
+  }
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 1);
+  /* Without a store there is no history and no finding. */
+  {
+    g_autoptr (FctCheckReport) r = run_case (&forged, NULL);
+    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
+  }
+}
+
 static void
 test_bad_ip (void)
 {
@@ -428,6 +502,8 @@ main (int argc, char **argv)
   g_test_add_func ("/check/size", test_size);
   g_test_add_func ("/check/size-table", test_size_table);
   g_test_add_func ("/check/many-recipients", test_many_recipients);
+  g_test_add_func ("/check/link-blocklisted", test_link_blocklisted);
+  g_test_add_func ("/check/iban-history", test_iban_history);
   g_test_add_func ("/check/bad-ip", test_bad_ip);
   g_test_add_func ("/check/scoring-doc", test_scoring_doc);
   return g_test_run ();

@@ -1,0 +1,116 @@
+#!/bin/sh
+# facteur check benchmark (issue 6): a generated corpus of realistic 5-100 KB messages
+# (DKIM-signed, text + HTML with links, half with an attachment, a third bulk), checked
+# in full on one core by facteur (DNS from the zone file, warm) and by rspamd 3.4 (one
+# normal worker pinned to the same core, DNS from nsd on loopback serving the same
+# zone, scanned with rspamc) in the same run. Offline: nothing leaves 127.0.0.1.
+# Usage: bench/check/run.sh [BUILD_DIR] [MESSAGES] [SECONDS]   (run as root for rspamd)
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+count=${2:-1000}
+seconds=${3:-10}
+cpu=1
+here="$root/bench/check"
+work=$(mktemp -d /tmp/fct-bench-check.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  [ -f "$work/rspamd.pid" ] && kill "$(cat "$work/rspamd.pid")" 2>/dev/null || true
+  [ -f "$work/nsd/nsd.pid" ] && kill "$(cat "$work/nsd/nsd.pid")" 2>/dev/null || true
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ninja -C "$build" facteur >/dev/null
+/usr/bin/python3 "$here/make-corpus.py" "$build/facteur" "$work/corpus" "$count"
+
+# facteur: the library's static archives, linked as the facteur binary is.
+libs=$(find "$build/src/lib" -name 'libfct_*.a' | sort | tr '\n' ' ')
+cc -O2 -I"$root/include" "$here/bench-check.c" -Wl,--start-group $libs -Wl,--end-group \
+  $(pkg-config --cflags --libs gio-2.0 gmime-3.0 libcrypto openssl libunbound libpsl \
+    libidn2 gumbo icu-uc icu-i18n libarchive sqlite3 libcurl json-glib-1.0 libevent) \
+  -lm -lpthread -o "$work/bench-check"
+
+echo "# $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# corpus: $count messages, $(du -sk "$work/corpus/msgs" | cut -f1) KB; one core (CPU $cpu)"
+taskset -c $cpu "$work/bench-check" "$work/corpus/zone" "$work/corpus/envelopes" "$seconds"
+
+# rspamd: nsd serves the corpus zone as the root zone on 127.0.0.1:15353, so that any
+# other name (blocklists, rspamd's own services) is NXDOMAIN at once, as facteur's zone
+# file answers it: no query waits for a timeout.
+mkdir -p "$work/nsd" "$work/rspamd/local.d" "$work/rspamd/run" "$work/rspamd/db"
+{
+  echo '$ORIGIN .'
+  echo '. 300 IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300'
+  echo '. 300 IN NS ns.example.'
+  echo 'ns.example. 300 IN A 127.0.0.1'
+  grep -v '^;' "$work/corpus/zone"
+} > "$work/nsd/example.zone"
+cat > "$work/nsd/nsd.conf" <<CONF
+server:
+    ip-address: 127.0.0.1@15353
+    port: 15353
+    username: ""
+    chroot: ""
+    zonesdir: "$work/nsd"
+    database: ""
+    zonelistfile: "$work/nsd/zone.list"
+    xfrdfile: "$work/nsd/xfrd.state"
+    pidfile: "$work/nsd/nsd.pid"
+    logfile: "$work/nsd/nsd.log"
+    server-count: 1
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: "."
+    zonefile: "example.zone"
+CONF
+nsd -c "$work/nsd/nsd.conf"
+
+chown -R _rspamd:_rspamd "$work/rspamd/run" "$work/rspamd/db"
+echo "type = \"file\"; filename = \"$work/rspamd/run/rspamd.log\"; level = \"error\";" \
+  > "$work/rspamd/local.d/logging.inc"
+echo 'count = 1;' > "$work/rspamd/local.d/worker-normal.inc"
+echo 'dns { nameserver = ["127.0.0.1:15353"]; timeout = 1s; retransmits = 1; }' \
+  > "$work/rspamd/local.d/options.inc"
+taskset -c $cpu rspamd -f -u _rspamd -g _rspamd --var=LOCAL_CONFDIR="$work/rspamd" \
+  --var=RUNDIR="$work/rspamd/run" --var=DBDIR="$work/rspamd/db" &
+echo $! > "$work/rspamd.pid"
+i=0
+until rspamc -h 127.0.0.1:11334 stat >/dev/null 2>&1; do
+  i=$((i + 1)); [ $i -lt 120 ] || { echo "rspamd did not start" >&2; exit 1; }; sleep 1
+done
+# One rspamc per sending domain (the envelope differs), 16 connections each so that
+# the single worker is never idle; warm pass first (DNS cache, maps).
+scan() {
+  for d in $(cut -d' ' -f2 "$work/corpus/envelopes" | sort -u); do
+    grep " $d " "$work/corpus/envelopes" > "$work/group"
+    set -- $(head -1 "$work/group")
+    taskset -c 0 rspamc -h 127.0.0.1:11333 -n 16 --ip "$2" --from "$3" --helo "$4" \
+      $(cut -d' ' -f1 "$work/group") > "$work/rspamc.out"
+  done
+}
+# CPU time of every rspamd process (ticks of /proc/PID/stat): the rate per CPU second
+# does not depend on what else runs on the machine.
+rspamd_ticks() {
+  t=0
+  for p in $(cat "$work/rspamd.pid") $(pgrep -P "$(cat "$work/rspamd.pid")"); do
+    set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
+    t=$((t + $1 + $2))
+  done
+  echo $t
+}
+scan
+sleep 5 # hyperscan databases compiled by hs_helper are loaded after the first scans
+scan
+c0=$(rspamd_ticks)
+start=$(date +%s.%N)
+scan
+end=$(date +%s.%N)
+c1=$(rspamd_ticks)
+/usr/bin/python3 -c "import os,sys; n=int(sys.argv[1]); t=float(sys.argv[3])-float(sys.argv[2]); c=(int(sys.argv[5])-int(sys.argv[4]))/os.sysconf('SC_CLK_TCK'); print(f'rspamd 3.4 (rspamc -n 16, one worker)      {n/t:8.0f} msgs/s wall {n/c:8.0f} msgs/CPU-s')" \
+  "$count" "$start" "$end" "$c0" "$c1"
+grep -q '^Action' "$work/rspamc.out" || { echo "rspamc printed no verdicts" >&2; exit 1; }

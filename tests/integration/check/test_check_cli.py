@@ -1,0 +1,195 @@
+#!/usr/bin/python3
+"""facteur check on every example of examples/ (README.md there gives the commands), in
+text and --json, in English and French, with the zone file examples/examples.zone; the
+finding ids each example must raise and must not; usage and input errors. Prints TAP.
+Usage: test_check_cli.py BUILD/facteur"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+FACTEUR = sys.argv[1]
+ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+EX = os.path.join(ROOT, "examples")
+ZONE = os.path.join(EX, "examples.zone")
+results = []
+
+# message, options, ids that must be raised, ids that must not
+EXAMPLES = [
+    ("newsletter.eml",
+     ["--ip", "203.0.113.10", "--helo", "mail.maison-dupont.example",
+      "--mail-from", "bounce@maison-dupont.example"],
+     [],
+     ["spf-fail", "dkim-none", "dkim-fail", "dmarc-fail", "unsubscribe-missing",
+      "unsubscribe-one-click-missing", "ip-blocklisted", "link-domain-blocklisted",
+      "header-missing-date", "header-missing-message-id"]),
+    ("phishing.eml",
+     ["--ip", "198.51.100.66", "--helo", "mail.paypa1-securite.example",
+      "--mail-from", "service@paypa1-securite.example"],
+     ["ip-blocklisted", "link-domain-blocklisted", "spf-none", "dkim-none", "dmarc-none"],
+     ["spf-fail", "header-missing-date"]),
+    ("rib-fraud.eml",
+     ["--ip", "192.0.2.200", "--helo", "mail.fourniseur-durand.example",
+      "--mail-from", "comptabilite@fourniseur-durand.example",
+      "--protect", "fournisseur-durand.example", "--db", "DB"],
+     ["spf-softfail", "dkim-none", "dmarc-none", "iban-new-for-sender"],
+     ["ip-blocklisted", "spf-fail"]),
+    ("spoofed.eml",
+     ["--ip", "198.51.100.23", "--helo", "mail.outlook.example",
+      "--mail-from", "pierre.dupont@maison-dupont.example",
+      "--protect", "maison-dupont.example"],
+     ["spf-fail", "dmarc-fail", "dkim-none"],
+     ["dmarc-none", "ip-blocklisted"]),
+]
+
+
+def run(*args, lang="en"):
+    env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE=lang)
+    env.pop("LANG", None)
+    return subprocess.run([FACTEUR, *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+
+
+def case(name, fn):
+    try:
+        fn()
+        results.append((True, name, ""))
+    except AssertionError as e:
+        results.append((False, name, str(e)))
+    except Exception as e:
+        results.append((False, name, f"{type(e).__name__}: {e}"))
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def example_args(message, options, db):
+    return ["check", os.path.join(EX, message), *[db if o == "DB" else o for o in options],
+            "--dns-zone", ZONE]
+
+
+def json_case(message, options, raised, absent, lang):
+    def fn():
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(*example_args(message, options, os.path.join(tmp, "f.db")), "--json",
+                    "--lang", lang, lang=lang)
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        d = json.loads(p.stdout)
+        for key in ("score", "auth", "findings", "authentication_results"):
+            expect(key in d, f"no {key} in {sorted(d)}")
+        expect(sorted(d["auth"]) == ["arc", "dkim", "dmarc", "spf"], d["auth"])
+        expect(0.0 <= d["score"] <= 10.0, d["score"])
+        lost = sum(f["points"] for f in d["findings"])
+        expect(abs(d["score"] - max(0.0, round(10.0 - lost, 1))) < 0.051,
+               f"score {d['score']} but {lost} points lost")
+        ids = [f["id"] for f in d["findings"]]
+        for f in d["findings"]:
+            expect(set(f) >= {"id", "severity", "points", "title", "detail"}, f)
+            expect(f["severity"] in ("info", "warning", "critical"), f)
+        for i in raised:
+            expect(i in ids, f"{i} not raised: {ids}")
+        for i in absent:
+            expect(i not in ids, f"{i} raised: {ids}")
+        expect("\n" not in d["authentication_results"], d["authentication_results"])
+        expect(d["authentication_results"].startswith("facteur;"), d["authentication_results"])
+        if message == "newsletter.eml":
+            expect(d["auth"] == {"spf": "pass", "dkim": "pass", "dmarc": "pass", "arc": "none"},
+                   d["auth"])
+    return fn
+
+
+def text_case(message, options, lang):
+    def fn():
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(*example_args(message, options, os.path.join(tmp, "f.db")), "--lang",
+                    lang, lang=lang)
+            pj = run(*example_args(message, options, os.path.join(tmp, "g.db")), "--json",
+                     lang=lang)
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        score = json.loads(pj.stdout)["score"]
+        first = p.stdout.splitlines()[1]
+        shown = (f"{score:.1f}", f"{score:.1f}".replace(".", ","))
+        expect(any(s + "/10" in first for s in shown), f"score {score} not on top: {first!r}")
+        expect("Authentication-Results: facteur;" in p.stdout, p.stdout)
+        expect("SPF " in p.stdout and "DMARC " in p.stdout, p.stdout)
+    return fn
+
+
+def t_same_ids_both_languages():
+    for message, options, _, _ in EXAMPLES:
+        ids = []
+        for lang in ("en", "fr"):
+            with tempfile.TemporaryDirectory() as tmp:
+                p = run(*example_args(message, options, os.path.join(tmp, "f.db")),
+                        "--json", "--lang", lang, lang=lang)
+            ids.append([f["id"] for f in json.loads(p.stdout)["findings"]])
+        expect(ids[0] == ids[1], f"{message}: {ids}")
+
+
+def t_iban_known_second_time_only_if_authenticated():
+    # The fraud fails DMARC: its IBAN is never recorded, so it stays new.
+    message, options, _, _ = EXAMPLES[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "f.db")
+        for _ in range(2):
+            p = run(*example_args(message, options, db), "--json")
+            ids = [f["id"] for f in json.loads(p.stdout)["findings"]]
+            expect("iban-new-for-sender" in ids, ids)
+
+
+def t_missing_ip():
+    p = run("check", os.path.join(EX, "newsletter.eml"), "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}")
+
+
+def t_bad_ip():
+    p = run("check", os.path.join(EX, "newsletter.eml"), "--ip", "300.1.1.1", "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}")
+
+
+def t_not_a_message():
+    with tempfile.NamedTemporaryFile(suffix=".eml") as f:
+        f.write(b"\r\n\r\nnot a message\r\n")
+        f.flush()
+        p = run("check", f.name, "--ip", "192.0.2.1", "--dns-zone", ZONE)
+    expect(p.returncode == 65, f"rc {p.returncode}: {p.stderr}")
+
+
+def t_missing_file():
+    p = run("check", "/nonexistent/x.eml", "--ip", "192.0.2.1", "--dns-zone", ZONE)
+    expect(p.returncode == 65, f"rc {p.returncode}")
+
+
+def t_stdin():
+    with open(os.path.join(EX, "spoofed.eml"), "rb") as f:
+        data = f.read()
+    env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+    p = subprocess.run([FACTEUR, "check", "-", "--ip", "198.51.100.23", "--mail-from",
+                        "pierre.dupont@maison-dupont.example", "--dns-zone", ZONE, "--json"],
+                       input=data, capture_output=True, env=env, timeout=60)
+    expect(p.returncode == 0, f"rc {p.returncode}")
+    expect("dmarc-fail" in p.stdout.decode(), p.stdout)
+
+
+for message, options, raised, absent in EXAMPLES:
+    for lang in ("en", "fr"):
+        case(f"{message} --json --lang {lang}", json_case(message, options, raised, absent, lang))
+        case(f"{message} text --lang {lang}", text_case(message, options, lang))
+case("same finding ids in both languages", t_same_ids_both_languages)
+case("IBAN of an unauthenticated sender stays new", t_iban_known_second_time_only_if_authenticated)
+case("missing --ip is a usage error", t_missing_ip)
+case("bad --ip is a usage error", t_bad_ip)
+case("not a message is bad input", t_not_a_message)
+case("missing file is bad input", t_missing_file)
+case("message on standard input", t_stdin)
+
+print(f"1..{len(results)}")
+for n, (ok, name, why) in enumerate(results, 1):
+    print(f"{'ok' if ok else 'not ok'} {n} - {name}")
+    if not ok:
+        for line in why.splitlines():
+            print(f"# {line}")
+sys.exit(0)
