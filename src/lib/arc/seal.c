@@ -4,6 +4,8 @@
  * Tags are written in the ValiMail suite's standard order (alphabetical). */
 #include "arc-private.h"
 
+#include <facteur/authres.h>
+
 /* Fold before this column (RFC 5322 §2.1.1 recommends lines of at most 78). */
 #define FOLD_WIDTH 76
 
@@ -108,34 +110,25 @@ split_results (const char *s, gsize len, guint max, GPtrArray *out)
     }
 }
 
-/* If value is an Authentication-Results value for authserv_id, appends its results. The
- * authserv-id may be followed by a version (RFC 8601 §2.2); comments may precede it. */
+/* If value is an Authentication-Results value for authserv_id, appends its results. A
+ * field that does not parse as RFC 8601 §2.2 says is left out, as dkimpy does: its
+ * results cannot be trusted to be what the ADMD wrote. The results are copied as text,
+ * so that the AAR says exactly what the A-R said. */
 static void
-collect_results (const char *value, gsize len, const char *authserv_id, guint max,
-                 GPtrArray *out)
+collect_results (const char *value, gsize len, const char *authserv_id,
+                 const FctLimits *limits, GPtrArray *out)
 {
-  gsize pos = 0, start;
+  g_autoptr (FctAuthres) parsed = fct_authres_parse (value, len, limits, NULL);
+  gsize pos = 0;
 
-  while (pos < len)
-    {
-      if (g_ascii_isspace (value[pos]))
-        pos++;
-      else if (value[pos] == '(')
-        pos = skip_comment (value, len, pos);
-      else
-        break;
-    }
-  start = pos;
-  while (pos < len && !g_ascii_isspace (value[pos]) && value[pos] != ';'
-         && value[pos] != '(')
-    pos++;
-  if (pos - start != strlen (authserv_id)
-      || g_ascii_strncasecmp (value + start, authserv_id, pos - start) != 0)
+  if (parsed == NULL || g_ascii_strcasecmp (parsed->authserv_id, authserv_id) != 0)
     return;
+  /* The results start after the first ';' outside comments (a comment may precede the
+   * authserv-id; the id and version hold no ';' or quote). */
   while (pos < len && value[pos] != ';')
-    pos++;
+    pos = value[pos] == '(' ? skip_comment (value, len, pos) : pos + 1;
   if (pos < len)
-    split_results (value + pos + 1, len - pos - 1, max, out);
+    split_results (value + pos + 1, len - pos - 1, limits->authres_items_max, out);
 }
 
 /* Joins tags as "a=x; b=; ..." and folds between tags, never inside one (a fold inside
@@ -302,8 +295,7 @@ build_aar (FctMsg *msg, const FctArcSealOptions *o, const FctLimits *limits, gui
       {
         const FctMsgHeader *h = fct_msg_get_header (msg, i);
         if (fct_slice_equal_str_nocase (h->name, "Authentication-Results"))
-          collect_results (h->value, h->value_len, o->authserv_id,
-                           limits->authres_items_max, results);
+          collect_results (h->value, h->value_len, o->authserv_id, limits, results);
       }
   g_string_append_printf (s, "ARC-Authentication-Results: i=%u; %s", instance,
                           o->authserv_id);

@@ -469,6 +469,7 @@ test_aar_consolidation (void)
       "Authentication-Results: mx.example; arc=none;\r\n"
       "  spf=pass smtp.mailfrom=origin.example (a; comment)\r\n"
       "Authentication-Results: other.example; dkim=fail\r\n"
+      "Authentication-Results: mx.example; dkim pass (not RFC 8601: left out)\r\n"
       "Authentication-Results: MX.example 1; dkim=pass header.d=origin.example\r\n",
       base_message, NULL);
   g_autoptr (FctMsg) msg = msg_new (text);
