@@ -50,7 +50,7 @@ gboolean fct_arc_field_kind_from_name (FctSlice name, FctArcFieldKind *kind);
 void fct_arc_canon_without_b (GByteArray *out, FctDkimCanon canon, FctSlice field,
                               FctSlice b_span);
 
-/* The AAR payload after "i=N;" (trimmed), and its authserv-id (first word). */
+/* The AAR payload after "i=N;" (trimmed); empty if the prefix is malformed. */
 FctSlice fct_arc_aar_payload (FctSlice value);
 
 G_END_DECLS

@@ -1,7 +1,6 @@
-/* ARC sealing (RFC 8617 §5.1): the instance and cv= of the new set, the AAR combining the
- * ADMD's Authentication-Results (§4.1.1), the AMS over the message (§4.1.2) and the AS
- * over the chain (§5.1.1), or over the new set alone when the chain failed (§5.1.2).
- * Tags are written in the ValiMail suite's standard order (alphabetical). */
+/* ARC sealing (RFC 8617 §5.1): instance and cv=, the AAR combining the ADMD's results
+ * (§4.1.1), the AMS (§4.1.2), the AS over the chain (§5.1.1) or the new set alone after a
+ * failure (§5.1.2); tags in the ValiMail suite's standard (alphabetical) order. */
 #include "arc-private.h"
 
 #include <facteur/authres.h>

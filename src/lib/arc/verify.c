@@ -1,7 +1,6 @@
-/* ARC chain validation (RFC 8617 §5.2): a streaming handle that collects the ARC sets,
- * checks the chain's structure (§5.2 steps 1-3), starts every key query at the end of
- * the header, then verifies the newest AMS, the older ones for oldest-pass (step 5) and
- * every ARC-Seal (step 6). Every failure, DNS included, is permanent (§5.2.1). */
+/* ARC chain validation (RFC 8617 §5.2), streaming: structure (steps 1-3) and key queries
+ * at the end of the header, then the newest AMS (4), oldest-pass (5) and every seal (6).
+ * Every failure, DNS included, is permanent (§5.2.1). */
 #include "arc-private.h"
 
 typedef struct

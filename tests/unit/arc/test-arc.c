@@ -427,6 +427,26 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
   *(GAsyncResult **)user_data = g_object_ref (res);
 }
 
+/* A header full of ARC fields (up to the 1,000-field message limit) is refused on the
+ * count, before anything is parsed or queried. */
+static void
+test_many_fields (void)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < 990; i++)
+    g_string_append (text, "ARC-Seal: i=1; a=rsa-sha256; cv=none; d=seal.example; s=rsa; "
+                           "b=AAAA\r\n");
+  g_string_append (text, base_message);
+  FctResolverStats before, after;
+  fct_resolver_get_stats (keys.resolver, &before);
+  g_autoptr (FctArcVerifyResult) r = verify_text (text->str);
+  fct_resolver_get_stats (keys.resolver, &after);
+  g_assert_cmpint (r->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_nonnull (strstr (r->reason, "990 ARC header fields"));
+  g_assert_cmpuint (after.queries, ==, before.queries);
+}
+
 /* The streaming validator gives the same verdict with the body in tiny chunks. */
 static void
 test_streaming (void)
@@ -521,6 +541,7 @@ main (int argc, char **argv)
   g_test_add_func ("/arc/verify/dns-failure", test_dns_failure);
   g_test_add_func ("/arc/verify/fifty-sets", test_fifty_sets);
   g_test_add_func ("/arc/verify/sixty-sets", test_sixty_sets);
+  g_test_add_func ("/arc/verify/many-fields", test_many_fields);
   g_test_add_func ("/arc/verify/streaming", test_streaming);
   g_test_add_func ("/arc/seal/aar", test_aar_consolidation);
   g_test_add_func ("/arc/seal/failed-chain", test_failed_chain_not_sealed);
