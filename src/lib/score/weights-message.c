@@ -54,6 +54,66 @@ static const FctFindingWeight rows[] = {
   { "iban-new-for-sender", "fraud", FCT_SEVERITY_WARNING, 2.0,
     N_ ("Bank account never seen from this sender") },
   /* Content, phishing, fraud, attachments: src/lib/analysis. */
+  /* Content: delivery hurts, no fraud implied. */
+  { "html-only", "content", FCT_SEVERITY_WARNING,
+    0.5, /* filters add ~1 point (MIME_HTML_ONLY) */
+    N_ ("HTML without a plain-text version") },
+  { "mime-broken", "content", FCT_SEVERITY_WARNING, 1.5, /* may not display at all */
+    N_ ("Broken MIME structure") },
+  { "image-only", "content", FCT_SEVERITY_WARNING, 1.0, /* image spam pattern; unreadable
+                                                           with images blocked */
+    N_ ("Message made of images with almost no text") },
+  { "link-ip-literal", "content", FCT_SEVERITY_WARNING,
+    1.5, /* legitimate senders use names */
+    N_ ("Link to a numeric IP address") },
+  { "link-shortener", "content", FCT_SEVERITY_WARNING, 0.5, /* common in marketing too */
+    N_ ("Link through a URL shortener") },
+  { "link-javascript", "content", FCT_SEVERITY_CRITICAL,
+    2.0, /* no use in mail but attack */
+    N_ ("Link that runs a script") },
+  /* Phishing and spoofing: likely fraud when raised. */
+  { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
+    N_ ("Link whose text shows another site than its target") },
+  { "link-punycode-lookalike", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* no innocent use */
+    N_ ("Link to an international domain imitating another") },
+  { "display-name-spoof", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* shows a false sender */
+    N_ ("Sender name showing another address or domain") },
+  { "lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 4.0, /* deliberate imitation of a
+                                                                  protected domain */
+    N_ ("Sender domain imitating a protected domain") },
+  { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
+    0.5, /* mailing services do it */
+    N_ ("Replies go to another organization") },
+  { "reply-to-divergent-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* CEO fraud */
+    N_ ("Replies go to a free mailbox of another organization") },
+  /* Bank-details fraud. */
+  { "iban-present", "fraud", FCT_SEVERITY_INFO,
+    0.0, /* invoices carry IBANs: context only */
+    N_ ("Bank account number (IBAN) in the message") },
+  { "bank-details-change", "fraud", FCT_SEVERITY_CRITICAL,
+    3.0, /* the invoice-fraud script */
+    N_ ("Announcement of new bank details") },
+  { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
+    N_ ("Bank account in another country than the sender") },
+  /* Attachments. */
+  { "attachment-executable", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* runs on open */
+    N_ ("Program attached") },
+  { "attachment-double-extension", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* a trap */
+    N_ ("Program disguised as a document") },
+  { "attachment-macro", "attachments", FCT_SEVERITY_WARNING, 2.0, /* top malware vector */
+    N_ ("Office document with macros") },
+  { "attachment-archive-executable", "attachments", FCT_SEVERITY_CRITICAL,
+    3.5, /* program in
+            a zip */
+    N_ ("Archive containing a program") },
+  { "attachment-encrypted-archive", "attachments", FCT_SEVERITY_WARNING, 2.0, /* hides from
+                                                                                 filters */
+    N_ ("Encrypted archive") },
+  { "attachment-html", "attachments", FCT_SEVERITY_WARNING,
+    1.5, /* local fake login pages */
+    N_ ("Web page attached") },
+  { "attachment-disk-image", "attachments", FCT_SEVERITY_WARNING, 2.0, /* bypasses MOTW */
+    N_ ("Disk image attached") },
 };
 
 const FctFindingWeight *

@@ -1,0 +1,261 @@
+/* facteur — names in links and prose: URL hosts as browsers read them (WHATWG URL
+ * "host parsing", userinfo dropped, numeric IPv4 forms), IDNs to A-labels (RFC 5891 via
+ * libidn2), registrable domains by the public suffix list (libpsl). */
+#include "analysis-private.h"
+
+#include <idn2.h>
+#include <string.h>
+
+static const psl_ctx_t *psl_shared;
+
+const psl_ctx_t *
+fct_analysis_psl (void)
+{
+  static gsize loaded = 0;
+
+  if (g_once_init_enter (&loaded))
+    {
+      /* Debian's list (package publicsuffix) when present, else the one built into
+         libpsl. Read-only once loaded: shared by every thread. */
+      psl_shared = psl_latest (NULL);
+      if (psl_shared == NULL)
+        psl_shared = psl_builtin ();
+      g_once_init_leave (&loaded, 1);
+    }
+  return psl_shared;
+}
+
+char *
+fct_analysis_org_domain (const char *host)
+{
+  const psl_ctx_t *psl = fct_analysis_psl ();
+  const char *registrable;
+
+  if (host == NULL || psl == NULL || fct_analysis_host_is_ip (host))
+    return NULL;
+  registrable = psl_registrable_domain (psl, host);
+  return registrable != NULL ? g_strdup (registrable) : NULL;
+}
+
+gboolean
+fct_analysis_has_known_suffix (const char *name)
+{
+  const psl_ctx_t *psl = fct_analysis_psl ();
+  const char *dot = strrchr (name, '.');
+  const char *tld = dot != NULL ? dot + 1 : name;
+
+  if (psl == NULL || *tld == '\0')
+    return FALSE;
+  /* The last label must be listed itself: the implicit "*" rule would make any word
+     after a dot a suffix ("invoice.pdf"). */
+  return psl_is_public_suffix2 (psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
+}
+
+static gboolean
+is_host_byte (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_';
+}
+
+char *
+fct_analysis_host_normalize (const char *host, gsize len)
+{
+  g_autofree char *copy = NULL;
+  gboolean ascii = TRUE;
+
+  while (len > 0 && host[len - 1] == '.')
+    len--;
+  if (len == 0 || len > 253 * 4)
+    return NULL;
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar)host[i];
+      if (c >= 0x80)
+        ascii = FALSE;
+      else if (!is_host_byte (c))
+        return NULL;
+    }
+  copy = g_strndup (host, len);
+  if (!ascii)
+    {
+      char *alabel = NULL;
+
+      if (!g_utf8_validate (copy, -1, NULL)
+          || idn2_to_ascii_8z (copy, &alabel, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
+                 != IDN2_OK)
+        return NULL;
+      g_free (copy);
+      copy = g_strdup (alabel);
+      idn2_free (alabel);
+    }
+  if (copy[0] == '.' || strstr (copy, "..") != NULL || strlen (copy) > 253)
+    return NULL;
+  return g_ascii_strdown (copy, -1);
+}
+
+gboolean
+fct_analysis_host_is_ip (const char *host)
+{
+  const char *last;
+
+  if (host == NULL || *host == '\0')
+    return FALSE;
+  if (strchr (host, ':') != NULL)
+    return g_hostname_is_ip_address (host);
+  /* WHATWG URL §3.5: a host whose last label is a number is parsed as IPv4, in
+     decimal, octal or hex ("http://3232235777/" is 192.168.1.1). */
+  last = strrchr (host, '.');
+  last = last != NULL ? last + 1 : host;
+  if (*last == '\0')
+    return FALSE;
+  if (last[0] == '0' && (last[1] == 'x' || last[1] == 'X'))
+    {
+      for (const char *p = last + 2; *p != '\0'; p++)
+        if (!g_ascii_isxdigit (*p))
+          return FALSE;
+      return TRUE;
+    }
+  for (const char *p = last; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  return TRUE;
+}
+
+static int
+hex_value (char c)
+{
+  return g_ascii_xdigit_value (c);
+}
+
+char *
+fct_analysis_url_host (const char *url, char **scheme)
+{
+  g_autoptr (GString) clean = g_string_new (NULL);
+  const char *p, *start, *end;
+  g_autofree char *lower_scheme = NULL;
+  g_autoptr (GString) host = NULL;
+  gsize i;
+
+  if (scheme != NULL)
+    *scheme = NULL;
+  /* Tabs and line breaks anywhere are removed, C0 and spaces at the ends stripped
+     (WHATWG URL, basic URL parser). */
+  while (*url != '\0' && (guchar)*url <= 0x20)
+    url++;
+  for (p = url; *p != '\0'; p++)
+    if (*p != '\t' && *p != '\n' && *p != '\r')
+      g_string_append_c (clean, *p);
+  while (clean->len > 0 && (guchar)clean->str[clean->len - 1] <= 0x20)
+    g_string_truncate (clean, clean->len - 1);
+
+  p = clean->str;
+  i = 0;
+  if (g_ascii_isalpha (p[0]))
+    {
+      i = 1;
+      while (g_ascii_isalnum (p[i]) || p[i] == '+' || p[i] == '-' || p[i] == '.')
+        i++;
+    }
+  if (i > 0 && p[i] == ':')
+    {
+      lower_scheme = g_ascii_strdown (p, (gssize)i);
+      p += i + 1;
+    }
+  else if (g_ascii_strncasecmp (p, "www.", 4) == 0)
+    {
+      lower_scheme = g_strdup ("http");
+    }
+  else
+    {
+      lower_scheme = g_strdup ("");
+    }
+  if (scheme != NULL)
+    *scheme = g_strdup (lower_scheme);
+  if (!g_str_equal (lower_scheme, "http") && !g_str_equal (lower_scheme, "https")
+      && !g_str_equal (lower_scheme, "ftp"))
+    return NULL;
+
+  /* Special schemes: any run of slashes or backslashes starts the authority. */
+  while (*p == '/' || *p == '\\')
+    p++;
+  start = p;
+  end = start + strcspn (start, "/?#\\");
+  /* Userinfo ends at the last '@': "https://bank.example@evil.example/" goes to
+     evil.example. */
+  for (const char *q = end; q > start; q--)
+    if (q[-1] == '@')
+      {
+        start = q;
+        break;
+      }
+  if (*start == '[')
+    {
+      const char *close = memchr (start, ']', (gsize)(end - start));
+      if (close == NULL)
+        return NULL;
+      return g_ascii_strdown (start + 1, close - start - 1);
+    }
+  for (const char *q = start; q < end; q++)
+    if (*q == ':')
+      {
+        end = q;
+        break;
+      }
+  host = g_string_sized_new ((gsize)(end - start));
+  for (const char *q = start; q < end; q++)
+    {
+      if (*q == '%' && q + 2 < end + 0 && hex_value (q[1]) >= 0 && hex_value (q[2]) >= 0)
+        {
+          g_string_append_c (host, (char)(hex_value (q[1]) * 16 + hex_value (q[2])));
+          q += 2;
+        }
+      else
+        {
+          g_string_append_c (host, *q);
+        }
+    }
+  return fct_analysis_host_normalize (host->str, host->len);
+}
+
+char *
+fct_analysis_text_find_domain (const char *text)
+{
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      const char *start;
+      char *name;
+
+      while (*p != '\0' && !(is_host_byte ((guchar)*p) || (guchar)*p >= 0x80))
+        p++;
+      start = p;
+      while (*p != '\0' && (is_host_byte ((guchar)*p) || (guchar)*p >= 0x80))
+        p++;
+      if (p == start || memchr (start, '.', (gsize)(p - start)) == NULL)
+        continue;
+      /* Sentence punctuation around a name is not part of it. */
+      {
+        const char *s = start, *e = p;
+        while (s < e && (*s == '.' || *s == '-'))
+          s++;
+        while (e > s && (e[-1] == '.' || e[-1] == '-'))
+          e--;
+        if (e - s < 3 || memchr (s, '.', (gsize)(e - s)) == NULL)
+          continue;
+        name = fct_analysis_host_normalize (s, (gsize)(e - s));
+      }
+      if (name != NULL && !fct_analysis_host_is_ip (name)
+          && fct_analysis_has_known_suffix (name))
+        {
+          char *org = fct_analysis_org_domain (name);
+          if (org != NULL)
+            {
+              g_free (org);
+              return name;
+            }
+        }
+      g_free (name);
+    }
+  return NULL;
+}

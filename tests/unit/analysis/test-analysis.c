@@ -1,0 +1,331 @@
+/* facteur — tests of the content analysis: for every finding id, a fixture message in
+ * data/ (written by data/make-fixtures.py) that raises it and a close one that does
+ * not; the result accessors; and hostile messages generated in memory. */
+#include <facteur/analysis.h>
+
+#include <string.h>
+
+typedef struct
+{
+  const char *file;
+  const char *protect; /* a protected domain, or NULL */
+  const char *country; /* sender country hint, or NULL */
+  const char *raised;  /* ids that must be raised, space-separated */
+  const char *absent;  /* ids that must not be */
+} Case;
+
+static const Case cases[] = {
+  /* Content. */
+  { "html-only.eml", NULL, NULL, "html-only", "mime-broken image-only" },
+  { "alternative.eml", NULL, NULL, "", "html-only mime-broken image-only attachment-html" },
+  { "mime-broken.eml", NULL, NULL, "mime-broken", "" },
+  { "image-only.eml", NULL, NULL, "image-only html-only", "" },
+  { "image-with-text.eml", NULL, NULL, "", "image-only html-only" },
+  /* Links. */
+  { "link-name.eml", NULL, NULL, "",
+    "link-ip-literal link-shortener link-javascript link-text-mismatch "
+    "link-punycode-lookalike" },
+  { "link-ip.eml", NULL, NULL, "link-ip-literal", "link-shortener" },
+  { "link-ip-numeric.eml", NULL, NULL, "link-ip-literal", "" },
+  { "link-shortener.eml", NULL, NULL, "link-shortener", "link-ip-literal" },
+  { "link-shortener-lookalike.eml", NULL, NULL, "", "link-shortener" },
+  { "link-javascript.eml", NULL, NULL, "link-javascript", "link-text-mismatch" },
+  { "link-mismatch.eml", NULL, NULL, "link-text-mismatch", "" },
+  { "link-mismatch-userinfo.eml", NULL, NULL, "link-text-mismatch", "" },
+  { "link-same-org.eml", NULL, NULL, "", "link-text-mismatch" },
+  { "link-click-here-elsewhere.eml", NULL, NULL, "", "link-text-mismatch" },
+  { "link-punycode.eml", NULL, NULL, "link-punycode-lookalike", "" },
+  { "link-punycode-cyrillic.eml", NULL, NULL, "link-punycode-lookalike", "" },
+  { "link-idn-latin.eml", NULL, NULL, "", "link-punycode-lookalike" },
+  /* Spoofing. */
+  { "display-name-spoof.eml", NULL, NULL, "display-name-spoof", "" },
+  { "display-name-own.eml", NULL, NULL, "", "display-name-spoof" },
+  { "lookalike-digit.eml", "example.com", NULL, "lookalike-domain", "" },
+  { "lookalike-rn.eml", "example.com", NULL, "lookalike-domain", "" },
+  { "lookalike-subdomain.eml", "example.com", NULL, "", "lookalike-domain" },
+  { "lookalike-digit.eml", NULL, NULL, "", "lookalike-domain" },
+  { "reply-to-other.eml", NULL, NULL, "reply-to-divergent",
+    "reply-to-divergent-free-mail" },
+  { "reply-to-free.eml", NULL, NULL, "reply-to-divergent-free-mail", "reply-to-divergent" },
+  { "reply-to-same-org.eml", NULL, NULL, "",
+    "reply-to-divergent reply-to-divergent-free-mail" },
+  /* Bank details. */
+  { "rib-change.eml", NULL, NULL, "iban-present bank-details-change",
+    "iban-country-mismatch" },
+  { "rib-invoice.eml", NULL, NULL, "iban-present",
+    "bank-details-change iban-country-mismatch" },
+  { "rib-bad-checksum.eml", NULL, NULL, "", "iban-present bank-details-change" },
+  { "bank-change-urgent-en.eml", NULL, NULL, "bank-details-change", "iban-present" },
+  { "bank-no-change-en.eml", NULL, NULL, "", "bank-details-change" },
+  { "iban-foreign.eml", NULL, NULL, "iban-present iban-country-mismatch", "" },
+  { "iban-generic-tld.eml", NULL, NULL, "iban-present", "iban-country-mismatch" },
+  { "iban-generic-tld.eml", NULL, "FR", "iban-country-mismatch", "" },
+  { "iban-in-attachment.eml", NULL, NULL, "iban-present", "" },
+  /* Attachments. */
+  { "attach-pdf.eml", NULL, NULL, "",
+    "attachment-executable attachment-double-extension attachment-macro "
+    "attachment-archive-executable attachment-encrypted-archive attachment-html "
+    "attachment-disk-image" },
+  { "attach-exe.eml", NULL, NULL, "attachment-executable", "attachment-double-extension" },
+  { "attach-pe-as-jpg.eml", NULL, NULL, "attachment-executable", "" },
+  { "attach-double.eml", NULL, NULL, "attachment-double-extension attachment-executable",
+    "" },
+  { "attach-dotted-name.eml", NULL, NULL, "",
+    "attachment-double-extension attachment-executable" },
+  { "attach-xlsm.eml", NULL, NULL, "attachment-macro", "attachment-archive-executable" },
+  { "attach-xlsx.eml", NULL, NULL, "", "attachment-macro" },
+  { "attach-docx-with-vba.eml", NULL, NULL, "attachment-macro", "" },
+  { "attach-zip-exe.eml", NULL, NULL, "attachment-archive-executable",
+    "attachment-encrypted-archive attachment-executable" },
+  { "attach-zip-clean.eml", NULL, NULL, "",
+    "attachment-archive-executable attachment-encrypted-archive" },
+  { "attach-zip-encrypted.eml", NULL, NULL, "attachment-encrypted-archive",
+    "attachment-archive-executable" },
+  { "attach-html.eml", NULL, NULL, "attachment-html", "html-only" },
+  { "attach-iso.eml", NULL, NULL, "attachment-disk-image", "attachment-executable" },
+};
+
+static FctMsg *
+load (const char *file)
+{
+  g_autofree char *path
+      = g_test_build_filename (G_TEST_DIST, "unit", "analysis", "data", file, NULL);
+  g_autoptr (GError) error = NULL;
+  FctMsg *msg = fct_msg_new_from_file (path, NULL, &error);
+
+  g_assert_no_error (error);
+  return msg;
+}
+
+static void
+dump (const FctFindings *findings)
+{
+  for (guint i = 0; i < fct_findings_get_count (findings); i++)
+    {
+      const FctFinding *f = fct_findings_get (findings, i);
+      g_test_message ("finding %s: %s [%s]", f->weight->id, f->detail,
+                      f->evidence != NULL ? f->evidence : "");
+    }
+}
+
+static void
+test_case (gconstpointer data)
+{
+  const Case *c = data;
+  g_autoptr (FctMsg) msg = load (c->file);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) analysis = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *protect[] = { c->protect, NULL };
+  FctAnalysisOptions options = { 0 };
+  g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
+  g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
+
+  options.protected_domains = c->protect != NULL ? protect : NULL;
+  options.sender_country = c->country;
+  analysis = fct_analysis_run (msg, &options, findings, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (analysis);
+  dump (findings);
+  for (guint i = 0; raised[i] != NULL; i++)
+    if (*raised[i] != '\0' && !fct_findings_has (findings, raised[i]))
+      g_error ("%s: %s not raised", c->file, raised[i]);
+  for (guint i = 0; absent[i] != NULL; i++)
+    if (*absent[i] != '\0' && fct_findings_has (findings, absent[i]))
+      g_error ("%s: %s raised", c->file, absent[i]);
+  /* Every finding says something, and every evidence is valid UTF-8. */
+  for (guint i = 0; i < fct_findings_get_count (findings); i++)
+    {
+      const FctFinding *f = fct_findings_get (findings, i);
+      g_assert_nonnull (f->detail);
+      g_assert_true (g_utf8_validate (f->detail, -1, NULL));
+    }
+}
+
+static void
+test_accessors (void)
+{
+  g_autoptr (FctMsg) msg = load ("rib-change.eml");
+  g_autoptr (FctMsg) links = load ("link-mismatch-userinfo.eml");
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+  g_autoptr (FctAnalysis) b = NULL;
+  g_autoptr (GError) error = NULL;
+  const FctAnalysisHost *host;
+
+  a = fct_analysis_run (msg, NULL, findings, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 1);
+  g_assert_cmpstr (fct_analysis_get_iban (a, 0), ==, "FR7630006000011234567890189");
+  g_assert_cmpstr (fct_analysis_get_author_name (a), ==, "Comptabilite");
+  g_assert_cmpstr (fct_analysis_get_author_address (a), ==, "compta@fournisseur.fr");
+  g_assert_cmpstr (fct_analysis_get_author_domain (a), ==, "fournisseur.fr");
+  g_assert_cmpuint (fct_mime_get_part_count (fct_analysis_get_mime (a)), ==, 1);
+
+  b = fct_analysis_run (links, NULL, findings, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fct_analysis_get_host_count (b), ==, 1);
+  host = fct_analysis_get_host (b, 0);
+  g_assert_cmpstr (host->host, ==, "evil.example.net");
+  g_assert_cmpstr (host->org_domain, ==, "example.net");
+  g_assert_false (host->ip_literal);
+}
+
+static void
+test_hosts_dedup_idn (void)
+{
+  const char *text
+      = "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/html; "
+        "charset=utf-8\r\n"
+        "\r\n<a href=\"https://WWW.Example.co.uk/a\">a</a><a "
+        "href=\"https://www.example.co.uk/b\">b</a>"
+        "<a href=\"https://b\xc3\xbc" "cher.example/\">c</a><a "
+        "href=\"http://[2001:db8::1]/\">d</a>"
+        "<a href=\"mailto:x@example.com\">e</a><a href=\"/relative\">f</a>\r\n";
+  g_autoptr (GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = fct_analysis_run (msg, NULL, findings, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (fct_analysis_get_host_count (a), ==, 3);
+  g_assert_cmpstr (fct_analysis_get_host (a, 0)->host, ==, "www.example.co.uk");
+  g_assert_cmpstr (fct_analysis_get_host (a, 0)->org_domain, ==, "example.co.uk");
+  g_assert_cmpstr (fct_analysis_get_host (a, 1)->host, ==, "xn--bcher-kva.example");
+  g_assert_cmpstr (fct_analysis_get_host (a, 2)->host, ==, "2001:db8::1");
+  g_assert_true (fct_analysis_get_host (a, 2)->ip_literal);
+  g_assert_null (fct_analysis_get_host (a, 2)->org_domain);
+}
+
+static void
+test_bad_protected_domain (void)
+{
+  g_autoptr (FctMsg) msg = load ("alternative.eml");
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (GError) error = NULL;
+  const char *protect[] = { "not a domain", NULL };
+  FctAnalysisOptions options = { .protected_domains = protect };
+  g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &options, findings, &error);
+
+  g_assert_null (a);
+  g_assert_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID);
+}
+
+static void
+run_hostile (const char *text, gsize len)
+{
+  g_autoptr (GBytes) bytes = g_bytes_new (text, len);
+  g_autoptr (GError) error = NULL;
+  FctLimits limits;
+  g_autoptr (FctMsg) msg = NULL;
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+
+  fct_limits_init (&limits);
+  limits.message_max_bytes = 128 * 1024 * 1024;
+  msg = fct_msg_new_from_bytes (bytes, &limits, &error);
+  if (msg == NULL)
+    return;
+  a = fct_analysis_run (msg, NULL, findings, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+}
+
+static void
+test_hostile_many_parts (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+  for (int i = 0; i < 10000; i++)
+    g_string_append_printf (s,
+                            "--b\r\nContent-Type: application/zip; name=a%d.zip\r\n"
+                            "Content-Transfer-Encoding: base64\r\n\r\nUEsDBA==\r\n",
+                            i);
+  g_string_append (s, "--b--\r\n");
+  run_hostile (s->str, s->len);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_hostile_large_archive (void)
+{
+  /* A 48 MB attachment named .zip that is no zip: decoded once, refused by libarchive. */
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                             "--b\r\nContent-Type: application/zip; name=big.zip\r\n"
+                             "Content-Transfer-Encoding: base64\r\n\r\n");
+  for (gsize n = 0; n < 48 * 1024 * 1024; n += 57)
+    g_string_append (
+        s, "UEsDBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n");
+  g_string_append (s, "--b--\r\n");
+  run_hostile (s->str, s->len);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_hostile_links (void)
+{
+  GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: text/html\r\n\r\n<html><body>");
+  for (int i = 0; s->len < 1024 * 1024; i++)
+    g_string_append_printf (
+        s, "<a href=\"http://h%d.example/\">www.other%d.example</a>\r\n", i, i);
+  run_hostile (s->str, s->len);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_hostile_iban_text (void)
+{
+  /* A megabyte of "FR76 FR76 ...": every position looks like the start of an IBAN. */
+  GString *s = g_string_new ("From: a@example.com\r\n\r\n");
+  while (s->len < 1024 * 1024)
+    g_string_append (s, "FR76 3000 6000 0112 3456 7890 18 ");
+  run_hostile (s->str, s->len);
+  g_string_free (s, TRUE);
+}
+
+static void
+test_hostile_garbage (void)
+{
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (int round = 0; round < 100; round++)
+    {
+      gsize len = 64 + g_rand_int_range (rand, 0, 4096);
+      g_autofree char *buf = g_malloc (len);
+      const char *head = "From: \"x.example\" <a@b.example>\r\nContent-Type: "
+                         "multipart/mixed; boundary=a\r\n\r\n--a\r\n";
+      gsize head_len = strlen (head);
+
+      memcpy (buf, head, head_len);
+      for (gsize i = head_len; i < len; i++)
+        buf[i] = (char)g_rand_int_range (rand, 0, 256);
+      run_hostile (buf, len);
+    }
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf (
+          "/analysis/case/%s%s%s%s%s", cases[i].file, cases[i].protect ? "+protect=" : "",
+          cases[i].protect ? cases[i].protect : "", cases[i].country ? "+country=" : "",
+          cases[i].country ? cases[i].country : "");
+      g_test_add_data_func (path, &cases[i], test_case);
+    }
+  g_test_add_func ("/analysis/accessors", test_accessors);
+  g_test_add_func ("/analysis/hosts-dedup-idn", test_hosts_dedup_idn);
+  g_test_add_func ("/analysis/bad-protected-domain", test_bad_protected_domain);
+  g_test_add_func ("/analysis/hostile/many-parts", test_hostile_many_parts);
+  g_test_add_func ("/analysis/hostile/large-archive", test_hostile_large_archive);
+  g_test_add_func ("/analysis/hostile/links", test_hostile_links);
+  g_test_add_func ("/analysis/hostile/iban-text", test_hostile_iban_text);
+  g_test_add_func ("/analysis/hostile/garbage", test_hostile_garbage);
+  return g_test_run ();
+}
