@@ -52,12 +52,15 @@ typedef struct
 typedef struct
 {
   FctArcCv cv;
-  char *reason; /* why, translated into the catalog language; never NULL */
+  char *reason;    /* why, translated into the catalog language; never NULL */
   guint instances; /* highest instance seen (N); 0 with cv=none */
   /* RFC 8617 §5.2 step 5: 0 when every AMS verifies, else the lowest instance M+1 such
    * that AMS M+1..N all verify. Only meaningful with cv=pass. */
   guint oldest_pass;
   guint failed_instance; /* the instance at fault with cv=fail, 0 when not one set */
+  /* cv=fail because a key could not be fetched (SERVFAIL, timeout). RFC 8617 §5.2.1
+   * makes that a failure, but a sealer should retry later rather than seal it. */
+  gboolean temporary;
   GPtrArray *sets; /* FctArcSet *, instance 1..N; empty unless the structure is valid */
 } FctArcVerifyResult;
 
@@ -132,7 +135,7 @@ typedef struct
 typedef struct
 {
   gboolean sealed; /* FALSE: no set added (reason says why: a failed chain already
-                      marked cv=fail, or no instance number left) */
+                      marked cv=fail, no instance number left, or DNS unavailable) */
   char *reason;    /* never NULL */
   FctArcCv cv;     /* the cv= written */
   guint instance;  /* the new set's instance */
@@ -149,8 +152,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctArcSealResult, fct_arc_seal_result_free)
 
 /* Adds an ARC set to msg. chain is the validation of msg's existing chain (from
  * fct_arc_verify): it gives the cv= to write and whether the earlier sets are sealed
- * over (§5.1.1) or not (§5.1.2). Returns (transfer full), or NULL and an FCT_ARC_ERROR
- * or FCT_DKIM_ERROR. */
+ * over (§5.1.1) or not (§5.1.2). A chain that failed only for want of DNS
+ * (chain->temporary) is not sealed: a cv=fail set would end the chain for good. Returns
+ * (transfer full), or NULL and an FCT_ARC_ERROR or FCT_DKIM_ERROR. */
 FctArcSealResult *fct_arc_seal (FctMsg *msg, const FctArcVerifyResult *chain,
                                 const FctArcSealOptions *options,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -37,6 +37,8 @@ verify_to_json (const FctArcVerifyResult *r)
   json_builder_add_int_value (b, r->oldest_pass);
   json_builder_set_member_name (b, "failed_instance");
   json_builder_add_int_value (b, r->failed_instance);
+  json_builder_set_member_name (b, "temporary");
+  json_builder_add_boolean_value (b, r->temporary);
   json_builder_set_member_name (b, "sets");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->sets->len; i++)
@@ -118,6 +120,9 @@ cmd_verify (int argc, char **argv)
             }
           else
             print_verify (r);
+          /* The verdict is fail (§5.2.1), but DNS was unavailable. */
+          if (r->temporary)
+            status = FCT_EXIT_UNAVAILABLE;
         }
     }
   fct_cli_common_clear (&common);
@@ -256,11 +261,13 @@ cmd_seal (int argc, char **argv)
         }
       else
         g_printerr ("facteur arc seal: %s\n", r->reason);
-      write_eol (data, len, lf);
+      /* Without DNS nothing was decided: no message, exit 69, the caller retries. */
+      if (!chain->temporary)
+        write_eol (data, len, lf);
       fflush (stdout);
     }
   fct_cli_common_clear (&common);
-  return FCT_EXIT_OK;
+  return chain->temporary ? FCT_EXIT_UNAVAILABLE : FCT_EXIT_OK;
 }
 
 int

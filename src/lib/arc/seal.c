@@ -467,6 +467,10 @@ fct_arc_seal (FctMsg *msg, const FctArcVerifyResult *chain, const FctArcSealOpti
                            _ ("the chain was already marked failed (cv=fail): no set is "
                               "added (RFC 8617 §5.1)"));
     }
+  if (chain->temporary)
+    return not_sealed (chain->instances,
+                       _ ("the chain could not be validated (a key could not be fetched); "
+                          "try again later rather than seal a failure"));
   /* §5.1 step 3. */
   instance = chain->instances + 1;
   if (instance > limits->arc_instances_max)

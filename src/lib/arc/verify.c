@@ -615,6 +615,14 @@ describe_sets (FctArcVerifier *v, FctArcVerifyResult *r)
     }
 }
 
+static gboolean
+answer_is_temporary (const SigState *s)
+{
+  return s->answer != NULL
+         && (s->answer->rcode == FCT_DNS_RCODE_SERVFAIL
+             || s->answer->rcode == FCT_DNS_RCODE_TIMEOUT);
+}
+
 static FctArcVerifyResult *
 evaluate (FctArcVerifier *v)
 {
@@ -627,6 +635,7 @@ evaluate (FctArcVerifier *v)
     {
       v->ams_state[n].result = FCT_DKIM_RESULT_FAIL;
       r = fail_at (n, n, kind_name (FCT_ARC_FIELD_AMS), reason);
+      r->temporary = answer_is_temporary (&v->ams_state[n]);
       describe_sets (v, r);
       return r;
     }
@@ -653,6 +662,7 @@ evaluate (FctArcVerifier *v)
         {
           v->as_state[i].result = FCT_DKIM_RESULT_FAIL;
           r = fail_at (n, i, kind_name (FCT_ARC_FIELD_SEAL), reason);
+          r->temporary = answer_is_temporary (&v->as_state[i]);
           describe_sets (v, r);
           return r;
         }

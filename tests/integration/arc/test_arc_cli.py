@@ -79,6 +79,20 @@ def main():
               and out.get("arc_seal", "").endswith("\r\n"),
               "seal --json from standard input (CRLF)", p.stdout.decode())
 
+        # The key's server fails: the verdict is fail (RFC 8617 §5.2.1) but the exit
+        # status says DNS was unavailable, and nothing is sealed over it.
+        down = os.path.join(tmp, "down.zone")
+        with open(down, "w") as f:
+            f.write("dummy._domainkey.example.org. SERVFAIL\n")
+        p = run("arc", "verify", "--json", "--dns-zone", down, msg)
+        out = json.loads(p.stdout) if p.stdout else {}
+        check(p.returncode == 69 and out.get("cv") == "fail" and out.get("temporary") is True,
+              "verify: key server failing exits 69 with cv=fail", p.stdout.decode())
+        p = run("arc", "seal", "--dns-zone", down, "--domain", "example.org", "--selector",
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", msg)
+        check(p.returncode == 69 and p.stdout == b"", "seal: key server failing exits 69, "
+              "no output", p.stderr.decode())
+
         bad = os.path.join(tmp, "bad.eml")
         with open(bad, "w") as f:
             f.write("\nno header at all\n")
