@@ -45,7 +45,6 @@ typedef struct
   /* MIME (src/lib/mime). */
   guint mime_depth_max; /* 32 nested multiparts */
   guint mime_parts_max; /* 1,000 parts */
-  guint html_depth_max;  /* 512 open HTML elements: Blink's kMaximumHTMLParserDOMTreeDepth */
   guint mime_links_max;  /* 10,000 links kept per message: newsletters carry a few hundred */
   gsize mime_text_max_bytes; /* 4 MiB of decoded text per part is read (Gmail clips HTML at 102 KB) */
   guint archive_entries_max; /* 10,000 archive members listed (zip-bomb guard, as ClamAV MaxFiles) */

@@ -1,6 +1,6 @@
 /* facteur — the MIME structure of a message (RFC 2045-2049), parsed by GMime: its leaf
- * parts, their text decoded to UTF-8, the links of HTML parts (parsed as browsers do,
- * with gumbo) and of plain text, and the attachments. Hostile structure is recorded as
+ * parts, their text decoded to UTF-8, the links of HTML parts (tokenized as browsers
+ * do, WHATWG HTML §13.2.5) and of plain text, and the attachments. Hostile structure is recorded as
  * anomalies; limits (FctLimits.mime_*) stop the walk, they never stop the parse. */
 #pragma once
 
@@ -43,10 +43,6 @@ typedef enum
                                                    decoded: the rest is not read */
   FCT_MIME_ANOMALY_NOT_MIME = 1 << 9,           /* Content-Type multipart without
                                                    MIME-Version (accepted anyway) */
-  FCT_MIME_ANOMALY_HTML_DEPTH = 1 << 10,        /* HTML nested deeper than
-                                                   html_depth_max: the deeper layout
-                                                   tags were dropped (text, links and
-                                                   images are kept) */
 } FctMimeAnomalies;
 
 typedef enum

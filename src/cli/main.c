@@ -16,6 +16,8 @@ static const FctCliCommand commands[] = {
   { "dmarc", N_ ("FILE --ip IP"), N_ ("Check a message's DMARC verdict"), fct_cmd_dmarc },
   { "arc", N_ ("verify|seal"), N_ ("Validate or add an ARC set (RFC 8617)"), fct_cmd_arc },
   { "domain", N_ ("DOMAIN"), N_ ("Audit a domain's mail setup"), fct_cmd_domain },
+  { "check", N_ ("FILE --ip IP"), N_ ("Score a message out of 10 and explain each point"),
+    fct_cmd_check },
 };
 
 static void

@@ -14,15 +14,27 @@ static const FctMimeAnomalies broken
       | FCT_MIME_ANOMALY_TRUNCATED | FCT_MIME_ANOMALY_BAD_ENCODING
       | FCT_MIME_ANOMALY_DEPTH_LIMIT | FCT_MIME_ANOMALY_PARTS_LIMIT;
 
+/* Letters and digits in text, counting no further than cap: only "fewer than
+ * IMAGE_ONLY_MAX_CHARS" matters, and newsletters are long. */
 static gsize
-count_alnum (const char *text, gsize len)
+count_alnum (const char *text, gsize len, gsize cap)
 {
   gsize n = 0;
   const char *end = text + len;
 
-  for (const char *p = text; p < end; p = g_utf8_next_char (p))
-    if (g_unichar_isalnum (g_utf8_get_char (p)))
-      n++;
+  for (const char *p = text; p < end && n < cap;)
+    {
+      if ((guchar)*p < 0x80)
+        {
+          n += g_ascii_isalnum (*p) ? 1 : 0;
+          p++;
+        }
+      else
+        {
+          n += g_unichar_isalnum (g_utf8_get_char (p)) ? 1 : 0;
+          p = g_utf8_next_char (p);
+        }
+    }
   return n;
 }
 
@@ -55,11 +67,11 @@ fct_analysis_check_content (FctAnalysisContext *ctx)
       switch (part->kind)
         {
         case FCT_MIME_PART_TEXT:
-          chars_text += count_alnum (text, len);
+          chars_text += count_alnum (text, len, IMAGE_ONLY_MAX_CHARS);
           has_text = TRUE;
           break;
         case FCT_MIME_PART_HTML:
-          chars_html += count_alnum (text, len);
+          chars_html += count_alnum (text, len, IMAGE_ONLY_MAX_CHARS);
           images += fct_mime_part_get_image_count (mime, i);
           has_html = TRUE;
           break;

@@ -52,7 +52,8 @@ spf_findings (const FctCheckReport *report, FctFindings *findings)
     case FCT_SPF_RESULT_NEUTRAL:
       break;
     }
-  if (f != NULL && spf->reason != NULL)
+  /* The reason names the mechanism or the error; "none" says all in its sentence. */
+  if (f != NULL && spf->reason != NULL && spf->result != FCT_SPF_RESULT_NONE)
     fct_finding_set_evidence (f, spf->reason);
 }
 
@@ -145,11 +146,11 @@ dmarc_findings (const FctCheckReport *report, FctFindings *findings)
         FctFinding *f = fct_findings_add (
             findings, "dmarc-fail",
             _ ("DMARC fails for %s (policy %s): neither SPF nor DKIM passes for a domain "
-               "aligned with the From address. %s"),
+               "aligned with the From address, so receivers apply the policy. If the "
+               "message is genuine, sign it with the From domain's DKIM key."),
             d->author_domain != NULL ? d->author_domain : "?",
             d->policy != FCT_DMARC_POLICY_UNSET ? fct_dmarc_policy_to_string (d->policy)
-                                                : "none",
-            d->reason);
+                                                : "none");
         fct_finding_set_evidence (f, d->reason);
         break;
       }

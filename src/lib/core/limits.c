@@ -29,7 +29,6 @@ fct_limits_init (FctLimits *limits)
     .authres_items_max = 64,
     .mime_depth_max = 32,
     .mime_parts_max = 1000,
-    .html_depth_max = 512,
     .mime_links_max = 10000,
     .mime_text_max_bytes = 4 * 1024 * 1024,
     .archive_entries_max = 10000,

@@ -1,4 +1,4 @@
-/* facteur — MIME internals shared by mime.c (GMime walk, decoding), html.c (gumbo) and
+/* facteur — MIME internals shared by mime.c (GMime walk, decoding), html.c (HTML tokenizer) and
  * links.c (URLs in plain text). Not included from outside src/lib/mime. */
 #pragma once
 

@@ -26,7 +26,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   limits.mime_depth_max = 4;
   limits.mime_parts_max = 16;
   limits.mime_links_max = 32;
-  limits.html_depth_max = 8;
   options.limits = &limits;
   msg = fct_msg_new_from_bytes (bytes, &limits, NULL);
   if (msg == NULL)

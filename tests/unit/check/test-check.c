@@ -1,8 +1,8 @@
 /* facteur check: every finding id the check raises (authentication, headers, size, bulk,
  * blocklists, IBAN history) on one message that raises it and a close one that does not;
  * DNS from zone data (base zone below plus data/keys.zone), a fixed clock; the JSON-
- * facing summaries, Authentication-Results, option errors; docs/SCORING.md lists every
- * id of the message weight table. */
+ * facing summaries, Authentication-Results, option errors; docs/SCORING.md has a row
+ * for every id of the message weight table, with its severity and points. */
 #include <facteur/check.h>
 
 #include <string.h>
@@ -479,11 +479,15 @@ test_scoring_doc (void)
     }
   path = g_build_filename (root, "docs", "SCORING.md", NULL);
   g_assert_true (g_file_get_contents (path, &doc, NULL, &error));
+  /* Each id has a table row "| `id` | severity | points | why |" that matches the
+   * weight table. */
   for (gsize i = 0; i < n; i++)
     {
-      g_autofree char *quoted = g_strdup_printf ("`%s`", rows[i].id);
-      if (strstr (doc, quoted) == NULL)
-        g_test_fail_printf ("docs/SCORING.md does not document %s", rows[i].id);
+      g_autofree char *row
+          = g_strdup_printf ("| `%s` | %s | %.1f |", rows[i].id,
+                             fct_severity_to_string (rows[i].severity), rows[i].points);
+      if (strstr (doc, row) == NULL)
+        g_test_fail_printf ("docs/SCORING.md has no row \"%s\"", row);
     }
 }
 

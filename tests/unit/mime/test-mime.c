@@ -331,7 +331,7 @@ test_deep_html (void)
                              "Content-Type: text/html\r\n\r\n");
   g_autoptr (FctMime) mime = NULL;
 
-  /* 200,000 nested elements: neither gumbo's teardown nor the walk may recurse. */
+  /* 200,000 nested elements: linear time, no recursion. */
   for (int i = 0; i < 200000; i++)
     g_string_append (s, "<div>");
   g_string_append (s, "<a href=\"https://deep.example/\">deep</a>\r\n");
@@ -339,7 +339,6 @@ test_deep_html (void)
   g_string_free (s, TRUE);
   g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 1);
   g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "deep");
-  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_HTML_DEPTH);
 }
 
 static void

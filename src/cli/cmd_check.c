@@ -1,0 +1,321 @@
+/* facteur check — the health and threat report of one message: authentication, headers,
+ * size, content, phishing, fraud, attachments, bulk mail and blocklists, scored out of
+ * 10 (docs/SCORING.md), as text grouped by section or as one JSON object (DESIGN.md). */
+#include "cli.h"
+
+#include <facteur/analysis.h>
+#include <facteur/check.h>
+#include <facteur/store.h>
+#include <string.h>
+
+/* Sections in report order, with their headings. */
+static const struct
+{
+  const char *id;
+  const char *title;
+} sections[] = {
+  { "authentication", N_ ("Authentication") },
+  { "headers", N_ ("Header fields") },
+  { "size", N_ ("Size") },
+  { "content", N_ ("Content") },
+  { "phishing", N_ ("Phishing and spoofing") },
+  { "fraud", N_ ("Bank-details fraud") },
+  { "attachments", N_ ("Attachments") },
+  { "bulk", N_ ("Bulk mail") },
+  { "blocklists", N_ ("Blocklists") },
+};
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+print_json (const FctCheckReport *r)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "score");
+  json_builder_add_double_value (b, r->score);
+  json_builder_set_member_name (b, "auth");
+  json_builder_begin_object (b);
+  add_string (b, "spf", fct_check_report_spf_result (r));
+  add_string (b, "dkim", fct_check_report_dkim_result (r));
+  add_string (b, "dmarc", fct_check_report_dmarc_result (r));
+  add_string (b, "arc", fct_check_report_arc_result (r));
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "findings");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
+    {
+      const FctFinding *f = fct_findings_get (r->findings, i);
+      json_builder_begin_object (b);
+      add_string (b, "id", f->weight->id);
+      add_string (b, "section", f->weight->section);
+      add_string (b, "severity", fct_severity_to_string (f->weight->severity));
+      json_builder_set_member_name (b, "points");
+      json_builder_add_double_value (b, f->weight->points);
+      add_string (b, "title", fct_finding_get_title (f));
+      add_string (b, "detail", f->detail);
+      if (f->evidence != NULL)
+        add_string (b, "evidence", f->evidence);
+      if (f->fix != NULL)
+        add_string (b, "fix", f->fix);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "blocklists");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->listings->len; i++)
+    {
+      const FctCheckListing *l = g_ptr_array_index (r->listings, i);
+      json_builder_begin_object (b);
+      add_string (b, "zone", l->zone);
+      add_string (b, "subject", l->subject);
+      add_string (b, "code", l->code);
+      add_string (b, "meaning", l->meaning);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "size");
+  json_builder_add_int_value (b, (gint64)r->received_size);
+  add_string (b, "authentication_results", r->authentication_results);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  fct_cli_print_json (root);
+}
+
+static const char *
+severity_mark (FctSeverity severity)
+{
+  switch (severity)
+    {
+    case FCT_SEVERITY_CRITICAL:
+      return "✗";
+    case FCT_SEVERITY_WARNING:
+      return "!";
+    case FCT_SEVERITY_INFO:
+      break;
+    }
+  return "i";
+}
+
+static void
+print_finding (const FctFinding *f)
+{
+  g_autofree char *points = f->weight->points > 0
+                                ? g_strdup_printf ("-%.1f", f->weight->points)
+                                : g_strdup ("");
+  g_print ("  %s %-5s %s\n", severity_mark (f->weight->severity), points,
+           fct_finding_get_title (f));
+  if (f->detail != NULL)
+    g_print ("          %s\n", f->detail);
+  /* The evidence is shown when the sentence does not already quote it. */
+  if (f->evidence != NULL && (f->detail == NULL || strstr (f->detail, f->evidence) == NULL))
+    g_print ("          %s %s\n", _ ("Evidence:"), f->evidence);
+  if (f->fix != NULL)
+    g_print ("          %s %s\n", _ ("Fix:"), f->fix);
+}
+
+static gboolean
+known_section (const char *id)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (sections); i++)
+    if (g_str_equal (sections[i].id, id))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+print_text (const char *path, const FctCheckReport *r)
+{
+  guint n = fct_findings_get_count (r->findings);
+
+  g_print ("%s %s\n", _ ("Message:"), path);
+  g_print (_ ("Score: %.1f/10"), r->score);
+  g_print ("\n\n");
+  for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
+    {
+      gboolean any = FALSE;
+      if (g_str_equal (sections[s].id, "authentication"))
+        {
+          g_print ("%s\n", _ (sections[s].title));
+          g_print ("  SPF %s · DKIM %s · DMARC %s · ARC %s\n",
+                   fct_check_report_spf_result (r), fct_check_report_dkim_result (r),
+                   fct_check_report_dmarc_result (r), fct_check_report_arc_result (r));
+          any = TRUE;
+        }
+      for (guint i = 0; i < n; i++)
+        {
+          const FctFinding *f = fct_findings_get (r->findings, i);
+          if (!g_str_equal (f->weight->section, sections[s].id))
+            continue;
+          if (!any)
+            g_print ("%s\n", _ (sections[s].title));
+          any = TRUE;
+          print_finding (f);
+        }
+      if (any)
+        g_print ("\n");
+    }
+  /* A section added to the weight table later still shows. */
+  for (guint i = 0; i < n; i++)
+    {
+      const FctFinding *f = fct_findings_get (r->findings, i);
+      if (!known_section (f->weight->section))
+        print_finding (f);
+    }
+  if (n == 0)
+    g_print ("%s\n\n", _ ("Nothing to report: the message passes every check."));
+  g_autofree char *size = g_format_size_full (r->received_size, G_FORMAT_SIZE_IEC_UNITS);
+  g_print ("%s %s\n", _ ("Size as received:"), size);
+  g_print ("Authentication-Results: %s\n", r->authentication_results);
+}
+
+static int
+exit_for (const GError *error)
+{
+  if (error->domain == FCT_ANALYSIS_ERROR && error->code == FCT_ANALYSIS_ERROR_PARSE)
+    return FCT_EXIT_DATAERR;
+  if (error->domain == FCT_ANALYSIS_ERROR || error->domain == FCT_CHECK_ERROR)
+    return error->code == FCT_CHECK_ERROR_STORE ? FCT_EXIT_SOFTWARE : FCT_EXIT_USAGE;
+  if (error->domain == FCT_STORE_ERROR)
+    return error->code == FCT_STORE_ERROR_SQL ? FCT_EXIT_SOFTWARE : FCT_EXIT_DATAERR;
+  return -1;
+}
+
+static int
+report_error (const GError *error)
+{
+  int status = exit_for (error);
+  if (status < 0)
+    return fct_cli_report_error (error);
+  g_printerr ("facteur: %s\n", error->message);
+  return status;
+}
+
+typedef struct
+{
+  char *ip, *helo, *mail_from, *db, *authserv_id;
+  char **protect, **dnsbl, **uribl;
+  gboolean no_blocklists;
+  gint64 now;
+} Args;
+
+static int
+run (const FctCliCommon *common, const Args *a, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctResolver) resolver = NULL;
+  g_autoptr (FctStore) store = NULL;
+  g_autoptr (FctMsg) msg = NULL;
+  g_autoptr (FctCheckReport) report = NULL;
+  static const char *const none[] = { NULL };
+  FctCheckOptions options = {
+    .ip = a->ip,
+    .helo = a->helo,
+    .mail_from = a->mail_from,
+    .authserv_id = a->authserv_id,
+    .protected_domains = (const char *const *)a->protect,
+    .dnsbl_zones = a->no_blocklists ? none : (const char *const *)a->dnsbl,
+    .uribl_zones = a->no_blocklists ? none : (const char *const *)a->uribl,
+    .now = a->now,
+    .limits = &common->limits,
+  };
+
+  msg = fct_msg_new_from_file (path, &common->limits, &error);
+  if (msg == NULL)
+    return fct_cli_report_error (error);
+  resolver = fct_cli_make_resolver (common, &error);
+  if (resolver == NULL)
+    return fct_cli_report_error (error);
+  if (a->db != NULL)
+    {
+      store = fct_store_open (a->db, NULL, &error);
+      if (store == NULL)
+        return report_error (error);
+      options.store = store;
+    }
+  report = fct_check (msg, resolver, &options, &error);
+  if (report == NULL)
+    return report_error (error);
+  if (common->json)
+    print_json (report);
+  else
+    print_text (path, report);
+  /* A verdict is an answer, however bad: exit 0 (DESIGN.md). */
+  return FCT_EXIT_OK;
+}
+
+int
+fct_cmd_check (int argc, char **argv)
+{
+  static const char *summary
+      = N_ ("Score a message out of 10 and explain every point it loses: authentication "
+            "(SPF, DKIM, DMARC, ARC), header fields, size, content, phishing, spoofing, "
+            "bank-details fraud, attachments, bulk-mail rules and blocklists.");
+  FctCliCommon common = { 0 };
+  Args a = { 0 };
+  g_autofree char *usage = NULL;
+  int status;
+  GOptionEntry entries[] = {
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &a.ip, N_ ("Address of the SMTP client"), "IP" },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &a.helo, N_ ("HELO/EHLO name of the client"),
+      N_ ("NAME") },
+    { "mail-from", 0, 0, G_OPTION_ARG_STRING, &a.mail_from,
+      N_ ("Envelope sender (default: the Return-Path field; empty for <>)"),
+      N_ ("ADDRESS") },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &a.db,
+      N_ ("SQLite database remembering each sender's bank accounts (created if needed)"),
+      N_ ("PATH") },
+    { "protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.protect,
+      N_ ("Flag From domains that imitate this one (repeatable)"), N_ ("DOMAIN") },
+    { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.dnsbl,
+      N_ ("DNS blocklist for the client address, replacing the default list "
+          "(repeatable)"),
+      N_ ("ZONE") },
+    { "uribl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.uribl,
+      N_ ("URI blocklist for link domains, replacing the default list (repeatable)"),
+      N_ ("ZONE") },
+    { "no-blocklists", 0, 0, G_OPTION_ARG_NONE, &a.no_blocklists,
+      N_ ("Query no blocklist at all"), NULL },
+    { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &a.authserv_id,
+      N_ ("Name written in Authentication-Results (default: facteur)"), N_ ("NAME") },
+    { "now", 0, 0, G_OPTION_ARG_INT64, &a.now,
+      N_ ("Check as if at this Unix time (reproducible reports)"), N_ ("SECONDS") },
+    G_OPTION_ENTRY_NULL,
+  };
+
+  if (!fct_cli_parse ("check", _ ("FILE --ip IP [--helo NAME] [--mail-from ADDRESS]"),
+                      summary, entries, &common, &argc, &argv, &usage))
+    status = FCT_EXIT_USAGE;
+  else if (argc != 2)
+    status = fct_cli_usage_error ("check", usage, "%s", _ ("expected one message file"));
+  else if (a.ip == NULL)
+    status = fct_cli_usage_error ("check", usage, "%s", _ ("--ip is required"));
+  else if (!fct_spf_ip_parse (a.ip, (guint8[16]){ 0 }, &(gsize){ 0 }, NULL))
+    status = fct_cli_usage_error ("check", usage, _ ("“%s” is not an IPv4 or IPv6 address"),
+                                  a.ip);
+  else if (a.now < 0)
+    status = fct_cli_usage_error ("check", usage, "%s", _ ("--now must be positive"));
+  else
+    status = run (&common, &a, argv[1]);
+
+  g_free (a.ip);
+  g_free (a.helo);
+  g_free (a.mail_from);
+  g_free (a.db);
+  g_free (a.authserv_id);
+  g_strfreev (a.protect);
+  g_strfreev (a.dnsbl);
+  g_strfreev (a.uribl);
+  fct_cli_common_clear (&common);
+  return status;
+}
