@@ -194,27 +194,48 @@ const char *const *fct_audit_common_dkim_selectors (void);
 const char *const *fct_audit_default_ip_blocklists (void);
 const char *const *fct_audit_default_domain_blocklists (void);
 
+/* One address of an exchanger, as found. */
+typedef struct
+{
+  char *ip;          /* IPv4 or IPv6 literal */
+  GPtrArray *ptr;    /* char *: its PTR names (empty when none) */
+  gboolean fcrdns;   /* a PTR name resolves back to ip */
+  GPtrArray *listed; /* char *: the blocklist zones that list it */
+} FctAuditAddress;
+
 /* One exchanger, as found. */
 typedef struct
 {
   char *host;
   guint16 preference;
-  GPtrArray *addresses;    /* char *: IPv4 and IPv6 literals */
+  GPtrArray *addresses;    /* FctAuditAddress * (at most 4) */
+  gboolean tlsa;           /* _25._tcp.host has TLSA records */
   FctAuditTlsProbe *probe; /* NULL when SMTP was not tried */
 } FctAuditMx;
+
+/* One DKIM key record found at a selector. */
+typedef struct
+{
+  char *selector;
+  const char *key_type; /* "rsa", "ed25519" (static), or NULL when unusable */
+  guint bits;           /* 0 when revoked or unusable */
+  gboolean testing;     /* t=y */
+  gboolean revoked;     /* empty p= */
+} FctAuditDkimKey;
 
 typedef struct
 {
   char *domain; /* lower-case, no trailing dot */
   FctDnssecStatus dnssec;
   gboolean null_mx;
-  GPtrArray *mx;             /* FctAuditMx *, by preference */
-  char *spf_record;          /* or NULL */
-  char *dmarc_record;        /* or NULL */
-  GPtrArray *dkim_selectors; /* char *: selectors that publish a key */
-  FctMtaStsPolicy *mta_sts;  /* the fetched policy, or NULL */
-  FctFindings *findings;     /* sorted, most costly first */
-  double score;              /* 0 to 10 */
+  GPtrArray *mx;            /* FctAuditMx *, by preference */
+  char *spf_record;         /* or NULL */
+  guint spf_dns_lookups;    /* over the include/redirect tree (RFC 7208 §4.6.4) */
+  char *dmarc_record;       /* or NULL */
+  GPtrArray *dkim_keys;     /* FctAuditDkimKey *: selectors that publish a key record */
+  FctMtaStsPolicy *mta_sts; /* the fetched policy, or NULL */
+  FctFindings *findings;    /* sorted, most costly first */
+  double score;             /* 0 to 10 */
 } FctAuditReport;
 
 void fct_audit_report_free (FctAuditReport *report);

@@ -93,8 +93,27 @@ report_to_json (const FctAuditReport *r)
       json_builder_set_member_name (b, "addresses");
       json_builder_begin_array (b);
       for (guint k = 0; k < mx->addresses->len; k++)
-        json_builder_add_string_value (b, g_ptr_array_index (mx->addresses, k));
+        {
+          const FctAuditAddress *addr = g_ptr_array_index (mx->addresses, k);
+          json_builder_begin_object (b);
+          add_string_member (b, "ip", addr->ip);
+          json_builder_set_member_name (b, "ptr");
+          json_builder_begin_array (b);
+          for (guint n = 0; n < addr->ptr->len; n++)
+            json_builder_add_string_value (b, g_ptr_array_index (addr->ptr, n));
+          json_builder_end_array (b);
+          json_builder_set_member_name (b, "fcrdns");
+          json_builder_add_boolean_value (b, addr->fcrdns);
+          json_builder_set_member_name (b, "listed");
+          json_builder_begin_array (b);
+          for (guint n = 0; n < addr->listed->len; n++)
+            json_builder_add_string_value (b, g_ptr_array_index (addr->listed, n));
+          json_builder_end_array (b);
+          json_builder_end_object (b);
+        }
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "tlsa");
+      json_builder_add_boolean_value (b, mx->tlsa);
       if (mx->probe != NULL)
         {
           json_builder_set_member_name (b, "smtp");
@@ -104,11 +123,25 @@ report_to_json (const FctAuditReport *r)
     }
   json_builder_end_array (b);
   add_string_member (b, "spf", r->spf_record);
+  json_builder_set_member_name (b, "spf_dns_lookups");
+  json_builder_add_int_value (b, r->spf_dns_lookups);
   add_string_member (b, "dmarc", r->dmarc_record);
-  json_builder_set_member_name (b, "dkim_selectors");
+  json_builder_set_member_name (b, "dkim");
   json_builder_begin_array (b);
-  for (guint i = 0; i < r->dkim_selectors->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->dkim_selectors, i));
+  for (guint i = 0; i < r->dkim_keys->len; i++)
+    {
+      const FctAuditDkimKey *k = g_ptr_array_index (r->dkim_keys, i);
+      json_builder_begin_object (b);
+      add_string_member (b, "selector", k->selector);
+      add_string_member (b, "type", k->key_type);
+      json_builder_set_member_name (b, "bits");
+      json_builder_add_int_value (b, k->bits);
+      json_builder_set_member_name (b, "testing");
+      json_builder_add_boolean_value (b, k->testing);
+      json_builder_set_member_name (b, "revoked");
+      json_builder_add_boolean_value (b, k->revoked);
+      json_builder_end_object (b);
+    }
   json_builder_end_array (b);
   if (r->mta_sts != NULL)
     {
@@ -156,10 +189,17 @@ print_text (const FctAuditReport *r)
       const FctAuditMx *mx = g_ptr_array_index (r->mx, i);
       g_print ("  MX %u %s", mx->preference, mx->host);
       for (guint k = 0; k < mx->addresses->len; k++)
-        g_print (" %s", (const char *)g_ptr_array_index (mx->addresses, k));
+        g_print (" %s",
+                 ((const FctAuditAddress *)g_ptr_array_index (mx->addresses, k))->ip);
       if (mx->probe != NULL && mx->probe->tls_version != NULL)
         g_print (" (%s)", mx->probe->tls_version);
       g_print ("\n");
+    }
+  for (guint i = 0; i < r->dkim_keys->len; i++)
+    {
+      const FctAuditDkimKey *k = g_ptr_array_index (r->dkim_keys, i);
+      if (k->key_type != NULL)
+        g_print ("  DKIM %s: %s %u\n", k->selector, k->key_type, k->bits);
     }
   if (fct_findings_get_count (r->findings) == 0)
     g_print ("  %s\n", _ ("Nothing to fix."));

@@ -602,7 +602,7 @@ fct_audit_report_free (FctAuditReport *report)
   g_ptr_array_unref (report->mx);
   g_free (report->spf_record);
   g_free (report->dmarc_record);
-  g_ptr_array_unref (report->dkim_selectors);
+  g_ptr_array_unref (report->dkim_keys);
   fct_mta_sts_policy_free (report->mta_sts);
   fct_findings_free (report->findings);
   g_free (report);

@@ -392,7 +392,9 @@ judge_dkim (Judge *j, FctAuditReport *report)
       FctDkimKeyRecord rec;
       const char *reason = NULL;
       g_autofree char *name = g_strconcat (s->selector, "._domainkey.", a->domain, NULL);
-      g_ptr_array_add (report->dkim_selectors, g_strdup (s->selector));
+      FctAuditDkimKey *key = g_new0 (FctAuditDkimKey, 1);
+      key->selector = g_strdup (s->selector);
+      g_ptr_array_add (report->dkim_keys, key);
 
       if (!fct_dkim_key_record_parse (fct_slice_new (text, len), &rec, &reason))
         {
@@ -404,6 +406,8 @@ judge_dkim (Judge *j, FctAuditReport *report)
           fct_finding_set_evidence (f, name);
           continue;
         }
+      key->testing = rec.testing;
+      key->revoked = rec.revoked;
       if (rec.revoked)
         {
           FctFinding *f = fct_findings_add (
@@ -426,6 +430,8 @@ judge_dkim (Judge *j, FctAuditReport *report)
           continue;
         }
       usable++;
+      key->bits = bits;
+      key->key_type = rec.key_type == FCT_DKIM_KEY_TYPE_RSA ? "rsa" : "ed25519";
       if (rec.key_type == FCT_DKIM_KEY_TYPE_RSA && bits < 2048)
         {
           FctFinding *f = fct_findings_add (
@@ -928,6 +934,36 @@ judge_tls (Judge *j)
 /* ---- the report ------------------------------------------------------------------ */
 
 static void
+address_free (FctAuditAddress *addr)
+{
+  g_free (addr->ip);
+  g_ptr_array_unref (addr->ptr);
+  g_ptr_array_unref (addr->listed);
+  g_free (addr);
+}
+
+static FctAuditAddress *
+address_to_report (const AuditAddress *addr)
+{
+  FctAuditAddress *out = g_new0 (FctAuditAddress, 1);
+  out->ip = g_strdup (addr->ip);
+  out->ptr = g_ptr_array_new_with_free_func (g_free);
+  out->listed = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; has_records (addr->ptr) && i < addr->ptr->records->len; i++)
+    g_ptr_array_add (
+        out->ptr,
+        g_strdup (((FctDnsRecord *)g_ptr_array_index (addr->ptr->records, i))->target));
+  out->fcrdns = forward_confirms (addr);
+  for (guint i = 0; i < addr->blocklist->len; i++)
+    {
+      const AuditListed *l = g_ptr_array_index (addr->blocklist, i);
+      if (listing (l->answer) != NULL)
+        g_ptr_array_add (out->listed, g_strdup (l->zone));
+    }
+  return out;
+}
+
+static void
 mx_to_report (Audit *a, FctAuditReport *report)
 {
   for (guint i = 0; i < a->mx_hosts->len; i++)
@@ -936,11 +972,11 @@ mx_to_report (Audit *a, FctAuditReport *report)
       FctAuditMx *out = g_new0 (FctAuditMx, 1);
       out->host = g_strdup (mx->host);
       out->preference = mx->preference;
-      out->addresses = g_ptr_array_new_with_free_func (g_free);
+      out->addresses = g_ptr_array_new_with_free_func ((GDestroyNotify)address_free);
       for (guint k = 0; k < mx->addresses->len; k++)
-        g_ptr_array_add (
-            out->addresses,
-            g_strdup (((AuditAddress *)g_ptr_array_index (mx->addresses, k))->ip));
+        g_ptr_array_add (out->addresses,
+                         address_to_report (g_ptr_array_index (mx->addresses, k)));
+      out->tlsa = has_records (mx->tlsa);
       out->probe = g_steal_pointer (&mx->probe);
       g_ptr_array_add (report->mx, out);
     }
@@ -955,6 +991,13 @@ audit_mx_free (FctAuditMx *mx)
   g_free (mx);
 }
 
+static void
+dkim_key_free (FctAuditDkimKey *key)
+{
+  g_free (key->selector);
+  g_free (key);
+}
+
 void
 fct_audit_judge (Audit *a, FctAuditReport *report)
 {
@@ -962,7 +1005,7 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   report->domain = g_strdup (a->domain);
   report->dnssec = a->ns != NULL ? a->ns->dnssec : FCT_DNSSEC_UNKNOWN;
   report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)audit_mx_free);
-  report->dkim_selectors = g_ptr_array_new_with_free_func (g_free);
+  report->dkim_keys = g_ptr_array_new_with_free_func ((GDestroyNotify)dkim_key_free);
   report->findings = j.f;
 
   if (judge_dns (&j))
@@ -975,7 +1018,10 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
       judge_ptr (&j);
       judge_spf (&j);
       if (a->spf != NULL && a->spf->record != NULL)
-        report->spf_record = g_strdup (a->spf->record);
+        {
+          report->spf_record = g_strdup (a->spf->record);
+          report->spf_dns_lookups = a->spf->dns_lookups;
+        }
       judge_dkim (&j, report);
       judge_dmarc (&j, report, &dmarc);
       judge_mta_sts (&j, report);

@@ -346,12 +346,23 @@ test_good_report (void)
   g_assert_cmpstr (mx->host, ==, "mx1.good.test");
   g_assert_cmpuint (mx->preference, ==, 10);
   g_assert_cmpuint (mx->addresses->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (mx->addresses, 0), ==, "192.0.2.1");
+  const FctAuditAddress *addr = g_ptr_array_index (mx->addresses, 0);
+  g_assert_cmpstr (addr->ip, ==, "192.0.2.1");
+  g_assert_cmpuint (addr->ptr->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (addr->ptr, 0), ==, "mx1.good.test");
+  g_assert_true (addr->fcrdns);
+  g_assert_cmpuint (addr->listed->len, ==, 0); /* 127.255.255.254 is not a listing */
+  g_assert_false (mx->tlsa);
   g_assert_null (mx->probe);
   g_assert_cmpstr (r->spf_record, ==, "v=spf1 mx -all");
   g_assert_true (g_str_has_prefix (r->dmarc_record, "v=DMARC1; p=reject"));
-  g_assert_cmpuint (r->dkim_selectors->len, ==, 1);
-  g_assert_cmpstr (g_ptr_array_index (r->dkim_selectors, 0), ==, "mail");
+  g_assert_cmpuint (r->spf_dns_lookups, ==, 1);
+  g_assert_cmpuint (r->dkim_keys->len, ==, 1);
+  const FctAuditDkimKey *key = g_ptr_array_index (r->dkim_keys, 0);
+  g_assert_cmpstr (key->selector, ==, "mail");
+  g_assert_cmpstr (key->key_type, ==, "ed25519");
+  g_assert_cmpuint (key->bits, ==, 256);
+  g_assert_false (key->testing || key->revoked);
   g_assert_nonnull (r->mta_sts);
   g_assert_cmpint (r->mta_sts->mode, ==, FCT_MTA_STS_MODE_ENFORCE);
   g_assert_cmpint (fetches, ==, before + 1);
@@ -394,6 +405,37 @@ test_fixes (void)
         g_error ("%s: fix “%s” does not start with “%s”", rows[i].id, found->fix,
                  rows[i].fix_prefix);
     }
+}
+
+/* What the report says besides findings, for the domains that break something. */
+static void
+test_report_details (void)
+{
+  g_autoptr (FctResolver) resolver = zone_resolver ();
+  g_autoptr (FctAuditReport) weak = audit (resolver, "weakdkim.test", 0, FALSE, 25, NULL);
+  const FctAuditDkimKey *key = g_ptr_array_index (weak->dkim_keys, 0);
+  g_assert_cmpstr (key->key_type, ==, "rsa");
+  g_assert_cmpuint (key->bits, ==, 1024);
+
+  g_autoptr (FctAuditReport) listed = audit (resolver, "listedip.test", 0, FALSE, 25, NULL);
+  const FctAuditMx *mx = g_ptr_array_index (listed->mx, 0);
+  const FctAuditAddress *addr = g_ptr_array_index (mx->addresses, 0);
+  g_assert_cmpuint (addr->listed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (addr->listed, 0), ==, "bl.test");
+
+  g_autoptr (FctAuditReport) bad = audit (resolver, "badptr.test", 0, FALSE, 25, NULL);
+  addr = g_ptr_array_index (((FctAuditMx *)g_ptr_array_index (bad->mx, 0))->addresses, 0);
+  g_assert_cmpstr (g_ptr_array_index (addr->ptr, 0), ==, "other.badptr.test");
+  g_assert_false (addr->fcrdns);
+
+  g_autoptr (FctAuditReport) many = audit (resolver, "toomany.test", 1, FALSE, 25, NULL);
+  g_assert_cmpuint (many->mx->len, ==, 1);
+  mx = g_ptr_array_index (many->mx, 0);
+  g_assert_cmpuint (mx->preference, ==, 10); /* the most preferred is the one examined */
+
+  g_autoptr (FctAuditReport) nul = audit (resolver, "nullmx.test", 0, FALSE, 25, NULL);
+  g_assert_true (nul->null_mx);
+  g_assert_cmpuint (nul->mx->len, ==, 0);
 }
 
 static void
@@ -702,6 +744,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/audit/good-report", test_good_report);
   g_test_add_func ("/audit/fixes", test_fixes);
+  g_test_add_func ("/audit/report-details", test_report_details);
   g_test_add_func ("/audit/invalid-domain", test_invalid_domain);
   for (gsize i = 0; i < G_N_ELEMENTS (tls_cases); i++)
     {
