@@ -48,6 +48,14 @@ _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@{z}"
 _25._tcp.mx TLSA 3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
 """
 
+# Two more MTA-STS hosts in plain.test whose HTTPS answers are wrong: a redirect (not
+# followed, RFC 8461 §3.3) and a policy over the 64 KiB cap.
+ZONE_STS_BROKEN = """_mta-sts.redirect TXT "v=STSv1; id=1"
+mta-sts.redirect A 127.0.0.1
+_mta-sts.big TXT "v=STSv1; id=1"
+mta-sts.big A 127.0.0.1
+"""
+
 MASTER_CF = """{listen} inet n - n - - smtpd
 cleanup   unix  n - n -    0 cleanup
 qmgr      unix  n - n 300  1 qmgr
@@ -107,7 +115,8 @@ def sign(d, zone):
 
 def start_nsd(d):
     for z in ("secure.test", "bogus.test", "plain.test"):
-        write(f"{d}/{z}.zone", ZONE_HEAD.format(z=z) + ZONE_MAIL.format(z=z))
+        write(f"{d}/{z}.zone", ZONE_HEAD.format(z=z) + ZONE_MAIL.format(z=z)
+              + (ZONE_STS_BROKEN if z == "plain.test" else ""))
     anchors = [sign(d, "secure.test"), sign(d, "bogus.test")]
     # bogus.test: the exchanger's address changes after signing (RFC 4035 §5.3 fails).
     path = f"{d}/bogus.test.zone.signed"
@@ -161,7 +170,8 @@ def start_nginx(d):
          "-out", f"{d}/ca.pem"])
     run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
          "-subj", "/CN=mta-sts.secure.test", "-keyout", f"{d}/web.key", "-out", f"{d}/web.csr"])
-    write(f"{d}/web.ext", "subjectAltName=DNS:mta-sts.secure.test,DNS:mta-sts.plain.test\n")
+    write(f"{d}/web.ext", "subjectAltName=DNS:mta-sts.secure.test,DNS:mta-sts.plain.test,"
+                          "DNS:mta-sts.redirect.plain.test,DNS:mta-sts.big.plain.test\n")
     run(["openssl", "x509", "-req", "-in", f"{d}/web.csr", "-CA", f"{d}/ca.pem", "-CAkey",
          f"{d}/ca.key", "-CAcreateserial", "-days", "2", "-extfile", f"{d}/web.ext",
          "-out", f"{d}/web.pem"])
@@ -169,8 +179,26 @@ def start_nginx(d):
         os.makedirs(f"{d}/www/{z}/.well-known")
         write(f"{d}/www/{z}/.well-known/mta-sts.txt",
               f"version: STSv1\nmode: enforce\nmx: {mx}\nmax_age: 86400\n")
+    os.makedirs(f"{d}/www/big/.well-known")
+    write(f"{d}/www/big/.well-known/mta-sts.txt",
+          "version: STSv1\nmode: enforce\nmax_age: 86400\n" + "mx: a.example\n" * 10000)
     port = free_port()
-    servers = "".join(f"""    server {{
+    tls = f"ssl_certificate {d}/web.pem; ssl_certificate_key {d}/web.key;"
+    servers = f"""    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name mta-sts.redirect.plain.test;
+        {tls}
+        return 301 https://mta-sts.secure.test:{port}/.well-known/mta-sts.txt;
+    }}
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        server_name mta-sts.big.plain.test;
+        {tls}
+        root {d}/www/big;
+        default_type text/plain;
+    }}
+"""
+    servers += "".join(f"""    server {{
         listen 127.0.0.1:{port} ssl;
         server_name mta-sts.{z};
         ssl_certificate {d}/web.pem;
@@ -371,6 +399,14 @@ def main():
             expect(p.returncode == 0, f"exit {p.returncode}")
             expect(b"\r[" in bar and b"] 3/3" in bar, f"progress {bar!r}")
 
+        def broken_policies():
+            r, _ = audit("redirect.plain.test")
+            detail = next(f["detail"] for f in r["findings"] if f["id"] == "mta-sts-invalid")
+            expect("HTTP 301" in detail, detail)
+            r, _ = audit("big.plain.test")
+            detail = next(f["detail"] for f in r["findings"] if f["id"] == "mta-sts-invalid")
+            expect("larger than 65536 bytes" in detail, detail)
+
         def text_output():
             p = subprocess.run([FACTEUR, "domain", *common, "--no-smtp", "plain.test"],
                                capture_output=True, text=True, env=env, timeout=120)
@@ -384,6 +420,8 @@ def main():
         case("a name that does not exist: domain-not-found", absent)
         case("Postfix STARTTLS with a self-signed certificate", starttls, postfix_skip)
         case("batch: JSON lines in input order, bad line reported", batch)
+        case("MTA-STS: a redirect is not followed, an oversized policy is refused",
+             broken_policies)
         case("text output names the finding and its fix", text_output)
     except Exception as e:
         results.append(("not ok", "servers start", f"{type(e).__name__}: {e}"))
