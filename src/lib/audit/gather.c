@@ -569,6 +569,16 @@ start (Audit *a)
 static char *
 normalize_domain (const char *domain)
 {
+  /* An internationalized name is audited as its A-label (RFC 5890 §2.3.2.1), as DNS
+   * holds it. */
+  g_autofree char *ascii = NULL;
+  if (!g_str_is_ascii (domain))
+    {
+      ascii = g_utf8_validate (domain, -1, NULL) ? g_hostname_to_ascii (domain) : NULL;
+      if (ascii == NULL)
+        return NULL;
+      domain = ascii;
+    }
   g_autofree char *d = g_ascii_strdown (domain, -1);
   gsize len = strlen (d);
   if (len > 0 && d[len - 1] == '.')

@@ -433,6 +433,10 @@ test_report_details (void)
   mx = g_ptr_array_index (many->mx, 0);
   g_assert_cmpuint (mx->preference, ==, 10); /* the most preferred is the one examined */
 
+  /* A U-label domain is audited as its A-label. */
+  g_autoptr (FctAuditReport) idn = audit (resolver, "bücher.test", 0, FALSE, 25, NULL);
+  g_assert_cmpstr (idn->domain, ==, "xn--bcher-kva.test");
+
   g_autoptr (FctAuditReport) nul = audit (resolver, "nullmx.test", 0, FALSE, 25, NULL);
   g_assert_true (nul->null_mx);
   g_assert_cmpuint (nul->mx->len, ==, 0);
@@ -443,7 +447,7 @@ test_invalid_domain (void)
 {
   g_autoptr (FctResolver) resolver = zone_resolver ();
   static const char *const bad[]
-      = { "", "localhost", "a..b", "-", "exa mple.com", "x.@.test" };
+      = { "", "localhost", "a..b", "-", "exa mple.com", "x.@.test", "\xff.test" };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
