@@ -12,66 +12,72 @@ typedef struct
 {
   const char *name;
   const char *utf8;
+  guint8 len; /* of name */
 } Entity;
+
+#define E(name, utf8)                                                                      \
+  {                                                                                        \
+    name, utf8, sizeof (name) - 1                                                          \
+  }
 
 /* Named character references (WHATWG HTML §13.5) that mail uses: markup escapes,
  * spaces, French and common Latin-1 letters, typography, and the invisible ones that
  * phishing puts inside names. Others are left as written. */
 static const Entity entities[] = {
-  { "amp", "&" },
-  { "lt", "<" },
-  { "gt", ">" },
+  E ("amp", "&"),
+  E ("lt", "<"),
+  E ("gt", ">"),
   { "quot", "\"" },
-  { "apos", "'" },
-  { "nbsp", "\xc2\xa0" },
-  { "copy", "\xc2\xa9" },
-  { "reg", "\xc2\xae" },
-  { "trade", "\xe2\x84\xa2" },
-  { "euro", "\xe2\x82\xac" },
-  { "laquo", "\xc2\xab" },
-  { "raquo", "\xc2\xbb" },
-  { "eacute", "\xc3\xa9" },
-  { "egrave", "\xc3\xa8" },
-  { "ecirc", "\xc3\xaa" },
-  { "euml", "\xc3\xab" },
-  { "agrave", "\xc3\xa0" },
-  { "acirc", "\xc3\xa2" },
-  { "auml", "\xc3\xa4" },
-  { "ccedil", "\xc3\xa7" },
-  { "icirc", "\xc3\xae" },
-  { "iuml", "\xc3\xaf" },
-  { "ocirc", "\xc3\xb4" },
-  { "ouml", "\xc3\xb6" },
-  { "ugrave", "\xc3\xb9" },
-  { "ucirc", "\xc3\xbb" },
-  { "uuml", "\xc3\xbc" },
-  { "Eacute", "\xc3\x89" },
-  { "Egrave", "\xc3\x88" },
-  { "Agrave", "\xc3\x80" },
-  { "Ccedil", "\xc3\x87" },
-  { "szlig", "\xc3\x9f" },
-  { "oelig", "\xc5\x93" },
-  { "hellip", "\xe2\x80\xa6" },
-  { "ndash", "\xe2\x80\x93" },
-  { "mdash", "\xe2\x80\x94" },
-  { "lsquo", "\xe2\x80\x98" },
-  { "rsquo", "\xe2\x80\x99" },
-  { "ldquo", "\xe2\x80\x9c" },
-  { "rdquo", "\xe2\x80\x9d" },
-  { "bull", "\xe2\x80\xa2" },
-  { "middot", "\xc2\xb7" },
-  { "times", "\xc3\x97" },
-  { "deg", "\xc2\xb0" },
-  { "shy", "" },
-  { "zwnj", "" },
-  { "zwj", "" },
-  { "ensp", " " },
-  { "emsp", " " },
-  { "thinsp", " " },
-  { "period", "." },
-  { "commat", "@" },
-  { "sol", "/" },
-  { "colon", ":" },
+  E ("apos", "'"),
+  E ("nbsp", "\xc2\xa0"),
+  E ("copy", "\xc2\xa9"),
+  E ("reg", "\xc2\xae"),
+  E ("trade", "\xe2\x84\xa2"),
+  E ("euro", "\xe2\x82\xac"),
+  E ("laquo", "\xc2\xab"),
+  E ("raquo", "\xc2\xbb"),
+  E ("eacute", "\xc3\xa9"),
+  E ("egrave", "\xc3\xa8"),
+  E ("ecirc", "\xc3\xaa"),
+  E ("euml", "\xc3\xab"),
+  E ("agrave", "\xc3\xa0"),
+  E ("acirc", "\xc3\xa2"),
+  E ("auml", "\xc3\xa4"),
+  E ("ccedil", "\xc3\xa7"),
+  E ("icirc", "\xc3\xae"),
+  E ("iuml", "\xc3\xaf"),
+  E ("ocirc", "\xc3\xb4"),
+  E ("ouml", "\xc3\xb6"),
+  E ("ugrave", "\xc3\xb9"),
+  E ("ucirc", "\xc3\xbb"),
+  E ("uuml", "\xc3\xbc"),
+  E ("Eacute", "\xc3\x89"),
+  E ("Egrave", "\xc3\x88"),
+  E ("Agrave", "\xc3\x80"),
+  E ("Ccedil", "\xc3\x87"),
+  E ("szlig", "\xc3\x9f"),
+  E ("oelig", "\xc5\x93"),
+  E ("hellip", "\xe2\x80\xa6"),
+  E ("ndash", "\xe2\x80\x93"),
+  E ("mdash", "\xe2\x80\x94"),
+  E ("lsquo", "\xe2\x80\x98"),
+  E ("rsquo", "\xe2\x80\x99"),
+  E ("ldquo", "\xe2\x80\x9c"),
+  E ("rdquo", "\xe2\x80\x9d"),
+  E ("bull", "\xe2\x80\xa2"),
+  E ("middot", "\xc2\xb7"),
+  E ("times", "\xc3\x97"),
+  E ("deg", "\xc2\xb0"),
+  E ("shy", ""),
+  E ("zwnj", ""),
+  E ("zwj", ""),
+  E ("ensp", " "),
+  E ("emsp", " "),
+  E ("thinsp", " "),
+  E ("period", "."),
+  E ("commat", "@"),
+  E ("sol", "/"),
+  E ("colon", ":"),
 };
 
 /* Where the text goes. Runs of white space become one space (CSS white-space:
@@ -143,8 +149,9 @@ char_ref (const char *p, const char *end, gboolean in_attribute, GString *out)
     }
   for (gsize i = 0; i < G_N_ELEMENTS (entities); i++)
     {
-      gsize n = strlen (entities[i].name);
-      if ((gsize)(end - q) < n || memcmp (q, entities[i].name, n) != 0)
+      gsize n = entities[i].len;
+      if ((gsize)(end - q) < n || q[0] != entities[i].name[0]
+          || memcmp (q, entities[i].name, n) != 0)
         continue;
       if (q + n < end && q[n] == ';')
         {
@@ -174,29 +181,63 @@ name_is (const char *name, gsize len, const char *wanted)
   return strlen (wanted) == len && g_ascii_strncasecmp (name, wanted, len) == 0;
 }
 
-static gboolean
-is_block (const char *name, gsize len)
+typedef enum
 {
-  static const char *const blocks[]
-      = { "p",  "div", "br",      "tr",      "li",     "h1",         "h2",
-          "h3", "h4",  "h5",      "h6",      "table",  "blockquote", "hr",
-          "ul", "ol",  "section", "article", "header", "footer",     "center",
-          "dd", "dt",  "pre",     "address", "body" };
-  for (gsize i = 0; i < G_N_ELEMENTS (blocks); i++)
-    if (name_is (name, len, blocks[i]))
-      return TRUE;
-  return FALSE;
-}
+  TAG_OTHER,
+  TAG_BLOCK, /* ends a line of text */
+  TAG_CELL,  /* td, th: a space */
+  TAG_RAW,   /* content is not markup (§13.2.5.2-5.3): skipped to the end tag; script,
+                style and title are not shown, the rest holds no links */
+  TAG_A,
+  TAG_AREA,
+  TAG_FORM,
+  TAG_IMG,
+  TAG_INPUT,
+} TagKind;
 
-/* Elements whose content is not markup (§13.2.5.2-5.3): the tokenizer skips to their
- * end tag. Script, style and title are not shown; the rest holds no links. */
-static gboolean
-is_raw_text (const char *name, gsize len)
+typedef struct
 {
-  return name_is (name, len, "script") || name_is (name, len, "style")
-         || name_is (name, len, "title") || name_is (name, len, "textarea")
-         || name_is (name, len, "xmp") || name_is (name, len, "iframe")
-         || name_is (name, len, "noembed") || name_is (name, len, "noframes");
+  const char *name;
+  guint8 len;
+  guint8 kind;
+} Tag;
+
+#define T(name, kind)                                                                      \
+  {                                                                                        \
+    name, sizeof (name) - 1, kind                                                          \
+  }
+
+static const Tag tags[] = {
+  T ("a", TAG_A),           T ("p", TAG_BLOCK),       T ("br", TAG_BLOCK),
+  T ("td", TAG_CELL),       T ("tr", TAG_BLOCK),      T ("th", TAG_CELL),
+  T ("div", TAG_BLOCK),     T ("img", TAG_IMG),       T ("li", TAG_BLOCK),
+  T ("table", TAG_BLOCK),   T ("h1", TAG_BLOCK),      T ("h2", TAG_BLOCK),
+  T ("h3", TAG_BLOCK),      T ("h4", TAG_BLOCK),      T ("h5", TAG_BLOCK),
+  T ("h6", TAG_BLOCK),      T ("hr", TAG_BLOCK),      T ("ul", TAG_BLOCK),
+  T ("ol", TAG_BLOCK),      T ("dd", TAG_BLOCK),      T ("dt", TAG_BLOCK),
+  T ("pre", TAG_BLOCK),     T ("body", TAG_BLOCK),    T ("center", TAG_BLOCK),
+  T ("section", TAG_BLOCK), T ("article", TAG_BLOCK), T ("header", TAG_BLOCK),
+  T ("footer", TAG_BLOCK),  T ("address", TAG_BLOCK), T ("blockquote", TAG_BLOCK),
+  T ("area", TAG_AREA),     T ("form", TAG_FORM),     T ("input", TAG_INPUT),
+  T ("script", TAG_RAW),    T ("style", TAG_RAW),     T ("title", TAG_RAW),
+  T ("textarea", TAG_RAW),  T ("xmp", TAG_RAW),       T ("iframe", TAG_RAW),
+  T ("noembed", TAG_RAW),   T ("noframes", TAG_RAW),
+};
+
+static TagKind
+tag_kind (const char *name, gsize len)
+{
+  char lower[12];
+
+  if (len >= sizeof lower)
+    return TAG_OTHER;
+  for (gsize i = 0; i < len; i++)
+    lower[i] = g_ascii_tolower (name[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (tags); i++)
+    if (tags[i].len == len && tags[i].name[0] == lower[0]
+        && memcmp (tags[i].name, lower, len) == 0)
+      return (TagKind)tags[i].kind;
+  return TAG_OTHER;
 }
 
 /* The attributes of one start tag that the checks read. */
@@ -349,25 +390,26 @@ close_anchor (Walk *w)
 }
 
 static void
-start_tag (Walk *w, const char *name, gsize len, Attrs *attrs)
+start_tag (Walk *w, TagKind kind, Attrs *attrs)
 {
-  if (is_block (name, len))
-    text_break (&w->text, '\n');
-  else if (name_is (name, len, "td") || name_is (name, len, "th"))
-    text_break (&w->text, ' ');
   if (attrs->background)
     w->entry->images++;
-  if (name_is (name, len, "img"))
+  switch (kind)
     {
+    case TAG_BLOCK:
+      text_break (&w->text, '\n');
+      break;
+    case TAG_CELL:
+      text_break (&w->text, ' ');
+      break;
+    case TAG_IMG:
       w->entry->images++;
-    }
-  else if (name_is (name, len, "input"))
-    {
+      break;
+    case TAG_INPUT:
       if (g_ascii_strcasecmp (attrs->type->str, "image") == 0)
         w->entry->images++;
-    }
-  else if (name_is (name, len, "a"))
-    {
+      break;
+    case TAG_A:
       /* An <a> inside an open <a> closes it first (the adoption agency, §13.2.6.4.7). */
       close_anchor (w);
       if (attrs->href_present)
@@ -375,15 +417,19 @@ start_tag (Walk *w, const char *name, gsize len, Attrs *attrs)
           w->anchor_href = g_string_new_len (attrs->href->str, (gssize)attrs->href->len);
           w->anchor_start = w->text.out->len;
         }
-    }
-  else if (name_is (name, len, "area") && attrs->href->len > 0)
-    {
-      add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, attrs->href, attrs->alt->str,
-                attrs->alt->len, w->index);
-    }
-  else if (name_is (name, len, "form") && attrs->action->len > 0)
-    {
-      add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+      break;
+    case TAG_AREA:
+      if (attrs->href->len > 0)
+        add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, attrs->href, attrs->alt->str,
+                  attrs->alt->len, w->index);
+      break;
+    case TAG_FORM:
+      if (attrs->action->len > 0)
+        add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+      break;
+    case TAG_RAW:
+    case TAG_OTHER:
+      break;
     }
 }
 
@@ -406,6 +452,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
       const char *name, *next;
       gsize name_len;
       gboolean closing;
+      TagKind kind;
 
       if (*p != '<')
         {
@@ -446,9 +493,10 @@ fct_mime_html_parse (FctMime *mime, guint index)
         {
           const char *close = memchr (name, '>', (gsize)(end - name));
           p = close != NULL ? close + 1 : end;
-          if (name_is (name, name_len, "a"))
+          kind = tag_kind (name, name_len);
+          if (kind == TAG_A)
             close_anchor (&w);
-          else if (is_block (name, name_len))
+          else if (kind == TAG_BLOCK)
             text_break (&w.text, '\n');
           continue;
         }
@@ -459,8 +507,9 @@ fct_mime_html_parse (FctMime *mime, guint index)
       attrs.background = FALSE;
       attrs.href_present = FALSE;
       p = read_attributes (name + name_len, end, &attrs);
-      start_tag (&w, name, name_len, &attrs);
-      if (is_raw_text (name, name_len))
+      kind = tag_kind (name, name_len);
+      start_tag (&w, kind, &attrs);
+      if (kind == TAG_RAW)
         {
           p = find_end_tag (p, end, name, name_len);
         }
