@@ -292,7 +292,7 @@ judge_spf (Judge *j)
                  "sending servers."),
               a->domain);
           g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s~all\"", a->domain,
-                                                  has_records (a->mx) ? "mx " : "");
+                                                  a->mx_hosts->len > 0 ? "mx " : "");
           fct_finding_set_fix (f, fix);
         }
       else if (g_str_equal (id, "spf.multiple-records"))
@@ -615,8 +615,8 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
   g_autofree char *policy_text = sts_policy_proposal (a);
   if (texts->len == 0)
     {
-      if (!has_records (a->mx))
-        return; /* nothing to protect */
+      if (a->mx_hosts->len == 0)
+        return; /* no mail server (none, or a null MX): nothing to protect */
       FctFinding *f = fct_findings_add (
           j->f, "mta-sts-missing",
           _ ("%s publishes no MTA-STS policy (RFC 8461): senders deliver to it over TLS "
@@ -712,7 +712,7 @@ judge_tlsrpt (Judge *j)
       "_smtp._tls.%s. TXT \"v=TLSRPTv1; rua=mailto:tls-reports@%s\"", a->domain, a->domain);
   if (texts->len == 0)
     {
-      if (!has_records (a->mx))
+      if (a->mx_hosts->len == 0)
         return;
       FctFinding *f = fct_findings_add (
           j->f, "tls-rpt-missing",

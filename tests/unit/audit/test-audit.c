@@ -65,6 +65,9 @@ static const Case cases[] = {
   { "nomx.test", "192.0.2.5", "mx a ptr spf", "{d}. TXT \"v=spf1 -all\"", "mx-missing", 0 },
   { "nullmx.test", "192.0.2.6", "mx a ptr spf", "{d}. MX 0 .\n{d}. TXT \"v=spf1 -all\"",
     "mx-null", 0 },
+  /* A domain that receives no mail needs neither MTA-STS nor TLS-RPT. */
+  { "nullmx2.test", "192.0.2.43", "mx a ptr spf sts sts-a tlsrpt",
+    "{d}. MX 0 .\n{d}. TXT \"v=spf1 -all\"", "mx-null", 0 },
   { "cname.test", "192.0.2.7", "a", "mx1.{d}. CNAME host.{d}.\nhost.{d}. A {ip}",
     "mx-cname", 0 },
   { "literal.test", "192.0.2.8", "mx a ptr spf",
