@@ -270,6 +270,21 @@ decode_text (FctMime *mime, FctMimeEntry *entry)
   if (!to_utf8 (raw->data, raw->len, entry->pub.charset, text))
     fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_CHARSET,
                    "text that does not convert from its charset");
+  /* U+0000 is valid UTF-8 but ends C strings: every reader of the text would stop
+     there, so a NUL could hide what follows it (found by fuzz-mime). One pass. */
+  if (memchr (text->str, '\0', text->len) != NULL)
+    {
+      GString *clean = g_string_sized_new (text->len + 16);
+      for (gsize i = 0; i < text->len; i++)
+        {
+          if (text->str[i] == '\0')
+            g_string_append (clean, "\xef\xbf\xbd");
+          else
+            g_string_append_c (clean, text->str[i]);
+        }
+      g_string_free (text, TRUE);
+      text = clean;
+    }
   entry->text_len = text->len;
   entry->text = g_string_free (text, FALSE);
 }

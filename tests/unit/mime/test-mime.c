@@ -226,6 +226,22 @@ test_undeclared_8bit (void)
   g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
 }
 
+/* Found by fuzz-mime: a NUL in undeclared 8-bit text went through the Windows-1252
+ * conversion and cut the text short for every C string reader. */
+static void
+test_nul_in_text (void)
+{
+  static const char text[] = "From: a@example.com\r\nContent-Type: text/plain\r\n\r\n"
+                             "S\x01\x00`\xc0 nouveau RIB\r\n";
+  g_autoptr (FctMime) mime = parse_limits (text, sizeof text - 1, NULL);
+  gsize len = 0;
+  const char *decoded = fct_mime_part_get_text (mime, 0, &len);
+
+  g_assert_true (g_utf8_validate_len (decoded, len, NULL));
+  g_assert_cmpuint (strlen (decoded), ==, len);
+  g_assert_nonnull (strstr (decoded, "nouveau RIB"));
+}
+
 static void
 test_many_parts (void)
 {
@@ -408,6 +424,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &anomaly_cases[i], test_anomaly);
     }
   g_test_add_func ("/mime/undeclared-8bit", test_undeclared_8bit);
+  g_test_add_func ("/mime/nul-in-text", test_nul_in_text);
   g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
   g_test_add_func ("/mime/hostile/deep-nesting", test_deep_nesting);
   g_test_add_func ("/mime/nesting-in-limit", test_shallow_nesting_in_limit);
