@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the fixture messages of tests/unit/analysis (run from this folder). Binary
 attachments (zip archives, a PE header) are built here so the .eml files stay
-reproducible; the encrypted zip needs the zip command (Debian package zip)."""
+reproducible (except the encrypted zip, whose salt is random; it needs the zip
+command, Debian package zip)."""
 import base64, io, os, subprocess, tempfile, zipfile
 
 HEAD = ("From: {frm}\r\nTo: client@example.org\r\nSubject: {subject}\r\n"
@@ -56,7 +57,8 @@ def zip_of(members):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for n, d in members.items():
-            z.writestr(n, d)
+            # A fixed date keeps the fixtures byte-identical from run to run.
+            z.writestr(zipfile.ZipInfo(n, date_time=(2026, 1, 1, 0, 0, 0)), d)
     return buf.getvalue()
 
 
@@ -99,6 +101,7 @@ link("link-shortener-lookalike", "https://bitly.example.net/3xYz")
 link("link-javascript", "javascript:alert(document.cookie)")
 link("link-mismatch", "https://secure-login.example.net/paypal", "www.paypal.com")
 link("link-mismatch-userinfo", "https://www.paypal.com@evil.example.net/", "https://www.paypal.com/")
+link("link-click-tracker", "https://example.us1.list-manage.com/track/click?u=1", "www.example.com")
 link("link-same-org", "https://click.example.com/t/123", "www.example.com/offre")
 link("link-click-here-elsewhere", "https://tracker.example.net/t/123", "Cliquez ici")
 link("link-punycode", "https://" + "p\u0430ypal.com".encode("idna").decode() + "/login", "Connexion")
