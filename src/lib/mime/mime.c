@@ -425,7 +425,9 @@ fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
   GMimeStream *stream;
   GMimeParser *parser;
   GMimeParserOptions *options;
-  gsize len = 0;
+  GByteArray *copy;
+  FctMsgFlags flags;
+  gsize len = 0, body_offset;
   const guint8 *data;
 
   g_return_val_if_fail (msg != NULL, NULL);
@@ -442,8 +444,22 @@ fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
   bytes = fct_msg_get_bytes (msg);
   data = g_bytes_get_data (bytes, &len);
   /* The stream owns a copy: GMime keeps offsets into it (persistent stream), so the
-     content of a large attachment is not copied again. */
-  stream = g_mime_stream_mem_new_with_buffer ((const char *)data, len);
+     content of a large attachment is not copied again. GMime is given the header as
+     FctMsg read it: where a line that is no field ended the header (as Postfix does),
+     or there was no empty line, the empty line is added, else GMime reads no message
+     at all (found by fuzz-mime). */
+  body_offset = MIN (fct_msg_get_body_offset (msg), len);
+  flags = fct_msg_get_flags (msg);
+  copy = g_byte_array_sized_new ((guint)len + 4);
+  g_byte_array_append (copy, data, (guint)body_offset);
+  if (flags & (FCT_MSG_FLAG_BAD_HEADER_LINE | FCT_MSG_FLAG_NO_SEPARATOR))
+    {
+      if (body_offset < 2 || memcmp (data + body_offset - 2, "\r\n", 2) != 0)
+        g_byte_array_append (copy, (const guint8 *)"\r\n", 2);
+      g_byte_array_append (copy, (const guint8 *)"\r\n", 2);
+    }
+  g_byte_array_append (copy, data + body_offset, (guint)(len - body_offset));
+  stream = g_mime_stream_mem_new_with_byte_array (copy);
   parser = g_mime_parser_new_with_stream (stream);
   options = g_mime_parser_options_new ();
   g_mime_parser_options_set_warning_callback (options, on_parser_warning, mime);

@@ -242,6 +242,30 @@ test_nul_in_text (void)
   g_assert_nonnull (strstr (decoded, "nouveau RIB"));
 }
 
+/* A NUL inside a header field does not stop the parse. */
+static void
+test_nul_in_header (void)
+{
+  static const char text[]
+      = "From: a@example.com\r\nContent-Type: text/plain; charset=utf-\x01"
+        "\x00\x00\xb4\r\n\r\nBonjour\r\n";
+  g_autoptr (FctMime) mime = parse_limits (text, sizeof text - 1, NULL);
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  g_assert_nonnull (strstr (fct_mime_part_get_text (mime, 0, NULL), "Bonjour"));
+}
+
+/* Found by fuzz-mime: a header ended by a line that is no field (no empty line). */
+static void
+test_header_ended_by_text (void)
+{
+  g_autoptr (FctMime) mime
+      = parse ("From: a@example.com\r\nContent-Type: text/plain\r\nBonjour, voici\r\n");
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  g_assert_nonnull (strstr (fct_mime_part_get_text (mime, 0, NULL), "Bonjour, voici"));
+}
+
 static void
 test_many_parts (void)
 {
@@ -425,6 +449,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/mime/undeclared-8bit", test_undeclared_8bit);
   g_test_add_func ("/mime/nul-in-text", test_nul_in_text);
+  g_test_add_func ("/mime/nul-in-header", test_nul_in_header);
+  g_test_add_func ("/mime/header-ended-by-text", test_header_ended_by_text);
   g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
   g_test_add_func ("/mime/hostile/deep-nesting", test_deep_nesting);
   g_test_add_func ("/mime/nesting-in-limit", test_shallow_nesting_in_limit);
