@@ -165,6 +165,26 @@ FctAuditTlsProbe *fct_audit_tls_probe (const char *host, const char *ip, guint16
                                        const char *helo, const char *ca_file,
                                        const FctLimits *limits);
 
+/* A deep copy (transfer full). */
+FctAuditTlsProbe *fct_audit_tls_probe_copy (const FctAuditTlsProbe *probe);
+
+/* Probe results shared by the audits of a batch: many domains use the same exchangers
+ * (a provider's), which are then asked once, not once per domain. Keyed by host,
+ * address and port; a probe in progress is waited for, not repeated. Thread-safe. */
+typedef struct _FctAuditProbeCache FctAuditProbeCache;
+
+FctAuditProbeCache *fct_audit_probe_cache_new (void);
+void fct_audit_probe_cache_free (FctAuditProbeCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAuditProbeCache, fct_audit_probe_cache_free)
+/* Probes (fct_audit_tls_probe) or returns a copy of the earlier result
+ * (transfer full). */
+FctAuditTlsProbe *fct_audit_probe_cache_probe (FctAuditProbeCache *cache, const char *host,
+                                               const char *ip, guint16 port,
+                                               const char *helo, const char *ca_file,
+                                               const FctLimits *limits);
+/* Connections made so far (for tests and statistics). */
+guint fct_audit_probe_cache_get_probes (FctAuditProbeCache *cache);
+
 /* ---------------------------------------------------------------- the audit */
 
 typedef struct
@@ -185,6 +205,8 @@ typedef struct
   /* The HTTPS fetcher; NULL: fct_audit_https_fetch with ca_file. */
   FctAuditFetchFunc fetch;
   gpointer fetch_data;
+  /* Shares STARTTLS results between audits (batch mode), or NULL (transfer none). */
+  FctAuditProbeCache *probe_cache;
 } FctAuditOptions;
 
 void fct_audit_options_init (FctAuditOptions *options);

@@ -347,7 +347,7 @@ count_domains (FILE *in)
 }
 
 static int
-run_batch (FctResolver *resolver, const FctAuditOptions *options, const DomainOptions *opts)
+run_batch (FctResolver *resolver, FctAuditOptions *options, const DomainOptions *opts)
 {
   gboolean from_stdin = g_str_equal (opts->batch, "-");
   FILE *in = from_stdin ? stdin : fopen (opts->batch, "r");
@@ -359,6 +359,8 @@ run_batch (FctResolver *resolver, const FctAuditOptions *options, const DomainOp
   gboolean progress = isatty (STDERR_FILENO);
   guint64 total = (progress && !from_stdin) ? count_domains (in) : 0, done = 0;
   guint workers = (guint)CLAMP (opts->concurrency, 1, 256);
+  /* Domains of one provider share its exchangers: each is asked once per batch. */
+  g_autoptr (FctAuditProbeCache) probes = fct_audit_probe_cache_new ();
   Batch batch = { .resolver = resolver, .options = options };
   GQueue queue = G_QUEUE_INIT;
   g_autoptr (GError) error = NULL;
@@ -366,12 +368,14 @@ run_batch (FctResolver *resolver, const FctAuditOptions *options, const DomainOp
   size_t cap = 0;
   ssize_t len;
 
+  options->probe_cache = probes;
   g_mutex_init (&batch.lock);
   g_cond_init (&batch.cond);
   GThreadPool *pool = g_thread_pool_new (batch_worker, &batch, (gint)workers, TRUE, &error);
   if (pool == NULL)
     {
       g_printerr ("facteur: %s\n", error->message);
+      options->probe_cache = NULL;
       if (!from_stdin)
         fclose (in);
       return FCT_EXIT_SOFTWARE;
@@ -409,6 +413,7 @@ run_batch (FctResolver *resolver, const FctAuditOptions *options, const DomainOp
   g_thread_pool_free (pool, FALSE, TRUE);
   g_mutex_clear (&batch.lock);
   g_cond_clear (&batch.cond);
+  options->probe_cache = NULL;
   if (!from_stdin)
     fclose (in);
   return FCT_EXIT_OK;

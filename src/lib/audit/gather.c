@@ -196,8 +196,13 @@ probe_thread (GTask *task, G_GNUC_UNUSED gpointer source, gpointer task_data,
 {
   ProbeJob *job = task_data;
   const FctAuditOptions *o = &job->audit->options;
-  FctAuditTlsProbe *probe = fct_audit_tls_probe (job->mx->host, job->ip, o->smtp_port,
-                                                 o->helo, o->ca_file, job->audit->limits);
+  FctAuditTlsProbe *probe
+      = o->probe_cache != NULL
+            ? fct_audit_probe_cache_probe (o->probe_cache, job->mx->host, job->ip,
+                                           o->smtp_port, o->helo, o->ca_file,
+                                           job->audit->limits)
+            : fct_audit_tls_probe (job->mx->host, job->ip, o->smtp_port, o->helo,
+                                   o->ca_file, job->audit->limits);
   g_task_return_pointer (task, probe, (GDestroyNotify)fct_audit_tls_probe_free);
 }
 

@@ -464,3 +464,92 @@ out:
   close (c.fd);
   return probe;
 }
+
+FctAuditTlsProbe *
+fct_audit_tls_probe_copy (const FctAuditTlsProbe *p)
+{
+  g_return_val_if_fail (p != NULL, NULL);
+  FctAuditTlsProbe *c = g_new0 (FctAuditTlsProbe, 1);
+  *c = *p;
+  c->host = g_strdup (p->host);
+  c->ip = g_strdup (p->ip);
+  c->error = g_strdup (p->error);
+  c->banner = g_strdup (p->banner);
+  c->tls_version = g_strdup (p->tls_version);
+  c->tls_error = g_strdup (p->tls_error);
+  c->cert_verify_error = g_strdup (p->cert_verify_error);
+  c->cert_subject = g_strdup (p->cert_subject);
+  return c;
+}
+
+/* ---- a cache shared by the audits of a batch ------------------------------------- */
+
+struct _FctAuditProbeCache
+{
+  GMutex lock;
+  GCond done;
+  GHashTable *results; /* "host|ip|port" -> FctAuditTlsProbe *, NULL while in progress */
+  guint probes;
+};
+
+FctAuditProbeCache *
+fct_audit_probe_cache_new (void)
+{
+  FctAuditProbeCache *cache = g_new0 (FctAuditProbeCache, 1);
+  g_mutex_init (&cache->lock);
+  g_cond_init (&cache->done);
+  cache->results = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)fct_audit_tls_probe_free);
+  return cache;
+}
+
+void
+fct_audit_probe_cache_free (FctAuditProbeCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->results);
+  g_mutex_clear (&cache->lock);
+  g_cond_clear (&cache->done);
+  g_free (cache);
+}
+
+guint
+fct_audit_probe_cache_get_probes (FctAuditProbeCache *cache)
+{
+  g_mutex_lock (&cache->lock);
+  guint n = cache->probes;
+  g_mutex_unlock (&cache->lock);
+  return n;
+}
+
+FctAuditTlsProbe *
+fct_audit_probe_cache_probe (FctAuditProbeCache *cache, const char *host, const char *ip,
+                             guint16 port, const char *helo, const char *ca_file,
+                             const FctLimits *limits)
+{
+  g_return_val_if_fail (cache != NULL && host != NULL && ip != NULL, NULL);
+  g_autofree char *key = g_strdup_printf ("%s|%s|%u", host, ip, port);
+  gpointer value = NULL;
+
+  g_mutex_lock (&cache->lock);
+  while (g_hash_table_lookup_extended (cache->results, key, NULL, &value) && value == NULL)
+    g_cond_wait (&cache->done, &cache->lock); /* another audit is asking it now */
+  if (value != NULL)
+    {
+      FctAuditTlsProbe *copy = fct_audit_tls_probe_copy (value);
+      g_mutex_unlock (&cache->lock);
+      return copy;
+    }
+  g_hash_table_insert (cache->results, g_strdup (key), NULL);
+  cache->probes++;
+  g_mutex_unlock (&cache->lock);
+
+  FctAuditTlsProbe *probe = fct_audit_tls_probe (host, ip, port, helo, ca_file, limits);
+
+  g_mutex_lock (&cache->lock);
+  g_hash_table_insert (cache->results, g_strdup (key), fct_audit_tls_probe_copy (probe));
+  g_cond_broadcast (&cache->done);
+  g_mutex_unlock (&cache->lock);
+  return probe;
+}

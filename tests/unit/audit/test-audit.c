@@ -237,6 +237,8 @@ fake_fetch (const char *host, guint16 port, const char *path, const char *const 
 
 static gint fetches;
 
+static FctAuditProbeCache *probe_cache; /* set by the test that shares probes */
+
 static FctAuditReport *
 audit (FctResolver *resolver, const char *domain, guint mx_max, gboolean smtp, guint16 port,
        const char *ca_file)
@@ -261,6 +263,7 @@ audit (FctResolver *resolver, const char *domain, guint mx_max, gboolean smtp, g
   options.domain_blocklists = domain_lists;
   options.fetch = fake_fetch;
   options.fetch_data = &fetches;
+  options.probe_cache = probe_cache;
   FctAuditReport *report = fct_audit_domain (resolver, domain, &options, &error);
   g_assert_no_error (error);
   g_assert_nonnull (report);
@@ -694,6 +697,32 @@ static const TlsCase tls_cases[] = {
   { SERVER_OLD_TLS, "mx1.tls.test", -3600, 86400, TRUE, "tls-version-old" },
 };
 
+/* Two audits sharing a probe cache ask the exchanger once: the server accepts a single
+ * connection, and a second one would wait for a banner that never comes. */
+static void
+test_probe_cache (void)
+{
+  g_autoptr (FctResolver) resolver = loopback_resolver ("tls.test");
+  Server *s = server_start (SERVER_TLS, "mx1.tls.test", -3600, 86400);
+  g_autofree char *ca = write_ca (s->cert);
+  probe_cache = fct_audit_probe_cache_new ();
+  g_autoptr (FctAuditReport) first = audit (resolver, "tls.test", 0, TRUE, s->port, ca);
+  g_autoptr (FctAuditReport) second = audit (resolver, "TLS.test", 0, TRUE, s->port, ca);
+  g_assert_cmpuint (fct_audit_probe_cache_get_probes (probe_cache), ==, 1);
+  g_clear_pointer (&probe_cache, fct_audit_probe_cache_free);
+  server_stop (s);
+  g_unlink (ca);
+
+  const FctAuditTlsProbe *a = ((FctAuditMx *)g_ptr_array_index (first->mx, 0))->probe;
+  const FctAuditTlsProbe *b = ((FctAuditMx *)g_ptr_array_index (second->mx, 0))->probe;
+  g_assert_true (a != b);
+  g_assert_cmpstr (a->banner, ==, b->banner);
+  g_assert_cmpstr (a->tls_version, ==, b->tls_version);
+  g_assert_cmpstr (a->cert_subject, ==, b->cert_subject);
+  g_assert_true (b->tls && b->cert_trusted && b->cert_name_ok);
+  g_assert_cmpuint (fct_findings_get_count (second->findings), ==, 0);
+}
+
 static void
 test_unreachable (void)
 {
@@ -761,6 +790,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &tls_cases[i], test_tls_case);
     }
   g_test_add_func ("/audit/starttls/unreachable", test_unreachable);
+  g_test_add_func ("/audit/starttls/probe-cache", test_probe_cache);
   g_test_add_func ("/audit/every-id-is-covered", test_every_id_is_covered);
   return g_test_run ();
 }
