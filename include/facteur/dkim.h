@@ -96,8 +96,8 @@ typedef struct
   FctDkimResult result;
   char *reason;      /* a short English sentence; never NULL */
   guint field_index; /* position of the DKIM-Signature among the header fields */
-  char *domain;      /* d=, NULL when absent or invalid */
-  char *selector;    /* s=, NULL when absent or invalid */
+  char *domain;      /* d= as written, NULL when absent */
+  char *selector;    /* s= as written, NULL when absent */
   char *identity;    /* i= (default "@" d=), NULL when unknown */
   char *algorithm;   /* a= as written, NULL when absent */
   FctDkimAlgorithm algorithm_id;
