@@ -191,9 +191,12 @@ fct_analysis_url_host (const char *url, char **scheme)
   if (*start == '[')
     {
       const char *close = memchr (start, ']', (gsize)(end - start));
+      g_autofree char *literal = NULL;
+
       if (close == NULL)
         return NULL;
-      return g_ascii_strdown (start + 1, close - start - 1);
+      literal = g_ascii_strdown (start + 1, close - start - 1);
+      return g_hostname_is_ip_address (literal) ? g_steal_pointer (&literal) : NULL;
     }
   for (const char *q = start; q < end; q++)
     if (*q == ':')

@@ -175,15 +175,15 @@ test_accessors (void)
 static void
 test_hosts_dedup_idn (void)
 {
-  const char *text
-      = "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/html; "
-        "charset=utf-8\r\n"
-        "\r\n<a href=\"https://WWW.Example.co.uk/a\">a</a><a "
-        "href=\"https://www.example.co.uk/b\">b</a>"
-        "<a href=\"https://b\xc3\xbc"
-        "cher.example/\">c</a><a "
-        "href=\"http://[2001:db8::1]/\">d</a>"
-        "<a href=\"mailto:x@example.com\">e</a><a href=\"/relative\">f</a>\r\n";
+  const char *text = "From: a@example.com\r\nMIME-Version: 1.0\r\nContent-Type: text/html; "
+                     "charset=utf-8\r\n"
+                     "\r\n<a href=\"https://WWW.Example.co.uk/a\">a</a><a "
+                     "href=\"https://www.example.co.uk/b\">b</a>"
+                     "<a href=\"https://b\xc3\xbc"
+                     "cher.example/\">c</a><a "
+                     "href=\"http://[2001:db8::1]/\">d</a>"
+                     "<a href=\"http://[not-an-address]/\">g</a><a "
+                     "href=\"mailto:x@example.com\">e</a><a href=\"/relative\">f</a>\r\n";
   g_autoptr (GBytes) bytes = g_bytes_new_static (text, strlen (text));
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
