@@ -162,6 +162,14 @@ typedef void (*FctDnsCallback) (FctDnsAnswer *answer, gpointer user_data);
 void fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType type,
                                FctDnsCallback callback, gpointer user_data);
 
+/* The answer the cache holds for name and type, if a live one is there: returns (transfer
+ * full) or NULL, and never queries, waits or calls back. A caller that can go on at once
+ * with a cached answer tries this first and falls back to fct_resolver_query_async on
+ * NULL. A hit counts in the stats as a query answered from the cache; a miss (and a
+ * name that cannot be queried) counts nothing. */
+FctDnsAnswer *fct_resolver_lookup_cached (FctResolver *resolver, const char *name,
+                                          FctDnsType type) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Blocking convenience: runs a private main context until the answer arrives.
  * Returns (transfer full); never NULL (failures are rcodes). */
 FctDnsAnswer *fct_resolver_query (FctResolver *resolver, const char *name, FctDnsType type);
@@ -173,7 +181,7 @@ char *fct_dns_reverse_name (const guint8 *addr, gsize len);
 /* Counters, for tests and benchmarks. */
 typedef struct
 {
-  guint64 queries;    /* fct_resolver_query* calls */
+  guint64 queries;    /* fct_resolver_query* calls, and fct_resolver_lookup_cached hits */
   guint64 cache_hits; /* answered from the cache or joined to a query in flight */
   guint64 backend_queries;
 } FctResolverStats;

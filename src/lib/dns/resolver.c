@@ -8,6 +8,16 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+/* A cache or in-flight key: the type and the canonical name, hashed once. Lookups build
+ * one on the stack over a stack buffer, so a cache hit allocates nothing. */
+typedef struct
+{
+  FctDnsType type;
+  guint hash;
+  gsize len;
+  const char *name; /* canonical form (dns-private.h), len bytes, NUL-terminated */
+} Key;
+
 /* What the resolver's back-end queries and the resolver share. A query outlives the
  * resolver when a back end answers late, so it keeps this alive, not the resolver. */
 typedef struct
@@ -15,15 +25,15 @@ typedef struct
   gint ref_count;
   GMutex lock;
   FctLimits limits;
-  GHashTable *cache;    /* key -> CacheEntry* (owned) */
+  GHashTable *cache;    /* Key* -> CacheEntry* (owned) */
   GQueue lru;           /* CacheEntry*, most recently used first */
-  GHashTable *inflight; /* key -> FctDnsQuery* (one reference) */
+  GHashTable *inflight; /* Key* -> FctDnsQuery* (one reference) */
   FctResolverStats stats;
 } Shared;
 
 typedef struct
 {
-  char *key;
+  Key key; /* its name is owned */
   FctDnsAnswer *answer;
   gint64 expires_us; /* monotonic */
   GList link;        /* in Shared.lru; data points back to the entry */
@@ -64,7 +74,7 @@ struct _FctDnsQuery
 {
   gint ref_count;
   Shared *shared; /* one reference */
-  char *key;
+  Key key;        /* its name is qname */
   char *qname;
   FctDnsType qtype;
   GPtrArray *waiters; /* Waiter* (not owned), under Shared.lock */
@@ -81,7 +91,7 @@ shared_ref (Shared *shared)
 static void
 cache_entry_free (CacheEntry *entry)
 {
-  g_free (entry->key);
+  g_free ((char *)entry->key.name);
   fct_dns_answer_unref (entry->answer);
   g_free (entry);
 }
@@ -126,16 +136,110 @@ fct_dns_query_unref (FctDnsQuery *query)
   if (query == NULL || !g_atomic_int_dec_and_test (&query->ref_count))
     return;
   g_ptr_array_unref (query->waiters);
-  g_free (query->key);
   g_free (query->qname);
   shared_unref (query->shared);
   g_free (query);
 }
 
-static char *
-cache_key (const char *qname, FctDnsType qtype)
+static Key
+key_make (FctDnsType type, const char *name, gsize len)
 {
-  return g_strdup_printf ("%u %s", (guint)qtype, qname);
+  /* FNV-1a over the name, then the type. */
+  guint32 h = 2166136261u;
+  for (gsize i = 0; i < len; i++)
+    h = (h ^ (guint8)name[i]) * 16777619u;
+  h = (h ^ (guint32)type) * 16777619u;
+  return (Key){ .type = type, .hash = h, .len = len, .name = name };
+}
+
+static guint
+key_hash (gconstpointer data)
+{
+  return ((const Key *)data)->hash;
+}
+
+static gboolean
+key_equal (gconstpointer a, gconstpointer b)
+{
+  const Key *x = a, *y = b;
+  return x->hash == y->hash && x->type == y->type && x->len == y->len
+         && memcmp (x->name, y->name, x->len) == 0;
+}
+
+/* A name in canonical form: in buf when the quick path could write it, else on the
+ * heap. */
+typedef struct
+{
+  char buf[FCT_DNS_NAME_WIRE_MAX];
+  char *heap;
+  const char *str;
+  gsize len;
+} CanonicalName;
+
+/* The canonical form of a name made only of letters, digits, '-' and '_' (what mail
+ * domains are), written without the parser: lower case, no trailing dot. FALSE when
+ * the name holds anything else or breaks a length rule (RFC 1035 §2.3.4), for the full
+ * parser to judge. */
+static gboolean
+canonical_quick (const char *name, CanonicalName *out)
+{
+  gsize len = 0, label = 0;
+
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      char c = *p;
+      if (c == '.')
+        {
+          if (label == 0)
+            return FALSE;
+          if (p[1] == '\0')
+            break; /* the trailing dot of an absolute name */
+          label = 0;
+        }
+      else if (g_ascii_isalnum (c) || c == '-' || c == '_')
+        {
+          if (++label > FCT_DNS_LABEL_MAX)
+            return FALSE;
+          c = g_ascii_tolower (c);
+        }
+      else
+        return FALSE;
+      /* A presentation name of n such bytes is n + 1 octets in wire form. */
+      if (len + 1 >= FCT_DNS_NAME_WIRE_MAX)
+        return FALSE;
+      out->buf[len++] = c;
+    }
+  if (len == 0)
+    return FALSE;
+  out->buf[len] = '\0';
+  out->str = out->buf;
+  out->len = len;
+  return TRUE;
+}
+
+/* Fills out with the canonical form of name (as fct_dns_name_parse and
+ * fct_dns_name_to_string give it); canonical_name_clear() frees it. */
+static FctDnsNameStatus
+canonical_name_init (CanonicalName *out, const char *name)
+{
+  FctDnsName parsed;
+
+  out->heap = NULL;
+  if (canonical_quick (name, out))
+    return FCT_DNS_NAME_OK;
+  FctDnsNameStatus status = fct_dns_name_parse (name, strlen (name), &parsed, NULL);
+  if (status != FCT_DNS_NAME_OK)
+    return status;
+  out->heap = fct_dns_name_to_string (&parsed);
+  out->str = out->heap;
+  out->len = strlen (out->heap);
+  return FCT_DNS_NAME_OK;
+}
+
+static void
+canonical_name_clear (CanonicalName *name)
+{
+  g_free (name->heap);
 }
 
 /* Called with the lock held. */
@@ -143,7 +247,7 @@ static void
 cache_remove_entry (Shared *shared, CacheEntry *entry)
 {
   g_queue_unlink (&shared->lru, &entry->link);
-  g_hash_table_remove (shared->cache, entry->key);
+  g_hash_table_remove (shared->cache, &entry->key);
 }
 
 /* Called with the lock held. RFC 2308 §5: a negative answer lives as long as its SOA
@@ -151,7 +255,7 @@ cache_remove_entry (Shared *shared, CacheEntry *entry)
  * equal). TIMEOUT and SERVFAIL are not answers from the zone owner and are not
  * cached: the next query tries again. */
 static void
-cache_store (Shared *shared, const char *key, FctDnsAnswer *answer, guint32 negative_ttl)
+cache_store (Shared *shared, const Key *key, FctDnsAnswer *answer, guint32 negative_ttl)
 {
   guint32 ttl = negative_ttl;
 
@@ -173,17 +277,18 @@ cache_store (Shared *shared, const char *key, FctDnsAnswer *answer, guint32 nega
     cache_remove_entry (shared, g_queue_peek_tail (&shared->lru));
 
   CacheEntry *entry = g_new0 (CacheEntry, 1);
-  entry->key = g_strdup (key);
+  entry->key = *key;
+  entry->key.name = g_strndup (key->name, key->len);
   entry->answer = fct_dns_answer_ref (answer);
   entry->expires_us = g_get_monotonic_time () + (gint64)ttl * G_USEC_PER_SEC;
   entry->link.data = entry;
-  g_hash_table_insert (shared->cache, entry->key, entry);
+  g_hash_table_insert (shared->cache, &entry->key, entry);
   g_queue_push_head_link (&shared->lru, &entry->link);
 }
 
 /* Called with the lock held: a live cached answer (transfer full) or NULL. */
 static FctDnsAnswer *
-cache_lookup (Shared *shared, const char *key)
+cache_lookup (Shared *shared, const Key *key)
 {
   CacheEntry *entry = g_hash_table_lookup (shared->cache, key);
 
@@ -263,7 +368,7 @@ waiter_timeout (gpointer data)
     {
       /* Nobody waits any more: a new query starts afresh, a late answer is dropped. */
       query->detached = TRUE;
-      g_hash_table_remove (shared->inflight, query->key);
+      g_hash_table_remove (shared->inflight, &query->key);
     }
   g_mutex_unlock (&shared->lock);
 
@@ -287,7 +392,7 @@ fct_dns_query_complete (FctDnsQuery *query, FctDnsAnswer *answer, guint32 negati
   if (!query->detached)
     {
       query->detached = TRUE;
-      cache_store (shared, query->key, answer, negative_ttl);
+      cache_store (shared, &query->key, answer, negative_ttl);
       for (guint i = 0; i < query->waiters->len; i++)
         {
           Waiter *waiter = g_ptr_array_index (query->waiters, i);
@@ -299,7 +404,7 @@ fct_dns_query_complete (FctDnsQuery *query, FctDnsAnswer *answer, guint32 negati
       g_ptr_array_set_size (query->waiters, 0);
       /* Last: the table's reference may be the one keeping query alive. */
       fct_dns_query_ref (query);
-      g_hash_table_remove (shared->inflight, query->key);
+      g_hash_table_remove (shared->inflight, &query->key);
       fct_dns_query_unref (query);
     }
   g_mutex_unlock (&shared->lock);
@@ -319,10 +424,10 @@ fct_resolver_new_backend (const FctDnsBackendVtable *vtable, gpointer backend,
   shared->ref_count = 1;
   g_mutex_init (&shared->lock);
   shared->limits = *(limits != NULL ? limits : fct_limits_default ());
-  shared->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                         (GDestroyNotify)cache_entry_free);
+  shared->cache
+      = g_hash_table_new_full (key_hash, key_equal, NULL, (GDestroyNotify)cache_entry_free);
   g_queue_init (&shared->lru);
-  shared->inflight = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  shared->inflight = g_hash_table_new_full (key_hash, key_equal, NULL,
                                             (GDestroyNotify)fct_dns_query_unref);
   resolver->ref_count = 1;
   resolver->shared = shared;
@@ -360,6 +465,30 @@ fct_resolver_get_stats (FctResolver *resolver, FctResolverStats *stats)
   g_mutex_unlock (&resolver->shared->lock);
 }
 
+FctDnsAnswer *
+fct_resolver_lookup_cached (FctResolver *resolver, const char *name, FctDnsType type)
+{
+  g_return_val_if_fail (resolver != NULL && name != NULL, NULL);
+
+  Shared *shared = resolver->shared;
+  CanonicalName canonical;
+  FctDnsAnswer *cached = NULL;
+
+  if (canonical_name_init (&canonical, name) != FCT_DNS_NAME_OK)
+    return NULL;
+  Key key = key_make (type, canonical.str, canonical.len);
+  g_mutex_lock (&shared->lock);
+  cached = cache_lookup (shared, &key);
+  if (cached != NULL)
+    {
+      shared->stats.queries++;
+      shared->stats.cache_hits++;
+    }
+  g_mutex_unlock (&shared->lock);
+  canonical_name_clear (&canonical);
+  return cached;
+}
+
 void
 fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType type,
                           FctDnsCallback callback, gpointer user_data)
@@ -368,8 +497,8 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
 
   Shared *shared = resolver->shared;
   Waiter *waiter = g_new0 (Waiter, 1);
-  FctDnsName parsed;
-  FctDnsNameStatus status = fct_dns_name_parse (name, strlen (name), &parsed, NULL);
+  CanonicalName canonical;
+  FctDnsNameStatus status = canonical_name_init (&canonical, name);
 
   waiter->resolver = fct_resolver_ref (resolver);
   waiter->callback = callback;
@@ -390,13 +519,12 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
       return;
     }
 
-  waiter->qname = fct_dns_name_to_string (&parsed);
-  g_autofree char *key = cache_key (waiter->qname, type);
+  Key key = key_make (type, canonical.str, canonical.len);
   FctDnsQuery *start = NULL;
 
   g_mutex_lock (&shared->lock);
   shared->stats.queries++;
-  FctDnsAnswer *cached = cache_lookup (shared, key);
+  FctDnsAnswer *cached = cache_lookup (shared, &key);
   if (cached != NULL)
     {
       shared->stats.cache_hits++;
@@ -404,10 +532,12 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
       waiter->state = WAITER_ANSWERED;
       waiter_schedule (waiter);
       g_mutex_unlock (&shared->lock);
+      canonical_name_clear (&canonical);
       return;
     }
 
-  FctDnsQuery *query = g_hash_table_lookup (shared->inflight, key);
+  waiter->qname = g_strndup (canonical.str, canonical.len);
+  FctDnsQuery *query = g_hash_table_lookup (shared->inflight, &key);
   if (query != NULL)
     shared->stats.cache_hits++;
   else
@@ -415,11 +545,11 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
       query = g_new0 (FctDnsQuery, 1);
       query->ref_count = 1; /* the inflight table's */
       query->shared = shared_ref (shared);
-      query->key = g_strdup (key);
-      query->qname = g_strdup (waiter->qname);
+      query->qname = g_strndup (canonical.str, canonical.len);
+      query->key = key_make (type, query->qname, canonical.len);
       query->qtype = type;
       query->waiters = g_ptr_array_new ();
-      g_hash_table_insert (shared->inflight, query->key, query);
+      g_hash_table_insert (shared->inflight, &query->key, query);
       shared->stats.backend_queries++;
       start = fct_dns_query_ref (query); /* the back end's */
     }
@@ -431,6 +561,7 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
   g_source_set_static_name (waiter->timer, "fct-dns-timeout");
   g_source_attach (waiter->timer, waiter->context);
   g_mutex_unlock (&shared->lock);
+  canonical_name_clear (&canonical);
 
   /* Outside the lock: a back end may complete at once, from this very call. */
   if (start != NULL)

@@ -383,6 +383,137 @@ test_late_answer_dropped (void)
   collect_clear (&c);
 }
 
+/* Stats as three numbers, to compare a whole step at once. */
+static void
+assert_stats (FctResolver *resolver, guint64 queries, guint64 hits, guint64 backend)
+{
+  FctResolverStats stats;
+
+  fct_resolver_get_stats (resolver, &stats);
+  g_assert_cmpuint (stats.queries, ==, queries);
+  g_assert_cmpuint (stats.cache_hits, ==, hits);
+  g_assert_cmpuint (stats.backend_queries, ==, backend);
+}
+
+static void
+test_lookup_cached (void)
+{
+  g_autoptr (FctResolver) resolver = make_default ();
+
+  /* Nothing asked yet: a miss, which neither queries nor counts. */
+  g_assert_null (fct_resolver_lookup_cached (resolver, "mail.example.com", FCT_DNS_TYPE_A));
+  assert_stats (resolver, 0, 0, 0);
+
+  g_autoptr (FctDnsAnswer) a
+      = fct_resolver_query (resolver, "mail.example.com", FCT_DNS_TYPE_A);
+  g_autoptr (FctDnsAnswer) n
+      = fct_resolver_query (resolver, "nope.example.com", FCT_DNS_TYPE_A);
+  g_autoptr (FctDnsAnswer) v
+      = fct_resolver_query (resolver, "volatile.example.com", FCT_DNS_TYPE_A);
+  g_autoptr (FctDnsAnswer) s
+      = fct_resolver_query (resolver, "broken.example.com", FCT_DNS_TYPE_MX);
+  assert_stats (resolver, 4, 0, 4);
+
+  /* The very answer the cache shares, whatever the spelling of the name: case, a
+   * trailing dot, an escape that only the full parser reads (\065 is 'A'). */
+  const char *spellings[]
+      = { "mail.example.com", "MAIL.Example.COM.", "m\\065il.example.com" };
+  for (gsize i = 0; i < G_N_ELEMENTS (spellings); i++)
+    {
+      g_autoptr (FctDnsAnswer) hit
+          = fct_resolver_lookup_cached (resolver, spellings[i], FCT_DNS_TYPE_A);
+      g_assert_true (hit == a);
+    }
+  assert_stats (resolver, 7, 3, 4);
+
+  /* Another type at the same name is another entry. */
+  g_assert_null (
+      fct_resolver_lookup_cached (resolver, "mail.example.com", FCT_DNS_TYPE_MX));
+  /* NXDOMAIN lives as long as the SOA's negative TTL (60 s here). */
+  g_autoptr (FctDnsAnswer) negative
+      = fct_resolver_lookup_cached (resolver, "nope.example.com", FCT_DNS_TYPE_A);
+  g_assert_true (negative == n);
+  /* A TTL of 0 and a SERVFAIL are not kept; a name DNS cannot carry is no hit. */
+  g_assert_null (
+      fct_resolver_lookup_cached (resolver, "volatile.example.com", FCT_DNS_TYPE_A));
+  g_assert_null (
+      fct_resolver_lookup_cached (resolver, "broken.example.com", FCT_DNS_TYPE_MX));
+  g_assert_null (fct_resolver_lookup_cached (resolver, "a..example.com", FCT_DNS_TYPE_A));
+  g_assert_null (fct_resolver_lookup_cached (resolver, "", FCT_DNS_TYPE_A));
+  assert_stats (resolver, 8, 4, 4);
+
+  /* The asynchronous path finds the same entries: a hit, no back-end query. */
+  g_autoptr (FctDnsAnswer) again
+      = fct_resolver_query (resolver, "Nope.Example.Com", FCT_DNS_TYPE_A);
+  g_assert_true (again == n);
+  assert_stats (resolver, 9, 5, 4);
+}
+
+/* A negative answer is cached for the negative TTL the back end gives, and not at all
+ * for 0 (RFC 2308 §5); a positive one for its records' TTL. */
+static void
+test_lookup_cached_negative_ttl (void)
+{
+  ManualBackend *m = g_new0 (ManualBackend, 1);
+  FctLimits limits;
+  Collect c;
+
+  m->queries = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dns_query_unref);
+  fct_limits_init (&limits);
+  g_autoptr (FctResolver) resolver = fct_resolver_new_backend (&manual_vtable, m, &limits);
+  collect_init (&c);
+
+  const char *names[] = { "nodata-0.test", "nodata-300.test", "nx-0.test", "nx-300.test" };
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      fct_resolver_query_async (resolver, names[i], FCT_DNS_TYPE_TXT, collect_cb, &c);
+      g_assert_cmpuint (m->queries->len, ==, 1);
+      FctDnsQuery *q = g_ptr_array_steal_index (m->queries, 0);
+      FctDnsRcode rcode = g_str_has_prefix (names[i], "nx") ? FCT_DNS_RCODE_NXDOMAIN
+                                                            : FCT_DNS_RCODE_NOERROR;
+      guint32 negative_ttl = strstr (names[i], "-300") != NULL ? 300 : 0;
+      fct_dns_query_complete (
+          q, fct_dns_answer_new (fct_dns_query_get_name (q), FCT_DNS_TYPE_TXT, rcode),
+          negative_ttl);
+    }
+  c.returned = TRUE;
+  collect_wait (&c, G_N_ELEMENTS (names));
+  g_assert_false (c.failed);
+  assert_stats (resolver, 4, 0, 4);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr (FctDnsAnswer) hit
+          = fct_resolver_lookup_cached (resolver, names[i], FCT_DNS_TYPE_TXT);
+      if (strstr (names[i], "-300") != NULL)
+        {
+          g_assert_nonnull (hit);
+          g_assert_cmpstr (hit->qname, ==, names[i]);
+          g_assert_false (fct_dns_answer_has_records (hit));
+        }
+      else
+        g_assert_null (hit);
+    }
+  assert_stats (resolver, 6, 2, 4);
+
+  /* A positive answer with a record TTL of 0 is not kept either; with 300 it is, and
+   * its negative TTL of 0 does not matter. */
+  const guint32 ttls[] = { 0, 300 };
+  for (gsize i = 0; i < G_N_ELEMENTS (ttls); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("ttl-%u.test", ttls[i]);
+      fct_resolver_query_async (resolver, name, FCT_DNS_TYPE_A, collect_cb, &c);
+      FctDnsQuery *q = g_ptr_array_steal_index (m->queries, 0);
+      fct_dns_query_complete (q, manual_answer (q, ttls[i]), 0);
+      collect_wait (&c, G_N_ELEMENTS (names) + i + 1);
+      g_autoptr (FctDnsAnswer) hit
+          = fct_resolver_lookup_cached (resolver, name, FCT_DNS_TYPE_A);
+      g_assert_true ((hit != NULL) == (ttls[i] > 0));
+    }
+  assert_stats (resolver, 9, 3, 6);
+  collect_clear (&c);
+}
+
 typedef struct
 {
   FctResolver *resolver;
@@ -509,6 +640,9 @@ main (int argc, char **argv)
   g_test_add_func ("/dns/resolver/cache-and-coalescing", test_cache_and_coalescing);
   g_test_add_func ("/dns/resolver/cache-bound", test_cache_bound);
   g_test_add_func ("/dns/resolver/late-answer-dropped", test_late_answer_dropped);
+  g_test_add_func ("/dns/resolver/lookup-cached", test_lookup_cached);
+  g_test_add_func ("/dns/resolver/lookup-cached-negative-ttl",
+                   test_lookup_cached_negative_ttl);
   g_test_add_func ("/dns/resolver/two-threads", test_two_threads);
   g_test_add_func ("/dns/resolver/names-and-strings", test_names_and_strings);
   return g_test_run ();
