@@ -242,12 +242,16 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
 
   if (r->ibans->len > 0)
     {
-      finding
-          = fct_findings_add (ctx->findings, "iban-present",
-                              _ ("The message gives %u bank account number(s) (IBAN %s). "
-                                 "Before paying, confirm the account by phone with a "
-                                 "number you already know."),
-                              r->ibans->len, (const char *)g_ptr_array_index (r->ibans, 0));
+      finding = fct_findings_add (
+          ctx->findings, "iban-present",
+          g_dngettext (
+              GETTEXT_PACKAGE,
+              "The message gives %u bank account number (IBAN %s). Before paying, "
+              "confirm the account by phone with a number you already know.",
+              "The message gives %u bank account numbers (first IBAN %s). Before "
+              "paying, confirm the accounts by phone with a number you already know.",
+              r->ibans->len),
+          r->ibans->len, (const char *)g_ptr_array_index (r->ibans, 0));
       fct_finding_set_evidence (finding, g_ptr_array_index (r->ibans, 0));
     }
 

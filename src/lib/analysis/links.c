@@ -283,22 +283,48 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         }
     }
 
-  report (ctx, "link-javascript", &script,
-          _ ("%u link(s) run a script instead of opening a page (%s). Mail clients block "
-             "them and filters treat them as an attack: link to a web page."));
+  report (
+      ctx, "link-javascript", &script,
+      g_dngettext (GETTEXT_PACKAGE,
+                   "%u link runs a script instead of opening a page (%s). Mail clients "
+                   "block it and filters treat it as an attack: link to a web page.",
+                   "%u links run a script instead of opening a page (%s). Mail clients "
+                   "block them and filters treat them as an attack: link to a web page.",
+                   script.count));
   report (ctx, "link-ip-literal", &ip,
-          _ ("%u link(s) point to a numeric IP address (%s) instead of a domain name. "
-             "Phishing does this to avoid domain blocklists: link to your own domain."));
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link points to a numeric IP address (%s) instead of a domain "
+                       "name. Phishing does this to avoid domain blocklists: link to your "
+                       "own domain.",
+                       "%u links point to a numeric IP address (%s) instead of a domain "
+                       "name. Phishing does this to avoid domain blocklists: link to your "
+                       "own domain.",
+                       ip.count));
   report (ctx, "link-shortener", &shortener,
-          _ ("%u link(s) go through a URL shortener (%s) that hides the destination. "
-             "Shorteners are blocklisted often: link to the destination directly."));
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link goes through a URL shortener (%s) that hides the "
+                       "destination. Shorteners are often blocklisted: link to the "
+                       "destination directly.",
+                       "%u links go through a URL shortener (%s) that hides the "
+                       "destination. Shorteners are often blocklisted: link to the "
+                       "destination directly.",
+                       shortener.count));
   report (ctx, "link-text-mismatch", &mismatch,
-          _ ("%u link(s) show one site and lead to another: the text names %s but the "
-             "link goes elsewhere. This is how phishing works: do not click; a sender "
-             "should show the real destination."));
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link shows one site and leads to another: its text names %s but "
+                       "it goes elsewhere. This is how phishing works: do not click; a "
+                       "sender should show the real destination.",
+                       "%u links show one site and lead to another: the first one's text "
+                       "names %s but it goes elsewhere. This is how phishing works: do not "
+                       "click; a sender should show the real destination.",
+                       mismatch.count));
   report (ctx, "link-punycode-lookalike", &idn,
-          _ ("%u link(s) lead to an international domain name that imitates another "
-             "(%s, written with look-alike letters). Do not click."));
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link leads to an international domain name that imitates "
+                       "another (%s, written with look-alike letters). Do not click.",
+                       "%u links lead to an international domain name that imitates "
+                       "another (%s, written with look-alike letters). Do not click.",
+                       idn.count));
   hits_clear (&script);
   hits_clear (&ip);
   hits_clear (&shortener);
