@@ -182,9 +182,36 @@ decode_part (GMimePart *part, gsize max, GByteArray *out, gboolean *more, gboole
     }
 }
 
+/* Appends s as valid UTF-8 without NUL: each byte that does not start a valid sequence,
+ * and each NUL, becomes U+FFFD. A NUL is valid UTF-8 but ends C strings, so it could
+ * hide what follows it from every reader (found by fuzz-mime); glibc's iconv also lets
+ * sequences above U+10FFFF through (found by fuzz-mime too). */
+static gboolean
+append_valid (GString *out, const char *s, gsize len)
+{
+  gboolean clean = TRUE;
+
+  while (len > 0)
+    {
+      const char *bad = NULL;
+
+      if (g_utf8_validate_len (s, len, &bad))
+        {
+          g_string_append_len (out, s, (gssize)len);
+          break;
+        }
+      g_string_append_len (out, s, bad - s);
+      g_string_append (out, "\xef\xbf\xbd");
+      len -= (gsize)(bad - s) + 1;
+      s = bad + 1;
+      clean = FALSE;
+    }
+  return clean;
+}
+
 /* Converts bytes in charset to valid UTF-8: an invalid sequence becomes U+FFFD and the
- * conversion goes on. Returns FALSE (and Latin-1 / Windows-1252 text) when the charset
- * is unknown. */
+ * conversion goes on. Returns FALSE when the charset is unknown (the text is then read
+ * as Windows-1252) or the text did not convert cleanly. */
 static gboolean
 to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
 {
@@ -194,6 +221,7 @@ to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
   gsize inleft = len;
   char buf[4096];
   gboolean known = TRUE;
+  g_autoptr (GString) converted = NULL;
 
   if (charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0
       || g_ascii_strcasecmp (charset, "us-ascii") == 0
@@ -208,9 +236,7 @@ to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
          labels us-ascii and latin1 so); declared UTF-8 that is not gets U+FFFD. */
       if (charset != NULL && g_ascii_strncasecmp (charset, "utf", 3) == 0)
         {
-          char *valid = g_utf8_make_valid ((const char *)in, (gssize)len);
-          g_string_append (out, valid);
-          g_free (valid);
+          append_valid (out, (const char *)in, len);
           return FALSE;
         }
       charset = "windows-1252";
@@ -224,32 +250,31 @@ to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
       cd = g_iconv_open ("UTF-8", "windows-1252");
       if (cd == (GIConv)-1)
         {
-          char *valid = g_utf8_make_valid ((const char *)in, (gssize)len);
-          g_string_append (out, valid);
-          g_free (valid);
+          append_valid (out, (const char *)in, len);
           return FALSE;
         }
     }
+  converted = g_string_sized_new (len + len / 2 + 16);
   while (inleft > 0)
     {
       char *outp = buf;
       gsize outleft = sizeof buf;
       gsize r = g_iconv (cd, &inp, &inleft, &outp, &outleft);
 
-      g_string_append_len (out, buf, (gssize)(sizeof buf - outleft));
+      g_string_append_len (converted, buf, (gssize)(sizeof buf - outleft));
       if (r == (gsize)-1)
         {
           if (errno == E2BIG)
             continue;
           /* EILSEQ or EINVAL (a sequence cut at the end): skip one byte. */
-          g_string_append (out, "\xef\xbf\xbd");
+          g_string_append (converted, "\xef\xbf\xbd");
           inp++;
           inleft--;
           known = FALSE;
         }
     }
   g_iconv_close (cd);
-  return known;
+  return append_valid (out, converted->str, converted->len) && known;
 }
 
 static void
@@ -270,21 +295,6 @@ decode_text (FctMime *mime, FctMimeEntry *entry)
   if (!to_utf8 (raw->data, raw->len, entry->pub.charset, text))
     fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_CHARSET,
                    "text that does not convert from its charset");
-  /* U+0000 is valid UTF-8 but ends C strings: every reader of the text would stop
-     there, so a NUL could hide what follows it (found by fuzz-mime). One pass. */
-  if (memchr (text->str, '\0', text->len) != NULL)
-    {
-      GString *clean = g_string_sized_new (text->len + 16);
-      for (gsize i = 0; i < text->len; i++)
-        {
-          if (text->str[i] == '\0')
-            g_string_append (clean, "\xef\xbf\xbd");
-          else
-            g_string_append_c (clean, text->str[i]);
-        }
-      g_string_free (text, TRUE);
-      text = clean;
-    }
   entry->text_len = text->len;
   entry->text = g_string_free (text, FALSE);
 }

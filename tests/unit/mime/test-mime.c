@@ -266,6 +266,25 @@ test_header_ended_by_text (void)
   g_assert_nonnull (strstr (fct_mime_part_get_text (mime, 0, NULL), "Bonjour, voici"));
 }
 
+/* Found by fuzz-mime: glibc's iconv lets a 4-byte sequence above U+10FFFF through, and
+ * a NUL after an invalid byte in declared UTF-8 cut the text. */
+static void
+test_invalid_utf8_kept_valid (void)
+{
+  static const char text[] = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                             "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                             "a\xf5\xa9\x90\x96"
+                             "b\xff\x00"
+                             "c nouveau RIB\r\n";
+  g_autoptr (FctMime) mime = parse_limits (text, sizeof text - 1, NULL);
+  gsize len = 0;
+  const char *decoded = fct_mime_part_get_text (mime, 0, &len);
+
+  g_assert_true (g_utf8_validate_len (decoded, len, NULL));
+  g_assert_nonnull (strstr (decoded, "c nouveau RIB"));
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_BAD_CHARSET);
+}
+
 static void
 test_many_parts (void)
 {
@@ -449,6 +468,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/mime/undeclared-8bit", test_undeclared_8bit);
   g_test_add_func ("/mime/nul-in-text", test_nul_in_text);
+  g_test_add_func ("/mime/invalid-utf8", test_invalid_utf8_kept_valid);
   g_test_add_func ("/mime/nul-in-header", test_nul_in_header);
   g_test_add_func ("/mime/header-ended-by-text", test_header_ended_by_text);
   g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
