@@ -1,7 +1,9 @@
 /* facteur — SPF check_host() (RFC 7208 §4-§6) as a state machine driven by DNS
- * callbacks: one evaluation holds a stack of frames (the record being read and its
+ * answers: one evaluation holds a stack of frames (the record being read and its
  * includes) and waits on at most one query or one batch of address queries at a time.
- * Limits of §4.6.4 come from FctLimits; the explanation of §6.2 is fetched last. */
+ * Answers the resolver has cached are taken at once and fed to the machine in a loop;
+ * the others arrive through callbacks. Limits of §4.6.4 come from FctLimits; the
+ * explanation of §6.2 is fetched last. */
 #include "spf-private.h"
 
 #include <glib/gi18n-lib.h>
@@ -55,6 +57,14 @@ typedef struct
   gpointer user_data;
 
   Wait wait;
+  /* An answer taken from the cache for the current wait, or a batch completed from it:
+   * pump() feeds them to the machine, so that a run of cached answers is a loop and not
+   * a recursion. */
+  FctDnsAnswer *ready;
+  gboolean batch_ready;
+  /* While fct_spf_check_async runs: a verdict reached then is handed over from an idle
+   * source, as the callback must not run from inside that call. */
+  gboolean defer;
   char *target;     /* the current mechanism's expanded target */
   GPtrArray *batch; /* FctDnsAnswer * (or NULL until answered), for batched waits */
   GPtrArray *batch_names;
@@ -109,6 +119,7 @@ eval_unref (Eval *e)
   g_ptr_array_unref (e->frames);
   fct_spf_verdict_free (e->verdict);
   g_free (e->target);
+  g_clear_pointer (&e->ready, fct_dns_answer_unref);
   g_clear_pointer (&e->batch, g_ptr_array_unref);
   g_clear_pointer (&e->batch_names, g_ptr_array_unref);
   g_clear_pointer (&e->validated, g_ptr_array_unref);
@@ -164,14 +175,31 @@ trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
   g_ptr_array_add (e->verdict->trace, step);
 }
 
+static gboolean
+complete_idle (gpointer data)
+{
+  Eval *e = data;
+  FctSpfVerdict *verdict = g_steal_pointer (&e->verdict);
+
+  e->callback (verdict, e->user_data);
+  return G_SOURCE_REMOVE;
+}
+
 /* Hands the verdict to the caller; the evaluation stops here. */
 static void
 complete (Eval *e)
 {
-  FctSpfVerdict *verdict = g_steal_pointer (&e->verdict);
-
   e->done = TRUE;
-  e->callback (verdict, e->user_data);
+  if (e->defer)
+    {
+      GSource *source = g_idle_source_new ();
+      g_source_set_callback (source, complete_idle, eval_ref (e),
+                             (GDestroyNotify)eval_unref);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_source_unref (source);
+      return;
+    }
+  complete_idle (e);
 }
 
 /* Ends the whole evaluation with an error result or a result that needs no exp. */
@@ -249,15 +277,19 @@ presentation_name (const char *name)
   return g_string_free (out, FALSE);
 }
 
+/* Asks for name and type: a cached answer becomes e->ready for pump(), a missing one
+ * comes through on_answer. */
 static void
 query (Eval *e, const char *name, FctDnsType type, Wait wait)
 {
   /* NULL when name needs no escape. */
   g_autofree char *escaped = presentation_name (name);
+  const char *qname = escaped != NULL ? escaped : name;
 
   e->wait = wait;
-  fct_resolver_query_async (e->resolver, escaped != NULL ? escaped : name, type, on_answer,
-                            eval_ref (e));
+  e->ready = fct_resolver_lookup_cached (e->resolver, qname, type);
+  if (e->ready == NULL)
+    fct_resolver_query_async (e->resolver, qname, type, on_answer, eval_ref (e));
 }
 
 static FctDnsType
@@ -281,12 +313,23 @@ query_batch (Eval *e, GPtrArray *names, Wait wait)
   e->pending = names->len;
   for (guint k = 0; k < names->len; k++)
     {
+      const char *name = g_ptr_array_index (names, k);
+      FctDnsAnswer *cached
+          = fct_resolver_lookup_cached (e->resolver, name, address_type (e));
+      if (cached != NULL)
+        {
+          g_ptr_array_index (e->batch, k) = cached;
+          e->pending--;
+          continue;
+        }
       BatchSlot *slot = g_new (BatchSlot, 1);
       slot->eval = eval_ref (e);
       slot->index = k;
-      fct_resolver_query_async (e->resolver, g_ptr_array_index (names, k), address_type (e),
-                                on_batch_answer, slot);
+      fct_resolver_query_async (e->resolver, name, address_type (e), on_batch_answer, slot);
     }
+  /* Callbacks never run from inside fct_resolver_query_async, so only this loop can
+   * have answered the whole batch. */
+  e->batch_ready = e->pending == 0;
 }
 
 static FctSpfMacroContext
@@ -345,9 +388,7 @@ start_ptr (Eval *e, AfterPtr after)
   g_autofree char *reverse = fct_dns_reverse_name (e->ip, e->ip_len);
 
   e->after_ptr = after;
-  e->wait = WAIT_PTR;
-  fct_resolver_query_async (e->resolver, reverse, FCT_DNS_TYPE_PTR, on_answer,
-                            eval_ref (e));
+  query (e, reverse, FCT_DNS_TYPE_PTR, WAIT_PTR);
 }
 
 static void
@@ -955,11 +996,10 @@ on_address (Eval *e, FctDnsAnswer *answer)
     no_match (e);
 }
 
+/* Feeds one answer for the current wait to the machine. */
 static void
-on_answer (FctDnsAnswer *answer, gpointer user_data)
+dispatch (Eval *e, FctDnsAnswer *answer)
 {
-  Eval *e = user_data;
-
   switch (e->wait)
     {
     case WAIT_RECORD:
@@ -982,6 +1022,47 @@ on_answer (FctDnsAnswer *answer, gpointer user_data)
     case WAIT_PTR_ADDRS:
       g_assert_not_reached ();
     }
+}
+
+/* The whole batch has answered. */
+static void
+dispatch_batch (Eval *e)
+{
+  if (e->wait == WAIT_MX_ADDRS)
+    on_mx_addresses (e);
+  else
+    on_ptr_addresses (e);
+}
+
+/* Goes on through every step the cache answered, until the machine waits on a callback
+ * or the verdict is reached. */
+static void
+pump (Eval *e)
+{
+  for (;;)
+    {
+      if (e->ready != NULL)
+        {
+          g_autoptr (FctDnsAnswer) answer = g_steal_pointer (&e->ready);
+          dispatch (e, answer);
+        }
+      else if (e->batch_ready)
+        {
+          e->batch_ready = FALSE;
+          dispatch_batch (e);
+        }
+      else
+        return;
+    }
+}
+
+static void
+on_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  Eval *e = user_data;
+
+  dispatch (e, answer);
+  pump (e);
   eval_unref (e);
 }
 
@@ -995,10 +1076,8 @@ on_batch_answer (FctDnsAnswer *answer, gpointer user_data)
   g_free (slot);
   if (--e->pending == 0)
     {
-      if (e->wait == WAIT_MX_ADDRS)
-        on_mx_addresses (e);
-      else
-        on_ptr_addresses (e);
+      dispatch_batch (e);
+      pump (e);
     }
   eval_unref (e);
 }
@@ -1011,21 +1090,12 @@ domain_is_checkable (const char *domain)
          && fct_spf_name_is_queryable (domain);
 }
 
+/* Starts an evaluation; with defer, a verdict reached without waiting is handed over
+ * from an idle source, else from inside this call. */
 static gboolean
-complete_idle (gpointer data)
+check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest *request,
+             FctSpfCallback callback, gpointer user_data, gboolean defer, GError **error)
 {
-  Eval *e = data;
-  complete (e);
-  return G_SOURCE_REMOVE;
-}
-
-gboolean
-fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
-                     const FctSpfRequest *request, FctSpfCallback callback,
-                     gpointer user_data, GError **error)
-{
-  g_return_val_if_fail (resolver != NULL && request != NULL && callback != NULL, FALSE);
-
   guint8 ip[16];
   gsize ip_len = 0;
   if (!fct_spf_ip_parse (request->ip, ip, &ip_len, error))
@@ -1043,6 +1113,7 @@ fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
   e->frames = g_ptr_array_new_with_free_func (frame_free);
   e->callback = callback;
   e->user_data = user_data;
+  e->defer = defer;
 
   /* §2.4 and §4.3: the null reverse-path is checked as postmaster@HELO; a sender
    * without a local part gets "postmaster". */
@@ -1078,17 +1149,27 @@ fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
              "(RFC 7208 §4.3)"),
           e->sender_domain);
       trace (e, FCT_SPF_STEP_END, NULL, e->verdict->reason, FCT_SPF_RESULT_NONE);
-      /* The callback must never run from inside this call. */
-      GSource *source = g_idle_source_new ();
-      g_source_set_callback (source, complete_idle, e, (GDestroyNotify)eval_unref);
-      g_source_attach (source, g_main_context_get_thread_default ());
-      g_source_unref (source);
-      return TRUE;
+      complete (e);
     }
-  push_frame (e, e->verdict->domain, FALSE);
-  fetch_record (e);
+  else
+    {
+      push_frame (e, e->verdict->domain, FALSE);
+      fetch_record (e);
+      pump (e);
+    }
+  /* From now on answers come from callbacks, outside this call. */
+  e->defer = FALSE;
   eval_unref (e);
   return TRUE;
+}
+
+gboolean
+fct_spf_check_async (FctResolver *resolver, const FctLimits *limits,
+                     const FctSpfRequest *request, FctSpfCallback callback,
+                     gpointer user_data, GError **error)
+{
+  g_return_val_if_fail (resolver != NULL && request != NULL && callback != NULL, FALSE);
+  return check_start (resolver, limits, request, callback, user_data, TRUE, error);
 }
 
 static void
@@ -1112,9 +1193,11 @@ fct_spf_check (FctResolver *resolver, const FctLimits *limits, const FctSpfReque
       g_private_set (&private_context, context);
     }
 
+  g_return_val_if_fail (resolver != NULL && request != NULL, NULL);
   g_main_context_push_thread_default (context);
+  /* A check the cache answers whole ends inside check_start, with no main-loop turn. */
   gboolean started
-      = fct_spf_check_async (resolver, limits, request, on_sync_verdict, &verdict, error);
+      = check_start (resolver, limits, request, on_sync_verdict, &verdict, FALSE, error);
   while (started && verdict == NULL)
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);

@@ -241,6 +241,115 @@ test_many_in_flight (void)
   g_assert_cmpuint (stats.backend_queries, <, 10);
 }
 
+/* Records whose evaluation takes every kind of wait: MX and its addresses, PTR and the
+ * validated names, exists, redirect, void lookups, and an exp= with %{p}. */
+static const char cached_zone[]
+    = "$TTL 300\n"
+      "@ SOA ns hostmaster 1 3600 900 604800 300\n"
+      "c.example.test. TXT \"v=spf1 mx ptr:example.test "
+      "exists:%{i}.x.example.test redirect=r.example.test\"\n"
+      "c.example.test. MX 10 mx1.example.test.\nc.example.test. MX 20 mx2.example.test.\n"
+      "mx1.example.test. A 192.0.2.10\nmx2.example.test. A 192.0.2.20\n"
+      "r.example.test. TXT \"v=spf1 include:i.example.test -all exp=e.example.test\"\n"
+      "i.example.test. TXT \"v=spf1 ip4:198.51.100.0/24 ?all\"\n"
+      "e.example.test. TXT \"%{i} (%{p}) may not send for %{d}\"\n"
+      "1.113.0.203.in-addr.arpa. PTR host.example.test.\n"
+      "host.example.test. A 203.0.113.1\n"
+      "192.0.2.99.x.example.test. A 127.0.0.2\n";
+
+static gboolean
+verdicts_equal (const FctSpfVerdict *a, const FctSpfVerdict *b)
+{
+  if (a->result != b->result || g_strcmp0 (a->mechanism, b->mechanism) != 0
+      || g_strcmp0 (a->reason, b->reason) != 0
+      || g_strcmp0 (a->explanation, b->explanation) != 0 || a->dns_lookups != b->dns_lookups
+      || a->void_lookups != b->void_lookups || a->trace->len != b->trace->len)
+    return FALSE;
+  for (guint k = 0; k < a->trace->len; k++)
+    {
+      const FctSpfTraceStep *x = g_ptr_array_index (a->trace, k);
+      const FctSpfTraceStep *y = g_ptr_array_index (b->trace, k);
+      if (x->kind != y->kind || x->depth != y->depth || x->result != y->result
+          || g_strcmp0 (x->domain, y->domain) != 0 || g_strcmp0 (x->term, y->term) != 0
+          || g_strcmp0 (x->detail, y->detail) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  FctSpfVerdict *verdict;
+  gboolean returned; /* fct_spf_check_async has returned */
+  gboolean early;    /* the callback ran before that */
+} Single;
+
+static void
+on_single (FctSpfVerdict *v, gpointer user_data)
+{
+  Single *s = user_data;
+  s->early = s->early || !s->returned;
+  s->verdict = v;
+}
+
+/* A check whose every answer is cached goes on without the main loop, and says the same
+ * as the check that filled the cache; the asynchronous call still answers later. */
+static void
+test_cached_answers (void)
+{
+  const struct
+  {
+    const char *ip;
+    FctSpfResult result;
+  } cases[] = {
+    { "192.0.2.20", FCT_SPF_RESULT_PASS },   /* the second MX host */
+    { "203.0.113.1", FCT_SPF_RESULT_PASS },  /* a validated PTR name */
+    { "192.0.2.99", FCT_SPF_RESULT_PASS },   /* exists */
+    { "198.51.100.9", FCT_SPF_RESULT_PASS }, /* through redirect and include */
+    { "192.0.2.77", FCT_SPF_RESULT_FAIL },   /* -all, exp with %{p} */
+    { "2001:db8::1", FCT_SPF_RESULT_FAIL },  /* AAAA of every name */
+  };
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (cached_zone, &limits);
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  FctResolverStats cold, warm;
+
+  g_main_context_push_thread_default (ctx);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FctSpfRequest req = { .ip = cases[i].ip, .mail_from = "u@c.example.test" };
+      g_autoptr (FctSpfVerdict) first = fct_spf_check (r, &limits, &req, NULL);
+      g_assert_nonnull (first);
+      g_assert_cmpint (first->result, ==, cases[i].result);
+      if (first->result == FCT_SPF_RESULT_FAIL && strchr (cases[i].ip, ':') == NULL)
+        {
+          /* exp= read, %{p} unknown: the PTR and exists lookups were void. */
+          g_autofree char *exp = g_strdup_printf (
+              "%s (unknown) may not send for r.example.test", cases[i].ip);
+          g_assert_cmpstr (first->explanation, ==, exp);
+          g_assert_cmpuint (first->void_lookups, ==, 2);
+        }
+
+      fct_resolver_get_stats (r, &cold);
+      g_autoptr (FctSpfVerdict) second = fct_spf_check (r, &limits, &req, NULL);
+      fct_resolver_get_stats (r, &warm);
+      g_assert_true (verdicts_equal (first, second));
+      g_assert_cmpuint (warm.backend_queries, ==, cold.backend_queries);
+      g_assert_cmpuint (warm.queries - cold.queries, ==, warm.cache_hits - cold.cache_hits);
+      g_assert_cmpuint (warm.queries - cold.queries, >=, 4);
+
+      Single single = { 0 };
+      g_assert_true (fct_spf_check_async (r, &limits, &req, on_single, &single, NULL));
+      single.returned = TRUE;
+      while (single.verdict == NULL)
+        g_main_context_iteration (ctx, TRUE);
+      g_assert_false (single.early);
+      g_assert_true (verdicts_equal (first, single.verdict));
+      fct_spf_verdict_free (single.verdict);
+    }
+  g_main_context_pop_thread_default (ctx);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -253,5 +362,6 @@ main (int argc, char **argv)
   g_test_add_func ("/spf/eval/10k-record-is-permerror", test_huge_record);
   g_test_add_func ("/spf/eval/bad-ip-is-an-error", test_bad_ip);
   g_test_add_func ("/spf/eval/many-in-flight", test_many_in_flight);
+  g_test_add_func ("/spf/eval/cached-answers", test_cached_answers);
   return g_test_run ();
 }
