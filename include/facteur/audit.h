@@ -151,6 +151,8 @@ typedef struct
   gboolean cert_expired;
   gint64 cert_not_after; /* seconds since the epoch, 0 when unknown */
   char *cert_subject;    /* one line, or NULL */
+  GPtrArray *cert_chain; /* GBytes *: the certificates the server sent, DER, leaf first;
+                            NULL without TLS (for DANE, RFC 7672 §3) */
 } FctAuditTlsProbe;
 
 void fct_audit_tls_probe_free (FctAuditTlsProbe *probe);

@@ -6,6 +6,8 @@
 
 #include <facteur/dkim.h>
 #include <glib/gi18n-lib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <string.h>
 
 typedef struct
@@ -782,6 +784,73 @@ judge_bimi (Judge *j, const FctDmarcRecord *dmarc)
         a->domain);
 }
 
+/* The bytes a TLSA record's selector names in a certificate (RFC 6698 §2.1.2): the whole
+ * DER certificate (0) or its SubjectPublicKeyInfo (1). Returns (transfer full) or NULL. */
+static GBytes *
+tlsa_selected (GBytes *der, guint8 selector)
+{
+  if (selector == 0)
+    return g_bytes_ref (der);
+  gsize len = 0;
+  const unsigned char *p = g_bytes_get_data (der, &len);
+  X509 *cert = d2i_X509 (NULL, &p, (long)len);
+  if (cert == NULL)
+    return NULL;
+  unsigned char *spki = NULL;
+  int n = selector == 1 ? i2d_X509_PUBKEY (X509_get_X509_PUBKEY (cert), &spki) : -1;
+  X509_free (cert);
+  if (n <= 0)
+    return NULL;
+  GBytes *out = g_bytes_new (spki, (gsize)n);
+  OPENSSL_free (spki);
+  return out;
+}
+
+/* RFC 6698 §2.1.3: the data itself (0), its SHA-256 (1) or SHA-512 (2). */
+static gboolean
+tlsa_data_matches (const FctDnsRecord *r, GBytes *selected)
+{
+  gsize len = 0, want_len = 0;
+  const guint8 *data = g_bytes_get_data (selected, &len);
+  const guint8 *want = g_bytes_get_data (r->tlsa_data, &want_len);
+  guint8 md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+
+  if (r->tlsa_matching == 0)
+    return len == want_len && memcmp (data, want, len) == 0;
+  const EVP_MD *type = r->tlsa_matching == 1   ? EVP_sha256 ()
+                       : r->tlsa_matching == 2 ? EVP_sha512 ()
+                                               : NULL;
+  if (type == NULL || EVP_Digest (data, len, md, &md_len, type, NULL) != 1)
+    return FALSE;
+  return md_len == want_len && memcmp (md, want, md_len) == 0;
+}
+
+/* Does a DANE-TA (2) or DANE-EE (3) record match what the server sent? DANE-EE matches
+ * the leaf; DANE-TA one of the certificates of the chain as sent (RFC 7672 §3.1.1,
+ * §3.1.2; the chain is not rebuilt here). PKIX usages 0 and 1 are not used for SMTP
+ * (§3.1.3) and count as unusable. */
+static gboolean
+tlsa_usable (const FctDnsRecord *r)
+{
+  return r->tlsa_data != NULL && (r->tlsa_usage == 2 || r->tlsa_usage == 3)
+         && r->tlsa_selector <= 1 && r->tlsa_matching <= 2;
+}
+
+static gboolean
+tlsa_matches (const FctDnsRecord *r, const GPtrArray *chain)
+{
+  guint n = r->tlsa_usage == 3 ? MIN (chain->len, 1) : chain->len;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GBytes) selected
+          = tlsa_selected (g_ptr_array_index (chain, i), r->tlsa_selector);
+      if (selected != NULL && tlsa_data_matches (r, selected))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 judge_dane (Judge *j)
 {
@@ -790,16 +859,55 @@ judge_dane (Judge *j)
       AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
       if (mx->tlsa == NULL || failed (j, mx->tlsa) || !has_records (mx->tlsa))
         continue;
-      /* RFC 7672 §2.2: TLSA records count only when DNSSEC validates them. A zone file
-       * does not validate (UNKNOWN): nothing can be said then. */
-      if (mx->tlsa->dnssec != FCT_DNSSEC_INSECURE)
+      /* RFC 7672 §2.2: TLSA records count only when DNSSEC validates them. */
+      if (mx->tlsa->dnssec == FCT_DNSSEC_INSECURE)
+        {
+          FctFinding *f = fct_findings_add (
+              j->f, "dane-without-dnssec",
+              _ ("_25._tcp.%s has TLSA records but its zone is not signed: senders ignore "
+                 "DANE without DNSSEC (RFC 7672 §2.2). Sign the zone of %s, or remove the "
+                 "records."),
+              mx->host, mx->host);
+          fct_finding_set_evidence (f, mx->host);
+          continue;
+        }
+      /* Secure, or a zone file that does not validate: the records are compared with the
+       * certificate all the same, since a mismatch stops DANE senders once signed. */
+      const FctAuditTlsProbe *p = mx->probe;
+      if (p == NULL || p->cert_chain == NULL || p->cert_chain->len == 0)
         continue;
-      FctFinding *f = fct_findings_add (
-          j->f, "dane-without-dnssec",
-          _ ("_25._tcp.%s has TLSA records but its zone is not signed: senders ignore DANE "
-             "without DNSSEC (RFC 7672 §2.2). Sign the zone of %s, or remove the records."),
-          mx->host, mx->host);
-      fct_finding_set_evidence (f, mx->host);
+      guint usable = 0;
+      gboolean matched = FALSE;
+      for (guint k = 0; k < mx->tlsa->records->len && !matched; k++)
+        {
+          const FctDnsRecord *r = g_ptr_array_index (mx->tlsa->records, k);
+          if (!tlsa_usable (r))
+            continue;
+          usable++;
+          matched = tlsa_matches (r, p->cert_chain);
+        }
+      if (usable > 0 && !matched)
+        {
+          FctFinding *f
+              = fct_findings_add (j->f, "dane-mismatch",
+                                  _ ("No TLSA record at _25._tcp.%s matches the "
+                                     "certificate %s presents: senders "
+                                     "that use DANE will not deliver to it (RFC 7672 §3). "
+                                     "Publish the record of "
+                                     "the current key before changing certificates."),
+                                  mx->host, mx->host);
+          GBytes *leaf = g_ptr_array_index (p->cert_chain, 0);
+          g_autoptr (GBytes) spki = tlsa_selected (leaf, 1);
+          if (spki != NULL)
+            {
+              g_autofree char *hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki);
+              g_autofree char *upper = g_ascii_strup (hex, -1);
+              g_autofree char *fix
+                  = g_strdup_printf ("_25._tcp.%s. TLSA 3 1 1 %s", mx->host, upper);
+              fct_finding_set_fix (f, fix);
+            }
+          fct_finding_set_evidence (f, mx->host);
+        }
     }
 }
 

@@ -285,6 +285,19 @@ examine_certificate (FctAuditTlsProbe *probe, SSL *ssl)
   probe->cert_name_ok = X509_check_host (cert, probe->host, 0, 0, NULL) == 1;
   probe->cert_expired = X509_cmp_current_time (X509_get0_notAfter (cert)) < 0;
   probe->cert_not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
+  /* The chain as sent (the client side includes the leaf), for TLSA matching. */
+  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (ssl);
+  probe->cert_chain = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
+    {
+      unsigned char *der = NULL;
+      int len = i2d_X509 (sk_X509_value (chain, i), &der);
+      if (len > 0)
+        {
+          g_ptr_array_add (probe->cert_chain, g_bytes_new (der, (gsize)len));
+          OPENSSL_free (der);
+        }
+    }
   char subject[256];
   if (X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof subject) != NULL)
     probe->cert_subject = g_strdup (subject);
@@ -365,6 +378,8 @@ fct_audit_tls_probe_free (FctAuditTlsProbe *probe)
   g_free (probe->tls_error);
   g_free (probe->cert_verify_error);
   g_free (probe->cert_subject);
+  if (probe->cert_chain != NULL)
+    g_ptr_array_unref (probe->cert_chain);
   g_free (probe);
 }
 
@@ -465,6 +480,12 @@ out:
   return probe;
 }
 
+static gpointer
+bytes_copy (gconstpointer bytes, G_GNUC_UNUSED gpointer data)
+{
+  return g_bytes_ref ((GBytes *)bytes);
+}
+
 FctAuditTlsProbe *
 fct_audit_tls_probe_copy (const FctAuditTlsProbe *p)
 {
@@ -479,6 +500,8 @@ fct_audit_tls_probe_copy (const FctAuditTlsProbe *p)
   c->tls_error = g_strdup (p->tls_error);
   c->cert_verify_error = g_strdup (p->cert_verify_error);
   c->cert_subject = g_strdup (p->cert_subject);
+  c->cert_chain
+      = p->cert_chain != NULL ? g_ptr_array_copy (p->cert_chain, bytes_copy, NULL) : NULL;
   return c;
 }
 

@@ -80,6 +80,8 @@ static const FctFindingWeight rows[] = {
     N_ ("The TLS-RPT record is not valid") },
   { "dane-without-dnssec", "dane", FCT_SEVERITY_WARNING, 1.0,
     N_ ("TLSA records are published in a zone without DNSSEC") },
+  { "dane-mismatch", "dane", FCT_SEVERITY_CRITICAL, 3.0,
+    N_ ("No TLSA record matches the mail server's certificate") },
   { "bimi-invalid", "bimi", FCT_SEVERITY_WARNING, 0.5,
     N_ ("The BIMI record is not valid") },
   { "bimi-without-enforcement", "bimi", FCT_SEVERITY_WARNING, 0.5,

@@ -14,6 +14,7 @@ Starts, in a temporary folder and on free non-standard ports:
 Every server is stopped at the end, even when a case fails. Prints TAP.
 Usage: test_domain.py BUILD/facteur. nsd, ldns-signzone and nginx are needed; Postfix
 needs root: without it the STARTTLS cases are skipped, with why."""
+import hashlib
 import json
 import os
 import pty
@@ -45,7 +46,7 @@ _dmarc TXT "v=DMARC1; p=reject; rua=mailto:dmarc@{z}"
 _mta-sts TXT "v=STSv1; id=20240101"
 mta-sts A 127.0.0.1
 _smtp._tls TXT "v=TLSRPTv1; rua=mailto:tls@{z}"
-_25._tcp.mx TLSA 3 1 1 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+_25._tcp.mx TLSA 3 1 1 {tlsa}
 """
 
 # Two more MTA-STS hosts in plain.test whose HTTPS answers are wrong: a redirect (not
@@ -54,6 +55,12 @@ ZONE_STS_BROKEN = """_mta-sts.redirect TXT "v=STSv1; id=1"
 mta-sts.redirect A 127.0.0.1
 _mta-sts.big TXT "v=STSv1; id=1"
 mta-sts.big A 127.0.0.1
+"""
+
+# A subdomain of the signed zone whose TLSA record (validated: secure) matches no key.
+ZONE_DANE_WRONG = """wrongdane MX 10 mx.wrongdane
+mx.wrongdane A 127.0.0.1
+_25._tcp.mx.wrongdane TLSA 3 1 1 """ + "00" * 32 + """
 """
 
 MASTER_CF = """{listen} inet n - n - - smtpd
@@ -113,10 +120,13 @@ def sign(d, zone):
         return f.read().strip()
 
 
-def start_nsd(d):
+def start_nsd(d, tlsa):
+    """tlsa: the SHA-256 of Postfix's key, published (signed) for mx.secure.test; the
+    other zones publish a record that matches nothing."""
     for z in ("secure.test", "bogus.test", "plain.test"):
-        write(f"{d}/{z}.zone", ZONE_HEAD.format(z=z) + ZONE_MAIL.format(z=z)
-              + (ZONE_STS_BROKEN if z == "plain.test" else ""))
+        data = tlsa if z == "secure.test" else "00" * 32
+        extra = {"plain.test": ZONE_STS_BROKEN, "secure.test": ZONE_DANE_WRONG}.get(z, "")
+        write(f"{d}/{z}.zone", ZONE_HEAD.format(z=z) + ZONE_MAIL.format(z=z, tlsa=data) + extra)
     anchors = [sign(d, "secure.test"), sign(d, "bogus.test")]
     # bogus.test: the exchanger's address changes after signing (RFC 4035 §5.3 fails).
     path = f"{d}/bogus.test.zone.signed"
@@ -232,14 +242,22 @@ http {{
 
 # ---- Postfix ----------------------------------------------------------------------------
 
-def start_postfix(d):
-    import pwd
+def make_postfix_cert(d):
+    """A self-signed certificate for Postfix; returns the SHA-256 of its public key
+    (SubjectPublicKeyInfo), the data of a "3 1 1" TLSA record."""
     pd = f"{d}/postfix"
     for sub in ("", "/queue", "/data"):
         os.mkdir(pd + sub)
-    shutil.chown(f"{pd}/data", "postfix")
     run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=mx.secure.test", "-keyout", f"{pd}/key.pem", "-out", f"{pd}/cert.pem"])
+    spki = subprocess.run(["openssl", "pkey", "-in", f"{pd}/key.pem", "-pubout", "-outform",
+                           "DER"], check=True, capture_output=True, timeout=60).stdout
+    return hashlib.sha256(spki).hexdigest().upper()
+
+
+def start_postfix(d):
+    pd = f"{d}/postfix"
+    shutil.chown(f"{pd}/data", "postfix")
     port = free_port()
     write(f"{pd}/main.cf", f"""compatibility_level = 3.6
 queue_directory = {pd}/queue
@@ -303,7 +321,8 @@ def main():
     nsd = nginx = None
     postfix_dir = None
     try:
-        nsd, forwarder = start_nsd(d)
+        tlsa = make_postfix_cert(d)
+        nsd, forwarder = start_nsd(d, tlsa)
         nginx, https_port = start_nginx(d)
         postfix_skip = None
         smtp_port = None
@@ -364,8 +383,18 @@ def main():
             cert = smtp["certificate"]
             expect(not cert["trusted"] and cert["name_match"] and not cert["expired"],
                    f"certificate {cert}")
-            # Self-signed: untrusted, and nothing else wrong with the domain.
+            # Self-signed: untrusted for PKIX (MTA-STS), but its key matches the signed
+            # TLSA record (DANE-EE): no dane-mismatch, nothing else wrong.
+            expect(r["mx"][0]["tlsa"], "TLSA not seen")
             expect(ids(r) == {"tls-certificate-invalid"}, f"findings {sorted(ids(r))}")
+
+        def dane_mismatch():
+            r, _ = audit("wrongdane.secure.test", smtp=True)
+            expect(r["dnssec"] == "secure", f"dnssec {r['dnssec']}")
+            expect({"dane-mismatch", "tls-certificate-invalid"} <= ids(r),
+                   f"findings {sorted(ids(r))}")
+            fix = next(f["fix"] for f in r["findings"] if f["id"] == "dane-mismatch")
+            expect(fix == f"_25._tcp.mx.wrongdane.secure.test. TLSA 3 1 1 {tlsa}", fix)
 
         def batch():
             write(f"{d}/domains", "# domains\nsecure.test\n\nplain.test\nnot a domain\n")
@@ -419,6 +448,8 @@ def main():
         case("tampered signed zone: dnssec-bogus", bogus)
         case("a name that does not exist: domain-not-found", absent)
         case("Postfix STARTTLS with a self-signed certificate", starttls, postfix_skip)
+        case("signed TLSA that matches no key: dane-mismatch, with the right record",
+             dane_mismatch, postfix_skip)
         case("batch: JSON lines in input order, bad line reported", batch)
         case("MTA-STS: a redirect is not followed, an oversized policy is refused",
              broken_policies)

@@ -613,9 +613,10 @@ server_stop (Server *s)
   g_free (s);
 }
 
-/* A zone with one domain whose exchanger is 127.0.0.1, otherwise correct. */
+/* A zone with one domain whose exchanger is 127.0.0.1, otherwise correct, plus extra
+ * (a line, or NULL). */
 static FctResolver *
-loopback_resolver (const char *domain)
+loopback_resolver_with (const char *domain, const char *extra)
 {
   Case c = { domain, "127.0.0.1", "", "", "", 0 };
   GString *z = g_string_new ("$TTL 300\n");
@@ -624,12 +625,32 @@ loopback_resolver (const char *domain)
       g_autofree char *line = expand (base[k].line, &c);
       g_string_append_printf (z, "%s\n", line);
     }
+  if (extra != NULL)
+    g_string_append_printf (z, "%s\n", extra);
   g_autoptr (GError) error = NULL;
   FctResolver *resolver
       = fct_resolver_new_zone_data (z->str, z->len, "loopback", NULL, &error);
   g_assert_no_error (error);
   g_string_free (z, TRUE);
   return resolver;
+}
+
+static FctResolver *
+loopback_resolver (const char *domain)
+{
+  return loopback_resolver_with (domain, NULL);
+}
+
+/* SHA-256 of the certificate's SubjectPublicKeyInfo, in hex: a "3 1 1" TLSA record. */
+static char *
+spki_sha256 (X509 *cert)
+{
+  unsigned char *der = NULL;
+  int len = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (cert), &der);
+  g_assert_cmpint (len, >, 0);
+  char *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der, (gsize)len);
+  OPENSSL_free (der);
+  return hex;
 }
 
 static char *
@@ -653,6 +674,7 @@ typedef struct
   long not_before, not_after; /* seconds from now */
   gboolean trust;             /* pass the certificate as --ca-file */
   const char *expect;
+  const char *tlsa; /* NULL: no TLSA; "match": 3 1 1 of the server's key; else the data */
 } TlsCase;
 
 static void
@@ -660,8 +682,13 @@ test_tls_case (gconstpointer data)
 {
   const TlsCase *t = data;
   const char *domain = "tls.test";
-  g_autoptr (FctResolver) resolver = loopback_resolver (domain);
   Server *s = server_start (t->mode, t->cn, t->not_before, t->not_after);
+  g_autofree char *spki = spki_sha256 (s->cert);
+  g_autofree char *tlsa
+      = t->tlsa == NULL ? NULL
+                        : g_strdup_printf ("_25._tcp.mx1.tls.test. TLSA 3 1 1 %s",
+                                           g_str_equal (t->tlsa, "match") ? spki : t->tlsa);
+  g_autoptr (FctResolver) resolver = loopback_resolver_with (domain, tlsa);
   g_autofree char *ca = t->trust ? write_ca (s->cert) : NULL;
   g_autoptr (FctAuditReport) r = audit (resolver, domain, 0, TRUE, s->port, ca);
   server_stop (s);
@@ -695,6 +722,9 @@ static const TlsCase tls_cases[] = {
   { SERVER_TLS, "mail.elsewhere.test", -3600, 86400, TRUE, "tls-certificate-invalid" },
   { SERVER_TLS, "mx1.tls.test", -86400 * 10, -86400, TRUE, "tls-certificate-expired" },
   { SERVER_OLD_TLS, "mx1.tls.test", -3600, 86400, TRUE, "tls-version-old" },
+  { SERVER_TLS, "mx1.tls.test", -3600, 86400, TRUE, "", "match" },
+  { SERVER_TLS, "mx1.tls.test", -3600, 86400, TRUE, "dane-mismatch",
+    "0000000000000000000000000000000000000000000000000000000000000000" },
 };
 
 /* Two audits sharing a probe cache ask the exchanger once: the server accepts a single
