@@ -1,7 +1,8 @@
 /* facteur — the MIME structure of a message (RFC 2045-2049), parsed by GMime: its leaf
  * parts, their text decoded to UTF-8, the links of HTML parts (tokenized as browsers
- * do, WHATWG HTML §13.2.5) and of plain text, and the attachments. Hostile structure is recorded as
- * anomalies; limits (FctLimits.mime_*) stop the walk, they never stop the parse. */
+ * do, WHATWG HTML §13.2.5) and of plain text, and the attachments. Hostile structure is
+ * recorded as anomalies; limits (FctLimits.mime_*) stop the walk, they never stop the
+ * parse. */
 #pragma once
 
 #include <facteur/limits.h>

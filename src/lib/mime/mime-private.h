@@ -1,5 +1,5 @@
-/* facteur — MIME internals shared by mime.c (GMime walk, decoding), html.c (HTML tokenizer) and
- * links.c (URLs in plain text). Not included from outside src/lib/mime. */
+/* facteur — MIME internals shared by mime.c (GMime walk, decoding), html.c (HTML tokenizer)
+ * and links.c (URLs in plain text). Not included from outside src/lib/mime. */
 #pragma once
 
 #include <facteur/mime.h>
