@@ -45,10 +45,13 @@ typedef struct
   /* MIME (src/lib/mime). */
   guint mime_depth_max; /* 32 nested multiparts */
   guint mime_parts_max; /* 1,000 parts */
-  guint mime_links_max;  /* 10,000 links kept per message: newsletters carry a few hundred */
-  gsize mime_text_max_bytes; /* 4 MiB of decoded text per part is read (Gmail clips HTML at 102 KB) */
-  guint archive_entries_max; /* 10,000 archive members listed (zip-bomb guard, as ClamAV MaxFiles) */
-  gsize archive_max_bytes;   /* 32 MiB: larger archive attachments are not opened (ClamAV MaxScanSize is 100 MB) */
+  guint mime_links_max; /* 10,000 links kept: newsletters carry a few hundred */
+  /* 4 MiB of decoded text read per part (Gmail clips HTML at 102 KB). */
+  gsize mime_text_max_bytes;
+  /* 10,000 archive members listed (zip-bomb guard, as ClamAV's MaxFiles). */
+  guint archive_entries_max;
+  /* 32 MiB: larger archives are not opened (ClamAV's MaxScanSize is 100 MB). */
+  gsize archive_max_bytes;
   guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than a delivery */
   guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
   gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
