@@ -102,6 +102,7 @@ audit_free (Audit *a)
   g_free (a->org_domain);
   answer_clear (&a->ns);
   answer_clear (&a->mx);
+  answer_clear (&a->txt);
   answer_clear (&a->dmarc);
   answer_clear (&a->dmarc_org);
   answer_clear (&a->mta_sts);
@@ -528,6 +529,9 @@ start (Audit *a)
 
   query (a, a->domain, FCT_DNS_TYPE_NS, &a->ns, NULL, NULL);
   query (a, a->domain, FCT_DNS_TYPE_MX, &a->mx, on_mx, NULL);
+  /* The SPF walk reads it too (the resolver answers the second from its cache); the
+   * audit needs every SPF record to propose a merged one. */
+  query (a, a->domain, FCT_DNS_TYPE_TXT, &a->txt, NULL, NULL);
   query (a, dmarc, FCT_DNS_TYPE_TXT, &a->dmarc, on_dmarc, NULL);
   if (a->org_domain != NULL)
     {

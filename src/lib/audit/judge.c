@@ -265,6 +265,96 @@ spf_tightened (const char *record)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* RFC 1035 §3.3.14: a character-string holds 255 bytes. */
+#define TXT_STRING_MAX 255
+
+static gboolean
+is_all_term (const char *t)
+{
+  if (*t == '+' || *t == '-' || *t == '~' || *t == '?')
+    t++;
+  return g_ascii_strcasecmp (t, "all") == 0;
+}
+
+/* How strict an all term is: -all, ~all, ?all, +all. */
+static int
+all_rank (const char *t)
+{
+  return t[0] == '-' ? 3 : t[0] == '~' ? 2 : t[0] == '?' ? 1 : 0;
+}
+
+/* One record from several (RFC 7208 §4.5 allows one): every term of each, once, in
+ * order, the first redirect=/exp= kept, ending with the strictest all (never +all),
+ * written as TXT strings of at most 255 bytes (transfer full). */
+static char *
+spf_merged (const GPtrArray *records)
+{
+  g_autoptr (GPtrArray) terms = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *best_all = NULL;
+  g_autofree char *redirect = NULL;
+  g_autofree char *exp = NULL;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      g_auto (GStrv) split = g_strsplit (g_ptr_array_index (records, i), " ", -1);
+      for (gsize k = 1; split[k] != NULL; k++) /* split[0] is v=spf1 */
+        {
+          char *t = split[k];
+          if (t[0] == '\0')
+            continue;
+          if (is_all_term (t))
+            {
+              /* +all is never proposed: it becomes ~all (RFC 7208 §5.1 warns). */
+              static const char *const by_rank[] = { "~all", "?all", "~all", "-all" };
+              const char *candidate = by_rank[all_rank (t)];
+              if (best_all == NULL || all_rank (candidate) > all_rank (best_all))
+                best_all = candidate;
+              continue;
+            }
+          if (g_ascii_strncasecmp (t, "redirect=", 9) == 0)
+            {
+              if (redirect == NULL)
+                redirect = g_strdup (t);
+              continue;
+            }
+          if (g_ascii_strncasecmp (t, "exp=", 4) == 0)
+            {
+              if (exp == NULL)
+                exp = g_strdup (t);
+              continue;
+            }
+          g_autofree char *key = g_ascii_strdown (t[0] == '+' ? t + 1 : t, -1);
+          if (g_hash_table_contains (seen, key))
+            continue;
+          g_ptr_array_add (terms, g_strdup (t));
+          g_hash_table_add (seen, g_ptr_array_index (terms, terms->len - 1));
+        }
+    }
+  /* redirect= only applies when no all term ends the record (RFC 7208 §6.1). */
+  if (best_all != NULL || redirect == NULL)
+    g_ptr_array_add (terms, g_strdup (best_all != NULL ? best_all : "~all"));
+  else
+    g_ptr_array_add (terms, g_steal_pointer (&redirect));
+  if (exp != NULL)
+    g_ptr_array_add (terms, g_steal_pointer (&exp));
+
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) current = g_string_new ("v=spf1");
+  for (guint k = 0; k < terms->len; k++)
+    {
+      const char *term = g_ptr_array_index (terms, k);
+      if (current->len + 1 + strlen (term) > TXT_STRING_MAX)
+        {
+          g_string_append_printf (out, "%s\"%s\"", out->len > 0 ? " " : "", current->str);
+          g_string_truncate (current, 0);
+        }
+      g_string_append_printf (current, " %s", term);
+    }
+  g_string_append_printf (out, "%s\"%s\"", out->len > 0 ? " " : "", current->str);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 static void
 judge_spf (Judge *j)
 {
@@ -298,7 +388,17 @@ judge_spf (Judge *j)
           fct_finding_set_fix (f, fix);
         }
       else if (g_str_equal (id, "spf.multiple-records"))
-        f = fct_findings_add (j->f, "spf-multiple", "%s", lf->message);
+        {
+          f = fct_findings_add (j->f, "spf-multiple", "%s", lf->message);
+          g_autoptr (GPtrArray) records
+              = fct_audit_txt_matching (a->txt, fct_spf_record_is_spf1);
+          if (top && records->len > 1)
+            {
+              g_autofree char *merged = spf_merged (records);
+              g_autofree char *fix = g_strdup_printf ("%s. TXT %s", a->domain, merged);
+              fct_finding_set_fix (f, fix);
+            }
+        }
       else if (g_str_equal (id, "spf.syntax"))
         f = fct_findings_add (j->f, "spf-syntax", "%s", lf->message);
       else if (g_str_equal (id, "spf.too-many-lookups"))

@@ -81,7 +81,8 @@ static const Case cases[] = {
   { "badptr.test", "192.0.2.12", "ptr",
     "{rev}.in-addr.arpa. PTR other.{d}.\nother.{d}. A 192.0.2.200", "ptr-mismatch", 0 },
   { "nospf.test", "192.0.2.13", "spf", "", "spf-missing", 0 },
-  { "twospf.test", "192.0.2.14", "", "{d}. TXT \"v=spf1 -all\"", "spf-multiple", 0 },
+  { "twospf.test", "192.0.2.14", "", "{d}. TXT \"v=spf1 ip4:{ip} +mx ?all\"",
+    "spf-multiple", 0 },
   { "spfsyntax.test", "192.0.2.15", "spf", "{d}. TXT \"v=spf1 mx foo:bar -all\"",
     "spf-syntax", 0 },
   { "spflookups.test", "192.0.2.16", "spf",
@@ -387,6 +388,9 @@ test_fixes (void)
     { "nomx.test", "mx-missing", "nomx.test. MX 10 " },
     { "nospf.test", "spf-missing", "nospf.test. TXT \"v=spf1 mx ~all\"" },
     { "spfall.test", "spf-permissive-all", "spfall.test. TXT \"v=spf1 mx ~all\"" },
+    /* "v=spf1 mx -all" and "v=spf1 ip4:192.0.2.14 +mx ?all" merged: each term once (+mx
+     * is mx), the strictest all. */
+    { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
     { "spflookups.test", "spf-too-many-lookups", "spflookups.test. TXT \"v=spf1 " },
     { "nodmarc.test", "dmarc-missing",
       "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=quarantine" },
