@@ -114,6 +114,16 @@ fct_dkim_signer_new (const FctDkimSignOptions *options, GError **error)
                      _ ("“%s” is not a header field name"), options->headers[i]);
         return NULL;
       }
+  gboolean has_from = options->headers == NULL;
+  for (guint i = 0; options->headers != NULL && options->headers[i] != NULL; i++)
+    has_from = has_from || g_ascii_strcasecmp (options->headers[i], "From") == 0;
+  if (!has_from)
+    {
+      /* §5.4: "The From header field MUST be signed". */
+      g_set_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_INVALID, "%s",
+                   _ ("the list of header fields to sign must include From"));
+      return NULL;
+    }
   s = g_new0 (FctDkimSigner, 1);
   s->options = *options;
   s->options.key = fct_dkim_private_key_ref (options->key);

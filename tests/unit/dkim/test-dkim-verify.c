@@ -597,6 +597,14 @@ test_sign_refuses (void)
   g_autofree char *g = fct_dkim_sign (msg, &o, &error);
   g_assert_null (g);
   g_assert_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_INVALID);
+  g_clear_error (&error);
+  /* §5.4: From must be in h=. */
+  static const char *const no_from_list[] = { "to", "subject", NULL };
+  o.domain = "example.com";
+  o.headers = no_from_list;
+  g_autofree char *h = fct_dkim_sign (msg, &o, &error);
+  g_assert_null (h);
+  g_assert_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_INVALID);
 }
 
 static void
