@@ -803,6 +803,25 @@ test_every_id_is_covered (void)
       g_error ("finding id %s is raised by no test", rows[i].id);
 }
 
+/* A finding's weight is looked up by id in every table, message table first: an id
+ * shared with `facteur check` must have the same row in both, or the domain table (and
+ * docs/FINDINGS.md) would say one thing and the score do another. */
+static void
+test_weights_agree (void)
+{
+  gsize n = 0;
+  const FctFindingWeight *rows = fct_finding_weights_domain (&n);
+  for (gsize i = 0; i < n; i++)
+    {
+      const FctFindingWeight *used = fct_finding_weight_lookup (rows[i].id);
+      g_assert_nonnull (used);
+      if (used->severity != rows[i].severity || used->points != rows[i].points
+          || g_strcmp0 (used->title, rows[i].title) != 0)
+        g_error ("%s: the domain row differs from the row the score uses (%s, %.1f)",
+                 rows[i].id, fct_severity_to_string (used->severity), used->points);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -826,5 +845,6 @@ main (int argc, char **argv)
   g_test_add_func ("/audit/starttls/unreachable", test_unreachable);
   g_test_add_func ("/audit/starttls/probe-cache", test_probe_cache);
   g_test_add_func ("/audit/every-id-is-covered", test_every_id_is_covered);
+  g_test_add_func ("/audit/weights-agree", test_weights_agree);
   return g_test_run ();
 }
