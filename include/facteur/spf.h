@@ -175,7 +175,8 @@ typedef enum
 } FctSpfStepKind;
 
 /* One step of the evaluation, for the human output: which record was read, which
- * mechanism matched. Data, not prose: fct_spf_trace_step_to_string words it. */
+ * mechanism matched. Data, not prose: fct_spf_trace_step_to_string words it. The
+ * strings belong to the step (transfer none): read them, never free or replace them. */
 typedef struct
 {
   FctSpfStepKind kind;

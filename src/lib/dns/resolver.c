@@ -196,11 +196,16 @@ canonical_quick (const char *name, CanonicalName *out)
             break; /* the trailing dot of an absolute name */
           label = 0;
         }
-      else if (g_ascii_isalnum (c) || c == '-' || c == '_')
+      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
         {
           if (++label > FCT_DNS_LABEL_MAX)
             return FALSE;
-          c = g_ascii_tolower (c);
+        }
+      else if (c >= 'A' && c <= 'Z')
+        {
+          if (++label > FCT_DNS_LABEL_MAX)
+            return FALSE;
+          c = (char)(c - 'A' + 'a');
         }
       else
         return FALSE;

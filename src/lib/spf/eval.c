@@ -127,16 +127,6 @@ eval_unref (Eval *e)
   g_free (e);
 }
 
-static void
-trace_step_free (gpointer data)
-{
-  FctSpfTraceStep *s = data;
-  g_free (s->domain);
-  g_free (s->term);
-  g_free (s->detail);
-  g_free (s);
-}
-
 void
 fct_spf_verdict_free (FctSpfVerdict *verdict)
 {
@@ -157,20 +147,41 @@ top (Eval *e)
   return g_ptr_array_index (e->frames, e->frames->len - 1);
 }
 
+/* Copies s (may be NULL) to *at and returns where the next string goes. */
+static char *
+step_string (char *at, const char *s, gsize len, char **field)
+{
+  if (s == NULL)
+    {
+      *field = NULL;
+      return at;
+    }
+  memcpy (at, s, len + 1);
+  *field = at;
+  return at + len + 1;
+}
+
 /* Appends a step. Steps are data; fct_spf_trace_step_to_string words them when someone
- * reads them, so a check that nobody traces does not pay for sentences. */
+ * reads them, so a check that nobody traces does not pay for sentences. A step and its
+ * strings are one allocation: g_free of the step frees all. */
 static void
 trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
        FctSpfResult result)
 {
-  FctSpfTraceStep *step = g_new (FctSpfTraceStep, 1);
   Frame *f = e->frames->len > 0 ? top (e) : NULL;
+  const char *domain = f != NULL ? f->domain : e->verdict->domain;
+  gsize dlen = strlen (domain);
+  gsize tlen = term != NULL ? strlen (term) : 0;
+  gsize xlen = detail != NULL ? strlen (detail) : 0;
+  /* Bounded: each string is a name or a record already in memory. */
+  FctSpfTraceStep *step = g_malloc (sizeof *step + dlen + tlen + xlen + 3);
+  char *at = (char *)(step + 1);
 
   step->kind = kind;
   step->depth = f != NULL ? f->depth : 0;
-  step->domain = g_strdup (f != NULL ? f->domain : e->verdict->domain);
-  step->term = g_strdup (term);
-  step->detail = g_strdup (detail);
+  at = step_string (at, domain, dlen, &step->domain);
+  at = step_string (at, term, tlen, &step->term);
+  step_string (at, detail, xlen, &step->detail);
   step->result = result;
   g_ptr_array_add (e->verdict->trace, step);
 }
@@ -247,7 +258,19 @@ static void on_answer (FctDnsAnswer *answer, gpointer user_data);
 static gboolean
 needs_escape (guint8 c)
 {
-  return c <= 0x20 || c >= 0x7f || (c != '\0' && strchr ("\\\";()@$", c) != NULL);
+  switch (c)
+    {
+    case '\\':
+    case '"':
+    case ';':
+    case '(':
+    case ')':
+    case '@':
+    case '$':
+      return TRUE;
+    default:
+      return c <= 0x20 || c >= 0x7f;
+    }
 }
 
 /* The escaped form of name (transfer full), or NULL when it needs none. */
@@ -375,9 +398,11 @@ expand_domain (Eval *e, const char *spec, const char *domain, GError **error)
       if (name == NULL)
         return NULL;
     }
-  char *lower = g_ascii_strdown (fct_spf_domain_truncate (name), -1);
-  g_free (name);
-  return lower;
+  fct_spf_domain_truncate (name);
+  for (char *p = name; *p != '\0'; p++)
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
+  return name;
 }
 
 /* Starts the validated-name lookup of §5.5: PTR of the client, then the addresses of at
@@ -1134,7 +1159,7 @@ check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest
   e->sender = g_strdup_printf ("%s@%s", e->local_part, e->sender_domain);
 
   e->verdict = g_new0 (FctSpfVerdict, 1);
-  e->verdict->trace = g_ptr_array_new_with_free_func (trace_step_free);
+  e->verdict->trace = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *domain = g_strdup (e->sender_domain);
   gsize dlen = strlen (domain);
   if (dlen > 0 && domain[dlen - 1] == '.')
