@@ -196,6 +196,67 @@ complete_idle (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Formats a sentence whose only conversions are %s, %1$s and %2$s (all that the
+ * sentences of a verdict and their translations use: msgfmt -c keeps a translation's
+ * conversions those of the original), with a and b, without the printf machinery that
+ * would cost more than the rest of a cached check. %% is a percent sign; anything else
+ * after % is copied as it is. */
+static char *
+format_strings (const char *format, const char *a, const char *b)
+{
+  const char *args[2] = { a, b };
+  GString *out = g_string_sized_new (128);
+  guint next = 0;
+
+  for (const char *p = format; *p != '\0'; p++)
+    {
+      if (*p != '%')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      if (p[1] == '%')
+        {
+          g_string_append_c (out, '%');
+          p++;
+        }
+      else if (p[1] == 's' && next < 2)
+        {
+          g_string_append (out, args[next++]);
+          p++;
+        }
+      else if ((p[1] == '1' || p[1] == '2') && p[2] == '$' && p[3] == 's')
+        {
+          g_string_append (out, args[p[1] - '1']);
+          p += 3;
+        }
+      else
+        g_string_append_c (out, '%');
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* "192.0.2.1" (transfer full). */
+static char *
+dotted_quad (const guint8 ip[4])
+{
+  char *out = g_malloc (16), *at = out;
+
+  for (guint k = 0; k < 4; k++)
+    {
+      guint v = ip[k];
+      if (k > 0)
+        *at++ = '.';
+      if (v >= 100)
+        *at++ = (char)('0' + v / 100);
+      if (v >= 10)
+        *at++ = (char)('0' + v / 10 % 10);
+      *at++ = (char)('0' + v % 10);
+    }
+  *at = '\0';
+  return out;
+}
+
 /* Hands the verdict to the caller; the evaluation stops here. */
 static void
 complete (Eval *e)
@@ -750,22 +811,27 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech, const c
   e->verdict->mechanism = mech != NULL ? g_strdup (mech->text) : NULL;
   if (mech != NULL)
     e->verdict->reason
-        = g_strdup_printf (_ ("%s matched in the SPF record of %s"), mech->text, f->domain);
+        = format_strings (_ ("%s matched in the SPF record of %s"), mech->text, f->domain);
   else
-    e->verdict->reason = g_strdup_printf (
+    e->verdict->reason = format_strings (
         _ ("no mechanism of the SPF record of %s matched: the default is neutral"),
-        f->domain);
+        f->domain, NULL);
   if (result != FCT_SPF_RESULT_FAIL)
     {
       complete (e);
       return;
     }
-  char ip[64] = "";
-  FctSpfMacroContext ctx = macro_context (e, f->domain);
-  g_autofree char *c = fct_spf_macro_expand ("%{c}", 4, &ctx, TRUE, &e->limits, NULL);
-  g_strlcpy (ip, c != NULL ? c : "", sizeof ip);
-  e->verdict->explanation
-      = g_strdup_printf ("%s does not designate %s as a permitted sender", f->domain, ip);
+  /* §7.3: %{c} of an IPv4 client is its dotted quad; IPv6 goes through the expander. */
+  g_autofree char *c = NULL;
+  if (e->ip_len == 4)
+    c = dotted_quad (e->ip);
+  else
+    {
+      FctSpfMacroContext ctx = macro_context (e, f->domain);
+      c = fct_spf_macro_expand ("%{c}", 4, &ctx, TRUE, &e->limits, NULL);
+    }
+  e->verdict->explanation = format_strings (
+      "%s does not designate %s as a permitted sender", f->domain, c != NULL ? c : "");
   e->verdict->explanation_is_default = TRUE;
   if (f->record->exp != NULL)
     start_exp (e);
@@ -789,8 +855,6 @@ static void
 on_record (Eval *e, FctDnsAnswer *answer)
 {
   Frame *f = top (e);
-  g_autoptr (GPtrArray) found
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   gboolean must_exist = f->include || f->redirected;
   const char *how = f->include ? "include" : "redirect";
 
@@ -807,6 +871,8 @@ on_record (Eval *e, FctDnsAnswer *answer)
       start_record (e, known);
       return;
     }
+  g_autoptr (GPtrArray) found
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   for (guint k = 0; answer->records != NULL && k < answer->records->len; k++)
     {
       GBytes *joined = fct_dns_record_txt_joined (g_ptr_array_index (answer->records, k));
@@ -1135,7 +1201,8 @@ check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest
   e->helo = g_strdup (request->helo != NULL ? request->helo : "");
   e->receiver = g_strdup (request->receiver);
   e->now = request->now != 0 ? request->now : g_get_real_time () / G_USEC_PER_SEC;
-  e->frames = g_ptr_array_new_with_free_func (frame_free);
+  /* Sized for the usual include depth and trace length: no regrowth. */
+  e->frames = g_ptr_array_new_full (8, frame_free);
   e->callback = callback;
   e->user_data = user_data;
   e->defer = defer;
@@ -1156,15 +1223,14 @@ check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest
                                               : g_strdup ("postmaster");
       e->sender_domain = g_strdup (at != NULL ? at + 1 : from);
     }
-  e->sender = g_strdup_printf ("%s@%s", e->local_part, e->sender_domain);
+  e->sender = g_strconcat (e->local_part, "@", e->sender_domain, NULL);
 
   e->verdict = g_new0 (FctSpfVerdict, 1);
-  e->verdict->trace = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *domain = g_strdup (e->sender_domain);
-  gsize dlen = strlen (domain);
-  if (dlen > 0 && domain[dlen - 1] == '.')
-    domain[dlen - 1] = '\0';
-  e->verdict->domain = g_ascii_strdown (domain, -1);
+  e->verdict->trace = g_ptr_array_new_full (16, g_free);
+  gsize dlen = strlen (e->sender_domain);
+  if (dlen > 0 && e->sender_domain[dlen - 1] == '.')
+    dlen--;
+  e->verdict->domain = g_ascii_strdown (e->sender_domain, (gssize)dlen);
 
   if (!domain_is_checkable (e->verdict->domain))
     {
