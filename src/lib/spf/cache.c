@@ -13,6 +13,10 @@ struct _FctSpfSharedRecord
   gint ref_count;
   FctSpfRecord *record;
   gsize len; /* of the record text */
+  /* Per mechanism: the name to query when its domain-spec holds no macro and is a name
+   * DNS can carry (RFC 7208 §4.6.4 targets are the same for every check then), else
+   * NULL. */
+  char **targets;
 };
 
 static GMutex cache_lock;
@@ -31,6 +35,10 @@ fct_spf_shared_record_unref (FctSpfSharedRecord *shared)
 {
   if (shared == NULL || !g_atomic_int_dec_and_test (&shared->ref_count))
     return;
+  if (shared->targets != NULL)
+    for (guint k = 0; k < shared->record->mechanisms->len; k++)
+      g_free (shared->targets[k]);
+  g_free (shared->targets);
   fct_spf_record_free (shared->record);
   g_free (shared);
 }
@@ -39,6 +47,27 @@ const FctSpfRecord *
 fct_spf_shared_record_get (const FctSpfSharedRecord *shared)
 {
   return shared->record;
+}
+
+const char *
+fct_spf_shared_record_target (const FctSpfSharedRecord *shared, guint index)
+{
+  g_return_val_if_fail (index < shared->record->mechanisms->len, NULL);
+  return shared->targets[index];
+}
+
+/* What the evaluator would make of a macro-free domain-spec: §7.3 truncation, lower
+ * case (transfer full), or NULL when it has macros or is not a queryable name. */
+static char *
+fixed_target (const char *spec)
+{
+  if (spec == NULL || strchr (spec, '%') != NULL)
+    return NULL;
+  char *name = g_ascii_strdown (spec, -1);
+  fct_spf_domain_truncate (name);
+  if (!fct_spf_name_is_queryable (name))
+    g_clear_pointer (&name, g_free);
+  return name;
 }
 
 FctSpfSharedRecord *
@@ -68,6 +97,12 @@ fct_spf_shared_record_parse (GBytes *text, const FctLimits *limits, GError **err
   shared->ref_count = 1;
   shared->record = record;
   shared->len = len;
+  shared->targets = g_new0 (char *, MAX (record->mechanisms->len, 1));
+  for (guint k = 0; k < record->mechanisms->len; k++)
+    {
+      const FctSpfMechanism *mech = g_ptr_array_index (record->mechanisms, k);
+      shared->targets[k] = fixed_target (mech->domain_spec);
+    }
 
   g_mutex_lock (&cache_lock);
   if (cache == NULL)

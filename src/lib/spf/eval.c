@@ -65,8 +65,10 @@ typedef struct
   /* While fct_spf_check_async runs: a verdict reached then is handed over from an idle
    * source, as the callback must not run from inside that call. */
   gboolean defer;
-  char *target;     /* the current mechanism's expanded target */
-  GPtrArray *batch; /* FctDnsAnswer * (or NULL until answered), for batched waits */
+  const char *target; /* the current mechanism's target: target_owned, a frame's domain
+                       * or a name the frame's shared record holds */
+  char *target_owned; /* an expanded target */
+  GPtrArray *batch;   /* FctDnsAnswer * (or NULL until answered), for batched waits */
   GPtrArray *batch_names;
   guint pending;
 
@@ -118,7 +120,7 @@ eval_unref (Eval *e)
   g_free (e->receiver);
   g_ptr_array_unref (e->frames);
   fct_spf_verdict_free (e->verdict);
-  g_free (e->target);
+  g_free (e->target_owned);
   g_clear_pointer (&e->ready, fct_dns_answer_unref);
   g_clear_pointer (&e->batch, g_ptr_array_unref);
   g_clear_pointer (&e->batch_names, g_ptr_array_unref);
@@ -581,7 +583,9 @@ run_redirect (Eval *e)
       return;
     }
   trace (e, FCT_SPF_STEP_REDIRECT, NULL, target, FCT_SPF_RESULT_NONE);
-  /* §6.1: the redirect target replaces this record, including its exp=. */
+  /* §6.1: the redirect target replaces this record, including its exp=. The last
+   * mechanism's target may be the old domain or in the old record. */
+  e->target = NULL;
   g_free (f->domain);
   f->domain = g_steal_pointer (&target);
   g_clear_pointer (&f->shared, fct_spf_shared_record_unref);
@@ -636,27 +640,37 @@ run (Eval *e)
           break;
         }
 
-      /* A term that queries DNS. Its target may need the validated name first. */
+      /* A term that queries DNS. A macro-free target was worked out with the record;
+       * another may need the validated name first. */
       const char *spec = mech->domain_spec;
-      if (spec != NULL && fct_spf_macro_uses_p (spec, strlen (spec)) && !e->ptr_known)
+      const char *fixed = fct_spf_shared_record_target (f->shared, f->index);
+      if (fixed == NULL && spec != NULL && fct_spf_macro_uses_p (spec, strlen (spec))
+          && !e->ptr_known)
         {
           start_ptr (e, AFTER_PTR_RUN);
           return;
         }
       if (!count_lookup (e, mech->text))
         return;
-      g_autoptr (GError) error = NULL;
-      g_free (e->target);
-      e->target = spec != NULL ? expand_domain (e, spec, f->domain, &error)
-                               : g_strdup (f->domain);
-      if (e->target == NULL)
+      g_clear_pointer (&e->target_owned, g_free);
+      if (fixed != NULL)
+        e->target = fixed;
+      else if (spec == NULL)
+        e->target = f->domain;
+      else
         {
-          finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("%s: %s"), mech->text,
-                      error->message);
-          return;
+          g_autoptr (GError) error = NULL;
+          e->target_owned = expand_domain (e, spec, f->domain, &error);
+          e->target = e->target_owned;
+          if (e->target == NULL)
+            {
+              finish_all (e, FCT_SPF_RESULT_PERMERROR, _ ("%s: %s"), mech->text,
+                          error->message);
+              return;
+            }
         }
       /* A target DNS cannot carry does not exist (RFC 7208 §4.3 and §4.8). */
-      if (!fct_spf_name_is_queryable (e->target))
+      if (fixed == NULL && !fct_spf_name_is_queryable (e->target))
         {
           if (mech->type == FCT_SPF_MECHANISM_INCLUDE)
             {
@@ -794,7 +808,9 @@ finish_frame (Eval *e, FctSpfResult result, const FctSpfMechanism *mech, const c
 
   if (f->include)
     {
-      /* §5.2: only pass matches; error results propagate; none is a permerror. */
+      /* §5.2: only pass matches; error results propagate; none is a permerror. The
+       * target may live in the frame's record: forget it with the frame. */
+      e->target = NULL;
       g_ptr_array_remove_index (e->frames, e->frames->len - 1);
       Frame *parent = top (e);
       const FctSpfMechanism *inc

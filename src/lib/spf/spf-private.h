@@ -42,6 +42,10 @@ FctSpfSharedRecord *fct_spf_shared_record_parse (GBytes *text, const FctLimits *
 FctSpfSharedRecord *fct_spf_shared_record_ref (FctSpfSharedRecord *shared);
 void fct_spf_shared_record_unref (FctSpfSharedRecord *shared);
 const FctSpfRecord *fct_spf_shared_record_get (const FctSpfSharedRecord *shared);
+/* The name mechanism index queries, computed once, when its domain-spec holds no macro
+ * and names a queryable domain (transfer none: the record's); NULL otherwise, when the
+ * evaluator expands and checks it itself. */
+const char *fct_spf_shared_record_target (const FctSpfSharedRecord *shared, guint index);
 
 /* The record an identical TXT answer held last time, if it was the one SPF record there
  * (transfer full), or NULL. */
