@@ -450,6 +450,27 @@ test_iban_history (void)
   }
 }
 
+/* 100,000 links to distinct domains: the URI blocklist queries stop at
+ * FctLimits.uribl_domains_max domains per zone, whatever the message holds. */
+static void
+test_many_link_domains (void)
+{
+  g_autoptr (GString) text = g_string_new (HDR_FROM HDR_REST);
+  const FctLimits *limits = fct_limits_default ();
+
+  g_string_truncate (text,
+                     text->len - strlen ("Content-Type: text/plain; charset=utf-8\r\n"));
+  g_string_append (text, "Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>\r\n");
+  for (int i = 0; i < 100000; i++)
+    g_string_append_printf (text, "<a href=\"https://d%d.example/\">x</a>\r\n", i);
+  g_string_append (text, "</body></html>\r\n");
+  Case c = { "links", NULL, FALSE, NULL, text->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&c, NULL);
+
+  g_assert_cmpuint (r->blocklist_queries, <=, 3 + 3 * limits->uribl_domains_max);
+  g_assert_cmpuint (r->blocklist_queries, >, 3);
+}
+
 static void
 test_bad_ip (void)
 {
@@ -508,6 +529,7 @@ main (int argc, char **argv)
   g_test_add_func ("/check/many-recipients", test_many_recipients);
   g_test_add_func ("/check/link-blocklisted", test_link_blocklisted);
   g_test_add_func ("/check/iban-history", test_iban_history);
+  g_test_add_func ("/check/many-link-domains", test_many_link_domains);
   g_test_add_func ("/check/bad-ip", test_bad_ip);
   g_test_add_func ("/check/scoring-doc", test_scoring_doc);
   return g_test_run ();
