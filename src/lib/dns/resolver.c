@@ -141,15 +141,25 @@ fct_dns_query_unref (FctDnsQuery *query)
   g_free (query);
 }
 
-static Key
-key_make (FctDnsType type, const char *name, gsize len)
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+static guint32
+name_hash (const char *name, gsize len)
 {
-  /* FNV-1a over the name, then the type. */
-  guint32 h = 2166136261u;
+  guint32 h = FNV_OFFSET;
   for (gsize i = 0; i < len; i++)
-    h = (h ^ (guint8)name[i]) * 16777619u;
-  h = (h ^ (guint32)type) * 16777619u;
-  return (Key){ .type = type, .hash = h, .len = len, .name = name };
+    h = (h ^ (guint8)name[i]) * FNV_PRIME;
+  return h;
+}
+
+/* hash is name_hash (name, len), which canonical_quick computes on its way. */
+static Key
+key_make (FctDnsType type, const char *name, gsize len, guint32 hash)
+{
+  return (Key){
+    .type = type, .hash = (hash ^ (guint32)type) * FNV_PRIME, .len = len, .name = name
+  };
 }
 
 static guint
@@ -167,14 +177,35 @@ key_equal (gconstpointer a, gconstpointer b)
 }
 
 /* A name in canonical form: in buf when the quick path could write it, else on the
- * heap. */
+ * heap; with its name_hash. */
 typedef struct
 {
   char buf[FCT_DNS_NAME_WIRE_MAX];
   char *heap;
   const char *str;
   gsize len;
+  guint32 hash;
 } CanonicalName;
+
+/* Byte -> its canonical form in a plain name: letters lower-cased, digits, '-', '_' and
+ * '.' kept; 0 for every other byte. */
+static guint8 quick_map[256];
+
+static void
+quick_map_init (void)
+{
+  static gsize done = 0;
+
+  if (!g_once_init_enter (&done))
+    return;
+  for (guint c = 0; c < 256; c++)
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
+        || c == '.')
+      quick_map[c] = (guint8)c;
+    else if (c >= 'A' && c <= 'Z')
+      quick_map[c] = (guint8)(c - 'A' + 'a');
+  g_once_init_leave (&done, 1);
+}
 
 /* The canonical form of a name made only of letters, digits, '-' and '_' (what mail
  * domains are), written without the parser: lower case, no trailing dot. FALSE when
@@ -184,10 +215,14 @@ static gboolean
 canonical_quick (const char *name, CanonicalName *out)
 {
   gsize len = 0, label = 0;
+  guint32 h = FNV_OFFSET;
 
+  quick_map_init ();
   for (const char *p = name; *p != '\0'; p++)
     {
-      char c = *p;
+      guint8 c = quick_map[(guint8)*p];
+      if (c == 0)
+        return FALSE;
       if (c == '.')
         {
           if (label == 0)
@@ -196,29 +231,20 @@ canonical_quick (const char *name, CanonicalName *out)
             break; /* the trailing dot of an absolute name */
           label = 0;
         }
-      else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
-        {
-          if (++label > FCT_DNS_LABEL_MAX)
-            return FALSE;
-        }
-      else if (c >= 'A' && c <= 'Z')
-        {
-          if (++label > FCT_DNS_LABEL_MAX)
-            return FALSE;
-          c = (char)(c - 'A' + 'a');
-        }
-      else
+      else if (++label > FCT_DNS_LABEL_MAX)
         return FALSE;
       /* A presentation name of n such bytes is n + 1 octets in wire form. */
       if (len + 1 >= FCT_DNS_NAME_WIRE_MAX)
         return FALSE;
-      out->buf[len++] = c;
+      out->buf[len++] = (char)c;
+      h = (h ^ c) * FNV_PRIME;
     }
   if (len == 0)
     return FALSE;
   out->buf[len] = '\0';
   out->str = out->buf;
   out->len = len;
+  out->hash = h;
   return TRUE;
 }
 
@@ -238,6 +264,7 @@ canonical_name_init (CanonicalName *out, const char *name)
   out->heap = fct_dns_name_to_string (&parsed);
   out->str = out->heap;
   out->len = strlen (out->heap);
+  out->hash = name_hash (out->str, out->len);
   return FCT_DNS_NAME_OK;
 }
 
@@ -481,7 +508,7 @@ fct_resolver_lookup_cached (FctResolver *resolver, const char *name, FctDnsType 
 
   if (canonical_name_init (&canonical, name) != FCT_DNS_NAME_OK)
     return NULL;
-  Key key = key_make (type, canonical.str, canonical.len);
+  Key key = key_make (type, canonical.str, canonical.len, canonical.hash);
   g_mutex_lock (&shared->lock);
   cached = cache_lookup (shared, &key);
   if (cached != NULL)
@@ -524,7 +551,7 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
       return;
     }
 
-  Key key = key_make (type, canonical.str, canonical.len);
+  Key key = key_make (type, canonical.str, canonical.len, canonical.hash);
   FctDnsQuery *start = NULL;
 
   g_mutex_lock (&shared->lock);
@@ -551,7 +578,7 @@ fct_resolver_query_async (FctResolver *resolver, const char *name, FctDnsType ty
       query->ref_count = 1; /* the inflight table's */
       query->shared = shared_ref (shared);
       query->qname = g_strndup (canonical.str, canonical.len);
-      query->key = key_make (type, query->qname, canonical.len);
+      query->key = key_make (type, query->qname, canonical.len, canonical.hash);
       query->qtype = type;
       query->waiters = g_ptr_array_new ();
       g_hash_table_insert (shared->inflight, &query->key, query);

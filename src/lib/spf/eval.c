@@ -10,7 +10,10 @@
 
 typedef struct
 {
+  /* In the frame's own allocation, after the struct; or, after a redirect,
+   * domain_owned. */
   char *domain;
+  char *domain_owned;
   FctSpfSharedRecord *shared; /* holds record */
   const FctSpfRecord *record;
   guint index;         /* next mechanism to evaluate */
@@ -102,7 +105,7 @@ static void
 frame_free (gpointer data)
 {
   Frame *f = data;
-  g_free (f->domain);
+  g_free (f->domain_owned);
   fct_spf_shared_record_unref (f->shared);
   g_free (f);
 }
@@ -536,9 +539,11 @@ static void
 push_frame (Eval *e, const char *domain, gboolean include)
 {
   Frame *parent = e->frames->len > 0 ? top (e) : NULL;
-  Frame *f = g_new0 (Frame, 1);
+  gsize len = strlen (domain);
+  /* One allocation for the frame and its domain (at most 253 bytes: queryable). */
+  Frame *f = g_malloc0 (sizeof *f + len + 1);
 
-  f->domain = g_strdup (domain);
+  f->domain = memcpy ((char *)(f + 1), domain, len + 1);
   f->include = include;
   f->depth = parent != NULL ? parent->depth + (include ? 1 : 0) : 0;
   g_ptr_array_add (e->frames, f);
@@ -586,8 +591,9 @@ run_redirect (Eval *e)
   /* §6.1: the redirect target replaces this record, including its exp=. The last
    * mechanism's target may be the old domain or in the old record. */
   e->target = NULL;
-  g_free (f->domain);
-  f->domain = g_steal_pointer (&target);
+  g_free (f->domain_owned);
+  f->domain_owned = g_steal_pointer (&target);
+  f->domain = f->domain_owned;
   g_clear_pointer (&f->shared, fct_spf_shared_record_unref);
   f->record = NULL;
   f->index = 0;
