@@ -8,14 +8,16 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-/* The writer turns control characters into "?" and shortens header.b. */
+/* The writer turns control characters into "?" and may shorten header.b, so written
+ * must be the mapped parsed value, or with shortened, a prefix of it. */
 static gboolean
-same_value (const char *parsed, const char *written)
+written_matches (const char *parsed, const char *written, gboolean shortened)
 {
   gsize n = strlen (parsed);
-  if (strlen (written) != n)
+  gsize w = strlen (written);
+  if (shortened ? w > n : w != n)
     return FALSE;
-  for (gsize i = 0; i < n; i++)
+  for (gsize i = 0; i < w; i++)
     {
       guchar c = (guchar)parsed[i];
       char expect = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
@@ -23,6 +25,12 @@ same_value (const char *parsed, const char *written)
         return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+same_value (const char *parsed, const char *written)
+{
+  return written_matches (parsed, written, FALSE);
 }
 
 static void
@@ -53,7 +61,7 @@ round_trip (const FctAuthres *ar, gboolean fold)
           g_assert (g_str_equal (pa->ptype, pb->ptype));
           g_assert (g_str_equal (pa->property, pb->property));
           if (g_str_equal (pa->ptype, "header") && g_str_equal (pa->property, "b"))
-            g_assert (g_str_has_prefix (pa->value, pb->value));
+            g_assert (written_matches (pa->value, pb->value, TRUE));
           else
             g_assert (same_value (pa->value, pb->value));
         }
