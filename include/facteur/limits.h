@@ -19,9 +19,10 @@ typedef struct
   guint dns_timeout_ms;        /* 5,000 ms per query: RFC 7208 §4.6.4 suggests at
                                   least 20 s for a whole SPF check */
   guint dns_cache_entries_max; /* 10,000 answers in the process-wide cache */
-  gsize dns_zone_max_bytes;    /* 64 MiB zone file: guards memory, far above any mail zone */
-  gsize dns_zone_line_max_bytes; /* 256 KiB per line: a 65,535-octet rdata (RFC 1035 §3.2.1) as \DDD */
-  guint dns_zone_records_max;  /* 1,000,000 records in one zone file (memory bound) */
+  gsize dns_zone_max_bytes; /* 64 MiB zone file: guards memory, far above any mail zone */
+  gsize dns_zone_line_max_bytes; /* 256 KiB per line: a 65,535-octet rdata (RFC 1035 §3.2.1)
+                                    as \DDD */
+  guint dns_zone_records_max;    /* 1,000,000 records in one zone file (memory bound) */
 
   /* SPF, RFC 7208 §4.6.4. */
   guint spf_dns_mechanisms_max; /* 10 terms that cause DNS queries */
@@ -37,10 +38,10 @@ typedef struct
   guint arc_instances_max;     /* 50: RFC 8617 §4.2.1 */
 
   /* DMARC, RFC 9989 §4.10 DNS tree walk. */
-  guint dmarc_tree_walk_max; /* 8 queries */
+  guint dmarc_tree_walk_max;    /* 8 queries */
   gsize dmarc_record_max_bytes; /* 4,096: the EDNS buffer of RFC 6891 §6.2.5, as SPF */
-  guint authres_items_max; /* 64 results per A-R field and properties per result;
-                              receivers write fewer than 10 (RFC 8601 §2.2 sets none) */
+  guint authres_items_max;      /* 64 results per A-R field and properties per result;
+                                   receivers write fewer than 10 (RFC 8601 §2.2 sets none) */
 
   /* MIME (src/lib/mime). */
   guint mime_depth_max; /* 32 nested multiparts */
@@ -52,14 +53,21 @@ typedef struct
   guint archive_entries_max;
   /* 32 MiB: larger archives are not opened (ClamAV's MaxScanSize is 100 MB). */
   gsize archive_max_bytes;
-  guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than a delivery */
-  guint smtp_reply_timeout_ms;   /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for delivery) */
-  gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix line_length_limit */
-  guint uribl_domains_max; /* check: 50 link domains per URI blocklist; a newsletter links a dozen; caps DNS load */
-  guint smtp_reply_lines_max;    /* 100 lines per reply: an EHLO reply lists a few dozen */
-  gsize mta_sts_policy_max_bytes; /* 64 KiB: a policy is a few hundred bytes (RFC 8461 §3.2); the cap of common MTA-STS clients */
-  guint https_timeout_ms; /* 10,000 ms per HTTPS fetch: RFC 8461 §3.3 lets a sender wait a minute; an audit is interactive */
-  guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per exchanger); no provider publishes more */
+  guint smtp_connect_timeout_ms; /* 10,000 ms: a probe gives up on a silent host sooner than
+                                    a delivery */
+  guint smtp_reply_timeout_ms; /* 30,000 ms per reply (RFC 5321 §4.5.3.2 allows minutes for
+                                  delivery) */
+  gsize smtp_reply_line_max_bytes; /* 2,048: RFC 5321 §4.5.3.1.5 says 512; Postfix
+                                      line_length_limit */
+  guint uribl_domains_max; /* check: 50 link domains per URI blocklist; a newsletter links a
+                              dozen; caps DNS load */
+  guint smtp_reply_lines_max;     /* 100 lines per reply: an EHLO reply lists a few dozen */
+  gsize mta_sts_policy_max_bytes; /* 64 KiB: a policy is a few hundred bytes (RFC 8461
+                                     §3.2); the cap of common MTA-STS clients */
+  guint https_timeout_ms; /* 10,000 ms per HTTPS fetch: RFC 8461 §3.3 lets a sender wait a
+                             minute; an audit is interactive */
+  guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per
+                               exchanger); no provider publishes more */
 } FctLimits;
 
 /* Fills limits with the defaults above. */
