@@ -250,6 +250,9 @@ typedef struct
 typedef struct
 {
   char *domain; /* lower-case, no trailing dot */
+  /* FALSE when DNS could not be used at all (not even for the top-level domain): the
+   * findings then hold only dns-error, and the score says nothing about the domain. */
+  gboolean audited;
   FctDnssecStatus dnssec;
   gboolean null_mx;
   GPtrArray *mx;            /* FctAuditMx *, by preference */

@@ -76,6 +76,8 @@ report_to_json (const FctAuditReport *r)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   add_string_member (b, "domain", r->domain);
+  json_builder_set_member_name (b, "audited");
+  json_builder_add_boolean_value (b, r->audited);
   json_builder_set_member_name (b, "score");
   json_builder_add_double_value (b, r->score);
   add_string_member (b, "dnssec", fct_dnssec_status_to_string (r->dnssec));
@@ -183,7 +185,10 @@ report_to_json (const FctAuditReport *r)
 static void
 print_text (const FctAuditReport *r)
 {
-  g_print (_ ("%s: %.1f/10\n"), r->domain, r->score);
+  if (r->audited)
+    g_print (_ ("%s: %.1f/10\n"), r->domain, r->score);
+  else
+    g_print (_ ("%s: not audited (DNS unavailable)\n"), r->domain);
   for (guint i = 0; i < r->mx->len; i++)
     {
       const FctAuditMx *mx = g_ptr_array_index (r->mx, i);
@@ -219,11 +224,12 @@ print_text (const FctAuditReport *r)
     }
 }
 
-/* 69 when DNS failed somewhere: the audit is incomplete (DESIGN.md exit statuses). */
+/* 69 when DNS could not be used at all (DESIGN.md exit statuses); a query that failed
+ * here and there is a dns-error finding in a report that still stands. */
 static gboolean
 dns_failed (const FctAuditReport *r)
 {
-  return fct_findings_has (r->findings, "dns-error");
+  return !r->audited;
 }
 
 /* ---- batch ---------------------------------------------------------------------- */

@@ -55,7 +55,7 @@ typedef struct
   GMainContext *context;
   guint pending;
 
-  FctDnsAnswer *ns, *mx, *txt, *dmarc, *dmarc_org, *mta_sts, *tlsrpt, *bimi;
+  FctDnsAnswer *ns, *tld, *mx, *txt, *dmarc, *dmarc_org, *mta_sts, *tlsrpt, *bimi;
   gboolean dmarc_done; /* report destinations started (once) */
   gboolean mx_capped;
   GPtrArray *mx_hosts;      /* AuditMx * */

@@ -102,6 +102,7 @@ audit_free (Audit *a)
   g_free (a->org_domain);
   answer_clear (&a->ns);
   answer_clear (&a->mx);
+  answer_clear (&a->tld);
   answer_clear (&a->txt);
   answer_clear (&a->dmarc);
   answer_clear (&a->dmarc_org);
@@ -528,6 +529,8 @@ start (Audit *a)
   g_autofree char *bimi = g_strconcat ("default._bimi.", a->domain, NULL);
 
   query (a, a->domain, FCT_DNS_TYPE_NS, &a->ns, NULL, NULL);
+  /* The top-level domain tells a failing domain from a failing resolver (judge.c). */
+  query (a, strrchr (a->domain, '.') + 1, FCT_DNS_TYPE_NS, &a->tld, NULL, NULL);
   query (a, a->domain, FCT_DNS_TYPE_MX, &a->mx, on_mx, NULL);
   /* The SPF walk reads it too (the resolver answers the second from its cache); the
    * audit needs every SPF record to propose a merged one. */

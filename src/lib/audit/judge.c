@@ -15,6 +15,10 @@ typedef struct
   Audit *a;
   FctFindings *f;
   gboolean bogus_reported;
+  gboolean resolver_failed;          /* nothing could be asked: see judge_dns */
+  guint dns_failures;                /* queries that failed: one dns-error finding in all */
+  const FctDnsAnswer *first_failure; /* (transfer none) */
+  char *first_failure_text;          /* or a failure the SPF walk reported */
 } Judge;
 
 static gboolean
@@ -47,13 +51,10 @@ failed (Judge *j, const FctDnsAnswer *answer)
     }
   if (answer->rcode == FCT_DNS_RCODE_SERVFAIL || answer->rcode == FCT_DNS_RCODE_TIMEOUT)
     {
-      FctFinding *f = fct_findings_add (
-          j->f, "dns-error",
-          _ ("The %s query for %s failed (%s); this part was not checked."),
-          fct_dns_type_to_string (answer->qtype), answer->qname,
-          answer->reason != NULL ? answer->reason
-                                 : fct_dns_rcode_to_string (answer->rcode));
-      fct_finding_set_evidence (f, answer->qname);
+      /* Counted here, reported once at the end: a resolver in trouble fails dozens of
+       * queries, and each would otherwise cost points. */
+      if (j->dns_failures++ == 0)
+        j->first_failure = answer;
       return TRUE;
     }
   return FALSE;
@@ -62,10 +63,56 @@ failed (Judge *j, const FctDnsAnswer *answer)
 /* ---- DNS, MX, PTR ---------------------------------------------------------------- */
 
 static gboolean
+answer_failed (const FctDnsAnswer *answer)
+{
+  return answer != NULL
+         && (answer->dnssec == FCT_DNSSEC_BOGUS || answer->rcode == FCT_DNS_RCODE_SERVFAIL
+             || answer->rcode == FCT_DNS_RCODE_TIMEOUT);
+}
+
+/* TRUE when one of the domain's own answers came back usable (blocklists, which are
+ * third-party zones, do not count). */
+static gboolean
+any_usable_answer (const Audit *a)
+{
+  const FctDnsAnswer *answers[]
+      = { a->ns, a->mx, a->txt, a->dmarc, a->mta_sts, a->tlsrpt, a->bimi };
+  for (gsize i = 0; i < G_N_ELEMENTS (answers); i++)
+    if (answers[i] != NULL && !answer_failed (answers[i]))
+      return TRUE;
+  for (guint i = 0; i < a->selectors->len; i++)
+    {
+      const AuditSelector *s = g_ptr_array_index (a->selectors, i);
+      if (s->answer != NULL && !answer_failed (s->answer))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* FALSE when nothing more can be judged. */
+static gboolean
 judge_dns (Judge *j)
 {
   Audit *a = j->a;
-  if (a->ns->rcode == FCT_DNS_RCODE_NXDOMAIN)
+  /* When the top-level domain fails too and not one answer about the domain is usable,
+   * the fault is on this side: no network, a dead forwarder, or a trust anchor the
+   * resolver cannot validate from (it then calls everything bogus). Blaming the domain
+   * for DNSSEC or missing records would be wrong. */
+  if (answer_failed (a->ns) && answer_failed (a->tld) && !any_usable_answer (a))
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dns-error",
+          _ ("DNS gave no usable answer, not even for the top-level domain %s (%s): the "
+             "resolver cannot be used from here (no network, a dead forwarder, or a trust "
+             "anchor it cannot validate). Nothing was checked."),
+          a->tld->qname,
+          a->tld->reason != NULL ? a->tld->reason
+                                 : fct_dns_rcode_to_string (a->tld->rcode));
+      fct_finding_set_evidence (f, a->tld->qname);
+      j->resolver_failed = TRUE;
+      return FALSE;
+    }
+  if (a->ns->rcode == FCT_DNS_RCODE_NXDOMAIN && a->ns->dnssec != FCT_DNSSEC_BOGUS)
     {
       fct_findings_add (j->f, "domain-not-found",
                         _ ("%s does not exist (NXDOMAIN): check the spelling, or register "
@@ -73,8 +120,23 @@ judge_dns (Judge *j)
                         a->domain);
       return FALSE;
     }
-  if (failed (j, a->ns))
-    return TRUE;
+  if (a->ns->dnssec == FCT_DNSSEC_BOGUS)
+    {
+      failed (j, a->ns); /* dnssec-bogus; what else validates is still judged */
+      return TRUE;
+    }
+  if (answer_failed (a->ns))
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "ns-unreachable",
+          _ ("The name servers of %s did not answer (%s) while the resolver works: nobody "
+             "can resolve the domain now, so mail to it is deferred, then returned. Check "
+             "the NS records at the registrar and that each server answers for the zone."),
+          a->domain,
+          a->ns->reason != NULL ? a->ns->reason : fct_dns_rcode_to_string (a->ns->rcode));
+      fct_finding_set_evidence (f, a->domain);
+      return FALSE;
+    }
   if (!has_records (a->ns))
     fct_findings_add (
         j->f, "ns-missing",
@@ -432,6 +494,13 @@ judge_spf (Judge *j)
               fct_finding_set_fix (f, fix);
             }
         }
+      else if (g_str_equal (id, "spf.dns-error"))
+        {
+          /* A DNS failure, not a weakness of the record: counted with the others. */
+          if (j->dns_failures++ == 0)
+            j->first_failure_text = g_strdup (lf->message);
+          continue;
+        }
       else if (lf->severity != FCT_SPF_LINT_INFO)
         f = fct_findings_add (j->f, "spf-lint", "%s", lf->message);
       if (f != NULL && lf->domain != NULL)
@@ -474,17 +543,15 @@ static void
 judge_dkim (Judge *j, FctAuditReport *report)
 {
   Audit *a = j->a;
-  guint usable = 0;
+  guint usable = 0, unanswered = 0;
   for (guint i = 0; i < a->selectors->len; i++)
     {
       AuditSelector *s = g_ptr_array_index (a->selectors, i);
       if (s->answer == NULL || s->answer->rcode == FCT_DNS_RCODE_NXDOMAIN
           || !has_records (s->answer))
         {
-          if (s->answer != NULL
-              && (s->answer->rcode == FCT_DNS_RCODE_SERVFAIL
-                  || s->answer->dnssec == FCT_DNSSEC_BOGUS))
-            failed (j, s->answer);
+          if (failed (j, s->answer))
+            unanswered++;
           continue;
         }
       const FctDnsRecord *rr = g_ptr_array_index (s->answer->records, 0);
@@ -559,7 +626,8 @@ judge_dkim (Judge *j, FctAuditReport *report)
           fct_finding_set_evidence (f, name);
         }
     }
-  if (usable == 0)
+  /* With selectors unanswered, absence cannot be told (the failures are reported). */
+  if (usable == 0 && unanswered == 0)
     {
       const char *sel
           = a->options.dkim_selectors != NULL && a->options.dkim_selectors[0] != NULL
@@ -1239,7 +1307,30 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
       judge_blocklists (&j);
       judge_tls (&j);
     }
+  if (j.dns_failures > 0)
+    {
+      g_autofree char *first
+          = j.first_failure != NULL
+                ? g_strdup_printf ("%s %s: %s",
+                                   fct_dns_type_to_string (j.first_failure->qtype),
+                                   j.first_failure->qname,
+                                   j.first_failure->reason != NULL
+                                       ? j.first_failure->reason
+                                       : fct_dns_rcode_to_string (j.first_failure->rcode))
+                : g_strdup (j.first_failure_text);
+      FctFinding *f = fct_findings_add (
+          j.f, "dns-error",
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u DNS query failed (%s); that part was not checked.",
+                       "%u DNS queries failed (first: %s); those parts were not checked.",
+                       j.dns_failures),
+          j.dns_failures, first);
+      if (j.first_failure != NULL)
+        fct_finding_set_evidence (f, j.first_failure->qname);
+    }
+  g_free (j.first_failure_text);
   mx_to_report (a, report);
+  report->audited = !j.resolver_failed;
   fct_findings_sort (j.f);
   report->score = fct_findings_score (j.f);
 }

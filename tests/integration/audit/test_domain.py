@@ -368,7 +368,7 @@ def main():
             r, rc = audit("bogus.test")
             expect("dnssec-bogus" in ids(r), f"findings {sorted(ids(r))}")
             # The audit ran and found the domain's fault: not a DNS outage.
-            expect(rc == 0, f"exit {rc}")
+            expect(rc == 0, f"exit {rc}: {[f['detail'] for f in r['findings']]}")
 
         def absent():
             r, _ = audit("absent.plain.test")
@@ -395,6 +395,16 @@ def main():
                    f"findings {sorted(ids(r))}")
             fix = next(f["fix"] for f in r["findings"] if f["id"] == "dane-mismatch")
             expect(fix == f"_25._tcp.mx.wrongdane.secure.test. TLSA 3 1 1 {tlsa}", fix)
+
+        def dead_forwarder():
+            # A forwarder that does not answer: the resolver's fault, not the domain's.
+            args = [FACTEUR, "domain", "--json", "--no-smtp", "--no-blocklists",
+                    "--dns-server", f"127.0.0.1@{free_port(socket.SOCK_DGRAM)}",
+                    "--trust-anchor", f"{d}/anchors", "secure.test"]
+            p = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+            expect(p.returncode == 69, f"exit {p.returncode}: {p.stderr}")
+            r = json.loads(p.stdout)
+            expect(r["audited"] is False and ids(r) == {"dns-error"}, f"report {r}")
 
         def batch():
             write(f"{d}/domains", "# domains\nsecure.test\n\nplain.test\nnot a domain\n")
@@ -450,6 +460,7 @@ def main():
         case("Postfix STARTTLS with a self-signed certificate", starttls, postfix_skip)
         case("signed TLSA that matches no key: dane-mismatch, with the right record",
              dane_mismatch, postfix_skip)
+        case("a dead forwarder: not audited, exit 69", dead_forwarder)
         case("batch: JSON lines in input order, bad line reported", batch)
         case("MTA-STS: a redirect is not followed, an oversized policy is refused",
              broken_policies)

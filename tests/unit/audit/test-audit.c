@@ -62,6 +62,14 @@ static const Case cases[] = {
     "", "domain-not-found", 0 },
   { "ns.test", "192.0.2.3", "ns", "", "ns-missing", 0 },
   { "servfail.test", "192.0.2.4", "tlsrpt", "_smtp._tls.{d}. SERVFAIL", "dns-error", 0 },
+  /* The domain's servers fail while the resolver answers for the TLD: the domain's
+   * fault. */
+  { "lame.test", "192.0.2.44", "ns mx a ptr spf dkim dmarc dmarc-auth sts sts-a tlsrpt",
+    "{d}. SERVFAIL\n*.{d}. SERVFAIL", "ns-unreachable", 0 },
+  /* Nothing answers, not even the TLD: the resolver's fault; nothing is blamed on the
+   * domain (no mx-missing, dkim-missing, dmarc-missing...). */
+  { "x.broken", "192.0.2.45", "ns mx a ptr spf dkim dmarc dmarc-auth sts sts-a tlsrpt",
+    "broken. SERVFAIL\n{d}. SERVFAIL\n*.{d}. SERVFAIL", "dns-error", 0 },
   { "nomx.test", "192.0.2.5", "mx a ptr spf", "{d}. TXT \"v=spf1 -all\"", "mx-missing", 0 },
   { "nullmx.test", "192.0.2.6", "mx a ptr spf", "{d}. MX 0 .\n{d}. TXT \"v=spf1 -all\"",
     "mx-null", 0 },
@@ -330,6 +338,7 @@ test_case (gconstpointer data)
       g_test_message ("%s: %s", fct_findings_get (r->findings, i)->weight->id,
                       fct_findings_get (r->findings, i)->detail);
   g_assert_cmpstr (got, ==, want);
+  g_assert_cmpint (r->audited, ==, !g_str_equal (c->domain, "x.broken"));
   /* The score is 10 minus the points of what was found (score.h). */
   double points = 0;
   for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
