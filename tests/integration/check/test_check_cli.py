@@ -174,12 +174,47 @@ def t_stdin():
     expect("dmarc-fail" in p.stdout.decode(), p.stdout)
 
 
+def ids_of(message, *extra):
+    options = next(e[1] for e in EXAMPLES if e[0] == message)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = run(*example_args(message, options, os.path.join(tmp, "f.db")), "--json", *extra)
+    expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+    d = json.loads(p.stdout)
+    return [f["id"] for f in d["findings"]], d
+
+
+def t_blocklist_options():
+    ids, d = ids_of("phishing.eml", "--no-blocklists")
+    expect("ip-blocklisted" not in ids and "link-domain-blocklisted" not in ids, ids)
+    expect(d["blocklists"] == [], d["blocklists"])
+    ids, _ = ids_of("phishing.eml", "--dnsbl", "bl.spamcop.net")
+    expect("ip-blocklisted" not in ids and "link-domain-blocklisted" in ids, ids)
+    ids, d = ids_of("phishing.eml", "--uribl", "multi.uribl.com")
+    expect("ip-blocklisted" in ids and "link-domain-blocklisted" not in ids, ids)
+    expect([b["zone"] for b in d["blocklists"]] == ["zen.spamhaus.org"], d["blocklists"])
+
+
+def t_now_option():
+    ids, _ = ids_of("spoofed.eml", "--now", "1700000000")
+    expect("header-date-future" in ids, ids)
+    ids, _ = ids_of("spoofed.eml", "--now", "1800000000")
+    expect("header-date-future" not in ids, ids)
+
+
+def t_authserv_id():
+    _, d = ids_of("newsletter.eml", "--authserv-id", "mx.example.org")
+    expect(d["authentication_results"].startswith("mx.example.org;"), d["authentication_results"])
+
+
 for message, options, raised, absent in EXAMPLES:
     for lang in ("en", "fr"):
         case(f"{message} --json --lang {lang}", json_case(message, options, raised, absent, lang))
         case(f"{message} text --lang {lang}", text_case(message, options, lang))
 case("same finding ids in both languages", t_same_ids_both_languages)
 case("IBAN of an unauthenticated sender stays new", t_iban_known_second_time_only_if_authenticated)
+case("--no-blocklists, --dnsbl, --uribl", t_blocklist_options)
+case("--now moves the clock", t_now_option)
+case("--authserv-id", t_authserv_id)
 case("missing --ip is a usage error", t_missing_ip)
 case("bad --ip is a usage error", t_bad_ip)
 case("not a message is bad input", t_not_a_message)
