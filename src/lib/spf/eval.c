@@ -68,11 +68,12 @@ typedef struct
   /* While fct_spf_check_async runs: a verdict reached then is handed over from an idle
    * source, as the callback must not run from inside that call. */
   gboolean defer;
-  const char *target; /* the current mechanism's target: target_owned, a frame's domain
-                       * or a name the frame's shared record holds */
-  char *target_owned; /* an expanded target */
-  GPtrArray *batch;   /* FctDnsAnswer * (or NULL until answered), for batched waits */
-  GPtrArray *batch_names;
+  const char *target;     /* the current mechanism's target: target_owned, a frame's domain
+                           * or a name the frame's shared record holds */
+  char *target_owned;     /* an expanded target */
+  GPtrArray *batch;       /* FctDnsAnswer * (or NULL until answered), for batched waits */
+  GPtrArray *batch_names; /* const char *, in batch_source; both reused batch to batch */
+  FctDnsAnswer *batch_source; /* the MX or PTR answer that named them */
   guint pending;
 
   /* Validated names of the client (RFC 7208 §5.5), computed once. */
@@ -127,6 +128,7 @@ eval_unref (Eval *e)
   g_clear_pointer (&e->ready, fct_dns_answer_unref);
   g_clear_pointer (&e->batch, g_ptr_array_unref);
   g_clear_pointer (&e->batch_names, g_ptr_array_unref);
+  g_clear_pointer (&e->batch_source, fct_dns_answer_unref);
   g_clear_pointer (&e->validated, g_ptr_array_unref);
   g_free (e->exp_text);
   g_free (e);
@@ -389,14 +391,28 @@ address_type (const Eval *e)
 
 static void on_batch_answer (FctDnsAnswer *answer, gpointer user_data);
 
-/* Looks up the addresses of every name at once; the wait ends when all have answered. */
+/* Starts a batch named by the records of source (an MX or PTR answer): empties
+ * e->batch_names for the caller to fill with names held by source. */
 static void
-query_batch (Eval *e, GPtrArray *names, Wait wait)
+batch_begin (Eval *e, FctDnsAnswer *source)
 {
-  g_clear_pointer (&e->batch, g_ptr_array_unref);
-  g_clear_pointer (&e->batch_names, g_ptr_array_unref);
-  e->batch = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dns_answer_unref);
-  e->batch_names = g_ptr_array_ref (names);
+  if (e->batch_names == NULL)
+    e->batch_names = g_ptr_array_new ();
+  g_ptr_array_set_size (e->batch_names, 0);
+  g_clear_pointer (&e->batch_source, fct_dns_answer_unref);
+  e->batch_source = fct_dns_answer_ref (source);
+}
+
+/* Looks up the addresses of every name of e->batch_names at once; the wait ends when
+ * all have answered. */
+static void
+query_batch (Eval *e, Wait wait)
+{
+  GPtrArray *names = e->batch_names;
+
+  if (e->batch == NULL)
+    e->batch = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dns_answer_unref);
+  g_ptr_array_set_size (e->batch, 0);
   g_ptr_array_set_size (e->batch, names->len);
   e->wait = wait;
   e->pending = names->len;
@@ -964,7 +980,6 @@ static void
 on_mx (Eval *e, FctDnsAnswer *answer)
 {
   const FctSpfMechanism *mech = current_mechanism (e);
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
 
   if (answer_failed (answer))
     {
@@ -986,23 +1001,20 @@ on_mx (Eval *e, FctDnsAnswer *answer)
                   mech->text, e->target, answer->records->len, e->limits.spf_mx_names_max);
       return;
     }
+  batch_begin (e, answer);
   for (guint k = 0; k < answer->records->len; k++)
     {
       const FctDnsRecord *rr = g_ptr_array_index (answer->records, k);
       /* A null MX (RFC 7505, target ".") names no host. */
       if (rr->type == FCT_DNS_TYPE_MX && rr->target != NULL && rr->target[0] != '\0')
-        g_ptr_array_add (names, rr->target);
+        g_ptr_array_add (e->batch_names, rr->target);
     }
-  if (names->len == 0)
+  if (e->batch_names->len == 0)
     {
       no_match (e);
       return;
     }
-  /* The names belong to answer; the batch keeps its own copies. */
-  g_autoptr (GPtrArray) copies = g_ptr_array_new_with_free_func (g_free);
-  for (guint k = 0; k < names->len; k++)
-    g_ptr_array_add (copies, g_strdup (g_ptr_array_index (names, k)));
-  query_batch (e, copies, WAIT_MX_ADDRS);
+  query_batch (e, WAIT_MX_ADDRS);
 }
 
 static void
@@ -1054,23 +1066,23 @@ after_ptr (Eval *e)
 static void
 on_ptr (Eval *e, FctDnsAnswer *answer)
 {
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-
   e->validated = g_ptr_array_new_with_free_func (g_free);
   /* §5.5: a PTR lookup error means no validated name; beyond the 10th name, ignore. */
   e->ptr_void = answer_void (answer);
-  for (guint k = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
-                    && k < answer->records->len && names->len < e->limits.spf_ptr_names_max;
+  batch_begin (e, answer);
+  for (guint k = 0;
+       answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
+       && k < answer->records->len && e->batch_names->len < e->limits.spf_ptr_names_max;
        k++)
     {
       const FctDnsRecord *rr = g_ptr_array_index (answer->records, k);
       if (rr->type == FCT_DNS_TYPE_PTR && rr->target != NULL && rr->target[0] != '\0')
-        g_ptr_array_add (names, g_strdup (rr->target));
+        g_ptr_array_add (e->batch_names, rr->target);
     }
-  if (names->len == 0)
+  if (e->batch_names->len == 0)
     after_ptr (e);
   else
-    query_batch (e, names, WAIT_PTR_ADDRS);
+    query_batch (e, WAIT_PTR_ADDRS);
 }
 
 static void
