@@ -669,7 +669,8 @@ dmarc_proposal (const char *domain, const FctDmarcRecord *r)
 }
 
 static void
-judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective)
+judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
+             FctDmarcPolicy *applied_out)
 {
   Audit *a = j->a;
   const char *policy_domain = NULL;
@@ -709,14 +710,24 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective)
       fct_finding_set_fix (f, fix);
       fct_finding_set_evidence (f, r->text);
     }
-  if (r->p == FCT_DMARC_POLICY_NONE || r->p == FCT_DMARC_POLICY_UNSET)
+  /* A subdomain without its own record falls under the organizational domain's sp=, or
+   * p= when sp is absent (RFC 9989 §4.10.1). */
+  gboolean inherited = g_strcmp0 (policy_domain, a->domain) != 0;
+  FctDmarcPolicy applied = inherited && r->sp != FCT_DMARC_POLICY_UNSET ? r->sp : r->p;
+  *applied_out = applied;
+  if (applied == FCT_DMARC_POLICY_NONE || applied == FCT_DMARC_POLICY_UNSET)
     {
       FctFinding *f = fct_findings_add (
           j->f, "dmarc-policy-none",
-          _ ("The DMARC policy of %s is none: receivers only report spoofed mail and "
-             "deliver it. Once the reports show your own mail passing, move to quarantine, "
-             "then reject."),
-          policy_domain);
+          inherited
+              ? _ ("The DMARC policy that applies to %s, from the record of %s (sp=, "
+                   "else p=), is none: receivers only report spoofed mail and deliver "
+                   "it. Once the reports show your own mail passing, move to "
+                   "quarantine, then reject.")
+              : _ ("The DMARC policy of %s%s is none: receivers only report spoofed "
+                   "mail and deliver it. Once the reports show your own mail passing, "
+                   "move to quarantine, then reject."),
+          a->domain, inherited ? policy_domain : "");
       g_autofree char *fix = dmarc_proposal (policy_domain, r);
       fct_finding_set_fix (f, fix);
     }
@@ -726,7 +737,7 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective)
         _ ("pct=%d: the policy applies to %d%% of failing mail only (RFC 7489; "
            "RFC 9989 removed pct). Remove pct."),
         r->pct, r->pct);
-  if (r->sp == FCT_DMARC_POLICY_NONE && r->p != FCT_DMARC_POLICY_NONE
+  if (!inherited && r->sp == FCT_DMARC_POLICY_NONE && r->p != FCT_DMARC_POLICY_NONE
       && r->p != FCT_DMARC_POLICY_UNSET)
     fct_findings_add (
         j->f, "dmarc-sp-none",
@@ -911,7 +922,7 @@ judge_tlsrpt (Judge *j)
 }
 
 static void
-judge_bimi (Judge *j, const FctDmarcRecord *dmarc)
+judge_bimi (Judge *j, const FctDmarcRecord *dmarc, FctDmarcPolicy applied)
 {
   Audit *a = j->a;
   if (failed (j, a->bimi))
@@ -942,7 +953,7 @@ judge_bimi (Judge *j, const FctDmarcRecord *dmarc)
   /* BIMI requires DMARC at enforcement: quarantine or reject on all mail. */
   gboolean enforced
       = dmarc != NULL
-        && (dmarc->p == FCT_DMARC_POLICY_QUARANTINE || dmarc->p == FCT_DMARC_POLICY_REJECT)
+        && (applied == FCT_DMARC_POLICY_QUARANTINE || applied == FCT_DMARC_POLICY_REJECT)
         && (dmarc->pct < 0 || dmarc->pct == 100) && dmarc->sp != FCT_DMARC_POLICY_NONE;
   if (!enforced)
     fct_findings_add (
@@ -1299,10 +1310,11 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
           report->spf_dns_lookups = a->spf->dns_lookups;
         }
       judge_dkim (&j, report);
-      judge_dmarc (&j, report, &dmarc);
+      FctDmarcPolicy applied = FCT_DMARC_POLICY_UNSET;
+      judge_dmarc (&j, report, &dmarc, &applied);
       judge_mta_sts (&j, report);
       judge_tlsrpt (&j);
-      judge_bimi (&j, dmarc);
+      judge_bimi (&j, dmarc, applied);
       judge_dane (&j);
       judge_blocklists (&j);
       judge_tls (&j);

@@ -139,6 +139,13 @@ static const Case cases[] = {
   { "foreignrua.test", "192.0.2.31", "dmarc",
     "_dmarc.{d}. TXT \"v=DMARC1; p=reject; rua=mailto:r@reports.example.net\"",
     "dmarc-rua-unauthorized", 0 },
+  /* A subdomain without a record of its own falls under its organizational domain's
+   * sp= (here none), else p= (here reject). */
+  { "mail.inherit.test", "192.0.2.46", "dmarc",
+    "_dmarc.inherit.test. TXT \"v=DMARC1; p=reject; sp=none; rua=mailto:x@inherit.test\"",
+    "dmarc-policy-none", 0 },
+  { "mail.inherit2.test", "192.0.2.47", "dmarc",
+    "_dmarc.inherit2.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@inherit2.test\"", "", 0 },
   { "nosts.test", "192.0.2.32", "sts sts-a", "", "mta-sts-missing", 0 },
   { "badsts.test", "192.0.2.33", "sts", "_mta-sts.{d}. TXT \"v=STSv1; id=not-an-id\"",
     "mta-sts-invalid", 0 },
