@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """facteur check on every example of examples/ (README.md there gives the commands), in
-text and --json, in English and French, with the zone file examples/examples.zone; the
+text and --json, in English and French, with the zone file examples/check.zone; the
 finding ids each example must raise and must not; usage and input errors. Prints TAP.
 Usage: test_check_cli.py BUILD/facteur"""
 import json
@@ -12,7 +12,7 @@ import tempfile
 FACTEUR = sys.argv[1]
 ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
 EX = os.path.join(ROOT, "examples")
-ZONE = os.path.join(EX, "examples.zone")
+ZONE = os.path.join(EX, "check.zone")
 results = []
 
 # message, options, ids that must be raised, ids that must not
