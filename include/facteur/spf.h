@@ -175,8 +175,9 @@ typedef enum
 } FctSpfStepKind;
 
 /* One step of the evaluation, for the human output: which record was read, which
- * mechanism matched. Data, not prose: fct_spf_trace_step_to_string words it. The
- * strings belong to the step (transfer none): read them, never free or replace them. */
+ * mechanism matched. Data, not prose: fct_spf_trace_step_to_string words it. Steps and
+ * their strings belong to the verdict (transfer none): read them, never free or replace
+ * them. */
 typedef struct
 {
   FctSpfStepKind kind;
@@ -207,6 +208,8 @@ typedef struct
   guint dns_lookups;  /* DNS-querying terms evaluated (RFC 7208 §4.6.4) */
   guint void_lookups; /* NXDOMAIN or empty answers among them */
   GPtrArray *trace;   /* FctSpfTraceStep *, in order */
+  /*< private >*/
+  gpointer trace_memory; /* where the steps live; fct_spf_verdict_free releases it */
 } FctSpfVerdict;
 
 void fct_spf_verdict_free (FctSpfVerdict *verdict);

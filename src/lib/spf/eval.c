@@ -134,6 +134,8 @@ eval_unref (Eval *e)
   g_free (e);
 }
 
+static void trace_memory_free (gpointer memory);
+
 void
 fct_spf_verdict_free (FctSpfVerdict *verdict)
 {
@@ -144,6 +146,7 @@ fct_spf_verdict_free (FctSpfVerdict *verdict)
   g_free (verdict->explanation);
   g_free (verdict->reason);
   g_clear_pointer (&verdict->trace, g_ptr_array_unref);
+  trace_memory_free (verdict->trace_memory);
   g_free (verdict);
 }
 
@@ -168,9 +171,55 @@ step_string (char *at, const char *s, gsize len, char **field)
   return at + len + 1;
 }
 
+/* The verdict's trace steps live in a chain of blocks (verdict->trace_memory), freed
+ * with the verdict: a check records a dozen steps or more, and one allocation per step
+ * cost more than the rest of a cached check. */
+typedef struct TraceBlock
+{
+  struct TraceBlock *next;
+  gsize used;
+  gsize size;
+} TraceBlock;
+
+#define TRACE_BLOCK_SIZE 2048
+
+static void
+trace_memory_free (gpointer memory)
+{
+  for (TraceBlock *b = memory, *next; b != NULL; b = next)
+    {
+      next = b->next;
+      g_free (b);
+    }
+}
+
+/* need bytes, aligned for a FctSpfTraceStep, from the verdict's blocks. */
+static gpointer
+trace_alloc (FctSpfVerdict *verdict, gsize need)
+{
+  TraceBlock *head = verdict->trace_memory;
+  const gsize align = G_ALIGNOF (FctSpfTraceStep);
+
+  need = (need + align - 1) / align * align;
+  if (head == NULL || head->size - head->used < need)
+    {
+      /* Bounded: a step holds names and a record already in memory. */
+      gsize size = MAX (TRACE_BLOCK_SIZE, need);
+      TraceBlock *b = g_malloc (sizeof (TraceBlock) + size);
+      b->next = head;
+      b->used = 0;
+      b->size = size;
+      verdict->trace_memory = head = b;
+    }
+  /* The header is a multiple of the alignment: three pointer-sized fields. */
+  G_STATIC_ASSERT (sizeof (TraceBlock) % G_ALIGNOF (FctSpfTraceStep) == 0);
+  gpointer at = (char *)(head + 1) + head->used;
+  head->used += need;
+  return at;
+}
+
 /* Appends a step. Steps are data; fct_spf_trace_step_to_string words them when someone
- * reads them, so a check that nobody traces does not pay for sentences. A step and its
- * strings are one allocation: g_free of the step frees all. */
+ * reads them, so a check that nobody traces does not pay for sentences. */
 static void
 trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
        FctSpfResult result)
@@ -180,8 +229,7 @@ trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
   gsize dlen = strlen (domain);
   gsize tlen = term != NULL ? strlen (term) : 0;
   gsize xlen = detail != NULL ? strlen (detail) : 0;
-  /* Bounded: each string is a name or a record already in memory. */
-  FctSpfTraceStep *step = g_malloc (sizeof *step + dlen + tlen + xlen + 3);
+  FctSpfTraceStep *step = trace_alloc (e->verdict, sizeof *step + dlen + tlen + xlen + 3);
   char *at = (char *)(step + 1);
 
   step->kind = kind;
@@ -1260,7 +1308,7 @@ check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest
   e->sender = g_strconcat (e->local_part, "@", e->sender_domain, NULL);
 
   e->verdict = g_new0 (FctSpfVerdict, 1);
-  e->verdict->trace = g_ptr_array_new_full (16, g_free);
+  e->verdict->trace = g_ptr_array_sized_new (16);
   gsize dlen = strlen (e->sender_domain);
   if (dlen > 0 && e->sender_domain[dlen - 1] == '.')
     dlen--;
