@@ -5,6 +5,7 @@
  * worker threads. The audit's private main context runs until nothing is pending. */
 #include "audit-private.h"
 
+#include <facteur/smtp.h>
 #include <arpa/inet.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -205,6 +206,9 @@ probe_thread (GTask *task, G_GNUC_UNUSED gpointer source, gpointer task_data,
                                            job->audit->limits)
             : fct_audit_tls_probe (job->mx->host, job->ip, o->smtp_port, o->helo,
                                    o->ca_file, job->audit->limits);
+  /* GTask's pool threads may idle past the program's last use of OpenSSL: free its
+   * per-thread state now (as the address batch does). */
+  fct_smtp_thread_cleanup ();
   g_task_return_pointer (task, probe, (GDestroyNotify)fct_audit_tls_probe_free);
 }
 
@@ -249,6 +253,7 @@ fetch_thread (GTask *task, G_GNUC_UNUSED gpointer source, gpointer task_data,
     response
         = fct_audit_https_fetch (host, o->https_port, path,
                                  (const char *const *)addrs->pdata, o->ca_file, a->limits);
+  fct_smtp_thread_cleanup (); /* libcurl's TLS is OpenSSL too */
   g_task_return_pointer (task, response, (GDestroyNotify)fct_audit_https_response_free);
 }
 
