@@ -227,6 +227,9 @@ typedef struct
   GPtrArray *listed; /* char *: the blocklist zones that list it */
 } FctAuditAddress;
 
+void fct_audit_address_free (FctAuditAddress *address);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAuditAddress, fct_audit_address_free)
+
 /* One exchanger, as found. */
 typedef struct
 {
@@ -237,6 +240,9 @@ typedef struct
   FctAuditTlsProbe *probe; /* NULL when SMTP was not tried */
 } FctAuditMx;
 
+void fct_audit_mx_free (FctAuditMx *mx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAuditMx, fct_audit_mx_free)
+
 /* One DKIM key record found at a selector. */
 typedef struct
 {
@@ -246,6 +252,9 @@ typedef struct
   gboolean testing;     /* t=y */
   gboolean revoked;     /* empty p= */
 } FctAuditDkimKey;
+
+void fct_audit_dkim_key_free (FctAuditDkimKey *key);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAuditDkimKey, fct_audit_dkim_key_free)
 
 typedef struct
 {

@@ -1220,9 +1220,11 @@ judge_tls (Judge *j)
 
 /* ---- the report ------------------------------------------------------------------ */
 
-static void
-address_free (FctAuditAddress *addr)
+void
+fct_audit_address_free (FctAuditAddress *addr)
 {
+  if (addr == NULL)
+    return;
   g_free (addr->ip);
   g_ptr_array_unref (addr->ptr);
   g_ptr_array_unref (addr->listed);
@@ -1259,7 +1261,8 @@ mx_to_report (Audit *a, FctAuditReport *report)
       FctAuditMx *out = g_new0 (FctAuditMx, 1);
       out->host = g_strdup (mx->host);
       out->preference = mx->preference;
-      out->addresses = g_ptr_array_new_with_free_func ((GDestroyNotify)address_free);
+      out->addresses
+          = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_address_free);
       for (guint k = 0; k < mx->addresses->len; k++)
         g_ptr_array_add (out->addresses,
                          address_to_report (g_ptr_array_index (mx->addresses, k)));
@@ -1269,18 +1272,22 @@ mx_to_report (Audit *a, FctAuditReport *report)
     }
 }
 
-static void
-audit_mx_free (FctAuditMx *mx)
+void
+fct_audit_mx_free (FctAuditMx *mx)
 {
+  if (mx == NULL)
+    return;
   g_free (mx->host);
   g_ptr_array_unref (mx->addresses);
   fct_audit_tls_probe_free (mx->probe);
   g_free (mx);
 }
 
-static void
-dkim_key_free (FctAuditDkimKey *key)
+void
+fct_audit_dkim_key_free (FctAuditDkimKey *key)
 {
+  if (key == NULL)
+    return;
   g_free (key->selector);
   g_free (key);
 }
@@ -1291,8 +1298,9 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   Judge j = { a, fct_findings_new (), FALSE };
   report->domain = g_strdup (a->domain);
   report->dnssec = a->ns != NULL ? a->ns->dnssec : FCT_DNSSEC_UNKNOWN;
-  report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)audit_mx_free);
-  report->dkim_keys = g_ptr_array_new_with_free_func ((GDestroyNotify)dkim_key_free);
+  report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_mx_free);
+  report->dkim_keys
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_dkim_key_free);
   report->findings = j.f;
 
   if (judge_dns (&j))
