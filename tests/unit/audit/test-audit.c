@@ -792,6 +792,28 @@ test_unreachable (void)
   g_assert_cmpstr (got, ==, "smtp-unreachable");
 }
 
+/* The libcurl fetcher reports a refused connection as an error, without a status; the
+ * name is pinned to the address given, so no resolver is asked. */
+static void
+test_fetch_refused (void)
+{
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sin
+      = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  socklen_t len = sizeof sin;
+  g_assert_cmpint (bind (fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *)&sin, &len), ==, 0);
+  close (fd);
+
+  const char *const addresses[] = { "127.0.0.1", NULL };
+  g_autoptr (FctAuditHttpsResponse) r
+      = fct_audit_https_fetch ("mta-sts.nowhere.test", ntohs (sin.sin_port),
+                               "/.well-known/mta-sts.txt", addresses, NULL, NULL);
+  g_assert_nonnull (r->error);
+  g_assert_cmpuint (r->status, ==, 0);
+  g_assert_null (r->body);
+}
+
 /* Every id of the domain table is raised by some test here, or named as needing a
  * validating resolver (the integration test). */
 static void
@@ -862,5 +884,6 @@ main (int argc, char **argv)
   g_test_add_func ("/audit/starttls/probe-cache", test_probe_cache);
   g_test_add_func ("/audit/every-id-is-covered", test_every_id_is_covered);
   g_test_add_func ("/audit/weights-agree", test_weights_agree);
+  g_test_add_func ("/audit/https/refused", test_fetch_refused);
   return g_test_run ();
 }
