@@ -486,8 +486,11 @@ query_batch (Eval *e, Wait wait)
 }
 
 static FctSpfMacroContext
-macro_context (const Eval *e, const char *domain)
+macro_context (Eval *e, const char *domain)
 {
+  /* %{t}: read the clock when a macro first needs it, not for every check. */
+  if (e->now == 0)
+    e->now = g_get_real_time () / G_USEC_PER_SEC;
   FctSpfMacroContext ctx = {
     .sender = e->sender,
     .local_part = e->local_part,
@@ -1282,7 +1285,7 @@ check_start (FctResolver *resolver, const FctLimits *limits, const FctSpfRequest
   e->ip_len = ip_len;
   e->helo = g_strdup (request->helo != NULL ? request->helo : "");
   e->receiver = g_strdup (request->receiver);
-  e->now = request->now != 0 ? request->now : g_get_real_time () / G_USEC_PER_SEC;
+  e->now = request->now; /* 0: macro_context reads the clock */
   /* Sized for the usual include depth and trace length: no regrowth. */
   e->frames = g_ptr_array_new_full (8, frame_free);
   e->callback = callback;
