@@ -243,14 +243,110 @@ trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
   g_ptr_array_add (e->verdict->trace, step);
 }
 
-static gboolean
-complete_idle (gpointer data)
+static void
+deliver (Eval *e)
 {
-  Eval *e = data;
   FctSpfVerdict *verdict = g_steal_pointer (&e->verdict);
 
   e->callback (verdict, e->user_data);
-  return G_SOURCE_REMOVE;
+}
+
+/* Verdicts reached inside fct_spf_check_async (every answer cached) wait for the next
+ * turn of the caller's main context. One source per thread and context hands them all
+ * over, in order, instead of an idle source each. */
+typedef struct
+{
+  GSource source;
+  GMutex lock;
+  GPtrArray *evals; /* Eval * (a reference each), under lock */
+  gboolean orphan;  /* no longer its thread's: removed once empty, under lock */
+} Deliveries;
+
+static gboolean
+deliveries_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  Deliveries *d = (Deliveries *)source;
+
+  (void)callback;
+  (void)user_data;
+  g_mutex_lock (&d->lock);
+  g_autoptr (GPtrArray) batch = g_steal_pointer (&d->evals);
+  d->evals = g_ptr_array_new ();
+  /* Verdicts queued by the callbacks below wait for the next turn. */
+  g_source_set_ready_time (source, -1);
+  g_mutex_unlock (&d->lock);
+  for (guint k = 0; k < batch->len; k++)
+    {
+      Eval *e = g_ptr_array_index (batch, k);
+      deliver (e);
+      eval_unref (e);
+    }
+  g_mutex_lock (&d->lock);
+  gboolean remove = d->orphan && d->evals->len == 0;
+  g_mutex_unlock (&d->lock);
+  return remove ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+deliveries_finalize (GSource *source)
+{
+  Deliveries *d = (Deliveries *)source;
+
+  /* The context went away with verdicts nobody will read, as idle sources would. */
+  for (guint k = 0; k < d->evals->len; k++)
+    eval_unref (g_ptr_array_index (d->evals, k));
+  g_ptr_array_unref (d->evals);
+  g_mutex_clear (&d->lock);
+}
+
+static GSourceFuncs deliveries_funcs = {
+  .dispatch = deliveries_dispatch,
+  .finalize = deliveries_finalize,
+};
+
+/* The thread's source stops taking verdicts: it goes once it has handed over those it
+ * holds. */
+static void
+deliveries_orphan (Deliveries *d)
+{
+  g_mutex_lock (&d->lock);
+  d->orphan = TRUE;
+  gboolean empty = d->evals->len == 0;
+  g_mutex_unlock (&d->lock);
+  if (empty)
+    g_source_destroy (&d->source);
+  g_source_unref (&d->source);
+}
+
+static GPrivate thread_deliveries = G_PRIVATE_INIT ((GDestroyNotify)deliveries_orphan);
+
+/* Queues e's verdict for the thread-default main context. */
+static void
+deliver_later (Eval *e)
+{
+  GMainContext *context = g_main_context_get_thread_default ();
+  Deliveries *d = g_private_get (&thread_deliveries);
+
+  if (context == NULL)
+    context = g_main_context_default ();
+  /* A destroyed source's context may be gone: compare contexts only on a live one. */
+  if (d == NULL || g_source_is_destroyed (&d->source)
+      || g_source_get_context (&d->source) != context)
+    {
+      Deliveries *fresh = (Deliveries *)g_source_new (&deliveries_funcs, sizeof *fresh);
+      g_mutex_init (&fresh->lock);
+      fresh->evals = g_ptr_array_new ();
+      g_source_set_priority (&fresh->source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_static_name (&fresh->source, "fct-spf-deliver");
+      g_source_attach (&fresh->source, context);
+      /* Replacing the value orphans the previous source. */
+      g_private_replace (&thread_deliveries, fresh);
+      d = fresh;
+    }
+  g_mutex_lock (&d->lock);
+  g_ptr_array_add (d->evals, eval_ref (e));
+  g_mutex_unlock (&d->lock);
+  g_source_set_ready_time (&d->source, 0);
 }
 
 /* Formats a sentence whose only conversions are %s, %1$s and %2$s (all that the
@@ -320,15 +416,9 @@ complete (Eval *e)
 {
   e->done = TRUE;
   if (e->defer)
-    {
-      GSource *source = g_idle_source_new ();
-      g_source_set_callback (source, complete_idle, eval_ref (e),
-                             (GDestroyNotify)eval_unref);
-      g_source_attach (source, g_main_context_get_thread_default ());
-      g_source_unref (source);
-      return;
-    }
-  complete_idle (e);
+    deliver_later (e);
+  else
+    deliver (e);
 }
 
 /* Ends the whole evaluation with an error result or a result that needs no exp. */

@@ -350,6 +350,83 @@ test_cached_answers (void)
   g_main_context_pop_thread_default (ctx);
 }
 
+typedef struct
+{
+  GMainContext *context; /* where the callback must run */
+  guint done;
+  gboolean wrong_context;
+} Where;
+
+static void
+on_where (FctSpfVerdict *v, gpointer user_data)
+{
+  Where *w = user_data;
+  w->done++;
+  w->wrong_context = w->wrong_context || g_main_context_get_thread_default () != w->context
+                     || !g_main_context_is_owner (w->context);
+  fct_spf_verdict_free (v);
+}
+
+static void
+start_in (FctResolver *r, const FctLimits *limits, GMainContext *context, Where *w)
+{
+  FctSpfRequest req = { .ip = "192.0.2.20", .mail_from = "u@c.example.test" };
+
+  g_main_context_push_thread_default (context);
+  g_assert_true (fct_spf_check_async (r, limits, &req, on_where, w, NULL));
+  g_main_context_pop_thread_default (context);
+}
+
+/* Verdicts reached from the cache inside fct_spf_check_async are handed over in the
+ * context each check was started in, whichever contexts the thread switches between; a
+ * context dropped with verdicts pending takes them along (ASan sees no leak). */
+static void
+test_cached_deliveries (void)
+{
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (cached_zone, &limits);
+  GMainContext *a = g_main_context_new ();
+  GMainContext *b = g_main_context_new ();
+  Where in_a = { .context = a }, in_b = { .context = b }, dropped = { 0 };
+
+  /* Warm the cache. */
+  FctSpfRequest req = { .ip = "192.0.2.20", .mail_from = "u@c.example.test" };
+  g_autoptr (FctSpfVerdict) warm = fct_spf_check (r, &limits, &req, NULL);
+  g_assert_cmpint (warm->result, ==, FCT_SPF_RESULT_PASS);
+
+  for (guint round = 0; round < 3; round++)
+    {
+      start_in (r, &limits, a, &in_a);
+      start_in (r, &limits, b, &in_b);
+      start_in (r, &limits, a, &in_a);
+    }
+  g_assert_cmpuint (in_a.done + in_b.done, ==, 0);
+  g_main_context_push_thread_default (b);
+  while (in_b.done < 3)
+    g_main_context_iteration (b, TRUE);
+  g_main_context_pop_thread_default (b);
+  g_assert_cmpuint (in_a.done, ==, 0);
+  g_main_context_push_thread_default (a);
+  while (in_a.done < 6)
+    g_main_context_iteration (a, TRUE);
+  g_main_context_pop_thread_default (a);
+  g_assert_false (in_a.wrong_context);
+  g_assert_false (in_b.wrong_context);
+
+  /* Pending in a context that is dropped: never delivered, freed with it. */
+  GMainContext *gone = g_main_context_new ();
+  start_in (r, &limits, gone, &dropped);
+  g_main_context_unref (gone);
+  start_in (r, &limits, a, &in_a);
+  g_main_context_push_thread_default (a);
+  while (in_a.done < 7)
+    g_main_context_iteration (a, TRUE);
+  g_main_context_pop_thread_default (a);
+  g_assert_cmpuint (dropped.done, ==, 0);
+  g_main_context_unref (a);
+  g_main_context_unref (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -363,5 +440,6 @@ main (int argc, char **argv)
   g_test_add_func ("/spf/eval/bad-ip-is-an-error", test_bad_ip);
   g_test_add_func ("/spf/eval/many-in-flight", test_many_in_flight);
   g_test_add_func ("/spf/eval/cached-answers", test_cached_answers);
+  g_test_add_func ("/spf/eval/cached-deliveries", test_cached_deliveries);
   return g_test_run ();
 }
