@@ -464,7 +464,7 @@ static void on_answer (FctDnsAnswer *answer, gpointer user_data);
  * reads presentation form, so escape what RFC 1035 §5.1 would read specially. Dots stay
  * label separators (§7.3 expands into labels). */
 static gboolean
-needs_escape (guint8 c)
+needs_escape_compute (guint8 c)
 {
   switch (c)
     {
@@ -481,12 +481,34 @@ needs_escape (guint8 c)
     }
 }
 
+/* needs_escape_compute for every byte, built once: each query scans its name. */
+static gboolean escape_table[256];
+
+static void
+escape_table_init (void)
+{
+  static gsize done = 0;
+
+  if (!g_once_init_enter (&done))
+    return;
+  for (guint c = 0; c < 256; c++)
+    escape_table[c] = needs_escape_compute ((guint8)c);
+  g_once_init_leave (&done, 1);
+}
+
+static gboolean
+needs_escape (guint8 c)
+{
+  return escape_table[c];
+}
+
 /* The escaped form of name (transfer full), or NULL when it needs none. */
 static char *
 presentation_name (const char *name)
 {
   const guint8 *p = (const guint8 *)name;
 
+  escape_table_init ();
   while (*p != '\0' && !needs_escape (*p))
     p++;
   if (*p == '\0')
