@@ -2,7 +2,10 @@
 """Writes a zone file and a domain list for the domain-audit benchmark: N domains with
 the shapes real domains have (one or two MX hosts, SPF with includes, DKIM at a common
 selector, DMARC at various policies, MTA-STS and TLS-RPT on some, a few broken ones).
-Deterministic (seeded). Usage: make-zone.py DIR [N]"""
+Deterministic (seeded). Also writes the same data as zones nsd can serve (DIR/nsd/:
+bench.example, the two providers, 10.in-addr.arpa), without the per-domain NS records,
+which would be delegations there. Usage: make-zone.py DIR [N]"""
+import os
 import random
 import sys
 
@@ -45,3 +48,24 @@ with open(f"{out}/bench.zone", "w") as f:
     f.write("\n".join(lines) + "\n")
 with open(f"{out}/domains.txt", "w") as f:
     f.write("\n".join(domains) + "\n")
+
+# The same records as authoritative zones for nsd.
+os.makedirs(f"{out}/nsd", exist_ok=True)
+zones = {"bench.example": [], "provider-a.example": [], "provider-b.example": [],
+         "10.in-addr.arpa": []}
+for line in lines[1:]:
+    owner = line.split()[0].rstrip(".")
+    if " NS " in line:
+        continue
+    for z in zones:
+        if owner == z or owner.endswith("." + z):
+            zones[z].append(line)
+            break
+for z, records in zones.items():
+    with open(f"{out}/nsd/{z}.zone", "w") as f:
+        f.write(f"$TTL 3600\n{z}. SOA ns1.bench.example. hostmaster.bench.example. "
+                "1 7200 900 1209600 300\n"
+                f"{z}. NS ns1.bench.example.\n")
+        if z == "bench.example":
+            f.write("ns1.bench.example. A 127.0.0.1\n")
+        f.write("\n".join(records) + "\n")
