@@ -134,8 +134,6 @@ eval_unref (Eval *e)
   g_free (e);
 }
 
-static void trace_memory_free (gpointer memory);
-
 void
 fct_spf_verdict_free (FctSpfVerdict *verdict)
 {
@@ -146,7 +144,7 @@ fct_spf_verdict_free (FctSpfVerdict *verdict)
   g_free (verdict->explanation);
   g_free (verdict->reason);
   g_clear_pointer (&verdict->trace, g_ptr_array_unref);
-  trace_memory_free (verdict->trace_memory);
+  fct_spf_trace_memory_free (verdict->trace_memory);
   g_free (verdict);
 }
 
@@ -171,55 +169,6 @@ step_string (char *at, const char *s, gsize len, char **field)
   return at + len + 1;
 }
 
-/* The verdict's trace steps live in a chain of blocks (verdict->trace_memory), freed
- * with the verdict: a check records a dozen steps or more, and one allocation per step
- * cost more than the rest of a cached check. */
-typedef struct TraceBlock
-{
-  struct TraceBlock *next;
-  gsize used;
-  gsize size;
-} TraceBlock;
-
-/* Under glibc's per-thread cache limit (1,032 bytes): larger blocks take the slower
- * paths of malloc and free. */
-#define TRACE_BLOCK_SIZE 896
-
-static void
-trace_memory_free (gpointer memory)
-{
-  for (TraceBlock *b = memory, *next; b != NULL; b = next)
-    {
-      next = b->next;
-      g_free (b);
-    }
-}
-
-/* need bytes, aligned for a FctSpfTraceStep, from the verdict's blocks. */
-static gpointer
-trace_alloc (FctSpfVerdict *verdict, gsize need)
-{
-  TraceBlock *head = verdict->trace_memory;
-  const gsize align = G_ALIGNOF (FctSpfTraceStep);
-
-  need = (need + align - 1) / align * align;
-  if (head == NULL || head->size - head->used < need)
-    {
-      /* Bounded: a step holds names and a record already in memory. */
-      gsize size = MAX (TRACE_BLOCK_SIZE, need);
-      TraceBlock *b = g_malloc (sizeof (TraceBlock) + size);
-      b->next = head;
-      b->used = 0;
-      b->size = size;
-      verdict->trace_memory = head = b;
-    }
-  /* The header is a multiple of the alignment: three pointer-sized fields. */
-  G_STATIC_ASSERT (sizeof (TraceBlock) % G_ALIGNOF (FctSpfTraceStep) == 0);
-  gpointer at = (char *)(head + 1) + head->used;
-  head->used += need;
-  return at;
-}
-
 /* Appends a step. Steps are data; fct_spf_trace_step_to_string words them when someone
  * reads them, so a check that nobody traces does not pay for sentences. */
 static void
@@ -231,7 +180,8 @@ trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
   gsize dlen = strlen (domain);
   gsize tlen = term != NULL ? strlen (term) : 0;
   gsize xlen = detail != NULL ? strlen (detail) : 0;
-  FctSpfTraceStep *step = trace_alloc (e->verdict, sizeof *step + dlen + tlen + xlen + 3);
+  FctSpfTraceStep *step
+      = fct_spf_trace_alloc (e->verdict, sizeof *step + dlen + tlen + xlen + 3);
   char *at = (char *)(step + 1);
 
   step->kind = kind;
@@ -244,109 +194,12 @@ trace (Eval *e, FctSpfStepKind kind, const char *term, const char *detail,
 }
 
 static void
-deliver (Eval *e)
+deliver (gpointer data)
 {
+  Eval *e = data;
   FctSpfVerdict *verdict = g_steal_pointer (&e->verdict);
 
   e->callback (verdict, e->user_data);
-}
-
-/* Verdicts reached inside fct_spf_check_async (every answer cached) wait for the next
- * turn of the caller's main context. One source per thread and context hands them all
- * over, in order, instead of an idle source each. */
-typedef struct
-{
-  GSource source;
-  GMutex lock;
-  GPtrArray *evals; /* Eval * (a reference each), under lock */
-  gboolean orphan;  /* no longer its thread's: removed once empty, under lock */
-} Deliveries;
-
-static gboolean
-deliveries_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
-{
-  Deliveries *d = (Deliveries *)source;
-
-  (void)callback;
-  (void)user_data;
-  g_mutex_lock (&d->lock);
-  g_autoptr (GPtrArray) batch = g_steal_pointer (&d->evals);
-  d->evals = g_ptr_array_new ();
-  /* Verdicts queued by the callbacks below wait for the next turn. */
-  g_source_set_ready_time (source, -1);
-  g_mutex_unlock (&d->lock);
-  for (guint k = 0; k < batch->len; k++)
-    {
-      Eval *e = g_ptr_array_index (batch, k);
-      deliver (e);
-      eval_unref (e);
-    }
-  g_mutex_lock (&d->lock);
-  gboolean remove = d->orphan && d->evals->len == 0;
-  g_mutex_unlock (&d->lock);
-  return remove ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
-}
-
-static void
-deliveries_finalize (GSource *source)
-{
-  Deliveries *d = (Deliveries *)source;
-
-  /* The context went away with verdicts nobody will read, as idle sources would. */
-  for (guint k = 0; k < d->evals->len; k++)
-    eval_unref (g_ptr_array_index (d->evals, k));
-  g_ptr_array_unref (d->evals);
-  g_mutex_clear (&d->lock);
-}
-
-static GSourceFuncs deliveries_funcs = {
-  .dispatch = deliveries_dispatch,
-  .finalize = deliveries_finalize,
-};
-
-/* The thread's source stops taking verdicts: it goes once it has handed over those it
- * holds. */
-static void
-deliveries_orphan (Deliveries *d)
-{
-  g_mutex_lock (&d->lock);
-  d->orphan = TRUE;
-  gboolean empty = d->evals->len == 0;
-  g_mutex_unlock (&d->lock);
-  if (empty)
-    g_source_destroy (&d->source);
-  g_source_unref (&d->source);
-}
-
-static GPrivate thread_deliveries = G_PRIVATE_INIT ((GDestroyNotify)deliveries_orphan);
-
-/* Queues e's verdict for the thread-default main context. */
-static void
-deliver_later (Eval *e)
-{
-  GMainContext *context = g_main_context_get_thread_default ();
-  Deliveries *d = g_private_get (&thread_deliveries);
-
-  if (context == NULL)
-    context = g_main_context_default ();
-  /* A destroyed source's context may be gone: compare contexts only on a live one. */
-  if (d == NULL || g_source_is_destroyed (&d->source)
-      || g_source_get_context (&d->source) != context)
-    {
-      Deliveries *fresh = (Deliveries *)g_source_new (&deliveries_funcs, sizeof *fresh);
-      g_mutex_init (&fresh->lock);
-      fresh->evals = g_ptr_array_new ();
-      g_source_set_priority (&fresh->source, G_PRIORITY_DEFAULT_IDLE);
-      g_source_set_static_name (&fresh->source, "fct-spf-deliver");
-      g_source_attach (&fresh->source, context);
-      /* Replacing the value orphans the previous source. */
-      g_private_replace (&thread_deliveries, fresh);
-      d = fresh;
-    }
-  g_mutex_lock (&d->lock);
-  g_ptr_array_add (d->evals, eval_ref (e));
-  g_mutex_unlock (&d->lock);
-  g_source_set_ready_time (&d->source, 0);
 }
 
 /* Formats a sentence whose only conversions are %s, %1$s and %2$s (all that the
@@ -416,7 +269,7 @@ complete (Eval *e)
 {
   e->done = TRUE;
   if (e->defer)
-    deliver_later (e);
+    fct_spf_later (deliver, (GDestroyNotify)eval_unref, eval_ref (e));
   else
     deliver (e);
 }

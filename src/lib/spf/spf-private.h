@@ -54,4 +54,14 @@ FctSpfSharedRecord *fct_spf_shared_record_for_answer (FctDnsAnswer *answer,
 /* Remembers that answer holds exactly one SPF record, shared. */
 void fct_spf_shared_record_remember (FctDnsAnswer *answer, FctSpfSharedRecord *shared);
 
+/* Trace steps live in blocks owned by the verdict (trace.c): need bytes aligned for a
+ * FctSpfTraceStep, and the release of all of them. */
+gpointer fct_spf_trace_alloc (FctSpfVerdict *verdict, gsize need);
+void fct_spf_trace_memory_free (gpointer memory);
+
+/* Calls run (item) then release (item) on a later turn of the thread-default main
+ * context, never from inside this call; items queued from one thread and context are
+ * run in order. If the context goes away first, only release (item) (deliver.c). */
+void fct_spf_later (void (*run) (gpointer item), GDestroyNotify release, gpointer item);
+
 G_END_DECLS

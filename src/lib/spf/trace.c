@@ -1,5 +1,5 @@
-/* facteur — words the steps of an SPF evaluation (RFC 7208 §4.6 to §6) for people: the
- * evaluator records what happened as data; this turns it into translated sentences. */
+/* facteur — the steps of an SPF evaluation (RFC 7208 §4.6 to §6): the memory they live in,
+ * and their wording for people (the evaluator records data; this makes sentences). */
 #include "spf-private.h"
 
 #include <glib/gi18n-lib.h>
@@ -34,4 +34,52 @@ fct_spf_trace_step_to_string (const FctSpfTraceStep *step)
       return g_strdup_printf ("%s: %s", result, detail);
     }
   return g_strdup (detail);
+}
+
+/* The verdict's trace steps live in a chain of blocks (verdict->trace_memory), freed
+ * with the verdict: a check records a dozen steps or more, and one allocation per step
+ * cost more than the rest of a cached check. */
+typedef struct TraceBlock
+{
+  struct TraceBlock *next;
+  gsize used;
+  gsize size;
+} TraceBlock;
+
+/* Under glibc's per-thread cache limit (1,032 bytes): larger blocks take the slower
+ * paths of malloc and free. */
+#define TRACE_BLOCK_SIZE 896
+
+void
+fct_spf_trace_memory_free (gpointer memory)
+{
+  for (TraceBlock *b = memory, *next; b != NULL; b = next)
+    {
+      next = b->next;
+      g_free (b);
+    }
+}
+
+gpointer
+fct_spf_trace_alloc (FctSpfVerdict *verdict, gsize need)
+{
+  TraceBlock *head = verdict->trace_memory;
+  const gsize align = G_ALIGNOF (FctSpfTraceStep);
+
+  /* The header is a multiple of the alignment: three pointer-sized fields. */
+  G_STATIC_ASSERT (sizeof (TraceBlock) % G_ALIGNOF (FctSpfTraceStep) == 0);
+  need = (need + align - 1) / align * align;
+  if (head == NULL || head->size - head->used < need)
+    {
+      /* Bounded: a step holds names and a record already in memory. */
+      gsize size = MAX (TRACE_BLOCK_SIZE, need);
+      TraceBlock *b = g_malloc (sizeof (TraceBlock) + size);
+      b->next = head;
+      b->used = 0;
+      b->size = size;
+      verdict->trace_memory = head = b;
+    }
+  gpointer at = (char *)(head + 1) + head->used;
+  head->used += need;
+  return at;
 }
