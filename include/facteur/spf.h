@@ -223,7 +223,8 @@ gboolean fct_spf_ip_parse (const char *text, guint8 out[16], gsize *out_len,
 typedef void (*FctSpfCallback) (FctSpfVerdict *verdict, gpointer user_data);
 
 /* Starts check_host() for the request's identity. The callback runs exactly once, later,
- * in the caller's thread-default main context; every DNS query goes through
+ * in the caller's thread-default main context; answers the resolver has cached are taken
+ * at once (fct_resolver_lookup_cached) and every other query goes through
  * fct_resolver_query_async, so no thread waits on DNS. Returns FALSE and an
  * FCT_SPF_ERROR_INVALID (the callback never runs) when the request cannot be checked:
  * an address that does not parse. limits may be NULL. */
