@@ -4,6 +4,7 @@
 
 #include <facteur/dns.h>
 #include <facteur/limits.h>
+#include <facteur/msg.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -48,6 +49,12 @@ gboolean fct_cli_parse (const char *command, const char *parameter_string,
  * configuration. Returns (transfer full) or NULL and error. */
 FctResolver *fct_cli_make_resolver (const FctCliCommon *common, GError **error);
 
+/* Reads the message at path (- for standard input), then makes the resolver of the
+ * common options. Returns FCT_EXIT_OK with *msg and *resolver set (transfer full), or
+ * prints the error and returns its exit status. */
+int fct_cli_load_message (const FctCliCommon *common, const char *path, FctMsg **msg,
+                          FctResolver **resolver);
+
 /* Prints "facteur: <message>" on stderr and returns the exit status for error. */
 int fct_cli_report_error (const GError *error);
 /* Prints "facteur COMMAND: <message>", the usage and returns FCT_EXIT_USAGE. */
@@ -56,6 +63,16 @@ int fct_cli_usage_error (const char *command, const char *usage, const char *for
 
 /* Prints node as one line of JSON on stdout followed by a newline. */
 void fct_cli_print_json (JsonNode *node);
+
+/* JSON members (json.c): name then a string, or null when value is NULL. */
+void fct_cli_json_add_string (JsonBuilder *b, const char *name, const char *value);
+void fct_cli_json_add_int (JsonBuilder *b, const char *name, gint64 value);
+void fct_cli_json_add_double (JsonBuilder *b, const char *name, double value);
+void fct_cli_json_add_bool (JsonBuilder *b, const char *name, gboolean value);
+/* name then an array of the strings of values (char *); empty when values is NULL. */
+void fct_cli_json_add_strings (JsonBuilder *b, const char *name, const GPtrArray *values);
+/* Prints the builder's finished root as fct_cli_print_json() does. */
+void fct_cli_json_print_builder (JsonBuilder *b);
 
 void fct_cli_common_clear (FctCliCommon *common);
 

@@ -116,8 +116,7 @@ result_to_json (const FctVerifyResult *r)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "address");
   json_builder_add_string_value (b, r->address);
-  json_builder_set_member_name (b, "verdict");
-  json_builder_add_string_value (b, fct_verify_verdict_to_string (r->verdict));
+  fct_cli_json_add_string (b, "verdict", fct_verify_verdict_to_string (r->verdict));
   json_builder_set_member_name (b, "reasons");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->reasons->len; i++)
@@ -134,23 +133,14 @@ result_to_json (const FctVerifyResult *r)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "syntax");
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "diagnosis");
-  json_builder_add_string_value (b, fct_verify_diag_to_string (s->diagnosis));
-  json_builder_set_member_name (b, "category");
-  json_builder_add_string_value (b, fct_verify_category_to_string (s->category));
-  json_builder_set_member_name (b, "smtputf8_required");
-  json_builder_add_boolean_value (b, s->local_utf8);
+  fct_cli_json_add_string (b, "diagnosis", fct_verify_diag_to_string (s->diagnosis));
+  fct_cli_json_add_string (b, "category", fct_verify_category_to_string (s->category));
+  fct_cli_json_add_bool (b, "smtputf8_required", s->local_utf8);
   if (s->domain_ascii != NULL)
-    {
-      json_builder_set_member_name (b, "domain");
-      json_builder_add_string_value (b, s->domain_ascii);
-    }
+    fct_cli_json_add_string (b, "domain", s->domain_ascii);
   json_builder_end_object (b);
   if (r->suggestion != NULL)
-    {
-      json_builder_set_member_name (b, "suggestion");
-      json_builder_add_string_value (b, r->suggestion);
-    }
+    fct_cli_json_add_string (b, "suggestion", r->suggestion);
   const struct
   {
     const char *name;
@@ -159,15 +149,8 @@ result_to_json (const FctVerifyResult *r)
                 { "free_mail", r->free_mail },   { "catch_all", r->catch_all },
                 { "null_mx", r->null_mx },       { "implicit_mx", r->implicit_mx } };
   for (gsize i = 0; i < G_N_ELEMENTS (flags); i++)
-    {
-      json_builder_set_member_name (b, flags[i].name);
-      json_builder_add_boolean_value (b, flags[i].value);
-    }
-  json_builder_set_member_name (b, "mx");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->mx->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->mx, i));
-  json_builder_end_array (b);
+    fct_cli_json_add_bool (b, flags[i].name, flags[i].value);
+  fct_cli_json_add_strings (b, "mx", r->mx);
   json_builder_set_member_name (b, "smtp");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->probes->len; i++)
@@ -177,25 +160,12 @@ result_to_json (const FctVerifyResult *r)
       json_builder_set_member_name (b, "host");
       json_builder_add_string_value (b, p->host);
       if (p->ip != NULL)
-        {
-          json_builder_set_member_name (b, "ip");
-          json_builder_add_string_value (b, p->ip);
-        }
-      json_builder_set_member_name (b, "port");
-      json_builder_add_int_value (b, p->port);
-      json_builder_set_member_name (b, "tls");
-      json_builder_add_boolean_value (b, p->tls);
-      json_builder_set_member_name (b, "reply");
-      const char *reply = rcpt_reply (p);
-      if (reply != NULL)
-        json_builder_add_string_value (b, reply);
-      else
-        json_builder_add_null_value (b);
+        fct_cli_json_add_string (b, "ip", p->ip);
+      fct_cli_json_add_int (b, "port", p->port);
+      fct_cli_json_add_bool (b, "tls", p->tls);
+      fct_cli_json_add_string (b, "reply", rcpt_reply (p));
       if (p->error != NULL)
-        {
-          json_builder_set_member_name (b, "error");
-          json_builder_add_string_value (b, p->error);
-        }
+        fct_cli_json_add_string (b, "error", p->error);
       json_builder_set_member_name (b, "dialogue");
       json_builder_begin_array (b);
       for (guint j = 0; p->transcript != NULL && j < p->transcript->lines->len; j++)
@@ -379,14 +349,12 @@ print_job (Job *job)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "address");
   json_builder_add_string_value (b, job->address != NULL ? job->address : "");
-  json_builder_set_member_name (b, "verdict");
-  json_builder_add_string_value (b, "unknown");
+  fct_cli_json_add_string (b, "verdict", "unknown");
   json_builder_set_member_name (b, "error");
   json_builder_add_string_value (b, job->input_error != NULL ? job->input_error
                                                              : _ ("verification failed"));
   json_builder_end_object (b);
-  g_autoptr (JsonNode) node = json_builder_get_root (b);
-  fct_cli_print_json (node);
+  fct_cli_json_print_builder (b);
 }
 
 static void

@@ -13,49 +13,35 @@ dkim_result_or_null (FctDkimResult r)
   return r == FCT_DKIM_RESULT_NONE ? NULL : fct_dkim_result_to_string (r);
 }
 
-static void
-member_str (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 static JsonNode *
 verify_to_json (const FctArcVerifyResult *r)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
-  member_str (b, "cv", fct_arc_cv_to_string (r->cv));
-  json_builder_set_member_name (b, "instances");
-  json_builder_add_int_value (b, r->instances);
-  member_str (b, "reason", r->reason);
-  json_builder_set_member_name (b, "oldest_pass");
-  json_builder_add_int_value (b, r->oldest_pass);
-  json_builder_set_member_name (b, "failed_instance");
-  json_builder_add_int_value (b, r->failed_instance);
-  json_builder_set_member_name (b, "temporary");
-  json_builder_add_boolean_value (b, r->temporary);
+  fct_cli_json_add_string (b, "cv", fct_arc_cv_to_string (r->cv));
+  fct_cli_json_add_int (b, "instances", r->instances);
+  fct_cli_json_add_string (b, "reason", r->reason);
+  fct_cli_json_add_int (b, "oldest_pass", r->oldest_pass);
+  fct_cli_json_add_int (b, "failed_instance", r->failed_instance);
+  fct_cli_json_add_bool (b, "temporary", r->temporary);
   json_builder_set_member_name (b, "sets");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->sets->len; i++)
     {
       const FctArcSet *s = g_ptr_array_index (r->sets, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "instance");
-      json_builder_add_int_value (b, s->instance);
-      member_str (b, "seal_domain", s->seal_domain);
-      member_str (b, "seal_selector", s->seal_selector);
-      member_str (b, "seal_cv", fct_arc_cv_to_string (s->seal_cv));
-      member_str (b, "seal_result", dkim_result_or_null (s->seal_result));
-      member_str (b, "signature_domain", s->signature_domain);
-      member_str (b, "signature_selector", s->signature_selector);
-      member_str (b, "signature_result", dkim_result_or_null (s->signature_result));
-      member_str (b, "authserv_id", s->authserv_id);
-      member_str (b, "results", s->results);
+      fct_cli_json_add_int (b, "instance", s->instance);
+      fct_cli_json_add_string (b, "seal_domain", s->seal_domain);
+      fct_cli_json_add_string (b, "seal_selector", s->seal_selector);
+      fct_cli_json_add_string (b, "seal_cv", fct_arc_cv_to_string (s->seal_cv));
+      fct_cli_json_add_string (b, "seal_result", dkim_result_or_null (s->seal_result));
+      fct_cli_json_add_string (b, "signature_domain", s->signature_domain);
+      fct_cli_json_add_string (b, "signature_selector", s->signature_selector);
+      fct_cli_json_add_string (b, "signature_result",
+                               dkim_result_or_null (s->signature_result));
+      fct_cli_json_add_string (b, "authserv_id", s->authserv_id);
+      fct_cli_json_add_string (b, "results", s->results);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -102,14 +88,10 @@ cmd_verify (int argc, char **argv)
         = fct_cli_usage_error ("arc verify", usage, "%s", _ ("expected one message file"));
   else
     {
-      g_autoptr (GError) error = NULL;
       g_autoptr (FctResolver) resolver = NULL;
-      g_autoptr (FctMsg) msg = fct_msg_new_from_file (argv[1], &common.limits, &error);
-      if (msg != NULL)
-        resolver = fct_cli_make_resolver (&common, &error);
-      if (msg == NULL || resolver == NULL)
-        status = fct_cli_report_error (error);
-      else
+      g_autoptr (FctMsg) msg = NULL;
+      status = fct_cli_load_message (&common, argv[1], &msg, &resolver);
+      if (status == FCT_EXIT_OK)
         {
           FctArcVerifyOptions vo = { .limits = &common.limits, .now = at };
           g_autoptr (FctArcVerifyResult) r = fct_arc_verify (msg, resolver, &vo);
@@ -237,19 +219,16 @@ cmd_seal (int argc, char **argv)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "sealed");
-      json_builder_add_boolean_value (b, r->sealed);
-      member_str (b, "cv", fct_arc_cv_to_string (r->cv));
-      json_builder_set_member_name (b, "instance");
-      json_builder_add_int_value (b, r->instance);
-      member_str (b, "reason", r->reason);
-      member_str (b, "chain_reason", chain->reason);
-      member_str (b, "arc_seal", r->seal);
-      member_str (b, "arc_message_signature", r->message_signature);
-      member_str (b, "arc_authentication_results", r->authentication_results);
+      fct_cli_json_add_bool (b, "sealed", r->sealed);
+      fct_cli_json_add_string (b, "cv", fct_arc_cv_to_string (r->cv));
+      fct_cli_json_add_int (b, "instance", r->instance);
+      fct_cli_json_add_string (b, "reason", r->reason);
+      fct_cli_json_add_string (b, "chain_reason", chain->reason);
+      fct_cli_json_add_string (b, "arc_seal", r->seal);
+      fct_cli_json_add_string (b, "arc_message_signature", r->message_signature);
+      fct_cli_json_add_string (b, "arc_authentication_results", r->authentication_results);
       json_builder_end_object (b);
-      g_autoptr (JsonNode) node = json_builder_get_root (b);
-      fct_cli_print_json (node);
+      fct_cli_json_print_builder (b);
     }
   else
     {

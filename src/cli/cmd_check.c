@@ -26,30 +26,18 @@ static const struct
 };
 
 static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 print_json (const FctCheckReport *r)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "score");
-  json_builder_add_double_value (b, r->score);
+  fct_cli_json_add_double (b, "score", r->score);
   json_builder_set_member_name (b, "auth");
   json_builder_begin_object (b);
-  add_string (b, "spf", fct_check_report_spf_result (r));
-  add_string (b, "dkim", fct_check_report_dkim_result (r));
-  add_string (b, "dmarc", fct_check_report_dmarc_result (r));
-  add_string (b, "arc", fct_check_report_arc_result (r));
+  fct_cli_json_add_string (b, "spf", fct_check_report_spf_result (r));
+  fct_cli_json_add_string (b, "dkim", fct_check_report_dkim_result (r));
+  fct_cli_json_add_string (b, "dmarc", fct_check_report_dmarc_result (r));
+  fct_cli_json_add_string (b, "arc", fct_check_report_arc_result (r));
   json_builder_end_object (b);
   json_builder_set_member_name (b, "findings");
   json_builder_begin_array (b);
@@ -57,17 +45,16 @@ print_json (const FctCheckReport *r)
     {
       const FctFinding *f = fct_findings_get (r->findings, i);
       json_builder_begin_object (b);
-      add_string (b, "id", f->weight->id);
-      add_string (b, "section", f->weight->section);
-      add_string (b, "severity", fct_severity_to_string (f->weight->severity));
-      json_builder_set_member_name (b, "points");
-      json_builder_add_double_value (b, f->weight->points);
-      add_string (b, "title", fct_finding_get_title (f));
-      add_string (b, "detail", f->detail);
+      fct_cli_json_add_string (b, "id", f->weight->id);
+      fct_cli_json_add_string (b, "section", f->weight->section);
+      fct_cli_json_add_string (b, "severity", fct_severity_to_string (f->weight->severity));
+      fct_cli_json_add_double (b, "points", f->weight->points);
+      fct_cli_json_add_string (b, "title", fct_finding_get_title (f));
+      fct_cli_json_add_string (b, "detail", f->detail);
       if (f->evidence != NULL)
-        add_string (b, "evidence", f->evidence);
+        fct_cli_json_add_string (b, "evidence", f->evidence);
       if (f->fix != NULL)
-        add_string (b, "fix", f->fix);
+        fct_cli_json_add_string (b, "fix", f->fix);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -77,19 +64,17 @@ print_json (const FctCheckReport *r)
     {
       const FctCheckListing *l = g_ptr_array_index (r->listings, i);
       json_builder_begin_object (b);
-      add_string (b, "zone", l->zone);
-      add_string (b, "subject", l->subject);
-      add_string (b, "code", l->code);
-      add_string (b, "meaning", l->meaning);
+      fct_cli_json_add_string (b, "zone", l->zone);
+      fct_cli_json_add_string (b, "subject", l->subject);
+      fct_cli_json_add_string (b, "code", l->code);
+      fct_cli_json_add_string (b, "meaning", l->meaning);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "size");
-  json_builder_add_int_value (b, (gint64)r->received_size);
-  add_string (b, "authentication_results", r->authentication_results);
+  fct_cli_json_add_int (b, "size", (gint64)r->received_size);
+  fct_cli_json_add_string (b, "authentication_results", r->authentication_results);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  fct_cli_print_json (root);
+  fct_cli_json_print_builder (b);
 }
 
 static const char *
@@ -230,12 +215,9 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     .limits = &common->limits,
   };
 
-  msg = fct_msg_new_from_file (path, &common->limits, &error);
-  if (msg == NULL)
-    return fct_cli_report_error (error);
-  resolver = fct_cli_make_resolver (common, &error);
-  if (resolver == NULL)
-    return fct_cli_report_error (error);
+  int status = fct_cli_load_message (common, path, &msg, &resolver);
+  if (status != FCT_EXIT_OK)
+    return status;
   if (a->db != NULL)
     {
       store = fct_store_open (a->db, NULL, &error);

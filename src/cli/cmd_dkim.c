@@ -117,46 +117,30 @@ result_to_json (const FctDkimVerifyResult *r)
     {
       const FctDkimSignatureResult *s = g_ptr_array_index (r->signatures, i);
       json_builder_begin_object (b);
-#define MEMBER_STR(name, value)                                                            \
-  do                                                                                       \
-    {                                                                                      \
-      json_builder_set_member_name (b, name);                                              \
-      if ((value) != NULL)                                                                 \
-        json_builder_add_string_value (b, value);                                          \
-      else                                                                                 \
-        json_builder_add_null_value (b);                                                   \
-    }                                                                                      \
-  while (0)
-      MEMBER_STR ("domain", s->domain);
-      MEMBER_STR ("selector", s->selector);
-      MEMBER_STR ("algorithm", s->algorithm);
-      MEMBER_STR ("result", fct_dkim_result_to_string (s->result));
-      MEMBER_STR ("reason", _ (s->reason));
-      MEMBER_STR ("identity", s->identity);
+      fct_cli_json_add_string (b, "domain", s->domain);
+      fct_cli_json_add_string (b, "selector", s->selector);
+      fct_cli_json_add_string (b, "algorithm", s->algorithm);
+      fct_cli_json_add_string (b, "result", fct_dkim_result_to_string (s->result));
+      fct_cli_json_add_string (b, "reason", _ (s->reason));
+      fct_cli_json_add_string (b, "identity", s->identity);
       g_autofree char *canon = g_strdup_printf ("%s/%s", canon_name (s->header_canon),
                                                 canon_name (s->body_canon));
-      MEMBER_STR ("canonicalization", canon);
-      MEMBER_STR ("signed_headers", s->signed_headers);
-      MEMBER_STR ("b", s->b_prefix);
-#undef MEMBER_STR
-      json_builder_set_member_name (b, "key_bits");
-      json_builder_add_int_value (b, s->key_bits);
+      fct_cli_json_add_string (b, "canonicalization", canon);
+      fct_cli_json_add_string (b, "signed_headers", s->signed_headers);
+      fct_cli_json_add_string (b, "b", s->b_prefix);
+      fct_cli_json_add_int (b, "key_bits", s->key_bits);
       if (s->timestamp >= 0)
         {
-          json_builder_set_member_name (b, "timestamp");
-          json_builder_add_int_value (b, s->timestamp);
+          fct_cli_json_add_int (b, "timestamp", s->timestamp);
         }
       if (s->expiration >= 0)
         {
-          json_builder_set_member_name (b, "expiration");
-          json_builder_add_int_value (b, s->expiration);
+          fct_cli_json_add_int (b, "expiration", s->expiration);
         }
       if (s->has_body_length)
         {
-          json_builder_set_member_name (b, "body_length");
-          json_builder_add_int_value (b, (gint64)s->body_length);
-          json_builder_set_member_name (b, "body_unsigned");
-          json_builder_add_int_value (b, (gint64)s->body_unsigned);
+          fct_cli_json_add_int (b, "body_length", (gint64)s->body_length);
+          fct_cli_json_add_int (b, "body_unsigned", (gint64)s->body_unsigned);
         }
       json_builder_set_member_name (b, "risks");
       json_builder_begin_array (b);
@@ -167,8 +151,7 @@ result_to_json (const FctDkimVerifyResult *r)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "signatures_skipped");
-  json_builder_add_int_value (b, r->signatures_skipped);
+  fct_cli_json_add_int (b, "signatures_skipped", r->signatures_skipped);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -221,14 +204,10 @@ cmd_verify (int argc, char **argv)
         = fct_cli_usage_error ("dkim verify", usage, "%s", _ ("expected one message file"));
   else
     {
-      g_autoptr (GError) error = NULL;
       g_autoptr (FctResolver) resolver = NULL;
-      g_autoptr (FctMsg) msg = fct_msg_new_from_file (argv[1], &common.limits, &error);
-      if (msg != NULL)
-        resolver = fct_cli_make_resolver (&common, &error);
-      if (msg == NULL || resolver == NULL)
-        status = fct_cli_report_error (error);
-      else
+      g_autoptr (FctMsg) msg = NULL;
+      status = fct_cli_load_message (&common, argv[1], &msg, &resolver);
+      if (status == FCT_EXIT_OK)
         {
           FctDkimVerifyOptions vo = { .limits = &common.limits, .now = at };
           g_autoptr (FctDkimVerifyResult) r = fct_dkim_verify (msg, resolver, &vo);
@@ -240,7 +219,6 @@ cmd_verify (int argc, char **argv)
           else
             print_result (r);
           /* A key that could not be fetched means DNS was unavailable. */
-          status = FCT_EXIT_OK;
           for (guint i = 0; i < r->signatures->len; i++)
             if (((FctDkimSignatureResult *)r->signatures->pdata[i])->result
                 == FCT_DKIM_RESULT_TEMPERROR)
@@ -410,14 +388,9 @@ cmd_sign (int argc, char **argv)
         {
           g_autoptr (JsonBuilder) b = json_builder_new ();
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "signatures");
-          json_builder_begin_array (b);
-          for (guint i = 0; i < fields->len; i++)
-            json_builder_add_string_value (b, fields->pdata[i]);
-          json_builder_end_array (b);
+          fct_cli_json_add_strings (b, "signatures", fields);
           json_builder_end_object (b);
-          g_autoptr (JsonNode) node = json_builder_get_root (b);
-          fct_cli_print_json (node);
+          fct_cli_json_print_builder (b);
         }
       else
         write_signed (input, fct_msg_get_flags (msg), fields);
@@ -516,8 +489,7 @@ cmd_keygen (int argc, char **argv)
         json_builder_add_string_value (b, warning);
       json_builder_end_array (b);
       json_builder_end_object (b);
-      g_autoptr (JsonNode) node = json_builder_get_root (b);
-      fct_cli_print_json (node);
+      fct_cli_json_print_builder (b);
     }
   else
     {

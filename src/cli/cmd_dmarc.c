@@ -54,23 +54,6 @@ from_dkim (FctDkimResult r)
   return FCT_DMARC_AUTH_NONE;
 }
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_bool (JsonBuilder *b, const char *name, gboolean value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
-}
-
 /* The policy and disposition words, or NULL when no record applied. */
 static const char *
 policy_word (const FctDmarcVerdict *v, FctDmarcPolicy p)
@@ -107,40 +90,35 @@ print_json (const FctSpfVerdict *spf, const FctDkimVerifyResult *dkim,
             const FctDmarcVerdict *v, const char *header)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_object (b);
-  add_string (b, "result", fct_dmarc_result_to_string (v->result));
-  add_string (b, "domain", v->author_domain);
-  add_string (b, "organizational_domain", v->organizational_domain);
-  add_string (b, "policy_domain", v->policy_domain);
-  add_string (b, "policy", policy_word (v, v->policy));
-  add_string (b, "policy_tag",
-              v->policy != FCT_DMARC_POLICY_UNSET
-                  ? fct_dmarc_policy_source_to_string (v->policy_source)
-                  : NULL);
-  add_string (b, "disposition", fct_dmarc_policy_to_string (v->disposition));
-  add_bool (b, "testing", v->testing);
-  add_bool (b, "sampled_out", v->sampled_out);
-  add_bool (b, "legacy", v->legacy);
-  add_bool (b, "spf_aligned", v->spf_aligned);
-  add_bool (b, "dkim_aligned", v->dkim_aligned);
-  add_string (b, "reason", v->reason);
-  add_string (b, "record", v->record != NULL ? v->record->text : NULL);
-  json_builder_set_member_name (b, "dns_queries");
-  json_builder_add_int_value (b, v->dns_queries);
-  json_builder_set_member_name (b, "notes");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < v->notes->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (v->notes, i));
-  json_builder_end_array (b);
+  fct_cli_json_add_string (b, "result", fct_dmarc_result_to_string (v->result));
+  fct_cli_json_add_string (b, "domain", v->author_domain);
+  fct_cli_json_add_string (b, "organizational_domain", v->organizational_domain);
+  fct_cli_json_add_string (b, "policy_domain", v->policy_domain);
+  fct_cli_json_add_string (b, "policy", policy_word (v, v->policy));
+  fct_cli_json_add_string (b, "policy_tag",
+                           v->policy != FCT_DMARC_POLICY_UNSET
+                               ? fct_dmarc_policy_source_to_string (v->policy_source)
+                               : NULL);
+  fct_cli_json_add_string (b, "disposition", fct_dmarc_policy_to_string (v->disposition));
+  fct_cli_json_add_bool (b, "testing", v->testing);
+  fct_cli_json_add_bool (b, "sampled_out", v->sampled_out);
+  fct_cli_json_add_bool (b, "legacy", v->legacy);
+  fct_cli_json_add_bool (b, "spf_aligned", v->spf_aligned);
+  fct_cli_json_add_bool (b, "dkim_aligned", v->dkim_aligned);
+  fct_cli_json_add_string (b, "reason", v->reason);
+  fct_cli_json_add_string (b, "record", v->record != NULL ? v->record->text : NULL);
+  fct_cli_json_add_int (b, "dns_queries", v->dns_queries);
+  fct_cli_json_add_strings (b, "notes", v->notes);
 
   json_builder_set_member_name (b, "spf");
   json_builder_begin_object (b);
-  add_string (b, "result", spf != NULL ? fct_spf_result_to_string (spf->result) : "none");
-  add_string (b, "domain", v->spf_domain);
-  add_string (b, "identity", v->spf_domain_is_helo ? "helo" : "mailfrom");
-  add_string (b, "reason", spf != NULL ? spf->reason : NULL);
+  fct_cli_json_add_string (b, "result",
+                           spf != NULL ? fct_spf_result_to_string (spf->result) : "none");
+  fct_cli_json_add_string (b, "domain", v->spf_domain);
+  fct_cli_json_add_string (b, "identity", v->spf_domain_is_helo ? "helo" : "mailfrom");
+  fct_cli_json_add_string (b, "reason", spf != NULL ? spf->reason : NULL);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "dkim");
@@ -149,20 +127,19 @@ print_json (const FctSpfVerdict *spf, const FctDkimVerifyResult *dkim,
     {
       const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, i);
       json_builder_begin_object (b);
-      add_string (b, "domain", s->domain);
-      add_string (b, "selector", s->selector);
-      add_string (b, "result", fct_dkim_result_to_string (s->result));
-      add_string (b, "reason", s->reason);
-      add_bool (b, "aligned",
-                v->dkim_aligned && g_strcmp0 (s->domain, v->dkim_domain) == 0
-                    && g_strcmp0 (s->selector, v->dkim_selector) == 0);
+      fct_cli_json_add_string (b, "domain", s->domain);
+      fct_cli_json_add_string (b, "selector", s->selector);
+      fct_cli_json_add_string (b, "result", fct_dkim_result_to_string (s->result));
+      fct_cli_json_add_string (b, "reason", s->reason);
+      fct_cli_json_add_bool (b, "aligned",
+                             v->dkim_aligned && g_strcmp0 (s->domain, v->dkim_domain) == 0
+                                 && g_strcmp0 (s->selector, v->dkim_selector) == 0);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  add_string (b, "authentication_results", header);
+  fct_cli_json_add_string (b, "authentication_results", header);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  fct_cli_print_json (root);
+  fct_cli_json_print_builder (b);
 }
 
 static void

@@ -10,19 +10,13 @@ answer_to_json (const FctDnsAnswer *answer)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, answer->qname);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, fct_dns_type_to_string (answer->qtype));
-  json_builder_set_member_name (b, "rcode");
-  json_builder_add_string_value (b, fct_dns_rcode_to_string (answer->rcode));
-  json_builder_set_member_name (b, "dnssec");
-  json_builder_add_string_value (b, fct_dnssec_status_to_string (answer->dnssec));
+  fct_cli_json_add_string (b, "type", fct_dns_type_to_string (answer->qtype));
+  fct_cli_json_add_string (b, "rcode", fct_dns_rcode_to_string (answer->rcode));
+  fct_cli_json_add_string (b, "dnssec", fct_dnssec_status_to_string (answer->dnssec));
   json_builder_set_member_name (b, "canonical_name");
   json_builder_add_string_value (b, answer->canonical_name);
   if (answer->reason != NULL)
-    {
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, answer->reason);
-    }
+    fct_cli_json_add_string (b, "reason", answer->reason);
   json_builder_set_member_name (b, "records");
   json_builder_begin_array (b);
   for (guint i = 0; answer->records != NULL && i < answer->records->len; i++)
@@ -31,10 +25,8 @@ answer_to_json (const FctDnsAnswer *answer)
       g_autofree char *data = fct_dns_record_to_string (rr);
 
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, fct_dns_type_to_string (rr->type));
-      json_builder_set_member_name (b, "ttl");
-      json_builder_add_int_value (b, rr->ttl);
+      fct_cli_json_add_string (b, "type", fct_dns_type_to_string (rr->type));
+      fct_cli_json_add_int (b, "ttl", rr->ttl);
       json_builder_set_member_name (b, "data");
       json_builder_add_string_value (b, data);
       if (rr->type == FCT_DNS_TYPE_TXT)

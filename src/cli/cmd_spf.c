@@ -4,16 +4,6 @@
 
 #include <facteur/spf.h>
 
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 /* The sentence DESIGN.md's "explanation" carries: the exp= text for fail, else why. */
 static const char *
 verdict_explanation (const FctSpfVerdict *v)
@@ -24,27 +14,24 @@ verdict_explanation (const FctSpfVerdict *v)
 static void
 verdict_members (JsonBuilder *b, const FctSpfVerdict *v, const char *identity)
 {
-  add_string (b, "result", fct_spf_result_to_string (v->result));
-  add_string (b, "explanation", verdict_explanation (v));
-  add_string (b, "mechanism", v->mechanism);
-  json_builder_set_member_name (b, "dns_lookups");
-  json_builder_add_int_value (b, v->dns_lookups);
-  json_builder_set_member_name (b, "void_lookups");
-  json_builder_add_int_value (b, v->void_lookups);
-  add_string (b, "domain", v->domain);
-  add_string (b, "identity", identity);
-  add_string (b, "reason", v->reason);
+  fct_cli_json_add_string (b, "result", fct_spf_result_to_string (v->result));
+  fct_cli_json_add_string (b, "explanation", verdict_explanation (v));
+  fct_cli_json_add_string (b, "mechanism", v->mechanism);
+  fct_cli_json_add_int (b, "dns_lookups", v->dns_lookups);
+  fct_cli_json_add_int (b, "void_lookups", v->void_lookups);
+  fct_cli_json_add_string (b, "domain", v->domain);
+  fct_cli_json_add_string (b, "identity", identity);
+  fct_cli_json_add_string (b, "reason", v->reason);
   json_builder_set_member_name (b, "trace");
   json_builder_begin_array (b);
   for (guint k = 0; k < v->trace->len; k++)
     {
       const FctSpfTraceStep *s = g_ptr_array_index (v->trace, k);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "depth");
-      json_builder_add_int_value (b, s->depth);
-      add_string (b, "domain", s->domain);
+      fct_cli_json_add_int (b, "depth", s->depth);
+      fct_cli_json_add_string (b, "domain", s->domain);
       g_autofree char *text = fct_spf_trace_step_to_string (s);
-      add_string (b, "step", text);
+      fct_cli_json_add_string (b, "step", text);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -84,25 +71,21 @@ run_lint (FctResolver *resolver, const FctCliCommon *common, const char *domain,
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      add_string (b, "domain", r->domain);
-      add_string (b, "record", r->record);
-      json_builder_set_member_name (b, "dns_lookups");
-      json_builder_add_int_value (b, r->dns_lookups);
-      json_builder_set_member_name (b, "void_lookups");
-      json_builder_add_int_value (b, r->void_lookups);
+      fct_cli_json_add_string (b, "domain", r->domain);
+      fct_cli_json_add_string (b, "record", r->record);
+      fct_cli_json_add_int (b, "dns_lookups", r->dns_lookups);
+      fct_cli_json_add_int (b, "void_lookups", r->void_lookups);
       json_builder_set_member_name (b, "tree");
       json_builder_begin_array (b);
       for (guint k = 0; k < r->nodes->len; k++)
         {
           const FctSpfLintNode *n = g_ptr_array_index (r->nodes, k);
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "depth");
-          json_builder_add_int_value (b, n->depth);
-          add_string (b, "domain", n->domain);
-          add_string (b, "via", n->via);
-          add_string (b, "record", n->record);
-          json_builder_set_member_name (b, "lookups");
-          json_builder_add_int_value (b, n->lookups);
+          fct_cli_json_add_int (b, "depth", n->depth);
+          fct_cli_json_add_string (b, "domain", n->domain);
+          fct_cli_json_add_string (b, "via", n->via);
+          fct_cli_json_add_string (b, "record", n->record);
+          fct_cli_json_add_int (b, "lookups", n->lookups);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -112,22 +95,22 @@ run_lint (FctResolver *resolver, const FctCliCommon *common, const char *domain,
         {
           const FctSpfLintFinding *f = g_ptr_array_index (r->findings, k);
           json_builder_begin_object (b);
-          add_string (b, "id", f->id);
-          add_string (b, "severity", fct_spf_lint_severity_to_string (f->severity));
-          add_string (b, "domain", f->domain);
+          fct_cli_json_add_string (b, "id", f->id);
+          fct_cli_json_add_string (b, "severity",
+                                   fct_spf_lint_severity_to_string (f->severity));
+          fct_cli_json_add_string (b, "domain", f->domain);
           json_builder_set_member_name (b, "offset");
           if (f->offset >= 0)
             json_builder_add_int_value (b, f->offset);
           else
             json_builder_add_null_value (b);
-          add_string (b, "detail", f->message);
+          fct_cli_json_add_string (b, "detail", f->message);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      add_string (b, "flattened", r->flattened);
+      fct_cli_json_add_string (b, "flattened", r->flattened);
       json_builder_end_object (b);
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      fct_cli_print_json (root);
+      fct_cli_json_print_builder (b);
       return FCT_EXIT_OK;
     }
 
@@ -207,8 +190,7 @@ run_check (FctResolver *resolver, const FctCliCommon *common, const char *ip,
           json_builder_end_object (b);
         }
       json_builder_end_object (b);
-      g_autoptr (JsonNode) root = json_builder_get_root (b);
-      fct_cli_print_json (root);
+      fct_cli_json_print_builder (b);
     }
   else
     {

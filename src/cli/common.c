@@ -80,6 +80,24 @@ fct_cli_make_resolver (const FctCliCommon *common, GError **error)
   return fct_resolver_new_unbound (&options, error);
 }
 
+int
+fct_cli_load_message (const FctCliCommon *common, const char *path, FctMsg **msg,
+                      FctResolver **resolver)
+{
+  g_autoptr (GError) error = NULL;
+
+  *msg = fct_msg_new_from_file (path, &common->limits, &error);
+  if (*msg == NULL)
+    return fct_cli_report_error (error);
+  *resolver = fct_cli_make_resolver (common, &error);
+  if (*resolver == NULL)
+    {
+      g_clear_pointer (msg, fct_msg_unref);
+      return fct_cli_report_error (error);
+    }
+  return FCT_EXIT_OK;
+}
+
 static FctExitStatus
 exit_status_for (const GError *error)
 {
