@@ -210,7 +210,8 @@ deliver (gpointer data)
 static char *
 format_strings (const char *format, const char *a, const char *b)
 {
-  const char *args[2] = { a, b };
+  /* A translation that names an argument the sentence does not have gets "". */
+  const char *args[2] = { a != NULL ? a : "", b != NULL ? b : "" };
   GString *out = g_string_sized_new (128);
   guint next = 0;
 
