@@ -3,6 +3,8 @@
  * Every failure, DNS included, is permanent (§5.2.1). */
 #include "arc-private.h"
 
+#include <facteur/sync.h>
+
 typedef struct
 {
   FctDkimCanon canon;
@@ -752,34 +754,16 @@ fct_arc_verify_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-typedef struct
-{
-  gboolean done;
-  FctArcVerifyResult *result;
-} SyncState;
-
-static void
-on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  SyncState *st = user_data;
-  (void)source;
-  st->result = fct_arc_verify_finish (res, NULL);
-  st->done = TRUE;
-}
-
 FctArcVerifyResult *
 fct_arc_verify (FctMsg *msg, FctResolver *resolver, const FctArcVerifyOptions *options)
 {
-  GMainContext *context = g_main_context_new ();
-  SyncState st = { FALSE, NULL };
+  FctSyncCall call;
 
-  g_main_context_push_thread_default (context);
-  fct_arc_verify_async (msg, resolver, options, NULL, on_sync_done, &st);
-  while (!st.done)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);
+  fct_sync_call_begin (&call, FALSE);
+  fct_arc_verify_async (msg, resolver, options, NULL, fct_sync_call_ready, &call);
+  g_autoptr (GAsyncResult) res = fct_sync_call_wait (&call);
+  FctArcVerifyResult *result = fct_arc_verify_finish (res, NULL);
   /* Without a cancellable the task cannot fail. */
-  g_assert (st.result != NULL);
-  return st.result;
+  g_assert (result != NULL);
+  return result;
 }

@@ -5,6 +5,7 @@
  * Authentication-Results value (RFC 8601). */
 #include "check-private.h"
 
+#include <facteur/sync.h>
 #include <glib/gi18n-lib.h>
 
 G_DEFINE_QUARK (fct - check - error - quark, fct_check_error)
@@ -581,25 +582,14 @@ fct_check_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-got_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-  (void)source;
-  *out = g_object_ref (result);
-}
-
 FctCheckReport *
 fct_check (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
            GError **error)
 {
-  g_autoptr (GMainContext) context = g_main_context_new ();
-  g_autoptr (GAsyncResult) result = NULL;
+  FctSyncCall call;
 
-  g_main_context_push_thread_default (context);
-  fct_check_async (msg, resolver, options, NULL, got_result, &result);
-  while (result == NULL)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
+  fct_sync_call_begin (&call, FALSE);
+  fct_check_async (msg, resolver, options, NULL, fct_sync_call_ready, &call);
+  g_autoptr (GAsyncResult) result = fct_sync_call_wait (&call);
   return fct_check_finish (result, error);
 }

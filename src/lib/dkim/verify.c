@@ -4,6 +4,8 @@
  * results. */
 #include "dkim-private.h"
 
+#include <facteur/sync.h>
+
 typedef struct
 {
   FctDkimCanon canon;
@@ -560,42 +562,19 @@ fct_dkim_verify_finish (GAsyncResult *result, GError **error)
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-typedef struct
-{
-  gboolean done;
-  FctDkimVerifyResult *result;
-} SyncState;
-
-static void
-on_sync_done (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  SyncState *st = user_data;
-  (void)source;
-  st->result = fct_dkim_verify_finish (res, NULL);
-  st->done = TRUE;
-}
-
 FctDkimVerifyResult *
 fct_dkim_verify (FctMsg *msg, FctResolver *resolver, const FctDkimVerifyOptions *options)
 {
-  /* One private context per thread, kept: creating one costs an eventfd and three
-   * system calls, a tenth of a verification. Every source attached to it is gone by
-   * the time the result is there. */
-  static GPrivate sync_context = G_PRIVATE_INIT ((GDestroyNotify)g_main_context_unref);
-  GMainContext *context = g_private_get (&sync_context);
-  SyncState st = { FALSE, NULL };
+  FctSyncCall call;
 
-  if (context == NULL)
-    {
-      context = g_main_context_new ();
-      g_private_set (&sync_context, context);
-    }
-  g_main_context_push_thread_default (context);
-  fct_dkim_verify_async (msg, resolver, options, NULL, on_sync_done, &st);
-  while (!st.done)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
+  /* The thread's context is kept: creating one costs an eventfd and three system calls,
+   * a tenth of a verification. Every source attached to it is gone by the time the
+   * result is there. */
+  fct_sync_call_begin (&call, TRUE);
+  fct_dkim_verify_async (msg, resolver, options, NULL, fct_sync_call_ready, &call);
+  g_autoptr (GAsyncResult) res = fct_sync_call_wait (&call);
+  FctDkimVerifyResult *result = fct_dkim_verify_finish (res, NULL);
   /* Without a cancellable the task cannot fail. */
-  g_assert (st.result != NULL);
-  return st.result;
+  g_assert (result != NULL);
+  return result;
 }

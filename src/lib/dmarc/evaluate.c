@@ -4,6 +4,7 @@
  * RFC 7489 §3.2, §6.6.3 and §6.6.4 (pct). */
 #include "dmarc-private.h"
 
+#include <facteur/sync.h>
 #include <string.h>
 
 typedef struct
@@ -840,7 +841,7 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
 
 typedef struct
 {
-  gboolean done;
+  FctSyncCall call;
   FctDmarcVerdict *verdict;
   GError *error;
 } SyncState;
@@ -851,24 +852,20 @@ on_sync_done (FctDmarcVerdict *verdict, const GError *error, gpointer user_data)
   SyncState *st = user_data;
   st->verdict = verdict;
   st->error = error != NULL ? g_error_copy (error) : NULL;
-  st->done = TRUE;
+  fct_sync_call_done (&st->call);
 }
 
 FctDmarcVerdict *
 fct_dmarc_evaluate (FctResolver *resolver, const FctDmarcInputs *inputs,
                     const FctDmarcOptions *options, GError **error)
 {
-  SyncState st = { FALSE, NULL, NULL };
-  GMainContext *context = g_main_context_new ();
+  SyncState st = { .verdict = NULL, .error = NULL };
 
   g_return_val_if_fail (resolver != NULL, NULL);
   g_return_val_if_fail (inputs != NULL, NULL);
-  g_main_context_push_thread_default (context);
+  fct_sync_call_begin (&st.call, FALSE);
   fct_dmarc_evaluate_async (resolver, inputs, options, on_sync_done, &st);
-  while (!st.done)
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
-  g_main_context_unref (context);
+  fct_sync_call_wait (&st.call);
   if (st.error != NULL)
     {
       g_propagate_error (error, st.error);
