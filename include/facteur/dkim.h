@@ -300,6 +300,27 @@ gsize fct_dkim_body_hasher_finish (FctDkimBodyHasher *hasher, guint8 digest[64])
 /* Canonical body length, including what followed length_limit (valid after finish). */
 guint64 fct_dkim_body_hasher_get_length (const FctDkimBodyHasher *hasher);
 
+/* The body hashes the signatures of one message ask for: one per distinct c=, hash and
+ * l=, all computed in the same pass over the body (RFC 6376 §3.7 step 1). */
+typedef struct _FctDkimBodyHashes FctDkimBodyHashes;
+
+FctDkimBodyHashes *fct_dkim_body_hashes_new (void);
+void fct_dkim_body_hashes_free (FctDkimBodyHashes *hashes);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimBodyHashes, fct_dkim_body_hashes_free)
+/* The index of the hash for canon, hash and l= (length when has_length), added when
+ * new; G_MAXUINT when max different ones are there already. Call before the body. */
+guint fct_dkim_body_hashes_add (FctDkimBodyHashes *hashes, FctDkimCanon canon,
+                                FctDkimHash hash, gboolean has_length, guint64 length,
+                                guint max);
+void fct_dkim_body_hashes_update (FctDkimBodyHashes *hashes, const void *data, gsize len);
+/* Finishes every hash, once, at the end of the body. */
+void fct_dkim_body_hashes_finish (FctDkimBodyHashes *hashes);
+/* After finish: the canonical body length, and whether hash index equals expected (the
+ * decoded bh=). */
+guint64 fct_dkim_body_hashes_get_length (const FctDkimBodyHashes *hashes, guint index);
+gboolean fct_dkim_body_hashes_match (const FctDkimBodyHashes *hashes, guint index,
+                                     GBytes *expected);
+
 /* A key record (RFC 6376 §3.6.1). Slices point into the parsed text. */
 typedef struct
 {

@@ -7,15 +7,6 @@
 
 typedef struct
 {
-  FctDkimCanon canon;
-  gint64 limit;
-  FctDkimBodyHasher *hasher;
-  guint8 digest[64];
-  gsize digest_len;
-} BodyHash;
-
-typedef struct
-{
   FctArcSig sig;
   gboolean parsed;
   const char *reason; /* why it did not parse (transfer none) */
@@ -35,7 +26,7 @@ struct _FctArcVerifier
   guint *aar, *ams, *as;          /* per instance 1..n: field index + 1, 0 when absent */
   SigState *ams_state, *as_state; /* per instance 1..n */
   FctArcVerifyResult *early;      /* verdict reached at the end of the header */
-  GArray *bodies;                 /* BodyHash */
+  FctDkimBodyHashes *bodies;
   guint pending;
   gboolean eoh, eom;
   GTask *task;
@@ -114,7 +105,7 @@ fct_arc_verifier_new (FctResolver *resolver, const FctArcVerifyOptions *options)
   if (v->options.rsa_min_bits == 0)
     v->options.rsa_min_bits = 1024;
   v->fields = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
-  v->bodies = g_array_new (FALSE, TRUE, sizeof (BodyHash));
+  v->bodies = fct_dkim_body_hashes_new ();
   return v;
 }
 
@@ -144,9 +135,7 @@ fct_arc_verifier_unref (FctArcVerifier *verifier)
 {
   if (verifier == NULL || !g_atomic_int_dec_and_test (&verifier->ref_count))
     return;
-  for (guint i = 0; i < verifier->bodies->len; i++)
-    fct_dkim_body_hasher_free (g_array_index (verifier->bodies, BodyHash, i).hasher);
-  g_array_unref (verifier->bodies);
+  fct_dkim_body_hashes_free (verifier->bodies);
   states_free (verifier->ams_state, verifier->n);
   states_free (verifier->as_state, verifier->n);
   g_free (verifier->aar);
@@ -188,27 +177,6 @@ kind_name (FctArcFieldKind kind)
       break;
     }
   return "ARC-Seal";
-}
-
-/* Returns the index of the body hash sig needs, or G_MAXUINT when the message already
- * asks for too many different ones (each c=/l= pair costs a pass over the body). */
-static guint
-body_hash_for (FctArcVerifier *v, const FctArcSig *sig)
-{
-  gint64 limit = sig->has_length ? (gint64)MIN (sig->length, (guint64)G_MAXINT64) : -1;
-
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
-      if (b->canon == sig->body_canon && b->limit == limit)
-        return i;
-    }
-  if (v->bodies->len >= v->limits.dkim_signatures_max)
-    return G_MAXUINT;
-  BodyHash b = { .canon = sig->body_canon, .limit = limit };
-  b.hasher = fct_dkim_body_hasher_new (b.canon, FCT_DKIM_HASH_SHA256, limit);
-  g_array_append_val (v->bodies, b);
-  return v->bodies->len - 1;
 }
 
 static void complete (FctArcVerifier *v);
@@ -381,7 +349,10 @@ fct_arc_verifier_eoh (FctArcVerifier *v)
       SigState *ams = &v->ams_state[i];
       if (ams->parsed)
         {
-          ams->body = body_hash_for (v, &ams->sig);
+          /* G_MAXUINT when the message asks for too many different body hashes. */
+          ams->body = fct_dkim_body_hashes_add (
+              v->bodies, ams->sig.body_canon, FCT_DKIM_HASH_SHA256, ams->sig.has_length,
+              ams->sig.length, v->limits.dkim_signatures_max);
           query_key (v, ams);
         }
       query_key (v, &v->as_state[i]);
@@ -392,8 +363,7 @@ void
 fct_arc_verifier_body (FctArcVerifier *v, const void *data, gsize len)
 {
   g_return_if_fail (v != NULL && v->eoh && !v->eom);
-  for (guint i = 0; i < v->bodies->len; i++)
-    fct_dkim_body_hasher_update (g_array_index (v->bodies, BodyHash, i).hasher, data, len);
+  fct_dkim_body_hashes_update (v->bodies, data, len);
 }
 
 /* The key record of a signature (RFC 6376 §6.1.2, as RFC 8617 imports it). NULL with
@@ -506,7 +476,6 @@ static gboolean
 verify_ams (FctArcVerifier *v, guint i, const char **reason)
 {
   SigState *s = &v->ams_state[i];
-  const BodyHash *b;
 
   if (!s->parsed)
     {
@@ -524,14 +493,13 @@ verify_ams (FctArcVerifier *v, guint i, const char **reason)
                     "body hashes");
       return FALSE;
     }
-  b = &g_array_index (v->bodies, BodyHash, s->body);
-  if (s->sig.has_length && s->sig.length > fct_dkim_body_hasher_get_length (b->hasher))
+  if (s->sig.has_length
+      && s->sig.length > fct_dkim_body_hashes_get_length (v->bodies, s->body))
     {
       *reason = N_ ("l= is longer than the body");
       return FALSE;
     }
-  if (g_bytes_get_size (s->sig.body_hash) != b->digest_len
-      || memcmp (g_bytes_get_data (s->sig.body_hash, NULL), b->digest, b->digest_len) != 0)
+  if (!fct_dkim_body_hashes_match (v->bodies, s->body, s->sig.body_hash))
     {
       *reason = N_ ("the body hash did not verify (the body was changed)");
       return FALSE;
@@ -712,11 +680,7 @@ fct_arc_verifier_eom_async (FctArcVerifier *v, GCancellable *cancellable,
   g_task_set_source_tag (v->task, fct_arc_verifier_eom_async);
   g_task_set_task_data (v->task, fct_arc_verifier_ref (v),
                         (GDestroyNotify)fct_arc_verifier_unref);
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
-      b->digest_len = fct_dkim_body_hasher_finish (b->hasher, b->digest);
-    }
+  fct_dkim_body_hashes_finish (v->bodies);
   if (v->pending == 0)
     complete (v);
 }

@@ -374,6 +374,98 @@ fct_dkim_body_hasher_get_length (const FctDkimBodyHasher *hasher)
   return hasher->total;
 }
 
+/* ---- The body hashes of one message ---- */
+
+typedef struct
+{
+  FctDkimCanon canon;
+  FctDkimHash hash;
+  gint64 limit;
+  FctDkimBodyHasher *hasher;
+  guint8 digest[64];
+  gsize digest_len;
+} BodyHash;
+
+struct _FctDkimBodyHashes
+{
+  GArray *items; /* BodyHash */
+};
+
+FctDkimBodyHashes *
+fct_dkim_body_hashes_new (void)
+{
+  FctDkimBodyHashes *hashes = g_new0 (FctDkimBodyHashes, 1);
+  hashes->items = g_array_new (FALSE, TRUE, sizeof (BodyHash));
+  return hashes;
+}
+
+void
+fct_dkim_body_hashes_free (FctDkimBodyHashes *hashes)
+{
+  if (hashes == NULL)
+    return;
+  for (guint i = 0; i < hashes->items->len; i++)
+    fct_dkim_body_hasher_free (g_array_index (hashes->items, BodyHash, i).hasher);
+  g_array_unref (hashes->items);
+  g_free (hashes);
+}
+
+guint
+fct_dkim_body_hashes_add (FctDkimBodyHashes *hashes, FctDkimCanon canon, FctDkimHash hash,
+                          gboolean has_length, guint64 length, guint max)
+{
+  gint64 limit = has_length ? (gint64)MIN (length, (guint64)G_MAXINT64) : -1;
+
+  for (guint i = 0; i < hashes->items->len; i++)
+    {
+      const BodyHash *b = &g_array_index (hashes->items, BodyHash, i);
+      if (b->canon == canon && b->hash == hash && b->limit == limit)
+        return i;
+    }
+  /* Each different one costs a pass over the body. */
+  if (hashes->items->len >= max)
+    return G_MAXUINT;
+  BodyHash b = { .canon = canon, .hash = hash, .limit = limit };
+  b.hasher = fct_dkim_body_hasher_new (canon, hash, limit);
+  g_array_append_val (hashes->items, b);
+  return hashes->items->len - 1;
+}
+
+void
+fct_dkim_body_hashes_update (FctDkimBodyHashes *hashes, const void *data, gsize len)
+{
+  for (guint i = 0; i < hashes->items->len; i++)
+    fct_dkim_body_hasher_update (g_array_index (hashes->items, BodyHash, i).hasher, data,
+                                 len);
+}
+
+void
+fct_dkim_body_hashes_finish (FctDkimBodyHashes *hashes)
+{
+  for (guint i = 0; i < hashes->items->len; i++)
+    {
+      BodyHash *b = &g_array_index (hashes->items, BodyHash, i);
+      b->digest_len = fct_dkim_body_hasher_finish (b->hasher, b->digest);
+    }
+}
+
+guint64
+fct_dkim_body_hashes_get_length (const FctDkimBodyHashes *hashes, guint index)
+{
+  g_return_val_if_fail (index < hashes->items->len, 0);
+  return fct_dkim_body_hasher_get_length (
+      g_array_index (hashes->items, BodyHash, index).hasher);
+}
+
+gboolean
+fct_dkim_body_hashes_match (const FctDkimBodyHashes *hashes, guint index, GBytes *expected)
+{
+  g_return_val_if_fail (index < hashes->items->len, FALSE);
+  const BodyHash *b = &g_array_index (hashes->items, BodyHash, index);
+  return g_bytes_get_size (expected) == b->digest_len
+         && memcmp (g_bytes_get_data (expected, NULL), b->digest, b->digest_len) == 0;
+}
+
 /* ---- Header fields ---- */
 
 void

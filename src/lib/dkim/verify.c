@@ -8,16 +8,6 @@
 
 typedef struct
 {
-  FctDkimCanon canon;
-  FctDkimHash hash;
-  gint64 limit;
-  FctDkimBodyHasher *hasher;
-  guint8 digest[64];
-  gsize digest_len;
-} BodyHash;
-
-typedef struct
-{
   FctDkimSignature sig;
   FctDkimSignatureResult *result;
   gboolean final; /* result decided before the key arrived */
@@ -33,7 +23,7 @@ struct _FctDkimVerifier
   FctLimits limits;
   FctDkimHeaderStore headers;
   GPtrArray *sigs; /* SigState * */
-  GArray *bodies;  /* BodyHash */
+  FctDkimBodyHashes *bodies;
   guint skipped;
   guint pending; /* key queries in flight */
   gboolean eoh, eom;
@@ -120,7 +110,7 @@ fct_dkim_verifier_new (FctResolver *resolver, const FctDkimVerifyOptions *option
     fct_dkim_key_cache_ref (v->options.key_cache);
   fct_dkim_header_store_init (&v->headers);
   v->sigs = g_ptr_array_new_with_free_func ((GDestroyNotify)sig_state_free);
-  v->bodies = g_array_new (FALSE, TRUE, sizeof (BodyHash));
+  v->bodies = fct_dkim_body_hashes_new ();
   return v;
 }
 
@@ -137,9 +127,7 @@ fct_dkim_verifier_unref (FctDkimVerifier *verifier)
 {
   if (verifier == NULL || !g_atomic_int_dec_and_test (&verifier->ref_count))
     return;
-  for (guint i = 0; i < verifier->bodies->len; i++)
-    fct_dkim_body_hasher_free (g_array_index (verifier->bodies, BodyHash, i).hasher);
-  g_array_unref (verifier->bodies);
+  fct_dkim_body_hashes_free (verifier->bodies);
   g_ptr_array_unref (verifier->sigs);
   fct_dkim_header_store_clear (&verifier->headers);
   fct_dkim_key_cache_unref (verifier->options.key_cache);
@@ -216,23 +204,6 @@ decide (SigState *s, FctDkimResult result, const char *reason)
   s->final = TRUE;
 }
 
-static guint
-body_hash_for (FctDkimVerifier *v, const FctDkimSignature *sig)
-{
-  gint64 limit = sig->has_length ? (gint64)MIN (sig->length, (guint64)G_MAXINT64) : -1;
-
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
-      if (b->canon == sig->body_canon && b->hash == sig->hash && b->limit == limit)
-        return i;
-    }
-  BodyHash b = { .canon = sig->body_canon, .hash = sig->hash, .limit = limit };
-  b.hasher = fct_dkim_body_hasher_new (b.canon, b.hash, limit);
-  g_array_append_val (v->bodies, b);
-  return v->bodies->len - 1;
-}
-
 static void complete (FctDkimVerifier *v);
 
 static void
@@ -291,7 +262,9 @@ fct_dkim_verifier_eoh (FctDkimVerifier *v)
                   N_ ("signature timestamp is in the future (t=)"));
           continue;
         }
-      s->body = body_hash_for (v, &s->sig);
+      /* Signatures are already capped (dkim_signatures_max), so are their hashes. */
+      s->body = fct_dkim_body_hashes_add (v->bodies, s->sig.body_canon, s->sig.hash,
+                                          s->sig.has_length, s->sig.length, G_MAXUINT);
 
       g_autofree char *sel = fct_slice_dup (s->sig.selector);
       g_autofree char *dom = fct_slice_dup (s->sig.domain);
@@ -308,8 +281,7 @@ void
 fct_dkim_verifier_body (FctDkimVerifier *v, const void *data, gsize len)
 {
   g_return_if_fail (v != NULL && v->eoh && !v->eom);
-  for (guint i = 0; i < v->bodies->len; i++)
-    fct_dkim_body_hasher_update (g_array_index (v->bodies, BodyHash, i).hasher, data, len);
+  fct_dkim_body_hashes_update (v->bodies, data, len);
 }
 
 /* §6.1.2 step by step: the key record and the key it holds. */
@@ -424,12 +396,11 @@ static void
 evaluate (FctDkimVerifier *v, SigState *s)
 {
   g_autoptr (FctDkimPublicKey) key = load_key (s, v);
-  const BodyHash *b = &g_array_index (v->bodies, BodyHash, s->body);
   guint8 digest[64];
 
   if (key == NULL)
     return;
-  guint64 body_len = fct_dkim_body_hasher_get_length (b->hasher);
+  guint64 body_len = fct_dkim_body_hashes_get_length (v->bodies, s->body);
   if (s->sig.has_length)
     {
       if (s->sig.length > body_len)
@@ -441,8 +412,7 @@ evaluate (FctDkimVerifier *v, SigState *s)
       if (s->result->body_unsigned > 0)
         s->result->risks |= FCT_DKIM_RISK_BODY_LENGTH;
     }
-  if (g_bytes_get_size (s->sig.body_hash) != b->digest_len
-      || memcmp (g_bytes_get_data (s->sig.body_hash, NULL), b->digest, b->digest_len) != 0)
+  if (!fct_dkim_body_hashes_match (v->bodies, s->body, s->sig.body_hash))
     {
       decide (s, FCT_DKIM_RESULT_FAIL, N_ ("body hash did not verify"));
       return;
@@ -519,11 +489,7 @@ fct_dkim_verifier_eom_async (FctDkimVerifier *v, GCancellable *cancellable,
   /* The task keeps the verifier alive until the callback has run. */
   g_task_set_task_data (v->task, fct_dkim_verifier_ref (v),
                         (GDestroyNotify)fct_dkim_verifier_unref);
-  for (guint i = 0; i < v->bodies->len; i++)
-    {
-      BodyHash *b = &g_array_index (v->bodies, BodyHash, i);
-      b->digest_len = fct_dkim_body_hasher_finish (b->hasher, b->digest);
-    }
+  fct_dkim_body_hashes_finish (v->bodies);
   if (v->pending == 0)
     complete (v);
 }
