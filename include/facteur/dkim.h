@@ -277,6 +277,12 @@ gboolean fct_dkim_tags_parse (FctSlice text, guint max_tags, GArray *tags,
 /* The tag named name, or NULL (transfer none). */
 const FctDkimTag *fct_dkim_tags_find (const GArray *tags, const char *name);
 
+/* A decimal tag value of 1 to max_digits digits: 1*12DIGIT for t= and x= (RFC 6376
+ * §3.5); l= allows 76 digits, but more than 2^64 bytes is meaningless, so any overflow
+ * is an error. */
+gboolean fct_dkim_decimal_parse (FctSlice s, gsize max_digits,
+                                 guint64 *out) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Decodes base64 with FWS removed (RFC 6376 §2.4 base64string). NULL if malformed. */
 GBytes *fct_dkim_base64_decode (FctSlice s, gsize max_len);
 

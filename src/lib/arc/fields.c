@@ -195,27 +195,6 @@ has_empty_tag (FctSlice value)
   return FALSE;
 }
 
-/* 1*12DIGIT (RFC 6376 §3.5 t= and x=). */
-static gboolean
-parse_decimal (FctSlice s, gsize max_digits, guint64 *out)
-{
-  guint64 v = 0;
-
-  if (s.len == 0 || s.len > max_digits)
-    return FALSE;
-  for (gsize i = 0; i < s.len; i++)
-    {
-      if (!g_ascii_isdigit (s.ptr[i]))
-        return FALSE;
-      guint d = (guint)(s.ptr[i] - '0');
-      if (v > (G_MAXUINT64 - d) / 10)
-        return FALSE;
-      v = v * 10 + d;
-    }
-  *out = v;
-  return TRUE;
-}
-
 void
 fct_arc_sig_clear (FctArcSig *sig)
 {
@@ -355,7 +334,8 @@ fct_arc_sig_parse (FctArcFieldKind kind, FctSlice field, const FctLimits *limits
       *reason = N_ ("invalid selector (s=)");
       return FALSE;
     }
-  if ((t = fct_dkim_tags_find (tags, "t")) != NULL && !parse_decimal (t->value, 12, &n))
+  if ((t = fct_dkim_tags_find (tags, "t")) != NULL
+      && !fct_dkim_decimal_parse (t->value, 12, &n))
     {
       *reason = N_ ("invalid timestamp (t=)");
       return FALSE;
@@ -405,7 +385,7 @@ fct_arc_sig_parse (FctArcFieldKind kind, FctSlice field, const FctLimits *limits
     }
   if ((t = fct_dkim_tags_find (tags, "l")) != NULL)
     {
-      if (!parse_decimal (t->value, 76, &sig->length))
+      if (!fct_dkim_decimal_parse (t->value, 76, &sig->length))
         {
           *reason = N_ ("invalid body length (l=)");
           return FALSE;
@@ -414,7 +394,7 @@ fct_arc_sig_parse (FctArcFieldKind kind, FctSlice field, const FctLimits *limits
     }
   if ((t = fct_dkim_tags_find (tags, "x")) != NULL)
     {
-      if (!parse_decimal (t->value, 12, &n))
+      if (!fct_dkim_decimal_parse (t->value, 12, &n))
         {
           *reason = N_ ("invalid expiration (x=)");
           return FALSE;

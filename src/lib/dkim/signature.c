@@ -32,28 +32,6 @@ fct_dkim_algorithm_to_string (FctDkimAlgorithm algorithm)
   return NULL;
 }
 
-/* 1*12DIGIT for t= and x= (§3.5); l= allows 76 digits but more than 2^64 bytes is
- * meaningless, so any overflow is an error. */
-static gboolean
-parse_decimal (FctSlice s, gsize max_digits, guint64 *out)
-{
-  guint64 v = 0;
-
-  if (s.len == 0 || s.len > max_digits)
-    return FALSE;
-  for (gsize i = 0; i < s.len; i++)
-    {
-      if (!g_ascii_isdigit (s.ptr[i]))
-        return FALSE;
-      guint d = (guint)(s.ptr[i] - '0');
-      if (v > (G_MAXUINT64 - d) / 10)
-        return FALSE;
-      v = v * 10 + d;
-    }
-  *out = v;
-  return TRUE;
-}
-
 /* The domain part of i=: after the last '@'. i= may be quoted-printable (§2.11), but
  * a domain is plain: an '=' there means an encoded byte, which no domain needs. */
 static FctSlice
@@ -244,7 +222,7 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
     }
   if ((t = fct_dkim_tags_find (tags, "l")) != NULL)
     {
-      if (!parse_decimal (t->value, 76, &sig->length))
+      if (!fct_dkim_decimal_parse (t->value, 76, &sig->length))
         {
           *reason = N_ ("signature has an invalid body length (l=)");
           return FALSE;
@@ -253,7 +231,7 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
     }
   if ((t = fct_dkim_tags_find (tags, "t")) != NULL)
     {
-      if (!parse_decimal (t->value, 12, &n))
+      if (!fct_dkim_decimal_parse (t->value, 12, &n))
         {
           *reason = N_ ("signature has an invalid timestamp (t=)");
           return FALSE;
@@ -262,7 +240,7 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
     }
   if ((t = fct_dkim_tags_find (tags, "x")) != NULL)
     {
-      if (!parse_decimal (t->value, 12, &n))
+      if (!fct_dkim_decimal_parse (t->value, 12, &n))
         {
           *reason = N_ ("signature has an invalid expiration (x=)");
           return FALSE;

@@ -114,6 +114,26 @@ fct_dkim_tags_find (const GArray *tags, const char *name)
   return NULL;
 }
 
+gboolean
+fct_dkim_decimal_parse (FctSlice s, gsize max_digits, guint64 *out)
+{
+  guint64 v = 0;
+
+  if (s.len == 0 || s.len > max_digits)
+    return FALSE;
+  for (gsize i = 0; i < s.len; i++)
+    {
+      if (!g_ascii_isdigit (s.ptr[i]))
+        return FALSE;
+      guint d = (guint)(s.ptr[i] - '0');
+      if (v > (G_MAXUINT64 - d) / 10)
+        return FALSE;
+      v = v * 10 + d;
+    }
+  *out = v;
+  return TRUE;
+}
+
 static int
 base64_value (guint8 c)
 {
