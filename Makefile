@@ -3,12 +3,13 @@
 #   make run    install dependencies, build, run the demonstration
 #   make test   install dependencies, build, run every test suite
 #   make build  configure and build into build/ (the command is build/facteur)
+#   make bench  every benchmark against the peers, in one run
 
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build run test test-main test-fuzz format clean
+.PHONY: all deps build run test test-fuzz bench format clean
 
 all: build
 
@@ -46,6 +47,10 @@ test-fuzz: $(FUZZ_BUILD)/build.ninja
 $(FUZZ_BUILD)/build.ninja:
 	@export CC=clang; $(SETUP) $(FUZZ_BUILD) -Dfuzzing=true \
 	  || { cat "$$log"; rm -rf $(FUZZ_BUILD); exit 1; }
+
+# The benchmarks against the peers (docs/PERFORMANCE.md); not part of `make test`.
+bench: deps build
+	@bench/run $(BUILD)
 
 format:
 	@scripts/check-format --fix
