@@ -373,6 +373,10 @@ gsize fct_dkim_digest_finish (FctDkimDigest *digest, guint8 out[64]);
 void fct_dkim_digest_free (FctDkimDigest *digest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimDigest, fct_dkim_digest_free)
 
+/* TRUE if name is a header field name: printable ASCII but ':' (RFC 5322 §3.6.8),
+ * at least one character. */
+gboolean fct_dkim_header_name_is_valid (const char *name);
+
 /* TRUE if s is a domain name DKIM may query: LDH (and '_') labels of 1..63 bytes, at
  * most 253 bytes. */
 gboolean fct_dkim_domain_is_valid (FctSlice s);

@@ -20,17 +20,6 @@ fct_arc_seal_result_free (FctArcSealResult *result)
   g_free (result);
 }
 
-static gboolean
-name_is_valid (const char *name)
-{
-  if (name[0] == '\0')
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if ((guint8)*p < 33 || (guint8)*p > 126 || *p == ':')
-      return FALSE;
-  return TRUE;
-}
-
 /* Skips a comment starting at pos (which is '('), nested, with quoted-pairs. */
 static gsize
 skip_comment (const char *s, gsize len, gsize pos)
@@ -222,7 +211,7 @@ check_options (const FctArcSealOptions *o, GError **error)
                    _ ("the sealing domain and selector must be valid domain names"));
       return FALSE;
     }
-  if (o->authserv_id == NULL || !name_is_valid (o->authserv_id)
+  if (o->authserv_id == NULL || !fct_dkim_header_name_is_valid (o->authserv_id)
       || strpbrk (o->authserv_id, ";()\"") != NULL)
     {
       g_set_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID, "%s",
@@ -240,7 +229,7 @@ check_options (const FctArcSealOptions *o, GError **error)
     {
       FctArcFieldKind kind;
       const char *h = o->headers[i];
-      if (!name_is_valid (h))
+      if (!fct_dkim_header_name_is_valid (h))
         {
           g_set_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID,
                        _ ("“%s” is not a header field name"), h);

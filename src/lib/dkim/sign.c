@@ -63,8 +63,8 @@ fct_dkim_sign_options_init (FctDkimSignOptions *options)
                                    .body_canon = FCT_DKIM_CANON_RELAXED };
 }
 
-static gboolean
-name_is_valid (const char *name)
+gboolean
+fct_dkim_header_name_is_valid (const char *name)
 {
   if (name[0] == '\0')
     return FALSE;
@@ -108,7 +108,7 @@ fct_dkim_signer_new (const FctDkimSignOptions *options, GError **error)
         }
     }
   for (guint i = 0; options->headers != NULL && options->headers[i] != NULL; i++)
-    if (!name_is_valid (options->headers[i]))
+    if (!fct_dkim_header_name_is_valid (options->headers[i]))
       {
         g_set_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_INVALID,
                      _ ("“%s” is not a header field name"), options->headers[i]);
