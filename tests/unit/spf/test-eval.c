@@ -427,6 +427,88 @@ test_cached_deliveries (void)
   g_main_context_unref (b);
 }
 
+typedef struct
+{
+  FctResolver *resolver;
+  const FctLimits *limits;
+  guint pass;
+  guint done;
+  gboolean failed;
+} Worker;
+
+static void
+on_worker (FctSpfVerdict *v, gpointer user_data)
+{
+  Worker *w = user_data;
+  w->done++;
+  w->pass += v->result == FCT_SPF_RESULT_PASS;
+  fct_spf_verdict_free (v);
+}
+
+static const char *const worker_ips[] = { "192.0.2.20", "203.0.113.1", "192.0.2.77" };
+
+/* One thread's share: cached checks one at a time and in flight in its own context. */
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  GMainContext *context = g_main_context_new ();
+  const char *const *ips = worker_ips;
+
+  g_main_context_push_thread_default (context);
+  for (guint k = 0; k < 300; k++)
+    {
+      FctSpfRequest req = { .ip = ips[k % 3], .mail_from = "u@c.example.test" };
+      if (k % 2 == 0)
+        {
+          FctSpfVerdict *v = fct_spf_check (w->resolver, w->limits, &req, NULL);
+          on_worker (v, w);
+        }
+      else if (!fct_spf_check_async (w->resolver, w->limits, &req, on_worker, w, NULL))
+        w->failed = TRUE;
+    }
+  while (w->done < 300)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  return NULL;
+}
+
+/* Threads share the resolver's cache and the parsed records; each has its own hand-over
+ * source for its context (ASan and the verdict counts watch). The cache is warmed first:
+ * a check one at a time that joins a query started by a check in flight waits on the
+ * zone back end's answer in the other check's context, which its thread does not turn
+ * meanwhile (it would time out). */
+static void
+test_cached_threads (void)
+{
+  FctLimits limits;
+  g_autoptr (FctResolver) r = make_resolver (cached_zone, &limits);
+  Worker workers[3];
+  GThread *threads[3];
+
+  for (gsize k = 0; k < G_N_ELEMENTS (worker_ips); k++)
+    {
+      FctSpfRequest req = { .ip = worker_ips[k], .mail_from = "u@c.example.test" };
+      g_autoptr (FctSpfVerdict) v = fct_spf_check (r, &limits, &req, NULL);
+      g_assert_cmpint (v->result, ==, k < 2 ? FCT_SPF_RESULT_PASS : FCT_SPF_RESULT_FAIL);
+    }
+
+  for (guint t = 0; t < 3; t++)
+    {
+      workers[t] = (Worker){ .resolver = r, .limits = &limits };
+      threads[t] = g_thread_new ("spf-worker", worker_main, &workers[t]);
+    }
+  for (guint t = 0; t < 3; t++)
+    {
+      g_thread_join (threads[t]);
+      g_assert_false (workers[t].failed);
+      g_assert_cmpuint (workers[t].done, ==, 300);
+      /* Two of the three addresses pass. */
+      g_assert_cmpuint (workers[t].pass, ==, 200);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -441,5 +523,6 @@ main (int argc, char **argv)
   g_test_add_func ("/spf/eval/many-in-flight", test_many_in_flight);
   g_test_add_func ("/spf/eval/cached-answers", test_cached_answers);
   g_test_add_func ("/spf/eval/cached-deliveries", test_cached_deliveries);
+  g_test_add_func ("/spf/eval/cached-threads", test_cached_threads);
   return g_test_run ();
 }
