@@ -65,8 +65,9 @@ typedef struct
    * a recursion. */
   FctDnsAnswer *ready;
   gboolean batch_ready;
-  /* While fct_spf_check_async runs: a verdict reached then is handed over from an idle
-   * source, as the callback must not run from inside that call. */
+  /* While fct_spf_check_async runs: a verdict reached then is handed over on a later
+   * turn of the main context (fct_spf_later), as the callback must not run from inside
+   * that call. */
   gboolean defer;
   const char *target;     /* the current mechanism's target: target_owned, a frame's domain
                            * or a name the frame's shared record holds */
