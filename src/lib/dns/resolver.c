@@ -1,8 +1,8 @@
 /* facteur — the generic resolver front: name validation, a process-wide answer cache
- * (TTL-bounded, RFC 1035 §7.4; negative answers per RFC 2308 §5), coalescing of
- * identical queries in flight, per-query timeouts, and delivery of every callback in
- * the caller's thread-default main context. Back ends plug in through
- * FctDnsBackendVtable (dns-private.h). */
+ * (TTL-bounded, RFC 1035 §7.4; negative answers per RFC 2308 §5) that callers may also
+ * read synchronously, coalescing of identical queries in flight, per-query timeouts, and
+ * delivery of every callback in the caller's thread-default main context. Back ends plug
+ * in through FctDnsBackendVtable (dns-private.h). */
 #include "dns-private.h"
 
 #include <glib/gi18n-lib.h>
