@@ -19,6 +19,12 @@ gboolean fct_dmarc_uri_is_valid (const char *uri, gsize len);
  * Returns (transfer full), normalized, or NULL. */
 char *fct_dmarc_uri_host (const char *uri);
 
+/* The DMARC records of a TXT answer (RFC 9989 §4.10 step 2: TXT records that are not
+ * DMARC1 are discarded): returns how many there are, with *first the first one parsed
+ * (transfer full), or NULL when there is none. */
+guint fct_dmarc_records_from_answer (const FctDnsAnswer *answer, const FctLimits *limits,
+                                     FctDmarcRecord **first);
+
 /* The shared public suffix list (loaded once), or NULL and error. */
 struct psl_ctx_st;
 const struct psl_ctx_st *fct_dmarc_psl (GError **error);

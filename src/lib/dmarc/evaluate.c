@@ -172,7 +172,7 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
   Eval *ev = user_data;
   const char *name = ev->walk_names[ev->walk_index];
   FctDmarcRecord *only = NULL;
-  guint count = 0;
+  guint count;
 
   if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
     {
@@ -184,26 +184,8 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
       ev->walk_done (ev);
       return;
     }
-  for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
-                    && i < answer->records->len;
-       i++)
-    {
-      const FctDnsRecord *rr = g_ptr_array_index (answer->records, i);
-      g_autoptr (GBytes) joined = NULL;
-      gsize len = 0;
-      const char *text;
-
-      if (rr->type != FCT_DNS_TYPE_TXT)
-        continue;
-      joined = fct_dns_record_txt_joined (rr);
-      text = g_bytes_get_data (joined, &len);
-      /* RFC 9989 §4.10 step 2: records that are not DMARC1 are discarded. */
-      if (!fct_dmarc_record_is_dmarc1 (text, len))
-        continue;
-      count++;
-      if (count == 1)
-        only = fct_dmarc_record_parse (text, len, &ev->limits);
-    }
+  /* RFC 9989 §4.10 step 2: records that are not DMARC1 are discarded. */
+  count = fct_dmarc_records_from_answer (answer, &ev->limits, &only);
   if (count > 1)
     {
       /* ... and several DMARC records at one name are all discarded. */

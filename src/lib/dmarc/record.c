@@ -544,3 +544,28 @@ fct_dmarc_record_free (FctDmarcRecord *record)
   g_free (record->text);
   g_free (record);
 }
+
+guint
+fct_dmarc_records_from_answer (const FctDnsAnswer *answer, const FctLimits *limits,
+                               FctDmarcRecord **first)
+{
+  guint count = 0;
+
+  *first = NULL;
+  for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
+                    && i < answer->records->len;
+       i++)
+    {
+      const FctDnsRecord *rr = g_ptr_array_index (answer->records, i);
+      if (rr->type != FCT_DNS_TYPE_TXT)
+        continue;
+      g_autoptr (GBytes) joined = fct_dns_record_txt_joined (rr);
+      gsize len = 0;
+      const char *text = g_bytes_get_data (joined, &len);
+      if (!fct_dmarc_record_is_dmarc1 (text, len))
+        continue;
+      if (++count == 1)
+        *first = fct_dmarc_record_parse (text, len, limits);
+    }
+  return count;
+}

@@ -84,32 +84,14 @@ destination_answer (FctDmarcDestination *d, const FctDnsAnswer *answer,
                     const FctLimits *limits)
 {
   g_autoptr (FctDmarcRecord) found = NULL;
-  guint count = 0;
+  guint count;
 
   if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
     {
       d->status = FCT_DMARC_DESTINATION_TEMPERROR;
       return;
     }
-  for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && answer->records != NULL
-                    && i < answer->records->len;
-       i++)
-    {
-      const FctDnsRecord *rr = g_ptr_array_index (answer->records, i);
-      g_autoptr (GBytes) joined = NULL;
-      gsize len = 0;
-      const char *text;
-
-      if (rr->type != FCT_DNS_TYPE_TXT)
-        continue;
-      joined = fct_dns_record_txt_joined (rr);
-      text = g_bytes_get_data (joined, &len);
-      if (!fct_dmarc_record_is_dmarc1 (text, len))
-        continue;
-      count++;
-      if (found == NULL)
-        found = fct_dmarc_record_parse (text, len, limits);
-    }
+  count = fct_dmarc_records_from_answer (answer, limits, &found);
   /* Steps 4-6: at least one record that starts with v=DMARC1 authorizes. */
   d->status
       = count > 0 ? FCT_DMARC_DESTINATION_AUTHORIZED : FCT_DMARC_DESTINATION_UNAUTHORIZED;
