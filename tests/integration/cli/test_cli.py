@@ -77,6 +77,34 @@ def t_missing_zone_file_is_bad_input():
     expect(p.stdout == "", p.stdout)
 
 
+def t_every_message_command_missing_file_is_bad_input():
+    for args in (["check", "/nonexistent/m.eml", "--ip", "192.0.2.1"],
+                 ["dmarc", "/nonexistent/m.eml", "--ip", "192.0.2.1"],
+                 ["dkim", "verify", "/nonexistent/m.eml"],
+                 ["arc", "verify", "/nonexistent/m.eml"],
+                 ["domain", "--batch", "/nonexistent/m.eml"],
+                 ["address", "--batch", "/nonexistent/m.eml"]):
+        p = run(*args, "--dns-zone", ZONE)
+        expect(p.returncode == 65, f"{args}: rc {p.returncode}")
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        expect(len(lines) == 1 and "/nonexistent/m.eml" in lines[0],
+               f"{args}: expected one sentence naming the file, got {p.stderr!r}")
+
+
+def t_not_a_message_is_bad_input():
+    p = run("check", "-", "--ip", "192.0.2.1", "--dns-zone", ZONE, stdin="garbage\x01 no header\n")
+    expect(p.returncode == 65, f"rc {p.returncode}")
+    expect("standard input" in p.stderr, p.stderr)
+
+
+def t_unknown_flag_on_every_command():
+    for cmd in (["check"], ["dmarc"], ["spf"], ["domain"], ["address"], ["dkim", "verify"],
+                ["arc", "verify"]):
+        p = run(*cmd, "--no-such-flag")
+        expect(p.returncode == 64, f"{cmd}: rc {p.returncode}")
+        expect("Usage" in p.stderr, f"{cmd}: no usage: {p.stderr!r}")
+
+
 def t_bad_zone_syntax_is_bad_input():
     with tempfile.NamedTemporaryFile("w", suffix=".zone", delete=False) as f:
         f.write("example.test. 300 IN A 300.1.2.3\n")
