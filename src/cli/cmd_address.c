@@ -166,11 +166,8 @@ result_to_json (const FctVerifyResult *r)
       fct_cli_json_add_string (b, "reply", rcpt_reply (p));
       if (p->error != NULL)
         fct_cli_json_add_string (b, "error", p->error);
-      json_builder_set_member_name (b, "dialogue");
-      json_builder_begin_array (b);
-      for (guint j = 0; p->transcript != NULL && j < p->transcript->lines->len; j++)
-        json_builder_add_string_value (b, g_ptr_array_index (p->transcript->lines, j));
-      json_builder_end_array (b);
+      fct_cli_json_add_strings (b, "dialogue",
+                                p->transcript != NULL ? p->transcript->lines : NULL);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
