@@ -130,7 +130,16 @@ dmarc_findings (const FctCheckReport *report, FctFindings *findings)
   const FctDmarcVerdict *d = report->dmarc;
 
   if (d == NULL)
-    return;
+    {
+      /* The evaluation could not run at all (no public suffix list in legacy mode):
+       * the From domain is not authenticated either. */
+      if (report->dmarc_error != NULL)
+        fct_findings_add (findings, "dmarc-error",
+                          _ ("DMARC could not be evaluated: %s. The From address is not "
+                             "authenticated."),
+                          report->dmarc_error);
+      return;
+    }
   switch (d->result)
     {
     case FCT_DMARC_RESULT_NONE:
@@ -154,9 +163,29 @@ dmarc_findings (const FctCheckReport *report, FctFindings *findings)
         fct_finding_set_evidence (f, d->reason);
         break;
       }
-    case FCT_DMARC_RESULT_PASS:
     case FCT_DMARC_RESULT_TEMPERROR:
     case FCT_DMARC_RESULT_PERMERROR:
+      {
+        /* Without an author domain the From field itself is at fault, which
+         * header-from-invalid or header-multiple-from already says. Otherwise the
+         * policy could not be applied (a broken record: RFC 9989 §4.10.1; a failed
+         * query: §5.3.6), so nothing authenticates the From address, whatever SPF and
+         * DKIM passed for other domains. */
+        if (d->author_domain == NULL)
+          break;
+        FctFinding *f = fct_findings_add (
+            findings, "dmarc-error",
+            _ ("DMARC could not be evaluated for %s (%s), so the From address is not "
+               "authenticated. %s"),
+            d->author_domain, fct_dmarc_result_to_string (d->result),
+            d->result == FCT_DMARC_RESULT_PERMERROR
+                ? _ ("Fix the domain's DMARC record: receivers ignore it as it is.")
+                : _ ("A DNS query the evaluation needed did not complete: check the "
+                     "DNS servers named in the evidence."));
+        fct_finding_set_evidence (f, d->reason);
+        break;
+      }
+    case FCT_DMARC_RESULT_PASS:
       break;
     }
   if (d->record != NULL && d->policy == FCT_DMARC_POLICY_NONE)

@@ -27,6 +27,8 @@ static const FctFindingWeight rows[] = {
     N_ ("No DMARC policy for the sender's domain") },
   { "dmarc-fail", "authentication", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("DMARC fails: the From domain is not authenticated") },
+  { "dmarc-error", "authentication", FCT_SEVERITY_WARNING, 1.0,
+    N_ ("DMARC error: the From domain's policy cannot be evaluated") },
   { "dmarc-policy-none", "authentication", FCT_SEVERITY_INFO, 0.3,
     N_ ("DMARC policy p=none: forged mail is not stopped") },
   { "arc-fail", "authentication", FCT_SEVERITY_WARNING, 1.0, N_ ("Broken ARC chain") },

@@ -19,6 +19,10 @@ static const char base_zone[]
       "_dmarc.monitor.example. TXT \"v=DMARC1; p=none\"\n"
       "nodmarc.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
       "nospf.example. A 192.0.2.99\n"
+      "broken.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+      "_dmarc.broken.example. TXT \"v=DMARC1; p=rejec\"\n"
+      "unreachable.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
+      "_dmarc.unreachable.example. SERVFAIL\n"
       /* DNSBL: Spamhaus XBL, PBL, a public-resolver refusal, SpamCop. */
       "10.2.0.192.zen.spamhaus.org. A 127.0.0.4\n"
       "11.2.0.192.zen.spamhaus.org. A 127.0.0.11\n"
@@ -127,6 +131,17 @@ static const Case cases[] = {
   { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
   { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
     NULL },
+  /* A From domain whose policy cannot be evaluated is not authenticated: the signed
+   * example.com message re-addressed From a domain with a broken record or one whose
+   * _dmarc query fails (RFC 9989 §4.10.1, §5.3.6) must not score as clean. */
+  { "dmarc-error/permerror", "dmarc-error", TRUE, NULL,
+    "From: a@broken.example\r\n" HDR_REST BODY, NULL, "a@broken.example" },
+  { "dmarc-error/temperror", "dmarc-error", TRUE, NULL,
+    "From: a@unreachable.example\r\n" HDR_REST BODY, NULL, "a@unreachable.example" },
+  { "dmarc-error/pass", "dmarc-error", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* A From that DMARC cannot read is header-from-invalid's, not counted twice. */
+  { "dmarc-error/from-invalid", "dmarc-error", FALSE, NULL,
+    "From: the newsletter team\r\n" HDR_REST BODY, NULL, NULL },
   { "dmarc-policy-none", "dmarc-policy-none", TRUE, NULL,
     "From: a@monitor.example\r\n" HDR_REST BODY, NULL, "a@monitor.example" },
   { "dmarc-policy-none/reject", "dmarc-policy-none", FALSE, "signed.eml", NULL, NULL,
