@@ -81,6 +81,49 @@ test_label_limits (void)
   g_assert_nonnull (reason);
 }
 
+/* Values a forger would try: bytes after a NUL that a C-string reader would not see, a
+ * display name that spells an address, encoded words, a group then a second address,
+ * bytes that are not UTF-8, invisible joiners, and a Unicode full stop (mapped to "."
+ * by UTS #46, so the domain evaluated is the one shown). */
+static void
+test_hostile (void)
+{
+  static const struct
+  {
+    const char *value;
+    gsize len;
+    const char *domain; /* NULL: permerror */
+  } cases[] = {
+    { "a@example.com\0@evil.example", 27, NULL },
+    { "a@evil.example\0, b@example.com", 30, NULL },
+    { "(x\0) a@example.com", 18, NULL },
+    { "\"ceo@bank.example <ceo@bank.example>\" <x@evil.example>", 0, "evil.example" },
+    { "ceo@bank.example (<x@evil.example>)", 0, "bank.example" },
+    { "=?utf-8?b?Y2VvQGJhbmsuZXhhbXBsZQ==?=", 0, NULL },
+    { "x@=?utf-8?q?bank.example?=", 0, NULL },
+    { "G: ceo@bank.example; x@evil.example", 0, NULL },
+    { "x@evil.example\r\n From: ceo@bank.example", 0, NULL },
+    { "x@b\xfcnk.example", 0, NULL },          /* Latin-1, not UTF-8 */
+    { "x@ba\xe2\x80\x8dnk.example", 0, NULL }, /* U+200D between letters */
+    { "x@bank\xe3\x80\x82"
+      "example",
+      0, "bank.example" }, /* U+3002 */
+    { "x@BANK.Example", 0, "bank.example" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize len = cases[i].len != 0 ? cases[i].len : strlen (cases[i].value);
+      g_autofree char *reason = NULL;
+      g_autofree char *domain
+          = fct_dmarc_author_domain_from_value (cases[i].value, len, &reason);
+      if (g_strcmp0 (domain, cases[i].domain) != 0)
+        g_error ("case %zu: got %s (%s), expected %s", i, domain != NULL ? domain : "NULL",
+                 reason != NULL ? reason : "-",
+                 cases[i].domain != NULL ? cases[i].domain : "NULL");
+    }
+}
+
 static FctMsg *
 message (const char *text)
 {
@@ -116,6 +159,15 @@ test_fields (void)
   g_clear_pointer (&reason, g_free);
   d = fct_dmarc_author_domain (folded, &reason);
   g_assert_cmpstr (d, ==, "example.com");
+  g_clear_pointer (&d, g_free);
+
+  /* A second From in another case or with white space before the colon (RFC 5322
+   * §4.5 obs-from) is still a From field. */
+  g_autoptr (FctMsg) spaced
+      = message ("FROM: a@example.com\r\nfrom\t: b@evil.example\r\n\r\n");
+  d = fct_dmarc_author_domain (spaced, &reason);
+  g_assert_null (d);
+  g_assert_nonnull (strstr (reason, "2 From fields"));
 }
 
 int
@@ -125,5 +177,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/author/values", test_values);
   g_test_add_func ("/dmarc/author/label-limits", test_label_limits);
   g_test_add_func ("/dmarc/author/fields", test_fields);
+  g_test_add_func ("/dmarc/author/hostile", test_hostile);
   return g_test_run ();
 }
