@@ -195,9 +195,32 @@ check_8bit (const FctMsg *msg, FctFindings *findings)
                          "refuse or corrupt it. Use quoted-printable or base64."));
 }
 
+/* A line that is neither a field nor a continuation ends the header section, as Postfix
+ * reads it; everything after it, fields included, is body to DKIM and DMARC but may
+ * still be shown as header fields by a lenient mail client. That is how a second,
+ * unauthenticated From can hide behind a signed one. */
+static void
+check_header_section (const FctMsg *msg, FctFindings *findings)
+{
+  if (!(fct_msg_get_flags (msg) & FCT_MSG_FLAG_BAD_HEADER_LINE))
+    return;
+  FctSlice body = fct_msg_get_body (msg);
+  const guint8 *eol = memchr (body.ptr, '\r', body.len);
+  gsize line_len = eol != NULL ? (gsize)(eol - body.ptr) : body.len;
+  g_autofree char *line
+      = g_utf8_make_valid ((const char *)body.ptr, (gssize)MIN (line_len, 200));
+  FctFinding *f = fct_findings_add (
+      findings, "header-malformed-line", "%s",
+      _ ("A line in the header is neither a field nor a continuation, so the header ends "
+         "there for authentication checks; what follows may still be displayed as header "
+         "fields (a hidden From, for example). Fix the software that wrote it."));
+  fct_finding_set_evidence (f, line);
+}
+
 void
 fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings)
 {
+  check_header_section (msg, findings);
   check_date (msg, now, findings);
   check_message_id (msg, findings);
   check_from (msg, findings);

@@ -41,6 +41,9 @@ static const FctFindingWeight rows[] = {
     N_ ("Several From fields") },
   { "header-from-invalid", "headers", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Missing or invalid From address") },
+  /* What follows the bad line escapes DKIM and DMARC yet may be displayed. */
+  { "header-malformed-line", "headers", FCT_SEVERITY_WARNING, 1.5,
+    N_ ("Malformed line in the header") },
   { "header-8bit-unencoded", "headers", FCT_SEVERITY_WARNING, 0.5,
     N_ ("8-bit characters without encoding") },
   { "size-over-limit", "size", FCT_SEVERITY_CRITICAL, 2.0,

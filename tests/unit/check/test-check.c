@@ -172,6 +172,12 @@ static const Case cases[] = {
   { "header-multiple-from", "header-multiple-from", TRUE, NULL,
     HDR_FROM "From: Bank <security@bank.example>\r\n" HDR_REST BODY, NULL, NULL },
   { "header-multiple-from/one", "header-multiple-from", FALSE, NULL, CLEAN, NULL, NULL },
+  /* A From hidden after a line that ends the header: body to DKIM and DMARC. */
+  { "header-malformed-line", "header-malformed-line", TRUE, NULL,
+    HDR_FROM "X-Junk line without a colon\r\nFrom: ceo@bank.example\r\n" HDR_REST BODY,
+    NULL, NULL },
+  { "header-malformed-line/folded", "header-malformed-line", FALSE, NULL,
+    HDR_FROM "X-Note: one\r\n two\r\n" HDR_REST BODY, NULL, NULL },
   { "header-from-invalid", "header-from-invalid", TRUE, NULL,
     "From: the newsletter team\r\n" HDR_REST BODY, NULL, NULL },
   { "header-from-invalid/missing", "header-from-invalid", TRUE, NULL, HDR_REST BODY, NULL,
