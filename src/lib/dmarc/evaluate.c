@@ -4,6 +4,8 @@
  * RFC 7489 §3.2, §6.6.3 and §6.6.4 (pct). */
 #include "dmarc-private.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <facteur/sync.h>
 #include <string.h>
 
@@ -178,7 +180,7 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
     {
       ev->walk_temperror = TRUE;
       ev->walk_error = g_strdup_printf (
-          "the DNS query for _dmarc.%s did not complete (%s%s%s)", name,
+          _ ("the DNS query for _dmarc.%s did not complete (%s%s%s)"), name,
           fct_dns_rcode_to_string (answer->rcode), answer->reason != NULL ? ": " : "",
           answer->reason != NULL ? answer->reason : "");
       ev->walk_done (ev);
@@ -190,8 +192,8 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
     {
       /* ... and several DMARC records at one name are all discarded. */
       g_ptr_array_add (ev->v->notes,
-                       g_strdup_printf ("%u DMARC records at _dmarc.%s: all discarded "
-                                        "(RFC 9989 §4.10)",
+                       g_strdup_printf (_ ("%u DMARC records at _dmarc.%s: all discarded "
+                                           "(RFC 9989 §4.10)"),
                                         count, name));
       g_clear_pointer (&only, fct_dmarc_record_free);
     }
@@ -419,17 +421,19 @@ conclude (Eval *ev)
 
   if (v->spf_aligned || v->dkim_aligned)
     {
-      GString *why = g_string_new (NULL);
-      if (v->spf_aligned)
-        g_string_append_printf (why, "SPF (%s) ", v->spf_domain);
+      char *why;
+      /* Whole sentences, so that each can be translated. */
       if (v->spf_aligned && v->dkim_aligned)
-        g_string_append (why, "and ");
-      if (v->dkim_aligned)
-        g_string_append_printf (why, "DKIM (d=%s) ", v->dkim_domain);
-      g_string_append_printf (why, "%s with the author domain %s",
-                              v->spf_aligned && v->dkim_aligned ? "align" : "aligns",
-                              v->author_domain);
-      set_result (ev, FCT_DMARC_RESULT_PASS, g_string_free (why, FALSE));
+        why = g_strdup_printf (
+            _ ("SPF (%s) and DKIM (d=%s) align with the author domain %s"), v->spf_domain,
+            v->dkim_domain, v->author_domain);
+      else if (v->spf_aligned)
+        why = g_strdup_printf (_ ("SPF (%s) aligns with the author domain %s"),
+                               v->spf_domain, v->author_domain);
+      else
+        why = g_strdup_printf (_ ("DKIM (d=%s) aligns with the author domain %s"),
+                               v->dkim_domain, v->author_domain);
+      set_result (ev, FCT_DMARC_RESULT_PASS, why);
       v->disposition = FCT_DMARC_POLICY_NONE;
       finish (ev);
       return;
@@ -443,8 +447,8 @@ conclude (Eval *ev)
     }
 
   set_result (ev, FCT_DMARC_RESULT_FAIL,
-              g_strdup_printf ("no SPF or DKIM pass aligned with the author domain %s "
-                               "(SPF %s alignment, DKIM %s alignment)",
+              g_strdup_printf (_ ("no SPF or DKIM pass aligned with the author domain %s "
+                                  "(SPF %s alignment, DKIM %s alignment)"),
                                v->author_domain, alignment_name (r->aspf),
                                alignment_name (r->adkim)));
   v->disposition = v->policy;
@@ -487,8 +491,8 @@ on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
   if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
     {
       set_result (ev, FCT_DMARC_RESULT_TEMPERROR,
-                  g_strdup_printf ("the DNS query testing whether %s exists did not "
-                                   "complete (%s)",
+                  g_strdup_printf (_ ("the DNS query testing whether %s exists did not "
+                                      "complete (%s)"),
                                    v->author_domain,
                                    fct_dns_rcode_to_string (answer->rcode)));
       finish (ev);
@@ -510,22 +514,22 @@ note_record (Eval *ev, const FctDmarcRecord *r, const char *domain)
   GPtrArray *notes = ev->v->notes;
 
   if (!ev->legacy && (r->flags & FCT_DMARC_RECORD_FLAG_REMOVED_TAG))
-    g_ptr_array_add (notes, g_strdup_printf ("_dmarc.%s uses pct, rf or ri, tags of RFC "
-                                             "7489 that RFC 9989 removed; ignored",
+    g_ptr_array_add (notes, g_strdup_printf (_ ("_dmarc.%s uses pct, rf or ri, tags of RFC "
+                                                "7489 that RFC 9989 removed; ignored"),
                                              domain));
   if (r->flags & FCT_DMARC_RECORD_FLAG_UNKNOWN_TAG)
     g_ptr_array_add (notes,
-                     g_strdup_printf ("_dmarc.%s has unknown tags; ignored", domain));
+                     g_strdup_printf (_ ("_dmarc.%s has unknown tags; ignored"), domain));
   if (r->flags & (FCT_DMARC_RECORD_FLAG_BAD_VALUE | FCT_DMARC_RECORD_FLAG_BAD_SYNTAX))
     g_ptr_array_add (
-        notes, g_strdup_printf ("_dmarc.%s has malformed tags; defaults used", domain));
+        notes, g_strdup_printf (_ ("_dmarc.%s has malformed tags; defaults used"), domain));
   if (r->flags & FCT_DMARC_RECORD_FLAG_DUPLICATE_TAG)
-    g_ptr_array_add (notes, g_strdup_printf ("_dmarc.%s repeats a tag; the first one is "
-                                             "used",
+    g_ptr_array_add (notes, g_strdup_printf (_ ("_dmarc.%s repeats a tag; the first one is "
+                                                "used"),
                                              domain));
   if (r->flags & FCT_DMARC_RECORD_FLAG_BAD_URI)
     g_ptr_array_add (
-        notes, g_strdup_printf ("_dmarc.%s has invalid report URIs; ignored", domain));
+        notes, g_strdup_printf (_ ("_dmarc.%s has invalid report URIs; ignored"), domain));
 }
 
 typedef enum
@@ -573,15 +577,15 @@ apply_record (Eval *ev, Found *f)
       if (r->rua->len == 0)
         {
           set_result (ev, FCT_DMARC_RESULT_PERMERROR,
-                      g_strdup_printf ("the DMARC record at _dmarc.%s has a missing or "
-                                       "invalid policy tag and no valid rua",
+                      g_strdup_printf (_ ("the DMARC record at _dmarc.%s has a missing or "
+                                          "invalid policy tag and no valid rua"),
                                        f->domain));
           return APPLY_FINISHED;
         }
-      g_ptr_array_add (v->notes,
-                       g_strdup_printf ("_dmarc.%s has an invalid policy tag: treated as "
-                                        "p=none because it has a valid rua",
-                                        f->domain));
+      g_ptr_array_add (
+          v->notes, g_strdup_printf (_ ("_dmarc.%s has an invalid policy tag: treated as "
+                                        "p=none because it has a valid rua"),
+                                     f->domain));
       p = FCT_DMARC_POLICY_NONE;
       sp = np = FCT_DMARC_POLICY_UNSET;
     }
@@ -642,9 +646,10 @@ on_author_walk_done (Eval *ev)
     }
   if (ev->author_found->len == 0)
     {
-      set_result (ev, FCT_DMARC_RESULT_NONE,
-                  g_strdup_printf ("no DMARC policy record for %s or its parent domains",
-                                   v->author_domain));
+      set_result (
+          ev, FCT_DMARC_RESULT_NONE,
+          g_strdup_printf (_ ("no DMARC policy record for %s or its parent domains"),
+                           v->author_domain));
       finish (ev);
       return;
     }
@@ -780,8 +785,8 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   v->disposition = FCT_DMARC_POLICY_NONE;
   if (dkim_skipped > 0)
     g_ptr_array_add (v->notes,
-                     g_strdup_printf ("%u DKIM results over the limit of %u were "
-                                      "not considered",
+                     g_strdup_printf (_ ("%u DKIM results over the limit of %u were "
+                                         "not considered"),
                                       dkim_skipped, ev->limits.dkim_signatures_max));
   v->spf_domain = spf_domain_of (inputs->mail_from, inputs->helo, &v->spf_domain_is_helo);
 
