@@ -48,8 +48,16 @@ spf_findings (const FctCheckReport *report, FctFindings *findings)
                             spf->domain != NULL ? spf->domain : "?",
                             fct_spf_result_to_string (spf->result), spf->reason);
       break;
-    case FCT_SPF_RESULT_PASS:
     case FCT_SPF_RESULT_NEUTRAL:
+      /* RFC 7208 §8.2: "neutral" MUST be treated exactly like "none". */
+      f = fct_findings_add (findings, "spf-neutral",
+                            _ ("%s's SPF record makes no statement about %s (%s), which "
+                               "receivers treat as no SPF: end it with -all or ~all once "
+                               "every sending server is listed."),
+                            spf->domain, report->client_ip,
+                            spf->mechanism != NULL ? spf->mechanism : spf->reason);
+      break;
+    case FCT_SPF_RESULT_PASS:
       break;
     }
   /* The reason names the mechanism or the error; "none" says all in its sentence. */

@@ -12,6 +12,9 @@ static const FctFindingWeight rows[] = {
     N_ ("SPF soft-fails: the sender's domain probably does not allow this server") },
   { "spf-none", "authentication", FCT_SEVERITY_WARNING, 1.0,
     N_ ("No SPF: the sender's domain lists no allowed servers") },
+  /* Same as spf-none: RFC 7208 §8.2 makes the two results equivalent. */
+  { "spf-neutral", "authentication", FCT_SEVERITY_WARNING, 1.0,
+    N_ ("SPF neutral: the sender's domain says nothing about this server") },
   { "spf-error", "authentication", FCT_SEVERITY_WARNING, 1.0,
     N_ ("SPF error: the sender's SPF record cannot be evaluated") },
   { "dkim-none", "authentication", FCT_SEVERITY_WARNING, 1.5, N_ ("No DKIM signature") },

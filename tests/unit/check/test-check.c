@@ -14,6 +14,7 @@ static const char base_zone[]
     = "example.com. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
       "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
       "soft.example. TXT \"v=spf1 ~all\"\n"
+      "neutral.example. TXT \"v=spf1 ?all\"\n"
       "perm.example. TXT \"v=spf1 include:\"\n"
       "monitor.example. TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"
       "_dmarc.monitor.example. TXT \"v=DMARC1; p=none\"\n"
@@ -110,6 +111,10 @@ static const Case cases[] = {
   { "spf-none/no-sender", "spf-none", TRUE, "signed.eml", NULL, NULL, "" },
   { "spf-none/return-path", "spf-none", FALSE, NULL,
     "Return-Path: <news@example.com>\r\n" CLEAN, NULL, "" },
+  /* RFC 7208 §8.2: neutral is treated exactly like none. */
+  { "spf-neutral", "spf-neutral", TRUE, "signed.eml", NULL, NULL, "a@neutral.example" },
+  { "spf-neutral/softfail", "spf-neutral", FALSE, "signed.eml", NULL, NULL,
+    "a@soft.example" },
   { "spf-error", "spf-error", TRUE, "signed.eml", NULL, NULL, "a@perm.example" },
   { "spf-error/pass", "spf-error", FALSE, "signed.eml", NULL, NULL, NULL },
   /* DKIM */
