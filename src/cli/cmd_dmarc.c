@@ -62,10 +62,14 @@ policy_word (const FctDmarcVerdict *v, FctDmarcPolicy p)
 }
 
 static char *
-authentication_results (const FctSpfVerdict *spf, const char *mail_from, const char *helo,
+authentication_results (const char *authserv_id, const FctSpfVerdict *spf,
+                        const char *mail_from, const char *helo,
                         const FctDkimVerifyResult *dkim, const FctDmarcVerdict *dmarc)
 {
-  g_autoptr (FctAuthres) ar = fct_authres_new (g_get_host_name ());
+  /* "facteur" by default, as facteur check writes it: reports stay the same on every
+   * machine; a server names itself with --authserv-id (RFC 8601 §2.5). */
+  g_autoptr (FctAuthres) ar
+      = fct_authres_new (authserv_id != NULL ? authserv_id : "facteur");
 
   if (spf != NULL)
     fct_authres_add_spf (ar, fct_spf_result_to_string (spf->result), mail_from, helo);
@@ -188,7 +192,7 @@ print_text (const FctSpfVerdict *spf, const FctDkimVerifyResult *dkim,
 
 static int
 run (FctResolver *resolver, const FctCliCommon *common, const char *path, const char *ip,
-     const char *mail_from, const char *helo, gboolean legacy)
+     const char *mail_from, const char *helo, gboolean legacy, const char *authserv_id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_file (path, &common->limits, &error);
@@ -240,7 +244,7 @@ run (FctResolver *resolver, const FctCliCommon *common, const char *path, const 
   if (dmarc == NULL)
     return fct_cli_report_error (error);
 
-  header = authentication_results (spf, mail_from, helo, dkim, dmarc);
+  header = authentication_results (authserv_id, spf, mail_from, helo, dkim, dmarc);
   if (common->json)
     print_json (spf, dkim, dmarc, header);
   else
@@ -257,7 +261,7 @@ fct_cmd_dmarc (int argc, char **argv)
             "for the client and envelope, DKIM for the signatures, alignment with the "
             "From domain, and the Authentication-Results header value.");
   FctCliCommon common = { 0 };
-  g_autofree char *ip = NULL, *mail_from = NULL, *helo = NULL;
+  g_autofree char *ip = NULL, *mail_from = NULL, *helo = NULL, *authserv_id = NULL;
   g_autofree char *usage = NULL;
   g_autoptr (GError) error = NULL;
   gboolean legacy = FALSE;
@@ -270,6 +274,8 @@ fct_cmd_dmarc (int argc, char **argv)
       N_ ("NAME") },
     { "dmarc-legacy", 0, 0, G_OPTION_ARG_NONE, &legacy,
       N_ ("Apply RFC 7489 (public suffix list, pct) instead of RFC 9989"), NULL },
+    { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
+      N_ ("Name written in Authentication-Results (default: facteur)"), N_ ("NAME") },
     G_OPTION_ENTRY_NULL,
   };
 
@@ -295,7 +301,7 @@ fct_cmd_dmarc (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else
-        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy);
+        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy, authserv_id);
     }
   fct_cli_common_clear (&common);
   return status;
