@@ -88,10 +88,9 @@ fct_analysis_check_content (FctAnalysisContext *ctx)
                          "score this and some readers cannot display it: send "
                          "multipart/alternative with a text part."));
   if (images > 0 && MAX (chars_text, chars_html) < IMAGE_ONLY_MAX_CHARS)
-    fct_findings_add (
-        ctx->findings, "image-only",
-        _ ("The message is made of images with almost no text (%" G_GSIZE_FORMAT
-           " characters). Filters cannot read images and clients block them: "
-           "write the message as text and keep images as illustration."),
-        MAX (chars_text, chars_html));
+    fct_findings_add (ctx->findings, "image-only",
+                      _ ("The message is made of images with almost no text (%zu"
+                         " characters). Filters cannot read images and clients block them: "
+                         "write the message as text and keep images as illustration."),
+                      (size_t)MAX (chars_text, chars_html));
 }

@@ -115,14 +115,14 @@ dkim_findings (const FctCheckReport *report, FctFindings *findings)
   if (length != NULL)
     {
       if (length->body_unsigned > 0)
-        fct_findings_add (
-            findings, "dkim-body-length",
-            _ ("The DKIM signature of %s covers only the first %" G_GUINT64_FORMAT
-               " bytes of the body (l=) and %" G_GUINT64_FORMAT
-               " follow unsigned: anyone may have added them (RFC 6376 "
-               "§8.2). Sign without l=."),
-            length->domain != NULL ? length->domain : "?", length->body_length,
-            length->body_unsigned);
+        fct_findings_add (findings, "dkim-body-length",
+                          _ ("The DKIM signature of %s covers only the first %llu"
+                             " bytes of the body (l=) and %llu"
+                             " follow unsigned: anyone may have added them (RFC 6376 "
+                             "§8.2). Sign without l=."),
+                          length->domain != NULL ? length->domain : "?",
+                          (unsigned long long)length->body_length,
+                          (unsigned long long)length->body_unsigned);
       else
         fct_findings_add (findings, "dkim-body-length",
                           _ ("The DKIM signature of %s has a body length (l=): content "

@@ -64,10 +64,10 @@ check_date (const FctMsg *msg, gint64 now, FctFindings *findings)
     {
       FctFinding *f = fct_findings_add (
           findings, "header-date-future",
-          _ ("The Date field is %" G_GINT64_FORMAT
+          _ ("The Date field is %lld"
              " hours ahead of the receiver's clock; set the sending machine's clock "
              "(NTP) and time zone."),
-          (when - now) / 3600);
+          (long long)((when - now) / 3600));
       fct_finding_set_evidence (f, value);
     }
 }

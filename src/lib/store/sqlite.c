@@ -110,9 +110,9 @@ migrate (FctStore *store, GError **error)
   if (version > SCHEMA_VERSION)
     {
       g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_VERSION,
-                   _ ("store: the database has schema version %" G_GINT64_FORMAT
-                      ", newer than this facteur's (%d)"),
-                   version, SCHEMA_VERSION);
+                   _ ("store: the database has schema version %lld, newer than this "
+                      "facteur's (%d)"),
+                   (long long)version, SCHEMA_VERSION);
       return FALSE;
     }
   if (version == SCHEMA_VERSION)
