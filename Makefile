@@ -37,6 +37,7 @@ test: deps
 	$(MESON_TEST) -C $(BUILD) --suite unit --suite conformance --suite integration || status=1; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	scripts/check-format || status=1; \
+	scripts/check-banned || status=1; \
 	scripts/count-tests --label make-test $(BUILD) $(FUZZ_BUILD); \
 	exit $$status
 
