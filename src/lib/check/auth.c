@@ -65,6 +65,19 @@ spf_findings (const FctCheckReport *report, FctFindings *findings)
     fct_finding_set_evidence (f, spf->reason);
 }
 
+/* TRUE when every signature's key record says t=y (testing). */
+static gboolean
+only_testing_signatures (const FctDkimVerifyResult *dkim)
+{
+  for (guint i = 0; i < dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, i);
+      if (!(s->risks & FCT_DKIM_RISK_TESTING))
+        return FALSE;
+    }
+  return dkim->signatures->len > 0;
+}
+
 static void
 dkim_findings (const FctCheckReport *report, FctFindings *findings)
 {
@@ -91,7 +104,19 @@ dkim_findings (const FctCheckReport *report, FctFindings *findings)
       if (length == NULL && s->has_body_length)
         length = s;
     }
-  if (!pass)
+  if (!pass && only_testing_signatures (dkim))
+    {
+      /* RFC 6376 §3.6.1 t=y: verifiers MUST NOT treat messages from signers in testing
+       * mode differently from unsigned mail, even should the signature fail. */
+      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, 0);
+      fct_findings_add (findings, "dkim-none",
+                        _ ("The only DKIM signature (d=%s) comes from a key in testing "
+                           "mode (t=y) and does not verify, so the message counts as "
+                           "unsigned (RFC 6376 §3.6.1). Fix the signature, then remove "
+                           "t=y from the key record."),
+                        s->domain != NULL ? s->domain : "?");
+    }
+  else if (!pass)
     {
       const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, 0);
       FctFinding *f = fct_findings_add (

@@ -121,6 +121,11 @@ static const Case cases[] = {
   { "dkim-none", "dkim-none", TRUE, NULL, CLEAN, NULL, NULL },
   { "dkim-none/signed", "dkim-none", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dkim-fail", "dkim-fail", TRUE, "signed-tampered.eml", NULL, NULL, NULL },
+  /* RFC 6376 §3.6.1: a failing signature from a t=y key counts as no signature. */
+  { "dkim-fail/testing-key", "dkim-fail", FALSE, "signed-tampered-testing.eml", NULL, NULL,
+    NULL },
+  { "dkim-none/testing-key", "dkim-none", TRUE, "signed-tampered-testing.eml", NULL, NULL,
+    NULL },
   { "dkim-fail/pass", "dkim-fail", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dkim-weak-key", "dkim-weak-key", TRUE, "signed-1024.eml", NULL, NULL, NULL },
   { "dkim-weak-key/2048", "dkim-weak-key", FALSE, "signed.eml", NULL, NULL, NULL },

@@ -17,6 +17,8 @@ t=1700000000
   for k in k1 k2; do
     /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["name"] + ". 300 IN TXT " + d["txt"])' "$work/$k.json"
   done
+  # The 2048-bit key again, published in testing mode (t=y, RFC 6376 §3.6.1).
+  /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("stest._domainkey.example.com. 300 IN TXT " + d["txt"] + " \"; t=y\"")' "$work/k1.json"
 } > "$here/keys.zone"
 
 base() {
@@ -33,6 +35,7 @@ sign s1024.private s1024 "$work/plain.eml" "$here/signed-1024.eml"
 sign s2048.private s2048 "$work/plain.eml" "$work/l.eml" --body-length
 { cat "$work/l.eml"; printf 'P.S. pay the new account FR7630006000011234567890189\r\n'; } > "$here/signed-l-appended.eml"
 sed 's/November figures/December figures/' "$here/signed.eml" > "$here/signed-tampered.eml"
+sed 's/ s=s2048;/ s=stest;/' "$here/signed-tampered.eml" > "$here/signed-tampered-testing.eml"
 /usr/bin/python3 - "$work/s2048.private" "$work/plain.eml" "$here/signed-sha1.eml" <<'PY'
 import dkim, sys
 key = open(sys.argv[1], "rb").read()
