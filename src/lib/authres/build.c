@@ -231,7 +231,9 @@ is_token (const char *s)
   return TRUE;
 }
 
-/* [local-part] "@" domain-name with a dot-atom local part (RFC 8601 §2.2 pvalue). */
+/* [local-part] "@" domain-name with a dot-atom local part (RFC 8601 §2.2 pvalue),
+ * written bare only when its local part is also made of token characters: "?", "/" and
+ * "=" are atext but tspecials, and a reader splitting on tspecials would stop there. */
 static gboolean
 is_address (const char *s)
 {
@@ -240,7 +242,7 @@ is_address (const char *s)
   if (at == NULL || at[1] == '\0')
     return FALSE;
   for (const char *q = s; q < at; q++)
-    if (!g_ascii_isalnum (*q) && strchr ("!#$%&'*+-/=?^_`{|}~.", *q) == NULL)
+    if (!g_ascii_isalnum (*q) && strchr ("!#$%&'*+-^_`{|}~.", *q) == NULL)
       return FALSE;
   if (at > s && (s[0] == '.' || at[-1] == '.' || strstr (s, "..") != NULL))
     return FALSE;

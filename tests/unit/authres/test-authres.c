@@ -283,6 +283,22 @@ test_round_trip (void)
     }
 }
 
+/* Found by fuzz-authres: a quoted local part with "?" parsed as ?ed@___23 was written
+ * bare, and "?" (a tspecial) then stopped the reader. */
+static void
+test_round_trip_tspecial_local_part (void)
+{
+  g_autoptr (FctAuthres) ar = parse_ok ("som;\ri=7 he.b=\"\\?ed\"@___23");
+  g_autofree char *text = fct_authres_to_string (ar, FALSE);
+  g_autoptr (FctAuthres) back = parse_ok (text);
+  const FctAuthresResult *a = g_ptr_array_index (ar->results, 0);
+  const FctAuthresResult *b = g_ptr_array_index (back->results, 0);
+  const FctAuthresProperty *pa = g_ptr_array_index (a->properties, 0);
+  const FctAuthresProperty *pb = g_ptr_array_index (b->properties, 0);
+  g_assert_cmpstr (pa->value, ==, "?ed@___23");
+  g_assert_cmpstr (pb->value, ==, pa->value);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -298,5 +314,7 @@ main (int argc, char **argv)
   g_test_add_func ("/authres/parse/limits", test_limits);
   g_test_add_func ("/authres/parse/deep-comments", test_deep_comments);
   g_test_add_func ("/authres/round-trip", test_round_trip);
+  g_test_add_func ("/authres/round-trip/tspecial-local-part",
+                   test_round_trip_tspecial_local_part);
   return g_test_run ();
 }
