@@ -183,7 +183,7 @@ print_text (const FctSpfVerdict *spf, const FctDkimVerifyResult *dkim,
                          && g_strcmp0 (s->selector, v->dkim_selector) == 0;
       g_print ("DKIM: %s (d=%s s=%s)%s: %s\n", fct_dkim_result_to_string (s->result),
                s->domain != NULL ? s->domain : "?", s->selector != NULL ? s->selector : "?",
-               aligned ? _ (", aligned") : "", s->reason);
+               aligned ? _ (", aligned") : "", _ (s->reason));
     }
   if (dkim->signatures->len == 0)
     g_print ("DKIM: none (%s)\n", _ ("no signature"));
