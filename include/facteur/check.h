@@ -104,6 +104,8 @@ typedef struct
   char *authentication_results; /* the header value, unfolded */
   FctFindings *findings;        /* sorted, most costly first */
   double score;                 /* fct_findings_score (findings) */
+  FctThreat threat;             /* fct_findings_threat (findings) */
+  GPtrArray *threat_findings;   /* const char *: the ids that decided threat (static) */
   gsize received_size;          /* fct_check_received_size */
   GPtrArray *listings;          /* FctCheckListing *: DNSBL and URI blocklist hits */
   guint blocklist_queries;      /* DNS queries made for blocklists */

@@ -20,6 +20,19 @@ typedef enum
 
 const char *fct_severity_to_string (FctSeverity severity); /* "info", "warning", ... */
 
+/* What a finding says about whether to trust the message (the receiver's question),
+ * apart from its points (the sender's question, will it arrive). docs/SCORING.md,
+ * "Threat verdict", gives the rules. */
+typedef enum
+{
+  FCT_THREAT_NONE,       /* says nothing about trust (a missing Date, a large image) */
+  FCT_THREAT_SUSPICIOUS, /* alone, enough to warn the reader */
+  FCT_THREAT_DANGEROUS,  /* alone, enough to call the message dangerous */
+} FctThreat;
+
+/* "clean", "suspicious", "dangerous" (transfer none). */
+const char *fct_threat_to_string (FctThreat threat);
+
 /* One row of a weight table. Strings are static; title is an untranslated msgid
  * (N_()), translated by fct_finding_get_title(). */
 typedef struct
@@ -31,6 +44,8 @@ typedef struct
   FctSeverity severity;
   double points;
   const char *title;
+  /* Last so that rows which say nothing about trust may leave it out (NONE). */
+  FctThreat threat;
 } FctFindingWeight;
 
 /* The weight of id in any table, or NULL for an unknown id (transfer none). */
@@ -74,6 +89,11 @@ void fct_findings_sort (FctFindings *findings);
 
 /* 10 minus the sum of points, clamped to [0, 10], rounded to one decimal. */
 double fct_findings_score (const FctFindings *findings);
+
+/* The threat verdict of a set of findings: the highest threat of any finding. If
+ * deciding is not NULL, it receives the ids (static strings, transfer container) of the
+ * findings at that level, in the findings' order. */
+FctThreat fct_findings_threat (const FctFindings *findings, GPtrArray **deciding);
 
 /* The translated title of a finding (transfer none). */
 const char *fct_finding_get_title (const FctFinding *finding);

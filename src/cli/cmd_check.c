@@ -32,6 +32,15 @@ print_json (const FctCheckReport *r)
 
   json_builder_begin_object (b);
   fct_cli_json_add_double (b, "score", r->score);
+  json_builder_set_member_name (b, "threat");
+  json_builder_begin_object (b);
+  fct_cli_json_add_string (b, "verdict", fct_threat_to_string (r->threat));
+  json_builder_set_member_name (b, "findings");
+  json_builder_begin_array (b);
+  for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (r->threat_findings, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
   json_builder_set_member_name (b, "auth");
   json_builder_begin_object (b);
   fct_cli_json_add_string (b, "spf", fct_check_report_spf_result (r));

@@ -54,6 +54,8 @@ fct_check_report_free (FctCheckReport *report)
   g_free (report->sender_domain);
   g_free (report->authentication_results);
   fct_findings_free (report->findings);
+  if (report->threat_findings != NULL)
+    g_ptr_array_unref (report->threat_findings);
   g_ptr_array_unref (report->listings);
   g_free (report);
 }
@@ -266,6 +268,7 @@ finish (GTask *task)
       report->client_ip, job->options.helo);
   fct_findings_sort (report->findings);
   report->score = fct_findings_score (report->findings);
+  report->threat = fct_findings_threat (report->findings, &report->threat_findings);
   g_task_return_pointer (task, g_steal_pointer (&job->report),
                          (GDestroyNotify)fct_check_report_free);
 }

@@ -24,6 +24,21 @@ fct_severity_to_string (FctSeverity severity)
   return "info";
 }
 
+const char *
+fct_threat_to_string (FctThreat threat)
+{
+  switch (threat)
+    {
+    case FCT_THREAT_NONE:
+      return "clean";
+    case FCT_THREAT_SUSPICIOUS:
+      return "suspicious";
+    case FCT_THREAT_DANGEROUS:
+      return "dangerous";
+    }
+  return "clean";
+}
+
 static const FctFindingWeight *
 lookup_in (const FctFindingWeight *rows, gsize n, const char *id)
 {
@@ -174,6 +189,30 @@ fct_findings_score (const FctFindings *findings)
     }
   double score = CLAMP (10.0 - lost, 0.0, 10.0);
   return round (score * 10.0) / 10.0;
+}
+
+FctThreat
+fct_findings_threat (const FctFindings *findings, GPtrArray **deciding)
+{
+  FctThreat level = FCT_THREAT_NONE;
+
+  g_return_val_if_fail (findings != NULL, FCT_THREAT_NONE);
+  for (guint i = 0; i < findings->items->len; i++)
+    {
+      const FctFinding *f = g_ptr_array_index (findings->items, i);
+      level = MAX (level, f->weight->threat);
+    }
+  if (deciding != NULL)
+    {
+      *deciding = g_ptr_array_new ();
+      for (guint i = 0; level != FCT_THREAT_NONE && i < findings->items->len; i++)
+        {
+          const FctFinding *f = g_ptr_array_index (findings->items, i);
+          if (f->weight->threat == level)
+            g_ptr_array_add (*deciding, (gpointer)f->weight->id);
+        }
+    }
+  return level;
 }
 
 const char *

@@ -29,7 +29,7 @@ static const FctFindingWeight rows[] = {
   { "dmarc-none", "authentication", FCT_SEVERITY_WARNING, 1.0,
     N_ ("No DMARC policy for the sender's domain") },
   { "dmarc-fail", "authentication", FCT_SEVERITY_CRITICAL, 3.0,
-    N_ ("DMARC fails: the From domain is not authenticated") },
+    N_ ("DMARC fails: the From domain is not authenticated"), FCT_THREAT_SUSPICIOUS },
   { "dmarc-error", "authentication", FCT_SEVERITY_WARNING, 1.0,
     N_ ("DMARC error: the From domain's policy cannot be evaluated") },
   { "dmarc-policy-none", "authentication", FCT_SEVERITY_INFO, 0.3,
@@ -60,7 +60,7 @@ static const FctFindingWeight rows[] = {
   { "link-domain-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("Link to a blocklisted domain") },
   { "iban-new-for-sender", "fraud", FCT_SEVERITY_WARNING, 2.0,
-    N_ ("Bank account never seen from this sender") },
+    N_ ("Bank account never seen from this sender"), FCT_THREAT_SUSPICIOUS },
   /* Content, phishing, fraud, attachments: src/lib/analysis. */
   /* Content: delivery hurts, no fraud implied. */
   { "html-only", "content", FCT_SEVERITY_WARNING,
@@ -81,47 +81,47 @@ static const FctFindingWeight rows[] = {
     N_ ("Link that runs a script") },
   /* Phishing and spoofing: likely fraud when raised. */
   { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
-    N_ ("Link whose text shows another site than its target") },
+    N_ ("Link whose text shows another site than its target"), FCT_THREAT_SUSPICIOUS },
   { "link-punycode-lookalike", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* no innocent use */
-    N_ ("Link to an international domain imitating another") },
+    N_ ("Link to an international domain imitating another"), FCT_THREAT_DANGEROUS },
   { "display-name-spoof", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* shows a false sender */
-    N_ ("Sender name showing another address or domain") },
+    N_ ("Sender name showing another address or domain"), FCT_THREAT_SUSPICIOUS },
   { "lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 4.0, /* deliberate imitation of a
                                                                   protected domain */
-    N_ ("Sender domain imitating a protected domain") },
+    N_ ("Sender domain imitating a protected domain"), FCT_THREAT_DANGEROUS },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
     0.5, /* mailing services do it */
     N_ ("Replies go to another organization") },
   { "reply-to-divergent-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* CEO fraud */
-    N_ ("Replies go to a free mailbox of another organization") },
+    N_ ("Replies go to a free mailbox of another organization"), FCT_THREAT_SUSPICIOUS },
   /* Bank-details fraud. */
   { "iban-present", "fraud", FCT_SEVERITY_INFO,
     0.0, /* invoices carry IBANs: context only */
     N_ ("Bank account number (IBAN) in the message") },
   { "bank-details-change", "fraud", FCT_SEVERITY_CRITICAL,
     3.0, /* the invoice-fraud script */
-    N_ ("Announcement of new bank details") },
+    N_ ("Announcement of new bank details"), FCT_THREAT_DANGEROUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
-    N_ ("Bank account in another country than the sender") },
+    N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */
   { "attachment-executable", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* runs on open */
-    N_ ("Program attached") },
+    N_ ("Program attached"), FCT_THREAT_DANGEROUS },
   { "attachment-double-extension", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* a trap */
-    N_ ("Program disguised as a document") },
+    N_ ("Program disguised as a document"), FCT_THREAT_DANGEROUS },
   { "attachment-macro", "attachments", FCT_SEVERITY_WARNING, 2.0, /* top malware vector */
-    N_ ("Office document with macros") },
+    N_ ("Office document with macros"), FCT_THREAT_SUSPICIOUS },
   { "attachment-archive-executable", "attachments", FCT_SEVERITY_CRITICAL,
     3.5, /* program in
             a zip */
-    N_ ("Archive containing a program") },
+    N_ ("Archive containing a program"), FCT_THREAT_DANGEROUS },
   { "attachment-encrypted-archive", "attachments", FCT_SEVERITY_WARNING, 2.0, /* hides from
                                                                                  filters */
-    N_ ("Encrypted archive") },
+    N_ ("Encrypted archive"), FCT_THREAT_SUSPICIOUS },
   { "attachment-html", "attachments", FCT_SEVERITY_WARNING,
     1.5, /* local fake login pages */
-    N_ ("Web page attached") },
+    N_ ("Web page attached"), FCT_THREAT_SUSPICIOUS },
   { "attachment-disk-image", "attachments", FCT_SEVERITY_WARNING, 2.0, /* bypasses MOTW */
-    N_ ("Disk image attached") },
+    N_ ("Disk image attached"), FCT_THREAT_SUSPICIOUS },
 };
 
 const FctFindingWeight *
