@@ -695,6 +695,15 @@ test_from_problems (void)
       g_assert_null (v->author_domain);
       g_assert_cmpuint (v->dns_queries, ==, 0);
     }
+
+  /* Two mailboxes of one domain: that domain's policy applies. */
+  g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
+                                                  .headers = "From: a@example.com, "
+                                                             "b@example.com\r\n",
+                                                  .spf = PASS,
+                                                  .mail_from = "a@example.com" });
+  g_assert_cmpint (two->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (two->author_domain, ==, "example.com");
 }
 
 /* ---------------------------------------------------------------- SPF domain */
