@@ -65,6 +65,7 @@ struct _Eval
   GPtrArray *walk_found;       /* Found *, longest name first */
   gboolean walk_stop_at_first; /* legacy: the first record found ends the walk */
   gboolean walk_temperror;
+  gboolean walk_multiple; /* legacy: several records at one name ended the walk */
   char *walk_error;
   StepFunc walk_done;
   gboolean counting_policy_queries;
@@ -196,6 +197,15 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
                                            "(RFC 9989 §4.10)"),
                                         count, name));
       g_clear_pointer (&only, fct_dmarc_record_free);
+      /* RFC 7489 §6.6.3 step 5: in legacy mode several records end policy discovery
+       * there; the organizational domain is asked only when the author domain has
+       * none (step 3). */
+      if (ev->legacy)
+        {
+          ev->walk_multiple = TRUE;
+          ev->walk_done (ev);
+          return;
+        }
     }
   if (only != NULL)
     {
@@ -244,6 +254,7 @@ walk_start (Eval *ev, char **names, gboolean stop_at_first, StepFunc done)
   ev->walk_found = g_ptr_array_new_with_free_func (found_free);
   ev->walk_stop_at_first = stop_at_first;
   ev->walk_temperror = FALSE;
+  ev->walk_multiple = FALSE;
   g_clear_pointer (&ev->walk_error, g_free);
   ev->walk_done = done;
   walk_next (ev);
@@ -641,6 +652,15 @@ on_author_walk_done (Eval *ev)
   if (ev->walk_temperror)
     {
       set_result (ev, FCT_DMARC_RESULT_TEMPERROR, g_strdup (ev->walk_error));
+      finish (ev);
+      return;
+    }
+  if (ev->walk_multiple)
+    {
+      set_result (ev, FCT_DMARC_RESULT_NONE,
+                  g_strdup_printf (_ ("several DMARC records at _dmarc.%s: DMARC does not "
+                                      "apply (RFC 7489 §6.6.3)"),
+                                   ev->walk_names[ev->walk_index]));
       finish (ev);
       return;
     }

@@ -846,7 +846,31 @@ test_legacy_rules (void)
         "_dmarc.zero.example. TXT \"v=DMARC1; p=quarantine; pct=0\"\n"
         "_dmarc.full.example. TXT \"v=DMARC1; p=reject; pct=100; t=y\"\n"
         "_dmarc.nop.example. TXT \"v=DMARC1; adkim=s\"\n"
-        "_dmarc.np.example. TXT \"v=DMARC1; p=reject; np=none\"\n";
+        "_dmarc.np.example. TXT \"v=DMARC1; p=reject; np=none\"\n"
+        "_dmarc.two.example.co.uk. TXT \"v=DMARC1; p=none\"\n"
+        "_dmarc.two.example.co.uk. TXT \"v=DMARC1; p=quarantine\"\n"
+        "_dmarc.example.co.uk. TXT \"v=DMARC1; p=reject\"\n";
+
+  /* RFC 7489 §6.6.3: several records at the author domain end DMARC processing; the
+   * organizational domain's record is not applied in their place. */
+  g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
+                                                  .author = "two.example.co.uk",
+                                                  .legacy = TRUE,
+                                                  .spf = FAIL,
+                                                  .mail_from = "a@evil.example" });
+  g_assert_cmpint (two->result, ==, FCT_DMARC_RESULT_NONE);
+  g_assert_null (two->policy_domain);
+  g_assert_cmpint (two->disposition, ==, FCT_DMARC_POLICY_NONE);
+  g_assert_cmpuint (two->policy_queries, ==, 1);
+  g_assert_nonnull (strstr (two->reason, "_dmarc.two.example.co.uk"));
+  /* A single record at the author domain still applies; none: the organizational one. */
+  g_autoptr (FctDmarcVerdict) sub = run (&(Case){ .zone = zone,
+                                                  .author = "sub.example.co.uk",
+                                                  .legacy = TRUE,
+                                                  .spf = FAIL,
+                                                  .mail_from = "a@evil.example" });
+  g_assert_cmpint (sub->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (sub->disposition, ==, FCT_DMARC_POLICY_REJECT);
 
   g_autoptr (FctDmarcVerdict) zero
       = run (&(Case){ .zone = zone, .author = "zero.example", .legacy = TRUE });
