@@ -409,6 +409,60 @@ lower (FctDmarcPolicy p)
   return p == FCT_DMARC_POLICY_REJECT ? FCT_DMARC_POLICY_QUARANTINE : FCT_DMARC_POLICY_NONE;
 }
 
+/* The message failed: the disposition the applied policy asks for. */
+static void
+dispose (Eval *ev)
+{
+  FctDmarcVerdict *v = ev->v;
+  const FctDmarcRecord *r = ev->record;
+
+  v->disposition = v->policy;
+  if (!ev->legacy && r->testing && v->policy != FCT_DMARC_POLICY_NONE)
+    {
+      /* RFC 9989 §4.7 "t": testing asks for the policy one level below. */
+      v->disposition = lower (v->policy);
+      v->testing = TRUE;
+    }
+  else if (ev->legacy && r->pct >= 0 && r->pct < 100 && v->policy != FCT_DMARC_POLICY_NONE)
+    {
+      /* RFC 7489 §6.6.4: outside the pct sample, the next less strict policy. */
+      guint32 draw = ev->rand != NULL ? (guint32)g_rand_int_range (ev->rand, 0, 100)
+                                      : (guint32)g_random_int_range (0, 100);
+      if (draw >= (guint32)r->pct)
+        {
+          v->disposition = lower (v->policy);
+          v->sampled_out = TRUE;
+        }
+    }
+  finish (ev);
+}
+
+static void
+on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
+{
+  Eval *ev = user_data;
+  FctDmarcVerdict *v = ev->v;
+
+  if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
+    {
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR,
+                  g_strdup_printf (_ ("the DNS query testing whether %s exists did not "
+                                      "complete (%s)"),
+                                   v->author_domain,
+                                   fct_dns_rcode_to_string (answer->rcode)));
+      finish (ev);
+      return;
+    }
+  /* RFC 9989 §3.2.13 and Appendix A.4: NXDOMAIN, and only NXDOMAIN, means the name does
+   * not exist; NODATA means it does. */
+  if (answer->rcode == FCT_DNS_RCODE_NXDOMAIN)
+    {
+      v->policy = ev->np;
+      v->policy_source = FCT_DMARC_POLICY_FROM_NP;
+    }
+  dispose (ev);
+}
+
 /* All identifiers' organizational domains are known: result and disposition. */
 static void
 conclude (Eval *ev)
@@ -462,25 +516,17 @@ conclude (Eval *ev)
                                   "(SPF %s alignment, DKIM %s alignment)"),
                                v->author_domain, alignment_name (r->aspf),
                                alignment_name (r->adkim)));
-  v->disposition = v->policy;
-  if (!ev->legacy && r->testing && v->policy != FCT_DMARC_POLICY_NONE)
+  /* RFC 9989 §4.7 "np": which of np and sp/p applies depends on whether the author
+   * domain exists, which only a failure needs to know, and only when they differ: a
+   * query that cannot change the verdict is not asked, so its failure cannot spoil it. */
+  if (ev->np != FCT_DMARC_POLICY_UNSET && ev->np != v->policy)
     {
-      /* RFC 9989 §4.7 "t": testing asks for the policy one level below. */
-      v->disposition = lower (v->policy);
-      v->testing = TRUE;
+      ev->v->dns_queries++;
+      fct_resolver_query_async (ev->resolver, v->author_domain, FCT_DNS_TYPE_A,
+                                on_exists_answer, ev);
+      return;
     }
-  else if (ev->legacy && r->pct >= 0 && r->pct < 100 && v->policy != FCT_DMARC_POLICY_NONE)
-    {
-      /* RFC 7489 §6.6.4: outside the pct sample, the next less strict policy. */
-      guint32 draw = ev->rand != NULL ? (guint32)g_rand_int_range (ev->rand, 0, 100)
-                                      : (guint32)g_random_int_range (0, 100);
-      if (draw >= (guint32)r->pct)
-        {
-          v->disposition = lower (v->policy);
-          v->sampled_out = TRUE;
-        }
-    }
-  finish (ev);
+  dispose (ev);
 }
 
 static void
@@ -492,32 +538,6 @@ start_alignment (Eval *ev)
 }
 
 /* ---------------------------------------------------------------- policy */
-
-static void
-on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
-{
-  Eval *ev = user_data;
-  FctDmarcVerdict *v = ev->v;
-
-  if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
-    {
-      set_result (ev, FCT_DMARC_RESULT_TEMPERROR,
-                  g_strdup_printf (_ ("the DNS query testing whether %s exists did not "
-                                      "complete (%s)"),
-                                   v->author_domain,
-                                   fct_dns_rcode_to_string (answer->rcode)));
-      finish (ev);
-      return;
-    }
-  /* RFC 9989 §3.2.13 and Appendix A.4: NXDOMAIN, and only NXDOMAIN, means the name does
-   * not exist; NODATA means it does. */
-  if (answer->rcode == FCT_DNS_RCODE_NXDOMAIN)
-    {
-      v->policy = ev->np;
-      v->policy_source = FCT_DMARC_POLICY_FROM_NP;
-    }
-  start_alignment (ev);
-}
 
 static void
 note_record (Eval *ev, const FctDmarcRecord *r, const char *domain)
@@ -547,7 +567,6 @@ typedef enum
 {
   APPLY_CONTINUE, /* go on with alignment */
   APPLY_FINISHED, /* the result is set */
-  APPLY_PENDING,  /* a DNS query will go on */
 } ApplyStatus;
 
 /* Applies the discovered record, moved to the verdict: checks it, picks p, sp or np. */
@@ -617,15 +636,9 @@ apply_record (Eval *ev, Found *f)
       v->policy = p;
       v->policy_source = FCT_DMARC_POLICY_FROM_P;
     }
-  /* np replaces sp/p for an author domain that does not exist, which takes a query. */
-  if (!at_author && np != FCT_DMARC_POLICY_UNSET)
-    {
-      ev->np = np;
-      ev->v->dns_queries++;
-      fct_resolver_query_async (ev->resolver, v->author_domain, FCT_DNS_TYPE_A,
-                                on_exists_answer, ev);
-      return APPLY_PENDING;
-    }
+  /* np replaces sp/p for an author domain that does not exist; asked after a failure. */
+  if (!at_author)
+    ev->np = np;
   return APPLY_CONTINUE;
 }
 
@@ -701,8 +714,6 @@ on_author_walk_done (Eval *ev)
       break;
     case APPLY_FINISHED:
       finish (ev);
-      break;
-    case APPLY_PENDING:
       break;
     }
 }

@@ -506,7 +506,11 @@ static const char zone_policies[]
       "_dmarc.npnosp.example. TXT \"v=DMARC1; p=reject; np=quarantine\"\n"
       "exists.npnosp.example. TXT \"x\"\n"
       "_dmarc.slow.example. TXT \"v=DMARC1; p=reject; np=none\"\n"
-      "sub.slow.example. TIMEOUT\n";
+      "sub.slow.example. TIMEOUT\n"
+      "_dmarc.example.org. TXT \"v=DMARC1; p=reject; sp=quarantine; np=reject\"\n"
+      "sub.example.org. TIMEOUT\n"
+      "_dmarc.same.example. TXT \"v=DMARC1; p=reject; sp=reject; np=reject\"\n"
+      "sub.same.example. TIMEOUT\n";
 
 static void
 expect_policy (const char *author, FctDmarcPolicy policy, FctDmarcPolicySource source)
@@ -540,6 +544,29 @@ test_p_sp_np (void)
   g_autoptr (FctDmarcVerdict) slow
       = run (&(Case){ .zone = zone_policies, .author = "sub.slow.example" });
   g_assert_cmpint (slow->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+
+  /* The review's case: an aligned SPF pass needs no existence query, so its timeout
+   * cannot turn the pass into temperror (np only chooses a failure's disposition). */
+  g_autoptr (FctDmarcVerdict) pass
+      = run (&(Case){ .zone = zone_policies,
+                      .author = "sub.example.org",
+                      .spf = PASS,
+                      .mail_from = "x@bounce.sub.example.org" });
+  g_assert_cmpint (pass->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (pass->spf_aligned);
+  /* The same message unauthenticated still needs it, and cannot be judged without it. */
+  g_autoptr (FctDmarcVerdict) spoof = run (&(Case){ .zone = zone_policies,
+                                                    .author = "sub.example.org",
+                                                    .spf = FAIL,
+                                                    .mail_from = "x@evil.example" });
+  g_assert_cmpint (spoof->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+  /* When np and sp ask for the same, existence does not matter: no query, a verdict. */
+  g_autoptr (FctDmarcVerdict) same = run (&(Case){ .zone = zone_policies,
+                                                   .author = "sub.same.example",
+                                                   .spf = FAIL,
+                                                   .mail_from = "x@evil.example" });
+  g_assert_cmpint (same->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (same->disposition, ==, FCT_DMARC_POLICY_REJECT);
 }
 
 static void
