@@ -232,7 +232,7 @@ typedef struct
   gboolean body_length;        /* write l= (discouraged, RFC 6376 §8.2) */
   gboolean query_tag;          /* write q=dns/txt (the default, usually omitted) */
   gboolean spaced_header_list; /* write h= as "from : to" (RFC 6376/8463 examples) */
-  const char *eol;             /* line break used when folding: "\r\n" (NULL) or "\n" */
+  const char *eol; /* line break used when folding: "\r\n" (NULL), "\n" or "\r" */
   const FctLimits *limits;
 } FctDkimSignOptions;
 

@@ -30,7 +30,8 @@ typedef enum
   FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* every line end was a bare LF (converted) */
   FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF (LFs converted); a
                                             converted input has one of these two */
-  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is) */
+  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is), in
+                                            input that has LFs (else FCT_MSG_FLAG_CR_ONLY) */
   FCT_MSG_FLAG_NUL = 1 << 3,             /* a NUL byte anywhere */
   FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,     /* a byte >= 0x80 in the header */
   FCT_MSG_FLAG_8BIT_BODY = 1 << 5,       /* a byte >= 0x80 in the body */
@@ -43,6 +44,8 @@ typedef enum
                                             continuation ended the header (as Postfix);
                                             that line starts the body */
   FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,   /* the message does not end with a line break */
+  FCT_MSG_FLAG_CR_ONLY = 1 << 11,        /* no LF at all: every line end was a bare CR
+                                            (classic Mac OS files; converted to CRLF) */
 } FctMsgFlags;
 
 typedef struct
@@ -66,7 +69,8 @@ typedef struct
 typedef struct _FctMsg FctMsg;
 
 /* Parses bytes. Line ends are normalised to CRLF, the form a message has on the wire and
- * the one DKIM hashes (RFC 6376 §5.3); a lone CR is kept. An mbox "From " first line is
+ * the one DKIM hashes (RFC 6376 §5.3): bare LFs, or bare CRs in input without any LF; a
+ * lone CR in input with LFs is kept. An mbox "From " first line is
  * skipped. Bytes already in CRLF form are not copied: the message keeps a reference to
  * them. Returns (transfer full) or NULL and an FCT_MSG_ERROR. limits may be NULL. */
 FctMsg *fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits,

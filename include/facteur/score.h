@@ -75,7 +75,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFindings, fct_findings_free)
 FctFinding *fct_findings_add (FctFindings *findings, const char *id,
                               const char *detail_format, ...) G_GNUC_PRINTF (3, 4);
 
-/* Sets fix / evidence (copied). */
+/* Sets fix / evidence (copied). detail, fix and evidence may hold any bytes: what is
+ * stored is valid UTF-8, each byte of an invalid sequence written as \xHH. */
 void fct_finding_set_fix (FctFinding *finding, const char *fix);
 void fct_finding_set_evidence (FctFinding *finding, const char *evidence);
 

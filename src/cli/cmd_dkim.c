@@ -368,7 +368,9 @@ cmd_sign (int argc, char **argv)
       o.body_length = body_length;
       o.limits = &common.limits;
       /* Output in the input's line-ending style. */
-      o.eol = (fct_msg_get_flags (msg) & FCT_MSG_FLAG_LF_ONLY) != 0 ? "\n" : "\r\n";
+      o.eol = (fct_msg_get_flags (msg) & FCT_MSG_FLAG_LF_ONLY) != 0   ? "\n"
+              : (fct_msg_get_flags (msg) & FCT_MSG_FLAG_CR_ONLY) != 0 ? "\r"
+                                                                      : "\r\n";
       char *field = fct_dkim_sign (msg, &o, &error);
       if (field == NULL)
         {

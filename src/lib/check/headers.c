@@ -217,9 +217,25 @@ check_header_section (const FctMsg *msg, FctFindings *findings)
   fct_finding_set_evidence (f, line);
 }
 
+/* A file whose lines end in CR alone (classic Mac OS clients saved mail so) was read as
+ * the CRLF message it stands for; said, because sent as it is, with bare CRs, it is
+ * refused by SMTP servers (RFC 5321 §2.3.8) and its signatures break. */
+static void
+check_line_ends (const FctMsg *msg, FctFindings *findings)
+{
+  if (fct_msg_get_flags (msg) & FCT_MSG_FLAG_CR_ONLY)
+    fct_findings_add (
+        findings, "message-cr-line-ends", "%s",
+        _ ("Every line of this message ends with a CR alone, as old Mac clients saved "
+           "mail: it was read as the same message with CRLF line ends, the form it has "
+           "when sent. Sent with bare CRs, SMTP servers refuse it (RFC 5321 §2.3.8); "
+           "save or send it with CRLF line ends."));
+}
+
 void
 fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings)
 {
+  check_line_ends (msg, findings);
   check_header_section (msg, findings);
   check_date (msg, now, findings);
   check_message_id (msg, findings);

@@ -1,6 +1,7 @@
 /* facteur — parses message bytes into header fields and body: lines (RFC 5322 §2.1),
  * fields and unfolding (§2.2, §2.2.3, §3.6), obsolete WSP before the colon (§4.5). Line
- * ends become CRLF, the wire form DKIM hashes (RFC 6376 §5.3). Every stage is O(n). */
+ * ends (LF, or CR alone in a file with no LF) become CRLF, the wire form DKIM hashes
+ * (RFC 6376 §5.3). Every stage is O(n). */
 #include "msg-private.h"
 
 #include <glib/gi18n-lib.h>
@@ -55,7 +56,7 @@ typedef struct
 {
   gsize crlf;
   gsize bare_lf;
-  gboolean bare_cr;
+  gsize bare_cr;
   gboolean nul;
 } Census;
 
@@ -73,7 +74,7 @@ census_take (const guint8 *in, gsize len, Census *census)
         break;
       case '\r':
         if (i + 1 == len || in[i + 1] != '\n')
-          census->bare_cr = TRUE;
+          census->bare_cr++;
         break;
       case '\0':
         census->nul = TRUE;
@@ -95,6 +96,24 @@ crlf_convert (const guint8 *in, gsize len, gsize out_len)
       if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
         out[o++] = '\r';
       out[o++] = in[i];
+    }
+  g_assert (o == out_len);
+  return out;
+}
+
+/* Copies in to a buffer of out_len bytes, writing an LF after every CR: the input's
+ * only line ends are bare CRs (classic Mac OS files). */
+static guint8 *
+cr_convert (const guint8 *in, gsize len, gsize out_len)
+{
+  guint8 *out = g_malloc (out_len);
+  gsize o = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      out[o++] = in[i];
+      if (in[i] == '\r')
+        out[o++] = '\n';
     }
   g_assert (o == out_len);
   return out;
@@ -413,13 +432,17 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
 
   Census census = { 0 };
   census_take (rest, rest_len, &census);
-  if (census.bare_lf == 0)
+  /* With no LF at all, every CR is a line end: read such a file as the CRLF message it
+   * stands for, as LF files are. Where LFs exist, a bare CR is a stray byte, kept. */
+  gboolean cr_only = census.crlf == 0 && census.bare_lf == 0 && census.bare_cr > 0;
+  gsize added = cr_only ? census.bare_cr : census.bare_lf;
+  if (added == 0)
     msg->bytes
         = skip == 0 ? g_bytes_ref (bytes) : g_bytes_new_from_bytes (bytes, skip, rest_len);
   else
     {
       gsize out_len;
-      if (!g_size_checked_add (&out_len, rest_len, census.bare_lf))
+      if (!g_size_checked_add (&out_len, rest_len, added))
         {
           g_set_error (
               error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
@@ -427,13 +450,17 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
               in_len);
           return NULL;
         }
-      msg->bytes = g_bytes_new_take (crlf_convert (rest, rest_len, out_len), out_len);
+      msg->bytes = g_bytes_new_take (cr_only ? cr_convert (rest, rest_len, out_len)
+                                             : crlf_convert (rest, rest_len, out_len),
+                                     out_len);
     }
   msg->data = g_bytes_get_data (msg->bytes, &msg->len);
 
-  if (census.bare_lf > 0)
+  if (cr_only)
+    msg->flags |= FCT_MSG_FLAG_CR_ONLY;
+  else if (census.bare_lf > 0)
     msg->flags |= census.crlf > 0 ? FCT_MSG_FLAG_MIXED_EOL : FCT_MSG_FLAG_LF_ONLY;
-  if (census.bare_cr)
+  if (census.bare_cr > 0 && !cr_only)
     msg->flags |= FCT_MSG_FLAG_BARE_CR;
   if (census.nul)
     msg->flags |= FCT_MSG_FLAG_NUL;

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 struct _FctFindings
 {
@@ -89,6 +90,35 @@ fct_findings_free (FctFindings *findings)
   g_free (findings);
 }
 
+/* Every string of a finding reaches a report (JSON, a web page, a terminal), which must
+ * be valid UTF-8; the bytes come from messages and DNS, which need not be. Each byte of
+ * an invalid sequence is shown as \xHH, so the reader sees what was there and nothing
+ * can be read as a different character. This is the one place where it is enforced, so
+ * that callers pass raw values. */
+static char *
+utf8_escaped (const char *s)
+{
+  const char *end;
+
+  if (s == NULL)
+    return NULL;
+  if (g_utf8_validate (s, -1, &end))
+    return g_strdup (s);
+
+  GString *out = g_string_sized_new (strlen (s) + 16);
+  const char *p = s;
+  do
+    {
+      g_string_append_len (out, p, end - p);
+      /* end is at an invalid byte (never the NUL: the string is NUL-terminated). */
+      g_string_append_printf (out, "\\x%02X", (guint)(guint8)*end);
+      p = end + 1;
+    }
+  while (!g_utf8_validate (p, -1, &end));
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
+}
+
 FctFinding *
 fct_findings_add (FctFindings *findings, const char *id, const char *detail_format, ...)
 {
@@ -106,8 +136,9 @@ fct_findings_add (FctFindings *findings, const char *id, const char *detail_form
   if (detail_format != NULL)
     {
       va_start (args, detail_format);
-      finding->detail = g_strdup_vprintf (detail_format, args);
+      g_autofree char *detail = g_strdup_vprintf (detail_format, args);
       va_end (args);
+      finding->detail = utf8_escaped (detail);
     }
   g_ptr_array_add (findings->items, finding);
   return finding;
@@ -118,7 +149,7 @@ fct_finding_set_fix (FctFinding *finding, const char *fix)
 {
   g_return_if_fail (finding != NULL);
   g_free (finding->fix);
-  finding->fix = g_strdup (fix);
+  finding->fix = utf8_escaped (fix);
 }
 
 void
@@ -126,7 +157,7 @@ fct_finding_set_evidence (FctFinding *finding, const char *evidence)
 {
   g_return_if_fail (finding != NULL);
   g_free (finding->evidence);
-  finding->evidence = g_strdup (evidence);
+  finding->evidence = utf8_escaped (evidence);
 }
 
 guint

@@ -49,6 +49,9 @@ static const FctFindingWeight rows[] = {
     N_ ("Malformed line in the header") },
   { "header-8bit-unencoded", "headers", FCT_SEVERITY_WARNING, 0.5,
     N_ ("8-bit characters without encoding") },
+  /* How a file was saved, like LF line ends, which cost nothing: read as CRLF. */
+  { "message-cr-line-ends", "headers", FCT_SEVERITY_INFO, 0.0,
+    N_ ("Lines end with CR alone (old Mac format)") },
   { "size-over-limit", "size", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Message too large for some providers") },
   { "unsubscribe-missing", "bulk", FCT_SEVERITY_WARNING, 1.5,

@@ -309,6 +309,42 @@ test_listing_decoded (void)
   g_assert_nonnull (strstr (l->meaning, "XBL"));
 }
 
+/* A file saved with CR alone at each line end (old Mac clients) is read as the CRLF
+ * message: its From and Date are those of the CRLF file and its signature verifies; one
+ * info finding says how it was saved. The same message with CRLF or LF raises nothing. */
+static void
+test_cr_only (void)
+{
+  g_autofree char *path = data_path ("signed.eml");
+  g_autofree char *crlf = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_get_contents (path, &crlf, NULL, &error));
+  g_assert_nonnull (strstr (crlf, "\r\n"));
+  g_autoptr (GString) cr = g_string_new (crlf);
+  g_string_replace (cr, "\r\n", "\r", 0);
+  g_autoptr (GString) lf = g_string_new (crlf);
+  g_string_replace (lf, "\r\n", "\n", 0);
+
+  Case c_cr = { "cr", NULL, FALSE, NULL, cr->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&c_cr, NULL);
+  g_assert_true (fct_findings_has (r->findings, "message-cr-line-ends"));
+  static const char *const absent[]
+      = { "header-from-invalid", "header-missing-date", "header-missing-message-id",
+          "dkim-fail",           "dkim-none",           "dmarc-fail" };
+  for (gsize i = 0; i < G_N_ELEMENTS (absent); i++)
+    if (fct_findings_has (r->findings, absent[i]))
+      g_test_fail_printf ("a CR-only file raises %s", absent[i]);
+
+  const char *others[] = { crlf, lf->str };
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      Case c = { "other", NULL, FALSE, NULL, others[i], NULL, NULL };
+      g_autoptr (FctCheckReport) o = run_case (&c, NULL);
+      g_assert_false (fct_findings_has (o->findings, "message-cr-line-ends"));
+      g_assert_false (fct_findings_has (o->findings, "dkim-fail"));
+    }
+}
+
 static void
 test_zones_configurable (void)
 {
@@ -555,6 +591,7 @@ main (int argc, char **argv)
   g_test_add_func ("/check/clean-report", test_clean_report);
   g_test_add_func ("/check/listing-decoded", test_listing_decoded);
   g_test_add_func ("/check/zones-configurable", test_zones_configurable);
+  g_test_add_func ("/check/cr-only", test_cr_only);
   g_test_add_func ("/check/size", test_size);
   g_test_add_func ("/check/size-table", test_size_table);
   g_test_add_func ("/check/many-recipients", test_many_recipients);

@@ -633,6 +633,29 @@ test_sign_lf_output (void)
   expect (lf->str, FCT_DKIM_RESULT_PASS, NULL);
 }
 
+/* A file saved with CR alone at each line end (classic Mac OS) is read as its CRLF
+ * form, which is what was signed: the signature verifies (issue 11: before, the header
+ * ran into one field and the signature failed). */
+static void
+test_cr_only_verifies (void)
+{
+  FctDkimSignOptions o;
+  fct_dkim_sign_options_init (&o);
+  o.domain = "example.com";
+  o.selector = "rsa";
+  o.key = rsa_key;
+  o.timestamp = NOW;
+  g_autoptr (FctMsg) msg = parse (base_message, strlen (base_message));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *field = fct_dkim_sign (msg, &o, &error);
+  g_assert_no_error (error);
+  g_autoptr (GString) cr = g_string_new (field);
+  g_string_append (cr, base_message);
+  g_string_replace (cr, "\r\n", "\r", 0);
+  g_assert_null (strchr (cr->str, '\n'));
+  expect (cr->str, FCT_DKIM_RESULT_PASS, NULL);
+}
+
 static void
 test_rsa_sha1 (void)
 {
@@ -725,6 +748,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/bad-input-bounded", test_bad_input_bounded);
   g_test_add_func ("/dkim/verify/sign-refuses", test_sign_refuses);
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
+  g_test_add_func ("/dkim/verify/cr-only-file", test_cr_only_verifies);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();

@@ -24,6 +24,28 @@ test_points_are_deducted_from_the_table (void)
   g_assert_cmpfloat_with_epsilon (fct_findings_score (f), 10.0 - w->points, 1e-9);
 }
 
+/* Bytes from a message reach a finding raw (fuzz-mime: an attachment name in Latin-1);
+ * the finding holds valid UTF-8 whatever its caller passes, each bad byte as \xHH. */
+static void
+test_strings_are_utf8 (void)
+{
+  g_autoptr (FctFindings) f = fct_findings_new ();
+  FctFinding *added = fct_findings_add (f, "spf-fail", "name %s, then %s",
+                                        "r\xe9sum\xe9.pdf", "caf\xc3\xa9");
+
+  g_assert_cmpstr (added->detail, ==, "name r\\xE9sum\\xE9.pdf, then caf\xc3\xa9");
+  fct_finding_set_evidence (added, "\xff\xfe\xc3");
+  g_assert_cmpstr (added->evidence, ==, "\\xFF\\xFE\\xC3");
+  fct_finding_set_fix (added, "v=spf1 \xe2\x82 -all");
+  g_assert_cmpstr (added->fix, ==, "v=spf1 \\xE2\\x82 -all");
+  g_assert_true (g_utf8_validate (added->fix, -1, NULL));
+  /* Valid text, ASCII or not, is kept as it is. */
+  fct_finding_set_evidence (added, "Société Générale ✓");
+  g_assert_cmpstr (added->evidence, ==, "Société Générale ✓");
+  fct_finding_set_evidence (added, NULL);
+  g_assert_null (added->evidence);
+}
+
 static void
 test_score_never_below_zero (void)
 {
@@ -95,6 +117,7 @@ main (int argc, char **argv)
   g_test_add_func ("/score/empty-is-ten", test_empty_is_ten);
   g_test_add_func ("/score/points-from-table", test_points_are_deducted_from_the_table);
   g_test_add_func ("/score/never-below-zero", test_score_never_below_zero);
+  g_test_add_func ("/score/strings-are-utf8", test_strings_are_utf8);
   g_test_add_func ("/score/unknown-id-refused", test_unknown_id_is_refused);
   g_test_add_func ("/score/tables-well-formed", test_tables_are_well_formed);
   g_test_add_func ("/score/sort-stable", test_sort_by_points_is_stable);
