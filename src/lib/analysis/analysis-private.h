@@ -69,3 +69,14 @@ gboolean fct_analysis_confusable (const char *a, const char *b);
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);
+/* Adds the IBAN of every French RIB (code banque, code guichet, account number, clé
+ * RIB, with a valid key) in text; returns how many it found. */
+guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len);
+
+/* bankchange.c — the first words of the message that announce new bank details for the
+ * sender, or NULL (transfer full). bank_context: the message gives an IBAN or attaches
+ * bank details, so that a wording that names no bank counts too. */
+char *fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context);
+/* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
+ * (transfer none). */
+const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);
