@@ -35,6 +35,11 @@ typedef struct
    * (a .com company known to be French: "FR"), or NULL: then only country-code TLDs
    * give a country, and iban-country-mismatch is not raised without one. */
   const char *sender_country;
+  /* The attachment text extractor program (facteur-extract), or NULL: the one beside
+   * the running program if there is one, else the installed one (libexecdir). PDF and
+   * Office text is read by it, in a child process under FctLimits.extract_* limits.
+   * (transfer none) */
+  const char *extract_helper;
 } FctAnalysisOptions;
 
 /* A host that a link points to, for URI blocklists (transfer none, owned by the
@@ -74,6 +79,27 @@ const char *fct_analysis_get_iban (const FctAnalysis *analysis, guint index);
 const char *fct_analysis_get_author_name (const FctAnalysis *analysis);
 const char *fct_analysis_get_author_address (const FctAnalysis *analysis);
 const char *fct_analysis_get_author_domain (const FctAnalysis *analysis);
+
+/* The text of an attachment, for the fraud and wording checks: text/plain and CSV
+ * attachments as they are; PDF (poppler), DOCX, XLSX and ODT (their XML parts) read in
+ * a child process under FctLimits.extract_* limits; and the same inside archives.
+ * Attachments that could not be read are not listed (they raise attachment-unreadable).
+ * (transfer none, owned by the result) */
+typedef struct
+{
+  guint part;       /* the MIME part it comes from (fct_mime_get_part) */
+  const char *name; /* its file name, for an archive member the path inside joined with
+                       '/' ("docs.zip/RIB.pdf"); NULL when the part has none */
+  const char *text; /* valid UTF-8, NUL-terminated */
+  gsize len;
+  gboolean truncated; /* there was more than FctLimits.extract_text_max_bytes */
+} FctAnalysisAttachmentText;
+
+/* The texts read from attachments, in message order. fct_analysis_run fills them
+ * before the fraud check (iban.c) runs, which may scan them. */
+guint fct_analysis_get_attachment_text_count (const FctAnalysis *analysis);
+const FctAnalysisAttachmentText *
+fct_analysis_get_attachment_text (const FctAnalysis *analysis, guint index);
 
 /* The parsed structure (transfer none). */
 const FctMime *fct_analysis_get_mime (const FctAnalysis *analysis);

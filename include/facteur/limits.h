@@ -68,6 +68,22 @@ typedef struct
                              minute; an audit is interactive */
   guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per
                                exchanger); no provider publishes more */
+
+  /* Attachments (src/lib/analysis/attachments.c, src/lib/extract). */
+  guint archive_depth_max; /* 8 archives inside archives: ClamAV's MaxRecursion is 17;
+                              nobody nests more than two or three on purpose */
+  /* 1,000: an archive expanding more than this many times its size, past
+     archive_max_bytes, is a bomb (42.zip expands 10^6 times; text zips 10 times). */
+  guint archive_ratio_max;
+  /* Text extraction runs in a child process (facteur-extract) under these limits. A
+     hostile PDF ends as a finding; the process that judges mail never runs it. */
+  guint extract_timeout_ms;       /* 1,000 ms of wall clock for all the attachments of one
+                                     message; poppler reads a 50-page invoice in 0.1 s */
+  gsize extract_memory_max_bytes; /* 512 MiB of address space for the child (poppler maps
+                                     fonts; a PDF bomb is stopped well before) */
+  gsize extract_text_max_bytes;   /* 1 MiB of text kept per attachment: a RIB is a page */
+  guint extract_files_max;        /* 16 attachments and archive members read per
+                                     message; the rest are listed but not read */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

@@ -19,6 +19,8 @@ struct _FctAnalysis
   char *author_address;
   char *author_domain;
   char *author_org; /* organizational domain of author_domain */
+  /* FctAnalysisAttachmentText* (owned), filled by attachments.c before iban.c runs. */
+  GPtrArray *attachment_texts;
 };
 
 typedef struct
@@ -66,6 +68,10 @@ void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 /* links.c — ICU's spoof checker: TRUE if the two names are confusable (same skeleton,
  * UTS #39 §4) and differ. */
 gboolean fct_analysis_confusable (const char *a, const char *b);
+
+/* attachments.c — records the text of an attachment (copied; made valid UTF-8). */
+void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,
+                                       const char *text, gsize len, gboolean truncated);
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);

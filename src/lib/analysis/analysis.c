@@ -16,6 +16,28 @@ host_free (FctAnalysisHost *host)
   g_free (host);
 }
 
+static void
+attachment_text_free (FctAnalysisAttachmentText *t)
+{
+  g_free ((char *)t->name);
+  g_free ((char *)t->text);
+  g_free (t);
+}
+
+void
+fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,
+                                  const char *text, gsize len, gboolean truncated)
+{
+  FctAnalysisAttachmentText *t = g_new0 (FctAnalysisAttachmentText, 1);
+
+  t->part = part;
+  t->name = g_strdup (name);
+  t->text = g_utf8_make_valid (text, (gssize)len);
+  t->len = strlen (t->text);
+  t->truncated = truncated;
+  g_ptr_array_add (result->attachment_texts, t);
+}
+
 void
 fct_analysis_free (FctAnalysis *analysis)
 {
@@ -26,6 +48,7 @@ fct_analysis_free (FctAnalysis *analysis)
   g_clear_pointer (&analysis->hosts, g_ptr_array_unref);
   g_clear_pointer (&analysis->iban_set, g_hash_table_unref);
   g_clear_pointer (&analysis->ibans, g_ptr_array_unref);
+  g_clear_pointer (&analysis->attachment_texts, g_ptr_array_unref);
   g_free (analysis->author_name);
   g_free (analysis->author_address);
   g_free (analysis->author_domain);
@@ -91,6 +114,8 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   result->host_set = g_hash_table_new (g_str_hash, g_str_equal);
   result->ibans = g_ptr_array_new_with_free_func (g_free);
   result->iban_set = g_hash_table_new (g_str_hash, g_str_equal);
+  result->attachment_texts
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)attachment_text_free);
   result->mime = fct_mime_new (msg, options->limits, &local);
   if (result->mime == NULL)
     {
@@ -164,6 +189,20 @@ fct_analysis_get_author_domain (const FctAnalysis *analysis)
 {
   g_return_val_if_fail (analysis != NULL, NULL);
   return analysis->author_domain;
+}
+
+guint
+fct_analysis_get_attachment_text_count (const FctAnalysis *analysis)
+{
+  g_return_val_if_fail (analysis != NULL, 0);
+  return analysis->attachment_texts->len;
+}
+
+const FctAnalysisAttachmentText *
+fct_analysis_get_attachment_text (const FctAnalysis *analysis, guint index)
+{
+  g_return_val_if_fail (analysis != NULL && index < analysis->attachment_texts->len, NULL);
+  return g_ptr_array_index (analysis->attachment_texts, index);
 }
 
 const FctMime *

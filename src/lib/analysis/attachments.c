@@ -259,12 +259,17 @@ fct_analysis_check_attachments (FctAnalysisContext *ctx)
       if (g_str_has_prefix (part->content_type, "text/") || g_strcmp0 (ext, "txt") == 0
           || g_strcmp0 (ext, "csv") == 0)
         {
-          g_autoptr (GBytes) text
-              = fct_mime_part_get_content (mime, i, ctx->limits->mime_text_max_bytes, NULL);
+          gboolean more = FALSE;
+          g_autoptr (GBytes) text = fct_mime_part_get_content (
+              mime, i, ctx->limits->extract_text_max_bytes, &more);
           gsize tlen = 0;
           const char *tdata = g_bytes_get_data (text, &tlen);
           if (tdata != NULL)
-            fct_analysis_scan_ibans (ctx, tdata, tlen);
+            {
+              fct_analysis_attachment_text_add (ctx->result, i, part->filename, tdata, tlen,
+                                                more);
+              fct_analysis_scan_ibans (ctx, tdata, tlen);
+            }
         }
 
       /* The first 512 bytes tell programs and archives (tar's magic is at 257). */

@@ -41,6 +41,12 @@ fct_limits_init (FctLimits *limits)
     .mta_sts_policy_max_bytes = 64 * 1024,
     .https_timeout_ms = 10000,
     .audit_mx_hosts_max = 16,
+    .archive_depth_max = 8,
+    .archive_ratio_max = 1000,
+    .extract_timeout_ms = 1000,
+    .extract_memory_max_bytes = 512 * 1024 * 1024,
+    .extract_text_max_bytes = 1024 * 1024,
+    .extract_files_max = 16,
   };
 }
 

@@ -172,6 +172,32 @@ test_accessors (void)
   g_assert_false (host->ip_literal);
 }
 
+/* The text of a text attachment is offered to the fraud checks with its name. */
+static void
+test_attachment_text (void)
+{
+  g_autoptr (FctMsg) msg = load ("iban-in-attachment.eml");
+  g_autoptr (FctMsg) plain = load ("rib-change.eml");
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+  g_autoptr (FctAnalysis) b = NULL;
+  const FctAnalysisAttachmentText *t;
+
+  a = fct_analysis_run (msg, NULL, findings, NULL);
+  g_assert_nonnull (a);
+  g_assert_cmpuint (fct_analysis_get_attachment_text_count (a), ==, 1);
+  t = fct_analysis_get_attachment_text (a, 0);
+  g_assert_cmpuint (t->part, ==, 1);
+  g_assert_cmpstr (t->name, ==, "coordonnees.txt");
+  g_assert_nonnull (strstr (t->text, "IBAN FR7630006000011234567890189"));
+  g_assert_cmpuint (t->len, ==, strlen (t->text));
+  g_assert_false (t->truncated);
+
+  b = fct_analysis_run (plain, NULL, findings, NULL);
+  g_assert_nonnull (b);
+  g_assert_cmpuint (fct_analysis_get_attachment_text_count (b), ==, 0);
+}
+
 static void
 test_hosts_dedup_idn (void)
 {
@@ -362,6 +388,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &cases[i], test_case);
     }
   g_test_add_func ("/analysis/accessors", test_accessors);
+  g_test_add_func ("/analysis/attachment-text", test_attachment_text);
   g_test_add_func ("/analysis/hosts-dedup-idn", test_hosts_dedup_idn);
   g_test_add_func ("/analysis/bad-protected-domain", test_bad_protected_domain);
   g_test_add_func ("/analysis/threads", test_threads);
