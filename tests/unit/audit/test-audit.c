@@ -136,6 +136,18 @@ static const Case cases[] = {
     0 },
   { "norua.test", "192.0.2.30", "dmarc", "_dmarc.{d}. TXT \"v=DMARC1; p=reject\"",
     "dmarc-rua-missing", 0 },
+  /* The record of the issue: reports missing, policy none; the fixes change only that. */
+  { "mergedmarc.test", "192.0.2.48", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=none; adkim=s; sp=reject; ruf=mailto:f@{d}\"",
+    "dmarc-policy-none dmarc-rua-missing", 0 },
+  { "tdmarc.test", "192.0.2.49", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=reject; t=y; rua=mailto:x@{d}\"", "dmarc-testing", 0 },
+  /* t=y with p=none changes nothing: not reported. */
+  { "tnone.test", "192.0.2.50", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=none; t=y; rua=mailto:x@{d}\"", "dmarc-policy-none", 0 },
+  { "baddmarc.test", "192.0.2.51", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=rejet; adkim=x; aspf=s; rua=mailto:x@{d},bad uri\"",
+    "dmarc-invalid dmarc-policy-none", 0 },
   { "foreignrua.test", "192.0.2.31", "dmarc",
     "_dmarc.{d}. TXT \"v=DMARC1; p=reject; rua=mailto:r@reports.example.net\"",
     "dmarc-rua-unauthorized", 0 },
@@ -409,7 +421,29 @@ test_fixes (void)
     { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
     { "spflookups.test", "spf-too-many-lookups", "spflookups.test. TXT \"v=spf1 " },
     { "nodmarc.test", "dmarc-missing",
-      "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=quarantine" },
+      "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=none; "
+      "rua=mailto:dmarc-reports@nodmarc.test\"" },
+    /* Each fix changes only its tag; every other tag stays, in its order. */
+    { "mergedmarc.test", "dmarc-policy-none",
+      "_dmarc.mergedmarc.test. TXT \"v=DMARC1; p=quarantine; adkim=s; sp=reject; "
+      "ruf=mailto:f@mergedmarc.test\"" },
+    { "mergedmarc.test", "dmarc-rua-missing",
+      "_dmarc.mergedmarc.test. TXT \"v=DMARC1; p=none; adkim=s; sp=reject; "
+      "ruf=mailto:f@mergedmarc.test; rua=mailto:dmarc-reports@mergedmarc.test\"" },
+    { "tdmarc.test", "dmarc-testing",
+      "_dmarc.tdmarc.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@tdmarc.test\"" },
+    { "pct.test", "dmarc-pct-partial",
+      "_dmarc.pct.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@pct.test\"" },
+    { "spnone.test", "dmarc-sp-none",
+      "_dmarc.spnone.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@spnone.test\"" },
+    /* Bad values and URIs dropped; the unusable p= becomes the none it was applied as. */
+    { "baddmarc.test", "dmarc-invalid",
+      "_dmarc.baddmarc.test. TXT \"v=DMARC1; p=none; aspf=s; "
+      "rua=mailto:x@baddmarc.test\"" },
+    /* The inherited policy is sp=none: sp is what is raised, p stays. */
+    { "mail.inherit.test", "dmarc-policy-none",
+      "_dmarc.inherit.test. TXT \"v=DMARC1; p=reject; sp=quarantine; "
+      "rua=mailto:x@inherit.test\"" },
     { "nodkim.test", "dkim-missing", "facteur dkim keygen --domain nodkim.test" },
     { "noptr.test", "ptr-missing", "11.2.0.192.in-addr.arpa. PTR mx1.noptr.test." },
     { "nosts.test", "mta-sts-missing", "_mta-sts.nosts.test. TXT \"v=STSv1; id=" },
@@ -427,6 +461,7 @@ test_fixes (void)
           found = fct_findings_get (r->findings, k);
       g_assert_nonnull (found);
       g_assert_nonnull (found->fix);
+      g_test_message ("%s %s: %s", rows[i].domain, rows[i].id, found->fix);
       if (!g_str_has_prefix (found->fix, rows[i].fix_prefix))
         g_error ("%s: fix “%s” does not start with “%s”", rows[i].id, found->fix,
                  rows[i].fix_prefix);
