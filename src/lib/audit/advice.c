@@ -115,9 +115,10 @@ fct_audit_dmarc_edit (const char *text, const FctAuditTagEdit *edits, gsize n_ed
 
 /* The record flags that mean a tag was not usable as written. */
 #define DMARC_TAG_BAD                                                                      \
-  (FCT_DMARC_RECORD_FLAG_BAD_P | FCT_DMARC_RECORD_FLAG_BAD_SP | FCT_DMARC_RECORD_FLAG_BAD_NP \
-   | FCT_DMARC_RECORD_FLAG_BAD_VALUE | FCT_DMARC_RECORD_FLAG_BAD_SYNTAX                      \
-   | FCT_DMARC_RECORD_FLAG_UNKNOWN_TAG | FCT_DMARC_RECORD_FLAG_BAD_URI)
+  (FCT_DMARC_RECORD_FLAG_BAD_P | FCT_DMARC_RECORD_FLAG_BAD_SP                              \
+   | FCT_DMARC_RECORD_FLAG_BAD_NP | FCT_DMARC_RECORD_FLAG_BAD_VALUE                        \
+   | FCT_DMARC_RECORD_FLAG_BAD_SYNTAX | FCT_DMARC_RECORD_FLAG_UNKNOWN_TAG                  \
+   | FCT_DMARC_RECORD_FLAG_BAD_URI)
 
 char *
 fct_audit_dmarc_clean (const char *text, const FctLimits *limits)
@@ -125,7 +126,8 @@ fct_audit_dmarc_clean (const char *text, const FctLimits *limits)
   g_return_val_if_fail (text != NULL, NULL);
   g_autoptr (GPtrArray) tags = tags_split (text);
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (tag_free);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean has_p = FALSE;
 
   g_ptr_array_add (out, tag_new ("v", "DMARC1"));
