@@ -422,12 +422,31 @@ judge_spf (Judge *j)
 {
   Audit *a = j->a;
   const FctSpfLintReport *r = a->spf;
-  gboolean void_done = FALSE, all_done = FALSE;
+  gboolean void_done = FALSE;
   if (r == NULL)
     {
       fct_findings_add (j->f, "dns-error", _ ("SPF could not be checked: %s"),
                         a->spf_error != NULL ? a->spf_error : "?");
       return;
+    }
+  /* One spf-permissive-all, about the worst all term of the tree: +all before ?all, the
+   * domain's own record before an included one (a +all at the top must not hide behind
+   * an include's weakness). */
+  const FctSpfLintFinding *permissive = NULL;
+  int permissive_rank = 0;
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const FctSpfLintFinding *lf = g_ptr_array_index (r->findings, i);
+      int rank = g_str_equal (lf->id, "spf.pass-all")      ? 4
+                 : g_str_equal (lf->id, "spf.neutral-all") ? 2
+                                                           : 0;
+      if (rank > 0 && g_strcmp0 (lf->domain, a->domain) == 0)
+        rank++;
+      if (rank > permissive_rank)
+        {
+          permissive = lf;
+          permissive_rank = rank;
+        }
     }
   for (guint i = 0; i < r->findings->len; i++)
     {
@@ -483,9 +502,8 @@ judge_spf (Judge *j)
         }
       else if (g_str_equal (id, "spf.pass-all") || g_str_equal (id, "spf.neutral-all"))
         {
-          if (all_done)
+          if (lf != permissive)
             continue;
-          all_done = TRUE;
           f = fct_findings_add (j->f, "spf-permissive-all", "%s", lf->message);
           if (top && r->record != NULL)
             {

@@ -113,6 +113,16 @@ static const Case cases[] = {
     "{d}. TXT \"v=spf1 mx a:nx1.{d} a:nx2.{d} a:nx3.{d} -all\"", "spf-void-lookups", 0 },
   { "spfall.test", "192.0.2.18", "spf", "{d}. TXT \"v=spf1 mx +all\"", "spf-permissive-all",
     0 },
+  /* The top record's +all is what is reported, not the included record's ?all (which
+   * is harmless there: RFC 7208 §5.2). */
+  { "spfplusinc.test", "192.0.2.52", "spf",
+    "{d}. TXT \"v=spf1 mx include:inc.{d} +all\"\ninc.{d}. TXT \"v=spf1 ip4:198.51.100.1 "
+    "?all\"",
+    "spf-permissive-all", 0 },
+  { "spfqinc.test", "192.0.2.53", "spf",
+    "{d}. TXT \"v=spf1 mx include:inc.{d} -all\"\ninc.{d}. TXT \"v=spf1 ip4:198.51.100.1 "
+    "?all\"",
+    "", 0 },
   { "spfptr.test", "192.0.2.19", "spf", "{d}. TXT \"v=spf1 mx ptr -all\"", "spf-lint", 0 },
   { "nodkim.test", "192.0.2.20", "dkim", "", "dkim-missing", 0 },
   { "baddkim.test", "192.0.2.21", "dkim",
@@ -429,6 +439,8 @@ test_fixes (void)
     { "nomx.test", "mx-missing", "nomx.test. MX 10 " },
     { "nospf.test", "spf-missing", "nospf.test. TXT \"v=spf1 mx ~all\"" },
     { "spfall.test", "spf-permissive-all", "spfall.test. TXT \"v=spf1 mx ~all\"" },
+    { "spfplusinc.test", "spf-permissive-all",
+      "spfplusinc.test. TXT \"v=spf1 mx include:inc.spfplusinc.test ~all\"" },
     /* "v=spf1 mx -all" and "v=spf1 ip4:192.0.2.14 +mx ?all" merged: each term once (+mx
      * is mx), the strictest all. */
     { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
