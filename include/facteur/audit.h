@@ -209,6 +209,9 @@ typedef struct
   gpointer fetch_data;
   /* Shares STARTTLS results between audits (batch mode), or NULL (transfer none). */
   FctAuditProbeCache *probe_cache;
+  /* The address DMARC aggregate reports should go to, proposed in fixes (a bare
+   * address, no "mailto:"); NULL: dmarc-reports@DOMAIN, named as a mailbox to create. */
+  const char *rua;
 } FctAuditOptions;
 
 void fct_audit_options_init (FctAuditOptions *options);

@@ -21,6 +21,7 @@ typedef struct
   char *ca_file;
   char *trust_anchor;
   char *helo;
+  char *rua;
   char **ip_lists;
   char **domain_lists;
   gboolean no_blocklists;
@@ -425,6 +426,20 @@ run_batch (FctResolver *resolver, FctAuditOptions *options, const DomainOptions 
   return FCT_EXIT_OK;
 }
 
+/* An address that fits in a DMARC URI as it is (RFC 9989 §4.7: "," and "!" separate
+ * URIs and sizes, ";" ends the tag): local@domain, printable ASCII, no white space. */
+static gboolean
+rua_is_valid (const char *rua)
+{
+  const char *at = strrchr (rua, '@');
+  if (at == NULL || at == rua || at[1] == '\0' || strchr (at + 1, '.') == NULL)
+    return FALSE;
+  for (const char *p = rua; *p != '\0'; p++)
+    if ((guchar)*p <= 0x20 || (guchar)*p >= 0x7f || strchr (",;!\"\\<>", *p) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static FctResolver *
 make_resolver (const FctCliCommon *common, const DomainOptions *opts, GError **error)
 {
@@ -463,6 +478,10 @@ fct_cmd_domain (int argc, char **argv)
       N_ ("FILE") },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo, N_ ("Name to give in EHLO"),
       N_ ("NAME") },
+    { "rua", 0, 0, G_OPTION_ARG_STRING, &opts.rua,
+      N_ ("The address that should receive DMARC reports, used in the proposed records "
+          "(default: dmarc-reports@DOMAIN, a mailbox to create)"),
+      N_ ("ADDRESS") },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.ip_lists,
       N_ ("An address blocklist zone to use instead of the defaults (repeatable)"),
       N_ ("ZONE") },
@@ -501,6 +520,11 @@ fct_cmd_domain (int argc, char **argv)
   options.https_port = (guint16)opts.mta_sts_port;
   options.ca_file = opts.ca_file;
   options.helo = opts.helo;
+  /* "mailto:x@y" or "x@y": the fixes write the URI themselves. */
+  const char *rua = opts.rua;
+  if (rua != NULL && g_ascii_strncasecmp (rua, "mailto:", 7) == 0)
+    rua += 7;
+  options.rua = rua;
   options.ip_blocklists = opts.no_blocklists ? none : (const char *const *)opts.ip_lists;
   options.domain_blocklists
       = opts.no_blocklists ? none : (const char *const *)opts.domain_lists;
@@ -512,6 +536,10 @@ fct_cmd_domain (int argc, char **argv)
   else if (opts.concurrency < 1)
     status = fct_cli_usage_error ("domain", usage, "%s",
                                   _ ("--concurrency must be at least 1"));
+  else if (rua != NULL && !rua_is_valid (rua))
+    status = fct_cli_usage_error ("domain", usage, "%s",
+                                  _ ("--rua must be an address such as "
+                                     "dmarc@example.com"));
   else if (opts.batch == NULL && argc != 2)
     status = fct_cli_usage_error ("domain", usage, "%s", _ ("expected one domain"));
   else if (opts.batch != NULL && argc != 1)
@@ -550,6 +578,7 @@ fct_cmd_domain (int argc, char **argv)
   g_free (opts.ca_file);
   g_free (opts.trust_anchor);
   g_free (opts.helo);
+  g_free (opts.rua);
   g_free (opts.batch);
   fct_cli_common_clear (&common);
   return status;

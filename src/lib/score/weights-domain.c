@@ -75,6 +75,9 @@ static const FctFindingWeight rows[] = {
     N_ ("The DMARC record asks for no aggregate reports") },
   { "dmarc-rua-unauthorized", "dmarc", FCT_SEVERITY_WARNING, 1.0,
     N_ ("A DMARC report address outside the domain has not accepted the reports") },
+  { "dmarc-testing", "dmarc", FCT_SEVERITY_WARNING, 0.5,
+    N_ ("The DMARC record is in testing mode (t=y): the policy is applied one level "
+        "lower") },
   /* MTA-STS, TLS-RPT, DANE, BIMI */
   { "mta-sts-missing", "mta-sts", FCT_SEVERITY_INFO, 0.5, N_ ("No MTA-STS policy") },
   { "mta-sts-invalid", "mta-sts", FCT_SEVERITY_WARNING, 1.5,
