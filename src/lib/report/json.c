@@ -232,7 +232,6 @@ fct_report_check_to_json (const FctCheckReport *r)
   return json_builder_get_root (b);
 }
 
-
 char *
 fct_report_json_to_string (JsonNode *node)
 {
