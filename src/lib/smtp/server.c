@@ -29,20 +29,19 @@ struct _FctSmtpSession
   gboolean tls;
   guint errors;
   GByteArray *in;
-  gsize in_scanned;      /* bytes of in already searched for LF */
-  gboolean skipping;     /* dropping the rest of a line over the limit */
+  gsize in_scanned;  /* bytes of in already searched for LF */
+  gboolean skipping; /* dropping the rest of a line over the limit */
   GByteArray *out;
   GByteArray *data;      /* unstuffed message bytes not yet taken */
   gsize data_total;      /* message bytes so far */
   gboolean data_too_big; /* over the SIZE limit: the rest is dropped */
   gboolean data_long_line;
-  gboolean data_ended;   /* the final dot was seen; DATA then MESSAGE/DISCARD pending */
+  gboolean data_ended; /* the final dot was seen; DATA then MESSAGE/DISCARD pending */
   gint64 deadline;
   FctSmtpEnvelope env;
 };
 
-static void
-reply (FctSmtpSession *s, const char *format, ...) G_GNUC_PRINTF (2, 3);
+static void reply (FctSmtpSession *s, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 reply (FctSmtpSession *s, const char *format, ...)
@@ -94,16 +93,15 @@ set_deadline (FctSmtpSession *s, gint64 now_ms)
 FctSmtpSession *
 fct_smtp_session_new (const FctSmtpSessionOptions *options, gint64 now_ms)
 {
-  g_return_val_if_fail (options != NULL && options->hostname != NULL
-                            && options->test_domain != NULL,
-                        NULL);
+  g_return_val_if_fail (
+      options != NULL && options->hostname != NULL && options->test_domain != NULL, NULL);
   FctSmtpSession *s = g_new0 (FctSmtpSession, 1);
   s->options = *options;
   s->limits = options->limits != NULL ? *options->limits : *fct_limits_default ();
   s->hostname = g_strdup (options->hostname);
   s->test_domain = g_ascii_strdown (options->test_domain, -1);
-  s->local_prefix
-      = g_ascii_strdown (options->local_prefix != NULL ? options->local_prefix : "test-", -1);
+  s->local_prefix = g_ascii_strdown (
+      options->local_prefix != NULL ? options->local_prefix : "test-", -1);
   if (s->options.token_length == 0)
     s->options.token_length = 32;
   s->in = g_byte_array_new ();
@@ -147,8 +145,8 @@ fct_smtp_session_push (FctSmtpSession *s, const guint8 *data, gsize len)
 gboolean
 fct_smtp_session_wants_input (const FctSmtpSession *s)
 {
-  gsize line_max = MAX (s->limits.smtp_server_command_line_max,
-                        s->limits.smtp_server_text_line_max);
+  gsize line_max
+      = MAX (s->limits.smtp_server_command_line_max, s->limits.smtp_server_text_line_max);
   return s->state != STATE_CLOSED && s->state != STATE_WAIT && s->in->len < line_max * 2
          && s->out->len < OUTPUT_MAX;
 }
@@ -372,23 +370,23 @@ cmd_mail (FctSmtpSession *s, const char *arg)
         continue;
       if (!s->env.esmtp)
         {
-      refuse (s, "555 5.5.4 Parameters need EHLO");
-      return;
-    }
+          refuse (s, "555 5.5.4 Parameters need EHLO");
+          return;
+        }
       if (g_ascii_strncasecmp (param, "SIZE=", 5) == 0)
         {
           guint64 size = 0;
           if (!g_ascii_string_to_unsigned (param + 5, 10, 0, G_MAXUINT64, &size, NULL))
             {
-      refuse (s, "501 5.5.4 Bad SIZE value");
-      return;
-    }
+              refuse (s, "501 5.5.4 Bad SIZE value");
+              return;
+            }
           /* RFC 1870 §6.2: a declared size over the limit is refused now. */
           if (size > s->limits.smtp_server_message_max_bytes)
             {
-      refuse (s, "552 5.3.4 Message size exceeds fixed maximum message size");
-      return;
-    }
+              refuse (s, "552 5.3.4 Message size exceeds fixed maximum message size");
+              return;
+            }
         }
       else if (g_ascii_strncasecmp (param, "BODY=", 5) == 0)
         {
@@ -396,17 +394,17 @@ cmd_mail (FctSmtpSession *s, const char *arg)
             body_8bit = TRUE;
           else if (g_ascii_strcasecmp (param + 5, "7BIT") != 0)
             {
-      refuse (s, "501 5.5.4 BODY is 7BIT or 8BITMIME");
-      return;
-    }
+              refuse (s, "501 5.5.4 BODY is 7BIT or 8BITMIME");
+              return;
+            }
         }
       else if (g_ascii_strcasecmp (param, "SMTPUTF8") == 0)
         smtputf8 = TRUE;
       else
         {
-      refuse (s, "555 5.5.4 Unsupported MAIL parameter");
-      return;
-    }
+          refuse (s, "555 5.5.4 Unsupported MAIL parameter");
+          return;
+        }
     }
   if (!g_utf8_validate (path, -1, NULL))
     {
@@ -471,10 +469,9 @@ cmd_rcpt (FctSmtpSession *s, const char *arg)
       refuse (s, "550 5.1.1 No such test address here; this server relays nothing");
       return;
     }
-  FctSmtpRcptStatus status
-      = s->options.rcpt_check != NULL
-            ? s->options.rcpt_check (token, s->options.rcpt_check_data)
-            : FCT_SMTP_RCPT_OK;
+  FctSmtpRcptStatus status = s->options.rcpt_check != NULL
+                                 ? s->options.rcpt_check (token, s->options.rcpt_check_data)
+                                 : FCT_SMTP_RCPT_OK;
   if (status == FCT_SMTP_RCPT_UNKNOWN)
     {
       refuse (s, "550 5.1.1 No such test (create one on the web page)");
@@ -610,8 +607,9 @@ data_end (FctSmtpSession *s)
       if (s->data_too_big)
         reply (s, "552 5.3.4 Message size exceeds fixed maximum message size");
       else
-        reply (s, "554 5.6.0 A line is longer than %" G_GSIZE_FORMAT
-                  " bytes (RFC 5321 §4.5.3.1.6)",
+        reply (s,
+               "554 5.6.0 A line is longer than %" G_GSIZE_FORMAT
+               " bytes (RFC 5321 §4.5.3.1.6)",
                s->limits.smtp_server_text_line_max);
       transaction_clear (s);
       s->state = STATE_COMMAND;
@@ -653,10 +651,10 @@ fct_smtp_session_step (FctSmtpSession *s, gint64 now_ms)
 
       gsize line_max = s->state == STATE_DATA ? s->limits.smtp_server_text_line_max
                                               : s->limits.smtp_server_command_line_max;
-      const guint8 *lf = s->in_scanned < s->in->len
-                             ? memchr (s->in->data + s->in_scanned, '\n',
-                                       s->in->len - s->in_scanned)
-                             : NULL;
+      const guint8 *lf
+          = s->in_scanned < s->in->len
+                ? memchr (s->in->data + s->in_scanned, '\n', s->in->len - s->in_scanned)
+                : NULL;
       if (lf == NULL)
         {
           s->in_scanned = s->in->len;

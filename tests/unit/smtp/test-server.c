@@ -11,8 +11,8 @@
 typedef struct
 {
   FctSmtpSession *s;
-  GString *data;   /* message bytes taken */
-  GString *out;    /* replies written */
+  GString *data; /* message bytes taken */
+  GString *out;  /* replies written */
   GPtrArray *events;
   gint64 now;
   FctLimits limits;
@@ -187,10 +187,10 @@ test_recipients (void)
   g_assert_true (g_str_has_prefix (f.out->str, "503 5.5.1"));
   send (&f, "MAIL FROM:<a@b.example>\r\n");
   static const char *const refused[] = {
-    "postmaster@tester.example",                        /* not a test address */
-    "test-" TOKEN "@elsewhere.example",                 /* relaying */
-    "test-" TOKEN "@tester.example.evil.example",       /* suffix trick */
-    "test-0123@tester.example",                         /* short token */
+    "postmaster@tester.example",                            /* not a test address */
+    "test-" TOKEN "@elsewhere.example",                     /* relaying */
+    "test-" TOKEN "@tester.example.evil.example",           /* suffix trick */
+    "test-0123@tester.example",                             /* short token */
     "test-0123456789abcdef0123456789abcdeg@tester.example", /* not hex */
     "test-ffffffffffffffffffffffffffffffff@tester.example", /* no such test */
     "\"test-" TOKEN "\"@elsewhere.example",
@@ -222,9 +222,9 @@ test_pipelining (void)
   Fixture f = { 0 };
   fixture_open (&f, FALSE, NULL);
   g_assert_cmpint (run (&f), ==, FCT_SMTP_SESSION_NEED_INPUT);
-  FctSmtpSessionEvent e
-      = send (&f, "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@x.example>\r\n"
-                  "RCPT TO:<" ADDR ">\r\nDATA\r\nhello\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n");
+  FctSmtpSessionEvent e = send (
+      &f, "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@x.example>\r\n"
+          "RCPT TO:<" ADDR ">\r\nDATA\r\nhello\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n");
   g_assert_cmpint (e, ==, FCT_SMTP_SESSION_MESSAGE);
   g_assert_cmpstr (f.data->str, ==, "hello\r\n");
   /* The replies up to DATA are out; the commands after the dot wait for the store. */
@@ -235,8 +235,9 @@ test_pipelining (void)
   fct_smtp_session_message_done (f.s, TRUE, "Q2", f.now);
   g_string_truncate (f.out, 0);
   g_assert_cmpint (run (&f), ==, FCT_SMTP_SESSION_CLOSE);
-  g_assert_cmpstr (f.out->str, ==, "250 2.0.0 Ok: queued as Q2\r\n250 2.0.0 Ok\r\n"
-                                   "250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
+  g_assert_cmpstr (f.out->str, ==,
+                   "250 2.0.0 Ok: queued as Q2\r\n250 2.0.0 Ok\r\n"
+                   "250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
   fixture_close (&f);
 }
 
@@ -423,8 +424,9 @@ test_errors (void)
   limits.smtp_server_errors_max = 3;
   fixture_open (&f, FALSE, &limits);
   run (&f);
-  g_assert_cmpint (send (&f, "MAIL FROM:<a@b.example>\r\nGET / HTTP/1.1\r\nXYZZY\r\nNOOP\r\n"),
-                   ==, FCT_SMTP_SESSION_CLOSE);
+  g_assert_cmpint (
+      send (&f, "MAIL FROM:<a@b.example>\r\nGET / HTTP/1.1\r\nXYZZY\r\nNOOP\r\n"), ==,
+      FCT_SMTP_SESSION_CLOSE);
   g_assert_cmpstr (f.out->str, ==,
                    "503 5.5.1 Send EHLO or HELO first\r\n500 5.5.2 Command not "
                    "recognized\r\n500 5.5.2 Command not recognized\r\n421 4.7.0 "
