@@ -30,6 +30,9 @@ typedef struct
   guint ibans_max;
   /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. */
   guint busy_timeout_ms;
+  /* Every commit reaches the disk before it returns (synchronous=FULL): a server that
+   * answers 250 after a commit needs it; the IBAN history does not. */
+  gboolean durable;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
@@ -68,5 +71,91 @@ gboolean fct_store_iban_lookup (FctStore *store, const char *sender_domain,
 /* Number of IBANs recorded for sender_domain, or -1 and error. */
 gint64 fct_store_iban_count (FctStore *store, const char *sender_domain,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- facteur serve: tests, the messages they received, their reports -------------- */
+
+/* Records a new test (token: lower-case hexadecimal) created by client_ip at now.
+ * Returns FALSE and an FCT_STORE_ERROR on failure (a token taken already is one). */
+gboolean fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
+                                gint64 now, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* 1 if the test exists, 0 if not, -1 and error if the database fails. */
+int fct_store_test_exists (FctStore *store, const char *token,
+                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One message received for one test, as the SMTP session saw it. */
+typedef struct
+{
+  gint64 id; /* set by fct_store_messages_add */
+  char *token;
+  gint64 received; /* Unix time */
+  char *spool;     /* the file holding the message */
+  char *client_ip;
+  char *helo;        /* or NULL */
+  char *mail_from;   /* "" for the null sender */
+  char *tls_version; /* or NULL */
+  char *tls_cipher;  /* or NULL */
+  gint64 size;
+  gboolean checked; /* its report is stored */
+  double score;     /* once checked */
+  char *threat;     /* "clean", ... once checked, else NULL */
+} FctStoreMessage;
+
+void fct_store_message_free (FctStoreMessage *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStoreMessage, fct_store_message_free)
+
+/* Adds messages[0..n) in one transaction (group commit) and sets their ids. Returns
+ * FALSE and an FCT_STORE_ERROR, adding none, on failure. */
+gboolean fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The messages whose report is not stored yet, oldest first (after a restart)
+ * (transfer full: FctStoreMessage *), or NULL and error. */
+GPtrArray *fct_store_messages_unchecked (FctStore *store,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The last message of token (transfer full), or NULL: none (error unset) or a failure
+ * (error set). */
+FctStoreMessage *fct_store_message_latest (FctStore *store, const char *token,
+                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* What a check gave for one message, in each language. */
+typedef struct
+{
+  double score;
+  const char *threat;          /* "clean", ... */
+  const char *const *findings; /* finding ids, NULL-terminated */
+  const char *const *langs;    /* "en", "fr", NULL-terminated */
+  const char *const *reports;  /* the report JSON in langs[i] */
+  const char *view;            /* JSON of the message's headers, text and HTML */
+} FctStoreReport;
+
+/* Stores the report of message_id and marks it checked, in one transaction. */
+gboolean fct_store_report_put (FctStore *store, gint64 message_id,
+                               const FctStoreReport *report,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The report JSON of message_id in lang (else in any language) (transfer full), or NULL:
+ * none (error unset) or a failure (error set). */
+char *fct_store_report_get (FctStore *store, gint64 message_id, const char *lang,
+                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The view JSON stored with the report, same conventions. */
+char *fct_store_view_get (FctStore *store, gint64 message_id,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The last limit messages, newest first (transfer full: FctStoreMessage *). */
+GPtrArray *fct_store_messages_recent (FctStore *store, guint limit,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* How often each finding id was raised, most frequent first: a GPtrArray of char *
+ * "id" and a parallel GArray of gint64 counts in *counts (transfer full). */
+GPtrArray *fct_store_finding_counts (FctStore *store, GArray **counts,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Deletes the tests created before `before`, their messages and reports. *spools
+ * receives the spool files no message refers to any more (transfer full: char *), for
+ * the caller to delete. Returns the tests deleted, or -1 and error. */
+gint64 fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools,
+                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <facteur/analysis.h>
 #include <facteur/check.h>
+#include <facteur/report.h>
 #include <facteur/store.h>
 #include <string.h>
 
@@ -24,67 +25,6 @@ static const struct
   { "bulk", N_ ("Bulk mail") },
   { "blocklists", N_ ("Blocklists") },
 };
-
-static void
-print_json (const FctCheckReport *r)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  fct_cli_json_add_double (b, "score", r->score);
-  json_builder_set_member_name (b, "threat");
-  json_builder_begin_object (b);
-  fct_cli_json_add_string (b, "verdict", fct_threat_to_string (r->threat));
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
-  for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->threat_findings, i));
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "auth");
-  json_builder_begin_object (b);
-  fct_cli_json_add_string (b, "spf", fct_check_report_spf_result (r));
-  fct_cli_json_add_string (b, "dkim", fct_check_report_dkim_result (r));
-  fct_cli_json_add_string (b, "dmarc", fct_check_report_dmarc_result (r));
-  fct_cli_json_add_string (b, "arc", fct_check_report_arc_result (r));
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
-    {
-      const FctFinding *f = fct_findings_get (r->findings, i);
-      json_builder_begin_object (b);
-      fct_cli_json_add_string (b, "id", f->weight->id);
-      fct_cli_json_add_string (b, "section", f->weight->section);
-      fct_cli_json_add_string (b, "severity", fct_severity_to_string (f->weight->severity));
-      fct_cli_json_add_double (b, "points", f->weight->points);
-      fct_cli_json_add_string (b, "title", fct_finding_get_title (f));
-      fct_cli_json_add_string (b, "detail", f->detail);
-      if (f->evidence != NULL)
-        fct_cli_json_add_string (b, "evidence", f->evidence);
-      if (f->fix != NULL)
-        fct_cli_json_add_string (b, "fix", f->fix);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "blocklists");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->listings->len; i++)
-    {
-      const FctCheckListing *l = g_ptr_array_index (r->listings, i);
-      json_builder_begin_object (b);
-      fct_cli_json_add_string (b, "zone", l->zone);
-      fct_cli_json_add_string (b, "subject", l->subject);
-      fct_cli_json_add_string (b, "code", l->code);
-      fct_cli_json_add_string (b, "meaning", l->meaning);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  fct_cli_json_add_int (b, "size", (gint64)r->received_size);
-  fct_cli_json_add_string (b, "authentication_results", r->authentication_results);
-  json_builder_end_object (b);
-  fct_cli_json_print_builder (b);
-}
 
 static const char *
 severity_mark (FctSeverity severity)
@@ -238,7 +178,10 @@ run (const FctCliCommon *common, const Args *a, const char *path)
   if (report == NULL)
     return report_error (error);
   if (common->json)
-    print_json (report);
+    {
+      g_autoptr (JsonNode) node = fct_report_check_to_json (report);
+      fct_cli_print_json (node);
+    }
   else
     print_text (path, report);
   /* A verdict is an answer, however bad: exit 0 (DESIGN.md). */

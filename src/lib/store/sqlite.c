@@ -8,8 +8,9 @@
 
 G_DEFINE_QUARK (fct - store - error - quark, fct_store_error)
 
-/* Version 1: iban_sightings and meta (row count, so that pruning never scans). */
-#define SCHEMA_VERSION 1
+/* Version 1: iban_sightings and meta (row count, so that pruning never scans).
+ * Version 2: facteur serve's tests, messages, reports and finding counts. */
+#define SCHEMA_VERSION 2
 
 static const char schema_v1[]
     = "CREATE TABLE iban_sightings ("
@@ -24,6 +25,34 @@ static const char schema_v1[]
       "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
       "INSERT INTO meta VALUES ('iban_rows', 0);"
       "PRAGMA user_version = 1;";
+
+static const char schema_v2[]
+    = "CREATE TABLE tests ("
+      "  token TEXT PRIMARY KEY,"
+      "  created INTEGER NOT NULL,"
+      "  client_ip TEXT) WITHOUT ROWID;"
+      "CREATE INDEX tests_created ON tests (created);"
+      "CREATE TABLE messages ("
+      "  id INTEGER PRIMARY KEY,"
+      "  token TEXT NOT NULL,"
+      "  received INTEGER NOT NULL,"
+      "  spool TEXT NOT NULL,"
+      "  client_ip TEXT NOT NULL,"
+      "  helo TEXT, mail_from TEXT, tls_version TEXT, tls_cipher TEXT,"
+      "  size INTEGER NOT NULL,"
+      "  checked INTEGER NOT NULL DEFAULT 0,"
+      "  score REAL, threat TEXT, view TEXT);"
+      "CREATE INDEX messages_token ON messages (token, id);"
+      "CREATE INDEX messages_spool ON messages (spool);"
+      "CREATE INDEX messages_unchecked ON messages (id) WHERE checked = 0;"
+      "CREATE TABLE reports ("
+      "  message_id INTEGER NOT NULL,"
+      "  lang TEXT NOT NULL,"
+      "  json TEXT NOT NULL,"
+      "  PRIMARY KEY (message_id, lang)) WITHOUT ROWID;"
+      "CREATE TABLE message_findings (message_id INTEGER NOT NULL, finding TEXT NOT NULL);"
+      "CREATE INDEX message_findings_message ON message_findings (message_id);"
+      "PRAGMA user_version = 2;";
 
 enum
 {
@@ -122,7 +151,8 @@ migrate (FctStore *store, GError **error)
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
   version = query_int (store, "PRAGMA user_version");
-  if (version == 0 && !exec (store, schema_v1, error))
+  if ((version == 0 && !exec (store, schema_v1, error))
+      || (version <= 1 && !exec (store, schema_v2, error)))
     {
       exec (store, "ROLLBACK", NULL);
       return FALSE;
@@ -159,6 +189,8 @@ fct_store_open (const char *path, const FctStoreOptions *options, GError **error
    * one file); synchronous=NORMAL is the setting SQLite recommends with WAL. A
    * :memory: database answers "memory" and that is fine. */
   if (!exec (store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", error))
+    return NULL;
+  if (store->options.durable && !exec (store, "PRAGMA synchronous = FULL;", error))
     return NULL;
   if (!migrate (store, error))
     return NULL;
@@ -348,4 +380,418 @@ fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error
       return -1;
     }
   return sqlite3_column_int64 (stmt, 0);
+}
+
+/* ---- facteur serve ---------------------------------------------------------------- */
+
+/* Prepares sql for one use; the statements below run once per request, not per
+ * message line, so they are not kept. */
+static sqlite3_stmt *
+prepare (FctStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  if (sqlite3_prepare_v2 (store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      sql_error (store, error, "prepare");
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt, int index)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+  return text != NULL ? g_strdup ((const char *)text) : NULL;
+}
+
+gboolean
+fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
+                       gint64 now, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, FALSE);
+  sqlite3_stmt *stmt = prepare (
+      store, "INSERT INTO tests (token, created, client_ip) VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, token);
+  sqlite3_bind_int64 (stmt, 2, now);
+  bind_text (stmt, 3, client_ip);
+  gboolean ok = sqlite3_step (stmt) == SQLITE_DONE;
+  if (!ok)
+    sql_error (store, error, "test");
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+int
+fct_store_test_exists (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, -1);
+  sqlite3_stmt *stmt = prepare (store, "SELECT 1 FROM tests WHERE token = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, token);
+  int rc = sqlite3_step (stmt), result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+  if (result < 0)
+    sql_error (store, error, "test");
+  sqlite3_finalize (stmt);
+  return result;
+}
+
+void
+fct_store_message_free (FctStoreMessage *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->token);
+  g_free (m->spool);
+  g_free (m->client_ip);
+  g_free (m->helo);
+  g_free (m->mail_from);
+  g_free (m->tls_version);
+  g_free (m->tls_cipher);
+  g_free (m->threat);
+  g_free (m);
+}
+
+gboolean
+fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
+                        GError **error)
+{
+  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL), FALSE);
+  sqlite3_stmt *stmt = prepare (
+      store,
+      "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
+      " tls_version, tls_cipher, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    {
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const FctStoreMessage *m = messages[i];
+      sqlite3_reset (stmt);
+      bind_text (stmt, 1, m->token);
+      sqlite3_bind_int64 (stmt, 2, m->received);
+      bind_text (stmt, 3, m->spool);
+      bind_text (stmt, 4, m->client_ip);
+      bind_text (stmt, 5, m->helo);
+      bind_text (stmt, 6, m->mail_from);
+      bind_text (stmt, 7, m->tls_version);
+      bind_text (stmt, 8, m->tls_cipher);
+      sqlite3_bind_int64 (stmt, 9, m->size);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sql_error (store, error, "message");
+          sqlite3_finalize (stmt);
+          exec (store, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      messages[i]->id = sqlite3_last_insert_rowid (store->db);
+    }
+  sqlite3_finalize (stmt);
+  return exec (store, "COMMIT", error);
+}
+
+#define MESSAGE_COLUMNS                                                                    \
+  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
+  " size, checked, score, threat"
+
+static FctStoreMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
+  m->id = sqlite3_column_int64 (stmt, 0);
+  m->token = column_text (stmt, 1);
+  m->received = sqlite3_column_int64 (stmt, 2);
+  m->spool = column_text (stmt, 3);
+  m->client_ip = column_text (stmt, 4);
+  m->helo = column_text (stmt, 5);
+  m->mail_from = column_text (stmt, 6);
+  m->tls_version = column_text (stmt, 7);
+  m->tls_cipher = column_text (stmt, 8);
+  m->size = sqlite3_column_int64 (stmt, 9);
+  m->checked = sqlite3_column_int (stmt, 10) != 0;
+  m->score = sqlite3_column_double (stmt, 11);
+  m->threat = column_text (stmt, 12);
+  return m;
+}
+
+/* Runs a prepared query and collects its rows; finalizes stmt. */
+static GPtrArray *
+message_rows (FctStore *store, sqlite3_stmt *stmt, GError **error)
+{
+  g_autoptr (GPtrArray) rows
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
+  int rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, message_from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, "messages");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+fct_store_messages_unchecked (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (
+      store, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE checked = 0 ORDER BY id",
+      error);
+  return stmt != NULL ? message_rows (store, stmt, error) : NULL;
+}
+
+GPtrArray *
+fct_store_messages_recent (FctStore *store, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (
+      store, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  return message_rows (store, stmt, error);
+}
+
+FctStoreMessage *
+fct_store_message_latest (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = ?1"
+                                " ORDER BY id DESC LIMIT 1",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, token);
+  g_autoptr (GPtrArray) rows = message_rows (store, stmt, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (rows, 0);
+}
+
+static gboolean
+report_put_locked (FctStore *store, gint64 id, const FctStoreReport *r, GError **error)
+{
+  sqlite3_stmt *stmt = prepare (store,
+                                "UPDATE messages SET checked = 1, score = ?2, threat = ?3,"
+                                " view = ?4 WHERE id = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_double (stmt, 2, r->score);
+  bind_text (stmt, 3, r->threat);
+  bind_text (stmt, 4, r->view);
+  int rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return sql_error (store, error, "report");
+
+  stmt = prepare (store, "INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, r->langs[i]);
+      bind_text (stmt, 3, r->reports[i]);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          return sql_error (store, error, "report");
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  stmt = prepare (store, "INSERT INTO message_findings VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, r->findings[i]);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          return sql_error (store, error, "report");
+        }
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+gboolean
+fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
+                      GError **error)
+{
+  g_return_val_if_fail (store != NULL && report != NULL, FALSE);
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!report_put_locked (store, message_id, report, error))
+    {
+      exec (store, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return exec (store, "COMMIT", error);
+}
+
+static char *
+text_query (FctStore *store, sqlite3_stmt *stmt, GError **error)
+{
+  char *text = NULL;
+  int rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    text = column_text (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    sql_error (store, error, "report");
+  sqlite3_finalize (stmt);
+  return text;
+}
+
+char *
+fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  /* The asked language first, then any. */
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT json FROM reports WHERE message_id = ?1"
+                                " ORDER BY lang = ?2 DESC, lang LIMIT 1",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  bind_text (stmt, 2, lang != NULL ? lang : "");
+  return text_query (store, stmt, error);
+}
+
+char *
+fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store, "SELECT view FROM messages WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  return text_query (store, stmt, error);
+}
+
+GPtrArray *
+fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
+{
+  g_return_val_if_fail (store != NULL && counts != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT finding, count(*) AS n FROM message_findings"
+                                " GROUP BY finding ORDER BY n DESC, finding",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) n = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 count = sqlite3_column_int64 (stmt, 1);
+      g_ptr_array_add (ids, column_text (stmt, 0));
+      g_array_append_val (n, count);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, "findings");
+      return NULL;
+    }
+  *counts = g_steal_pointer (&n);
+  return g_steal_pointer (&ids);
+}
+
+static gint64
+prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
+{
+  static const char *const deletes[] = {
+    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
+    " ON t.token = m.token WHERE t.created < ?1)",
+    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
+    " tests t ON t.token = m.token WHERE t.created < ?1)",
+    "DELETE FROM messages WHERE token IN (SELECT token FROM tests WHERE created < ?1)",
+    "DELETE FROM tests WHERE created < ?1",
+  };
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT DISTINCT spool FROM messages WHERE token IN"
+                                " (SELECT token FROM tests WHERE created < ?1)",
+                                error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, before);
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (candidates, column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  gint64 tests = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
+    {
+      if ((stmt = prepare (store, deletes[i], error)) == NULL)
+        return -1;
+      sqlite3_bind_int64 (stmt, 1, before);
+      int rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          sql_error (store, error, "prune");
+          return -1;
+        }
+      tests = sqlite3_changes64 (store->db);
+    }
+  /* A message sent to two tests has one file: it goes with the last of them. */
+  if ((stmt = prepare (store, "SELECT 1 FROM messages WHERE spool = ?1", error)) == NULL)
+    return -1;
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      sqlite3_reset (stmt);
+      bind_text (stmt, 1, g_ptr_array_index (candidates, i));
+      if (sqlite3_step (stmt) == SQLITE_DONE)
+        g_ptr_array_add (spools, g_strdup (g_ptr_array_index (candidates, i)));
+    }
+  sqlite3_finalize (stmt);
+  return tests;
+}
+
+gint64
+fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
+{
+  g_return_val_if_fail (store != NULL && spools != NULL, -1);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    return -1;
+  gint64 tests = prune_locked (store, before, paths, error);
+  if (tests < 0)
+    {
+      exec (store, "ROLLBACK", NULL);
+      return -1;
+    }
+  if (!exec (store, "COMMIT", error))
+    return -1;
+  *spools = g_steal_pointer (&paths);
+  return tests;
 }
