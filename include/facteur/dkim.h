@@ -45,7 +45,7 @@ const char *fct_dkim_result_to_string (FctDkimResult result);
 typedef enum
 {
   FCT_DKIM_ALGORITHM_UNKNOWN,
-  FCT_DKIM_ALGORITHM_RSA_SHA1, /* verified only; weak (RFC 8301 §3.1) */
+  FCT_DKIM_ALGORITHM_RSA_SHA1, /* never a pass: "policy" (RFC 8301 §3.1) */
   FCT_DKIM_ALGORITHM_RSA_SHA256,
   FCT_DKIM_ALGORITHM_ED25519_SHA256, /* RFC 8463 */
 } FctDkimAlgorithm;
@@ -83,7 +83,8 @@ typedef enum
   FCT_DKIM_RISK_NONE = 0,
   FCT_DKIM_RISK_BODY_LENGTH = 1 << 0,  /* l= and content follows the signed length
                                           (RFC 6376 §8.2): anyone may append */
-  FCT_DKIM_RISK_WEAK_HASH = 1 << 1,    /* rsa-sha1 (RFC 8301 §3.1) */
+  FCT_DKIM_RISK_WEAK_HASH = 1 << 1,    /* rsa-sha1 (RFC 8301 §3.1); such a signature
+                                          is "policy", never "pass" */
   FCT_DKIM_RISK_TESTING = 1 << 2,      /* key record t=y: the domain is testing */
   FCT_DKIM_RISK_SHORT_KEY = 1 << 3,    /* RSA under 2048 bits (RFC 8301 §3.2) */
   FCT_DKIM_RISK_FROM_ADDABLE = 1 << 4, /* From not over-signed: a second From can be

@@ -444,10 +444,17 @@ evaluate (FctDkimVerifier *v, SigState *s)
         += fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i), "from");
   if (listed <= present)
     s->result->risks |= FCT_DKIM_RISK_FROM_ADDABLE;
-  decide (s, FCT_DKIM_RESULT_PASS,
-          s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1
-              ? N_ ("signature verified (rsa-sha1 is weak: RFC 8301)")
-              : N_ ("signature verified"));
+  /* RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid. Checked to
+   * the end all the same, so that the report tells a sound signature made with the
+   * refused algorithm from a broken one. "policy" (RFC 8601 §2.7.1): signed, but not
+   * in a way this verifier accepts; never a pass for DMARC. */
+  if (s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1)
+    {
+      decide (s, FCT_DKIM_RESULT_POLICY,
+              N_ ("the signature verifies, but rsa-sha1 is not accepted (RFC 8301 §3.1)"));
+      return;
+    }
+  decide (s, FCT_DKIM_RESULT_PASS, N_ ("signature verified"));
 }
 
 static void

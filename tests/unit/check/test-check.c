@@ -139,6 +139,10 @@ static const Case cases[] = {
     NULL, "a@nodmarc.example" },
   { "dmarc-none/record", "dmarc-none", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
+  /* RFC 8301 §3.1: a sound rsa-sha1 signature of the From domain is no DKIM pass. */
+  { "dmarc-fail/sha1-aligned", "dmarc-fail", TRUE, "signed-sha1.eml", NULL, "198.51.100.7",
+    NULL },
+  { "dkim-fail/sha1-only", "dkim-fail", TRUE, "signed-sha1.eml", NULL, NULL, NULL },
   { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
     NULL },
   /* A From domain whose policy cannot be evaluated is not authenticated: the signed
