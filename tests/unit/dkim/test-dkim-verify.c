@@ -406,6 +406,83 @@ test_several_signatures (void)
   g_assert_cmpuint (capped->signatures_skipped, ==, 1);
 }
 
+/* The review's attack: signature fields prepended in transit (on top, where such fields
+ * go) must not push the author's real signature out of the verification slots. */
+static void
+test_junk_signatures (void)
+{
+  g_autofree char *real = sign_simple (base_message, rsa_key, "rsa");
+  g_autoptr (GString) junk = g_string_new (NULL);
+  g_autoptr (GString) foreign = g_string_new (NULL);
+  g_autoptr (GString) lookalike = g_string_new (NULL);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      /* Fields that do not parse: no slot, reported as permerror. */
+      g_string_append_printf (junk, "DKIM-Signature: v=1; a=rsa-sha256; junk %u\r\n", i);
+      /* Well-formed signatures of another domain: they parse and cost a key query. */
+      g_string_append_printf (foreign,
+                              "DKIM-Signature: v=1; a=rsa-sha256; d=attacker.example; "
+                              "s=s%u; h=from; bh=AAAA; b=AAAA\r\n",
+                              i);
+      /* Well-formed, of the From domain, but with selectors that have no key. */
+      g_string_append_printf (lookalike,
+                              "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+                              "s=nokey%u; h=from; bh=AAAA; b=AAAA\r\n",
+                              i);
+    }
+  const GString *tops[] = { junk, foreign, lookalike };
+  for (gsize t = 0; t < G_N_ELEMENTS (tops); t++)
+    {
+      g_autofree char *text = g_strconcat (tops[t]->str, real, NULL);
+      g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW);
+      gboolean found = FALSE;
+      for (guint i = 0; i < r->signatures->len; i++)
+        {
+          const FctDkimSignatureResult *s = g_ptr_array_index (r->signatures, i);
+          if (g_strcmp0 (s->selector, "rsa") == 0)
+            {
+              g_assert_cmpint (s->result, ==, FCT_DKIM_RESULT_PASS);
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+      g_assert_cmpint (fct_dkim_verify_result_summary (r), ==, FCT_DKIM_RESULT_PASS);
+      if (t == 0)
+        {
+          /* All reported, none skipped: they cost nothing. */
+          g_assert_cmpuint (r->signatures->len, ==, 13);
+          g_assert_cmpuint (r->signatures_skipped, ==, 0);
+        }
+      else
+        {
+          /* Ten verified (the real one among them), the rest counted. */
+          g_assert_cmpuint (r->signatures->len, ==, 10);
+          g_assert_cmpuint (r->signatures_skipped, ==, 3);
+        }
+    }
+
+  /* Ordinary mail with a few signatures: all verified, reported in message order. */
+  g_autofree char *esp = NULL;
+  {
+    FctDkimSignOptions o;
+    fct_dkim_sign_options_init (&o);
+    o.domain = "esp.example";
+    o.selector = "rsa";
+    o.key = rsa_key;
+    o.timestamp = NOW - 60;
+    esp = sign_with (real, &o);
+  }
+  g_autoptr (FctDkimVerifyResult) two = verify_at (esp, NOW);
+  g_assert_cmpuint (two->signatures->len, ==, 2);
+  g_assert_cmpstr (
+      ((FctDkimSignatureResult *)g_ptr_array_index (two->signatures, 0))->domain, ==,
+      "esp.example");
+  g_assert_cmpstr (
+      ((FctDkimSignatureResult *)g_ptr_array_index (two->signatures, 1))->domain, ==,
+      "example.com");
+}
+
 typedef struct
 {
   FctDkimVerifyResult *result;
@@ -733,6 +810,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/sign-refuses", test_sign_refuses);
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
+  g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);
