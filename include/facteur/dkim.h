@@ -144,6 +144,9 @@ typedef struct
   FctDkimKeyCache *key_cache; /* NULL: keys are decoded for each signature */
   gint64 now;                 /* Unix time for t= and x=; 0: the system clock */
   guint rsa_min_bits;         /* 0: 1024 (RFC 8301 §3.2); smaller keys give "policy" */
+  /* TRUE: a signature whose l= leaves part of the body unsigned gives "policy", not
+   * "pass": whoever appended that part is not authenticated (RFC 6376 §8.2). */
+  gboolean refuse_partial_body;
 } FctDkimVerifyOptions;
 
 /* A streaming verifier for one message. Reference-counted: a pending DNS callback holds
@@ -306,6 +309,11 @@ void fct_dkim_body_hasher_update (FctDkimBodyHasher *hasher, const void *data, g
 gsize fct_dkim_body_hasher_finish (FctDkimBodyHasher *hasher, guint8 digest[64]);
 /* Canonical body length, including what followed length_limit (valid after finish). */
 guint64 fct_dkim_body_hasher_get_length (const FctDkimBodyHasher *hasher);
+
+/* What a signature with l=length leaves unsigned: the canonical body bytes after the
+ * first length, at most max_len of them (transfer full; empty when none). */
+GBytes *fct_dkim_body_unsigned_tail (FctDkimCanon canon, FctSlice body, guint64 length,
+                                     gsize max_len);
 
 /* The body hashes the signatures of one message ask for: one per distinct c=, hash and
  * l=, all computed in the same pass over the body (RFC 6376 §3.7 step 1). */

@@ -85,6 +85,7 @@ typedef struct
 {
   const char *ip, *mail_from, *helo; /* the SMTP session; mail_from NULL: null sender */
   gboolean legacy;                   /* --dmarc-legacy */
+  gboolean refuse_partial_body;      /* --dkim-refuse-partial-body */
   FctSpfVerdict *spf;                /* NULL when there was nothing to check */
   FctDkimVerifyResult *dkim;
   FctDmarcVerdict *dmarc;

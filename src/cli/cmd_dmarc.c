@@ -208,7 +208,8 @@ fct_cli_auth_compute (FctResolver *resolver, const FctLimits *limits, FctMsg *ms
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GArray) dkim_inputs = g_array_new (FALSE, TRUE, sizeof (FctDmarcDkimInput));
-  FctDkimVerifyOptions dkim_options = { .limits = limits };
+  FctDkimVerifyOptions dkim_options
+      = { .limits = limits, .refuse_partial_body = auth->refuse_partial_body };
   FctDmarcOptions dmarc_options = { .limits = limits, .legacy = auth->legacy };
   FctDmarcInputs inputs = { 0 };
 
@@ -250,12 +251,17 @@ fct_cli_auth_compute (FctResolver *resolver, const FctLimits *limits, FctMsg *ms
 
 static int
 run (FctResolver *resolver, const FctCliCommon *common, const char *path, const char *ip,
-     const char *mail_from, const char *helo, gboolean legacy, const char *authserv_id)
+     const char *mail_from, const char *helo, gboolean legacy, gboolean refuse_partial_body,
+     const char *authserv_id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_file (path, &common->limits, &error);
   g_autofree char *header = NULL;
-  FctCliAuth auth = { .ip = ip, .mail_from = mail_from, .helo = helo, .legacy = legacy };
+  FctCliAuth auth = { .ip = ip,
+                      .mail_from = mail_from,
+                      .helo = helo,
+                      .legacy = legacy,
+                      .refuse_partial_body = refuse_partial_body };
   int status;
 
   if (msg == NULL)
@@ -288,7 +294,7 @@ fct_cmd_dmarc (int argc, char **argv)
   g_autofree char *ip = NULL, *mail_from = NULL, *helo = NULL, *authserv_id = NULL;
   g_autofree char *usage = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean legacy = FALSE;
+  gboolean legacy = FALSE, refuse_partial_body = FALSE;
   int status;
   GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, N_ ("Address of the SMTP client"), "IP" },
@@ -298,6 +304,10 @@ fct_cmd_dmarc (int argc, char **argv)
       N_ ("NAME") },
     { "dmarc-legacy", 0, 0, G_OPTION_ARG_NONE, &legacy,
       N_ ("Apply RFC 7489 (public suffix list, pct) instead of RFC 9989"), NULL },
+    { "dkim-refuse-partial-body", 0, 0, G_OPTION_ARG_NONE, &refuse_partial_body,
+      N_ ("Count a DKIM signature whose l= leaves part of the body unsigned as policy, not "
+          "pass (RFC 6376 §8.2): what follows l= may be anyone's"),
+      NULL },
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
       N_ ("Name written in Authentication-Results (default: facteur)"), N_ ("NAME") },
     G_OPTION_ENTRY_NULL,
@@ -325,7 +335,8 @@ fct_cmd_dmarc (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else
-        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy, authserv_id);
+        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy,
+                      refuse_partial_body, authserv_id);
     }
   fct_cli_common_clear (&common);
   return status;

@@ -72,6 +72,45 @@ add_iban (FctAnalysis *result, const char *iban)
   g_hash_table_add (result->iban_set, copy);
 }
 
+/* If a valid IBAN starts at text[i], writes it to iban (normalised) and returns the
+ * index after it; 0 otherwise. */
+static gsize
+iban_at (const char *text, gsize len, gsize i, char iban[35])
+{
+  guint want, n = 0;
+  gsize j;
+
+  /* Two letters and two digits at the start of a word. Digits are rarer than letters in
+     prose: test the third byte first. */
+  if (i + 4 > len || (guchar)(text[i + 2] - '0') > 9 || (guchar)(text[i + 3] - '0') > 9
+      || !g_ascii_isalpha (text[i]) || !g_ascii_isalpha (text[i + 1])
+      || (i > 0 && g_ascii_isalnum (text[i - 1])))
+    return 0;
+  iban[0] = g_ascii_toupper (text[i]);
+  iban[1] = g_ascii_toupper (text[i + 1]);
+  if ((want = iban_length (iban)) == 0)
+    return 0;
+  /* The paper form groups by four with single spaces (ISO 13616-1 §5.4); a dash or a
+     no-break space is seen too. */
+  for (j = i; j < len && n < want; j++)
+    {
+      if (g_ascii_isalnum (text[j]))
+        iban[n++] = g_ascii_toupper (text[j]);
+      else if ((text[j] == ' ' || text[j] == '-') && j + 1 < len
+               && g_ascii_isalnum (text[j + 1]) && n % 4 == 0)
+        continue;
+      else if ((guchar)text[j] == 0xc2 && j + 2 < len && (guchar)text[j + 1] == 0xa0
+               && n % 4 == 0)
+        j++;
+      else
+        break;
+    }
+  if (n != want || (j < len && g_ascii_isalnum (text[j])))
+    return 0;
+  iban[n] = '\0';
+  return iban_checksum_ok (iban, n) ? j : 0;
+}
+
 guint
 fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
 {
@@ -80,44 +119,26 @@ fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
   for (gsize i = 0; i + 4 <= len; i++)
     {
       char iban[35];
-      guint want, n = 0;
-      gsize j;
-
-      /* Two letters and two digits at the start of a word. Digits are rarer than
-         letters in prose: test the third byte first. */
-      if ((guchar)(text[i + 2] - '0') > 9 || (guchar)(text[i + 3] - '0') > 9
-          || !g_ascii_isalpha (text[i]) || !g_ascii_isalpha (text[i + 1])
-          || (i > 0 && g_ascii_isalnum (text[i - 1])))
-        continue;
-      iban[0] = g_ascii_toupper (text[i]);
-      iban[1] = g_ascii_toupper (text[i + 1]);
-      if ((want = iban_length (iban)) == 0)
-        continue;
-      /* The paper form groups by four with single spaces (ISO 13616-1 §5.4); a dash or
-         a no-break space is seen too. */
-      for (j = i; j < len && n < want; j++)
-        {
-          if (g_ascii_isalnum (text[j]))
-            iban[n++] = g_ascii_toupper (text[j]);
-          else if ((text[j] == ' ' || text[j] == '-') && j + 1 < len
-                   && g_ascii_isalnum (text[j + 1]) && n % 4 == 0)
-            continue;
-          else if ((guchar)text[j] == 0xc2 && j + 2 < len && (guchar)text[j + 1] == 0xa0
-                   && n % 4 == 0)
-            j++;
-          else
-            break;
-        }
-      if (n != want || (j < len && g_ascii_isalnum (text[j])))
-        continue;
-      iban[n] = '\0';
-      if (!iban_checksum_ok (iban, n))
+      gsize end = iban_at (text, len, i, iban);
+      if (end == 0)
         continue;
       add_iban (ctx->result, iban);
       found++;
-      i = j - 1;
+      i = end - 1;
     }
   return found;
+}
+
+char *
+fct_analysis_find_iban (const char *text, gsize len)
+{
+  for (gsize i = 0; i + 4 <= len; i++)
+    {
+      char iban[35];
+      if (iban_at (text, len, i, iban) != 0)
+        return g_strdup (iban);
+    }
+  return NULL;
 }
 
 static GRegex *

@@ -552,6 +552,13 @@ evaluate (FctDkimVerifier *v, SigState *s)
               N_ ("the signature verifies, but rsa-sha1 is not accepted (RFC 8301 §3.1)"));
       return;
     }
+  if (v->options.refuse_partial_body && s->result->body_unsigned > 0)
+    {
+      decide (s, FCT_DKIM_RESULT_POLICY,
+              N_ ("the signature verifies, but its l= leaves part of the body unsigned "
+                  "(RFC 6376 §8.2), which this verifier does not accept"));
+      return;
+    }
   decide (s, FCT_DKIM_RESULT_PASS, N_ ("signature verified"));
 }
 

@@ -370,6 +370,31 @@ test_body_length (void)
     g_assert_cmpuint (only (r)->body_unsigned, ==,
                       strlen ("\r\n\r\nClick http://evil.example/\r\n"));
   }
+  /* What follows l=, canonical: what check shows. */
+  {
+    g_autoptr (FctMsg) msg = parse (appended, strlen (appended));
+    g_autoptr (FctDkimVerifyResult) r = verify_at (appended, NOW);
+    g_autoptr (GBytes) tail = fct_dkim_body_unsigned_tail (
+        FCT_DKIM_CANON_RELAXED, fct_msg_get_body (msg), only (r)->body_length, 1024);
+    g_assert_cmpmem (g_bytes_get_data (tail, NULL), g_bytes_get_size (tail),
+                     "\r\n\r\nClick http://evil.example/\r\n",
+                     strlen ("\r\n\r\nClick http://evil.example/\r\n"));
+    g_autoptr (GBytes) capped = fct_dkim_body_unsigned_tail (
+        FCT_DKIM_CANON_RELAXED, fct_msg_get_body (msg), only (r)->body_length, 4);
+    g_assert_cmpuint (g_bytes_get_size (capped), ==, 4);
+  }
+  /* refuse_partial_body: a signature with unsigned content is policy, never pass; one
+   * whose l= covers the whole body still passes. */
+  {
+    FctDkimVerifyOptions vo = { .now = NOW, .refuse_partial_body = TRUE };
+    g_autoptr (FctMsg) msg = parse (appended, strlen (appended));
+    g_autoptr (FctDkimVerifyResult) r = fct_dkim_verify (msg, resolver, &vo);
+    g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_POLICY);
+    g_assert_nonnull (strstr (only (r)->reason, "l="));
+    g_autoptr (FctMsg) whole = parse (text, strlen (text));
+    g_autoptr (FctDkimVerifyResult) w = fct_dkim_verify (whole, resolver, &vo);
+    g_assert_cmpint (only (w)->result, ==, FCT_DKIM_RESULT_PASS);
+  }
   /* A body shorter than l= fails. */
   g_autoptr (GString) shorter = g_string_new (text);
   g_string_replace (shorter, "Hello Bob,\r\n", "", 1);
