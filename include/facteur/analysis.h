@@ -62,6 +62,10 @@ FctAnalysis *fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options,
                                FctFindings *findings,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void fct_analysis_free (FctAnalysis *analysis);
+
+/* The first valid IBAN in text (ISO 13616 length and mod-97, in the paper or the
+ * electronic form), normalised, or NULL (transfer full). */
+char *fct_analysis_find_iban (const char *text, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAnalysis, fct_analysis_free)
 
 /* Every distinct link target host, in the order first seen. */

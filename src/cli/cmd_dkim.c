@@ -84,7 +84,7 @@ risk_sentence (FctDkimRisk risk)
     case FCT_DKIM_RISK_BODY_LENGTH:
       return _ ("l= leaves content after the signed part: anyone could have added it");
     case FCT_DKIM_RISK_WEAK_HASH:
-      return _ ("rsa-sha1 is weak (RFC 8301): the signer should move to rsa-sha256");
+      return _ ("rsa-sha1 is refused (RFC 8301 §3.1): the signer must move to rsa-sha256");
     case FCT_DKIM_RISK_TESTING:
       return _ ("the key record says the domain is testing DKIM (t=y)");
     case FCT_DKIM_RISK_SHORT_KEY:

@@ -113,6 +113,34 @@ read_grouped (const char **p, const char *end, char *out, guint max)
   return n;
 }
 
+/* If a valid IBAN starts at p, writes it to iban (normalised) and returns where it
+ * ends; NULL otherwise. */
+static const char *
+iban_at (const char *text, const char *p, const char *end, char iban[35])
+{
+  const char *q;
+  guint want;
+
+  /* Two capital letters at the start of a word (ISO 13616-1 writes the country code in
+     capitals; lower-case words are prose), then the check digits. */
+  if (end - p < 4 || !g_ascii_isupper (p[0]) || !g_ascii_isupper (p[1])
+      || (p > text && g_ascii_isalnum (p[-1])))
+    return NULL;
+  iban[0] = p[0];
+  iban[1] = p[1];
+  if ((want = iban_length (iban)) == 0)
+    return NULL;
+  q = p + 2;
+  q += separator_at (q, end);
+  if (q + 2 > end || !g_ascii_isdigit (q[0]) || !g_ascii_isdigit (q[1]))
+    return NULL;
+  if (read_grouped (&q, end, iban + 2, want - 2) != want - 2
+      || (q < end && g_ascii_isalnum (*q)))
+    return NULL;
+  iban[want] = '\0';
+  return iban_checksum_ok (iban, want) ? q : NULL;
+}
+
 guint
 fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
 {
@@ -122,33 +150,26 @@ fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
   for (const char *p = text; p + 4 <= end; p++)
     {
       char iban[35];
-      const char *q;
-      guint want;
-
-      /* Two capital letters at the start of a word (ISO 13616-1 writes the country
-         code in capitals; lower-case words are prose), then the check digits. */
-      if (!g_ascii_isupper (p[0]) || !g_ascii_isupper (p[1])
-          || (p > text && g_ascii_isalnum (p[-1])))
-        continue;
-      iban[0] = p[0];
-      iban[1] = p[1];
-      if ((want = iban_length (iban)) == 0)
-        continue;
-      q = p + 2;
-      q += separator_at (q, end);
-      if (q + 2 > end || !g_ascii_isdigit (q[0]) || !g_ascii_isdigit (q[1]))
-        continue;
-      if (read_grouped (&q, end, iban + 2, want - 2) != want - 2
-          || (q < end && g_ascii_isalnum (*q)))
-        continue;
-      iban[want] = '\0';
-      if (!iban_checksum_ok (iban, want))
+      const char *q = iban_at (text, p, end, iban);
+      if (q == NULL)
         continue;
       add_iban (ctx->result, iban);
       found++;
       p = q - 1;
     }
   return found;
+}
+
+char *
+fct_analysis_find_iban (const char *text, gsize len)
+{
+  for (const char *p = text; p + 4 <= text + len; p++)
+    {
+      char iban[35];
+      if (iban_at (text, p, text + len, iban) != NULL)
+        return g_strdup (iban);
+    }
+  return NULL;
 }
 
 /* A French RIB digit: letters of the account number count as digits by the Banque de

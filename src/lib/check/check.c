@@ -217,6 +217,8 @@ finish (GTask *task)
     report->sender_domain = g_strdup (fct_analysis_get_author_domain (job->analysis));
 
   fct_check_auth_findings (report, report->findings);
+  if (report->dkim != NULL)
+    fct_check_body_length_findings (job->msg, report->dkim, report->findings);
   fct_check_header_findings (job->msg, job->now, report->findings);
   report->received_size = fct_check_received_size (job->msg);
   fct_check_size_findings (report->received_size, report->findings);

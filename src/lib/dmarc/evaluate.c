@@ -93,6 +93,7 @@ struct _Eval
   gboolean author_org_known; /* author_found holds the author's whole walk */
   GPtrArray *author_orgs;    /* the author's possible organizational domains, or NULL */
   char *alignment_error;
+  guint dkim_skipped; /* passing signatures not walked: over dkim_signatures_max */
 };
 
 static void
@@ -556,7 +557,9 @@ collect_identifiers (Eval *ev)
 {
   FctDmarcVerdict *v = ev->v;
   gboolean need = FALSE, aligned = FALSE;
+  guint walked = 0;
 
+  ev->dkim_skipped = 0;
   if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
     {
       aligned |= alignment_of (ev, v->spf_domain, ev->record->aspf, &need) == ALIGN_YES;
@@ -569,8 +572,17 @@ collect_identifiers (Eval *ev)
       if (d->result != FCT_DMARC_AUTH_PASS)
         continue;
       aligned |= alignment_of (ev, d->domain, ev->record->adkim, &need) == ALIGN_YES;
-      if (need)
-        g_ptr_array_add (ev->identifiers, g_strdup (d->domain));
+      if (!need)
+        continue;
+      /* Each walk costs up to dmarc_tree_walk_max queries: the DKIM cap bounds the
+       * signatures walked. One that aligns without a walk is never capped. */
+      if (walked >= ev->limits.dkim_signatures_max)
+        {
+          ev->dkim_skipped++;
+          continue;
+        }
+      walked++;
+      g_ptr_array_add (ev->identifiers, g_strdup (d->domain));
     }
   return aligned;
 }
@@ -667,6 +679,11 @@ conclude (Eval *ev)
         }
     }
 
+  if (ev->dkim_skipped > 0)
+    g_ptr_array_add (v->notes,
+                     g_strdup_printf (_ ("%u DKIM results over the limit of %u "
+                                         "were not considered"),
+                                      ev->dkim_skipped, ev->limits.dkim_signatures_max));
   if (v->spf_aligned || v->dkim_aligned)
     {
       char *why;
@@ -1000,7 +1017,6 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   Eval *ev;
   FctDmarcVerdict *v;
   g_autofree char *reason = NULL;
-  guint dkim_skipped = 0;
 
   g_return_if_fail (resolver != NULL);
   g_return_if_fail (inputs != NULL && inputs->msg != NULL);
@@ -1029,14 +1045,10 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
     {
       const FctDmarcDkimInput *in = &inputs->dkim[i];
       DkimIn *d;
-      if (in->domain == NULL || *in->domain == '\0')
+      /* Only a pass can align (RFC 9989 §4.4): other results take no place, so that
+       * failing signatures cannot crowd out the one that counts. */
+      if (in->domain == NULL || *in->domain == '\0' || in->result != FCT_DMARC_AUTH_PASS)
         continue;
-      /* Each passing signature may cost a tree walk: the DKIM cap bounds them. */
-      if (ev->dkim->len >= ev->limits.dkim_signatures_max)
-        {
-          dkim_skipped++;
-          continue;
-        }
       d = g_new0 (DkimIn, 1);
       d->result = in->result;
       d->domain = g_strdup (in->domain);
@@ -1049,11 +1061,6 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   v->notes = g_ptr_array_new_with_free_func (g_free);
   v->legacy = ev->legacy;
   v->disposition = FCT_DMARC_POLICY_NONE;
-  if (dkim_skipped > 0)
-    g_ptr_array_add (v->notes,
-                     g_strdup_printf (_ ("%u DKIM results over the limit of %u were "
-                                         "not considered"),
-                                      dkim_skipped, ev->limits.dkim_signatures_max));
   v->spf_domain = spf_domain_of (inputs->mail_from, inputs->helo, &v->spf_domain_is_helo);
 
   v->author_domain = fct_dmarc_author_domain (inputs->msg, &reason);

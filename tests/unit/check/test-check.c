@@ -134,11 +134,28 @@ static const Case cases[] = {
   { "dkim-body-length", "dkim-body-length", TRUE, "signed-l-appended.eml", NULL, NULL,
     NULL },
   { "dkim-body-length/none", "dkim-body-length", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* RFC 6376 §8.2: a link or an IBAN after the signed length is anyone's. */
+  { "dkim-unsigned-content/iban", "dkim-unsigned-content", TRUE, "signed-l-appended.eml",
+    NULL, NULL, NULL },
+  { "dkim-unsigned-content/link", "dkim-unsigned-content", TRUE, "signed-l-link.eml", NULL,
+    NULL, NULL },
+  /* A list footer without link or IBAN stays the warning; a signature without l=, or
+   * one with nothing after it, says nothing. */
+  { "dkim-unsigned-content/footer", "dkim-unsigned-content", FALSE, "signed-l-footer.eml",
+    NULL, NULL, NULL },
+  { "dkim-body-length/footer", "dkim-body-length", TRUE, "signed-l-footer.eml", NULL, NULL,
+    NULL },
+  { "dkim-unsigned-content/none", "dkim-unsigned-content", FALSE, "signed.eml", NULL, NULL,
+    NULL },
   /* DMARC */
   { "dmarc-none", "dmarc-none", TRUE, NULL, "From: a@nodmarc.example\r\n" HDR_REST BODY,
     NULL, "a@nodmarc.example" },
   { "dmarc-none/record", "dmarc-none", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
+  /* RFC 8301 §3.1: a sound rsa-sha1 signature of the From domain is no DKIM pass. */
+  { "dmarc-fail/sha1-aligned", "dmarc-fail", TRUE, "signed-sha1.eml", NULL, "198.51.100.7",
+    NULL },
+  { "dkim-fail/sha1-only", "dkim-fail", TRUE, "signed-sha1.eml", NULL, NULL, NULL },
   { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
     NULL },
   /* A From domain whose policy cannot be evaluated is not authenticated: the signed

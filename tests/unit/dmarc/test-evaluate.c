@@ -304,29 +304,50 @@ test_b3_session (void)
   g_assert_true (spf->spf_aligned);
 }
 
-/* DKIM results past dkim_signatures_max are not considered (each may cost a walk). */
+/* DKIM passes that need a walk past dkim_signatures_max are not considered (each may
+ * cost a walk); failing results and exactly aligned passes take no place. */
 static void
 test_dkim_cap (void)
 {
-  g_autoptr (FctResolver) resolver = resolver_for (zone_b1);
+  static const char zone[] = "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+                             "_dmarc.own.example.com. TXT \"v=DMARC1; p=none; psd=n\"\n";
+  g_autoptr (FctResolver) resolver = resolver_for (zone);
   g_autoptr (FctMsg) msg = message_with_headers ("From: a@example.com\r\n");
-  const FctDmarcDkimInput dkim[]
-      = { { PASS, "example.net", "a" }, { PASS, "example.com", "b" } };
-  FctDmarcInputs inputs = { .msg = msg, .dkim = dkim, .n_dkim = 2 };
   FctLimits limits;
   FctDmarcOptions options = { .limits = &limits };
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctDmarcVerdict) capped = NULL;
-  g_autoptr (FctDmarcVerdict) full = NULL;
 
   fct_limits_init (&limits);
   limits.dkim_signatures_max = 1;
-  capped = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+
+  /* Failing signatures first, then the aligned pass: it counts. */
+  const FctDmarcDkimInput failing[] = { { FAIL, "example.com", "a" },
+                                        { FAIL, "example.com", "b" },
+                                        { PASS, "example.com", "c" } };
+  FctDmarcInputs in1 = { .msg = msg, .dkim = failing, .n_dkim = 3 };
+  g_autoptr (FctDmarcVerdict) v1 = fct_dmarc_evaluate (resolver, &in1, &options, &error);
   g_assert_no_error (error);
+  g_assert_cmpint (v1->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (v1->dkim_selector, ==, "c");
+
+  /* A pass of another organization needs no walk either. */
+  const FctDmarcDkimInput other[]
+      = { { PASS, "example.net", "a" }, { PASS, "sub.example.com", "b" } };
+  FctDmarcInputs in2 = { .msg = msg, .dkim = other, .n_dkim = 2 };
+  g_autoptr (FctDmarcVerdict) v2 = fct_dmarc_evaluate (resolver, &in2, &options, &error);
+  g_assert_cmpint (v2->result, ==, FCT_DMARC_RESULT_PASS);
+
+  /* Two passes that each need a walk: the first takes the one slot (own.example.com is
+   * its own organization, psd=n), the second is not considered. */
+  const FctDmarcDkimInput walks[]
+      = { { PASS, "own.example.com", "a" }, { PASS, "sub.example.com", "b" } };
+  FctDmarcInputs in3 = { .msg = msg, .dkim = walks, .n_dkim = 2 };
+  g_autoptr (FctDmarcVerdict) capped
+      = fct_dmarc_evaluate (resolver, &in3, &options, &error);
   g_assert_cmpint (capped->result, ==, FCT_DMARC_RESULT_FAIL);
   g_assert_true (has_note (capped, "not considered"));
   limits.dkim_signatures_max = 2;
-  full = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+  g_autoptr (FctDmarcVerdict) full = fct_dmarc_evaluate (resolver, &in3, &options, &error);
   g_assert_cmpint (full->result, ==, FCT_DMARC_RESULT_PASS);
 }
 
