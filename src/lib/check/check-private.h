@@ -17,7 +17,7 @@ char *fct_check_authres_build (const FctCheckReport *report, const char *authser
 
 /* headers.c: header-missing-date, header-missing-message-id, header-date-future,
  * header-multiple-from, header-from-invalid, header-8bit-unencoded,
- * message-cr-line-ends. */
+ * message-cr-line-ends, header-over-limits. */
 void fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings);
 /* headers.c: the address of the Return-Path field without angle brackets, "" for the
  * null sender, NULL when there is no such field (transfer full). */

@@ -616,19 +616,22 @@ fct_dkim_verifier_eom_finish (FctDkimVerifier *verifier, GAsyncResult *result,
   return fct_dkim_verify_finish (result, error);
 }
 
+static void
+feed_field (FctSlice raw, FctSlice name, gpointer verifier)
+{
+  (void)name;
+  fct_dkim_verifier_header (verifier, raw.ptr, raw.len);
+}
+
 void
 fct_dkim_verify_async (FctMsg *msg, FctResolver *resolver,
                        const FctDkimVerifyOptions *options, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, options);
-  guint n = fct_msg_get_header_count (msg);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const FctMsgHeader *h = fct_msg_get_header (msg, i);
-      fct_dkim_verifier_header (v, h->raw.ptr, h->raw.len);
-    }
+  /* Every field, those the message skipped past its limit included: the verifier sees
+   * what a receiver sees and applies its own limits. */
+  fct_msg_foreach_field (msg, feed_field, v);
   fct_dkim_verifier_eoh (v);
   FctSlice body = fct_msg_get_body (msg);
   fct_dkim_verifier_body (v, body.ptr, body.len);

@@ -52,6 +52,9 @@ static const FctFindingWeight rows[] = {
     N_ ("Malformed line in the header") },
   { "header-8bit-unencoded", "headers", FCT_SEVERITY_WARNING, 0.5,
     N_ ("8-bit characters without encoding") },
+  /* Padding a header past the parser's limits hides content from filters. */
+  { "header-over-limits", "headers", FCT_SEVERITY_WARNING, 1.5,
+    N_ ("Header over the limits: part of it was not read"), FCT_THREAT_SUSPICIOUS },
   /* How a file was saved, like LF line ends, which cost nothing: read as CRLF. */
   { "message-cr-line-ends", "headers", FCT_SEVERITY_INFO, 0.0,
     N_ ("Lines end with CR alone (old Mac format)") },

@@ -14,7 +14,8 @@ import tempfile
 import yaml
 
 FACTEUR = sys.argv[1]
-SUITE = os.path.join(os.environ.get("FCT_CONFORMANCE_DIR", "/work/shared/conformance"),
+ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+SUITE = os.path.join(os.environ.get("FCT_CONFORMANCE_DIR", os.path.join(ROOT, "tests", "data")),
                      "arc")
 results = []
 

@@ -362,6 +362,98 @@ test_cr_only (void)
     }
 }
 
+static GString *
+padding (guint n)
+{
+  GString *text = g_string_new (NULL);
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (text, "X-Pad-%u: junk\r\n", i);
+  return text;
+}
+
+static void
+assert_ids (const FctCheckReport *r, const char *const *raised, const char *const *absent)
+{
+  for (; raised != NULL && *raised != NULL; raised++)
+    if (!fct_findings_has (r->findings, *raised))
+      g_test_fail_printf ("%s is not raised", *raised);
+  for (; absent != NULL && *absent != NULL; absent++)
+    if (fct_findings_has (r->findings, *absent))
+      g_test_fail_printf ("%s is raised", *absent);
+}
+
+/* Issue 11: a header padded past the parser's limits (1,000 fields, 64 KiB for one) gave
+ * no report at all. Now the report is made, says so, and what follows the padding is
+ * still what the checks read; ordinary large headers raise nothing. */
+static void
+test_over_limits (void)
+{
+  /* The attacker's padding first, the message after it: its From and Date are read. */
+  g_autoptr (GString) padded = padding (1200);
+  g_string_append (padded, CLEAN);
+  Case c1 = { "padded", NULL, FALSE, NULL, padded->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r1 = run_case (&c1, NULL);
+  assert_ids (r1, (const char *[]){ "header-over-limits", NULL },
+              (const char *[]){ "header-from-invalid", "header-missing-date",
+                                "header-missing-message-id", "header-multiple-from",
+                                NULL });
+  g_assert_cmpint (r1->threat, ==, FCT_THREAT_SUSPICIOUS);
+
+  /* A second From hidden past the limit is still a second From. */
+  g_autoptr (GString) hidden = g_string_new (HDR_FROM);
+  g_autoptr (GString) pad = padding (1200);
+  g_string_append (hidden, pad->str);
+  g_string_append (hidden, "From: ceo@bank.example\r\n" HDR_REST BODY);
+  Case c2 = { "hidden-from", NULL, FALSE, NULL, hidden->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r2 = run_case (&c2, NULL);
+  assert_ids (r2, (const char *[]){ "header-over-limits", "header-multiple-from", NULL },
+              NULL);
+  g_assert_cmpstr (fct_dmarc_result_to_string (r2->dmarc->result), !=, "pass");
+
+  /* One field over 64 KiB above a signed message: the report is made, the signature
+   * (which does not cover the field) still verifies on the field's bytes. */
+  g_autofree char *path = data_path ("signed.eml");
+  g_autofree char *signed_text = NULL;
+  g_assert_true (g_file_get_contents (path, &signed_text, NULL, NULL));
+  g_autoptr (GString) big = g_string_new ("X-Big: ");
+  while (big->len < 70000)
+    g_string_append (big, "0123456789");
+  g_string_append (big, "\r\n");
+  g_string_append (big, signed_text);
+  Case c3 = { "big-field", NULL, FALSE, NULL, big->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r3 = run_case (&c3, NULL);
+  assert_ids (r3, (const char *[]){ "header-over-limits", NULL },
+              (const char *[]){ "dkim-fail", "dkim-none", "dmarc-fail", NULL });
+
+  /* A From padded past 64 KiB is not read: it cannot pass as any author. */
+  g_autoptr (GString) from = g_string_new ("From: (");
+  while (from->len < 70000)
+    g_string_append (from, "padding ");
+  g_string_append (from, ") news@example.com\r\n" HDR_REST BODY);
+  Case c4 = { "big-from", NULL, FALSE, NULL, from->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r4 = run_case (&c4, NULL);
+  assert_ids (r4, (const char *[]){ "header-over-limits", "header-from-invalid", NULL },
+              NULL);
+  g_assert_cmpstr (fct_dmarc_result_to_string (r4->dmarc->result), !=, "pass");
+
+  /* Business mail: a mass mailing with 2,500 addresses in To (52 KiB) and a long trace
+   * of 60 Received fields stays under the limits and raises nothing. */
+  g_autoptr (GString) many = g_string_new (HDR_FROM "To: ");
+  for (int i = 0; i < 2500; i++)
+    g_string_append_printf (many, "%sc%04d@example.org", i > 0 ? ",\r\n " : "", i);
+  g_string_append (many, "\r\n");
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (many,
+                            "Received: from relay%d.example.org by mx.example.org; Tue, "
+                            "14 Nov 2023 22:13:20 +0000\r\n",
+                            i);
+  g_string_append (many, HDR_REST BODY);
+  g_assert_cmpuint (many->len, >, 50000);
+  Case c5 = { "large-business", NULL, FALSE, NULL, many->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r5 = run_case (&c5, NULL);
+  assert_ids (r5, NULL, (const char *[]){ "header-over-limits", NULL });
+}
+
 static void
 test_zones_configurable (void)
 {
@@ -609,6 +701,7 @@ main (int argc, char **argv)
   g_test_add_func ("/check/listing-decoded", test_listing_decoded);
   g_test_add_func ("/check/zones-configurable", test_zones_configurable);
   g_test_add_func ("/check/cr-only", test_cr_only);
+  g_test_add_func ("/check/over-limits", test_over_limits);
   g_test_add_func ("/check/size", test_size);
   g_test_add_func ("/check/size-table", test_size_table);
   g_test_add_func ("/check/many-recipients", test_many_recipients);
