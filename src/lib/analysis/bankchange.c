@@ -91,7 +91,8 @@ static const char *const weak_patterns[] = {
   "(?:chang|modifi)",
   "(?<not>\\b(?:your|open(?:ing)?\\s(?:a|an|your))\\s)?\\bnew\\s(?:account|details"
   "|account\\s(?:details|number))\\b",
-  "(?<not>\\byour\\s)?\\b(?:account\\s)?(?:details|information)\\s(?:have|has)\\s(?:been\\s)?"
+  "(?<not>\\byour\\s)?\\b(?:account\\s)?(?:details|information)\\s(?:have|has)\\s(?:"
+  "been\\s)?"
   "(?:changed|updated)",
 };
 

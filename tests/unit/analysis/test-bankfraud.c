@@ -27,8 +27,8 @@ static const Wording wordings[] = {
   { "Important", "Nos coordonnées bancaires ont changé depuis le 1er novembre.", NULL,
     TRUE },
   { "Important", "Nous changeons de banque à compter du mois prochain.", NULL, TRUE },
-  { "Important", "Merci de mettre à jour nos coordonnées bancaires dans vos fichiers.", NULL,
-    TRUE },
+  { "Important", "Merci de mettre à jour nos coordonnées bancaires dans vos fichiers.",
+    NULL, TRUE },
   { "Important", "Merci d’effectuer vos virements sur le nouveau compte ci-dessous.", NULL,
     TRUE },
   { "Important", "Merci de ne plus utiliser l’ancien RIB.", NULL, TRUE },
@@ -79,8 +79,8 @@ static const Wording wordings[] = {
   { "Moving", "Please note our new details: 4 Mill Lane. Our bank details are unchanged.",
     NULL, FALSE },
   /* An invoice with a RIB attached and no change announced. */
-  { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.", "RIB.pdf",
-    FALSE },
+  { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.",
+    "RIB.pdf", FALSE },
   { "Invoice 2211", "Please find attached invoice 2211; our bank details are on it.", NULL,
     FALSE },
 };
@@ -164,8 +164,7 @@ static const Number numbers[] = {
   { "Code banque : 30004\nCode guichet : 00003\nN° de compte : 12345678901\n"
     "Clé RIB : 43",
     "FR7630004000031234567890143" },
-  { "Banque 20041 Guichet 01005 Compte 0500013M026 Clé 06",
-    "FR1420041010050500013M02606" },
+  { "Banque 20041 Guichet 01005 Compte 0500013M026 Clé 06", "FR1420041010050500013M02606" },
   /* A wrong key, a postcode and phone numbers. */
   { "RIB : 30004 00003 12345678901 44", NULL },
   { "12 rue des Lilas, 75011 Paris. Tél. 01 43 55 12 12, SIRET 123 456 789 00012", NULL },
@@ -192,10 +191,9 @@ static void
 test_rib_and_iban_same (void)
 {
   g_autoptr (FctFindings) findings = fct_findings_new ();
-  g_autoptr (FctAnalysis) a
-      = analyse ("Facture",
-                 "RIB 30004 00003 12345678901 43 - IBAN FR76 3000 4000 0312 3456 7890 143",
-                 NULL, findings);
+  g_autoptr (FctAnalysis) a = analyse (
+      "Facture", "RIB 30004 00003 12345678901 43 - IBAN FR76 3000 4000 0312 3456 7890 143",
+      NULL, findings);
 
   g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 1);
 }
