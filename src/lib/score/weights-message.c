@@ -110,6 +110,9 @@ static const FctFindingWeight rows[] = {
   { "bank-details-change", "fraud", FCT_SEVERITY_CRITICAL,
     3.0, /* the invoice-fraud script */
     N_ ("Announcement of new bank details"), FCT_THREAT_DANGEROUS },
+  /* A transfer asked for urgently and in secret: the CEO fraud's script. */
+  { "transfer-request-secret", "fraud", FCT_SEVERITY_WARNING, 2.0,
+    N_ ("Urgent and secret request for a transfer"), FCT_THREAT_SUSPICIOUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
     N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */

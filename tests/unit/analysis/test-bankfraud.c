@@ -85,6 +85,33 @@ static const Wording wordings[] = {
     FALSE },
 };
 
+typedef struct
+{
+  const char *body;
+  gboolean raised; /* transfer-request-secret */
+} Secrecy;
+
+static const Secrecy secrecies[] = {
+  { "J'ai besoin que vous traitiez aujourd'hui un virement urgent. Le dossier est "
+    "strictement confidentiel, n'en parlez à personne.",
+    TRUE },
+  { "Merci d'effectuer dès maintenant un virement de 48 500 EUR. C'est urgent et "
+    "confidentiel.",
+    TRUE },
+  { "Please process a wire transfer today. Keep this between us until the deal is "
+    "announced.",
+    TRUE },
+  /* A corporate disclaimer and an ordinary payment reminder. */
+  { "Merci de régler la facture par virement aujourd'hui.\nCe message et ses pièces "
+    "jointes sont confidentiels et destinés exclusivement à leur destinataire.",
+    FALSE },
+  { "Please pay invoice 22 today. This e-mail is confidential and may be privileged; if "
+    "you are not the intended recipient, delete it.",
+    FALSE },
+  /* Secrecy about a surprise party, no transfer. */
+  { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
+};
+
 static FctAnalysis *
 analyse (const char *subject, const char *body, const char *attachment,
          FctFindings *findings)
@@ -133,6 +160,18 @@ test_wording (gconstpointer data)
   if (w->change != fct_findings_has (findings, "bank-details-change"))
     g_error ("%s / %s: bank-details-change %s", w->subject, w->body,
              w->change ? "not raised" : "raised");
+}
+
+static void
+test_secrecy (gconstpointer data)
+{
+  const Secrecy *c = data;
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = analyse ("Demande", c->body, NULL, findings);
+
+  if (c->raised != fct_findings_has (findings, "transfer-request-secret"))
+    g_error ("%s: transfer-request-secret %s", c->body,
+             c->raised ? "not raised" : "raised");
 }
 
 typedef struct
@@ -226,6 +265,11 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/bankfraud/number/%02zu", i);
       g_test_add_data_func (path, &numbers[i], test_number);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (secrecies); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bankfraud/secrecy/%02zu", i);
+      g_test_add_data_func (path, &secrecies[i], test_secrecy);
     }
   g_test_add_func ("/bankfraud/rib-and-iban-same", test_rib_and_iban_same);
   g_test_add_func ("/bankfraud/hostile-groups", test_hostile_groups);
