@@ -1,5 +1,12 @@
-/* facteur — persistent memory across messages, in SQLite: which IBANs each sender domain
- * has sent, so that a new one can be flagged (bank-details fraud, `iban-new-for-sender`).
+/* facteur — persistent memory across messages, in SQLite: which IBANs each sender's
+ * organization has sent, so that a new one can be flagged (bank-details fraud,
+ * `iban-new-for-sender`).
+ *
+ * No IBAN is stored in clear: each is kept as an HMAC-SHA-256 under a key of 32 random
+ * bytes in a file beside the database (PATH.key, created mode 0600), with its last four
+ * characters for the reader. The database file is mode 0600 too. Each sighting records
+ * (as an HMAC too) the message it came from, so that a message checked twice does not
+ * make its own IBAN "known".
  *
  * The database is versioned (PRAGMA user_version), written in WAL mode so that several
  * processes may check messages at once, and bounded: past a number of rows per domain
@@ -19,6 +26,7 @@ typedef enum
   FCT_STORE_ERROR_VERSION, /* written by a newer facteur (schema version above ours) */
   FCT_STORE_ERROR_SQL,     /* SQLite failed (the message gives its error) */
   FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
+  FCT_STORE_ERROR_KEY,     /* the key file cannot be read or created, or is not 32 bytes */
 } FctStoreError;
 
 typedef struct
@@ -33,12 +41,17 @@ typedef struct
   /* Every commit reaches the disk before it returns (synchronous=FULL): a server that
    * answers 250 after a commit needs it; the IBAN history does not. */
   gboolean durable;
+  /* The HMAC key file; NULL: PATH.key beside the database (a random key held in memory
+   * for ":memory:"). Created with 32 random bytes, mode 0600, when missing. */
+  const char *key_path;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
 
-/* Opens (creating if needed) the database at path; ":memory:" gives a private one.
- * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
+/* Opens (creating if needed, mode 0600) the database at path and its key file;
+ * ":memory:" gives a private one. A database of schema version 1 (IBANs in clear) is
+ * converted: its IBANs are replaced by their HMAC and erased (secure_delete). options
+ * may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
 FctStore *fct_store_open (const char *path, const FctStoreOptions *options,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void fct_store_close (FctStore *store);
@@ -49,23 +62,26 @@ guint fct_store_schema_version (void);
 
 typedef struct
 {
-  gboolean known;    /* this IBAN was recorded for this domain before */
-  guint others;      /* how many other IBANs the domain has (before this call) */
+  gboolean known;    /* this IBAN was recorded for this domain from another message */
+  guint others;      /* how many other IBANs the domain sent in other messages */
   gint64 first_seen; /* Unix time the IBAN was first recorded (now if it is new) */
 } FctStoreIbanSighting;
 
-/* Records that sender_domain (lower case) sent iban (normalised: upper case, no spaces)
- * at time now, and says whether it was known before. Returns FALSE and an
+/* Records that the organization org_domain (lower case: the registrable domain of the
+ * sender) sent iban (normalised: upper case, no spaces) in the message message_key (its
+ * Message-ID, or a digest of it: the same message gives the same key) at time now, and
+ * says whether it was known from another message before. Returns FALSE and an
  * FCT_STORE_ERROR when the database fails. Not thread-safe: one FctStore per thread. */
-gboolean fct_store_iban_record (FctStore *store, const char *sender_domain,
-                                const char *iban, gint64 now, FctStoreIbanSighting *out,
+gboolean fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban,
+                                const char *message_key, gint64 now,
+                                FctStoreIbanSighting *out,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Says whether iban was recorded for sender_domain, without recording it (for a message
- * whose sender is not authenticated: its IBAN must not become "known"). Returns FALSE
- * and an FCT_STORE_ERROR when the database fails. */
-gboolean fct_store_iban_lookup (FctStore *store, const char *sender_domain,
-                                const char *iban, FctStoreIbanSighting *out,
+/* Says whether iban was recorded for org_domain from another message than message_key,
+ * without recording it (for a message whose sender is not authenticated: its IBAN must
+ * not become "known"). Returns FALSE and an FCT_STORE_ERROR when the database fails. */
+gboolean fct_store_iban_lookup (FctStore *store, const char *org_domain, const char *iban,
+                                const char *message_key, FctStoreIbanSighting *out,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Number of IBANs recorded for sender_domain, or -1 and error. */

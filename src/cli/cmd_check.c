@@ -41,18 +41,21 @@ severity_mark (FctSeverity severity)
   return "i";
 }
 
+/* withheld: the message is dangerous, and this finding's detail would have advised its
+ * sender; the title and the evidence say what the receiving side saw. */
 static void
-print_finding (const FctFinding *f)
+print_finding (const FctFinding *f, gboolean withheld)
 {
   g_autofree char *points = f->weight->points > 0
                                 ? g_strdup_printf ("-%.1f", f->weight->points)
                                 : g_strdup ("");
   g_print ("  %s %-5s %s\n", severity_mark (f->weight->severity), points,
            fct_finding_get_title (f));
-  if (f->detail != NULL)
+  if (f->detail != NULL && !withheld)
     g_print ("          %s\n", f->detail);
   /* The evidence is shown when the sentence does not already quote it. */
-  if (f->evidence != NULL && (f->detail == NULL || strstr (f->detail, f->evidence) == NULL))
+  if (f->evidence != NULL
+      && (f->detail == NULL || withheld || strstr (f->detail, f->evidence) == NULL))
     g_print ("          %s %s\n", _ ("Evidence:"), f->evidence);
   if (f->fix != NULL)
     g_print ("          %s %s\n", _ ("Fix:"), f->fix);
@@ -67,14 +70,53 @@ known_section (const char *id)
   return FALSE;
 }
 
+/* The receiver's answer, first: the verdict and the findings that decided it. */
+static void
+print_verdict (const FctCheckReport *r)
+{
+  switch (r->threat)
+    {
+    case FCT_THREAT_DANGEROUS:
+      g_print ("%s\n", _ ("Verdict: DANGEROUS — do not act on this message (pay, click, "
+                          "open, reply) before checking it by another channel"));
+      break;
+    case FCT_THREAT_SUSPICIOUS:
+      g_print ("%s\n", _ ("Verdict: suspicious — be careful with this message"));
+      break;
+    case FCT_THREAT_NONE:
+      g_print ("%s\n", _ ("Verdict: clean — nothing found that says not to trust it"));
+      return;
+    }
+  for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
+    {
+      const char *id = g_ptr_array_index (r->threat_findings, i);
+      for (guint j = 0; j < fct_findings_get_count (r->findings); j++)
+        {
+          const FctFinding *f = fct_findings_get (r->findings, j);
+          if (g_str_equal (f->weight->id, id))
+            {
+              g_print ("  %s %s (%s)\n", severity_mark (f->weight->severity),
+                       fct_finding_get_title (f), id);
+              break;
+            }
+        }
+    }
+}
+
 static void
 print_text (const char *path, const FctCheckReport *r)
 {
   guint n = fct_findings_get_count (r->findings);
+  gboolean withhold = r->threat == FCT_THREAT_DANGEROUS;
 
   g_print ("%s %s\n", _ ("Message:"), path);
-  g_print (_ ("Score: %.1f/10"), r->score);
+  print_verdict (r);
+  g_print (_ ("Score: %.1f/10 (deliverability: will the message arrive?)"), r->score);
   g_print ("\n\n");
+  if (withhold)
+    g_print ("%s\n\n", _ ("The message is judged dangerous: what follows about "
+                          "authentication, header fields, bulk mail and blocklists is "
+                          "evidence for the reader, not advice for its sender."));
   for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
     {
       gboolean any = FALSE;
@@ -94,7 +136,7 @@ print_text (const char *path, const FctCheckReport *r)
           if (!any)
             g_print ("%s\n", _ (sections[s].title));
           any = TRUE;
-          print_finding (f);
+          print_finding (f, withhold && fct_finding_weight_advises_sender (f->weight));
         }
       if (any)
         g_print ("\n");
@@ -104,7 +146,7 @@ print_text (const char *path, const FctCheckReport *r)
     {
       const FctFinding *f = fct_findings_get (r->findings, i);
       if (!known_section (f->weight->section))
-        print_finding (f);
+        print_finding (f, withhold && fct_finding_weight_advises_sender (f->weight));
     }
   if (n == 0)
     g_print ("%s\n\n", _ ("Nothing to report: the message passes every check."));
@@ -147,6 +189,7 @@ static int
 run (const FctCliCommon *common, const Args *a, const char *path)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) store_error = NULL;
   g_autoptr (FctResolver) resolver = NULL;
   g_autoptr (FctStore) store = NULL;
   g_autoptr (FctMsg) msg = NULL;
@@ -169,10 +212,12 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     return status;
   if (a->db != NULL)
     {
-      store = fct_store_open (a->db, NULL, &error);
-      if (store == NULL)
-        return report_error (error);
+      /* A history that cannot be read must not hide the report: the check says so in a
+         finding (iban-history-unavailable). */
+      store = fct_store_open (a->db, NULL, &store_error);
       options.store = store;
+      if (store == NULL)
+        options.store_error = store_error->message;
     }
   report = fct_check (msg, resolver, &options, &error);
   if (report == NULL)

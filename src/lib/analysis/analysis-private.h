@@ -83,6 +83,9 @@ guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize l
  * sender, or NULL (transfer full). bank_context: the message gives an IBAN or attaches
  * bank details, so that a wording that names no bank counts too. */
 char *fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context);
+/* The secrecy words of a transfer asked for urgently and in secret (the CEO fraud), or
+ * NULL (transfer full). */
+char *fct_analysis_transfer_secrecy_wording (FctAnalysisContext *ctx);
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);

@@ -2,7 +2,8 @@
  * businesses fear most ("nouveau RIB", "our bank details have changed"), in French and
  * English. An announcement by the sender is enough; the same words addressed to the
  * reader ("if you have changed banks, send your new RIB") or about a login account ("your
- * new account is ready") are not one. */
+ * new account is ready") are not one. Also the CEO-fraud request ("fraude au
+ * président"): a transfer asked for urgently and in secret. */
 #include "analysis-private.h"
 
 #include <string.h>
@@ -30,7 +31,8 @@ static const char *const strong_patterns[] = {
   "|coordonn[ée]es\\sbancaires|relev[ée]\\sd'identit[ée]\\sbancaire)\\b",
   /* "nos coordonnées bancaires ont changé / ont été modifiées / changent". */
   "(?<not>\\b(?:vos|votre|tes|ton)\\s)?\\b(?:coordonn[ée]es\\sbancaires|rib|iban"
-  "|domiciliation\\sbancaire)\\s(?:ont|a|sont|va|vont)?\\s?(?:[ée]t[ée]\\s)?"
+  "|domiciliation\\sbancaire|compte\\sbancaire)\\s(?:ont|a|sont|va|vont)?\\s?(?:[ée]t[ée]"
+  "\\s)?"
   "(?:chang|modifi|mis(?:es)?\\s[àa]\\sjour|actualis|[ée]volu)",
   /* "merci de mettre à jour nos coordonnées bancaires", "mise à jour de notre RIB". */
   "\\b(?:mettre|mettez|mise|mis)\\s[àa]\\sjour\\s(?:de\\s|des\\s)?(?:(?<not>vos|votre|tes"
@@ -55,6 +57,11 @@ static const char *const strong_patterns[] = {
   "\\b(?:our|my)\\s(?:new\\spayment\\s(?:details|instructions|information)|payment"
   "\\s(?:details|information|instructions)\\s(?:have|has|had|are|were)\\s(?:been\\s"
   "|now\\s)?(?:changed|updated|amended|modified|changing))",
+  /* "our bank account has changed", "updated banking information". */
+  "\\bour\\sbank(?:ing)?\\saccount\\s(?:number\\s|details\\s)?(?:has|have)\\s(?:been\\s)?"
+  "(?:changed|updated|moved)",
+  "(?<not>\\byour\\s)?\\bupdated\\s(?:bank(?:ing)?|remittance|wire|payment)\\s(?:details"
+  "|information|instructions)",
   /* "change of bank details", "update to our banking information". */
   "\\b(?:change|changes|changed|changing|update|updated|amendment)\\s(?:of|to|in)\\s"
   "(?:our\\s|the\\s|my\\s)?(?:bank(?:ing)?|remittance)\\s(?:details|information|account"
@@ -91,7 +98,8 @@ static const char *const weak_patterns[] = {
   "(?:chang|modifi)",
   "(?<not>\\b(?:your|open(?:ing)?\\s(?:a|an|your))\\s)?\\bnew\\s(?:account|details"
   "|account\\s(?:details|number))\\b",
-  "(?<not>\\byour\\s)?\\b(?:account\\s)?(?:details|information)\\s(?:have|has)\\s(?:been\\s)?"
+  "(?<not>\\byour\\s)?\\b(?:account\\s)?(?:details|information)\\s(?:have|has)\\s(?:"
+  "been\\s)?"
   "(?:changed|updated)",
 };
 
@@ -112,8 +120,32 @@ static const char filename_pattern[]
     = "(?<![a-z])(?:rib|iban|bic)(?![a-z])|coordonn[ée]es[\\s_.-]*bancaires"
       "|bank[\\s_.-]*(?:details|account|information)|relev[ée][\\s_.-]*d[\\s_.'-]*identit";
 
+/* The CEO-fraud script needs three things at once: a transfer asked for, urgency, and
+ * secrecy. Secrecy is an instruction ("n'en parlez à personne", "keep this between
+ * us"), not the word "confidential" alone, which every corporate disclaimer carries. */
+static const char transfer_pattern[]
+    = "\\b(?:virement|virer|transf[ée]rer|wire|transfer|remittance|payer|pay)\\b";
+static const char urgent_pattern[]
+    = "\\b(?:urgent|urgente|urgence|urgently|imm[ée]diatement|immediately|today"
+      "|aujourd'hui|d[èe]s\\s(?:maintenant|que\\spossible|ce\\smatin)|asap"
+      "|as\\ssoon\\sas\\spossible|time[\\s-]sensitive|avant\\s(?:ce\\ssoir|midi|\\d+\\s?h)"
+      "|by\\s(?:end\\sof\\sday|noon|\\d+\\s?(?:am|pm)))";
+static const char secret_pattern[]
+    = "n'en\\sparle[zs]?\\s[àa]\\spersonne|ne\\s(?:pas\\s)?en\\sparler|en\\stoute\\sdiscr["
+      "ée]tion"
+      "|(?:soyez|restez|rester)\\sdiscr[eè]te?|(?:dossier|op[ée]ration|acquisition|affaire)"
+      "\\s(?:strictement\\s|tr[èe]s\\s)?confidentiel(?:le)?|strictement\\sconfidentiel"
+      "|urgent(?:e)?\\set\\sconfidentiel(?:le)?|confidentiel(?:le)?\\set\\surgent"
+      "|keep\\s(?:this|it)\\s(?:between\\sus|confidential|quiet|to\\syourself)"
+      "|(?:do\\snot|don't)\\s(?:discuss|share|mention|tell)\\s(?:this|it|anyone)"
+      "|confidential\\s(?:matter|project|acquisition|deal|transaction)"
+      "|urgent\\sand\\sconfidential|confidential\\sand\\surgent|be\\sdiscreet";
+
 typedef struct
 {
+  GRegex *transfer;
+  GRegex *urgent;
+  GRegex *secret;
   GRegex *strong[G_N_ELEMENTS (strong_patterns)];
   GRegex *weak[G_N_ELEMENTS (weak_patterns)];
   GRegex *banking;
@@ -148,6 +180,9 @@ patterns (void)
       p.banking = compile (banking_pattern);
       p.unchanged = compile (unchanged_pattern);
       p.filename = compile (filename_pattern);
+      p.transfer = compile (transfer_pattern);
+      p.urgent = compile (urgent_pattern);
+      p.secret = compile (secret_pattern);
       g_once_init_leave (&once, 1);
     }
   return &p;
@@ -341,4 +376,19 @@ fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context
           return g_steal_pointer (&wording);
       }
   return NULL;
+}
+
+char *
+fct_analysis_transfer_secrecy_wording (FctAnalysisContext *ctx)
+{
+  const Patterns *p = patterns ();
+  g_autoptr (GString) text = NULL;
+  g_autoptr (GMatchInfo) match = NULL;
+
+  text = normalise (ctx->all_text);
+  if (!g_regex_match_full (p->secret, text->str, (gssize)text->len, 0, 0, &match, NULL)
+      || !g_regex_match_full (p->transfer, text->str, (gssize)text->len, 0, 0, NULL, NULL)
+      || !g_regex_match_full (p->urgent, text->str, (gssize)text->len, 0, 0, NULL, NULL))
+    return NULL;
+  return g_match_info_fetch (match, 0);
 }

@@ -326,6 +326,7 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
   const GString *text = ctx->all_text;
   const char *attachment = fct_analysis_bank_attachment (ctx);
   g_autofree char *wording = NULL;
+  g_autofree char *secrecy = NULL;
   char country[3];
   FctFinding *finding;
 
@@ -376,6 +377,18 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
                "call them on a number you already know."),
             wording);
       fct_finding_set_evidence (finding, wording);
+    }
+
+  secrecy = fct_analysis_transfer_secrecy_wording (ctx);
+  if (secrecy != NULL)
+    {
+      finding = fct_findings_add (
+          ctx->findings, "transfer-request-secret",
+          _ ("The message asks for an urgent transfer and for secrecy (\"%s\"). This is "
+             "the CEO fraud: whoever seems to ask, confirm by phone on a number you "
+             "already know, and tell someone."),
+          secrecy);
+      fct_finding_set_evidence (finding, secrecy);
     }
 
   if (r->ibans->len > 0 && sender_country (ctx, country))

@@ -44,12 +44,13 @@ static const FctFindingWeight rows[] = {
     N_ ("No Message-ID field") },
   { "header-date-future", "headers", FCT_SEVERITY_WARNING, 1.0, N_ ("Date in the future") },
   { "header-multiple-from", "headers", FCT_SEVERITY_CRITICAL, 2.0,
-    N_ ("Several From fields") },
+    N_ ("Several From fields"), FCT_THREAT_SUSPICIOUS }, /* shows one author, authenticates
+                                                           another */
   { "header-from-invalid", "headers", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Missing or invalid From address") },
   /* What follows the bad line escapes DKIM and DMARC yet may be displayed. */
   { "header-malformed-line", "headers", FCT_SEVERITY_WARNING, 1.5,
-    N_ ("Malformed line in the header") },
+    N_ ("Malformed line in the header"), FCT_THREAT_SUSPICIOUS },
   { "header-8bit-unencoded", "headers", FCT_SEVERITY_WARNING, 0.5,
     N_ ("8-bit characters without encoding") },
   /* Padding a header past the parser's limits hides content from filters. */
@@ -67,9 +68,17 @@ static const FctFindingWeight rows[] = {
   { "ip-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("Sending server on a blocklist") },
   { "link-domain-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
-    N_ ("Link to a blocklisted domain") },
+    N_ ("Link to a blocklisted domain"), FCT_THREAT_SUSPICIOUS },
   { "iban-new-for-sender", "fraud", FCT_SEVERITY_WARNING, 2.0,
-    N_ ("Bank account never seen from this sender"), FCT_THREAT_SUSPICIOUS },
+    N_ ("Bank account never seen from this sender"),
+    FCT_THREAT_DANGEROUS }, /* a sender that
+                          paid elsewhere */
+  /* The first IBAN of a sender with no history says nothing yet: it is recorded. */
+  { "iban-first-for-sender", "fraud", FCT_SEVERITY_INFO, 0.0,
+    N_ ("First bank account recorded for this sender") },
+  /* The history could not be read: the report is given without it. */
+  { "iban-history-unavailable", "fraud", FCT_SEVERITY_INFO, 0.0,
+    N_ ("Bank-account history unavailable") },
   /* Content, phishing, fraud, attachments: src/lib/analysis. */
   /* Content: delivery hurts, no fraud implied. */
   { "html-only", "content", FCT_SEVERITY_WARNING,
@@ -87,7 +96,7 @@ static const FctFindingWeight rows[] = {
     N_ ("Link through a URL shortener") },
   { "link-javascript", "content", FCT_SEVERITY_CRITICAL,
     2.0, /* no use in mail but attack */
-    N_ ("Link that runs a script") },
+    N_ ("Link that runs a script"), FCT_THREAT_SUSPICIOUS },
   /* Phishing and spoofing: likely fraud when raised. */
   { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
     N_ ("Link whose text shows another site than its target"), FCT_THREAT_SUSPICIOUS },
@@ -110,6 +119,9 @@ static const FctFindingWeight rows[] = {
   { "bank-details-change", "fraud", FCT_SEVERITY_CRITICAL,
     3.0, /* the invoice-fraud script */
     N_ ("Announcement of new bank details"), FCT_THREAT_DANGEROUS },
+  /* A transfer asked for urgently and in secret: the CEO fraud's script. */
+  { "transfer-request-secret", "fraud", FCT_SEVERITY_WARNING, 2.0,
+    N_ ("Urgent and secret request for a transfer"), FCT_THREAT_SUSPICIOUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
     N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */

@@ -4,8 +4,9 @@ NAME.eml is checked with `facteur check --json` and the zone file its NAME.json 
 and the verdict and finding ids must be those NAME.json expects. Prints TAP.
 
 Usage: test_threats.py BUILD/facteur [--summary]
-  --summary  prints a table (case, expected, got, threat findings) and the recall on
-             the attack cases and the false-alarm rate on the clean ones, and exits 0."""
+  --summary  prints a table (case, expected, got, threat findings), the recall on the
+             attack cases and the false-alarm rate on the legitimate ones (clean-*),
+             and exits 0."""
 import json
 import os
 import subprocess
@@ -121,8 +122,9 @@ def main():
         results.append((False, name, f"{name}.json has no {name}.eml"))
 
     if SUMMARY:
-        attacks = [r for r in rows if r[1] != "clean"]
-        clean = [r for r in rows if r[1] == "clean"]
+        # Legitimate mail is named clean-*, whatever verdict it is expected to get.
+        attacks = [r for r in rows if not r[0].startswith("clean-")]
+        clean = [r for r in rows if r[0].startswith("clean-")]
         for r in rows:
             mark = "" if r[1] == r[2] else "  <-- differs"
             print(f"{r[0]:48} expected {r[1]:10} got {r[2]:10} {','.join(r[3])}{mark}")
@@ -131,8 +133,9 @@ def main():
         alarms = sum(1 for r in clean if r[2] != "clean")
         print(f"attack cases: {len(attacks)}, flagged (suspicious or dangerous): {caught}"
               f" ({100.0 * caught / max(1, len(attacks)):.1f} %), expected verdict: {exact}")
-        print(f"clean cases: {len(clean)}, flagged: {alarms}"
-              f" ({100.0 * alarms / max(1, len(clean)):.1f} %)")
+        dangerous = sum(1 for r in clean if r[2] == "dangerous")
+        print(f"legitimate (clean-*) cases: {len(clean)}, flagged: {alarms}"
+              f" ({100.0 * alarms / max(1, len(clean)):.1f} %), dangerous: {dangerous}")
         return 0
 
     print(f"1..{len(results)}")

@@ -27,8 +27,8 @@ static const Wording wordings[] = {
   { "Important", "Nos coordonnées bancaires ont changé depuis le 1er novembre.", NULL,
     TRUE },
   { "Important", "Nous changeons de banque à compter du mois prochain.", NULL, TRUE },
-  { "Important", "Merci de mettre à jour nos coordonnées bancaires dans vos fichiers.", NULL,
-    TRUE },
+  { "Important", "Merci de mettre à jour nos coordonnées bancaires dans vos fichiers.",
+    NULL, TRUE },
   { "Important", "Merci d’effectuer vos virements sur le nouveau compte ci-dessous.", NULL,
     TRUE },
   { "Important", "Merci de ne plus utiliser l’ancien RIB.", NULL, TRUE },
@@ -79,10 +79,37 @@ static const Wording wordings[] = {
   { "Moving", "Please note our new details: 4 Mill Lane. Our bank details are unchanged.",
     NULL, FALSE },
   /* An invoice with a RIB attached and no change announced. */
-  { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.", "RIB.pdf",
-    FALSE },
+  { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.",
+    "RIB.pdf", FALSE },
   { "Invoice 2211", "Please find attached invoice 2211; our bank details are on it.", NULL,
     FALSE },
+};
+
+typedef struct
+{
+  const char *body;
+  gboolean raised; /* transfer-request-secret */
+} Secrecy;
+
+static const Secrecy secrecies[] = {
+  { "J'ai besoin que vous traitiez aujourd'hui un virement urgent. Le dossier est "
+    "strictement confidentiel, n'en parlez à personne.",
+    TRUE },
+  { "Merci d'effectuer dès maintenant un virement de 48 500 EUR. C'est urgent et "
+    "confidentiel.",
+    TRUE },
+  { "Please process a wire transfer today. Keep this between us until the deal is "
+    "announced.",
+    TRUE },
+  /* A corporate disclaimer and an ordinary payment reminder. */
+  { "Merci de régler la facture par virement aujourd'hui.\nCe message et ses pièces "
+    "jointes sont confidentiels et destinés exclusivement à leur destinataire.",
+    FALSE },
+  { "Please pay invoice 22 today. This e-mail is confidential and may be privileged; if "
+    "you are not the intended recipient, delete it.",
+    FALSE },
+  /* Secrecy about a surprise party, no transfer. */
+  { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
 };
 
 static FctAnalysis *
@@ -135,6 +162,18 @@ test_wording (gconstpointer data)
              w->change ? "not raised" : "raised");
 }
 
+static void
+test_secrecy (gconstpointer data)
+{
+  const Secrecy *c = data;
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = analyse ("Demande", c->body, NULL, findings);
+
+  if (c->raised != fct_findings_has (findings, "transfer-request-secret"))
+    g_error ("%s: transfer-request-secret %s", c->body,
+             c->raised ? "not raised" : "raised");
+}
+
 typedef struct
 {
   const char *text;
@@ -164,8 +203,7 @@ static const Number numbers[] = {
   { "Code banque : 30004\nCode guichet : 00003\nN° de compte : 12345678901\n"
     "Clé RIB : 43",
     "FR7630004000031234567890143" },
-  { "Banque 20041 Guichet 01005 Compte 0500013M026 Clé 06",
-    "FR1420041010050500013M02606" },
+  { "Banque 20041 Guichet 01005 Compte 0500013M026 Clé 06", "FR1420041010050500013M02606" },
   /* A wrong key, a postcode and phone numbers. */
   { "RIB : 30004 00003 12345678901 44", NULL },
   { "12 rue des Lilas, 75011 Paris. Tél. 01 43 55 12 12, SIRET 123 456 789 00012", NULL },
@@ -192,10 +230,9 @@ static void
 test_rib_and_iban_same (void)
 {
   g_autoptr (FctFindings) findings = fct_findings_new ();
-  g_autoptr (FctAnalysis) a
-      = analyse ("Facture",
-                 "RIB 30004 00003 12345678901 43 - IBAN FR76 3000 4000 0312 3456 7890 143",
-                 NULL, findings);
+  g_autoptr (FctAnalysis) a = analyse (
+      "Facture", "RIB 30004 00003 12345678901 43 - IBAN FR76 3000 4000 0312 3456 7890 143",
+      NULL, findings);
 
   g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 1);
 }
@@ -228,6 +265,11 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/bankfraud/number/%02zu", i);
       g_test_add_data_func (path, &numbers[i], test_number);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (secrecies); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bankfraud/secrecy/%02zu", i);
+      g_test_add_data_func (path, &secrecies[i], test_secrecy);
     }
   g_test_add_func ("/bankfraud/rib-and-iban-same", test_rib_and_iban_same);
   g_test_add_func ("/bankfraud/hostile-groups", test_hostile_groups);
