@@ -28,6 +28,10 @@ typedef struct
   /* Domains to protect against lookalikes (--protect DOMAIN, configuration), NULL-
    * terminated, or NULL. A-labels or U-labels. (transfer none) */
   const char *const *protected_domains;
+  /* The organisation's brand names ("Maison Dupont"), NULL-terminated, or NULL: a
+   * display name that shows one from outside the protected domains is flagged.
+   * (transfer none) */
+  const char *const *protected_brands;
   /* The author domain when the caller already knows it (DMARC's), else NULL: taken
    * from the single From address. (transfer none) */
   const char *author_domain;
