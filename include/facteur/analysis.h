@@ -63,7 +63,16 @@ FctAnalysis *fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options,
 void fct_analysis_free (FctAnalysis *analysis);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAnalysis, fct_analysis_free)
 
-/* Every distinct link target host, in the order first seen. */
+/* Reads an organisation's protection list (--protect-file): one domain, or
+ * "brand:Name", per line; '#' starts a comment; blank lines are ignored. Appends to
+ * domains and brands (char *, owned by the arrays: create them with g_free). FALSE and
+ * an FCT_ANALYSIS_ERROR_INVALID naming the line when a line is neither. */
+gboolean fct_analysis_protect_list_parse (const char *text, gsize len, GPtrArray *domains,
+                                          GPtrArray *brands,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Every distinct link host, in the order first seen: where a link really goes (the
+ * destination of a known redirector, else its own host). */
 guint fct_analysis_get_host_count (const FctAnalysis *analysis);
 const FctAnalysisHost *fct_analysis_get_host (const FctAnalysis *analysis, guint index);
 

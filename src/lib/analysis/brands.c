@@ -207,7 +207,8 @@ target_new (const char *name, const char *domain, gboolean strict)
   g_ptr_array_add (t->orgs, org != NULL ? org : g_strdup (normal));
   labels = host_labels (normal);
   if (labels != NULL
-      && g_utf8_strlen (labels[0], -1) >= (strict ? LABEL_MIN_PROTECTED : LABEL_MIN_BUILTIN))
+      && g_utf8_strlen (labels[0], -1)
+             >= (strict ? LABEL_MIN_PROTECTED : LABEL_MIN_BUILTIN))
     {
       t->label = g_strdup (labels[0]);
       t->skeleton = fct_analysis_skeleton (t->label);
@@ -235,10 +236,9 @@ builtin_targets (void)
 
   if (g_once_init_enter (&once))
     {
-      g_autoptr (GBytes) bytes
-          = g_resource_lookup_data (fct_analysis_data_get_resource (),
-                                    "/org/facteur/analysis/brands.txt",
-                                    G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_autoptr (GBytes) bytes = g_resource_lookup_data (
+          fct_analysis_data_get_resource (), "/org/facteur/analysis/brands.txt",
+          G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
       gsize len = 0;
       const char *data;
       g_autofree char *text = NULL;
@@ -411,4 +411,57 @@ fct_analysis_brands_imitated (const FctBrands *b, const char *host)
           return t->domain;
     }
   return NULL;
+}
+
+gboolean
+fct_analysis_protect_list_parse (const char *text, gsize len, GPtrArray *domains,
+                                 GPtrArray *brands, GError **error)
+{
+  g_autofree char *copy = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  g_return_val_if_fail (text != NULL && domains != NULL && brands != NULL, FALSE);
+  if (!g_utf8_validate_len (text, len, NULL))
+    {
+      g_set_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID,
+                   _ ("The protection list is not UTF-8 text"));
+      return FALSE;
+    }
+  copy = g_strndup (text, len);
+  lines = g_strsplit (copy, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = lines[i];
+      char *hash = strchr (line, '#');
+      g_autofree char *normal = NULL;
+
+      if (hash != NULL)
+        *hash = '\0';
+      g_strstrip (line);
+      if (*line == '\0')
+        continue;
+      if (g_ascii_strncasecmp (line, "brand:", 6) == 0)
+        {
+          char *name = g_strstrip (line + 6);
+          if (*name == '\0')
+            {
+              g_set_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID,
+                           _ ("Line %u of the protection list names no brand"), i + 1);
+              return FALSE;
+            }
+          g_ptr_array_add (brands, g_strdup (name));
+          continue;
+        }
+      normal = fct_analysis_host_normalize (line, strlen (line));
+      if (normal == NULL || strchr (normal, '.') == NULL)
+        {
+          g_set_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID,
+                       _ ("Line %u of the protection list, “%s”, is neither a domain nor "
+                          "brand:Name"),
+                       i + 1, line);
+          return FALSE;
+        }
+      g_ptr_array_add (domains, g_strdup (line));
+    }
+  return TRUE;
 }

@@ -41,13 +41,20 @@ static const Redirector redirectors[] = {
  * gateways that keep the destination on their side (rspamd's redirectors map and the
  * providers' documentation). */
 static const char *const opaque_hosts[] = {
-  "list-manage.com",  "mailchi.mp",      "sendgrid.net",       "mandrillapp.com",
-  "mailgun.org",      "sparkpostmail.com", "mjt.lu",           "sendibt3.com",
-  "sendibt2.com",     "hubspotlinks.com", "exacttarget.com",    "rs6.net",
-  "mcsv.net",         "klclick.com",      "cmail19.com",        "cmail20.com",
-  "createsend.com",   "brevo.com",        "sendinblue.com",     "pstmrk.it",
-  "mlsend.com",       "e2ma.net",         "acemlna.com",        "activehosted.com",
-  "mimecast.com",     "emailprotection.link", "mailjet.com",    "convertkit-mail.com",
+  "list-manage.com", "mailchi.mp",
+  "sendgrid.net",    "mandrillapp.com",
+  "mailgun.org",     "sparkpostmail.com",
+  "mjt.lu",          "sendibt3.com",
+  "sendibt2.com",    "hubspotlinks.com",
+  "exacttarget.com", "rs6.net",
+  "mcsv.net",        "klclick.com",
+  "cmail19.com",     "cmail20.com",
+  "createsend.com",  "brevo.com",
+  "sendinblue.com",  "pstmrk.it",
+  "mlsend.com",      "e2ma.net",
+  "acemlna.com",     "activehosted.com",
+  "mimecast.com",    "emailprotection.link",
+  "mailjet.com",     "convertkit-mail.com",
   "ct.sendgrid.net",
 };
 
