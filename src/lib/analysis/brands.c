@@ -352,6 +352,7 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, const char *org
 {
   g_autofree char *words = NULL;
   guint n = b->targets->len + b->builtin->len;
+  const Target *named = NULL;
 
   if (text == NULL || *text == '\0')
     return NULL;
@@ -361,13 +362,16 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, const char *org
       const Target *t = target_at (b, i);
       if (t->words == NULL || strstr (words, t->words) == NULL)
         continue;
+      /* The brand's own mail, under any of the names it is listed with ("paypal.com"
+         protected, PayPal built in with paypal.fr). */
       if (org != NULL && owns (t, org))
-        return NULL; /* the brand's own mail, whatever else it names */
-      if (domain != NULL)
-        *domain = t->domain;
-      return t->name;
+        return NULL;
+      if (named == NULL)
+        named = t;
     }
-  return NULL;
+  if (named != NULL && domain != NULL)
+    *domain = named->domain;
+  return named != NULL ? named->name : NULL;
 }
 
 const char *
