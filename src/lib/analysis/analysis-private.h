@@ -95,11 +95,17 @@ char *fct_analysis_fold (const char *text);
  * *is_protected tells which. */
 gboolean fct_analysis_brands_owned (const FctBrands *brands, const char *org,
                                     gboolean *is_protected);
-/* The brand whose name appears as whole words in text, when org (the sender's
- * registrable domain, may be NULL) is not one of its domains; else NULL. *domain
- * receives the brand's domain. (transfer none) */
+typedef enum
+{
+  FCT_BRANDS_SENDER_NAME, /* the brand and official words only ("PayPal Service") */
+  FCT_BRANDS_SUBJECT,     /* the brand first ("Netflix : votre abonnement ...") */
+} FctBrandsWhere;
+/* The brand that text speaks for (its name as whole folded words, placed as where
+ * says), when org (the sender's registrable domain, may be NULL) is not one of its
+ * domains; else NULL. *domain receives the brand's domain. (transfer none) */
 const char *fct_analysis_brands_named (const FctBrands *brands, const char *text,
-                                       const char *org, const char **domain);
+                                       FctBrandsWhere where, const char *org,
+                                       const char **domain);
 /* The protected or brand domain that host (normalised) imitates, or NULL (transfer
  * none). */
 const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host);

@@ -346,9 +346,191 @@ fct_analysis_brands_owned (const FctBrands *b, const char *org, gboolean *is_pro
   return FALSE;
 }
 
+/* Words that a sender's name puts around a brand to sound official ("PayPal Service",
+ * "Équipe Microsoft 365", "DGFiP - Impots.gouv"), folded. A name with any other word
+ * beside the brand is someone else's ("Lockergnome Apple Core", "Apple Pie Bakery"). */
+static const char *const official_words[] = {
+  "account",
+  "accounts",
+  "admin",
+  "administration",
+  "aide",
+  "alert",
+  "alerte",
+  "alertes",
+  "alerts",
+  "and",
+  "assistance",
+  "bank",
+  "banque",
+  "billing",
+  "center",
+  "centre",
+  "client",
+  "clients",
+  "colis",
+  "compta",
+  "comptabilite",
+  "compte",
+  "customer",
+  "customers",
+  "d",
+  "de",
+  "delivery",
+  "department",
+  "des",
+  "desk",
+  "document",
+  "documents",
+  "du",
+  "email",
+  "en",
+  "equipe",
+  "espace",
+  "et",
+  "express",
+  "facturation",
+  "for",
+  "fr",
+  "france",
+  "help",
+  "helpdesk",
+  "info",
+  "information",
+  "informations",
+  "infos",
+  "it",
+  "jour",
+  "l",
+  "la",
+  "le",
+  "les",
+  "ligne",
+  "livraison",
+  "mail",
+  "message",
+  "messagerie",
+  "mise",
+  "ne",
+  "no",
+  "noreply",
+  "notification",
+  "notifications",
+  "of",
+  "official",
+  "officiel",
+  "online",
+  "paiement",
+  "paiements",
+  "particulier",
+  "particuliers",
+  "pas",
+  "payment",
+  "payments",
+  "pour",
+  "repondre",
+  "reply",
+  "securise",
+  "securite",
+  "security",
+  "service",
+  "services",
+  "sign",
+  "signature",
+  "suivi",
+  "support",
+  "team",
+  "the",
+  "tracking",
+  "uk",
+  "update",
+  "us",
+  "verification",
+  "votre",
+  "vos",
+  "your",
+};
+
+static gboolean
+is_official_word (const FctBrands *b, const char *word, gsize len)
+{
+  guint n = b->targets->len + b->builtin->len;
+  g_autofree char *spaced = g_strdup_printf (" %.*s ", (int)len, word);
+
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isdigit (word[i]))
+      goto not_a_number;
+  return TRUE;
+not_a_number:
+  if (len == 1)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (official_words); i++)
+    if (strlen (official_words[i]) == len && memcmp (official_words[i], word, len) == 0)
+      return TRUE;
+  /* Another brand's words: "DGFiP - Impots.gouv", "Colissimo La Poste". */
+  for (guint i = 0; i < n; i++)
+    {
+      const Target *t = target_at (b, i);
+      if (t->words != NULL && strstr (t->words, spaced) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* TRUE if the words of text, once those of the brand are taken out, are all official
+ * ones. words and brand are folded, between spaces. */
+static gboolean
+only_official_words (const FctBrands *b, const char *words, const char *brand)
+{
+  const char *at = strstr (words, brand);
+  gsize brand_len = strlen (brand);
+
+  for (const char *p = words; *p != '\0';)
+    {
+      gsize len;
+
+      if (p == at)
+        {
+          p += brand_len - 1; /* keep the space after the brand */
+          continue;
+        }
+      if (*p == ' ')
+        {
+          p++;
+          continue;
+        }
+      len = strcspn (p, " ");
+      if (!is_official_word (b, p, len))
+        return FALSE;
+      p += len;
+    }
+  return TRUE;
+}
+
+/* TRUE if the subject's words start with the brand, after reply and forward marks
+ * ("Re:", "TR:", "[PayPal]"). */
+static gboolean
+starts_with (const char *words, const char *brand)
+{
+  static const char *const marks[] = { " re ", " fw ", " fwd ", " tr ", " rappel " };
+  gboolean skipped = TRUE;
+
+  while (skipped)
+    {
+      skipped = FALSE;
+      for (gsize i = 0; i < G_N_ELEMENTS (marks); i++)
+        if (g_str_has_prefix (words, marks[i]))
+          {
+            words += strlen (marks[i]) - 1;
+            skipped = TRUE;
+          }
+    }
+  return g_str_has_prefix (words, brand);
+}
+
 const char *
-fct_analysis_brands_named (const FctBrands *b, const char *text, const char *org,
-                           const char **domain)
+fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere where,
+                           const char *org, const char **domain)
 {
   g_autofree char *words = NULL;
   guint n = b->targets->len + b->builtin->len;
@@ -366,7 +548,10 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, const char *org
          protected, PayPal built in with paypal.fr). */
       if (org != NULL && owns (t, org))
         return NULL;
-      if (named == NULL)
+      if (named != NULL)
+        continue;
+      if (where == FCT_BRANDS_SENDER_NAME ? only_official_words (b, words, t->words)
+                                          : starts_with (words, t->words))
         named = t;
     }
   if (named != NULL && domain != NULL)

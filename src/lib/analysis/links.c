@@ -241,18 +241,41 @@ report (FctAnalysisContext *ctx, const char *id, Hits *hits, const char *format)
 }
 
 static gboolean
-is_script_scheme (const char *scheme, const char *href)
+is_script_scheme (const char *scheme)
+{
+  return g_str_equal (scheme, "javascript") || g_str_equal (scheme, "vbscript");
+}
+
+/* A data: URL that a browser renders as a page (RFC 2397; media types are case-
+ * insensitive, RFC 2045 §5.1): a whole phishing site carried in the link. */
+static gboolean
+is_data_page (const char *scheme, const char *href)
 {
   g_autofree char *lower = NULL;
 
-  if (g_str_equal (scheme, "javascript") || g_str_equal (scheme, "vbscript"))
-    return TRUE;
   if (!g_str_equal (scheme, "data"))
     return FALSE;
-  /* A data: URL that a browser renders as a page (RFC 2397; media types are case-
-     insensitive, RFC 2045 §5.1) hides a whole site. */
   lower = g_ascii_strdown (href, -1);
-  return strstr (lower, "text/html") != NULL || strstr (lower, "application/xhtml") != NULL;
+  return g_str_has_prefix (lower + 5 + strspn (lower + 5, " "), "text/html")
+         || strstr (lower, "application/xhtml") != NULL;
+}
+
+/* url in lower case with its percent-escapes decoded, leniently (transfer full). */
+static char *
+decoded_lower (const char *url)
+{
+  GString *out = g_string_sized_new (strlen (url));
+
+  for (const char *p = url; *p != '\0'; p++)
+    if (*p == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+      {
+        g_string_append_c (out, g_ascii_tolower ((char)(g_ascii_xdigit_value (p[1]) * 16
+                                                        + g_ascii_xdigit_value (p[2]))));
+        p += 2;
+      }
+    else
+      g_string_append_c (out, g_ascii_tolower (*p));
+  return g_string_free (out, FALSE);
 }
 
 /* The words of buttons and "click here" links that ask the reader to act on an account,
@@ -345,40 +368,49 @@ static const char *const path_suffixes[] = {
   "nl",  "eu",  "ca",  "us",   "au",  "kr", "jp", "br", "ru", "cn", "gouv.fr",
 };
 
-/* A domain written as a folder of the path of a link to another site
+/* A domain written as the first folder of the path of a link to another site
  * ("http://host.example.kr/comfedbank.com/"): the reader sees a bank's name in the
- * address. Returns it normalised (transfer full), or NULL. */
+ * address. A URL that carries a whole URL ("/redirect/http://...") is a redirector, not
+ * a disguise. Returns the name normalised (transfer full), or NULL. */
 static char *
-domain_in_path (const char *url, const char *host_org)
+domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
 {
   const char *p = strstr (url, "//");
+  g_autofree char *lower = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *org = NULL;
+  const char *seg;
+  gsize len;
 
+  if (host_org == NULL)
+    return NULL;
   p = p != NULL ? p + 2 : url;
+  lower = decoded_lower (p);
+  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
+    return NULL;
   p += strcspn (p, "/?#");
-  while (*p == '/')
+  if (*p != '/')
+    return NULL;
+  seg = p + 1;
+  len = strcspn (seg, "/?#");
+  if (len < 4 || memchr (seg, '.', len) == NULL)
+    return NULL;
+  name = fct_analysis_host_normalize (seg, len);
+  if (name == NULL || fct_analysis_host_is_ip (name))
+    return NULL;
+  org = fct_analysis_org_domain (name);
+  if (org == NULL || g_str_equal (org, host_org))
+    return NULL;
+  /* A bare registrable name is a disguise; a host name ("www.divx.com",
+     "money.cnn.com") is how redirectors write their target, unless it is a brand's. */
+  if (!g_str_equal (name, org) && !fct_analysis_brands_owned (ctx->brands, org, NULL))
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (path_suffixes); i++)
     {
-      const char *seg = p + 1;
-      gsize len = strcspn (seg, "/?#");
-      g_autofree char *name = NULL;
-      const char *dot;
-
-      p = seg + len;
-      if (len < 4 || memchr (seg, '.', len) == NULL || memchr (seg, ':', len) != NULL)
-        continue;
-      name = fct_analysis_host_normalize (seg, len);
-      if (name == NULL || fct_analysis_host_is_ip (name)
-          || (dot = strchr (name, '.')) == NULL)
-        continue;
-      for (gsize i = 0; i < G_N_ELEMENTS (path_suffixes); i++)
-        {
-          g_autofree char *org = NULL;
-          if (!g_str_has_suffix (name, path_suffixes[i])
-              || name[strlen (name) - strlen (path_suffixes[i]) - 1] != '.')
-            continue;
-          org = fct_analysis_org_domain (name);
-          if (org != NULL && (host_org == NULL || !g_str_equal (org, host_org)))
-            return g_steal_pointer (&name);
-        }
+      gsize n = strlen (name), sl = strlen (path_suffixes[i]);
+      if (n > sl && name[n - sl - 1] == '.'
+          && g_str_equal (name + n - sl, path_suffixes[i]))
+        return g_steal_pointer (&name);
     }
   return NULL;
 }
@@ -431,13 +463,13 @@ destination (const char *url, char **host, gboolean *opaque)
 
 typedef struct
 {
-  Hits script, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
+  Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
 } LinkHits;
 
 /* The text of an anchor lies when it shows a site that is not where the link goes. */
 static void
 check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
-             const FctAnalysisHost *dest, gboolean opaque, const char *href)
+             const FctAnalysisHost *dest, gboolean opaque, const char *url)
 {
   gboolean strong = FALSE, brand_shown;
   g_autofree char *shown = fct_analysis_text_find_domain (link->text, &strong);
@@ -455,6 +487,18 @@ check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
     return;
   if (dest->org_domain != NULL && g_str_equal (shown_org, dest->org_domain))
     return;
+  /* A redirector of the sender's partner that names the shown site as its target
+     ("/go/to?destUrl=http://www.buy.com/..."): the link says where it goes. Brands
+     are kept from this, or "?u=www.paypal.com" would excuse any link. */
+  if (!brand_shown)
+    {
+      g_autofree char *lower = decoded_lower (url);
+      const char *after_host = strstr (lower, "//");
+      after_host = after_host != NULL ? after_host + 2 : lower;
+      after_host += strcspn (after_host, "/?#");
+      if (strstr (after_host, shown_org) != NULL)
+        return;
+    }
   if (opaque)
     {
       /* The sender's own newsletter through its provider's tracker. */
@@ -463,9 +507,9 @@ check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
       /* Someone else's site behind a tracker: unknown, unless it is a brand's that
          the sender is not. */
       if (brand_shown)
-        hit (&h->mismatch, href, shown);
+        hit (&h->mismatch, link->href, shown);
       else
-        hit (&h->tracker, href, shown);
+        hit (&h->tracker, link->href, shown);
       return;
     }
   /* A link through the sender's own domain (its click tracker) to a site it names is
@@ -473,7 +517,7 @@ check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
   if (!brand_shown && author_org != NULL && dest->org_domain != NULL
       && g_str_equal (dest->org_domain, author_org))
     return;
-  hit (&h->mismatch, href, shown);
+  hit (&h->mismatch, link->href, shown);
 }
 
 void
@@ -488,8 +532,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   const char *claimed = NULL;
 
   /* The brand the message speaks for: its sender's name, or its subject. */
-  claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name, author_org,
-                                       &claimed_domain);
+  claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name,
+                                       FCT_BRANDS_SENDER_NAME, author_org, &claimed_domain);
   if (claimed == NULL)
     {
       const FctMsgHeader *subject = fct_msg_find_header (ctx->msg, "Subject", 0);
@@ -497,8 +541,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         {
           g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, subject->value);
           g_autofree char *valid = g_utf8_make_valid (decoded, -1);
-          claimed
-              = fct_analysis_brands_named (ctx->brands, valid, author_org, &claimed_domain);
+          claimed = fct_analysis_brands_named (ctx->brands, valid, FCT_BRANDS_SUBJECT,
+                                               author_org, &claimed_domain);
         }
     }
 
@@ -513,8 +557,10 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       const FctAnalysisHost *entry;
       gboolean opaque = FALSE;
 
-      if (scheme != NULL && is_script_scheme (scheme, href))
+      if (scheme != NULL && is_script_scheme (scheme))
         hit (&h.script, link->href, NULL);
+      if (scheme != NULL && is_data_page (scheme, href))
+        hit (&h.data, link->href, NULL);
       if (host == NULL)
         continue;
       final = destination (href, &host, &opaque);
@@ -541,24 +587,26 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
               hit (&h.lookalike, link->href, both);
             }
         }
-      if (!entry->ip_literal
-          && (in_path = domain_in_path (final, entry->org_domain)) != NULL)
+      if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
         hit (&h.path, link->href, in_path);
       if (link->source == FCT_MIME_LINK_HTML_FORM)
         {
-          /* A form in a message sends what the reader types (a password, a card
-             number) straight to its action: elsewhere than the sender is a trap. */
-          if (entry->org_domain == NULL || author_org == NULL
-              || !g_str_equal (entry->org_domain, author_org))
+          /* A form in a message sends what the reader types straight to its action: a
+             password or a card number sent outside the sender's domain is a trap.
+             Search boxes and subscription forms of newsletters ask for no secret. */
+          if (link->asks_secret
+              && (entry->org_domain == NULL || author_org == NULL
+                  || !g_str_equal (entry->org_domain, author_org)))
             hit (&h.form, link->href, host);
         }
       else if (link->source == FCT_MIME_LINK_HTML_ANCHOR && link->text[0] != '\0')
-        check_shown (ctx, &h, link, entry, opaque, link->href);
+        check_shown (ctx, &h, link, entry, opaque, final);
       /* A button of a message that speaks for a brand, leading outside the brand. */
       if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
           && (entry->org_domain == NULL
               || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
-          && (link->source == FCT_MIME_LINK_HTML_FORM || is_action_text (link->text)))
+          && (link->source == FCT_MIME_LINK_HTML_FORM ? link->asks_secret
+                                                      : is_action_text (link->text)))
         {
           g_autofree char *both = g_strdup_printf ("%s (%s)", claimed, host);
           hit (&h.brand, link->href, both);
@@ -573,6 +621,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                    "%u links run a script instead of opening a page (%s). Mail clients "
                    "block them and filters treat them as an attack: link to a web page.",
                    h.script.count));
+  report (ctx, "link-data-page", &h.data,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link carries a whole web page in its address (%s) instead of "
+                       "opening a site: a way to show a fake login page that no blocklist "
+                       "knows. Do not type anything into it.",
+                       "%u links carry a whole web page in their address (%s) instead of "
+                       "opening a site: a way to show a fake login page that no blocklist "
+                       "knows. Do not type anything into them.",
+                       h.data.count));
   report (ctx, "link-ip-literal", &h.ip,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link points to a numeric IP address (%s) instead of a domain "
@@ -651,6 +708,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "its usual address instead.",
                        h.brand.count));
   hits_clear (&h.script);
+  hits_clear (&h.data);
   hits_clear (&h.ip);
   hits_clear (&h.shortener);
   hits_clear (&h.mismatch);

@@ -101,8 +101,8 @@ check_display_name (FctAnalysisContext *ctx)
     return;
   /* A brand's name ("PayPal", "Service Impôts") from a domain that is not the brand's. */
   brand = fct_analysis_brands_named (
-      ctx->brands, r->author_name, r->author_org != NULL ? r->author_org : r->author_domain,
-      &brand_domain);
+      ctx->brands, r->author_name, FCT_BRANDS_SENDER_NAME,
+      r->author_org != NULL ? r->author_org : r->author_domain, &brand_domain);
   if (brand == NULL)
     return;
   finding = fct_findings_add (

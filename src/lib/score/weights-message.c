@@ -78,7 +78,7 @@ static const FctFindingWeight rows[] = {
     N_ ("Link through a URL shortener") },
   { "link-javascript", "content", FCT_SEVERITY_CRITICAL,
     2.0, /* no use in mail but attack */
-    N_ ("Link that runs a script"), FCT_THREAT_SUSPICIOUS },
+    N_ ("Link that runs a script") },
   /* Phishing and spoofing: likely fraud when raised. */
   { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
     N_ ("Link whose text shows another site than its target"), FCT_THREAT_SUSPICIOUS },
@@ -89,6 +89,8 @@ static const FctFindingWeight rows[] = {
   { "lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 4.0, /* deliberate imitation of a
                                                                   protected domain */
     N_ ("Sender domain imitating a protected domain"), FCT_THREAT_DANGEROUS },
+  { "link-data-page", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* a page in the link */
+    N_ ("Link carrying a whole web page (data:text/html)"), FCT_THREAT_SUSPICIOUS },
   { "link-lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* registered to
                                                                        imitate */
     N_ ("Link to a domain imitating a protected domain or a brand"), FCT_THREAT_DANGEROUS },
