@@ -41,6 +41,8 @@ typedef struct
   const char *authserv_id;
   /* Domains protected against lookalikes, NULL-terminated, or NULL (transfer none). */
   const char *const *protected_domains;
+  /* The organisation's brand names, NULL-terminated, or NULL (transfer none). */
+  const char *const *protected_brands;
   /* DNSBL zones for the client address, NULL-terminated; NULL: the default list
    * (fct_check_default_dnsbl_zones); an empty vector: none. */
   const char *const *dnsbl_zones;

@@ -94,6 +94,9 @@ typedef struct
   const char *text;
   /* The index of the part it was found in. */
   guint part;
+  /* A form with a field for a secret: a password input, or an input named for a card
+   * number, its security code or a PIN. FALSE for other links. */
+  gboolean asks_secret;
 } FctMimeLink;
 
 typedef struct _FctMime FctMime;

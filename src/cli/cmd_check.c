@@ -179,7 +179,7 @@ report_error (const GError *error)
 
 typedef struct
 {
-  char *ip, *helo, *mail_from, *db, *authserv_id;
+  char *ip, *helo, *mail_from, *db, *authserv_id, *protect_file;
   char **protect, **dnsbl, **uribl;
   gboolean no_blocklists;
   gint64 now;
@@ -207,7 +207,29 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     .limits = &common->limits,
   };
 
-  int status = fct_cli_load_message (common, path, &msg, &resolver);
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) brands = g_ptr_array_new_with_free_func (g_free);
+  int status;
+
+  if (a->protect_file != NULL)
+    {
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (a->protect_file, &contents, &len, &error)
+          || !fct_analysis_protect_list_parse (contents, len, domains, brands, &error))
+        {
+          g_printerr ("facteur: %s: %s\n", a->protect_file, error->message);
+          return FCT_EXIT_USAGE;
+        }
+      for (guint i = 0; a->protect != NULL && a->protect[i] != NULL; i++)
+        g_ptr_array_add (domains, g_strdup (a->protect[i]));
+      g_ptr_array_add (domains, NULL);
+      g_ptr_array_add (brands, NULL);
+      options.protected_domains = (const char *const *)domains->pdata;
+      options.protected_brands = (const char *const *)brands->pdata;
+    }
+  status = fct_cli_load_message (common, path, &msg, &resolver);
   if (status != FCT_EXIT_OK)
     return status;
   if (a->db != NULL)
@@ -255,7 +277,12 @@ fct_cmd_check (int argc, char **argv)
       N_ ("SQLite database remembering each sender's bank accounts (created if needed)"),
       N_ ("PATH") },
     { "protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.protect,
-      N_ ("Flag From domains that imitate this one (repeatable)"), N_ ("DOMAIN") },
+      N_ ("Flag From, Reply-To and link domains that imitate this one (repeatable)"),
+      N_ ("DOMAIN") },
+    { "protect-file", 0, 0, G_OPTION_ARG_FILENAME, &a.protect_file,
+      N_ ("Domains (one a line) and brands (brand:Name) of the organisation to watch for "
+          "imitations"),
+      N_ ("FILE") },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.dnsbl,
       N_ ("DNS blocklist for the client address, replacing the default list "
           "(repeatable)"),
@@ -292,6 +319,7 @@ fct_cmd_check (int argc, char **argv)
   g_free (a.mail_from);
   g_free (a.db);
   g_free (a.authserv_id);
+  g_free (a.protect_file);
   g_strfreev (a.protect);
   g_strfreev (a.dnsbl);
   g_strfreev (a.uribl);

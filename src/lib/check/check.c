@@ -629,6 +629,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
     FctAnalysisOptions analysis = {
       .limits = job->limits,
       .protected_domains = options->protected_domains,
+      .protected_brands = options->protected_brands,
       .author_domain = author_domain,
     };
     job->analysis = fct_analysis_run (msg, &analysis, report->findings, &error);

@@ -214,7 +214,7 @@ is_void (TagKind kind, const char *name, gsize len)
 /* The attributes of one start tag that the checks read. */
 typedef struct
 {
-  GString *href, *action, *alt, *type, *style, *bgcolor, *color;
+  GString *href, *action, *alt, *type, *style, *bgcolor, *color, *name;
   gboolean href_present; /* href="" links to the document itself: still a link */
   gboolean background;
   gboolean hidden; /* the hidden attribute (§6.1) */
@@ -230,6 +230,7 @@ attrs_reset (Attrs *attrs)
   g_string_truncate (attrs->style, 0);
   g_string_truncate (attrs->bgcolor, 0);
   g_string_truncate (attrs->color, 0);
+  g_string_truncate (attrs->name, 0);
   attrs->href_present = FALSE;
   attrs->background = FALSE;
   attrs->hidden = FALSE;
@@ -289,6 +290,8 @@ read_attributes (const char *p, const char *end, Attrs *attrs)
         target = attrs->bgcolor;
       else if (name_is (name, name_len, "color"))
         target = attrs->color;
+      else if (name_is (name, name_len, "name"))
+        target = attrs->name;
       else if (name_is (name, name_len, "background"))
         attrs->background = TRUE;
       else if (name_is (name, name_len, "hidden"))
@@ -482,6 +485,7 @@ typedef struct
   GString *anchor_href; /* the open <a>'s target, or NULL */
   gsize anchor_start;   /* where its text starts in the output */
   GString *base;        /* the first <base href> (§4.2.3), or NULL */
+  guint form_link;      /* index + 1 of the open form's link, or 0 */
   Open open[OPEN_MAX];
   guint n_open;
   gboolean hidden; /* the text here is not shown (CSS or white on white) */
@@ -605,6 +609,23 @@ close_anchor (Walk *w)
   w->anchor_href = NULL;
 }
 
+/* An input for a secret: type=password, or a name that asks for a card number, its
+ * security code or a PIN ("cc_number", "cardnumber", "cvv", "pin"). */
+static gboolean
+input_is_secret (const Attrs *attrs)
+{
+  static const char *const names[] = { "card", "cvv", "cvc", "ccnum", "cc_num", "cc-num" };
+  g_autofree char *name = NULL;
+
+  if (g_ascii_strcasecmp (attrs->type->str, "password") == 0)
+    return TRUE;
+  name = g_ascii_strdown (attrs->name->str, (gssize)attrs->name->len);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strstr (name, names[i]) != NULL)
+      return TRUE;
+  return g_str_equal (name, "pin");
+}
+
 static void
 start_tag (Walk *w, TagKind kind, Attrs *attrs)
 {
@@ -626,6 +647,9 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
     case TAG_INPUT:
       if (g_ascii_strcasecmp (attrs->type->str, "image") == 0)
         w->entry->images++;
+      if (w->form_link != 0 && w->form_link <= w->mime->links->len
+          && input_is_secret (attrs))
+        g_array_index (w->mime->links, FctMimeLink, w->form_link - 1).asks_secret = TRUE;
       break;
     case TAG_A:
       /* An <a> inside an open <a> closes it first (the adoption agency, §13.2.6.4.7). */
@@ -642,8 +666,12 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
                   attrs->alt->len, w->index);
       break;
     case TAG_FORM:
-      if (attrs->action->len > 0)
-        add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+      /* Forms do not nest (§13.2.6.4.7, "form"): the first one open takes the inputs. */
+      if (attrs->action->len > 0 && w->form_link == 0)
+        {
+          add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+          w->form_link = w->mime->links->len;
+        }
       break;
     case TAG_BASE:
       /* Only the first <base> with an href sets the document's base URL (§4.2.3). */
@@ -693,6 +721,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   guint first_link = mime->links->len;
   Walk w = { 0 };
   Attrs attrs = { g_string_new (NULL),
+                  g_string_new (NULL),
                   g_string_new (NULL),
                   g_string_new (NULL),
                   g_string_new (NULL),
@@ -770,6 +799,8 @@ fct_mime_html_parse (FctMime *mime, guint index)
           p = close != NULL ? close + 1 : end;
           if (kind == TAG_A)
             close_anchor (&w);
+          else if (kind == TAG_FORM)
+            w.form_link = 0;
           else if (kind == TAG_BLOCK && !w.hidden)
             text_break (&w.text, '\n');
           pop_to (&w, name, name_len);
@@ -797,6 +828,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   g_string_free (attrs.style, TRUE);
   g_string_free (attrs.bgcolor, TRUE);
   g_string_free (attrs.color, TRUE);
+  g_string_free (attrs.name, TRUE);
   g_string_free (discard, TRUE);
   g_free (entry->text);
   entry->text_len = w.text.out->len;

@@ -107,6 +107,27 @@ static const FctFindingWeight rows[] = {
   { "lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 4.0, /* deliberate imitation of a
                                                                   protected domain */
     N_ ("Sender domain imitating a protected domain"), FCT_THREAT_DANGEROUS },
+  { "link-data-page", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* a page in the link */
+    N_ ("Link carrying a whole web page (data:text/html)"), FCT_THREAT_SUSPICIOUS },
+  { "link-lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* registered to
+                                                                       imitate */
+    N_ ("Link to a domain imitating a protected domain or a brand"), FCT_THREAT_DANGEROUS },
+  { "reply-to-lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* answers to a
+                                                                           fake */
+    N_ ("Replies go to a domain imitating a protected domain or a brand"),
+    FCT_THREAT_DANGEROUS },
+  { "display-name-brand", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* borrowed name */
+    N_ ("Sender name of a brand, from another domain"), FCT_THREAT_SUSPICIOUS },
+  { "link-brand-elsewhere", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* the button of a
+                                                                      fake brand mail */
+    N_ ("Button of a brand's message leading outside the brand"), FCT_THREAT_SUSPICIOUS },
+  { "link-form-external", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* credentials posted */
+    N_ ("Form posting outside the sender's domain"), FCT_THREAT_SUSPICIOUS },
+  { "link-domain-in-path", "phishing", FCT_SEVERITY_CRITICAL,
+    2.0, /* bank name as a folder */
+    N_ ("Link showing a domain name in its path"), FCT_THREAT_SUSPICIOUS },
+  { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
+    N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
     0.5, /* mailing services do it */
     N_ ("Replies go to another organization") },
