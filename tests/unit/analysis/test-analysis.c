@@ -118,7 +118,7 @@ test_case (gconstpointer data)
   g_autoptr (FctAnalysis) analysis = NULL;
   g_autoptr (GError) error = NULL;
   const char *protect[] = { c->protect, NULL };
-  FctAnalysisOptions options = { 0 };
+  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
   g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
   g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
 
@@ -249,13 +249,14 @@ run_hostile (const char *text, gsize len)
   g_autoptr (FctMsg) msg = NULL;
   g_autoptr (FctFindings) findings = fct_findings_new ();
   g_autoptr (FctAnalysis) a = NULL;
+  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
 
   fct_limits_init (&limits);
   limits.message_max_bytes = 128 * 1024 * 1024;
   msg = fct_msg_new_from_bytes (bytes, &limits, &error);
   if (msg == NULL)
     return;
-  a = fct_analysis_run (msg, NULL, findings, &error);
+  a = fct_analysis_run (msg, &options, findings, &error);
   g_assert_no_error (error);
   g_assert_nonnull (a);
 }
@@ -348,7 +349,8 @@ analyse_all (gpointer data)
     {
       g_autoptr (FctMsg) msg = load (cases[i].file);
       g_autoptr (FctFindings) findings = fct_findings_new ();
-      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, NULL, findings, NULL);
+      FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &options, findings, NULL);
 
       g_assert_nonnull (a);
       for (guint j = 0; j < fct_findings_get_count (findings); j++)
