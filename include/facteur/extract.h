@@ -79,7 +79,8 @@ gboolean fct_extract_ole (GBytes *bytes, gsize text_max, FctExtractResult *resul
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The parser for kind. */
 gboolean fct_extract_any (FctExtractKind kind, GBytes *bytes, gsize text_max,
-                          FctExtractResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+                          FctExtractResult *result,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The kind named on the helper's command line ("pdf", "ooxml", "ole"); FALSE if none. */
 gboolean fct_extract_kind_from_string (const char *name, FctExtractKind *kind);

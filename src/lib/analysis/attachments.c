@@ -183,9 +183,8 @@ magic_type (const guint8 *p, gsize n)
 
   if (m == NULL)
     {
-      /* No decompression, no text-encoding guess: the type is all we need. */
-      m = magic_open (MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_ENCODING
-                      | MAGIC_NO_CHECK_TOKENS);
+      /* No decompression: the outer type is the one that deceives. */
+      m = magic_open (MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS);
       if (m == NULL)
         return NULL;
       if (magic_load (m, NULL) != 0)
@@ -489,7 +488,8 @@ extract (Walk *w, const char *path, FctExtractKind kind, GBytes *content, gboole
     }
 }
 
-/* Reads the current archive member: at most max bytes; *more when it went on. */
+/* Reads the current archive member: max bytes, and one more when there is more
+ * (*more then), so that a later call goes on where this one stopped. */
 static GBytes *
 read_member (struct archive *a, gsize max, gboolean *more)
 {
@@ -498,15 +498,14 @@ read_member (struct archive *a, gsize max, gboolean *more)
   la_ssize_t n;
 
   *more = FALSE;
-  while (buf->len < max)
+  while (buf->len <= max)
     {
-      n = archive_read_data (a, chunk, MIN (sizeof chunk, max - buf->len));
+      n = archive_read_data (a, chunk, MIN (sizeof chunk, max + 1 - buf->len));
       if (n <= 0)
-        return g_byte_array_free_to_bytes (buf);
+        break;
       g_byte_array_append (buf, chunk, (guint)n);
     }
-  /* At the cap: one more byte tells whether there was more. */
-  *more = archive_read_data (a, chunk, 1) > 0;
+  *more = buf->len > max;
   return g_byte_array_free_to_bytes (buf);
 }
 
@@ -653,7 +652,8 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       kind = sniff (g_bytes_get_data (content, NULL), head_len);
       if (more && needs_whole (member, NULL, kind))
         {
-          g_autoptr (GBytes) rest = read_member (a, w->budget - head_len, &more);
+          g_autoptr (GBytes) rest
+              = read_member (a, w->budget - MIN (w->budget, head_len), &more);
           g_autoptr (GByteArray) whole
               = g_bytes_unref_to_array (g_steal_pointer (&content));
           gsize rest_len = 0;

@@ -198,7 +198,8 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
   gboolean finished, timed_out, killed;
   int status;
 
-  g_return_val_if_fail (bytes != NULL, with_status (result, FCT_EXTRACT_STATUS_UNAVAILABLE));
+  g_return_val_if_fail (bytes != NULL,
+                        with_status (result, FCT_EXTRACT_STATUS_UNAVAILABLE));
   if (limits == NULL)
     limits = fct_limits_default ();
   if (helper == NULL)

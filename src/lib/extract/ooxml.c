@@ -12,7 +12,8 @@
 
 /* Members listed at most (a zip of a million empty entries is not a document). */
 #define MEMBERS_MAX 10000
-/* Uncompressed XML read per member: markup outweighs text about tenfold in WordprocessingML. */
+/* Uncompressed XML read per member: markup outweighs text about tenfold in
+ * WordprocessingML. */
 #define XML_FACTOR 16
 #define XML_MIN (1024 * 1024)
 #define XML_MAX (64 * 1024 * 1024)
@@ -22,7 +23,8 @@ is_text_part (const char *name)
 {
   static const char *const exact[]
       = { "word/document.xml", "xl/sharedStrings.xml", "content.xml" };
-  static const char *const prefixes[] = { "word/header", "word/footer", "ppt/slides/slide" };
+  static const char *const prefixes[]
+      = { "word/header", "word/footer", "ppt/slides/slide" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (exact); i++)
     if (g_str_equal (name, exact[i]))

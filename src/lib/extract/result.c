@@ -126,8 +126,7 @@ fct_extract_result_parse (const guint8 *data, gsize len, gsize text_max,
   if (len < 6 || memcmp (p, "FCTX1 ", 6) != 0)
     return FALSE;
   p += 6;
-  if (!read_number (&p, end, flags_all, ' ', &flags)
-      || (flags & ~flags_all) != 0
+  if (!read_number (&p, end, flags_all, ' ', &flags) || (flags & ~flags_all) != 0
       || !read_number (&p, end, FCT_EXTRACT_STATUS_UNREADABLE, ' ', &status)
       || !read_number (&p, end, FCT_EXTRACT_EMBEDDED_MAX, '\n', &count))
     return FALSE;
