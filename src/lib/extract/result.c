@@ -88,7 +88,13 @@ fct_extract_result_serialize (const FctExtractResult *result)
                           (unsigned)result->status, result->embedded->len);
   for (guint i = 0; i < result->embedded->len; i++)
     {
+      gsize at = out->len;
+
       g_string_append (out, g_ptr_array_index (result->embedded, i));
+      /* One name per line, whoever filled the array. */
+      for (gsize j = at; j < out->len; j++)
+        if (out->str[j] == '\n' || out->str[j] == '\r')
+          out->str[j] = ' ';
       g_string_append_c (out, '\n');
     }
   g_string_append_len (out, result->text, (gssize)result->len);
