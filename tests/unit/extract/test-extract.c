@@ -54,7 +54,8 @@ static const Case cases[] = {
   { "object-chain.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Chain", NULL },
   { "text.docx", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "IBAN FR76 3000 6000 0112 3456 7890 189",
     NULL },
-  { "vba.docm", FCT_EXTRACT_KIND_OOXML, TRUE, FCT_EXTRACT_FLAG_VBA, "Bon de commande", NULL },
+  { "vba.docm", FCT_EXTRACT_KIND_OOXML, TRUE, FCT_EXTRACT_FLAG_VBA, "Bon de commande",
+    NULL },
   { "text.odt", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "Facture 2026-114\nIBAN FR76", NULL },
   { "shared.xlsx", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "Fournisseur\nFR76 3000", NULL },
   /* Entities are not substituted (no "billion laughs"), depth stops at libxml2's 256. */
@@ -152,7 +153,8 @@ test_content_bomb (void)
 
   r = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes, NULL,
                             g_get_monotonic_time () + G_USEC_PER_SEC);
-  g_assert_true (r->status == FCT_EXTRACT_STATUS_TIMEOUT || r->status == FCT_EXTRACT_STATUS_OK);
+  g_assert_true (r->status == FCT_EXTRACT_STATUS_TIMEOUT
+                 || r->status == FCT_EXTRACT_STATUS_OK);
   g_assert_cmpuint (r->len, ==, 0);
 }
 
@@ -190,10 +192,10 @@ test_wire_strict (void)
     "",
     "FCTX1",
     "FCTX2 0 0 0\n",
-    "FCTX1 0 0 0",            /* no line end */
-    "FCTX1 32 0 0\n",         /* an unknown flag */
-    "FCTX1 0 2 0\n",          /* a status only the parent may give */
-    "FCTX1 0 0 65\n",         /* more names than allowed */
+    "FCTX1 0 0 0",             /* no line end */
+    "FCTX1 32 0 0\n",          /* an unknown flag */
+    "FCTX1 0 2 0\n",           /* a status only the parent may give */
+    "FCTX1 0 0 65\n",          /* more names than allowed */
     "FCTX1 0 0 2\nonly-one\n", /* fewer names than announced */
     "FCTX1 -1 0 0\n",
     "FCTX1 99999999999 0 0\n",
@@ -203,8 +205,8 @@ test_wire_strict (void)
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (FctExtractResult) r = fct_extract_result_new ();
-      g_assert_false (fct_extract_result_parse ((const guint8 *)bad[i], strlen (bad[i]),
-                                                TEXT_MAX, r));
+      g_assert_false (
+          fct_extract_result_parse ((const guint8 *)bad[i], strlen (bad[i]), TEXT_MAX, r));
     }
 }
 
@@ -336,9 +338,9 @@ static void
 test_child_missing (void)
 {
   g_autoptr (GBytes) input = g_bytes_new_static ("%PDF-1.4", 8);
-  g_autoptr (FctExtractResult) r = fct_extract_isolated (
-      "/nonexistent/facteur-extract", FCT_EXTRACT_KIND_PDF, input, NULL,
-      g_get_monotonic_time () + G_USEC_PER_SEC);
+  g_autoptr (FctExtractResult) r
+      = fct_extract_isolated ("/nonexistent/facteur-extract", FCT_EXTRACT_KIND_PDF, input,
+                              NULL, g_get_monotonic_time () + G_USEC_PER_SEC);
 
   g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_UNAVAILABLE);
 }
