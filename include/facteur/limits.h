@@ -72,8 +72,9 @@ typedef struct
   /* Attachments (src/lib/analysis/attachments.c, src/lib/extract). */
   guint archive_depth_max; /* 8 archives inside archives: ClamAV's MaxRecursion is 17;
                               nobody nests more than two or three on purpose */
-  /* 1,000: an archive expanding more than this many times its size, past
-     archive_max_bytes, is a bomb (42.zip expands 10^6 times; text zips 10 times). */
+  /* 100: an archive expanding more than this many times its size, past
+     archive_max_bytes, is a bomb: text and spreadsheets compress 5 to 20 times, deflate
+     tops out near 1,032, 42.zip expands 10^6 times by nesting. */
   guint archive_ratio_max;
   /* Text extraction runs in a child process (facteur-extract) under these limits. A
      hostile PDF ends as a finding; the process that judges mail never runs it. */

@@ -42,7 +42,7 @@ fct_limits_init (FctLimits *limits)
     .https_timeout_ms = 10000,
     .audit_mx_hosts_max = 16,
     .archive_depth_max = 8,
-    .archive_ratio_max = 1000,
+    .archive_ratio_max = 100,
     .extract_timeout_ms = 1000,
     .extract_memory_max_bytes = 512 * 1024 * 1024,
     .extract_text_max_bytes = 1024 * 1024,

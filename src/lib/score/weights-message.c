@@ -164,6 +164,26 @@ static const FctFindingWeight rows[] = {
     N_ ("Web page attached"), FCT_THREAT_SUSPICIOUS },
   { "attachment-disk-image", "attachments", FCT_SEVERITY_WARNING, 2.0, /* bypasses MOTW */
     N_ ("Disk image attached"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-onenote", "attachments", FCT_SEVERITY_WARNING, 2.0, /* script lure */
+    N_ ("OneNote notebook attached"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-type-mismatch", "attachments", FCT_SEVERITY_WARNING, 2.0, /* name lies */
+    N_ ("Attachment whose content is not what its name says"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-pdf-javascript", "attachments", FCT_SEVERITY_WARNING, 1.5, /* forms too */
+    N_ ("PDF with JavaScript"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-pdf-launch", "attachments", FCT_SEVERITY_CRITICAL,
+    3.5, /* starts a program */
+    N_ ("PDF that can start a program"), FCT_THREAT_DANGEROUS },
+  { "attachment-encrypted-document", "attachments", FCT_SEVERITY_WARNING, 1.5, /* hides
+                                                                                  from
+                                                                                  filters */
+    N_ ("Password-protected Office document"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-archive-bomb", "attachments", FCT_SEVERITY_WARNING, 2.0, /* exhausts
+                                                                            filters */
+    N_ ("Archive nested too deep or unpacking far too much"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-archive-limit", "attachments", FCT_SEVERITY_INFO, 0.0, /* context */
+    N_ ("Attachment not inspected completely") },
+  { "attachment-unreadable", "attachments", FCT_SEVERITY_INFO, 0.0, /* context */
+    N_ ("Attachment text could not be read") },
 };
 
 const FctFindingWeight *

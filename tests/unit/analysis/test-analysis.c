@@ -84,6 +84,62 @@ static const Case cases[] = {
     "attachment-archive-executable" },
   { "attach-html.eml", NULL, NULL, "attachment-html", "html-only" },
   { "attach-iso.eml", NULL, NULL, "attachment-disk-image", "attachment-executable" },
+  /* Inside archives, Office and PDF files (tests/data/documents.py). */
+  { "attach-zip-zip-exe.eml", NULL, NULL, "attachment-archive-executable",
+    "attachment-executable attachment-archive-bomb" },
+  { "attach-zip-iso.eml", NULL, NULL, "attachment-disk-image attachment-archive-executable",
+    "" },
+  { "attach-zip-html.eml", NULL, NULL, "attachment-html", "attachment-archive-executable" },
+  { "attach-zip-docm.eml", NULL, NULL, "attachment-macro", "attachment-unreadable" },
+  { "attach-exe-gz.eml", NULL, NULL, "attachment-archive-executable", "" },
+  { "attach-doc-vba.eml", NULL, NULL, "attachment-macro", "attachment-unreadable" },
+  { "attach-doc-clean.eml", NULL, NULL, "",
+    "attachment-macro attachment-unreadable attachment-type-mismatch "
+    "attachment-encrypted-document" },
+  { "attach-xls-vba.eml", NULL, NULL, "attachment-macro", "" },
+  { "attach-doc-encrypted.eml", NULL, NULL, "attachment-encrypted-document",
+    "attachment-macro" },
+  { "attach-onenote.eml", NULL, NULL, "attachment-onenote",
+    "attachment-archive-executable" },
+  { "attach-onenote-pe.eml", NULL, NULL, "attachment-onenote attachment-archive-executable",
+    "" },
+  { "attach-onenote-renamed.eml", NULL, NULL, "attachment-onenote", "" },
+  { "attach-pdf-openaction-js.eml", NULL, NULL, "attachment-pdf-javascript",
+    "attachment-pdf-launch attachment-unreadable" },
+  { "attach-pdf-js-escaped.eml", NULL, NULL, "attachment-pdf-javascript", "" },
+  { "attach-pdf-launch.eml", NULL, NULL, "attachment-pdf-launch", "" },
+  { "attach-pdf-embedded-exe.eml", NULL, NULL, "attachment-archive-executable",
+    "attachment-executable" },
+  { "attach-pdf-facturx.eml", NULL, NULL, "iban-present",
+    "attachment-archive-executable attachment-pdf-javascript attachment-unreadable "
+    "attachment-html" },
+  { "attach-pdf-signed.eml", NULL, NULL, "",
+    "attachment-pdf-javascript attachment-pdf-launch attachment-unreadable" },
+  { "attach-exe-as-pdf.eml", NULL, NULL, "attachment-executable attachment-type-mismatch",
+    "" },
+  { "attach-html-as-pdf.eml", NULL, NULL, "attachment-type-mismatch attachment-html", "" },
+  { "attach-zip-as-pdf.eml", NULL, NULL,
+    "attachment-type-mismatch attachment-archive-executable", "" },
+  { "attach-html-as-xls.eml", NULL, NULL, "",
+    "attachment-type-mismatch attachment-html attachment-macro" },
+  { "attach-rib-pdf.eml", NULL, NULL, "iban-present", "attachment-unreadable" },
+  { "attach-rib-docx.eml", NULL, NULL, "iban-present", "attachment-macro" },
+  { "attach-rib-odt.eml", NULL, NULL, "iban-present", "" },
+  { "attach-rib-in-zip.eml", NULL, NULL, "iban-present", "" },
+  { "attach-pdf-damaged.eml", NULL, NULL, "attachment-unreadable",
+    "attachment-type-mismatch" },
+  { "attach-zip-photos.eml", NULL, NULL, "",
+    "attachment-archive-executable attachment-archive-limit attachment-archive-bomb "
+    "attachment-type-mismatch" },
+  { "attach-ics.eml", NULL, NULL, "",
+    "attachment-executable attachment-html attachment-unreadable" },
+  { "attach-docx-clean.eml", NULL, NULL, "",
+    "attachment-macro attachment-unreadable attachment-type-mismatch" },
+  /* Hostile: the budget stops them, and says so. */
+  { "attach-zip-bomb.eml", NULL, NULL, "attachment-archive-bomb attachment-archive-limit",
+    "" },
+  { "attach-zip-nested-64.eml", NULL, NULL, "attachment-archive-bomb",
+    "attachment-archive-executable" },
 };
 
 static FctMsg *
@@ -118,7 +174,7 @@ test_case (gconstpointer data)
   g_autoptr (FctAnalysis) analysis = NULL;
   g_autoptr (GError) error = NULL;
   const char *protect[] = { c->protect, NULL };
-  FctAnalysisOptions options = { 0 };
+  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
   g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
   g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
 
@@ -550,13 +606,14 @@ run_hostile (const char *text, gsize len)
   g_autoptr (FctMsg) msg = NULL;
   g_autoptr (FctFindings) findings = fct_findings_new ();
   g_autoptr (FctAnalysis) a = NULL;
+  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
 
   fct_limits_init (&limits);
   limits.message_max_bytes = 128 * 1024 * 1024;
   msg = fct_msg_new_from_bytes (bytes, &limits, &error);
   if (msg == NULL)
     return;
-  a = fct_analysis_run (msg, NULL, findings, &error);
+  a = fct_analysis_run (msg, &options, findings, &error);
   g_assert_no_error (error);
   g_assert_nonnull (a);
 }
@@ -649,7 +706,8 @@ analyse_all (gpointer data)
     {
       g_autoptr (FctMsg) msg = load (cases[i].file);
       g_autoptr (FctFindings) findings = fct_findings_new ();
-      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, NULL, findings, NULL);
+      FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &options, findings, NULL);
 
       g_assert_nonnull (a);
       for (guint j = 0; j < fct_findings_get_count (findings); j++)
