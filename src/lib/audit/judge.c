@@ -60,6 +60,20 @@ failed (Judge *j, const FctDnsAnswer *answer)
   return FALSE;
 }
 
+/* Appends item to a "sep"-separated list unless it is there already. */
+static void
+list_add (GString *list, const char *sep, const char *item)
+{
+  if (item == NULL || item[0] == '\0')
+    return;
+  g_auto (GStrv) have = g_strsplit (list->str, sep, -1);
+  if (g_strv_contains ((const char *const *)have, item))
+    return;
+  if (list->len > 0)
+    g_string_append (list, sep);
+  g_string_append (list, item);
+}
+
 /* ---- DNS, MX, PTR ---------------------------------------------------------------- */
 
 static gboolean
@@ -521,15 +535,44 @@ judge_spf (Judge *j)
 
       if (g_str_equal (id, "spf.no-record") && top)
         {
-          f = fct_findings_add (
-              j->f, "spf-missing",
-              _ ("%s publishes no SPF record: receivers cannot tell which servers may send "
-                 "its mail, and DMARC has only DKIM to rely on. Publish one that names "
-                 "your "
-                 "sending servers."),
-              a->domain);
-          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s~all\"", a->domain,
-                                                  a->mx_hosts->len > 0 ? "mx " : "");
+          /* The provider's own include covers its sending servers, which are not its
+           * MX hosts; mx stays for exchangers no provider row recognises. */
+          g_autoptr (GString) terms = g_string_new (NULL);
+          g_autoptr (GString) names = g_string_new (NULL);
+          gboolean own_mx = FALSE;
+          for (guint k = 0; k < a->mx_hosts->len; k++)
+            {
+              const AuditMx *mx = g_ptr_array_index (a->mx_hosts, k);
+              const FctAuditProvider *p = fct_audit_provider_for_mx (mx->host);
+              if (p == NULL)
+                {
+                  own_mx = TRUE;
+                  continue;
+                }
+              g_autofree char *inc = g_strconcat ("include:", p->include, NULL);
+              list_add (terms, " ", inc);
+              list_add (names, ", ", p->name);
+            }
+          if (own_mx)
+            list_add (terms, " ", "mx");
+          if (names->len > 0)
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Its MX hosts are "
+                   "those of %s: the record below authorises that provider's sending "
+                   "servers. Add the other services that send as %s (newsletters, "
+                   "invoicing, web site) before publishing."),
+                a->domain, names->str, a->domain);
+          else
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Publish one that "
+                   "names your sending servers."),
+                a->domain);
+          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s%s~all\"", a->domain,
+                                                  terms->str, terms->len > 0 ? " " : "");
           fct_finding_set_fix (f, fix);
         }
       else if (g_str_equal (id, "spf.multiple-records"))
@@ -551,8 +594,13 @@ judge_spf (Judge *j)
           f = fct_findings_add (j->f, "spf-too-many-lookups", "%s", lf->message);
           if (r->flattened != NULL)
             {
-              g_autofree char *fix
-                  = g_strdup_printf ("%s. TXT %s", a->domain, r->flattened);
+              /* Addresses copied from providers' records go stale when the providers
+               * change them, silently: the owner must know, and how to check. */
+              g_autofree char *fix = g_strdup_printf (
+                  _ ("# The addresses below are your providers' today; they change them "
+                     "without notice.\n# Check again after publishing and every month: "
+                     "facteur domain %s\n%s. TXT %s"),
+                  a->domain, a->domain, r->flattened);
               fct_finding_set_fix (f, fix);
             }
         }
@@ -1499,20 +1547,6 @@ fct_audit_dkim_key_free (FctAuditDkimKey *key)
     return;
   g_free (key->selector);
   g_free (key);
-}
-
-/* Appends item to a "sep"-separated list unless it is there already. */
-static void
-list_add (GString *list, const char *sep, const char *item)
-{
-  if (item == NULL || item[0] == '\0')
-    return;
-  g_auto (GStrv) have = g_strsplit (list->str, sep, -1);
-  if (g_strv_contains ((const char *const *)have, item))
-    return;
-  if (list->len > 0)
-    g_string_append (list, sep);
-  g_string_append (list, item);
 }
 
 /* One finding per id: a problem on five exchangers is one problem, costed once, whose

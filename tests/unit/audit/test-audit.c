@@ -101,6 +101,17 @@ static const Case cases[] = {
   { "nospf.test", "192.0.2.13", "spf", "", "spf-missing", 0 },
   { "twospf.test", "192.0.2.14", "", "{d}. TXT \"v=spf1 ip4:{ip} +mx ?all\"",
     "spf-multiple", 0 },
+  /* Google Workspace's MX hosts: its include, not mx (its senders are not its MX). */
+  { "gspf.test", "192.0.2.56", "mx a ptr spf sts sts-a",
+    "{d}. MX 1 aspmx.l.google.com.\n{d}. MX 5 alt1.aspmx.l.google.com.\n"
+    "aspmx.l.google.com. A {ip}\nalt1.aspmx.l.google.com. A {ip}\n"
+    "{rev}.in-addr.arpa. PTR aspmx.l.google.com.",
+    "spf-missing mta-sts-missing", 0 },
+  /* Microsoft 365 beside an exchanger of the domain's own: both covered. */
+  { "mixspf.test", "192.0.2.57", "spf",
+    "{d}. MX 5 mixspf-test.mail.protection.outlook.com.\n"
+    "mixspf-test.mail.protection.outlook.com. A {ip}",
+    "spf-missing mta-sts-mx-mismatch", 0 },
   { "spfsyntax.test", "192.0.2.15", "spf", "{d}. TXT \"v=spf1 mx foo:bar -all\"",
     "spf-syntax", 0 },
   { "spflookups.test", "192.0.2.16", "spf",
@@ -448,12 +459,20 @@ test_fixes (void)
     { "nomx.test", "mx-missing", "nomx.test. MX 10 " },
     { "nospf.test", "spf-missing", "nospf.test. TXT \"v=spf1 mx ~all\"" },
     { "spfall.test", "spf-permissive-all", "spfall.test. TXT \"v=spf1 mx ~all\"" },
+    { "gspf.test", "spf-missing",
+      "gspf.test. TXT \"v=spf1 include:_spf.google.com ~all\"" },
+    { "mixspf.test", "spf-missing",
+      "mixspf.test. TXT \"v=spf1 include:spf.protection.outlook.com mx ~all\"" },
+    /* A flattened record warns that provider addresses change, and how to check. */
+    { "spflookups.test", "spf-too-many-lookups",
+      "# The addresses below are your providers' today; they change them without notice.\n"
+      "# Check again after publishing and every month: facteur domain spflookups.test\n"
+      "spflookups.test. TXT \"v=spf1 " },
     { "spfplusinc.test", "spf-permissive-all",
       "spfplusinc.test. TXT \"v=spf1 mx include:inc.spfplusinc.test ~all\"" },
     /* "v=spf1 mx -all" and "v=spf1 ip4:192.0.2.14 +mx ?all" merged: each term once (+mx
      * is mx), the strictest all. */
     { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
-    { "spflookups.test", "spf-too-many-lookups", "spflookups.test. TXT \"v=spf1 " },
     { "nodmarc.test", "dmarc-missing",
       "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=none; "
       "rua=mailto:dmarc-reports@nodmarc.test\"" },
