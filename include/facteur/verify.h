@@ -131,6 +131,16 @@ FctVerifySyntax *fct_verify_syntax_parse (const char *input, gsize len);
 void fct_verify_syntax_free (FctVerifySyntax *syntax);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifySyntax, fct_verify_syntax_free)
 
+/* TRUE when domain is letters, digits and hyphens in dot-separated labels of 1 to 63
+ * octets, neither starting nor ending with a hyphen, 253 octets at most, no trailing dot
+ * (RFC 5321 §4.1.2 sub-domain; an A-label passes). */
+gboolean fct_verify_domain_is_ldh (const char *domain);
+
+/* TRUE for names reserved by RFC 6761 and RFC 7686 that no Internet mailbox uses: the
+ * top-level domains invalid, localhost, test, example and onion, and example.com,
+ * example.net, example.org with their subdomains. A-label, any case. */
+gboolean fct_verify_domain_is_special_use (const char *domain);
+
 /* Adds what DNS said, as is_email does: when the syntax is otherwise valid, no MX
  * gives DNSWARN_NO_MX_RECORD (or DNSWARN_NO_RECORD without an address record either),
  * and a domain of one label without MX gives RFC5321_TLD (RFC 5321 §2.3.5). */
@@ -181,6 +191,7 @@ typedef struct
                         reached */
   char *error;       /* why the conversation stopped early, or NULL */
   FctSmtpTranscript *transcript;
+  char rcpt_enhanced[16]; /* RFC 3463 code of the RCPT reply ("5.1.1"), or "" */
 } FctVerifyProbe;
 
 void fct_verify_probe_free (FctVerifyProbe *probe);
@@ -220,7 +231,8 @@ typedef struct
 {
   gboolean smtp;         /* probe the exchangers (default TRUE) */
   guint16 smtp_port;     /* 0: 25 */
-  const char *helo_name; /* NULL: "localhost" */
+  const char *helo_name; /* this machine's fully qualified name (RFC 5321 §4.1.1.1);
+                            required when smtp is TRUE */
   const char *mail_from; /* NULL or "": the null reverse-path <> */
   guint mx_hosts_max;    /* exchangers tried; 0: 3 */
   /* After a 450/451 to RCPT (greylisting), wait this long and ask the same exchanger

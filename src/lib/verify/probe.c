@@ -100,6 +100,7 @@ converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spe
       return;
     }
   probe->rcpt_code = rcpt_reply->code;
+  g_strlcpy (probe->rcpt_enhanced, rcpt_reply->enhanced, sizeof probe->rcpt_enhanced);
   if (rcpt_reply->code == 421)
     {
       probe->error = g_strdup ("the server is closing the session (421)");

@@ -161,11 +161,29 @@ exchanger_ips (FctResolver *resolver, const char *host)
   return ips;
 }
 
+/* A local part for the catch-all test that looks like a person's (servers that spot
+ * "probe-3f9a..." answer it differently, and anti-abuse filters flag it) yet cannot
+ * belong to anyone: two made-up names of random syllables and two digits, about 46
+ * bits of randomness ("ravelo.tinamek47"). */
 static char *
 random_local_part (void)
 {
-  /* Long and random enough that no real mailbox has it. */
-  return g_strdup_printf ("facteur-probe-%08x%08x", g_random_int (), g_random_int ());
+  static const char consonants[] = "bdfgklmnprstv";
+  static const char vowels[] = "aeiou";
+  GString *s = g_string_new (NULL);
+  for (guint word = 0; word < 2; word++)
+    {
+      guint syllables = (guint)g_random_int_range (3, 5);
+      if (word > 0)
+        g_string_append_c (s, '.');
+      for (guint k = 0; k < syllables; k++)
+        {
+          g_string_append_c (s, consonants[g_random_int_range (0, sizeof consonants - 1)]);
+          g_string_append_c (s, vowels[g_random_int_range (0, sizeof vowels - 1)]);
+        }
+    }
+  g_string_append_printf (s, "%02d", g_random_int_range (10, 100));
+  return g_string_free (s, FALSE);
 }
 
 typedef enum
@@ -219,69 +237,98 @@ rcpt_line (const FctVerifyProbe *p)
   return last_server_line (p);
 }
 
-/* RFC 5321 §4.2.1-4.2.3, RFC 3463 §3.2 (X.1.x addressing), §3.8 (X.7.x policy). */
+/* What a reply to RCPT says about the address (docs/ADDRESS.md has the table; each row
+ * is tested against a scripted server). RFC 5321 §4.2.2-4.2.3 for the codes, RFC 3463
+ * for the enhanced codes: X.1.x is about addresses, and X.1.7/X.1.8 about the sender's
+ * (§3.2); X.2.x about the mailbox (§3.3); X.7.x about policy, not the address (§3.8).
+ * A reply whose enhanced code disagrees with the reply's class (§2: they must agree)
+ * is read from its basic code alone. */
+typedef struct
+{
+  FctVerifyVerdict verdict;
+  const char *reason;
+} Reading;
+
+static Reading
+read_rcpt_reply (guint code, const char *enhanced)
+{
+  const Reading undeliverable = { FCT_VERIFY_VERDICT_UNDELIVERABLE, "rcpt_rejected" };
+  const Reading unexpected = { FCT_VERIFY_VERDICT_UNKNOWN, "rcpt_unexpected" };
+  char cls = (char)('0' + code / 100);
+  gboolean has_enhanced = enhanced != NULL && enhanced[0] == cls && enhanced[1] == '.';
+  const char *detail = has_enhanced ? enhanced + 2 : ""; /* "1.1" */
+
+  if (code == 250 || code == 251)
+    return (Reading){ FCT_VERIFY_VERDICT_DELIVERABLE, "rcpt_accepted" };
+  if (code == 252) /* §3.5.3: the server will try, and cannot say */
+    return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "cannot_verify" };
+  if (code / 100 == 4)
+    {
+      if (g_str_has_prefix (detail, "2.2"))
+        return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "mailbox_full" };
+      if (g_str_has_prefix (detail, "7."))
+        return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "policy_deferred" };
+      return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN,
+                        code == 452 ? "server_busy" : "greylisted" };
+    }
+  if (code / 100 != 5)
+    return unexpected;
+  if (has_enhanced)
+    {
+      /* Sender: the bad address is ours, not the one asked about. */
+      if (g_str_equal (detail, "1.7") || g_str_equal (detail, "1.8"))
+        return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "sender_rejected" };
+      if (g_str_has_prefix (detail, "7."))
+        return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "policy_rejected" };
+      /* 5.1.0 other address, .1 bad mailbox, .2 bad system, .3 bad syntax, .6 moved,
+       * .10 null MX (RFC 7505 §4.2). 5.1.4 (ambiguous) and 5.1.5 (valid) say no such
+       * thing. */
+      if (g_str_equal (detail, "1.0") || g_str_equal (detail, "1.1")
+          || g_str_equal (detail, "1.2") || g_str_equal (detail, "1.3")
+          || g_str_equal (detail, "1.6") || g_str_equal (detail, "1.10"))
+        return undeliverable;
+      if (g_str_equal (detail, "2.1")) /* mailbox disabled */
+        return (Reading){ FCT_VERIFY_VERDICT_UNDELIVERABLE, "mailbox_disabled" };
+      if (g_str_equal (detail, "2.2")) /* mailbox full, permanently */
+        return (Reading){ FCT_VERIFY_VERDICT_UNDELIVERABLE, "mailbox_full" };
+      /* Microsoft 365 refuses unknown recipients with 550 5.4.1 (directory-based edge
+       * blocking, "Recipient address rejected: Access denied"). */
+      if (code == 550 && g_str_equal (detail, "4.1"))
+        return undeliverable;
+      return unexpected;
+    }
+  /* No enhanced code: the basic code alone. 550 mailbox unavailable, 551 user not
+   * local, 553 mailbox name not allowed (§4.2.2). 554 "transaction failed" is what
+   * servers answer to a blocked client as often as to an address: it says nothing. */
+  if (code == 550 || code == 551 || code == 553)
+    return undeliverable;
+  if (code == 554)
+    return (Reading){ FCT_VERIFY_VERDICT_UNKNOWN, "transaction_failed" };
+  return unexpected;
+}
+
 static void
 interpret (FctVerifyResult *result, const FctVerifyProbe *p)
 {
   const char *text = rcpt_line (p);
-  guint code = p->rcpt_code;
 
-  if (code == 0)
+  if (p->rcpt_code == 0)
     {
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
       add_reason (result, "smtputf8_not_offered", p->host);
       return;
     }
-  if (code == 250 || code == 251)
+  Reading r = read_rcpt_reply (p->rcpt_code, p->rcpt_enhanced);
+  if (r.verdict == FCT_VERIFY_VERDICT_DELIVERABLE && p->random_code >= 200
+      && p->random_code < 300)
     {
-      if (p->random_code >= 200 && p->random_code < 300)
-        {
-          result->catch_all = TRUE;
-          result->verdict = FCT_VERIFY_VERDICT_RISKY;
-          add_reason (result, "catch_all", p->host);
-        }
-      else
-        {
-          result->verdict = FCT_VERIFY_VERDICT_DELIVERABLE;
-          add_reason (result, "rcpt_accepted", text);
-        }
+      result->catch_all = TRUE;
+      result->verdict = FCT_VERIFY_VERDICT_RISKY;
+      add_reason (result, "catch_all", p->host);
       return;
     }
-  if (code == 252)
-    {
-      result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
-      add_reason (result, "cannot_verify", text); /* §3.5.3: will try, cannot say */
-      return;
-    }
-  if (code >= 400 && code < 500)
-    {
-      result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
-      add_reason (result, code == 452 ? "server_busy" : "greylisted", text);
-      return;
-    }
-  /* A 5xx about policy (our client, not the address) says nothing of the mailbox. */
-  g_autofree char *enhanced = NULL;
-  if (text != NULL && text[0] != '\0')
-    {
-      const char *sp = strchr (text, ' ');
-      if (sp != NULL)
-        enhanced = g_strndup (sp + 1, strcspn (sp + 1, " "));
-    }
-  if (enhanced != NULL && g_str_has_prefix (enhanced, "5.7."))
-    {
-      result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
-      add_reason (result, "policy_rejected", text);
-      return;
-    }
-  if (code == 550 || code == 551 || code == 553 || code == 554
-      || (enhanced != NULL && g_str_has_prefix (enhanced, "5.1.")))
-    {
-      result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
-      add_reason (result, "rcpt_rejected", text);
-      return;
-    }
-  result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
-  add_reason (result, "rcpt_unexpected", text);
+  result->verdict = r.verdict;
+  add_reason (result, r.reason, text);
 }
 
 static void
@@ -360,10 +407,15 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
       fct_verify_options_init (&defaults);
       options = &defaults;
     }
-  if (options->helo_name != NULL && strpbrk (options->helo_name, "\r\n <>") != NULL)
+  /* RFC 5321 §4.1.1.1: the client's fully qualified domain name. Many receivers refuse
+   * "localhost" or a bare host name, and the probe would read that refusal as news
+   * about the address: there is no default. */
+  if (options->smtp
+      && (options->helo_name == NULL || !fct_verify_domain_is_ldh (options->helo_name)
+          || strchr (options->helo_name, '.') == NULL))
     {
       g_set_error_literal (error, FCT_VERIFY_ERROR, FCT_VERIFY_ERROR_INVALID,
-                           "the EHLO name must be a domain name");
+                           "the EHLO name must be a fully qualified domain name");
       return NULL;
     }
   if (options->mail_from != NULL && strpbrk (options->mail_from, "\r\n <>") != NULL)
@@ -407,6 +459,14 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
       return result;
     }
 
+  if (fct_verify_domain_is_special_use (s->domain_ascii))
+    {
+      /* Whatever a resolver says: these names are never delegated from the root. */
+      result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
+      add_reason (result, "special_use_domain", s->domain_ascii);
+      return result;
+    }
+
   const char *suggestion = fct_verify_domain_suggest (s->domain_ascii);
   if (suggestion != NULL)
     {
@@ -426,7 +486,7 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
           g_autofree char *random_rcpt
               = g_strdup_printf ("%s@%s", random_local, s->domain_ascii);
           FctVerifyProbeSpec spec = {
-            .helo_name = options->helo_name != NULL ? options->helo_name : "localhost",
+            .helo_name = options->helo_name,
             .mail_from = options->mail_from != NULL ? options->mail_from : "",
             .rcpt = rcpt,
             .random_rcpt = random_rcpt,
