@@ -431,8 +431,22 @@ count_lines (FILE *in)
   return n + (last != '\n'); /* a last line without its newline counts too */
 }
 
+/* 64: probing needs this machine's fully qualified name and there is none. */
 static int
-run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts)
+no_fqdn (const char *usage, const char *host)
+{
+  return fct_cli_usage_error (
+      "address", usage,
+      _ ("this machine's name (“%s”) is not a fully qualified domain name: mail servers "
+         "refuse EHLO from such names, and their refusal would pass for a verdict on the "
+         "address. Give the name this machine's address resolves to with --helo NAME "
+         "(or use --no-smtp)."),
+      host != NULL ? host : "");
+}
+
+static int
+run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts,
+           const char *usage, const char *host)
 {
   gboolean from_stdin = g_str_equal (opts->batch, "-");
   FILE *in = from_stdin ? stdin : fopen (opts->batch, "r");
@@ -440,6 +454,12 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
     {
       g_printerr ("facteur: %s: %s\n", opts->batch, g_strerror (errno));
       return FCT_EXIT_DATAERR;
+    }
+  if (options->smtp && options->helo_name == NULL)
+    {
+      if (!from_stdin)
+        fclose (in);
+      return no_fqdn (usage, host);
     }
 
   Progress progress = { .show = isatty (STDERR_FILENO) };
@@ -613,14 +633,6 @@ fct_cmd_address (int argc, char **argv)
            && (!fct_verify_domain_is_ldh (opts.helo) || strchr (opts.helo, '.') == NULL))
     status = fct_cli_usage_error (
         "address", usage, _ ("--helo %s is not a fully qualified domain name"), opts.helo);
-  else if (options.smtp && options.helo_name == NULL)
-    status = fct_cli_usage_error (
-        "address", usage,
-        _ ("this machine's name (“%s”) is not a fully qualified domain name: mail servers "
-           "refuse EHLO from such names, and their refusal would pass for a verdict on the "
-           "address. Give the name this machine's address resolves to with --helo NAME "
-           "(or use --no-smtp)."),
-        host != NULL ? host : "");
   else if (opts.batch == NULL && argc != 2)
     status = fct_cli_usage_error ("address", usage, "%s", _ ("expected one address"));
   else if (opts.batch != NULL && argc != 1)
@@ -633,7 +645,9 @@ fct_cmd_address (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else if (opts.batch != NULL)
-        status = run_batch (resolver, &options, &opts);
+        status = run_batch (resolver, &options, &opts, usage, host);
+      else if (options.smtp && options.helo_name == NULL)
+        status = no_fqdn (usage, host);
       else
         {
           g_autoptr (FctVerifyResult) result

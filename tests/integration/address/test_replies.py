@@ -163,6 +163,15 @@ def main():
             expect(rc == 69 and out["verdict"] == "unknown"
                    and "smtp_unavailable" in out["reasons"], f"{rc} {out}")
         case("a 554 greeting: unknown (smtp_unavailable), exit 69", refused_greeting)
+
+        def helo_refused():
+            for name in ("localhost", "vm", "a..b"):
+                p = subprocess.run([FACTEUR, "address", "--dns-zone", zone, "--smtp-port",
+                                    str(server.port), "--helo", name, "row0@replies.fct"],
+                                   capture_output=True, text=True, env=env, timeout=60)
+                expect(p.returncode == 64 and "fully qualified" in p.stderr,
+                       f"--helo {name}: {p.returncode} {p.stderr!r}")
+        case("--helo that is not a fully qualified name: usage error 64", helo_refused)
     finally:
         server.stop()
         for name in os.listdir(d):
