@@ -217,10 +217,30 @@ typedef struct
 void fct_verify_result_free (FctVerifyResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyResult, fct_verify_result_free)
 
-/* Bounds the connections per exchanger across threads (batch mode's courtesy to
- * receivers). Thread-safe; reference-counted. */
+/* The pace of probing (batch mode's courtesy to receivers). docs/ADDRESS.md gives the
+ * defaults and why. A rate of 0 means no limit. */
+typedef struct
+{
+  guint domain_sessions;  /* sessions at once per destination domain (default 2) */
+  guint domain_rate;      /* RCPTs per minute per destination domain (default 60) */
+  guint host_sessions;    /* sessions at once per exchanger (default 2) */
+  guint host_rate;        /* RCPTs per minute per exchanger (default 60) */
+  guint rcpt_per_session; /* addresses asked in one session (default 20) */
+  guint backoff_ms;       /* wait after a 4xx or 421, doubled each time (default 30 s) */
+  guint backoff_max_ms;   /* the longest wait (default 10 min) */
+} FctVerifyPace;
+
+void fct_verify_pace_init (FctVerifyPace *pace);
+
+/* Holds the pace across threads: sessions at once per domain and per exchanger, RCPTs
+ * spaced to the rates, backoff after 4xx and 421. Thread-safe; reference-counted. */
 typedef struct _FctVerifyGate FctVerifyGate;
+/* pace NULL: the defaults. */
+FctVerifyGate *fct_verify_gate_new_full (const FctVerifyPace *pace);
+/* At most per_host sessions at once per exchanger and per domain; no rate. */
 FctVerifyGate *fct_verify_gate_new (guint per_host);
+/* The pace in force (transfer none). */
+const FctVerifyPace *fct_verify_gate_get_pace (FctVerifyGate *gate);
 FctVerifyGate *fct_verify_gate_ref (FctVerifyGate *gate);
 void fct_verify_gate_unref (FctVerifyGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyGate, fct_verify_gate_unref)
@@ -251,5 +271,13 @@ void fct_verify_options_init (FctVerifyOptions *options);
 FctVerifyResult *fct_verify_address (FctResolver *resolver, const char *address, gsize len,
                                      const FctVerifyOptions *options,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Verifies several NUL-terminated addresses; those of one domain share SMTP sessions
+ * (one MAIL FROM, one RCPT each, at most options->gate's rcpt_per_session, else 20, per
+ * session; one catch-all test per session). Returns (transfer full) one result per
+ * address, in order, or NULL and FCT_VERIFY_ERROR_INVALID for bad options. */
+GPtrArray *fct_verify_addresses (FctResolver *resolver, const char *const *addresses,
+                                 guint n_addresses, const FctVerifyOptions *options,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

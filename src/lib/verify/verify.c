@@ -331,55 +331,107 @@ interpret (FctVerifyResult *result, const FctVerifyProbe *p)
   add_reason (result, r.reason, text);
 }
 
+/* One address on its way through the probe. */
+typedef struct
+{
+  FctVerifyResult *result;
+  char *rcpt;
+  gboolean answered;
+} Pending;
+
+/* Probes the exchangers of one domain (result->mx of the first) for every pending
+ * address, in preference order, in sessions of at most per_session addresses; what an
+ * exchanger did not answer is asked of the next. */
 static void
-probe_exchangers (FctResolver *resolver, FctVerifyResult *result,
-                  const FctVerifyOptions *options, const FctVerifyProbeSpec *spec)
+probe_exchangers (FctResolver *resolver, Pending *pending, guint n,
+                  const FctVerifyOptions *options, FctVerifyProbeSpec *spec)
 {
   guint max_hosts = options->mx_hosts_max > 0 ? options->mx_hosts_max : 3;
+  guint per_session = options->gate != NULL
+                          ? fct_verify_gate_get_pace (options->gate)->rcpt_per_session
+                          : 20;
+  GPtrArray *mx = pending[0].result->mx;
 
-  for (guint i = 0; i < result->mx->len && i < max_hosts; i++)
+  for (guint h = 0; h < mx->len && h < max_hosts; h++)
     {
-      const char *host = g_ptr_array_index (result->mx, i);
+      const char *host = g_ptr_array_index (mx, h);
       g_autoptr (GPtrArray) ips = exchanger_ips (resolver, host);
-
-      if (ips->len == 0)
+      for (guint i = 0; ips->len == 0 && i < n; i++)
         {
           FctVerifyProbe *p = g_new0 (FctVerifyProbe, 1);
           p->host = g_strdup (host);
           p->port = spec->port;
           p->error = g_strdup ("the exchanger has no address record");
-          g_ptr_array_add (result->probes, p);
-          continue;
+          g_ptr_array_add (pending[i].result->probes, p);
         }
+      if (ips->len == 0)
+        continue;
       /* One address per exchanger: the next exchanger is the better fallback. */
       const char *ip = g_ptr_array_index (ips, 0);
-      fct_verify_gate_enter (options->gate, host);
-      FctVerifyProbe *p = fct_verify_probe_run (host, ip, spec);
-      fct_verify_gate_leave (options->gate, host);
-      g_ptr_array_add (result->probes, p);
-      if (classify (p) == PROBE_ANSWERED && (p->rcpt_code == 450 || p->rcpt_code == 451)
-          && options->greylist_retry_ms > 0)
+      for (guint retry = 0; retry < 2; retry++)
         {
-          /* Greylisting lets the same client, sender and recipient through once it
-           * comes back after a delay. */
+          g_autoptr (GPtrArray) asked = g_ptr_array_new ();
+          for (guint i = 0; i < n; i++)
+            if (!pending[i].answered)
+              g_ptr_array_add (asked, &pending[i]);
+          for (guint from = 0; from < asked->len; from += per_session)
+            {
+              guint count = MIN (per_session, asked->len - from);
+              g_autofree FctVerifySessionItem *items = g_new0 (FctVerifySessionItem, count);
+              for (guint k = 0; k < count; k++)
+                {
+                  Pending *pe = g_ptr_array_index (asked, from + k);
+                  items[k].rcpt = pe->rcpt;
+                  items[k].need_smtputf8 = pe->result->syntax->local_utf8;
+                }
+              fct_verify_gate_enter (options->gate, spec->domain, host);
+              fct_verify_session_run (host, ip, spec, items, count);
+              fct_verify_gate_leave (options->gate, spec->domain, host);
+              for (guint k = 0; k < count; k++)
+                {
+                  Pending *pe = g_ptr_array_index (asked, from + k);
+                  FctVerifyProbe *p = g_steal_pointer (&items[k].probe);
+                  g_ptr_array_add (pe->result->probes, p);
+                  g_free (items[k].outcome_error);
+                  gboolean grey = p->rcpt_code == 450 || p->rcpt_code == 451;
+                  /* Greylisting lets the same client, sender and recipient through
+                   * once it comes back after a delay: asked again once, below. */
+                  if (classify (p) == PROBE_ANSWERED
+                      && !(grey && retry == 0 && options->greylist_retry_ms > 0))
+                    {
+                      interpret (pe->result, p);
+                      pe->answered = TRUE;
+                    }
+                }
+            }
+          gboolean greylisted = FALSE;
+          for (guint i = 0; i < n; i++)
+            {
+              const FctVerifyProbe *last
+                  = pending[i].result->probes->len > 0 ? g_ptr_array_index (
+                        pending[i].result->probes, pending[i].result->probes->len - 1)
+                                                       : NULL;
+              greylisted = greylisted
+                           || (!pending[i].answered && last != NULL
+                               && (last->rcpt_code == 450 || last->rcpt_code == 451));
+            }
+          if (!greylisted || options->greylist_retry_ms == 0)
+            break;
           g_usleep ((gulong)options->greylist_retry_ms * 1000);
-          fct_verify_gate_enter (options->gate, host);
-          p = fct_verify_probe_run (host, ip, spec);
-          fct_verify_gate_leave (options->gate, host);
-          g_ptr_array_add (result->probes, p);
-        }
-      if (classify (p) == PROBE_ANSWERED)
-        {
-          interpret (result, p);
-          return;
         }
     }
-  result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
-  add_reason (result, "smtp_unavailable",
-              result->probes->len > 0 ? ((FctVerifyProbe *)g_ptr_array_index (
-                                             result->probes, result->probes->len - 1))
-                                            ->error
-                                      : NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      if (pending[i].answered)
+        continue;
+      FctVerifyResult *result = pending[i].result;
+      result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
+      add_reason (result, "smtp_unavailable",
+                  result->probes->len > 0 ? ((FctVerifyProbe *)g_ptr_array_index (
+                                                 result->probes, result->probes->len - 1))
+                                                ->error
+                                          : NULL);
+    }
 }
 
 /* GDestroyNotify wrappers: calling through a cast function pointer is undefined. */
@@ -395,18 +447,9 @@ probe_free (gpointer data)
   fct_verify_probe_free (data);
 }
 
-FctVerifyResult *
-fct_verify_address (FctResolver *resolver, const char *address, gsize len,
-                    const FctVerifyOptions *options, GError **error)
+static gboolean
+options_valid (const FctVerifyOptions *options, GError **error)
 {
-  FctVerifyOptions defaults;
-
-  g_return_val_if_fail (resolver != NULL && address != NULL, NULL);
-  if (options == NULL)
-    {
-      fct_verify_options_init (&defaults);
-      options = &defaults;
-    }
   /* RFC 5321 §4.1.1.1: the client's fully qualified domain name. Many receivers refuse
    * "localhost" or a bare host name, and the probe would read that refusal as news
    * about the address: there is no default. */
@@ -416,16 +459,22 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
     {
       g_set_error_literal (error, FCT_VERIFY_ERROR, FCT_VERIFY_ERROR_INVALID,
                            "the EHLO name must be a fully qualified domain name");
-      return NULL;
+      return FALSE;
     }
   if (options->mail_from != NULL && strpbrk (options->mail_from, "\r\n <>") != NULL)
     {
       g_set_error_literal (error, FCT_VERIFY_ERROR, FCT_VERIFY_ERROR_INVALID,
                            "the sender must be a bare address");
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  FctVerifyResult *result = g_new0 (FctVerifyResult, 1);
+/* Everything before SMTP: syntax, reserved names, lists, DNS. Returns TRUE when the
+ * address is to be probed (result->mx is set). */
+static gboolean
+prepare (FctResolver *resolver, FctVerifyResult *result, const char *address, gsize len)
+{
   result->address = g_utf8_make_valid (address, (gssize)len);
   result->reasons = g_ptr_array_new_with_free_func (reason_free);
   result->mx = g_ptr_array_new_with_free_func (g_free);
@@ -439,32 +488,31 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
     {
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
       add_reason (result, "syntax_invalid", fct_verify_diag_to_string (s->diagnosis));
-      return result;
+      return FALSE;
     }
   if (strlen (s->local_part) != s->local_part_len || strlen (s->domain) != s->domain_len)
     {
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
       add_reason (result, "syntax_invalid", "nul");
-      return result;
+      return FALSE;
     }
   if (s->domain_literal)
     {
       add_reason (result, "address_literal", s->domain);
-      return result;
+      return FALSE;
     }
   if (s->domain_ascii == NULL)
     {
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
       add_reason (result, "idna_invalid", s->domain);
-      return result;
+      return FALSE;
     }
-
   if (fct_verify_domain_is_special_use (s->domain_ascii))
     {
       /* Whatever a resolver says: these names are never delegated from the root. */
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;
       add_reason (result, "special_use_domain", s->domain_ascii);
-      return result;
+      return FALSE;
     }
 
   const char *suggestion = fct_verify_domain_suggest (s->domain_ascii);
@@ -476,31 +524,18 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
   result->disposable = fct_verify_domain_is_disposable (s->domain_ascii);
   result->free_mail = fct_verify_domain_is_free_mail (s->domain_ascii);
   result->role = fct_verify_local_is_role (s->local_part);
+  return find_exchangers (resolver, result, s->domain_ascii);
+}
 
-  if (find_exchangers (resolver, result, s->domain_ascii))
-    {
-      if (options->smtp)
-        {
-          g_autofree char *rcpt = g_strdup_printf ("%s@%s", s->local_part, s->domain_ascii);
-          g_autofree char *random_local = random_local_part ();
-          g_autofree char *random_rcpt
-              = g_strdup_printf ("%s@%s", random_local, s->domain_ascii);
-          FctVerifyProbeSpec spec = {
-            .helo_name = options->helo_name,
-            .mail_from = options->mail_from != NULL ? options->mail_from : "",
-            .rcpt = rcpt,
-            .random_rcpt = random_rcpt,
-            .need_smtputf8 = s->local_utf8,
-            .port = options->smtp_port != 0 ? options->smtp_port : 25,
-            .limits = options->limits != NULL ? options->limits : fct_limits_default (),
-          };
-          probe_exchangers (resolver, result, options, &spec);
-        }
-      else
-        add_reason (result, "smtp_skipped", NULL);
-    }
-
-  /* Properties that make even an accepted address a gamble. */
+/* Properties that make even an accepted address a gamble. */
+static void
+finish (FctVerifyResult *result, const FctVerifyOptions *options)
+{
+  const FctVerifySyntax *s = result->syntax;
+  if (s->category == FCT_VERIFY_CATEGORY_ERROR || s->category == FCT_VERIFY_CATEGORY_RFC5322
+      || s->domain_ascii == NULL || s->domain_literal
+      || strlen (s->local_part) != s->local_part_len)
+    return;
   if (s->local_utf8)
     add_reason (result, "smtputf8_required", NULL);
   if (result->disposable)
@@ -517,5 +552,101 @@ fct_verify_address (FctResolver *resolver, const char *address, gsize len,
     result->verdict = FCT_VERIFY_VERDICT_RISKY;
   if (result->verdict == FCT_VERIFY_VERDICT_UNKNOWN && !options->smtp && result->disposable)
     result->verdict = FCT_VERIFY_VERDICT_RISKY;
-  return result;
+}
+
+static void
+result_free (gpointer data)
+{
+  fct_verify_result_free (data);
+}
+
+/* lens NULL: the addresses are NUL-terminated. */
+static GPtrArray *
+verify_many (FctResolver *resolver, const char *const *addresses, const gsize *lens,
+             guint n, const FctVerifyOptions *options, GError **error)
+{
+  FctVerifyOptions defaults;
+
+  if (options == NULL)
+    {
+      fct_verify_options_init (&defaults);
+      options = &defaults;
+    }
+  if (!options_valid (options, error))
+    return NULL;
+
+  GPtrArray *results = g_ptr_array_new_with_free_func (result_free);
+  g_autofree Pending *pending = g_new0 (Pending, MAX (n, 1));
+  guint n_pending = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      FctVerifyResult *result = g_new0 (FctVerifyResult, 1);
+      g_ptr_array_add (results, result);
+      if (!prepare (resolver, result, addresses[i],
+                    lens != NULL ? lens[i] : strlen (addresses[i])))
+        continue;
+      if (!options->smtp)
+        {
+          add_reason (result, "smtp_skipped", NULL);
+          continue;
+        }
+      const FctVerifySyntax *s = result->syntax;
+      pending[n_pending++]
+          = (Pending){ result, g_strdup_printf ("%s@%s", s->local_part, s->domain_ascii),
+                       FALSE };
+    }
+
+  /* One probe per domain, for all its addresses. */
+  g_autofree gboolean *done = g_new0 (gboolean, MAX (n_pending, 1));
+  for (guint i = 0; i < n_pending; i++)
+    {
+      if (done[i])
+        continue;
+      const char *domain = pending[i].result->syntax->domain_ascii;
+      g_autofree Pending *group = g_new0 (Pending, n_pending);
+      guint n_group = 0;
+      for (guint k = i; k < n_pending; k++)
+        if (!done[k] && g_str_equal (pending[k].result->syntax->domain_ascii, domain))
+          {
+            group[n_group++] = pending[k];
+            done[k] = TRUE;
+          }
+      g_autofree char *random_local = random_local_part ();
+      g_autofree char *random_rcpt = g_strdup_printf ("%s@%s", random_local, domain);
+      FctVerifyProbeSpec spec = {
+        .helo_name = options->helo_name,
+        .mail_from = options->mail_from != NULL ? options->mail_from : "",
+        .random_rcpt = random_rcpt,
+        .domain = domain,
+        .gate = options->gate,
+        .port = options->smtp_port != 0 ? options->smtp_port : 25,
+        .limits = options->limits != NULL ? options->limits : fct_limits_default (),
+      };
+      probe_exchangers (resolver, group, n_group, options, &spec);
+    }
+  for (guint i = 0; i < n_pending; i++)
+    g_free (pending[i].rcpt);
+  for (guint i = 0; i < n; i++)
+    finish (g_ptr_array_index (results, i), options);
+  return results;
+}
+
+GPtrArray *
+fct_verify_addresses (FctResolver *resolver, const char *const *addresses, guint n,
+                      const FctVerifyOptions *options, GError **error)
+{
+  g_return_val_if_fail (resolver != NULL && (addresses != NULL || n == 0), NULL);
+  return verify_many (resolver, addresses, NULL, n, options, error);
+}
+
+FctVerifyResult *
+fct_verify_address (FctResolver *resolver, const char *address, gsize len,
+                    const FctVerifyOptions *options, GError **error)
+{
+  g_return_val_if_fail (resolver != NULL && address != NULL, NULL);
+  const char *one[] = { address };
+  g_autoptr (GPtrArray) results = verify_many (resolver, one, &len, 1, options, error);
+  if (results == NULL)
+    return NULL;
+  return g_ptr_array_steal_index (results, 0);
 }

@@ -359,6 +359,79 @@ test_helo_required (void)
   g_assert_nonnull (r);
 }
 
+/* Addresses of one domain share a session: one EHLO, one MAIL FROM, one RCPT each, one
+ * catch-all RCPT, one QUIT; each result holds its own RCPT in its dialogue. */
+static void
+test_one_session_for_a_domain (void)
+{
+  FakeSmtp *fake
+      = fake_smtp_start (FAKE_NORMAL, "220 mx.ok.fct ESMTP\r\n", handler, &plain);
+  FctLimits limits;
+  FctVerifyOptions options;
+  g_autoptr (GError) error = NULL;
+  fct_limits_init (&limits);
+  fct_verify_options_init (&options);
+  options.smtp_port = fake_smtp_get_port (fake);
+  options.helo_name = "probe.facteur.test";
+  options.limits = &limits;
+  const char *addresses[]
+      = { "alice@ok.fct", "bob@ok.fct", "postmaster@ok.fct", "x@nowhere.fct" };
+  g_autoptr (GPtrArray) results = fct_verify_addresses (
+      resolver, addresses, G_N_ELEMENTS (addresses), &options, &error);
+  g_assert_no_error (error);
+  GPtrArray *commands = fake_smtp_get_commands (fake);
+  guint ehlo = 0, mail = 0, rcpt = 0, quit = 0;
+  for (guint i = 0; i < commands->len; i++)
+    {
+      const char *c = g_ptr_array_index (commands, i);
+      ehlo += g_str_has_prefix (c, "EHLO");
+      mail += g_str_has_prefix (c, "MAIL");
+      rcpt += g_str_has_prefix (c, "RCPT");
+      quit += g_str_has_prefix (c, "QUIT");
+    }
+  g_assert_cmpuint (ehlo, ==, 1);
+  g_assert_cmpuint (mail, ==, 1);
+  g_assert_cmpuint (rcpt, ==, 4); /* three addresses and the catch-all test */
+  g_assert_cmpuint (quit, ==, 1);
+  fake_smtp_stop (fake);
+  static const FctVerifyVerdict want[]
+      = { FCT_VERIFY_VERDICT_DELIVERABLE, FCT_VERIFY_VERDICT_UNDELIVERABLE,
+          FCT_VERIFY_VERDICT_RISKY, FCT_VERIFY_VERDICT_UNDELIVERABLE };
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      const FctVerifyResult *r = g_ptr_array_index (results, i);
+      g_assert_cmpint (r->verdict, ==, want[i]);
+    }
+  const FctVerifyResult *bob = g_ptr_array_index (results, 1);
+  const FctVerifyProbe *p = g_ptr_array_index (bob->probes, 0);
+  guint own = 0;
+  for (guint i = 0; i < p->transcript->lines->len; i++)
+    {
+      const char *l = g_ptr_array_index (p->transcript->lines, i);
+      g_assert_null (strstr (l, "alice@"));
+      own += strstr (l, "RCPT TO:<bob@ok.fct>") != NULL;
+    }
+  g_assert_cmpuint (own, ==, 1);
+}
+
+/* The documented defaults (docs/ADDRESS.md); the pace itself is measured by the batch
+ * integration test, not here (no timing in unit tests). */
+static void
+test_pace_defaults (void)
+{
+  FctVerifyPace pace;
+  fct_verify_pace_init (&pace);
+  g_assert_cmpuint (pace.domain_sessions, ==, 2);
+  g_assert_cmpuint (pace.domain_rate, ==, 60);
+  g_assert_cmpuint (pace.host_sessions, ==, 2);
+  g_assert_cmpuint (pace.host_rate, ==, 60);
+  g_assert_cmpuint (pace.rcpt_per_session, ==, 20);
+  g_assert_cmpuint (pace.backoff_ms, ==, 30000);
+  g_assert_cmpuint (pace.backoff_max_ms, ==, 600000);
+  g_autoptr (FctVerifyGate) gate = fct_verify_gate_new_full (NULL);
+  g_assert_cmpuint (fct_verify_gate_get_pace (gate)->host_rate, ==, 60);
+}
+
 /* Two catch-all probes do not repeat their local part, and neither names the tool. */
 static void
 test_probe_local_part (void)
@@ -472,6 +545,8 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/address/helo-required", test_helo_required);
   g_test_add_func ("/verify/address/probe-local-part", test_probe_local_part);
   g_test_add_func ("/verify/address/special-use", test_special_use);
+  g_test_add_func ("/verify/address/one-session", test_one_session_for_a_domain);
+  g_test_add_func ("/verify/address/pace-defaults", test_pace_defaults);
   g_test_add_func ("/verify/address/gate", test_gate_bounds_connections);
   int status = g_test_run ();
   fct_resolver_unref (resolver);
