@@ -66,8 +66,11 @@ typedef struct
                                      §3.2); the cap of common MTA-STS clients */
   guint https_timeout_ms; /* 10,000 ms per HTTPS fetch: RFC 8461 §3.3 lets a sender wait a
                              minute; an audit is interactive */
-  guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per
-                               exchanger); no provider publishes more */
+  guint audit_mx_hosts_max;   /* 16 exchangers examined per domain (addresses: 4 per
+                                 exchanger); no provider publishes more */
+  gsize batch_line_max_bytes; /* 4,096 per batch input line: a path is at most 256 octets
+                                 (RFC 5321 §4.5.3.1.3), a domain 253; CSV rows carry other
+                                 columns too */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

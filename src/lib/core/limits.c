@@ -41,6 +41,7 @@ fct_limits_init (FctLimits *limits)
     .mta_sts_policy_max_bytes = 64 * 1024,
     .https_timeout_ms = 10000,
     .audit_mx_hosts_max = 16,
+    .batch_line_max_bytes = 4096,
   };
 }
 
