@@ -100,6 +100,9 @@ typedef struct
                                            §4.5.3.2.7), however it trickles in */
   guint smtp_server_data_timeout_ms;    /* 180,000 ms per line of message text (RFC 5321
                                            §4.5.3.2.5, data block) */
+  gsize batch_line_max_bytes; /* 4,096 per batch input line: a path is at most 256 octets
+                                 (RFC 5321 §4.5.3.1.3), a domain 253; CSV rows carry other
+                                 columns too */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

@@ -68,6 +68,8 @@ typedef struct
   GPtrArray *lines; /* char * */
 } FctSmtpTranscript;
 
+/* An empty transcript (transfer full). */
+FctSmtpTranscript *fct_smtp_transcript_new (void);
 void fct_smtp_transcript_free (FctSmtpTranscript *transcript);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctSmtpTranscript, fct_smtp_transcript_free)
 

@@ -60,6 +60,20 @@ failed (Judge *j, const FctDnsAnswer *answer)
   return FALSE;
 }
 
+/* Appends item to a "sep"-separated list unless it is there already. */
+static void
+list_add (GString *list, const char *sep, const char *item)
+{
+  if (item == NULL || item[0] == '\0')
+    return;
+  g_auto (GStrv) have = g_strsplit (list->str, sep, -1);
+  if (g_strv_contains ((const char *const *)have, item))
+    return;
+  if (list->len > 0)
+    g_string_append (list, sep);
+  g_string_append (list, item);
+}
+
 /* ---- DNS, MX, PTR ---------------------------------------------------------------- */
 
 static gboolean
@@ -261,8 +275,55 @@ forward_confirms (const AuditAddress *addr)
   return FALSE;
 }
 
+/* Whether the domain's own SPF record may let addr send its mail. Only a record ending
+ * in -all says which servers send; then an address is a sender when an ip4:/ip6: term
+ * covers it, or when a term that stands for hosts not listed here (mx, a, include,
+ * ptr, exists, redirect) could. Anything unsure counts as a sender. */
+static gboolean
+address_may_send (const Audit *a, const AuditAddress *addr)
+{
+  const char *record = a->spf != NULL ? a->spf->record : NULL;
+  if (record == NULL)
+    return TRUE;
+  g_auto (GStrv) terms = g_strsplit (record, " ", -1);
+  gboolean strict = FALSE;
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_bytes (
+      addr->bytes, addr->len == 4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+  for (gsize i = 1; terms[i] != NULL; i++)
+    {
+      const char *t = terms[i];
+      if (t[0] == '\0')
+        continue;
+      if (g_ascii_strcasecmp (t, "-all") == 0)
+        {
+          strict = TRUE;
+          continue;
+        }
+      if (t[0] == '-' || t[0] == '~' || t[0] == '?')
+        continue; /* not a pass */
+      if (t[0] == '+')
+        t++;
+      if (g_ascii_strncasecmp (t, "ip4:", 4) == 0
+          || g_ascii_strncasecmp (t, "ip6:", 4) == 0)
+        {
+          g_autoptr (GInetAddressMask) mask
+              = g_inet_address_mask_new_from_string (t + 4, NULL);
+          if (mask != NULL
+              && g_inet_address_get_family (g_inet_address_mask_get_address (mask))
+                     == g_inet_address_get_family (ip)
+              && g_inet_address_mask_matches (mask, ip))
+            return TRUE;
+          continue;
+        }
+      if (g_ascii_strncasecmp (t, "exp=", 4) == 0 || g_ascii_strncasecmp (t, "v=", 2) == 0)
+        continue;
+      return TRUE; /* mx, a, include, ptr, exists, redirect= */
+    }
+  return !strict;
+}
+
 static void
-judge_ptr (Judge *j)
+judge_ptr (Judge *j, FctDmarcPolicy applied)
 {
   for (guint i = 0; i < j->a->mx_hosts->len; i++)
     {
@@ -273,7 +334,24 @@ judge_ptr (Judge *j)
           g_autofree char *rev = fct_dns_reverse_name (addr->bytes, addr->len);
           if (failed (j, addr->ptr))
             continue;
-          if (!has_records (addr->ptr))
+          if (!has_records (addr->ptr) && applied == FCT_DMARC_POLICY_REJECT
+              && !address_may_send (j->a, addr))
+            {
+              /* Receivers look at the reverse name of the server that connects to them:
+               * an exchanger that only receives (SPF -all does not list it, DMARC
+               * p=reject stops forgeries) is never judged by it. */
+              FctFinding *f = fct_findings_add (
+                  j->f, "ptr-missing-inbound",
+                  _ ("The address %s of %s has no reverse DNS name. It matters little "
+                     "here: the SPF record (-all) does not let it send and DMARC rejects "
+                     "forgeries, so it only receives mail. Set its PTR to %s if it ever "
+                     "sends."),
+                  addr->ip, mx->host, mx->host);
+              g_autofree char *fix = g_strdup_printf ("%s. PTR %s.", rev, mx->host);
+              fct_finding_set_fix (f, fix);
+              fct_finding_set_evidence (f, addr->ip);
+            }
+          else if (!has_records (addr->ptr))
             {
               FctFinding *f = fct_findings_add (j->f, "ptr-missing",
                                                 _ ("The address %s of %s has no reverse "
@@ -457,15 +535,44 @@ judge_spf (Judge *j)
 
       if (g_str_equal (id, "spf.no-record") && top)
         {
-          f = fct_findings_add (
-              j->f, "spf-missing",
-              _ ("%s publishes no SPF record: receivers cannot tell which servers may send "
-                 "its mail, and DMARC has only DKIM to rely on. Publish one that names "
-                 "your "
-                 "sending servers."),
-              a->domain);
-          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s~all\"", a->domain,
-                                                  a->mx_hosts->len > 0 ? "mx " : "");
+          /* The provider's own include covers its sending servers, which are not its
+           * MX hosts; mx stays for exchangers no provider row recognises. */
+          g_autoptr (GString) terms = g_string_new (NULL);
+          g_autoptr (GString) names = g_string_new (NULL);
+          gboolean own_mx = FALSE;
+          for (guint k = 0; k < a->mx_hosts->len; k++)
+            {
+              const AuditMx *mx = g_ptr_array_index (a->mx_hosts, k);
+              const FctAuditProvider *p = fct_audit_provider_for_mx (mx->host);
+              if (p == NULL)
+                {
+                  own_mx = TRUE;
+                  continue;
+                }
+              g_autofree char *inc = g_strconcat ("include:", p->include, NULL);
+              list_add (terms, " ", inc);
+              list_add (names, ", ", p->name);
+            }
+          if (own_mx)
+            list_add (terms, " ", "mx");
+          if (names->len > 0)
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Its MX hosts are "
+                   "those of %s: the record below authorises that provider's sending "
+                   "servers. Add the other services that send as %s (newsletters, "
+                   "invoicing, web site) before publishing."),
+                a->domain, names->str, a->domain);
+          else
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Publish one that "
+                   "names your sending servers."),
+                a->domain);
+          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s%s~all\"", a->domain,
+                                                  terms->str, terms->len > 0 ? " " : "");
           fct_finding_set_fix (f, fix);
         }
       else if (g_str_equal (id, "spf.multiple-records"))
@@ -487,8 +594,13 @@ judge_spf (Judge *j)
           f = fct_findings_add (j->f, "spf-too-many-lookups", "%s", lf->message);
           if (r->flattened != NULL)
             {
-              g_autofree char *fix
-                  = g_strdup_printf ("%s. TXT %s", a->domain, r->flattened);
+              /* Addresses copied from providers' records go stale when the providers
+               * change them, silently: the owner must know, and how to check. */
+              g_autofree char *fix = g_strdup_printf (
+                  _ ("# The addresses below are your providers' today; they change them "
+                     "without notice.\n# Check again after publishing and every month: "
+                     "facteur domain %s\n%s. TXT %s"),
+                  a->domain, a->domain, r->flattened);
               fct_finding_set_fix (f, fix);
             }
         }
@@ -1261,6 +1373,43 @@ judge_blocklists (Judge *j)
 static void
 judge_tls (Judge *j)
 {
+  /* When not one exchanger answered, the likeliest cause is on this side (port 25 is
+   * blocked from most home, office and cloud networks): nothing was learnt about the
+   * servers, and nothing is held against them. */
+  const FctAuditTlsProbe *first_failure = NULL;
+  guint tried = 0, greeted = 0;
+  for (guint i = 0; i < j->a->mx_hosts->len; i++)
+    {
+      const FctAuditTlsProbe *p = ((AuditMx *)g_ptr_array_index (j->a->mx_hosts, i))->probe;
+      if (p == NULL)
+        continue;
+      tried++;
+      if (p->banner != NULL)
+        greeted++;
+      else if (first_failure == NULL)
+        first_failure = p;
+    }
+  if (tried > 0 && greeted == 0)
+    {
+      const char *why = first_failure->error != NULL ? first_failure->error : "?";
+      FctFinding *f
+          = tried == 1
+                ? fct_findings_add (
+                    j->f, "smtp-untested",
+                    _ ("The mail server could not be reached from here (%s: %s): port 25 "
+                       "is often blocked on the way out. STARTTLS and certificates were "
+                       "not checked; run the audit from a network that allows port 25."),
+                    first_failure->host, why)
+                : fct_findings_add (
+                    j->f, "smtp-untested",
+                    _ ("None of the %u mail servers could be reached from here (first, "
+                       "%s: %s): port 25 is often blocked on the way out. STARTTLS and "
+                       "certificates were not checked; run the audit from a network "
+                       "that allows port 25."),
+                    tried, first_failure->host, why);
+      fct_finding_set_evidence (f, first_failure->host);
+      return;
+    }
   for (guint i = 0; i < j->a->mx_hosts->len; i++)
     {
       AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
@@ -1400,6 +1549,42 @@ fct_audit_dkim_key_free (FctAuditDkimKey *key)
   g_free (key);
 }
 
+/* One finding per id: a problem on five exchangers is one problem, costed once, whose
+ * detail names each of them (their sentences in order), whose fix holds every record
+ * and whose evidence lists every host or address. Returns (transfer full). */
+static FctFindings *
+merge_by_id (const FctFindings *in)
+{
+  FctFindings *out = fct_findings_new ();
+  guint n = fct_findings_get_count (in);
+  g_autofree gboolean *done = g_new0 (gboolean, n);
+  for (guint i = 0; i < n; i++)
+    {
+      if (done[i])
+        continue;
+      const FctFinding *first = fct_findings_get (in, i);
+      g_autoptr (GString) detail = g_string_new (NULL);
+      g_autoptr (GString) fix = g_string_new (NULL);
+      g_autoptr (GString) evidence = g_string_new (NULL);
+      for (guint k = i; k < n; k++)
+        {
+          const FctFinding *f = fct_findings_get (in, k);
+          if (f->weight != first->weight)
+            continue;
+          done[k] = TRUE;
+          list_add (detail, " ", f->detail);
+          list_add (fix, "\n", f->fix);
+          list_add (evidence, ", ", f->evidence);
+        }
+      FctFinding *merged = fct_findings_add (out, first->weight->id, "%s", detail->str);
+      if (fix->len > 0)
+        fct_finding_set_fix (merged, fix->str);
+      if (evidence->len > 0)
+        fct_finding_set_evidence (merged, evidence->str);
+    }
+  return out;
+}
+
 void
 fct_audit_judge (Audit *a, FctAuditReport *report)
 {
@@ -1409,7 +1594,6 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_mx_free);
   report->dkim_keys
       = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_dkim_key_free);
-  report->findings = j.f;
 
   if (judge_dns (&j))
     {
@@ -1418,7 +1602,6 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
         if (is_null_mx (g_ptr_array_index (a->mx->records, i)))
           report->null_mx = TRUE;
       judge_mx (&j);
-      judge_ptr (&j);
       judge_spf (&j);
       if (a->spf != NULL && a->spf->record != NULL)
         {
@@ -1428,6 +1611,7 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
       judge_dkim (&j, report);
       FctDmarcPolicy applied = FCT_DMARC_POLICY_UNSET;
       judge_dmarc (&j, report, &dmarc, &applied);
+      judge_ptr (&j, applied);
       judge_mta_sts (&j, report);
       judge_tlsrpt (&j);
       judge_bimi (&j, dmarc, applied);
@@ -1459,6 +1643,8 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   g_free (j.first_failure_text);
   mx_to_report (a, report);
   report->audited = !j.resolver_failed;
-  fct_findings_sort (j.f);
-  report->score = fct_findings_score (j.f);
+  report->findings = merge_by_id (j.f);
+  fct_findings_free (j.f);
+  fct_findings_sort (report->findings);
+  report->score = fct_findings_score (report->findings);
 }

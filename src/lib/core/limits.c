@@ -54,6 +54,7 @@ fct_limits_init (FctLimits *limits)
     .smtp_server_errors_max = 20,
     .smtp_server_command_timeout_ms = 300000,
     .smtp_server_data_timeout_ms = 180000,
+    .batch_line_max_bytes = 4096,
   };
 }
 

@@ -39,6 +39,8 @@ static const FctFindingWeight rows[] = {
     N_ ("A mail server address has no reverse DNS (PTR)") },
   { "ptr-mismatch", "mx", FCT_SEVERITY_WARNING, 0.5,
     N_ ("A mail server's reverse DNS does not point back to its address") },
+  { "ptr-missing-inbound", "mx", FCT_SEVERITY_INFO, 0.0,
+    N_ ("A receiving-only mail server address has no reverse DNS (PTR)") },
   /* SPF */
   { "spf-missing", "spf", FCT_SEVERITY_CRITICAL, 2.0, N_ ("No SPF record") },
   { "spf-multiple", "spf", FCT_SEVERITY_CRITICAL, 2.0,
@@ -103,6 +105,8 @@ static const FctFindingWeight rows[] = {
   /* STARTTLS */
   { "smtp-unreachable", "tls", FCT_SEVERITY_WARNING, 1.0,
     N_ ("A mail server could not be reached on the SMTP port") },
+  { "smtp-untested", "tls", FCT_SEVERITY_INFO, 0.0,
+    N_ ("The mail servers could not be tested from here (no connection on port 25)") },
   { "starttls-missing", "tls", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("A mail server does not offer STARTTLS") },
   { "tls-handshake-failed", "tls", FCT_SEVERITY_CRITICAL, 2.0,

@@ -207,9 +207,11 @@ migrate_locked (FctStore *store, gint64 version, GError **error)
   g_autofree char *set_version
       = g_strdup_printf ("PRAGMA user_version = %d;", SCHEMA_VERSION);
 
-  if (version == 0 && !(exec (store, schema_history, error) && exec (store, schema_meta, error)))
+  if (version == 0
+      && !(exec (store, schema_history, error) && exec (store, schema_meta, error)))
     return FALSE;
-  if (version == 1 && !(exec (store, schema_history, error) && exec (store, migrate_v1, error)))
+  if (version == 1
+      && !(exec (store, schema_history, error) && exec (store, migrate_v1, error)))
     return FALSE;
   return exec (store, schema_tests, error) && exec (store, set_version, error);
 }

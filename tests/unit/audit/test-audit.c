@@ -87,11 +87,31 @@ static const Case cases[] = {
   { "toomany.test", "192.0.2.10", "", "{d}. MX 20 mx1.{d}.\n{d}. MX 30 mx2.{d}.",
     "mx-too-many", 1 },
   { "noptr.test", "192.0.2.11", "ptr", "", "ptr-missing", 0 },
+  /* An exchanger the SPF record (-all) does not let send, under DMARC p=reject: it only
+   * receives, and its missing PTR costs nothing. */
+  { "inboundptr.test", "192.0.2.54", "ptr spf", "{d}. TXT \"v=spf1 ip4:198.51.100.7 -all\"",
+    "ptr-missing-inbound", 0 },
+  /* Three exchangers without PTR: one finding, costed once, listing the three. */
+  { "threeptr.test", "192.0.2.55", "ptr",
+    "{d}. MX 20 mx2.{d}.\nmx2.{d}. A 198.51.100.55\n{d}. MX 30 mx3.{d}.\nmx3.{d}. A "
+    "198.51.100.56",
+    "ptr-missing", 0 },
   { "badptr.test", "192.0.2.12", "ptr",
     "{rev}.in-addr.arpa. PTR other.{d}.\nother.{d}. A 192.0.2.200", "ptr-mismatch", 0 },
   { "nospf.test", "192.0.2.13", "spf", "", "spf-missing", 0 },
   { "twospf.test", "192.0.2.14", "", "{d}. TXT \"v=spf1 ip4:{ip} +mx ?all\"",
     "spf-multiple", 0 },
+  /* Google Workspace's MX hosts: its include, not mx (its senders are not its MX). */
+  { "gspf.test", "192.0.2.56", "mx a ptr spf sts sts-a",
+    "{d}. MX 1 aspmx.l.google.com.\n{d}. MX 5 alt1.aspmx.l.google.com.\n"
+    "aspmx.l.google.com. A {ip}\nalt1.aspmx.l.google.com. A {ip}\n"
+    "{rev}.in-addr.arpa. PTR aspmx.l.google.com.",
+    "spf-missing mta-sts-missing", 0 },
+  /* Microsoft 365 beside an exchanger of the domain's own: both covered. */
+  { "mixspf.test", "192.0.2.57", "spf",
+    "{d}. MX 5 mixspf-test.mail.protection.outlook.com.\n"
+    "mixspf-test.mail.protection.outlook.com. A {ip}",
+    "spf-missing mta-sts-mx-mismatch", 0 },
   { "spfsyntax.test", "192.0.2.15", "spf", "{d}. TXT \"v=spf1 mx foo:bar -all\"",
     "spf-syntax", 0 },
   { "spflookups.test", "192.0.2.16", "spf",
@@ -439,12 +459,20 @@ test_fixes (void)
     { "nomx.test", "mx-missing", "nomx.test. MX 10 " },
     { "nospf.test", "spf-missing", "nospf.test. TXT \"v=spf1 mx ~all\"" },
     { "spfall.test", "spf-permissive-all", "spfall.test. TXT \"v=spf1 mx ~all\"" },
+    { "gspf.test", "spf-missing",
+      "gspf.test. TXT \"v=spf1 include:_spf.google.com ~all\"" },
+    { "mixspf.test", "spf-missing",
+      "mixspf.test. TXT \"v=spf1 include:spf.protection.outlook.com mx ~all\"" },
+    /* A flattened record warns that provider addresses change, and how to check. */
+    { "spflookups.test", "spf-too-many-lookups",
+      "# The addresses below are your providers' today; they change them without notice.\n"
+      "# Check again after publishing and every month: facteur domain spflookups.test\n"
+      "spflookups.test. TXT \"v=spf1 " },
     { "spfplusinc.test", "spf-permissive-all",
       "spfplusinc.test. TXT \"v=spf1 mx include:inc.spfplusinc.test ~all\"" },
     /* "v=spf1 mx -all" and "v=spf1 ip4:192.0.2.14 +mx ?all" merged: each term once (+mx
      * is mx), the strictest all. */
     { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
-    { "spflookups.test", "spf-too-many-lookups", "spflookups.test. TXT \"v=spf1 " },
     { "nodmarc.test", "dmarc-missing",
       "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=none; "
       "rua=mailto:dmarc-reports@nodmarc.test\"" },
@@ -1100,7 +1128,44 @@ test_unreachable (void)
   g_autoptr (FctAuditReport) r
       = audit (resolver, "tls.test", 0, TRUE, ntohs (sin.sin_port), NULL);
   g_autofree char *got = ids_of (r);
+  /* No exchanger could be reached: probably port 25 blocked from here, not held
+   * against the domain. */
+  g_assert_cmpstr (got, ==, "smtp-untested");
+  g_assert_cmpfloat (r->score, ==, 10.0);
+}
+
+/* Several findings of one id are one finding, costed once, that names every host. */
+static void
+test_one_finding_per_id (void)
+{
+  g_autoptr (FctResolver) resolver = zone_resolver ();
+  g_autoptr (FctAuditReport) r = audit (resolver, "threeptr.test", 0, FALSE, 25, NULL);
+  g_assert_cmpuint (fct_findings_get_count (r->findings), ==, 1);
+  const FctFinding *f = fct_findings_get (r->findings, 0);
+  g_assert_cmpstr (f->weight->id, ==, "ptr-missing");
+  g_assert_cmpstr (f->evidence, ==, "192.0.2.55, 198.51.100.55, 198.51.100.56");
+  g_assert_nonnull (strstr (f->detail, "mx3.threeptr.test"));
+  g_assert_nonnull (strstr (f->fix, "56.100.51.198.in-addr.arpa. PTR mx3.threeptr.test."));
+  g_assert_cmpfloat (r->score, ==, 9.0);
+}
+
+/* One exchanger answers, the other does not: that one is unreachable (the server's
+ * fault, as far as can be told). */
+static void
+test_one_unreachable (void)
+{
+  Server *s = server_start (SERVER_TLS, "mx1.tls.test", -3600, 86400);
+  g_autofree char *ca = write_ca (s->cert);
+  /* mx2 is 127.0.0.2, where the test server (bound to 127.0.0.1) does not listen. */
+  g_autoptr (FctResolver) resolver = loopback_resolver_with (
+      "tls.test", "tls.test. MX 20 mx2.tls.test.\nmx2.tls.test. A 127.0.0.2\n"
+                  "2.0.0.127.in-addr.arpa. PTR mx2.tls.test.");
+  g_autoptr (FctAuditReport) r = audit (resolver, "tls.test", 0, TRUE, s->port, ca);
+  server_stop (s);
+  g_unlink (ca);
+  g_autofree char *got = ids_of (r);
   g_assert_cmpstr (got, ==, "smtp-unreachable");
+  g_assert_cmpstr (fct_findings_get (r->findings, 0)->evidence, ==, "mx2.tls.test");
 }
 
 /* The libcurl fetcher reports a refused connection as an error, without a status; the
@@ -1146,6 +1211,7 @@ test_every_id_is_covered (void)
   for (gsize i = 0; i < G_N_ELEMENTS (tls_cases); i++)
     g_hash_table_add (covered, g_strdup (tls_cases[i].expect));
   g_hash_table_add (covered, g_strdup ("smtp-unreachable"));
+  g_hash_table_add (covered, g_strdup ("smtp-untested"));
   for (gsize i = 0; i < n; i++)
     if (!g_hash_table_contains (covered, rows[i].id)
         && !g_strv_contains (integration_only, rows[i].id))
@@ -1193,6 +1259,8 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &tls_cases[i], test_tls_case);
     }
   g_test_add_func ("/audit/starttls/unreachable", test_unreachable);
+  g_test_add_func ("/audit/starttls/one-unreachable", test_one_unreachable);
+  g_test_add_func ("/audit/one-finding-per-id", test_one_finding_per_id);
   g_test_add_func ("/audit/starttls/probe-cache", test_probe_cache);
   g_test_add_func ("/audit/starttls/dane-fix-works", test_dane_fix_works);
   g_test_add_func ("/audit/every-id-is-covered", test_every_id_is_covered);

@@ -506,7 +506,6 @@ test_upgrade_v1 (void)
   remove_db (path);
 }
 
-
 int
 main (int argc, char **argv)
 {
