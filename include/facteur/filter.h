@@ -39,7 +39,7 @@ typedef struct
   /* Verify DKIM and ARC while the message streams in (NULL: not verified here). */
   FctResolver *resolver;
   FctDkimKeyCache *key_cache;
-  gint64 now; /* 0: the system clock */
+  gint64 now;              /* 0: the system clock */
   const FctLimits *limits; /* NULL: fct_limits_default () (must outlive the message) */
 } FctFilterMessageOptions;
 
@@ -220,9 +220,9 @@ GBytes *fct_filter_banner_apply (FctMsg *msg, const char *text, char **content_t
 /* One signing key: domain -> selector -> file (RSA or Ed25519). */
 typedef struct
 {
-  char *domain;   /* lower case */
+  char *domain; /* lower case */
   char *selector;
-  char *path;     /* NULL on the side that does not read keys */
+  char *path; /* NULL on the side that does not read keys */
   FctDkimKeyType type;
   guint bits;
 } FctFilterKey;
@@ -261,9 +261,9 @@ GArray *fct_filter_key_table_lookup (const FctFilterKeyTable *table, const char 
 
 typedef enum
 {
-  FCT_FILTER_SIGN_OP_SIGN = 1,     /* sign a digest with key key_index */
-  FCT_FILTER_SIGN_OP_KEYS = 2,     /* list the keys (answered with a key list) */
-  FCT_FILTER_SIGN_OP_RELOAD = 3,   /* read the key files again, then list them */
+  FCT_FILTER_SIGN_OP_SIGN = 1,   /* sign a digest with key key_index */
+  FCT_FILTER_SIGN_OP_KEYS = 2,   /* list the keys (answered with a key list) */
+  FCT_FILTER_SIGN_OP_RELOAD = 3, /* read the key files again, then list them */
 } FctFilterSignOp;
 
 typedef struct

@@ -87,8 +87,8 @@ take_queue_id (SMFICTX *ctx, Conn *c)
 
 static sfsistat
 on_negotiate (SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-              unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-              unsigned long *pf2, unsigned long *pf3)
+              unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+              unsigned long *pf3)
 {
   Conn *c = conn_get (ctx);
 
@@ -212,7 +212,8 @@ start_signing (Conn *c)
   if (domain == NULL || signer == NULL)
     return;
   g_autoptr (GArray) found = fct_filter_key_table_lookup (st->keys, domain);
-  c->sign_keys = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dkim_private_key_unref);
+  c->sign_keys
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dkim_private_key_unref);
   c->signing = g_string_new (NULL);
   for (guint i = 0; i < found->len; i++)
     {
@@ -463,7 +464,8 @@ apply_edits (SMFICTX *ctx, const Conn *c, const FctFilterDecision *d)
           if (e->index == G_MAXUINT)
             smfi_addheader (ctx, e->name, (char *)value_for_mta (c, e->value));
           else
-            smfi_insheader (ctx, (int)e->index, e->name, (char *)value_for_mta (c, e->value));
+            smfi_insheader (ctx, (int)e->index, e->name,
+                            (char *)value_for_mta (c, e->value));
           break;
         }
     }
@@ -498,8 +500,8 @@ seal (SMFICTX *ctx, Conn *c, const FctFilterDecision *d, const FctCheckReport *r
   if (msg == NULL)
     return FALSE;
   const FctFilterKey *k = fct_filter_key_table_get (st->keys, (guint)st->arc_key_index);
-  g_autoptr (FctDkimPrivateKey) key = fct_milter_signer_key (
-      signer, st->key_generation, (guint)st->arc_key_index, k);
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_milter_signer_key (signer, st->key_generation, (guint)st->arc_key_index, k);
   const char *results = strchr (r->authentication_results, ';');
   results = results != NULL ? results + 1 : "none";
   while (*results == ' ')
@@ -542,7 +544,8 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
       fct_milter_count (FCT_MILTER_COUNT_SIGN_ERRORS);
       if (c->state->config->policy.on_error == FCT_FILTER_ACTION_TEMPFAIL)
         {
-          smfi_setreply (ctx, "451", "4.3.0", "The message could not be signed; try again later");
+          smfi_setreply (ctx, "451", "4.3.0",
+                         "The message could not be signed; try again later");
           status = SMFIS_TEMPFAIL;
         }
     }
@@ -550,16 +553,16 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
     insert_field (ctx, c, g_ptr_array_index (sigs, i));
   if (sigs != NULL && sigs->len > 0)
     fct_milter_count (FCT_MILTER_COUNT_SIGNED);
-  fct_milter_log (LOG_INFO,
-                  "%s: outbound client=%s from=<%s> auth=%s signed=%s%s%s size=%" G_GUINT64_FORMAT
-                  " time=%" G_GINT64_FORMAT "ms",
-                  c->queue_id != NULL ? c->queue_id : "NOQUEUE",
-                  c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
-                  c->auth != NULL ? c->auth : "-",
-                  c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
-                  error != NULL ? " error=" : "", error != NULL ? error->message : "",
-                  fct_filter_message_get_size (c->message),
-                  (g_get_monotonic_time () - started) / 1000);
+  fct_milter_log (
+      LOG_INFO,
+      "%s: outbound client=%s from=<%s> auth=%s signed=%s%s%s size=%" G_GUINT64_FORMAT
+      " time=%" G_GINT64_FORMAT "ms",
+      c->queue_id != NULL ? c->queue_id : "NOQUEUE",
+      c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
+      c->auth != NULL ? c->auth : "-",
+      c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
+      error != NULL ? " error=" : "", error != NULL ? error->message : "",
+      fct_filter_message_get_size (c->message), (g_get_monotonic_time () - started) / 1000);
   return status;
 }
 
@@ -599,9 +602,10 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
   if (report == NULL)
     fct_milter_count (FCT_MILTER_COUNT_UNCHECKED);
   else
-    fct_milter_count (report->threat == FCT_THREAT_DANGEROUS    ? FCT_MILTER_COUNT_DANGEROUS
-                      : report->threat == FCT_THREAT_SUSPICIOUS ? FCT_MILTER_COUNT_SUSPICIOUS
-                                                                : FCT_MILTER_COUNT_CLEAN);
+    fct_milter_count (report->threat == FCT_THREAT_DANGEROUS ? FCT_MILTER_COUNT_DANGEROUS
+                      : report->threat == FCT_THREAT_SUSPICIOUS
+                          ? FCT_MILTER_COUNT_SUSPICIOUS
+                          : FCT_MILTER_COUNT_CLEAN);
   if (strstr (d->reason, "dns-temperror") != NULL)
     fct_milter_count (FCT_MILTER_COUNT_DNS_ERRORS);
   if (report == NULL)

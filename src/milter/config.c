@@ -35,12 +35,38 @@ fct_milter_config_free (FctMilterConfig *c)
 }
 
 static const char *const known_keys[] = {
-  "socket", "socket_mode", "socket_group", "user", "signer_user", "authserv_id", "db",
-  "dns_zone", "dns_server", "dns_timeout_ms", "language", "scan_max_bytes",
-  "time_budget_ms", "verdict_field", "on_clean", "on_suspicious", "on_dangerous",
-  "on_dmarc_reject", "on_dmarc_quarantine", "on_dns_error", "on_error",
-  "trusted_arc_sealers", "protect", "dnsbl", "uribl", "blocklists", "internal_networks",
-  "signing_keys", "arc_key", "metrics", "log_stderr", NULL,
+  "socket",
+  "socket_mode",
+  "socket_group",
+  "user",
+  "signer_user",
+  "authserv_id",
+  "db",
+  "dns_zone",
+  "dns_server",
+  "dns_timeout_ms",
+  "language",
+  "scan_max_bytes",
+  "time_budget_ms",
+  "verdict_field",
+  "on_clean",
+  "on_suspicious",
+  "on_dangerous",
+  "on_dmarc_reject",
+  "on_dmarc_quarantine",
+  "on_dns_error",
+  "on_error",
+  "trusted_arc_sealers",
+  "protect",
+  "dnsbl",
+  "uribl",
+  "blocklists",
+  "internal_networks",
+  "signing_keys",
+  "arc_key",
+  "metrics",
+  "log_stderr",
+  NULL,
 };
 
 static gboolean
@@ -72,8 +98,8 @@ get_list (GKeyFile *kf, const char *key, char ***out, GError **error)
 
   if (v == NULL)
     {
-      if (local == NULL || g_error_matches (local, G_KEY_FILE_ERROR,
-                                            G_KEY_FILE_ERROR_KEY_NOT_FOUND)
+      if (local == NULL
+          || g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND)
           || g_error_matches (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
         {
           /* "key =" (empty) is an empty list, not an absent key. */
@@ -183,7 +209,8 @@ read_file (FctMilterConfig *c, const char *path, GError **error)
     if (!g_strv_contains (known_keys, keys[i]))
       {
         g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                     _ ("unknown key “%s” in [milter] (docs/MILTER.md lists them)"), keys[i]);
+                     _ ("unknown key “%s” in [milter] (docs/MILTER.md lists them)"),
+                     keys[i]);
         return FALSE;
       }
 
@@ -225,7 +252,8 @@ read_file (FctMilterConfig *c, const char *path, GError **error)
       if (!g_ascii_string_to_unsigned (mode, 8, 0, 0777, &n, NULL))
         {
           g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                       _ ("socket_mode must be an octal mode such as 0660, not “%s”"), mode);
+                       _ ("socket_mode must be an octal mode such as 0660, not “%s”"),
+                       mode);
           return FALSE;
         }
       c->socket_mode = (guint)n;
@@ -303,7 +331,8 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
       && !g_str_has_prefix (c->socket, "unix:") && !g_str_has_prefix (c->socket, "local:"))
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                   _ ("socket must be inet:PORT@ADDRESS or unix:PATH, not “%s”"), c->socket);
+                   _ ("socket must be inet:PORT@ADDRESS or unix:PATH, not “%s”"),
+                   c->socket);
       return NULL;
     }
   if (c->authserv_id == NULL)
@@ -335,8 +364,8 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
     {
       if (c->internal_networks[i][0] == '\0')
         continue;
-      GInetAddressMask *mask = g_inet_address_mask_new_from_string (c->internal_networks[i],
-                                                                    NULL);
+      GInetAddressMask *mask
+          = g_inet_address_mask_new_from_string (c->internal_networks[i], NULL);
       if (mask == NULL)
         {
           g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
@@ -355,8 +384,8 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
 FctFilterKeyTable *
 fct_milter_config_key_table (const FctMilterConfig *c, GError **error)
 {
-  g_autoptr (FctFilterKeyTable) t = fct_filter_key_table_parse (
-      (const char *const *)c->signing_keys, error);
+  g_autoptr (FctFilterKeyTable) t
+      = fct_filter_key_table_parse ((const char *const *)c->signing_keys, error);
   if (t == NULL)
     return NULL;
   if (c->arc_key != NULL && c->arc_key[0] != '\0')

@@ -247,8 +247,10 @@ run (FctMilterConfig *config)
   GThread *loop = g_thread_new ("facteur-milter", milter_thread, NULL);
   {
     FctMilterState *st = fct_milter_state_get ();
-    fct_milter_log (LOG_INFO, "listening on %s as %s, authserv-id %s, %u signing keys, signer pid %d",
-                    st->config->socket, st->config->user != NULL ? st->config->user : "the starting user",
+    fct_milter_log (LOG_INFO,
+                    "listening on %s as %s, authserv-id %s, %u signing keys, signer pid %d",
+                    st->config->socket,
+                    st->config->user != NULL ? st->config->user : "the starting user",
                     st->config->authserv_id, fct_filter_key_table_get_count (st->keys),
                     (int)fct_milter_signer_get_pid (signer));
     fct_milter_state_unref (st);

@@ -16,24 +16,42 @@ static const struct
   const char *label; /* NULL: a counter of its own */
   const char *help;
 } names[FCT_MILTER_COUNT_N] = {
-  [FCT_MILTER_COUNT_MESSAGES_INBOUND] = { "facteur_milter_messages_total", "direction=\"inbound\"", "Messages seen" },
-  [FCT_MILTER_COUNT_MESSAGES_OUTBOUND] = { "facteur_milter_messages_total", "direction=\"outbound\"", NULL },
-  [FCT_MILTER_COUNT_CLEAN] = { "facteur_milter_verdicts_total", "verdict=\"clean\"", "Threat verdicts of inbound messages" },
-  [FCT_MILTER_COUNT_SUSPICIOUS] = { "facteur_milter_verdicts_total", "verdict=\"suspicious\"", NULL },
-  [FCT_MILTER_COUNT_DANGEROUS] = { "facteur_milter_verdicts_total", "verdict=\"dangerous\"", NULL },
-  [FCT_MILTER_COUNT_UNCHECKED] = { "facteur_milter_verdicts_total", "verdict=\"unchecked\"", NULL },
-  [FCT_MILTER_COUNT_ACCEPTED] = { "facteur_milter_dispositions_total", "disposition=\"accept\"", "What the MTA was told to do" },
-  [FCT_MILTER_COUNT_REJECTED] = { "facteur_milter_dispositions_total", "disposition=\"reject\"", NULL },
-  [FCT_MILTER_COUNT_TEMPFAILED] = { "facteur_milter_dispositions_total", "disposition=\"tempfail\"", NULL },
-  [FCT_MILTER_COUNT_QUARANTINED] = { "facteur_milter_quarantined_total", NULL, "Messages put in quarantine" },
-  [FCT_MILTER_COUNT_TAGGED] = { "facteur_milter_tagged_total", NULL, "Messages given a subject prefix or a banner" },
-  [FCT_MILTER_COUNT_PARTIAL] = { "facteur_milter_partial_total", NULL, "Messages judged on their first scan_max_bytes" },
-  [FCT_MILTER_COUNT_SIGNED] = { "facteur_milter_signed_total", NULL, "Outbound messages DKIM-signed" },
-  [FCT_MILTER_COUNT_SIGN_ERRORS] = { "facteur_milter_sign_errors_total", NULL, "Outbound messages that could not be signed" },
-  [FCT_MILTER_COUNT_SEALED] = { "facteur_milter_sealed_total", NULL, "Messages given an ARC set" },
-  [FCT_MILTER_COUNT_DNS_ERRORS] = { "facteur_milter_dns_temperrors_total", NULL, "Messages with a DNS temperror" },
-  [FCT_MILTER_COUNT_ERRORS] = { "facteur_milter_unchecked_total", NULL, "Messages without a verdict (error or time budget)" },
-  [FCT_MILTER_COUNT_RELOADS] = { "facteur_milter_reloads_total", NULL, "Configuration reloads" },
+  [FCT_MILTER_COUNT_MESSAGES_INBOUND]
+  = { "facteur_milter_messages_total", "direction=\"inbound\"", "Messages seen" },
+  [FCT_MILTER_COUNT_MESSAGES_OUTBOUND]
+  = { "facteur_milter_messages_total", "direction=\"outbound\"", NULL },
+  [FCT_MILTER_COUNT_CLEAN] = { "facteur_milter_verdicts_total", "verdict=\"clean\"",
+                               "Threat verdicts of inbound messages" },
+  [FCT_MILTER_COUNT_SUSPICIOUS]
+  = { "facteur_milter_verdicts_total", "verdict=\"suspicious\"", NULL },
+  [FCT_MILTER_COUNT_DANGEROUS]
+  = { "facteur_milter_verdicts_total", "verdict=\"dangerous\"", NULL },
+  [FCT_MILTER_COUNT_UNCHECKED]
+  = { "facteur_milter_verdicts_total", "verdict=\"unchecked\"", NULL },
+  [FCT_MILTER_COUNT_ACCEPTED] = { "facteur_milter_dispositions_total",
+                                  "disposition=\"accept\"", "What the MTA was told to do" },
+  [FCT_MILTER_COUNT_REJECTED]
+  = { "facteur_milter_dispositions_total", "disposition=\"reject\"", NULL },
+  [FCT_MILTER_COUNT_TEMPFAILED]
+  = { "facteur_milter_dispositions_total", "disposition=\"tempfail\"", NULL },
+  [FCT_MILTER_COUNT_QUARANTINED]
+  = { "facteur_milter_quarantined_total", NULL, "Messages put in quarantine" },
+  [FCT_MILTER_COUNT_TAGGED]
+  = { "facteur_milter_tagged_total", NULL, "Messages given a subject prefix or a banner" },
+  [FCT_MILTER_COUNT_PARTIAL] = { "facteur_milter_partial_total", NULL,
+                                 "Messages judged on their first scan_max_bytes" },
+  [FCT_MILTER_COUNT_SIGNED]
+  = { "facteur_milter_signed_total", NULL, "Outbound messages DKIM-signed" },
+  [FCT_MILTER_COUNT_SIGN_ERRORS] = { "facteur_milter_sign_errors_total", NULL,
+                                     "Outbound messages that could not be signed" },
+  [FCT_MILTER_COUNT_SEALED]
+  = { "facteur_milter_sealed_total", NULL, "Messages given an ARC set" },
+  [FCT_MILTER_COUNT_DNS_ERRORS]
+  = { "facteur_milter_dns_temperrors_total", NULL, "Messages with a DNS temperror" },
+  [FCT_MILTER_COUNT_ERRORS] = { "facteur_milter_unchecked_total", NULL,
+                                "Messages without a verdict (error or time budget)" },
+  [FCT_MILTER_COUNT_RELOADS]
+  = { "facteur_milter_reloads_total", NULL, "Configuration reloads" },
 };
 
 void

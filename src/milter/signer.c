@@ -190,7 +190,8 @@ fct_milter_signer_start (const FctMilterConfig *config, const FctMilterFlags *fl
       int e = errno;
       close (sv[0]);
       close (sv[1]);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "fork: %s", g_strerror (e));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e), "fork: %s",
+                   g_strerror (e));
       return NULL;
     }
   if (pid == 0)
@@ -236,7 +237,8 @@ exchange (FctMilterSigner *s, const FctFilterSignRequest *req, guint8 *reply,
   g_mutex_unlock (&s->lock);
   if (n <= 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("the signer does not answer: %s"),
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _ ("the signer does not answer: %s"),
                    n == 0 ? _ ("it has exited") : g_strerror (e));
       return FALSE;
     }
@@ -248,8 +250,8 @@ FctFilterKeyTable *
 fct_milter_signer_keys (FctMilterSigner *s, gboolean reload, guint32 *generation,
                         GError **error)
 {
-  FctFilterSignRequest req = { .op = reload ? FCT_FILTER_SIGN_OP_RELOAD
-                                            : FCT_FILTER_SIGN_OP_KEYS };
+  FctFilterSignRequest req
+      = { .op = reload ? FCT_FILTER_SIGN_OP_RELOAD : FCT_FILTER_SIGN_OP_KEYS };
   g_autofree guint8 *buf = g_malloc (FCT_FILTER_KEY_LIST_MAX + 1);
   gssize n = 0;
 

@@ -79,7 +79,8 @@ fct_milter_state_install (FctMilterConfig *config, FctMilterSigner *s, gboolean 
 
   if (resolver == NULL)
     return FALSE;
-  g_autoptr (FctFilterKeyTable) keys = fct_milter_signer_keys (s, reload, &generation, error);
+  g_autoptr (FctFilterKeyTable) keys
+      = fct_milter_signer_keys (s, reload, &generation, error);
   if (keys == NULL)
     return FALSE;
 
@@ -93,8 +94,8 @@ fct_milter_state_install (FctMilterConfig *config, FctMilterSigner *s, gboolean 
   if (state->config->arc_key != NULL)
     {
       g_auto (GStrv) parts = g_strsplit (state->config->arc_key, ":", 3);
-      for (guint i = 0; g_strv_length (parts) == 3
-                        && i < fct_filter_key_table_get_count (state->keys);
+      for (guint i = 0;
+           g_strv_length (parts) == 3 && i < fct_filter_key_table_get_count (state->keys);
            i++)
         {
           const FctFilterKey *k = fct_filter_key_table_get (state->keys, i);

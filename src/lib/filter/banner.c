@@ -115,7 +115,8 @@ html_insert_at (const GByteArray *html)
 {
   gsize n = html->len;
   for (gsize i = 0; i + 5 <= n; i++)
-    if (html->data[i] == '<' && g_ascii_strncasecmp ((const char *)html->data + i + 1, "body", 4) == 0
+    if (html->data[i] == '<'
+        && g_ascii_strncasecmp ((const char *)html->data + i + 1, "body", 4) == 0
         && (i + 5 == n || html->data[i + 5] == '>' || g_ascii_isspace (html->data[i + 5])))
       {
         for (gsize k = i + 5; k < n; k++)
@@ -173,7 +174,8 @@ insert_banner (Banner *b, GMimePart *part, const char *text, gboolean html)
           if (obj == b->top)
             {
               GMimeFormatOptions *fo = g_mime_format_options_get_default ();
-              char *value = g_mime_content_type_encode (g_mime_object_get_content_type (obj), fo);
+              char *value
+                  = g_mime_content_type_encode (g_mime_object_get_content_type (obj), fo);
               g_free (b->content_type);
               b->content_type = g_strdup (g_strstrip (value));
               g_free (value);
@@ -190,11 +192,13 @@ insert_banner (Banner *b, GMimePart *part, const char *text, gboolean html)
   GMimeContentEncoding enc = g_mime_part_get_content_encoding (part);
   GMimeStream *stream = g_mime_stream_mem_new_with_byte_array (out);
   g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), TRUE);
-  GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
+  GMimeDataWrapper *w
+      = g_mime_data_wrapper_new_with_stream (stream, GMIME_CONTENT_ENCODING_DEFAULT);
   g_mime_part_set_content (part, w);
   g_object_unref (w);
   g_object_unref (stream);
-  if (eight && (enc == GMIME_CONTENT_ENCODING_DEFAULT || enc == GMIME_CONTENT_ENCODING_7BIT))
+  if (eight
+      && (enc == GMIME_CONTENT_ENCODING_DEFAULT || enc == GMIME_CONTENT_ENCODING_7BIT))
     {
       enc = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
       if (obj == b->top)

@@ -13,10 +13,8 @@ static const struct
   const char *name;
   FctFilterAction action;
 } action_names[] = {
-  { "prefix", FCT_FILTER_ACTION_PREFIX },
-  { "banner", FCT_FILTER_ACTION_BANNER },
-  { "quarantine", FCT_FILTER_ACTION_QUARANTINE },
-  { "reject", FCT_FILTER_ACTION_REJECT },
+  { "prefix", FCT_FILTER_ACTION_PREFIX },         { "banner", FCT_FILTER_ACTION_BANNER },
+  { "quarantine", FCT_FILTER_ACTION_QUARANTINE }, { "reject", FCT_FILTER_ACTION_REJECT },
   { "tempfail", FCT_FILTER_ACTION_TEMPFAIL },
 };
 
@@ -161,9 +159,9 @@ trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *pol
       const FctArcSet *set = g_ptr_array_index (report->arc->sets, i);
       gboolean trusted = FALSE;
       for (guint k = 0; set->seal_domain != NULL && policy->trusted_arc_sealers[k]; k++)
-        trusted = trusted
-                  || g_ascii_strcasecmp (set->seal_domain, policy->trusted_arc_sealers[k])
-                         == 0;
+        trusted
+            = trusted
+              || g_ascii_strcasecmp (set->seal_domain, policy->trusted_arc_sealers[k]) == 0;
       if (!trusted || set->results == NULL)
         continue;
       g_autoptr (FctAuthres) ar
@@ -205,8 +203,8 @@ verdict_value (FctFilterMessage *m, const FctCheckReport *r, const GError *error
 
   if (r == NULL)
     {
-      gboolean timeout = error != NULL && g_error_matches (error, G_IO_ERROR,
-                                                           G_IO_ERROR_CANCELLED);
+      gboolean timeout
+          = error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
       g_string_append_printf (s, "unchecked; reason=%s", timeout ? "time-budget" : "error");
     }
   else
@@ -217,8 +215,9 @@ verdict_value (FctFilterMessage *m, const FctCheckReport *r, const GError *error
         {
           g_string_append (s, "; findings=");
           for (guint i = 0; i < r->threat_findings->len; i++)
-            g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
-                                    (const char *)g_ptr_array_index (r->threat_findings, i));
+            g_string_append_printf (
+                s, "%s%s", i > 0 ? "," : "",
+                (const char *)g_ptr_array_index (r->threat_findings, i));
         }
     }
   if (fct_filter_message_is_partial (m))
@@ -268,9 +267,10 @@ banner_text (const FctCheckReport *r, gboolean dmarc_only)
 static void
 apply_prefix (FctFilterDecision *d, FctMsg *msg, const FctCheckReport *r)
 {
-  const char *prefix = r != NULL && r->threat == FCT_THREAT_DANGEROUS ? _ ("[FRAUD?]")
-                                                                       : _ ("[SUSPECT]");
-  const FctMsgHeader *subject = msg != NULL ? fct_msg_find_header (msg, "Subject", 0) : NULL;
+  const char *prefix
+      = r != NULL && r->threat == FCT_THREAT_DANGEROUS ? _ ("[FRAUD?]") : _ ("[SUSPECT]");
+  const FctMsgHeader *subject
+      = msg != NULL ? fct_msg_find_header (msg, "Subject", 0) : NULL;
 
   if (subject == NULL)
     {
@@ -279,7 +279,8 @@ apply_prefix (FctFilterDecision *d, FctMsg *msg, const FctCheckReport *r)
       return;
     }
   /* The subject as written, its folding kept (CRLF becomes the milter's LF). */
-  g_autofree char *raw = g_strndup ((const char *)subject->value_raw.ptr, subject->value_raw.len);
+  g_autofree char *raw
+      = g_strndup ((const char *)subject->value_raw.ptr, subject->value_raw.len);
   g_autofree char *lf = fct_filter_replace (raw, "\r\n", "\n");
   const char *rest = lf;
   while (*rest == ' ' || *rest == '\t')
@@ -374,8 +375,8 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
           else
             {
               dmarc_action = reject ? policy->on_dmarc_reject : policy->on_dmarc_quarantine;
-              g_string_append_printf (reason, " dmarc-%s %s", reject ? "reject" : "quarantine",
-                                      dmarc_domain);
+              g_string_append_printf (reason, " dmarc-%s %s",
+                                      reject ? "reject" : "quarantine", dmarc_domain);
             }
         }
       d->actions = threat_action | dmarc_action;
@@ -402,8 +403,9 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
         {
           g_autoptr (GString) ids = g_string_new (NULL);
           for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
-            g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "",
-                                    (const char *)g_ptr_array_index (r->threat_findings, i));
+            g_string_append_printf (
+                ids, "%s%s", i > 0 ? ", " : "",
+                (const char *)g_ptr_array_index (r->threat_findings, i));
           g_autofree char *t = g_strdup_printf ("Rejected as %s: %s",
                                                 fct_threat_to_string (r->threat), ids->str);
           set_reply (d, "550", "5.7.1", t);
@@ -440,8 +442,8 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
       add_edit (d, FCT_FILTER_EDIT_INSERT, field, 0, verdict);
       if (r != NULL)
         {
-          g_autofree char *ar = field_value ("Authentication-Results",
-                                             r->authentication_results);
+          g_autofree char *ar
+              = field_value ("Authentication-Results", r->authentication_results);
           add_edit (d, FCT_FILTER_EDIT_INSERT, "Authentication-Results", 0, ar);
         }
     }
@@ -498,7 +500,8 @@ fct_filter_decision_apply (FctFilterMessage *m, const FctFilterDecision *d)
   g_autoptr (FctMsg) msg = fct_filter_message_to_msg (m, NULL);
   if (msg == NULL)
     return NULL;
-  g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func ((GDestroyNotify)field_free);
+  g_autoptr (GPtrArray) fields
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)field_free);
   for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
     {
       const FctMsgHeader *h = fct_msg_get_header (msg, i);

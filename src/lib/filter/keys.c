@@ -254,8 +254,8 @@ fct_filter_key_list_decode (const guint8 *data, gsize len, guint32 *generation)
         return NULL;
       const guint8 *f = data + pos;
       gsize dl = f[5], sl = f[7];
-      if (f[0] > FCT_DKIM_KEY_TYPE_ED25519 || f[1] != 0 || f[4] != 0 || f[6] != 0
-          || dl == 0 || sl == 0 || len - pos - KEY_ENTRY_FIXED < dl + sl)
+      if (f[0] > FCT_DKIM_KEY_TYPE_ED25519 || f[1] != 0 || f[4] != 0 || f[6] != 0 || dl == 0
+          || sl == 0 || len - pos - KEY_ENTRY_FIXED < dl + sl)
         return NULL;
       g_autofree char *domain = g_strndup ((const char *)f + KEY_ENTRY_FIXED, dl);
       g_autofree char *selector = g_strndup ((const char *)f + KEY_ENTRY_FIXED + dl, sl);

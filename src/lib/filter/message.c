@@ -50,9 +50,8 @@ fct_filter_message_new (const FctFilterMessageOptions *options)
   m->signers = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dkim_signer_free);
   if (options->resolver != NULL)
     {
-      FctDkimVerifyOptions dkim = { .limits = m->limits,
-                                    .key_cache = options->key_cache,
-                                    .now = options->now };
+      FctDkimVerifyOptions dkim
+          = { .limits = m->limits, .key_cache = options->key_cache, .now = options->now };
       FctArcVerifyOptions arc = { .limits = m->limits, .now = options->now };
       m->dkim = fct_dkim_verifier_new (options->resolver, &dkim);
       m->arc = fct_arc_verifier_new (options->resolver, &arc);
@@ -127,7 +126,8 @@ fct_filter_authres_authserv_id (const char *value, gsize len)
         }
     }
   else
-    for (; i < len && value[i] != ';' && value[i] != '(' && !g_ascii_isspace (value[i]); i++)
+    for (; i < len && value[i] != ';' && value[i] != '(' && !g_ascii_isspace (value[i]);
+         i++)
       g_string_append_c (id, value[i]);
   if (id->len == 0)
     return NULL;
