@@ -282,6 +282,8 @@ apply_prefix (FctFilterDecision *d, FctMsg *msg, const FctCheckReport *r)
   g_autofree char *raw
       = g_strndup ((const char *)subject->value_raw.ptr, subject->value_raw.len);
   g_autofree char *lf = fct_filter_replace (raw, "\r\n", "\n");
+  /* A bare CR (kept by the parser) would end the line for some readers. */
+  g_strdelimit (lf, "\r", ' ');
   const char *rest = lf;
   while (*rest == ' ' || *rest == '\t')
     rest++;

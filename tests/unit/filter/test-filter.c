@@ -28,8 +28,8 @@ resolver_with (const char *extra)
 {
   g_autofree char *zone = g_strconcat (base_zone, extra != NULL ? extra : "", NULL);
   g_autoptr (GError) error = NULL;
-  FctResolver *r = fct_resolver_new_zone_data (zone, strlen (zone), "filter.zone", NULL,
-                                               &error);
+  FctResolver *r
+      = fct_resolver_new_zone_data (zone, strlen (zone), "filter.zone", NULL, &error);
   g_assert_no_error (error);
   return r;
 }
@@ -218,7 +218,8 @@ test_forged_authres_removed (void)
   g_autofree char *text = g_strconcat (
       "Authentication-Results: other.example; spf=pass smtp.mailfrom=a@b.example\r\n"
       "Authentication-Results: mx.example; dmarc=pass header.from=bank.example\r\n"
-      "Authentication-Results: (c) \"MX.Example\";\r\n\tdkim=pass header.d=bank.example\r\n",
+      "Authentication-Results: (c) \"MX.Example\";\r\n\tdkim=pass "
+      "header.d=bank.example\r\n",
       legit_text, NULL);
   g_autoptr (FctFilterMessage) m
       = judge (resolver, text, 0, "203.0.113.5", "compta@legit.example", &report);
@@ -274,8 +275,9 @@ test_rib_fraud_tagged (void)
 {
   g_autoptr (FctResolver) resolver = resolver_with (NULL);
   g_autoptr (FctCheckReport) report = NULL;
-  g_autoptr (FctFilterMessage) m = judge (resolver, rib_text, 0, "192.0.2.200",
-                                          "comptabilite@fourniseur-durand.example", &report);
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, rib_text, 0, "192.0.2.200",
+               "comptabilite@fourniseur-durand.example", &report);
   FctFilterPolicy policy;
   fct_filter_policy_init (&policy);
   g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
@@ -320,8 +322,8 @@ test_prefix_once (void)
   g_autoptr (FctResolver) resolver = resolver_with (NULL);
   g_autoptr (FctCheckReport) report = NULL;
   g_autofree char *text = subject_replaced (rib_text, "[FRAUD?] Changement");
-  g_autoptr (FctFilterMessage) m = judge (resolver, text, 0, "192.0.2.200",
-                                          "comptabilite@fourniseur-durand.example", &report);
+  g_autoptr (FctFilterMessage) m = judge (
+      resolver, text, 0, "192.0.2.200", "comptabilite@fourniseur-durand.example", &report);
   FctFilterPolicy policy;
   fct_filter_policy_init (&policy);
   g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
@@ -330,14 +332,13 @@ test_prefix_once (void)
   g_assert_null (find_edit (d, FCT_FILTER_EDIT_CHANGE, "Subject"));
 }
 
-static const char spoof_text[]
-    = "From: Banque <securite@bank.example>\r\n"
-      "To: client@client.example\r\n"
-      "Subject: Votre compte\r\n"
-      "Date: Mon, 07 Dec 2026 09:00:00 +0100\r\n"
-      "Message-ID: <spoof@bank.example>\r\n"
-      "\r\n"
-      "Confirmez vos identifiants.\r\n";
+static const char spoof_text[] = "From: Banque <securite@bank.example>\r\n"
+                                 "To: client@client.example\r\n"
+                                 "Subject: Votre compte\r\n"
+                                 "Date: Mon, 07 Dec 2026 09:00:00 +0100\r\n"
+                                 "Message-ID: <spoof@bank.example>\r\n"
+                                 "\r\n"
+                                 "Confirmez vos identifiants.\r\n";
 
 static void
 test_dmarc_reject (void)
@@ -372,7 +373,8 @@ test_trusted_arc_sealer (void)
       = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
   g_assert_no_error (error);
   g_autofree char *record = fct_dkim_private_key_get_dns_record (key);
-  g_autofree char *zone = g_strdup_printf ("arc._domainkey.list.example. TXT \"%s\"\n", record);
+  g_autofree char *zone
+      = g_strdup_printf ("arc._domainkey.list.example. TXT \"%s\"\n", record);
   g_autoptr (FctResolver) resolver = resolver_with (zone);
   g_autoptr (GBytes) bytes = g_bytes_new (spoof_text, strlen (spoof_text));
   g_autoptr (FctMsg) original = fct_msg_new_from_bytes (bytes, NULL, &error);
@@ -505,7 +507,8 @@ test_header_limits (void)
   g_assert_cmpuint (fct_filter_message_get_header_count (m), ==, 1502);
   g_autoptr (FctMsg) msg = fct_filter_message_to_msg (m, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (fct_msg_get_header_count (msg), ==, fct_limits_default ()->header_fields_max);
+  g_assert_cmpuint (fct_msg_get_header_count (msg), ==,
+                    fct_limits_default ()->header_fields_max);
   const FctMsgHeader *subject = fct_msg_find_header (msg, "Subject", 0);
   g_assert_cmpmem (subject->raw.ptr, subject->raw.len, "Subject: first\r\n\tsecond", 23);
   g_assert_cmpstr (fct_filter_message_get_from_domain (m), ==, "legit.example");
@@ -536,7 +539,8 @@ static const char multipart_text[]
       "Content-Type: text/html; charset=iso-8859-1\r\n"
       "Content-Transfer-Encoding: quoted-printable\r\n"
       "\r\n"
-      "<html><head><title>t</title></head><BODY class=3D\"x\"><p>Caf=E9</p></BODY></html>\r\n"
+      "<html><head><title>t</title></head><BODY "
+      "class=3D\"x\"><p>Caf=E9</p></BODY></html>\r\n"
       "--alt--\r\n"
       "--outer\r\n"
       "Content-Type: application/pdf; name=\"f.pdf\"\r\n"
@@ -558,9 +562,8 @@ test_banner_multipart (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
   g_autofree char *content_type = NULL, *encoding = NULL;
-  g_autoptr (GBytes) body
-      = fct_filter_banner_apply (msg, "Attention : m\303\251fiance <danger> & co",
-                                 &content_type, &encoding);
+  g_autoptr (GBytes) body = fct_filter_banner_apply (
+      msg, "Attention : m\303\251fiance <danger> & co", &content_type, &encoding);
 
   g_assert_nonnull (body);
   g_assert_null (content_type); /* the top level is a multipart: its fields stay */
@@ -570,7 +573,8 @@ test_banner_multipart (void)
   g_assert_true (g_str_has_prefix (b, "preamble\r\n--outer\r\n"));
   g_assert_nonnull (strstr (b, "--alt--"));
   g_assert_nonnull (strstr (b, "--outer--"));
-  g_assert_nonnull (strstr (b, "\r\n\r\nJVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K\r\n"));
+  g_assert_nonnull (strstr (
+      b, "\r\n\r\nJVBERi0xLjQKJcfsj6IKNSAwIG9iago8PC9MZW5ndGggNiAwIFI+PgpzdHJlYW0K\r\n"));
   g_assert_nonnull (strstr (b, "\r\n\r\nattached notes\r\n"));
   g_assert_null (strstr (b, "\r\r\n"));
   /* The text part: utf-8 now, quoted-printable, banner first. */
@@ -646,9 +650,9 @@ test_actions (void)
 static void
 test_key_table (void)
 {
-  static const char *const entries[] = { "example.com:rsa:/k/rsa.pem",
-                                         " example.com : ed : /k/ed.pem ",
-                                         "shop.example.com:s:/k/shop.pem", NULL };
+  static const char *const entries[]
+      = { "example.com:rsa:/k/rsa.pem", " example.com : ed : /k/ed.pem ",
+          "shop.example.com:s:/k/shop.pem", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (FctFilterKeyTable) t = fct_filter_key_table_parse (entries, &error);
 
@@ -688,8 +692,10 @@ test_wire_exact_lengths (void)
   g_assert_cmpuint (got.generation, ==, 7);
   g_assert_cmpuint (got.key_index, ==, 2);
   g_assert_cmpmem (got.digest, got.digest_len, req.digest, 32);
-  g_assert_false (fct_filter_sign_request_decode (buf, FCT_FILTER_SIGN_REQUEST_SIZE - 1, &got));
-  g_assert_false (fct_filter_sign_request_decode (buf, FCT_FILTER_SIGN_REQUEST_SIZE + 1, &got));
+  g_assert_false (
+      fct_filter_sign_request_decode (buf, FCT_FILTER_SIGN_REQUEST_SIZE - 1, &got));
+  g_assert_false (
+      fct_filter_sign_request_decode (buf, FCT_FILTER_SIGN_REQUEST_SIZE + 1, &got));
   buf[23] = 65; /* a digest longer than any */
   g_assert_false (fct_filter_sign_request_decode (buf, FCT_FILTER_SIGN_REQUEST_SIZE, &got));
   buf[23] = 32;
@@ -705,8 +711,10 @@ test_wire_exact_lengths (void)
   g_assert_false (fct_filter_sign_reply_decode (rbuf, sizeof rbuf - 1, &rgot));
 
   g_autoptr (FctFilterKeyTable) t = fct_filter_key_table_new ();
-  fct_filter_key_table_add (t, "example.com", "rsa", "/secret", FCT_DKIM_KEY_TYPE_RSA, 2048);
-  fct_filter_key_table_add (t, "example.com", "ed", "/secret", FCT_DKIM_KEY_TYPE_ED25519, 256);
+  fct_filter_key_table_add (t, "example.com", "rsa", "/secret", FCT_DKIM_KEY_TYPE_RSA,
+                            2048);
+  fct_filter_key_table_add (t, "example.com", "ed", "/secret", FCT_DKIM_KEY_TYPE_ED25519,
+                            256);
   g_autoptr (GBytes) list = fct_filter_key_list_encode (t, 3);
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (list, &len);
