@@ -328,7 +328,7 @@ metrics = 127.0.0.1:{metrics_port}
         milter.start()
         pd, sport = start_postfix(d, mport)
         mail = Mail(pd, sport)
-        run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, zone, keys,
+        run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, keys,
                   metrics_port)
     finally:
         milter.stop()
@@ -361,7 +361,7 @@ def zone_dns(zone):
     return dnsfunc
 
 
-def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, zone, keys,
+def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, keys,
               metrics_port):
     def legitimate():
         raw = message("legit-1", "Compta <compta@legit.test>", "Facture 2026-12",
@@ -597,6 +597,28 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, zone, keys,
             expect("spf=temperror" in ar, f"A-R {ar}")
             expect(took < budget, f"{took:.1f} s, over the budget of {budget} s")
             results.append(("ok", f"silent DNS answered in {took:.1f} s", "# measured"))
+            # A budget shorter than one DNS query: the message goes on without a verdict
+            # (on_error = accept), on time; the judgement ends in a thread of its own.
+            milter.stop()
+            milter_conf(f"dns_server = 127.0.0.1@{dport}\ndns_timeout_ms = 8000\n"
+                        "time_budget_ms = 1000\n")
+            text = open(milter.config).read().replace(f"dns_zone = {d}/test.zone\n", "")
+            text = text.replace("time_budget_ms = 10000\n", "")
+            write(milter.config, text, 0o644)
+            milter.start()
+            raw = message("dns-2", "Compta <compta@legit.test>", "Budget", "Corps.\r\n")
+            start = time.time()
+            mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
+            took = time.time() - start
+            m = parse(mail.delivered("dns-2"))
+            expect((m["X-Facteur"] or "").strip() == "unchecked; reason=time-budget",
+                   f"X-Facteur {m['X-Facteur']}")
+            expect(m["Authentication-Results"] is None, "an A-R without results")
+            expect(took < 4, f"{took:.1f} s for a budget of 1 s")
+            raw = message("dns-3", "Compta <compta@legit.test>", "Suivant", "Corps.\r\n")
+            mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
+            mail.delivered("dns-3")
+            expect(milter.proc.poll() is None, "the milter died")
         finally:
             stop.set()
             t.join()
@@ -604,6 +626,33 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, zone, keys,
             milter.stop()
             milter_conf()
             milter.start()
+
+    def arc_sealed():
+        # The key appears on reload: the signer reads the files again.
+        milter_conf(f"arc_key = relay.test:arc:{arc['private_key']}\n")
+        log_before = milter.log_text().count("configuration reloaded")
+        os.kill(milter.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 20
+        while (milter.log_text().count("configuration reloaded") == log_before
+               and time.time() < deadline):
+            time.sleep(0.2)
+        try:
+            raw = message("arc-1", "Compta <compta@legit.test>", "Transfert", "Bonjour.\r\n")
+            signed = sign(legit["private_key"], "legit.test", "s1", raw)
+            mail.send(signed, "203.0.113.5", "mail.legit.test", "compta@legit.test")
+            data = mail.delivered("arc-1")
+            m = parse(data)
+            aar = " ".join((m["ARC-Authentication-Results"] or "").split())
+            expect(aar.startswith("i=1; mx.rcpt.test;") and "dkim=pass" in aar, f"AAR {aar}")
+            expect(m["ARC-Seal"] is not None and m["ARC-Message-Signature"] is not None,
+                   "no ARC set")
+            crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            cv, _, why = dkim.arc_verify(crlf, dnsfunc=zone_dns(zone))
+            expect(cv == b"pass", f"dkimpy: cv={cv} {why}")
+        finally:
+            milter_conf()
+            os.kill(milter.proc.pid, signal.SIGHUP)
+            time.sleep(1)
 
     case("a signed legitimate message arrives with A-R pass", legitimate)
     case("a spoof of a p=reject domain is refused with 5.7.1", spoof_rejected)
@@ -618,10 +667,13 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, zone, keys,
     case("a 50 MB message passes, DKIM verified over all of it", big)
     case("one log line per message with queue id and verdicts", log_lines)
     case("Prometheus counters", metrics)
+    case("a forwarder seals with ARC after a reload adds its key; dkimpy validates",
+         arc_sealed)
     case("SIGHUP reloads the configuration in place", reload_on_hup)
     case("killing the milter mid-message: Postfix tempfails, a restarted milter serves",
          kill_mid_message)
-    case("a DNS server that never answers gives temperror within the budget", silent_dns)
+    case("a DNS server that never answers: temperror within the budget; a budget shorter "
+         "than a query: unchecked, on time", silent_dns)
 
 
 if __name__ == "__main__":
