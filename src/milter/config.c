@@ -19,6 +19,7 @@ fct_milter_config_free (FctMilterConfig *c)
   g_free (c->db);
   g_free (c->dns_zone);
   g_free (c->dns_server);
+  g_free (c->dns_trust_anchor);
   g_free (c->language);
   g_free (c->verdict_field);
   g_strfreev (c->trusted_arc_sealers);
@@ -44,6 +45,7 @@ static const char *const known_keys[] = {
   "db",
   "dns_zone",
   "dns_server",
+  "dns_trust_anchor",
   "dns_timeout_ms",
   "language",
   "scan_max_bytes",
@@ -224,6 +226,7 @@ read_file (FctMilterConfig *c, const char *path, GError **error)
       || !get_string (kf, "db", &c->db, error)
       || !get_string (kf, "dns_zone", &c->dns_zone, error)
       || !get_string (kf, "dns_server", &c->dns_server, error)
+      || !get_string (kf, "dns_trust_anchor", &c->dns_trust_anchor, error)
       || !get_string (kf, "language", &c->language, error)
       || !get_string (kf, "verdict_field", &c->verdict_field, error)
       || !get_string (kf, "arc_key", &c->arc_key, error)

@@ -19,6 +19,7 @@ typedef struct
   char *authserv_id;
   char *db;
   char *dns_zone, *dns_server;
+  char *dns_trust_anchor; /* NULL: Debian's root key; "": no DNSSEC validation */
   guint dns_timeout_ms;
   char *language;
   gsize scan_max_bytes;

@@ -64,6 +64,7 @@ make_resolver (const FctMilterConfig *c, GError **error)
     return fct_resolver_new_zone_file (c->dns_zone, &c->limits, error);
   FctResolverOptions options = {
     .forwarder = c->dns_server,
+    .trust_anchor_file = c->dns_trust_anchor,
     .limits = &c->limits,
   };
   return fct_resolver_new_unbound (&options, error);

@@ -143,7 +143,8 @@ insert_banner (Banner *b, GMimePart *part, const char *text, gboolean html)
   gboolean ascii = charset == NULL || charset_is (charset, "us-ascii", "ascii");
   gboolean utf8 = charset_is (charset, "utf-8", "utf8");
   g_autoptr (GByteArray) content = decoded_content (part);
-  gboolean crlf = memmem (content->data, content->len, "\r\n", 2) != NULL;
+  gboolean crlf
+      = content->len >= 2 && memmem (content->data, content->len, "\r\n", 2) != NULL;
   const char *eol = crlf ? "\r\n" : "\n";
   g_autofree char *insert = NULL;
   gsize at = 0;
@@ -184,9 +185,12 @@ insert_banner (Banner *b, GMimePart *part, const char *text, gboolean html)
     }
 
   GByteArray *out = g_byte_array_sized_new ((guint)(content->len + strlen (insert)));
-  g_byte_array_append (out, content->data, (guint)at);
+  /* An empty part has no data pointer at all. */
+  if (at > 0)
+    g_byte_array_append (out, content->data, (guint)at);
   g_byte_array_append (out, (const guint8 *)insert, (guint)strlen (insert));
-  g_byte_array_append (out, content->data + at, content->len - (guint)at);
+  if (content->len > at)
+    g_byte_array_append (out, content->data + at, content->len - (guint)at);
   gboolean eight = has_8bit (out->data, out->len);
 
   GMimeContentEncoding enc = g_mime_part_get_content_encoding (part);

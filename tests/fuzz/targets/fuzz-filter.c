@@ -26,7 +26,8 @@ resolver_get (void)
     {
       fct_limits_init (&limits);
       limits.dns_timeout_ms = 10;
-      resolver = fct_resolver_new_zone_data (zone, strlen (zone), "fuzz.zone", &limits, NULL);
+      resolver
+          = fct_resolver_new_zone_data (zone, strlen (zone), "fuzz.zone", &limits, NULL);
     }
   return resolver;
 }
@@ -126,9 +127,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   fct_limits_init (&limits);
   limits.header_fields_max = 50;
-  FctFilterMessageOptions o = { .authserv_id = "mx.example.com",
-                                .scan_max_bytes = 4096,
-                                .limits = &limits };
+  FctFilterMessageOptions o
+      = { .authserv_id = "mx.example.com", .scan_max_bytes = 4096, .limits = &limits };
   g_autoptr (FctFilterMessage) m = fct_filter_message_new (&o);
 
   (void)fct_filter_sign_request_decode (data, size, &req);

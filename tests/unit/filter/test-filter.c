@@ -615,6 +615,18 @@ test_banner_single_part (void)
   g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), expected,
                    sizeof expected - 1);
 
+  /* An empty text part (GMime gives no data pointer at all; found by fuzz-filter under
+   * UBSan): the banner alone. */
+  static const char empty[] = "From: a@legit.example\r\nContent-Type: text/plain; "
+                              "charset=utf-8\r\n\r\n";
+  g_autoptr (GBytes) ebytes = g_bytes_new (empty, strlen (empty));
+  g_autoptr (FctMsg) emsg = fct_msg_new_from_bytes (ebytes, NULL, NULL);
+  g_autofree char *ct1 = NULL, *enc1 = NULL;
+  g_autoptr (GBytes) ebody = fct_filter_banner_apply (emsg, "Banner.", &ct1, &enc1);
+  g_assert_nonnull (ebody);
+  g_assert_cmpmem (g_bytes_get_data (ebody, NULL), g_bytes_get_size (ebody),
+                   "Banner.\r\n\r\n", 11);
+
   /* Nothing visible to warn in: no banner. */
   static const char pdf[] = "From: a@legit.example\r\nContent-Type: application/pdf\r\n"
                             "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\n";
