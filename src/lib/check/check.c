@@ -553,6 +553,18 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
                  GCancellable *cancellable, GAsyncReadyCallback callback,
                  gpointer user_data)
 {
+  fct_check_with_auth_async (msg, resolver, options, NULL, NULL, cancellable, callback,
+                             user_data);
+}
+
+void
+fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
+                           const FctCheckOptions *options, FctDkimVerifyResult *dkim_result,
+                           FctArcVerifyResult *arc_result, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (FctDkimVerifyResult) given_dkim = dkim_result;
+  g_autoptr (FctArcVerifyResult) given_arc = arc_result;
   g_autoptr (GTask) task = NULL;
   Job *job;
   FctCheckReport *report;
@@ -561,7 +573,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
 
   g_return_if_fail (msg != NULL && resolver != NULL && options != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fct_check_async);
+  g_task_set_source_tag (task, fct_check_with_auth_async);
   job = g_new0 (Job, 1);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   job->msg = fct_msg_ref (msg);
@@ -612,13 +624,27 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
   else
     job->spf_done = TRUE;
 
-  {
-    FctDkimVerifyOptions dkim
-        = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
-    FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
-    fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done, step_begin (task));
-    fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
-  }
+  if (given_dkim != NULL)
+    {
+      report->dkim = g_steal_pointer (&given_dkim);
+      job->dkim_done = TRUE;
+      /* Without SPF to wait for, nothing else would start DMARC. */
+      maybe_start_dmarc (task);
+    }
+  else
+    {
+      FctDkimVerifyOptions dkim
+          = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
+      fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done,
+                             step_begin (task));
+    }
+  if (given_arc != NULL)
+    report->arc = g_steal_pointer (&given_arc);
+  else
+    {
+      FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
+      fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
+    }
   start_dnsbl (task);
 
   /* The content analysis is CPU work: it runs while the queries above are in flight
