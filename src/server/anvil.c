@@ -49,7 +49,8 @@ fct_anvil_client_key (const char *ip)
   if (memcmp (bytes, mapped, sizeof mapped) == 0)
     return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
   memset (bytes + 8, 0, 8);
-  g_autoptr (GInetAddress) prefix = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV6);
+  g_autoptr (GInetAddress) prefix
+      = g_inet_address_new_from_bytes (bytes, G_SOCKET_FAMILY_IPV6);
   g_autofree char *text = g_inet_address_to_string (prefix);
   return g_strconcat (text, "/64", NULL);
 }
@@ -76,7 +77,8 @@ fct_anvil_disconnect (FctAnvil *a, const char *ip)
   if (count <= 1)
     g_hash_table_remove (a->connections, key);
   else
-    g_hash_table_insert (a->connections, g_steal_pointer (&key), GUINT_TO_POINTER (count - 1));
+    g_hash_table_insert (a->connections, g_steal_pointer (&key),
+                         GUINT_TO_POINTER (count - 1));
 }
 
 gboolean

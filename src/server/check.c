@@ -104,8 +104,8 @@ html_text (const FctMime *mime, guint index)
   const char *charset = fct_mime_get_part (mime, index)->charset;
   if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0)
     {
-      g_autofree char *converted
-          = g_convert_with_fallback (p, (gssize)len, "UTF-8", charset, "?", NULL, NULL, NULL);
+      g_autofree char *converted = g_convert_with_fallback (p, (gssize)len, "UTF-8",
+                                                            charset, "?", NULL, NULL, NULL);
       if (converted != NULL)
         return g_utf8_make_valid (converted, -1);
     }
@@ -122,7 +122,8 @@ view_json (FctMsg *msg, const FctLimits *limits)
   for (guint i = 0; i < MIN (fct_msg_get_header_count (msg), VIEW_HEADERS_MAX); i++)
     {
       const FctMsgHeader *h = fct_msg_get_header (msg, i);
-      g_autofree char *name = g_utf8_make_valid ((const char *)h->name.ptr, (gssize)h->name.len);
+      g_autofree char *name
+          = g_utf8_make_valid ((const char *)h->name.ptr, (gssize)h->name.len);
       g_autofree char *value
           = g_utf8_make_valid (h->value, (gssize)MIN (h->value_len, VIEW_HEADER_MAX_BYTES));
       json_builder_begin_array (b);
@@ -157,7 +158,8 @@ check_worker (gpointer data, gpointer user_data)
   g_autoptr (GError) error = NULL;
   FctStore *store = fct_serve_thread_store (server, &error);
   g_autoptr (FctMsg) msg = NULL;
-  if (store == NULL || (msg = fct_msg_new_from_file (message->spool, &server->limits, &error)) == NULL)
+  if (store == NULL
+      || (msg = fct_msg_new_from_file (message->spool, &server->limits, &error)) == NULL)
     {
       g_warning ("check of %s: %s", message->spool, error->message);
       return;
@@ -191,7 +193,8 @@ check_worker (gpointer data, gpointer user_data)
       if (findings->len == 0)
         {
           for (guint k = 0; k < fct_findings_get_count (run.report->findings); k++)
-            g_ptr_array_add (findings, (gpointer)fct_findings_get (run.report->findings, k)->weight->id);
+            g_ptr_array_add (
+                findings, (gpointer)fct_findings_get (run.report->findings, k)->weight->id);
           g_ptr_array_add (findings, NULL);
           score = run.report->score;
           threat = fct_threat_to_string (run.report->threat);
@@ -216,8 +219,8 @@ check_worker (gpointer data, gpointer user_data)
 gboolean
 fct_serve_checks_start (FctServer *server, GError **error)
 {
-  server->checks = g_thread_pool_new (check_worker, server, MAX (server->config.check_threads, 1),
-                                      FALSE, error);
+  server->checks = g_thread_pool_new (check_worker, server,
+                                      MAX (server->config.check_threads, 1), FALSE, error);
   if (server->checks == NULL)
     return FALSE;
   /* Messages acknowledged before a stop but not checked yet. */

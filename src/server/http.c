@@ -16,14 +16,14 @@
 #include <sys/random.h>
 
 /* Every page: nothing loads or runs but this site's own script and style. */
-#define PAGE_CSP                                                                         \
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"       \
-  " connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none';"          \
+#define PAGE_CSP                                                                           \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"         \
+  " connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none';"            \
   " frame-ancestors 'none'"
 /* The message's own HTML: inline style only, no fetch of any kind, no script, in a
  * sandbox of its own even if opened outside the frame. */
-#define MESSAGE_CSP                                                                      \
-  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox;"               \
+#define MESSAGE_CSP                                                                        \
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox;"                 \
   " frame-ancestors 'self'"
 
 /* RFC 6585 §4; libsoup 3.2 has no name for it. */
@@ -179,8 +179,8 @@ create_test (FctServer *server, SoupServerMessage *msg, guint *status)
 {
   const char *ip = client_ip (msg);
   g_autoptr (GError) error = NULL;
-  if (!fct_anvil_rate (server->anvil, "test", ip, (guint)server->config.tests_per_hour, 3600,
-                       fct_serve_now ()))
+  if (!fct_anvil_rate (server->anvil, "test", ip, (guint)server->config.tests_per_hour,
+                       3600, fct_serve_now ()))
     {
       *status = STATUS_TOO_MANY_REQUESTS;
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -228,7 +228,8 @@ static int
 test_state (FctServer *server, const char *token, const char *lang,
             FctStoreMessage **message, char **report, GError **error)
 {
-  int exists = valid_token (token) ? fct_store_test_exists (server->store, token, error) : 0;
+  int exists
+      = valid_token (token) ? fct_store_test_exists (server->store, token, error) : 0;
   if (exists <= 0)
     return exists;
   g_autoptr (FctStoreMessage) m = fct_store_message_latest (server->store, token, error);
@@ -243,12 +244,14 @@ test_state (FctServer *server, const char *token, const char *lang,
 }
 
 static void
-api_tests_get (FctServer *server, SoupServerMessage *msg, const char *token, GHashTable *query)
+api_tests_get (FctServer *server, SoupServerMessage *msg, const char *token,
+               GHashTable *query)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctStoreMessage) message = NULL;
   g_autofree char *report = NULL;
-  int state = test_state (server, token, request_lang (msg, query), &message, &report, &error);
+  int state
+      = test_state (server, token, request_lang (msg, query), &message, &report, &error);
   if (state < 0)
     {
       respond_json (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, json_error (error->message));
@@ -323,8 +326,9 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
   if (state == 2)
     view = fct_store_view_get (server->store, message->id, NULL);
   FctServePage page = {
-    .kind = state == 2 ? FCT_SERVE_PAGE_REPORT : state == 1 ? FCT_SERVE_PAGE_WAITING
-                                                            : FCT_SERVE_PAGE_ERROR,
+    .kind = state == 2   ? FCT_SERVE_PAGE_REPORT
+            : state == 1 ? FCT_SERVE_PAGE_WAITING
+                         : FCT_SERVE_PAGE_ERROR,
     .lang = lang,
     .status = state == 0 ? SOUP_STATUS_NOT_FOUND : SOUP_STATUS_SERVICE_UNAVAILABLE,
     .token = token,
@@ -351,7 +355,8 @@ page_message_html (FctServer *server, SoupServerMessage *msg, const char *token)
       if (view != NULL && json_parser_load_from_data (parser, view, -1, NULL))
         {
           JsonObject *o = json_node_get_object (json_parser_get_root (parser));
-          if (json_object_has_member (o, "html") && !json_object_get_null_member (o, "html"))
+          if (json_object_has_member (o, "html")
+              && !json_object_get_null_member (o, "html"))
             html = g_strdup (json_object_get_string_member (o, "html"));
         }
     }
@@ -412,10 +417,13 @@ audit_done (gpointer data)
     }
   else
     {
-      FctServePage page = { .kind = FCT_SERVE_PAGE_DOMAIN, .lang = job->lang,
-                            .domain = job->domain, .audit = job->report,
+      FctServePage page = { .kind = FCT_SERVE_PAGE_DOMAIN,
+                            .lang = job->lang,
+                            .domain = job->domain,
+                            .audit = job->report,
                             .error = job->error };
-      respond_page (job->msg, job->report != NULL ? SOUP_STATUS_OK : SOUP_STATUS_BAD_REQUEST,
+      respond_page (job->msg,
+                    job->report != NULL ? SOUP_STATUS_OK : SOUP_STATUS_BAD_REQUEST,
                     render (server, &page), job->lang, job->cookie);
     }
   soup_server_message_unpause (job->msg);
@@ -439,8 +447,8 @@ audit_worker (gpointer data, gpointer user_data)
 }
 
 static void
-start_audit (FctServer *server, SoupServerMessage *msg, const char *domain, const char *lang,
-             gboolean json, gboolean cookie)
+start_audit (FctServer *server, SoupServerMessage *msg, const char *domain,
+             const char *lang, gboolean json, gboolean cookie)
 {
   if (!fct_anvil_rate (server->anvil, "audit", client_ip (msg),
                        (guint)server->config.audits_per_hour, 3600, fct_serve_now ()))
@@ -452,7 +460,8 @@ start_audit (FctServer *server, SoupServerMessage *msg, const char *domain, cons
                       json_error ("too many audits from your address; try again later"));
       else
         {
-          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR, .lang = lang,
+          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR,
+                                .lang = lang,
                                 .status = STATUS_TOO_MANY_REQUESTS };
           respond_page (msg, STATUS_TOO_MANY_REQUESTS, render (server, &page), lang,
                         cookie);
@@ -510,8 +519,8 @@ page_admin (FctServer *server, SoupServerMessage *msg, const char *lang, gboolea
     .finding_ids = ids,
     .finding_counts = counts,
   };
-  respond_page (msg, ids != NULL ? SOUP_STATUS_OK : page.status, render (server, &page), lang,
-                cookie);
+  respond_page (msg, ids != NULL ? SOUP_STATUS_OK : page.status, render (server, &page),
+                lang, cookie);
 }
 
 /* ---- routing ---------------------------------------------------------------------- */
@@ -580,7 +589,8 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
     {
       if (server->config.admin_password_hash == NULL)
         {
-          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR, .lang = lang,
+          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR,
+                                .lang = lang,
                                 .status = SOUP_STATUS_NOT_FOUND };
           respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
         }
@@ -593,8 +603,8 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
     respond_json (msg, SOUP_STATUS_NOT_FOUND, json_error ("no such endpoint"));
   else
     {
-      FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR, .lang = lang,
-                            .status = SOUP_STATUS_NOT_FOUND };
+      FctServePage page
+          = { .kind = FCT_SERVE_PAGE_ERROR, .lang = lang, .status = SOUP_STATUS_NOT_FOUND };
       respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
     }
 }

@@ -32,16 +32,18 @@ static void
 page_open (FctHtml *h, const FctServePage *page, const char *title, const char *self)
 {
   const char *other = g_str_equal (page->lang, "fr") ? "en" : "fr";
-  fct_html (h, "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-               "<title>{} · facteur</title>"
-               "<link rel=\"stylesheet\" href=\"/static/style.css\">"
-               "<script src=\"/static/app.js\" defer></script></head><body>",
+  fct_html (h,
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<title>{} · facteur</title>"
+            "<link rel=\"stylesheet\" href=\"/static/style.css\">"
+            "<script src=\"/static/app.js\" defer></script></head><body>",
             page->lang, title);
-  fct_html (h, "<header class=\"top\"><a class=\"brand\" href=\"/\">facteur</a><nav>"
-               "<a href=\"/\">{}</a><a href=\"/domain\">{}</a>"
-               "<a class=\"lang\" href=\"{}?lang={}\" hreflang=\"{}\">{}</a></nav></header>"
-               "<main>",
+  fct_html (h,
+            "<header class=\"top\"><a class=\"brand\" href=\"/\">facteur</a><nav>"
+            "<a href=\"/\">{}</a><a href=\"/domain\">{}</a>"
+            "<a class=\"lang\" href=\"{}?lang={}\" hreflang=\"{}\">{}</a></nav></header>"
+            "<main>",
             _ ("New test"), _ ("Domain audit"), self, other, other,
             g_str_equal (other, "fr") ? "Français" : "English");
 }
@@ -92,13 +94,15 @@ score_class (double score)
 static void
 address_box (FctHtml *h, const FctServePage *page)
 {
-  fct_html (h, "<section class=\"address\"><p>{}</p>"
-               "<p class=\"addr\"><code id=\"address\">{}</code> "
-               "<button type=\"button\" class=\"copy\" data-copy=\"address\" data-done=\"{}\">{}"
-               "</button></p>",
-            _ ("Send a message to this address, from the mail program or the service you "
-               "want to test:"),
-            page->address, _ ("Copied"), _ ("Copy"));
+  fct_html (
+      h,
+      "<section class=\"address\"><p>{}</p>"
+      "<p class=\"addr\"><code id=\"address\">{}</code> "
+      "<button type=\"button\" class=\"copy\" data-copy=\"address\" data-done=\"{}\">{}"
+      "</button></p>",
+      _ ("Send a message to this address, from the mail program or the service you "
+         "want to test:"),
+      page->address, _ ("Copied"), _ ("Copy"));
 }
 
 static char *
@@ -109,9 +113,10 @@ render_waiting (const FctServePage *page)
   page_open (h, page, _ ("Test your mail"), self);
   fct_html (h, "<h1>{}</h1>", _ ("How healthy is the mail you send?"));
   address_box (h, page);
-  fct_html (h, "<p id=\"waiting\" class=\"waiting\" data-token=\"{}\">"
-               "<span class=\"spinner\"></span> {}</p>"
-               "<p class=\"hint\">{}</p></section>",
+  fct_html (h,
+            "<p id=\"waiting\" class=\"waiting\" data-token=\"{}\">"
+            "<span class=\"spinner\"></span> {}</p>"
+            "<p class=\"hint\">{}</p></section>",
             page->token, _ ("Waiting for your message… The report appears here by itself."),
             _ ("The report says what a receiving server sees: authentication (SPF, DKIM, "
                "DMARC), header fields, size against each provider, content, links, "
@@ -125,8 +130,9 @@ render_finding (FctHtml *h, JsonObject *f)
   const char *severity = member_string (f, "severity");
   double points = member_double (f, "points");
   g_autofree char *pts = points > 0 ? g_strdup_printf ("−%.1f", points) : g_strdup ("");
-  fct_html (h, "<li class=\"finding {}\"><div class=\"ftitle\"><span class=\"points\">{}"
-               "</span> <strong>{}</strong> <code class=\"fid\">{}</code></div>",
+  fct_html (h,
+            "<li class=\"finding {}\"><div class=\"ftitle\"><span class=\"points\">{}"
+            "</span> <strong>{}</strong> <code class=\"fid\">{}</code></div>",
             severity != NULL ? severity : "info", pts, member_string (f, "title"),
             member_string (f, "id"));
   if (member_string (f, "detail") != NULL)
@@ -135,8 +141,8 @@ render_finding (FctHtml *h, JsonObject *f)
     fct_html (h, "<p class=\"evidence\">{} <code>{}</code></p>", _ ("Evidence:"),
               member_string (f, "evidence"));
   if (member_string (f, "fix") != NULL)
-    fct_html (h, "<p class=\"fixlabel\">{}</p><pre class=\"fix\">{}</pre>", _ ("What to do:"),
-              member_string (f, "fix"));
+    fct_html (h, "<p class=\"fixlabel\">{}</p><pre class=\"fix\">{}</pre>",
+              _ ("What to do:"), member_string (f, "fix"));
   fct_html_raw (h, "</li>");
 }
 
@@ -159,9 +165,10 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r)
                            ? json_object_get_object_member (r, "threat")
                            : NULL;
   const char *verdict = member_string (threat, "verdict");
-  fct_html (h, "<section class=\"summary\"><div class=\"score {}\"><span id=\"score\">{}"
-               "</span><small>/10</small></div><div class=\"verdicts\">"
-               "<p class=\"threat {}\" id=\"threat\">{}</p>",
+  fct_html (h,
+            "<section class=\"summary\"><div class=\"score {}\"><span id=\"score\">{}"
+            "</span><small>/10</small></div><div class=\"verdicts\">"
+            "<p class=\"threat {}\" id=\"threat\">{}</p>",
             score_class (score), score_text, verdict != NULL ? verdict : "clean",
             threat_label (verdict));
   JsonObject *auth = json_object_has_member (r, "auth")
@@ -173,17 +180,19 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r)
   for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
     {
       const char *result = member_string (auth, methods[i]);
-      fct_html (h, "<span class=\"chip {}\">{} {}</span> ", result != NULL ? result : "none",
-                names[i], result != NULL ? result : "none");
+      fct_html (h, "<span class=\"chip {}\">{} {}</span> ",
+                result != NULL ? result : "none", names[i],
+                result != NULL ? result : "none");
     }
   fct_html_raw (h, "</p>");
   const FctStoreMessage *m = page->message;
   g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (m->received);
   g_autofree char *date = g_date_time_format (when, "%Y-%m-%d %H:%M:%S %z");
-  g_autofree char *size = g_format_size ((guint64)m->size);
-  fct_html (h, "<dl class=\"envelope\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"
-               "<dt>HELO</dt><dd>{}</dd><dt>MAIL FROM</dt><dd>{}</dd><dt>TLS</dt><dd>{}</dd>"
-               "<dt>{}</dt><dd>{}</dd></dl></div></section>",
+  g_autofree char *size = g_format_size_full ((guint64)m->size, G_FORMAT_SIZE_IEC_UNITS);
+  fct_html (h,
+            "<dl class=\"envelope\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"
+            "<dt>HELO</dt><dd>{}</dd><dt>MAIL FROM</dt><dd>{}</dd><dt>TLS</dt><dd>{}</dd>"
+            "<dt>{}</dt><dd>{}</dd></dl></div></section>",
             _ ("Received"), date, _ ("Client address"), m->client_ip, m->helo,
             m->mail_from != NULL && *m->mail_from != '\0' ? m->mail_from : "<>",
             m->tls_version != NULL ? m->tls_version : _ ("none (clear text)"), _ ("Size"),
@@ -199,44 +208,48 @@ known_section (const char *id)
   return FALSE;
 }
 
+static gboolean
+in_section (JsonObject *f, gsize s)
+{
+  const char *section = member_string (f, "section");
+  return s == G_N_ELEMENTS (sections) ? !known_section (section)
+                                      : g_strcmp0 (section, sections[s].id) == 0;
+}
+
+/* Sections with findings first, each a card; then one line of the sections that pass.
+ * The last index collects sections added to the weight tables later. */
 static void
 render_sections (FctHtml *h, JsonObject *r)
 {
   JsonArray *findings = member_array (r, "findings");
   guint n = findings != NULL ? json_array_get_length (findings) : 0;
+  gboolean passed[G_N_ELEMENTS (sections) + 1] = { FALSE };
   for (gsize s = 0; s <= G_N_ELEMENTS (sections); s++)
     {
-      /* The last pass collects sections added to the weight tables later. */
-      gboolean other = s == G_N_ELEMENTS (sections);
       guint count = 0;
       for (guint i = 0; i < n; i++)
-        {
-          const char *section = member_string (json_array_get_object_element (findings, i),
-                                               "section");
-          if (other ? !known_section (section) : g_strcmp0 (section, sections[s].id) == 0)
-            count++;
-        }
-      if (other && count == 0)
-        break;
-      fct_html (h, "<section class=\"section\"><h2>{} <span class=\"count {}\">{}</span></h2>",
-                other ? _ ("Other") : _ (sections[s].title), count > 0 ? "some" : "none",
-                count > 0 ? "✗" : "✓");
+        count += in_section (json_array_get_object_element (findings, i), s);
       if (count == 0)
-        fct_html (h, "<p class=\"ok\">{}</p>", _ ("Nothing to report."));
-      else
         {
-          fct_html_raw (h, "<ul class=\"findings\">");
-          for (guint i = 0; i < n; i++)
-            {
-              JsonObject *f = json_array_get_object_element (findings, i);
-              const char *section = member_string (f, "section");
-              if (other ? !known_section (section) : g_strcmp0 (section, sections[s].id) == 0)
-                render_finding (h, f);
-            }
-          fct_html_raw (h, "</ul>");
+          passed[s] = s < G_N_ELEMENTS (sections);
+          continue;
         }
-      fct_html_raw (h, "</section>");
+      g_autofree char *count_text = g_strdup_printf ("%u", count);
+      fct_html (h,
+                "<section class=\"section\"><h2>{} <span class=\"count some\">{}</span>"
+                "</h2><ul class=\"findings\">",
+                s < G_N_ELEMENTS (sections) ? _ (sections[s].title) : _ ("Other"),
+                count_text);
+      for (guint i = 0; i < n; i++)
+        if (in_section (json_array_get_object_element (findings, i), s))
+          render_finding (h, json_array_get_object_element (findings, i));
+      fct_html_raw (h, "</ul></section>");
     }
+  fct_html (h, "<section class=\"section passed\"><h2>{}</h2><p>", _ ("Nothing to report"));
+  for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
+    if (passed[s])
+      fct_html (h, "<span class=\"chip pass\">✓ {}</span> ", _ (sections[s].title));
+  fct_html_raw (h, "</p></section>");
   JsonArray *listings = member_array (r, "blocklists");
   if (listings != NULL && json_array_get_length (listings) > 0)
     {
@@ -259,9 +272,10 @@ render_size (FctHtml *h, JsonObject *r)
   const FctCheckSizeLimit *rows = fct_check_size_limits (&n_rows);
   gint64 size = (gint64)member_double (r, "size");
   g_autofree char *size_text = g_format_size_full ((guint64)size, G_FORMAT_SIZE_IEC_UNITS);
-  fct_html (h, "<section class=\"section\"><h2>{}</h2><p>{} <strong>{}</strong></p>"
-               "<table class=\"sizes\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr>"
-               "</thead><tbody>",
+  fct_html (h,
+            "<section class=\"section\"><h2>{}</h2><p>{} <strong>{}</strong></p>"
+            "<table class=\"sizes\"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr>"
+            "</thead><tbody>",
             _ ("Size against each provider"), _ ("Size as received:"), size_text,
             _ ("Provider"), _ ("Largest message accepted"), _ ("This message"));
   for (gsize i = 0; i < n_rows; i++)
@@ -280,28 +294,33 @@ static void
 render_message (FctHtml *h, const FctServePage *page, JsonObject *view)
 {
   JsonArray *headers = member_array (view, "headers");
-  fct_html (h, "<section class=\"section\"><h2>{}</h2><details class=\"headers\"><summary>{}"
-               "</summary><table>",
+  fct_html (h,
+            "<section class=\"section\"><h2>{}</h2><details class=\"headers\"><summary>{}"
+            "</summary><table>",
             _ ("The message"), _ ("Header fields"));
   for (guint i = 0; headers != NULL && i < json_array_get_length (headers); i++)
     {
       JsonArray *pair = json_array_get_array_element (headers, i);
       if (json_array_get_length (pair) == 2)
-        fct_html (h, "<tr><th>{}</th><td>{}</td></tr>", json_array_get_string_element (pair, 0),
+        fct_html (h, "<tr><th>{}</th><td>{}</td></tr>",
+                  json_array_get_string_element (pair, 0),
                   json_array_get_string_element (pair, 1));
     }
   fct_html_raw (h, "</table></details>");
   const char *text = member_string (view, "text");
   if (text != NULL)
-    fct_html (h, "<details open><summary>{}</summary><pre class=\"text\">{}</pre></details>",
+    fct_html (h,
+              "<details open><summary>{}</summary><pre class=\"text\">{}</pre></details>",
               _ ("Text"), text);
   if (member_string (view, "html") != NULL)
     /* The message's HTML comes from its own URL, under a policy that loads and runs
      * nothing, in a frame sandboxed without scripts, forms or same-origin rights. */
-    fct_html (h, "<details open class=\"htmlpart\"><summary>{}</summary><p class=\"hint\">{}"
-                 "</p><iframe class=\"html\" sandbox=\"\" referrerpolicy=\"no-referrer\" "
-                 "src=\"/r/{}/html\" title=\"{}\"></iframe></details>",
-              _ ("HTML"), _ ("Shown without its scripts and without loading remote images."),
+    fct_html (h,
+              "<details open class=\"htmlpart\"><summary>{}</summary><p class=\"hint\">{}"
+              "</p><iframe class=\"html\" sandbox=\"\" referrerpolicy=\"no-referrer\" "
+              "src=\"/r/{}/html\" title=\"{}\"></iframe></details>",
+              _ ("HTML"),
+              _ ("Shown without its scripts and without loading remote images."),
               page->token, _ ("The message's HTML"));
   fct_html_raw (h, "</section>");
 }
@@ -317,20 +336,23 @@ render_report (const FctServePage *page)
   if (json_parser_load_from_data (parser, page->report_json, -1, NULL)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     r = json_node_get_object (json_parser_get_root (parser));
-  if (page->view_json != NULL && json_parser_load_from_data (view_parser, page->view_json, -1, NULL)
+  if (page->view_json != NULL
+      && json_parser_load_from_data (view_parser, page->view_json, -1, NULL)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (view_parser)))
     view = json_node_get_object (json_parser_get_root (view_parser));
   page_open (h, page, _ ("Report"), self);
   fct_html (h, "<h1 id=\"report\">{}</h1>", _ ("Report"));
   render_summary (h, page, r);
   render_sections (h, r);
-  fct_html (h, "<section class=\"section\"><h2>Authentication-Results</h2><pre>{}</pre>"
-               "</section>",
+  fct_html (h,
+            "<section class=\"section\"><h2>Authentication-Results</h2><pre>{}</pre>"
+            "</section>",
             member_string (r, "authentication_results"));
   render_size (h, r);
   render_message (h, page, view);
-  fct_html (h, "<p class=\"links noprint\"><a href=\"/api/tests/{}\">JSON</a> · "
-               "<a href=\"/\">{}</a></p>",
+  fct_html (h,
+            "<p class=\"links noprint\"><a href=\"/api/tests/{}\">JSON</a> · "
+            "<a href=\"/\">{}</a></p>",
             page->token, _ ("New test"));
   return page_close (g_steal_pointer (&h));
 }
@@ -340,10 +362,11 @@ render_domain (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
   page_open (h, page, _ ("Domain audit"), "/domain");
-  fct_html (h, "<h1>{}</h1><form class=\"domain\" method=\"get\" action=\"/domain\">"
-               "<label for=\"name\">{}</label> <input id=\"name\" name=\"name\" "
-               "required maxlength=\"253\" placeholder=\"example.fr\" value=\"{}\"> "
-               "<button type=\"submit\">{}</button></form>",
+  fct_html (h,
+            "<h1>{}</h1><form class=\"domain\" method=\"get\" action=\"/domain\">"
+            "<label for=\"name\">{}</label> <input id=\"name\" name=\"name\" "
+            "required maxlength=\"253\" placeholder=\"example.fr\" value=\"{}\"> "
+            "<button type=\"submit\">{}</button></form>",
             _ ("Audit a domain's mail setup"), _ ("Domain"), page->domain, _ ("Audit"));
   if (page->error != NULL)
     fct_html (h, "<p class=\"error\">{}</p>", page->error);
@@ -351,9 +374,10 @@ render_domain (const FctServePage *page)
   if (a != NULL)
     {
       g_autofree char *score = g_strdup_printf ("%.1f", a->score);
-      fct_html (h, "<section class=\"summary\"><div class=\"score {}\"><span id=\"score\">{}"
-                   "</span><small>/10</small></div><div class=\"verdicts\"><p><strong>{}"
-                   "</strong></p>",
+      fct_html (h,
+                "<section class=\"summary\"><div class=\"score {}\"><span id=\"score\">{}"
+                "</span><small>/10</small></div><div class=\"verdicts\"><p><strong>{}"
+                "</strong></p>",
                 score_class (a->score), score, a->domain);
       if (a->spf_record != NULL)
         fct_html (h, "<p>SPF <code>{}</code></p>", a->spf_record);
@@ -377,17 +401,19 @@ render_domain (const FctServePage *page)
           g_autofree char *pts = f->weight->points > 0
                                      ? g_strdup_printf ("−%.1f", f->weight->points)
                                      : g_strdup ("");
-          fct_html (h, "<li class=\"finding {}\"><div class=\"ftitle\"><span class=\"points\">"
-                       "{}</span> <strong>{}</strong> <code class=\"fid\">{}</code></div><p>{}"
-                       "</p>",
+          fct_html (h,
+                    "<li class=\"finding {}\"><div class=\"ftitle\"><span class=\"points\">"
+                    "{}</span> <strong>{}</strong> <code class=\"fid\">{}</code></div><p>{}"
+                    "</p>",
                     fct_severity_to_string (f->weight->severity), pts,
                     fct_finding_get_title (f), f->weight->id, f->detail);
           if (f->fix != NULL)
             {
               g_autofree char *id = g_strdup_printf ("fix-%u", i);
-              fct_html (h, "<p class=\"fixlabel\">{} <button type=\"button\" class=\"copy\" "
-                           "data-copy=\"{}\" data-done=\"{}\">{}</button></p>"
-                           "<pre class=\"fix\" id=\"{}\">{}</pre>",
+              fct_html (h,
+                        "<p class=\"fixlabel\">{} <button type=\"button\" class=\"copy\" "
+                        "data-copy=\"{}\" data-done=\"{}\">{}</button></p>"
+                        "<pre class=\"fix\" id=\"{}\">{}</pre>",
                         _ ("Record to publish:"), id, _ ("Copied"), _ ("Copy"), id, f->fix);
             }
           fct_html_raw (h, "</li>");
@@ -402,9 +428,10 @@ render_admin (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
   page_open (h, page, _ ("Administration"), "/admin");
-  fct_html (h, "<h1>{}</h1><section class=\"section\"><h2>{}</h2><table class=\"admin\">"
-               "<thead><tr><th>{}</th><th>{}</th><th>MAIL FROM</th><th>{}</th><th>{}</th>"
-               "</tr></thead><tbody>",
+  fct_html (h,
+            "<h1>{}</h1><section class=\"section\"><h2>{}</h2><table class=\"admin\">"
+            "<thead><tr><th>{}</th><th>{}</th><th>MAIL FROM</th><th>{}</th><th>{}</th>"
+            "</tr></thead><tbody>",
             _ ("Administration"), _ ("Last messages"), _ ("Received"), _ ("Client address"),
             _ ("Score"), _ ("Threat"));
   for (guint i = 0; i < page->recent->len; i++)
@@ -412,19 +439,22 @@ render_admin (const FctServePage *page)
       const FctStoreMessage *m = g_ptr_array_index (page->recent, i);
       g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (m->received);
       g_autofree char *date = g_date_time_format (when, "%Y-%m-%d %H:%M");
-      g_autofree char *score = m->checked ? g_strdup_printf ("%.1f", m->score) : g_strdup ("…");
+      g_autofree char *score
+          = m->checked ? g_strdup_printf ("%.1f", m->score) : g_strdup ("…");
       g_autofree char *link = g_strconcat ("/r/", m->token, NULL);
-      fct_html (h, "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td>"
-                   "<td>{}</td></tr>",
+      fct_html (h,
+                "<tr><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td>{}</td></tr>",
                 link, date, m->client_ip, m->mail_from, score, m->threat);
     }
-  fct_html (h, "</tbody></table></section><section class=\"section\"><h2>{}</h2>"
-               "<table class=\"admin\"><tbody>",
+  fct_html (h,
+            "</tbody></table></section><section class=\"section\"><h2>{}</h2>"
+            "<table class=\"admin\"><tbody>",
             _ ("Findings seen"));
   for (guint i = 0; i < page->finding_ids->len; i++)
     {
-      g_autofree char *count
-          = g_strdup_printf ("%" G_GINT64_FORMAT, g_array_index (page->finding_counts, gint64, i));
+      g_autofree char *count = g_strdup_printf (
+          "%" G_GINT64_FORMAT, g_array_index (page->finding_counts, gint64, i));
       const char *id = g_ptr_array_index (page->finding_ids, i);
       const FctFindingWeight *w = fct_finding_weight_lookup (id);
       fct_html (h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", id,
@@ -441,7 +471,7 @@ render_error (const FctServePage *page)
   page_open (h, page, _ ("Error"), "/");
   const char *text
       = page->status == 404   ? _ ("There is nothing here: the link is wrong, or the test "
-                                   "was deleted after its retention period.")
+                                     "was deleted after its retention period.")
         : page->status == 429 ? _ ("Too many requests from your address. Try again in an "
                                    "hour.")
                               : _ ("The service is unavailable. Try again in a moment.");

@@ -27,9 +27,9 @@ typedef struct
   const char *domain;
   const FctAuditReport *audit;
   const char *error;
-  GPtrArray *recent;       /* FctStoreMessage * (admin) */
-  GPtrArray *finding_ids;  /* char * (admin) */
-  GArray *finding_counts;  /* gint64 (admin) */
+  GPtrArray *recent;      /* FctStoreMessage * (admin) */
+  GPtrArray *finding_ids; /* char * (admin) */
+  GArray *finding_counts; /* gint64 (admin) */
 } FctServePage;
 
 /* The page (transfer full). */

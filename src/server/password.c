@@ -28,8 +28,8 @@ fct_password_hash (const char *password, guint iterations)
   guint8 salt[SALT_BYTES], key[KEY_BYTES];
   g_return_val_if_fail (password != NULL, NULL);
   iterations = CLAMP (iterations, ITERATIONS_MIN, ITERATIONS_MAX);
-  if (RAND_bytes (salt, sizeof salt) != 1 || !derive (password, salt, sizeof salt,
-                                                      iterations, key))
+  if (RAND_bytes (salt, sizeof salt) != 1
+      || !derive (password, salt, sizeof salt, iterations, key))
     return NULL;
   g_autofree char *salt64 = g_base64_encode (salt, sizeof salt);
   g_autofree char *key64 = g_base64_encode (key, sizeof key);

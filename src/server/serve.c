@@ -34,7 +34,8 @@ take_string (char **field, char *flag, GKeyFile *file, const char *key)
       *field = g_strdup (flag);
       return;
     }
-  g_autofree char *value = file != NULL ? g_key_file_get_string (file, "serve", key, NULL) : NULL;
+  g_autofree char *value
+      = file != NULL ? g_key_file_get_string (file, "serve", key, NULL) : NULL;
   if (value != NULL)
     {
       g_free (*field);
@@ -126,19 +127,20 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
                     "connections_per_ip", error)
       || !take_int (&c->connections_max, a->flags.connections_max, file, "connections_max",
                     error)
-      || !take_int (&c->tests_per_hour, a->flags.tests_per_hour, file, "tests_per_hour", error)
+      || !take_int (&c->tests_per_hour, a->flags.tests_per_hour, file, "tests_per_hour",
+                    error)
       || !take_int (&c->audits_per_hour, a->flags.audits_per_hour, file, "audits_per_hour",
                     error)
       || !take_int (&c->check_threads, a->flags.check_threads, file, "check_threads", error)
       || !take_int (&a->smtp_timeout, a->smtp_timeout, file, "smtp_timeout", error))
     return FALSE;
-  c->no_blocklists = a->flags.no_blocklists
-                     || (file != NULL
-                         && g_key_file_get_boolean (file, "serve", "no_blocklists", NULL));
-  c->audit_smtp = !(a->flags.audit_smtp
-                    || (file != NULL
-                        && g_key_file_has_key (file, "serve", "audit_smtp", NULL)
-                        && !g_key_file_get_boolean (file, "serve", "audit_smtp", NULL)));
+  c->no_blocklists
+      = a->flags.no_blocklists
+        || (file != NULL && g_key_file_get_boolean (file, "serve", "no_blocklists", NULL));
+  c->audit_smtp
+      = !(a->flags.audit_smtp
+          || (file != NULL && g_key_file_has_key (file, "serve", "audit_smtp", NULL)
+              && !g_key_file_get_boolean (file, "serve", "audit_smtp", NULL)));
   if (file != NULL && g_key_file_has_key (file, "serve", "message_max_bytes", NULL)
       && a->message_max == 0)
     a->message_max = g_key_file_get_int64 (file, "serve", "message_max_bytes", NULL);
@@ -188,7 +190,8 @@ load_locales (FctServer *server)
   };
   for (gsize i = 0; i < FCT_SERVE_LANGS; i++)
     for (gsize k = 0; k < 3 && server->locales[i] == (locale_t)0; k++)
-      server->locales[i] = newlocale (LC_MESSAGES_MASK | LC_CTYPE_MASK, names[i][k], (locale_t)0);
+      server->locales[i]
+          = newlocale (LC_MESSAGES_MASK | LC_CTYPE_MASK, names[i][k], (locale_t)0);
   if (server->locales[1] == (locale_t)0)
     g_printerr ("facteur serve: %s\n",
                 _ ("no French locale (fr_FR.UTF-8) is installed: pages and reports are in "
@@ -231,8 +234,8 @@ run (FctServer *server, FctCliCommon *common)
     return fct_cli_report_error (error);
   if (server->config.tls_cert != NULL)
     {
-      server->certificate = g_tls_certificate_new_from_files (server->config.tls_cert,
-                                                              server->config.tls_key, &error);
+      server->certificate = g_tls_certificate_new_from_files (
+          server->config.tls_cert, server->config.tls_key, &error);
       if (server->certificate == NULL)
         {
           g_printerr ("facteur serve: %s\n", error->message);
@@ -385,13 +388,14 @@ fct_cmd_serve (int argc, char **argv)
   else if (!configure (&server.config, &a, &common, &error))
     status = fct_cli_usage_error ("serve", usage, "%s", error->message);
   else if (common.dns_zone != NULL && common.dns_server != NULL)
-    status = fct_cli_usage_error ("serve", usage, "%s",
-                                  _ ("--dns-zone and --dns-server cannot be used together"));
+    status = fct_cli_usage_error (
+        "serve", usage, "%s", _ ("--dns-zone and --dns-server cannot be used together"));
   else
     {
       server.limits = common.limits;
       if (a.smtp_timeout > 0)
-        server.limits.smtp_server_command_timeout_ms = server.limits.smtp_server_data_timeout_ms
+        server.limits.smtp_server_command_timeout_ms
+            = server.limits.smtp_server_data_timeout_ms
             = (guint)MIN (a.smtp_timeout, 86400) * 1000;
       if (a.message_max > 0)
         server.limits.smtp_server_message_max_bytes = (gsize)a.message_max;

@@ -48,7 +48,7 @@ struct _FctServer
   FctResolver *resolver;
   FctStore *store; /* the main thread's connection (reads, test creation) */
   FctAnvil *anvil;
-  GTlsCertificate *certificate; /* or NULL: no STARTTLS */
+  GTlsCertificate *certificate;      /* or NULL: no STARTTLS */
   locale_t locales[FCT_SERVE_LANGS]; /* (locale_t)0 when not installed */
   GMainContext *context;
   GThreadPool *checks;

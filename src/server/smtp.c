@@ -27,8 +27,8 @@ typedef struct
   guint8 buf[READ_SIZE];
   gboolean reading, writing, closing, closed, waiting, tls_pending;
   GSource *timer;
-  int fd;          /* spool file being written, or -1 */
-  char *tmp_path;  /* its name in spool/tmp */
+  int fd;         /* spool file being written, or -1 */
+  char *tmp_path; /* its name in spool/tmp */
   char *queue_id;
   gboolean write_failed;
 } Conn;
@@ -146,7 +146,8 @@ write_output (Conn *c)
   c->writing = TRUE;
   /* The bytes live as long as the write: they are freed with the task's data. */
   GOutputStream *os = g_io_stream_get_output_stream (c->stream);
-  g_object_set_data_full (G_OBJECT (os), "fct-pending", bytes, (GDestroyNotify)g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (os), "fct-pending", bytes,
+                          (GDestroyNotify)g_bytes_unref);
   g_output_stream_write_all_async (os, g_bytes_get_data (bytes, NULL), len,
                                    G_PRIORITY_DEFAULT, c->cancel, written_cb, conn_ref (c));
 }
@@ -216,15 +217,17 @@ received_field (Conn *c)
   g_autofree char *date = g_date_time_format (now, "%a, %d %b %Y %H:%M:%S %z");
   /* RFC 5321 §4.4 trace field; "with" values from RFC 3848 (ESMTPS with TLS, UTF8SMTPS
    * with SMTPUTF8, RFC 6531 §3.7.3). */
-  const char *with = env->smtputf8 ? (env->tls_version ? "UTF8SMTPS" : "UTF8SMTP")
-                                   : (env->tls_version ? "ESMTPS" : (env->esmtp ? "ESMTP" : "SMTP"));
-  g_autofree char *tls = env->tls_version != NULL
-                             ? g_strdup_printf (" (%s %s)", env->tls_version,
-                                                env->tls_cipher != NULL ? env->tls_cipher : "")
-                             : g_strdup ("");
+  const char *with = env->smtputf8
+                         ? (env->tls_version ? "UTF8SMTPS" : "UTF8SMTP")
+                         : (env->tls_version ? "ESMTPS" : (env->esmtp ? "ESMTP" : "SMTP"));
+  g_autofree char *tls
+      = env->tls_version != NULL ? g_strdup_printf (
+            " (%s %s)", env->tls_version, env->tls_cipher != NULL ? env->tls_cipher : "")
+                                 : g_strdup ("");
   /* The HELO name is the client's word: kept printable, as Postfix does. */
   g_autofree char *helo = g_strdup (env->helo != NULL ? env->helo : "unknown");
-  g_strcanon (helo, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]", '?');
+  g_strcanon (helo, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]",
+              '?');
   return g_strdup_printf ("Received: from %s ([%s])\r\n\tby %s (facteur) with %s%s id %s;"
                           "\r\n\t%s\r\n",
                           helo, c->ip, c->server->config.hostname, with, tls, c->queue_id,
@@ -361,8 +364,8 @@ writer_main (gpointer data)
       g_clear_error (&error);
       gboolean committed
           = dir_ok && store != NULL
-            && fct_store_messages_add (store, (FctStoreMessage *const *)rows->pdata, rows->len,
-                                       &error);
+            && fct_store_messages_add (store, (FctStoreMessage *const *)rows->pdata,
+                                       rows->len, &error);
       if (!committed && error != NULL)
         g_warning ("writer: %s", error->message);
       for (guint i = 0; i < batch->len; i++)
@@ -440,14 +443,15 @@ tls_done_cb (GObject *source, GAsyncResult *result, gpointer data)
       return;
     }
   static const char *const versions[] = {
-    [G_TLS_PROTOCOL_VERSION_TLS_1_0] = "TLSv1",   [G_TLS_PROTOCOL_VERSION_TLS_1_1] = "TLSv1.1",
-    [G_TLS_PROTOCOL_VERSION_TLS_1_2] = "TLSv1.2", [G_TLS_PROTOCOL_VERSION_TLS_1_3] = "TLSv1.3",
+    [G_TLS_PROTOCOL_VERSION_TLS_1_0] = "TLSv1",
+    [G_TLS_PROTOCOL_VERSION_TLS_1_1] = "TLSv1.1",
+    [G_TLS_PROTOCOL_VERSION_TLS_1_2] = "TLSv1.2",
+    [G_TLS_PROTOCOL_VERSION_TLS_1_3] = "TLSv1.3",
   };
   GTlsProtocolVersion v = g_tls_connection_get_protocol_version (tls);
   g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (tls);
-  const char *version = (gsize)v < G_N_ELEMENTS (versions) && versions[v] != NULL
-                            ? versions[v]
-                            : "TLS";
+  const char *version
+      = (gsize)v < G_N_ELEMENTS (versions) && versions[v] != NULL ? versions[v] : "TLS";
   fct_smtp_session_tls_started (c->session, version, cipher, now_ms ());
   conn_process (c);
   conn_unref (c);
@@ -533,8 +537,9 @@ conn_process (Conn *c)
   if (!c->reading && !c->closed && fct_smtp_session_wants_input (c->session))
     {
       c->reading = TRUE;
-      g_input_stream_read_async (g_io_stream_get_input_stream (c->stream), c->buf, READ_SIZE,
-                                 G_PRIORITY_DEFAULT, c->cancel, read_cb, conn_ref (c));
+      g_input_stream_read_async (g_io_stream_get_input_stream (c->stream), c->buf,
+                                 READ_SIZE, G_PRIORITY_DEFAULT, c->cancel, read_cb,
+                                 conn_ref (c));
     }
   arm_timer (c);
 }
@@ -547,7 +552,9 @@ rcpt_check (const char *token, gpointer data)
   int exists = fct_store_test_exists (server->store, token, &error);
   if (exists < 0)
     g_warning ("RCPT: %s", error->message);
-  return exists > 0 ? FCT_SMTP_RCPT_OK : exists == 0 ? FCT_SMTP_RCPT_UNKNOWN : FCT_SMTP_RCPT_TEMPFAIL;
+  return exists > 0    ? FCT_SMTP_RCPT_OK
+         : exists == 0 ? FCT_SMTP_RCPT_UNKNOWN
+                       : FCT_SMTP_RCPT_TEMPFAIL;
 }
 
 static gboolean
@@ -557,7 +564,8 @@ incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *so
   FctServer *server = data;
   (void)service;
   (void)source;
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote
+      = g_socket_connection_get_remote_address (connection, NULL);
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     return TRUE;
   g_autofree char *ip = g_inet_address_to_string (
@@ -608,7 +616,8 @@ fct_serve_listen_address (const char *text, GSocketAddress **address, GError **e
   if (inet == NULL || port == 0)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _ ("“%s” is not an IP address and port (127.0.0.1:2525, [::1]:2525)"), text);
+                   _ ("“%s” is not an IP address and port (127.0.0.1:2525, [::1]:2525)"),
+                   text);
       return FALSE;
     }
   *address = g_inet_socket_address_new (inet, port);
@@ -639,8 +648,8 @@ fct_serve_smtp_start (FctServer *server, GError **error)
   server->smtp_service = g_socket_service_new ();
   g_socket_listener_set_backlog (G_SOCKET_LISTENER (server->smtp_service), 1024);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->smtp_service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, NULL,
-                                      error))
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                      NULL, error))
     return FALSE;
   g_signal_connect (server->smtp_service, "incoming", G_CALLBACK (incoming_cb), server);
   server->writes = g_async_queue_new ();
