@@ -53,6 +53,7 @@ struct _FctServer
   GMainContext *context;
   GThreadPool *checks;
   GThread *writer;
+  GThreadPool *syncs; /* fsync and rename of spool files */
   GAsyncQueue *writes;
   GSocketService *smtp_service;
   guint smtp_connections;

@@ -14,6 +14,8 @@
 #define READ_SIZE 8192
 /* Messages committed in one transaction at most (group commit). */
 #define BATCH_MAX 64
+/* Spool files synced at once. */
+#define SYNC_THREADS 16
 
 typedef struct
 {
@@ -352,7 +354,6 @@ writer_main (gpointer data)
       for (guint i = 0; i < batch->len; i++)
         {
           WriteJob *job = g_ptr_array_index (batch, i);
-          job->ok = job_sync (job);
           for (guint k = 0; job->ok && k < job->messages->len; k++)
             g_ptr_array_add (rows, g_ptr_array_index (job->messages, k));
         }
@@ -379,6 +380,17 @@ writer_main (gpointer data)
           g_main_context_invoke (server->context, reply_cb, job);
         }
     }
+}
+
+/* Each file is synced in a thread of its own: the file system merges fsyncs that run at
+ * once into one journal commit, which a single thread syncing in turn would not get. */
+static void
+sync_worker (gpointer data, gpointer user_data)
+{
+  WriteJob *job = data;
+  FctServer *server = user_data;
+  job->ok = job_sync (job);
+  g_async_queue_push (server->writes, job);
 }
 
 /* ---- the session loop -------------------------------------------------------------- */
@@ -426,7 +438,7 @@ message_complete (Conn *c)
     g_ptr_array_add (job->messages,
                      message_for (c, g_ptr_array_index (env->tokens, i), job->final_path));
   c->waiting = TRUE;
-  g_async_queue_push (c->server->writes, job);
+  g_thread_pool_push (c->server->syncs, job, NULL);
 }
 
 static void
@@ -654,6 +666,9 @@ fct_serve_smtp_start (FctServer *server, GError **error)
   g_signal_connect (server->smtp_service, "incoming", G_CALLBACK (incoming_cb), server);
   server->writes = g_async_queue_new ();
   server->writer = g_thread_new ("fct-writer", writer_main, server);
+  server->syncs = g_thread_pool_new (sync_worker, server, SYNC_THREADS, FALSE, error);
+  if (server->syncs == NULL)
+    return FALSE;
   g_socket_service_start (server->smtp_service);
   return TRUE;
 }
@@ -666,6 +681,11 @@ fct_serve_smtp_stop (FctServer *server)
       g_socket_service_stop (server->smtp_service);
       g_socket_listener_close (G_SOCKET_LISTENER (server->smtp_service));
       g_clear_object (&server->smtp_service);
+    }
+  if (server->syncs != NULL)
+    {
+      g_thread_pool_free (server->syncs, FALSE, TRUE);
+      server->syncs = NULL;
     }
   if (server->writer != NULL)
     {
