@@ -6,6 +6,7 @@
 
 #include <facteur/mime.h>
 #include <facteur/report.h>
+#include <gmime/gmime.h>
 
 /* What the report page shows of a message: enough to read it, bounded. */
 #define VIEW_HEADERS_MAX 200
@@ -142,6 +143,21 @@ view_json (FctMsg *msg, const FctLimits *limits)
         text = fct_mime_part_get_text (mime, i, NULL);
       else if (part->kind == FCT_MIME_PART_HTML && html == NULL)
         html = html_text (mime, i);
+    }
+  /* From and Subject as people read them (RFC 2047 encoded words decoded), for the top
+   * of the page; the header table keeps them as sent. GMime is initialised by
+   * fct_mime_new. */
+  static const char *const decoded[] = { "From", "Subject" };
+  for (gsize k = 0; mime != NULL && k < G_N_ELEMENTS (decoded); k++)
+    {
+      const FctMsgHeader *h = fct_msg_find_header (msg, decoded[k], 0);
+      g_autofree char *raw
+          = h != NULL ? g_strndup (h->value, MIN (h->value_len, VIEW_HEADER_MAX_BYTES))
+                      : NULL;
+      g_autofree char *text_value
+          = raw != NULL ? g_mime_utils_header_decode_text (NULL, raw) : NULL;
+      g_autofree char *member = g_ascii_strdown (decoded[k], -1);
+      view_add_string (b, member, text_value, VIEW_HEADER_MAX_BYTES);
     }
   view_add_string (b, "text", text, VIEW_TEXT_MAX_BYTES);
   view_add_string (b, "html", html, VIEW_HTML_MAX_BYTES);

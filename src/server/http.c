@@ -565,7 +565,7 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
     api_tests_get (server, msg, path + strlen ("/api/tests/"), query);
   else if (g_str_has_prefix (path, "/api/domain/") && get)
     start_audit (server, msg, path + strlen ("/api/domain/"), lang, TRUE, FALSE);
-  else if (g_str_equal (path, "/") && get)
+  else if (g_str_equal (path, "/") && g_str_equal (method, "GET"))
     page_home (server, msg, lang, cookie);
   else if (g_str_has_prefix (path, "/r/") && g_str_has_suffix (path, "/html") && get)
     {

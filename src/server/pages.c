@@ -156,8 +156,23 @@ threat_label (const char *verdict)
   return _ ("No sign of phishing or fraud");
 }
 
+/* The first field called name in the view's headers, or NULL. */
+static const char *
+view_header (JsonObject *view, const char *name)
+{
+  JsonArray *headers = member_array (view, "headers");
+  for (guint i = 0; headers != NULL && i < json_array_get_length (headers); i++)
+    {
+      JsonArray *pair = json_array_get_array_element (headers, i);
+      if (json_array_get_length (pair) == 2
+          && g_ascii_strcasecmp (json_array_get_string_element (pair, 0), name) == 0)
+        return json_array_get_string_element (pair, 1);
+    }
+  return NULL;
+}
+
 static void
-render_summary (FctHtml *h, const FctServePage *page, JsonObject *r)
+render_summary (FctHtml *h, const FctServePage *page, JsonObject *r, JsonObject *view)
 {
   double score = member_double (r, "score");
   g_autofree char *score_text = g_strdup_printf ("%.1f", score);
@@ -189,8 +204,15 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r)
   g_autoptr (GDateTime) when = g_date_time_new_from_unix_local (m->received);
   g_autofree char *date = g_date_time_format (when, "%Y-%m-%d %H:%M:%S %z");
   g_autofree char *size = g_format_size_full ((guint64)m->size, G_FORMAT_SIZE_IEC_UNITS);
+  fct_html (h, "<dl class=\"envelope\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>",
+            _ ("From"),
+            member_string (view, "from") != NULL ? member_string (view, "from")
+                                                 : view_header (view, "From"),
+            _ ("Subject"),
+            member_string (view, "subject") != NULL ? member_string (view, "subject")
+                                                    : view_header (view, "Subject"));
   fct_html (h,
-            "<dl class=\"envelope\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"
+            "<dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd>"
             "<dt>HELO</dt><dd>{}</dd><dt>MAIL FROM</dt><dd>{}</dd><dt>TLS</dt><dd>{}</dd>"
             "<dt>{}</dt><dd>{}</dd></dl></div></section>",
             _ ("Received"), date, _ ("Client address"), m->client_ip, m->helo,
@@ -342,7 +364,7 @@ render_report (const FctServePage *page)
     view = json_node_get_object (json_parser_get_root (view_parser));
   page_open (h, page, _ ("Report"), self);
   fct_html (h, "<h1 id=\"report\">{}</h1>", _ ("Report"));
-  render_summary (h, page, r);
+  render_summary (h, page, r, view);
   render_sections (h, r);
   fct_html (h,
             "<section class=\"section\"><h2>Authentication-Results</h2><pre>{}</pre>"

@@ -373,6 +373,25 @@ def main():
             csp = headers["Content-Security-Policy"]
             assert "default-src 'none'" in csp and "script-src 'self'" in csp, csp
 
+        def domain_audit():
+            status, _, body = main_server.request("/api/domain/maison-dupont.example")
+            assert status == 200, (status, body)
+            env = dict(os.environ, LANGUAGE="en", LC_ALL="C.UTF-8")
+            cli = subprocess.run([FACTEUR, "domain", "maison-dupont.example", "--json",
+                                  "--no-smtp", "--no-blocklists", "--dns-zone", ZONE],
+                                 capture_output=True, text=True, env=env, timeout=60)
+            assert json.loads(body) == json.loads(cli.stdout), (body, cli.stdout)
+            status, headers, page = main_server.request(
+                "/domain?name=maison-dupont.example&lang=fr")
+            assert status == 200 and b"data-copy=\"fix-" in page, page[:300]
+            assert "lang=fr" in headers.get("Set-Cookie", ""), headers
+            assert b'<html lang="fr">' in page
+            s = server("audits", ["--audits-per-hour", "1"])
+            assert s.request("/api/domain/maison-dupont.example")[0] == 200
+            status, headers, _ = s.request("/domain?name=maison-dupont.example")
+            assert status == 429, status
+            s.stop()
+
         case("RCPT: anything but an existing test address gets 550 5.1.1 (no relay)",
              refused_recipients)
         case("the stored report is facteur check --json's object for the same message and "
@@ -395,6 +414,8 @@ def main():
         case("retention: an old test, its report and its file are deleted", retention)
         case("hostile values in the message and HELO are escaped in the page",
              hostile_values_escaped)
+        case("domain audit: the API gives facteur domain --json's object; the page has "
+             "copy buttons; audits are rate-limited", domain_audit)
     except Exception as e:
         results.append((False, "server starts", f"{type(e).__name__}: {e}"))
     finally:
