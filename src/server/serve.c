@@ -148,6 +148,11 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
     c->db = g_build_filename (c->data_dir, "facteur.db", NULL);
   if (c->spool == NULL)
     c->spool = g_build_filename (c->data_dir, "spool", NULL);
+  g_autoptr (GSocketAddress) smtp = NULL;
+  g_autoptr (GSocketAddress) http = NULL;
+  if (!fct_serve_listen_address (c->smtp, &smtp, error)
+      || !fct_serve_listen_address (c->http, &http, error))
+    return FALSE;
   if ((c->tls_cert == NULL) != (c->tls_key == NULL))
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
