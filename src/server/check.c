@@ -166,6 +166,26 @@ view_json (FctMsg *msg, const FctLimits *limits)
   return fct_report_json_to_string (root);
 }
 
+/* A message that cannot be checked (it breaks a parser limit, the store failed) gets a
+ * report saying why, so that its page stops waiting: {"error": "..."}. */
+static void
+store_failure (FctStore *store, const FctStoreMessage *message, const char *why)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, why);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *json = fct_report_json_to_string (root);
+  const char *langs[] = { "en", NULL };
+  const char *reports[] = { json, NULL };
+  FctStoreReport r = { .threat = "error", .langs = langs, .reports = reports };
+  g_autoptr (GError) error = NULL;
+  if (!fct_store_report_put (store, message->id, &r, &error))
+    g_warning ("report of %s: %s", message->spool, error->message);
+}
+
 static void
 check_worker (gpointer data, gpointer user_data)
 {
@@ -174,10 +194,14 @@ check_worker (gpointer data, gpointer user_data)
   g_autoptr (GError) error = NULL;
   FctStore *store = fct_serve_thread_store (server, &error);
   g_autoptr (FctMsg) msg = NULL;
-  if (store == NULL
-      || (msg = fct_msg_new_from_file (message->spool, &server->limits, &error)) == NULL)
+  if (store == NULL)
     {
       g_warning ("check of %s: %s", message->spool, error->message);
+      return;
+    }
+  if ((msg = fct_msg_new_from_file (message->spool, &server->limits, &error)) == NULL)
+    {
+      store_failure (store, message, error->message);
       return;
     }
   char *reports[FCT_SERVE_LANGS + 1] = { 0 };
@@ -196,7 +220,7 @@ check_worker (gpointer data, gpointer user_data)
       fct_serve_with_lang (server, fct_serve_langs[i], run_check, &run);
       if (run.report == NULL)
         {
-          g_warning ("check of %s: %s", message->spool, run.error->message);
+          store_failure (store, message, run.error->message);
           g_clear_error (&run.error);
           ok = FALSE;
           break;

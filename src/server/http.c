@@ -243,6 +243,13 @@ test_state (FctServer *server, const char *token, const char *lang,
   return 2;
 }
 
+/* A stored {"error": ...} instead of a report (check.c, store_failure). */
+static gboolean
+report_failed (const char *report)
+{
+  return g_str_has_prefix (report, "{\"error\":");
+}
+
 static void
 api_tests_get (FctServer *server, SoupServerMessage *msg, const char *token,
                GHashTable *query)
@@ -264,13 +271,20 @@ api_tests_get (FctServer *server, SoupServerMessage *msg, const char *token,
     }
   g_autofree char *address = fct_serve_address (server, token);
   g_autofree char *address_json = g_strescape (address, NULL);
-  /* The report is spliced in as stored: it is exactly facteur check --json's object. */
-  respond_json (msg, SOUP_STATUS_OK,
-                state == 1 ? g_strdup_printf ("{\"status\":\"waiting\",\"address\":\"%s\"}",
-                                              address_json)
-                           : g_strdup_printf ("{\"status\":\"done\",\"address\":\"%s\","
-                                              "\"report\":%s}",
-                                              address_json, report));
+  /* The report is spliced in as stored: it is exactly facteur check --json's object. A
+   * message that could not be checked has {"error": ...} instead. */
+  if (state == 1)
+    respond_json (
+        msg, SOUP_STATUS_OK,
+        g_strdup_printf ("{\"status\":\"waiting\",\"address\":\"%s\"}", address_json));
+  else if (report_failed (report))
+    respond_json (msg, SOUP_STATUS_OK,
+                  g_strdup_printf ("{\"status\":\"failed\",\"address\":\"%s\",%s",
+                                   address_json, report + 1));
+  else
+    respond_json (msg, SOUP_STATUS_OK,
+                  g_strdup_printf ("{\"status\":\"done\",\"address\":\"%s\",\"report\":%s}",
+                                   address_json, report));
 }
 
 /* ---- pages ------------------------------------------------------------------------ */
@@ -325,8 +339,10 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
   g_autofree char *view = NULL;
   if (state == 2)
     view = fct_store_view_get (server->store, message->id, NULL);
+  gboolean failed = state == 2 && report_failed (report);
   FctServePage page = {
-    .kind = state == 2   ? FCT_SERVE_PAGE_REPORT
+    .kind = failed       ? FCT_SERVE_PAGE_FAILED
+            : state == 2 ? FCT_SERVE_PAGE_REPORT
             : state == 1 ? FCT_SERVE_PAGE_WAITING
                          : FCT_SERVE_PAGE_ERROR,
     .lang = lang,

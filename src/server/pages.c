@@ -380,6 +380,25 @@ render_report (const FctServePage *page)
 }
 
 static char *
+render_failed (const FctServePage *page)
+{
+  g_autoptr (FctHtml) h = fct_html_new ();
+  g_autofree char *self = g_strconcat ("/r/", page->token, NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *r = NULL;
+  if (json_parser_load_from_data (parser, page->report_json, -1, NULL)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    r = json_node_get_object (json_parser_get_root (parser));
+  page_open (h, page, _ ("Report"), self);
+  fct_html (h,
+            "<h1>{}</h1><section class=\"section\"><p class=\"error\">{}</p>"
+            "<pre>{}</pre></section>",
+            _ ("Report"), _ ("The message arrived but could not be checked:"),
+            member_string (r, "error"));
+  return page_close (g_steal_pointer (&h));
+}
+
+static char *
 render_domain (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
@@ -510,6 +529,8 @@ fct_serve_page_render (const FctServePage *page)
       return render_waiting (page);
     case FCT_SERVE_PAGE_REPORT:
       return render_report (page);
+    case FCT_SERVE_PAGE_FAILED:
+      return render_failed (page);
     case FCT_SERVE_PAGE_DOMAIN:
       return render_domain (page);
     case FCT_SERVE_PAGE_ADMIN:

@@ -10,6 +10,7 @@ typedef enum
 {
   FCT_SERVE_PAGE_WAITING, /* the address, and a script that waits for the report */
   FCT_SERVE_PAGE_REPORT,
+  FCT_SERVE_PAGE_FAILED, /* the message arrived but could not be checked */
   FCT_SERVE_PAGE_DOMAIN, /* the form, and the audit when there is one */
   FCT_SERVE_PAGE_ADMIN,
   FCT_SERVE_PAGE_ERROR,

@@ -11,7 +11,7 @@
       fetch("/api/tests/" + encodeURIComponent(token), { cache: "no-store" })
         .then(function (r) { return r.json(); })
         .then(function (j) {
-          if (j.status === "done") {
+          if (j.status === "done" || j.status === "failed") {
             window.location.replace("/r/" + encodeURIComponent(token));
           } else if (tries < 2000) {
             setTimeout(poll, tries < 240 ? 250 : 2000);

@@ -404,7 +404,26 @@ def main():
                                capture_output=True, text=True, timeout=30)
             assert r.returncode == 69 and "127.0.0.1" in r.stderr, r
 
+        def not_a_message():
+            t = main_server.new_test()
+            with smtplib.SMTP("127.0.0.1", main_server.smtp_port) as c:
+                # Over the 1,000 header fields of FctLimits: the parser refuses it.
+                c.sendmail("a@b.example", [t["address"]],
+                           b"".join(b"X-Field-%d: x\r\n" % i for i in range(1001))
+                           + b"\r\nbody\r\n")
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                j = json.loads(main_server.request("/api/tests/" + t["token"])[2])
+                if j["status"] != "waiting":
+                    break
+                time.sleep(0.05)
+            assert j["status"] == "failed" and "header_fields_max" in j["error"], j
+            status, _, page = main_server.request("/r/" + t["token"])
+            assert status == 200 and b"header_fields_max" in page and b'id="waiting"' not in page
+
         case("usage errors exit 64; a port in use exits 69", usage_errors)
+        case("a message that cannot be checked says why instead of waiting forever",
+             not_a_message)
         case("RCPT: anything but an existing test address gets 550 5.1.1 (no relay)",
              refused_recipients)
         case("the stored report is facteur check --json's object for the same message and "
