@@ -21,6 +21,8 @@ static const FctCliCommand commands[] = {
     fct_cmd_check },
   { "milter", N_ ("[--config FILE]"), N_ ("Filter mail in Postfix or Sendmail (milter)"),
     fct_cmd_milter },
+  { "serve", N_ ("[--smtp] [--http]"),
+    N_ ("Run the mail tester: SMTP inbox and web reports"), fct_cmd_serve },
 };
 
 static void
