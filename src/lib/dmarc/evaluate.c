@@ -1002,7 +1002,8 @@ spf_domain_of (const char *mail_from, const char *helo, gboolean *is_helo)
       at = strrchr (addr, '@');
       domain = g_strdup (at != NULL ? at + 1 : addr);
     }
-  fct_dmarc_domain_normalize (domain);
+  g_autofree char *written = domain;
+  domain = fct_dmarc_domain_to_a_labels (written);
   if (*domain == '\0')
     g_clear_pointer (&domain, g_free);
   return domain;
@@ -1051,8 +1052,7 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
         continue;
       d = g_new0 (DkimIn, 1);
       d->result = in->result;
-      d->domain = g_strdup (in->domain);
-      fct_dmarc_domain_normalize (d->domain);
+      d->domain = fct_dmarc_domain_to_a_labels (in->domain);
       d->selector = g_strdup (in->selector);
       g_ptr_array_add (ev->dkim, d);
     }

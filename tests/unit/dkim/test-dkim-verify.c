@@ -91,6 +91,8 @@ make_resolver (void)
   g_string_append (z, "edtype._domainkey TXT \"v=DKIM1; k=ed25519; "
                       "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n");
   g_string_append (z, "nodata._domainkey A 192.0.2.1\n");
+  /* RFC 8616 §4: the A-labels of s=clé and d=bücher.example. */
+  add_record (z, "xn--cl-cja._domainkey.xn--bcher-kva.example.", rsa_key, "");
   g_string_append (z, "slow._domainkey TIMEOUT\n");
   g_string_append (z, "broken._domainkey SERVFAIL\n");
   /* The TIMEOUT pseudo-type waits for the resolver's timeout: keep it short. */
@@ -781,6 +783,78 @@ test_rsa_sha1 (void)
   g_assert_cmpint (only (t)->result, ==, FCT_DKIM_RESULT_FAIL);
 }
 
+/* Signs text (CRLF, UTF-8 header fields) with a field built from the building blocks:
+ * the signer writes A-labels only. tags: everything before "bh=". */
+static char *
+sign_raw (const char *text, const char *tags)
+{
+  g_autoptr (FctMsg) msg = parse (text, strlen (text));
+  FctSlice body = fct_msg_get_body (msg);
+  g_autoptr (FctDkimBodyHasher) bh
+      = fct_dkim_body_hasher_new (FCT_DKIM_CANON_RELAXED, FCT_DKIM_HASH_SHA256, -1);
+  guint8 d[64];
+  fct_dkim_body_hasher_update (bh, body.ptr, body.len);
+  gsize dl = fct_dkim_body_hasher_finish (bh, d);
+  g_autofree char *bh64 = g_base64_encode (d, dl);
+  g_autofree char *field
+      = g_strdup_printf ("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; %s "
+                         "h=from:subject; bh=%s; b=",
+                         tags, bh64);
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED,
+                         fct_msg_find_header_from_bottom (msg, "from", 0)->raw, TRUE);
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED,
+                         fct_msg_find_header_from_bottom (msg, "subject", 0)->raw, TRUE);
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED, fct_slice_from_str (field), FALSE);
+  g_autoptr (FctDkimDigest) hd = fct_dkim_digest_new (FCT_DKIM_HASH_SHA256);
+  fct_dkim_digest_update (hd, data->data, data->len);
+  dl = fct_dkim_digest_finish (hd, d);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) sig
+      = fct_dkim_private_key_sign (rsa_key, FCT_DKIM_HASH_SHA256, d, dl, &error);
+  g_assert_no_error (error);
+  gsize sl = 0;
+  const guint8 *sd = g_bytes_get_data (sig, &sl);
+  g_autofree char *b64 = g_base64_encode (sd, sl);
+  return g_strconcat (field, b64, "\r\n", text, NULL);
+}
+
+/* RFC 8616 §4: in a message with UTF-8 header fields, d=, i= and s= may be U-labels;
+ * the key is looked up under the A-labels, and the result names the A-label domain,
+ * which DMARC compares with the author domain's A-labels. */
+static void
+test_u_labels (void)
+{
+  static const char text[] = "From: Jörg <jörg@bücher.example>\r\n"
+                             "To: Bob <bob@example.org>\r\n"
+                             "Subject: Bücher\r\n"
+                             "\r\n"
+                             "Hallo Bob,\r\n";
+  g_autofree char *signed_u
+      = sign_raw (text, "d=bücher.example; s=clé; i=jörg@bücher.example;");
+  g_autoptr (FctDkimVerifyResult) r = verify_at (signed_u, NOW);
+  g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_PASS);
+  g_assert_cmpstr (only (r)->domain, ==, "xn--bcher-kva.example");
+  g_assert_cmpstr (only (r)->selector, ==, "xn--cl-cja");
+
+  /* The same key under A-labels written as such: the same verdict. */
+  g_autofree char *signed_a = sign_raw (text, "d=xn--bcher-kva.example; s=xn--cl-cja;");
+  g_autoptr (FctDkimVerifyResult) a = verify_at (signed_a, NOW);
+  g_assert_cmpint (only (a)->result, ==, FCT_DKIM_RESULT_PASS);
+
+  /* A U-label i= outside d= is still refused; so is a d= with no A-label form (a leading
+   * combining mark), and bytes that are not UTF-8. */
+  g_autofree char *outside
+      = sign_raw (text, "d=bücher.example; s=clé; i=jörg@bücherei.example;");
+  expect (outside, FCT_DKIM_RESULT_PERMERROR, "i=");
+  g_autofree char *bad = sign_raw (text, "d=\xcc\x81"
+                                         "abc.example; s=clé;");
+  expect (bad, FCT_DKIM_RESULT_PERMERROR, "d=");
+  g_autofree char *latin1 = sign_raw (text, "d=b\xfc"
+                                            "cher.example; s=clé;");
+  expect (latin1, FCT_DKIM_RESULT_PERMERROR, "tag");
+}
+
 static void
 test_key_cache (void)
 {
@@ -836,6 +910,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
   g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
+  g_test_add_func ("/dkim/verify/u-labels", test_u_labels);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);

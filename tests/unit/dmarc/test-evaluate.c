@@ -771,6 +771,23 @@ test_from_problems (void)
       g_assert_cmpuint (v->dns_queries, ==, 0);
     }
 
+  /* RFC 8616 §5: a U-label author, DKIM d= and SPF domain align with their A-labels. */
+  static const char idn_zone[]
+      = "_dmarc.xn--bcher-kva.example. TXT \"v=DMARC1; p=reject\"\n";
+  g_autoptr (FctDmarcVerdict) idn_dkim
+      = run (&(Case){ .zone = idn_zone,
+                      .headers = "From: Jörg <jörg@bücher.example>\r\n",
+                      .dkim = { { PASS, "BÜCHER.example", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (idn_dkim->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (idn_dkim->dkim_domain, ==, "xn--bcher-kva.example");
+  g_autoptr (FctDmarcVerdict) idn_spf
+      = run (&(Case){ .zone = idn_zone,
+                      .headers = "From: a@xn--bcher-kva.example\r\n",
+                      .spf = PASS,
+                      .mail_from = "jörg@bücher.example" });
+  g_assert_cmpint (idn_spf->result, ==, FCT_DMARC_RESULT_PASS);
+
   /* Two mailboxes of one domain: that domain's policy applies. */
   g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
                                                   .headers = "From: a@example.com, "
