@@ -97,8 +97,8 @@ typedef struct
   FctDkimResult result;
   char *reason;      /* a short English sentence; never NULL */
   guint field_index; /* position of the DKIM-Signature among the header fields */
-  char *domain;      /* d= as written, NULL when absent */
-  char *selector;    /* s= as written, NULL when absent */
+  char *domain;      /* d= as written (U-labels as A-labels, RFC 8616 §4), or NULL */
+  char *selector;    /* s= likewise, NULL when absent */
   char *identity;    /* i= (default "@" d=), NULL when unknown */
   char *algorithm;   /* a= as written, NULL when absent */
   FctDkimAlgorithm algorithm_id;
