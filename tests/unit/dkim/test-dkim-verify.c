@@ -525,6 +525,76 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* Feeds the verifier as a milter does: pad fields on top (as a relay would add them),
+ * then the message's own fields, then the body. */
+static FctDkimVerifyResult *
+stream_padded (const char *text, guint pad_fields, gsize pad_bytes, const FctLimits *limits)
+{
+  g_autoptr (FctMsg) msg = parse (text, strlen (text));
+  FctDkimVerifyOptions vo = { .now = NOW, .limits = limits };
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autofree char *pad = g_strnfill (pad_bytes, 'x');
+  AsyncOut out = { NULL };
+
+  g_main_context_push_thread_default (ctx);
+  g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
+  for (guint i = 0; i < pad_fields; i++)
+    {
+      g_autofree char *field = g_strdup_printf ("X-Pad: %u %s", i, pad);
+      fct_dkim_verifier_header (v, field, strlen (field));
+    }
+  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      fct_dkim_verifier_header (v, h->raw.ptr, h->raw.len);
+    }
+  fct_dkim_verifier_eoh (v);
+  FctSlice body = fct_msg_get_body (msg);
+  fct_dkim_verifier_body (v, body.ptr, body.len);
+  fct_dkim_verifier_eom_async (v, NULL, on_done, &out);
+  while (out.result == NULL)
+    g_main_context_iteration (ctx, TRUE);
+  g_main_context_pop_thread_default (ctx);
+  return out.result;
+}
+
+/* Issue 11: past a limit the streaming verifier drops nothing silently; every signature
+ * fails closed with a reason that names the limit. */
+static void
+test_streaming_limits (void)
+{
+  g_autofree char *text = sign_simple (base_message, rsa_key, "rsa");
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_fields_max = 20;
+  limits.header_field_max_bytes = 4096;
+
+  /* Under the limits: a pass, the header whole. */
+  g_autoptr (FctDkimVerifyResult) ok = stream_padded (text, 10, 100, &limits);
+  g_assert_cmpint (only (ok)->result, ==, FCT_DKIM_RESULT_PASS);
+  g_assert_null (ok->incomplete);
+
+  /* Too many fields: the signature is seen, but the From it covers is cut off. */
+  g_autoptr (FctDkimVerifyResult) many = stream_padded (text, 15, 10, &limits);
+  g_assert_nonnull (many->incomplete);
+  g_assert_nonnull (strstr (many->incomplete, "20"));
+  g_assert_cmpint (only (many)->result, ==, FCT_DKIM_RESULT_PERMERROR);
+  g_assert_cmpstr (only (many)->reason, ==, many->incomplete);
+  g_assert_cmpint (fct_dkim_verify_result_summary (many), ==, FCT_DKIM_RESULT_PERMERROR);
+
+  /* So many that the signature itself is cut off: no signature, yet not "none". */
+  g_autoptr (FctDkimVerifyResult) hidden = stream_padded (text, 30, 10, &limits);
+  g_assert_cmpuint (hidden->signatures->len, ==, 0);
+  g_assert_nonnull (hidden->incomplete);
+  g_assert_cmpint (fct_dkim_verify_result_summary (hidden), ==, FCT_DKIM_RESULT_PERMERROR);
+
+  /* One field over header_field_max_bytes. */
+  g_autoptr (FctDkimVerifyResult) big = stream_padded (text, 1, 5000, &limits);
+  g_assert_nonnull (big->incomplete);
+  g_assert_nonnull (strstr (big->incomplete, "4096"));
+  g_assert_cmpint (fct_dkim_verify_result_summary (big), ==, FCT_DKIM_RESULT_PERMERROR);
+}
+
 static void
 test_streaming_chunks (void)
 {
@@ -659,7 +729,26 @@ test_bad_input_bounded (void)
     g_string_append (h, ":subject");
   g_autoptr (GMainContext) ctx = g_main_context_new ();
   g_main_context_push_thread_default (ctx);
-  FctDkimVerifyOptions vo = { .now = NOW };
+  /* With the default limits the field is over header_field_max_bytes: fail closed. */
+  {
+    FctDkimVerifyOptions vo = { .now = NOW };
+    g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
+    fct_dkim_verifier_header (v, h->str, h->len);
+    fct_dkim_verifier_header (v, "From: a@example.com", 19);
+    AsyncOut out = { NULL };
+    fct_dkim_verifier_eom_async (v, NULL, on_done, &out);
+    while (out.result == NULL)
+      g_main_context_iteration (ctx, TRUE);
+    g_assert_nonnull (out.result->incomplete);
+    g_assert_cmpint (fct_dkim_verify_result_summary (out.result), ==,
+                     FCT_DKIM_RESULT_PERMERROR);
+    fct_dkim_verify_result_free (out.result);
+  }
+  /* Allowed by the field limit, it is still bounded by the h= one. */
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_field_max_bytes = 2 * 1024 * 1024;
+  FctDkimVerifyOptions vo = { .now = NOW, .limits = &limits };
   g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
   fct_dkim_verifier_header (v, h->str, h->len);
   fct_dkim_verifier_header (v, "From: a@example.com", 19);
@@ -911,6 +1000,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
   g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
   g_test_add_func ("/dkim/verify/u-labels", test_u_labels);
+  g_test_add_func ("/dkim/verify/streaming-limits", test_streaming_limits);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);
