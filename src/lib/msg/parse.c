@@ -35,7 +35,10 @@ mbox_line_match (const guint8 *in, gsize len, gsize *skip, FctSlice *sender)
   if (len < prefix_len || memcmp (in, prefix, prefix_len) != 0)
     return FALSE;
 
+  /* Input without any LF ends its lines with CR alone (see cr_convert). */
   const guint8 *lf = memchr (in, '\n', len);
+  if (lf == NULL)
+    lf = memchr (in, '\r', len);
   gsize line_len = lf != NULL ? (gsize)(lf - in) : len;
   gsize i = prefix_len;
   while (i < line_len && is_wsp (in[i]))
