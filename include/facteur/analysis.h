@@ -28,6 +28,10 @@ typedef struct
   /* Domains to protect against lookalikes (--protect DOMAIN, configuration), NULL-
    * terminated, or NULL. A-labels or U-labels. (transfer none) */
   const char *const *protected_domains;
+  /* The organisation's brand names ("Maison Dupont"), NULL-terminated, or NULL: a
+   * display name that shows one from outside the protected domains is flagged.
+   * (transfer none) */
+  const char *const *protected_brands;
   /* The author domain when the caller already knows it (DMARC's), else NULL: taken
    * from the single From address. (transfer none) */
   const char *author_domain;
@@ -35,6 +39,11 @@ typedef struct
    * (a .com company known to be French: "FR"), or NULL: then only country-code TLDs
    * give a country, and iban-country-mismatch is not raised without one. */
   const char *sender_country;
+  /* The attachment text extractor program (facteur-extract), or NULL: the one beside
+   * the running program if there is one, else the installed one (libexecdir). PDF and
+   * Office text is read by it, in a child process under FctLimits.extract_* limits.
+   * (transfer none) */
+  const char *extract_helper;
 } FctAnalysisOptions;
 
 /* A host that a link points to, for URI blocklists (transfer none, owned by the
@@ -57,9 +66,22 @@ FctAnalysis *fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options,
                                FctFindings *findings,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void fct_analysis_free (FctAnalysis *analysis);
+
+/* The first valid IBAN in text (ISO 13616 length and mod-97, in the paper or the
+ * electronic form), normalised, or NULL (transfer full). */
+char *fct_analysis_find_iban (const char *text, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAnalysis, fct_analysis_free)
 
-/* Every distinct link target host, in the order first seen. */
+/* Reads an organisation's protection list (--protect-file): one domain, or
+ * "brand:Name", per line; '#' starts a comment; blank lines are ignored. Appends to
+ * domains and brands (char *, owned by the arrays: create them with g_free). FALSE and
+ * an FCT_ANALYSIS_ERROR_INVALID naming the line when a line is neither. */
+gboolean fct_analysis_protect_list_parse (const char *text, gsize len, GPtrArray *domains,
+                                          GPtrArray *brands,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Every distinct link host, in the order first seen: where a link really goes (the
+ * destination of a known redirector, else its own host). */
 guint fct_analysis_get_host_count (const FctAnalysis *analysis);
 const FctAnalysisHost *fct_analysis_get_host (const FctAnalysis *analysis, guint index);
 
@@ -74,6 +96,27 @@ const char *fct_analysis_get_iban (const FctAnalysis *analysis, guint index);
 const char *fct_analysis_get_author_name (const FctAnalysis *analysis);
 const char *fct_analysis_get_author_address (const FctAnalysis *analysis);
 const char *fct_analysis_get_author_domain (const FctAnalysis *analysis);
+
+/* The text of an attachment, for the fraud and wording checks: text/plain and CSV
+ * attachments as they are; PDF (poppler), DOCX, XLSX and ODT (their XML parts) read in
+ * a child process under FctLimits.extract_* limits; and the same inside archives.
+ * Attachments that could not be read are not listed (they raise attachment-unreadable).
+ * (transfer none, owned by the result) */
+typedef struct
+{
+  guint part;       /* the MIME part it comes from (fct_mime_get_part) */
+  const char *name; /* its file name, for an archive member the path inside joined with
+                       '/' ("docs.zip/RIB.pdf"); NULL when the part has none */
+  const char *text; /* valid UTF-8, NUL-terminated */
+  gsize len;
+  gboolean truncated; /* there was more than FctLimits.extract_text_max_bytes */
+} FctAnalysisAttachmentText;
+
+/* The texts read from attachments, in message order. fct_analysis_run fills them
+ * before the fraud check (iban.c) runs, which may scan them. */
+guint fct_analysis_get_attachment_text_count (const FctAnalysis *analysis);
+const FctAnalysisAttachmentText *
+fct_analysis_get_attachment_text (const FctAnalysis *analysis, guint index);
 
 /* The parsed structure (transfer none). */
 const FctMime *fct_analysis_get_mime (const FctAnalysis *analysis);

@@ -24,7 +24,8 @@ GQuark fct_check_error_quark (void);
 typedef enum
 {
   FCT_CHECK_ERROR_INVALID, /* bad option: an IP address that does not parse, ... */
-  FCT_CHECK_ERROR_STORE,   /* the store failed (the message says why) */
+  FCT_CHECK_ERROR_STORE,   /* unused: a failing store is the finding
+                              iban-history-unavailable */
 } FctCheckError;
 
 typedef struct
@@ -40,6 +41,8 @@ typedef struct
   const char *authserv_id;
   /* Domains protected against lookalikes, NULL-terminated, or NULL (transfer none). */
   const char *const *protected_domains;
+  /* The organisation's brand names, NULL-terminated, or NULL (transfer none). */
+  const char *const *protected_brands;
   /* DNSBL zones for the client address, NULL-terminated; NULL: the default list
    * (fct_check_default_dnsbl_zones); an empty vector: none. */
   const char *const *dnsbl_zones;
@@ -49,6 +52,10 @@ typedef struct
   /* Records the message's IBANs per sender domain and raises iban-new-for-sender;
    * NULL: no history (transfer none; used from the calling thread only). */
   FctStore *store;
+  /* Why the store could not be opened, when store is NULL for that reason, or NULL: the
+   * report is then given without history, with the finding iban-history-unavailable
+   * (transfer none). */
+  const char *store_error;
   /* Unix time for header-date-future, DKIM/ARC expiry and the store; 0: the system
    * clock. */
   gint64 now;

@@ -68,6 +68,41 @@ typedef struct
                              minute; an audit is interactive */
   guint audit_mx_hosts_max; /* 16 exchangers examined per domain (addresses: 4 per
                                exchanger); no provider publishes more */
+
+  /* Attachments (src/lib/analysis/attachments.c, src/lib/extract). */
+  guint archive_depth_max; /* 8 archives inside archives: ClamAV's MaxRecursion is 17;
+                              nobody nests more than two or three on purpose */
+  /* 100: an archive expanding more than this many times its size, past
+     archive_max_bytes, is a bomb: text and spreadsheets compress 5 to 20 times, deflate
+     tops out near 1,032, 42.zip expands 10^6 times by nesting. */
+  guint archive_ratio_max;
+  /* Text extraction runs in a child process (facteur-extract) under these limits. A
+     hostile PDF ends as a finding; the process that judges mail never runs it. */
+  guint extract_timeout_ms;       /* 1,000 ms of wall clock for all the attachments of one
+                                     message; poppler reads a 50-page invoice in 0.1 s */
+  gsize extract_memory_max_bytes; /* 512 MiB of address space for the child (poppler maps
+                                     fonts; a PDF bomb is stopped well before) */
+  gsize extract_text_max_bytes;   /* 1 MiB of text kept per attachment: a RIB is a page */
+  guint extract_files_max;        /* 16 attachments and archive members read per
+                                     message; the rest are listed but not read */
+  /* The SMTP server (facteur serve): */
+  gsize smtp_server_command_line_max; /* 2,048 bytes with CRLF: RFC 5321 §4.5.3.1.4 says
+                                         512, extensions may add; Postfix
+                                         line_length_limit */
+  gsize smtp_server_text_line_max;    /* 1,000 bytes with CRLF (RFC 5321 §4.5.3.1.6) */
+  gsize
+      smtp_server_message_max_bytes; /* 50 MiB, the SIZE advertised: above every provider's
+                                        limit, so that a tester can say which refuse it */
+  guint smtp_server_recipients_max;  /* 100 (RFC 5321 §4.5.3.1.8) */
+  guint smtp_server_errors_max;      /* 20 refused commands, then 421 (Postfix
+                                        smtpd_hard_error_limit) */
+  guint smtp_server_command_timeout_ms; /* 300,000 ms to send a whole command (RFC 5321
+                                           §4.5.3.2.7), however it trickles in */
+  guint smtp_server_data_timeout_ms;    /* 180,000 ms per line of message text (RFC 5321
+                                           §4.5.3.2.5, data block) */
+  gsize batch_line_max_bytes; /* 4,096 per batch input line: a path is at most 256 octets
+                                 (RFC 5321 §4.5.3.1.3), a domain 253; CSV rows carry other
+                                 columns too */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

@@ -16,6 +16,28 @@ host_free (FctAnalysisHost *host)
   g_free (host);
 }
 
+static void
+attachment_text_free (FctAnalysisAttachmentText *t)
+{
+  g_free ((char *)t->name);
+  g_free ((char *)t->text);
+  g_free (t);
+}
+
+void
+fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,
+                                  const char *text, gsize len, gboolean truncated)
+{
+  FctAnalysisAttachmentText *t = g_new0 (FctAnalysisAttachmentText, 1);
+
+  t->part = part;
+  t->name = g_strdup (name);
+  t->text = g_utf8_make_valid (text, (gssize)len);
+  t->len = strlen (t->text);
+  t->truncated = truncated;
+  g_ptr_array_add (result->attachment_texts, t);
+}
+
 void
 fct_analysis_free (FctAnalysis *analysis)
 {
@@ -26,6 +48,7 @@ fct_analysis_free (FctAnalysis *analysis)
   g_clear_pointer (&analysis->hosts, g_ptr_array_unref);
   g_clear_pointer (&analysis->iban_set, g_hash_table_unref);
   g_clear_pointer (&analysis->ibans, g_ptr_array_unref);
+  g_clear_pointer (&analysis->attachment_texts, g_ptr_array_unref);
   g_free (analysis->author_name);
   g_free (analysis->author_address);
   g_free (analysis->author_domain);
@@ -86,11 +109,25 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
           }
       }
 
+  if (options->protected_brands != NULL)
+    for (guint i = 0; options->protected_brands[i] != NULL; i++)
+      {
+        g_autofree char *words = g_strstrip (g_strdup (options->protected_brands[i]));
+        if (*words == '\0' || !g_utf8_validate (words, -1, NULL))
+          {
+            g_set_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID,
+                         _ ("“%s” is not a brand name"), options->protected_brands[i]);
+            return NULL;
+          }
+      }
+
   result = g_new0 (FctAnalysis, 1);
   result->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify)host_free);
   result->host_set = g_hash_table_new (g_str_hash, g_str_equal);
   result->ibans = g_ptr_array_new_with_free_func (g_free);
   result->iban_set = g_hash_table_new (g_str_hash, g_str_equal);
+  result->attachment_texts
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)attachment_text_free);
   result->mime = fct_mime_new (msg, options->limits, &local);
   if (result->mime == NULL)
     {
@@ -106,6 +143,8 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   ctx.findings = findings;
   ctx.msg = msg;
   ctx.all_text = collect_text (msg, result->mime);
+  ctx.brands
+      = fct_analysis_brands_new (options->protected_domains, options->protected_brands);
 
   fct_analysis_check_content (&ctx);
   fct_analysis_check_links (&ctx);
@@ -114,6 +153,7 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_attachments (&ctx);
   fct_analysis_check_iban (&ctx);
   g_string_free (ctx.all_text, TRUE);
+  fct_analysis_brands_free (ctx.brands);
   return g_steal_pointer (&result);
 }
 
@@ -164,6 +204,20 @@ fct_analysis_get_author_domain (const FctAnalysis *analysis)
 {
   g_return_val_if_fail (analysis != NULL, NULL);
   return analysis->author_domain;
+}
+
+guint
+fct_analysis_get_attachment_text_count (const FctAnalysis *analysis)
+{
+  g_return_val_if_fail (analysis != NULL, 0);
+  return analysis->attachment_texts->len;
+}
+
+const FctAnalysisAttachmentText *
+fct_analysis_get_attachment_text (const FctAnalysis *analysis, guint index)
+{
+  g_return_val_if_fail (analysis != NULL && index < analysis->attachment_texts->len, NULL);
+  return g_ptr_array_index (analysis->attachment_texts, index);
 }
 
 const FctMime *

@@ -7,6 +7,10 @@
 
 /* auth.c: spf-*, dkim-*, dmarc-*, arc-fail from the verdicts of the report. */
 void fct_check_auth_findings (const FctCheckReport *report, FctFindings *findings);
+/* auth.c: dkim-unsigned-content, a link or an IBAN in what a passing signature with l=
+ * leaves unsigned. */
+void fct_check_body_length_findings (const FctMsg *msg, const FctDkimVerifyResult *dkim,
+                                     FctFindings *findings);
 /* auth.c: the Authentication-Results value (transfer full). */
 char *fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
                                const char *ip, const char *helo);

@@ -41,6 +41,20 @@ fct_limits_init (FctLimits *limits)
     .mta_sts_policy_max_bytes = 64 * 1024,
     .https_timeout_ms = 10000,
     .audit_mx_hosts_max = 16,
+    .archive_depth_max = 8,
+    .archive_ratio_max = 100,
+    .extract_timeout_ms = 1000,
+    .extract_memory_max_bytes = 512 * 1024 * 1024,
+    .extract_text_max_bytes = 1024 * 1024,
+    .extract_files_max = 16,
+    .smtp_server_command_line_max = 2048,
+    .smtp_server_text_line_max = 1000,
+    .smtp_server_message_max_bytes = 50 * 1024 * 1024,
+    .smtp_server_recipients_max = 100,
+    .smtp_server_errors_max = 20,
+    .smtp_server_command_timeout_ms = 300000,
+    .smtp_server_data_timeout_ms = 180000,
+    .batch_line_max_bytes = 4096,
   };
 }
 

