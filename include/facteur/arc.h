@@ -86,7 +86,9 @@ void fct_arc_verifier_unref (FctArcVerifier *verifier);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctArcVerifier, fct_arc_verifier_unref)
 
 /* One header field exactly as in the message ("Name: value", folding included, no final
- * CRLF). Fields beyond FctLimits.header_fields_max are ignored. */
+ * CRLF). Past FctLimits.header_fields_max fields, or for a field over
+ * header_field_max_bytes, the header is no longer kept and the verdict fails closed:
+ * cv=fail, the reason naming the limit; nothing is dropped silently. */
 void fct_arc_verifier_header (FctArcVerifier *verifier, const void *field, gsize len);
 /* End of header: checks the chain's structure and starts the key queries. */
 void fct_arc_verifier_eoh (FctArcVerifier *verifier);

@@ -97,8 +97,8 @@ typedef struct
   FctDkimResult result;
   char *reason;      /* a short English sentence; never NULL */
   guint field_index; /* position of the DKIM-Signature among the header fields */
-  char *domain;      /* d= as written, NULL when absent */
-  char *selector;    /* s= as written, NULL when absent */
+  char *domain;      /* d= as written (U-labels as A-labels, RFC 8616 §4), or NULL */
+  char *selector;    /* s= likewise, NULL when absent */
   char *identity;    /* i= (default "@" d=), NULL when unknown */
   char *algorithm;   /* a= as written, NULL when absent */
   FctDkimAlgorithm algorithm_id;
@@ -119,13 +119,19 @@ typedef struct
 {
   GPtrArray *signatures;    /* FctDkimSignatureResult *, in message order */
   guint signatures_skipped; /* over FctLimits.dkim_signatures_max, not evaluated */
+  /* Why the header was not read whole (more than FctLimits.header_fields_max fields,
+   * or one over header_field_max_bytes), translated; NULL when it was. Every signature
+   * then fails closed (permerror with this reason): the fields cut off are the lowest,
+   * which signatures cover first. */
+  char *incomplete;
 } FctDkimVerifyResult;
 
 void fct_dkim_verify_result_free (FctDkimVerifyResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimVerifyResult, fct_dkim_verify_result_free)
 
 /* The best result among the signatures (pass > fail > policy > neutral > temperror >
- * permerror > none), as a one-word summary. */
+ * permerror > none), as a one-word summary; permerror when the header was not read
+ * whole (incomplete). */
 FctDkimResult fct_dkim_verify_result_summary (const FctDkimVerifyResult *result);
 
 /* Decoded public keys, keyed by the key record's p=, shared by verifiers: decoding a
@@ -161,7 +167,9 @@ void fct_dkim_verifier_unref (FctDkimVerifier *verifier);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimVerifier, fct_dkim_verifier_unref)
 
 /* One header field, exactly as in the message: "Name: value", folding CRLFs included,
- * without the final CRLF. Fields beyond FctLimits.header_fields_max are ignored. */
+ * without the final CRLF. Past FctLimits.header_fields_max fields, or for a field over
+ * header_field_max_bytes, the header is no longer kept and every signature fails
+ * closed (FctDkimVerifyResult.incomplete says why); nothing is dropped silently. */
 void fct_dkim_verifier_header (FctDkimVerifier *verifier, const void *field, gsize len);
 /* End of header: parses the signatures and starts their key queries. */
 void fct_dkim_verifier_eoh (FctDkimVerifier *verifier);

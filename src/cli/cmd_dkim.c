@@ -153,6 +153,7 @@ result_to_json (const FctDkimVerifyResult *r)
     }
   json_builder_end_array (b);
   fct_cli_json_add_int (b, "signatures_skipped", r->signatures_skipped);
+  fct_cli_json_add_string (b, "incomplete", r->incomplete);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -160,7 +161,9 @@ result_to_json (const FctDkimVerifyResult *r)
 static void
 print_result (const FctDkimVerifyResult *r)
 {
-  if (r->signatures->len == 0)
+  if (r->incomplete != NULL)
+    g_print ("dkim=permerror (%s)\n", r->incomplete);
+  else if (r->signatures->len == 0)
     g_print ("dkim=none (%s)\n", _ ("the message has no DKIM signature"));
   for (guint i = 0; i < r->signatures->len; i++)
     {

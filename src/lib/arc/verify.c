@@ -26,6 +26,8 @@ struct _FctArcVerifier
   guint *aar, *ams, *as;          /* per instance 1..n: field index + 1, 0 when absent */
   SigState *ams_state, *as_state; /* per instance 1..n */
   FctArcVerifyResult *early;      /* verdict reached at the end of the header */
+  guint received;                 /* header fields received, kept or not */
+  char *incomplete;               /* why the header was not kept whole, or NULL */
   FctDkimBodyHashes *bodies;
   guint pending;
   gboolean eoh, eom;
@@ -142,6 +144,7 @@ fct_arc_verifier_unref (FctArcVerifier *verifier)
   g_free (verifier->ams);
   g_free (verifier->as);
   fct_arc_verify_result_free (verifier->early);
+  g_free (verifier->incomplete);
   g_ptr_array_unref (verifier->fields);
   fct_resolver_unref (verifier->resolver);
   g_free (verifier);
@@ -151,9 +154,25 @@ void
 fct_arc_verifier_header (FctArcVerifier *verifier, const void *field, gsize len)
 {
   g_return_if_fail (verifier != NULL && !verifier->eoh);
-  if (verifier->fields->len >= verifier->limits.header_fields_max)
+  verifier->received++;
+  if (verifier->incomplete != NULL)
     return;
-  g_ptr_array_add (verifier->fields, g_bytes_new (field, len));
+  /* Past a limit the header is not kept whole, and a chain cannot be validated over
+   * part of it (a set, or the fields an AMS covers, may be in what is cut off): the
+   * verdict fails closed at the end of the header. */
+  if (verifier->received > verifier->limits.header_fields_max)
+    verifier->incomplete
+        = g_strdup_printf (_ ("the header has more than %u fields, the limit: it was not "
+                              "read whole and the chain cannot be validated"),
+                           verifier->limits.header_fields_max);
+  else if (len > verifier->limits.header_field_max_bytes)
+    verifier->incomplete = g_strdup_printf (
+        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+           " bytes, the limit: the header was not read whole and the chain cannot be "
+           "validated"),
+        verifier->received, verifier->limits.header_field_max_bytes);
+  else
+    g_ptr_array_add (verifier->fields, g_bytes_new (field, len));
 }
 
 static FctSlice
@@ -341,7 +360,8 @@ fct_arc_verifier_eoh (FctArcVerifier *v)
 {
   g_return_if_fail (v != NULL && !v->eoh);
   v->eoh = TRUE;
-  v->early = check_structure (v);
+  v->early = v->incomplete != NULL ? result_new (FCT_ARC_CV_FAIL, 0, 0, v->incomplete)
+                                   : check_structure (v);
   if (v->early != NULL)
     return;
   for (guint i = v->n; i >= 1; i--)

@@ -22,7 +22,13 @@ G_BEGIN_DECLS
  * hours off (mail-auth/004.txt, facebookmail.com, is 5 h ahead of its own Date). */
 #define FCT_DKIM_CLOCK_SKEW_SECONDS 36000
 
-/* A parsed DKIM-Signature (RFC 6376 §3.5). Slices point into the field's bytes. */
+/* fct_dkim_tags_parse for a text known to be UTF-8, whose values may hold UTF-8
+ * (RFC 8616 §4). */
+gboolean fct_dkim_tags_parse_utf8 (FctSlice text, guint max_tags, GArray *tags,
+                                   const char **reason);
+
+/* A parsed DKIM-Signature (RFC 6376 §3.5). Slices point into the field's bytes, but for
+ * d= and s= written as U-labels: they point to their A-labels, owned (RFC 8616 §4). */
 typedef struct
 {
   FctSlice field;     /* the whole raw field */
@@ -41,8 +47,9 @@ typedef struct
   FctSlice b_text;    /* b= as written (for header.b) */
   gboolean has_length;
   guint64 length;
-  gint64 timestamp;  /* -1 absent */
-  gint64 expiration; /* -1 absent */
+  gint64 timestamp;                      /* -1 absent */
+  gint64 expiration;                     /* -1 absent */
+  char *domain_alabel, *selector_alabel; /* owned A-labels of U-label d= and s=, or NULL */
 } FctDkimSignature;
 
 /* Parses the raw field (name, colon and value). On failure returns FALSE, fills what

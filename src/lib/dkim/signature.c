@@ -3,6 +3,8 @@
  * the i=-within-d= rule (§3.5 i=). */
 #include "dkim-private.h"
 
+#include <idn2.h>
+
 FctDkimAlgorithm
 fct_dkim_algorithm_from_slice (FctSlice s)
 {
@@ -32,6 +34,33 @@ fct_dkim_algorithm_to_string (FctDkimAlgorithm algorithm)
   return NULL;
 }
 
+static gboolean
+has_non_ascii (FctSlice s)
+{
+  for (gsize i = 0; i < s.len; i++)
+    if (s.ptr[i] >= 0x80)
+      return TRUE;
+  return FALSE;
+}
+
+/* RFC 8616 §4: a U-label d= or s= is looked up, and compared, as its A-labels (IDNA2008
+ * through libidn2, as the author domain is). NULL if it has no A-label form. */
+static char *
+to_a_labels (FctSlice s)
+{
+  g_autofree char *u = fct_slice_dup (s);
+  char *out = NULL;
+  char *copy;
+
+  if (idn2_lookup_u8 ((const uint8_t *)u, (uint8_t **)&out,
+                      IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
+      != IDN2_OK)
+    return NULL;
+  copy = g_ascii_strdown (out, -1);
+  idn2_free (out);
+  return copy;
+}
+
 /* The domain part of i=: after the last '@'. i= may be quoted-printable (§2.11), but
  * a domain is plain: an '=' there means an encoded byte, which no domain needs. */
 static FctSlice
@@ -58,6 +87,8 @@ domain_within (FctSlice sub, FctSlice parent)
 void
 fct_dkim_signature_clear (FctDkimSignature *sig)
 {
+  g_clear_pointer (&sig->domain_alabel, g_free);
+  g_clear_pointer (&sig->selector_alabel, g_free);
   g_clear_pointer (&sig->headers, g_ptr_array_unref);
   g_clear_pointer (&sig->signature, g_bytes_unref);
   g_clear_pointer (&sig->body_hash, g_bytes_unref);
@@ -120,8 +151,13 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
 
   *sig = (FctDkimSignature){ .field = field, .timestamp = -1, .expiration = -1 };
   *reason = NULL;
-  if (!fct_dkim_tags_parse (fct_dkim_field_value (field), FCT_DKIM_SIGNATURE_TAGS_MAX, tags,
-                            reason))
+  /* A field in UTF-8 (RFC 6532) may carry U-labels (RFC 8616 §4); other 8-bit bytes
+   * stay invalid. */
+  FctSlice value = fct_dkim_field_value (field);
+  gboolean utf8 = has_non_ascii (value)
+                  && g_utf8_validate ((const char *)value.ptr, (gssize)value.len, NULL);
+  if (!(utf8 ? fct_dkim_tags_parse_utf8 (value, FCT_DKIM_SIGNATURE_TAGS_MAX, tags, reason)
+             : fct_dkim_tags_parse (value, FCT_DKIM_SIGNATURE_TAGS_MAX, tags, reason)))
     return FALSE;
 
   /* Fill what identifies the signature first, so that a report can name it even when
@@ -170,6 +206,19 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
       *reason = N_ ("signature uses an unknown algorithm (a=)");
       return FALSE;
     }
+  if (has_non_ascii (sig->domain))
+    {
+      sig->domain_alabel = to_a_labels (sig->domain);
+      sig->domain = sig->domain_alabel != NULL ? fct_slice_from_str (sig->domain_alabel)
+                                               : FCT_SLICE_EMPTY;
+    }
+  if (has_non_ascii (sig->selector))
+    {
+      sig->selector_alabel = to_a_labels (sig->selector);
+      sig->selector = sig->selector_alabel != NULL
+                          ? fct_slice_from_str (sig->selector_alabel)
+                          : FCT_SLICE_EMPTY;
+    }
   if (!fct_dkim_domain_is_valid (sig->domain))
     {
       *reason = N_ ("signature has an invalid domain (d=)");
@@ -209,6 +258,9 @@ fct_dkim_signature_parse (FctSlice field, const FctLimits *limits, FctDkimSignat
   if (sig->identity.len > 0)
     {
       FctSlice idom = identity_domain (sig->identity);
+      g_autofree char *idom_alabel = has_non_ascii (idom) ? to_a_labels (idom) : NULL;
+      if (idom_alabel != NULL)
+        idom = fct_slice_from_str (idom_alabel);
       if (idom.len == 0 || !domain_within (idom, sig->domain))
         {
           *reason = N_ ("signature identity (i=) is not within its domain (d=)");

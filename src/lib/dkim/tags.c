@@ -9,11 +9,13 @@ is_fws (guint8 c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* VALCHAR = %x21-3A / %x3C-7E (§3.2): printable ASCII except ';'. */
+/* VALCHAR = %x21-3A / %x3C-7E (§3.2): printable ASCII except ';'; with utf8, the bytes
+ * of UTF8-non-ascii too (RFC 8616 §4: U-labels in messages with UTF-8 header fields;
+ * the caller has checked the text is UTF-8). */
 static gboolean
-is_valchar (guint8 c)
+is_valchar (guint8 c, gboolean utf8)
 {
-  return c >= 0x21 && c <= 0x7e && c != ';';
+  return (c >= 0x21 && c <= 0x7e && c != ';') || (utf8 && c >= 0x80);
 }
 
 static gsize
@@ -24,8 +26,8 @@ skip_fws (FctSlice text, gsize pos)
   return pos;
 }
 
-gboolean
-fct_dkim_tags_parse (FctSlice text, guint max_tags, GArray *tags, const char **reason)
+static gboolean
+tags_parse (FctSlice text, guint max_tags, gboolean utf8, GArray *tags, const char **reason)
 {
   gsize pos = 0;
 
@@ -65,7 +67,7 @@ fct_dkim_tags_parse (FctSlice text, guint max_tags, GArray *tags, const char **r
       start = pos;
       while (pos < text.len && text.ptr[pos] != ';')
         {
-          if (!is_valchar (text.ptr[pos]) && !is_fws (text.ptr[pos]))
+          if (!is_valchar (text.ptr[pos], utf8) && !is_fws (text.ptr[pos]))
             {
               *reason = N_ ("malformed tag list: invalid character in a tag value");
               return FALSE;
@@ -98,6 +100,18 @@ fct_dkim_tags_parse (FctSlice text, guint max_tags, GArray *tags, const char **r
       if (pos < text.len)
         pos++; /* the ';' */
     }
+}
+
+gboolean
+fct_dkim_tags_parse (FctSlice text, guint max_tags, GArray *tags, const char **reason)
+{
+  return tags_parse (text, max_tags, FALSE, tags, reason);
+}
+
+gboolean
+fct_dkim_tags_parse_utf8 (FctSlice text, guint max_tags, GArray *tags, const char **reason)
+{
+  return tags_parse (text, max_tags, TRUE, tags, reason);
 }
 
 const FctDkimTag *

@@ -27,7 +27,9 @@ struct _FctDkimVerifier
   GPtrArray *sigs; /* SigState * */
   FctDkimBodyHashes *bodies;
   guint skipped;
-  guint pending; /* key queries in flight */
+  guint fields;     /* header fields received, kept or not */
+  char *incomplete; /* why the header was not kept whole, or NULL */
+  guint pending;    /* key queries in flight */
   gboolean eoh, eom;
   GTask *task;
 };
@@ -68,6 +70,7 @@ fct_dkim_verify_result_free (FctDkimVerifyResult *result)
   if (result == NULL)
     return;
   g_clear_pointer (&result->signatures, g_ptr_array_unref);
+  g_free (result->incomplete);
   g_free (result);
 }
 
@@ -78,6 +81,9 @@ fct_dkim_verify_result_summary (const FctDkimVerifyResult *result)
       = { FCT_DKIM_RESULT_PASS,    FCT_DKIM_RESULT_FAIL,      FCT_DKIM_RESULT_POLICY,
           FCT_DKIM_RESULT_NEUTRAL, FCT_DKIM_RESULT_TEMPERROR, FCT_DKIM_RESULT_PERMERROR };
 
+  /* A header not read whole hides whatever signatures it had: not "none". */
+  if (result->incomplete != NULL)
+    return FCT_DKIM_RESULT_PERMERROR;
   for (gsize k = 0; k < G_N_ELEMENTS (order); k++)
     for (guint i = 0; i < result->signatures->len; i++)
       if (((FctDkimSignatureResult *)g_ptr_array_index (result->signatures, i))->result
@@ -132,6 +138,7 @@ fct_dkim_verifier_unref (FctDkimVerifier *verifier)
   fct_dkim_body_hashes_free (verifier->bodies);
   g_ptr_array_unref (verifier->sigs);
   fct_dkim_header_store_clear (&verifier->headers);
+  g_free (verifier->incomplete);
   fct_dkim_key_cache_unref (verifier->options.key_cache);
   fct_resolver_unref (verifier->resolver);
   g_free (verifier);
@@ -141,9 +148,25 @@ void
 fct_dkim_verifier_header (FctDkimVerifier *verifier, const void *field, gsize len)
 {
   g_return_if_fail (verifier != NULL && !verifier->eoh);
-  if (verifier->headers.spans->len >= verifier->limits.header_fields_max)
+  verifier->fields++;
+  if (verifier->incomplete != NULL)
     return;
-  fct_dkim_header_store_add (&verifier->headers, field, len);
+  /* Past a limit the header is not kept whole. The fields cut off are the lowest, the
+   * author's own (transit fields go on top), which h= selects first (§5.4.2): no
+   * signature can be checked over what is left, so all fail closed at the end. */
+  if (verifier->fields > verifier->limits.header_fields_max)
+    verifier->incomplete
+        = g_strdup_printf (_ ("the header has more than %u fields, the limit: it was not "
+                              "read whole and no signature can be verified"),
+                           verifier->limits.header_fields_max);
+  else if (len > verifier->limits.header_field_max_bytes)
+    verifier->incomplete = g_strdup_printf (
+        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+           " bytes, the limit: the header was not read whole and no signature can be "
+           "verified"),
+        verifier->fields, verifier->limits.header_field_max_bytes);
+  else
+    fct_dkim_header_store_add (&verifier->headers, field, len);
 }
 
 static gint64
@@ -353,6 +376,12 @@ fct_dkim_verifier_eoh (FctDkimVerifier *v)
     {
       SigState *s
           = g_ptr_array_index (v->sigs, g_array_index (candidates, Candidate, k).index);
+      if (v->incomplete != NULL)
+        {
+          /* Fail closed, without asking for keys that cannot help. */
+          decide (s, FCT_DKIM_RESULT_PERMERROR, v->incomplete);
+          continue;
+        }
       if (verified >= v->limits.dkim_signatures_max)
         {
           s->skipped = TRUE;
@@ -577,6 +606,7 @@ complete (FctDkimVerifier *v)
   result->signatures
       = g_ptr_array_new_with_free_func ((GDestroyNotify)signature_result_free);
   result->signatures_skipped = v->skipped;
+  result->incomplete = g_strdup (v->incomplete);
   for (guint i = 0; i < v->sigs->len; i++)
     {
       SigState *s = g_ptr_array_index (v->sigs, i);

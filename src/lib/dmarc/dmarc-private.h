@@ -5,6 +5,9 @@
 
 /* Lower-cases domain in place and drops one trailing dot. */
 void fct_dmarc_domain_normalize (char *domain);
+/* domain lower-cased, without a final dot, U-labels turned into A-labels (transfer
+ * full). */
+char *fct_dmarc_domain_to_a_labels (const char *domain);
 
 /* True when a equals b or is a subdomain of b (both normalized). */
 gboolean fct_dmarc_domain_is_under (const char *a, const char *b);

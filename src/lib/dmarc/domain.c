@@ -3,6 +3,7 @@
  * domain by the public suffix list (RFC 7489 §3.2) through libpsl. */
 #include "dmarc-private.h"
 
+#include <idn2.h>
 #include <libpsl.h>
 #include <string.h>
 
@@ -17,6 +18,32 @@ fct_dmarc_domain_normalize (char *domain)
   len = strlen (domain);
   if (len > 0 && domain[len - 1] == '.')
     domain[len - 1] = '\0';
+}
+
+char *
+fct_dmarc_domain_to_a_labels (const char *domain)
+{
+  char *out = NULL;
+  char *copy;
+
+  for (const char *q = domain; *q != '\0'; q++)
+    if ((guchar)*q >= 0x80)
+      {
+        /* RFC 8616 §5: identifiers are compared as A-labels; one that has none keeps its
+         * bytes and can align with nothing, as no author domain holds them. */
+        if (!g_utf8_validate (domain, -1, NULL)
+            || idn2_lookup_u8 ((const uint8_t *)domain, (uint8_t **)&out,
+                               IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL)
+                   != IDN2_OK)
+          break;
+        copy = g_strdup (out);
+        idn2_free (out);
+        fct_dmarc_domain_normalize (copy);
+        return copy;
+      }
+  copy = g_strdup (domain);
+  fct_dmarc_domain_normalize (copy);
+  return copy;
 }
 
 gboolean

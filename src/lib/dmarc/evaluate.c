@@ -92,6 +92,8 @@ struct _Eval
   GHashTable *walks;         /* identifier -> its walk (GPtrArray of Found) */
   gboolean author_org_known; /* author_found holds the author's whole walk */
   GPtrArray *author_orgs;    /* the author's possible organizational domains, or NULL */
+  gboolean below_walked;     /* identifiers under the author domain were walked to it */
+  GHashTable *aligned_below; /* identifiers that align by that walk alone */
   char *alignment_error;
   guint dkim_skipped; /* passing signatures not walked: over dkim_signatures_max */
 };
@@ -114,6 +116,7 @@ eval_free (Eval *ev)
     g_ptr_array_unref (ev->author_found);
   g_ptr_array_unref (ev->identifiers);
   g_hash_table_unref (ev->walks);
+  g_hash_table_unref (ev->aligned_below);
   if (ev->author_orgs != NULL)
     g_ptr_array_unref (ev->author_orgs);
   g_free (ev->alignment_error);
@@ -494,6 +497,8 @@ alignment_of (Eval *ev, const char *identifier, FctDmarcAlignment mode, gboolean
                  ? ALIGN_YES
                  : ALIGN_NO;
     }
+  if (g_hash_table_contains (ev->aligned_below, identifier))
+    return ALIGN_YES;
   /* An organizational domain is the name itself or one of its parents, so an identifier
    * outside every organizational domain the author may have cannot share it. */
   for (guint i = 0; ev->author_orgs != NULL && i < ev->author_orgs->len && !under; i++)
@@ -746,17 +751,87 @@ on_author_org_walk_done (Eval *ev)
   compute_alignment (ev);
 }
 
+/* The names of identifier's walk (RFC 9989 §4.10) that come before the author domain,
+ * or NULL when the author domain is not among them (transfer full). */
+static char **
+names_below_author (Eval *ev, const char *identifier)
+{
+  g_auto (GStrv) names
+      = fct_dmarc_tree_walk_names (identifier, ev->limits.dmarc_tree_walk_max);
+  guint n = 0;
+
+  while (names[n] != NULL && g_ascii_strcasecmp (names[n], ev->v->author_domain) != 0)
+    n++;
+  if (names[n] == NULL || n == 0)
+    return NULL;
+  char **below = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    below[i] = g_strdup (names[i]);
+  return below;
+}
+
+static void start_alignment (Eval *ev);
+
+static void walk_below_next (Eval *ev);
+
+static void
+on_below_walk_done (Eval *ev)
+{
+  gboolean plain = TRUE;
+
+  for (guint i = 0; i < ev->walk_found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (ev->walk_found, i);
+      plain = plain && !f->unanswered && f->psd == FCT_DMARC_PSD_UNKNOWN;
+    }
+  /* Both walks then go on through the same names above the author domain, which has a
+   * record without psd: whatever those names hold, the two organizational domains are
+   * the same one (RFC 9989 §4.10.2: the first psd record above, the name just below a
+   * psd=y one, or the record with the fewest labels, which is at or above the author). */
+  if (plain)
+    g_hash_table_add (ev->aligned_below,
+                      g_strdup (g_ptr_array_index (ev->identifiers, ev->identifier_index)));
+  ev->identifier_index++;
+  walk_below_next (ev);
+}
+
+static void
+walk_below_next (Eval *ev)
+{
+  while (ev->identifier_index < ev->identifiers->len)
+    {
+      char **names = names_below_author (
+          ev, g_ptr_array_index (ev->identifiers, ev->identifier_index));
+      if (names != NULL)
+        {
+          walk_start (ev, names, WALK_ORG, on_below_walk_done);
+          return;
+        }
+      ev->identifier_index++;
+    }
+  start_alignment (ev);
+}
+
 /* RFC 9989 §4.10: a record at the author domain is the policy, and the rest of the walk
  * only finds its organizational domain, which relaxed alignment of another identifier
  * needs, and only when nothing aligns without it: one unanswered _dmarc query far up
- * the tree cannot then spoil, nor delay, a verdict it has no part in. */
+ * the tree cannot then spoil, nor delay, a verdict it has no part in. A subdomain of an
+ * author domain that has its own record is settled below it, first. */
 static void
 start_alignment (Eval *ev)
 {
+  g_ptr_array_set_size (ev->identifiers, 0);
   if (collect_identifiers (ev) || ev->identifiers->len == 0)
     {
       g_ptr_array_set_size (ev->identifiers, 0);
       conclude (ev);
+      return;
+    }
+  if (!ev->author_org_known && !ev->below_walked)
+    {
+      ev->below_walked = TRUE;
+      ev->identifier_index = 0;
+      walk_below_next (ev);
       return;
     }
   if (!ev->author_org_known)
@@ -1002,7 +1077,8 @@ spf_domain_of (const char *mail_from, const char *helo, gboolean *is_helo)
       at = strrchr (addr, '@');
       domain = g_strdup (at != NULL ? at + 1 : addr);
     }
-  fct_dmarc_domain_normalize (domain);
+  g_autofree char *written = domain;
+  domain = fct_dmarc_domain_to_a_labels (written);
   if (*domain == '\0')
     g_clear_pointer (&domain, g_free);
   return domain;
@@ -1041,6 +1117,7 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   ev->identifiers = g_ptr_array_new_with_free_func (g_free);
   ev->walks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify)g_ptr_array_unref);
+  ev->aligned_below = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < inputs->n_dkim; i++)
     {
       const FctDmarcDkimInput *in = &inputs->dkim[i];
@@ -1051,8 +1128,7 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
         continue;
       d = g_new0 (DkimIn, 1);
       d->result = in->result;
-      d->domain = g_strdup (in->domain);
-      fct_dmarc_domain_normalize (d->domain);
+      d->domain = fct_dmarc_domain_to_a_labels (in->domain);
       d->selector = g_strdup (in->selector);
       g_ptr_array_add (ev->dkim, d);
     }

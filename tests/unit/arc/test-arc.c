@@ -497,6 +497,71 @@ test_streaming (void)
   g_assert_cmpint (r->cv, ==, FCT_ARC_CV_PASS);
 }
 
+/* Streams text through the validator with pad fields on top (as relays add them). */
+static FctArcVerifyResult *
+stream_padded (const char *text, guint pad_fields, gsize pad_bytes, const FctLimits *limits)
+{
+  g_autoptr (FctMsg) msg = msg_new (text);
+  FctArcVerifyOptions o = { .limits = limits };
+  GAsyncResult *res = NULL;
+  GMainContext *context = g_main_context_new ();
+  g_autofree char *pad = g_strnfill (pad_bytes, 'x');
+
+  g_main_context_push_thread_default (context);
+  g_autoptr (FctArcVerifier) v = fct_arc_verifier_new (keys.resolver, &o);
+  for (guint i = 0; i < pad_fields; i++)
+    {
+      g_autofree char *field = g_strdup_printf ("X-Pad: %u %s", i, pad);
+      fct_arc_verifier_header (v, field, strlen (field));
+    }
+  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      fct_arc_verifier_header (v, h->raw.ptr, h->raw.len);
+    }
+  fct_arc_verifier_eoh (v);
+  FctSlice body = fct_msg_get_body (msg);
+  fct_arc_verifier_body (v, body.ptr, body.len);
+  fct_arc_verifier_eom_async (v, NULL, on_done, &res);
+  while (res == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  g_autoptr (GError) error = NULL;
+  FctArcVerifyResult *r = fct_arc_verifier_eom_finish (v, res, &error);
+  g_object_unref (res);
+  g_assert_no_error (error);
+  return r;
+}
+
+/* Issue 11: past a limit the streaming validator drops nothing silently; the chain
+ * fails closed with a reason that names the limit. */
+static void
+test_streaming_limits (void)
+{
+  g_autofree char *sealed = seal_text (base_message, "rsa", 1);
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_fields_max = 20;
+  limits.header_field_max_bytes = 4096;
+
+  g_autoptr (FctArcVerifyResult) ok = stream_padded (sealed, 5, 100, &limits);
+  g_assert_cmpint (ok->cv, ==, FCT_ARC_CV_PASS);
+  /* The set is kept, the fields its AMS covers are cut off. */
+  g_autoptr (FctArcVerifyResult) many = stream_padded (sealed, 15, 10, &limits);
+  g_assert_cmpint (many->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_nonnull (strstr (many->reason, "20"));
+  /* The whole set is cut off: not "none", which would say the message has no chain. */
+  g_autoptr (FctArcVerifyResult) hidden = stream_padded (sealed, 30, 10, &limits);
+  g_assert_cmpint (hidden->cv, ==, FCT_ARC_CV_FAIL);
+  g_autoptr (FctArcVerifyResult) big = stream_padded (sealed, 1, 5000, &limits);
+  g_assert_cmpint (big->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_nonnull (strstr (big->reason, "4096"));
+  /* Under the limits, a message without ARC is still none. */
+  g_autoptr (FctArcVerifyResult) none = stream_padded (base_message, 5, 100, &limits);
+  g_assert_cmpint (none->cv, ==, FCT_ARC_CV_NONE);
+}
+
 /* The review's attack: an Authentication-Results field prepended upstream under the
  * sealer's own authserv-id. A sealer seals only the results it computed (RFC 8617
  * §4.1.1, RFC 8601 §5): without them it refuses, and with them it copies nothing. */
@@ -580,6 +645,7 @@ main (int argc, char **argv)
   g_test_add_func ("/arc/verify/sixty-sets", test_sixty_sets);
   g_test_add_func ("/arc/verify/many-fields", test_many_fields);
   g_test_add_func ("/arc/verify/streaming", test_streaming);
+  g_test_add_func ("/arc/verify/streaming-limits", test_streaming_limits);
   g_test_add_func ("/arc/seal/aar-own-results-only", test_aar_own_results_only);
   g_test_add_func ("/arc/seal/failed-chain", test_failed_chain_not_sealed);
   int status = g_test_run ();

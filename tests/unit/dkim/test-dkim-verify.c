@@ -93,6 +93,8 @@ make_resolver (void)
   g_string_append (z, "edtype._domainkey TXT \"v=DKIM1; k=ed25519; "
                       "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n");
   g_string_append (z, "nodata._domainkey A 192.0.2.1\n");
+  /* RFC 8616 §4: the A-labels of s=clé and d=bücher.example. */
+  add_record (z, "xn--cl-cja._domainkey.xn--bcher-kva.example.", rsa_key, "");
   g_string_append (z, "slow._domainkey TIMEOUT\n");
   g_string_append (z, "broken._domainkey SERVFAIL\n");
   /* The TIMEOUT pseudo-type waits for the resolver's timeout: keep it short. */
@@ -525,6 +527,76 @@ on_done (GObject *source, GAsyncResult *res, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* Feeds the verifier as a milter does: pad fields on top (as a relay would add them),
+ * then the message's own fields, then the body. */
+static FctDkimVerifyResult *
+stream_padded (const char *text, guint pad_fields, gsize pad_bytes, const FctLimits *limits)
+{
+  g_autoptr (FctMsg) msg = parse (text, strlen (text));
+  FctDkimVerifyOptions vo = { .now = NOW, .limits = limits };
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autofree char *pad = g_strnfill (pad_bytes, 'x');
+  AsyncOut out = { NULL };
+
+  g_main_context_push_thread_default (ctx);
+  g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
+  for (guint i = 0; i < pad_fields; i++)
+    {
+      g_autofree char *field = g_strdup_printf ("X-Pad: %u %s", i, pad);
+      fct_dkim_verifier_header (v, field, strlen (field));
+    }
+  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      fct_dkim_verifier_header (v, h->raw.ptr, h->raw.len);
+    }
+  fct_dkim_verifier_eoh (v);
+  FctSlice body = fct_msg_get_body (msg);
+  fct_dkim_verifier_body (v, body.ptr, body.len);
+  fct_dkim_verifier_eom_async (v, NULL, on_done, &out);
+  while (out.result == NULL)
+    g_main_context_iteration (ctx, TRUE);
+  g_main_context_pop_thread_default (ctx);
+  return out.result;
+}
+
+/* Issue 11: past a limit the streaming verifier drops nothing silently; every signature
+ * fails closed with a reason that names the limit. */
+static void
+test_streaming_limits (void)
+{
+  g_autofree char *text = sign_simple (base_message, rsa_key, "rsa");
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_fields_max = 20;
+  limits.header_field_max_bytes = 4096;
+
+  /* Under the limits: a pass, the header whole. */
+  g_autoptr (FctDkimVerifyResult) ok = stream_padded (text, 10, 100, &limits);
+  g_assert_cmpint (only (ok)->result, ==, FCT_DKIM_RESULT_PASS);
+  g_assert_null (ok->incomplete);
+
+  /* Too many fields: the signature is seen, but the From it covers is cut off. */
+  g_autoptr (FctDkimVerifyResult) many = stream_padded (text, 15, 10, &limits);
+  g_assert_nonnull (many->incomplete);
+  g_assert_nonnull (strstr (many->incomplete, "20"));
+  g_assert_cmpint (only (many)->result, ==, FCT_DKIM_RESULT_PERMERROR);
+  g_assert_cmpstr (only (many)->reason, ==, many->incomplete);
+  g_assert_cmpint (fct_dkim_verify_result_summary (many), ==, FCT_DKIM_RESULT_PERMERROR);
+
+  /* So many that the signature itself is cut off: no signature, yet not "none". */
+  g_autoptr (FctDkimVerifyResult) hidden = stream_padded (text, 30, 10, &limits);
+  g_assert_cmpuint (hidden->signatures->len, ==, 0);
+  g_assert_nonnull (hidden->incomplete);
+  g_assert_cmpint (fct_dkim_verify_result_summary (hidden), ==, FCT_DKIM_RESULT_PERMERROR);
+
+  /* One field over header_field_max_bytes. */
+  g_autoptr (FctDkimVerifyResult) big = stream_padded (text, 1, 5000, &limits);
+  g_assert_nonnull (big->incomplete);
+  g_assert_nonnull (strstr (big->incomplete, "4096"));
+  g_assert_cmpint (fct_dkim_verify_result_summary (big), ==, FCT_DKIM_RESULT_PERMERROR);
+}
+
 static void
 test_streaming_chunks (void)
 {
@@ -659,7 +731,26 @@ test_bad_input_bounded (void)
     g_string_append (h, ":subject");
   g_autoptr (GMainContext) ctx = g_main_context_new ();
   g_main_context_push_thread_default (ctx);
-  FctDkimVerifyOptions vo = { .now = NOW };
+  /* With the default limits the field is over header_field_max_bytes: fail closed. */
+  {
+    FctDkimVerifyOptions vo = { .now = NOW };
+    g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
+    fct_dkim_verifier_header (v, h->str, h->len);
+    fct_dkim_verifier_header (v, "From: a@example.com", 19);
+    AsyncOut out = { NULL };
+    fct_dkim_verifier_eom_async (v, NULL, on_done, &out);
+    while (out.result == NULL)
+      g_main_context_iteration (ctx, TRUE);
+    g_assert_nonnull (out.result->incomplete);
+    g_assert_cmpint (fct_dkim_verify_result_summary (out.result), ==,
+                     FCT_DKIM_RESULT_PERMERROR);
+    fct_dkim_verify_result_free (out.result);
+  }
+  /* Allowed by the field limit, it is still bounded by the h= one. */
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_field_max_bytes = 2 * 1024 * 1024;
+  FctDkimVerifyOptions vo = { .now = NOW, .limits = &limits };
   g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, &vo);
   fct_dkim_verifier_header (v, h->str, h->len);
   fct_dkim_verifier_header (v, "From: a@example.com", 19);
@@ -806,6 +897,78 @@ test_rsa_sha1 (void)
   g_assert_cmpint (only (t)->result, ==, FCT_DKIM_RESULT_FAIL);
 }
 
+/* Signs text (CRLF, UTF-8 header fields) with a field built from the building blocks:
+ * the signer writes A-labels only. tags: everything before "bh=". */
+static char *
+sign_raw (const char *text, const char *tags)
+{
+  g_autoptr (FctMsg) msg = parse (text, strlen (text));
+  FctSlice body = fct_msg_get_body (msg);
+  g_autoptr (FctDkimBodyHasher) bh
+      = fct_dkim_body_hasher_new (FCT_DKIM_CANON_RELAXED, FCT_DKIM_HASH_SHA256, -1);
+  guint8 d[64];
+  fct_dkim_body_hasher_update (bh, body.ptr, body.len);
+  gsize dl = fct_dkim_body_hasher_finish (bh, d);
+  g_autofree char *bh64 = g_base64_encode (d, dl);
+  g_autofree char *field
+      = g_strdup_printf ("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; %s "
+                         "h=from:subject; bh=%s; b=",
+                         tags, bh64);
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED,
+                         fct_msg_find_header_from_bottom (msg, "from", 0)->raw, TRUE);
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED,
+                         fct_msg_find_header_from_bottom (msg, "subject", 0)->raw, TRUE);
+  fct_dkim_canon_header (data, FCT_DKIM_CANON_RELAXED, fct_slice_from_str (field), FALSE);
+  g_autoptr (FctDkimDigest) hd = fct_dkim_digest_new (FCT_DKIM_HASH_SHA256);
+  fct_dkim_digest_update (hd, data->data, data->len);
+  dl = fct_dkim_digest_finish (hd, d);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) sig
+      = fct_dkim_private_key_sign (rsa_key, FCT_DKIM_HASH_SHA256, d, dl, &error);
+  g_assert_no_error (error);
+  gsize sl = 0;
+  const guint8 *sd = g_bytes_get_data (sig, &sl);
+  g_autofree char *b64 = g_base64_encode (sd, sl);
+  return g_strconcat (field, b64, "\r\n", text, NULL);
+}
+
+/* RFC 8616 §4: in a message with UTF-8 header fields, d=, i= and s= may be U-labels;
+ * the key is looked up under the A-labels, and the result names the A-label domain,
+ * which DMARC compares with the author domain's A-labels. */
+static void
+test_u_labels (void)
+{
+  static const char text[] = "From: Jörg <jörg@bücher.example>\r\n"
+                             "To: Bob <bob@example.org>\r\n"
+                             "Subject: Bücher\r\n"
+                             "\r\n"
+                             "Hallo Bob,\r\n";
+  g_autofree char *signed_u
+      = sign_raw (text, "d=bücher.example; s=clé; i=jörg@bücher.example;");
+  g_autoptr (FctDkimVerifyResult) r = verify_at (signed_u, NOW);
+  g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_PASS);
+  g_assert_cmpstr (only (r)->domain, ==, "xn--bcher-kva.example");
+  g_assert_cmpstr (only (r)->selector, ==, "xn--cl-cja");
+
+  /* The same key under A-labels written as such: the same verdict. */
+  g_autofree char *signed_a = sign_raw (text, "d=xn--bcher-kva.example; s=xn--cl-cja;");
+  g_autoptr (FctDkimVerifyResult) a = verify_at (signed_a, NOW);
+  g_assert_cmpint (only (a)->result, ==, FCT_DKIM_RESULT_PASS);
+
+  /* A U-label i= outside d= is still refused; so is a d= with no A-label form (a leading
+   * combining mark), and bytes that are not UTF-8. */
+  g_autofree char *outside
+      = sign_raw (text, "d=bücher.example; s=clé; i=jörg@bücherei.example;");
+  expect (outside, FCT_DKIM_RESULT_PERMERROR, "i=");
+  g_autofree char *bad = sign_raw (text, "d=\xcc\x81"
+                                         "abc.example; s=clé;");
+  expect (bad, FCT_DKIM_RESULT_PERMERROR, "d=");
+  g_autofree char *latin1 = sign_raw (text, "d=b\xfc"
+                                            "cher.example; s=clé;");
+  expect (latin1, FCT_DKIM_RESULT_PERMERROR, "tag");
+}
+
 static void
 test_key_cache (void)
 {
@@ -862,6 +1025,8 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/cr-only-file", test_cr_only_verifies);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
   g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
+  g_test_add_func ("/dkim/verify/u-labels", test_u_labels);
+  g_test_add_func ("/dkim/verify/streaming-limits", test_streaming_limits);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);

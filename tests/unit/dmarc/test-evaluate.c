@@ -383,9 +383,40 @@ test_b4_simple (void)
                       .n_dkim = 1 });
   g_assert_cmpint (dkim->result, ==, FCT_DMARC_RESULT_PASS);
   g_assert_true (dkim->dkim_aligned);
-  g_assert_cmpstr (dkim->organizational_domain, ==, "example.com");
-  /* _dmarc.example.com, _dmarc.com */
-  g_assert_cmpuint (dkim->policy_queries, ==, 2);
+  /* signing.example.com is under the author domain, whose record has no psd: its own
+   * record (no psd either) settles it; nothing above example.com is asked. */
+  g_assert_cmpuint (dkim->policy_queries, ==, 1);
+  g_assert_cmpuint (dkim->dns_queries, ==, 2);
+
+  /* A psd=n record below the author domain makes the subdomain its own organization:
+   * then the whole walks decide, and they do not align. */
+  static const char psdn[]
+      = "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+        "_dmarc.signing.example.com. TXT \"v=DMARC1; p=none; psd=n\"\n";
+  g_autoptr (FctDmarcVerdict) own
+      = run (&(Case){ .zone = psdn,
+                      .author = "example.com",
+                      .dkim = { { PASS, "signing.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (own->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpstr (own->organizational_domain, ==, "example.com");
+  /* Likewise psd=y below it (b.example.com hands out a.b.example.com), and a name below
+   * it that does not answer, which could hold either. */
+  static const char psdy[] = "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+                             "_dmarc.b.example.com. TXT \"v=DMARC1; p=none; psd=y\"\n"
+                             "_dmarc.slow.example.com. TIMEOUT\n";
+  g_autoptr (FctDmarcVerdict) handed
+      = run (&(Case){ .zone = psdy,
+                      .author = "example.com",
+                      .dkim = { { PASS, "a.b.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (handed->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_autoptr (FctDmarcVerdict) slow
+      = run (&(Case){ .zone = psdy,
+                      .author = "example.com",
+                      .dkim = { { PASS, "x.slow.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (slow->result, ==, FCT_DMARC_RESULT_TEMPERROR);
 }
 
 /* B.4.2 with a trap: a record the shortcut must skip. */
@@ -465,9 +496,19 @@ test_b4_psd (void)
   g_assert_cmpint (v->result, ==, FCT_DMARC_RESULT_PASS);
   g_assert_true (v->spf_aligned);
   g_assert_false (v->dkim_aligned);
-  g_assert_cmpstr (v->organizational_domain, ==, "giant.bank.example");
   g_assert_cmpstr (v->policy_domain, ==, "giant.bank.example");
   g_assert_cmpint (v->policy, ==, FCT_DMARC_POLICY_QUARANTINE);
+
+  /* The DKIM half alone takes the whole walks: bank.example says psd=y, so the
+   * organizational domains are giant.bank.example and mega.bank.example. */
+  g_autoptr (FctDmarcVerdict) d
+      = run (&(Case){ .zone = zone_bank,
+                      .author = "giant.bank.example",
+                      .dkim = { { PASS, "mail.mega.bank.example", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (d->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpstr (d->organizational_domain, ==, "giant.bank.example");
+  g_assert_cmpint (d->disposition, ==, FCT_DMARC_POLICY_QUARANTINE);
 }
 
 /* psd=y at a public suffix: an author without its own record gets the PSD's policy, and
@@ -771,6 +812,23 @@ test_from_problems (void)
       g_assert_cmpuint (v->dns_queries, ==, 0);
     }
 
+  /* RFC 8616 §5: a U-label author, DKIM d= and SPF domain align with their A-labels. */
+  static const char idn_zone[]
+      = "_dmarc.xn--bcher-kva.example. TXT \"v=DMARC1; p=reject\"\n";
+  g_autoptr (FctDmarcVerdict) idn_dkim
+      = run (&(Case){ .zone = idn_zone,
+                      .headers = "From: Jörg <jörg@bücher.example>\r\n",
+                      .dkim = { { PASS, "BÜCHER.example", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (idn_dkim->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (idn_dkim->dkim_domain, ==, "xn--bcher-kva.example");
+  g_autoptr (FctDmarcVerdict) idn_spf
+      = run (&(Case){ .zone = idn_zone,
+                      .headers = "From: a@xn--bcher-kva.example\r\n",
+                      .spf = PASS,
+                      .mail_from = "jörg@bücher.example" });
+  g_assert_cmpint (idn_spf->result, ==, FCT_DMARC_RESULT_PASS);
+
   /* Two mailboxes of one domain: that domain's policy applies. */
   g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
                                                   .headers = "From: a@example.com, "
@@ -869,8 +927,8 @@ test_dns_failure_above (void)
   g_assert_cmpuint (exact->dns_queries, ==, 1);
 
   /* Relaxed: bounce.example.org and example.org share their organizational domain
-   * whatever _dmarc.org says (no record, a record, psd=y or psd=n). The unanswered
-   * name is asked once. */
+   * whatever _dmarc.org says (no record, a record, psd=y or psd=n), and the walk below
+   * the author domain's record shows it without asking _dmarc.org. */
   g_autoptr (FctDmarcVerdict) relaxed
       = run (&(Case){ .zone = zone,
                       .author = "example.org",
@@ -878,8 +936,8 @@ test_dns_failure_above (void)
                       .mail_from = "a@bounce.example.org" });
   g_assert_cmpint (relaxed->result, ==, FCT_DMARC_RESULT_PASS);
   g_assert_true (relaxed->spf_aligned);
-  g_assert_cmpuint (relaxed->dns_queries, ==,
-                    4); /* example.org, org, bounce, example.org */
+  /* _dmarc.example.org, then _dmarc.bounce.example.org: nothing above the author. */
+  g_assert_cmpuint (relaxed->dns_queries, ==, 2);
 
   /* An unauthenticated message, or one signed under another TLD, fails as it would
    * with an answer: nothing unanswered can make it align. */
