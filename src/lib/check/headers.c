@@ -249,9 +249,8 @@ check_over_limits (const FctMsg *msg, FctFindings *findings)
           detail,
           _ ("The header has %u fields, over the limit of %u: %u fields past it, from "
              "“%s” on line %u, were not read (the first From, Subject, DKIM-Signature, "
-             "ARC and other fields the checks use are read wherever they are, a second "
-             "From past the limit still counts, and DKIM and ARC are given every "
-             "field). "),
+             "ARC and other fields the checks use are read wherever they are, and a "
+             "second From past the limit still counts). "),
           o->fields, o->fields_max, o->skipped, o->skipped_first_name,
           o->skipped_first_line);
       g_string_append_printf (evidence, _ ("%s (line %u)"), o->skipped_first_name,
@@ -276,6 +275,8 @@ check_over_limits (const FctMsg *msg, FctFindings *findings)
     }
   if (detail->len == 0)
     return;
+  g_string_append (detail, _ ("DKIM and ARC cannot be verified over a header not read "
+                              "whole: they fail. "));
   g_string_append (detail,
                    _ ("Ordinary mail has a few dozen fields of a few hundred bytes: a "
                       "header padded this far is made to hide content from filters."));
