@@ -26,6 +26,9 @@ typedef enum
   FCT_DKIM_ERROR_IO,      /* a key file cannot be written (message says why) */
   FCT_DKIM_ERROR_NO_FROM, /* the message has no From field: it cannot be signed (§5.4) */
   FCT_DKIM_ERROR_CRYPTO,  /* OpenSSL failed unexpectedly */
+  FCT_DKIM_ERROR_HEADER_LIMIT, /* the header is over FctLimits.header_fields_max or has a
+                                  field over header_field_max_bytes: the signer did not
+                                  read it whole, so it signs nothing */
 } FctDkimError;
 
 /* RFC 8601 §2.7.1 result names. */

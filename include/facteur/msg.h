@@ -62,7 +62,8 @@ typedef struct
   FctSlice value_raw;
   /* The value unfolded (RFC 5322 §2.2.3: CRLF before WSP removed), leading WSP
    * dropped; NUL-terminated, owned by the message. May contain NUL bytes: use
-   * value_len. */
+   * value_len. Empty for a field over header_field_max_bytes (FCT_MSG_FLAG_FIELD_TOO_LONG),
+   * whose raw bytes are kept. */
   const char *value;
   gsize value_len;
   /* Offset of raw in the message bytes. */

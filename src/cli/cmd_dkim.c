@@ -378,12 +378,13 @@ cmd_sign (int argc, char **argv)
       char *field = fct_dkim_sign (msg, &o, &error);
       if (field == NULL)
         {
-          status
-              = error->domain == FCT_DKIM_ERROR && error->code == FCT_DKIM_ERROR_INVALID
-                    ? fct_cli_usage_error ("dkim sign", usage, "%s", error->message)
-                : error->domain == FCT_DKIM_ERROR && error->code == FCT_DKIM_ERROR_NO_FROM
-                    ? (g_printerr ("facteur: %s\n", error->message), FCT_EXIT_DATAERR)
-                    : fct_cli_report_error (error);
+          status = error->domain == FCT_DKIM_ERROR && error->code == FCT_DKIM_ERROR_INVALID
+                       ? fct_cli_usage_error ("dkim sign", usage, "%s", error->message)
+                   : error->domain == FCT_DKIM_ERROR
+                           && (error->code == FCT_DKIM_ERROR_NO_FROM
+                               || error->code == FCT_DKIM_ERROR_HEADER_LIMIT)
+                       ? (g_printerr ("facteur: %s\n", error->message), FCT_EXIT_DATAERR)
+                       : fct_cli_report_error (error);
           break;
         }
       g_ptr_array_add (fields, field);

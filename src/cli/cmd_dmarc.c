@@ -85,7 +85,12 @@ fct_cli_auth_results (const FctCliAuth *auth, const char *authserv_id, const cha
       if (s->result != FCT_DKIM_RESULT_PASS)
         fct_authres_result_set_reason (r, s->reason);
     }
-  if (dkim->signatures->len == 0)
+  /* A header the verifier could not read whole may hide signatures: permerror, as
+   * facteur check writes it, never none. */
+  if (dkim->signatures->len == 0 && dkim->incomplete != NULL)
+    fct_authres_result_set_reason (fct_authres_add (ar, "dkim", "permerror"),
+                                   dkim->incomplete);
+  else if (dkim->signatures->len == 0)
     fct_authres_add (ar, "dkim", "none");
   fct_authres_add_dmarc (ar, fct_dmarc_result_to_string (dmarc->result),
                          dmarc->author_domain, policy_word (dmarc, dmarc->policy),

@@ -86,6 +86,19 @@ dkim_findings (const FctCheckReport *report, FctFindings *findings)
   const FctDkimSignatureResult *weak = NULL, *sha1 = NULL, *length = NULL;
   gboolean pass = FALSE;
 
+  /* A header the verifier could not read whole may hide signatures (one after padding
+   * past the field limit): no signature is verified, and that is a failure, not an
+   * unsigned message (header-over-limits says what was over). */
+  if (dkim->incomplete != NULL)
+    {
+      FctFinding *f = fct_findings_add (
+          findings, "dkim-fail",
+          _ ("No DKIM signature can be verified: %s. A signature the header hides counts "
+             "as failed, never as absent."),
+          dkim->incomplete);
+      fct_finding_set_evidence (f, dkim->incomplete);
+      return;
+    }
   if (dkim->signatures->len == 0)
     {
       fct_findings_add (findings, "dkim-none", "%s",
@@ -345,7 +358,11 @@ fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
       if (s->result != FCT_DKIM_RESULT_PASS)
         fct_authres_result_set_reason (r, s->reason);
     }
-  if (report->dkim->signatures->len == 0)
+  /* Signatures a header not read whole may hide fail closed, as the verifier's summary. */
+  if (report->dkim->signatures->len == 0 && report->dkim->incomplete != NULL)
+    fct_authres_result_set_reason (fct_authres_add (ar, "dkim", "permerror"),
+                                   report->dkim->incomplete);
+  else if (report->dkim->signatures->len == 0)
     fct_authres_add (ar, "dkim", "none");
   if (report->dmarc != NULL)
     fct_authres_add_dmarc (ar, fct_dmarc_result_to_string (report->dmarc->result),

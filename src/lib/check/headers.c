@@ -247,13 +247,13 @@ check_over_limits (const FctMsg *msg, FctFindings *findings)
     {
       g_string_append_printf (
           detail,
-          _ ("The header has %u fields, over the limit of %u: the %u past it, from "
-             "“%s” on line %u, were not read, except the first From, Subject, "
-             "DKIM-Signature, ARC and other fields the checks use; a second From past "
-             "the limit still counts, and DKIM and ARC are given every field. "),
+          _ ("The header has %u fields, over the limit of %u: %u fields past it, from "
+             "“%s” on line %u, were not read (the first From, Subject, DKIM-Signature, "
+             "ARC and other fields the checks use are read wherever they are, and a "
+             "second From past the limit still counts). "),
           o->fields, o->fields_max, o->skipped, o->skipped_first_name,
           o->skipped_first_line);
-      g_string_append_printf (evidence, "%s (line %u)", o->skipped_first_name,
+      g_string_append_printf (evidence, _ ("%s (line %u)"), o->skipped_first_name,
                               o->skipped_first_line);
     }
   if (o->too_long > 0)
@@ -268,11 +268,15 @@ check_over_limits (const FctMsg *msg, FctFindings *findings)
                        o->too_long),
           o->too_long_first_name, o->too_long_first_line, o->too_long_first_bytes,
           o->field_max_bytes, o->too_long);
-      g_string_append_printf (evidence, "%s%s (line %u)", evidence->len > 0 ? ", " : "",
-                              o->too_long_first_name, o->too_long_first_line);
+      if (evidence->len > 0)
+        g_string_append (evidence, ", ");
+      g_string_append_printf (evidence, _ ("%s (line %u)"), o->too_long_first_name,
+                              o->too_long_first_line);
     }
   if (detail->len == 0)
     return;
+  g_string_append (detail, _ ("DKIM and ARC cannot be verified over a header not read "
+                              "whole: they fail. "));
   g_string_append (detail,
                    _ ("Ordinary mail has a few dozen fields of a few hundred bytes: a "
                       "header padded this far is made to hide content from filters."));

@@ -48,6 +48,8 @@ struct _FctDkimSigner
   FctDkimBodyHasher *body;
   FctDkimAlgorithm algorithm;
   FctDkimHash hash;
+  guint fields;     /* header fields received, kept or not */
+  char *incomplete; /* why the header was not kept whole, or NULL */
 };
 
 const char *const *
@@ -147,6 +149,7 @@ fct_dkim_signer_free (FctDkimSigner *signer)
   fct_dkim_private_key_unref (signer->options.key);
   fct_dkim_header_store_clear (&signer->headers);
   fct_dkim_body_hasher_free (signer->body);
+  g_free (signer->incomplete);
   g_free (signer);
 }
 
@@ -155,7 +158,23 @@ fct_dkim_signer_header (FctDkimSigner *signer, const void *field, gsize len)
 {
   const FctLimits *limits
       = signer->options.limits != NULL ? signer->options.limits : fct_limits_default ();
-  if (signer->headers.spans->len < limits->header_fields_max)
+  /* Past a limit the header is not kept whole, and a signature over the part kept would
+   * select other fields than a verifier does (§5.4.2): sign nothing, as the verifiers
+   * fail closed, rather than drop fields silently. */
+  signer->fields++;
+  if (signer->incomplete != NULL)
+    return;
+  if (signer->fields > limits->header_fields_max)
+    signer->incomplete = g_strdup_printf (
+        _ ("the header has more than %u fields, the limit: it was not read whole and "
+           "is not signed"),
+        limits->header_fields_max);
+  else if (len > limits->header_field_max_bytes)
+    signer->incomplete = g_strdup_printf (
+        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+           " bytes, the limit: the header was not read whole and is not signed"),
+        signer->fields, limits->header_field_max_bytes);
+  else
     fct_dkim_header_store_add (&signer->headers, field, len);
 }
 
@@ -258,6 +277,11 @@ fct_dkim_signer_eom (FctDkimSigner *s, GError **error)
   const FctDkimSignOptions *o = &s->options;
   gint64 t = o->timestamp;
 
+  if (s->incomplete != NULL)
+    {
+      g_set_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_HEADER_LIMIT, "%s", s->incomplete);
+      return NULL;
+    }
   if (count_present (s, "From") == 0)
     {
       g_set_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_NO_FROM, "%s",

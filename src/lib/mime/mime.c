@@ -462,8 +462,26 @@ fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
   body_offset = MIN (fct_msg_get_body_offset (msg), len);
   flags = fct_msg_get_flags (msg);
   copy = g_byte_array_sized_new ((guint)len + 4);
-  g_byte_array_append (copy, data, (guint)body_offset);
-  if (flags & (FCT_MSG_FLAG_BAD_HEADER_LINE | FCT_MSG_FLAG_NO_SEPARATOR))
+  if (flags & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG))
+    {
+      /* A header over FctMsg's limits (padding): GMime gets only the fields FctMsg kept,
+       * without the over-long ones, else millions of padding fields cost it seconds and
+       * gigabytes (issue 11). What MIME reads of the top header (Content-Type and
+       * company) is always kept. */
+      for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+        {
+          const FctMsgHeader *h = fct_msg_get_header (msg, i);
+          if (h->raw.len > fct_msg_get_over_limits (msg)->field_max_bytes)
+            continue;
+          g_byte_array_append (copy, h->raw.ptr, (guint)h->raw.len);
+          g_byte_array_append (copy, (const guint8 *)"\r\n", 2);
+        }
+      g_byte_array_append (copy, (const guint8 *)"\r\n", 2);
+    }
+  else
+    g_byte_array_append (copy, data, (guint)body_offset);
+  if (!(flags & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG))
+      && (flags & (FCT_MSG_FLAG_BAD_HEADER_LINE | FCT_MSG_FLAG_NO_SEPARATOR)))
     {
       if (body_offset < 2 || memcmp (data + body_offset - 2, "\r\n", 2) != 0)
         g_byte_array_append (copy, (const guint8 *)"\r\n", 2);

@@ -4,6 +4,9 @@
 
 #include <facteur/msg.h>
 
+/* parse.c: how many names have their first field kept past header_fields_max. */
+#define FCT_MSG_KEPT_NAMES 21
+
 struct _FctMsg
 {
   gatomicrefcount ref_count;
@@ -20,9 +23,15 @@ struct _FctMsg
   char *mbox_sender; /* NULL, or the sender of a skipped "From " line */
   gsize mbox_sender_len;
   FctMsgOverLimits over;
+  /* Fields of each name of parse.c's kept_names, skipped ones included: counted once
+   * while parsing, so that counting a From does not walk a padded header again. */
+  guint name_counts[FCT_MSG_KEPT_NAMES];
   char *skipped_name; /* owned; over.skipped_first_name points here */
   char *too_long_name;
 };
+
+/* parse.c: a name's index among those (case-insensitive), or -1. */
+int fct_msg_kept_name_index (FctSlice name);
 
 /* parse.c: calls func on every field of the header, kept or skipped. */
 void fct_msg_scan_fields (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data);

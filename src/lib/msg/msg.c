@@ -71,6 +71,9 @@ fct_msg_count_headers (const FctMsg *msg, const char *name)
   g_return_val_if_fail (name != NULL, 0);
 
   Count c = { fct_slice_from_str (name), 0 };
+  int i = fct_msg_kept_name_index (c.wanted);
+  if (i >= 0)
+    return msg->name_counts[i];
   fct_msg_foreach_field (msg, count_field, &c);
   return c.n;
 }

@@ -35,7 +35,10 @@ mbox_line_match (const guint8 *in, gsize len, gsize *skip, FctSlice *sender)
   if (len < prefix_len || memcmp (in, prefix, prefix_len) != 0)
     return FALSE;
 
+  /* Input without any LF ends its lines with CR alone (see cr_convert). */
   const guint8 *lf = memchr (in, '\n', len);
+  if (lf == NULL)
+    lf = memchr (in, '\r', len);
   gsize line_len = lf != NULL ? (gsize)(lf - in) : len;
   gsize i = prefix_len;
   while (i < line_len && is_wsp (in[i]))
@@ -275,30 +278,40 @@ value_unfold (FctSlice value, char *out)
  * MIME fields, bulk-mail fields, and the authentication fields. A From after a thousand
  * padding fields is still the From; fct_msg_count_headers still counts a second one
  * past the limit, and DKIM and ARC walk every field (fct_msg_foreach_field). */
-static const char *const kept_names[] = {
-  "From",
-  "Sender",
-  "Reply-To",
-  "To",
-  "Cc",
-  "Subject",
-  "Date",
-  "Message-ID",
-  "Return-Path",
-  "MIME-Version",
-  "Content-Type",
-  "Content-Transfer-Encoding",
-  "DKIM-Signature",
-  "ARC-Seal",
-  "ARC-Message-Signature",
-  "ARC-Authentication-Results",
-  "Authentication-Results",
-  "List-Id",
-  "List-Unsubscribe",
-  "List-Unsubscribe-Post",
-  "Precedence",
+#define KEPT(name)                                                                         \
+  {                                                                                        \
+    name, sizeof name - 1                                                                  \
+  }
+static const struct
+{
+  const char *name;
+  gsize len;
+} kept_names[] = {
+  KEPT ("From"),
+  KEPT ("Sender"),
+  KEPT ("Reply-To"),
+  KEPT ("To"),
+  KEPT ("Cc"),
+  KEPT ("Subject"),
+  KEPT ("Date"),
+  KEPT ("Message-ID"),
+  KEPT ("Return-Path"),
+  KEPT ("MIME-Version"),
+  KEPT ("Content-Type"),
+  KEPT ("Content-Transfer-Encoding"),
+  KEPT ("DKIM-Signature"),
+  KEPT ("ARC-Seal"),
+  KEPT ("ARC-Message-Signature"),
+  KEPT ("ARC-Authentication-Results"),
+  KEPT ("Authentication-Results"),
+  KEPT ("List-Id"),
+  KEPT ("List-Unsubscribe"),
+  KEPT ("List-Unsubscribe-Post"),
+  KEPT ("Precedence"),
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (kept_names) <= 32);
+#undef KEPT
+G_STATIC_ASSERT (G_N_ELEMENTS (kept_names) == FCT_MSG_KEPT_NAMES);
+G_STATIC_ASSERT (FCT_MSG_KEPT_NAMES <= 32); /* Keep.named has a bit for each */
 
 /* Which fields are kept; both passes make the same decisions in the same order. */
 typedef struct
@@ -308,24 +321,33 @@ typedef struct
   guint32 named; /* bit i: a field named kept_names[i] is kept */
 } Keep;
 
+int
+fct_msg_kept_name_index (FctSlice name)
+{
+  /* Lengths first: a padded header runs this for every one of its fields. */
+  for (guint i = 0; i < G_N_ELEMENTS (kept_names); i++)
+    if (kept_names[i].len == name.len
+        && g_ascii_strncasecmp (kept_names[i].name, (const char *)name.ptr, name.len) == 0)
+      return (int)i;
+  return -1;
+}
+
+/* Decides whether the field is kept; *index is its kept_names index or -1. */
 static gboolean
-keep_field (Keep *k, const Scanner *s, const Span *span)
+keep_field (Keep *k, const Scanner *s, const Span *span, int *index)
 {
   gboolean keep = k->read < k->max;
+  int i = fct_msg_kept_name_index (fct_slice_new (s->d + span->start, span->name_len));
 
   if (k->read < G_MAXUINT)
     k->read++;
-  for (guint i = 0; i < G_N_ELEMENTS (kept_names); i++)
-    if (strlen (kept_names[i]) == span->name_len
-        && g_ascii_strncasecmp (kept_names[i], (const char *)s->d + span->start,
-                                span->name_len)
-               == 0)
-      {
-        keep = keep || !(k->named & (1u << i));
-        if (keep)
-          k->named |= 1u << i;
-        break;
-      }
+  if (i >= 0)
+    {
+      keep = keep || !(k->named & (1u << i));
+      if (keep)
+        k->named |= 1u << i;
+    }
+  *index = i;
   return keep;
 }
 
@@ -354,9 +376,13 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
 
   while ((step = scanner_next (s, keep.read == 0, &span, error)) == STEP_FIELD)
     {
+      int index;
       if (over->fields < G_MAXUINT)
         over->fields++;
-      if (!keep_field (&keep, s, &span))
+      gboolean kept = keep_field (&keep, s, &span, &index);
+      if (index >= 0 && msg->name_counts[index] < G_MAXUINT)
+        msg->name_counts[index]++;
+      if (!kept)
         {
           if (over->skipped++ == 0)
             {
@@ -422,7 +448,8 @@ header_fill (Scanner *s, FctMsg *msg, const FctLimits *limits, gsize values_size
     {
       Step step = scanner_next (s, keep.read == 0, &span, NULL);
       g_assert (step == STEP_FIELD);
-      if (!keep_field (&keep, s, &span))
+      int index;
+      if (!keep_field (&keep, s, &span, &index))
         continue;
 
       FctMsgHeader *h = &msg->headers[n++];

@@ -828,6 +828,54 @@ test_sign_lf_output (void)
   expect (lf->str, FCT_DKIM_RESULT_PASS, NULL);
 }
 
+/* A signer that did not read the header whole signs nothing: a signature over the
+ * fields it kept would select other fields than a verifier does. At the limit it signs;
+ * one field more, or one field over 64 KiB, is an error (issue 11, item 10). */
+static void
+test_sign_over_limits (void)
+{
+  FctDkimSignOptions o;
+  fct_dkim_sign_options_init (&o);
+  o.domain = "example.com";
+  o.selector = "rsa";
+  o.key = rsa_key;
+  o.timestamp = NOW;
+  guint max = fct_limits_default ()->header_fields_max;
+
+  for (guint pad = max - 7; pad <= max - 6; pad++)
+    {
+      /* base_message has 7 fields. */
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint i = 0; i < pad; i++)
+        g_string_append_printf (text, "X-Pad-%u: junk\r\n", i);
+      g_string_append (text, base_message);
+      g_autoptr (FctMsg) msg = parse (text->str, text->len);
+      g_autoptr (GError) error = NULL;
+      g_autofree char *field = fct_dkim_sign (msg, &o, &error);
+      if (pad + 7 <= max)
+        {
+          g_assert_no_error (error);
+          g_assert_nonnull (field);
+        }
+      else
+        {
+          g_assert_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_HEADER_LIMIT);
+          g_assert_null (field);
+          g_assert_nonnull (strstr (error->message, "1000"));
+        }
+    }
+  g_autoptr (GString) big = g_string_new ("X-Big: ");
+  while (big->len <= 64 * 1024)
+    g_string_append (big, "0123456789");
+  g_string_append (big, "\r\n");
+  g_string_append (big, base_message);
+  g_autoptr (FctMsg) msg = parse (big->str, big->len);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *field = fct_dkim_sign (msg, &o, &error);
+  g_assert_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_HEADER_LIMIT);
+  g_assert_null (field);
+}
+
 /* A file saved with CR alone at each line end (classic Mac OS) is read as its CRLF
  * form, which is what was signed: the signature verifies (issue 11: before, the header
  * ran into one field and the signature failed). */
@@ -1023,6 +1071,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/sign-refuses", test_sign_refuses);
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
   g_test_add_func ("/dkim/verify/cr-only-file", test_cr_only_verifies);
+  g_test_add_func ("/dkim/sign/over-limits", test_sign_over_limits);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
   g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
   g_test_add_func ("/dkim/verify/u-labels", test_u_labels);

@@ -38,6 +38,8 @@ static const FixtureCase fixture_cases[] = {
   { "no_final_eol.eml", NO_ERROR, FCT_MSG_FLAG_NO_FINAL_EOL, 1, "From", "body", 0 },
   { "mbox_from.eml", NO_ERROR, FCT_MSG_FLAG_MBOX_FROM | FCT_MSG_FLAG_LF_ONLY, 2, "From",
     "body\r\n", 0 },
+  { "mbox_from_cr.eml", NO_ERROR, FCT_MSG_FLAG_MBOX_FROM | FCT_MSG_FLAG_CR_ONLY, 2, "From",
+    "body\r\n", 0 },
   { .fixture = "mbox_from_only.eml", .error = FCT_MSG_ERROR_NOT_A_MESSAGE },
   { "obs_from_wsp_before_colon.eml", NO_ERROR, FCT_MSG_FLAG_NONE, 2, "From", "body\r\n",
     0 },
