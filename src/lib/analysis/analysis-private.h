@@ -14,7 +14,7 @@ struct _FctAnalysis
   GPtrArray *hosts;     /* FctAnalysisHost* (owned) */
   GHashTable *host_set; /* host -> FctAnalysisHost* (borrowed) */
   GPtrArray *ibans;     /* char* (owned) */
-  GHashTable *iban_set; /* borrowed keys */
+  GHashTable *iban_set; /* borrowed keys; values: whose account (iban.c) */
   char *author_name;
   char *author_address;
   char *author_domain;
@@ -69,6 +69,9 @@ gboolean fct_analysis_confusable (const char *a, const char *b);
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);
+/* TRUE if every mention of iban in the message calls it the reader's account ("sur
+ * votre compte ..."), as a customer's payment confirmation does. */
+gboolean fct_analysis_iban_is_readers (const FctAnalysis *result, const char *iban);
 /* Adds the IBAN of every French RIB (code banque, code guichet, account number, clé
  * RIB, with a valid key) in text; returns how many it found. */
 guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len);

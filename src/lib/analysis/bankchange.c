@@ -25,7 +25,9 @@ static const char *const strong_patterns[] = {
   /* "changement de banque", "nous avons changé de banque", "modification de nos
      coordonnées bancaires", "nous changeons de domiciliation bancaire". */
   "(?<not>\\b(?:vous\\s(?:avez|aviez|avez\\s[ée]t[ée])|si\\svous|en\\scas\\sde"
-  "|lorsque\\svous|quand\\svous)\\s(?:\\w+\\s)?)?\\b(?:chang[a-zé]*|modifi[a-zé]*"
+  "|lorsque\\svous|quand\\svous)\\s(?:\\w+\\s)?|\\b(?:fraudes?|arnaques?|escroqueries?)"
+  "\\s(?:au|aux|[àa]\\sla|de)\\s|\\bdemandes?\\sde\\s|[-•*]\\s(?:un|une|tout)\\s)?\\b"
+  "(?:chang[a-zé]*|modifi[a-zé]*"
   "|transf[ée]r[a-zé]*)\\s(?:de|d'|du|des|notre|nos|mon|ma|mes)\\s?(?:nos\\s|notre\\s)?"
   "(?:rib|iban|banque|[ée]tablissement\\sbancaire|domiciliation|compte\\sbancaire"
   "|coordonn[ée]es\\sbancaires|relev[ée]\\sd'identit[ée]\\sbancaire)\\b",
@@ -97,7 +99,8 @@ static const char *const weak_patterns[] = {
   "(?<not>\\b(?:vos|votre)\\s)?\\bcoordonn[ée]es\\s(?:ont|sont)\\s(?:[ée]t[ée]\\s)?"
   "(?:chang|modifi)",
   "(?<not>\\b(?:your|open(?:ing)?\\s(?:a|an|your))\\s)?\\bnew\\s(?:account|details"
-  "|account\\s(?:details|number))\\b",
+  "|account\\s(?:details|number))\\b(?!\\s(?:opening|openings|holders?|fees?|offers?"
+  "|bonus))",
   "(?<not>\\byour\\s)?\\b(?:account\\s)?(?:details|information)\\s(?:have|has)\\s(?:"
   "been\\s)?"
   "(?:changed|updated)",
@@ -113,6 +116,13 @@ static const char unchanged_pattern[]
     = "inchang|unchanged|remains?\\sthe\\ssame|restent\\sles\\sm[êe]mes"
       "|ne\\schangent\\spas|n'ont\\spas\\s(?:[ée]t[ée]\\s)?(?:chang|modifi)"
       "|(?:have|has|did)\\snot\\s(?:been\\s)?change";
+
+/* A message about the fraud itself (a bank's or an accountant's warning) names the
+ * vaguer wordings without announcing anything; the sender's own announcement ("notre
+ * nouveau RIB") still counts there. */
+static const char warning_pattern[]
+    = "\\b(?:fraudes?|fraud|frauds|fraudulent|frauduleux|frauduleuse|arnaques?|scams?"
+      "|escroquerie|phishing|hame[çc]onnage)\\b";
 
 /* An attachment named as bank details: "RIB.pdf", "RIB_Leblanc_2026.pdf", "IBAN.pdf",
  * "Coordonnées bancaires.pdf", "Bank details.pdf". */
@@ -137,7 +147,8 @@ static const char secret_pattern[]
       "\\s(?:strictement\\s|tr[èe]s\\s)?confidentiel(?:le)?|strictement\\sconfidentiel"
       "|urgent(?:e)?\\set\\sconfidentiel(?:le)?|confidentiel(?:le)?\\set\\surgent"
       "|keep\\s(?:this|it)\\s(?:between\\sus|confidential|quiet|to\\syourself)"
-      "|(?:do\\snot|don't)\\s(?:discuss|share|mention|tell)\\s(?:this|it|anyone)"
+      "|(?:do\\snot|don't)\\s(?:discuss|mention)\\s(?:this|it)\\s(?:with|to)\\s(?:anyone"
+      "|anybody|others|colleagues)|(?:do\\snot|don't)\\stell\\s(?:anyone|anybody)"
       "|confidential\\s(?:matter|project|acquisition|deal|transaction)"
       "|urgent\\sand\\sconfidential|confidential\\sand\\surgent|be\\sdiscreet";
 
@@ -150,6 +161,7 @@ typedef struct
   GRegex *weak[G_N_ELEMENTS (weak_patterns)];
   GRegex *banking;
   GRegex *unchanged;
+  GRegex *warning;
   GRegex *filename;
 } Patterns;
 
@@ -179,6 +191,7 @@ patterns (void)
         p.weak[i] = compile (weak_patterns[i]);
       p.banking = compile (banking_pattern);
       p.unchanged = compile (unchanged_pattern);
+      p.warning = compile (warning_pattern);
       p.filename = compile (filename_pattern);
       p.transfer = compile (transfer_pattern);
       p.urgent = compile (urgent_pattern);
@@ -365,6 +378,8 @@ fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context
       if (wording != NULL)
         return wording;
     }
+  if (g_regex_match_full (p->warning, text->str, (gssize)text->len, 0, 0, NULL, NULL))
+    return NULL;
   for (gsize i = 0; i < G_N_ELEMENTS (p->weak); i++)
     for (gint from = 0;; from = end)
       {

@@ -78,6 +78,20 @@ static const Wording wordings[] = {
     NULL, FALSE },
   { "Moving", "Please note our new details: 4 Mill Lane. Our bank details are unchanged.",
     NULL, FALSE },
+  /* Warnings about the fraud name it without announcing anything; the sender's own
+     announcement still counts in a message that mentions fraud. */
+  { "Alerte : tentatives de fraude au changement de RIB",
+    "De faux courriels annoncent un changement de coordonnées : avant de modifier un "
+    "IBAN, appelez le fournisseur.",
+    NULL, FALSE },
+  { "Info", "Pour lutter contre la fraude, nous avons changé de banque.", NULL, TRUE },
+  /* HR: a list of changes to report, a rule about requests. */
+  { "Paie",
+    "Merci de nous signaler avant le 15 :\n- un changement d'adresse ;\n- un changement "
+    "de banque : déposez votre nouveau RIB sur l'intranet. Aucune demande de modification "
+    "de RIB reçue par e-mail n'est traitée.",
+    NULL, FALSE },
+  { "Newsletter", "A word from a bank on new account opening times.", NULL, FALSE },
   /* An invoice with a RIB attached and no change announced. */
   { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.",
     "RIB.pdf", FALSE },
@@ -108,6 +122,10 @@ static const Secrecy secrecies[] = {
   { "Please pay invoice 22 today. This e-mail is confidential and may be privileged; if "
     "you are not the intended recipient, delete it.",
     FALSE },
+  { "Please pay today by wire. This message is confidential: do not share it with anyone "
+    "other than the intended recipient.",
+    FALSE },
+  { "Wire the deposit today and do not discuss this with anyone until Monday.", TRUE },
   /* Secrecy about a surprise party, no transfer. */
   { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
 };
@@ -225,6 +243,26 @@ test_number (gconstpointer data)
     }
 }
 
+/* A customer's payment confirmation quotes the reader's account: that account's country
+ * says nothing about the sender (no iban-country-mismatch); the sender's own does. */
+static void
+test_readers_account (void)
+{
+  g_autoptr (FctFindings) mine = fct_findings_new ();
+  g_autoptr (FctFindings) theirs = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = analyse (
+      "Avis de virement",
+      "Nous avons procédé au virement de 120 EUR sur votre compte DE89 3704 0044 0532 0130 "
+      "00.",
+      NULL, mine);
+  g_autoptr (FctAnalysis) b = analyse (
+      "Facture", "Règlement sur notre compte DE89 3704 0044 0532 0130 00.", NULL, theirs);
+
+  g_assert_true (fct_findings_has (mine, "iban-present"));
+  g_assert_false (fct_findings_has (mine, "iban-country-mismatch"));
+  g_assert_true (fct_findings_has (theirs, "iban-country-mismatch"));
+}
+
 /* The same account as IBAN and as RIB in one message is one account. */
 static void
 test_rib_and_iban_same (void)
@@ -272,6 +310,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &secrecies[i], test_secrecy);
     }
   g_test_add_func ("/bankfraud/rib-and-iban-same", test_rib_and_iban_same);
+  g_test_add_func ("/bankfraud/readers-account", test_readers_account);
   g_test_add_func ("/bankfraud/hostile-groups", test_hostile_groups);
   return g_test_run ();
 }
