@@ -290,6 +290,22 @@ test_hostile_groups (void)
   g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 0);
 }
 
+/* A megabyte of wordings that each start a match but never count (weak ones with no
+ * banking word, ones addressed to the reader): every match is looked at once. */
+static void
+test_hostile_wordings (void)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+
+  while (s->len < 1024 * 1024)
+    g_string_append (s,
+                     "nos nouvelles coordonnées votre nouveau RIB si vous avez changé de ");
+  a = analyse ("Info", s->str, NULL, findings);
+  g_assert_false (fct_findings_has (findings, "bank-details-change"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -311,6 +327,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/bankfraud/rib-and-iban-same", test_rib_and_iban_same);
   g_test_add_func ("/bankfraud/readers-account", test_readers_account);
+  g_test_add_func ("/bankfraud/hostile-wordings", test_hostile_wordings);
   g_test_add_func ("/bankfraud/hostile-groups", test_hostile_groups);
   return g_test_run ();
 }
