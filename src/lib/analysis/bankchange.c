@@ -21,7 +21,8 @@ static const char *const strong_patterns[] = {
   /* "notre nouveau RIB", "nos nouvelles coordonnées bancaires", "mon nouvel IBAN". */
   "(?<not>\\b(?:votre|vos|ton|tes|ta)\\s)?\\bnouve(?:au|aux|l|lle|lles)\\s(?:rib|iban"
   "|relev[ée]\\sd'identit[ée]\\sbancaire|coordonn[ée]es\\sbancaires|compte\\sbancaire"
-  "|banque|[ée]tablissement\\sbancaire|domiciliation)\\b",
+  "|banque|[ée]tablissement\\sbancaire|domiciliation)\\b(?!\\s(?:de|du)\\s(?:votre|vos|ton|"
+  "ta))",
   /* "changement de banque", "nous avons changé de banque", "modification de nos
      coordonnées bancaires", "nous changeons de domiciliation bancaire". */
   "(?<not>\\b(?:vous\\s(?:avez|aviez|avez\\s[ée]t[ée])|si\\svous|en\\scas\\sde"
@@ -39,6 +40,14 @@ static const char *const strong_patterns[] = {
   /* "merci de mettre à jour nos coordonnées bancaires", "mise à jour de notre RIB". */
   "\\b(?:mettre|mettez|mise|mis)\\s[àa]\\sjour\\s(?:de\\s|des\\s)?(?:(?<not>vos|votre|tes"
   "|ton)\\s|nos\\s|notre\\s|le\\s|les\\s)?(?:coordonn[ée]es\\sbancaires|rib|iban)\\b",
+  /* "Désormais, merci d'adresser vos paiements au compte suivant", "à compter de ce
+     jour, nos règlements sont à effectuer sur notre compte ...": a change of account
+     without the word; "règlement par virement sur le compte suivant" alone is every
+     invoice's, so the marker of a change is required. */
+  "\\b(?:d[ée]sormais|dor[ée]navant|[àa]\\s(?:compter|partir)\\s(?:de\\sce\\sjour|de"
+  "\\smaintenant|d'aujourd'hui))\\b[^.!?]{0,80}?\\b(?:r[èe]glements?|paiements?|virements?)"
+  "\\b[^.!?]{0,60}?\\b(?:sur|au|vers|[àa])\\s(?:le\\s|notre\\s|ce\\s|l')?(?:nouveau\\s)?"
+  "(?:compte|rib|iban)\\b",
   /* "effectuer vos virements sur notre nouveau compte", "ne plus utiliser l'ancien
      RIB". */
   "\\bvirements?\\s(?:sur|vers|[àa])\\s(?:le|ce|notre|mon)\\snouveau",
@@ -47,7 +56,8 @@ static const char *const strong_patterns[] = {
   /* "our new bank details", "the new IBAN", "new sort code", "new wire instructions";
      not "your new bank card", "a new bank holiday". */
   "(?<not>\\byour\\s)?\\bnew\\s(?:bank(?:ing)?\\s(?:details|account|information|info"
-  "|instructions|coordinates)|iban|sort\\scode|remittance\\s(?:details|information"
+  "|instructions|coordinates|partner|provider)|iban|sort\\scode|remittance\\s(?:details"
+  "|information"
   "|address|instructions)|wire\\s(?:instructions|details)"
   "|bank\\b(?!\\s(?:holiday|rate|of|card|branch|app|transfer)))",
   /* "our bank details have changed", "remittance information has been updated". */
@@ -62,7 +72,8 @@ static const char *const strong_patterns[] = {
   /* "our bank account has changed", "updated banking information". */
   "\\bour\\sbank(?:ing)?\\saccount\\s(?:number\\s|details\\s)?(?:has|have)\\s(?:been\\s)?"
   "(?:changed|updated|moved)",
-  "(?<not>\\byour\\s)?\\bupdated\\s(?:bank(?:ing)?|remittance|wire|payment)\\s(?:details"
+  "(?<not>\\byour\\s)?\\b(?:updated|revised|amended)\\s(?:bank(?:ing)?|remittance|wire"
+  "|payment)\\s(?:details"
   "|information|instructions)",
   /* "change of bank details", "update to our banking information". */
   "\\b(?:change|changes|changed|changing|update|updated|amendment)\\s(?:of|to|in)\\s"
@@ -79,6 +90,13 @@ static const char *const strong_patterns[] = {
   "\\b(?:future|further|outstanding|all)\\s(?:future\\s)?payments?\\s(?:should|must"
   "|will\\sneed\\sto|need\\sto)\\s(?:now\\s)?be\\s(?:made|sent|remitted|paid|wired"
   "|transferred)\\sto\\s(?:our|the|this)\\s(?:new|following|updated)",
+  "\\b(?:use|pay\\s(?:in)?to|send\\s(?:payments?|funds)\\sto)\\s(?:the|our)\\s(?:following"
+  "|new|updated|below)\\s(?:bank\\s)?account\\s(?:for|from)\\s(?:this\\sand\\s)?(?:all\\s)?"
+  "(?:future|further|subsequent|upcoming|outstanding)",
+  "\\b(?:from\\snow\\son|going\\sforward|with\\simmediate\\seffect|effective\\simmediately"
+  "|henceforth)\\b[^.!?]{0,80}?\\b(?:payments?|remittances?|transfers?)\\b[^.!?]{0,60}?"
+  "\\b(?:to|into)\\s(?:the|our|this)\\s(?:following|new|updated|below)\\s(?:bank\\s)?"
+  "account",
   "\\b(?:do\\snot|don't|no\\slonger|stop)\\s(?:use|send\\s(?:payments?|funds)\\sto"
   "|pay\\s(?:in)?to|make\\spayments?\\sto|remit\\sto)\\s(?:our|the)\\s(?:old|previous"
   "|former|existing)\\s(?:bank|account|iban)",
@@ -96,6 +114,7 @@ static const char *const weak_patterns[] = {
   "|coordonn[ée]es|r[ée]f[ée]rences)\\b",
   "(?<not>\\b(?:si\\svous|en\\scas\\sde)\\s(?:\\w+\\s)?)?\\bchang[a-zé]*\\s(?:de|d')\\s?"
   "(?:compte|coordonn[ée]es)\\b",
+  "\\bcoordonn[ée]es\\sde\\sremplacement|\\bnouvelles\\sr[ée]f[ée]rences\\sbancaires",
   "(?<not>\\b(?:vos|votre)\\s)?\\bcoordonn[ée]es\\s(?:ont|sont)\\s(?:[ée]t[ée]\\s)?"
   "(?:chang|modifi)",
   "(?<not>\\b(?:your|open(?:ing)?\\s(?:a|an|your))\\s)?\\bnew\\s(?:account|details"
@@ -150,7 +169,9 @@ static const char secret_pattern[]
       "|(?:do\\snot|don't)\\s(?:discuss|mention)\\s(?:this|it)\\s(?:with|to)\\s(?:anyone"
       "|anybody|others|colleagues)|(?:do\\snot|don't)\\stell\\s(?:anyone|anybody)"
       "|confidential\\s(?:matter|project|acquisition|deal|transaction)"
-      "|urgent\\sand\\sconfidential|confidential\\sand\\surgent|be\\sdiscreet";
+      "|urgent\\sand\\sconfidential|confidential\\sand\\surgent|be\\sdiscreet"
+      "|ne\\s(?:mets|mettez|mettre)\\spersonne\\sen\\scopie|dossier\\ssensible"
+      "|(?:do\\snot|don't)\\s(?:cc|copy)\\s(?:anyone|anybody)|sensitive\\s(?:matter|deal)";
 
 typedef struct
 {
@@ -226,6 +247,10 @@ may_announce_change (const GString *text)
   for (const char *p = text->str; p < end; p++)
     switch (*p | 0x20)
       {
+      case 'a':
+        if (WORD (p, end, "account"))
+          return TRUE;
+        break;
       case 'b':
         if (WORD (p, end, "bank") || WORD (p, end, "banque") || WORD (p, end, "bancaire"))
           return TRUE;

@@ -51,6 +51,29 @@ static const Wording wordings[] = {
     TRUE },
   { "Info", "Our new banking details are in the attached letter.", NULL, TRUE },
   { "Info", "Please find our new details attached.", "Bank details.pdf", TRUE },
+  /* A change without the word: a marker of change and the account to pay. */
+  { "Info",
+    "Désormais, merci d'adresser vos paiements au compte suivant : voir ci-dessous.", NULL,
+    TRUE },
+  { "Info", "À compter de ce jour, nos règlements sont à effectuer sur notre compte Qonto.",
+    NULL, TRUE },
+  { "Info", "Please use the following account for this and future invoices.", NULL, TRUE },
+  { "Info", "Our accounts department has migrated to a new banking partner.", NULL, TRUE },
+  { "Info", "Attached are the revised remittance details on our letterhead.", NULL, TRUE },
+  { "Info", "Notre banque ferme nos comptes : voici nos coordonnées de remplacement.", NULL,
+    TRUE },
+  /* Every invoice says how to pay; a customer's account is the reader's. */
+  { "Facture", "Règlement par virement sur le compte suivant : voir la facture.", NULL,
+    FALSE },
+  { "Facture", "Paiement exclusivement par virement sur le compte indiqué sur la facture.",
+    NULL, FALSE },
+  { "Prélèvement",
+    "Pensez à nous transmettre le nouveau RIB de votre société si vous avez changé de "
+    "banque.",
+    NULL, FALSE },
+  { "Info",
+    "À partir d'aujourd'hui, vos factures sont payées par prélèvement sur votre compte.",
+    NULL, FALSE },
   /* Issue 12: false alarms. */
   { "Welcome", "Your new account is ready. Log in today.", NULL, FALSE },
   { "Compte",
@@ -126,6 +149,9 @@ static const Secrecy secrecies[] = {
     "other than the intended recipient.",
     FALSE },
   { "Wire the deposit today and do not discuss this with anyone until Monday.", TRUE },
+  { "J'ai besoin que tu passes un virement aujourd'hui pour un dossier sensible ; ne mets "
+    "personne en copie.",
+    TRUE },
   /* Secrecy about a surprise party, no transfer. */
   { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
 };
