@@ -29,17 +29,50 @@ static const char *const strong_patterns[] = {
   "|lorsque\\svous|quand\\svous)\\s(?:\\w+\\s)?|\\b(?:fraudes?|arnaques?|escroqueries?)"
   "\\s(?:au|aux|[àa]\\sla|de)\\s|\\bdemandes?\\sde\\s|[-•*]\\s(?:un|une|tout)\\s)?\\b"
   "(?:chang[a-zé]*|modifi[a-zé]*"
-  "|transf[ée]r[a-zé]*)\\s(?:de|d'|du|des|notre|nos|mon|ma|mes)\\s?(?:nos\\s|notre\\s)?"
+  "|transf[ée]r[a-zé]*)\\s(?:de|d'|du|des|notre|nos|mon|ma|mes|l'|le|les)\\s?(?:nos\\s"
+  "|notre\\s)?"
   "(?:rib|iban|banque|[ée]tablissement\\sbancaire|domiciliation|compte\\sbancaire"
-  "|coordonn[ée]es\\sbancaires|relev[ée]\\sd'identit[ée]\\sbancaire)\\b",
+  "|coordonn[ée]es\\sbancaires|relev[ée]\\sd'identit[ée]\\sbancaire)\\b"
+  "(?!\\s(?:de|du)\\s(?:votre|vos|ton|ta))",
   /* "nos coordonnées bancaires ont changé / ont été modifiées / changent". */
   "(?<not>\\b(?:vos|votre|tes|ton)\\s)?\\b(?:coordonn[ée]es\\sbancaires|rib|iban"
-  "|domiciliation\\sbancaire|compte\\sbancaire)\\s(?:ont|a|sont|va|vont)?\\s?(?:[ée]t[ée]"
+  "|domiciliation\\sbancaire|compte\\sbancaire|coordonn[ée]es\\sde\\s(?:paiement|r[èe]"
+  "glement))\\s(?:ont|a|sont|va|vont)?\\s?(?:[ée]t[ée]"
   "\\s)?"
   "(?:chang|modifi|mis(?:es)?\\s[àa]\\sjour|actualis|[ée]volu)",
   /* "merci de mettre à jour nos coordonnées bancaires", "mise à jour de notre RIB". */
   "\\b(?:mettre|mettez|mise|mis)\\s[àa]\\sjour\\s(?:de\\s|des\\s)?(?:(?<not>vos|votre|tes"
   "|ton)\\s|nos\\s|notre\\s|le\\s|les\\s)?(?:coordonn[ée]es\\sbancaires|rib|iban)\\b",
+  /* "notre RIB à jour", "our usual account is on hold", "notre compte habituel étant
+     indisponible", "sur notre second compte": the pretexts that come with a new
+     account. */
+  "\\b(?:notre|nos|mon)\\s(?:nouveau\\s)?(?:rib|iban|relev[ée]\\sd'identit[ée]\\sbancaire)"
+  "\\s(?:[àa]\\sjour|actualis[ée]|mis\\s[àa]\\sjour)",
+  "\\b(?:notre|nos)\\scomptes?\\s(?:bancaires?\\s)?(?:habituels?\\s|principal\\s|actuels?"
+  "\\s)?"
+  "(?:[ée]tant|est|sont|a\\s[ée]t[ée]|ont\\s[ée]t[ée])\\s(?:temporairement\\s|"
+  "actuellement\\s)?"
+  "(?:indisponibles?|bloqu[ée]s?|suspendus?|gel[ée]s?|ferm[ée]s?|cl[ôo]tur[ée]s?)",
+  "\\b(?:sur|vers|[àa])\\s(?:notre|un)\\s(?:second|autre|deuxi[èe]me)\\scompte\\b",
+  "\\bour\\s(?:usual\\s|main\\s|regular\\s|current\\s|old\\s)?(?:bank\\s)?account\\s(?:is|"
+  "has"
+  "\\sbeen|was)\\s(?:currently\\s|temporarily\\s)?(?:on\\shold|frozen|suspended|closed"
+  "|unavailable|under\\s(?:review|audit))",
+  "\\b(?:to|into)\\s(?:our|a)\\s(?:second|other|alternative|alternate|secondary)\\s(?:"
+  "bank\\s)?"
+  "account\\b",
+  "\\bpayments?\\b[^.!?]{0,40}?\\b(?:should|must|are\\sto|need\\sto)\\s(?:now\\s|"
+  "henceforth\\s)?"
+  "be\\s(?:directed|redirected|made|sent|remitted|paid|wired|transferred)\\sto\\s(?:our|the"
+  "|this)\\s(?:new|following|updated|subsidiary|other|alternative|different)",
+  "\\bupdate\\s(?:our|my)\\s(?:bank(?:ing)?|account|payment|remittance)\\s(?:details"
+  "|information|info)",
+  /* Payroll: "can my salary be paid into a different account", "verser mon salaire sur
+     un autre compte". */
+  "\\b(?:salary|pay|wages|paycheck|paycheque)\\s(?:\\w+\\s){0,3}?(?:paid|deposited|sent)"
+  "\\s(?:in)?to\\s(?:a\\s|my\\s)?(?:different|new|another|other)\\s(?:bank\\s)?account",
+  "\\b(?:verser|vers[ée]|virer|vir[ée])\\s(?:mon|ma)\\s(?:salaire|paie|r[ée]mun[ée]ration)"
+  "\\s(?:sur|vers)\\s(?:un|mon)\\s(?:autre|nouveau)\\scompte",
   /* "Désormais, merci d'adresser vos paiements au compte suivant", "à compter de ce
      jour, nos règlements sont à effectuer sur notre compte ...": a change of account
      without the word; "règlement par virement sur le compte suivant" alone is every
@@ -153,11 +186,13 @@ static const char filename_pattern[]
  * secrecy. Secrecy is an instruction ("n'en parlez à personne", "keep this between
  * us"), not the word "confidential" alone, which every corporate disclaimer carries. */
 static const char transfer_pattern[]
-    = "\\b(?:virement|virer|transf[ée]rer|wire|transfer|remittance|payer|pay)\\b";
+    = "\\b(?:virement|virer|transf[ée]rer|wire|wired|transfer|remittance|payer|pay"
+      "|op[ée]ration\\s(?:financi[èe]re|[àa]\\ste\\sconfier|[àa]\\svous\\sconfier))\\b";
 static const char urgent_pattern[]
     = "\\b(?:urgent|urgente|urgence|urgently|imm[ée]diatement|immediately|today"
       "|aujourd'hui|d[èe]s\\s(?:maintenant|que\\spossible|ce\\smatin)|asap"
       "|as\\ssoon\\sas\\spossible|time[\\s-]sensitive|avant\\s(?:ce\\ssoir|midi|\\d+\\s?h)"
+      "|rapidement|quickly"
       "|by\\s(?:end\\sof\\sday|noon|\\d+\\s?(?:am|pm)))";
 static const char secret_pattern[]
     = "n'en\\sparle[zs]?\\s[àa]\\spersonne|ne\\s(?:pas\\s)?en\\sparler|en\\stoute\\sdiscr["
@@ -171,13 +206,25 @@ static const char secret_pattern[]
       "|confidential\\s(?:matter|project|acquisition|deal|transaction)"
       "|urgent\\sand\\sconfidential|confidential\\sand\\surgent|be\\sdiscreet"
       "|ne\\s(?:mets|mettez|mettre)\\spersonne\\sen\\scopie|dossier\\ssensible"
-      "|(?:do\\snot|don't)\\s(?:cc|copy)\\s(?:anyone|anybody)|sensitive\\s(?:matter|deal)";
+      "|(?:do\\snot|don't)\\s(?:cc|copy)\\s(?:anyone|anybody)|sensitive\\s(?:matter|deal)"
+      "|confidentiel\\spour\\sle\\smoment|(?:par\\smail|par\\se-mail)\\suniquement"
+      "|uniquement\\spar\\s(?:mail|e-mail)|(?:reply|respond)\\sonly\\sby\\s(?:e-?mail|"
+      "email)";
+
+/* Words that keep the reader from checking by phone: with a transfer, enough. */
+static const char unverifiable_pattern[]
+    = "(?:do\\snot|don't|please\\sdon't)\\s(?:call|phone|ring)\\s(?:the\\soffice|us|me|our)"
+      "|ne\\s(?:pas\\s)?(?:m'|nous\\s)?(?:appeler|t[ée]l[ée]phoner)|ne\\sm'appelez\\spas"
+      "|ne\\snous\\sappelez\\spas|inutile\\sde\\s(?:m'|nous\\s)?appeler"
+      "|(?:lines|phones)\\s(?:are|is)\\s(?:being\\supgraded|down|out\\sof\\sorder)"
+      "|ligne\\s(?:est\\s)?(?:en\\sd[ée]rangement|coup[ée]e)";
 
 typedef struct
 {
   GRegex *transfer;
   GRegex *urgent;
   GRegex *secret;
+  GRegex *unverifiable;
   GRegex *strong[G_N_ELEMENTS (strong_patterns)];
   GRegex *weak[G_N_ELEMENTS (weak_patterns)];
   GRegex *banking;
@@ -217,6 +264,7 @@ patterns (void)
       p.transfer = compile (transfer_pattern);
       p.urgent = compile (urgent_pattern);
       p.secret = compile (secret_pattern);
+      p.unverifiable = compile (unverifiable_pattern);
       g_once_init_leave (&once, 1);
     }
   return &p;
@@ -426,8 +474,13 @@ fct_analysis_transfer_secrecy_wording (FctAnalysisContext *ctx)
   g_autoptr (GMatchInfo) match = NULL;
 
   text = normalise (ctx->all_text);
+  if (!g_regex_match_full (p->transfer, text->str, (gssize)text->len, 0, 0, NULL, NULL))
+    return NULL;
+  if (g_regex_match_full (p->unverifiable, text->str, (gssize)text->len, 0, 0, &match,
+                          NULL))
+    return g_match_info_fetch (match, 0);
+  g_clear_pointer (&match, g_match_info_free);
   if (!g_regex_match_full (p->secret, text->str, (gssize)text->len, 0, 0, &match, NULL)
-      || !g_regex_match_full (p->transfer, text->str, (gssize)text->len, 0, 0, NULL, NULL)
       || !g_regex_match_full (p->urgent, text->str, (gssize)text->len, 0, 0, NULL, NULL))
     return NULL;
   return g_match_info_fetch (match, 0);

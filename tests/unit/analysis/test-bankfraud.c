@@ -74,6 +74,21 @@ static const Wording wordings[] = {
   { "Info",
     "À partir d'aujourd'hui, vos factures sont payées par prélèvement sur votre compte.",
     NULL, FALSE },
+  /* Pretexts and payroll (held-out round 2). */
+  { "Relance",
+    "Veuillez utiliser le RIB joint, notre compte habituel étant temporairement "
+    "indisponible.",
+    NULL, TRUE },
+  { "Urgent", "Pourriez-vous effectuer le paiement sur notre second compte ?", NULL, TRUE },
+  { "Mise à jour", "Merci de modifier l'IBAN enregistré pour notre société.", NULL, TRUE },
+  { "Payroll", "Can my salary be paid into a different account this month?", NULL, TRUE },
+  { "Remittance",
+    "All payments to Brightline should be directed to our subsidiary's account.", NULL,
+    TRUE },
+  { "Espace client", "Pour modifier le RIB de votre compte client, connectez-vous.", NULL,
+    FALSE },
+  { "Avoir", "Nous vous remboursons par virement sur votre compte cette semaine.", NULL,
+    FALSE },
   /* Issue 12: false alarms. */
   { "Welcome", "Your new account is ready. Log in today.", NULL, FALSE },
   { "Compte",
@@ -151,6 +166,12 @@ static const Secrecy secrecies[] = {
   { "Wire the deposit today and do not discuss this with anyone until Monday.", TRUE },
   { "J'ai besoin que tu passes un virement aujourd'hui pour un dossier sensible ; ne mets "
     "personne en copie.",
+    TRUE },
+  /* Keeping the reader from calling is enough with a transfer. */
+  { "Please wire the retainer to our escrow account; please don't call the office this "
+    "week.",
+    TRUE },
+  { "Merci de virer l'acompte aujourd'hui ; ne m'appelez pas, je suis en déplacement.",
     TRUE },
   /* Secrecy about a surprise party, no transfer. */
   { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
