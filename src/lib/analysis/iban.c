@@ -365,7 +365,8 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
      phone, or in the next message. An IBAN or an attachment named as bank details
      gives the banking context that a vaguer wording ("nos nouvelles coordonnées")
      needs. */
-  wording = fct_analysis_bank_change_wording (ctx, r->ibans->len > 0 || attachment != NULL);
+  fct_analysis_fraud_wordings (ctx, r->ibans->len > 0 || attachment != NULL, &wording,
+                               &secrecy);
   if (wording != NULL)
     {
       if (r->ibans->len > 0)
@@ -392,7 +393,6 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
       fct_finding_set_evidence (finding, wording);
     }
 
-  secrecy = fct_analysis_transfer_secrecy_wording (ctx);
   if (secrecy != NULL)
     {
       finding = fct_findings_add (
