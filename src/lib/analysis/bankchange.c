@@ -155,26 +155,27 @@ static const char *const weak_patterns[] = {
   "(?:changed|updated)",
 };
 
-/* For each pattern above, in order, the beginnings of words (lower case, "|" between
- * them) of which one at least starts a word of every text it matches: a pattern none
- * of whose words is in the text is not run. PCRE's caseless alternations cost about
- * 10 µs per kilobyte each; one pass that notes which of these words the text holds
- * costs less than one of them. */
+/* For each pattern above, in order, the beginnings of words (ASCII letters in lower
+ * case, accented capitals as they are, "|" between them) of which one at least starts a
+ * word of every text it matches: a pattern none of whose words is in the text is not run.
+ * PCRE's caseless alternations cost about 10 µs per kilobyte each; one pass that notes
+ * which of these words the text holds costs less than one of them. */
 static const char *const strong_triggers[] = {
   "nouve",
   "chang|modifi|transf",
-  "chang|modifi|jour|actualis|\xc3\xa9volu|evolu",
+  "chang|modifi|jour|actualis|\xc3\xa9volu|\xc3\x89volu|evolu",
   "jour",
   "jour|actualis",
-  "indisponible|bloqu|suspendu|gel|ferm|cl\xc3\xb4tur|clotur",
+  "indisponible|bloqu|suspendu|gel|ferm|cl\xc3\xb4tur|cl\xc3\x94tur|clotur",
   "second|autre|deuxi",
   "hold|frozen|suspend|closed|unavailable|under",
   "second|other|alternat",
   "should|must|are|need",
   "update",
   "paid|deposited|sent",
-  "salaire|paie|r\xc3\xa9mun|remun",
-  "d\xc3\xa9sormais|desormais|dor\xc3\xa9navant|dorenavant|compter|partir",
+  "salaire|paie|r\xc3\xa9mun|r\xc3\x89mun|remun",
+  "d\xc3\xa9sormais|d\xc3\x89sormais|desormais|dor\xc3\xa9navant|dor\xc3\x89navant"
+  "|dorenavant|compter|partir",
   "virement",
   "ancien",
   "new",
@@ -198,8 +199,8 @@ static const char *const weak_triggers[] = {
 static const char secret_triggers[]
     = "personne|parler|discr|confidenti|keep|discuss|mention|tell|cc|copy|sensitive"
       "|sensible|uniquement|only";
-static const char unverifiable_triggers[]
-    = "call|phone|ring|appel|t\xc3\xa9l\xc3\xa9phon|telephon|lines|ligne";
+static const char unverifiable_triggers[] = "call|phone|ring|appel|t\xc3\xa9l\xc3\xa9phon|"
+                                            "t\xc3\x89l\xc3\x89phon|telephon|lines|ligne";
 G_STATIC_ASSERT (G_N_ELEMENTS (strong_triggers) == G_N_ELEMENTS (strong_patterns));
 G_STATIC_ASSERT (G_N_ELEMENTS (weak_triggers) == G_N_ELEMENTS (weak_patterns));
 

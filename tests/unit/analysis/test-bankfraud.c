@@ -62,6 +62,8 @@ static const Wording wordings[] = {
   { "Info", "Attached are the revised remittance details on our letterhead.", NULL, TRUE },
   { "Info", "Notre banque ferme nos comptes : voici nos coordonnées de remplacement.", NULL,
     TRUE },
+  { "INFORMATION", "DÉSORMAIS, MERCI D'ADRESSER VOS PAIEMENTS AU COMPTE SUIVANT.", NULL,
+    TRUE },
   /* Every invoice says how to pay; a customer's account is the reader's. */
   { "Facture", "Règlement par virement sur le compte suivant : voir la facture.", NULL,
     FALSE },
