@@ -167,16 +167,15 @@ message_key (FctMsg *msg)
   return g_strconcat ("body:", digest, NULL);
 }
 
-/* The history is kept per organization (the registrable domain: mail from
- * factures.example.fr and example.fr is one supplier's). */
+/* The history is kept per organization, the registrable domain by the public suffix
+ * list (mail from factures.example.fr and example.fr is one supplier's). Not DMARC's
+ * organizational domain, which RFC 9989 finds by a DNS tree walk: the key of a sender's
+ * history must not move when a _dmarc record appears. */
 static char *
 history_domain (const FctCheckReport *report)
 {
-  char *org;
+  char *org = fct_dmarc_psl_organizational_domain (report->sender_domain, NULL);
 
-  if (report->dmarc != NULL && report->dmarc->organizational_domain != NULL)
-    return g_ascii_strdown (report->dmarc->organizational_domain, -1);
-  org = fct_dmarc_psl_organizational_domain (report->sender_domain, NULL);
   return org != NULL ? org : g_ascii_strdown (report->sender_domain, -1);
 }
 
