@@ -55,7 +55,12 @@ char *fct_analysis_host_normalize (const char *host, gsize len);
  * *strong is FALSE when the name might be a word of prose rather than an address
  * ("ASP.NET", "R.Hughes", "Builder.com" in a sentence): callers then take it only
  * when it is a brand's. */
-char *fct_analysis_text_find_domain (const char *text, gboolean *strong);
+typedef enum
+{
+  FCT_SHOWN_IN_LINK_TEXT,   /* may be prose: "ASP.NET", "at Builder.com." */
+  FCT_SHOWN_IN_SENDER_NAME, /* names the sender: "Booking.com Angebote" */
+} FctShownIn;
+char *fct_analysis_text_find_domain (const char *text, FctShownIn in, gboolean *strong);
 /* Parses an absolute URL and returns its host (normalised) or NULL; *scheme receives
  * the lower-case scheme ("http", "javascript", "" when none). (transfer full) */
 char *fct_analysis_url_host (const char *url, char **scheme);
