@@ -214,11 +214,26 @@ static void
 test_wire_text_cap (void)
 {
   g_autoptr (FctExtractResult) r = fct_extract_result_new ();
+  g_autoptr (FctExtractResult) r2 = fct_extract_result_new ();
+  g_autoptr (FctExtractResult) r3 = fct_extract_result_new ();
   const char *answer = "FCTX1 0 0 0\n0123456789\xff";
+  /* Found by fuzz-extract-wire: an invalid byte grows into U+FFFD (3 bytes) past the
+     cap. A NUL is replaced too, so that strlen tells the length. */
+  static const char grow[] = "FCTX1 0 0 0\n012\x94"
+                             "456";
+  static const char nul[] = "FCTX1 0 0 0\nab\0cd";
 
   g_assert_true (fct_extract_result_parse ((const guint8 *)answer, strlen (answer), 4, r));
   g_assert_cmpstr (r->text, ==, "0123");
   g_assert_true ((r->flags & FCT_EXTRACT_FLAG_TRUNCATED) != 0);
+  g_assert_true (fct_extract_result_parse ((const guint8 *)grow, sizeof grow - 1, 5, r2));
+  g_assert_cmpstr (r2->text, ==, "012");
+  g_assert_cmpuint (r2->len, ==, 3);
+  g_assert_true (fct_extract_result_parse ((const guint8 *)nul, sizeof nul - 1, 64, r3));
+  g_assert_cmpstr (r3->text, ==,
+                   "ab\xef\xbf\xbd"
+                   "cd");
+  g_assert_cmpuint (r3->len, ==, strlen (r3->text));
 }
 
 /* A stand-in helper: a shell script that misbehaves as told. */
