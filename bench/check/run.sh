@@ -22,19 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ninja -C "$build" facteur >/dev/null
+# facteur: bench-check is built by Meson (bench/check/meson.build), linked as the facteur
+# binary is.
+ninja -C "$build" facteur bench/check/bench-check >/dev/null
 /usr/bin/python3 "$here/make-corpus.py" "$build/facteur" "$work/corpus" "$count"
-
-# facteur: the library's static archives, linked as the facteur binary is.
-libs=$(find "$build/src/lib" -name 'libfct_*.a' | sort | tr '\n' ' ')
-cc -O2 -I"$root/include" "$here/bench-check.c" -Wl,--start-group $libs -Wl,--end-group \
-  $(pkg-config --cflags --libs gio-2.0 gmime-3.0 libcrypto openssl libunbound libpsl \
-    libidn2 gumbo icu-uc icu-i18n libarchive sqlite3 libcurl json-glib-1.0 libevent) \
-  -lm -lpthread -o "$work/bench-check"
 
 echo "# $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# corpus: $count messages, $(du -sk "$work/corpus/msgs" | cut -f1) KB; one core (CPU $cpu)"
-taskset -c $cpu "$work/bench-check" "$work/corpus/zone" "$work/corpus/envelopes" "$seconds"
+taskset -c $cpu "$build/bench/check/bench-check" "$work/corpus/zone" "$work/corpus/envelopes" "$seconds"
 
 # rspamd: nsd serves the corpus zone as the root zone on 127.0.0.1:15353, so that any
 # other name (blocklists, rspamd's own services) is NXDOMAIN at once, as facteur's zone

@@ -4,8 +4,9 @@
 # libopendkim in one run, and compared with the crypto floor on this machine: one
 # `openssl speed rsa2048` verification plus SHA-256 of the body (`openssl speed -evp
 # sha256` at the body's size).
-# Usage: bench/dkim/run.sh [BUILD_DIR] [SECONDS]   (BUILD_DIR: a configured Meson build
-# with the libraries built, default build; needs libopendkim-dev for the OpenDKIM row.)
+# Usage: bench/dkim/run.sh [BUILD_DIR] [SECONDS]   (BUILD_DIR: a configured Meson build,
+# default build, which builds facteur's row, bench/dkim/bench-dkim; needs
+# libopendkim-dev for the OpenDKIM row.)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -14,7 +15,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 here="$root/bench/dkim"
 
-ninja -C "$build" facteur src/lib/dkim/libfct_dkim.a >/dev/null
+ninja -C "$build" facteur bench/dkim/bench-dkim >/dev/null
 "$build/facteur" dkim keygen --json --domain bench.example --selector bench --out "$work" \
   > "$work/key.json"
 record=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["record"])' "$work/key.json")
@@ -43,9 +44,6 @@ PY
 size=$(wc -c < "$work/signed.eml")
 body=$(/usr/bin/python3 -c 'import sys; d=open(sys.argv[1],"rb").read(); print(len(d)-d.find(b"\r\n\r\n")-4)' "$work/signed.eml")
 
-libs="$build/src/lib/dkim/libfct_dkim.a $build/src/lib/msg/libfct_msg.a $build/src/lib/dns/libfct_dns.a $build/src/lib/libfct_core.a"
-cc -O2 -I"$root/include" "$here/bench-facteur.c" $libs \
-  $(pkg-config --cflags --libs gio-2.0 libcrypto libunbound) -lpthread -o "$work/bench-facteur"
 have_opendkim=no
 if [ -f /usr/include/opendkim/dkim.h ]; then
   cc -O2 "$here/bench-opendkim.c" -lopendkim -o "$work/bench-opendkim" && have_opendkim=yes
@@ -53,7 +51,7 @@ fi
 
 echo "# message: $size bytes (body $body bytes), rsa-sha256 2048-bit, relaxed/relaxed"
 echo "# $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-"$work/bench-facteur" "$work/zone" "$work/signed.eml" "$seconds" | tee "$work/results"
+"$build/bench/dkim/bench-dkim" "$work/zone" "$work/signed.eml" "$seconds" | tee "$work/results"
 /usr/bin/python3 "$here/bench_dkimpy.py" "$record" "$work/signed.eml" "$seconds" | tee -a "$work/results"
 if [ $have_opendkim = yes ]; then
   "$work/bench-opendkim" "$record" "$work/signed.eml" "$seconds" | tee -a "$work/results"

@@ -28,6 +28,10 @@ typedef struct
   /* Domains to protect against lookalikes (--protect DOMAIN, configuration), NULL-
    * terminated, or NULL. A-labels or U-labels. (transfer none) */
   const char *const *protected_domains;
+  /* The organisation's brand names ("Maison Dupont"), NULL-terminated, or NULL: a
+   * display name that shows one from outside the protected domains is flagged.
+   * (transfer none) */
+  const char *const *protected_brands;
   /* The author domain when the caller already knows it (DMARC's), else NULL: taken
    * from the single From address. (transfer none) */
   const char *author_domain;
@@ -62,9 +66,22 @@ FctAnalysis *fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options,
                                FctFindings *findings,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void fct_analysis_free (FctAnalysis *analysis);
+
+/* The first valid IBAN in text (ISO 13616 length and mod-97, in the paper or the
+ * electronic form), normalised, or NULL (transfer full). */
+char *fct_analysis_find_iban (const char *text, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctAnalysis, fct_analysis_free)
 
-/* Every distinct link target host, in the order first seen. */
+/* Reads an organisation's protection list (--protect-file): one domain, or
+ * "brand:Name", per line; '#' starts a comment; blank lines are ignored. Appends to
+ * domains and brands (char *, owned by the arrays: create them with g_free). FALSE and
+ * an FCT_ANALYSIS_ERROR_INVALID naming the line when a line is neither. */
+gboolean fct_analysis_protect_list_parse (const char *text, gsize len, GPtrArray *domains,
+                                          GPtrArray *brands,
+                                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Every distinct link host, in the order first seen: where a link really goes (the
+ * destination of a known redirector, else its own host). */
 guint fct_analysis_get_host_count (const FctAnalysis *analysis);
 const FctAnalysisHost *fct_analysis_get_host (const FctAnalysis *analysis, guint index);
 

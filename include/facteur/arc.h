@@ -120,9 +120,10 @@ typedef struct
   FctDkimPrivateKey *key;  /* required; its type chooses a= */
   const char *authserv_id; /* the AAR's authserv-id, required */
   /* The authentication results to record in the AAR, "method=result ...; ..." as in
-   * an Authentication-Results field after the authserv-id. NULL: the results of every
-   * Authentication-Results field of the message whose authserv-id is authserv_id, in
-   * message order (RFC 8617 §4.1.1: one AAR combines them all). */
+   * an Authentication-Results field after the authserv-id (RFC 8601 §2.2), required:
+   * the results this ADMD computed itself. Authentication-Results fields found in the
+   * message are never copied, whatever their authserv-id: anyone upstream can write
+   * one that claims it (RFC 8601 §5), and the seal would vouch for it. */
   const char *results;
   /* Header field names for the AMS h=. NULL: fct_dkim_default_headers (). ARC fields
    * and Authentication-Results are refused (RFC 8617 §4.1.2). */

@@ -187,6 +187,24 @@ FctAuditTlsProbe *fct_audit_probe_cache_probe (FctAuditProbeCache *cache, const 
 /* Connections made so far (for tests and statistics). */
 guint fct_audit_probe_cache_get_probes (FctAuditProbeCache *cache);
 
+/* ---------------------------------------------------------------- mail providers */
+
+/* One row of data/audit/mail-providers.tsv: the MX hosts of a mail provider and the SPF
+ * include it documents for the servers that send its customers' mail. Static strings. */
+typedef struct
+{
+  const char *pattern; /* the host itself or any name below it; "*" any characters */
+  const char *name;    /* "Google Workspace" */
+  const char *include; /* "_spf.google.com" */
+  const char *source;  /* the provider's page documenting the include */
+} FctAuditProvider;
+
+/* The provider running the MX host, or NULL (transfer none). Case-insensitive; a
+ * trailing dot is ignored. */
+const FctAuditProvider *fct_audit_provider_for_mx (const char *host);
+/* Every row, in file order (transfer none). */
+const FctAuditProvider *const *fct_audit_providers (gsize *n_rows);
+
 /* ---------------------------------------------------------------- the audit */
 
 typedef struct
@@ -209,6 +227,9 @@ typedef struct
   gpointer fetch_data;
   /* Shares STARTTLS results between audits (batch mode), or NULL (transfer none). */
   FctAuditProbeCache *probe_cache;
+  /* The address DMARC aggregate reports should go to, proposed in fixes (a bare
+   * address, no "mailto:"); NULL: dmarc-reports@DOMAIN, named as a mailbox to create. */
+  const char *rua;
 } FctAuditOptions;
 
 void fct_audit_options_init (FctAuditOptions *options);

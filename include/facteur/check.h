@@ -24,7 +24,8 @@ GQuark fct_check_error_quark (void);
 typedef enum
 {
   FCT_CHECK_ERROR_INVALID, /* bad option: an IP address that does not parse, ... */
-  FCT_CHECK_ERROR_STORE,   /* the store failed (the message says why) */
+  FCT_CHECK_ERROR_STORE,   /* unused: a failing store is the finding
+                              iban-history-unavailable */
 } FctCheckError;
 
 typedef struct
@@ -40,6 +41,8 @@ typedef struct
   const char *authserv_id;
   /* Domains protected against lookalikes, NULL-terminated, or NULL (transfer none). */
   const char *const *protected_domains;
+  /* The organisation's brand names, NULL-terminated, or NULL (transfer none). */
+  const char *const *protected_brands;
   /* DNSBL zones for the client address, NULL-terminated; NULL: the default list
    * (fct_check_default_dnsbl_zones); an empty vector: none. */
   const char *const *dnsbl_zones;
@@ -49,6 +52,10 @@ typedef struct
   /* Records the message's IBANs per sender domain and raises iban-new-for-sender;
    * NULL: no history (transfer none; used from the calling thread only). */
   FctStore *store;
+  /* Why the store could not be opened, when store is NULL for that reason, or NULL: the
+   * report is then given without history, with the finding iban-history-unavailable
+   * (transfer none). */
+  const char *store_error;
   /* Unix time for header-date-future, DKIM/ARC expiry and the store; 0: the system
    * clock. */
   gint64 now;
@@ -128,8 +135,18 @@ const char *fct_check_report_arc_result (const FctCheckReport *report);
 void fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
                       GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data);
+/* The same, with the DKIM and ARC verdicts already computed over the whole message by
+ * the caller (a milter feeds fct_dkim_verifier and fct_arc_verifier as the message
+ * streams in, and keeps only its first bytes when it is large: msg may then be that
+ * beginning). dkim_result and arc_result are (transfer full), each NULL to have it
+ * computed from msg. */
+void fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
+                                const FctCheckOptions *options,
+                                FctDkimVerifyResult *dkim_result,
+                                FctArcVerifyResult *arc_result, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
 /* Returns (transfer full), or NULL and an FCT_CHECK_ERROR, FCT_ANALYSIS_ERROR or
- * G_IO_ERROR_CANCELLED. */
+ * G_IO_ERROR_CANCELLED. Finishes both forms. */
 FctCheckReport *fct_check_finish (GAsyncResult *result,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -45,7 +45,7 @@ const char *fct_dkim_result_to_string (FctDkimResult result);
 typedef enum
 {
   FCT_DKIM_ALGORITHM_UNKNOWN,
-  FCT_DKIM_ALGORITHM_RSA_SHA1, /* verified only; weak (RFC 8301 §3.1) */
+  FCT_DKIM_ALGORITHM_RSA_SHA1, /* never a pass: "policy" (RFC 8301 §3.1) */
   FCT_DKIM_ALGORITHM_RSA_SHA256,
   FCT_DKIM_ALGORITHM_ED25519_SHA256, /* RFC 8463 */
 } FctDkimAlgorithm;
@@ -83,7 +83,8 @@ typedef enum
   FCT_DKIM_RISK_NONE = 0,
   FCT_DKIM_RISK_BODY_LENGTH = 1 << 0,  /* l= and content follows the signed length
                                           (RFC 6376 §8.2): anyone may append */
-  FCT_DKIM_RISK_WEAK_HASH = 1 << 1,    /* rsa-sha1 (RFC 8301 §3.1) */
+  FCT_DKIM_RISK_WEAK_HASH = 1 << 1,    /* rsa-sha1 (RFC 8301 §3.1); such a signature
+                                          is "policy", never "pass" */
   FCT_DKIM_RISK_TESTING = 1 << 2,      /* key record t=y: the domain is testing */
   FCT_DKIM_RISK_SHORT_KEY = 1 << 3,    /* RSA under 2048 bits (RFC 8301 §3.2) */
   FCT_DKIM_RISK_FROM_ADDABLE = 1 << 4, /* From not over-signed: a second From can be
@@ -143,6 +144,9 @@ typedef struct
   FctDkimKeyCache *key_cache; /* NULL: keys are decoded for each signature */
   gint64 now;                 /* Unix time for t= and x=; 0: the system clock */
   guint rsa_min_bits;         /* 0: 1024 (RFC 8301 §3.2); smaller keys give "policy" */
+  /* TRUE: a signature whose l= leaves part of the body unsigned gives "policy", not
+   * "pass": whoever appended that part is not authenticated (RFC 6376 §8.2). */
+  gboolean refuse_partial_body;
 } FctDkimVerifyOptions;
 
 /* A streaming verifier for one message. Reference-counted: a pending DNS callback holds
@@ -197,6 +201,19 @@ fct_dkim_private_key_new_from_data (const void *data, gsize len,
 /* bits: RSA only, 1024 to 4096 (0: 2048). Returns (transfer full). */
 FctDkimPrivateKey *fct_dkim_private_key_generate (FctDkimKeyType type, guint bits,
                                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Signs digest with a key held elsewhere, as fct_dkim_private_key_sign does. Returns
+ * the signature (transfer full) or NULL and error. Called from the signing thread. */
+typedef GBytes *(*FctDkimRemoteSignFunc) (FctDkimKeyType type, FctDkimHash hash,
+                                          const guint8 *digest, gsize digest_len,
+                                          gpointer user_data, GError **error);
+/* A key whose private half stays in another process (the milter's signer, DESIGN.md
+ * "Processes of the daemons"): signing with it calls sign_func; it has no PEM and no
+ * DNS record. bits is what fct_dkim_private_key_get_bits reports. destroy (may be
+ * NULL) frees user_data with the key. Returns (transfer full). */
+FctDkimPrivateKey *fct_dkim_private_key_new_remote (FctDkimKeyType type, guint bits,
+                                                    FctDkimRemoteSignFunc sign_func,
+                                                    gpointer user_data,
+                                                    GDestroyNotify destroy);
 FctDkimPrivateKey *fct_dkim_private_key_ref (FctDkimPrivateKey *key);
 void fct_dkim_private_key_unref (FctDkimPrivateKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimPrivateKey, fct_dkim_private_key_unref)
@@ -232,7 +249,7 @@ typedef struct
   gboolean body_length;        /* write l= (discouraged, RFC 6376 §8.2) */
   gboolean query_tag;          /* write q=dns/txt (the default, usually omitted) */
   gboolean spaced_header_list; /* write h= as "from : to" (RFC 6376/8463 examples) */
-  const char *eol;             /* line break used when folding: "\r\n" (NULL) or "\n" */
+  const char *eol; /* line break used when folding: "\r\n" (NULL), "\n" or "\r" */
   const FctLimits *limits;
 } FctDkimSignOptions;
 
@@ -305,6 +322,11 @@ void fct_dkim_body_hasher_update (FctDkimBodyHasher *hasher, const void *data, g
 gsize fct_dkim_body_hasher_finish (FctDkimBodyHasher *hasher, guint8 digest[64]);
 /* Canonical body length, including what followed length_limit (valid after finish). */
 guint64 fct_dkim_body_hasher_get_length (const FctDkimBodyHasher *hasher);
+
+/* What a signature with l=length leaves unsigned: the canonical body bytes after the
+ * first length, at most max_len of them (transfer full; empty when none). */
+GBytes *fct_dkim_body_unsigned_tail (FctDkimCanon canon, FctSlice body, guint64 length,
+                                     gsize max_len);
 
 /* The body hashes the signatures of one message ask for: one per distinct c=, hash and
  * l=, all computed in the same pass over the body (RFC 6376 §3.7 step 1). */

@@ -197,12 +197,15 @@ const char *fct_dmarc_policy_source_to_string (FctDmarcPolicySource source);
 typedef struct
 {
   FctDmarcResult result;
-  char *reason;                /* one sentence for humans */
-  char *author_domain;         /* NULL when no single author domain */
-  char *organizational_domain; /* of the author domain, NULL when not determined */
-  char *policy_domain;         /* where the applied record was found, or NULL */
-  FctDmarcRecord *record;      /* the applied record, or NULL */
-  FctDmarcPolicy policy;       /* the policy that applies (p, sp or np), UNSET if none */
+  char *reason;        /* one sentence for humans */
+  char *author_domain; /* NULL when no single author domain */
+  /* Of the author domain; NULL when not determined: a record at the author domain is the
+   * policy (RFC 9989 §4.10.1), and the walk above it is made only when a relaxed
+   * alignment needs it, and may leave it unknown when a query goes unanswered. */
+  char *organizational_domain;
+  char *policy_domain;    /* where the applied record was found, or NULL */
+  FctDmarcRecord *record; /* the applied record, or NULL */
+  FctDmarcPolicy policy;  /* the policy that applies (p, sp or np), UNSET if none */
   FctDmarcPolicySource policy_source;
   /* What to do with the message: policy on fail, lowered by t=y (RFC 9989 §4.7 "t") or
    * by legacy pct sampling; NONE otherwise. */
@@ -212,6 +215,9 @@ typedef struct
   gboolean legacy;
   char *spf_domain;            /* the SPF domain used, or NULL */
   gboolean spf_domain_is_helo; /* null sender: the HELO name */
+  /* An aligned pass found. When one identifier is the author domain itself, the pass is
+   * decided and the relaxed alignment of the others is not looked for (it would cost a
+   * walk, and time when a query goes unanswered): they read FALSE. */
   gboolean spf_aligned;
   gboolean dkim_aligned;
   char *dkim_domain;    /* d= of the first aligned passing signature, or NULL */

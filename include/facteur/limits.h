@@ -86,6 +86,24 @@ typedef struct
   gsize extract_text_max_bytes;   /* 1 MiB of text kept per attachment: a RIB is a page */
   guint extract_files_max;        /* 16 attachments and archive members read per
                                      message; the rest are listed but not read */
+  /* The SMTP server (facteur serve): */
+  gsize smtp_server_command_line_max; /* 2,048 bytes with CRLF: RFC 5321 §4.5.3.1.4 says
+                                         512, extensions may add; Postfix
+                                         line_length_limit */
+  gsize smtp_server_text_line_max;    /* 1,000 bytes with CRLF (RFC 5321 §4.5.3.1.6) */
+  gsize
+      smtp_server_message_max_bytes; /* 50 MiB, the SIZE advertised: above every provider's
+                                        limit, so that a tester can say which refuse it */
+  guint smtp_server_recipients_max;  /* 100 (RFC 5321 §4.5.3.1.8) */
+  guint smtp_server_errors_max;      /* 20 refused commands, then 421 (Postfix
+                                        smtpd_hard_error_limit) */
+  guint smtp_server_command_timeout_ms; /* 300,000 ms to send a whole command (RFC 5321
+                                           §4.5.3.2.7), however it trickles in */
+  guint smtp_server_data_timeout_ms;    /* 180,000 ms per line of message text (RFC 5321
+                                           §4.5.3.2.5, data block) */
+  gsize batch_line_max_bytes; /* 4,096 per batch input line: a path is at most 256 octets
+                                 (RFC 5321 §4.5.3.1.3), a domain 253; CSV rows carry other
+                                 columns too */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

@@ -84,13 +84,19 @@ typedef enum
 typedef struct
 {
   FctMimeLinkSource source;
-  /* The target as written (entities decoded, surrounding spaces removed), UTF-8. */
+  /* The target, UTF-8: character references decoded (the whole WHATWG table),
+   * surrounding spaces removed, and a relative URL resolved against the part's first
+   * <base href> when it has one (HTML §4.2.3); otherwise as written. */
   const char *href;
   /* The visible text of the anchor, spaces collapsed ("" for an image-only anchor;
-   * the URL itself for a plain-text link). */
+   * the URL itself for a plain-text link). Text that CSS hides (display:none,
+   * visibility:hidden, font-size:0, opacity:0, white on white) is not part of it. */
   const char *text;
   /* The index of the part it was found in. */
   guint part;
+  /* A form with a field for a secret: a password input, or an input named for a card
+   * number, its security code or a PIN. FALSE for other links. */
+  gboolean asks_secret;
 } FctMimeLink;
 
 typedef struct _FctMime FctMime;
@@ -115,8 +121,8 @@ guint fct_mime_get_part_count (const FctMime *mime);
 const FctMimePart *fct_mime_get_part (const FctMime *mime, guint index);
 
 /* The text of a TEXT or HTML part, decoded to valid UTF-8 (transfer none; NUL-
- * terminated). For HTML, the visible text: scripts, styles and tags removed, block
- * elements separated by line breaks. NULL for an attachment. */
+ * terminated). For HTML, the visible text: scripts, styles, tags and text hidden by
+ * CSS removed, block elements separated by line breaks. NULL for an attachment. */
 const char *fct_mime_part_get_text (const FctMime *mime, guint index, gsize *len);
 
 /* Number of <img> elements (and of other image-bearing elements: input type=image,

@@ -13,13 +13,11 @@ GQuark fct_msg_error_quark (void);
 
 typedef enum
 {
-  FCT_MSG_ERROR_IO,               /* the file cannot be read */
-  FCT_MSG_ERROR_TOO_LARGE,        /* over FctLimits.message_max_bytes */
-  FCT_MSG_ERROR_TOO_MANY_HEADERS, /* over FctLimits.header_fields_max */
-  FCT_MSG_ERROR_HEADER_TOO_LONG,  /* one field over FctLimits.header_field_max_bytes */
-  FCT_MSG_ERROR_NOT_A_MESSAGE,    /* empty, or does not start with a header field (an
-                                     empty or folded first line, or one that is not
-                                     "Name: value") */
+  FCT_MSG_ERROR_IO,            /* the file cannot be read */
+  FCT_MSG_ERROR_TOO_LARGE,     /* over FctLimits.message_max_bytes */
+  FCT_MSG_ERROR_NOT_A_MESSAGE, /* empty, or does not start with a header field (an
+                                  empty or folded first line, or one that is not
+                                  "Name: value") */
 } FctMsgError;
 
 /* Anomalies found while parsing. None of them stops the parse; analysis turns them
@@ -30,7 +28,8 @@ typedef enum
   FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* every line end was a bare LF (converted) */
   FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF (LFs converted); a
                                             converted input has one of these two */
-  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is) */
+  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is), in
+                                            input that has LFs (else FCT_MSG_FLAG_CR_ONLY) */
   FCT_MSG_FLAG_NUL = 1 << 3,             /* a NUL byte anywhere */
   FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,     /* a byte >= 0x80 in the header */
   FCT_MSG_FLAG_8BIT_BODY = 1 << 5,       /* a byte >= 0x80 in the body */
@@ -43,6 +42,13 @@ typedef enum
                                             continuation ended the header (as Postfix);
                                             that line starts the body */
   FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,   /* the message does not end with a line break */
+  FCT_MSG_FLAG_CR_ONLY = 1 << 11,        /* no LF at all: every line end was a bare CR
+                                            (classic Mac OS files; converted to CRLF) */
+  FCT_MSG_FLAG_FIELDS_SKIPPED = 1 << 12, /* more than FctLimits.header_fields_max
+                                            fields: those past it are not kept (see
+                                            fct_msg_get_over_limits) */
+  FCT_MSG_FLAG_FIELD_TOO_LONG = 1 << 13, /* a field over header_field_max_bytes: kept,
+                                            its value left empty */
 } FctMsgFlags;
 
 typedef struct
@@ -65,8 +71,34 @@ typedef struct
 
 typedef struct _FctMsg FctMsg;
 
+/* What the header limits left out. A message over them is still parsed: padding one
+ * field or adding thousands must not hide the report (Postfix accepts a 100 KB header).
+ * Fields past header_fields_max are skipped, except the first field of each name the
+ * library reads (From, Sender, Reply-To, To, Cc, Subject, Date, Message-ID,
+ * Return-Path, MIME-Version, Content-Type, Content-Transfer-Encoding, DKIM-Signature,
+ * the three ARC fields, Authentication-Results, List-Id, List-Unsubscribe,
+ * List-Unsubscribe-Post, Precedence). A field over header_field_max_bytes is kept with
+ * its raw bytes (DKIM hashes them) and an empty value. */
+typedef struct
+{
+  guint fields;                    /* every field of the header, kept or not */
+  guint skipped;                   /* fields not kept */
+  const char *skipped_first_name;  /* the first one's name (cut at 64 bytes), or NULL */
+  guint skipped_first_line;        /* its line in the input, from 1 */
+  guint too_long;                  /* fields over header_field_max_bytes */
+  const char *too_long_first_name; /* the first one's name, or NULL */
+  guint too_long_first_line;
+  gsize too_long_first_bytes; /* its size, folding included */
+  guint fields_max;           /* the limits the message was parsed with */
+  gsize field_max_bytes;
+} FctMsgOverLimits;
+
+/* Called with each field's raw bytes (as FctMsgHeader.raw) and name. */
+typedef void (*FctMsgFieldFunc) (FctSlice raw, FctSlice name, gpointer user_data);
+
 /* Parses bytes. Line ends are normalised to CRLF, the form a message has on the wire and
- * the one DKIM hashes (RFC 6376 §5.3); a lone CR is kept. An mbox "From " first line is
+ * the one DKIM hashes (RFC 6376 §5.3): bare LFs, or bare CRs in input without any LF; a
+ * lone CR in input with LFs is kept. An mbox "From " first line is
  * skipped. Bytes already in CRLF form are not copied: the message keeps a reference to
  * them. Returns (transfer full) or NULL and an FCT_MSG_ERROR. limits may be NULL. */
 FctMsg *fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits,
@@ -85,12 +117,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctMsg, fct_msg_unref)
 /* The normalised message bytes (transfer none): header, CRLF CRLF, body. */
 GBytes *fct_msg_get_bytes (const FctMsg *msg);
 
-/* At least 1: a message starts with a header field. */
+/* At least 1: a message starts with a header field. The fields kept: see
+ * FctMsgOverLimits. */
 guint fct_msg_get_header_count (const FctMsg *msg);
 /* The i-th field in message order (transfer none). */
 const FctMsgHeader *fct_msg_get_header (const FctMsg *msg, guint index);
-/* Number of fields with this name (case-insensitive). */
+/* Number of fields with this name (case-insensitive), skipped fields included: a second
+ * From past the limit still counts. */
 guint fct_msg_count_headers (const FctMsg *msg, const char *name);
+/* Calls func on every field of the header in message order, skipped fields included:
+ * DKIM and ARC must see the fields a receiver sees. */
+void fct_msg_foreach_field (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data);
+/* What the header limits left out (transfer none). */
+const FctMsgOverLimits *fct_msg_get_over_limits (const FctMsg *msg);
 /* The nth (0-based) field named name from the top, or NULL (transfer none). */
 const FctMsgHeader *fct_msg_find_header (const FctMsg *msg, const char *name, guint nth);
 /* The nth field named name counting from the bottom, as DKIM selects fields

@@ -75,7 +75,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFindings, fct_findings_free)
 FctFinding *fct_findings_add (FctFindings *findings, const char *id,
                               const char *detail_format, ...) G_GNUC_PRINTF (3, 4);
 
-/* Sets fix / evidence (copied). */
+/* Sets fix / evidence (copied). detail, fix and evidence may hold any bytes: what is
+ * stored is valid UTF-8, each byte of an invalid sequence written as \xHH. */
 void fct_finding_set_fix (FctFinding *finding, const char *fix);
 void fct_finding_set_evidence (FctFinding *finding, const char *evidence);
 
@@ -90,10 +91,21 @@ void fct_findings_sort (FctFindings *findings);
 /* 10 minus the sum of points, clamped to [0, 10], rounded to one decimal. */
 double fct_findings_score (const FctFindings *findings);
 
-/* The threat verdict of a set of findings: the highest threat of any finding. If
- * deciding is not NULL, it receives the ids (static strings, transfer container) of the
- * findings at that level, in the findings' order. */
+/* The threat verdict of a set of findings (docs/SCORING.md, "Threat verdict"): the
+ * highest threat of any finding; suspicious findings from two different sections make
+ * it dangerous. If deciding is not NULL, it receives the distinct ids (static strings,
+ * transfer container) of the findings that decided: those at the highest threat of any
+ * finding, in the findings' order; empty when clean. */
 FctThreat fct_findings_threat (const FctFindings *findings, GPtrArray **deciding);
+
+/* For a message judged dangerous: the findings that advise the sender (sections
+ * authentication, headers, size, bulk, blocklists) keep their id, title and evidence,
+ * but their detail becomes a statement for the reader and their fix is dropped, so that
+ * a fraudster is not told how to get his mail through. */
+void fct_findings_withhold_sender_advice (FctFindings *findings);
+
+/* TRUE for the sections whose findings advise the sender (the ones above). */
+gboolean fct_finding_weight_advises_sender (const FctFindingWeight *weight);
 
 /* The translated title of a finding (transfer none). */
 const char *fct_finding_get_title (const FctFinding *finding);

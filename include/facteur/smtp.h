@@ -68,6 +68,8 @@ typedef struct
   GPtrArray *lines; /* char * */
 } FctSmtpTranscript;
 
+/* An empty transcript (transfer full). */
+FctSmtpTranscript *fct_smtp_transcript_new (void);
 void fct_smtp_transcript_free (FctSmtpTranscript *transcript);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctSmtpTranscript, fct_smtp_transcript_free)
 
@@ -103,5 +105,108 @@ FctSmtpTranscript *fct_smtp_client_steal_transcript (FctSmtpClient *client);
  * worker that ran probes calls it when its job ends: idle pool threads may outlive the
  * program's last use of them. */
 void fct_smtp_thread_cleanup (void);
+
+/* ---- The server side: a protocol engine with no socket -------------------------------
+ *
+ * One FctSmtpSession per connection (the OpenSMTPD model, STYLE.md "Daemons"): the
+ * front end pushes the bytes it read, calls fct_smtp_session_step() until it returns
+ * FCT_SMTP_SESSION_NEED_INPUT, writes what fct_smtp_session_peek_output() holds, and
+ * acts on the events. RFC 5321 with PIPELINING (RFC 2920), 8BITMIME (RFC 6152),
+ * SMTPUTF8 (RFC 6531), SIZE (RFC 1870), ENHANCEDSTATUSCODES (RFC 2034) and STARTTLS
+ * (RFC 3207). It accepts mail only for test addresses, <prefix><token>@<test domain>,
+ * and never relays. Times are monotonic milliseconds given by the caller, so that the
+ * RFC 5321 §4.5.3.2 timeouts are tested without waiting. */
+
+typedef enum
+{
+  FCT_SMTP_RCPT_OK,       /* a test that exists: 250 */
+  FCT_SMTP_RCPT_UNKNOWN,  /* no such test: 550 5.1.1 */
+  FCT_SMTP_RCPT_TEMPFAIL, /* could not tell (store down): 451 4.3.0 */
+} FctSmtpRcptStatus;
+
+/* Says whether the test of token (lower-case hexadecimal) exists. */
+typedef FctSmtpRcptStatus (*FctSmtpRcptFunc) (const char *token, gpointer user_data);
+
+typedef struct
+{
+  const char *hostname;       /* in the greeting and the EHLO reply (transfer none) */
+  const char *test_domain;    /* the only domain accepted in RCPT (transfer none) */
+  const char *local_prefix;   /* NULL: "test-" */
+  gsize token_length;         /* hexadecimal digits of a token; 0: 32 (128 bits) */
+  gboolean tls_available;     /* STARTTLS is offered */
+  FctSmtpRcptFunc rcpt_check; /* NULL: every well-formed test address exists */
+  gpointer rcpt_check_data;
+  const FctLimits *limits; /* NULL: fct_limits_default () (transfer none; must outlive) */
+} FctSmtpSessionOptions;
+
+typedef enum
+{
+  FCT_SMTP_SESSION_NEED_INPUT, /* nothing to do until more bytes arrive (or the output
+                                  is written, or the deadline passes) */
+  FCT_SMTP_SESSION_DATA,       /* message bytes: fct_smtp_session_take_data () */
+  FCT_SMTP_SESSION_MESSAGE,    /* the final dot of an acceptable message: make it durable,
+                                  then fct_smtp_session_message_done () */
+  FCT_SMTP_SESSION_DISCARD,    /* the bytes given since DATA are no message (too big, a
+                                  line too long): drop them; the refusal is queued */
+  FCT_SMTP_SESSION_STARTTLS,   /* write the output, handshake, then
+                                  fct_smtp_session_tls_started () */
+  FCT_SMTP_SESSION_CLOSE,      /* write the output, then close (QUIT, timeout, errors) */
+} FctSmtpSessionEvent;
+
+/* The envelope of the message in progress. */
+typedef struct
+{
+  char *helo;         /* the EHLO/HELO argument, or NULL */
+  gboolean esmtp;     /* EHLO rather than HELO */
+  char *mail_from;    /* the reverse-path without brackets; "" for <>; NULL before MAIL */
+  GPtrArray *tokens;  /* char *: the tokens of the accepted recipients, no repeats */
+  gboolean body_8bit; /* BODY=8BITMIME */
+  gboolean smtputf8;  /* SMTPUTF8 */
+  gsize size;         /* message bytes after dot-unstuffing, once complete */
+  char *tls_version;  /* "TLSv1.3" once STARTTLS succeeded, else NULL */
+  char *tls_cipher;   /* "TLS_AES_256_GCM_SHA384", else NULL */
+} FctSmtpEnvelope;
+
+typedef struct _FctSmtpSession FctSmtpSession;
+
+/* A session whose greeting (220) is already in the output. options is copied, not its
+ * strings. Returns (transfer full). */
+FctSmtpSession *fct_smtp_session_new (const FctSmtpSessionOptions *options, gint64 now_ms);
+void fct_smtp_session_free (FctSmtpSession *session);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctSmtpSession, fct_smtp_session_free)
+
+/* Buffers bytes read from the client. The front end stops reading while
+ * fct_smtp_session_wants_input () is FALSE, which bounds the buffer. */
+void fct_smtp_session_push (FctSmtpSession *session, const guint8 *data, gsize len);
+gboolean fct_smtp_session_wants_input (const FctSmtpSession *session);
+
+/* Processes buffered input (several pipelined commands) up to the next event. */
+FctSmtpSessionEvent fct_smtp_session_step (FctSmtpSession *session, gint64 now_ms);
+
+/* Replies not yet written, and how many bytes of them were written. */
+const guint8 *fct_smtp_session_peek_output (const FctSmtpSession *session, gsize *len);
+void fct_smtp_session_consume_output (FctSmtpSession *session, gsize len);
+
+/* The message bytes since the last call, dot-unstuffed, lines ending in CRLF
+ * (transfer full; empty when none). */
+GBytes *fct_smtp_session_take_data (FctSmtpSession *session);
+
+/* After FCT_SMTP_SESSION_MESSAGE: durable says whether the message and its record were
+ * stored (250 with queue_id) or not (451, the client retries). Clears the transaction. */
+void fct_smtp_session_message_done (FctSmtpSession *session, gboolean durable,
+                                    const char *queue_id, gint64 now_ms);
+
+/* After FCT_SMTP_SESSION_STARTTLS: the handshake succeeded with this protocol version and
+ * cipher. The session starts over without a HELO (RFC 3207 §4.2). */
+void fct_smtp_session_tls_started (FctSmtpSession *session, const char *version,
+                                   const char *cipher, gint64 now_ms);
+
+/* When the session gives up on a silent or trickling client (monotonic ms): a step at
+ * or after it answers 421 4.4.2 and closes. G_MAXINT64 while the front end has the
+ * turn (a message being stored, a TLS handshake). */
+gint64 fct_smtp_session_get_deadline (const FctSmtpSession *session);
+
+/* The envelope of the current transaction (transfer none). */
+const FctSmtpEnvelope *fct_smtp_session_get_envelope (const FctSmtpSession *session);
 
 G_END_DECLS

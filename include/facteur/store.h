@@ -1,5 +1,12 @@
-/* facteur — persistent memory across messages, in SQLite: which IBANs each sender domain
- * has sent, so that a new one can be flagged (bank-details fraud, `iban-new-for-sender`).
+/* facteur — persistent memory across messages, in SQLite: which IBANs each sender's
+ * organization has sent, so that a new one can be flagged (bank-details fraud,
+ * `iban-new-for-sender`).
+ *
+ * No IBAN is stored in clear: each is kept as an HMAC-SHA-256 under a key of 32 random
+ * bytes in a file beside the database (PATH.key, created mode 0600), with its last four
+ * characters for the reader. The database file is mode 0600 too. Each sighting records
+ * (as an HMAC too) the message it came from, so that a message checked twice does not
+ * make its own IBAN "known".
  *
  * The database is versioned (PRAGMA user_version), written in WAL mode so that several
  * processes may check messages at once, and bounded: past a number of rows per domain
@@ -19,6 +26,7 @@ typedef enum
   FCT_STORE_ERROR_VERSION, /* written by a newer facteur (schema version above ours) */
   FCT_STORE_ERROR_SQL,     /* SQLite failed (the message gives its error) */
   FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
+  FCT_STORE_ERROR_KEY,     /* the key file cannot be read or created, or is not 32 bytes */
 } FctStoreError;
 
 typedef struct
@@ -30,12 +38,20 @@ typedef struct
   guint ibans_max;
   /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. */
   guint busy_timeout_ms;
+  /* Every commit reaches the disk before it returns (synchronous=FULL): a server that
+   * answers 250 after a commit needs it; the IBAN history does not. */
+  gboolean durable;
+  /* The HMAC key file; NULL: PATH.key beside the database (a random key held in memory
+   * for ":memory:"). Created with 32 random bytes, mode 0600, when missing. */
+  const char *key_path;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
 
-/* Opens (creating if needed) the database at path; ":memory:" gives a private one.
- * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
+/* Opens (creating if needed, mode 0600) the database at path and its key file;
+ * ":memory:" gives a private one. A database of schema version 1 (IBANs in clear) is
+ * converted: its IBANs are replaced by their HMAC and erased (secure_delete). options
+ * may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
 FctStore *fct_store_open (const char *path, const FctStoreOptions *options,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void fct_store_close (FctStore *store);
@@ -46,27 +62,116 @@ guint fct_store_schema_version (void);
 
 typedef struct
 {
-  gboolean known;    /* this IBAN was recorded for this domain before */
-  guint others;      /* how many other IBANs the domain has (before this call) */
+  gboolean known;    /* this IBAN was recorded for this domain from another message */
+  guint others;      /* how many other IBANs the domain sent in other messages */
   gint64 first_seen; /* Unix time the IBAN was first recorded (now if it is new) */
 } FctStoreIbanSighting;
 
-/* Records that sender_domain (lower case) sent iban (normalised: upper case, no spaces)
- * at time now, and says whether it was known before. Returns FALSE and an
+/* Records that the organization org_domain (lower case: the registrable domain of the
+ * sender) sent iban (normalised: upper case, no spaces) in the message message_key (its
+ * Message-ID, or a digest of it: the same message gives the same key) at time now, and
+ * says whether it was known from another message before. Returns FALSE and an
  * FCT_STORE_ERROR when the database fails. Not thread-safe: one FctStore per thread. */
-gboolean fct_store_iban_record (FctStore *store, const char *sender_domain,
-                                const char *iban, gint64 now, FctStoreIbanSighting *out,
+gboolean fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban,
+                                const char *message_key, gint64 now,
+                                FctStoreIbanSighting *out,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Says whether iban was recorded for sender_domain, without recording it (for a message
- * whose sender is not authenticated: its IBAN must not become "known"). Returns FALSE
- * and an FCT_STORE_ERROR when the database fails. */
-gboolean fct_store_iban_lookup (FctStore *store, const char *sender_domain,
-                                const char *iban, FctStoreIbanSighting *out,
+/* Says whether iban was recorded for org_domain from another message than message_key,
+ * without recording it (for a message whose sender is not authenticated: its IBAN must
+ * not become "known"). Returns FALSE and an FCT_STORE_ERROR when the database fails. */
+gboolean fct_store_iban_lookup (FctStore *store, const char *org_domain, const char *iban,
+                                const char *message_key, FctStoreIbanSighting *out,
                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Number of IBANs recorded for sender_domain, or -1 and error. */
 gint64 fct_store_iban_count (FctStore *store, const char *sender_domain,
                              GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- facteur serve: tests, the messages they received, their reports -------------- */
+
+/* Records a new test (token: lower-case hexadecimal) created by client_ip at now.
+ * Returns FALSE and an FCT_STORE_ERROR on failure (a token taken already is one). */
+gboolean fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
+                                gint64 now, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* 1 if the test exists, 0 if not, -1 and error if the database fails. */
+int fct_store_test_exists (FctStore *store, const char *token,
+                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One message received for one test, as the SMTP session saw it. */
+typedef struct
+{
+  gint64 id; /* set by fct_store_messages_add */
+  char *token;
+  gint64 received; /* Unix time */
+  char *spool;     /* the file holding the message */
+  char *client_ip;
+  char *helo;        /* or NULL */
+  char *mail_from;   /* "" for the null sender */
+  char *tls_version; /* or NULL */
+  char *tls_cipher;  /* or NULL */
+  gint64 size;
+  gboolean checked; /* its report is stored */
+  double score;     /* once checked */
+  char *threat;     /* "clean", ... once checked, else NULL */
+} FctStoreMessage;
+
+void fct_store_message_free (FctStoreMessage *message);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStoreMessage, fct_store_message_free)
+
+/* Adds messages[0..n) in one transaction (group commit) and sets their ids. Returns
+ * FALSE and an FCT_STORE_ERROR, adding none, on failure. */
+gboolean fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The messages whose report is not stored yet, oldest first (after a restart)
+ * (transfer full: FctStoreMessage *), or NULL and error. */
+GPtrArray *fct_store_messages_unchecked (FctStore *store,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The last message of token (transfer full), or NULL: none (error unset) or a failure
+ * (error set). */
+FctStoreMessage *fct_store_message_latest (FctStore *store, const char *token,
+                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* What a check gave for one message, in each language. */
+typedef struct
+{
+  double score;
+  const char *threat;          /* "clean", ... */
+  const char *const *findings; /* finding ids, NULL-terminated */
+  const char *const *langs;    /* "en", "fr", NULL-terminated */
+  const char *const *reports;  /* the report JSON in langs[i] */
+  const char *view;            /* JSON of the message's headers, text and HTML */
+} FctStoreReport;
+
+/* Stores the report of message_id and marks it checked, in one transaction. */
+gboolean fct_store_report_put (FctStore *store, gint64 message_id,
+                               const FctStoreReport *report,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The report JSON of message_id in lang (else in any language) (transfer full), or NULL:
+ * none (error unset) or a failure (error set). */
+char *fct_store_report_get (FctStore *store, gint64 message_id, const char *lang,
+                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The view JSON stored with the report, same conventions. */
+char *fct_store_view_get (FctStore *store, gint64 message_id,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* The last limit messages, newest first (transfer full: FctStoreMessage *). */
+GPtrArray *fct_store_messages_recent (FctStore *store, guint limit,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* How often each finding id was raised, most frequent first: a GPtrArray of char *
+ * "id" and a parallel GArray of gint64 counts in *counts (transfer full). */
+GPtrArray *fct_store_finding_counts (FctStore *store, GArray **counts,
+                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Deletes the tests created before `before`, their messages and reports. *spools
+ * receives the spool files no message refers to any more (transfer full: char *), for
+ * the caller to delete. Returns the tests deleted, or -1 and error. */
+gint64 fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools,
+                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

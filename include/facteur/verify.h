@@ -131,6 +131,16 @@ FctVerifySyntax *fct_verify_syntax_parse (const char *input, gsize len);
 void fct_verify_syntax_free (FctVerifySyntax *syntax);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifySyntax, fct_verify_syntax_free)
 
+/* TRUE when domain is letters, digits and hyphens in dot-separated labels of 1 to 63
+ * octets, neither starting nor ending with a hyphen, 253 octets at most, no trailing dot
+ * (RFC 5321 §4.1.2 sub-domain; an A-label passes). */
+gboolean fct_verify_domain_is_ldh (const char *domain);
+
+/* TRUE for names reserved by RFC 6761 and RFC 7686 that no Internet mailbox uses: the
+ * top-level domains invalid, localhost, test, example and onion, and example.com,
+ * example.net, example.org with their subdomains. A-label, any case. */
+gboolean fct_verify_domain_is_special_use (const char *domain);
+
 /* Adds what DNS said, as is_email does: when the syntax is otherwise valid, no MX
  * gives DNSWARN_NO_MX_RECORD (or DNSWARN_NO_RECORD without an address record either),
  * and a domain of one label without MX gives RFC5321_TLD (RFC 5321 §2.3.5). */
@@ -181,6 +191,7 @@ typedef struct
                         reached */
   char *error;       /* why the conversation stopped early, or NULL */
   FctSmtpTranscript *transcript;
+  char rcpt_enhanced[16]; /* RFC 3463 code of the RCPT reply ("5.1.1"), or "" */
 } FctVerifyProbe;
 
 void fct_verify_probe_free (FctVerifyProbe *probe);
@@ -206,10 +217,30 @@ typedef struct
 void fct_verify_result_free (FctVerifyResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyResult, fct_verify_result_free)
 
-/* Bounds the connections per exchanger across threads (batch mode's courtesy to
- * receivers). Thread-safe; reference-counted. */
+/* The pace of probing (batch mode's courtesy to receivers). docs/ADDRESS.md gives the
+ * defaults and why. A rate of 0 means no limit. */
+typedef struct
+{
+  guint domain_sessions;  /* sessions at once per destination domain (default 2) */
+  guint domain_rate;      /* RCPTs per minute per destination domain (default 60) */
+  guint host_sessions;    /* sessions at once per exchanger (default 2) */
+  guint host_rate;        /* RCPTs per minute per exchanger (default 60) */
+  guint rcpt_per_session; /* addresses asked in one session (default 20) */
+  guint backoff_ms;       /* wait after a 4xx or 421, doubled each time (default 30 s) */
+  guint backoff_max_ms;   /* the longest wait (default 10 min) */
+} FctVerifyPace;
+
+void fct_verify_pace_init (FctVerifyPace *pace);
+
+/* Holds the pace across threads: sessions at once per domain and per exchanger, RCPTs
+ * spaced to the rates, backoff after 4xx and 421. Thread-safe; reference-counted. */
 typedef struct _FctVerifyGate FctVerifyGate;
+/* pace NULL: the defaults. */
+FctVerifyGate *fct_verify_gate_new_full (const FctVerifyPace *pace);
+/* At most per_host sessions at once per exchanger and per domain; no rate. */
 FctVerifyGate *fct_verify_gate_new (guint per_host);
+/* The pace in force (transfer none). */
+const FctVerifyPace *fct_verify_gate_get_pace (FctVerifyGate *gate);
 FctVerifyGate *fct_verify_gate_ref (FctVerifyGate *gate);
 void fct_verify_gate_unref (FctVerifyGate *gate);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctVerifyGate, fct_verify_gate_unref)
@@ -220,7 +251,8 @@ typedef struct
 {
   gboolean smtp;         /* probe the exchangers (default TRUE) */
   guint16 smtp_port;     /* 0: 25 */
-  const char *helo_name; /* NULL: "localhost" */
+  const char *helo_name; /* this machine's fully qualified name (RFC 5321 §4.1.1.1);
+                            required when smtp is TRUE */
   const char *mail_from; /* NULL or "": the null reverse-path <> */
   guint mx_hosts_max;    /* exchangers tried; 0: 3 */
   /* After a 450/451 to RCPT (greylisting), wait this long and ask the same exchanger
@@ -239,5 +271,13 @@ void fct_verify_options_init (FctVerifyOptions *options);
 FctVerifyResult *fct_verify_address (FctResolver *resolver, const char *address, gsize len,
                                      const FctVerifyOptions *options,
                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Verifies several NUL-terminated addresses; those of one domain share SMTP sessions
+ * (one MAIL FROM, one RCPT each, at most options->gate's rcpt_per_session, else 20, per
+ * session; one catch-all test per session). Returns (transfer full) one result per
+ * address, in order, or NULL and FCT_VERIFY_ERROR_INVALID for bad options. */
+GPtrArray *fct_verify_addresses (FctResolver *resolver, const char *const *addresses,
+                                 guint n_addresses, const FctVerifyOptions *options,
+                                 GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

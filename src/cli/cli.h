@@ -2,9 +2,12 @@
  * in text or JSON, and the mapping from errors to the exit statuses of DESIGN.md. */
 #pragma once
 
+#include <facteur/dkim.h>
+#include <facteur/dmarc.h>
 #include <facteur/dns.h>
 #include <facteur/limits.h>
 #include <facteur/msg.h>
+#include <facteur/spf.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
@@ -76,6 +79,28 @@ void fct_cli_json_print_builder (JsonBuilder *b);
 
 void fct_cli_common_clear (FctCliCommon *common);
 
+/* SPF, DKIM and DMARC of a message as a receiving server computes them (cmd_dmarc.c),
+ * for facteur dmarc and for facteur arc seal, which seals only results it computed. */
+typedef struct
+{
+  const char *ip, *mail_from, *helo; /* the SMTP session; mail_from NULL: null sender */
+  gboolean legacy;                   /* --dmarc-legacy */
+  gboolean refuse_partial_body;      /* --dkim-refuse-partial-body */
+  FctSpfVerdict *spf;                /* NULL when there was nothing to check */
+  FctDkimVerifyResult *dkim;
+  FctDmarcVerdict *dmarc;
+} FctCliAuth;
+
+/* Fills auth's verdicts; returns FCT_EXIT_OK, or prints the error and returns its exit
+ * status. */
+int fct_cli_auth_compute (FctResolver *resolver, const FctLimits *limits, FctMsg *msg,
+                          FctCliAuth *auth);
+/* The Authentication-Results value of auth, with arc=RESULT first when arc is not NULL
+ * (transfer full). authserv_id NULL: "facteur". */
+char *fct_cli_auth_results (const FctCliAuth *auth, const char *authserv_id,
+                            const char *arc);
+void fct_cli_auth_clear (FctCliAuth *auth);
+
 /* Subcommands. */
 int fct_cmd_dns (int argc, char **argv);
 int fct_cmd_dkim (int argc, char **argv);
@@ -85,3 +110,5 @@ int fct_cmd_dmarc (int argc, char **argv);
 int fct_cmd_arc (int argc, char **argv);
 int fct_cmd_domain (int argc, char **argv);
 int fct_cmd_check (int argc, char **argv);
+int fct_cmd_milter (int argc, char **argv); /* src/milter/main.c */
+int fct_cmd_serve (int argc, char **argv);  /* src/server/serve.c */

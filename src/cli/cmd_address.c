@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <facteur/verify.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,6 +65,18 @@ reason_text (const char *id)
     { "policy_rejected", N_ ("The server refused this check for policy reasons, not "
                              "because of the address (%s).") },
     { "rcpt_unexpected", N_ ("The server gave an unexpected answer (%s).") },
+    { "sender_rejected", N_ ("The server refused the sender of the check, not the address "
+                             "(%s): nothing is known about the address.") },
+    { "transaction_failed", N_ ("The server refused the check without saying why (%s): "
+                                "often a refusal of the checking machine, not of the "
+                                "address.") },
+    { "mailbox_full", N_ ("The mailbox is full (%s).") },
+    { "mailbox_disabled", N_ ("The mailbox is disabled (%s).") },
+    { "policy_deferred", N_ ("The server deferred this check for policy reasons, not "
+                             "because of the address (%s).") },
+    { "special_use_domain", N_ ("%s is a name reserved for testing or private use (RFC "
+                                "6761, RFC 7686): no mailbox there is reachable on the "
+                                "Internet.") },
     { "disposable", N_ ("%s is a disposable-address service.") },
     { "role_account", N_ ("“%s” is a role account (a function, not a person).") },
     { "free_mail", N_ ("%s is a free mail provider.") },
@@ -418,8 +431,22 @@ count_lines (FILE *in)
   return n + (last != '\n'); /* a last line without its newline counts too */
 }
 
+/* 64: probing needs this machine's fully qualified name and there is none. */
 static int
-run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts)
+no_fqdn (const char *usage, const char *host)
+{
+  return fct_cli_usage_error (
+      "address", usage,
+      _ ("this machine's name (“%s”) is not a fully qualified domain name: mail servers "
+         "refuse EHLO from such names, and their refusal would pass for a verdict on the "
+         "address. Give the name this machine's address resolves to with --helo NAME "
+         "(or use --no-smtp)."),
+      host != NULL ? host : "");
+}
+
+static int
+run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts,
+           const char *usage, const char *host)
 {
   gboolean from_stdin = g_str_equal (opts->batch, "-");
   FILE *in = from_stdin ? stdin : fopen (opts->batch, "r");
@@ -427,6 +454,12 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
     {
       g_printerr ("facteur: %s: %s\n", opts->batch, g_strerror (errno));
       return FCT_EXIT_DATAERR;
+    }
+  if (options->smtp && options->helo_name == NULL)
+    {
+      if (!from_stdin)
+        fclose (in);
+      return no_fqdn (usage, host);
     }
 
   Progress progress = { .show = isatty (STDERR_FILENO) };
@@ -505,6 +538,35 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
   return FCT_EXIT_OK;
 }
 
+/* This machine's fully qualified name, as EHLO must give it (RFC 5321 §4.1.1.1): the
+ * host name when it has a dot, else the canonical name the resolver gives for it.
+ * NULL when neither is a fully qualified name. (transfer full) */
+static char *
+machine_fqdn (char **host_out)
+{
+  char host[256] = "";
+  if (gethostname (host, sizeof host - 1) != 0)
+    host[0] = '\0';
+  *host_out = g_strdup (host);
+  g_autofree char *name = NULL;
+  if (strchr (host, '.') != NULL)
+    name = g_strdup (host);
+  else if (host[0] != '\0')
+    {
+      struct addrinfo hints = { .ai_flags = AI_CANONNAME };
+      struct addrinfo *ai = NULL;
+      if (getaddrinfo (host, NULL, &hints, &ai) == 0 && ai != NULL
+          && ai->ai_canonname != NULL)
+        name = g_strdup (ai->ai_canonname);
+      if (ai != NULL)
+        freeaddrinfo (ai);
+    }
+  if (name == NULL || strchr (name, '.') == NULL || !fct_verify_domain_is_ldh (name)
+      || g_str_has_suffix (name, ".localdomain") || g_str_has_suffix (name, ".localhost"))
+    return NULL;
+  return g_ascii_strdown (name, -1);
+}
+
 int
 fct_cmd_address (int argc, char **argv)
 {
@@ -516,7 +578,9 @@ fct_cmd_address (int argc, char **argv)
       N_ ("Do not contact the mail servers"), NULL },
     { "smtp-port", 0, 0, G_OPTION_ARG_INT, &opts.smtp_port,
       N_ ("Port of the mail servers (default 25; for tests)"), N_ ("PORT") },
-    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo, N_ ("Name to give in EHLO"),
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo,
+      N_ ("Name to give in EHLO: this machine's fully qualified name (default: found "
+          "from the host name; required when there is none)"),
       N_ ("NAME") },
     { "mail-from", 0, 0, G_OPTION_ARG_STRING, &opts.mail_from,
       N_ ("Sender for MAIL FROM (default: the null sender <>)"), N_ ("ADDRESS") },
@@ -545,11 +609,13 @@ fct_cmd_address (int argc, char **argv)
       return FCT_EXIT_USAGE;
     }
 
+  g_autofree char *host = NULL;
+  g_autofree char *fqdn = opts.helo == NULL && !opts.no_smtp ? machine_fqdn (&host) : NULL;
   FctVerifyOptions options;
   fct_verify_options_init (&options);
   options.smtp = !opts.no_smtp;
   options.smtp_port = (guint16)opts.smtp_port;
-  options.helo_name = opts.helo;
+  options.helo_name = opts.helo != NULL ? opts.helo : fqdn;
   options.mail_from = opts.mail_from;
   options.limits = &common.limits;
   options.greylist_retry_ms = (guint)CLAMP (opts.greylist_retry, 0, 3600) * 1000;
@@ -563,6 +629,10 @@ fct_cmd_address (int argc, char **argv)
   else if (opts.concurrency < 1 || opts.per_host < 1)
     status = fct_cli_usage_error ("address", usage, "%s",
                                   _ ("--concurrency and --per-host must be at least 1"));
+  else if (opts.helo != NULL
+           && (!fct_verify_domain_is_ldh (opts.helo) || strchr (opts.helo, '.') == NULL))
+    status = fct_cli_usage_error (
+        "address", usage, _ ("--helo %s is not a fully qualified domain name"), opts.helo);
   else if (opts.batch == NULL && argc != 2)
     status = fct_cli_usage_error ("address", usage, "%s", _ ("expected one address"));
   else if (opts.batch != NULL && argc != 1)
@@ -575,7 +645,9 @@ fct_cmd_address (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else if (opts.batch != NULL)
-        status = run_batch (resolver, &options, &opts);
+        status = run_batch (resolver, &options, &opts, usage, host);
+      else if (options.smtp && options.helo_name == NULL)
+        status = no_fqdn (usage, host);
       else
         {
           g_autoptr (FctVerifyResult) result

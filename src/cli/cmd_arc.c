@@ -4,8 +4,10 @@
 #include "cli.h"
 
 #include <facteur/arc.h>
+#include <facteur/authres.h>
 #include <facteur/msg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *
 dkim_result_or_null (FctDkimResult r)
@@ -120,40 +122,105 @@ write_eol (const char *data, gsize len, gboolean lf)
       fputc (data[i], stdout);
 }
 
+/* TRUE if an Authentication-Results value claims authserv_id. One that does not parse
+ * is judged by its first word, so that a malformed claim is not kept either. */
+static gboolean
+claims_authserv_id (const FctMsgHeader *h, const char *authserv_id, const FctLimits *limits)
+{
+  g_autoptr (FctAuthres) parsed = fct_authres_parse (h->value, h->value_len, limits, NULL);
+  gsize pos = 0, start;
+
+  if (parsed != NULL)
+    return g_ascii_strcasecmp (parsed->authserv_id, authserv_id) == 0;
+  while (pos < h->value_len && g_ascii_isspace (h->value[pos]))
+    pos++;
+  start = pos;
+  while (pos < h->value_len && strchr (" \t\r\n;(", h->value[pos]) == NULL)
+    pos++;
+  return pos - start == strlen (authserv_id)
+         && g_ascii_strncasecmp (h->value + start, authserv_id, pos - start) == 0;
+}
+
+/* Writes the message without the Authentication-Results fields that claim this server's
+ * authserv-id: they were there before this server computed anything, so someone else
+ * wrote them, and RFC 8601 §5 asks a server to remove them before relaying. Bytes are
+ * otherwise untouched (the fields are outside every signature's h=: RFC 8617 §4.1.2
+ * forbids them in an AMS). */
+static void
+write_without_claims (FctMsg *msg, const char *authserv_id, gboolean lf)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (fct_msg_get_bytes (msg), &len);
+  gsize done = 0;
+
+  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      if (!fct_slice_equal_str_nocase (h->name, "Authentication-Results")
+          || !claims_authserv_id (h, authserv_id, NULL))
+        continue;
+      gsize start = (gsize)((const char *)h->raw.ptr - data);
+      gsize end = start + h->raw.len;
+      if (end < len && data[end] == '\r')
+        end++;
+      if (end < len && data[end] == '\n')
+        end++;
+      write_eol (data + done, start - done, lf);
+      done = end;
+    }
+  write_eol (data + done, len - done, lf);
+}
+
 static int
 cmd_seal (int argc, char **argv)
 {
   static const char *summary
       = N_ ("Add an ARC set to a message (FILE, or - for standard input) and print it. The "
             "existing chain is validated first; its verdict becomes cv=. The AAR records "
-            "the Authentication-Results fields of --authserv-id, or --results.");
+            "the results facteur computes for the SMTP session (--ip, --mail-from, --helo: "
+            "ARC, SPF, DKIM and DMARC, as facteur dmarc does), or --results; "
+            "Authentication-Results fields of the message are never copied, and those "
+            "claiming --authserv-id are removed (RFC 8601 §5).");
   FctCliCommon common = { 0 };
   g_autofree char *usage = NULL;
   g_autofree char *domain = NULL, *selector = NULL, *key_path = NULL, *authserv_id = NULL,
-                  *results = NULL, *headers = NULL;
+                  *results = NULL, *headers = NULL, *ip = NULL, *mail_from = NULL,
+                  *helo = NULL;
+  gboolean legacy = FALSE;
   gint64 timestamp = 0;
-  GOptionEntry entries[]
-      = { { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, N_ ("Sealing domain (d=)"),
-            N_ ("DOMAIN") },
-          { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, N_ ("Selector (s=)"),
-            N_ ("SELECTOR") },
-          { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_ ("Private key (PEM)"),
-            N_ ("FILE") },
-          { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
-            N_ ("Your authentication service identifier (RFC 8601), written in the AAR"),
-            N_ ("ID") },
-          { "results", 0, 0, G_OPTION_ARG_STRING, &results,
-            N_ ("Results to record instead of the message's Authentication-Results, "
-                "e.g. \"spf=pass smtp.mailfrom=a.example; dkim=pass header.d=a.example\""),
-            N_ ("TEXT") },
-          { "headers", 0, 0, G_OPTION_ARG_STRING, &headers,
-            N_ ("Header fields the ARC-Message-Signature covers, colon-separated "
-                "(default: the recommended set)"),
-            N_ ("H1:H2") },
-          { "timestamp", 0, 0, G_OPTION_ARG_INT64, &timestamp,
-            N_ ("Seal time (t=), Unix time (default: now)"), N_ ("SECONDS") },
-          G_OPTION_ENTRY_NULL };
+  GOptionEntry entries[] = {
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain, N_ ("Sealing domain (d=)"),
+      N_ ("DOMAIN") },
+    { "selector", 0, 0, G_OPTION_ARG_STRING, &selector, N_ ("Selector (s=)"),
+      N_ ("SELECTOR") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key_path, N_ ("Private key (PEM)"),
+      N_ ("FILE") },
+    { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
+      N_ ("Your authentication service identifier (RFC 8601), written in the AAR"),
+      N_ ("ID") },
+    { "ip", 0, 0, G_OPTION_ARG_STRING, &ip,
+      N_ ("Address of the SMTP client: the results are computed for this session"), "IP" },
+    { "mail-from", 0, 0, G_OPTION_ARG_STRING, &mail_from,
+      N_ ("Envelope sender (absent or empty for the null sender <>)"), N_ ("ADDRESS") },
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &helo, N_ ("HELO/EHLO name of the client"),
+      N_ ("NAME") },
+    { "dmarc-legacy", 0, 0, G_OPTION_ARG_NONE, &legacy,
+      N_ ("Apply RFC 7489 (public suffix list, pct) instead of RFC 9989"), NULL },
+    { "results", 0, 0, G_OPTION_ARG_STRING, &results,
+      N_ ("Results your own server computed, to record instead of computing them, "
+          "e.g. \"spf=pass smtp.mailfrom=a.example; dkim=pass header.d=a.example\""),
+      N_ ("TEXT") },
+    { "headers", 0, 0, G_OPTION_ARG_STRING, &headers,
+      N_ ("Header fields the ARC-Message-Signature covers, colon-separated "
+          "(default: the recommended set)"),
+      N_ ("H1:H2") },
+    { "timestamp", 0, 0, G_OPTION_ARG_INT64, &timestamp,
+      N_ ("Seal time (t=), Unix time (default: now)"), N_ ("SECONDS") },
+    G_OPTION_ENTRY_NULL
+  };
   int status = FCT_EXIT_OK;
+  guint8 addr[16];
+  gsize addr_len = 0;
 
   if (!fct_cli_parse ("arc seal", _ ("FILE"), summary, entries, &common, &argc, &argv,
                       &usage))
@@ -170,6 +237,19 @@ cmd_seal (int argc, char **argv)
   else if (timestamp < 0)
     status
         = fct_cli_usage_error ("arc seal", usage, "%s", _ ("--timestamp must be positive"));
+  else if (results == NULL && ip == NULL)
+    status = fct_cli_usage_error (
+        "arc seal", usage, "%s",
+        _ ("a seal vouches for the results it records, so arc seal records only results "
+           "it computes: give the SMTP session (--ip, with --mail-from and --helo), or "
+           "the results your server computed (--results)"));
+  else if (results != NULL && ip != NULL)
+    status = fct_cli_usage_error ("arc seal", usage, "%s",
+                                  _ ("give either --ip (results computed) or --results, "
+                                     "not both"));
+  else if (ip != NULL && !fct_spf_ip_parse (ip, addr, &addr_len, NULL))
+    status = fct_cli_usage_error ("arc seal", usage,
+                                  _ ("“%s” is not an IPv4 or IPv6 address"), ip);
   if (status != FCT_EXIT_OK)
     {
       fct_cli_common_clear (&common);
@@ -193,6 +273,29 @@ cmd_seal (int argc, char **argv)
 
   FctArcVerifyOptions vo = { .limits = &common.limits };
   g_autoptr (FctArcVerifyResult) chain = fct_arc_verify (msg, resolver, &vo);
+  gboolean computed = results == NULL;
+  if (computed && chain->temporary)
+    /* Nothing is sealed over a chain that failed for want of DNS (fct_arc_seal says
+     * why), so there is nothing to compute either. */
+    results = g_strdup ("none");
+  else if (computed)
+    {
+      /* The results of this session, as this server computes them; the AAR starts after
+       * the authserv-id of the Authentication-Results value. */
+      FctCliAuth auth
+          = { .ip = ip, .mail_from = mail_from, .helo = helo, .legacy = legacy };
+      status = fct_cli_auth_compute (resolver, &common.limits, msg, &auth);
+      if (status != FCT_EXIT_OK)
+        {
+          fct_cli_auth_clear (&auth);
+          fct_cli_common_clear (&common);
+          return status;
+        }
+      g_autofree char *ar
+          = fct_cli_auth_results (&auth, authserv_id, fct_arc_cv_to_string (chain->cv));
+      fct_cli_auth_clear (&auth);
+      results = g_strdup (g_strchug (strchr (ar, ';') + 1));
+    }
   g_auto (GStrv) header_list = headers != NULL ? g_strsplit (headers, ":", -1) : NULL;
   FctArcSealOptions so = { .domain = domain,
                            .selector = selector,
@@ -241,7 +344,9 @@ cmd_seal (int argc, char **argv)
       else
         g_printerr ("facteur arc seal: %s\n", r->reason);
       /* Without DNS nothing was decided: no message, exit 69, the caller retries. */
-      if (!chain->temporary)
+      if (!chain->temporary && computed)
+        write_without_claims (msg, authserv_id, lf);
+      else if (!chain->temporary)
         write_eol (data, len, lf);
       fflush (stdout);
     }

@@ -5,6 +5,7 @@
 
 #include <facteur/analysis.h>
 #include <facteur/check.h>
+#include <facteur/report.h>
 #include <facteur/store.h>
 #include <string.h>
 
@@ -25,67 +26,6 @@ static const struct
   { "blocklists", N_ ("Blocklists") },
 };
 
-static void
-print_json (const FctCheckReport *r)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  fct_cli_json_add_double (b, "score", r->score);
-  json_builder_set_member_name (b, "threat");
-  json_builder_begin_object (b);
-  fct_cli_json_add_string (b, "verdict", fct_threat_to_string (r->threat));
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
-  for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
-    json_builder_add_string_value (b, g_ptr_array_index (r->threat_findings, i));
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "auth");
-  json_builder_begin_object (b);
-  fct_cli_json_add_string (b, "spf", fct_check_report_spf_result (r));
-  fct_cli_json_add_string (b, "dkim", fct_check_report_dkim_result (r));
-  fct_cli_json_add_string (b, "dmarc", fct_check_report_dmarc_result (r));
-  fct_cli_json_add_string (b, "arc", fct_check_report_arc_result (r));
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
-    {
-      const FctFinding *f = fct_findings_get (r->findings, i);
-      json_builder_begin_object (b);
-      fct_cli_json_add_string (b, "id", f->weight->id);
-      fct_cli_json_add_string (b, "section", f->weight->section);
-      fct_cli_json_add_string (b, "severity", fct_severity_to_string (f->weight->severity));
-      fct_cli_json_add_double (b, "points", f->weight->points);
-      fct_cli_json_add_string (b, "title", fct_finding_get_title (f));
-      fct_cli_json_add_string (b, "detail", f->detail);
-      if (f->evidence != NULL)
-        fct_cli_json_add_string (b, "evidence", f->evidence);
-      if (f->fix != NULL)
-        fct_cli_json_add_string (b, "fix", f->fix);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "blocklists");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->listings->len; i++)
-    {
-      const FctCheckListing *l = g_ptr_array_index (r->listings, i);
-      json_builder_begin_object (b);
-      fct_cli_json_add_string (b, "zone", l->zone);
-      fct_cli_json_add_string (b, "subject", l->subject);
-      fct_cli_json_add_string (b, "code", l->code);
-      fct_cli_json_add_string (b, "meaning", l->meaning);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  fct_cli_json_add_int (b, "size", (gint64)r->received_size);
-  fct_cli_json_add_string (b, "authentication_results", r->authentication_results);
-  json_builder_end_object (b);
-  fct_cli_json_print_builder (b);
-}
-
 static const char *
 severity_mark (FctSeverity severity)
 {
@@ -101,18 +41,21 @@ severity_mark (FctSeverity severity)
   return "i";
 }
 
+/* withheld: the message is dangerous, and this finding's detail would have advised its
+ * sender; the title and the evidence say what the receiving side saw. */
 static void
-print_finding (const FctFinding *f)
+print_finding (const FctFinding *f, gboolean withheld)
 {
   g_autofree char *points = f->weight->points > 0
                                 ? g_strdup_printf ("-%.1f", f->weight->points)
                                 : g_strdup ("");
   g_print ("  %s %-5s %s\n", severity_mark (f->weight->severity), points,
            fct_finding_get_title (f));
-  if (f->detail != NULL)
+  if (f->detail != NULL && !withheld)
     g_print ("          %s\n", f->detail);
   /* The evidence is shown when the sentence does not already quote it. */
-  if (f->evidence != NULL && (f->detail == NULL || strstr (f->detail, f->evidence) == NULL))
+  if (f->evidence != NULL
+      && (f->detail == NULL || withheld || strstr (f->detail, f->evidence) == NULL))
     g_print ("          %s %s\n", _ ("Evidence:"), f->evidence);
   if (f->fix != NULL)
     g_print ("          %s %s\n", _ ("Fix:"), f->fix);
@@ -127,14 +70,53 @@ known_section (const char *id)
   return FALSE;
 }
 
+/* The receiver's answer, first: the verdict and the findings that decided it. */
+static void
+print_verdict (const FctCheckReport *r)
+{
+  switch (r->threat)
+    {
+    case FCT_THREAT_DANGEROUS:
+      g_print ("%s\n", _ ("Verdict: DANGEROUS — do not act on this message (pay, click, "
+                          "open, reply) before checking it by another channel"));
+      break;
+    case FCT_THREAT_SUSPICIOUS:
+      g_print ("%s\n", _ ("Verdict: suspicious — be careful with this message"));
+      break;
+    case FCT_THREAT_NONE:
+      g_print ("%s\n", _ ("Verdict: clean — nothing found that says not to trust it"));
+      return;
+    }
+  for (guint i = 0; r->threat_findings != NULL && i < r->threat_findings->len; i++)
+    {
+      const char *id = g_ptr_array_index (r->threat_findings, i);
+      for (guint j = 0; j < fct_findings_get_count (r->findings); j++)
+        {
+          const FctFinding *f = fct_findings_get (r->findings, j);
+          if (g_str_equal (f->weight->id, id))
+            {
+              g_print ("  %s %s (%s)\n", severity_mark (f->weight->severity),
+                       fct_finding_get_title (f), id);
+              break;
+            }
+        }
+    }
+}
+
 static void
 print_text (const char *path, const FctCheckReport *r)
 {
   guint n = fct_findings_get_count (r->findings);
+  gboolean withhold = r->threat == FCT_THREAT_DANGEROUS;
 
   g_print ("%s %s\n", _ ("Message:"), path);
-  g_print (_ ("Score: %.1f/10"), r->score);
+  print_verdict (r);
+  g_print (_ ("Score: %.1f/10 (deliverability: will the message arrive?)"), r->score);
   g_print ("\n\n");
+  if (withhold)
+    g_print ("%s\n\n", _ ("The message is judged dangerous: what follows about "
+                          "authentication, header fields, bulk mail and blocklists is "
+                          "evidence for the reader, not advice for its sender."));
   for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
     {
       gboolean any = FALSE;
@@ -154,7 +136,7 @@ print_text (const char *path, const FctCheckReport *r)
           if (!any)
             g_print ("%s\n", _ (sections[s].title));
           any = TRUE;
-          print_finding (f);
+          print_finding (f, withhold && fct_finding_weight_advises_sender (f->weight));
         }
       if (any)
         g_print ("\n");
@@ -164,7 +146,7 @@ print_text (const char *path, const FctCheckReport *r)
     {
       const FctFinding *f = fct_findings_get (r->findings, i);
       if (!known_section (f->weight->section))
-        print_finding (f);
+        print_finding (f, withhold && fct_finding_weight_advises_sender (f->weight));
     }
   if (n == 0)
     g_print ("%s\n\n", _ ("Nothing to report: the message passes every check."));
@@ -197,7 +179,7 @@ report_error (const GError *error)
 
 typedef struct
 {
-  char *ip, *helo, *mail_from, *db, *authserv_id;
+  char *ip, *helo, *mail_from, *db, *authserv_id, *protect_file;
   char **protect, **dnsbl, **uribl;
   gboolean no_blocklists;
   gint64 now;
@@ -207,6 +189,7 @@ static int
 run (const FctCliCommon *common, const Args *a, const char *path)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) store_error = NULL;
   g_autoptr (FctResolver) resolver = NULL;
   g_autoptr (FctStore) store = NULL;
   g_autoptr (FctMsg) msg = NULL;
@@ -224,21 +207,48 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     .limits = &common->limits,
   };
 
-  int status = fct_cli_load_message (common, path, &msg, &resolver);
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) brands = g_ptr_array_new_with_free_func (g_free);
+  int status;
+
+  if (a->protect_file != NULL)
+    {
+      g_autofree char *contents = NULL;
+      gsize len = 0;
+
+      if (!g_file_get_contents (a->protect_file, &contents, &len, &error)
+          || !fct_analysis_protect_list_parse (contents, len, domains, brands, &error))
+        {
+          g_printerr ("facteur: %s: %s\n", a->protect_file, error->message);
+          return FCT_EXIT_USAGE;
+        }
+      for (guint i = 0; a->protect != NULL && a->protect[i] != NULL; i++)
+        g_ptr_array_add (domains, g_strdup (a->protect[i]));
+      g_ptr_array_add (domains, NULL);
+      g_ptr_array_add (brands, NULL);
+      options.protected_domains = (const char *const *)domains->pdata;
+      options.protected_brands = (const char *const *)brands->pdata;
+    }
+  status = fct_cli_load_message (common, path, &msg, &resolver);
   if (status != FCT_EXIT_OK)
     return status;
   if (a->db != NULL)
     {
-      store = fct_store_open (a->db, NULL, &error);
-      if (store == NULL)
-        return report_error (error);
+      /* A history that cannot be read must not hide the report: the check says so in a
+         finding (iban-history-unavailable). */
+      store = fct_store_open (a->db, NULL, &store_error);
       options.store = store;
+      if (store == NULL)
+        options.store_error = store_error->message;
     }
   report = fct_check (msg, resolver, &options, &error);
   if (report == NULL)
     return report_error (error);
   if (common->json)
-    print_json (report);
+    {
+      g_autoptr (JsonNode) node = fct_report_check_to_json (report);
+      fct_cli_print_json (node);
+    }
   else
     print_text (path, report);
   /* A verdict is an answer, however bad: exit 0 (DESIGN.md). */
@@ -267,7 +277,12 @@ fct_cmd_check (int argc, char **argv)
       N_ ("SQLite database remembering each sender's bank accounts (created if needed)"),
       N_ ("PATH") },
     { "protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.protect,
-      N_ ("Flag From domains that imitate this one (repeatable)"), N_ ("DOMAIN") },
+      N_ ("Flag From, Reply-To and link domains that imitate this one (repeatable)"),
+      N_ ("DOMAIN") },
+    { "protect-file", 0, 0, G_OPTION_ARG_FILENAME, &a.protect_file,
+      N_ ("Domains (one a line) and brands (brand:Name) of the organisation to watch for "
+          "imitations"),
+      N_ ("FILE") },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.dnsbl,
       N_ ("DNS blocklist for the client address, replacing the default list "
           "(repeatable)"),
@@ -304,6 +319,7 @@ fct_cmd_check (int argc, char **argv)
   g_free (a.mail_from);
   g_free (a.db);
   g_free (a.authserv_id);
+  g_free (a.protect_file);
   g_strfreev (a.protect);
   g_strfreev (a.dnsbl);
   g_strfreev (a.uribl);

@@ -3,6 +3,7 @@
  * a new key and the DNS record to publish. */
 #include "cli.h"
 
+#include <errno.h>
 #include <facteur/dkim.h>
 #include <facteur/error.h>
 #include <facteur/msg.h>
@@ -83,7 +84,7 @@ risk_sentence (FctDkimRisk risk)
     case FCT_DKIM_RISK_BODY_LENGTH:
       return _ ("l= leaves content after the signed part: anyone could have added it");
     case FCT_DKIM_RISK_WEAK_HASH:
-      return _ ("rsa-sha1 is weak (RFC 8301): the signer should move to rsa-sha256");
+      return _ ("rsa-sha1 is refused (RFC 8301 §3.1): the signer must move to rsa-sha256");
     case FCT_DKIM_RISK_TESTING:
       return _ ("the key record says the domain is testing DKIM (t=y)");
     case FCT_DKIM_RISK_SHORT_KEY:
@@ -368,7 +369,9 @@ cmd_sign (int argc, char **argv)
       o.body_length = body_length;
       o.limits = &common.limits;
       /* Output in the input's line-ending style. */
-      o.eol = (fct_msg_get_flags (msg) & FCT_MSG_FLAG_LF_ONLY) != 0 ? "\n" : "\r\n";
+      o.eol = (fct_msg_get_flags (msg) & FCT_MSG_FLAG_LF_ONLY) != 0   ? "\n"
+              : (fct_msg_get_flags (msg) & FCT_MSG_FLAG_CR_ONLY) != 0 ? "\r"
+                                                                      : "\r\n";
       char *field = fct_dkim_sign (msg, &o, &error);
       if (field == NULL)
         {
@@ -452,6 +455,15 @@ cmd_keygen (int argc, char **argv)
       return status;
     }
 
+  /* The README's `--out keys/` names a folder that usually does not exist yet: it is
+   * created for the private key alone (0700; an existing folder keeps its mode). */
+  if (g_mkdir_with_parents (out, 0700) != 0)
+    {
+      int saved = errno;
+      g_printerr ("facteur: %s: %s\n", out, g_strerror (saved));
+      fct_cli_common_clear (&common);
+      return FCT_EXIT_DATAERR;
+    }
   g_autoptr (GError) error = NULL;
   g_autoptr (FctDkimPrivateKey) key = fct_dkim_private_key_generate (
       ed ? FCT_DKIM_KEY_TYPE_ED25519 : FCT_DKIM_KEY_TYPE_RSA, (guint)bits, &error);

@@ -61,16 +61,20 @@ policy_word (const FctDmarcVerdict *v, FctDmarcPolicy p)
   return v->policy != FCT_DMARC_POLICY_UNSET ? fct_dmarc_policy_to_string (p) : NULL;
 }
 
-static char *
-authentication_results (const char *authserv_id, const FctSpfVerdict *spf,
-                        const char *mail_from, const char *helo,
-                        const FctDkimVerifyResult *dkim, const FctDmarcVerdict *dmarc)
+char *
+fct_cli_auth_results (const FctCliAuth *auth, const char *authserv_id, const char *arc)
 {
+  const FctSpfVerdict *spf = auth->spf;
+  const FctDkimVerifyResult *dkim = auth->dkim;
+  const FctDmarcVerdict *dmarc = auth->dmarc;
+  const char *mail_from = auth->mail_from, *helo = auth->helo;
   /* "facteur" by default, as facteur check writes it: reports stay the same on every
    * machine; a server names itself with --authserv-id (RFC 8601 §2.5). */
   g_autoptr (FctAuthres) ar
       = fct_authres_new (authserv_id != NULL ? authserv_id : "facteur");
 
+  if (arc != NULL)
+    fct_authres_add_arc (ar, arc, auth->ip);
   if (spf != NULL)
     fct_authres_add_spf (ar, fct_spf_result_to_string (spf->result), mail_from, helo);
   for (guint i = 0; i < dkim->signatures->len; i++)
@@ -190,67 +194,93 @@ print_text (const FctSpfVerdict *spf, const FctDkimVerifyResult *dkim,
   g_print ("Authentication-Results: %s\n", header);
 }
 
+void
+fct_cli_auth_clear (FctCliAuth *auth)
+{
+  g_clear_pointer (&auth->spf, fct_spf_verdict_free);
+  g_clear_pointer (&auth->dkim, fct_dkim_verify_result_free);
+  g_clear_pointer (&auth->dmarc, fct_dmarc_verdict_free);
+}
+
+int
+fct_cli_auth_compute (FctResolver *resolver, const FctLimits *limits, FctMsg *msg,
+                      FctCliAuth *auth)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) dkim_inputs = g_array_new (FALSE, TRUE, sizeof (FctDmarcDkimInput));
+  FctDkimVerifyOptions dkim_options
+      = { .limits = limits, .refuse_partial_body = auth->refuse_partial_body };
+  FctDmarcOptions dmarc_options = { .limits = limits, .legacy = auth->legacy };
+  FctDmarcInputs inputs = { 0 };
+
+  /* SPF of the MAIL FROM identity, which is postmaster@HELO for the null sender. */
+  gboolean null_sender = auth->mail_from == NULL || auth->mail_from[0] == '\0';
+  if (!null_sender || auth->helo != NULL)
+    {
+      FctSpfRequest request = {
+        .ip = auth->ip,
+        .mail_from = auth->mail_from,
+        .helo = auth->helo,
+        .identity = FCT_SPF_IDENTITY_MAIL_FROM,
+      };
+      auth->spf = fct_spf_check (resolver, limits, &request, &error);
+      if (auth->spf == NULL)
+        return fct_cli_report_error (error);
+    }
+
+  auth->dkim = fct_dkim_verify (msg, resolver, &dkim_options);
+  for (guint i = 0; i < auth->dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (auth->dkim->signatures, i);
+      FctDmarcDkimInput in = { from_dkim (s->result), s->domain, s->selector };
+      g_array_append_val (dkim_inputs, in);
+    }
+
+  inputs.msg = msg;
+  inputs.spf_result
+      = auth->spf != NULL ? from_spf (auth->spf->result) : FCT_DMARC_AUTH_NONE;
+  inputs.mail_from = auth->mail_from;
+  inputs.helo = auth->helo;
+  inputs.dkim = (const FctDmarcDkimInput *)(gpointer)dkim_inputs->data;
+  inputs.n_dkim = dkim_inputs->len;
+  auth->dmarc = fct_dmarc_evaluate (resolver, &inputs, &dmarc_options, &error);
+  if (auth->dmarc == NULL)
+    return fct_cli_report_error (error);
+  return FCT_EXIT_OK;
+}
+
 static int
 run (FctResolver *resolver, const FctCliCommon *common, const char *path, const char *ip,
-     const char *mail_from, const char *helo, gboolean legacy, const char *authserv_id)
+     const char *mail_from, const char *helo, gboolean legacy, gboolean refuse_partial_body,
+     const char *authserv_id)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_file (path, &common->limits, &error);
-  g_autoptr (FctSpfVerdict) spf = NULL;
-  g_autoptr (FctDkimVerifyResult) dkim = NULL;
-  g_autoptr (FctDmarcVerdict) dmarc = NULL;
-  g_autoptr (GArray) dkim_inputs = g_array_new (FALSE, TRUE, sizeof (FctDmarcDkimInput));
   g_autofree char *header = NULL;
-  FctDkimVerifyOptions dkim_options = { .limits = &common->limits };
-  FctDmarcOptions dmarc_options = { .limits = &common->limits, .legacy = legacy };
-  FctDmarcInputs inputs = { 0 };
+  FctCliAuth auth = { .ip = ip,
+                      .mail_from = mail_from,
+                      .helo = helo,
+                      .legacy = legacy,
+                      .refuse_partial_body = refuse_partial_body };
+  int status;
 
   if (msg == NULL)
     {
       g_printerr ("facteur: %s\n", error->message);
       return FCT_EXIT_DATAERR;
     }
-
-  /* SPF of the MAIL FROM identity, which is postmaster@HELO for the null sender. */
-  gboolean null_sender = mail_from == NULL || mail_from[0] == '\0';
-  if (!null_sender || helo != NULL)
+  status = fct_cli_auth_compute (resolver, &common->limits, msg, &auth);
+  if (status == FCT_EXIT_OK)
     {
-      FctSpfRequest request = {
-        .ip = ip,
-        .mail_from = mail_from,
-        .helo = helo,
-        .identity = FCT_SPF_IDENTITY_MAIL_FROM,
-      };
-      spf = fct_spf_check (resolver, &common->limits, &request, &error);
-      if (spf == NULL)
-        return fct_cli_report_error (error);
+      header = fct_cli_auth_results (&auth, authserv_id, NULL);
+      if (common->json)
+        print_json (auth.spf, auth.dkim, auth.dmarc, header);
+      else
+        print_text (auth.spf, auth.dkim, auth.dmarc, header);
     }
-
-  dkim = fct_dkim_verify (msg, resolver, &dkim_options);
-  for (guint i = 0; i < dkim->signatures->len; i++)
-    {
-      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, i);
-      FctDmarcDkimInput in = { from_dkim (s->result), s->domain, s->selector };
-      g_array_append_val (dkim_inputs, in);
-    }
-
-  inputs.msg = msg;
-  inputs.spf_result = spf != NULL ? from_spf (spf->result) : FCT_DMARC_AUTH_NONE;
-  inputs.mail_from = mail_from;
-  inputs.helo = helo;
-  inputs.dkim = (const FctDmarcDkimInput *)(gpointer)dkim_inputs->data;
-  inputs.n_dkim = dkim_inputs->len;
-  dmarc = fct_dmarc_evaluate (resolver, &inputs, &dmarc_options, &error);
-  if (dmarc == NULL)
-    return fct_cli_report_error (error);
-
-  header = authentication_results (authserv_id, spf, mail_from, helo, dkim, dmarc);
-  if (common->json)
-    print_json (spf, dkim, dmarc, header);
-  else
-    print_text (spf, dkim, dmarc, header);
+  fct_cli_auth_clear (&auth);
   /* A verdict, temperror included, is an answer: exit 0 (DESIGN.md). */
-  return FCT_EXIT_OK;
+  return status;
 }
 
 int
@@ -264,7 +294,7 @@ fct_cmd_dmarc (int argc, char **argv)
   g_autofree char *ip = NULL, *mail_from = NULL, *helo = NULL, *authserv_id = NULL;
   g_autofree char *usage = NULL;
   g_autoptr (GError) error = NULL;
-  gboolean legacy = FALSE;
+  gboolean legacy = FALSE, refuse_partial_body = FALSE;
   int status;
   GOptionEntry entries[] = {
     { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, N_ ("Address of the SMTP client"), "IP" },
@@ -274,6 +304,10 @@ fct_cmd_dmarc (int argc, char **argv)
       N_ ("NAME") },
     { "dmarc-legacy", 0, 0, G_OPTION_ARG_NONE, &legacy,
       N_ ("Apply RFC 7489 (public suffix list, pct) instead of RFC 9989"), NULL },
+    { "dkim-refuse-partial-body", 0, 0, G_OPTION_ARG_NONE, &refuse_partial_body,
+      N_ ("Count a DKIM signature whose l= leaves part of the body unsigned as policy, not "
+          "pass (RFC 6376 §8.2): what follows l= may be anyone's"),
+      NULL },
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &authserv_id,
       N_ ("Name written in Authentication-Results (default: facteur)"), N_ ("NAME") },
     G_OPTION_ENTRY_NULL,
@@ -301,7 +335,8 @@ fct_cmd_dmarc (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else
-        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy, authserv_id);
+        status = run (resolver, &common, argv[1], ip, mail_from, helo, legacy,
+                      refuse_partial_body, authserv_id);
     }
   fct_cli_common_clear (&common);
   return status;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <facteur/audit.h>
+#include <facteur/report.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@ typedef struct
   char *ca_file;
   char *trust_anchor;
   char *helo;
+  char *rua;
   char **ip_lists;
   char **domain_lists;
   gboolean no_blocklists;
@@ -36,150 +38,6 @@ add_string_member (JsonBuilder *b, const char *name, const char *value)
     json_builder_add_string_value (b, value);
   else
     json_builder_add_null_value (b);
-}
-
-static void
-probe_to_json (JsonBuilder *b, const FctAuditTlsProbe *p)
-{
-  json_builder_begin_object (b);
-  add_string_member (b, "ip", p->ip);
-  add_string_member (b, "banner", p->banner);
-  json_builder_set_member_name (b, "starttls");
-  json_builder_add_boolean_value (b, p->starttls);
-  json_builder_set_member_name (b, "tls");
-  json_builder_add_boolean_value (b, p->tls);
-  add_string_member (b, "tls_version", p->tls_version);
-  if (p->tls)
-    {
-      json_builder_set_member_name (b, "certificate");
-      json_builder_begin_object (b);
-      add_string_member (b, "subject", p->cert_subject);
-      json_builder_set_member_name (b, "trusted");
-      json_builder_add_boolean_value (b, p->cert_trusted);
-      add_string_member (b, "verify_error", p->cert_verify_error);
-      json_builder_set_member_name (b, "name_match");
-      json_builder_add_boolean_value (b, p->cert_name_ok);
-      json_builder_set_member_name (b, "expired");
-      json_builder_add_boolean_value (b, p->cert_expired);
-      json_builder_set_member_name (b, "not_after");
-      json_builder_add_int_value (b, p->cert_not_after);
-      json_builder_end_object (b);
-    }
-  if (p->error != NULL || p->tls_error != NULL)
-    add_string_member (b, "error", p->error != NULL ? p->error : p->tls_error);
-  json_builder_end_object (b);
-}
-
-static JsonNode *
-report_to_json (const FctAuditReport *r)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  add_string_member (b, "domain", r->domain);
-  json_builder_set_member_name (b, "audited");
-  json_builder_add_boolean_value (b, r->audited);
-  json_builder_set_member_name (b, "score");
-  json_builder_add_double_value (b, r->score);
-  add_string_member (b, "dnssec", fct_dnssec_status_to_string (r->dnssec));
-  json_builder_set_member_name (b, "null_mx");
-  json_builder_add_boolean_value (b, r->null_mx);
-  json_builder_set_member_name (b, "mx");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->mx->len; i++)
-    {
-      const FctAuditMx *mx = g_ptr_array_index (r->mx, i);
-      json_builder_begin_object (b);
-      add_string_member (b, "host", mx->host);
-      json_builder_set_member_name (b, "preference");
-      json_builder_add_int_value (b, mx->preference);
-      json_builder_set_member_name (b, "addresses");
-      json_builder_begin_array (b);
-      for (guint k = 0; k < mx->addresses->len; k++)
-        {
-          const FctAuditAddress *addr = g_ptr_array_index (mx->addresses, k);
-          json_builder_begin_object (b);
-          add_string_member (b, "ip", addr->ip);
-          json_builder_set_member_name (b, "ptr");
-          json_builder_begin_array (b);
-          for (guint n = 0; n < addr->ptr->len; n++)
-            json_builder_add_string_value (b, g_ptr_array_index (addr->ptr, n));
-          json_builder_end_array (b);
-          json_builder_set_member_name (b, "fcrdns");
-          json_builder_add_boolean_value (b, addr->fcrdns);
-          json_builder_set_member_name (b, "listed");
-          json_builder_begin_array (b);
-          for (guint n = 0; n < addr->listed->len; n++)
-            json_builder_add_string_value (b, g_ptr_array_index (addr->listed, n));
-          json_builder_end_array (b);
-          json_builder_end_object (b);
-        }
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "tlsa");
-      json_builder_add_boolean_value (b, mx->tlsa);
-      if (mx->probe != NULL)
-        {
-          json_builder_set_member_name (b, "smtp");
-          probe_to_json (b, mx->probe);
-        }
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  add_string_member (b, "spf", r->spf_record);
-  json_builder_set_member_name (b, "spf_dns_lookups");
-  json_builder_add_int_value (b, r->spf_dns_lookups);
-  add_string_member (b, "dmarc", r->dmarc_record);
-  json_builder_set_member_name (b, "dkim");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->dkim_keys->len; i++)
-    {
-      const FctAuditDkimKey *k = g_ptr_array_index (r->dkim_keys, i);
-      json_builder_begin_object (b);
-      add_string_member (b, "selector", k->selector);
-      add_string_member (b, "type", k->key_type);
-      json_builder_set_member_name (b, "bits");
-      json_builder_add_int_value (b, k->bits);
-      json_builder_set_member_name (b, "testing");
-      json_builder_add_boolean_value (b, k->testing);
-      json_builder_set_member_name (b, "revoked");
-      json_builder_add_boolean_value (b, k->revoked);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  if (r->mta_sts != NULL)
-    {
-      json_builder_set_member_name (b, "mta_sts");
-      json_builder_begin_object (b);
-      add_string_member (b, "mode", fct_mta_sts_mode_to_string (r->mta_sts->mode));
-      json_builder_set_member_name (b, "max_age");
-      json_builder_add_int_value (b, r->mta_sts->max_age);
-      json_builder_set_member_name (b, "mx");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < r->mta_sts->mx->len; i++)
-        json_builder_add_string_value (b, g_ptr_array_index (r->mta_sts->mx, i));
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-    }
-  json_builder_set_member_name (b, "findings");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
-    {
-      const FctFinding *f = fct_findings_get (r->findings, i);
-      json_builder_begin_object (b);
-      add_string_member (b, "id", f->weight->id);
-      add_string_member (b, "section", f->weight->section);
-      add_string_member (b, "severity", fct_severity_to_string (f->weight->severity));
-      json_builder_set_member_name (b, "points");
-      json_builder_add_double_value (b, f->weight->points);
-      add_string_member (b, "title", fct_finding_get_title (f));
-      add_string_member (b, "detail", f->detail);
-      add_string_member (b, "fix", f->fix);
-      if (f->evidence != NULL)
-        add_string_member (b, "evidence", f->evidence);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
 }
 
 static void
@@ -281,7 +139,7 @@ print_job (Job *job)
 {
   if (job->report != NULL)
     {
-      g_autoptr (JsonNode) node = report_to_json (job->report);
+      g_autoptr (JsonNode) node = fct_report_audit_to_json (job->report);
       fct_cli_print_json (node);
       return;
     }
@@ -425,6 +283,20 @@ run_batch (FctResolver *resolver, FctAuditOptions *options, const DomainOptions 
   return FCT_EXIT_OK;
 }
 
+/* An address that fits in a DMARC URI as it is (RFC 9989 §4.7: "," and "!" separate
+ * URIs and sizes, ";" ends the tag): local@domain, printable ASCII, no white space. */
+static gboolean
+rua_is_valid (const char *rua)
+{
+  const char *at = strrchr (rua, '@');
+  if (at == NULL || at == rua || at[1] == '\0' || strchr (at + 1, '.') == NULL)
+    return FALSE;
+  for (const char *p = rua; *p != '\0'; p++)
+    if ((guchar)*p <= 0x20 || (guchar)*p >= 0x7f || strchr (",;!\"\\<>", *p) != NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static FctResolver *
 make_resolver (const FctCliCommon *common, const DomainOptions *opts, GError **error)
 {
@@ -463,6 +335,10 @@ fct_cmd_domain (int argc, char **argv)
       N_ ("FILE") },
     { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo, N_ ("Name to give in EHLO"),
       N_ ("NAME") },
+    { "rua", 0, 0, G_OPTION_ARG_STRING, &opts.rua,
+      N_ ("The address that should receive DMARC reports, used in the proposed records "
+          "(default: dmarc-reports@DOMAIN, a mailbox to create)"),
+      N_ ("ADDRESS") },
     { "dnsbl", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opts.ip_lists,
       N_ ("An address blocklist zone to use instead of the defaults (repeatable)"),
       N_ ("ZONE") },
@@ -501,6 +377,11 @@ fct_cmd_domain (int argc, char **argv)
   options.https_port = (guint16)opts.mta_sts_port;
   options.ca_file = opts.ca_file;
   options.helo = opts.helo;
+  /* "mailto:x@y" or "x@y": the fixes write the URI themselves. */
+  const char *rua = opts.rua;
+  if (rua != NULL && g_ascii_strncasecmp (rua, "mailto:", 7) == 0)
+    rua += 7;
+  options.rua = rua;
   options.ip_blocklists = opts.no_blocklists ? none : (const char *const *)opts.ip_lists;
   options.domain_blocklists
       = opts.no_blocklists ? none : (const char *const *)opts.domain_lists;
@@ -512,6 +393,10 @@ fct_cmd_domain (int argc, char **argv)
   else if (opts.concurrency < 1)
     status = fct_cli_usage_error ("domain", usage, "%s",
                                   _ ("--concurrency must be at least 1"));
+  else if (rua != NULL && !rua_is_valid (rua))
+    status = fct_cli_usage_error ("domain", usage, "%s",
+                                  _ ("--rua must be an address such as "
+                                     "dmarc@example.com"));
   else if (opts.batch == NULL && argc != 2)
     status = fct_cli_usage_error ("domain", usage, "%s", _ ("expected one domain"));
   else if (opts.batch != NULL && argc != 1)
@@ -535,7 +420,7 @@ fct_cmd_domain (int argc, char **argv)
             {
               if (common.json)
                 {
-                  g_autoptr (JsonNode) node = report_to_json (report);
+                  g_autoptr (JsonNode) node = fct_report_audit_to_json (report);
                   fct_cli_print_json (node);
                 }
               else
@@ -550,6 +435,7 @@ fct_cmd_domain (int argc, char **argv)
   g_free (opts.ca_file);
   g_free (opts.trust_anchor);
   g_free (opts.helo);
+  g_free (opts.rua);
   g_free (opts.batch);
   fct_cli_common_clear (&common);
   return status;

@@ -23,6 +23,8 @@ struct _FctAnalysis
   GPtrArray *attachment_texts;
 };
 
+typedef struct _FctBrands FctBrands;
+
 typedef struct
 {
   FctAnalysis *result;
@@ -33,6 +35,8 @@ typedef struct
   /* The subject and every body text (text parts, visible HTML), joined by line breaks,
    * for the wording checks (transfer none: owned by the context). */
   GString *all_text;
+  /* The names the message may imitate (owned by the context). */
+  FctBrands *brands;
 } FctAnalysisContext;
 
 /* domains.c — the public suffix list, loaded once and shared read-only. */
@@ -45,9 +49,13 @@ gboolean fct_analysis_has_known_suffix (const char *name);
 /* A lower-case A-label form of a host written in UTF-8 or ASCII, trailing dot removed,
  * or NULL when it is not a valid name (transfer full). */
 char *fct_analysis_host_normalize (const char *host, gsize len);
-/* The first domain name written in free text (as "www.example.com", "example.fr" or
- * inside a URL or an address), normalised, or NULL (transfer full). */
-char *fct_analysis_text_find_domain (const char *text);
+/* The first domain name a reader sees in free text (as "www.example.com",
+ * "example.fr", inside a URL or an address; split by Unicode rules, invisible
+ * characters dropped, mapped by UTS #46), normalised, or NULL (transfer full).
+ * *strong is FALSE when the name might be a word of prose rather than an address
+ * ("ASP.NET", "R.Hughes", "Builder.com" in a sentence): callers then take it only
+ * when it is a brand's. */
+char *fct_analysis_text_find_domain (const char *text, gboolean *strong);
 /* Parses an absolute URL and returns its host (normalised) or NULL; *scheme receives
  * the lower-case scheme ("http", "javascript", "" when none). (transfer full) */
 char *fct_analysis_url_host (const char *url, char **scheme);
@@ -65,9 +73,44 @@ void fct_analysis_check_spoofing (FctAnalysisContext *ctx);
 void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 
-/* links.c — ICU's spoof checker: TRUE if the two names are confusable (same skeleton,
- * UTS #39 §4) and differ. */
+/* links.c — ICU's spoof checker (one, built once, shared read-only): TRUE if the two
+ * names are confusable (same skeleton, UTS #39 §4) and differ. */
 gboolean fct_analysis_confusable (const char *a, const char *b);
+/* The UTS #39 §4 skeleton of a UTF-8 string (transfer full), or NULL. */
+char *fct_analysis_skeleton (const char *s);
+
+/* redirect.c — TRUE if host is domain or under it. */
+gboolean fct_analysis_host_under (const char *host, const char *domain);
+/* The destination URL a known redirector carries (transfer full), or NULL. *opaque is
+ * TRUE when host is a click tracker or link wrapper that keeps the destination to
+ * itself. host is the URL's normalised host. */
+char *fct_analysis_redirect_target (const char *url, const char *host, gboolean *opaque);
+
+/* brands.c — the protected names and the built-in brands (data/analysis/brands.txt). */
+/* domains: the protected domains; brands: the organisation's brand names (both
+ * NULL-terminated or NULL). (transfer full) */
+FctBrands *fct_analysis_brands_new (const char *const *domains, const char *const *brands);
+void fct_analysis_brands_free (FctBrands *brands);
+/* Text folded for comparison: NFKC case folding, accents removed (transfer full). */
+char *fct_analysis_fold (const char *text);
+/* TRUE if org (a registrable domain) belongs to a protected domain or a brand;
+ * *is_protected tells which. */
+gboolean fct_analysis_brands_owned (const FctBrands *brands, const char *org,
+                                    gboolean *is_protected);
+typedef enum
+{
+  FCT_BRANDS_SENDER_NAME, /* the brand and official words only ("PayPal Service") */
+  FCT_BRANDS_SUBJECT,     /* the brand first ("Netflix : votre abonnement ...") */
+} FctBrandsWhere;
+/* The brand that text speaks for (its name as whole folded words, placed as where
+ * says), when org (the sender's registrable domain, may be NULL) is not one of its
+ * domains; else NULL. *domain receives the brand's domain. (transfer none) */
+const char *fct_analysis_brands_named (const FctBrands *brands, const char *text,
+                                       FctBrandsWhere where, const char *org,
+                                       const char **domain);
+/* The protected or brand domain that host (normalised) imitates, or NULL (transfer
+ * none). */
+const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host);
 
 /* attachments.c — records the text of an attachment (copied; made valid UTF-8). */
 void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,
@@ -75,3 +118,17 @@ void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const ch
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);
+/* Adds the IBAN of every French RIB (code banque, code guichet, account number, clé
+ * RIB, with a valid key) in text; returns how many it found. */
+guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len);
+
+/* bankchange.c — the first words of the message that announce new bank details for the
+ * sender, or NULL (transfer full). bank_context: the message gives an IBAN or attaches
+ * bank details, so that a wording that names no bank counts too. */
+char *fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context);
+/* The secrecy words of a transfer asked for urgently and in secret (the CEO fraud), or
+ * NULL (transfer full). */
+char *fct_analysis_transfer_secrecy_wording (FctAnalysisContext *ctx);
+/* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
+ * (transfer none). */
+const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);

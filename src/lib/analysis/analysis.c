@@ -109,6 +109,18 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
           }
       }
 
+  if (options->protected_brands != NULL)
+    for (guint i = 0; options->protected_brands[i] != NULL; i++)
+      {
+        g_autofree char *words = g_strstrip (g_strdup (options->protected_brands[i]));
+        if (*words == '\0' || !g_utf8_validate (words, -1, NULL))
+          {
+            g_set_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID,
+                         _ ("“%s” is not a brand name"), options->protected_brands[i]);
+            return NULL;
+          }
+      }
+
   result = g_new0 (FctAnalysis, 1);
   result->hosts = g_ptr_array_new_with_free_func ((GDestroyNotify)host_free);
   result->host_set = g_hash_table_new (g_str_hash, g_str_equal);
@@ -131,6 +143,8 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   ctx.findings = findings;
   ctx.msg = msg;
   ctx.all_text = collect_text (msg, result->mime);
+  ctx.brands
+      = fct_analysis_brands_new (options->protected_domains, options->protected_brands);
 
   fct_analysis_check_content (&ctx);
   fct_analysis_check_links (&ctx);
@@ -139,6 +153,7 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_attachments (&ctx);
   fct_analysis_check_iban (&ctx);
   g_string_free (ctx.all_text, TRUE);
+  fct_analysis_brands_free (ctx.brands);
   return g_steal_pointer (&result);
 }
 

@@ -220,45 +220,118 @@ fct_analysis_url_host (const char *url, char **scheme)
   return fct_analysis_host_normalize (host->str, host->len);
 }
 
+/* Characters that a reader does not see and that UTS #46 maps to nothing: zero-width
+ * spaces and joiners, the word joiner (&NoBreak;), the soft hyphen, byte-order marks
+ * (general category Cf) and variation selectors. */
+static gboolean
+is_invisible (gunichar c)
+{
+  return g_unichar_type (c) == G_UNICODE_FORMAT || (c >= 0xfe00 && c <= 0xfe0f)
+         || (c >= 0x180b && c <= 0x180f) || c == 0x034f;
+}
+
+/* What a name is made of once UTS #46 has mapped it: letters and digits of any script
+ * (mathematical and full-width ones included), combining marks, '-', '_', and the
+ * full stops that map to '.' (UTS #46 §4, step 1). Everything else (spaces, NBSP,
+ * quotes « », ellipsis, '/', '@') separates names. */
+static gboolean
+is_name_char (gunichar c)
+{
+  return g_unichar_isalnum (c) || g_unichar_ismark (c) || c == '-' || c == '_' || c == '.'
+         || c == 0x3002 || c == 0xff0e || c == 0xff61;
+}
+
+static gboolean
+is_dot (gunichar c)
+{
+  return c == '.' || c == 0x3002 || c == 0xff0e || c == 0xff61;
+}
+
 char *
-fct_analysis_text_find_domain (const char *text)
+fct_analysis_text_find_domain (const char *text, gboolean *strong)
 {
   const char *p = text;
+  gboolean seen_alnum = FALSE; /* letters or digits before the current name */
+  char *weak_name = NULL;
 
+  *strong = FALSE;
   while (*p != '\0')
     {
-      const char *start;
+      g_autoptr (GString) token = g_string_new (NULL);
+      const char *start = p;
+      gboolean upper = FALSE, lower = FALSE, dot = FALSE, whole;
+      gsize first_label = 0;
       char *name;
 
-      while (*p != '\0' && !(is_host_byte ((guchar)*p) || (guchar)*p >= 0x80))
-        p++;
-      start = p;
-      while (*p != '\0' && (is_host_byte ((guchar)*p) || (guchar)*p >= 0x80))
-        p++;
-      if (p == start || memchr (start, '.', (gsize)(p - start)) == NULL)
-        continue;
-      /* Sentence punctuation around a name is not part of it. */
-      {
-        const char *s = start, *e = p;
-        while (s < e && (*s == '.' || *s == '-'))
-          s++;
-        while (e > s && (e[-1] == '.' || e[-1] == '-'))
-          e--;
-        if (e - s < 3 || memchr (s, '.', (gsize)(e - s)) == NULL)
+      if (!is_name_char (g_utf8_get_char (p)) || is_invisible (g_utf8_get_char (p)))
+        {
+          if (g_unichar_isalnum (g_utf8_get_char (p)))
+            seen_alnum = TRUE;
+          p = g_utf8_next_char (p);
           continue;
-        name = fct_analysis_host_normalize (s, (gsize)(e - s));
+        }
+      for (; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+          if (is_invisible (c))
+            continue;
+          if (!is_name_char (c))
+            break;
+          if (is_dot (c))
+            {
+              /* Sentence punctuation, not a label separator, when nothing follows. */
+              if (token->len > 0)
+                dot = TRUE;
+              g_string_append_c (token, '.');
+              continue;
+            }
+          if (!dot)
+            first_label++;
+          upper = upper || g_unichar_isupper (c);
+          lower = lower || g_unichar_islower (c);
+          g_string_append_unichar (token, c);
+        }
+      /* A name read as a domain: after a scheme or with "www.", or the whole text of
+         the link (a path may follow) unless written like a product or a person
+         ("ASP.NET", "R.Hughes"), or in lower case as addresses are written. */
+      {
+        const char *after = p;
+        while (*after != '\0' && !g_unichar_isalnum (g_utf8_get_char (after))
+               && *after != '/')
+          after = g_utf8_next_char (after);
+        whole = !seen_alnum && (*after == '\0' || *after == '/');
       }
+      seen_alnum = TRUE;
+      /* Sentence punctuation around a name is not part of it. */
+      while (token->len > 0 && (token->str[0] == '.' || token->str[0] == '-'))
+        g_string_erase (token, 0, 1);
+      while (token->len > 0
+             && (token->str[token->len - 1] == '.' || token->str[token->len - 1] == '-'))
+        g_string_truncate (token, token->len - 1);
+      if (token->len < 3 || strchr (token->str, '.') == NULL)
+        continue;
+      name = fct_analysis_host_normalize (token->str, token->len);
       if (name != NULL && !fct_analysis_host_is_ip (name)
           && fct_analysis_has_known_suffix (name))
         {
-          char *org = fct_analysis_org_domain (name);
-          if (org != NULL)
+          g_autofree char *org = fct_analysis_org_domain (name);
+          gboolean prefixed = g_str_has_prefix (name, "www.")
+                              || (start - text >= 3 && memcmp (start - 3, "://", 3) == 0);
+
+          if (org != NULL
+              && (prefixed || (whole && lower && first_label > 1) || (lower && !upper)))
             {
-              g_free (org);
+              g_free (weak_name);
+              *strong = TRUE;
               return name;
+            }
+          if (org != NULL && weak_name == NULL)
+            {
+              weak_name = name;
+              continue;
             }
         }
       g_free (name);
     }
-  return NULL;
+  return weak_name;
 }

@@ -72,163 +72,220 @@ add_iban (FctAnalysis *result, const char *iban)
   g_hash_table_add (result->iban_set, copy);
 }
 
+/* The length of the separator at p inside a written IBAN or RIB, or 0: a space, a tab,
+ * a dash, a no-break space (U+00A0) or a narrow no-break space (U+202F). One separator
+ * between two characters; how the characters are grouped does not matter ("FR 76
+ * 3000...", "FR76 30004 00003 12345678901 43"): the length and mod-97 decide. */
+static gsize
+separator_at (const char *p, const char *end)
+{
+  if (p < end && (*p == ' ' || *p == '\t' || *p == '-'))
+    return 1;
+  if (end - p >= 2 && (guchar)p[0] == 0xc2 && (guchar)p[1] == 0xa0)
+    return 2;
+  if (end - p >= 3 && (guchar)p[0] == 0xe2 && (guchar)p[1] == 0x80 && (guchar)p[2] == 0xaf)
+    return 3;
+  return 0;
+}
+
+/* Reads up to max alphanumeric characters from *p, upper-cased into out, skipping
+ * single separators between them; stops before anything else. Returns the count. */
+static guint
+read_grouped (const char **p, const char *end, char *out, guint max)
+{
+  const char *q = *p;
+  guint n = 0;
+
+  while (q < end && n < max)
+    {
+      gsize sep;
+      if (g_ascii_isalnum (*q))
+        {
+          out[n++] = g_ascii_toupper (*q++);
+          continue;
+        }
+      sep = separator_at (q, end);
+      if (sep == 0 || n == 0 || q + sep >= end || !g_ascii_isalnum (q[sep]))
+        break;
+      q += sep;
+    }
+  *p = q;
+  return n;
+}
+
+/* If a valid IBAN starts at p, writes it to iban (normalised) and returns where it
+ * ends; NULL otherwise. */
+static const char *
+iban_at (const char *text, const char *p, const char *end, char iban[35])
+{
+  const char *q;
+  guint want;
+
+  /* Two capital letters at the start of a word (ISO 13616-1 writes the country code in
+     capitals; lower-case words are prose), then the check digits. */
+  if (end - p < 4 || !g_ascii_isupper (p[0]) || !g_ascii_isupper (p[1])
+      || (p > text && g_ascii_isalnum (p[-1])))
+    return NULL;
+  iban[0] = p[0];
+  iban[1] = p[1];
+  if ((want = iban_length (iban)) == 0)
+    return NULL;
+  q = p + 2;
+  q += separator_at (q, end);
+  if (q + 2 > end || !g_ascii_isdigit (q[0]) || !g_ascii_isdigit (q[1]))
+    return NULL;
+  if (read_grouped (&q, end, iban + 2, want - 2) != want - 2
+      || (q < end && g_ascii_isalnum (*q)))
+    return NULL;
+  iban[want] = '\0';
+  return iban_checksum_ok (iban, want) ? q : NULL;
+}
+
 guint
 fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
 {
+  const char *end = text + len;
   guint found = 0;
 
-  for (gsize i = 0; i + 4 <= len; i++)
+  for (const char *p = text; p + 4 <= end; p++)
     {
       char iban[35];
-      guint want, n = 0;
-      gsize j;
-
-      /* Two letters and two digits at the start of a word. Digits are rarer than
-         letters in prose: test the third byte first. */
-      if ((guchar)(text[i + 2] - '0') > 9 || (guchar)(text[i + 3] - '0') > 9
-          || !g_ascii_isalpha (text[i]) || !g_ascii_isalpha (text[i + 1])
-          || (i > 0 && g_ascii_isalnum (text[i - 1])))
-        continue;
-      iban[0] = g_ascii_toupper (text[i]);
-      iban[1] = g_ascii_toupper (text[i + 1]);
-      if ((want = iban_length (iban)) == 0)
-        continue;
-      /* The paper form groups by four with single spaces (ISO 13616-1 §5.4); a dash or
-         a no-break space is seen too. */
-      for (j = i; j < len && n < want; j++)
-        {
-          if (g_ascii_isalnum (text[j]))
-            iban[n++] = g_ascii_toupper (text[j]);
-          else if ((text[j] == ' ' || text[j] == '-') && j + 1 < len
-                   && g_ascii_isalnum (text[j + 1]) && n % 4 == 0)
-            continue;
-          else if ((guchar)text[j] == 0xc2 && j + 2 < len && (guchar)text[j + 1] == 0xa0
-                   && n % 4 == 0)
-            j++;
-          else
-            break;
-        }
-      if (n != want || (j < len && g_ascii_isalnum (text[j])))
-        continue;
-      iban[n] = '\0';
-      if (!iban_checksum_ok (iban, n))
+      const char *q = iban_at (text, p, end, iban);
+      if (q == NULL)
         continue;
       add_iban (ctx->result, iban);
       found++;
-      i = j - 1;
+      p = q - 1;
     }
   return found;
 }
 
-static GRegex *
-compile_once (gsize *once, GRegex **slot, const char *pattern)
+char *
+fct_analysis_find_iban (const char *text, gsize len)
 {
-  if (g_once_init_enter (once))
+  for (const char *p = text; p + 4 <= text + len; p++)
     {
-      *slot = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (once, 1);
+      char iban[35];
+      if (iban_at (text, p, text + len, iban) != NULL)
+        return g_strdup (iban);
     }
-  return *slot;
+  return NULL;
 }
 
-/* Wording of a change of bank details. French: "nouveau RIB", "nos coordonnées
- * bancaires ont changé", "changement de compte bancaire", "mettre à jour vos
- * coordonnées bancaires", "effectuer vos virements sur le nouveau compte". English:
- * "new bank details", "our banking details have changed", "update your payment
- * information", "remit future payments to". */
-static const char change_pattern[]
-    = "nouveau\\s+(?:rib|iban|compte\\s+bancaire)|nouvel(?:le)?\\s+(?:iban|banque"
-      "|domiciliation)|nouvelles\\s+coordonn[ée]es\\s+bancaires"
-      "|changement\\s+(?:de|d')\\s*(?:rib|iban|banque|compte|coordonn[ée]es|domiciliation)"
-      "|coordonn[ée]es\\s+bancaires\\s+(?:ont\\s+chang|ont\\s+[ée]t[ée]\\s+modifi|chang)"
-      "|(?:modifi\\w*|mettre\\s+[àa]\\s+jour|mise\\s+[àa]\\s+jour)\\s+(?:de\\s+)?(?:vos|"
-      "nos|"
-      "mes|les|des|votre|notre)?\\s*(?:coordonn[ée]es\\s+bancaires|rib|iban)"
-      "|virements?\\s+(?:sur|vers)\\s+(?:le|ce|notre)\\s+nouveau"
-      "|new\\s+(?:bank(?:ing)?\\s+)?(?:account|details|iban|bank)"
-      "|(?:bank(?:ing)?|payment|remittance)\\s+(?:details|information|account)\\s+(?:has|"
-      "have)"
-      "\\s+(?:been\\s+)?(?:changed|updated)"
-      "|(?:change|update)[ds]?\\s+(?:of|to|in)?\\s*(?:our|your|the|my)?\\s*"
-      "(?:bank(?:ing)?|payment)\\s+(?:details|information|account)"
-      "|remit\\s+(?:all\\s+)?(?:future\\s+)?payments?\\s+to";
-
-/* TRUE if the ASCII word w (lower case) starts at p, in any case. */
-static inline gboolean
-word_at (const char *p, const char *end, const char *w, gsize n)
+/* A French RIB digit: letters of the account number count as digits by the Banque de
+ * France table (A-I 1-9, J-R 1-9, S-Z 2-9). */
+static guint
+rib_digit (char c)
 {
-  if ((gsize)(end - p) < n)
+  if (g_ascii_isdigit (c))
+    return (guint)(c - '0');
+  if (c >= 'A' && c <= 'I')
+    return (guint)(c - 'A' + 1);
+  if (c >= 'J' && c <= 'R')
+    return (guint)(c - 'J' + 1);
+  return (guint)(c - 'S' + 2);
+}
+
+/* The clé RIB: 97 - ((89 × bank + 15 × branch + 3 × account) mod 97), the account's
+ * letters read by rib_digit. */
+static gboolean
+rib_key_ok (const char *bank, const char *branch, const char *account, const char *key)
+{
+  guint64 b = 0, g = 0, c = 0;
+
+  for (int i = 0; i < 5; i++)
+    {
+      b = b * 10 + (guint)(bank[i] - '0');
+      g = g * 10 + (guint)(branch[i] - '0');
+    }
+  for (int i = 0; i < 11; i++)
+    c = c * 10 + rib_digit (account[i]);
+  return 97 - (89 * b + 15 * g + 3 * c) % 97 == (guint)((key[0] - '0') * 10 + key[1] - '0');
+}
+
+/* How many bytes of label may stand between two numbers of a RIB: "Code guichet : ",
+ * "\nN° de compte : ", "Clé RIB : ". */
+#define RIB_LABEL_MAX 40
+
+/* Skips a label: no digit, at most RIB_LABEL_MAX bytes; returns where the next number
+ * starts, or NULL. */
+static const char *
+skip_label (const char *p, const char *end)
+{
+  const char *limit = p + MIN ((gsize)(end - p), RIB_LABEL_MAX);
+
+  for (const char *q = p; q < limit; q++)
+    if (g_ascii_isdigit (*q))
+      return q > p && !g_ascii_isalnum (q[-1]) ? q : NULL;
+  return NULL;
+}
+
+/* Reads a number of exactly n characters (digits, or capitals too when letters) that
+ * stands alone. */
+static gboolean
+read_field (const char **p, const char *end, char *out, guint n, gboolean letters)
+{
+  const char *q = *p;
+
+  for (guint i = 0; i < n; i++, q++)
+    {
+      if (q >= end || !(g_ascii_isdigit (*q) || (letters && g_ascii_isupper (*q))))
+        return FALSE;
+      out[i] = *q;
+    }
+  if (q < end && g_ascii_isalnum (*q))
     return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if ((p[i] | 0x20) != w[i])
-      return FALSE;
+  *p = q;
   return TRUE;
 }
 
-#define WORD(p, end, w) word_at ((p), (end), (w), sizeof (w) - 1)
-
-/* Every alternative of change_pattern contains one of these words: when none is in the
- * text, as in most mail, the regular expression is not run. One pass that looks
- * further only at the letters that start a key word costs a fraction of one caseless
- * match over a newsletter. */
-static gboolean
-may_announce_change (const GString *text)
+guint
+fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len)
 {
-  const char *end = text->str + text->len;
+  const char *end = text + len;
+  guint found = 0;
 
-  for (const char *p = text->str; p < end; p++)
-    switch (*p | 0x20)
+  for (const char *p = text; p + 5 <= end; p++)
+    {
+      char bank[5], branch[5], account[11], key[2], bban[24], iban[28];
+      const char *q = p;
+
+      /* The code banque: five digits that start a number. */
+      if (!g_ascii_isdigit (*p) || (p > text && g_ascii_isalnum (p[-1])))
+        continue;
+      if (!read_field (&q, end, bank, 5, FALSE) || (q = skip_label (q, end)) == NULL
+          || !read_field (&q, end, branch, 5, FALSE) || (q = skip_label (q, end)) == NULL
+          || !read_field (&q, end, account, 11, TRUE) || (q = skip_label (q, end)) == NULL
+          || !read_field (&q, end, key, 2, FALSE)
+          || !rib_key_ok (bank, branch, account, key))
+        continue;
+      /* The IBAN of a French RIB: FR, check digits, then the 23 characters of the RIB
+         (ISO 13616-1 §6.1: 98 - mod 97 of the BBAN followed by "FR00"). */
+      memcpy (bban, bank, 5);
+      memcpy (bban + 5, branch, 5);
+      memcpy (bban + 10, account, 11);
+      memcpy (bban + 21, key, 2);
+      bban[23] = '\0';
+      memcpy (iban, "FR00", 4);
+      memcpy (iban + 4, bban, 24);
       {
-      case 'b':
-        if (WORD (p, end, "bank") || WORD (p, end, "banque") || WORD (p, end, "bancaire"))
-          return TRUE;
-        break;
-      case 'c':
-        if (WORD (p, end, "coordonn") || WORD (p, end, "changement"))
-          return TRUE;
-        break;
-      case 'd':
-        if (WORD (p, end, "domiciliation"))
-          return TRUE;
-        break;
-      case 'i':
-        if (WORD (p, end, "iban"))
-          return TRUE;
-        break;
-      case 'n':
-        if (WORD (p, end, "new"))
+        guint rem = 0, check;
+        for (guint k = 0; k < 27; k++)
           {
-            const char *q = p + 3;
-            while (q < end && g_ascii_isspace (*q))
-              q++;
-            if (q > p + 3 && (WORD (q, end, "account") || WORD (q, end, "details")))
-              return TRUE;
+            char c = iban[(k + 4) % 27];
+            rem = g_ascii_isdigit (c) ? (rem * 10 + (guint)(c - '0')) % 97
+                                      : (rem * 100 + (guint)(c - 'A' + 10)) % 97;
           }
-        break;
-      case 'p':
-        if (WORD (p, end, "payment"))
-          return TRUE;
-        break;
-      case 'r':
-        if (WORD (p, end, "rib") || WORD (p, end, "remit"))
-          return TRUE;
-        break;
-      case 'v':
-        if (WORD (p, end, "virement"))
-          return TRUE;
-        break;
-      default:
-        break;
+        check = 98 - rem;
+        iban[2] = (char)('0' + check / 10);
+        iban[3] = (char)('0' + check % 10);
       }
-  return FALSE;
+      add_iban (ctx->result, iban);
+      found++;
+      p = q - 1;
+    }
+  return found;
 }
-
-/* Pressure that comes with such requests, in both languages. */
-static const char urgency_pattern[]
-    = "\\burgen(?:t|ce|tly)\\b|imm[ée]diat|sans\\s+d[ée]lai|au\\s+plus\\s+vite"
-      "|d[èe]s\\s+(?:aujourd|que\\s+possible|r[ée]ception)|dans\\s+les\\s+plus\\s+brefs"
-      "|as\\s+soon\\s+as\\s+possible|\\basap\\b|without\\s+delay|right\\s+away"
-      "|within\\s+(?:24|48)\\s*h|today|aujourd'hui|avant\\s+(?:ce\\s+soir|demain)";
 
 /* Top-level domains that name a country for marketing, not for the company's seat. */
 static const char *const vanity_tlds[]
@@ -265,16 +322,16 @@ sender_country (FctAnalysisContext *ctx, char out[3])
 void
 fct_analysis_check_iban (FctAnalysisContext *ctx)
 {
-  static gsize change_once, urgency_once;
-  static GRegex *change_regex, *urgency_regex;
   FctAnalysis *r = ctx->result;
   const GString *text = ctx->all_text;
-  g_autoptr (GMatchInfo) match = NULL;
+  const char *attachment = fct_analysis_bank_attachment (ctx);
   g_autofree char *wording = NULL;
+  g_autofree char *secrecy = NULL;
   char country[3];
   FctFinding *finding;
 
   fct_analysis_scan_ibans (ctx, text->str, text->len);
+  fct_analysis_scan_ribs (ctx, text->str, text->len);
 
   if (r->ibans->len > 0)
     {
@@ -291,27 +348,47 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
       fct_finding_set_evidence (finding, g_ptr_array_index (r->ibans, 0));
     }
 
-  compile_once (&change_once, &change_regex, change_pattern);
-  compile_once (&urgency_once, &urgency_regex, urgency_pattern);
-  if (change_regex != NULL && may_announce_change (text)
-      && g_regex_match_full (change_regex, text->str, (gssize)text->len, 0, 0, &match,
-                             NULL))
-    wording = g_match_info_fetch (match, 0);
-  if (wording != NULL
-      && (r->ibans->len > 0
-          || (urgency_regex != NULL
-              && g_regex_match_full (urgency_regex, text->str, (gssize)text->len, 0, 0,
-                                     NULL, NULL))))
+  /* The announcement alone is the fraud: the new account often comes in a PDF, by
+     phone, or in the next message. An IBAN or an attachment named as bank details
+     gives the banking context that a vaguer wording ("nos nouvelles coordonnées")
+     needs. */
+  wording = fct_analysis_bank_change_wording (ctx, r->ibans->len > 0 || attachment != NULL);
+  if (wording != NULL)
+    {
+      if (r->ibans->len > 0)
+        finding = fct_findings_add (
+            ctx->findings, "bank-details-change",
+            _ ("The message announces new bank details (\"%s\") and gives an IBAN (%s). "
+               "This is the most common invoice fraud: never change a supplier's account "
+               "on the word of an email; call them on a number you already know."),
+            wording, (const char *)g_ptr_array_index (r->ibans, 0));
+      else if (attachment != NULL)
+        finding = fct_findings_add (
+            ctx->findings, "bank-details-change",
+            _ ("The message announces new bank details (\"%s\") and attaches %s. This is "
+               "the most common invoice fraud: never change a supplier's account on the "
+               "word of an email; call them on a number you already know."),
+            wording, attachment);
+      else
+        finding = fct_findings_add (
+            ctx->findings, "bank-details-change",
+            _ ("The message announces new bank details (\"%s\"). This is the most common "
+               "invoice fraud: never change a supplier's account on the word of an email; "
+               "call them on a number you already know."),
+            wording);
+      fct_finding_set_evidence (finding, wording);
+    }
+
+  secrecy = fct_analysis_transfer_secrecy_wording (ctx);
+  if (secrecy != NULL)
     {
       finding = fct_findings_add (
-          ctx->findings, "bank-details-change",
-          _ ("The message announces new bank details (\"%s\")%s. "
-             "This is the most common invoice fraud: never change a "
-             "supplier's account on the word of an email; call them "
-             "on a known number."),
-          wording,
-          r->ibans->len > 0 ? _ (" and gives an IBAN") : _ (" and asks to act quickly"));
-      fct_finding_set_evidence (finding, wording);
+          ctx->findings, "transfer-request-secret",
+          _ ("The message asks for an urgent transfer and for secrecy (\"%s\"). This is "
+             "the CEO fraud: whoever seems to ask, confirm by phone on a number you "
+             "already know, and tell someone."),
+          secrecy);
+      fct_finding_set_evidence (finding, secrecy);
     }
 
   if (r->ibans->len > 0 && sender_country (ctx, country))

@@ -1,8 +1,12 @@
-/* facteur — link checks: javascript: targets, numeric IP hosts, URL shorteners, anchors
- * whose visible text names another registrable domain than their target (phishing),
- * and IDN hosts that imitate other names (UTS #39 confusables, ICU's spoof checker). */
+/* facteur — link checks: javascript: and data: targets, numeric IP hosts, URL
+ * shorteners, anchors whose visible text names another registrable domain than their
+ * real destination (redirectors unwrapped, redirect.c), forms that post elsewhere,
+ * domains written in a URL's path, links to names that imitate a protected domain or a
+ * brand, and IDN hosts that mix scripts or imitate other names (UTS #39 §4-5, ICU's
+ * spoof checker with a restriction level). */
 #include "analysis-private.h"
 
+#include <gmime/gmime.h>
 #include <idn2.h>
 #include <string.h>
 #include <unicode/uspoof.h>
@@ -18,17 +22,6 @@ static const char *const shorteners[] = {
   "shorte.st", "adf.ly",      "bl.ink",     "lnkd.in",     "qrco.de",  "soo.gd",
   "clck.ru",   "u.to",        "2no.co",     "urlz.fr",     "l.ead.me", "surl.li",
   "tiny.one",  "shrtco.de",   "short.io",   "snip.ly",     "y2u.be",   "trib.al",
-};
-
-/* Click-tracking domains of e-mail service providers: a newsletter's "www.shop.example"
- * goes through them by design, so their links are not a text/target mismatch (as
- * rspamd's redirectors map). Phishing through them is for URI blocklists to catch. */
-static const char *const click_trackers[] = {
-  "list-manage.com", "mailchi.mp",        "sendgrid.net",    "mandrillapp.com",
-  "mailgun.org",     "sparkpostmail.com", "mjt.lu",          "sendibt3.com",
-  "sendibt2.com",    "hubspotlinks.com",  "exacttarget.com", "rs6.net",
-  "mcsv.net",        "awstrack.me",       "klclick.com",     "cmail19.com",
-  "cmail20.com",     "createsend.com",    "brevo.com",       "sendinblue.com",
 };
 
 static gboolean
@@ -58,6 +51,8 @@ spoof_checker (void)
   static gsize done = 0;
   static USpoofChecker *checker;
 
+  /* Built once and shared: uspoof_open loads the confusables data, far too costly to
+     do per message; a configured checker is read-only and thread-safe. */
   if (g_once_init_enter (&done))
     {
       UErrorCode status = U_ZERO_ERROR;
@@ -65,15 +60,27 @@ spoof_checker (void)
       if (U_FAILURE (status))
         checker = NULL;
       else
-        uspoof_setChecks (checker, USPOOF_CONFUSABLE, &status);
+        {
+          /* UTS #39 §5.2 "Highly Restrictive": one script, or Latin with Han and
+             Japanese kana, Han with Bopomofo, or Han with Hangul, as browsers allow. */
+          uspoof_setChecks (checker,
+                            USPOOF_CONFUSABLE | USPOOF_RESTRICTION_LEVEL
+                                | USPOOF_MIXED_NUMBERS | USPOOF_INVISIBLE,
+                            &status);
+          uspoof_setRestrictionLevel (checker, USPOOF_HIGHLY_RESTRICTIVE);
+          if (U_FAILURE (status))
+            {
+              uspoof_close (checker);
+              checker = NULL;
+            }
+        }
       g_once_init_leave (&done, 1);
     }
   return checker;
 }
 
-/* The UTS #39 §4 skeleton of a UTF-8 string (transfer full), or NULL. */
-static char *
-skeleton (const char *s)
+char *
+fct_analysis_skeleton (const char *s)
 {
   const USpoofChecker *checker = spoof_checker ();
   UErrorCode status = U_ZERO_ERROR;
@@ -112,37 +119,46 @@ fct_analysis_confusable (const char *a, const char *b)
 
   if (g_str_equal (ua, ub))
     return FALSE;
-  sa = skeleton (ua);
-  sb = skeleton (ub);
+  sa = fct_analysis_skeleton (ua);
+  sb = fct_analysis_skeleton (ub);
   return sa != NULL && sb != NULL && g_str_equal (sa, sb);
 }
 
-/* A label that mixes scripts ("pаypal" with a Cyrillic а), or is written wholly in
- * another script with letters that all look Latin ("аррӏе"): UTS #39 §5.1-5.2, the
- * cases browsers show as punycode. Latin letters with diacritics ("café") pass. */
+/* A label that browsers would show as punycode: scripts mixed beyond UTS #39 §5.2's
+ * "Highly Restrictive" level ("pаypal" with a Cyrillic а; "tokyo東京", Latin with Han,
+ * passes), digits of several systems, invisible characters, or a label wholly in
+ * another script whose letters all look Latin ("аррӏе": whole-script confusable,
+ * §4, which the restriction level cannot see). Latin with diacritics passes. */
 static gboolean
 label_is_lookalike (const char *label)
 {
-  gboolean latin = FALSE, other = FALSE;
+  const USpoofChecker *checker = spoof_checker ();
+  UErrorCode status = U_ZERO_ERROR;
+  gboolean latin_only = TRUE;
   g_autofree char *skel = NULL;
+  int32_t result;
 
+  if (checker == NULL)
+    return FALSE;
+  result = uspoof_checkUTF8 (checker, label, -1, NULL, &status);
+  if (U_FAILURE (status))
+    return FALSE;
+  if ((result & (USPOOF_RESTRICTION_LEVEL | USPOOF_MIXED_NUMBERS | USPOOF_INVISIBLE)) != 0)
+    return TRUE;
   for (const char *p = label; *p != '\0'; p = g_utf8_next_char (p))
     {
       GUnicodeScript script = g_unichar_get_script (g_utf8_get_char (p));
-      if (script == G_UNICODE_SCRIPT_LATIN)
-        latin = TRUE;
-      else if (script != G_UNICODE_SCRIPT_COMMON && script != G_UNICODE_SCRIPT_INHERITED)
-        other = TRUE;
+      if (script != G_UNICODE_SCRIPT_LATIN && script != G_UNICODE_SCRIPT_COMMON
+          && script != G_UNICODE_SCRIPT_INHERITED)
+        latin_only = FALSE;
     }
-  if (!other)
+  if (latin_only)
     return FALSE;
-  if (latin)
-    return TRUE;
-  skel = skeleton (label);
+  skel = fct_analysis_skeleton (label);
   if (skel == NULL)
     return FALSE;
   for (const char *p = skel; *p != '\0'; p++)
-    if ((guchar)*p >= 0x80)
+    if ((guchar)*p >= 0x80 || g_ascii_isdigit (*p))
       return FALSE;
   return TRUE;
 }
@@ -225,73 +241,396 @@ report (FctAnalysisContext *ctx, const char *id, Hits *hits, const char *format)
 }
 
 static gboolean
-is_script_scheme (const char *scheme, const char *href)
+is_script_scheme (const char *scheme)
 {
-  if (g_str_equal (scheme, "javascript") || g_str_equal (scheme, "vbscript"))
-    return TRUE;
-  /* A data: URL that a browser renders as a page (RFC 2397) hides a whole site. */
-  return g_str_equal (scheme, "data") && strstr (href, "text/html") != NULL;
+  return g_str_equal (scheme, "javascript") || g_str_equal (scheme, "vbscript");
+}
+
+/* A data: URL that a browser renders as a page (RFC 2397; media types are case-
+ * insensitive, RFC 2045 §5.1): a whole phishing site carried in the link. */
+static gboolean
+is_data_page (const char *scheme, const char *href)
+{
+  g_autofree char *lower = NULL;
+
+  if (!g_str_equal (scheme, "data"))
+    return FALSE;
+  lower = g_ascii_strdown (href, -1);
+  return g_str_has_prefix (lower + 5 + strspn (lower + 5, " "), "text/html")
+         || strstr (lower, "application/xhtml") != NULL;
+}
+
+/* url in lower case with its percent-escapes decoded, leniently (transfer full). */
+static char *
+decoded_lower (const char *url)
+{
+  GString *out = g_string_sized_new (strlen (url));
+
+  for (const char *p = url; *p != '\0'; p++)
+    if (*p == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2]))
+      {
+        g_string_append_c (out, g_ascii_tolower ((char)(g_ascii_xdigit_value (p[1]) * 16
+                                                        + g_ascii_xdigit_value (p[2]))));
+        p += 2;
+      }
+    else
+      g_string_append_c (out, g_ascii_tolower (*p));
+  return g_string_free (out, FALSE);
+}
+
+/* The words of buttons and "click here" links that ask the reader to act on an account,
+ * a payment, a parcel or a document: what a phishing message wants clicked. Folded
+ * (lower case, no accents), matched as whole words. */
+static const char *const action_words[] = {
+  " se connecter ",
+  " connectez vous ",
+  " connexion ",
+  " verifier ",
+  " verifiez ",
+  " confirmer ",
+  " confirmez ",
+  " mettre a jour ",
+  " valider ",
+  " validez ",
+  " acceder ",
+  " accedez ",
+  " mon compte ",
+  " mon espace ",
+  " payer ",
+  " reglez ",
+  " regler ",
+  " suivre mon colis ",
+  " suivre le colis ",
+  " programmer ",
+  " reprogrammer ",
+  " remboursement ",
+  " voir le document ",
+  " consulter le document ",
+  " ouvrir le document ",
+  " mot de passe ",
+  " debloquer ",
+  " reactiver ",
+  " cliquez ici ",
+  " log in ",
+  " login ",
+  " sign in ",
+  " verify ",
+  " confirm ",
+  " update ",
+  " validate ",
+  " my account ",
+  " pay now ",
+  " pay ",
+  " track ",
+  " reschedule ",
+  " claim ",
+  " refund ",
+  " review document ",
+  " view document ",
+  " review the document ",
+  " open document ",
+  " password ",
+  " keep ",
+  " unlock ",
+  " restore ",
+  " reactivate ",
+  " click here ",
+  " access ",
+};
+
+static gboolean
+is_action_text (const char *text)
+{
+  g_autofree char *folded = fct_analysis_fold (text);
+  GString *words = g_string_new (" ");
+  gboolean found = FALSE;
+
+  for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_isalnum (c))
+        g_string_append_unichar (words, c);
+      else if (words->str[words->len - 1] != ' ')
+        g_string_append_c (words, ' ');
+    }
+  g_string_append_c (words, ' ');
+  for (gsize i = 0; !found && i < G_N_ELEMENTS (action_words); i++)
+    found = strstr (words->str, action_words[i]) != NULL;
+  g_string_free (words, TRUE);
+  return found;
+}
+
+/* Suffixes of names written in a URL's path that are domains, not file names: the
+ * generic and country suffixes whose names are not also file extensions (".zip",
+ * ".mov", ".py", ".sh", ".md", ".rs" are both). */
+static const char *const path_suffixes[] = {
+  "com", "net", "org", "info", "biz", "fr", "de", "uk", "es", "it", "be",      "ch",
+  "nl",  "eu",  "ca",  "us",   "au",  "kr", "jp", "br", "ru", "cn", "gouv.fr",
+};
+
+/* A domain written as the first folder of the path of a link to another site
+ * ("http://host.example.kr/comfedbank.com/"): the reader sees a bank's name in the
+ * address. A URL that carries a whole URL ("/redirect/http://...") is a redirector, not
+ * a disguise. Returns the name normalised (transfer full), or NULL. */
+static char *
+domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
+{
+  const char *p = strstr (url, "//");
+  g_autofree char *lower = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *org = NULL;
+  const char *seg;
+  gsize len;
+
+  if (host_org == NULL)
+    return NULL;
+  p = p != NULL ? p + 2 : url;
+  lower = decoded_lower (p);
+  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
+    return NULL;
+  p += strcspn (p, "/?#");
+  if (*p != '/')
+    return NULL;
+  seg = p + 1;
+  len = strcspn (seg, "/?#");
+  if (len < 4 || memchr (seg, '.', len) == NULL)
+    return NULL;
+  name = fct_analysis_host_normalize (seg, len);
+  if (name == NULL || fct_analysis_host_is_ip (name))
+    return NULL;
+  org = fct_analysis_org_domain (name);
+  if (org == NULL || g_str_equal (org, host_org))
+    return NULL;
+  /* A bare registrable name is a disguise; a host name ("www.divx.com",
+     "money.cnn.com") is how redirectors write their target, unless it is a brand's. */
+  if (!g_str_equal (name, org) && !fct_analysis_brands_owned (ctx->brands, org, NULL))
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (path_suffixes); i++)
+    {
+      gsize n = strlen (name), sl = strlen (path_suffixes[i]);
+      if (n > sl && name[n - sl - 1] == '.'
+          && g_str_equal (name + n - sl, path_suffixes[i]))
+        return g_steal_pointer (&name);
+    }
+  return NULL;
+}
+
+/* The URL a browser opens for href (transfer full): a protocol-relative "//host/" takes
+ * https (a mail has no base scheme; RFC 3986 §4.2), and C0 controls written as
+ * references ("&#1;") are dropped as filters must to read what the browser reads. */
+static char *
+absolute_href (const char *href)
+{
+  GString *out = g_string_new (NULL);
+
+  if ((href[0] == '/' || href[0] == '\\') && (href[1] == '/' || href[1] == '\\'))
+    g_string_append (out, "https:");
+  for (const char *p = href; *p != '\0'; p++)
+    if ((guchar)*p >= 0x20 && *p != 0x7f)
+      g_string_append_c (out, *p);
+  return g_string_free (out, FALSE);
+}
+
+/* Follows known redirectors (at most four, as wrappers nest: Safe Links around URL
+ * Defense around a newsletter's link). Returns the final URL and host (transfer full);
+ * *opaque when the chain ends at a tracker that keeps the destination. */
+static char *
+destination (const char *url, char **host, gboolean *opaque)
+{
+  char *current = g_strdup (url);
+
+  *opaque = FALSE;
+  for (int depth = 0; depth < 4 && *host != NULL; depth++)
+    {
+      char *next = fct_analysis_redirect_target (current, *host, opaque);
+      char *next_host;
+
+      if (next == NULL)
+        break;
+      next_host = fct_analysis_url_host (next, NULL);
+      if (next_host == NULL)
+        {
+          g_free (next);
+          break;
+        }
+      g_free (current);
+      g_free (*host);
+      current = next;
+      *host = next_host;
+    }
+  return current;
+}
+
+typedef struct
+{
+  Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
+} LinkHits;
+
+/* The text of an anchor lies when it shows a site that is not where the link goes. */
+static void
+check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
+             const FctAnalysisHost *dest, gboolean opaque, const char *url)
+{
+  gboolean strong = FALSE, brand_shown;
+  g_autofree char *shown = fct_analysis_text_find_domain (link->text, &strong);
+  g_autofree char *shown_org = NULL;
+  const char *author_org = ctx->result->author_org;
+
+  if (shown == NULL)
+    return;
+  shown_org = fct_analysis_org_domain (shown);
+  if (shown_org == NULL)
+    return;
+  brand_shown = fct_analysis_brands_owned (ctx->brands, shown_org, NULL);
+  /* "ASP.NET" or "R.Hughes" in a sentence is not a site shown, unless it is a brand's. */
+  if (!strong && !brand_shown)
+    return;
+  if (dest->org_domain != NULL && g_str_equal (shown_org, dest->org_domain))
+    return;
+  /* A redirector of the sender's partner that names the shown site as its target
+     ("/go/to?destUrl=http://www.buy.com/..."): the link says where it goes. Brands
+     are kept from this, or "?u=www.paypal.com" would excuse any link. */
+  if (!brand_shown)
+    {
+      g_autofree char *lower = decoded_lower (url);
+      const char *after_host = strstr (lower, "//");
+      after_host = after_host != NULL ? after_host + 2 : lower;
+      after_host += strcspn (after_host, "/?#");
+      if (strstr (after_host, shown_org) != NULL)
+        return;
+    }
+  if (opaque)
+    {
+      /* The sender's own newsletter through its provider's tracker. */
+      if (author_org != NULL && g_str_equal (shown_org, author_org))
+        return;
+      /* Someone else's site behind a tracker: unknown, unless it is a brand's that
+         the sender is not. */
+      if (brand_shown)
+        hit (&h->mismatch, link->href, shown);
+      else
+        hit (&h->tracker, link->href, shown);
+      return;
+    }
+  /* A link through the sender's own domain (its click tracker) to a site it names is
+     the sender's word, not a lie: only brands are kept from that exception. */
+  if (!brand_shown && author_org != NULL && dest->org_domain != NULL
+      && g_str_equal (dest->org_domain, author_org))
+    return;
+  hit (&h->mismatch, link->href, shown);
 }
 
 void
 fct_analysis_check_links (FctAnalysisContext *ctx)
 {
   const FctMime *mime = ctx->result->mime;
-  Hits script = { 0 }, ip = { 0 }, shortener = { 0 }, mismatch = { 0 }, idn = { 0 };
-  g_autoptr (GHashTable) seen_idn
+  const char *author_org = ctx->result->author_org;
+  LinkHits h = { 0 };
+  g_autoptr (GHashTable) seen_host
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *claimed_domain = NULL;
+  const char *claimed = NULL;
+
+  /* The brand the message speaks for: its sender's name, or its subject. */
+  claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name,
+                                       FCT_BRANDS_SENDER_NAME, author_org, &claimed_domain);
+  if (claimed == NULL)
+    {
+      const FctMsgHeader *subject = fct_msg_find_header (ctx->msg, "Subject", 0);
+      if (subject != NULL)
+        {
+          g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, subject->value);
+          g_autofree char *valid = g_utf8_make_valid (decoded, -1);
+          claimed = fct_analysis_brands_named (ctx->brands, valid, FCT_BRANDS_SUBJECT,
+                                               author_org, &claimed_domain);
+        }
+    }
 
   for (guint i = 0; i < fct_mime_get_link_count (mime); i++)
     {
       const FctMimeLink *link = fct_mime_get_link (mime, i);
+      g_autofree char *href = absolute_href (link->href);
       g_autofree char *scheme = NULL;
-      g_autofree char *host = fct_analysis_url_host (link->href, &scheme);
+      g_autofree char *host = fct_analysis_url_host (href, &scheme);
+      g_autofree char *final = NULL;
+      g_autofree char *in_path = NULL;
       const FctAnalysisHost *entry;
+      gboolean opaque = FALSE;
 
-      if (scheme != NULL && is_script_scheme (scheme, link->href))
-        hit (&script, link->href, NULL);
+      if (scheme != NULL && is_script_scheme (scheme))
+        hit (&h.script, link->href, NULL);
+      if (scheme != NULL && is_data_page (scheme, href))
+        hit (&h.data, link->href, NULL);
       if (host == NULL)
         continue;
+      final = destination (href, &host, &opaque);
+      /* Blocklists are asked about where the link really goes. */
       entry = add_host (ctx->result, host);
       if (entry->ip_literal)
-        hit (&ip, link->href, NULL);
+        hit (&h.ip, link->href, NULL);
       else if (is_shortener (host))
-        hit (&shortener, link->href, NULL);
-      if (!g_hash_table_contains (seen_idn, host))
+        hit (&h.shortener, link->href, NULL);
+      if (!g_hash_table_contains (seen_host, host))
         {
-          g_hash_table_add (seen_idn, g_strdup (host));
+          const char *imitated;
+
+          g_hash_table_add (seen_host, g_strdup (host));
           if (host_is_lookalike (ctx, host))
             {
               g_autofree char *shown = to_unicode (host);
-              hit (&idn, link->href, shown);
+              hit (&h.idn, link->href, shown);
+            }
+          else if ((imitated = fct_analysis_brands_imitated (ctx->brands, host)) != NULL)
+            {
+              g_autofree char *shown = to_unicode (host);
+              g_autofree char *both = g_strdup_printf ("%s (%s)", shown, imitated);
+              hit (&h.lookalike, link->href, both);
             }
         }
-      /* Phishing: the reader sees one site, the click goes to another. A text without
-         a name ("cliquez ici") shows no site. Plain-text links are their own text. */
-      if (link->source == FCT_MIME_LINK_HTML_ANCHOR && link->text[0] != '\0'
-          && !host_in (host, click_trackers, G_N_ELEMENTS (click_trackers)))
+      if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
+        hit (&h.path, link->href, in_path);
+      if (link->source == FCT_MIME_LINK_HTML_FORM)
         {
-          g_autofree char *shown = fct_analysis_text_find_domain (link->text);
-          g_autofree char *shown_org = NULL;
-
-          if (shown == NULL)
-            continue;
-          shown_org = fct_analysis_org_domain (shown);
-          if (shown_org != NULL
-              && (entry->org_domain == NULL || !g_str_equal (shown_org, entry->org_domain)))
-            hit (&mismatch, link->href, shown);
+          /* A form in a message sends what the reader types straight to its action: a
+             password or a card number sent outside the sender's domain is a trap.
+             Search boxes and subscription forms of newsletters ask for no secret. */
+          if (link->asks_secret
+              && (entry->org_domain == NULL || author_org == NULL
+                  || !g_str_equal (entry->org_domain, author_org)))
+            hit (&h.form, link->href, host);
+        }
+      else if (link->source == FCT_MIME_LINK_HTML_ANCHOR && link->text[0] != '\0')
+        check_shown (ctx, &h, link, entry, opaque, final);
+      /* A button of a message that speaks for a brand, leading outside the brand. */
+      if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
+          && (entry->org_domain == NULL
+              || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
+          && (link->source == FCT_MIME_LINK_HTML_FORM ? link->asks_secret
+                                                      : is_action_text (link->text)))
+        {
+          g_autofree char *both = g_strdup_printf ("%s (%s)", claimed, host);
+          hit (&h.brand, link->href, both);
         }
     }
 
   report (
-      ctx, "link-javascript", &script,
+      ctx, "link-javascript", &h.script,
       g_dngettext (GETTEXT_PACKAGE,
                    "%u link runs a script instead of opening a page (%s). Mail clients "
                    "block it and filters treat it as an attack: link to a web page.",
                    "%u links run a script instead of opening a page (%s). Mail clients "
                    "block them and filters treat them as an attack: link to a web page.",
-                   script.count));
-  report (ctx, "link-ip-literal", &ip,
+                   h.script.count));
+  report (ctx, "link-data-page", &h.data,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link carries a whole web page in its address (%s) instead of "
+                       "opening a site: a way to show a fake login page that no blocklist "
+                       "knows. Do not type anything into it.",
+                       "%u links carry a whole web page in their address (%s) instead of "
+                       "opening a site: a way to show a fake login page that no blocklist "
+                       "knows. Do not type anything into them.",
+                       h.data.count));
+  report (ctx, "link-ip-literal", &h.ip,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link points to a numeric IP address (%s) instead of a domain "
                        "name. Phishing does this to avoid domain blocklists: link to your "
@@ -299,8 +638,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "%u links point to a numeric IP address (%s) instead of a domain "
                        "name. Phishing does this to avoid domain blocklists: link to your "
                        "own domain.",
-                       ip.count));
-  report (ctx, "link-shortener", &shortener,
+                       h.ip.count));
+  report (ctx, "link-shortener", &h.shortener,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link goes through a URL shortener (%s) that hides the "
                        "destination. Shorteners are often blocklisted: link to the "
@@ -308,8 +647,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "%u links go through a URL shortener (%s) that hides the "
                        "destination. Shorteners are often blocklisted: link to the "
                        "destination directly.",
-                       shortener.count));
-  report (ctx, "link-text-mismatch", &mismatch,
+                       h.shortener.count));
+  report (ctx, "link-text-mismatch", &h.mismatch,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link shows one site and leads to another: its text names %s but "
                        "it goes elsewhere. This is how phishing works: do not click; a "
@@ -317,17 +656,66 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "%u links show one site and lead to another: the first one's text "
                        "names %s but it goes elsewhere. This is how phishing works: do not "
                        "click; a sender should show the real destination.",
-                       mismatch.count));
-  report (ctx, "link-punycode-lookalike", &idn,
+                       h.mismatch.count));
+  report (ctx, "link-tracker-unverifiable", &h.tracker,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link shows %s but goes through a click tracker that keeps the "
+                       "destination to itself: where it leads cannot be checked without "
+                       "following it.",
+                       "%u links show another site (the first, %s) but go through a click "
+                       "tracker that keeps the destination to itself: where they lead "
+                       "cannot be checked without following them.",
+                       h.tracker.count));
+  report (ctx, "link-punycode-lookalike", &h.idn,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link leads to an international domain name that imitates "
                        "another (%s, written with look-alike letters). Do not click.",
                        "%u links lead to an international domain name that imitates "
                        "another (%s, written with look-alike letters). Do not click.",
-                       idn.count));
-  hits_clear (&script);
-  hits_clear (&ip);
-  hits_clear (&shortener);
-  hits_clear (&mismatch);
-  hits_clear (&idn);
+                       h.idn.count));
+  report (ctx, "link-lookalike-domain", &h.lookalike,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link leads to a domain made to look like a known one: %s. "
+                       "Lookalike domains are registered to steal logins: do not click.",
+                       "%u links lead to domains made to look like known ones, the first "
+                       "%s. Lookalike domains are registered to steal logins: do not "
+                       "click.",
+                       h.lookalike.count));
+  report (ctx, "link-form-external", &h.form,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u form in the message sends what is typed into it to %s, outside "
+                       "the sender's domain. Never type a password or card number into a "
+                       "message.",
+                       "%u forms in the message send what is typed into them elsewhere "
+                       "than the sender's domain (the first to %s). Never type a password "
+                       "or card number into a message.",
+                       h.form.count));
+  report (ctx, "link-domain-in-path", &h.path,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link shows the name %s in its path but leads to another site: "
+                       "a trick to make the address look genuine. Do not click.",
+                       "%u links show a domain name in their path (the first %s) but lead "
+                       "to another site: a trick to make the address look genuine. Do not "
+                       "click.",
+                       h.path.count));
+  report (ctx, "link-brand-elsewhere", &h.brand,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u button or action link of a message that speaks for a brand "
+                       "leads outside its domains: %s. Go to the brand's site by its "
+                       "usual address instead.",
+                       "%u buttons or action links of a message that speaks for a brand "
+                       "lead outside its domains, the first %s. Go to the brand's site by "
+                       "its usual address instead.",
+                       h.brand.count));
+  hits_clear (&h.script);
+  hits_clear (&h.data);
+  hits_clear (&h.ip);
+  hits_clear (&h.shortener);
+  hits_clear (&h.mismatch);
+  hits_clear (&h.tracker);
+  hits_clear (&h.idn);
+  hits_clear (&h.lookalike);
+  hits_clear (&h.form);
+  hits_clear (&h.path);
+  hits_clear (&h.brand);
 }

@@ -1,33 +1,12 @@
 /* facteur — sender spoofing: a display name that shows another address or domain than
- * the author's (RFC 5322 §3.4 display-name), a From domain that imitates a protected
- * one (UTS #39 confusable or one edit away), and a Reply-To that diverts answers to
- * another organizational domain (RFC 5322 §3.6.2). */
+ * the author's (RFC 5322 §3.4 display-name) or names a brand the author is not, a From
+ * or Reply-To domain that imitates a protected domain or a brand (brands.c), and a
+ * Reply-To that diverts answers to another organizational domain (RFC 5322 §3.6.2). */
 #include "analysis-private.h"
 
 #include <facteur/verify.h>
 #include <gmime/gmime.h>
 #include <string.h>
-
-/* Damerau-Levenshtein distance at most one: one substitution, insertion, deletion or
- * swap of two neighbours ("examp1e", "exmple", "exanple", "exmaple"). Linear. */
-static gboolean
-one_edit_apart (const char *a, const char *b)
-{
-  gsize la = strlen (a), lb = strlen (b), i = 0;
-
-  if (la > lb + 1 || lb > la + 1 || g_str_equal (a, b))
-    return FALSE;
-  while (i < la && i < lb && a[i] == b[i])
-    i++;
-  if (la == lb)
-    {
-      if (g_str_equal (a + i + 1, b + i + 1))
-        return TRUE;
-      return i + 1 < la && a[i] == b[i + 1] && a[i + 1] == b[i]
-             && g_str_equal (a + i + 2, b + i + 2);
-    }
-  return la > lb ? g_str_equal (a + i + 1, b + i) : g_str_equal (a + i, b + i + 1);
-}
 
 /* The domain of the first mailbox of an address-list field, normalised (transfer
  * full), and its display name when asked. */
@@ -92,62 +71,100 @@ check_display_name (FctAnalysisContext *ctx)
   FctAnalysis *r = ctx->result;
   g_autofree char *shown = NULL;
   g_autofree char *shown_org = NULL;
+  const char *brand, *brand_domain = NULL;
+  gboolean strong = FALSE;
   FctFinding *finding;
 
   if (r->author_name == NULL || r->author_domain == NULL)
     return;
-  /* An address or a name in the display name: its domain is what the reader trusts. */
-  shown = fct_analysis_text_find_domain (r->author_name);
-  if (shown == NULL)
+  /* An address or a name in the display name: its domain is what the reader trusts.
+     "Craig R.Hughes" is a person, not the domain r.hughes. */
+  shown = fct_analysis_text_find_domain (r->author_name, &strong);
+  if (shown != NULL)
+    shown_org = fct_analysis_org_domain (shown);
+  if (shown_org != NULL && !strong
+      && !fct_analysis_brands_owned (ctx->brands, shown_org, NULL))
+    g_clear_pointer (&shown_org, g_free);
+  if (shown_org != NULL && !same_org (shown_org, r->author_org)
+      && !g_str_equal (shown, r->author_domain))
+    {
+      finding = fct_findings_add (
+          ctx->findings, "display-name-spoof",
+          _ ("The sender's name shows %s but the message comes from %s. "
+             "Impersonators put a trusted address in the name: check the "
+             "real address before trusting the message."),
+          shown, r->author_domain);
+      fct_finding_set_evidence (finding, r->author_name);
+      return;
+    }
+  if (shown_org != NULL)
     return;
-  shown_org = fct_analysis_org_domain (shown);
-  if (shown_org == NULL || same_org (shown_org, r->author_org)
-      || g_str_equal (shown, r->author_domain))
+  /* A brand's name ("PayPal", "Service Impôts") from a domain that is not the brand's. */
+  brand = fct_analysis_brands_named (
+      ctx->brands, r->author_name, FCT_BRANDS_SENDER_NAME,
+      r->author_org != NULL ? r->author_org : r->author_domain, &brand_domain);
+  if (brand == NULL)
     return;
-  finding
-      = fct_findings_add (ctx->findings, "display-name-spoof",
-                          _ ("The sender's name shows %s but the message comes from %s. "
-                             "Impersonators put a trusted address in the name: check the "
-                             "real address before trusting the message."),
-                          shown, r->author_domain);
+  finding = fct_findings_add (
+      ctx->findings, "display-name-brand",
+      _ ("The sender's name says %s but the message comes from %s, which is not one of "
+         "its domains (%s is). Impersonators borrow a brand's name: check the real "
+         "address before trusting the message."),
+      brand, r->author_domain, brand_domain);
   fct_finding_set_evidence (finding, r->author_name);
+}
+
+/* The protected domain or brand that domain imitates, or NULL (transfer none). */
+static const char *
+imitated (FctAnalysisContext *ctx, const char *domain)
+{
+  const char *const *protected = ctx->options->protected_domains;
+  const char *found = fct_analysis_brands_imitated (ctx->brands, domain);
+
+  /* Whole names confusable with a protected one, suffix included ("example.corn"). */
+  for (guint i = 0; found == NULL && protected != NULL && protected[i] != NULL; i++)
+    {
+      g_autofree char *p
+          = fct_analysis_host_normalize (protected[i], strlen (protected[i]));
+      g_autofree char *p_org = p != NULL ? fct_analysis_org_domain (p) : NULL;
+      g_autofree char *org = fct_analysis_org_domain (domain);
+
+      if (p == NULL || (org != NULL && p_org != NULL && g_str_equal (org, p_org)))
+        continue;
+      if (fct_analysis_confusable (domain, p)
+          || (org != NULL && p_org != NULL && fct_analysis_confusable (org, p_org)))
+        found = protected[i];
+    }
+  return found;
 }
 
 static void
 check_lookalike (FctAnalysisContext *ctx)
 {
   FctAnalysis *r = ctx->result;
-  const char *const *protected = ctx->options->protected_domains;
+  g_autofree char *reply_to = first_mailbox_domain (ctx->msg, "Reply-To", NULL, NULL);
+  const char *target;
+  FctFinding *finding;
 
-  if (protected == NULL || r->author_domain == NULL)
-    return;
-  for (guint i = 0; protected[i] != NULL; i++)
+  if (r->author_domain != NULL && (target = imitated (ctx, r->author_domain)) != NULL)
     {
-      g_autofree char *p
-          = fct_analysis_host_normalize (protected[i], strlen (protected[i]));
-      g_autofree char *p_org = NULL;
-      const char *author_org = r->author_org != NULL ? r->author_org : r->author_domain;
-      FctFinding *finding;
-
-      if (p == NULL)
-        continue;
-      p_org = fct_analysis_org_domain (p);
-      if (p_org == NULL)
-        p_org = g_strdup (p);
-      /* The protected domain itself and its subdomains are genuine. */
-      if (g_str_equal (author_org, p_org))
-        continue;
-      if (!fct_analysis_confusable (r->author_domain, p)
-          && !fct_analysis_confusable (author_org, p_org)
-          && !one_edit_apart (author_org, p_org))
-        continue;
       finding = fct_findings_add (ctx->findings, "lookalike-domain",
                                   _ ("The sender's domain %s looks like %s but is not it. "
                                      "Lookalike domains are registered to impersonate a "
                                      "company: treat the message as fraud."),
-                                  r->author_domain, p);
+                                  r->author_domain, target);
       fct_finding_set_evidence (finding, r->author_domain);
-      return;
+    }
+  if (reply_to != NULL
+      && (r->author_domain == NULL || !g_str_equal (reply_to, r->author_domain))
+      && (target = imitated (ctx, reply_to)) != NULL)
+    {
+      finding = fct_findings_add (ctx->findings, "reply-to-lookalike-domain",
+                                  _ ("Replies go to %s, a domain made to look like %s. "
+                                     "Fraudsters collect answers this way: do not reply, "
+                                     "contact the company by a known address."),
+                                  reply_to, target);
+      fct_finding_set_evidence (finding, reply_to);
     }
 }
 

@@ -98,27 +98,6 @@ split_results (const char *s, gsize len, guint max, GPtrArray *out)
     }
 }
 
-/* If value is an Authentication-Results value for authserv_id, appends its results. A
- * field that does not parse as RFC 8601 §2.2 says is left out, as dkimpy does: its
- * results cannot be trusted to be what the ADMD wrote. The results are copied as text,
- * so that the AAR says exactly what the A-R said. */
-static void
-collect_results (const char *value, gsize len, const char *authserv_id,
-                 const FctLimits *limits, GPtrArray *out)
-{
-  g_autoptr (FctAuthres) parsed = fct_authres_parse (value, len, limits, NULL);
-  gsize pos = 0;
-
-  if (parsed == NULL || g_ascii_strcasecmp (parsed->authserv_id, authserv_id) != 0)
-    return;
-  /* The results start after the first ';' outside comments (a comment may precede the
-   * authserv-id; the id and version hold no ';' or quote). */
-  while (pos < len && value[pos] != ';')
-    pos = value[pos] == '(' ? skip_comment (value, len, pos) : pos + 1;
-  if (pos < len)
-    split_results (value + pos + 1, len - pos - 1, limits->authres_items_max, out);
-}
-
 /* Joins tags as "a=x; b=; ..." and folds between tags, never inside one (a fold inside
  * b= would change how a later seal canonicalizes this field). b= stands on its own line
  * so that the folding is the same before and after the signature is inserted. */
@@ -218,13 +197,33 @@ check_options (const FctArcSealOptions *o, GError **error)
                    _ ("the authserv-id must be one word (a host name, usually)"));
       return FALSE;
     }
-  for (const char *p = o->results; p != NULL && *p; p++)
+  /* A sealer vouches for what the AAR says (RFC 8617 §4.1.1): only the results its
+   * own ADMD computed, given here, never fields copied from the message, which anyone
+   * upstream may have written under this authserv-id (RFC 8601 §5). */
+  if (o->results == NULL)
+    {
+      g_set_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID, "%s",
+                   _ ("the authentication results to seal are required: a sealer seals "
+                      "only results it computed itself"));
+      return FALSE;
+    }
+  for (const char *p = o->results; *p; p++)
     if ((guint8)*p < 32 && *p != '\t')
       {
         g_set_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID, "%s",
                      _ ("the authentication results must be one line of text"));
         return FALSE;
       }
+  g_autofree char *value = g_strconcat (o->authserv_id, "; ", o->results, NULL);
+  g_autoptr (FctAuthres) parsed
+      = fct_authres_parse (value, strlen (value), o->limits, NULL);
+  if (parsed == NULL)
+    {
+      g_set_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID, "%s",
+                   _ ("the authentication results do not follow RFC 8601 §2.2 "
+                      "(method=result property=value; ...)"));
+      return FALSE;
+    }
   for (guint i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
     {
       FctArcFieldKind kind;
@@ -271,20 +270,12 @@ to_eol (char *field, const char *eol)
 /* At most FctLimits.authres_items_max results: one A-R field is bounded so, and the AAR
  * that combines them gets the same bound. */
 static char *
-build_aar (FctMsg *msg, const FctArcSealOptions *o, const FctLimits *limits, guint instance)
+build_aar (const FctArcSealOptions *o, const FctLimits *limits, guint instance)
 {
   g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func (g_free);
   GString *s = g_string_new (NULL);
 
-  if (o->results != NULL)
-    split_results (o->results, strlen (o->results), limits->authres_items_max, results);
-  else
-    for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
-      {
-        const FctMsgHeader *h = fct_msg_get_header (msg, i);
-        if (fct_slice_equal_str_nocase (h->name, "Authentication-Results"))
-          collect_results (h->value, h->value_len, o->authserv_id, limits, results);
-      }
+  split_results (o->results, strlen (o->results), limits->authres_items_max, results);
   g_string_append_printf (s, "ARC-Authentication-Results: i=%u; %s", instance,
                           o->authserv_id);
   if (results->len == 0)
@@ -473,7 +464,7 @@ fct_arc_seal (FctMsg *msg, const FctArcVerifyResult *chain, const FctArcSealOpti
       = fct_dkim_private_key_get_key_type (o->key) == FCT_DKIM_KEY_TYPE_ED25519
             ? "ed25519-sha256"
             : "rsa-sha256";
-  g_autofree char *aar = build_aar (msg, o, limits, instance);
+  g_autofree char *aar = build_aar (o, limits, instance);
   g_autofree char *ams = build_ams (msg, o, algorithm, instance, error);
   if (ams == NULL)
     return NULL;

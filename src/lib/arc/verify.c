@@ -692,19 +692,22 @@ fct_arc_verifier_eom_finish (FctArcVerifier *verifier, GAsyncResult *result, GEr
   return fct_arc_verify_finish (result, error);
 }
 
+static void
+feed_field (FctSlice raw, FctSlice name, gpointer verifier)
+{
+  (void)name;
+  fct_arc_verifier_header (verifier, raw.ptr, raw.len);
+}
+
 void
 fct_arc_verify_async (FctMsg *msg, FctResolver *resolver,
                       const FctArcVerifyOptions *options, GCancellable *cancellable,
                       GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (FctArcVerifier) v = fct_arc_verifier_new (resolver, options);
-  guint n = fct_msg_get_header_count (msg);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const FctMsgHeader *h = fct_msg_get_header (msg, i);
-      fct_arc_verifier_header (v, h->raw.ptr, h->raw.len);
-    }
+  /* Every field, those the message skipped past its limit included: the verifier sees
+   * what a receiver sees and applies its own limits. */
+  fct_msg_foreach_field (msg, feed_field, v);
   fct_arc_verifier_eoh (v);
   FctSlice body = fct_msg_get_body (msg);
   fct_arc_verifier_body (v, body.ptr, body.len);

@@ -77,5 +77,26 @@ FctDmarcRecord *fct_audit_effective_dmarc (const Audit *audit, const char **poli
 GPtrArray *fct_audit_txt_matching (const FctDnsAnswer *answer,
                                    gboolean (*is_version) (const char *, gsize));
 
+/* ---- advice.c: records to propose */
+
+/* One tag to set (value) or remove (value NULL). */
+typedef struct
+{
+  const char *name;
+  const char *value;
+} FctAuditTagEdit;
+
+/* The DMARC record text with the edits applied: every other tag kept as written, in its
+ * order; a tag not yet there is added (p= after v=, others at the end). (transfer
+ * full) */
+char *fct_audit_dmarc_edit (const char *text, const FctAuditTagEdit *edits, gsize n_edits);
+/* The record without what receivers ignore: unknown or malformed tags, bad values, bad
+ * URIs, later duplicates; p=none when no usable p= is left (RFC 9989 §4.8). (transfer
+ * full) */
+char *fct_audit_dmarc_clean (const char *text, const FctLimits *limits);
+/* The report address to propose: --rua, else dmarc-reports@policy_domain. (transfer
+ * full) */
+char *fct_audit_report_address (const Audit *audit, const char *policy_domain);
+
 /* Turns the gathered state into findings and the report (judge.c). */
 void fct_audit_judge (Audit *audit, FctAuditReport *report);

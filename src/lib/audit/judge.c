@@ -60,6 +60,20 @@ failed (Judge *j, const FctDnsAnswer *answer)
   return FALSE;
 }
 
+/* Appends item to a "sep"-separated list unless it is there already. */
+static void
+list_add (GString *list, const char *sep, const char *item)
+{
+  if (item == NULL || item[0] == '\0')
+    return;
+  g_auto (GStrv) have = g_strsplit (list->str, sep, -1);
+  if (g_strv_contains ((const char *const *)have, item))
+    return;
+  if (list->len > 0)
+    g_string_append (list, sep);
+  g_string_append (list, item);
+}
+
 /* ---- DNS, MX, PTR ---------------------------------------------------------------- */
 
 static gboolean
@@ -261,8 +275,55 @@ forward_confirms (const AuditAddress *addr)
   return FALSE;
 }
 
+/* Whether the domain's own SPF record may let addr send its mail. Only a record ending
+ * in -all says which servers send; then an address is a sender when an ip4:/ip6: term
+ * covers it, or when a term that stands for hosts not listed here (mx, a, include,
+ * ptr, exists, redirect) could. Anything unsure counts as a sender. */
+static gboolean
+address_may_send (const Audit *a, const AuditAddress *addr)
+{
+  const char *record = a->spf != NULL ? a->spf->record : NULL;
+  if (record == NULL)
+    return TRUE;
+  g_auto (GStrv) terms = g_strsplit (record, " ", -1);
+  gboolean strict = FALSE;
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_bytes (
+      addr->bytes, addr->len == 4 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6);
+  for (gsize i = 1; terms[i] != NULL; i++)
+    {
+      const char *t = terms[i];
+      if (t[0] == '\0')
+        continue;
+      if (g_ascii_strcasecmp (t, "-all") == 0)
+        {
+          strict = TRUE;
+          continue;
+        }
+      if (t[0] == '-' || t[0] == '~' || t[0] == '?')
+        continue; /* not a pass */
+      if (t[0] == '+')
+        t++;
+      if (g_ascii_strncasecmp (t, "ip4:", 4) == 0
+          || g_ascii_strncasecmp (t, "ip6:", 4) == 0)
+        {
+          g_autoptr (GInetAddressMask) mask
+              = g_inet_address_mask_new_from_string (t + 4, NULL);
+          if (mask != NULL
+              && g_inet_address_get_family (g_inet_address_mask_get_address (mask))
+                     == g_inet_address_get_family (ip)
+              && g_inet_address_mask_matches (mask, ip))
+            return TRUE;
+          continue;
+        }
+      if (g_ascii_strncasecmp (t, "exp=", 4) == 0 || g_ascii_strncasecmp (t, "v=", 2) == 0)
+        continue;
+      return TRUE; /* mx, a, include, ptr, exists, redirect= */
+    }
+  return !strict;
+}
+
 static void
-judge_ptr (Judge *j)
+judge_ptr (Judge *j, FctDmarcPolicy applied)
 {
   for (guint i = 0; i < j->a->mx_hosts->len; i++)
     {
@@ -273,7 +334,24 @@ judge_ptr (Judge *j)
           g_autofree char *rev = fct_dns_reverse_name (addr->bytes, addr->len);
           if (failed (j, addr->ptr))
             continue;
-          if (!has_records (addr->ptr))
+          if (!has_records (addr->ptr) && applied == FCT_DMARC_POLICY_REJECT
+              && !address_may_send (j->a, addr))
+            {
+              /* Receivers look at the reverse name of the server that connects to them:
+               * an exchanger that only receives (SPF -all does not list it, DMARC
+               * p=reject stops forgeries) is never judged by it. */
+              FctFinding *f = fct_findings_add (
+                  j->f, "ptr-missing-inbound",
+                  _ ("The address %s of %s has no reverse DNS name. It matters little "
+                     "here: the SPF record (-all) does not let it send and DMARC rejects "
+                     "forgeries, so it only receives mail. Set its PTR to %s if it ever "
+                     "sends."),
+                  addr->ip, mx->host, mx->host);
+              g_autofree char *fix = g_strdup_printf ("%s. PTR %s.", rev, mx->host);
+              fct_finding_set_fix (f, fix);
+              fct_finding_set_evidence (f, addr->ip);
+            }
+          else if (!has_records (addr->ptr))
             {
               FctFinding *f = fct_findings_add (j->f, "ptr-missing",
                                                 _ ("The address %s of %s has no reverse "
@@ -422,12 +500,31 @@ judge_spf (Judge *j)
 {
   Audit *a = j->a;
   const FctSpfLintReport *r = a->spf;
-  gboolean void_done = FALSE, all_done = FALSE;
+  gboolean void_done = FALSE;
   if (r == NULL)
     {
       fct_findings_add (j->f, "dns-error", _ ("SPF could not be checked: %s"),
                         a->spf_error != NULL ? a->spf_error : "?");
       return;
+    }
+  /* One spf-permissive-all, about the worst all term of the tree: +all before ?all, the
+   * domain's own record before an included one (a +all at the top must not hide behind
+   * an include's weakness). */
+  const FctSpfLintFinding *permissive = NULL;
+  int permissive_rank = 0;
+  for (guint i = 0; i < r->findings->len; i++)
+    {
+      const FctSpfLintFinding *lf = g_ptr_array_index (r->findings, i);
+      int rank = g_str_equal (lf->id, "spf.pass-all")      ? 4
+                 : g_str_equal (lf->id, "spf.neutral-all") ? 2
+                                                           : 0;
+      if (rank > 0 && g_strcmp0 (lf->domain, a->domain) == 0)
+        rank++;
+      if (rank > permissive_rank)
+        {
+          permissive = lf;
+          permissive_rank = rank;
+        }
     }
   for (guint i = 0; i < r->findings->len; i++)
     {
@@ -438,15 +535,44 @@ judge_spf (Judge *j)
 
       if (g_str_equal (id, "spf.no-record") && top)
         {
-          f = fct_findings_add (
-              j->f, "spf-missing",
-              _ ("%s publishes no SPF record: receivers cannot tell which servers may send "
-                 "its mail, and DMARC has only DKIM to rely on. Publish one that names "
-                 "your "
-                 "sending servers."),
-              a->domain);
-          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s~all\"", a->domain,
-                                                  a->mx_hosts->len > 0 ? "mx " : "");
+          /* The provider's own include covers its sending servers, which are not its
+           * MX hosts; mx stays for exchangers no provider row recognises. */
+          g_autoptr (GString) terms = g_string_new (NULL);
+          g_autoptr (GString) names = g_string_new (NULL);
+          gboolean own_mx = FALSE;
+          for (guint k = 0; k < a->mx_hosts->len; k++)
+            {
+              const AuditMx *mx = g_ptr_array_index (a->mx_hosts, k);
+              const FctAuditProvider *p = fct_audit_provider_for_mx (mx->host);
+              if (p == NULL)
+                {
+                  own_mx = TRUE;
+                  continue;
+                }
+              g_autofree char *inc = g_strconcat ("include:", p->include, NULL);
+              list_add (terms, " ", inc);
+              list_add (names, ", ", p->name);
+            }
+          if (own_mx)
+            list_add (terms, " ", "mx");
+          if (names->len > 0)
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Its MX hosts are "
+                   "those of %s: the record below authorises that provider's sending "
+                   "servers. Add the other services that send as %s (newsletters, "
+                   "invoicing, web site) before publishing."),
+                a->domain, names->str, a->domain);
+          else
+            f = fct_findings_add (
+                j->f, "spf-missing",
+                _ ("%s publishes no SPF record: receivers cannot tell which servers may "
+                   "send its mail, and DMARC has only DKIM to rely on. Publish one that "
+                   "names your sending servers."),
+                a->domain);
+          g_autofree char *fix = g_strdup_printf ("%s. TXT \"v=spf1 %s%s~all\"", a->domain,
+                                                  terms->str, terms->len > 0 ? " " : "");
           fct_finding_set_fix (f, fix);
         }
       else if (g_str_equal (id, "spf.multiple-records"))
@@ -468,8 +594,13 @@ judge_spf (Judge *j)
           f = fct_findings_add (j->f, "spf-too-many-lookups", "%s", lf->message);
           if (r->flattened != NULL)
             {
-              g_autofree char *fix
-                  = g_strdup_printf ("%s. TXT %s", a->domain, r->flattened);
+              /* Addresses copied from providers' records go stale when the providers
+               * change them, silently: the owner must know, and how to check. */
+              g_autofree char *fix = g_strdup_printf (
+                  _ ("# The addresses below are your providers' today; they change them "
+                     "without notice.\n# Check again after publishing and every month: "
+                     "facteur domain %s\n%s. TXT %s"),
+                  a->domain, a->domain, r->flattened);
               fct_finding_set_fix (f, fix);
             }
         }
@@ -483,9 +614,8 @@ judge_spf (Judge *j)
         }
       else if (g_str_equal (id, "spf.pass-all") || g_str_equal (id, "spf.neutral-all"))
         {
-          if (all_done)
+          if (lf != permissive)
             continue;
-          all_done = TRUE;
           f = fct_findings_add (j->f, "spf-permissive-all", "%s", lf->message);
           if (top && r->record != NULL)
             {
@@ -608,11 +738,13 @@ judge_dkim (Judge *j, FctAuditReport *report)
               _ ("The DKIM key at %s is RSA %u bits; RFC 8301 §3.2 asks for at least 2048 "
                  "(verifiers ignore keys under 1024). Generate a new key and rotate."),
               name, bits);
-          g_autofree char *fix
-              = g_strdup_printf ("facteur dkim keygen --domain %s --selector %s2048 "
-                                 "--algorithm rsa --bits 2048 "
-                                 "--out keys/",
-                                 a->domain, s->selector);
+          /* A rotation: a new selector, then the old key revoked (RFC 6376 §3.6.1,
+           * empty p=) once nothing signs with it. */
+          g_autofree char *fix = g_strdup_printf (
+              "facteur dkim keygen --domain %s --selector %s2048 --algorithm rsa --bits "
+              "2048 --out keys/\n# once your mail is signed with %s2048:\n%s. TXT "
+              "\"v=DKIM1; p=\"",
+              a->domain, s->selector, s->selector, name);
           fct_finding_set_fix (f, fix);
           fct_finding_set_evidence (f, name);
         }
@@ -648,24 +780,36 @@ judge_dkim (Judge *j, FctAuditReport *report)
 
 /* ---- DMARC ----------------------------------------------------------------------- */
 
-/* A record to publish: the given one with p raised to quarantine, reports kept or
- * added (transfer full). */
+/* The TXT line publishing a DMARC record at policy_domain, and, when the report address
+ * is outside it, the record the report service must publish (RFC 9989 §11.6).
+ * (transfer full) */
 static char *
-dmarc_proposal (const char *domain, const FctDmarcRecord *r)
+dmarc_fix (const char *policy_domain, const char *record, const char *rua)
 {
-  g_autoptr (GString) s = g_string_new ("v=DMARC1; p=");
-  g_string_append (s,
-                   r != NULL && r->p == FCT_DMARC_POLICY_REJECT ? "reject" : "quarantine");
-  if (r != NULL && r->rua != NULL && r->rua->len > 0)
+  g_autoptr (GString) s = g_string_new (NULL);
+  g_string_append_printf (s, "_dmarc.%s. TXT \"%s\"", policy_domain, record);
+  const char *at = rua != NULL ? strrchr (rua, '@') : NULL;
+  if (at != NULL)
     {
-      g_string_append (s, "; rua=");
-      for (guint i = 0; i < r->rua->len; i++)
-        g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
-                                (const char *)g_ptr_array_index (r->rua, i));
+      g_autofree char *org = fct_dmarc_psl_organizational_domain (policy_domain, NULL);
+      g_autofree char *rua_org = fct_dmarc_psl_organizational_domain (at + 1, NULL);
+      if (org != NULL && rua_org != NULL && g_ascii_strcasecmp (org, rua_org) != 0)
+        g_string_append_printf (s,
+                                "\n# for %s to publish, or it receives no reports:"
+                                "\n%s._report._dmarc.%s. TXT \"v=DMARC1\"",
+                                at + 1, policy_domain, at + 1);
     }
-  else
-    g_string_append_printf (s, "; rua=mailto:dmarc-reports@%s", domain);
-  return g_strdup_printf ("_dmarc.%s. TXT \"%s\"", domain, s->str);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The fix for one finding: the published record with the edits applied. */
+static void
+dmarc_set_fix (FctFinding *f, const char *policy_domain, const FctDmarcRecord *r,
+               const FctAuditTagEdit *edits, gsize n, const char *rua)
+{
+  g_autofree char *record = fct_audit_dmarc_edit (r->text, edits, n);
+  g_autofree char *fix = dmarc_fix (policy_domain, record, rua);
+  fct_finding_set_fix (f, fix);
 }
 
 static void
@@ -681,13 +825,24 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
   *effective = r;
   if (r == NULL)
     {
+      g_autofree char *rua = fct_audit_report_address (a, a->domain);
       FctFinding *f = fct_findings_add (
           j->f, "dmarc-missing",
-          _ ("%s publishes no DMARC record: anyone can send mail in its name and receivers "
-             "are told nothing. Gmail and Yahoo require one from bulk senders. Start with "
-             "p=none for a few weeks to read the reports, then enforce."),
-          a->domain);
-      g_autofree char *fix = dmarc_proposal (a->domain, NULL);
+          a->options.rua != NULL
+              ? _ ("%s publishes no DMARC record: anyone can send mail in its name and "
+                   "receivers are told nothing. Gmail and Yahoo require one from bulk "
+                   "senders. Start with p=none and reports to %s; once the reports show "
+                   "your own mail passing, move to quarantine, then reject.")
+              : _ ("%s publishes no DMARC record: anyone can send mail in its name and "
+                   "receivers are told nothing. Gmail and Yahoo require one from bulk "
+                   "senders. Start with p=none and reports to a mailbox you read: create "
+                   "%s (or give your report address with --rua); once the reports show "
+                   "your own mail passing, move to quarantine, then reject."),
+          a->domain, rua);
+      /* RFC 9989 tags only: p=none first, so that nothing legitimate is lost while the
+       * reports are read. */
+      g_autofree char *record = g_strdup_printf ("v=DMARC1; p=none; rua=mailto:%s", rua);
+      g_autofree char *fix = dmarc_fix (a->domain, record, rua);
       fct_finding_set_fix (f, fix);
       return;
     }
@@ -706,7 +861,9 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
                     : _ ("The DMARC record of %s has errors that receivers ignore or fall "
                          "back from; publish a clean record."),
           policy_domain);
-      g_autofree char *fix = dmarc_proposal (policy_domain, r);
+      /* Several records: the first is kept (the one judged here), cleaned. */
+      g_autofree char *clean = fct_audit_dmarc_clean (r->text, a->limits);
+      g_autofree char *fix = dmarc_fix (policy_domain, clean, NULL);
       fct_finding_set_fix (f, fix);
       fct_finding_set_evidence (f, r->text);
     }
@@ -728,30 +885,61 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
                    "mail and deliver it. Once the reports show your own mail passing, "
                    "move to quarantine, then reject."),
           a->domain, inherited ? policy_domain : "");
-      g_autofree char *fix = dmarc_proposal (policy_domain, r);
-      fct_finding_set_fix (f, fix);
+      /* Only the policy that applies is raised: sp= for an inherited record that has
+       * one, else p=. */
+      const FctAuditTagEdit edit[]
+          = { { inherited && r->sp != FCT_DMARC_POLICY_UNSET ? "sp" : "p", "quarantine" } };
+      dmarc_set_fix (f, policy_domain, r, edit, G_N_ELEMENTS (edit), NULL);
     }
-  if (r->pct >= 0 && r->pct < 100)
-    fct_findings_add (
-        j->f, "dmarc-pct-partial",
-        _ ("pct=%d: the policy applies to %d%% of failing mail only (RFC 7489; "
-           "RFC 9989 removed pct). Remove pct."),
-        r->pct, r->pct);
-  if (!inherited && r->sp == FCT_DMARC_POLICY_NONE && r->p != FCT_DMARC_POLICY_NONE
-      && r->p != FCT_DMARC_POLICY_UNSET)
-    fct_findings_add (
-        j->f, "dmarc-sp-none",
-        _ ("sp=none: subdomains of %s can be spoofed freely. Remove sp or set "
-           "it like p."),
-        policy_domain);
-  if (r->rua == NULL || r->rua->len == 0)
+  if (r->testing
+      && (applied == FCT_DMARC_POLICY_QUARANTINE || applied == FCT_DMARC_POLICY_REJECT))
     {
       FctFinding *f = fct_findings_add (
+          j->f, "dmarc-testing",
+          _ ("The DMARC record of %s has t=y (testing): receivers apply the policy one "
+             "level lower (RFC 9989 §4.7), %s instead of %s. Remove t=y once the reports "
+             "show your own mail passing."),
+          policy_domain, applied == FCT_DMARC_POLICY_REJECT ? "quarantine" : "none",
+          applied == FCT_DMARC_POLICY_REJECT ? "reject" : "quarantine");
+      const FctAuditTagEdit edit[] = { { "t", NULL } };
+      dmarc_set_fix (f, policy_domain, r, edit, G_N_ELEMENTS (edit), NULL);
+    }
+  if (r->pct >= 0 && r->pct < 100)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-pct-partial",
+          _ ("pct=%d: the policy applies to %d%% of failing mail only (RFC 7489; "
+             "RFC 9989 removed pct). Remove pct."),
+          r->pct, r->pct);
+      const FctAuditTagEdit edit[] = { { "pct", NULL } };
+      dmarc_set_fix (f, policy_domain, r, edit, G_N_ELEMENTS (edit), NULL);
+    }
+  if (!inherited && r->sp == FCT_DMARC_POLICY_NONE && r->p != FCT_DMARC_POLICY_NONE
+      && r->p != FCT_DMARC_POLICY_UNSET)
+    {
+      FctFinding *f = fct_findings_add (
+          j->f, "dmarc-sp-none",
+          _ ("sp=none: subdomains of %s can be spoofed freely. Remove sp or set "
+             "it like p."),
+          policy_domain);
+      const FctAuditTagEdit edit[] = { { "sp", NULL } };
+      dmarc_set_fix (f, policy_domain, r, edit, G_N_ELEMENTS (edit), NULL);
+    }
+  if (r->rua == NULL || r->rua->len == 0)
+    {
+      g_autofree char *rua = fct_audit_report_address (a, policy_domain);
+      FctFinding *f = fct_findings_add (
           j->f, "dmarc-rua-missing",
-          _ ("The DMARC record asks for no aggregate reports (rua): you cannot see who "
-             "sends in your name. Add a report address."));
-      g_autofree char *fix = dmarc_proposal (policy_domain, r);
-      fct_finding_set_fix (f, fix);
+          a->options.rua != NULL
+              ? _ ("The DMARC record asks for no aggregate reports (rua): you cannot see "
+                   "who sends in your name. Add %s as report address.")
+              : _ ("The DMARC record asks for no aggregate reports (rua): you cannot see "
+                   "who sends in your name. Create the mailbox %s (or give your report "
+                   "address with --rua) and add it to the record."),
+          rua);
+      g_autofree char *uri = g_strconcat ("mailto:", rua, NULL);
+      const FctAuditTagEdit edit[] = { { "rua", uri } };
+      dmarc_set_fix (f, policy_domain, r, edit, G_N_ELEMENTS (edit), rua);
     }
   for (guint i = 0; i < a->destinations->len; i++)
     {
@@ -774,15 +962,43 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
 
 /* ---- MTA-STS, TLS-RPT, BIMI, DANE ------------------------------------------------ */
 
+/* The policy to serve: the current one's mode, max_age and patterns kept, with every MX
+ * host that none of them matches added; without a usable policy, testing mode and the
+ * MX hosts (RFC 8461 §3.2). */
 static char *
-sts_policy_proposal (Audit *a)
+sts_policy_proposal (Audit *a, const FctMtaStsPolicy *current)
 {
-  g_autoptr (GString) s = g_string_new ("version: STSv1\nmode: testing\n");
-  for (guint i = 0; i < a->mx_hosts->len; i++)
+  g_autoptr (GString) s = g_string_new ("version: STSv1\n");
+  g_string_append_printf (s, "mode: %s\n",
+                          current != NULL ? fct_mta_sts_mode_to_string (current->mode)
+                                          : "testing");
+  for (guint i = 0; current != NULL && i < current->mx->len; i++)
     g_string_append_printf (s, "mx: %s\n",
-                            ((AuditMx *)g_ptr_array_index (a->mx_hosts, i))->host);
-  g_string_append (s, "max_age: 604800");
+                            (const char *)g_ptr_array_index (current->mx, i));
+  for (guint i = 0; i < a->mx_hosts->len; i++)
+    {
+      const char *host = ((AuditMx *)g_ptr_array_index (a->mx_hosts, i))->host;
+      if (current == NULL || !fct_mta_sts_policy_matches (current, host))
+        g_string_append_printf (s, "mx: %s\n", host);
+    }
+  g_string_append_printf (s, "max_age: %u",
+                          current != NULL && current->max_age > 0 ? current->max_age
+                                                                  : 604800);
   return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The TXT record with a new id and the policy file: senders fetch a policy again only
+ * when the id changes (RFC 8461 §3.1). The id only has to differ from the last one:
+ * today's date will do. */
+static char *
+sts_fix (Audit *a, const char *policy_text)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *id = g_date_time_format (now, "%Y%m%d%H%M");
+  return g_strdup_printf ("_mta-sts.%s. TXT \"v=STSv1; id=%s\"\n# "
+                          "https://mta-sts.%s/.well-known/mta-sts.txt (Content-Type: "
+                          "text/plain):\n%s",
+                          a->domain, id, a->domain, policy_text);
 }
 
 static void
@@ -793,7 +1009,6 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
     return;
   g_autoptr (GPtrArray) texts
       = fct_audit_txt_matching (a->mta_sts, fct_mta_sts_record_is_stsv1);
-  g_autofree char *policy_text = sts_policy_proposal (a);
   if (texts->len == 0)
     {
       if (a->mx_hosts->len == 0)
@@ -804,18 +1019,14 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
              "only if nobody interferes. Publish the TXT record and serve the policy at "
              "https://mta-sts.%s/.well-known/mta-sts.txt (start in testing mode)."),
           a->domain, a->domain);
-      /* The id only has to change when the policy does: today's date will do. */
-      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-      g_autofree char *id = g_date_time_format (now, "%Y%m%d01");
-      g_autofree char *fix
-          = g_strdup_printf ("_mta-sts.%s. TXT \"v=STSv1; id=%s\"\n# "
-                             "https://mta-sts.%s/.well-known/mta-sts.txt:\n%s",
-                             a->domain, id, a->domain, policy_text);
+      g_autofree char *policy_text = sts_policy_proposal (a, NULL);
+      g_autofree char *fix = sts_fix (a, policy_text);
       fct_finding_set_fix (f, fix);
       return;
     }
   const char *problem = NULL;
   g_autofree char *detail = NULL;
+  gboolean no_host = FALSE;
   if (texts->len > 1)
     problem = _ ("several v=STSv1 records (RFC 8461 §3.1: then there is no policy)");
   else
@@ -827,7 +1038,10 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
       if (rec == NULL)
         problem = detail = g_strdup_printf (_ ("the TXT record: %s"), reason);
       else if (!has_records (a->sts_a) && !has_records (a->sts_aaaa))
-        problem = detail = g_strdup_printf (_ ("mta-sts.%s has no address"), a->domain);
+        {
+          problem = detail = g_strdup_printf (_ ("mta-sts.%s has no address"), a->domain);
+          no_host = TRUE;
+        }
       else if (resp == NULL || resp->error != NULL)
         problem = detail
             = g_strdup_printf (_ ("the policy could not be fetched: %s"),
@@ -857,14 +1071,20 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
           j->f, "mta-sts-invalid",
           _ ("The MTA-STS setup of %s does not work: %s. Senders then ignore it."),
           a->domain, problem);
-      g_autofree char *fix = g_strdup_printf (
-          "# https://mta-sts.%s/.well-known/mta-sts.txt (Content-Type: text/plain):\n%s",
-          a->domain, policy_text);
+      g_autofree char *policy_text = sts_policy_proposal (a, NULL);
+      g_autofree char *records = sts_fix (a, policy_text);
+      /* The web server's address is the owner's to choose: named, not invented. */
+      g_autofree char *fix
+          = no_host ? g_strdup_printf (
+                "# mta-sts.%s. A <the address of your web server>\n%s", a->domain, records)
+                    : g_steal_pointer (&records);
       fct_finding_set_fix (f, fix);
       return;
     }
   if (report->mta_sts->mode == FCT_MTA_STS_MODE_NONE)
     return;
+  g_autofree char *policy_text = sts_policy_proposal (a, report->mta_sts);
+  g_autofree char *fix = sts_fix (a, policy_text);
   for (guint i = 0; i < a->mx_hosts->len; i++)
     {
       AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
@@ -876,7 +1096,7 @@ judge_mta_sts (Judge *j, FctAuditReport *report)
              "that apply the policy will not deliver to it. Add it to the policy and "
              "change the id of the TXT record."),
           mx->host, fct_mta_sts_mode_to_string (report->mta_sts->mode));
-      fct_finding_set_fix (f, policy_text);
+      fct_finding_set_fix (f, fix);
       fct_finding_set_evidence (f, mx->host);
     }
 }
@@ -1153,6 +1373,43 @@ judge_blocklists (Judge *j)
 static void
 judge_tls (Judge *j)
 {
+  /* When not one exchanger answered, the likeliest cause is on this side (port 25 is
+   * blocked from most home, office and cloud networks): nothing was learnt about the
+   * servers, and nothing is held against them. */
+  const FctAuditTlsProbe *first_failure = NULL;
+  guint tried = 0, greeted = 0;
+  for (guint i = 0; i < j->a->mx_hosts->len; i++)
+    {
+      const FctAuditTlsProbe *p = ((AuditMx *)g_ptr_array_index (j->a->mx_hosts, i))->probe;
+      if (p == NULL)
+        continue;
+      tried++;
+      if (p->banner != NULL)
+        greeted++;
+      else if (first_failure == NULL)
+        first_failure = p;
+    }
+  if (tried > 0 && greeted == 0)
+    {
+      const char *why = first_failure->error != NULL ? first_failure->error : "?";
+      FctFinding *f
+          = tried == 1
+                ? fct_findings_add (
+                    j->f, "smtp-untested",
+                    _ ("The mail server could not be reached from here (%s: %s): port 25 "
+                       "is often blocked on the way out. STARTTLS and certificates were "
+                       "not checked; run the audit from a network that allows port 25."),
+                    first_failure->host, why)
+                : fct_findings_add (
+                    j->f, "smtp-untested",
+                    _ ("None of the %u mail servers could be reached from here (first, "
+                       "%s: %s): port 25 is often blocked on the way out. STARTTLS and "
+                       "certificates were not checked; run the audit from a network "
+                       "that allows port 25."),
+                    tried, first_failure->host, why);
+      fct_finding_set_evidence (f, first_failure->host);
+      return;
+    }
   for (guint i = 0; i < j->a->mx_hosts->len; i++)
     {
       AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
@@ -1292,6 +1549,42 @@ fct_audit_dkim_key_free (FctAuditDkimKey *key)
   g_free (key);
 }
 
+/* One finding per id: a problem on five exchangers is one problem, costed once, whose
+ * detail names each of them (their sentences in order), whose fix holds every record
+ * and whose evidence lists every host or address. Returns (transfer full). */
+static FctFindings *
+merge_by_id (const FctFindings *in)
+{
+  FctFindings *out = fct_findings_new ();
+  guint n = fct_findings_get_count (in);
+  g_autofree gboolean *done = g_new0 (gboolean, n);
+  for (guint i = 0; i < n; i++)
+    {
+      if (done[i])
+        continue;
+      const FctFinding *first = fct_findings_get (in, i);
+      g_autoptr (GString) detail = g_string_new (NULL);
+      g_autoptr (GString) fix = g_string_new (NULL);
+      g_autoptr (GString) evidence = g_string_new (NULL);
+      for (guint k = i; k < n; k++)
+        {
+          const FctFinding *f = fct_findings_get (in, k);
+          if (f->weight != first->weight)
+            continue;
+          done[k] = TRUE;
+          list_add (detail, " ", f->detail);
+          list_add (fix, "\n", f->fix);
+          list_add (evidence, ", ", f->evidence);
+        }
+      FctFinding *merged = fct_findings_add (out, first->weight->id, "%s", detail->str);
+      if (fix->len > 0)
+        fct_finding_set_fix (merged, fix->str);
+      if (evidence->len > 0)
+        fct_finding_set_evidence (merged, evidence->str);
+    }
+  return out;
+}
+
 void
 fct_audit_judge (Audit *a, FctAuditReport *report)
 {
@@ -1301,7 +1594,6 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_mx_free);
   report->dkim_keys
       = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_dkim_key_free);
-  report->findings = j.f;
 
   if (judge_dns (&j))
     {
@@ -1310,7 +1602,6 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
         if (is_null_mx (g_ptr_array_index (a->mx->records, i)))
           report->null_mx = TRUE;
       judge_mx (&j);
-      judge_ptr (&j);
       judge_spf (&j);
       if (a->spf != NULL && a->spf->record != NULL)
         {
@@ -1320,6 +1611,7 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
       judge_dkim (&j, report);
       FctDmarcPolicy applied = FCT_DMARC_POLICY_UNSET;
       judge_dmarc (&j, report, &dmarc, &applied);
+      judge_ptr (&j, applied);
       judge_mta_sts (&j, report);
       judge_tlsrpt (&j);
       judge_bimi (&j, dmarc, applied);
@@ -1351,6 +1643,8 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
   g_free (j.first_failure_text);
   mx_to_report (a, report);
   report->audited = !j.resolver_failed;
-  fct_findings_sort (j.f);
-  report->score = fct_findings_score (j.f);
+  report->findings = merge_by_id (j.f);
+  fct_findings_free (j.f);
+  fct_findings_sort (report->findings);
+  report->score = fct_findings_score (report->findings);
 }

@@ -5,6 +5,7 @@
 
 #include <facteur/authres.h>
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 static void
 spf_findings (const FctCheckReport *report, FctFindings *findings)
@@ -154,6 +155,79 @@ dkim_findings (const FctCheckReport *report, FctFindings *findings)
                              "appended later would still verify (RFC 6376 §8.2). Sign "
                              "without l=."),
                           length->domain != NULL ? length->domain : "?");
+    }
+}
+
+/* The first link in text: from "http://", "https://" or "www." to the next space,
+ * quote or angle bracket, at most 200 bytes (transfer full), or NULL. */
+static char *
+find_link (const char *text, gsize len)
+{
+  static const char *const starts[] = { "https://", "http://", "www." };
+
+  for (gsize i = 0; i < len; i++)
+    for (gsize k = 0; k < G_N_ELEMENTS (starts); k++)
+      {
+        gsize n = strlen (starts[k]);
+        if (i + n > len || g_ascii_strncasecmp (text + i, starts[k], n) != 0
+            || (k == 2 && i > 0 && g_ascii_isalnum (text[i - 1])))
+          continue;
+        gsize end = i + n;
+        while (end < len && end - i < 200 && !g_ascii_isspace (text[end])
+               && strchr ("\"'<>", text[end]) == NULL)
+          end++;
+        return g_utf8_make_valid (text + i, (gssize)(end - i));
+      }
+  return NULL;
+}
+
+void
+fct_check_body_length_findings (const FctMsg *msg, const FctDkimVerifyResult *dkim,
+                                FctFindings *findings)
+{
+  FctSlice body = fct_msg_get_body (msg);
+
+  for (guint i = 0; i < dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (dkim->signatures, i);
+      gboolean covered = FALSE;
+
+      if (s->result != FCT_DKIM_RESULT_PASS || s->body_unsigned == 0)
+        continue;
+      /* The same domain also signed the whole body: nothing is unauthenticated. */
+      for (guint k = 0; k < dkim->signatures->len && !covered; k++)
+        {
+          const FctDkimSignatureResult *o = g_ptr_array_index (dkim->signatures, k);
+          covered = o->result == FCT_DKIM_RESULT_PASS && o->body_unsigned == 0
+                    && g_strcmp0 (o->domain, s->domain) == 0;
+        }
+      if (covered)
+        continue;
+      /* RFC 6376 §8.2: what follows l= is anyone's. A link or an IBAN there is how the
+       * attack is written: the message still shows a valid signature of the sender. The
+       * tail is read as sent (transfer encodings not decoded): anything else that follows
+       * unsigned is dkim-body-length. 1 MiB is more than any footer or forged block. */
+      g_autoptr (GBytes) tail
+          = fct_dkim_body_unsigned_tail (s->body_canon, body, s->body_length, 1 << 20);
+      gsize len = 0;
+      const char *text = g_bytes_get_data (tail, &len);
+      g_autofree char *link = find_link (text, len);
+      g_autofree char *iban = link == NULL ? fct_analysis_find_iban (text, len) : NULL;
+      if (link == NULL && iban == NULL)
+        continue;
+      FctFinding *f = fct_findings_add (
+          findings, "dkim-unsigned-content",
+          link != NULL
+              ? _ ("The DKIM signature of %s covers only the first %llu bytes of the body "
+                   "(l=); after them comes a link that no signature covers (%s): anyone "
+                   "may have added it (RFC 6376 §8.2). Do not trust it as coming from %s.")
+              : _ ("The DKIM signature of %s covers only the first %llu bytes of the body "
+                   "(l=); after them comes an IBAN that no signature covers (%s): anyone "
+                   "may have added it (RFC 6376 §8.2). Do not trust it as coming from %s."),
+          s->domain != NULL ? s->domain : "?", (unsigned long long)s->body_length,
+          link != NULL ? link : iban, s->domain != NULL ? s->domain : "?");
+      fct_finding_set_evidence (f, link != NULL ? link : iban);
+      return;
     }
 }
 

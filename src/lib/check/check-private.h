@@ -7,12 +7,17 @@
 
 /* auth.c: spf-*, dkim-*, dmarc-*, arc-fail from the verdicts of the report. */
 void fct_check_auth_findings (const FctCheckReport *report, FctFindings *findings);
+/* auth.c: dkim-unsigned-content, a link or an IBAN in what a passing signature with l=
+ * leaves unsigned. */
+void fct_check_body_length_findings (const FctMsg *msg, const FctDkimVerifyResult *dkim,
+                                     FctFindings *findings);
 /* auth.c: the Authentication-Results value (transfer full). */
 char *fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
                                const char *ip, const char *helo);
 
 /* headers.c: header-missing-date, header-missing-message-id, header-date-future,
- * header-multiple-from, header-from-invalid, header-8bit-unencoded. */
+ * header-multiple-from, header-from-invalid, header-8bit-unencoded,
+ * message-cr-line-ends, header-over-limits. */
 void fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings);
 /* headers.c: the address of the Return-Path field without angle brackets, "" for the
  * null sender, NULL when there is no such field (transfer full). */

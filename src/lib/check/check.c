@@ -145,30 +145,91 @@ dmarc_from_dkim (FctDkimResult r)
 
 /* ---------------------------------------------------------------- IBAN history */
 
-/* iban-new-for-sender. Only an authenticated sender's IBANs are recorded (DMARC pass):
- * otherwise a forger could make its own account "known" by spoofing the domain first. */
-static gboolean
-iban_history (Job *job, GError **error)
+/* The key of the message in the IBAN history, so that checking it again (the milter
+ * and then a user, a retry) does not make its own IBAN "known": its Message-ID (RFC 5322
+ * §3.6.4: unique per message), else a digest of its body, which relays do not change.
+ * (transfer full) */
+static char *
+message_key (FctMsg *msg)
+{
+  const FctMsgHeader *id = fct_msg_find_header (msg, "Message-ID", 0);
+  FctSlice body;
+
+  if (id != NULL)
+    {
+      g_autofree char *value = g_strstrip (g_strdup (id->value));
+      if (value[0] != '\0')
+        return g_strconcat ("id:", value, NULL);
+    }
+  body = fct_msg_get_body (msg);
+  g_autofree char *digest
+      = g_compute_checksum_for_data (G_CHECKSUM_SHA256, body.ptr, body.len);
+  return g_strconcat ("body:", digest, NULL);
+}
+
+/* The history is kept per organization (the registrable domain: mail from
+ * factures.example.fr and example.fr is one supplier's). */
+static char *
+history_domain (const FctCheckReport *report)
+{
+  char *org;
+
+  if (report->dmarc != NULL && report->dmarc->organizational_domain != NULL)
+    return g_ascii_strdown (report->dmarc->organizational_domain, -1);
+  org = fct_dmarc_psl_organizational_domain (report->sender_domain, NULL);
+  return org != NULL ? org : g_ascii_strdown (report->sender_domain, -1);
+}
+
+static void
+history_unavailable (FctCheckReport *report, const char *reason)
+{
+  FctFinding *f = fct_findings_add (
+      report->findings, "iban-history-unavailable",
+      _ ("The bank-account history could not be read (%s): this report does not say "
+         "whether the sender's accounts are new. Check the database file and its key."),
+      reason);
+  fct_finding_set_evidence (f, reason);
+}
+
+/* iban-new-for-sender, iban-first-for-sender. Only an authenticated sender's IBANs are
+ * recorded (DMARC pass): otherwise a forger could make its own account "known" by
+ * spoofing the domain first. A store that fails gives the report without history and
+ * iban-history-unavailable, not an error: the reader still needs the rest. */
+static void
+iban_history (Job *job)
 {
   FctCheckReport *report = job->report;
   g_autoptr (GString) fresh = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *key = NULL;
   gboolean authenticated
       = report->dmarc != NULL && report->dmarc->result == FCT_DMARC_RESULT_PASS;
   guint n = fct_analysis_get_iban_count (job->analysis), n_new = 0, others = 0;
+  FctFinding *f;
 
+  if (job->options.store == NULL && job->options.store_error != NULL)
+    {
+      history_unavailable (report, job->options.store_error);
+      return;
+    }
   if (job->options.store == NULL || n == 0 || report->sender_domain == NULL)
-    return TRUE;
+    return;
+  domain = history_domain (report);
+  key = message_key (job->msg);
   for (guint i = 0; i < n; i++)
     {
       const char *iban = fct_analysis_get_iban (job->analysis, i);
       FctStoreIbanSighting seen = { 0 };
-      gboolean ok = authenticated
-                        ? fct_store_iban_record (job->options.store, report->sender_domain,
-                                                 iban, job->now, &seen, error)
-                        : fct_store_iban_lookup (job->options.store, report->sender_domain,
-                                                 iban, &seen, error);
+      gboolean ok = authenticated ? fct_store_iban_record (job->options.store, domain, iban,
+                                                           key, job->now, &seen, &error)
+                                  : fct_store_iban_lookup (job->options.store, domain, iban,
+                                                           key, &seen, &error);
       if (!ok)
-        return FALSE;
+        {
+          history_unavailable (report, error->message);
+          return;
+        }
       if (seen.known)
         continue;
       others = MAX (others, seen.others);
@@ -177,21 +238,23 @@ iban_history (Job *job, GError **error)
       g_string_append (fresh, iban);
     }
   if (n_new == 0)
-    return TRUE;
-  FctFinding *f;
+    return;
   if (others > 0)
     f = fct_findings_add (report->findings, "iban-new-for-sender",
                           _ ("%s has sent other bank accounts before (%u) but never this "
                              "one: %s. Confirm the change by telephone with a number you "
                              "already had before paying."),
-                          report->sender_domain, others, fresh->str);
+                          domain, others, fresh->str);
   else
-    f = fct_findings_add (report->findings, "iban-new-for-sender",
-                          _ ("No message from %s has given this bank account before: %s. "
-                             "Confirm it through another channel before paying."),
-                          report->sender_domain, fresh->str);
+    f = fct_findings_add (report->findings, "iban-first-for-sender",
+                          _ ("No earlier message from %s gave a bank account: %s is the "
+                             "first%s. Confirm it through another channel before the first "
+                             "payment."),
+                          domain, fresh->str,
+                          authenticated ? _ (", now recorded")
+                                        : _ (", not recorded because the sender is not "
+                                             "authenticated"));
   fct_finding_set_evidence (f, fresh->str);
-  return TRUE;
 }
 
 /* ---------------------------------------------------------------- completion */
@@ -217,6 +280,8 @@ finish (GTask *task)
     report->sender_domain = g_strdup (fct_analysis_get_author_domain (job->analysis));
 
   fct_check_auth_findings (report, report->findings);
+  if (report->dkim != NULL)
+    fct_check_body_length_findings (job->msg, report->dkim, report->findings);
   fct_check_header_findings (job->msg, job->now, report->findings);
   report->received_size = fct_check_received_size (job->msg);
   fct_check_size_findings (report->received_size, report->findings);
@@ -256,12 +321,7 @@ finish (GTask *task)
                           link_detail->str),
         link_detail->str);
 
-  if (!iban_history (job, &error))
-    {
-      g_task_return_new_error (task, FCT_CHECK_ERROR, FCT_CHECK_ERROR_STORE, "%s",
-                               error->message);
-      return;
-    }
+  iban_history (job);
 
   report->authentication_results = fct_check_authres_build (
       report, job->options.authserv_id != NULL ? job->options.authserv_id : "facteur",
@@ -269,6 +329,8 @@ finish (GTask *task)
   fct_findings_sort (report->findings);
   report->score = fct_findings_score (report->findings);
   report->threat = fct_findings_threat (report->findings, &report->threat_findings);
+  if (report->threat == FCT_THREAT_DANGEROUS)
+    fct_findings_withhold_sender_advice (report->findings);
   g_task_return_pointer (task, g_steal_pointer (&job->report),
                          (GDestroyNotify)fct_check_report_free);
 }
@@ -491,6 +553,18 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
                  GCancellable *cancellable, GAsyncReadyCallback callback,
                  gpointer user_data)
 {
+  fct_check_with_auth_async (msg, resolver, options, NULL, NULL, cancellable, callback,
+                             user_data);
+}
+
+void
+fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
+                           const FctCheckOptions *options, FctDkimVerifyResult *dkim_result,
+                           FctArcVerifyResult *arc_result, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (FctDkimVerifyResult) given_dkim = dkim_result;
+  g_autoptr (FctArcVerifyResult) given_arc = arc_result;
   g_autoptr (GTask) task = NULL;
   Job *job;
   FctCheckReport *report;
@@ -499,7 +573,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
 
   g_return_if_fail (msg != NULL && resolver != NULL && options != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fct_check_async);
+  g_task_set_source_tag (task, fct_check_with_auth_async);
   job = g_new0 (Job, 1);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   job->msg = fct_msg_ref (msg);
@@ -550,13 +624,27 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
   else
     job->spf_done = TRUE;
 
-  {
-    FctDkimVerifyOptions dkim
-        = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
-    FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
-    fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done, step_begin (task));
-    fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
-  }
+  if (given_dkim != NULL)
+    {
+      report->dkim = g_steal_pointer (&given_dkim);
+      job->dkim_done = TRUE;
+      /* Without SPF to wait for, nothing else would start DMARC. */
+      maybe_start_dmarc (task);
+    }
+  else
+    {
+      FctDkimVerifyOptions dkim
+          = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
+      fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done,
+                             step_begin (task));
+    }
+  if (given_arc != NULL)
+    report->arc = g_steal_pointer (&given_arc);
+  else
+    {
+      FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
+      fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
+    }
   start_dnsbl (task);
 
   /* The content analysis is CPU work: it runs while the queries above are in flight
@@ -567,6 +655,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
     FctAnalysisOptions analysis = {
       .limits = job->limits,
       .protected_domains = options->protected_domains,
+      .protected_brands = options->protected_brands,
       .author_domain = author_domain,
     };
     job->analysis = fct_analysis_run (msg, &analysis, report->findings, &error);

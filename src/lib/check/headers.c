@@ -217,9 +217,74 @@ check_header_section (const FctMsg *msg, FctFindings *findings)
   fct_finding_set_evidence (f, line);
 }
 
+/* A file whose lines end in CR alone (classic Mac OS clients saved mail so) was read as
+ * the CRLF message it stands for; said, because sent as it is, with bare CRs, it is
+ * refused by SMTP servers (RFC 5321 §2.3.8) and its signatures break. */
+static void
+check_line_ends (const FctMsg *msg, FctFindings *findings)
+{
+  if (fct_msg_get_flags (msg) & FCT_MSG_FLAG_CR_ONLY)
+    fct_findings_add (
+        findings, "message-cr-line-ends", "%s",
+        _ ("Every line of this message ends with a CR alone, as old Mac clients saved "
+           "mail: it was read as the same message with CRLF line ends, the form it has "
+           "when sent. Sent with bare CRs, SMTP servers refuse it (RFC 5321 §2.3.8); "
+           "save or send it with CRLF line ends."));
+}
+
+/* A header over the parser's limits was read in part (fields past the count skipped, an
+ * over-long field's value left empty), so that padding cannot stop the report; what was
+ * left out could hold anything, and padding a header to blind filters is an attacker's
+ * move, hence a warning and a suspicious message. */
+static void
+check_over_limits (const FctMsg *msg, FctFindings *findings)
+{
+  const FctMsgOverLimits *o = fct_msg_get_over_limits (msg);
+  g_autoptr (GString) detail = g_string_new (NULL);
+  g_autoptr (GString) evidence = g_string_new (NULL);
+
+  if (o->skipped > 0)
+    {
+      g_string_append_printf (
+          detail,
+          _ ("The header has %u fields, over the limit of %u: the %u past it, from "
+             "“%s” on line %u, were not read, except the first From, Subject, "
+             "DKIM-Signature, ARC and other fields the checks use; a second From past "
+             "the limit still counts, and DKIM and ARC are given every field. "),
+          o->fields, o->fields_max, o->skipped, o->skipped_first_name,
+          o->skipped_first_line);
+      g_string_append_printf (evidence, "%s (line %u)", o->skipped_first_name,
+                              o->skipped_first_line);
+    }
+  if (o->too_long > 0)
+    {
+      g_string_append_printf (
+          detail,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "The field “%s” on line %u is %zu bytes, over the limit of %zu for "
+                       "one field (%u field is over it): its value was not read. ",
+                       "The field “%s” on line %u is %zu bytes, over the limit of %zu for "
+                       "one field (%u fields are over it): their values were not read. ",
+                       o->too_long),
+          o->too_long_first_name, o->too_long_first_line, o->too_long_first_bytes,
+          o->field_max_bytes, o->too_long);
+      g_string_append_printf (evidence, "%s%s (line %u)", evidence->len > 0 ? ", " : "",
+                              o->too_long_first_name, o->too_long_first_line);
+    }
+  if (detail->len == 0)
+    return;
+  g_string_append (detail,
+                   _ ("Ordinary mail has a few dozen fields of a few hundred bytes: a "
+                      "header padded this far is made to hide content from filters."));
+  FctFinding *f = fct_findings_add (findings, "header-over-limits", "%s", detail->str);
+  fct_finding_set_evidence (f, evidence->str);
+}
+
 void
 fct_check_header_findings (const FctMsg *msg, gint64 now, FctFindings *findings)
 {
+  check_over_limits (msg, findings);
+  check_line_ends (msg, findings);
   check_header_section (msg, findings);
   check_date (msg, now, findings);
   check_message_id (msg, findings);

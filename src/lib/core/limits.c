@@ -47,6 +47,14 @@ fct_limits_init (FctLimits *limits)
     .extract_memory_max_bytes = 512 * 1024 * 1024,
     .extract_text_max_bytes = 1024 * 1024,
     .extract_files_max = 16,
+    .smtp_server_command_line_max = 2048,
+    .smtp_server_text_line_max = 1000,
+    .smtp_server_message_max_bytes = 50 * 1024 * 1024,
+    .smtp_server_recipients_max = 100,
+    .smtp_server_errors_max = 20,
+    .smtp_server_command_timeout_ms = 300000,
+    .smtp_server_data_timeout_ms = 180000,
+    .batch_line_max_bytes = 4096,
   };
 }
 

@@ -110,6 +110,8 @@ struct _FctDkimBodyHasher
   gboolean pending_wsp; /* relaxed: WSP seen since the last content byte */
   gboolean any_content;
   gboolean finished;
+  GByteArray *tail; /* canonical bytes past the limit, kept up to tail_max; or NULL */
+  gsize tail_max;
   EVP_MD_CTX *ctx;
   gsize used;
   guint8 buffer[BODY_BUFFER];
@@ -134,6 +136,8 @@ fct_dkim_body_hasher_free (FctDkimBodyHasher *hasher)
   if (hasher == NULL)
     return;
   EVP_MD_CTX_free (hasher->ctx);
+  if (hasher->tail != NULL)
+    g_byte_array_unref (hasher->tail);
   g_free (hasher);
 }
 
@@ -154,7 +158,13 @@ emit (FctDkimBodyHasher *h, const guint8 *data, gsize len)
     {
       guint64 room = (guint64)h->limit > h->hashed ? (guint64)h->limit - h->hashed : 0;
       if (len > room)
-        len = (gsize)room;
+        {
+          if (h->tail != NULL && h->tail->len < h->tail_max)
+            g_byte_array_append (
+                h->tail, data + room,
+                (guint)MIN ((guint64)len - room, (guint64)(h->tail_max - h->tail->len)));
+          len = (gsize)room;
+        }
     }
   h->hashed += len;
   if (len > sizeof h->buffer - h->used)
@@ -372,6 +382,21 @@ guint64
 fct_dkim_body_hasher_get_length (const FctDkimBodyHasher *hasher)
 {
   return hasher->total;
+}
+
+GBytes *
+fct_dkim_body_unsigned_tail (FctDkimCanon canon, FctSlice body, guint64 length,
+                             gsize max_len)
+{
+  g_autoptr (FctDkimBodyHasher) h = fct_dkim_body_hasher_new (
+      canon, FCT_DKIM_HASH_SHA256, (gint64)MIN (length, (guint64)G_MAXINT64));
+  guint8 digest[64];
+
+  h->tail = g_byte_array_new ();
+  h->tail_max = MIN (max_len, (gsize)G_MAXUINT);
+  fct_dkim_body_hasher_update (h, body.ptr, body.len);
+  fct_dkim_body_hasher_finish (h, digest);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&h->tail));
 }
 
 /* ---- The body hashes of one message ---- */

@@ -355,6 +355,13 @@ fct_dkim_signer_eom (FctDkimSigner *s, GError **error)
   return g_string_free (out, FALSE);
 }
 
+static void
+feed_field (FctSlice raw, FctSlice name, gpointer signer)
+{
+  (void)name;
+  fct_dkim_signer_header (signer, raw.ptr, raw.len);
+}
+
 char *
 fct_dkim_sign (FctMsg *msg, const FctDkimSignOptions *options, GError **error)
 {
@@ -362,11 +369,8 @@ fct_dkim_sign (FctMsg *msg, const FctDkimSignOptions *options, GError **error)
 
   if (s == NULL)
     return NULL;
-  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
-    {
-      const FctMsgHeader *h = fct_msg_get_header (msg, i);
-      fct_dkim_signer_header (s, h->raw.ptr, h->raw.len);
-    }
+  /* Every field, skipped ones included, as verifiers will select them. */
+  fct_msg_foreach_field (msg, feed_field, s);
   FctSlice body = fct_msg_get_body (msg);
   fct_dkim_signer_body (s, body.ptr, body.len);
   return fct_dkim_signer_eom (s, error);

@@ -5,13 +5,15 @@
 #include "dkim-private.h"
 
 #include <facteur/sync.h>
+#include <string.h>
 
 typedef struct
 {
   FctDkimSignature sig;
   FctDkimSignatureResult *result;
-  gboolean final; /* result decided before the key arrived */
-  guint body;     /* index in verifier->bodies */
+  gboolean final;   /* result decided before the key arrived */
+  gboolean skipped; /* over FctLimits.dkim_signatures_max: not verified, not reported */
+  guint body;       /* index in verifier->bodies */
   FctDnsAnswer *answer;
 } SigState;
 
@@ -221,23 +223,101 @@ on_key (FctDnsAnswer *answer, gpointer user_data)
   fct_dkim_verifier_unref (v);
 }
 
+/* The domain of the From field, lower case, as a hint for the order in which signatures
+ * are verified, never for a verdict: the last "@" of the only From field, up to the
+ * first character a domain cannot hold. NULL without a single From field. */
+static char *
+from_domain_hint (const FctDkimVerifier *v)
+{
+  FctSlice from = FCT_SLICE_EMPTY;
+  guint n = 0;
+
+  for (guint i = 0; i < v->headers.spans->len; i++)
+    if (fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i), "From"))
+      {
+        from = fct_dkim_field_value (fct_dkim_header_store_field (&v->headers, i));
+        n++;
+      }
+  if (n != 1)
+    return NULL;
+  for (gsize k = from.len; k-- > 0;)
+    if (from.ptr[k] == '@')
+      {
+        gsize end = k + 1;
+        while (end < from.len
+               && (g_ascii_isalnum (from.ptr[end]) || from.ptr[end] == '.'
+                   || from.ptr[end] == '-' || from.ptr[end] >= 0x80))
+          end++;
+        if (end == k + 1)
+          return NULL;
+        char *d = g_ascii_strdown ((const char *)from.ptr + k + 1, (gssize)(end - k - 1));
+        gsize len = strlen (d);
+        if (len > 0 && d[len - 1] == '.')
+          d[len - 1] = '\0';
+        return d;
+      }
+  return NULL;
+}
+
+/* 0: d= is the From domain; 1: one is a subdomain of the other (relaxed alignment is
+ * likely); 2: another domain. */
+static guint
+alignment_rank (FctSlice d, const char *from)
+{
+  FctSlice f;
+
+  if (from == NULL)
+    return 2;
+  f = fct_slice_from_str (from);
+  if (fct_slice_equal_ascii_nocase (d, f))
+    return 0;
+  if (d.len > f.len && d.ptr[d.len - f.len - 1] == '.'
+      && fct_slice_equal_ascii_nocase (fct_slice_new (d.ptr + d.len - f.len, f.len), f))
+    return 1;
+  if (f.len > d.len && f.ptr[f.len - d.len - 1] == '.'
+      && fct_slice_equal_ascii_nocase (fct_slice_new (f.ptr + f.len - d.len, d.len), d))
+    return 1;
+  return 2;
+}
+
+typedef struct
+{
+  guint index; /* in v->sigs */
+  guint rank;
+  guint field_index;
+} Candidate;
+
+static gint
+candidate_compare (gconstpointer a, gconstpointer b)
+{
+  const Candidate *x = a, *y = b;
+
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  /* Fields added in transit go on top (RFC 6376 §5.6), so the author's own signature is
+   * the lowest: a forger who prepends signatures cannot push it out of the slots. */
+  return x->field_index > y->field_index ? -1 : x->field_index < y->field_index ? 1 : 0;
+}
+
 void
 fct_dkim_verifier_eoh (FctDkimVerifier *v)
 {
   gint64 now = now_seconds (v);
+  g_autofree char *from = NULL;
+  g_autoptr (GArray) candidates = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  guint verified = 0;
 
   g_return_if_fail (v != NULL && !v->eoh);
   v->eoh = TRUE;
+  from = from_domain_hint (v);
+  /* Every field is parsed (the header count bounds them): one that does not parse, or
+   * that is decided without a key, costs no query and takes no verification slot, so
+   * junk fields cannot crowd out a real signature. */
   for (guint i = 0; i < v->headers.spans->len; i++)
     {
       if (!fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i),
                                        "DKIM-Signature"))
         continue;
-      if (v->sigs->len >= v->limits.dkim_signatures_max)
-        {
-          v->skipped++;
-          continue;
-        }
       SigState *s = g_new0 (SigState, 1);
       const char *reason = NULL;
       gboolean ok = fct_dkim_signature_parse (fct_dkim_header_store_field (&v->headers, i),
@@ -262,7 +342,25 @@ fct_dkim_verifier_eoh (FctDkimVerifier *v)
                   N_ ("signature timestamp is in the future (t=)"));
           continue;
         }
-      /* Signatures are already capped (dkim_signatures_max), so are their hashes. */
+      Candidate c = { v->sigs->len - 1, alignment_rank (s->sig.domain, from), i };
+      g_array_append_val (candidates, c);
+    }
+
+  /* FctLimits.dkim_signatures_max slots: signatures of the From domain first. The
+   * others are dropped from the result and counted. */
+  g_array_sort (candidates, candidate_compare);
+  for (guint k = 0; k < candidates->len; k++)
+    {
+      SigState *s
+          = g_ptr_array_index (v->sigs, g_array_index (candidates, Candidate, k).index);
+      if (verified >= v->limits.dkim_signatures_max)
+        {
+          s->skipped = TRUE;
+          v->skipped++;
+          continue;
+        }
+      verified++;
+      /* Signatures are capped (dkim_signatures_max), so are their hashes. */
       s->body = fct_dkim_body_hashes_add (v->bodies, s->sig.body_canon, s->sig.hash,
                                           s->sig.has_length, s->sig.length, G_MAXUINT);
 
@@ -271,7 +369,7 @@ fct_dkim_verifier_eoh (FctDkimVerifier *v)
       g_autofree char *name = g_strconcat (sel, "._domainkey.", dom, NULL);
       Query *q = g_new0 (Query, 1);
       q->verifier = fct_dkim_verifier_ref (v);
-      q->index = v->sigs->len - 1;
+      q->index = g_array_index (candidates, Candidate, k).index;
       v->pending++;
       fct_resolver_query_async (v->resolver, name, FCT_DNS_TYPE_TXT, on_key, q);
     }
@@ -444,10 +542,24 @@ evaluate (FctDkimVerifier *v, SigState *s)
         += fct_slice_equal_str_nocase (fct_dkim_header_store_name (&v->headers, i), "from");
   if (listed <= present)
     s->result->risks |= FCT_DKIM_RISK_FROM_ADDABLE;
-  decide (s, FCT_DKIM_RESULT_PASS,
-          s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1
-              ? N_ ("signature verified (rsa-sha1 is weak: RFC 8301)")
-              : N_ ("signature verified"));
+  /* RFC 8301 §3.1: verifiers MUST NOT consider rsa-sha1 signatures valid. Checked to
+   * the end all the same, so that the report tells a sound signature made with the
+   * refused algorithm from a broken one. "policy" (RFC 8601 §2.7.1): signed, but not
+   * in a way this verifier accepts; never a pass for DMARC. */
+  if (s->sig.algorithm_id == FCT_DKIM_ALGORITHM_RSA_SHA1)
+    {
+      decide (s, FCT_DKIM_RESULT_POLICY,
+              N_ ("the signature verifies, but rsa-sha1 is not accepted (RFC 8301 §3.1)"));
+      return;
+    }
+  if (v->options.refuse_partial_body && s->result->body_unsigned > 0)
+    {
+      decide (s, FCT_DKIM_RESULT_POLICY,
+              N_ ("the signature verifies, but its l= leaves part of the body unsigned "
+                  "(RFC 6376 §8.2), which this verifier does not accept"));
+      return;
+    }
+  decide (s, FCT_DKIM_RESULT_PASS, N_ ("signature verified"));
 }
 
 static void
@@ -468,6 +580,8 @@ complete (FctDkimVerifier *v)
   for (guint i = 0; i < v->sigs->len; i++)
     {
       SigState *s = g_ptr_array_index (v->sigs, i);
+      if (s->skipped)
+        continue;
       if (!s->final)
         evaluate (v, s);
       g_ptr_array_add (result->signatures, g_steal_pointer (&s->result));
@@ -502,19 +616,22 @@ fct_dkim_verifier_eom_finish (FctDkimVerifier *verifier, GAsyncResult *result,
   return fct_dkim_verify_finish (result, error);
 }
 
+static void
+feed_field (FctSlice raw, FctSlice name, gpointer verifier)
+{
+  (void)name;
+  fct_dkim_verifier_header (verifier, raw.ptr, raw.len);
+}
+
 void
 fct_dkim_verify_async (FctMsg *msg, FctResolver *resolver,
                        const FctDkimVerifyOptions *options, GCancellable *cancellable,
                        GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr (FctDkimVerifier) v = fct_dkim_verifier_new (resolver, options);
-  guint n = fct_msg_get_header_count (msg);
-
-  for (guint i = 0; i < n; i++)
-    {
-      const FctMsgHeader *h = fct_msg_get_header (msg, i);
-      fct_dkim_verifier_header (v, h->raw.ptr, h->raw.len);
-    }
+  /* Every field, those the message skipped past its limit included: the verifier sees
+   * what a receiver sees and applies its own limits. */
+  fct_msg_foreach_field (msg, feed_field, v);
   fct_dkim_verifier_eoh (v);
   FctSlice body = fct_msg_get_body (msg);
   fct_dkim_verifier_body (v, body.ptr, body.len);

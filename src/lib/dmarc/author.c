@@ -151,9 +151,9 @@ tok_is_word (const Lexer *lx)
 typedef struct
 {
   guint mailboxes;
-  char *domain; /* of the first mailbox */
+  GPtrArray *domains; /* char *: each mailbox's domain, as written */
   const char *error;
-  gboolean literal; /* the first mailbox's domain is a domain literal */
+  gboolean literal; /* a mailbox's domain is a domain literal */
 } ParseState;
 
 static gboolean
@@ -193,13 +193,9 @@ parse_domain (ParseState *st, Lexer *lx)
         lex_next (lx);
       }
   st->mailboxes++;
-  if (st->mailboxes == 1)
-    {
-      st->domain = g_string_free (d, FALSE);
-      st->literal = literal;
-    }
-  else
-    g_string_free (d, TRUE);
+  /* Bounded by the field, itself within FctLimits.header_field_max_bytes. */
+  g_ptr_array_add (st->domains, g_string_free (d, FALSE));
+  st->literal = st->literal || literal;
   return TRUE;
 }
 
@@ -361,18 +357,39 @@ fct_dmarc_author_domain_from_value (const char *value, gsize len, char **reason)
   g_return_val_if_fail (value != NULL || len == 0, NULL);
   g_return_val_if_fail (reason != NULL, NULL);
   *reason = NULL;
+  st.domains = g_ptr_array_new_with_free_func (g_free);
   lex_next (&lx);
   if (!parse_mailbox_list (&st, &lx, FALSE))
     *reason = g_strdup_printf ("the From field cannot be parsed: %s", st.error);
   else if (st.mailboxes == 0)
     *reason = g_strdup ("the From field holds no address");
-  else if (st.mailboxes > 1)
-    *reason = g_strdup_printf ("the From field holds %u addresses", st.mailboxes);
   else if (st.literal)
     *reason = g_strdup ("the author domain is an address literal");
-  else if ((domain = to_a_label (st.domain, &error)) == NULL)
-    *reason = g_strdup (error);
-  g_free (st.domain);
+  else
+    /* RFC 9989 §5.3.1: several authors are one author domain when every address has
+     * the same domain; only different domains stop DMARC. Compared as A-labels, so that
+     * a U-label and its A-label are one domain. */
+    for (guint i = 0; i < st.domains->len; i++)
+      {
+        g_autofree char *d = to_a_label (g_ptr_array_index (st.domains, i), &error);
+        if (d == NULL)
+          {
+            *reason = g_strdup (error);
+            g_clear_pointer (&domain, g_free);
+            break;
+          }
+        if (domain == NULL)
+          domain = g_steal_pointer (&d);
+        else if (g_ascii_strcasecmp (domain, d) != 0)
+          {
+            *reason = g_strdup_printf ("the From field holds %u addresses of different "
+                                       "domains",
+                                       st.mailboxes);
+            g_clear_pointer (&domain, g_free);
+            break;
+          }
+      }
+  g_ptr_array_unref (st.domains);
   return domain;
 }
 

@@ -12,7 +12,9 @@
 typedef struct
 {
   char *domain;
-  FctDmarcRecord *record;
+  FctDmarcRecord *record; /* NULL once applied (moved to the verdict) or unanswered */
+  FctDmarcPsd psd;
+  gboolean unanswered; /* the query did not complete: any record may be there */
 } Found;
 
 static void
@@ -43,6 +45,15 @@ dkim_in_free (gpointer data)
 typedef struct _Eval Eval;
 typedef void (*StepFunc) (Eval *ev);
 
+typedef enum
+{
+  WALK_LEGACY, /* RFC 7489: the first record ends the walk, a DNS failure too */
+  WALK_POLICY, /* RFC 9989 §4.10.1: a record at the first name is the policy and ends the
+                  walk; a DNS failure ends it (the policy is unknown) */
+  WALK_ORG,    /* RFC 9989 §4.10.2: an unanswered name is kept as unknown and the walk
+                  goes on, so that alignment can tell whether it mattered */
+} WalkMode;
+
 /* One evaluation. It is owned by whichever callback is pending (one DNS query or the
  * final idle callback at a time), and freed when the caller's callback has run. */
 struct _Eval
@@ -62,9 +73,10 @@ struct _Eval
   /* The walk in progress. */
   char **walk_names;
   guint walk_index;
-  GPtrArray *walk_found;       /* Found *, longest name first */
-  gboolean walk_stop_at_first; /* legacy: the first record found ends the walk */
+  GPtrArray *walk_found; /* Found *, longest name first; record NULL: no answer */
+  WalkMode walk_mode;
   gboolean walk_temperror;
+  gboolean walk_multiple; /* legacy: several records at one name ended the walk */
   char *walk_error;
   StepFunc walk_done;
   gboolean counting_policy_queries;
@@ -77,9 +89,11 @@ struct _Eval
   /* Alignment: identifiers whose organizational domain needs a walk. */
   GPtrArray *identifiers; /* char * */
   guint identifier_index;
-  GHashTable *orgs; /* domain -> organizational domain */
-  gboolean alignment_temperror;
+  GHashTable *walks;         /* identifier -> its walk (GPtrArray of Found) */
+  gboolean author_org_known; /* author_found holds the author's whole walk */
+  GPtrArray *author_orgs;    /* the author's possible organizational domains, or NULL */
   char *alignment_error;
+  guint dkim_skipped; /* passing signatures not walked: over dkim_signatures_max */
 };
 
 static void
@@ -99,7 +113,9 @@ eval_free (Eval *ev)
   if (ev->author_found != NULL)
     g_ptr_array_unref (ev->author_found);
   g_ptr_array_unref (ev->identifiers);
-  g_hash_table_unref (ev->orgs);
+  g_hash_table_unref (ev->walks);
+  if (ev->author_orgs != NULL)
+    g_ptr_array_unref (ev->author_orgs);
   g_free (ev->alignment_error);
   g_free (ev);
 }
@@ -179,11 +195,22 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
   if (answer->rcode == FCT_DNS_RCODE_TIMEOUT || answer->rcode == FCT_DNS_RCODE_SERVFAIL)
     {
       ev->walk_temperror = TRUE;
-      ev->walk_error = g_strdup_printf (
-          _ ("the DNS query for _dmarc.%s did not complete (%s%s%s)"), name,
-          fct_dns_rcode_to_string (answer->rcode), answer->reason != NULL ? ": " : "",
-          answer->reason != NULL ? answer->reason : "");
-      ev->walk_done (ev);
+      if (ev->walk_error == NULL)
+        ev->walk_error = g_strdup_printf (
+            _ ("the DNS query for _dmarc.%s did not complete (%s%s%s)"), name,
+            fct_dns_rcode_to_string (answer->rcode), answer->reason != NULL ? ": " : "",
+            answer->reason != NULL ? answer->reason : "");
+      if (ev->walk_mode != WALK_ORG)
+        {
+          ev->walk_done (ev);
+          return;
+        }
+      Found *unknown = g_new0 (Found, 1);
+      unknown->domain = g_strdup (name);
+      unknown->unanswered = TRUE;
+      g_ptr_array_add (ev->walk_found, unknown);
+      ev->walk_index++;
+      walk_next (ev);
       return;
     }
   /* RFC 9989 §4.10 step 2: records that are not DMARC1 are discarded. */
@@ -196,14 +223,25 @@ on_walk_answer (FctDnsAnswer *answer, gpointer user_data)
                                            "(RFC 9989 §4.10)"),
                                         count, name));
       g_clear_pointer (&only, fct_dmarc_record_free);
+      /* RFC 7489 §6.6.3 step 5: in legacy mode several records end policy discovery
+       * there; the organizational domain is asked only when the author domain has
+       * none (step 3). */
+      if (ev->legacy)
+        {
+          ev->walk_multiple = TRUE;
+          ev->walk_done (ev);
+          return;
+        }
     }
   if (only != NULL)
     {
       Found *f = g_new0 (Found, 1);
-      gboolean stop
-          = ev->walk_stop_at_first || (!ev->legacy && only->psd != FCT_DMARC_PSD_UNKNOWN);
+      gboolean stop = ev->walk_mode == WALK_LEGACY
+                      || (ev->walk_mode == WALK_POLICY && ev->walk_index == 0)
+                      || (!ev->legacy && only->psd != FCT_DMARC_PSD_UNKNOWN);
       f->domain = g_strdup (name);
       f->record = only;
+      f->psd = only->psd;
       g_ptr_array_add (ev->walk_found, f);
       if (stop)
         {
@@ -225,6 +263,24 @@ walk_next (Eval *ev)
       ev->walk_done (ev);
       return;
     }
+  /* A name the author's walk could not get an answer for is not asked again: each
+   * timeout costs FctLimits.dns_timeout_ms, and the answer would be as unknown. */
+  for (guint i = 0;
+       ev->walk_mode == WALK_ORG && ev->author_found != NULL && i < ev->author_found->len;
+       i++)
+    {
+      const Found *a = g_ptr_array_index (ev->author_found, i);
+      if (a->unanswered && g_strcmp0 (a->domain, ev->walk_names[ev->walk_index]) == 0)
+        {
+          Found *unknown = g_new0 (Found, 1);
+          unknown->domain = g_strdup (a->domain);
+          unknown->unanswered = TRUE;
+          g_ptr_array_add (ev->walk_found, unknown);
+          ev->walk_index++;
+          walk_next (ev);
+          return;
+        }
+    }
   qname = g_strconcat ("_dmarc.", ev->walk_names[ev->walk_index], NULL);
   ev->v->dns_queries++;
   if (ev->counting_policy_queries)
@@ -234,7 +290,7 @@ walk_next (Eval *ev)
 
 /* Starts a walk over names (transfer full); done runs when it ends. */
 static void
-walk_start (Eval *ev, char **names, gboolean stop_at_first, StepFunc done)
+walk_start (Eval *ev, char **names, WalkMode mode, StepFunc done)
 {
   g_strfreev (ev->walk_names);
   ev->walk_names = names;
@@ -242,8 +298,9 @@ walk_start (Eval *ev, char **names, gboolean stop_at_first, StepFunc done)
   if (ev->walk_found != NULL)
     g_ptr_array_unref (ev->walk_found);
   ev->walk_found = g_ptr_array_new_with_free_func (found_free);
-  ev->walk_stop_at_first = stop_at_first;
+  ev->walk_mode = mode;
   ev->walk_temperror = FALSE;
+  ev->walk_multiple = FALSE;
   g_clear_pointer (&ev->walk_error, g_free);
   ev->walk_done = done;
   walk_next (ev);
@@ -264,25 +321,87 @@ one_label_below (const char *start, const char *ancestor)
   return g_strdup (p);
 }
 
-/* RFC 9989 §4.10.2: the organizational domain from a walk's records, longest first. */
-static char *
-org_from_walk (const char *start, GPtrArray *found)
+/* What an unanswered _dmarc query might have said, each tried in turn. */
+enum
 {
+  GUESS_ABSENT,
+  GUESS_RECORD, /* a record without psd */
+  GUESS_PSD_Y,
+  GUESS_PSD_N,
+  GUESS_COUNT,
+};
+/* 4^4 = 256 combinations at most; with more unanswered names, alignment is unknown. */
+#define UNKNOWN_NAMES_MAX 4
+
+static guint
+unknown_index (GPtrArray *unknown, const char *domain)
+{
+  for (guint i = 0; i < unknown->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (unknown, i), domain) == 0)
+      return i;
+  return G_MAXUINT;
+}
+
+static void
+add_unknown_names (GPtrArray *unknown, GPtrArray *found)
+{
+  for (guint i = 0; found != NULL && i < found->len; i++)
+    {
+      const Found *f = g_ptr_array_index (found, i);
+      if (f->unanswered && unknown_index (unknown, f->domain) == G_MAXUINT)
+        g_ptr_array_add (unknown, f->domain);
+    }
+}
+
+/* RFC 9989 §4.10.2: the organizational domain from a walk's records, longest first; an
+ * unanswered name says what guesses[] says for it. A psd=n record, or psd=y anywhere but
+ * at the start, decides; otherwise the record with the fewest labels; none: start. */
+static char *
+org_from_walk_guessing (const char *start, GPtrArray *found, GPtrArray *unknown,
+                        const guint *guesses)
+{
+  const char *fewest = NULL;
+
   for (guint i = 0; i < found->len; i++)
     {
       const Found *f = g_ptr_array_index (found, i);
+      FctDmarcPsd psd = f->psd;
 
-      if (f->record->psd == FCT_DMARC_PSD_NO)
+      if (f->unanswered)
+        switch (guesses[unknown_index (unknown, f->domain)])
+          {
+          case GUESS_ABSENT:
+            continue;
+          case GUESS_PSD_Y:
+            psd = FCT_DMARC_PSD_YES;
+            break;
+          case GUESS_PSD_N:
+            psd = FCT_DMARC_PSD_NO;
+            break;
+          default:
+            break;
+          }
+      if (psd == FCT_DMARC_PSD_NO)
         return g_strdup (f->domain);
-      if (f->record->psd == FCT_DMARC_PSD_YES && g_strcmp0 (f->domain, start) != 0)
-        return one_label_below (start, f->domain);
+      if (psd == FCT_DMARC_PSD_YES)
+        return g_strcmp0 (f->domain, start) != 0 ? one_label_below (start, f->domain)
+                                                 : g_strdup (start);
+      fewest = f->domain;
     }
-  if (found->len > 0)
+  return g_strdup (fewest != NULL ? fewest : start);
+}
+
+/* Steps guesses[0..n) to the next combination; FALSE after the last. */
+static gboolean
+next_guesses (guint *guesses, guint n)
+{
+  for (guint i = 0; i < n; i++)
     {
-      const Found *f = g_ptr_array_index (found, found->len - 1);
-      return g_strdup (f->domain);
+      if (++guesses[i] < GUESS_COUNT)
+        return TRUE;
+      guesses[i] = 0;
     }
-  return g_strdup (start);
+  return FALSE;
 }
 
 /* ---------------------------------------------------------------- alignment */
@@ -293,54 +412,117 @@ alignment_name (FctDmarcAlignment a)
   return a == FCT_DMARC_ALIGNMENT_STRICT ? "strict" : "relaxed";
 }
 
-/* TRUE/FALSE when alignment of identifier is known without a walk; sets *need_walk
- * otherwise. */
-static gboolean
-aligned_now (Eval *ev, const char *identifier, FctDmarcAlignment mode, gboolean *need_walk)
+typedef enum
+{
+  ALIGN_NO,
+  ALIGN_YES,
+  ALIGN_UNKNOWN, /* an unanswered query could make it either */
+} Align;
+
+/* The organizational domains the author domain may have, given the unanswered names of
+ * its walk (one when every name answered). NULL when too many names went unanswered. */
+static GPtrArray *
+author_orgs (Eval *ev)
+{
+  g_autoptr (GPtrArray) unknown = g_ptr_array_new ();
+  guint guesses[UNKNOWN_NAMES_MAX] = { 0 };
+  GPtrArray *orgs;
+
+  add_unknown_names (unknown, ev->author_found);
+  if (unknown->len > UNKNOWN_NAMES_MAX)
+    return NULL;
+  orgs = g_ptr_array_new_with_free_func (g_free);
+  do
+    {
+      char *org = org_from_walk_guessing (ev->v->author_domain, ev->author_found, unknown,
+                                          guesses);
+      if (g_ptr_array_find_with_equal_func (orgs, org, g_str_equal, NULL))
+        g_free (org);
+      else
+        g_ptr_array_add (orgs, org);
+    }
+  while (next_guesses (guesses, unknown->len));
+  return orgs;
+}
+
+/* Relaxed alignment of identifier from its walk: the same organizational domain as the
+ * author's under every answer the unanswered names could have given, or under none. */
+static Align
+relaxed_alignment (Eval *ev, const char *identifier, GPtrArray *found)
+{
+  g_autoptr (GPtrArray) unknown = g_ptr_array_new ();
+  guint guesses[UNKNOWN_NAMES_MAX] = { 0 };
+  gboolean yes = FALSE, no = FALSE;
+
+  add_unknown_names (unknown, ev->author_found);
+  add_unknown_names (unknown, found);
+  if (unknown->len > UNKNOWN_NAMES_MAX)
+    return ALIGN_UNKNOWN;
+  do
+    {
+      g_autofree char *a = org_from_walk_guessing (ev->v->author_domain, ev->author_found,
+                                                   unknown, guesses);
+      g_autofree char *b = org_from_walk_guessing (identifier, found, unknown, guesses);
+      if (g_ascii_strcasecmp (a, b) == 0)
+        yes = TRUE;
+      else
+        no = TRUE;
+    }
+  while (next_guesses (guesses, unknown->len) && !(yes && no));
+  return yes && no ? ALIGN_UNKNOWN : yes ? ALIGN_YES : ALIGN_NO;
+}
+
+/* Alignment of identifier if known without a walk; *need_walk says a walk of its own
+ * would tell. */
+static Align
+alignment_of (Eval *ev, const char *identifier, FctDmarcAlignment mode, gboolean *need_walk)
 {
   const char *author = ev->v->author_domain;
-  const char *author_org = ev->v->organizational_domain;
-  const char *org;
+  GPtrArray *found;
+  gboolean under = FALSE;
 
   *need_walk = FALSE;
   if (g_ascii_strcasecmp (identifier, author) == 0)
-    return TRUE;
+    return ALIGN_YES;
   if (mode == FCT_DMARC_ALIGNMENT_STRICT)
-    return FALSE;
-  /* An organizational domain is the name itself or one of its parents, so an identifier
-   * outside the author's organizational domain cannot share it. */
-  if (!fct_dmarc_domain_is_under (identifier, author_org))
-    return FALSE;
-  org = g_hash_table_lookup (ev->orgs, identifier);
-  if (org != NULL)
-    return g_ascii_strcasecmp (org, author_org) == 0;
+    return ALIGN_NO;
   if (ev->legacy)
     {
       g_autofree char *psl_org = fct_dmarc_psl_organizational_domain (identifier, NULL);
-      return psl_org != NULL && g_ascii_strcasecmp (psl_org, author_org) == 0;
+      return psl_org != NULL && ev->v->organizational_domain != NULL
+                     && g_ascii_strcasecmp (psl_org, ev->v->organizational_domain) == 0
+                 ? ALIGN_YES
+                 : ALIGN_NO;
     }
+  /* An organizational domain is the name itself or one of its parents, so an identifier
+   * outside every organizational domain the author may have cannot share it. */
+  for (guint i = 0; ev->author_orgs != NULL && i < ev->author_orgs->len && !under; i++)
+    under = fct_dmarc_domain_is_under (identifier, g_ptr_array_index (ev->author_orgs, i));
+  if (ev->author_orgs != NULL && !under)
+    return ALIGN_NO;
+  found = g_hash_table_lookup (ev->walks, identifier);
+  if (found != NULL)
+    return relaxed_alignment (ev, identifier, found);
   *need_walk = TRUE;
-  return FALSE;
+  return ALIGN_UNKNOWN;
 }
 
 static void compute_alignment (Eval *ev);
+
+static void
+note_walk_error (Eval *ev)
+{
+  if (ev->walk_temperror && ev->alignment_error == NULL)
+    ev->alignment_error = g_strdup (ev->walk_error);
+}
 
 static void
 on_identifier_walk_done (Eval *ev)
 {
   const char *identifier = g_ptr_array_index (ev->identifiers, ev->identifier_index);
 
-  if (ev->walk_temperror)
-    {
-      ev->alignment_temperror = TRUE;
-      if (ev->alignment_error == NULL)
-        ev->alignment_error = g_strdup (ev->walk_error);
-      /* An empty string marks the identifier as not known to align. */
-      g_hash_table_insert (ev->orgs, g_strdup (identifier), g_strdup (""));
-    }
-  else
-    g_hash_table_insert (ev->orgs, g_strdup (identifier),
-                         org_from_walk (identifier, ev->walk_found));
+  note_walk_error (ev);
+  g_hash_table_insert (ev->walks, g_strdup (identifier), g_steal_pointer (&ev->walk_found));
   ev->identifier_index++;
   compute_alignment (ev);
 }
@@ -355,7 +537,7 @@ compute_alignment (Eval *ev)
   if (ev->identifier_index < ev->identifiers->len)
     {
       const char *identifier = g_ptr_array_index (ev->identifiers, ev->identifier_index);
-      if (g_hash_table_contains (ev->orgs, identifier))
+      if (g_hash_table_contains (ev->walks, identifier))
         {
           ev->identifier_index++;
           compute_alignment (ev);
@@ -363,21 +545,24 @@ compute_alignment (Eval *ev)
         }
       walk_start (ev,
                   fct_dmarc_tree_walk_names (identifier, ev->limits.dmarc_tree_walk_max),
-                  FALSE, on_identifier_walk_done);
+                  WALK_ORG, on_identifier_walk_done);
       return;
     }
   conclude (ev);
 }
 
-static void
+/* The passing identifiers whose alignment takes a walk; TRUE if one aligns without. */
+static gboolean
 collect_identifiers (Eval *ev)
 {
   FctDmarcVerdict *v = ev->v;
-  gboolean need = FALSE;
+  gboolean need = FALSE, aligned = FALSE;
+  guint walked = 0;
 
+  ev->dkim_skipped = 0;
   if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
     {
-      aligned_now (ev, v->spf_domain, ev->record->aspf, &need);
+      aligned |= alignment_of (ev, v->spf_domain, ev->record->aspf, &need) == ALIGN_YES;
       if (need)
         g_ptr_array_add (ev->identifiers, g_strdup (v->spf_domain));
     }
@@ -386,10 +571,20 @@ collect_identifiers (Eval *ev)
       const DkimIn *d = g_ptr_array_index (ev->dkim, i);
       if (d->result != FCT_DMARC_AUTH_PASS)
         continue;
-      aligned_now (ev, d->domain, ev->record->adkim, &need);
-      if (need)
-        g_ptr_array_add (ev->identifiers, g_strdup (d->domain));
+      aligned |= alignment_of (ev, d->domain, ev->record->adkim, &need) == ALIGN_YES;
+      if (!need)
+        continue;
+      /* Each walk costs up to dmarc_tree_walk_max queries: the DKIM cap bounds the
+       * signatures walked. One that aligns without a walk is never capped. */
+      if (walked >= ev->limits.dkim_signatures_max)
+        {
+          ev->dkim_skipped++;
+          continue;
+        }
+      walked++;
+      g_ptr_array_add (ev->identifiers, g_strdup (d->domain));
     }
+  return aligned;
 }
 
 static FctDmarcPolicy
@@ -398,59 +593,13 @@ lower (FctDmarcPolicy p)
   return p == FCT_DMARC_POLICY_REJECT ? FCT_DMARC_POLICY_QUARANTINE : FCT_DMARC_POLICY_NONE;
 }
 
-/* All identifiers' organizational domains are known: result and disposition. */
+/* The message failed: the disposition the applied policy asks for. */
 static void
-conclude (Eval *ev)
+dispose (Eval *ev)
 {
   FctDmarcVerdict *v = ev->v;
   const FctDmarcRecord *r = ev->record;
-  gboolean need = FALSE;
 
-  if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
-    v->spf_aligned = aligned_now (ev, v->spf_domain, r->aspf, &need);
-  for (guint i = 0; i < ev->dkim->len && !v->dkim_aligned; i++)
-    {
-      const DkimIn *d = g_ptr_array_index (ev->dkim, i);
-      if (d->result == FCT_DMARC_AUTH_PASS && aligned_now (ev, d->domain, r->adkim, &need))
-        {
-          v->dkim_aligned = TRUE;
-          v->dkim_domain = g_strdup (d->domain);
-          v->dkim_selector = g_strdup (d->selector);
-        }
-    }
-
-  if (v->spf_aligned || v->dkim_aligned)
-    {
-      char *why;
-      /* Whole sentences, so that each can be translated. */
-      if (v->spf_aligned && v->dkim_aligned)
-        why = g_strdup_printf (
-            _ ("SPF (%s) and DKIM (d=%s) align with the author domain %s"), v->spf_domain,
-            v->dkim_domain, v->author_domain);
-      else if (v->spf_aligned)
-        why = g_strdup_printf (_ ("SPF (%s) aligns with the author domain %s"),
-                               v->spf_domain, v->author_domain);
-      else
-        why = g_strdup_printf (_ ("DKIM (d=%s) aligns with the author domain %s"),
-                               v->dkim_domain, v->author_domain);
-      set_result (ev, FCT_DMARC_RESULT_PASS, why);
-      v->disposition = FCT_DMARC_POLICY_NONE;
-      finish (ev);
-      return;
-    }
-  if (ev->alignment_temperror)
-    {
-      /* RFC 9989 §5.3.6: a query needed for the verdict did not complete. */
-      set_result (ev, FCT_DMARC_RESULT_TEMPERROR, g_strdup (ev->alignment_error));
-      finish (ev);
-      return;
-    }
-
-  set_result (ev, FCT_DMARC_RESULT_FAIL,
-              g_strdup_printf (_ ("no SPF or DKIM pass aligned with the author domain %s "
-                                  "(SPF %s alignment, DKIM %s alignment)"),
-                               v->author_domain, alignment_name (r->aspf),
-                               alignment_name (r->adkim)));
   v->disposition = v->policy;
   if (!ev->legacy && r->testing && v->policy != FCT_DMARC_POLICY_NONE)
     {
@@ -471,16 +620,6 @@ conclude (Eval *ev)
     }
   finish (ev);
 }
-
-static void
-start_alignment (Eval *ev)
-{
-  collect_identifiers (ev);
-  ev->identifier_index = 0;
-  compute_alignment (ev);
-}
-
-/* ---------------------------------------------------------------- policy */
 
 static void
 on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
@@ -505,8 +644,138 @@ on_exists_answer (FctDnsAnswer *answer, gpointer user_data)
       v->policy = ev->np;
       v->policy_source = FCT_DMARC_POLICY_FROM_NP;
     }
-  start_alignment (ev);
+  dispose (ev);
 }
+
+/* All identifiers' organizational domains are known: result and disposition. */
+static void
+conclude (Eval *ev)
+{
+  FctDmarcVerdict *v = ev->v;
+  const FctDmarcRecord *r = ev->record;
+  gboolean need = FALSE;
+  gboolean unknown = FALSE;
+  Align a;
+
+  /* An identifier not walked (need) has no say: a pass decided without it. */
+  if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
+    {
+      a = alignment_of (ev, v->spf_domain, r->aspf, &need);
+      v->spf_aligned = a == ALIGN_YES;
+      unknown |= a == ALIGN_UNKNOWN && !need;
+    }
+  for (guint i = 0; i < ev->dkim->len && !v->dkim_aligned; i++)
+    {
+      const DkimIn *d = g_ptr_array_index (ev->dkim, i);
+      if (d->result != FCT_DMARC_AUTH_PASS)
+        continue;
+      a = alignment_of (ev, d->domain, r->adkim, &need);
+      unknown |= a == ALIGN_UNKNOWN && !need;
+      if (a == ALIGN_YES)
+        {
+          v->dkim_aligned = TRUE;
+          v->dkim_domain = g_strdup (d->domain);
+          v->dkim_selector = g_strdup (d->selector);
+        }
+    }
+
+  if (ev->dkim_skipped > 0)
+    g_ptr_array_add (v->notes,
+                     g_strdup_printf (_ ("%u DKIM results over the limit of %u "
+                                         "were not considered"),
+                                      ev->dkim_skipped, ev->limits.dkim_signatures_max));
+  if (v->spf_aligned || v->dkim_aligned)
+    {
+      char *why;
+      /* Whole sentences, so that each can be translated. */
+      if (v->spf_aligned && v->dkim_aligned)
+        why = g_strdup_printf (
+            _ ("SPF (%s) and DKIM (d=%s) align with the author domain %s"), v->spf_domain,
+            v->dkim_domain, v->author_domain);
+      else if (v->spf_aligned)
+        why = g_strdup_printf (_ ("SPF (%s) aligns with the author domain %s"),
+                               v->spf_domain, v->author_domain);
+      else
+        why = g_strdup_printf (_ ("DKIM (d=%s) aligns with the author domain %s"),
+                               v->dkim_domain, v->author_domain);
+      set_result (ev, FCT_DMARC_RESULT_PASS, why);
+      v->disposition = FCT_DMARC_POLICY_NONE;
+      finish (ev);
+      return;
+    }
+  if (unknown)
+    {
+      /* RFC 9989 §5.3.6: a query needed for the verdict did not complete, and its
+       * answer could have made an identifier align. */
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR, g_strdup (ev->alignment_error));
+      finish (ev);
+      return;
+    }
+
+  set_result (ev, FCT_DMARC_RESULT_FAIL,
+              g_strdup_printf (_ ("no SPF or DKIM pass aligned with the author domain %s "
+                                  "(SPF %s alignment, DKIM %s alignment)"),
+                               v->author_domain, alignment_name (r->aspf),
+                               alignment_name (r->adkim)));
+  /* RFC 9989 §4.7 "np": which of np and sp/p applies depends on whether the author
+   * domain exists, which only a failure needs to know, and only when they differ: a
+   * query that cannot change the verdict is not asked, so its failure cannot spoil it. */
+  if (ev->np != FCT_DMARC_POLICY_UNSET && ev->np != v->policy)
+    {
+      ev->v->dns_queries++;
+      fct_resolver_query_async (ev->resolver, v->author_domain, FCT_DNS_TYPE_A,
+                                on_exists_answer, ev);
+      return;
+    }
+  dispose (ev);
+}
+
+static void
+on_author_org_walk_done (Eval *ev)
+{
+  /* The author's own record, found first, heads its walk. */
+  g_ptr_array_extend_and_steal (ev->author_found, g_steal_pointer (&ev->walk_found));
+  note_walk_error (ev);
+  ev->counting_policy_queries = FALSE;
+  ev->author_org_known = TRUE;
+  ev->author_orgs = author_orgs (ev);
+  if (ev->author_orgs != NULL && ev->author_orgs->len == 1)
+    ev->v->organizational_domain = g_strdup (g_ptr_array_index (ev->author_orgs, 0));
+  collect_identifiers (ev);
+  ev->identifier_index = 0;
+  compute_alignment (ev);
+}
+
+/* RFC 9989 §4.10: a record at the author domain is the policy, and the rest of the walk
+ * only finds its organizational domain, which relaxed alignment of another identifier
+ * needs, and only when nothing aligns without it: one unanswered _dmarc query far up
+ * the tree cannot then spoil, nor delay, a verdict it has no part in. */
+static void
+start_alignment (Eval *ev)
+{
+  if (collect_identifiers (ev) || ev->identifiers->len == 0)
+    {
+      g_ptr_array_set_size (ev->identifiers, 0);
+      conclude (ev);
+      return;
+    }
+  if (!ev->author_org_known)
+    {
+      char **names = fct_dmarc_tree_walk_names (ev->v->author_domain,
+                                                ev->limits.dmarc_tree_walk_max);
+      g_ptr_array_set_size (ev->identifiers, 0);
+      /* names[0] is the author domain, asked already. */
+      g_free (names[0]);
+      memmove (names, names + 1, g_strv_length (names) * sizeof *names);
+      ev->counting_policy_queries = TRUE;
+      walk_start (ev, names, WALK_ORG, on_author_org_walk_done);
+      return;
+    }
+  ev->identifier_index = 0;
+  compute_alignment (ev);
+}
+
+/* ---------------------------------------------------------------- policy */
 
 static void
 note_record (Eval *ev, const FctDmarcRecord *r, const char *domain)
@@ -536,7 +805,6 @@ typedef enum
 {
   APPLY_CONTINUE, /* go on with alignment */
   APPLY_FINISHED, /* the result is set */
-  APPLY_PENDING,  /* a DNS query will go on */
 } ApplyStatus;
 
 /* Applies the discovered record, moved to the verdict: checks it, picks p, sp or np. */
@@ -606,15 +874,9 @@ apply_record (Eval *ev, Found *f)
       v->policy = p;
       v->policy_source = FCT_DMARC_POLICY_FROM_P;
     }
-  /* np replaces sp/p for an author domain that does not exist, which takes a query. */
-  if (!at_author && np != FCT_DMARC_POLICY_UNSET)
-    {
-      ev->np = np;
-      ev->v->dns_queries++;
-      fct_resolver_query_async (ev->resolver, v->author_domain, FCT_DNS_TYPE_A,
-                                on_exists_answer, ev);
-      return APPLY_PENDING;
-    }
+  /* np replaces sp/p for an author domain that does not exist; asked after a failure. */
+  if (!at_author)
+    ev->np = np;
   return APPLY_CONTINUE;
 }
 
@@ -644,6 +906,15 @@ on_author_walk_done (Eval *ev)
       finish (ev);
       return;
     }
+  if (ev->walk_multiple)
+    {
+      set_result (ev, FCT_DMARC_RESULT_NONE,
+                  g_strdup_printf (_ ("several DMARC records at _dmarc.%s: DMARC does not "
+                                      "apply (RFC 7489 §6.6.3)"),
+                                   ev->walk_names[ev->walk_index]));
+      finish (ev);
+      return;
+    }
   if (ev->author_found->len == 0)
     {
       set_result (
@@ -658,21 +929,34 @@ on_author_walk_done (Eval *ev)
     {
       /* RFC 9989 §4.10.1: the author domain's record, else the organizational domain's,
        * else the public suffix domain's. */
-      v->organizational_domain = org_from_walk (v->author_domain, ev->author_found);
       chosen = find_domain (ev->author_found, v->author_domain);
+      /* The walk stopped at the author's record: its organizational domain is known only
+       * when the record says psd, and is looked for only if alignment needs it. */
+      ev->author_org_known = chosen == NULL || chosen->psd != FCT_DMARC_PSD_UNKNOWN;
+      if (ev->author_org_known)
+        {
+          guint none[UNKNOWN_NAMES_MAX] = { 0 };
+          v->organizational_domain
+              = org_from_walk_guessing (v->author_domain, ev->author_found, NULL, none);
+          ev->author_orgs = g_ptr_array_new_with_free_func (g_free);
+          g_ptr_array_add (ev->author_orgs, g_strdup (v->organizational_domain));
+        }
       if (chosen == NULL)
         chosen = find_domain (ev->author_found, v->organizational_domain);
       for (guint i = 0; chosen == NULL && i < ev->author_found->len; i++)
         {
           Found *f = g_ptr_array_index (ev->author_found, i);
-          if (f->record->psd == FCT_DMARC_PSD_YES)
+          if (f->psd == FCT_DMARC_PSD_YES)
             chosen = f;
         }
-      /* org_from_walk names a domain with a record or one below a psd=y record. */
+      /* The organizational domain is a domain with a record or one below a psd=y one. */
       g_assert (chosen != NULL);
     }
   else
-    chosen = g_ptr_array_index (ev->author_found, 0);
+    {
+      ev->author_org_known = TRUE;
+      chosen = g_ptr_array_index (ev->author_found, 0);
+    }
 
   switch (apply_record (ev, chosen))
     {
@@ -681,8 +965,6 @@ on_author_walk_done (Eval *ev)
       break;
     case APPLY_FINISHED:
       finish (ev);
-      break;
-    case APPLY_PENDING:
       break;
     }
 }
@@ -735,7 +1017,6 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   Eval *ev;
   FctDmarcVerdict *v;
   g_autofree char *reason = NULL;
-  guint dkim_skipped = 0;
 
   g_return_if_fail (resolver != NULL);
   g_return_if_fail (inputs != NULL && inputs->msg != NULL);
@@ -758,19 +1039,16 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   ev->spf_result = inputs->spf_result;
   ev->dkim = g_ptr_array_new_with_free_func (dkim_in_free);
   ev->identifiers = g_ptr_array_new_with_free_func (g_free);
-  ev->orgs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ev->walks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                     (GDestroyNotify)g_ptr_array_unref);
   for (guint i = 0; i < inputs->n_dkim; i++)
     {
       const FctDmarcDkimInput *in = &inputs->dkim[i];
       DkimIn *d;
-      if (in->domain == NULL || *in->domain == '\0')
+      /* Only a pass can align (RFC 9989 §4.4): other results take no place, so that
+       * failing signatures cannot crowd out the one that counts. */
+      if (in->domain == NULL || *in->domain == '\0' || in->result != FCT_DMARC_AUTH_PASS)
         continue;
-      /* Each passing signature may cost a tree walk: the DKIM cap bounds them. */
-      if (ev->dkim->len >= ev->limits.dkim_signatures_max)
-        {
-          dkim_skipped++;
-          continue;
-        }
       d = g_new0 (DkimIn, 1);
       d->result = in->result;
       d->domain = g_strdup (in->domain);
@@ -783,11 +1061,6 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   v->notes = g_ptr_array_new_with_free_func (g_free);
   v->legacy = ev->legacy;
   v->disposition = FCT_DMARC_POLICY_NONE;
-  if (dkim_skipped > 0)
-    g_ptr_array_add (v->notes,
-                     g_strdup_printf (_ ("%u DKIM results over the limit of %u were "
-                                         "not considered"),
-                                      dkim_skipped, ev->limits.dkim_signatures_max));
   v->spf_domain = spf_domain_of (inputs->mail_from, inputs->helo, &v->spf_domain_is_helo);
 
   v->author_domain = fct_dmarc_author_domain (inputs->msg, &reason);
@@ -818,12 +1091,13 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
         g_ptr_array_add (names, g_strdup (org));
       g_ptr_array_add (names, NULL);
       v->organizational_domain = g_steal_pointer (&org);
-      walk_start (ev, (char **)g_ptr_array_free (names, FALSE), TRUE, on_author_walk_done);
+      walk_start (ev, (char **)g_ptr_array_free (names, FALSE), WALK_LEGACY,
+                  on_author_walk_done);
     }
   else
     walk_start (
         ev, fct_dmarc_tree_walk_names (v->author_domain, ev->limits.dmarc_tree_walk_max),
-        FALSE, on_author_walk_done);
+        WALK_POLICY, on_author_walk_done);
 }
 
 typedef struct

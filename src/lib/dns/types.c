@@ -434,8 +434,16 @@ fct_dns_record_to_string (const FctDnsRecord *record)
         gsize len = 0;
         const guint8 *data
             = record->tlsa_data != NULL ? g_bytes_get_data (record->tlsa_data, &len) : NULL;
-        g_string_append_printf (s, "%u %u %u ", (guint)record->tlsa_usage,
-                                (guint)record->tlsa_selector, (guint)record->tlsa_matching);
+        /* Empty data (possible on the wire) has no hex form (RFC 6698 §2.2): the RFC
+         * 3597 §5 generic form writes the record as it is. */
+        if (len == 0)
+          g_string_append_printf (s, "\\# 3 %02X%02X%02X", (guint)record->tlsa_usage,
+                                  (guint)record->tlsa_selector,
+                                  (guint)record->tlsa_matching);
+        else
+          g_string_append_printf (s, "%u %u %u ", (guint)record->tlsa_usage,
+                                  (guint)record->tlsa_selector,
+                                  (guint)record->tlsa_matching);
         for (gsize i = 0; i < len; i++)
           {
             g_snprintf (buf, sizeof buf, "%02X", (guint)data[i]);

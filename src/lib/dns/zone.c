@@ -515,6 +515,15 @@ parse_tlsa (Parser *ps, FctDnsRecord *rr, const Token *t, guint n, GError **erro
       }
   if (half)
     return parse_error (ps, error, _ ("TLSA data has an odd number of hex digits"));
+  /* RFC 6698 §2.1.4: the data is the certificate, its public key or a digest of either,
+   * never empty, and §2.2 writes it as a string of hex digits. An empty field ("") is
+   * no association; fct_dns_record_to_string writes the one that came from the wire in
+   * the RFC 3597 generic form, which no TLSA line in presentation form can be mistaken
+   * for. */
+  if (data->len == 0)
+    return parse_error (ps, error,
+                        _ ("TLSA data is empty: it must be the certificate data or its "
+                           "digest in hexadecimal (RFC 6698 §2.1.4)"));
   rr->tlsa_data = g_bytes_new (data->data, data->len);
   return TRUE;
 }

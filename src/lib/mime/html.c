@@ -4,81 +4,10 @@
  * <area href>, <form action>) with the text a reader sees for each. No tree is built:
  * gumbo, which builds one, took 2-3 ms for a 20 KB newsletter, the whole budget of a
  * check, and time quadratic in the nesting depth of hostile input. */
+#include "entities.h"
 #include "mime-private.h"
 
 #include <string.h>
-
-typedef struct
-{
-  const char *name;
-  const char *utf8;
-  guint8 len; /* of name */
-} Entity;
-
-#define E(name, utf8)                                                                      \
-  {                                                                                        \
-    name, utf8, sizeof (name) - 1                                                          \
-  }
-
-/* Named character references (WHATWG HTML §13.5) that mail uses: markup escapes,
- * spaces, French and common Latin-1 letters, typography, and the invisible ones that
- * phishing puts inside names. Others are left as written. */
-static const Entity entities[] = {
-  E ("amp", "&"),
-  E ("lt", "<"),
-  E ("gt", ">"),
-  { "quot", "\"" },
-  E ("apos", "'"),
-  E ("nbsp", "\xc2\xa0"),
-  E ("copy", "\xc2\xa9"),
-  E ("reg", "\xc2\xae"),
-  E ("trade", "\xe2\x84\xa2"),
-  E ("euro", "\xe2\x82\xac"),
-  E ("laquo", "\xc2\xab"),
-  E ("raquo", "\xc2\xbb"),
-  E ("eacute", "\xc3\xa9"),
-  E ("egrave", "\xc3\xa8"),
-  E ("ecirc", "\xc3\xaa"),
-  E ("euml", "\xc3\xab"),
-  E ("agrave", "\xc3\xa0"),
-  E ("acirc", "\xc3\xa2"),
-  E ("auml", "\xc3\xa4"),
-  E ("ccedil", "\xc3\xa7"),
-  E ("icirc", "\xc3\xae"),
-  E ("iuml", "\xc3\xaf"),
-  E ("ocirc", "\xc3\xb4"),
-  E ("ouml", "\xc3\xb6"),
-  E ("ugrave", "\xc3\xb9"),
-  E ("ucirc", "\xc3\xbb"),
-  E ("uuml", "\xc3\xbc"),
-  E ("Eacute", "\xc3\x89"),
-  E ("Egrave", "\xc3\x88"),
-  E ("Agrave", "\xc3\x80"),
-  E ("Ccedil", "\xc3\x87"),
-  E ("szlig", "\xc3\x9f"),
-  E ("oelig", "\xc5\x93"),
-  E ("hellip", "\xe2\x80\xa6"),
-  E ("ndash", "\xe2\x80\x93"),
-  E ("mdash", "\xe2\x80\x94"),
-  E ("lsquo", "\xe2\x80\x98"),
-  E ("rsquo", "\xe2\x80\x99"),
-  E ("ldquo", "\xe2\x80\x9c"),
-  E ("rdquo", "\xe2\x80\x9d"),
-  E ("bull", "\xe2\x80\xa2"),
-  E ("middot", "\xc2\xb7"),
-  E ("times", "\xc3\x97"),
-  E ("deg", "\xc2\xb0"),
-  E ("shy", ""),
-  E ("zwnj", ""),
-  E ("zwj", ""),
-  E ("ensp", " "),
-  E ("emsp", " "),
-  E ("thinsp", " "),
-  E ("period", "."),
-  E ("commat", "@"),
-  E ("sol", "/"),
-  E ("colon", ":"),
-};
 
 /* Where the text goes. Runs of white space become one space (CSS white-space:
  * normal); block boundaries become a line break. */
@@ -116,6 +45,42 @@ text_break (Text *t, char c)
   t->space = TRUE;
 }
 
+/* The longest name of the WHATWG table that starts at q (§13.2.5.73: "the maximum
+ * number of characters possible"), or NULL. Names are letters and digits, then an
+ * optional ';': at most fct_html_entity_longest binary searches, whatever the input. */
+static const FctHtmlEntity *
+entity_lookup (const char *q, const char *end)
+{
+  gsize run = 0;
+
+  while (q + run < end && run < fct_html_entity_longest && g_ascii_isalnum (q[run]))
+    run++;
+  if (q + run < end && run < fct_html_entity_longest && q[run] == ';')
+    run++;
+  for (gsize n = run; n >= 2; n--)
+    {
+      gsize lo = 0, hi = fct_html_entity_count;
+
+      while (lo < hi)
+        {
+          gsize mid = lo + (hi - lo) / 2;
+          const FctHtmlEntity *e = &fct_html_entities[mid];
+          gsize common = MIN (n, (gsize)e->name_len);
+          int cmp = memcmp (q, e->name, common);
+
+          if (cmp == 0)
+            cmp = n < e->name_len ? -1 : n > e->name_len ? 1 : 0;
+          if (cmp == 0)
+            return e;
+          if (cmp < 0)
+            hi = mid;
+          else
+            lo = mid + 1;
+        }
+    }
+  return NULL;
+}
+
 /* Decodes the character reference at p ('&'); appends its UTF-8 to out and returns the
  * first byte after it, or NULL when it is not one (the '&' is then literal). In an
  * attribute, a legacy reference without ';' followed by '=' or a letter stays as
@@ -124,6 +89,7 @@ static const char *
 char_ref (const char *p, const char *end, gboolean in_attribute, GString *out)
 {
   const char *q = p + 1;
+  const FctHtmlEntity *entity;
 
   if (q < end && *q == '#')
     {
@@ -142,31 +108,24 @@ char_ref (const char *p, const char *end, gboolean in_attribute, GString *out)
         return NULL;
       if (d < end && *d == ';')
         d++;
-      if (c == 0 || c > 0x10ffff || !g_unichar_validate (c))
+      /* §13.2.5.80: NUL, surrogates and values past Unicode become U+FFFD; C1 values
+         are read as windows-1252, as the legacy pages that wrote them meant. */
+      if (c >= 0x80 && c <= 0x9f)
+        c = fct_html_c1_replacements[c - 0x80];
+      else if (c == 0 || c > 0x10ffff || !g_unichar_validate (c))
         c = 0xfffd;
       g_string_append_unichar (out, c);
       return d;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (entities); i++)
-    {
-      gsize n = entities[i].len;
-      if ((gsize)(end - q) < n || q[0] != entities[i].name[0]
-          || memcmp (q, entities[i].name, n) != 0)
-        continue;
-      if (q + n < end && q[n] == ';')
-        {
-          g_string_append (out, entities[i].utf8);
-          return q + n + 1;
-        }
-      if (i >= 6 && !g_str_equal (entities[i].name, "copy")
-          && !g_str_equal (entities[i].name, "reg"))
-        continue; /* only the legacy names may omit the semicolon */
-      if (in_attribute && q + n < end && (g_ascii_isalnum (q[n]) || q[n] == '='))
-        return NULL;
-      g_string_append (out, entities[i].utf8);
-      return q + n;
-    }
-  return NULL;
+  entity = entity_lookup (q, end);
+  if (entity == NULL)
+    return NULL;
+  if (entity->name[entity->name_len - 1] != ';' && in_attribute
+      && q + entity->name_len < end
+      && (g_ascii_isalnum (q[entity->name_len]) || q[entity->name_len] == '='))
+    return NULL;
+  g_string_append_len (out, entity->utf8, entity->utf8_len);
+  return q + entity->name_len;
 }
 
 static gboolean
@@ -188,11 +147,13 @@ typedef enum
   TAG_CELL,  /* td, th: a space */
   TAG_RAW,   /* content is not markup (§13.2.5.2-5.3): skipped to the end tag; script,
                 style and title are not shown, the rest holds no links */
+  TAG_VOID,  /* no content and no end tag (§13.1.2): never open */
   TAG_A,
   TAG_AREA,
   TAG_FORM,
   TAG_IMG,
   TAG_INPUT,
+  TAG_BASE,
 } TagKind;
 
 typedef struct
@@ -221,7 +182,10 @@ static const Tag tags[] = {
   T ("area", TAG_AREA),     T ("form", TAG_FORM),     T ("input", TAG_INPUT),
   T ("script", TAG_RAW),    T ("style", TAG_RAW),     T ("title", TAG_RAW),
   T ("textarea", TAG_RAW),  T ("xmp", TAG_RAW),       T ("iframe", TAG_RAW),
-  T ("noembed", TAG_RAW),   T ("noframes", TAG_RAW),
+  T ("noembed", TAG_RAW),   T ("noframes", TAG_RAW),  T ("base", TAG_BASE),
+  T ("meta", TAG_VOID),     T ("link", TAG_VOID),     T ("col", TAG_VOID),
+  T ("embed", TAG_VOID),    T ("param", TAG_VOID),    T ("source", TAG_VOID),
+  T ("track", TAG_VOID),    T ("wbr", TAG_VOID),
 };
 
 static TagKind
@@ -240,13 +204,37 @@ tag_kind (const char *name, gsize len)
   return TAG_OTHER;
 }
 
+static gboolean
+is_void (TagKind kind, const char *name, gsize len)
+{
+  return kind == TAG_VOID || kind == TAG_IMG || kind == TAG_INPUT || kind == TAG_AREA
+         || kind == TAG_BASE || name_is (name, len, "br") || name_is (name, len, "hr");
+}
+
 /* The attributes of one start tag that the checks read. */
 typedef struct
 {
-  GString *href, *action, *alt, *type;
+  GString *href, *action, *alt, *type, *style, *bgcolor, *color, *name;
   gboolean href_present; /* href="" links to the document itself: still a link */
   gboolean background;
+  gboolean hidden; /* the hidden attribute (§6.1) */
 } Attrs;
+
+static void
+attrs_reset (Attrs *attrs)
+{
+  g_string_truncate (attrs->href, 0);
+  g_string_truncate (attrs->action, 0);
+  g_string_truncate (attrs->alt, 0);
+  g_string_truncate (attrs->type, 0);
+  g_string_truncate (attrs->style, 0);
+  g_string_truncate (attrs->bgcolor, 0);
+  g_string_truncate (attrs->color, 0);
+  g_string_truncate (attrs->name, 0);
+  attrs->href_present = FALSE;
+  attrs->background = FALSE;
+  attrs->hidden = FALSE;
+}
 
 static const char *
 find_end_tag (const char *p, const char *end, const char *name, gsize len)
@@ -296,8 +284,18 @@ read_attributes (const char *p, const char *end, Attrs *attrs)
         target = attrs->alt;
       else if (name_is (name, name_len, "type"))
         target = attrs->type;
+      else if (name_is (name, name_len, "style"))
+        target = attrs->style;
+      else if (name_is (name, name_len, "bgcolor"))
+        target = attrs->bgcolor;
+      else if (name_is (name, name_len, "color"))
+        target = attrs->color;
+      else if (name_is (name, name_len, "name"))
+        target = attrs->name;
       else if (name_is (name, name_len, "background"))
         attrs->background = TRUE;
+      else if (name_is (name, name_len, "hidden"))
+        attrs->hidden = TRUE;
       /* The first of two same-name attributes wins (§13.2.5.33). */
       if (target != NULL && target->len > 0)
         target = NULL;
@@ -344,6 +342,238 @@ read_attributes (const char *p, const char *end, Attrs *attrs)
   return end;
 }
 
+/* CSS colours that read as white: "white", #fff, #ffffff and rgb() with every
+ * component at 240 or more (what a reader cannot tell from a white page). */
+static gboolean
+color_is_white (const char *v, gsize len)
+{
+  guint r, g, b;
+  char buf[32];
+
+  if (len >= sizeof buf)
+    return FALSE;
+  memcpy (buf, v, len);
+  buf[len] = '\0';
+  if (g_str_has_prefix (buf, "white"))
+    return TRUE;
+  if (buf[0] == '#')
+    {
+      gsize n = strspn (buf + 1, "0123456789abcdef");
+      if (n == 3)
+        return strspn (buf + 1, "f") == 3;
+      if (n == 6)
+        return sscanf (buf + 1, "%2x%2x%2x", &r, &g, &b) == 3 && r >= 240 && g >= 240
+               && b >= 240;
+      return FALSE;
+    }
+  return sscanf (buf, "rgb(%u,%u,%u", &r, &g, &b) == 3 && r >= 240 && g >= 240 && b >= 240;
+}
+
+/* A CSS length or number that is zero or below one pixel. */
+static gboolean
+length_is_tiny (const char *v, gsize len)
+{
+  char buf[32];
+  char *unit = NULL;
+  double n;
+
+  if (len == 0 || len >= sizeof buf)
+    return FALSE;
+  memcpy (buf, v, len);
+  buf[len] = '\0';
+  n = g_ascii_strtod (buf, &unit);
+  if (unit == buf)
+    return FALSE;
+  if (n <= 0.0)
+    return TRUE;
+  return n < 1.0 && (g_str_has_prefix (unit, "px") || g_str_has_prefix (unit, "pt"));
+}
+
+/* What a start tag's presentation says about the text inside it. */
+typedef struct
+{
+  gboolean hides;        /* display:none, visibility:hidden, font-size:0, opacity:0,
+                            a zero height with overflow:hidden, the hidden attribute */
+  gboolean white;        /* sets a white text colour */
+  gboolean other_colour; /* sets a text colour that is not white */
+  gboolean background;   /* sets a background that is not white */
+} Presentation;
+
+/* Reads the declarations of a style attribute (CSS Syntax §5: "name: value;"), lower
+ * case, spaces removed; only the properties that hide text matter. Linear in len. */
+static void
+read_style (const GString *style, Presentation *out)
+{
+  g_autofree char *flat = g_malloc (style->len + 1);
+  gsize n = 0;
+  gboolean zero_height = FALSE, overflow_hidden = FALSE;
+  const char *p, *end;
+
+  for (gsize i = 0; i < style->len; i++)
+    if (!g_ascii_isspace (style->str[i]))
+      flat[n++] = g_ascii_tolower (style->str[i]);
+  flat[n] = '\0';
+  for (p = flat, end = flat + n; p < end;)
+    {
+      const char *semi = memchr (p, ';', (gsize)(end - p));
+      const char *decl_end = semi != NULL ? semi : end;
+      const char *colon = memchr (p, ':', (gsize)(decl_end - p));
+      gsize name_len, value_len;
+      const char *value;
+
+      if (colon != NULL)
+        {
+          name_len = (gsize)(colon - p);
+          value = colon + 1;
+          value_len = (gsize)(decl_end - value);
+          if (name_is (p, name_len, "display") && value_len >= 4
+              && memcmp (value, "none", 4) == 0)
+            out->hides = TRUE;
+          else if (name_is (p, name_len, "visibility") && value_len >= 6
+                   && (memcmp (value, "hidden", 6) == 0
+                       || (value_len >= 8 && memcmp (value, "collapse", 8) == 0)))
+            out->hides = TRUE;
+          else if ((name_is (p, name_len, "font-size") || name_is (p, name_len, "opacity"))
+                   && length_is_tiny (value, value_len))
+            out->hides = TRUE;
+          else if ((name_is (p, name_len, "max-height") || name_is (p, name_len, "height"))
+                   && length_is_tiny (value, value_len))
+            zero_height = TRUE;
+          else if (name_is (p, name_len, "overflow") && value_len >= 6
+                   && memcmp (value, "hidden", 6) == 0)
+            overflow_hidden = TRUE;
+          else if (name_is (p, name_len, "color"))
+            {
+              if (color_is_white (value, value_len))
+                out->white = TRUE;
+              else
+                out->other_colour = TRUE;
+            }
+          else if ((name_is (p, name_len, "background")
+                    || name_is (p, name_len, "background-color")
+                    || name_is (p, name_len, "background-image"))
+                   && !color_is_white (value, value_len)
+                   && !(value_len >= 11 && memcmp (value, "transparent", 11) == 0)
+                   && !(value_len >= 4 && memcmp (value, "none", 4) == 0))
+            out->background = TRUE;
+        }
+      p = decl_end + 1;
+    }
+  if (zero_height && overflow_hidden)
+    out->hides = TRUE;
+}
+
+/* Open elements, as far as hiding is concerned: enough of the tree (§13.2.4.3) to know
+ * where a hidden element ends, without building it. Deeper nesting than the stack
+ * holds is not tracked; every operation is bounded by its size, so the pass stays
+ * linear. */
+#define OPEN_MAX 64
+
+typedef struct
+{
+  char name[12];
+  guint8 len;
+  Presentation look;
+} Open;
+
+typedef struct
+{
+  FctMime *mime;
+  FctMimeEntry *entry;
+  guint index;
+  Text text;
+  GString *anchor_href; /* the open <a>'s target, or NULL */
+  gsize anchor_start;   /* where its text starts in the output */
+  GString *base;        /* the first <base href> (§4.2.3), or NULL */
+  guint form_link;      /* index + 1 of the open form's link, or 0 */
+  Open open[OPEN_MAX];
+  guint n_open;
+  gboolean hidden; /* the text here is not shown (CSS or white on white) */
+} Walk;
+
+static void
+update_hidden (Walk *w)
+{
+  gboolean white = FALSE, coloured_background = FALSE;
+
+  w->hidden = FALSE;
+  for (guint i = 0; i < w->n_open; i++)
+    {
+      const Presentation *look = &w->open[i].look;
+      if (look->hides)
+        {
+          w->hidden = TRUE;
+          return;
+        }
+      if (look->white)
+        white = TRUE;
+      else if (look->other_colour)
+        white = FALSE;
+      if (look->background)
+        coloured_background = TRUE;
+    }
+  /* White text on the white page that mail clients show by default. */
+  w->hidden = white && !coloured_background;
+}
+
+/* Closes the innermost open element of that name and those inside it; an end tag with
+ * no such open element is ignored (§13.2.6.4.7, "any other end tag"). */
+static void
+pop_to (Walk *w, const char *name, gsize len)
+{
+  for (guint i = w->n_open; i > 0; i--)
+    if (w->open[i - 1].len == len
+        && g_ascii_strncasecmp (w->open[i - 1].name, name, len) == 0)
+      {
+        w->n_open = i - 1;
+        update_hidden (w);
+        return;
+      }
+}
+
+static void
+push_open (Walk *w, const char *name, gsize len, TagKind kind, const Attrs *attrs)
+{
+  Open *o;
+
+  /* The implied end tags that matter for text: a block closes an open <p>, an <li> an
+     open <li>, a cell an open cell (§13.2.6.4.7, "in body" and "in row"). */
+  if (kind == TAG_BLOCK || kind == TAG_CELL)
+    pop_to (w, "p", 1);
+  if (name_is (name, len, "li"))
+    pop_to (w, "li", 2);
+  if (kind == TAG_CELL)
+    {
+      pop_to (w, "td", 2);
+      pop_to (w, "th", 2);
+    }
+  if (len >= sizeof o->name || w->n_open >= OPEN_MAX)
+    return;
+  o = &w->open[w->n_open++];
+  memcpy (o->name, name, len);
+  o->len = (guint8)len;
+  memset (&o->look, 0, sizeof o->look);
+  o->look.hides = attrs->hidden;
+  if (attrs->style->len > 0)
+    read_style (attrs->style, &o->look);
+  if (attrs->color->len > 0 && !o->look.white && !o->look.other_colour)
+    {
+      g_autofree char *c = g_ascii_strdown (attrs->color->str, (gssize)attrs->color->len);
+      if (color_is_white (c, strlen (c)))
+        o->look.white = TRUE;
+      else
+        o->look.other_colour = TRUE;
+    }
+  if (attrs->bgcolor->len > 0 || attrs->background)
+    {
+      g_autofree char *c
+          = g_ascii_strdown (attrs->bgcolor->str, (gssize)attrs->bgcolor->len);
+      if (attrs->background || !color_is_white (c, strlen (c)))
+        o->look.background = TRUE;
+    }
+  update_hidden (w);
+}
+
 static void
 add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const char *text,
           gsize text_len, guint part)
@@ -367,16 +597,6 @@ add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const ch
   fct_mime_link_add (mime, source, h, (gsize)(e - h), text, text_len, part);
 }
 
-typedef struct
-{
-  FctMime *mime;
-  FctMimeEntry *entry;
-  guint index;
-  Text text;
-  GString *anchor_href; /* the open <a>'s target, or NULL */
-  gsize anchor_start;   /* where its text starts in the output */
-} Walk;
-
 static void
 close_anchor (Walk *w)
 {
@@ -389,6 +609,23 @@ close_anchor (Walk *w)
   w->anchor_href = NULL;
 }
 
+/* An input for a secret: type=password, or a name that asks for a card number, its
+ * security code or a PIN ("cc_number", "cardnumber", "cvv", "pin"). */
+static gboolean
+input_is_secret (const Attrs *attrs)
+{
+  static const char *const names[] = { "card", "cvv", "cvc", "ccnum", "cc_num", "cc-num" };
+  g_autofree char *name = NULL;
+
+  if (g_ascii_strcasecmp (attrs->type->str, "password") == 0)
+    return TRUE;
+  name = g_ascii_strdown (attrs->name->str, (gssize)attrs->name->len);
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    if (strstr (name, names[i]) != NULL)
+      return TRUE;
+  return g_str_equal (name, "pin");
+}
+
 static void
 start_tag (Walk *w, TagKind kind, Attrs *attrs)
 {
@@ -397,10 +634,12 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
   switch (kind)
     {
     case TAG_BLOCK:
-      text_break (&w->text, '\n');
+      if (!w->hidden)
+        text_break (&w->text, '\n');
       break;
     case TAG_CELL:
-      text_break (&w->text, ' ');
+      if (!w->hidden)
+        text_break (&w->text, ' ');
       break;
     case TAG_IMG:
       w->entry->images++;
@@ -408,6 +647,9 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
     case TAG_INPUT:
       if (g_ascii_strcasecmp (attrs->type->str, "image") == 0)
         w->entry->images++;
+      if (w->form_link != 0 && w->form_link <= w->mime->links->len
+          && input_is_secret (attrs))
+        g_array_index (w->mime->links, FctMimeLink, w->form_link - 1).asks_secret = TRUE;
       break;
     case TAG_A:
       /* An <a> inside an open <a> closes it first (the adoption agency, §13.2.6.4.7). */
@@ -424,12 +666,50 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
                   attrs->alt->len, w->index);
       break;
     case TAG_FORM:
-      if (attrs->action->len > 0)
-        add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+      /* Forms do not nest (§13.2.6.4.7, "form"): the first one open takes the inputs. */
+      if (attrs->action->len > 0 && w->form_link == 0)
+        {
+          add_link (w->mime, FCT_MIME_LINK_HTML_FORM, attrs->action, "", 0, w->index);
+          w->form_link = w->mime->links->len;
+        }
+      break;
+    case TAG_BASE:
+      /* Only the first <base> with an href sets the document's base URL (§4.2.3). */
+      if (w->base == NULL && attrs->href->len > 0)
+        w->base = g_string_new_len (attrs->href->str, (gssize)attrs->href->len);
       break;
     case TAG_RAW:
+    case TAG_VOID:
     case TAG_OTHER:
       break;
+    }
+}
+
+/* Resolves the part's relative links against its <base href> (WHATWG URL parsing with
+ * a base; RFC 3986 §5.2 as GUri implements it). A base that is not an absolute URL is
+ * ignored, as browsers ignore it, and a link GUri cannot read stays as written. */
+static void
+resolve_links (FctMime *mime, guint first, const GString *base)
+{
+  g_autoptr (GUri) base_uri = NULL;
+  const GUriFlags flags = G_URI_FLAGS_PARSE_RELAXED | G_URI_FLAGS_ENCODED;
+
+  base_uri = g_uri_parse (base->str, flags, NULL);
+  if (base_uri == NULL)
+    return;
+  for (guint i = first; i < mime->links->len; i++)
+    {
+      FctMimeLink *link = &g_array_index (mime->links, FctMimeLink, i);
+      g_autoptr (GUri) resolved = NULL;
+      g_autofree char *text = NULL;
+
+      if (g_uri_peek_scheme (link->href) != NULL)
+        continue;
+      resolved = g_uri_parse_relative (base_uri, link->href, flags, NULL);
+      if (resolved == NULL)
+        continue;
+      text = g_uri_to_string (resolved);
+      link->href = g_string_chunk_insert (mime->strings, text);
     }
 }
 
@@ -438,15 +718,26 @@ fct_mime_html_parse (FctMime *mime, guint index)
 {
   FctMimeEntry *entry = g_ptr_array_index (mime->entries, index);
   const char *p = entry->text, *end = entry->text + entry->text_len;
-  Walk w = { mime, entry, index, { g_string_sized_new (entry->text_len + 16), TRUE },
-             NULL, 0 };
+  guint first_link = mime->links->len;
+  Walk w = { 0 };
   Attrs attrs = { g_string_new (NULL),
                   g_string_new (NULL),
                   g_string_new (NULL),
                   g_string_new (NULL),
+                  g_string_new (NULL),
+                  g_string_new (NULL),
+                  g_string_new (NULL),
+                  g_string_new (NULL),
+                  FALSE,
                   FALSE,
                   FALSE };
+  GString *discard = g_string_new (NULL);
 
+  w.mime = mime;
+  w.entry = entry;
+  w.index = index;
+  w.text.out = g_string_sized_new (entry->text_len + 16);
+  w.text.space = TRUE;
   while (p < end)
     {
       const char *name, *next;
@@ -456,7 +747,17 @@ fct_mime_html_parse (FctMime *mime, guint index)
 
       if (*p != '<')
         {
-          if (*p == '&' && (next = char_ref (p, end, FALSE, w.text.out)) != NULL)
+          if (w.hidden)
+            {
+              /* Text that CSS hides is not what the reader sees (its references are
+                 still read whole, so that "&lt;" cannot open a tag). */
+              if (*p == '&' && (next = char_ref (p, end, FALSE, discard)) != NULL)
+                p = next;
+              else
+                p++;
+              g_string_truncate (discard, 0);
+            }
+          else if (*p == '&' && (next = char_ref (p, end, FALSE, w.text.out)) != NULL)
             {
               w.text.space = FALSE;
               p = next;
@@ -482,44 +783,53 @@ fct_mime_html_parse (FctMime *mime, guint index)
       name = p + (closing ? 2 : 1);
       if (name >= end || !g_ascii_isalpha (*name))
         {
-          text_byte (&w.text, *p++); /* a '<' that starts no tag is text */
+          if (!w.hidden)
+            text_byte (&w.text, *p);
+          p++; /* a '<' that starts no tag is text */
           continue;
         }
       name_len = 0;
       while (name + name_len < end && !is_space (name[name_len]) && name[name_len] != '/'
              && name[name_len] != '>')
         name_len++;
+      kind = tag_kind (name, name_len);
       if (closing)
         {
           const char *close = memchr (name, '>', (gsize)(end - name));
           p = close != NULL ? close + 1 : end;
-          kind = tag_kind (name, name_len);
           if (kind == TAG_A)
             close_anchor (&w);
-          else if (kind == TAG_BLOCK)
+          else if (kind == TAG_FORM)
+            w.form_link = 0;
+          else if (kind == TAG_BLOCK && !w.hidden)
             text_break (&w.text, '\n');
+          pop_to (&w, name, name_len);
           continue;
         }
-      g_string_truncate (attrs.href, 0);
-      g_string_truncate (attrs.action, 0);
-      g_string_truncate (attrs.alt, 0);
-      g_string_truncate (attrs.type, 0);
-      attrs.background = FALSE;
-      attrs.href_present = FALSE;
+      attrs_reset (&attrs);
       p = read_attributes (name + name_len, end, &attrs);
-      kind = tag_kind (name, name_len);
+      if (!is_void (kind, name, name_len) && kind != TAG_RAW)
+        push_open (&w, name, name_len, kind, &attrs);
       start_tag (&w, kind, &attrs);
       if (kind == TAG_RAW)
-        {
-          p = find_end_tag (p, end, name, name_len);
-        }
+        p = find_end_tag (p, end, name, name_len);
     }
   close_anchor (&w);
+  if (w.base != NULL)
+    {
+      resolve_links (mime, first_link, w.base);
+      g_string_free (w.base, TRUE);
+    }
 
   g_string_free (attrs.href, TRUE);
   g_string_free (attrs.action, TRUE);
   g_string_free (attrs.alt, TRUE);
   g_string_free (attrs.type, TRUE);
+  g_string_free (attrs.style, TRUE);
+  g_string_free (attrs.bgcolor, TRUE);
+  g_string_free (attrs.color, TRUE);
+  g_string_free (attrs.name, TRUE);
+  g_string_free (discard, TRUE);
   g_free (entry->text);
   entry->text_len = w.text.out->len;
   entry->text = g_string_free (w.text.out, FALSE);

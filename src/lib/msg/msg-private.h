@@ -19,4 +19,10 @@ struct _FctMsg
   FctMsgFlags flags;
   char *mbox_sender; /* NULL, or the sender of a skipped "From " line */
   gsize mbox_sender_len;
+  FctMsgOverLimits over;
+  char *skipped_name; /* owned; over.skipped_first_name points here */
+  char *too_long_name;
 };
+
+/* parse.c: calls func on every field of the header, kept or skipped. */
+void fct_msg_scan_fields (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data);

@@ -22,6 +22,8 @@ fct_msg_unref (FctMsg *msg)
   g_free (msg->headers);
   g_free (msg->values);
   g_free (msg->mbox_sender);
+  g_free (msg->skipped_name);
+  g_free (msg->too_long_name);
   g_free (msg);
 }
 
@@ -47,18 +49,53 @@ fct_msg_get_header (const FctMsg *msg, guint index)
   return &msg->headers[index];
 }
 
+typedef struct
+{
+  FctSlice wanted;
+  guint n;
+} Count;
+
+static void
+count_field (FctSlice raw, FctSlice name, gpointer data)
+{
+  Count *c = data;
+  (void)raw;
+  if (fct_slice_equal_ascii_nocase (name, c->wanted))
+    c->n++;
+}
+
 guint
 fct_msg_count_headers (const FctMsg *msg, const char *name)
 {
   g_return_val_if_fail (msg != NULL, 0);
   g_return_val_if_fail (name != NULL, 0);
 
-  FctSlice wanted = fct_slice_from_str (name);
-  guint n = 0;
+  Count c = { fct_slice_from_str (name), 0 };
+  fct_msg_foreach_field (msg, count_field, &c);
+  return c.n;
+}
+
+void
+fct_msg_foreach_field (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data)
+{
+  g_return_if_fail (msg != NULL);
+  g_return_if_fail (func != NULL);
+
+  /* Only a message over the limit pays for a second walk over its header. */
+  if (msg->over.skipped > 0)
+    {
+      fct_msg_scan_fields (msg, func, user_data);
+      return;
+    }
   for (guint i = 0; i < msg->header_count; i++)
-    if (fct_slice_equal_ascii_nocase (msg->headers[i].name, wanted))
-      n++;
-  return n;
+    func (msg->headers[i].raw, msg->headers[i].name, user_data);
+}
+
+const FctMsgOverLimits *
+fct_msg_get_over_limits (const FctMsg *msg)
+{
+  g_return_val_if_fail (msg != NULL, NULL);
+  return &msg->over;
 }
 
 const FctMsgHeader *

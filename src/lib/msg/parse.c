@@ -1,6 +1,7 @@
 /* facteur — parses message bytes into header fields and body: lines (RFC 5322 §2.1),
  * fields and unfolding (§2.2, §2.2.3, §3.6), obsolete WSP before the colon (§4.5). Line
- * ends become CRLF, the wire form DKIM hashes (RFC 6376 §5.3). Every stage is O(n). */
+ * ends (LF, or CR alone in a file with no LF) become CRLF, the wire form DKIM hashes
+ * (RFC 6376 §5.3). Every stage is O(n). */
 #include "msg-private.h"
 
 #include <glib/gi18n-lib.h>
@@ -55,7 +56,7 @@ typedef struct
 {
   gsize crlf;
   gsize bare_lf;
-  gboolean bare_cr;
+  gsize bare_cr;
   gboolean nul;
 } Census;
 
@@ -73,7 +74,7 @@ census_take (const guint8 *in, gsize len, Census *census)
         break;
       case '\r':
         if (i + 1 == len || in[i + 1] != '\n')
-          census->bare_cr = TRUE;
+          census->bare_cr++;
         break;
       case '\0':
         census->nul = TRUE;
@@ -95,6 +96,24 @@ crlf_convert (const guint8 *in, gsize len, gsize out_len)
       if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
         out[o++] = '\r';
       out[o++] = in[i];
+    }
+  g_assert (o == out_len);
+  return out;
+}
+
+/* Copies in to a buffer of out_len bytes, writing an LF after every CR: the input's
+ * only line ends are bare CRs (classic Mac OS files). */
+static guint8 *
+cr_convert (const guint8 *in, gsize len, gsize out_len)
+{
+  guint8 *out = g_malloc (out_len);
+  gsize o = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      out[o++] = in[i];
+      if (in[i] == '\r')
+        out[o++] = '\n';
     }
   g_assert (o == out_len);
   return out;
@@ -250,8 +269,75 @@ value_unfold (FctSlice value, char *out)
   return o;
 }
 
-/* First pass: finds where the header ends, counts the fields, checks the limits and
- * sizes the value buffer, all before anything is allocated. */
+/* Past header_fields_max, fields are skipped (padding must not hide the report, nor
+ * take memory without bound), except the first of each name the library reads: the
+ * originator, destination and identification fields (RFC 5322 §3.6), Return-Path, the
+ * MIME fields, bulk-mail fields, and the authentication fields. A From after a thousand
+ * padding fields is still the From; fct_msg_count_headers still counts a second one
+ * past the limit, and DKIM and ARC walk every field (fct_msg_foreach_field). */
+static const char *const kept_names[] = {
+  "From",
+  "Sender",
+  "Reply-To",
+  "To",
+  "Cc",
+  "Subject",
+  "Date",
+  "Message-ID",
+  "Return-Path",
+  "MIME-Version",
+  "Content-Type",
+  "Content-Transfer-Encoding",
+  "DKIM-Signature",
+  "ARC-Seal",
+  "ARC-Message-Signature",
+  "ARC-Authentication-Results",
+  "Authentication-Results",
+  "List-Id",
+  "List-Unsubscribe",
+  "List-Unsubscribe-Post",
+  "Precedence",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (kept_names) <= 32);
+
+/* Which fields are kept; both passes make the same decisions in the same order. */
+typedef struct
+{
+  guint max;
+  guint read;    /* fields read so far */
+  guint32 named; /* bit i: a field named kept_names[i] is kept */
+} Keep;
+
+static gboolean
+keep_field (Keep *k, const Scanner *s, const Span *span)
+{
+  gboolean keep = k->read < k->max;
+
+  if (k->read < G_MAXUINT)
+    k->read++;
+  for (guint i = 0; i < G_N_ELEMENTS (kept_names); i++)
+    if (strlen (kept_names[i]) == span->name_len
+        && g_ascii_strncasecmp (kept_names[i], (const char *)s->d + span->start,
+                                span->name_len)
+               == 0)
+      {
+        keep = keep || !(k->named & (1u << i));
+        if (keep)
+          k->named |= 1u << i;
+        break;
+      }
+  return keep;
+}
+
+static gboolean
+field_too_long (const Span *span, const FctLimits *limits)
+{
+  return span->end - span->start > limits->header_field_max_bytes;
+}
+
+/* First pass: finds where the header ends, decides which fields are kept and sizes the
+ * value buffer, all before anything is allocated. A breached limit is recorded in
+ * msg->over, never an error: the report must still be made. */
 static gboolean
 header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_size,
                 GError **error)
@@ -260,29 +346,38 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
   Step step;
   guint count = 0;
   gsize size = 0;
+  Keep keep = { .max = limits->header_fields_max };
+  FctMsgOverLimits *over = &msg->over;
 
-  while ((step = scanner_next (s, count == 0, &span, error)) == STEP_FIELD)
+  over->fields_max = limits->header_fields_max;
+  over->field_max_bytes = limits->header_field_max_bytes;
+
+  while ((step = scanner_next (s, keep.read == 0, &span, error)) == STEP_FIELD)
     {
-      gsize field_len = span.end - span.start;
-      if (count == limits->header_fields_max)
+      if (over->fields < G_MAXUINT)
+        over->fields++;
+      if (!keep_field (&keep, s, &span))
         {
-          g_autofree char *name = name_for_error (s, &span);
-          g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_MANY_HEADERS,
-                       _ ("Too many header fields: the field “%s” on line %u is over the "
-                          "limit of %u fields (header_fields_max)"),
-                       name, span.line, limits->header_fields_max);
-          return FALSE;
-        }
-      if (field_len > limits->header_field_max_bytes)
-        {
-          g_autofree char *name = name_for_error (s, &span);
-          g_set_error (error, FCT_MSG_ERROR, FCT_MSG_ERROR_HEADER_TOO_LONG,
-                       _ ("Header field too long: the field “%s” on line %u is %zu bytes, "
-                          "over the limit of %zu bytes (header_field_max_bytes)"),
-                       name, span.line, field_len, limits->header_field_max_bytes);
-          return FALSE;
+          if (over->skipped++ == 0)
+            {
+              msg->skipped_name = name_for_error (s, &span);
+              over->skipped_first_line = span.line;
+            }
+          continue;
         }
       count++;
+      if (field_too_long (&span, limits))
+        {
+          if (over->too_long++ == 0)
+            {
+              msg->too_long_name = name_for_error (s, &span);
+              over->too_long_first_line = span.line;
+              over->too_long_first_bytes = span.end - span.start;
+            }
+          /* Its value is left empty: only the NUL. */
+          size += 1;
+          continue;
+        }
       /* The value and its NUL take no more room than the name and colon before it, so
        * the sum stays under the message length. */
       size += span.end - span.colon;
@@ -305,36 +400,58 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
     case STEP_FIELD:
       g_assert_not_reached ();
     }
+  over->skipped_first_name = msg->skipped_name;
+  over->too_long_first_name = msg->too_long_name;
   msg->header_count = count;
   *values_size = size;
   return TRUE;
 }
 
-/* Second pass over the same bytes: fills the fields measured by header_measure. */
+/* Second pass over the same bytes: fills the fields header_measure kept. */
 static void
-header_fill (Scanner *s, FctMsg *msg, gsize values_size)
+header_fill (Scanner *s, FctMsg *msg, const FctLimits *limits, gsize values_size)
 {
   Span span;
   gsize used = 0;
+  Keep keep = { .max = limits->header_fields_max };
 
   msg->headers = g_new0 (FctMsgHeader, msg->header_count);
   /* Each field adds at least its NUL, so values_size > 0. */
   msg->values = g_malloc (values_size);
-  for (guint n = 0; n < msg->header_count; n++)
+  for (guint n = 0; n < msg->header_count;)
     {
-      Step step = scanner_next (s, n == 0, &span, NULL);
+      Step step = scanner_next (s, keep.read == 0, &span, NULL);
       g_assert (step == STEP_FIELD);
+      if (!keep_field (&keep, s, &span))
+        continue;
 
-      FctMsgHeader *h = &msg->headers[n];
+      FctMsgHeader *h = &msg->headers[n++];
       h->offset = span.start;
       h->raw = fct_slice_new (s->d + span.start, span.end - span.start);
       h->name = fct_slice_new (s->d + span.start, span.name_len);
       h->value_raw = fct_slice_new (s->d + span.colon + 1, span.end - span.colon - 1);
       h->value = msg->values + used;
-      h->value_len = value_unfold (h->value_raw, msg->values + used);
+      if (field_too_long (&span, limits))
+        {
+          msg->values[used] = '\0';
+          h->value_len = 0;
+        }
+      else
+        h->value_len = value_unfold (h->value_raw, msg->values + used);
       used += h->value_len + 1;
     }
   g_assert (used <= values_size);
+}
+
+void
+fct_msg_scan_fields (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data)
+{
+  Scanner s = { .d = msg->data, .len = msg->body_offset, .line = 1 };
+  Span span;
+
+  while (scanner_next (&s, s.line == 1, &span, NULL) == STEP_FIELD)
+    func (fct_slice_new (s.d + span.start, span.end - span.start),
+          fct_slice_new (s.d + span.start, span.name_len), user_data);
 }
 
 /* Flags 8-bit bytes and long lines in the body. */
@@ -413,13 +530,17 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
 
   Census census = { 0 };
   census_take (rest, rest_len, &census);
-  if (census.bare_lf == 0)
+  /* With no LF at all, every CR is a line end: read such a file as the CRLF message it
+   * stands for, as LF files are. Where LFs exist, a bare CR is a stray byte, kept. */
+  gboolean cr_only = census.crlf == 0 && census.bare_lf == 0 && census.bare_cr > 0;
+  gsize added = cr_only ? census.bare_cr : census.bare_lf;
+  if (added == 0)
     msg->bytes
         = skip == 0 ? g_bytes_ref (bytes) : g_bytes_new_from_bytes (bytes, skip, rest_len);
   else
     {
       gsize out_len;
-      if (!g_size_checked_add (&out_len, rest_len, census.bare_lf))
+      if (!g_size_checked_add (&out_len, rest_len, added))
         {
           g_set_error (
               error, FCT_MSG_ERROR, FCT_MSG_ERROR_TOO_LARGE,
@@ -427,13 +548,17 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
               in_len);
           return NULL;
         }
-      msg->bytes = g_bytes_new_take (crlf_convert (rest, rest_len, out_len), out_len);
+      msg->bytes = g_bytes_new_take (cr_only ? cr_convert (rest, rest_len, out_len)
+                                             : crlf_convert (rest, rest_len, out_len),
+                                     out_len);
     }
   msg->data = g_bytes_get_data (msg->bytes, &msg->len);
 
-  if (census.bare_lf > 0)
+  if (cr_only)
+    msg->flags |= FCT_MSG_FLAG_CR_ONLY;
+  else if (census.bare_lf > 0)
     msg->flags |= census.crlf > 0 ? FCT_MSG_FLAG_MIXED_EOL : FCT_MSG_FLAG_LF_ONLY;
-  if (census.bare_cr)
+  if (census.bare_cr > 0 && !cr_only)
     msg->flags |= FCT_MSG_FLAG_BARE_CR;
   if (census.nul)
     msg->flags |= FCT_MSG_FLAG_NUL;
@@ -450,7 +575,11 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
   msg->flags |= scanner.flags;
 
   scanner = (Scanner){ .d = msg->data, .len = msg->len, .line = first_line, .line_max = 0 };
-  header_fill (&scanner, msg, values_size);
+  header_fill (&scanner, msg, limits, values_size);
+  if (msg->over.skipped > 0)
+    msg->flags |= FCT_MSG_FLAG_FIELDS_SKIPPED;
+  if (msg->over.too_long > 0)
+    msg->flags |= FCT_MSG_FLAG_FIELD_TOO_LONG;
 
   msg->flags |= body_flags (msg->data, msg->len, msg->body_offset, limits->line_max_bytes);
   return g_steal_pointer (&msg);

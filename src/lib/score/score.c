@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 struct _FctFindings
 {
@@ -89,6 +90,35 @@ fct_findings_free (FctFindings *findings)
   g_free (findings);
 }
 
+/* Every string of a finding reaches a report (JSON, a web page, a terminal), which must
+ * be valid UTF-8; the bytes come from messages and DNS, which need not be. Each byte of
+ * an invalid sequence is shown as \xHH, so the reader sees what was there and nothing
+ * can be read as a different character. This is the one place where it is enforced, so
+ * that callers pass raw values. */
+static char *
+utf8_escaped (const char *s)
+{
+  const char *end;
+
+  if (s == NULL)
+    return NULL;
+  if (g_utf8_validate (s, -1, &end))
+    return g_strdup (s);
+
+  GString *out = g_string_sized_new (strlen (s) + 16);
+  const char *p = s;
+  do
+    {
+      g_string_append_len (out, p, end - p);
+      /* end is at an invalid byte (never the NUL: the string is NUL-terminated). */
+      g_string_append_printf (out, "\\x%02X", (guint)(guint8)*end);
+      p = end + 1;
+    }
+  while (!g_utf8_validate (p, -1, &end));
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
+}
+
 FctFinding *
 fct_findings_add (FctFindings *findings, const char *id, const char *detail_format, ...)
 {
@@ -106,8 +136,9 @@ fct_findings_add (FctFindings *findings, const char *id, const char *detail_form
   if (detail_format != NULL)
     {
       va_start (args, detail_format);
-      finding->detail = g_strdup_vprintf (detail_format, args);
+      g_autofree char *detail = g_strdup_vprintf (detail_format, args);
       va_end (args);
+      finding->detail = utf8_escaped (detail);
     }
   g_ptr_array_add (findings->items, finding);
   return finding;
@@ -118,7 +149,7 @@ fct_finding_set_fix (FctFinding *finding, const char *fix)
 {
   g_return_if_fail (finding != NULL);
   g_free (finding->fix);
-  finding->fix = g_strdup (fix);
+  finding->fix = utf8_escaped (fix);
 }
 
 void
@@ -126,7 +157,7 @@ fct_finding_set_evidence (FctFinding *finding, const char *evidence)
 {
   g_return_if_fail (finding != NULL);
   g_free (finding->evidence);
-  finding->evidence = g_strdup (evidence);
+  finding->evidence = utf8_escaped (evidence);
 }
 
 guint
@@ -191,28 +222,82 @@ fct_findings_score (const FctFindings *findings)
   return round (score * 10.0) / 10.0;
 }
 
+/* The verdict (docs/SCORING.md, "Threat verdict"): the highest threat of any finding,
+ * except that suspicious findings from two different sections make the message
+ * dangerous. Each section is a separate piece of evidence (the sender is not
+ * authenticated, and the links lie; replies go to a free mailbox, and the bank account
+ * is foreign), and a genuine message rarely shows two; two findings of one section
+ * often come from one cause. Nothing lowers the verdict: a passing DMARC is what a
+ * compromised supplier mailbox gives too. */
 FctThreat
 fct_findings_threat (const FctFindings *findings, GPtrArray **deciding)
 {
   FctThreat level = FCT_THREAT_NONE;
+  const char *first_section = NULL;
+  gboolean two_sections = FALSE;
 
   g_return_val_if_fail (findings != NULL, FCT_THREAT_NONE);
   for (guint i = 0; i < findings->items->len; i++)
     {
       const FctFinding *f = g_ptr_array_index (findings->items, i);
       level = MAX (level, f->weight->threat);
+      if (f->weight->threat != FCT_THREAT_SUSPICIOUS)
+        continue;
+      if (first_section == NULL)
+        first_section = f->weight->section;
+      else if (!g_str_equal (first_section, f->weight->section))
+        two_sections = TRUE;
     }
+  /* Escalated: the suspicious findings are what decided. */
+  FctThreat deciding_level = level;
+  if (level == FCT_THREAT_SUSPICIOUS && two_sections)
+    level = FCT_THREAT_DANGEROUS;
   if (deciding != NULL)
     {
       *deciding = g_ptr_array_new ();
-      for (guint i = 0; level != FCT_THREAT_NONE && i < findings->items->len; i++)
+      for (guint i = 0; deciding_level != FCT_THREAT_NONE && i < findings->items->len; i++)
         {
           const FctFinding *f = g_ptr_array_index (findings->items, i);
-          if (f->weight->threat == level)
+          if (f->weight->threat == deciding_level
+              && !g_ptr_array_find_with_equal_func (*deciding, f->weight->id, g_str_equal,
+                                                    NULL))
             g_ptr_array_add (*deciding, (gpointer)f->weight->id);
         }
     }
   return level;
+}
+
+/* The sections whose findings advise the sender (will the mail arrive?) rather than
+ * warn the reader. */
+static const char *const sender_sections[]
+    = { "authentication", "headers", "size", "bulk", "blocklists" };
+
+gboolean
+fct_finding_weight_advises_sender (const FctFindingWeight *weight)
+{
+  g_return_val_if_fail (weight != NULL, FALSE);
+  for (gsize s = 0; s < G_N_ELEMENTS (sender_sections); s++)
+    if (g_str_equal (weight->section, sender_sections[s]))
+      return TRUE;
+  return FALSE;
+}
+
+void
+fct_findings_withhold_sender_advice (FctFindings *findings)
+{
+  g_return_if_fail (findings != NULL);
+  for (guint i = 0; i < findings->items->len; i++)
+    {
+      FctFinding *f = g_ptr_array_index (findings->items, i);
+      if (!fct_finding_weight_advises_sender (f->weight))
+        continue;
+      g_free (f->detail);
+      f->detail = g_strdup_printf (
+          _ ("%s. This is evidence for the reader, not advice: the message is judged "
+             "dangerous, so facteur gives its sender no advice."),
+          fct_finding_get_title (f));
+      g_clear_pointer (&f->fix, g_free);
+    }
 }
 
 const char *

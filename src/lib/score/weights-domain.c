@@ -39,6 +39,8 @@ static const FctFindingWeight rows[] = {
     N_ ("A mail server address has no reverse DNS (PTR)") },
   { "ptr-mismatch", "mx", FCT_SEVERITY_WARNING, 0.5,
     N_ ("A mail server's reverse DNS does not point back to its address") },
+  { "ptr-missing-inbound", "mx", FCT_SEVERITY_INFO, 0.0,
+    N_ ("A receiving-only mail server address has no reverse DNS (PTR)") },
   /* SPF */
   { "spf-missing", "spf", FCT_SEVERITY_CRITICAL, 2.0, N_ ("No SPF record") },
   { "spf-multiple", "spf", FCT_SEVERITY_CRITICAL, 2.0,
@@ -75,6 +77,9 @@ static const FctFindingWeight rows[] = {
     N_ ("The DMARC record asks for no aggregate reports") },
   { "dmarc-rua-unauthorized", "dmarc", FCT_SEVERITY_WARNING, 1.0,
     N_ ("A DMARC report address outside the domain has not accepted the reports") },
+  { "dmarc-testing", "dmarc", FCT_SEVERITY_WARNING, 0.5,
+    N_ ("The DMARC record is in testing mode (t=y): the policy is applied one level "
+        "lower") },
   /* MTA-STS, TLS-RPT, DANE, BIMI */
   { "mta-sts-missing", "mta-sts", FCT_SEVERITY_INFO, 0.5, N_ ("No MTA-STS policy") },
   { "mta-sts-invalid", "mta-sts", FCT_SEVERITY_WARNING, 1.5,
@@ -100,6 +105,8 @@ static const FctFindingWeight rows[] = {
   /* STARTTLS */
   { "smtp-unreachable", "tls", FCT_SEVERITY_WARNING, 1.0,
     N_ ("A mail server could not be reached on the SMTP port") },
+  { "smtp-untested", "tls", FCT_SEVERITY_INFO, 0.0,
+    N_ ("The mail servers could not be tested from here (no connection on port 25)") },
   { "starttls-missing", "tls", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("A mail server does not offer STARTTLS") },
   { "tls-handshake-failed", "tls", FCT_SEVERITY_CRITICAL, 2.0,

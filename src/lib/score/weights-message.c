@@ -26,6 +26,9 @@ static const FctFindingWeight rows[] = {
     N_ ("DKIM signature with SHA-1") },
   { "dkim-body-length", "authentication", FCT_SEVERITY_WARNING, 0.5,
     N_ ("DKIM signature covers only part of the body (l=)") },
+  { "dkim-unsigned-content", "authentication", FCT_SEVERITY_CRITICAL, 2.5,
+    N_ ("A link or an IBAN follows the part of the body the DKIM signature covers"),
+    FCT_THREAT_SUSPICIOUS },
   { "dmarc-none", "authentication", FCT_SEVERITY_WARNING, 1.0,
     N_ ("No DMARC policy for the sender's domain") },
   { "dmarc-fail", "authentication", FCT_SEVERITY_CRITICAL, 3.0,
@@ -41,14 +44,21 @@ static const FctFindingWeight rows[] = {
     N_ ("No Message-ID field") },
   { "header-date-future", "headers", FCT_SEVERITY_WARNING, 1.0, N_ ("Date in the future") },
   { "header-multiple-from", "headers", FCT_SEVERITY_CRITICAL, 2.0,
-    N_ ("Several From fields") },
+    N_ ("Several From fields"), FCT_THREAT_SUSPICIOUS }, /* shows one author, authenticates
+                                                           another */
   { "header-from-invalid", "headers", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Missing or invalid From address") },
   /* What follows the bad line escapes DKIM and DMARC yet may be displayed. */
   { "header-malformed-line", "headers", FCT_SEVERITY_WARNING, 1.5,
-    N_ ("Malformed line in the header") },
+    N_ ("Malformed line in the header"), FCT_THREAT_SUSPICIOUS },
   { "header-8bit-unencoded", "headers", FCT_SEVERITY_WARNING, 0.5,
     N_ ("8-bit characters without encoding") },
+  /* Padding a header past the parser's limits hides content from filters. */
+  { "header-over-limits", "headers", FCT_SEVERITY_WARNING, 1.5,
+    N_ ("Header over the limits: part of it was not read"), FCT_THREAT_SUSPICIOUS },
+  /* How a file was saved, like LF line ends, which cost nothing: read as CRLF. */
+  { "message-cr-line-ends", "headers", FCT_SEVERITY_INFO, 0.0,
+    N_ ("Lines end with CR alone (old Mac format)") },
   { "size-over-limit", "size", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Message too large for some providers") },
   { "unsubscribe-missing", "bulk", FCT_SEVERITY_WARNING, 1.5,
@@ -58,9 +68,17 @@ static const FctFindingWeight rows[] = {
   { "ip-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("Sending server on a blocklist") },
   { "link-domain-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
-    N_ ("Link to a blocklisted domain") },
+    N_ ("Link to a blocklisted domain"), FCT_THREAT_SUSPICIOUS },
   { "iban-new-for-sender", "fraud", FCT_SEVERITY_WARNING, 2.0,
-    N_ ("Bank account never seen from this sender"), FCT_THREAT_SUSPICIOUS },
+    N_ ("Bank account never seen from this sender"),
+    FCT_THREAT_DANGEROUS }, /* a sender that
+                          paid elsewhere */
+  /* The first IBAN of a sender with no history says nothing yet: it is recorded. */
+  { "iban-first-for-sender", "fraud", FCT_SEVERITY_INFO, 0.0,
+    N_ ("First bank account recorded for this sender") },
+  /* The history could not be read: the report is given without it. */
+  { "iban-history-unavailable", "fraud", FCT_SEVERITY_INFO, 0.0,
+    N_ ("Bank-account history unavailable") },
   /* Content, phishing, fraud, attachments: src/lib/analysis. */
   /* Content: delivery hurts, no fraud implied. */
   { "html-only", "content", FCT_SEVERITY_WARNING,
@@ -78,7 +96,7 @@ static const FctFindingWeight rows[] = {
     N_ ("Link through a URL shortener") },
   { "link-javascript", "content", FCT_SEVERITY_CRITICAL,
     2.0, /* no use in mail but attack */
-    N_ ("Link that runs a script") },
+    N_ ("Link that runs a script"), FCT_THREAT_SUSPICIOUS },
   /* Phishing and spoofing: likely fraud when raised. */
   { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
     N_ ("Link whose text shows another site than its target"), FCT_THREAT_SUSPICIOUS },
@@ -89,6 +107,27 @@ static const FctFindingWeight rows[] = {
   { "lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 4.0, /* deliberate imitation of a
                                                                   protected domain */
     N_ ("Sender domain imitating a protected domain"), FCT_THREAT_DANGEROUS },
+  { "link-data-page", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* a page in the link */
+    N_ ("Link carrying a whole web page (data:text/html)"), FCT_THREAT_SUSPICIOUS },
+  { "link-lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* registered to
+                                                                       imitate */
+    N_ ("Link to a domain imitating a protected domain or a brand"), FCT_THREAT_DANGEROUS },
+  { "reply-to-lookalike-domain", "phishing", FCT_SEVERITY_CRITICAL, 3.0, /* answers to a
+                                                                           fake */
+    N_ ("Replies go to a domain imitating a protected domain or a brand"),
+    FCT_THREAT_DANGEROUS },
+  { "display-name-brand", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* borrowed name */
+    N_ ("Sender name of a brand, from another domain"), FCT_THREAT_SUSPICIOUS },
+  { "link-brand-elsewhere", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* the button of a
+                                                                      fake brand mail */
+    N_ ("Button of a brand's message leading outside the brand"), FCT_THREAT_SUSPICIOUS },
+  { "link-form-external", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* credentials posted */
+    N_ ("Form posting outside the sender's domain"), FCT_THREAT_SUSPICIOUS },
+  { "link-domain-in-path", "phishing", FCT_SEVERITY_CRITICAL,
+    2.0, /* bank name as a folder */
+    N_ ("Link showing a domain name in its path"), FCT_THREAT_SUSPICIOUS },
+  { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
+    N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
     0.5, /* mailing services do it */
     N_ ("Replies go to another organization") },
@@ -101,6 +140,9 @@ static const FctFindingWeight rows[] = {
   { "bank-details-change", "fraud", FCT_SEVERITY_CRITICAL,
     3.0, /* the invoice-fraud script */
     N_ ("Announcement of new bank details"), FCT_THREAT_DANGEROUS },
+  /* A transfer asked for urgently and in secret: the CEO fraud's script. */
+  { "transfer-request-secret", "fraud", FCT_SEVERITY_WARNING, 2.0,
+    N_ ("Urgent and secret request for a transfer"), FCT_THREAT_SUSPICIOUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
     N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */

@@ -6,4 +6,3 @@
 /* Appends "C: line" or "S: line" to a transcript, keeping it bounded. */
 void fct_smtp_transcript_add (FctSmtpTranscript *transcript, char direction,
                               const char *line);
-FctSmtpTranscript *fct_smtp_transcript_new (void);

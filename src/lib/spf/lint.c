@@ -204,7 +204,9 @@ walk_mechanism (Walk *w, const char *domain, const FctSpfMechanism *m, guint dep
                      _ ("“%s” lets every server on the Internet send as %s; end the record "
                         "with -all or ~all"),
                      m->text, domain);
-      else if (m->qualifier == FCT_SPF_QUALIFIER_NEUTRAL)
+      /* In an included record ?all is harmless: a neutral result is "no match" for
+       * the include (RFC 7208 §5.2), and the including record's all decides. */
+      else if (m->qualifier == FCT_SPF_QUALIFIER_NEUTRAL && top)
         add_finding (w, "spf.neutral-all", FCT_SPF_LINT_WARNING, domain, (gssize)m->offset,
                      _ ("“%s” says nothing about other servers; use ~all or -all"),
                      m->text);

@@ -1,35 +1,96 @@
-/* facteur — the SQLite store (include/facteur/store.h): IBANs seen per sender domain.
- * Schema versioned with PRAGMA user_version, WAL journal, rows bounded per domain and in
- * all (the least recently seen go first). */
+/* facteur — the SQLite store (include/facteur/store.h): IBANs seen per sender
+ * organization, kept as HMAC-SHA-256 under a key file beside the database, with the
+ * message each was first seen in. Schema versioned with PRAGMA user_version, WAL journal,
+ * rows bounded per domain and in all (the least recently seen go first). */
 #include <facteur/store.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 G_DEFINE_QUARK (fct - store - error - quark, fct_store_error)
 
-/* Version 1: iban_sightings and meta (row count, so that pruning never scans). */
-#define SCHEMA_VERSION 1
+/* Version 1: iban_sightings (IBANs in clear) and meta (row count, so that pruning never
+ * scans). Version 2: iban_history, IBANs as HMACs, with the message of the first
+ * sighting. Version 3: facteur serve's tests, messages, reports and finding counts. */
+#define SCHEMA_VERSION 3
 
-static const char schema_v1[]
-    = "CREATE TABLE iban_sightings ("
+/* The HMAC key: 32 bytes, the output size of SHA-256 (RFC 2104 §3: a key shorter than
+ * the output weakens the function). */
+#define KEY_BYTES 32
+
+static const char schema_history[]
+    = "CREATE TABLE iban_history ("
       "  domain TEXT NOT NULL,"
-      "  iban TEXT NOT NULL,"
+      "  iban_mac BLOB NOT NULL,"
+      "  last4 TEXT NOT NULL,"
       "  first_seen INTEGER NOT NULL,"
       "  last_seen INTEGER NOT NULL,"
       "  times INTEGER NOT NULL DEFAULT 1,"
-      "  PRIMARY KEY (domain, iban)) WITHOUT ROWID;"
-      "CREATE INDEX iban_sightings_last_seen ON iban_sightings (last_seen);"
-      "CREATE INDEX iban_sightings_domain_last_seen ON iban_sightings (domain, last_seen);"
-      "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
-      "INSERT INTO meta VALUES ('iban_rows', 0);"
-      "PRAGMA user_version = 1;";
+      /* HMAC of the first message's key; NULL for rows converted from version 1, which
+         count as seen in another message. */
+      "  first_message BLOB,"
+      /* 1 once the IBAN came in a second, different message. */
+      "  other_message INTEGER NOT NULL DEFAULT 0,"
+      "  PRIMARY KEY (domain, iban_mac)) WITHOUT ROWID;"
+      "CREATE INDEX iban_history_last_seen ON iban_history (last_seen);"
+      "CREATE INDEX iban_history_domain_last_seen ON iban_history (domain, last_seen);";
+
+static const char schema_meta[]
+    = "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+      "INSERT INTO meta VALUES ('iban_rows', 0);";
+
+/* Version 1 to 2: every IBAN replaced by its HMAC (fct_iban_mac, registered on the
+ * connection), its clear form erased from the file (secure_delete overwrites the freed
+ * pages). */
+static const char migrate_v1[]
+    = "INSERT INTO iban_history (domain, iban_mac, last4, first_seen, last_seen, times)"
+      " SELECT domain, fct_iban_mac (iban), substr (iban, -4), first_seen, last_seen,"
+      " times FROM iban_sightings;"
+      "DROP TABLE iban_sightings;"
+      "UPDATE meta SET value = (SELECT count(*) FROM iban_history)"
+      " WHERE key = 'iban_rows';";
+
+static const char schema_tests[]
+    = "CREATE TABLE tests ("
+      "  token TEXT PRIMARY KEY,"
+      "  created INTEGER NOT NULL,"
+      "  client_ip TEXT) WITHOUT ROWID;"
+      "CREATE INDEX tests_created ON tests (created);"
+      "CREATE TABLE messages ("
+      "  id INTEGER PRIMARY KEY,"
+      "  token TEXT NOT NULL,"
+      "  received INTEGER NOT NULL,"
+      "  spool TEXT NOT NULL,"
+      "  client_ip TEXT NOT NULL,"
+      "  helo TEXT, mail_from TEXT, tls_version TEXT, tls_cipher TEXT,"
+      "  size INTEGER NOT NULL,"
+      "  checked INTEGER NOT NULL DEFAULT 0,"
+      "  score REAL, threat TEXT, view TEXT);"
+      "CREATE INDEX messages_token ON messages (token, id);"
+      "CREATE INDEX messages_spool ON messages (spool);"
+      "CREATE INDEX messages_unchecked ON messages (id) WHERE checked = 0;"
+      "CREATE TABLE reports ("
+      "  message_id INTEGER NOT NULL,"
+      "  lang TEXT NOT NULL,"
+      "  json TEXT NOT NULL,"
+      "  PRIMARY KEY (message_id, lang)) WITHOUT ROWID;"
+      "CREATE TABLE message_findings (message_id INTEGER NOT NULL, finding TEXT NOT NULL);"
+      "CREATE INDEX message_findings_message ON message_findings (message_id);";
 
 enum
 {
   STMT_FIND,
+  STMT_COUNT_OTHERS,
   STMT_COUNT_DOMAIN,
-  STMT_UPSERT,
+  STMT_INSERT,
+  STMT_UPDATE,
   STMT_PRUNE_DOMAIN,
   STMT_PRUNE_ALL,
   STMT_ROWS_GET,
@@ -38,16 +99,25 @@ enum
 };
 
 static const char *const stmt_sql[N_STMTS] = {
-  [STMT_FIND] = "SELECT first_seen FROM iban_sightings WHERE domain = ?1 AND iban = ?2",
-  [STMT_COUNT_DOMAIN] = "SELECT count(*) FROM iban_sightings WHERE domain = ?1",
-  [STMT_UPSERT] = "INSERT INTO iban_sightings (domain, iban, first_seen, last_seen)"
-                  " VALUES (?1, ?2, ?3, ?3) ON CONFLICT (domain, iban) DO UPDATE SET"
-                  " last_seen = max (last_seen, excluded.last_seen), times = times + 1",
-  [STMT_PRUNE_DOMAIN] = "DELETE FROM iban_sightings WHERE domain = ?1 AND iban IN"
-                        " (SELECT iban FROM iban_sightings WHERE domain = ?1"
+  [STMT_FIND] = "SELECT first_seen, first_message IS NULL OR first_message != ?3"
+                " OR other_message FROM iban_history WHERE domain = ?1 AND iban_mac = ?2",
+  /* Other IBANs of the domain that came in other messages than this one. */
+  [STMT_COUNT_OTHERS] = "SELECT count(*) FROM iban_history WHERE domain = ?1"
+                        " AND iban_mac != ?2 AND (first_message IS NULL"
+                        " OR first_message != ?3 OR other_message)",
+  [STMT_COUNT_DOMAIN] = "SELECT count(*) FROM iban_history WHERE domain = ?1",
+  [STMT_INSERT]
+  = "INSERT INTO iban_history (domain, iban_mac, last4, first_seen, last_seen,"
+    " first_message) VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+  [STMT_UPDATE] = "UPDATE iban_history SET last_seen = max (last_seen, ?3),"
+                  " times = times + 1, other_message = other_message"
+                  " OR first_message IS NULL OR first_message != ?4"
+                  " WHERE domain = ?1 AND iban_mac = ?2",
+  [STMT_PRUNE_DOMAIN] = "DELETE FROM iban_history WHERE domain = ?1 AND iban_mac IN"
+                        " (SELECT iban_mac FROM iban_history WHERE domain = ?1"
                         "  ORDER BY last_seen DESC LIMIT -1 OFFSET ?2)",
-  [STMT_PRUNE_ALL] = "DELETE FROM iban_sightings WHERE (domain, iban) IN"
-                     " (SELECT domain, iban FROM iban_sightings ORDER BY last_seen"
+  [STMT_PRUNE_ALL] = "DELETE FROM iban_history WHERE (domain, iban_mac) IN"
+                     " (SELECT domain, iban_mac FROM iban_history ORDER BY last_seen"
                      "  LIMIT ?1)",
   [STMT_ROWS_GET] = "SELECT value FROM meta WHERE key = 'iban_rows'",
   [STMT_ROWS_ADD] = "UPDATE meta SET value = value + ?1 WHERE key = 'iban_rows'",
@@ -58,12 +128,43 @@ struct _FctStore
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
   FctStoreOptions options;
+  guint8 key[KEY_BYTES];
 };
 
 guint
 fct_store_schema_version (void)
 {
   return SCHEMA_VERSION;
+}
+
+/* HMAC-SHA-256 of a string under the store's key; domain separates IBANs from message
+ * keys. */
+static void
+mac (const FctStore *store, const char *domain, const char *value, guint8 out[32])
+{
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, store->key, KEY_BYTES);
+  gsize len = 32;
+
+  g_hmac_update (hmac, (const guchar *)domain, (gssize)strlen (domain) + 1);
+  g_hmac_update (hmac, (const guchar *)value, -1);
+  g_hmac_get_digest (hmac, out, &len);
+}
+
+static void
+sql_iban_mac (sqlite3_context *context, int argc, sqlite3_value **argv)
+{
+  const FctStore *store = sqlite3_user_data (context);
+  const char *iban = (const char *)sqlite3_value_text (argv[0]);
+  guint8 digest[32];
+
+  (void)argc;
+  if (iban == NULL)
+    {
+      sqlite3_result_null (context);
+      return;
+    }
+  mac (store, "iban", iban, digest);
+  sqlite3_result_blob (context, digest, sizeof digest, SQLITE_TRANSIENT);
 }
 
 static gboolean
@@ -101,6 +202,21 @@ query_int (FctStore *store, const char *sql)
 }
 
 static gboolean
+migrate_locked (FctStore *store, gint64 version, GError **error)
+{
+  g_autofree char *set_version
+      = g_strdup_printf ("PRAGMA user_version = %d;", SCHEMA_VERSION);
+
+  if (version == 0
+      && !(exec (store, schema_history, error) && exec (store, schema_meta, error)))
+    return FALSE;
+  if (version == 1
+      && !(exec (store, schema_history, error) && exec (store, migrate_v1, error)))
+    return FALSE;
+  return exec (store, schema_tests, error) && exec (store, set_version, error);
+}
+
+static gboolean
 migrate (FctStore *store, GError **error)
 {
   gint64 version = query_int (store, "PRAGMA user_version");
@@ -117,12 +233,12 @@ migrate (FctStore *store, GError **error)
     }
   if (version == SCHEMA_VERSION)
     return TRUE;
-  /* Version 0 is an empty database: create everything in one transaction, so that a
-   * concurrent opener either sees nothing or all of it. */
+  /* One transaction, so that a concurrent opener sees either the old schema or all of
+   * the new one; the version is read again under the lock. */
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
   version = query_int (store, "PRAGMA user_version");
-  if (version == 0 && !exec (store, schema_v1, error))
+  if (version < SCHEMA_VERSION && !migrate_locked (store, version, error))
     {
       exec (store, "ROLLBACK", NULL);
       return FALSE;
@@ -130,11 +246,137 @@ migrate (FctStore *store, GError **error)
   return exec (store, "COMMIT", error);
 }
 
+/* Reads the key: exactly KEY_BYTES bytes in a regular file that only its owner may
+ * read. */
+static gboolean
+key_read (FctStore *store, const char *path, GError **error)
+{
+  struct stat st;
+  ssize_t n;
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot read the key %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size != KEY_BYTES
+      || (n = read (fd, store->key, KEY_BYTES)) != KEY_BYTES)
+    {
+      close (fd);
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: the key %s is not a file of %d bytes"), path, KEY_BYTES);
+      return FALSE;
+    }
+  /* A key others could read would let them test IBANs against the database. */
+  if ((st.st_mode & 077) != 0 && st.st_uid == geteuid ())
+    fchmod (fd, 0600);
+  close (fd);
+  return TRUE;
+}
+
+/* Creates the key file with KEY_BYTES from the kernel's random generator, mode 0600.
+ * Written to a temporary file then linked into place, so that a concurrent opener reads
+ * either no key or a whole one; if another process linked first, its key is used. */
+static gboolean
+key_create (FctStore *store, const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = g_build_filename (dir, ".facteur-key-XXXXXX", NULL);
+  guint8 key[KEY_BYTES];
+  int fd, saved;
+  gboolean ok;
+
+  if (getrandom (key, sizeof key, 0) != (ssize_t)sizeof key)
+    {
+      saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: no random bytes for the key: %s"), g_strerror (saved));
+      return FALSE;
+    }
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot create the key in %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  ok = write (fd, key, sizeof key) == (ssize_t)sizeof key && fsync (fd) == 0;
+  saved = errno;
+  close (fd);
+  if (ok && link (tmp, path) != 0)
+    {
+      saved = errno;
+      ok = saved == EEXIST;
+    }
+  g_unlink (tmp);
+  explicit_bzero (key, sizeof key);
+  if (!ok)
+    {
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot create the key %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return key_read (store, path, error);
+}
+
+/* The key of the database at db_path. A missing key is created only for a database
+ * that holds no HMAC yet (new, or version 1): for one with content, a new key would
+ * silently make every IBAN unknown. */
+static gboolean
+key_load (FctStore *store, const char *db_path, const char *key_path, gboolean may_create,
+          GError **error)
+{
+  g_autofree char *path = NULL;
+
+  if (key_path == NULL && g_str_equal (db_path, ":memory:"))
+    {
+      if (getrandom (store->key, KEY_BYTES, 0) == KEY_BYTES)
+        return TRUE;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: no random bytes for the key: %s"), g_strerror (errno));
+      return FALSE;
+    }
+  path = key_path != NULL ? g_strdup (key_path) : g_strconcat (db_path, ".key", NULL);
+  if (g_file_test (path, G_FILE_TEST_EXISTS) || !may_create)
+    return key_read (store, path, error);
+  return key_create (store, path, error);
+}
+
+/* Creates the database file mode 0600 before SQLite does (SQLite would follow the
+ * umask; its -wal and -shm files then take the database's mode), and narrows an existing
+ * one: it tells which suppliers a business pays. */
+static gboolean
+db_file_prepare (const char *path, GError **error)
+{
+  struct stat st;
+  int fd;
+
+  if (g_str_equal (path, ":memory:") || g_str_has_prefix (path, "file:"))
+    return TRUE;
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN,
+                   _ ("store: cannot open %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == geteuid ())
+    fchmod (fd, 0600);
+  close (fd);
+  return TRUE;
+}
+
 FctStore *
 fct_store_open (const char *path, const FctStoreOptions *options, GError **error)
 {
   g_autoptr (FctStore) store = NULL;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  gint64 version;
 
   g_return_val_if_fail (path != NULL, NULL);
   store = g_new0 (FctStore, 1);
@@ -146,6 +388,10 @@ fct_store_open (const char *path, const FctStoreOptions *options, GError **error
     store->options.ibans_max = 1000000;
   if (store->options.busy_timeout_ms == 0)
     store->options.busy_timeout_ms = 5000;
+  /* The caller's string need not outlive the call. */
+  store->options.key_path = NULL;
+  if (!db_file_prepare (path, error))
+    return NULL;
 
   if (sqlite3_open_v2 (path, &store->db, flags, NULL) != SQLITE_OK)
     {
@@ -155,10 +401,29 @@ fct_store_open (const char *path, const FctStoreOptions *options, GError **error
       return NULL;
     }
   sqlite3_busy_timeout (store->db, (int)MIN (store->options.busy_timeout_ms, G_MAXINT));
+  sqlite3_create_function (store->db, "fct_iban_mac", 1,
+                           SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, store,
+                           sql_iban_mac, NULL, NULL);
   /* WAL lets readers and one writer work at once (several facteur processes sharing
    * one file); synchronous=NORMAL is the setting SQLite recommends with WAL. A
-   * :memory: database answers "memory" and that is fine. */
-  if (!exec (store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", error))
+   * :memory: database answers "memory" and that is fine. secure_delete overwrites what
+   * is deleted, so that a pruned or converted IBAN leaves nothing in the file. */
+  if (!exec (store,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+             " PRAGMA secure_delete = ON;",
+             error))
+    return NULL;
+  if ((version = query_int (store, "PRAGMA user_version")) < 0)
+    {
+      sql_error (store, error, "user_version");
+      return NULL;
+    }
+  /* A newer schema is refused by migrate() below, whatever its key. */
+  if (version <= SCHEMA_VERSION
+      && !key_load (store, path, options != NULL ? options->key_path : NULL,
+                    version < SCHEMA_VERSION, error))
+    return NULL;
+  if (store->options.durable && !exec (store, "PRAGMA synchronous = FULL;", error))
     return NULL;
   if (!migrate (store, error))
     return NULL;
@@ -181,6 +446,7 @@ fct_store_close (FctStore *store)
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
   sqlite3_close (store->db);
+  explicit_bzero (store->key, sizeof store->key);
   g_free (store);
 }
 
@@ -210,24 +476,55 @@ rows_add (FctStore *store, gint64 delta)
   return run_changes (store, stmt) >= 0;
 }
 
-/* Fills known, first_seen (now when unknown) and others; returns the domain's rows. */
-static gint64
-lookup (FctStore *store, const char *domain, const char *iban, gint64 now,
-        FctStoreIbanSighting *out, GError **error)
+typedef struct
+{
+  const char *domain;
+  guint8 iban[32];    /* HMAC of the IBAN */
+  guint8 message[32]; /* HMAC of the message key */
+  char last4[5];
+} Key;
+
+static gboolean
+key_init (FctStore *store, Key *k, const char *domain, const char *iban,
+          const char *message_key, GError **error)
+{
+  gsize len = strlen (iban);
+
+  if (domain[0] == '\0' || len == 0)
+    {
+      g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                           _ ("store: empty sender domain or IBAN"));
+      return FALSE;
+    }
+  k->domain = domain;
+  mac (store, "iban", iban, k->iban);
+  mac (store, "message", message_key != NULL ? message_key : "", k->message);
+  g_strlcpy (k->last4, iban + (len > 4 ? len - 4 : 0), sizeof k->last4);
+  return TRUE;
+}
+
+/* Fills known, first_seen (now when unknown) and others; returns 1 when the row exists,
+ * 0 when not, -1 on error. */
+static int
+lookup (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
+        GError **error)
 {
   sqlite3_stmt *stmt;
-  gint64 domain_rows;
+  int exists;
 
   stmt = stmt_get (store, STMT_FIND);
-  sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, iban, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 1, k->domain, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 2, k->iban, sizeof k->iban, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 3, k->message, sizeof k->message, SQLITE_STATIC);
   switch (sqlite3_step (stmt))
     {
     case SQLITE_ROW:
-      out->known = TRUE;
+      exists = 1;
       out->first_seen = sqlite3_column_int64 (stmt, 0);
+      out->known = sqlite3_column_int (stmt, 1) != 0;
       break;
     case SQLITE_DONE:
+      exists = 0;
       out->known = FALSE;
       out->first_seen = now;
       break;
@@ -236,43 +533,65 @@ lookup (FctStore *store, const char *domain, const char *iban, gint64 now,
       return -1;
     }
 
-  stmt = stmt_get (store, STMT_COUNT_DOMAIN);
-  sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
+  stmt = stmt_get (store, STMT_COUNT_OTHERS);
+  sqlite3_bind_text (stmt, 1, k->domain, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 2, k->iban, sizeof k->iban, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 3, k->message, sizeof k->message, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       sql_error (store, error, "count");
       return -1;
     }
-  domain_rows = sqlite3_column_int64 (stmt, 0);
-  out->others = (guint)MIN (domain_rows - (out->known ? 1 : 0), G_MAXUINT);
-  return domain_rows;
+  out->others = (guint)MIN (sqlite3_column_int64 (stmt, 0), G_MAXUINT);
+  return exists;
+}
+
+static gint64
+domain_rows (FctStore *store, const char *domain)
+{
+  sqlite3_stmt *stmt = stmt_get (store, STMT_COUNT_DOMAIN);
+
+  sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : -1;
 }
 
 static gboolean
-record_locked (FctStore *store, const char *domain, const char *iban, gint64 now,
-               FctStoreIbanSighting *out, GError **error)
+record_locked (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
+               GError **error)
 {
   sqlite3_stmt *stmt;
-  gint64 domain_rows, deleted, rows;
+  gint64 rows, deleted;
+  int exists;
 
-  if ((domain_rows = lookup (store, domain, iban, now, out, error)) < 0)
+  if ((exists = lookup (store, k, now, out, error)) < 0)
     return FALSE;
-  stmt = stmt_get (store, STMT_UPSERT);
-  sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, iban, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, now);
+  if (exists)
+    {
+      stmt = stmt_get (store, STMT_UPDATE);
+      sqlite3_bind_text (stmt, 1, k->domain, -1, SQLITE_STATIC);
+      sqlite3_bind_blob (stmt, 2, k->iban, sizeof k->iban, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 3, now);
+      sqlite3_bind_blob (stmt, 4, k->message, sizeof k->message, SQLITE_STATIC);
+      return run_changes (store, stmt) >= 0 || sql_error (store, error, "update");
+    }
+  stmt = stmt_get (store, STMT_INSERT);
+  sqlite3_bind_text (stmt, 1, k->domain, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 2, k->iban, sizeof k->iban, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, k->last4, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, now);
+  sqlite3_bind_blob (stmt, 5, k->message, sizeof k->message, SQLITE_STATIC);
   if (run_changes (store, stmt) < 0)
     return sql_error (store, error, "insert");
-  if (out->known)
-    return TRUE;
   if (!rows_add (store, 1))
     return sql_error (store, error, "meta");
 
   /* Bounds: the rows this domain saw least recently, then the oldest overall. */
-  if ((guint64)domain_rows + 1 > store->options.ibans_per_domain_max)
+  if ((rows = domain_rows (store, k->domain)) < 0)
+    return sql_error (store, error, "count");
+  if ((guint64)rows > store->options.ibans_per_domain_max)
     {
       stmt = stmt_get (store, STMT_PRUNE_DOMAIN);
-      sqlite3_bind_text (stmt, 1, domain, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 1, k->domain, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 2, store->options.ibans_per_domain_max);
       if ((deleted = run_changes (store, stmt)) < 0 || !rows_add (store, -deleted))
         return sql_error (store, error, "prune");
@@ -292,23 +611,21 @@ record_locked (FctStore *store, const char *domain, const char *iban, gint64 now
 }
 
 gboolean
-fct_store_iban_record (FctStore *store, const char *sender_domain, const char *iban,
-                       gint64 now, FctStoreIbanSighting *out, GError **error)
+fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban,
+                       const char *message_key, gint64 now, FctStoreIbanSighting *out,
+                       GError **error)
 {
   FctStoreIbanSighting sighting = { 0 };
+  Key k;
 
-  g_return_val_if_fail (store != NULL && sender_domain != NULL && iban != NULL, FALSE);
-  if (sender_domain[0] == '\0' || iban[0] == '\0')
-    {
-      g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
-                           _ ("store: empty sender domain or IBAN"));
-      return FALSE;
-    }
+  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
+  if (!key_init (store, &k, org_domain, iban, message_key, error))
+    return FALSE;
   /* IMMEDIATE takes the write lock now: the read and the write below see one state
    * even with another process recording the same IBAN. */
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!record_locked (store, sender_domain, iban, now, &sighting, error))
+  if (!record_locked (store, &k, now, &sighting, error))
     {
       exec (store, "ROLLBACK", NULL);
       return FALSE;
@@ -321,13 +638,15 @@ fct_store_iban_record (FctStore *store, const char *sender_domain, const char *i
 }
 
 gboolean
-fct_store_iban_lookup (FctStore *store, const char *sender_domain, const char *iban,
-                       FctStoreIbanSighting *out, GError **error)
+fct_store_iban_lookup (FctStore *store, const char *org_domain, const char *iban,
+                       const char *message_key, FctStoreIbanSighting *out, GError **error)
 {
   FctStoreIbanSighting sighting = { 0 };
+  Key k;
 
-  g_return_val_if_fail (store != NULL && sender_domain != NULL && iban != NULL, FALSE);
-  if (lookup (store, sender_domain, iban, 0, &sighting, error) < 0)
+  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
+  if (!key_init (store, &k, org_domain, iban, message_key, error)
+      || lookup (store, &k, 0, &sighting, error) < 0)
     return FALSE;
   if (out != NULL)
     *out = sighting;
@@ -337,15 +656,424 @@ fct_store_iban_lookup (FctStore *store, const char *sender_domain, const char *i
 gint64
 fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error)
 {
-  sqlite3_stmt *stmt;
+  gint64 rows;
 
   g_return_val_if_fail (store != NULL && sender_domain != NULL, -1);
-  stmt = stmt_get (store, STMT_COUNT_DOMAIN);
-  sqlite3_bind_text (stmt, 1, sender_domain, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  if ((rows = domain_rows (store, sender_domain)) < 0)
+    sql_error (store, error, "count");
+  return rows;
+}
+
+/* ---- facteur serve ---------------------------------------------------------------- */
+
+/* Prepares sql for one use; the statements below run once per request, not per
+ * message line, so they are not kept. */
+static sqlite3_stmt *
+prepare (FctStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  if (sqlite3_prepare_v2 (store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
-      sql_error (store, error, "count");
+      sql_error (store, error, "prepare");
+      return NULL;
+    }
+  return stmt;
+}
+
+static void
+bind_text (sqlite3_stmt *stmt, int index, const char *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt, int index)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+  return text != NULL ? g_strdup ((const char *)text) : NULL;
+}
+
+gboolean
+fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
+                       gint64 now, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, FALSE);
+  sqlite3_stmt *stmt = prepare (
+      store, "INSERT INTO tests (token, created, client_ip) VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, token);
+  sqlite3_bind_int64 (stmt, 2, now);
+  bind_text (stmt, 3, client_ip);
+  gboolean ok = sqlite3_step (stmt) == SQLITE_DONE;
+  if (!ok)
+    sql_error (store, error, "test");
+  sqlite3_finalize (stmt);
+  return ok;
+}
+
+int
+fct_store_test_exists (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, -1);
+  sqlite3_stmt *stmt = prepare (store, "SELECT 1 FROM tests WHERE token = ?1", error);
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, token);
+  int rc = sqlite3_step (stmt), result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+  if (result < 0)
+    sql_error (store, error, "test");
+  sqlite3_finalize (stmt);
+  return result;
+}
+
+void
+fct_store_message_free (FctStoreMessage *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->token);
+  g_free (m->spool);
+  g_free (m->client_ip);
+  g_free (m->helo);
+  g_free (m->mail_from);
+  g_free (m->tls_version);
+  g_free (m->tls_cipher);
+  g_free (m->threat);
+  g_free (m);
+}
+
+gboolean
+fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
+                        GError **error)
+{
+  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL), FALSE);
+  sqlite3_stmt *stmt = prepare (
+      store,
+      "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
+      " tls_version, tls_cipher, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    {
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      const FctStoreMessage *m = messages[i];
+      sqlite3_reset (stmt);
+      bind_text (stmt, 1, m->token);
+      sqlite3_bind_int64 (stmt, 2, m->received);
+      bind_text (stmt, 3, m->spool);
+      bind_text (stmt, 4, m->client_ip);
+      bind_text (stmt, 5, m->helo);
+      bind_text (stmt, 6, m->mail_from);
+      bind_text (stmt, 7, m->tls_version);
+      bind_text (stmt, 8, m->tls_cipher);
+      sqlite3_bind_int64 (stmt, 9, m->size);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sql_error (store, error, "message");
+          sqlite3_finalize (stmt);
+          exec (store, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      messages[i]->id = sqlite3_last_insert_rowid (store->db);
+    }
+  sqlite3_finalize (stmt);
+  return exec (store, "COMMIT", error);
+}
+
+#define MESSAGE_COLUMNS                                                                    \
+  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
+  " size, checked, score, threat"
+
+static FctStoreMessage *
+message_from_row (sqlite3_stmt *stmt)
+{
+  FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
+  m->id = sqlite3_column_int64 (stmt, 0);
+  m->token = column_text (stmt, 1);
+  m->received = sqlite3_column_int64 (stmt, 2);
+  m->spool = column_text (stmt, 3);
+  m->client_ip = column_text (stmt, 4);
+  m->helo = column_text (stmt, 5);
+  m->mail_from = column_text (stmt, 6);
+  m->tls_version = column_text (stmt, 7);
+  m->tls_cipher = column_text (stmt, 8);
+  m->size = sqlite3_column_int64 (stmt, 9);
+  m->checked = sqlite3_column_int (stmt, 10) != 0;
+  m->score = sqlite3_column_double (stmt, 11);
+  m->threat = column_text (stmt, 12);
+  return m;
+}
+
+/* Runs a prepared query and collects its rows; finalizes stmt. */
+static GPtrArray *
+message_rows (FctStore *store, sqlite3_stmt *stmt, GError **error)
+{
+  g_autoptr (GPtrArray) rows
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
+  int rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, message_from_row (stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, "messages");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+fct_store_messages_unchecked (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (
+      store, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE checked = 0 ORDER BY id",
+      error);
+  return stmt != NULL ? message_rows (store, stmt, error) : NULL;
+}
+
+GPtrArray *
+fct_store_messages_recent (FctStore *store, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (
+      store, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC LIMIT ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  return message_rows (store, stmt, error);
+}
+
+FctStoreMessage *
+fct_store_message_latest (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (store != NULL && token != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = ?1"
+                                " ORDER BY id DESC LIMIT 1",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, token);
+  g_autoptr (GPtrArray) rows = message_rows (store, stmt, error);
+  if (rows == NULL || rows->len == 0)
+    return NULL;
+  return g_ptr_array_steal_index (rows, 0);
+}
+
+static gboolean
+report_put_locked (FctStore *store, gint64 id, const FctStoreReport *r, GError **error)
+{
+  sqlite3_stmt *stmt = prepare (store,
+                                "UPDATE messages SET checked = 1, score = ?2, threat = ?3,"
+                                " view = ?4 WHERE id = ?1",
+                                error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_double (stmt, 2, r->score);
+  bind_text (stmt, 3, r->threat);
+  bind_text (stmt, 4, r->view);
+  int rc = sqlite3_step (stmt);
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return sql_error (store, error, "report");
+
+  stmt = prepare (store, "INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, r->langs[i]);
+      bind_text (stmt, 3, r->reports[i]);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          return sql_error (store, error, "report");
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  stmt = prepare (store, "INSERT INTO message_findings VALUES (?1, ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, r->findings[i]);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          return sql_error (store, error, "report");
+        }
+    }
+  sqlite3_finalize (stmt);
+  return TRUE;
+}
+
+gboolean
+fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
+                      GError **error)
+{
+  g_return_val_if_fail (store != NULL && report != NULL, FALSE);
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!report_put_locked (store, message_id, report, error))
+    {
+      exec (store, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return exec (store, "COMMIT", error);
+}
+
+static char *
+text_query (FctStore *store, sqlite3_stmt *stmt, GError **error)
+{
+  char *text = NULL;
+  int rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    text = column_text (stmt, 0);
+  else if (rc != SQLITE_DONE)
+    sql_error (store, error, "report");
+  sqlite3_finalize (stmt);
+  return text;
+}
+
+char *
+fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  /* The asked language first, then any. */
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT json FROM reports WHERE message_id = ?1"
+                                " ORDER BY lang = ?2 DESC, lang LIMIT 1",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  bind_text (stmt, 2, lang != NULL ? lang : "");
+  return text_query (store, stmt, error);
+}
+
+char *
+fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store, "SELECT view FROM messages WHERE id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  return text_query (store, stmt, error);
+}
+
+GPtrArray *
+fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
+{
+  g_return_val_if_fail (store != NULL && counts != NULL, NULL);
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT finding, count(*) AS n FROM message_findings"
+                                " GROUP BY finding ORDER BY n DESC, finding",
+                                error);
+  if (stmt == NULL)
+    return NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) n = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 count = sqlite3_column_int64 (stmt, 1);
+      g_ptr_array_add (ids, column_text (stmt, 0));
+      g_array_append_val (n, count);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, "findings");
+      return NULL;
+    }
+  *counts = g_steal_pointer (&n);
+  return g_steal_pointer (&ids);
+}
+
+static gint64
+prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
+{
+  static const char *const deletes[] = {
+    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
+    " ON t.token = m.token WHERE t.created < ?1)",
+    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
+    " tests t ON t.token = m.token WHERE t.created < ?1)",
+    "DELETE FROM messages WHERE token IN (SELECT token FROM tests WHERE created < ?1)",
+    "DELETE FROM tests WHERE created < ?1",
+  };
+  sqlite3_stmt *stmt = prepare (store,
+                                "SELECT DISTINCT spool FROM messages WHERE token IN"
+                                " (SELECT token FROM tests WHERE created < ?1)",
+                                error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, before);
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (candidates, column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  gint64 tests = 0;
+  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
+    {
+      if ((stmt = prepare (store, deletes[i], error)) == NULL)
+        return -1;
+      sqlite3_bind_int64 (stmt, 1, before);
+      int rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          sql_error (store, error, "prune");
+          return -1;
+        }
+      tests = sqlite3_changes64 (store->db);
+    }
+  /* A message sent to two tests has one file: it goes with the last of them. */
+  if ((stmt = prepare (store, "SELECT 1 FROM messages WHERE spool = ?1", error)) == NULL)
+    return -1;
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      sqlite3_reset (stmt);
+      bind_text (stmt, 1, g_ptr_array_index (candidates, i));
+      if (sqlite3_step (stmt) == SQLITE_DONE)
+        g_ptr_array_add (spools, g_strdup (g_ptr_array_index (candidates, i)));
+    }
+  sqlite3_finalize (stmt);
+  return tests;
+}
+
+gint64
+fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
+{
+  g_return_val_if_fail (store != NULL && spools != NULL, -1);
+  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  if (!exec (store, "BEGIN IMMEDIATE", error))
+    return -1;
+  gint64 tests = prune_locked (store, before, paths, error);
+  if (tests < 0)
+    {
+      exec (store, "ROLLBACK", NULL);
       return -1;
     }
-  return sqlite3_column_int64 (stmt, 0);
+  if (!exec (store, "COMMIT", error))
+    return -1;
+  *spools = g_steal_pointer (&paths);
+  return tests;
 }

@@ -163,3 +163,31 @@ fct_verify_domain_suggest (const char *domain)
       return g_ptr_array_index (l->targets, i);
   return NULL;
 }
+
+gboolean
+fct_verify_domain_is_special_use (const char *domain)
+{
+  g_return_val_if_fail (domain != NULL, FALSE);
+  /* RFC 6761 §6.2-6.5 (test, localhost, invalid, example and the three example
+   * second-level names), RFC 7686 (onion), RFC 6762 (local: link-local multicast DNS),
+   * RFC 8375 (home.arpa), RFC 9476 (alt). RFC 6761 asks applications not to treat test
+   * and example names specially; an address verifier is the exception that matters:
+   * the root never delegates them, so a resolver that answers for them (a test or
+   * corporate one) must not make a mailing list's placeholder look deliverable. */
+  static const char *const names[]
+      = { "test",      "localhost", "invalid",     "example",     "onion",       "local",
+          "home.arpa", "alt",       "example.com", "example.net", "example.org", NULL };
+  g_autofree char *lower = g_ascii_strdown (domain, -1);
+  gsize len = strlen (lower);
+  if (len > 0 && lower[len - 1] == '.')
+    lower[--len] = '\0';
+  for (gsize i = 0; names[i] != NULL; i++)
+    {
+      gsize n = strlen (names[i]);
+      if (len == n ? g_str_equal (lower, names[i])
+                   : len > n && lower[len - n - 1] == '.'
+                         && g_str_equal (lower + len - n, names[i]))
+        return TRUE;
+    }
+  return FALSE;
+}

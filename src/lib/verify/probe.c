@@ -1,20 +1,21 @@
-/* facteur — one SMTP probe: greeting, EHLO (HELO fallback), STARTTLS when offered
- * (RFC 3207), MAIL FROM, RCPT TO for the address and for a random address at the same
- * domain (catch-all test), QUIT. Never DATA: nothing is ever sent (RFC 5321 §3.3,
- * §4.1.1). */
+/* facteur — one SMTP session with one exchanger for one or several addresses of a domain:
+ * greeting, EHLO (HELO fallback), STARTTLS when offered (RFC 3207), MAIL FROM, one RCPT TO
+ * per address (at most 100 per transaction are guaranteed, RFC 5321 §4.5.3.1.8), RCPT TO
+ * for an address that cannot exist when one was accepted (catch-all test), QUIT. Never
+ * DATA: nothing is ever sent (RFC 5321 §3.3, §4.1.1). Each RCPT waits for the gate's
+ * pace; a 4xx or 421 reply slows the host down (gate.c). */
 #include "verify-private.h"
+
+static gboolean
+is_2xx_code (guint code)
+{
+  return code >= 200 && code < 300;
+}
 
 static gboolean
 is_2xx (const FctSmtpReply *r)
 {
-  return r != NULL && r->code >= 200 && r->code < 300;
-}
-
-static void
-fail (FctVerifyProbe *probe, GError *error)
-{
-  if (probe->error == NULL)
-    probe->error = g_strdup (error != NULL ? error->message : "unexpected reply");
+  return r != NULL && is_2xx_code (r->code);
 }
 
 /* EHLO, falling back to HELO for servers that do not know it (RFC 5321 §4.1.4). */
@@ -30,117 +31,202 @@ greet (FctSmtpClient *c, const char *helo, GError **error)
   return fct_smtp_client_command (c, helo_line, error);
 }
 
+typedef struct
+{
+  FctSmtpClient *client;
+  const FctVerifyProbeSpec *spec;
+  const char *host;
+  char *error; /* why the session stopped before or during the RCPTs */
+  gboolean tls;
+  gboolean smtputf8;
+  guint prefix; /* transcript lines shared by every address: up to MAIL FROM */
+} Session;
+
 static void
-converse (FctSmtpClient *c, FctVerifyProbe *probe, const FctVerifyProbeSpec *spec,
-          const char *host)
+session_fail (Session *s, const GError *error, const char *fallback)
+{
+  if (s->error == NULL)
+    s->error = g_strdup (error != NULL ? error->message : fallback);
+}
+
+/* Up to and including MAIL FROM. FALSE when the session cannot go on. */
+static gboolean
+open_session (Session *s, gboolean any_utf8)
 {
   g_autoptr (GError) error = NULL;
+  FctSmtpClient *c = s->client;
   g_autoptr (FctSmtpReply) greeting = fct_smtp_client_read_reply (c, &error);
   if (greeting == NULL || !is_2xx (greeting))
     {
-      fail (probe, error);
-      return; /* 554 greeting: the server refuses us (RFC 5321 §3.1) */
+      /* 554 greeting: the server refuses us (RFC 5321 §3.1) */
+      session_fail (s, error, "the server refused the session");
+      return FALSE;
     }
-
-  g_autoptr (FctSmtpReply) ehlo = greet (c, spec->helo_name, &error);
+  g_autoptr (FctSmtpReply) ehlo = greet (c, s->spec->helo_name, &error);
   if (ehlo == NULL || !is_2xx (ehlo))
     {
-      fail (probe, error);
-      return;
+      session_fail (s, error, "the server refused EHLO and HELO");
+      return FALSE;
     }
   if (fct_smtp_reply_has_extension (ehlo, "STARTTLS"))
     {
       g_autoptr (FctSmtpReply) starttls = fct_smtp_client_command (c, "STARTTLS", &error);
       if (starttls == NULL)
         {
-          fail (probe, error);
-          return;
+          session_fail (s, error, NULL);
+          return FALSE;
         }
       if (starttls->code == 220)
         {
-          if (!fct_smtp_client_start_tls (c, host, &error))
+          if (!fct_smtp_client_start_tls (c, s->host, &error))
             {
-              fail (probe, error);
-              return;
+              session_fail (s, error, NULL);
+              return FALSE;
             }
-          probe->tls = TRUE;
+          s->tls = TRUE;
           /* RFC 3207 §4.2: forget what was learnt before TLS and greet again. */
           g_clear_pointer (&ehlo, fct_smtp_reply_free);
-          ehlo = greet (c, spec->helo_name, &error);
+          ehlo = greet (c, s->spec->helo_name, &error);
           if (ehlo == NULL || !is_2xx (ehlo))
             {
-              fail (probe, error);
-              return;
+              session_fail (s, error, "the server refused EHLO after STARTTLS");
+              return FALSE;
             }
         }
     }
-  probe->smtputf8 = fct_smtp_reply_has_extension (ehlo, "SMTPUTF8");
-  if (spec->need_smtputf8 && !probe->smtputf8)
-    {
-      /* RFC 6531 §3.4: a UTF-8 mailbox cannot be given to a server without SMTPUTF8. */
-      probe->error = g_strdup (FCT_VERIFY_NO_SMTPUTF8);
-      fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
-      return;
-    }
-
-  g_autofree char *mail = g_strdup_printf ("MAIL FROM:<%s>%s", spec->mail_from,
-                                           spec->need_smtputf8 ? " SMTPUTF8" : "");
+  s->smtputf8 = fct_smtp_reply_has_extension (ehlo, "SMTPUTF8");
+  g_autofree char *mail = g_strdup_printf ("MAIL FROM:<%s>%s", s->spec->mail_from,
+                                           any_utf8 && s->smtputf8 ? " SMTPUTF8" : "");
   g_autoptr (FctSmtpReply) mail_reply = fct_smtp_client_command (c, mail, &error);
   if (mail_reply == NULL || !is_2xx (mail_reply))
     {
-      fail (probe, error);
-      return;
+      session_fail (s, error, "the server refused the sender");
+      return FALSE;
     }
-
-  g_autofree char *rcpt = g_strdup_printf ("RCPT TO:<%s>", spec->rcpt);
-  g_autoptr (FctSmtpReply) rcpt_reply = fct_smtp_client_command (c, rcpt, &error);
-  if (rcpt_reply == NULL)
-    {
-      fail (probe, error);
-      return;
-    }
-  probe->rcpt_code = rcpt_reply->code;
-  if (rcpt_reply->code == 421)
-    {
-      probe->error = g_strdup ("the server is closing the session (421)");
-      return;
-    }
-
-  /* Only an accepted address needs the catch-all test. */
-  if (is_2xx (rcpt_reply) && spec->random_rcpt != NULL)
-    {
-      g_autofree char *other = g_strdup_printf ("RCPT TO:<%s>", spec->random_rcpt);
-      g_autoptr (FctSmtpReply) other_reply = fct_smtp_client_command (c, other, &error);
-      if (other_reply == NULL)
-        {
-          fail (probe, error);
-          return;
-        }
-      probe->random_code = other_reply->code;
-    }
-  /* The answer to QUIT changes nothing (RFC 5321 §4.1.1.10). */
-  fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
+  s->prefix = fct_smtp_client_get_transcript (c)->lines->len;
+  return TRUE;
 }
 
-FctVerifyProbe *
-fct_verify_probe_run (const char *host, const char *ip, const FctVerifyProbeSpec *spec)
+/* Sends one RCPT at the gate's pace; reply (transfer full) or NULL with s->error. */
+static FctSmtpReply *
+rcpt (Session *s, const char *address)
 {
-  FctVerifyProbe *probe = g_new0 (FctVerifyProbe, 1);
   g_autoptr (GError) error = NULL;
+  fct_verify_gate_pace (s->spec->gate, s->spec->domain, s->host);
+  g_autofree char *line = g_strdup_printf ("RCPT TO:<%s>", address);
+  FctSmtpReply *reply = fct_smtp_client_command (s->client, line, &error);
+  if (reply == NULL)
+    session_fail (s, error, NULL);
+  else
+    fct_verify_gate_reply (s->spec->gate, s->host, reply->code);
+  return reply;
+}
 
-  probe->host = g_strdup (host);
-  probe->ip = g_strdup (ip);
-  probe->port = spec->port;
+static void
+transcript_append (FctSmtpTranscript *to, const FctSmtpTranscript *from, guint start,
+                   guint end)
+{
+  for (guint i = start; i < end && i < from->lines->len; i++)
+    g_ptr_array_add (to->lines, g_strdup (g_ptr_array_index (from->lines, i)));
+}
+
+void
+fct_verify_session_run (const char *host, const char *ip, const FctVerifyProbeSpec *spec,
+                        FctVerifySessionItem *items, guint n_items)
+{
+  g_autoptr (GError) error = NULL;
+  Session s = { .spec = spec, .host = host };
+  g_autofree guint *start = g_new0 (guint, n_items);
+  g_autofree guint *end = g_new0 (guint, n_items);
+  guint random_start = 0, random_end = 0, tail = 0;
+  guint random_code = 0;
+  gboolean any_utf8 = FALSE, accepted = FALSE;
+
+  for (guint i = 0; i < n_items; i++)
+    any_utf8 = any_utf8 || items[i].need_smtputf8;
   g_autoptr (FctSmtpClient) c
       = fct_smtp_client_connect (ip, spec->port, spec->limits, &error);
+  s.client = c;
   if (c == NULL)
+    session_fail (&s, error, NULL);
+  else if (open_session (&s, any_utf8))
     {
-      fail (probe, error);
-      return probe;
+      const FctSmtpTranscript *t = fct_smtp_client_get_transcript (c);
+      for (guint i = 0; i < n_items && s.error == NULL; i++)
+        {
+          FctVerifySessionItem *item = &items[i];
+          start[i] = end[i] = t->lines->len;
+          if (item->need_smtputf8 && !s.smtputf8)
+            {
+              /* RFC 6531 §3.4: a UTF-8 mailbox cannot be given to a server without
+               * SMTPUTF8. */
+              item->outcome_error = g_strdup (FCT_VERIFY_NO_SMTPUTF8);
+              continue;
+            }
+          g_autoptr (FctSmtpReply) reply = rcpt (&s, item->rcpt);
+          end[i] = t->lines->len;
+          if (reply == NULL)
+            break;
+          item->rcpt_code = reply->code;
+          g_strlcpy (item->rcpt_enhanced, reply->enhanced, sizeof item->rcpt_enhanced);
+          accepted = accepted || is_2xx (reply);
+          if (reply->code == 421)
+            {
+              /* The server is closing the channel (RFC 5321 §4.2.3): what was not asked
+               * yet is asked of the next exchanger. */
+              s.error = g_strdup ("the server is closing the session (421)");
+              item->outcome_error = g_strdup (s.error);
+            }
+        }
+      /* Only an accepted address needs the catch-all test, once per session. */
+      if (accepted && s.error == NULL && spec->random_rcpt != NULL)
+        {
+          random_start = t->lines->len;
+          g_autoptr (FctSmtpReply) reply = rcpt (&s, spec->random_rcpt);
+          random_end = t->lines->len;
+          if (reply != NULL)
+            random_code = reply->code;
+        }
+      tail = t->lines->len;
+      /* The answer to QUIT changes nothing (RFC 5321 §4.1.1.10). */
+      if (s.error == NULL)
+        fct_smtp_reply_free (fct_smtp_client_command (c, "QUIT", NULL));
     }
-  converse (c, probe, spec, host);
-  probe->transcript = fct_smtp_client_steal_transcript (c);
-  return probe;
+
+  const FctSmtpTranscript *t = c != NULL ? fct_smtp_client_get_transcript (c) : NULL;
+  for (guint i = 0; i < n_items; i++)
+    {
+      FctVerifyProbe *p = g_new0 (FctVerifyProbe, 1);
+      FctVerifySessionItem *item = &items[i];
+      p->host = g_strdup (host);
+      p->ip = g_strdup (ip);
+      p->port = spec->port;
+      p->tls = s.tls;
+      p->smtputf8 = s.smtputf8;
+      p->rcpt_code = item->rcpt_code;
+      g_strlcpy (p->rcpt_enhanced, item->rcpt_enhanced, sizeof p->rcpt_enhanced);
+      if (is_2xx_code (item->rcpt_code))
+        p->random_code = random_code;
+      p->error = g_strdup (item->outcome_error != NULL ? item->outcome_error
+                           : item->rcpt_code == 0      ? s.error
+                                                       : NULL);
+      if (t != NULL)
+        {
+          /* Each address's dialogue: the shared opening, its own RCPT, the catch-all
+           * RCPT when it was accepted, the goodbye. */
+          p->transcript = fct_smtp_transcript_new ();
+          transcript_append (p->transcript, t, 0, s.prefix > 0 ? s.prefix : t->lines->len);
+          if (s.prefix > 0)
+            {
+              transcript_append (p->transcript, t, start[i], end[i]);
+              if (p->random_code != 0)
+                transcript_append (p->transcript, t, random_start, random_end);
+              transcript_append (p->transcript, t, MAX (tail, random_end), t->lines->len);
+            }
+        }
+      item->probe = p;
+    }
+  g_free (s.error);
 }
 
 void

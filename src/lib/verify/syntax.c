@@ -831,6 +831,20 @@ finish (Parser *p)
     diag (p, FCT_VERIFY_DIAG_RFC5321_TLD_NUMERIC);
 }
 
+/* A format character (general category Cf) other than ZWNJ and ZWJ, which IDNA2008
+ * allows in context (RFC 5892 Appendix A.1, A.2). utf8 is valid UTF-8 here. */
+static gboolean
+has_ignorable_format (const char *utf8)
+{
+  for (const char *p = utf8; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_type (c) == G_UNICODE_FORMAT && c != 0x200C && c != 0x200D)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 FctVerifySyntax *
 fct_verify_syntax_parse (const char *input, gsize len)
 {
@@ -908,15 +922,55 @@ fct_verify_syntax_parse (const char *input, gsize len)
       else if (!out->domain_literal)
         {
           char *ascii = NULL;
-          if (idn2_to_ascii_8z (out->domain, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT)
-              == IDN2_OK)
-            {
-              out->domain_ascii = g_ascii_strdown (ascii, -1);
-              idn2_free (ascii);
-            }
+          /* UTS #46 mapping can turn a valid-looking U-label into something the
+           * grammar refused (U+FF0E becomes a dot, U+037E a ";", U+1FEF a backquote):
+           * the mapped name is what goes on the wire, so it must pass RFC 5321 §4.1.2
+           * in turn (RFC 5891 §5.3-5.4: the A-label form is what is checked and used).
+           * libidn2's STD3 option is not the way: it drops such characters silently,
+           * giving another domain. Invisible format characters, which the mapping
+           * deletes (U+200B, U+00AD, U+2060...), are refused outright: IDNA2008
+           * disallows them (RFC 5892), and "exa<U+200B>mple.com" is not example.com to
+           * its reader. */
+          if (!has_ignorable_format (out->domain)
+              && idn2_to_ascii_8z (out->domain, &ascii,
+                                   IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT)
+                     == IDN2_OK
+              && fct_verify_domain_is_ldh (ascii))
+            out->domain_ascii = g_ascii_strdown (ascii, -1);
+          idn2_free (ascii);
         }
     }
   return out;
+}
+
+gboolean
+fct_verify_domain_is_ldh (const char *domain)
+{
+  g_return_val_if_fail (domain != NULL, FALSE);
+  gsize len = strlen (domain), label = 0;
+  /* RFC 5321 §4.1.2 Domain: sub-domain *("." sub-domain), Let-dig [Ldh-str]; labels of
+   * 63 octets at most (RFC 1035 §2.3.4), 255 for a whole path's domain (§4.5.3.1.2),
+   * which the name's 253 characters in text respect. No empty label, no trailing dot. */
+  if (len == 0 || len > 253)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = domain[i];
+      if (c == '.')
+        {
+          if (label == 0 || domain[i - 1] == '-')
+            return FALSE;
+          label = 0;
+        }
+      else if (g_ascii_isalnum (c) || (c == '-' && label > 0))
+        {
+          if (++label > 63)
+            return FALSE;
+        }
+      else
+        return FALSE;
+    }
+  return label > 0 && domain[len - 1] != '-';
 }
 
 void

@@ -481,7 +481,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_set_nonfatal_assertions (); /* every case reports, not just the first failure */
   if (dir == NULL)
-    g_error ("FCT_CONFORMANCE_DIR is not set");
+    g_error ("FCT_CONFORMANCE_DIR is not set (meson test sets it to tests/data)");
   g_autofree char *xml = g_build_filename (dir, "email-address", "tests.xml", NULL);
   g_autofree char *meta = g_build_filename (dir, "email-address", "meta.xml", NULL);
   g_autofree char *original

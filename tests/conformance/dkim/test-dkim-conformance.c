@@ -10,9 +10,11 @@
 static char *
 data_path (const char *name)
 {
+  /* meson test sets it; the corpus is in the repository (tests/data/dkim). */
   const char *dir = g_getenv ("FCT_CONFORMANCE_DIR");
-  return g_build_filename (dir != NULL ? dir : "/work/shared/conformance", "dkim", name,
-                           NULL);
+  if (dir == NULL)
+    return g_test_build_filename (G_TEST_DIST, "data", "dkim", name, NULL);
+  return g_build_filename (dir, "dkim", name, NULL);
 }
 
 static char *

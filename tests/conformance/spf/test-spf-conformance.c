@@ -45,8 +45,11 @@ case_free (gpointer data)
 static const char *
 conformance_dir (void)
 {
+  /* meson test sets it to the corpus in the repository (tests/data). */
   const char *dir = g_getenv ("FCT_CONFORMANCE_DIR");
-  return dir != NULL ? dir : "../shared/conformance";
+  if (dir == NULL)
+    g_error ("FCT_CONFORMANCE_DIR is not set (meson test sets it to tests/data)");
+  return dir;
 }
 
 /* libyaml hands scalars back as UTF-8; the suite writes raw bytes as "\xNN" escapes,

@@ -42,6 +42,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                            .selector = "ed",
                            .key = key,
                            .authserv_id = "fuzz.example.org",
+                           .results = "arc=pass",
                            .timestamp = 1700000000 };
   g_autoptr (GError) error = NULL;
   g_autoptr (FctArcSealResult) s = fct_arc_seal (msg, r, &so, &error);

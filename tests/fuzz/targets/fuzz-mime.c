@@ -1,7 +1,7 @@
 /* libFuzzer target for the MIME bridge and the content analysis (src/lib/mime,
  * src/lib/analysis): parses arbitrary bytes as a message, runs every content check
- * with a protected domain, and checks that every text is valid UTF-8 and every link,
- * host and IBAN well formed. */
+ * with protected domains and a brand, and checks that every text is valid UTF-8 and every
+ * link, host and IBAN well formed. */
 #include <facteur/analysis.h>
 
 #include <stdint.h>
@@ -16,8 +16,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (FctMsg) msg = NULL;
   g_autoptr (FctFindings) findings = fct_findings_new ();
   g_autoptr (FctAnalysis) analysis = NULL;
-  const char *protect[] = { "example.com", NULL };
-  FctAnalysisOptions options = { .protected_domains = protect };
+  const char *protect[] = { "example.com", "xn--mason-dupont-kgb.fr", NULL };
+  const char *brands[] = { "Maison Dupont", NULL };
+  FctAnalysisOptions options = { .protected_domains = protect, .protected_brands = brands };
   FctLimits limits;
   const FctMime *mime;
 

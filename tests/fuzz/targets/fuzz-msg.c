@@ -1,6 +1,7 @@
 /* libFuzzer target for the raw message parser (src/lib/msg): parses the input with the
- * default limits and with tight ones, then walks every field and the body checking that
- * each slice lies inside the message bytes and that offsets increase. */
+ * default limits and with tight ones, then walks every field (kept, and all of them with
+ * fct_msg_foreach_field) and the body checking that each slice lies inside the message
+ * bytes, that offsets increase and that what the limits left out is counted. */
 #include <facteur/msg.h>
 
 #include <stdint.h>
@@ -19,6 +20,25 @@ is_wsp (guint8 c)
   return c == ' ' || c == '\t';
 }
 
+typedef struct
+{
+  const guint8 *base;
+  gsize len;
+  gsize next;
+  guint fields;
+} Walk;
+
+static void
+walk_field (FctSlice raw, FctSlice name, gpointer data)
+{
+  Walk *w = data;
+  g_assert (slice_inside (raw, w->base, w->len));
+  g_assert ((gsize)(raw.ptr - w->base) >= w->next);
+  g_assert (name.ptr == raw.ptr && name.len > 0 && name.len < raw.len);
+  w->next = (gsize)(raw.ptr - w->base) + raw.len;
+  w->fields++;
+}
+
 static void
 msg_check (const FctMsg *msg)
 {
@@ -26,6 +46,7 @@ msg_check (const FctMsg *msg)
   const guint8 *base = g_bytes_get_data (fct_msg_get_bytes (msg), &len);
   guint count = fct_msg_get_header_count (msg);
   gsize next = 0; /* the least offset the next field may have */
+  const FctMsgOverLimits *over = fct_msg_get_over_limits (msg);
 
   g_assert (count > 0);
   for (guint i = 0; i < count; i++)
@@ -42,6 +63,8 @@ msg_check (const FctMsg *msg)
       for (gsize k = 0; k < h->name.len; k++)
         g_assert (h->name.ptr[k] >= 33 && h->name.ptr[k] <= 126 && h->name.ptr[k] != ':');
       g_assert (h->value_len <= h->value_raw.len);
+      if (h->raw.len > over->field_max_bytes)
+        g_assert (h->value_len == 0);
       g_assert (h->value[h->value_len] == '\0');
       g_assert (h->value_len == 0 || !is_wsp ((guint8)h->value[0]));
       /* Every line break inside a field is a fold: CRLF then WSP. */
@@ -51,14 +74,27 @@ msg_check (const FctMsg *msg)
                     && is_wsp (h->raw.ptr[k + 1]));
       next = h->offset + h->raw.len;
 
-      /* Lookups by this name agree with each other. */
+      /* Lookups by this name agree with each other; the count also has the fields
+       * skipped past the limit. */
       g_autofree char *name = g_strndup ((const char *)h->name.ptr, h->name.len);
       guint same = fct_msg_count_headers (msg, name);
-      g_assert (same > 0);
-      g_assert (fct_msg_find_header (msg, name, same - 1)
+      guint kept = 0;
+      while (fct_msg_find_header (msg, name, kept) != NULL)
+        kept++;
+      g_assert (kept > 0 && same >= kept);
+      g_assert (fct_msg_find_header (msg, name, kept - 1)
                 == fct_msg_find_header_from_bottom (msg, name, 0));
-      g_assert (fct_msg_find_header (msg, name, same) == NULL);
+      if (over->skipped == 0)
+        g_assert (same == kept);
     }
+
+  /* Every field is walked once, kept or skipped, in message order. */
+  Walk walk = { .base = base, .len = len };
+  fct_msg_foreach_field (msg, walk_field, &walk);
+  g_assert (walk.fields == over->fields);
+  g_assert (over->fields == count + over->skipped);
+  g_assert ((over->skipped_first_name != NULL) == (over->skipped > 0));
+  g_assert ((over->too_long_first_name != NULL) == (over->too_long > 0));
 
   FctSlice body = fct_msg_get_body (msg);
   gsize body_offset = fct_msg_get_body_offset (msg);
@@ -94,10 +130,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (small != NULL)
     {
       msg_check (small);
-      /* Limits only refuse: what passes them parses the same with the defaults. */
+      /* The header limits only leave out: the header ends at the same place, has the
+       * same fields, and what is within the limits parses the same. */
       g_assert (msg != NULL);
-      g_assert (fct_msg_get_header_count (small) == fct_msg_get_header_count (msg));
       g_assert (fct_msg_get_body_offset (small) == fct_msg_get_body_offset (msg));
+      g_assert (fct_msg_get_over_limits (small)->fields
+                == fct_msg_get_over_limits (msg)->fields);
+      if (!(fct_msg_get_flags (small)
+            & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG)))
+        g_assert (fct_msg_get_header_count (small) == fct_msg_get_header_count (msg));
     }
   else
     g_assert (error != NULL && error->domain == FCT_MSG_ERROR && error->message[0] != '\0');

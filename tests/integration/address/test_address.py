@@ -3,10 +3,10 @@
 
 Starts Postfix from a private configuration directory in a temporary folder (its own
 queue_directory and data_directory, smtpd on 127.0.0.1 at a free non-25 port, STARTTLS
-with a throw-away self-signed certificate), with virtual mailbox domains: exists.test
+with a throw-away self-signed certificate), with virtual mailbox domains: exists.fct
 (alice exists, bob does not, grey answers 450 through check_recipient_access) and
-catchall.test (an @catchall.test catch-all entry). DNS comes from a zone file pointing
-the MX records at 127.0.0.1; closed.test's MX points at 127.0.0.2, where nothing
+catchall.fct (an @catchall.fct catch-all entry). DNS comes from a zone file pointing
+the MX records at 127.0.0.1; closed.fct's MX points at 127.0.0.2, where nothing
 listens. Postfix is stopped at the end even when a case fails. Prints TAP.
 Usage: test_address.py BUILD/facteur. Postfix must run as root (it drops privileges to
 the postfix user itself); without root the cases are reported as skipped, with why."""
@@ -26,11 +26,11 @@ FACTEUR = sys.argv[1]
 results = []
 
 ZONE = """$TTL 300
-exists.test.      MX 10 mx.facteur.test.
-catchall.test.    MX 10 mx.facteur.test.
+exists.fct.      MX 10 mx.facteur.test.
+catchall.fct.    MX 10 mx.facteur.test.
 mx.facteur.test.  A  127.0.0.1
-closed.test.      MX 10 mx.closed.test.
-mx.closed.test.   A  127.0.0.2
+closed.fct.      MX 10 mx.closed.fct.
+mx.closed.fct.   A  127.0.0.2
 """
 
 MASTER_CF = """{listen} inet n - n - - smtpd
@@ -93,7 +93,7 @@ alias_maps =
 alias_database =
 mynetworks = 127.0.0.0/8
 relay_domains =
-virtual_mailbox_domains = exists.test, catchall.test
+virtual_mailbox_domains = exists.fct, catchall.fct
 virtual_mailbox_maps = texthash:{d}/vmailbox
 virtual_mailbox_base = {d}/mail
 virtual_uid_maps = static:{pwd.getpwnam('postfix').pw_uid}
@@ -106,10 +106,10 @@ smtpd_banner = $myhostname ESMTP facteur-test
 maillog_file_prefixes = {d}
 maillog_file = {d}/maillog
 """)
-    write(f"{d}/vmailbox", "alice@exists.test exists.test/alice/\n"
-                           "grey@exists.test exists.test/grey/\n"
-                           "@catchall.test catchall.test/all/\n")
-    write(f"{d}/access", "grey@exists.test 450 4.2.0 Greylisted, try again later\n")
+    write(f"{d}/vmailbox", "alice@exists.fct exists.fct/alice/\n"
+                           "grey@exists.fct exists.fct/grey/\n"
+                           "@catchall.fct catchall.fct/all/\n")
+    write(f"{d}/access", "grey@exists.fct 450 4.2.0 Greylisted, try again later\n")
     write(f"{d}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
     write(f"{d}/test.zone", ZONE)
 
@@ -161,24 +161,24 @@ def check_one(d, port, address, verdict, reason, rc=0, tls=True):
 
 def run_cases(d, port):
     case("exists: deliverable over STARTTLS",
-         lambda: check_one(d, port, "alice@exists.test", "deliverable", "rcpt_accepted"))
+         lambda: check_one(d, port, "alice@exists.fct", "deliverable", "rcpt_accepted"))
     case("unknown user: undeliverable (550 5.1.1)",
-         lambda: check_one(d, port, "bob@exists.test", "undeliverable", "rcpt_rejected"))
+         lambda: check_one(d, port, "bob@exists.fct", "undeliverable", "rcpt_rejected"))
 
     def catch_all():
-        out = check_one(d, port, "anyone@catchall.test", "risky", "catch_all")
+        out = check_one(d, port, "anyone@catchall.fct", "risky", "catch_all")
         expect(out["catch_all"] is True, out)
     case("catch-all domain: risky", catch_all)
     case("450 from check_recipient_access: unknown (greylisted)",
-         lambda: check_one(d, port, "grey@exists.test", "unknown", "greylisted"))
+         lambda: check_one(d, port, "grey@exists.fct", "unknown", "greylisted"))
     case("MX on a closed port: unknown, exit 69",
-         lambda: check_one(d, port, "someone@closed.test", "unknown", "smtp_unavailable",
+         lambda: check_one(d, port, "someone@closed.fct", "unknown", "smtp_unavailable",
                            rc=69, tls=False))
 
     def batch():
-        lines = ["email,name", "alice@exists.test,Alice", "bob@exists.test,Bob",
-                 "anyone@catchall.test,Any", "grey@exists.test,Grey",
-                 "someone@closed.test,Closed"]
+        lines = ["email,name", "alice@exists.fct,Alice", "bob@exists.fct,Bob",
+                 "anyone@catchall.fct,Any", "grey@exists.fct,Grey",
+                 "someone@closed.fct,Closed"]
         write(f"{d}/batch.csv", "\n".join(lines) + "\n")
         p = facteur(d, port, "--batch", f"{d}/batch.csv", "--per-host", "1",
                     "--concurrency", "4")
@@ -193,12 +193,12 @@ def run_cases(d, port):
     case("batch: CSV in, JSON lines out in input order", batch)
 
     def batch_lines():
-        write(f"{d}/batch.txt", "Email\nalice@exists.test\n\nnot an address\n")
+        write(f"{d}/batch.txt", "Email\nalice@exists.fct\n\nnot an address\n")
         p = facteur(d, port, "--batch", f"{d}/batch.txt")
         expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
         got = [json.loads(l) for l in p.stdout.splitlines()]
         expect([(o["address"], o["verdict"]) for o in got]
-               == [("alice@exists.test", "deliverable"), ("not an address", "undeliverable")],
+               == [("alice@exists.fct", "deliverable"), ("not an address", "undeliverable")],
                f"got {got}")
     case("batch: plain lines with a header and a blank line", batch_lines)
 
@@ -208,7 +208,8 @@ def run_cases(d, port):
         master, slave = pty.openpty()
         env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
         proc = subprocess.Popen([FACTEUR, "address", "--dns-zone", f"{d}/test.zone",
-                                 "--smtp-port", str(port), "--batch", f"{d}/batch.csv"],
+                                 "--smtp-port", str(port), "--helo", "probe.facteur.test",
+                                 "--batch", f"{d}/batch.csv"],
                                 stdout=subprocess.PIPE, stderr=slave, env=env)
         os.close(slave)
         out, _ = proc.communicate(timeout=120)
@@ -236,21 +237,21 @@ def run_offline_cases():
 
         def csv_quoting():
             with open(f"{d}/in.csv", "wb") as f:
-                f.write(b'id;"Adresse";note\n1;"alice@exists.test";"a ""quoted"" note; with ;"\n'
-                        b"2;bob@closed.test;x\n"
-                        + b"3;" + b"a" * 5000 + b"@exists.test;long\n"
-                        + b"4;caf\xe9@exists.test;latin-1\n")
+                f.write(b'id;"Adresse";note\n1;"alice@exists.fct";"a ""quoted"" note; with ;"\n'
+                        b"2;bob@closed.fct;x\n"
+                        + b"3;" + b"a" * 5000 + b"@exists.fct;long\n"
+                        + b"4;caf\xe9@exists.fct;latin-1\n")
             p = facteur(d, 25, "--no-smtp", "--batch", f"{d}/in.csv")
             expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
             got = [json.loads(l) for l in p.stdout.splitlines()]
-            expect([o["address"] for o in got[:2]] == ["alice@exists.test", "bob@closed.test"],
+            expect([o["address"] for o in got[:2]] == ["alice@exists.fct", "bob@closed.fct"],
                    f"addresses {got[:2]}")
             expect(got[2].get("error") == "line too long", f"long line: {got[2]}")
             expect(got[3].get("error") == "line is not UTF-8", f"latin-1 line: {got[3]}")
         case("batch (no SMTP): CSV with ';', quotes and a header; bad lines reported", csv_quoting)
 
         def usage():
-            p = facteur(d, 25, "--batch", f"{d}/in.csv", "extra@exists.test")
+            p = facteur(d, 25, "--batch", f"{d}/in.csv", "extra@exists.fct")
             expect(p.returncode == 64, f"rc {p.returncode}")
             p = facteur(d, 25, "--batch", f"{d}/missing.csv")
             expect(p.returncode == 65, f"rc {p.returncode}")

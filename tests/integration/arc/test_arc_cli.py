@@ -14,7 +14,8 @@ import tempfile
 import yaml
 
 FACTEUR = sys.argv[1]
-SUITE = os.path.join(os.environ.get("FCT_CONFORMANCE_DIR", "/work/shared/conformance"),
+ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+SUITE = os.path.join(os.environ.get("FCT_CONFORMANCE_DIR", os.path.join(ROOT, "tests", "data")),
                      "arc")
 results = []
 
@@ -58,7 +59,7 @@ def main():
 
         p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
                 "dummy", "--key", key, "--authserv-id", "lists.example.org",
-                "--timestamp", "12346", msg)
+                "--timestamp", "12346", "--ip", "192.0.2.1", msg)
         sealed = p.stdout
         check(p.returncode == 0 and sealed.startswith(b"ARC-Seal: ")
               and b"\r" not in sealed and b"cv=pass" in sealed and b"i=2" in sealed,
@@ -73,7 +74,7 @@ def main():
 
         p = run("arc", "seal", "--json", "--dns-zone", zone, "--domain", "example.org",
                 "--selector", "dummy", "--key", key, "--authserv-id", "lists.example.org",
-                "-", stdin=sealed.replace(b"\n", b"\r\n"))
+                "--results", "arc=pass", "-", stdin=sealed.replace(b"\n", b"\r\n"))
         out = json.loads(p.stdout) if p.returncode == 0 else {}
         check(out.get("sealed") is True and out.get("instance") == 3
               and out.get("arc_seal", "").endswith("\r\n"),
@@ -89,7 +90,8 @@ def main():
         check(p.returncode == 69 and out.get("cv") == "fail" and out.get("temporary") is True,
               "verify: key server failing exits 69 with cv=fail", p.stdout.decode())
         p = run("arc", "seal", "--dns-zone", down, "--domain", "example.org", "--selector",
-                "dummy", "--key", key, "--authserv-id", "lists.example.org", msg)
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", "--ip",
+                "192.0.2.1", msg)
         check(p.returncode == 69 and p.stdout == b"", "seal: key server failing exits 69, "
               "no output", p.stderr.decode())
 
@@ -101,8 +103,50 @@ def main():
         p = run("arc", "verify", "--dns-zone", zone)
         check(p.returncode == 64, "verify: no file exits 64", str(p.returncode))
         p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
-                "dummy", "--key", key, msg)
+                "dummy", "--key", key, "--ip", "192.0.2.1", msg)
         check(p.returncode == 64, "seal: no --authserv-id exits 64", str(p.returncode))
+
+        # The review's attack: an A-R prepended upstream under the sealer's authserv-id.
+        # Without the session (--ip) or --results there is nothing it computed: exit 64.
+        forged_path = os.path.join(tmp, "forged.eml")
+        with open(forged_path, "wb") as f:
+            f.write(b"Authentication-Results: lists.example.org; dmarc=pass "
+                    b"header.from=bank.example\n"
+                    + scenario["tests"]["i1_base"]["message"].encode())
+        p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", forged_path)
+        check(p.returncode == 64 and p.stdout == b"" and b"--ip" in p.stderr
+              and b"--results" in p.stderr,
+              "seal: neither --ip nor --results exits 64 and says what to give",
+              p.stderr.decode())
+        p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", "--ip",
+                "192.0.2.1", "--results", "arc=pass", forged_path)
+        check(p.returncode == 64, "seal: --ip and --results together exit 64",
+              p.stderr.decode())
+        # With the session, the AAR holds what facteur computed (the chain passes; the
+        # forged dmarc=pass is not copied) and the forged field is gone from the output.
+        p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", "--ip",
+                "192.0.2.1", "--timestamp", "12346", forged_path)
+        out = p.stdout.decode(errors="replace")
+        aar = out.split("ARC-Authentication-Results: i=2;", 1)[-1].split("\nMIME-Version", 1)[0]
+        check(p.returncode == 0 and "arc=pass" in aar and "dmarc=pass" not in aar
+              and "header.from=bank.example" not in out
+              and "\nAuthentication-Results: lists.example.org" not in out
+              and not out.startswith("Authentication-Results"),
+              "seal: a forged A-R of its authserv-id is neither sealed nor kept", out)
+        other_path = os.path.join(tmp, "other.eml")
+        with open(other_path, "wb") as f:
+            f.write(b"Authentication-Results: mx.elsewhere.example; spf=pass "
+                    b"smtp.mailfrom=a.example\n"
+                    + scenario["tests"]["i1_base"]["message"].encode())
+        p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
+                "dummy", "--key", key, "--authserv-id", "lists.example.org", "--ip",
+                "192.0.2.1", other_path)
+        check(p.returncode == 0
+              and b"Authentication-Results: mx.elsewhere.example; spf=pass" in p.stdout,
+              "seal: another server's A-R is kept as it was", p.stderr.decode())
         p = run("arc", "seal", "--dns-zone", zone, "--domain", "example.org", "--selector",
                 "dummy", "--key", key, "--authserv-id", "x.example", "--headers",
                 "from:arc-seal", msg)

@@ -94,8 +94,10 @@ def facteur_seal(tmp, msg, hop, sel, keys, zone):
     path = os.path.join(tmp, "in.eml")
     with open(path, "wb") as f:
         f.write(msg)
+    # facteur seals the results it computes for the session (--ip), never the A-R that
+    # add_ar wrote for dkimpy's sake under the same authserv-id (it removes that one).
     p = subprocess.run([FACTEUR, "arc", "seal", "--dns-zone", zone, "--domain", DOMAIN,
-                        "--selector", sel, "--key", keys[sel][0],
+                        "--selector", sel, "--key", keys[sel][0], "--ip", "192.0.2.1",
                         "--authserv-id", f"hop{hop}.{DOMAIN}", path],
                        capture_output=True)
     if p.returncode != 0:

@@ -33,7 +33,8 @@ EXAMPLES = [
      ["--ip", "192.0.2.200", "--helo", "mail.fourniseur-durand.example",
       "--mail-from", "comptabilite@fourniseur-durand.example",
       "--protect", "fournisseur-durand.example", "--db", "DB"],
-     ["spf-softfail", "dkim-none", "dmarc-none", "iban-new-for-sender"],
+     ["spf-softfail", "dkim-none", "dmarc-none", "iban-first-for-sender",
+      "bank-details-change"],
      ["ip-blocklisted", "spf-fail"]),
     ("spoofed.eml",
      ["--ip", "198.51.100.23", "--helo", "mail.outlook.example",
@@ -109,10 +110,19 @@ def text_case(message, options, lang):
             pj = run(*example_args(message, options, os.path.join(tmp, "g.db")), "--json",
                      lang=lang)
         expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
-        score = json.loads(pj.stdout)["score"]
-        first = p.stdout.splitlines()[1]
+        d = json.loads(pj.stdout)
+        score = d["score"]
+        lines = p.stdout.splitlines()
+        # The receiver's verdict first, with the ids that decided it, then the score.
+        verdict = lines[1]
+        expect(d["threat"]["verdict"] in verdict.lower() or lang == "fr",
+               f"verdict {d['threat']['verdict']} not first: {verdict!r}")
+        head = lines[1:lines.index("")]
+        for i in d["threat"]["findings"]:
+            expect(any(f"({i})" in h for h in head), f"{i} not under the verdict: {head}")
         shown = (f"{score:.1f}", f"{score:.1f}".replace(".", ","))
-        expect(any(s + "/10" in first for s in shown), f"score {score} not on top: {first!r}")
+        expect(any(s + "/10" in h for h in head for s in shown),
+               f"score {score} not on top: {head!r}")
         expect("Authentication-Results: facteur;" in p.stdout, p.stdout)
         expect("SPF " in p.stdout and "DMARC " in p.stdout, p.stdout)
     return fn
@@ -130,14 +140,71 @@ def t_same_ids_both_languages():
 
 
 def t_iban_known_second_time_only_if_authenticated():
-    # The fraud fails DMARC: its IBAN is never recorded, so it stays new.
+    # The fraud fails DMARC: its IBAN is never recorded, so it stays the first.
     message, options, _, _ = EXAMPLES[2]
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "f.db")
         for _ in range(2):
             p = run(*example_args(message, options, db), "--json")
             ids = [f["id"] for f in json.loads(p.stdout)["findings"]]
-            expect("iban-new-for-sender" in ids, ids)
+            expect("iban-first-for-sender" in ids and "iban-new-for-sender" not in ids, ids)
+
+
+def t_db_private_files():
+    # Issue 12: the database and its HMAC key are mode 0600, and hold no IBAN in clear.
+    message, options, _, _ = EXAMPLES[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "f.db")
+        old = os.umask(0o022)
+        try:
+            p = run(*example_args(message, options, db), "--json")
+        finally:
+            os.umask(old)
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        for path in (db, db + ".key"):
+            mode = os.stat(path).st_mode & 0o777
+            expect(mode == 0o600, f"{path}: mode {oct(mode)}")
+        for name in os.listdir(tmp):
+            with open(os.path.join(tmp, name), "rb") as f:
+                expect(b"30004000031234567890143" not in f.read(), f"IBAN in clear in {name}")
+
+
+def t_db_corrupt():
+    # Issue 12: a corrupt or unreadable database gives the report, without history, with
+    # a finding; exit 0, not 70.
+    message, options, _, _ = EXAMPLES[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "f.db")
+        with open(db, "wb") as f:
+            f.write(b"not a database " * 1000)
+        with open(db + ".key", "wb") as f:
+            f.write(bytes(32))
+        for extra in ([], ["--lang", "fr"]):
+            p = run(*example_args(message, options, db), "--json", *extra)
+            expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+            d = json.loads(p.stdout)
+            ids = [f["id"] for f in d["findings"]]
+            expect("iban-history-unavailable" in ids and "bank-details-change" in ids, ids)
+            expect(d["threat"]["verdict"] == "dangerous", d["threat"])
+        os.unlink(db + ".key")
+        p = run(*example_args(message, options, os.path.join(tmp, "none", "x.db")), "--json")
+        expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+        expect("iban-history-unavailable" in p.stdout, p.stdout)
+
+
+def t_no_advice_to_phisher():
+    # Issue 12: a dangerous message gets no advice on fixing its SPF or DMARC.
+    message, options, _, _ = EXAMPLES[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        p = run(*example_args(message, options, os.path.join(tmp, "f.db")))
+        pj = run(*example_args(message, options, os.path.join(tmp, "g.db")), "--json")
+    d = json.loads(pj.stdout)
+    expect(d["threat"]["verdict"] == "dangerous", d["threat"])
+    for f in d["findings"]:
+        if f["section"] == "authentication":
+            expect("not advice" in f["detail"] and "fix" not in f, f)
+    expect("Add this server" not in p.stdout and "publish _dmarc" not in p.stdout, p.stdout)
+    expect("not advice for its sender" in p.stdout, p.stdout)
 
 
 def t_missing_ip():
@@ -172,6 +239,39 @@ def t_stdin():
                        input=data, capture_output=True, env=env, timeout=60)
     expect(p.returncode == 0, f"rc {p.returncode}")
     expect("dmarc-fail" in p.stdout.decode(), p.stdout)
+
+
+def t_padded_header():
+    """Issue 11: 1,200 padding fields, or one field over 64 KiB, before a spoofed message
+    made every command exit 65 with no report. Now each command runs; check says the
+    header was over its limits, and the From after the padding is still the one DMARC
+    judges."""
+    with open(os.path.join(EX, "spoofed.eml"), "rb") as f:
+        data = f.read()
+    pads = {
+        "fields": b"".join(b"X-Pad-%d: junk\r\n" % i for i in range(1200)),
+        "one field": b"X-Pad: " + b"a" * 70000 + b"\r\n",
+    }
+    ip = ["--ip", "198.51.100.23", "--mail-from", "pierre.dupont@maison-dupont.example"]
+    for kind, pad in pads.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "padded.eml")
+            with open(path, "wb") as f:
+                f.write(pad + data)
+            p = run("check", path, *ip, "--dns-zone", ZONE, "--json")
+            expect(p.returncode == 0, f"{kind}: check rc {p.returncode}: {p.stderr}")
+            d = json.loads(p.stdout)
+            ids = [f["id"] for f in d["findings"]]
+            expect("header-over-limits" in ids, f"{kind}: {ids}")
+            expect("dmarc-fail" in ids, f"{kind}: {ids}")
+            expect("header-over-limits" in d["threat"]["findings"], f"{kind}: {d['threat']}")
+            for args in (["dkim", "verify", path], ["arc", "verify", path],
+                         ["dmarc", path, *ip]):
+                p = run(*args, "--dns-zone", ZONE, "--json")
+                expect(p.returncode == 0, f"{kind}: {args[0]} rc {p.returncode}: {p.stderr}")
+                json.loads(p.stdout)
+            p = run("dmarc", path, *ip, "--dns-zone", ZONE, "--json")
+            expect(json.loads(p.stdout)["result"] == "fail", f"{kind}: {p.stdout}")
 
 
 def ids_of(message, *extra):
@@ -212,6 +312,9 @@ for message, options, raised, absent in EXAMPLES:
         case(f"{message} text --lang {lang}", text_case(message, options, lang))
 case("same finding ids in both languages", t_same_ids_both_languages)
 case("IBAN of an unauthenticated sender stays new", t_iban_known_second_time_only_if_authenticated)
+case("--db files are private", t_db_private_files)
+case("corrupt --db: report without history", t_db_corrupt)
+case("no sender advice for a dangerous message", t_no_advice_to_phisher)
 case("--no-blocklists, --dnsbl, --uribl", t_blocklist_options)
 case("--now moves the clock", t_now_option)
 case("--authserv-id", t_authserv_id)
@@ -220,6 +323,7 @@ case("bad --ip is a usage error", t_bad_ip)
 case("not a message is bad input", t_not_a_message)
 case("missing file is bad input", t_missing_file)
 case("message on standard input", t_stdin)
+case("a padded header still gets its report", t_padded_header)
 
 print(f"1..{len(results)}")
 for n, (ok, name, why) in enumerate(results, 1):

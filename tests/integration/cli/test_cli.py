@@ -165,6 +165,27 @@ def t_french_from_locale():
     expect("Commandes" in p.stdout, "not French: " + p.stdout)
 
 
+def t_dmarc_refuse_partial_body():
+    """RFC 6376 §8.2: with --dkim-refuse-partial-body, a signature whose l= leaves a link
+    unsigned is policy and cannot make DMARC pass; by default it still passes."""
+    data = os.path.join(ROOT, "tests", "unit", "check", "data")
+    with tempfile.TemporaryDirectory() as tmp:
+        zone = os.path.join(tmp, "l.zone")
+        with open(os.path.join(data, "keys.zone")) as keys, open(zone, "w") as f:
+            f.write('_dmarc.example.com. TXT "v=DMARC1; p=reject"\n' + keys.read())
+        for opt, dmarc, dkim in (([], "pass", "pass"),
+                                 (["--dkim-refuse-partial-body"], "fail", "policy")):
+            p = run("dmarc", os.path.join(data, "signed-l-link.eml"), "--ip", "198.51.100.7",
+                    "--dns-zone", zone, "--json", *opt)
+            expect(p.returncode == 0, f"rc {p.returncode}: {p.stderr}")
+            doc = json.loads(p.stdout)
+            expect(doc["result"] == dmarc and doc["dkim"][0]["result"] == dkim, p.stdout)
+        # A signature without l= is not touched by the option.
+        p = run("dmarc", os.path.join(data, "signed.eml"), "--ip", "198.51.100.7",
+                "--dns-zone", zone, "--json", "--dkim-refuse-partial-body")
+        expect(json.loads(p.stdout)["result"] == "pass", p.stdout)
+
+
 for name, fn in [(n[2:], f) for n, f in sorted(globals().items()) if n.startswith("t_")]:
     case(name, fn)
 

@@ -68,6 +68,20 @@ def t_keygen():
     expect(rsa_line.count('"') >= 4, "RSA record not split into 255-byte strings")
 
 
+def t_keygen_creates_folder():
+    # The README's command: --out keys/ where keys/ does not exist yet.
+    keys = path("new/keys") + "/"
+    p = run("dkim", "keygen", "--domain", "example.com", "--selector", "s1", "--out", keys)
+    expect(p.returncode == 0, f"rc {p.returncode} {p.stderr!r}")
+    mode = stat.S_IMODE(os.stat(keys).st_mode)
+    expect(mode == 0o700, f"folder mode {oct(mode)}")
+    expect(os.path.exists(os.path.join(keys, "s1.private")), "no key in the new folder")
+    # A path under a regular file cannot be a folder: bad input, one sentence.
+    p = run("dkim", "keygen", "--domain", "example.com", "--selector", "s1", "--out",
+            os.path.join(zone, "sub"))
+    expect(p.returncode == 65 and p.stderr.count(b"\n") == 1, f"rc {p.returncode} {p.stderr!r}")
+
+
 def t_keygen_refuses():
     p = run("dkim", "keygen", "--domain", "example.com", "--selector", "rsa", "--out", work)
     expect(p.returncode == 65, f"overwrite: rc {p.returncode}")
@@ -166,6 +180,7 @@ def t_usage_and_input_errors():
 
 case("keygen writes 0600 keys and prints split records", t_keygen)
 case("keygen refuses to overwrite and bad sizes, warns under 2048", t_keygen_refuses)
+case("keygen creates the --out folder (mode 0700), 65 when it cannot", t_keygen_creates_folder)
 case("sign with RSA and Ed25519, verify both (CRLF kept)", t_sign_verify_crlf)
 case("sign LF input from stdin: LF output that verifies", t_sign_lf_stdin)
 case("an mbox From line stays first", t_mbox_from_line_first)

@@ -314,6 +314,307 @@ test_bad_protected_domain (void)
   g_assert_error (error, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID);
 }
 
+/* Messages written in memory: one HTML part, a sender, options. */
+typedef struct
+{
+  const char *name;
+  const char *from;
+  const char *subject;
+  const char *html;
+  const char *protect; /* protected domains, space-separated, or NULL */
+  const char *brands;  /* protected brands, '|'-separated, or NULL */
+  const char *raised;
+  const char *absent;
+} LinkCase;
+
+#define MISMATCH "link-text-mismatch"
+
+static const LinkCase link_cases[] = {
+  /* What a reader sees as the site. */
+  { "prose-dotted", "News <n@devnews.io>", "Digest",
+    "<a href=\"https://learn.microsoft.com/aspnet\">ASP.NET</a> <a "
+    "href=\"https://oracle.example/odp\">ODP.NET</a> <a href=\"https://devnews.io/b\">read "
+    "it at Builder.com.</a>",
+    NULL, NULL, "", MISMATCH },
+  { "caps-brand", "Billing <b@billing-online.com>", "Invoice",
+    "<a href=\"https://evil.example/\">PAYPAL.COM</a>", NULL, NULL, MISMATCH, "" },
+  { "lowercase-prose", "Service <s@info-service.fr>", "Avis",
+    "<a href=\"https://evil.example/\">rendez-vous sur impots.gouv.fr avant lundi</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "capitalised-prose-brand", "Shop <s@shop-martin.fr>", "Order",
+    "<a href=\"https://evil.example/\">Track it on Amazon.com today</a>", NULL, NULL,
+    MISMATCH, "" },
+  { "capitalised-prose-other", "Shop <s@shop-martin.fr>", "Order",
+    "<a href=\"https://evil.example/\">Read more at Builder.com today</a>", NULL, NULL, "",
+    MISMATCH },
+  { "fullwidth-dot", "Service <s@info-service.fr>", "Avis",
+    "<a href=\"https://evil.example/\">impots\xef\xbc\x8egouv\xef\xbc\x8e"
+    "fr</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "soft-hyphen", "Service <s@info-service.fr>", "Avis",
+    "<a href=\"https://evil.example/\">www.impots&shy;.gouv.fr</a>", NULL, NULL, MISMATCH,
+    "" },
+  { "same-org", "Shop <s@shop-martin.fr>", "Order",
+    "<a href=\"https://click.shop-martin.fr/x\">www.shop-martin.fr</a>", NULL, NULL, "",
+    MISMATCH },
+  /* Redirectors. */
+  { "safelinks-genuine", "Bank <b@credit-agricole.fr>", "Info",
+    "<a href=\"https://eur01.safelinks.protection.outlook.com/"
+    "?url=https%3A%2F%2Fwww.credit-agricole.fr%2F&amp;data=05\">www.credit-agricole.fr</a>",
+    NULL, NULL, "", MISMATCH " link-tracker-unverifiable" },
+  { "safelinks-evil", "Bank <b@mail-service.net>", "Info",
+    "<a href=\"https://eur01.safelinks.protection.outlook.com/"
+    "?url=https%3A%2F%2Fevil.example%2F&amp;data=05\">www.credit-agricole.fr</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "nested-safelinks-google", "Bank <b@mail-service.net>", "Info",
+    "<a "
+    "href=\"https://eur01.safelinks.protection.outlook.com/"
+    "?url=https%3A%2F%2Fwww.google.com"
+    "%2Furl%3Fq%3Dhttps%253A%252F%252Fevil.example%252F\">www.lcl.fr</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "urldefense-v2", "Firm <f@harborlegal.com>", "Docs",
+    "<a href=\"https://urldefense.proofpoint.com/v2/"
+    "url?u=https-3A__portal.harborlegal.com_x&amp;d=D\">portal.harborlegal.com</a>",
+    NULL, NULL, "", MISMATCH },
+  { "urldefense-v3-evil", "Firm <f@harborlegal.com>", "Docs",
+    "<a href=\"https://urldefense.com/v3/__https://evil.example/x__;!!Q$\">"
+    "portal.harborlegal.com</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "awstrack", "Shop <s@shop-martin.fr>", "News",
+    "<a href=\"https://abc.r.us-east-1.awstrack.me/L0/"
+    "https:%2F%2Fevil.example%2Fx/1/0100\">www.shop-martin.fr</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "open-redirect-unknown-host", "Shop <s@shop-martin.fr>", "News",
+    "<a href=\"https://evil.example/go?url=https://www.paypal.com/\">www.paypal.com</a>",
+    NULL, NULL, MISMATCH, "" },
+  { "tracker-own-site", "Shop <news@shop-martin.fr>", "News",
+    "<a href=\"https://u1.ct.sendgrid.net/ls/click?upn=x\">www.shop-martin.fr</a>", NULL,
+    NULL, "", MISMATCH " link-tracker-unverifiable" },
+  { "tracker-other-site", "Shop <news@shop-martin.fr>", "News",
+    "<a href=\"https://u1.ct.sendgrid.net/ls/click?upn=x\">www.partner-site.com</a>", NULL,
+    NULL, "link-tracker-unverifiable", MISMATCH },
+  { "tracker-brand-site", "Service <news@info-service.fr>", "Avis",
+    "<a href=\"https://u1.ct.sendgrid.net/ls/click?upn=x\">www.impots.gouv.fr</a>", NULL,
+    NULL, MISMATCH, "link-tracker-unverifiable" },
+  { "own-domain-tracker", "Brief <d@techbrief-news.com>", "Daily",
+    "<a href=\"https://click.techbrief-news.com/c/1\">www.theregister.com</a>", NULL, NULL,
+    "", MISMATCH },
+  { "own-domain-brand", "Service <s@evil.example>", "Avis",
+    "<a href=\"https://evil.example/login\">www.paypal.com</a>", NULL, NULL, MISMATCH, "" },
+  /* Schemes and forms. */
+  { "data-upper", "A <a@a.example>", "x", "<a href=\"DATA:TEXT/HTML,<h1>x\">open</a>", NULL,
+    NULL, "link-data-page", "link-javascript" },
+  { "javascript", "A <a@a.example>", "x", "<a href=\"javascript:popUp('x')\">open</a>",
+    NULL, NULL, "link-javascript", "link-data-page" },
+  { "data-image", "A <a@a.example>", "x", "<a href=\"data:image/png;base64,AAAA\">open</a>",
+    NULL, NULL, "", "link-javascript link-data-page" },
+  { "form-elsewhere", "A <a@shop-martin.fr>", "x",
+    "<form action=\"https://evil.example/p\"><input type=password></form>", NULL, NULL,
+    "link-form-external", "" },
+  { "form-own", "A <a@shop-martin.fr>", "x",
+    "<form action=\"https://survey.shop-martin.fr/answer\"><input name=q></form>", NULL,
+    NULL, "", "link-form-external" },
+  { "form-search-box", "News <n@devnews.io>", "x",
+    "<form action=\"https://www.google.com/search\"><input name=q><input type=submit "
+    "value=\"Search\"></form>",
+    NULL, NULL, "", "link-form-external link-brand-elsewhere" },
+  { "form-card", "PayPal <service@intl.example>", "x",
+    "<form action=\"https://pay.other.example/p\"><input name=\"cardNumber\"></form>", NULL,
+    NULL, "link-form-external link-brand-elsewhere", "" },
+  { "affiliate-redirector", "ZDNet <n@newsletter.online.com>", "Deals",
+    "<a href=\"http://shopper.cnet.com/go/to?destUrl=http%3A%2F%2Fwww%2Ebuy%2Ecom%2Fx\">"
+    "buy.com</a>",
+    NULL, NULL, "", MISMATCH },
+  /* Domains in a path. */
+  { "path-bank", "A <a@a.example>", "x",
+    "<a href=\"http://host.example.kr/comfedbank.com/\">Log in</a>", NULL, NULL,
+    "link-domain-in-path", "" },
+  { "path-files", "A <a@a.example>", "x",
+    "<a href=\"https://github.com/org/tool/blob/main/setup.py\">setup</a> <a "
+    "href=\"https://a.example/files/archive.zip\">zip</a> <a "
+    "href=\"https://web.example/share?u=https://other.example/\">share</a>",
+    NULL, NULL, "", "link-domain-in-path" },
+  { "path-redirectors", "A <a@a.example>", "x",
+    "<a href=\"http://rd.mailshell.com/www.divx.com/affiliate/\">a</a> <a "
+    "href=\"http://chkpt.zdnet.com/chkpt/x/http://shopper.cnet.com/y\">b</a> <a "
+    "href=\"http://www/lindows.com/\">c</a> <a "
+    "href=\"http://www.blognet.com/Blogs/Blog.aspx/tenorman.net/\">d</a>",
+    NULL, NULL, "", "link-domain-in-path" },
+  { "path-brand-www", "A <a@a.example>", "x",
+    "<a href=\"http://host.example.kr/www.paypal.com/login\">Log in</a>", NULL, NULL,
+    "link-domain-in-path", "" },
+  /* Scripts in IDN hosts. */
+  { "idn-latin-han", "A <a@a.example>", "x",
+    "<a href=\"https://xn--tokyo-ff0qw58a.jp/\">Tokyo</a>", NULL, NULL, "",
+    "link-punycode-lookalike link-lookalike-domain" },
+  { "idn-latin-cyrillic", "A <a@a.example>", "x",
+    "<a href=\"https://xn--pypal-4ve.com/\">pay</a>", NULL, NULL, "link-punycode-lookalike",
+    "" },
+  { "idn-whole-cyrillic", "A <a@a.example>", "x",
+    "<a href=\"https://xn--80ak6aa92e.com/\">apple</a>", NULL, NULL,
+    "link-punycode-lookalike", "" },
+  { "idn-latin-accents", "A <a@a.example>", "x",
+    "<a href=\"https://xn--caf-dma.fr/\">caf\xc3\xa9</a>", NULL, NULL, "",
+    "link-punycode-lookalike" },
+  /* Lookalikes of protected domains and brands. */
+  { "protect-other-suffix", "Compta <c@maison-dupont.com>", "Facture", "<p>x</p>",
+    "maison-dupont.fr", NULL, "lookalike-domain", "" },
+  { "protect-one-edit", "Compta <c@maison-dupond.fr>", "Facture", "<p>x</p>",
+    "maison-dupont.fr", NULL, "lookalike-domain", "" },
+  { "protect-subdomain-genuine", "Compta <c@factures.maison-dupont.fr>", "Facture",
+    "<p>x</p>", "maison-dupont.fr", NULL, "", "lookalike-domain display-name-brand" },
+  { "protect-as-subdomain", "Compta <c@maison-dupont.fr.secure-docs.example>", "Facture",
+    "<p>x</p>", "maison-dupont.fr", NULL, "lookalike-domain", "" },
+  { "protect-link", "A <a@a.example>", "x", "<a href=\"https://maison-dupont.net/\">x</a>",
+    "maison-dupont.fr", NULL, "link-lookalike-domain", "" },
+  { "brand-owned-second-domain", "PayPal <service@paypal.fr>", "Receipt",
+    "<a href=\"https://www.paypalobjects.com/x.pdf\">Privacy</a>", "paypal.com", NULL, "",
+    "display-name-brand lookalike-domain link-lookalike-domain" },
+  { "brand-parts", "A <a@a.example>", "x",
+    "<a href=\"https://www.netflix-billing-online.com/\">x</a>", NULL, NULL,
+    "link-lookalike-domain", "" },
+  { "brand-not-a-part", "A <a@a.example>", "x",
+    "<a href=\"https://www.netflixfanclub.example/\">x</a> <a "
+    "href=\"https://amelie-boutique.example/\">y</a>",
+    NULL, NULL, "", "link-lookalike-domain" },
+  { "brand-confusable", "A <a@a.example>", "x", "<a href=\"https://paypa1.example/\">x</a>",
+    NULL, NULL, "link-lookalike-domain", "" },
+  /* Display names. */
+  { "display-brand", "PayPal <service@intl.example>", "x", "<p>x</p>", NULL, NULL,
+    "display-name-brand", "" },
+  { "display-brand-math",
+    "\xf0\x9d\x90\x8f\xf0\x9d\x90\x9a\xf0\x9d\x90\xb2\xf0\x9d\x90\x8f"
+    "\xf0\x9d\x90\x9a\xf0\x9d\x90\xa5 <service@intl.example>",
+    "x", "<p>x</p>", NULL, NULL, "display-name-brand", "" },
+  { "display-brand-accents", "Credit Agricole Alerte <a@intl.example>", "x", "<p>x</p>",
+    NULL, NULL, "display-name-brand", "" },
+  { "display-brand-inside-word", "PayPalooza Festival <hello@paypalooza.example>", "x",
+    "<p>x</p>", NULL, NULL, "", "display-name-brand" },
+  { "display-person", "\"Craig R.Hughes\" <craig@hughes.example>", "x", "<p>x</p>", NULL,
+    NULL, "", "display-name-spoof display-name-brand" },
+  { "display-protected-label", "Maison Dupont <compta@factures-online.example>", "x",
+    "<p>x</p>", "maison-dupont.fr", NULL, "display-name-brand", "" },
+  { "display-protected-brand", "Dupont Traiteur <commandes@traiteur.example>", "x",
+    "<p>x</p>", "maison-dupont.fr", "Dupont Traiteur", "display-name-brand", "" },
+  { "display-protected-brand-own", "Dupont Traiteur <commandes@maison-dupont.fr>", "x",
+    "<p>x</p>", "maison-dupont.fr", "Dupont Traiteur", "", "display-name-brand" },
+  { "display-brand-in-other-name", "Lockergnome Apple Core <subscriptions@lockergnome.com>",
+    "x", "<a href=\"http://psstt.com/1/c/2\">Click here</a>", NULL, NULL, "",
+    "display-name-brand link-brand-elsewhere" },
+  { "display-brand-official-words", "Service Client PayPal France <info@intl.example>", "x",
+    "<p>x</p>", NULL, NULL, "display-name-brand", "" },
+  { "display-two-brands", "DGFiP - Impots.gouv <remb@intl.example>", "x", "<p>x</p>", NULL,
+    NULL, "display-name-brand", "" },
+  /* Buttons of a message that speaks for a brand. */
+  { "brand-button", "La Poste <suivi@notif.example>", "Colis",
+    "<a href=\"https://colis.example/\">Suivre mon colis</a>", NULL, NULL,
+    "link-brand-elsewhere", "" },
+  { "brand-subject-button", "IT <it@plomberie-morel.fr>", "Microsoft 365 password expiry",
+    "<a href=\"https://keep.example/\">Keep my password</a>", NULL, NULL,
+    "link-brand-elsewhere", "" },
+  { "brand-subject-read-more", "IT <it@plomberie-morel.fr>", "Microsoft 365: what is new",
+    "<a href=\"https://plomberie-morel.fr/blog\">Read the article</a>", NULL, NULL, "",
+    "link-brand-elsewhere" },
+  { "brand-subject-not-first", "AnchorDesk <n@newsletter.online.com>",
+    "MS/Apple: can this marriage be saved?",
+    "<a href=\"http://clickthru.online.com/Click?q=1\">Click here</a>", NULL, NULL, "",
+    "link-brand-elsewhere" },
+  { "brand-subject-reply", "IT <it@plomberie-morel.fr>",
+    "RE: TR: Microsoft 365 mot de passe",
+    "<a href=\"https://keep.example/\">Conserver mon mot de passe</a>", NULL, NULL,
+    "link-brand-elsewhere", "" },
+  { "brand-genuine-button", "La Poste <suivi@laposte.fr>", "Colis",
+    "<a href=\"https://www.laposte.fr/suivi\">Suivre mon colis</a>", NULL, NULL, "",
+    "link-brand-elsewhere display-name-brand" },
+};
+
+static void
+test_link_case (gconstpointer data)
+{
+  const LinkCase *c = data;
+  g_autofree char *text
+      = g_strdup_printf ("From: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
+                         "Content-Type: text/html; charset=utf-8\r\n\r\n%s\r\n",
+                         c->from, c->subject, c->html);
+  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) analysis = NULL;
+  g_auto (GStrv) protect = c->protect != NULL ? g_strsplit (c->protect, " ", -1) : NULL;
+  g_auto (GStrv) brands = c->brands != NULL ? g_strsplit (c->brands, "|", -1) : NULL;
+  g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
+  g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
+  FctAnalysisOptions options = { 0 };
+
+  g_assert_no_error (error);
+  options.protected_domains = (const char *const *)protect;
+  options.protected_brands = (const char *const *)brands;
+  analysis = fct_analysis_run (msg, &options, findings, &error);
+  g_assert_no_error (error);
+  dump (findings);
+  for (guint i = 0; raised[i] != NULL; i++)
+    if (*raised[i] != '\0' && !fct_findings_has (findings, raised[i]))
+      g_error ("%s: %s not raised", c->name, raised[i]);
+  for (guint i = 0; absent[i] != NULL; i++)
+    if (*absent[i] != '\0' && fct_findings_has (findings, absent[i]))
+      g_error ("%s: %s raised", c->name, absent[i]);
+}
+
+/* URI blocklists are asked about the destination, not the wrapper. */
+static void
+test_hosts_destination (void)
+{
+  const char *text
+      = "From: a@example.com\r\nContent-Type: text/html\r\n\r\n"
+        "<a "
+        "href=\"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fwww.evil."
+        "example%2Fx&amp;data=1\">x</a><a "
+        "href=\"https://u1.ct.sendgrid.net/ls/click?upn=1\">y</a>"
+        "<base href=\"https://base.example/\"><a href=\"rel\">z</a>\r\n";
+  g_autoptr (GBytes) bytes = g_bytes_new_static (text, strlen (text));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = fct_analysis_run (msg, NULL, findings, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (fct_analysis_get_host_count (a), ==, 3);
+  g_assert_cmpstr (fct_analysis_get_host (a, 0)->host, ==, "www.evil.example");
+  g_assert_cmpstr (fct_analysis_get_host (a, 1)->host, ==, "u1.ct.sendgrid.net");
+  g_assert_cmpstr (fct_analysis_get_host (a, 2)->host, ==, "base.example");
+}
+
+static void
+test_protect_list (void)
+{
+  const char *good
+      = "# Maison Dupont\n\nmaison-dupont.fr\n  brand: Maison Dupont  \n"
+        "BRAND:Dupont Traiteur # the catering arm\nxn--mason-dupont-kgb.fr\r\n";
+  const char *bad[]
+      = { "maison-dupont.fr\nnot a domain\n", "brand:\n", "localhost\n", "\xff\xfe\n" };
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) brands = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (
+      fct_analysis_protect_list_parse (good, strlen (good), domains, brands, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (domains->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (domains, 0), ==, "maison-dupont.fr");
+  g_assert_cmpstr (g_ptr_array_index (domains, 1), ==, "xn--mason-dupont-kgb.fr");
+  g_assert_cmpuint (brands->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (brands, 0), ==, "Maison Dupont");
+  g_assert_cmpstr (g_ptr_array_index (brands, 1), ==, "Dupont Traiteur");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_assert_false (
+          fct_analysis_protect_list_parse (bad[i], strlen (bad[i]), domains, brands, &e));
+      g_assert_error (e, FCT_ANALYSIS_ERROR, FCT_ANALYSIS_ERROR_INVALID);
+    }
+}
+
 static void
 run_hostile (const char *text, gsize len)
 {
@@ -464,6 +765,13 @@ main (int argc, char **argv)
           cases[i].country ? cases[i].country : "");
       g_test_add_data_func (path, &cases[i], test_case);
     }
+  for (gsize i = 0; i < G_N_ELEMENTS (link_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/analysis/links/%s", link_cases[i].name);
+      g_test_add_data_func (path, &link_cases[i], test_link_case);
+    }
+  g_test_add_func ("/analysis/hosts-destination", test_hosts_destination);
+  g_test_add_func ("/analysis/protect-list", test_protect_list);
   g_test_add_func ("/analysis/accessors", test_accessors);
   g_test_add_func ("/analysis/attachment-text", test_attachment_text);
   g_test_add_func ("/analysis/hosts-dedup-idn", test_hosts_dedup_idn);

@@ -325,6 +325,7 @@ test_failed_chain_not_sealed (void)
                            .selector = "rsa",
                            .key = keys.rsa,
                            .authserv_id = "hop2.example",
+                           .results = "arc=fail",
                            .timestamp = 1 };
   g_autoptr (FctArcSealResult) r = fct_arc_seal (msg, chain, &so, &error);
   g_assert_no_error (error);
@@ -332,7 +333,7 @@ test_failed_chain_not_sealed (void)
   g_assert_true (r->sealed);
   g_assert_cmpint (r->cv, ==, FCT_ARC_CV_FAIL);
   g_assert_nonnull (strstr (r->seal, "cv=fail"));
-  g_assert_nonnull (strstr (r->authentication_results, "hop2.example; none"));
+  g_assert_nonnull (strstr (r->authentication_results, "hop2.example;\r\n  arc=fail"));
 
   /* §5.1 step 2: once marked cv=fail, nobody adds a set. */
   g_autofree char *marked = g_strconcat (r->seal, r->message_signature,
@@ -373,7 +374,8 @@ test_dns_failure (void)
       FctArcSealOptions so = { .domain = "seal.example",
                                .selector = "rsa",
                                .key = keys.rsa,
-                               .authserv_id = "hop2.example" };
+                               .authserv_id = "hop2.example",
+                               .results = "arc=fail" };
       g_autoptr (FctArcSealResult) sealed_again = fct_arc_seal (msg, r, &so, &error);
       g_assert_no_error (error);
       g_assert_cmpint (sealed_again->sealed, ==, !temporary);
@@ -401,7 +403,8 @@ test_fifty_sets (void)
   FctArcSealOptions so = { .domain = "seal.example",
                            .selector = "ed",
                            .key = keys.ed,
-                           .authserv_id = "hop51.example" };
+                           .authserv_id = "hop51.example",
+                           .results = "arc=pass" };
   g_autoptr (FctArcSealResult) s = fct_arc_seal (msg, r, &so, &error);
   g_assert_no_error (error);
   g_assert_false (s->sealed);
@@ -494,16 +497,15 @@ test_streaming (void)
   g_assert_cmpint (r->cv, ==, FCT_ARC_CV_PASS);
 }
 
+/* The review's attack: an Authentication-Results field prepended upstream under the
+ * sealer's own authserv-id. A sealer seals only the results it computed (RFC 8617
+ * §4.1.1, RFC 8601 §5): without them it refuses, and with them it copies nothing. */
 static void
-test_aar_consolidation (void)
+test_aar_own_results_only (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *text = g_strconcat (
-      "Authentication-Results: mx.example; arc=none;\r\n"
-      "  spf=pass smtp.mailfrom=origin.example (a; comment)\r\n"
-      "Authentication-Results: other.example; dkim=fail\r\n"
-      "Authentication-Results: mx.example; dkim pass (not RFC 8601: left out)\r\n"
-      "Authentication-Results: MX.example 1; dkim=pass header.d=origin.example\r\n",
+      "Authentication-Results: mx.example; dmarc=pass header.from=bank.example\r\n",
       base_message, NULL);
   g_autoptr (FctMsg) msg = msg_new (text);
   FctArcVerifyOptions vo = { 0 };
@@ -514,13 +516,35 @@ test_aar_consolidation (void)
                            .authserv_id = "mx.example",
                            .eol = "\n",
                            .timestamp = -1 };
+  g_autoptr (FctArcSealResult) refused = fct_arc_seal (msg, chain, &so, &error);
+  g_assert_null (refused);
+  g_assert_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Results are kept as written, comments included, "none" dropped. */
+  so.results = "arc=none; spf=pass smtp.mailfrom=origin.example (a; comment); none;\r"
+               "dkim=fail header.d=origin.example";
+  g_autoptr (FctArcSealResult) line = fct_arc_seal (msg, chain, &so, &error);
+  g_assert_null (line);
+  g_assert_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID); /* not one line */
+  g_clear_error (&error);
+  so.results = "dmarc pass";
+  g_autoptr (FctArcSealResult) syntax = fct_arc_seal (msg, chain, &so, &error);
+  g_assert_null (syntax);
+  g_assert_error (error, FCT_ARC_ERROR, FCT_ARC_ERROR_INVALID); /* not RFC 8601 */
+  g_clear_error (&error);
+
+  so.results = "arc=none; spf=pass smtp.mailfrom=origin.example (a; comment); "
+               "dkim=fail header.d=origin.example; dmarc=fail header.from=bank.example";
   g_autoptr (FctArcSealResult) r = fct_arc_seal (msg, chain, &so, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (r->authentication_results, ==,
                    "ARC-Authentication-Results: i=1; mx.example;\n"
                    "  arc=none;\n"
                    "  spf=pass smtp.mailfrom=origin.example (a; comment);\n"
-                   "  dkim=pass header.d=origin.example\n");
+                   "  dkim=fail header.d=origin.example;\n"
+                   "  dmarc=fail header.from=bank.example\n");
+  g_assert_null (strstr (r->authentication_results, "dmarc=pass"));
   g_assert_null (strstr (r->seal, "\r"));
   g_assert_null (strstr (r->seal, " t="));
 
@@ -556,7 +580,7 @@ main (int argc, char **argv)
   g_test_add_func ("/arc/verify/sixty-sets", test_sixty_sets);
   g_test_add_func ("/arc/verify/many-fields", test_many_fields);
   g_test_add_func ("/arc/verify/streaming", test_streaming);
-  g_test_add_func ("/arc/seal/aar", test_aar_consolidation);
+  g_test_add_func ("/arc/seal/aar-own-results-only", test_aar_own_results_only);
   g_test_add_func ("/arc/seal/failed-chain", test_failed_chain_not_sealed);
   int status = g_test_run ();
   fct_dkim_private_key_unref (keys.rsa);

@@ -5,6 +5,7 @@
  * the correct domain raises none. DNSSEC verdicts (dnssec-bogus, dnssec-unsigned,
  * dane-without-dnssec) need a validating resolver: tests/integration/audit covers them. */
 #include <facteur/audit.h>
+#include <facteur/dkim.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -86,11 +87,31 @@ static const Case cases[] = {
   { "toomany.test", "192.0.2.10", "", "{d}. MX 20 mx1.{d}.\n{d}. MX 30 mx2.{d}.",
     "mx-too-many", 1 },
   { "noptr.test", "192.0.2.11", "ptr", "", "ptr-missing", 0 },
+  /* An exchanger the SPF record (-all) does not let send, under DMARC p=reject: it only
+   * receives, and its missing PTR costs nothing. */
+  { "inboundptr.test", "192.0.2.54", "ptr spf", "{d}. TXT \"v=spf1 ip4:198.51.100.7 -all\"",
+    "ptr-missing-inbound", 0 },
+  /* Three exchangers without PTR: one finding, costed once, listing the three. */
+  { "threeptr.test", "192.0.2.55", "ptr",
+    "{d}. MX 20 mx2.{d}.\nmx2.{d}. A 198.51.100.55\n{d}. MX 30 mx3.{d}.\nmx3.{d}. A "
+    "198.51.100.56",
+    "ptr-missing", 0 },
   { "badptr.test", "192.0.2.12", "ptr",
     "{rev}.in-addr.arpa. PTR other.{d}.\nother.{d}. A 192.0.2.200", "ptr-mismatch", 0 },
   { "nospf.test", "192.0.2.13", "spf", "", "spf-missing", 0 },
   { "twospf.test", "192.0.2.14", "", "{d}. TXT \"v=spf1 ip4:{ip} +mx ?all\"",
     "spf-multiple", 0 },
+  /* Google Workspace's MX hosts: its include, not mx (its senders are not its MX). */
+  { "gspf.test", "192.0.2.56", "mx a ptr spf sts sts-a",
+    "{d}. MX 1 aspmx.l.google.com.\n{d}. MX 5 alt1.aspmx.l.google.com.\n"
+    "aspmx.l.google.com. A {ip}\nalt1.aspmx.l.google.com. A {ip}\n"
+    "{rev}.in-addr.arpa. PTR aspmx.l.google.com.",
+    "spf-missing mta-sts-missing", 0 },
+  /* Microsoft 365 beside an exchanger of the domain's own: both covered. */
+  { "mixspf.test", "192.0.2.57", "spf",
+    "{d}. MX 5 mixspf-test.mail.protection.outlook.com.\n"
+    "mixspf-test.mail.protection.outlook.com. A {ip}",
+    "spf-missing mta-sts-mx-mismatch", 0 },
   { "spfsyntax.test", "192.0.2.15", "spf", "{d}. TXT \"v=spf1 mx foo:bar -all\"",
     "spf-syntax", 0 },
   { "spflookups.test", "192.0.2.16", "spf",
@@ -112,6 +133,16 @@ static const Case cases[] = {
     "{d}. TXT \"v=spf1 mx a:nx1.{d} a:nx2.{d} a:nx3.{d} -all\"", "spf-void-lookups", 0 },
   { "spfall.test", "192.0.2.18", "spf", "{d}. TXT \"v=spf1 mx +all\"", "spf-permissive-all",
     0 },
+  /* The top record's +all is what is reported, not the included record's ?all (which
+   * is harmless there: RFC 7208 §5.2). */
+  { "spfplusinc.test", "192.0.2.52", "spf",
+    "{d}. TXT \"v=spf1 mx include:inc.{d} +all\"\ninc.{d}. TXT \"v=spf1 ip4:198.51.100.1 "
+    "?all\"",
+    "spf-permissive-all", 0 },
+  { "spfqinc.test", "192.0.2.53", "spf",
+    "{d}. TXT \"v=spf1 mx include:inc.{d} -all\"\ninc.{d}. TXT \"v=spf1 ip4:198.51.100.1 "
+    "?all\"",
+    "", 0 },
   { "spfptr.test", "192.0.2.19", "spf", "{d}. TXT \"v=spf1 mx ptr -all\"", "spf-lint", 0 },
   { "nodkim.test", "192.0.2.20", "dkim", "", "dkim-missing", 0 },
   { "baddkim.test", "192.0.2.21", "dkim",
@@ -136,6 +167,18 @@ static const Case cases[] = {
     0 },
   { "norua.test", "192.0.2.30", "dmarc", "_dmarc.{d}. TXT \"v=DMARC1; p=reject\"",
     "dmarc-rua-missing", 0 },
+  /* The record of the issue: reports missing, policy none; the fixes change only that. */
+  { "mergedmarc.test", "192.0.2.48", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=none; adkim=s; sp=reject; ruf=mailto:f@{d}\"",
+    "dmarc-policy-none dmarc-rua-missing", 0 },
+  { "tdmarc.test", "192.0.2.49", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=reject; t=y; rua=mailto:x@{d}\"", "dmarc-testing", 0 },
+  /* t=y with p=none changes nothing: not reported. */
+  { "tnone.test", "192.0.2.50", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=none; t=y; rua=mailto:x@{d}\"", "dmarc-policy-none", 0 },
+  { "baddmarc.test", "192.0.2.51", "dmarc",
+    "_dmarc.{d}. TXT \"v=DMARC1; p=rejet; adkim=x; aspf=s; rua=mailto:x@{d},bad uri\"",
+    "dmarc-invalid dmarc-policy-none", 0 },
   { "foreignrua.test", "192.0.2.31", "dmarc",
     "_dmarc.{d}. TXT \"v=DMARC1; p=reject; rua=mailto:r@reports.example.net\"",
     "dmarc-rua-unauthorized", 0 },
@@ -212,6 +255,9 @@ zone_text (void)
 
 /* ---- MTA-STS fetcher ------------------------------------------------------------- */
 
+/* domain -> the policy body the fetcher serves instead (a fix applied), or NULL */
+static GHashTable *served_policies;
+
 static FctAuditHttpsResponse *
 fake_fetch (const char *host, guint16 port, const char *path, const char *const *addresses,
             gpointer user_data)
@@ -226,6 +272,15 @@ fake_fetch (const char *host, guint16 port, const char *path, const char *const 
   g_assert_cmpstr (addresses[0], ==, "127.0.0.1");
   (*(gint *)user_data)++;
 
+  const char *served
+      = served_policies != NULL ? g_hash_table_lookup (served_policies, domain) : NULL;
+  if (served != NULL)
+    {
+      r->status = 200;
+      r->content_type = g_strdup ("text/plain");
+      r->body = g_bytes_new (served, strlen (served));
+      return r;
+    }
   if (g_str_equal (domain, "sts404.test"))
     {
       r->status = 404;
@@ -404,12 +459,44 @@ test_fixes (void)
     { "nomx.test", "mx-missing", "nomx.test. MX 10 " },
     { "nospf.test", "spf-missing", "nospf.test. TXT \"v=spf1 mx ~all\"" },
     { "spfall.test", "spf-permissive-all", "spfall.test. TXT \"v=spf1 mx ~all\"" },
+    { "gspf.test", "spf-missing",
+      "gspf.test. TXT \"v=spf1 include:_spf.google.com ~all\"" },
+    { "mixspf.test", "spf-missing",
+      "mixspf.test. TXT \"v=spf1 include:spf.protection.outlook.com mx ~all\"" },
+    /* A flattened record warns that provider addresses change, and how to check. */
+    { "spflookups.test", "spf-too-many-lookups",
+      "# The addresses below are your providers' today; they change them without notice.\n"
+      "# Check again after publishing and every month: facteur domain spflookups.test\n"
+      "spflookups.test. TXT \"v=spf1 " },
+    { "spfplusinc.test", "spf-permissive-all",
+      "spfplusinc.test. TXT \"v=spf1 mx include:inc.spfplusinc.test ~all\"" },
     /* "v=spf1 mx -all" and "v=spf1 ip4:192.0.2.14 +mx ?all" merged: each term once (+mx
      * is mx), the strictest all. */
     { "twospf.test", "spf-multiple", "twospf.test. TXT \"v=spf1 mx ip4:192.0.2.14 -all\"" },
-    { "spflookups.test", "spf-too-many-lookups", "spflookups.test. TXT \"v=spf1 " },
     { "nodmarc.test", "dmarc-missing",
-      "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=quarantine" },
+      "_dmarc.nodmarc.test. TXT \"v=DMARC1; p=none; "
+      "rua=mailto:dmarc-reports@nodmarc.test\"" },
+    /* Each fix changes only its tag; every other tag stays, in its order. */
+    { "mergedmarc.test", "dmarc-policy-none",
+      "_dmarc.mergedmarc.test. TXT \"v=DMARC1; p=quarantine; adkim=s; sp=reject; "
+      "ruf=mailto:f@mergedmarc.test\"" },
+    { "mergedmarc.test", "dmarc-rua-missing",
+      "_dmarc.mergedmarc.test. TXT \"v=DMARC1; p=none; adkim=s; sp=reject; "
+      "ruf=mailto:f@mergedmarc.test; rua=mailto:dmarc-reports@mergedmarc.test\"" },
+    { "tdmarc.test", "dmarc-testing",
+      "_dmarc.tdmarc.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@tdmarc.test\"" },
+    { "pct.test", "dmarc-pct-partial",
+      "_dmarc.pct.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@pct.test\"" },
+    { "spnone.test", "dmarc-sp-none",
+      "_dmarc.spnone.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@spnone.test\"" },
+    /* Bad values and URIs dropped; the unusable p= becomes the none it was applied as. */
+    { "baddmarc.test", "dmarc-invalid",
+      "_dmarc.baddmarc.test. TXT \"v=DMARC1; p=none; aspf=s; "
+      "rua=mailto:x@baddmarc.test\"" },
+    /* The inherited policy is sp=none: sp is what is raised, p stays. */
+    { "mail.inherit.test", "dmarc-policy-none",
+      "_dmarc.inherit.test. TXT \"v=DMARC1; p=reject; sp=quarantine; "
+      "rua=mailto:x@inherit.test\"" },
     { "nodkim.test", "dkim-missing", "facteur dkim keygen --domain nodkim.test" },
     { "noptr.test", "ptr-missing", "11.2.0.192.in-addr.arpa. PTR mx1.noptr.test." },
     { "nosts.test", "mta-sts-missing", "_mta-sts.nosts.test. TXT \"v=STSv1; id=" },
@@ -427,10 +514,206 @@ test_fixes (void)
           found = fct_findings_get (r->findings, k);
       g_assert_nonnull (found);
       g_assert_nonnull (found->fix);
+      g_test_message ("%s %s: %s", rows[i].domain, rows[i].id, found->fix);
       if (!g_str_has_prefix (found->fix, rows[i].fix_prefix))
         g_error ("%s: fix “%s” does not start with “%s”", rows[i].id, found->fix,
                  rows[i].fix_prefix);
     }
+}
+
+/* ---- fixes applied to the zone ----------------------------------------------------- */
+
+/* The first word of a TXT record's text ("v=spf1"), lower case, or NULL. */
+static char *
+txt_version (const char *rdata)
+{
+  const char *p = strchr (rdata, '"');
+  if (p == NULL)
+    return NULL;
+  p++;
+  gsize n = strcspn (p, " ;\"");
+  return n > 0 ? g_ascii_strdown (p, (gssize)n) : NULL;
+}
+
+/* Owner, type and data of a zone line "owner TYPE data" (the zones here write no TTL or
+ * class). */
+static gboolean
+zone_line_split (const char *line, char **owner, char **type, const char **rdata)
+{
+  const char *sp1 = strchr (line, ' ');
+  if (sp1 == NULL)
+    return FALSE;
+  const char *sp2 = strchr (sp1 + 1, ' ');
+  *owner = g_ascii_strdown (line, sp1 - line);
+  *type = g_ascii_strup (sp1 + 1, sp2 != NULL ? sp2 - sp1 - 1 : -1);
+  *rdata = sp2 != NULL ? sp2 + 1 : "";
+  return TRUE;
+}
+
+/* The record `facteur dkim keygen` prints for the command in a fix. */
+static char *
+keygen_record (const char *command)
+{
+  g_auto (GStrv) argv = g_strsplit (command, " ", -1);
+  const char *domain = NULL, *selector = NULL;
+  gboolean ed = FALSE;
+  guint bits = 0;
+  for (gsize i = 0; argv[i] != NULL && argv[i + 1] != NULL; i++)
+    if (g_str_equal (argv[i], "--domain"))
+      domain = argv[i + 1];
+    else if (g_str_equal (argv[i], "--selector"))
+      selector = argv[i + 1];
+    else if (g_str_equal (argv[i], "--algorithm"))
+      ed = g_str_equal (argv[i + 1], "ed25519");
+    else if (g_str_equal (argv[i], "--bits"))
+      bits = (guint)g_ascii_strtoull (argv[i + 1], NULL, 10);
+  g_assert_nonnull (domain);
+  g_assert_nonnull (selector);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key = fct_dkim_private_key_generate (
+      ed ? FCT_DKIM_KEY_TYPE_ED25519 : FCT_DKIM_KEY_TYPE_RSA, bits, &error);
+  g_assert_no_error (error);
+  g_autofree char *record = fct_dkim_private_key_get_dns_record (key);
+  GString *line = g_string_new (NULL);
+  g_string_append_printf (line, "%s._domainkey.%s. TXT", selector, domain);
+  for (gsize i = 0; i < strlen (record); i += 255)
+    g_string_append_printf (line, " \"%.255s\"", record + i);
+  return g_string_free (line, FALSE);
+}
+
+/* Applies a fix as its reader would: each record replaces the records of its name and
+ * type (a TXT record only those of its kind, "v=spf1", "v=DMARC1"...), a keygen
+ * command publishes the key it makes, a policy after its URL comment is served. */
+static char *
+zone_with_fix (const char *zone, const char *domain, const char *fix)
+{
+  g_auto (GStrv) zone_lines = g_strsplit (zone, "\n", -1);
+  g_auto (GStrv) fix_lines = g_strsplit (fix, "\n", -1);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_free);
+  GString *policy = NULL;
+
+  for (gsize i = 0; fix_lines[i] != NULL; i++)
+    {
+      const char *l = fix_lines[i];
+      if (policy != NULL)
+        g_string_append_printf (policy, "%s\n", l);
+      else if (g_str_has_prefix (l, "#"))
+        {
+          if (strstr (l, "/.well-known/mta-sts.txt") != NULL)
+            policy = g_string_new (NULL);
+        }
+      else if (g_str_has_prefix (l, "facteur dkim keygen "))
+        g_ptr_array_add (records, keygen_record (l));
+      else if (l[0] != '\0')
+        g_ptr_array_add (records, g_strdup (l));
+    }
+  if (policy != NULL)
+    g_hash_table_insert (served_policies, g_strdup (domain), g_string_free (policy, FALSE));
+
+  GString *out = g_string_new (NULL);
+  for (gsize i = 0; zone_lines[i] != NULL; i++)
+    {
+      g_autofree char *owner = NULL, *type = NULL;
+      const char *rdata = NULL;
+      gboolean replaced = FALSE;
+      if (zone_line_split (zone_lines[i], &owner, &type, &rdata))
+        for (guint k = 0; k < records->len && !replaced; k++)
+          {
+            g_autofree char *fowner = NULL, *ftype = NULL;
+            const char *frdata = NULL;
+            g_assert_true (
+                zone_line_split (g_ptr_array_index (records, k), &fowner, &ftype, &frdata));
+            if (!g_str_equal (owner, fowner) || !g_str_equal (type, ftype))
+              continue;
+            g_autofree char *v1 = g_str_equal (type, "TXT") ? txt_version (rdata) : NULL;
+            g_autofree char *v2 = g_str_equal (type, "TXT") ? txt_version (frdata) : NULL;
+            replaced = v2 == NULL || g_strcmp0 (v1, v2) == 0;
+          }
+      if (!replaced)
+        g_string_append_printf (out, "%s\n", zone_lines[i]);
+    }
+  for (guint k = 0; k < records->len; k++)
+    g_string_append_printf (out, "%s\n", (const char *)g_ptr_array_index (records, k));
+  return g_string_free (out, FALSE);
+}
+
+static FctResolver *
+resolver_from (const char *zone)
+{
+  g_autoptr (GError) error = NULL;
+  FctResolver *resolver
+      = fct_resolver_new_zone_data (zone, strlen (zone), "fixed", NULL, &error);
+  g_assert_no_error (error);
+  return resolver;
+}
+
+/* Every fix, applied to the zone it was given for, makes its finding go away on a
+ * second audit: the proof that the advice works. */
+static void
+test_fixes_work (void)
+{
+  g_autofree char *zone = zone_text ();
+  g_autoptr (FctResolver) resolver = resolver_from (zone);
+  guint applied = 0;
+  served_policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Case *c = &cases[i];
+      g_autoptr (FctAuditReport) r
+          = audit (resolver, c->domain, c->mx_max, FALSE, 25, NULL);
+      for (guint k = 0; k < fct_findings_get_count (r->findings); k++)
+        {
+          const FctFinding *f = fct_findings_get (r->findings, k);
+          if (f->fix == NULL)
+            continue;
+          g_autofree char *fixed_zone = zone_with_fix (zone, c->domain, f->fix);
+          g_autoptr (FctResolver) fixed = resolver_from (fixed_zone);
+          g_autoptr (FctAuditReport) again
+              = audit (fixed, c->domain, c->mx_max, FALSE, 25, NULL);
+          g_hash_table_remove (served_policies, c->domain);
+          if (fct_findings_has (again->findings, f->weight->id))
+            g_error ("%s: the fix of %s, applied, leaves it:\n%s", c->domain, f->weight->id,
+                     f->fix);
+          g_hash_table_add (ids, (gpointer)f->weight->id);
+          applied++;
+        }
+    }
+  g_clear_pointer (&served_policies, g_hash_table_unref);
+  g_test_message ("%u fixes applied, %u ids", applied, g_hash_table_size (ids));
+  /* Every id whose finding carries a fix in these cases (dane-mismatch: the STARTTLS
+   * test below). */
+  static const char *const with_fix[] = {
+    "mx-missing",
+    "mx-cname",
+    "mx-ip-literal",
+    "ptr-missing",
+    "ptr-mismatch",
+    "spf-missing",
+    "spf-multiple",
+    "spf-too-many-lookups",
+    "spf-permissive-all",
+    "dkim-missing",
+    "dkim-weak-key",
+    "dmarc-missing",
+    "dmarc-invalid",
+    "dmarc-policy-none",
+    "dmarc-pct-partial",
+    "dmarc-sp-none",
+    "dmarc-rua-missing",
+    "dmarc-testing",
+    "dmarc-rua-unauthorized",
+    "mta-sts-missing",
+    "mta-sts-invalid",
+    "mta-sts-mx-mismatch",
+    "tls-rpt-missing",
+    "tls-rpt-invalid",
+    "bimi-invalid",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (with_fix); i++)
+    if (!g_hash_table_contains (ids, with_fix[i]))
+      g_error ("no case applied a fix of %s", with_fix[i]);
 }
 
 /* What the report says besides findings, for the domains that break something. */
@@ -500,6 +783,7 @@ typedef struct
   ServerMode mode;
   X509 *cert;
   EVP_PKEY *key;
+  guint sessions; /* connections accepted, one after the other */
   GThread *thread;
 } Server;
 
@@ -548,17 +832,13 @@ server_write (int fd, SSL *ssl, const char *s)
     g_test_message ("server: send failed");
 }
 
-static gpointer
-server_run (gpointer data)
+static void
+server_session (Server *s, int fd)
 {
-  Server *s = data;
-  int fd = accept (s->listener, NULL, NULL);
   SSL_CTX *ctx = NULL;
   SSL *ssl = NULL;
   char line[1024];
 
-  if (fd < 0)
-    return NULL;
   server_write (fd, NULL, "220 mx1 ESMTP test\r\n");
   while (server_read_line (fd, ssl, line, sizeof line))
     {
@@ -599,11 +879,25 @@ server_run (gpointer data)
   if (ctx != NULL)
     SSL_CTX_free (ctx);
   close (fd);
+}
+
+static gpointer
+server_run (gpointer data)
+{
+  Server *s = data;
+  for (guint n = 0; n < s->sessions; n++)
+    {
+      int fd = accept (s->listener, NULL, NULL);
+      if (fd < 0)
+        break;
+      server_session (s, fd);
+    }
   return NULL;
 }
 
 static Server *
-server_start (ServerMode mode, const char *cn, long not_before, long not_after)
+server_start_sessions (ServerMode mode, const char *cn, long not_before, long not_after,
+                       guint sessions)
 {
   Server *s = g_new0 (Server, 1);
   struct sockaddr_in sin
@@ -611,6 +905,7 @@ server_start (ServerMode mode, const char *cn, long not_before, long not_after)
   socklen_t len = sizeof sin;
 
   s->mode = mode;
+  s->sessions = sessions;
   s->key = EVP_EC_gen ("P-256");
   g_assert_nonnull (s->key);
   s->cert = make_cert (s->key, cn, not_before, not_after);
@@ -621,6 +916,12 @@ server_start (ServerMode mode, const char *cn, long not_before, long not_after)
   s->port = ntohs (sin.sin_port);
   s->thread = g_thread_new ("smtp", server_run, s);
   return s;
+}
+
+static Server *
+server_start (ServerMode mode, const char *cn, long not_before, long not_after)
+{
+  return server_start_sessions (mode, cn, not_before, not_after, 1);
 }
 
 static void
@@ -747,6 +1048,44 @@ static const TlsCase tls_cases[] = {
     "0000000000000000000000000000000000000000000000000000000000000000" },
 };
 
+/* The dane-mismatch fix, published, matches the certificate: a second audit of the same
+ * server raises nothing. */
+static void
+test_dane_fix_works (void)
+{
+  const char *tlsa = "_25._tcp.mx1.tls.test. TLSA 3 1 1 "
+                     "0000000000000000000000000000000000000000000000000000000000000000";
+  Server *s = server_start_sessions (SERVER_TLS, "mx1.tls.test", -3600, 86400, 2);
+  g_autofree char *ca = write_ca (s->cert);
+  g_autoptr (FctResolver) resolver = loopback_resolver_with ("tls.test", tlsa);
+  g_autoptr (FctAuditReport) r = audit (resolver, "tls.test", 0, TRUE, s->port, ca);
+  const FctFinding *f = NULL;
+  for (guint i = 0; i < fct_findings_get_count (r->findings); i++)
+    if (g_str_equal (fct_findings_get (r->findings, i)->weight->id, "dane-mismatch"))
+      f = fct_findings_get (r->findings, i);
+  g_assert_nonnull (f);
+  g_assert_nonnull (f->fix);
+
+  Case c = { "tls.test", "127.0.0.1", "", "", "", 0 };
+  GString *z = g_string_new ("$TTL 300\n");
+  for (gsize k = 0; k < G_N_ELEMENTS (base); k++)
+    {
+      g_autofree char *line = expand (base[k].line, &c);
+      g_string_append_printf (z, "%s\n", line);
+    }
+  g_string_append_printf (z, "%s\n", tlsa);
+  g_autofree char *zone = g_string_free (z, FALSE);
+  served_policies = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autofree char *fixed_zone = zone_with_fix (zone, "tls.test", f->fix);
+  g_clear_pointer (&served_policies, g_hash_table_unref);
+  g_autoptr (FctResolver) fixed = resolver_from (fixed_zone);
+  g_autoptr (FctAuditReport) again = audit (fixed, "tls.test", 0, TRUE, s->port, ca);
+  server_stop (s);
+  g_unlink (ca);
+  g_autofree char *got = ids_of (again);
+  g_assert_cmpstr (got, ==, "");
+}
+
 /* Two audits sharing a probe cache ask the exchanger once: the server accepts a single
  * connection, and a second one would wait for a banner that never comes. */
 static void
@@ -789,7 +1128,44 @@ test_unreachable (void)
   g_autoptr (FctAuditReport) r
       = audit (resolver, "tls.test", 0, TRUE, ntohs (sin.sin_port), NULL);
   g_autofree char *got = ids_of (r);
+  /* No exchanger could be reached: probably port 25 blocked from here, not held
+   * against the domain. */
+  g_assert_cmpstr (got, ==, "smtp-untested");
+  g_assert_cmpfloat (r->score, ==, 10.0);
+}
+
+/* Several findings of one id are one finding, costed once, that names every host. */
+static void
+test_one_finding_per_id (void)
+{
+  g_autoptr (FctResolver) resolver = zone_resolver ();
+  g_autoptr (FctAuditReport) r = audit (resolver, "threeptr.test", 0, FALSE, 25, NULL);
+  g_assert_cmpuint (fct_findings_get_count (r->findings), ==, 1);
+  const FctFinding *f = fct_findings_get (r->findings, 0);
+  g_assert_cmpstr (f->weight->id, ==, "ptr-missing");
+  g_assert_cmpstr (f->evidence, ==, "192.0.2.55, 198.51.100.55, 198.51.100.56");
+  g_assert_nonnull (strstr (f->detail, "mx3.threeptr.test"));
+  g_assert_nonnull (strstr (f->fix, "56.100.51.198.in-addr.arpa. PTR mx3.threeptr.test."));
+  g_assert_cmpfloat (r->score, ==, 9.0);
+}
+
+/* One exchanger answers, the other does not: that one is unreachable (the server's
+ * fault, as far as can be told). */
+static void
+test_one_unreachable (void)
+{
+  Server *s = server_start (SERVER_TLS, "mx1.tls.test", -3600, 86400);
+  g_autofree char *ca = write_ca (s->cert);
+  /* mx2 is 127.0.0.2, where the test server (bound to 127.0.0.1) does not listen. */
+  g_autoptr (FctResolver) resolver = loopback_resolver_with (
+      "tls.test", "tls.test. MX 20 mx2.tls.test.\nmx2.tls.test. A 127.0.0.2\n"
+                  "2.0.0.127.in-addr.arpa. PTR mx2.tls.test.");
+  g_autoptr (FctAuditReport) r = audit (resolver, "tls.test", 0, TRUE, s->port, ca);
+  server_stop (s);
+  g_unlink (ca);
+  g_autofree char *got = ids_of (r);
   g_assert_cmpstr (got, ==, "smtp-unreachable");
+  g_assert_cmpstr (fct_findings_get (r->findings, 0)->evidence, ==, "mx2.tls.test");
 }
 
 /* The libcurl fetcher reports a refused connection as an error, without a status; the
@@ -835,6 +1211,7 @@ test_every_id_is_covered (void)
   for (gsize i = 0; i < G_N_ELEMENTS (tls_cases); i++)
     g_hash_table_add (covered, g_strdup (tls_cases[i].expect));
   g_hash_table_add (covered, g_strdup ("smtp-unreachable"));
+  g_hash_table_add (covered, g_strdup ("smtp-untested"));
   for (gsize i = 0; i < n; i++)
     if (!g_hash_table_contains (covered, rows[i].id)
         && !g_strv_contains (integration_only, rows[i].id))
@@ -871,6 +1248,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/audit/good-report", test_good_report);
   g_test_add_func ("/audit/fixes", test_fixes);
+  g_test_add_func ("/audit/fixes-work", test_fixes_work);
   g_test_add_func ("/audit/report-details", test_report_details);
   g_test_add_func ("/audit/invalid-domain", test_invalid_domain);
   for (gsize i = 0; i < G_N_ELEMENTS (tls_cases); i++)
@@ -881,7 +1259,10 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &tls_cases[i], test_tls_case);
     }
   g_test_add_func ("/audit/starttls/unreachable", test_unreachable);
+  g_test_add_func ("/audit/starttls/one-unreachable", test_one_unreachable);
+  g_test_add_func ("/audit/one-finding-per-id", test_one_finding_per_id);
   g_test_add_func ("/audit/starttls/probe-cache", test_probe_cache);
+  g_test_add_func ("/audit/starttls/dane-fix-works", test_dane_fix_works);
   g_test_add_func ("/audit/every-id-is-covered", test_every_id_is_covered);
   g_test_add_func ("/audit/weights-agree", test_weights_agree);
   g_test_add_func ("/audit/https/refused", test_fetch_refused);

@@ -242,6 +242,70 @@ test_embedded_nul (void)
   g_assert_null (fct_tlsrpt_record_parse (rpt, sizeof rpt - 1, NULL));
 }
 
+/* A host name or suffix of LDH labels ("*" allowed in a pattern). */
+static gboolean
+is_hostname (const char *s, gboolean pattern)
+{
+  if (s[0] == '\0' || s[0] == '.' || g_str_has_suffix (s, ".") || strstr (s, "..") != NULL)
+    return FALSE;
+  for (const char *p = s; *p != '\0'; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '.' || *p == '_'
+          || (pattern && *p == '*'))
+        || g_ascii_isupper (*p))
+      return FALSE;
+  return TRUE;
+}
+
+/* Every row of data/audit/mail-providers.tsv is complete and sourced. */
+static void
+test_providers_table (void)
+{
+  gsize n = 0;
+  const FctAuditProvider *const *rows = fct_audit_providers (&n);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_assert_cmpuint (n, >=, 20);
+  for (gsize i = 0; i < n; i++)
+    {
+      const FctAuditProvider *p = rows[i];
+      g_assert_true (is_hostname (p->pattern, TRUE));
+      g_assert_true (is_hostname (p->include, FALSE));
+      g_assert_cmpuint (strlen (p->name), >, 0);
+      g_assert_true (g_str_has_prefix (p->source, "https://"));
+      g_assert_true (g_hash_table_add (seen, (gpointer)p->pattern));
+    }
+}
+
+static void
+test_providers_match (void)
+{
+  static const struct
+  {
+    const char *host, *include;
+  } rows[] = {
+    { "aspmx.l.google.com", "_spf.google.com" },
+    { "ALT1.ASPMX.L.GOOGLE.COM.", "_spf.google.com" },
+    { "contoso-com.mail.protection.outlook.com", "spf.protection.outlook.com" },
+    { "mx1.mail.ovh.net", "mx.ovh.com" },
+    { "spool.mail.gandi.net", "_mailcust.gandi.net" },
+    { "mx00.ionos.fr", "_spf-eu.ionos.com" },
+    { "mta-gw.infomaniak.ch", "spf.infomaniak.ch" },
+    { "mx.zoho.eu", "zoho.eu" },
+    { "mail.protonmail.ch", "_spf.protonmail.ch" },
+    { "in1-smtp.messagingengine.com", "spf.messagingengine.com" },
+    { "inbound-smtp.eu-west-1.amazonaws.com", "amazonses.com" },
+    /* Look-alikes and near misses are not the provider. */
+    { "aspmx.l.google.com.evil.test", NULL },
+    { "notgoogle.com", NULL },
+    { "ec2-192-0-2-1.compute-1.amazonaws.com", NULL },
+    { "mail.example.com", NULL },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      const FctAuditProvider *p = fct_audit_provider_for_mx (rows[i].host);
+      g_assert_cmpstr (p != NULL ? p->include : NULL, ==, rows[i].include);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -251,6 +315,8 @@ main (int argc, char **argv)
   g_test_add_func ("/audit/mta-sts/policy-invalid", test_mta_sts_policy_invalid);
   g_test_add_func ("/audit/mta-sts/policy-limit", test_mta_sts_policy_limit);
   g_test_add_func ("/audit/mta-sts/mx-match", test_mx_match);
+  g_test_add_func ("/audit/providers/table", test_providers_table);
+  g_test_add_func ("/audit/providers/match", test_providers_match);
   g_test_add_func ("/audit/tlsrpt", test_tlsrpt);
   g_test_add_func ("/audit/bimi", test_bimi);
   g_test_add_func ("/audit/embedded-nul", test_embedded_nul);

@@ -134,11 +134,28 @@ static const Case cases[] = {
   { "dkim-body-length", "dkim-body-length", TRUE, "signed-l-appended.eml", NULL, NULL,
     NULL },
   { "dkim-body-length/none", "dkim-body-length", FALSE, "signed.eml", NULL, NULL, NULL },
+  /* RFC 6376 §8.2: a link or an IBAN after the signed length is anyone's. */
+  { "dkim-unsigned-content/iban", "dkim-unsigned-content", TRUE, "signed-l-appended.eml",
+    NULL, NULL, NULL },
+  { "dkim-unsigned-content/link", "dkim-unsigned-content", TRUE, "signed-l-link.eml", NULL,
+    NULL, NULL },
+  /* A list footer without link or IBAN stays the warning; a signature without l=, or
+   * one with nothing after it, says nothing. */
+  { "dkim-unsigned-content/footer", "dkim-unsigned-content", FALSE, "signed-l-footer.eml",
+    NULL, NULL, NULL },
+  { "dkim-body-length/footer", "dkim-body-length", TRUE, "signed-l-footer.eml", NULL, NULL,
+    NULL },
+  { "dkim-unsigned-content/none", "dkim-unsigned-content", FALSE, "signed.eml", NULL, NULL,
+    NULL },
   /* DMARC */
   { "dmarc-none", "dmarc-none", TRUE, NULL, "From: a@nodmarc.example\r\n" HDR_REST BODY,
     NULL, "a@nodmarc.example" },
   { "dmarc-none/record", "dmarc-none", FALSE, "signed.eml", NULL, NULL, NULL },
   { "dmarc-fail", "dmarc-fail", TRUE, NULL, CLEAN, "198.51.100.7", NULL },
+  /* RFC 8301 §3.1: a sound rsa-sha1 signature of the From domain is no DKIM pass. */
+  { "dmarc-fail/sha1-aligned", "dmarc-fail", TRUE, "signed-sha1.eml", NULL, "198.51.100.7",
+    NULL },
+  { "dkim-fail/sha1-only", "dkim-fail", TRUE, "signed-sha1.eml", NULL, NULL, NULL },
   { "dmarc-fail/dkim-aligned", "dmarc-fail", FALSE, "signed.eml", NULL, "198.51.100.7",
     NULL },
   /* A From domain whose policy cannot be evaluated is not authenticated: the signed
@@ -309,6 +326,134 @@ test_listing_decoded (void)
   g_assert_nonnull (strstr (l->meaning, "XBL"));
 }
 
+/* A file saved with CR alone at each line end (old Mac clients) is read as the CRLF
+ * message: its From and Date are those of the CRLF file and its signature verifies; one
+ * info finding says how it was saved. The same message with CRLF or LF raises nothing. */
+static void
+test_cr_only (void)
+{
+  g_autofree char *path = data_path ("signed.eml");
+  g_autofree char *crlf = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_file_get_contents (path, &crlf, NULL, &error));
+  g_assert_nonnull (strstr (crlf, "\r\n"));
+  g_autoptr (GString) cr = g_string_new (crlf);
+  g_string_replace (cr, "\r\n", "\r", 0);
+  g_autoptr (GString) lf = g_string_new (crlf);
+  g_string_replace (lf, "\r\n", "\n", 0);
+
+  Case c_cr = { "cr", NULL, FALSE, NULL, cr->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&c_cr, NULL);
+  g_assert_true (fct_findings_has (r->findings, "message-cr-line-ends"));
+  static const char *const absent[]
+      = { "header-from-invalid", "header-missing-date", "header-missing-message-id",
+          "dkim-fail",           "dkim-none",           "dmarc-fail" };
+  for (gsize i = 0; i < G_N_ELEMENTS (absent); i++)
+    if (fct_findings_has (r->findings, absent[i]))
+      g_test_fail_printf ("a CR-only file raises %s", absent[i]);
+
+  const char *others[] = { crlf, lf->str };
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      Case c = { "other", NULL, FALSE, NULL, others[i], NULL, NULL };
+      g_autoptr (FctCheckReport) o = run_case (&c, NULL);
+      g_assert_false (fct_findings_has (o->findings, "message-cr-line-ends"));
+      g_assert_false (fct_findings_has (o->findings, "dkim-fail"));
+    }
+}
+
+static GString *
+padding (guint n)
+{
+  GString *text = g_string_new (NULL);
+  for (guint i = 1; i <= n; i++)
+    g_string_append_printf (text, "X-Pad-%u: junk\r\n", i);
+  return text;
+}
+
+static void
+assert_ids (const FctCheckReport *r, const char *const *raised, const char *const *absent)
+{
+  for (; raised != NULL && *raised != NULL; raised++)
+    if (!fct_findings_has (r->findings, *raised))
+      g_test_fail_printf ("%s is not raised", *raised);
+  for (; absent != NULL && *absent != NULL; absent++)
+    if (fct_findings_has (r->findings, *absent))
+      g_test_fail_printf ("%s is raised", *absent);
+}
+
+/* Issue 11: a header padded past the parser's limits (1,000 fields, 64 KiB for one) gave
+ * no report at all. Now the report is made, says so, and what follows the padding is
+ * still what the checks read; ordinary large headers raise nothing. */
+static void
+test_over_limits (void)
+{
+  /* The attacker's padding first, the message after it: its From and Date are read. */
+  g_autoptr (GString) padded = padding (1200);
+  g_string_append (padded, CLEAN);
+  Case c1 = { "padded", NULL, FALSE, NULL, padded->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r1 = run_case (&c1, NULL);
+  assert_ids (r1, (const char *[]){ "header-over-limits", NULL },
+              (const char *[]){ "header-from-invalid", "header-missing-date",
+                                "header-missing-message-id", "header-multiple-from",
+                                NULL });
+  g_assert_cmpint (r1->threat, ==, FCT_THREAT_SUSPICIOUS);
+
+  /* A second From hidden past the limit is still a second From. */
+  g_autoptr (GString) hidden = g_string_new (HDR_FROM);
+  g_autoptr (GString) pad = padding (1200);
+  g_string_append (hidden, pad->str);
+  g_string_append (hidden, "From: ceo@bank.example\r\n" HDR_REST BODY);
+  Case c2 = { "hidden-from", NULL, FALSE, NULL, hidden->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r2 = run_case (&c2, NULL);
+  assert_ids (r2, (const char *[]){ "header-over-limits", "header-multiple-from", NULL },
+              NULL);
+  g_assert_cmpstr (fct_dmarc_result_to_string (r2->dmarc->result), !=, "pass");
+
+  /* One field over 64 KiB above a signed message: the report is made, the signature
+   * (which does not cover the field) still verifies on the field's bytes. */
+  g_autofree char *path = data_path ("signed.eml");
+  g_autofree char *signed_text = NULL;
+  g_assert_true (g_file_get_contents (path, &signed_text, NULL, NULL));
+  g_autoptr (GString) big = g_string_new ("X-Big: ");
+  while (big->len < 70000)
+    g_string_append (big, "0123456789");
+  g_string_append (big, "\r\n");
+  g_string_append (big, signed_text);
+  Case c3 = { "big-field", NULL, FALSE, NULL, big->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r3 = run_case (&c3, NULL);
+  assert_ids (r3, (const char *[]){ "header-over-limits", NULL },
+              (const char *[]){ "dkim-fail", "dkim-none", "dmarc-fail", NULL });
+
+  /* A From padded past 64 KiB is not read: it cannot pass as any author. */
+  g_autoptr (GString) from = g_string_new ("From: (");
+  while (from->len < 70000)
+    g_string_append (from, "padding ");
+  g_string_append (from, ") news@example.com\r\n" HDR_REST BODY);
+  Case c4 = { "big-from", NULL, FALSE, NULL, from->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r4 = run_case (&c4, NULL);
+  assert_ids (r4, (const char *[]){ "header-over-limits", "header-from-invalid", NULL },
+              NULL);
+  g_assert_cmpstr (fct_dmarc_result_to_string (r4->dmarc->result), !=, "pass");
+
+  /* Business mail: a mass mailing with 2,500 addresses in To (52 KiB) and a long trace
+   * of 60 Received fields stays under the limits and raises nothing. */
+  g_autoptr (GString) many = g_string_new (HDR_FROM "To: ");
+  for (int i = 0; i < 2500; i++)
+    g_string_append_printf (many, "%sc%04d@example.org", i > 0 ? ",\r\n " : "", i);
+  g_string_append (many, "\r\n");
+  for (int i = 0; i < 60; i++)
+    g_string_append_printf (many,
+                            "Received: from relay%d.example.org by mx.example.org; Tue, "
+                            "14 Nov 2023 22:13:20 +0000\r\n",
+                            i);
+  g_string_append (many, HDR_REST BODY);
+  g_assert_cmpuint (many->len, >, 50000);
+  Case c5 = { "large-business", NULL, FALSE, NULL, many->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r5 = run_case (&c5, NULL);
+  assert_ids (r5, NULL, (const char *[]){ "header-over-limits", NULL });
+}
+
 static void
 test_zones_configurable (void)
 {
@@ -445,40 +590,82 @@ test_link_blocklisted (void)
     }
 }
 
-#define IBAN_MESSAGE                                                                       \
-  CLEAN "Please pay to FR76 3000 6000 0112 3456 7890 189 from now on.\r\n"
+#define IBAN_A "FR76 3000 6000 0112 3456 7890 189"
+#define IBAN_B "DE89 3704 0044 0532 0130 00"
+#define IBAN_C "GB29 NWBK 6016 1331 9268 19"
+#define IBAN_TEXT(from, id, iban)                                                          \
+  "From: " from "\r\nTo: Client <client@example.org>\r\nSubject: Invoice\r\n"              \
+  "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <" id ">\r\n"                      \
+  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"                   \
+  "Invoice 12 is due. IBAN " iban "\r\n"
+
+static void
+expect_history (FctStore *store, const char *text, const char *ip, const char *raised)
+{
+  Case c = { "history", NULL, FALSE, NULL, text, ip, NULL };
+  g_autoptr (FctCheckReport) r = run_case (&c, store);
+  const char *ids[] = { "iban-first-for-sender", "iban-new-for-sender" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
+    if (fct_findings_has (r->findings, ids[i])
+        != (raised != NULL && g_str_equal (raised, ids[i])))
+      g_error ("%s: %s %s", text, ids[i],
+               raised != NULL && g_str_equal (raised, ids[i]) ? "not raised" : "raised");
+}
 
 static void
 test_iban_history (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
-  /* DKIM passes (l=) and aligns: DMARC pass, so the IBAN of the appended text is
-   * recorded; the second time it is known. */
-  Case authenticated = { "auth", NULL, FALSE, "signed-l-appended.eml", NULL, NULL, NULL };
-  /* Unsigned, from an address SPF refuses: DMARC fails, nothing is recorded. */
-  Case forged = { "forged", NULL, FALSE, NULL, IBAN_MESSAGE, "198.51.100.7", NULL };
 
   g_assert_no_error (error);
+  /* From an address SPF refuses: DMARC fails, nothing is recorded. */
   for (int round = 0; round < 2; round++)
-    {
-      g_autoptr (FctCheckReport) r = run_case (&forged, store);
-      g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
-    }
-  {
-    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
-    g_assert_true (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
-  {
-    g_autoptr (FctCheckReport) r = run_case (&authenticated, store);
-    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
+    expect_history (store, IBAN_TEXT ("a@example.com", "f1@x", IBAN_A), "198.51.100.7",
+                    "iban-first-for-sender");
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 0);
+  /* Authenticated (SPF pass, aligned): recorded. Issue 12: the same message checked
+   * again does not make its own IBAN known. */
+  for (int round = 0; round < 2; round++)
+    expect_history (store, IBAN_TEXT ("a@example.com", "m1@x", IBAN_A), NULL,
+                    "iban-first-for-sender");
   g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 1);
+  /* Another message with the same account: known, nothing to say. */
+  expect_history (store, IBAN_TEXT ("a@example.com", "m2@x", IBAN_A), NULL, NULL);
+  /* The organization's history: a subdomain is the same sender. */
+  expect_history (store, IBAN_TEXT ("billing@factures.example.com", "m3@x", IBAN_A), NULL,
+                  NULL);
+  /* A new account from a sender that paid elsewhere: authenticated or forged. */
+  expect_history (store, IBAN_TEXT ("a@example.com", "m4@x", IBAN_B), NULL,
+                  "iban-new-for-sender");
+  expect_history (store, IBAN_TEXT ("a@example.com", "f2@x", IBAN_C), "198.51.100.7",
+                  "iban-new-for-sender");
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 2);
   /* Without a store there is no history and no finding. */
-  {
-    g_autoptr (FctCheckReport) r = run_case (&forged, NULL);
-    g_assert_false (fct_findings_has (r->findings, "iban-new-for-sender"));
-  }
+  expect_history (NULL, IBAN_TEXT ("a@example.com", "m5@x", IBAN_C), NULL, NULL);
+}
+
+/* Issue 12: a store that cannot be opened gives the report without history and a
+ * finding, not an error. */
+static void
+test_iban_history_unavailable (void)
+{
+  g_autoptr (FctResolver) resolver = make_resolver ();
+  g_autoptr (FctMsg) msg = load_message (NULL, IBAN_TEXT ("a@example.com", "u@x", IBAN_A));
+  g_autoptr (GError) error = NULL;
+  FctCheckOptions options = {
+    .ip = "192.0.2.1",
+    .mail_from = "news@example.com",
+    .now = NOW,
+    .store_error = "store: file is not a database",
+  };
+  g_autoptr (FctCheckReport) r = fct_check (msg, resolver, &options, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (fct_findings_has (r->findings, "iban-history-unavailable"));
+  g_assert_true (fct_findings_has (r->findings, "iban-present"));
+  g_assert_false (fct_findings_has (r->findings, "iban-first-for-sender"));
 }
 
 /* 100,000 links to distinct domains: the URI blocklist queries stop at
@@ -555,11 +742,14 @@ main (int argc, char **argv)
   g_test_add_func ("/check/clean-report", test_clean_report);
   g_test_add_func ("/check/listing-decoded", test_listing_decoded);
   g_test_add_func ("/check/zones-configurable", test_zones_configurable);
+  g_test_add_func ("/check/cr-only", test_cr_only);
+  g_test_add_func ("/check/over-limits", test_over_limits);
   g_test_add_func ("/check/size", test_size);
   g_test_add_func ("/check/size-table", test_size_table);
   g_test_add_func ("/check/many-recipients", test_many_recipients);
   g_test_add_func ("/check/link-blocklisted", test_link_blocklisted);
   g_test_add_func ("/check/iban-history", test_iban_history);
+  g_test_add_func ("/check/iban-history-unavailable", test_iban_history_unavailable);
   g_test_add_func ("/check/many-link-domains", test_many_link_domains);
   g_test_add_func ("/check/bad-ip", test_bad_ip);
   g_test_add_func ("/check/scoring-doc", test_scoring_doc);

@@ -26,9 +26,11 @@ static const char base_message[] = "From: Alice <alice@example.com>\r\n"
 static char *
 conformance_path (const char *name)
 {
+  /* meson test sets it; the corpus is in the repository (tests/data/dkim). */
   const char *dir = g_getenv ("FCT_CONFORMANCE_DIR");
-  return g_build_filename (dir != NULL ? dir : "/work/shared/conformance", "dkim", name,
-                           NULL);
+  if (dir == NULL)
+    return g_test_build_filename (G_TEST_DIST, "data", "dkim", name, NULL);
+  return g_build_filename (dir, "dkim", name, NULL);
 }
 
 static FctDkimPrivateKey *
@@ -370,6 +372,31 @@ test_body_length (void)
     g_assert_cmpuint (only (r)->body_unsigned, ==,
                       strlen ("\r\n\r\nClick http://evil.example/\r\n"));
   }
+  /* What follows l=, canonical: what check shows. */
+  {
+    g_autoptr (FctMsg) msg = parse (appended, strlen (appended));
+    g_autoptr (FctDkimVerifyResult) r = verify_at (appended, NOW);
+    g_autoptr (GBytes) tail = fct_dkim_body_unsigned_tail (
+        FCT_DKIM_CANON_RELAXED, fct_msg_get_body (msg), only (r)->body_length, 1024);
+    g_assert_cmpmem (g_bytes_get_data (tail, NULL), g_bytes_get_size (tail),
+                     "\r\n\r\nClick http://evil.example/\r\n",
+                     strlen ("\r\n\r\nClick http://evil.example/\r\n"));
+    g_autoptr (GBytes) capped = fct_dkim_body_unsigned_tail (
+        FCT_DKIM_CANON_RELAXED, fct_msg_get_body (msg), only (r)->body_length, 4);
+    g_assert_cmpuint (g_bytes_get_size (capped), ==, 4);
+  }
+  /* refuse_partial_body: a signature with unsigned content is policy, never pass; one
+   * whose l= covers the whole body still passes. */
+  {
+    FctDkimVerifyOptions vo = { .now = NOW, .refuse_partial_body = TRUE };
+    g_autoptr (FctMsg) msg = parse (appended, strlen (appended));
+    g_autoptr (FctDkimVerifyResult) r = fct_dkim_verify (msg, resolver, &vo);
+    g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_POLICY);
+    g_assert_nonnull (strstr (only (r)->reason, "l="));
+    g_autoptr (FctMsg) whole = parse (text, strlen (text));
+    g_autoptr (FctDkimVerifyResult) w = fct_dkim_verify (whole, resolver, &vo);
+    g_assert_cmpint (only (w)->result, ==, FCT_DKIM_RESULT_PASS);
+  }
   /* A body shorter than l= fails. */
   g_autoptr (GString) shorter = g_string_new (text);
   g_string_replace (shorter, "Hello Bob,\r\n", "", 1);
@@ -404,6 +431,83 @@ test_several_signatures (void)
   g_autoptr (FctDkimVerifyResult) capped = fct_dkim_verify (msg, resolver, &vo);
   g_assert_cmpuint (capped->signatures->len, ==, 2);
   g_assert_cmpuint (capped->signatures_skipped, ==, 1);
+}
+
+/* The review's attack: signature fields prepended in transit (on top, where such fields
+ * go) must not push the author's real signature out of the verification slots. */
+static void
+test_junk_signatures (void)
+{
+  g_autofree char *real = sign_simple (base_message, rsa_key, "rsa");
+  g_autoptr (GString) junk = g_string_new (NULL);
+  g_autoptr (GString) foreign = g_string_new (NULL);
+  g_autoptr (GString) lookalike = g_string_new (NULL);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      /* Fields that do not parse: no slot, reported as permerror. */
+      g_string_append_printf (junk, "DKIM-Signature: v=1; a=rsa-sha256; junk %u\r\n", i);
+      /* Well-formed signatures of another domain: they parse and cost a key query. */
+      g_string_append_printf (foreign,
+                              "DKIM-Signature: v=1; a=rsa-sha256; d=attacker.example; "
+                              "s=s%u; h=from; bh=AAAA; b=AAAA\r\n",
+                              i);
+      /* Well-formed, of the From domain, but with selectors that have no key. */
+      g_string_append_printf (lookalike,
+                              "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+                              "s=nokey%u; h=from; bh=AAAA; b=AAAA\r\n",
+                              i);
+    }
+  const GString *tops[] = { junk, foreign, lookalike };
+  for (gsize t = 0; t < G_N_ELEMENTS (tops); t++)
+    {
+      g_autofree char *text = g_strconcat (tops[t]->str, real, NULL);
+      g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW);
+      gboolean found = FALSE;
+      for (guint i = 0; i < r->signatures->len; i++)
+        {
+          const FctDkimSignatureResult *s = g_ptr_array_index (r->signatures, i);
+          if (g_strcmp0 (s->selector, "rsa") == 0)
+            {
+              g_assert_cmpint (s->result, ==, FCT_DKIM_RESULT_PASS);
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+      g_assert_cmpint (fct_dkim_verify_result_summary (r), ==, FCT_DKIM_RESULT_PASS);
+      if (t == 0)
+        {
+          /* All reported, none skipped: they cost nothing. */
+          g_assert_cmpuint (r->signatures->len, ==, 13);
+          g_assert_cmpuint (r->signatures_skipped, ==, 0);
+        }
+      else
+        {
+          /* Ten verified (the real one among them), the rest counted. */
+          g_assert_cmpuint (r->signatures->len, ==, 10);
+          g_assert_cmpuint (r->signatures_skipped, ==, 3);
+        }
+    }
+
+  /* Ordinary mail with a few signatures: all verified, reported in message order. */
+  g_autofree char *esp = NULL;
+  {
+    FctDkimSignOptions o;
+    fct_dkim_sign_options_init (&o);
+    o.domain = "esp.example";
+    o.selector = "rsa";
+    o.key = rsa_key;
+    o.timestamp = NOW - 60;
+    esp = sign_with (real, &o);
+  }
+  g_autoptr (FctDkimVerifyResult) two = verify_at (esp, NOW);
+  g_assert_cmpuint (two->signatures->len, ==, 2);
+  g_assert_cmpstr (
+      ((FctDkimSignatureResult *)g_ptr_array_index (two->signatures, 0))->domain, ==,
+      "esp.example");
+  g_assert_cmpstr (
+      ((FctDkimSignatureResult *)g_ptr_array_index (two->signatures, 1))->domain, ==,
+      "example.com");
 }
 
 typedef struct
@@ -633,6 +737,29 @@ test_sign_lf_output (void)
   expect (lf->str, FCT_DKIM_RESULT_PASS, NULL);
 }
 
+/* A file saved with CR alone at each line end (classic Mac OS) is read as its CRLF
+ * form, which is what was signed: the signature verifies (issue 11: before, the header
+ * ran into one field and the signature failed). */
+static void
+test_cr_only_verifies (void)
+{
+  FctDkimSignOptions o;
+  fct_dkim_sign_options_init (&o);
+  o.domain = "example.com";
+  o.selector = "rsa";
+  o.key = rsa_key;
+  o.timestamp = NOW;
+  g_autoptr (FctMsg) msg = parse (base_message, strlen (base_message));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *field = fct_dkim_sign (msg, &o, &error);
+  g_assert_no_error (error);
+  g_autoptr (GString) cr = g_string_new (field);
+  g_string_append (cr, base_message);
+  g_string_replace (cr, "\r\n", "\r", 0);
+  g_assert_null (strchr (cr->str, '\n'));
+  expect (cr->str, FCT_DKIM_RESULT_PASS, NULL);
+}
+
 static void
 test_rsa_sha1 (void)
 {
@@ -667,9 +794,16 @@ test_rsa_sha1 (void)
   g_autofree char *b64 = g_base64_encode (sd, sl);
   g_autofree char *text = g_strconcat (field, b64, "\r\n", base_message, NULL);
   g_autoptr (FctDkimVerifyResult) r = verify_at (text, NOW);
-  g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_PASS);
+  /* RFC 8301 §3.1: a sound rsa-sha1 signature is not valid: "policy", never "pass". */
+  g_assert_cmpint (only (r)->result, ==, FCT_DKIM_RESULT_POLICY);
   g_assert_cmpint (only (r)->risks & FCT_DKIM_RISK_WEAK_HASH, !=, 0);
-  g_assert_nonnull (strstr (only (r)->reason, "weak"));
+  g_assert_nonnull (strstr (only (r)->reason, "RFC 8301"));
+  g_assert_cmpint (fct_dkim_verify_result_summary (r), ==, FCT_DKIM_RESULT_POLICY);
+  /* Broken, it fails as any other signature does. */
+  g_autofree char *tampered = g_strdup (text);
+  *strstr (tampered, "Quarterly") = 'q';
+  g_autoptr (FctDkimVerifyResult) t = verify_at (tampered, NOW);
+  g_assert_cmpint (only (t)->result, ==, FCT_DKIM_RESULT_FAIL);
 }
 
 static void
@@ -725,7 +859,9 @@ main (int argc, char **argv)
   g_test_add_func ("/dkim/verify/bad-input-bounded", test_bad_input_bounded);
   g_test_add_func ("/dkim/verify/sign-refuses", test_sign_refuses);
   g_test_add_func ("/dkim/verify/sign-lf-output", test_sign_lf_output);
+  g_test_add_func ("/dkim/verify/cr-only-file", test_cr_only_verifies);
   g_test_add_func ("/dkim/verify/rsa-sha1", test_rsa_sha1);
+  g_test_add_func ("/dkim/verify/junk-signatures", test_junk_signatures);
   g_test_add_func ("/dkim/verify/key-cache", test_key_cache);
   int rc = g_test_run ();
   fct_resolver_unref (resolver);

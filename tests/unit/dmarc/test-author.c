@@ -27,7 +27,15 @@ test_values (void)
     { "Team: , one@example.net, ;", "example.net" },
     { "jörg@bücher.example", "xn--bcher-kva.example" }, /* RFC 6532 + A-label */
     { "a@EXAMPLE.com.", NULL },                         /* trailing dot */
-    { "a@example.com, b@example.net", NULL },           /* two mailboxes */
+    { "a@example.com, b@example.net", NULL },           /* two domains */
+    /* Several authors of one domain are one author domain (RFC 9989 §5.3.1). */
+    { "a@x.example, b@x.example", "x.example" },
+    { "Alice <a@X.example>, \"Bob, Jr\" <b@x.EXAMPLE>", "x.example" },
+    { "Team: a@x.example, b@x.example;", "x.example" },
+    { "a@bücher.example, b@xn--bcher-kva.example", "xn--bcher-kva.example" },
+    { "a@x.example, b@sub.x.example", NULL }, /* a subdomain is another domain */
+    { "a@x.example, b@[192.0.2.1]", NULL },
+    { "a@x.example, b@x.example, c@y.example", NULL },
     { "Team: a@example.com, b@example.net;", NULL },
     { "Team: ;", NULL },
     { "", NULL },

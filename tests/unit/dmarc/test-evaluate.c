@@ -285,37 +285,69 @@ test_b3_session (void)
                                                 .dkim = { { PASS, "example.com", "s" } },
                                                 .n_dkim = 1 });
   g_assert_cmpint (v->result, ==, FCT_DMARC_RESULT_PASS);
-  g_assert_true (v->spf_aligned);
   g_assert_true (v->dkim_aligned);
+  /* DKIM aligns exactly, so SPF's relaxed alignment is not looked for (it would take
+   * the organizational domain's walk and cannot change the verdict)... */
+  g_assert_false (v->spf_aligned);
+  g_assert_cmpuint (v->dns_queries, ==, 1);
   g_assert_cmpint (v->policy, ==, FCT_DMARC_POLICY_REJECT);
   g_assert_cmpint (v->disposition, ==, FCT_DMARC_POLICY_NONE);
   g_assert_cmpstr (g_ptr_array_index (v->record->rua, 0), ==,
                    "mailto:dmarc-feedback@example.com");
+  /* ... and aligns when it is the one that decides. */
+  g_autoptr (FctDmarcVerdict) spf
+      = run (&(Case){ .zone = zone,
+                      .author = "example.com",
+                      .spf = PASS,
+                      .mail_from = "bounces@mail.example.com" });
+  g_assert_cmpint (spf->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (spf->spf_aligned);
 }
 
-/* DKIM results past dkim_signatures_max are not considered (each may cost a walk). */
+/* DKIM passes that need a walk past dkim_signatures_max are not considered (each may
+ * cost a walk); failing results and exactly aligned passes take no place. */
 static void
 test_dkim_cap (void)
 {
-  g_autoptr (FctResolver) resolver = resolver_for (zone_b1);
+  static const char zone[] = "_dmarc.example.com. TXT \"v=DMARC1; p=reject\"\n"
+                             "_dmarc.own.example.com. TXT \"v=DMARC1; p=none; psd=n\"\n";
+  g_autoptr (FctResolver) resolver = resolver_for (zone);
   g_autoptr (FctMsg) msg = message_with_headers ("From: a@example.com\r\n");
-  const FctDmarcDkimInput dkim[]
-      = { { PASS, "example.net", "a" }, { PASS, "example.com", "b" } };
-  FctDmarcInputs inputs = { .msg = msg, .dkim = dkim, .n_dkim = 2 };
   FctLimits limits;
   FctDmarcOptions options = { .limits = &limits };
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctDmarcVerdict) capped = NULL;
-  g_autoptr (FctDmarcVerdict) full = NULL;
 
   fct_limits_init (&limits);
   limits.dkim_signatures_max = 1;
-  capped = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+
+  /* Failing signatures first, then the aligned pass: it counts. */
+  const FctDmarcDkimInput failing[] = { { FAIL, "example.com", "a" },
+                                        { FAIL, "example.com", "b" },
+                                        { PASS, "example.com", "c" } };
+  FctDmarcInputs in1 = { .msg = msg, .dkim = failing, .n_dkim = 3 };
+  g_autoptr (FctDmarcVerdict) v1 = fct_dmarc_evaluate (resolver, &in1, &options, &error);
   g_assert_no_error (error);
+  g_assert_cmpint (v1->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (v1->dkim_selector, ==, "c");
+
+  /* A pass of another organization needs no walk either. */
+  const FctDmarcDkimInput other[]
+      = { { PASS, "example.net", "a" }, { PASS, "sub.example.com", "b" } };
+  FctDmarcInputs in2 = { .msg = msg, .dkim = other, .n_dkim = 2 };
+  g_autoptr (FctDmarcVerdict) v2 = fct_dmarc_evaluate (resolver, &in2, &options, &error);
+  g_assert_cmpint (v2->result, ==, FCT_DMARC_RESULT_PASS);
+
+  /* Two passes that each need a walk: the first takes the one slot (own.example.com is
+   * its own organization, psd=n), the second is not considered. */
+  const FctDmarcDkimInput walks[]
+      = { { PASS, "own.example.com", "a" }, { PASS, "sub.example.com", "b" } };
+  FctDmarcInputs in3 = { .msg = msg, .dkim = walks, .n_dkim = 2 };
+  g_autoptr (FctDmarcVerdict) capped
+      = fct_dmarc_evaluate (resolver, &in3, &options, &error);
   g_assert_cmpint (capped->result, ==, FCT_DMARC_RESULT_FAIL);
   g_assert_true (has_note (capped, "not considered"));
   limits.dkim_signatures_max = 2;
-  full = fct_dmarc_evaluate (resolver, &inputs, &options, &error);
+  g_autoptr (FctDmarcVerdict) full = fct_dmarc_evaluate (resolver, &in3, &options, &error);
   g_assert_cmpint (full->result, ==, FCT_DMARC_RESULT_PASS);
 }
 
@@ -336,12 +368,24 @@ test_b4_simple (void)
 
   g_assert_cmpint (v->result, ==, FCT_DMARC_RESULT_PASS);
   g_assert_true (v->spf_aligned);
-  g_assert_true (v->dkim_aligned);
-  g_assert_cmpstr (v->organizational_domain, ==, "example.com");
   g_assert_cmpstr (v->policy_domain, ==, "example.com");
   g_assert_cmpint (v->policy, ==, FCT_DMARC_POLICY_REJECT);
+  /* SPF aligns exactly, so the pass needs no organizational domain: the record at the
+   * author domain is the policy and the only query (RFC 9989 §4.10.1). */
+  g_assert_cmpuint (v->policy_queries, ==, 1);
+  g_assert_cmpuint (v->dns_queries, ==, 1);
+
+  /* The DKIM half of the example: relaxed alignment through the organizational domain. */
+  g_autoptr (FctDmarcVerdict) dkim
+      = run (&(Case){ .zone = zone,
+                      .author = "example.com",
+                      .dkim = { { PASS, "signing.example.com", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (dkim->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (dkim->dkim_aligned);
+  g_assert_cmpstr (dkim->organizational_domain, ==, "example.com");
   /* _dmarc.example.com, _dmarc.com */
-  g_assert_cmpuint (v->policy_queries, ==, 2);
+  g_assert_cmpuint (dkim->policy_queries, ==, 2);
 }
 
 /* B.4.2 with a trap: a record the shortcut must skip. */
@@ -506,7 +550,11 @@ static const char zone_policies[]
       "_dmarc.npnosp.example. TXT \"v=DMARC1; p=reject; np=quarantine\"\n"
       "exists.npnosp.example. TXT \"x\"\n"
       "_dmarc.slow.example. TXT \"v=DMARC1; p=reject; np=none\"\n"
-      "sub.slow.example. TIMEOUT\n";
+      "sub.slow.example. TIMEOUT\n"
+      "_dmarc.example.org. TXT \"v=DMARC1; p=reject; sp=quarantine; np=reject\"\n"
+      "sub.example.org. TIMEOUT\n"
+      "_dmarc.same.example. TXT \"v=DMARC1; p=reject; sp=reject; np=reject\"\n"
+      "sub.same.example. TIMEOUT\n";
 
 static void
 expect_policy (const char *author, FctDmarcPolicy policy, FctDmarcPolicySource source)
@@ -540,6 +588,33 @@ test_p_sp_np (void)
   g_autoptr (FctDmarcVerdict) slow
       = run (&(Case){ .zone = zone_policies, .author = "sub.slow.example" });
   g_assert_cmpint (slow->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+
+  /* The review's case: an aligned SPF pass needs no existence query, so its timeout
+   * cannot turn the pass into temperror (np only chooses a failure's disposition). */
+  g_autoptr (FctDmarcVerdict) pass
+      = run (&(Case){ .zone = zone_policies,
+                      .author = "sub.example.org",
+                      .spf = PASS,
+                      .mail_from = "x@bounce.sub.example.org" });
+  g_assert_cmpint (pass->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (pass->spf_aligned);
+  /* _dmarc.sub.example.org, _dmarc.example.org, then the organizational domains of
+   * the two names: _dmarc.org twice, _dmarc.bounce.sub.example.org and
+   * _dmarc.sub.example.org; never sub.example.org itself. */
+  g_assert_cmpuint (pass->dns_queries, ==, 7);
+  /* The same message unauthenticated still needs it, and cannot be judged without it. */
+  g_autoptr (FctDmarcVerdict) spoof = run (&(Case){ .zone = zone_policies,
+                                                    .author = "sub.example.org",
+                                                    .spf = FAIL,
+                                                    .mail_from = "x@evil.example" });
+  g_assert_cmpint (spoof->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+  /* When np and sp ask for the same, existence does not matter: no query, a verdict. */
+  g_autoptr (FctDmarcVerdict) same = run (&(Case){ .zone = zone_policies,
+                                                   .author = "sub.same.example",
+                                                   .spf = FAIL,
+                                                   .mail_from = "x@evil.example" });
+  g_assert_cmpint (same->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (same->disposition, ==, FCT_DMARC_POLICY_REJECT);
 }
 
 static void
@@ -695,6 +770,15 @@ test_from_problems (void)
       g_assert_null (v->author_domain);
       g_assert_cmpuint (v->dns_queries, ==, 0);
     }
+
+  /* Two mailboxes of one domain: that domain's policy applies. */
+  g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
+                                                  .headers = "From: a@example.com, "
+                                                             "b@example.com\r\n",
+                                                  .spf = PASS,
+                                                  .mail_from = "a@example.com" });
+  g_assert_cmpint (two->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (two->author_domain, ==, "example.com");
 }
 
 /* ---------------------------------------------------------------- SPF domain */
@@ -764,6 +848,88 @@ test_dns_failures (void)
                       .dkim = { { PASS, "sub.example.com", "s" } },
                       .n_dkim = 1 });
   g_assert_cmpint (spf->result, ==, FCT_DMARC_RESULT_PASS);
+}
+
+/* RFC 9989 §4.10: a record at the author domain is the policy; an unanswered query far
+ * up the tree (here the TLD's) changes a verdict only if its answer could have. */
+static void
+test_dns_failure_above (void)
+{
+  static const char zone[] = "_dmarc.example.org. TXT \"v=DMARC1; p=reject\"\n"
+                             "_dmarc.org. TIMEOUT\n"
+                             "_dmarc.bank.example. SERVFAIL\n"
+                             "_dmarc.giant.bank.example. TXT \"v=DMARC1; p=reject\"\n"
+                             "_dmarc.psdn.example. TXT \"v=DMARC1; p=reject; psd=n\"\n"
+                             "_dmarc.example. TIMEOUT\n";
+
+  /* The review's case: SPF aligned exactly; no query beyond the author's record. */
+  g_autoptr (FctDmarcVerdict) exact = run (&(Case){
+      .zone = zone, .author = "example.org", .spf = PASS, .mail_from = "a@example.org" });
+  g_assert_cmpint (exact->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpuint (exact->dns_queries, ==, 1);
+
+  /* Relaxed: bounce.example.org and example.org share their organizational domain
+   * whatever _dmarc.org says (no record, a record, psd=y or psd=n). The unanswered
+   * name is asked once. */
+  g_autoptr (FctDmarcVerdict) relaxed
+      = run (&(Case){ .zone = zone,
+                      .author = "example.org",
+                      .spf = PASS,
+                      .mail_from = "a@bounce.example.org" });
+  g_assert_cmpint (relaxed->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (relaxed->spf_aligned);
+  g_assert_cmpuint (relaxed->dns_queries, ==,
+                    4); /* example.org, org, bounce, example.org */
+
+  /* An unauthenticated message, or one signed under another TLD, fails as it would
+   * with an answer: nothing unanswered can make it align. */
+  g_autoptr (FctDmarcVerdict) spoof = run (&(Case){ .zone = zone,
+                                                    .author = "example.org",
+                                                    .spf = FAIL,
+                                                    .mail_from = "a@evil.example.net" });
+  g_assert_cmpint (spoof->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (spoof->disposition, ==, FCT_DMARC_POLICY_REJECT);
+  g_autoptr (FctDmarcVerdict) other = run (&(Case){ .zone = zone,
+                                                    .author = "example.org",
+                                                    .dkim = { { PASS, "evil.net", "s" } },
+                                                    .n_dkim = 1 });
+  g_assert_cmpint (other->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (other->disposition, ==, FCT_DMARC_POLICY_REJECT);
+  /* evil.org is another organization unless _dmarc.org holds a record without psd=y
+   * (RFC 9989 §4.10.2, fewest labels): only the answer could tell, so temperror. */
+  g_autoptr (FctDmarcVerdict) same_tld
+      = run (&(Case){ .zone = zone,
+                      .author = "example.org",
+                      .dkim = { { PASS, "evil.org", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (same_tld->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+
+  /* Where the unanswered record decides, temperror: if _dmarc.bank.example said psd=y,
+   * mail.bank.example would be another organization than giant.bank.example; without a
+   * psd tag, the same one. */
+  g_autoptr (FctDmarcVerdict) decides
+      = run (&(Case){ .zone = zone,
+                      .author = "giant.bank.example",
+                      .dkim = { { PASS, "mail.bank.example", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (decides->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+  g_assert_nonnull (strstr (decides->reason, "_dmarc.bank.example"));
+
+  /* psd=n at the author ends its walk: nothing above is asked. */
+  g_autoptr (FctDmarcVerdict) psdn
+      = run (&(Case){ .zone = zone,
+                      .author = "psdn.example",
+                      .dkim = { { PASS, "a.psdn.example", "s" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (psdn->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_cmpstr (psdn->organizational_domain, ==, "psdn.example");
+
+  /* Without a record at the author domain the policy itself is unknown: temperror. */
+  g_autoptr (FctDmarcVerdict) nopolicy = run (&(Case){ .zone = zone,
+                                                       .author = "other.example",
+                                                       .spf = PASS,
+                                                       .mail_from = "a@other.example" });
+  g_assert_cmpint (nopolicy->result, ==, FCT_DMARC_RESULT_TEMPERROR);
 }
 
 static void
@@ -837,7 +1003,31 @@ test_legacy_rules (void)
         "_dmarc.zero.example. TXT \"v=DMARC1; p=quarantine; pct=0\"\n"
         "_dmarc.full.example. TXT \"v=DMARC1; p=reject; pct=100; t=y\"\n"
         "_dmarc.nop.example. TXT \"v=DMARC1; adkim=s\"\n"
-        "_dmarc.np.example. TXT \"v=DMARC1; p=reject; np=none\"\n";
+        "_dmarc.np.example. TXT \"v=DMARC1; p=reject; np=none\"\n"
+        "_dmarc.two.example.co.uk. TXT \"v=DMARC1; p=none\"\n"
+        "_dmarc.two.example.co.uk. TXT \"v=DMARC1; p=quarantine\"\n"
+        "_dmarc.example.co.uk. TXT \"v=DMARC1; p=reject\"\n";
+
+  /* RFC 7489 §6.6.3: several records at the author domain end DMARC processing; the
+   * organizational domain's record is not applied in their place. */
+  g_autoptr (FctDmarcVerdict) two = run (&(Case){ .zone = zone,
+                                                  .author = "two.example.co.uk",
+                                                  .legacy = TRUE,
+                                                  .spf = FAIL,
+                                                  .mail_from = "a@evil.example" });
+  g_assert_cmpint (two->result, ==, FCT_DMARC_RESULT_NONE);
+  g_assert_null (two->policy_domain);
+  g_assert_cmpint (two->disposition, ==, FCT_DMARC_POLICY_NONE);
+  g_assert_cmpuint (two->policy_queries, ==, 1);
+  g_assert_nonnull (strstr (two->reason, "_dmarc.two.example.co.uk"));
+  /* A single record at the author domain still applies; none: the organizational one. */
+  g_autoptr (FctDmarcVerdict) sub = run (&(Case){ .zone = zone,
+                                                  .author = "sub.example.co.uk",
+                                                  .legacy = TRUE,
+                                                  .spf = FAIL,
+                                                  .mail_from = "a@evil.example" });
+  g_assert_cmpint (sub->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (sub->disposition, ==, FCT_DMARC_POLICY_REJECT);
 
   g_autoptr (FctDmarcVerdict) zero
       = run (&(Case){ .zone = zone, .author = "zero.example", .legacy = TRUE });
@@ -1037,6 +1227,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/from/problems", test_from_problems);
   g_test_add_func ("/dmarc/spf/null-sender-helo", test_null_sender_helo);
   g_test_add_func ("/dmarc/dns/failures", test_dns_failures);
+  g_test_add_func ("/dmarc/dns/failure-above", test_dns_failure_above);
   g_test_add_func ("/dmarc/dns/no-record", test_no_record);
   g_test_add_func ("/dmarc/legacy/co-uk", test_legacy_co_uk);
   g_test_add_func ("/dmarc/legacy/private-section", test_legacy_private_section);

@@ -162,6 +162,8 @@ static const RdataCase rdata_cases[] = {
     NULL },
   { FCT_DNS_TYPE_TLSA, W ("\x03\x01\x01\xab\xcd"), "3 1 1 ABCD" },
   { FCT_DNS_TYPE_TLSA, W ("\x03\x01"), NULL },
+  /* Valid on the wire, no hex form: RFC 3597 generic form. */
+  { FCT_DNS_TYPE_TLSA, W ("\x03\x01\x01"), "\\# 3 030101" },
   { FCT_DNS_TYPE_SOA,
     W ("\x03ns1\0\x01h\0\0\0\0\x01\0\0\0\x02\0\0\0\x03\0\0\0\x04\0\0\0\x05"),
     "ns1. h. 1 2 3 4 5" },

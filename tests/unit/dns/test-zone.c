@@ -296,6 +296,9 @@ static const BadCase bad_cases[] = {
   { "a TLSA 3 1 1 zz\n", "t:1:", "hexadecimal" },
   { "a TLSA 3 1 256 00\n", "t:1:", "matching type must be 0 to 255" },
   { "a TLSA 3 1 1\n", "t:1:", "TLSA takes" },
+  /* fuzz-zone: "" was read as empty data, then written as "3 1 1 " and refused. */
+  { "a TLSA 3 1 1 \"\"\n", "t:1:", "TLSA data is empty" },
+  { "a TLSA 3 1 1 ( )\n", "t:1:", "TLSA takes" },
   { "a TIMEOUT x\n", "t:1:", "TIMEOUT takes no data" },
   { "a SERVFAIL x\n", "t:1:", "SERVFAIL takes no data" },
   { "@ SOA ns host (\n 1 2 3 4 )\n", "t:1:", "SOA takes 7 fields" },

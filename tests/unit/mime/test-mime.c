@@ -453,6 +453,143 @@ test_garbage (void)
   g_rand_free (rand);
 }
 
+/* One text/html part: its visible text and links. */
+static FctMime *
+parse_html (const char *html)
+{
+  g_autofree char *text
+      = g_strdup_printf ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
+                         "Content-Type: text/html; charset=utf-8\r\n\r\n%s\r\n",
+                         html);
+  return parse (text);
+}
+
+typedef struct
+{
+  const char *html;
+  const char *visible; /* the whole visible text */
+} TextCase;
+
+/* Character references from every corner of the WHATWG table, the numeric rules of
+ * §13.2.5.80, and text that CSS hides from the reader. */
+static const TextCase text_cases[] = {
+  { "a&nbsp;b", "a\xc2\xa0"
+                "b" },
+  { "&NoBreak;&ZeroWidthSpace;&zwnj;", "\xe2\x81\xa0\xe2\x80\x8b\xe2\x80\x8c" },
+  { "&CounterClockwiseContourIntegral;", "\xe2\x88\xb3" },
+  { "&AMP &amp; &lt;&gt;", "& & <>" },
+  { "&notit; &notin;", "\xc2\xacit; \xe2\x88\x89" },
+  { "&Eacute;t&eacute; &laquo;&nbsp;x&nbsp;&raquo; &hellip;",
+    "\xc3\x89t\xc3\xa9 \xc2\xab\xc2\xa0x\xc2\xa0\xc2\xbb \xe2\x80\xa6" },
+  { "&nosuchname; &", "&nosuchname; &" },
+  { "&#x80;&#150;&#0;&#xD800;&#x110000;&#65;&#x42", "\xe2\x82\xac\xe2\x80\x93\xef\xbf\xbd"
+                                                    "\xef\xbf\xbd\xef\xbf\xbd"
+                                                    "AB" },
+  { "&ngE;", "\xe2\x89\xa7\xcc\xb8" },
+  { "shown<span style=\"display:none\">hidden</span> text", "shown text" },
+  { "a<div style=\"DISPLAY : NONE !important\">b<div>c</div>d</div>e", "ae" },
+  { "a<span style=\"visibility:hidden\">b</span>c", "ac" },
+  { "a<span style=\"font-size:0px\">b</span>c<span style=\"font-size:0.5em\">d</span>",
+    "acd" },
+  { "a<span style=\"color:#FFFFFF\">b</span>c", "ac" },
+  { "a<font color=\"white\">b</font>c", "ac" },
+  { "<td bgcolor=\"#0072c6\"><a href=\"x\" style=\"color:#ffffff\">Pay</a></td>", "Pay" },
+  { "<td style=\"background:#ffffff\"><span style=\"color:#fff\">x</span>y</td>", "y" },
+  { "<div style=\"max-height:0;overflow:hidden\">pre</div>body", "body" },
+  { "<p hidden>a</p><p>b</p>", "b" },
+  { "<p style=\"display:none\">a<p>b", "b" },
+  { "<span style=\"display:none\"/>a</span>b", "b" },
+  { "<span style=\"display:none\">a</b></span>b</span>", "b" },
+  { "<span style=\"color:red\"><span style=\"color:#fff\">a<span style=\"color:#000\">b"
+    "</span></span></span>",
+    "b" },
+};
+
+static void
+test_html_text (gconstpointer data)
+{
+  const TextCase *c = data;
+  g_autoptr (FctMime) mime = parse_html (c->html);
+  g_autofree char *text = g_strdup (fct_mime_part_get_text (mime, 0, NULL));
+
+  /* The line break that ends the body is white space, not text. */
+  g_assert_cmpstr (g_strchomp (text), ==, c->visible);
+}
+
+static void
+test_html_hidden_in_anchor (void)
+{
+  g_autoptr (FctMime) mime
+      = parse_html ("<a href=\"https://evil.example/\">www.impots.gouv<span "
+                    "style=\"display:none\">-verif</span>.fr</a>");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "www.impots.gouv.fr");
+}
+
+static void
+test_html_base (void)
+{
+  g_autoptr (FctMime) mime = parse_html (
+      "<a href=\"/before\">a</a><base href=\"https://evil.example/dir/\">"
+      "<base href=\"https://second.example/\"><a href=\"login?x=1\">b</a>"
+      "<a href=\"//other.example/p\">c</a><a href=\"https://abs.example/\">d</a>"
+      "<a href=\"DATA:TEXT/HTML,x\">e</a><form action=\"post.php\"></form>");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 6);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "https://evil.example/before");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==,
+                   "https://evil.example/dir/login?x=1");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "https://other.example/p");
+  g_assert_cmpstr (fct_mime_get_link (mime, 3)->href, ==, "https://abs.example/");
+  g_assert_cmpstr (fct_mime_get_link (mime, 4)->href, ==, "DATA:TEXT/HTML,x");
+  g_assert_cmpstr (fct_mime_get_link (mime, 5)->href, ==,
+                   "https://evil.example/dir/post.php");
+}
+
+static void
+test_html_no_base (void)
+{
+  g_autoptr (FctMime) mime = parse_html (
+      "<base target=\"_blank\"><base href=\"not a url\"><a href=\"/x\">a</a>");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "/x");
+}
+
+static void
+test_html_attribute_refs (void)
+{
+  g_autoptr (FctMime) mime
+      = parse_html ("<a href=\"https://a.example/?x=1&copy=2&amp;y=3&lang=fr&not;\">a</a>"
+                    "<a href=\"ht&#x09;tps://b.example/&NewLine;p\">b</a>");
+
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==,
+                   "https://a.example/?x=1&copy=2&y=3&lang=fr\xc2\xac");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "ht\ttps://b.example/\np");
+}
+
+/* Hidden elements nested deeper than the tracked stack, and a hundred thousand
+ * unmatched end tags: still one linear pass, and the text after them is read. */
+static void
+test_hostile_hidden (void)
+{
+  GString *s = g_string_new ("<span style=\"display:none\">");
+  g_autoptr (FctMime) mime = NULL;
+  const char *text;
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append (s, "<div><p style=\"color:#fff\">x");
+  g_string_append (s, "</span>");
+  for (int i = 0; i < 100000; i++)
+    g_string_append (s, "</i>");
+  g_string_append (s, "tail");
+  mime = parse_html (s->str);
+  text = fct_mime_part_get_text (mime, 0, NULL);
+  g_assert_null (strstr (text, "x"));
+  g_string_free (s, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -461,6 +598,16 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/text-links", test_text_links);
   g_test_add_func ("/mime/alternative-html", test_alternative_html);
   g_test_add_func ("/mime/attachment", test_attachment);
+  for (gsize i = 0; i < G_N_ELEMENTS (text_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/mime/html-text/%" G_GSIZE_FORMAT, i);
+      g_test_add_data_func (path, &text_cases[i], test_html_text);
+    }
+  g_test_add_func ("/mime/html-hidden-in-anchor", test_html_hidden_in_anchor);
+  g_test_add_func ("/mime/html-base", test_html_base);
+  g_test_add_func ("/mime/html-no-base", test_html_no_base);
+  g_test_add_func ("/mime/html-attribute-refs", test_html_attribute_refs);
+  g_test_add_func ("/mime/hostile/hidden", test_hostile_hidden);
   for (gsize i = 0; i < G_N_ELEMENTS (anomaly_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/mime/anomaly/%s", anomaly_cases[i].name);

@@ -20,6 +20,9 @@ static const FixtureCase fixture_cases[] = {
   { "basic_crlf.eml", NO_ERROR, FCT_MSG_FLAG_NONE, 3, "From", "body line\r\n", 0 },
   { "basic_lf.eml", NO_ERROR, FCT_MSG_FLAG_LF_ONLY, 3, "From", "body line\r\n", 0 },
   { "mixed_eol.eml", NO_ERROR, FCT_MSG_FLAG_MIXED_EOL, 3, "From", "body line\r\n", 0 },
+  /* Saved by an old Mac client: CR alone ends each line; read as CRLF. */
+  { "basic_cr.eml", NO_ERROR, FCT_MSG_FLAG_CR_ONLY, 3, "From", "body line\r\n", 0 },
+  { "folded_header_cr.eml", NO_ERROR, FCT_MSG_FLAG_CR_ONLY, 2, "Subject", "body\r\n", 0 },
   { "bare_cr_in_value.eml", NO_ERROR, FCT_MSG_FLAG_BARE_CR, 2, "Subject", "body\r\n", 0 },
   { "bare_cr_starts_header_line.eml", NO_ERROR,
     FCT_MSG_FLAG_BARE_CR | FCT_MSG_FLAG_BAD_HEADER_LINE, 1, "Subject",
@@ -138,6 +141,27 @@ test_unfold (void)
   const FctMsgHeader *from = fct_msg_get_header (msg, 1);
   g_assert_cmpuint (from->offset, ==, h->raw.len + 2);
   g_assert_cmpstr (from->value, ==, "a@example.com");
+}
+
+/* A CR-only file is the CRLF message it stands for, byte for byte: the fields, their
+ * unfolded values and what DKIM hashes are those of the CRLF file. */
+static void
+test_cr_only_is_crlf (void)
+{
+  static const char *const pairs[][2] = {
+    { "basic_cr.eml", "basic_crlf.eml" },
+    { "folded_header_cr.eml", "folded_header.eml" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (pairs); i++)
+    {
+      g_autoptr (FctMsg) cr = fixture_parse (pairs[i][0]);
+      g_autoptr (FctMsg) crlf = fixture_parse (pairs[i][1]);
+      g_assert_true (g_bytes_equal (fct_msg_get_bytes (cr), fct_msg_get_bytes (crlf)));
+      g_assert_cmpuint (fct_msg_get_header_count (cr), ==, fct_msg_get_header_count (crlf));
+      for (guint n = 0; n < fct_msg_get_header_count (cr); n++)
+        g_assert_cmpstr (fct_msg_get_header (cr, n)->value, ==,
+                         fct_msg_get_header (crlf, n)->value);
+    }
 }
 
 static void
@@ -350,6 +374,7 @@ main (int argc, char **argv)
       g_autofree char *path = g_strconcat ("/msg/fixture/", fixture_cases[i].fixture, NULL);
       g_test_add_data_func (path, &fixture_cases[i], test_fixture);
     }
+  g_test_add_func ("/msg/cr-only-is-crlf", test_cr_only_is_crlf);
   g_test_add_func ("/msg/unfold/folded", test_unfold);
   g_test_add_func ("/msg/unfold/wsp-only-line", test_unfold_wsp_only_line);
   g_test_add_func ("/msg/name/obs-wsp-before-colon", test_obs_wsp_before_colon);

@@ -2,6 +2,8 @@
  * the weight tables every check relies on. */
 #include <facteur/score.h>
 
+#include <string.h>
+
 static void
 test_empty_is_ten (void)
 {
@@ -22,6 +24,28 @@ test_points_are_deducted_from_the_table (void)
   g_assert_true (fct_findings_has (f, "spf-fail"));
   g_assert_false (fct_findings_has (f, "mx-missing"));
   g_assert_cmpfloat_with_epsilon (fct_findings_score (f), 10.0 - w->points, 1e-9);
+}
+
+/* Bytes from a message reach a finding raw (fuzz-mime: an attachment name in Latin-1);
+ * the finding holds valid UTF-8 whatever its caller passes, each bad byte as \xHH. */
+static void
+test_strings_are_utf8 (void)
+{
+  g_autoptr (FctFindings) f = fct_findings_new ();
+  FctFinding *added = fct_findings_add (f, "spf-fail", "name %s, then %s",
+                                        "r\xe9sum\xe9.pdf", "caf\xc3\xa9");
+
+  g_assert_cmpstr (added->detail, ==, "name r\\xE9sum\\xE9.pdf, then caf\xc3\xa9");
+  fct_finding_set_evidence (added, "\xff\xfe\xc3");
+  g_assert_cmpstr (added->evidence, ==, "\\xFF\\xFE\\xC3");
+  fct_finding_set_fix (added, "v=spf1 \xe2\x82 -all");
+  g_assert_cmpstr (added->fix, ==, "v=spf1 \\xE2\\x82 -all");
+  g_assert_true (g_utf8_validate (added->fix, -1, NULL));
+  /* Valid text, ASCII or not, is kept as it is. */
+  fct_finding_set_evidence (added, "Société Générale ✓");
+  g_assert_cmpstr (added->evidence, ==, "Société Générale ✓");
+  fct_finding_set_evidence (added, NULL);
+  g_assert_null (added->evidence);
 }
 
 static void
@@ -88,6 +112,115 @@ test_sort_by_points_is_stable (void)
     g_assert_cmpstr (a->detail, ==, "first");
 }
 
+/* The verdict of a list of ids, and the ids that decided it joined by spaces. */
+static FctThreat
+verdict_of (const char *ids, char **deciding)
+{
+  g_autoptr (FctFindings) f = fct_findings_new ();
+  g_auto (GStrv) list = g_strsplit (ids, " ", -1);
+  g_autoptr (GPtrArray) decided = NULL;
+  FctThreat threat;
+
+  for (guint i = 0; list[i] != NULL; i++)
+    if (*list[i] != '\0')
+      fct_findings_add (f, list[i], "detail");
+  threat = fct_findings_threat (f, &decided);
+  g_ptr_array_add (decided, NULL);
+  *deciding = g_strjoinv (" ", (char **)decided->pdata);
+  return threat;
+}
+
+static void
+test_threat_rules (void)
+{
+  static const struct
+  {
+    const char *ids;
+    FctThreat threat;
+    const char *deciding;
+  } rules[] = {
+    /* Deliverability findings say nothing about trust. */
+    { "", FCT_THREAT_NONE, "" },
+    { "spf-fail dkim-none dmarc-none header-missing-date unsubscribe-missing iban-present",
+      FCT_THREAT_NONE, "" },
+    /* Rule 1: the highest level. */
+    { "dmarc-fail", FCT_THREAT_SUSPICIOUS, "dmarc-fail" },
+    { "dkim-none bank-details-change", FCT_THREAT_DANGEROUS, "bank-details-change" },
+    { "bank-details-change dmarc-fail", FCT_THREAT_DANGEROUS, "bank-details-change" },
+    /* Rule 2: suspicious findings of two sections. */
+    { "dmarc-fail link-text-mismatch", FCT_THREAT_DANGEROUS,
+      "dmarc-fail link-text-mismatch" },
+    { "reply-to-divergent-free-mail iban-country-mismatch", FCT_THREAT_DANGEROUS,
+      "reply-to-divergent-free-mail iban-country-mismatch" },
+    /* One section, or one finding twice: still suspicious. */
+    { "display-name-spoof reply-to-divergent-free-mail", FCT_THREAT_SUSPICIOUS,
+      "display-name-spoof reply-to-divergent-free-mail" },
+    { "dmarc-fail dmarc-fail", FCT_THREAT_SUSPICIOUS, "dmarc-fail" },
+    /* A history that says a sender changed accounts. */
+    { "iban-present iban-new-for-sender", FCT_THREAT_DANGEROUS, "iban-new-for-sender" },
+    { "iban-present iban-first-for-sender iban-history-unavailable", FCT_THREAT_NONE, "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
+    {
+      g_autofree char *deciding = NULL;
+      FctThreat t = verdict_of (rules[i].ids, &deciding);
+      if (t != rules[i].threat || !g_str_equal (deciding, rules[i].deciding))
+        g_error ("%s: %s [%s], expected %s [%s]", rules[i].ids, fct_threat_to_string (t),
+                 deciding, fct_threat_to_string (rules[i].threat), rules[i].deciding);
+    }
+}
+
+/* Rule 4: a dangerous message gets no advice for its sender; the reader's findings keep
+ * theirs. */
+static void
+test_withhold_sender_advice (void)
+{
+  g_autoptr (FctFindings) f = fct_findings_new ();
+  FctFinding *spf = fct_findings_add (f, "spf-none", "publish \"v=spf1 mx -all\"");
+  FctFinding *bulk = fct_findings_add (f, "unsubscribe-missing", "add List-Unsubscribe");
+  FctFinding *fraud = fct_findings_add (f, "bank-details-change", "call the supplier");
+
+  fct_finding_set_fix (spf, "v=spf1 mx -all");
+  fct_finding_set_evidence (spf, "example.com");
+  fct_findings_withhold_sender_advice (f);
+  g_assert_null (spf->fix);
+  g_assert_cmpstr (spf->evidence, ==, "example.com");
+  g_assert_null (strstr (spf->detail, "v=spf1"));
+  g_assert_nonnull (strstr (spf->detail, "not advice"));
+  g_assert_null (strstr (bulk->detail, "add List-Unsubscribe"));
+  g_assert_cmpstr (fraud->detail, ==, "call the supplier");
+  g_assert_cmpfloat (fct_findings_score (f), ==,
+                     10.0 - spf->weight->points - bulk->weight->points
+                         - fraud->weight->points);
+}
+
+/* docs/SCORING.md "Threat verdict" lists every id that has a level, with that level. */
+static void
+test_threat_doc (void)
+{
+  const char *root = g_getenv ("FCT_SOURCE_ROOT");
+  g_autofree char *path = NULL;
+  g_autofree char *doc = NULL;
+  gsize n = 0;
+  const FctFindingWeight *rows = fct_finding_weights_message (&n);
+
+  if (root == NULL)
+    {
+      g_test_skip ("FCT_SOURCE_ROOT is not set");
+      return;
+    }
+  path = g_build_filename (root, "docs", "SCORING.md", NULL);
+  g_assert_true (g_file_get_contents (path, &doc, NULL, NULL));
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *row = g_strdup_printf ("| `%s` | %s |", rows[i].id,
+                                              fct_threat_to_string (rows[i].threat));
+      if (rows[i].threat != FCT_THREAT_NONE && strstr (doc, row) == NULL)
+        g_test_fail_printf ("docs/SCORING.md has no row \"%s\"", row);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -95,8 +228,12 @@ main (int argc, char **argv)
   g_test_add_func ("/score/empty-is-ten", test_empty_is_ten);
   g_test_add_func ("/score/points-from-table", test_points_are_deducted_from_the_table);
   g_test_add_func ("/score/never-below-zero", test_score_never_below_zero);
+  g_test_add_func ("/score/strings-are-utf8", test_strings_are_utf8);
   g_test_add_func ("/score/unknown-id-refused", test_unknown_id_is_refused);
   g_test_add_func ("/score/tables-well-formed", test_tables_are_well_formed);
   g_test_add_func ("/score/sort-stable", test_sort_by_points_is_stable);
+  g_test_add_func ("/score/threat-rules", test_threat_rules);
+  g_test_add_func ("/score/withhold-sender-advice", test_withhold_sender_advice);
+  g_test_add_func ("/score/threat-doc", test_threat_doc);
   return g_test_run ();
 }

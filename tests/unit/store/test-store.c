@@ -1,9 +1,13 @@
-/* The SQLite store: IBANs per sender domain (new, known, others), persistence across
- * openings, WAL mode, bounds per domain and overall, and a newer schema refused. */
+/* The SQLite store: IBANs per sender domain (new, known, others), a message checked twice
+ * that does not make its own IBAN known, persistence across openings, WAL mode, bounds
+ * per domain and overall, a newer schema refused; no IBAN in clear in the file, the
+ * files mode 0600, the key, the conversion of a version-1 database. */
 #include <facteur/store.h>
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static char *
 scratch_db (void)
@@ -18,7 +22,7 @@ static void
 remove_db (const char *path)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  const char *suffixes[] = { "", "-wal", "-shm" };
+  const char *suffixes[] = { "", "-wal", "-shm", ".key" };
   for (gsize i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {
       g_autofree char *p = g_strconcat (path, suffixes[i], NULL);
@@ -27,13 +31,22 @@ remove_db (const char *path)
   g_rmdir (dir);
 }
 
+/* Each call is a different message unless msg says otherwise. */
+static void
+record_in (FctStore *store, const char *domain, const char *iban, const char *msg,
+           gint64 now, FctStoreIbanSighting *out)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (fct_store_iban_record (store, domain, iban, msg, now, out, &error));
+  g_assert_no_error (error);
+}
+
 static void
 record (FctStore *store, const char *domain, const char *iban, gint64 now,
         FctStoreIbanSighting *out)
 {
-  g_autoptr (GError) error = NULL;
-  g_assert_true (fct_store_iban_record (store, domain, iban, now, out, &error));
-  g_assert_no_error (error);
+  g_autofree char *msg = g_strdup_printf ("<%s-%" G_GINT64_FORMAT "@test>", iban, now);
+  record_in (store, domain, iban, msg, now, out);
 }
 
 static void
@@ -58,21 +71,44 @@ test_new_and_known (void)
   g_assert_false (s.known);
   g_assert_cmpuint (s.others, ==, 1);
 
-  /* Another domain does not share the first domain's IBANs. */
-  record (store, "other.fr", "FR7630006000011234567890189", 300, &s);
-  g_assert_false (s.known);
-  g_assert_cmpuint (s.others, ==, 0);
-  g_assert_cmpint (fct_store_iban_count (store, "example.fr", &error), ==, 2);
-  /* A lookup records nothing. */
-  g_assert_true (
-      fct_store_iban_lookup (store, "example.fr", "GB29NWBK60161331926819", &s, &error));
+  g_assert_true (fct_store_iban_lookup (store, "example.fr", "DE89370400440532013000",
+                                        "<x>", &s, &error));
+  g_assert_true (s.known);
+  g_assert_true (fct_store_iban_lookup (store, "example.fr", "GB29NWBK60161331926819",
+                                        "<x>", &s, &error));
   g_assert_false (s.known);
   g_assert_cmpuint (s.others, ==, 2);
-  g_assert_true (
-      fct_store_iban_lookup (store, "example.fr", "DE89370400440532013000", &s, &error));
-  g_assert_true (s.known);
-  g_assert_cmpint (s.first_seen, ==, 300);
+  g_assert_cmpint (fct_store_iban_count (store, "example.fr", &error), ==, 2);
   g_assert_cmpint (fct_store_iban_count (store, "nobody.fr", &error), ==, 0);
+}
+
+/* Issue 12: a message checked twice (a retry, the milter then a user) must not make its
+ * own IBAN known; nor does a second IBAN of the same message count as an "other". */
+static void
+test_same_message_twice (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  FctStoreIbanSighting s;
+
+  g_assert_no_error (error);
+  record_in (store, "fraud.example", "FR7630006000011234567890189", "<m1@x>", 10, &s);
+  g_assert_false (s.known);
+  record_in (store, "fraud.example", "DE89370400440532013000", "<m1@x>", 10, &s);
+  g_assert_false (s.known);
+  g_assert_cmpuint (s.others, ==, 0);
+  record_in (store, "fraud.example", "FR7630006000011234567890189", "<m1@x>", 20, &s);
+  g_assert_false (s.known);
+  g_assert_cmpuint (s.others, ==, 0);
+  g_assert_true (fct_store_iban_lookup (
+      store, "fraud.example", "FR7630006000011234567890189", "<m1@x>", &s, &error));
+  g_assert_false (s.known);
+  /* Another message with the same IBAN: now it is known, for every message. */
+  record_in (store, "fraud.example", "FR7630006000011234567890189", "<m2@x>", 30, &s);
+  g_assert_true (s.known);
+  record_in (store, "fraud.example", "FR7630006000011234567890189", "<m1@x>", 40, &s);
+  g_assert_true (s.known);
+  g_assert_cmpuint (s.others, ==, 0);
 }
 
 static void
@@ -125,13 +161,13 @@ test_bounds (void)
   for (int i = 0; i < 5; i++)
     {
       g_autofree char *iban = g_strdup_printf ("XX%02d", i);
-      record (store, "a.example", iban, 100 + i, &s);
+      record_in (store, "a.example", iban, iban, 100 + i, &s);
     }
   /* Per domain: only the three seen most recently are kept. */
   g_assert_cmpint (fct_store_iban_count (store, "a.example", &error), ==, 3);
-  record (store, "a.example", "XX00", 200, &s);
+  record_in (store, "a.example", "XX00", "other", 200, &s);
   g_assert_false (s.known);
-  record (store, "a.example", "XX04", 201, &s);
+  record_in (store, "a.example", "XX04", "other", 201, &s);
   g_assert_true (s.known);
 
   /* Overall: five rows at most, the oldest go. */
@@ -168,11 +204,306 @@ test_invalid (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
-  g_assert_false (fct_store_iban_record (store, "", "FR76", 1, NULL, &error));
+  g_assert_false (fct_store_iban_record (store, "", "FR76", "<m>", 1, NULL, &error));
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
   g_clear_error (&error);
   g_assert_null (fct_store_open ("/nonexistent-dir/x/y.db", NULL, &error));
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN);
+}
+
+static gboolean
+file_contains (const char *path, const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return FALSE;
+  return memmem (data, len, needle, strlen (needle)) != NULL;
+}
+
+static guint
+file_mode (const char *path)
+{
+  struct stat st;
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* Issue 12: the IBAN is not in the files in clear, only its HMAC and last four
+ * characters; the database and the key are mode 0600 whatever the umask. */
+static void
+test_files_private (void)
+{
+  g_autofree char *path = scratch_db ();
+  g_autofree char *key = g_strconcat (path, ".key", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+  mode_t old = umask (022);
+
+  {
+    g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 10, &s);
+    g_assert_cmpuint (file_mode (path), ==, 0600);
+    g_assert_cmpuint (file_mode (key), ==, 0600);
+    if (g_file_test (wal, G_FILE_TEST_EXISTS))
+      {
+        g_assert_cmpuint (file_mode (wal), ==, 0600);
+        g_assert_false (file_contains (wal, "FR7630006000011234567890189"));
+        g_assert_false (file_contains (wal, "30006000011234567890189"));
+      }
+  }
+  umask (old);
+  g_assert_false (file_contains (path, "FR7630006000011234567890189"));
+  g_assert_false (file_contains (path, "30006000011234567890189"));
+  g_assert_true (file_contains (path, "0189"));
+  {
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_assert_true (g_file_get_contents (key, &data, &len, NULL));
+    g_assert_cmpuint (len, ==, 32);
+  }
+  /* The same key is read back: the IBAN is still known. */
+  {
+    g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 20, &s);
+    g_assert_true (s.known);
+  }
+  remove_db (path);
+}
+
+/* A database with content whose key is gone, or a key of the wrong size: an error
+ * (the check then reports without history), never a new key that forgets everything. */
+static void
+test_key_missing_or_bad (void)
+{
+  g_autofree char *path = scratch_db ();
+  g_autofree char *key = g_strconcat (path, ".key", NULL);
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+
+  {
+    g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 10, &s);
+  }
+  g_assert_cmpint (g_remove (key), ==, 0);
+  g_assert_null (fct_store_open (path, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (key, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_set_contents (key, "short", -1, NULL));
+  g_assert_null (fct_store_open (path, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  remove_db (path);
+}
+
+/* A file that is not a database: an error, not a crash. */
+static void
+test_corrupt (void)
+{
+  g_autofree char *path = scratch_db ();
+  g_autoptr (GError) error = NULL;
+  GString *junk = g_string_new (NULL);
+
+  while (junk->len < 8192)
+    g_string_append (junk, "this is not an SQLite database ");
+  g_assert_true (g_file_set_contents (path, junk->str, (gssize)junk->len, NULL));
+  g_string_free (junk, TRUE);
+  {
+    g_autofree char *key = g_strconcat (path, ".key", NULL);
+    g_assert_true (g_file_set_contents (key, "0123456789abcdef0123456789abcdef", 32, NULL));
+  }
+  g_assert_null (fct_store_open (path, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_SQL);
+  remove_db (path);
+}
+
+/* A version-1 database (IBANs in clear) is converted: its IBANs are still known, and no
+ * longer in the file. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *path = scratch_db ();
+  g_autoptr (GError) error = NULL;
+  sqlite3 *db = NULL;
+  FctStoreIbanSighting s;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (db,
+                    "CREATE TABLE iban_sightings (domain TEXT NOT NULL, iban TEXT NOT NULL,"
+                    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+                    " times INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (domain, iban))"
+                    " WITHOUT ROWID;"
+                    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+                    " WITHOUT ROWID;"
+                    "INSERT INTO meta VALUES ('iban_rows', 1);"
+                    "INSERT INTO iban_sightings VALUES ('example.fr',"
+                    " 'FR7630006000011234567890189', 5, 6, 2);"
+                    "PRAGMA user_version = 1;",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  sqlite3_close (db);
+  {
+    g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (fct_store_iban_lookup (
+        store, "example.fr", "FR7630006000011234567890189", "<new>", &s, &error));
+    g_assert_true (s.known);
+    g_assert_cmpint (s.first_seen, ==, 5);
+    g_assert_cmpint (fct_store_iban_count (store, "example.fr", &error), ==, 1);
+  }
+  g_assert_false (file_contains (path, "FR7630006000011234567890189"));
+  remove_db (path);
+}
+
+static FctStoreMessage *
+message (const char *token, const char *spool, gint64 received)
+{
+  FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
+  m->token = g_strdup (token);
+  m->spool = g_strdup (spool);
+  m->received = received;
+  m->client_ip = g_strdup ("192.0.2.1");
+  m->helo = g_strdup ("mail.example");
+  m->mail_from = g_strdup ("");
+  m->tls_version = g_strdup ("TLSv1.3");
+  m->size = 1234;
+  return m;
+}
+
+/* facteur serve's tables: a test, its messages (group commit), the unchecked ones after
+ * a restart, a report in two languages, finding counts, and retention. */
+static void
+test_serve_tables (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = scratch_db ();
+  FctStoreOptions options = { .durable = TRUE };
+  {
+    g_autoptr (FctStore) store = fct_store_open (path, &options, &error);
+    g_assert_no_error (error);
+    g_assert_true (fct_store_test_create (store, "aa", "198.51.100.7", 100, &error));
+    g_assert_true (fct_store_test_create (store, "bb", NULL, 200, &error));
+    g_assert_no_error (error);
+    g_assert_false (fct_store_test_create (store, "aa", NULL, 300, &error));
+    g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_SQL);
+    g_clear_error (&error);
+    g_assert_cmpint (fct_store_test_exists (store, "aa", &error), ==, 1);
+    g_assert_cmpint (fct_store_test_exists (store, "cc", &error), ==, 0);
+    g_assert_null (fct_store_message_latest (store, "aa", &error));
+    g_assert_no_error (error);
+
+    g_autoptr (FctStoreMessage) m1 = message ("aa", "/spool/1", 110);
+    g_autoptr (FctStoreMessage) m2 = message ("bb", "/spool/1", 110);
+    g_autoptr (FctStoreMessage) m3 = message ("aa", "/spool/2", 120);
+    FctStoreMessage *batch[] = { m1, m2, m3 };
+    g_assert_true (fct_store_messages_add (store, batch, 3, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (m1->id, <, m2->id);
+    g_assert_cmpint (m2->id, <, m3->id);
+  }
+  {
+    /* After a restart: all three wait for their report. */
+    g_autoptr (FctStore) store = fct_store_open (path, &options, &error);
+    g_assert_no_error (error);
+    g_autoptr (GPtrArray) unchecked = fct_store_messages_unchecked (store, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (unchecked->len, ==, 3);
+    const FctStoreMessage *u = g_ptr_array_index (unchecked, 2);
+    g_assert_cmpstr (u->spool, ==, "/spool/2");
+    g_assert_cmpstr (u->client_ip, ==, "192.0.2.1");
+    g_assert_cmpstr (u->mail_from, ==, "");
+    g_assert_cmpstr (u->tls_version, ==, "TLSv1.3");
+    g_assert_null (u->tls_cipher);
+
+    static const char *const findings[] = { "spf-fail", "dkim-none", NULL };
+    static const char *const langs[] = { "en", "fr", NULL };
+    static const char *const reports[]
+        = { "{\"title\":\"en\"}", "{\"title\":\"fr\"}", NULL };
+    FctStoreReport r = { .score = 6.5,
+                         .threat = "suspicious",
+                         .findings = findings,
+                         .langs = langs,
+                         .reports = reports,
+                         .view = "{}" };
+    g_assert_true (fct_store_report_put (store, u->id, &r, &error));
+    static const char *const one[] = { "spf-fail", NULL };
+    r.findings = one;
+    g_assert_true (fct_store_report_put (
+        store, ((FctStoreMessage *)g_ptr_array_index (unchecked, 0))->id, &r, &error));
+    g_assert_no_error (error);
+
+    g_autoptr (FctStoreMessage) latest = fct_store_message_latest (store, "aa", &error);
+    g_assert_cmpint (latest->id, ==, u->id);
+    g_assert_true (latest->checked);
+    g_assert_cmpfloat (latest->score, ==, 6.5);
+    g_assert_cmpstr (latest->threat, ==, "suspicious");
+    g_autofree char *fr = fct_store_report_get (store, u->id, "fr", &error);
+    g_autofree char *de = fct_store_report_get (store, u->id, "de", &error);
+    g_autofree char *view = fct_store_view_get (store, u->id, &error);
+    g_assert_cmpstr (fr, ==, "{\"title\":\"fr\"}");
+    g_assert_cmpstr (de, ==, "{\"title\":\"en\"}");
+    g_assert_cmpstr (view, ==, "{}");
+    g_autoptr (GPtrArray) left = fct_store_messages_unchecked (store, &error);
+    g_assert_cmpuint (left->len, ==, 1);
+
+    g_autoptr (GArray) counts = NULL;
+    g_autoptr (GPtrArray) ids = fct_store_finding_counts (store, &counts, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (ids->len, ==, 2);
+    g_assert_cmpstr (g_ptr_array_index (ids, 0), ==, "spf-fail");
+    g_assert_cmpint (g_array_index (counts, gint64, 0), ==, 2);
+    g_autoptr (GPtrArray) recent = fct_store_messages_recent (store, 2, &error);
+    g_assert_cmpuint (recent->len, ==, 2);
+
+    /* Retention: test aa goes with its messages; /spool/1 stays, bb still uses it. */
+    g_autoptr (GPtrArray) spools = NULL;
+    g_assert_cmpint (fct_store_prune (store, 150, &spools, &error), ==, 1);
+    g_assert_no_error (error);
+    g_assert_cmpuint (spools->len, ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (spools, 0), ==, "/spool/2");
+    g_assert_cmpint (fct_store_test_exists (store, "aa", &error), ==, 0);
+    g_assert_null (fct_store_report_get (store, u->id, "en", &error));
+    g_clear_pointer (&spools, g_ptr_array_unref);
+    g_assert_cmpint (fct_store_prune (store, 250, &spools, &error), ==, 1);
+    g_assert_cmpstr (g_ptr_array_index (spools, 0), ==, "/spool/1");
+  }
+  remove_db (path);
+}
+
+/* A version 1 database (IBAN history only) gains the serve tables and keeps its rows. */
+static void
+test_upgrade_v1 (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = scratch_db ();
+  sqlite3 *db = NULL;
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (
+          db,
+          "CREATE TABLE iban_sightings (domain TEXT NOT NULL, iban TEXT NOT NULL,"
+          " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, times INTEGER"
+          " NOT NULL DEFAULT 1, PRIMARY KEY (domain, iban)) WITHOUT ROWID;"
+          "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT"
+          " ROWID; INSERT INTO meta VALUES ('iban_rows', 1);"
+          "INSERT INTO iban_sightings VALUES ('a.example', 'FR76', 1, 1, 1);"
+          "PRAGMA user_version = 1;",
+          NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fct_store_iban_count (store, "a.example", &error), ==, 1);
+  g_assert_true (fct_store_test_create (store, "aa", NULL, 1, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&store, fct_store_close);
+  remove_db (path);
 }
 
 int
@@ -180,9 +511,16 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/store/new-and-known", test_new_and_known);
+  g_test_add_func ("/store/same-message-twice", test_same_message_twice);
+  g_test_add_func ("/store/files-private", test_files_private);
+  g_test_add_func ("/store/key-missing-or-bad", test_key_missing_or_bad);
+  g_test_add_func ("/store/corrupt", test_corrupt);
+  g_test_add_func ("/store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/store/persistent-wal", test_persistent_wal);
   g_test_add_func ("/store/bounds", test_bounds);
   g_test_add_func ("/store/newer-schema", test_newer_schema);
   g_test_add_func ("/store/invalid", test_invalid);
+  g_test_add_func ("/store/serve-tables", test_serve_tables);
+  g_test_add_func ("/store/upgrade-v1", test_upgrade_v1);
   return g_test_run ();
 }

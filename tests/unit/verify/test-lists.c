@@ -9,6 +9,10 @@ test_disposable (void)
   g_assert_true (fct_verify_domain_is_disposable ("YOPmail.fr"));
   g_assert_true (fct_verify_domain_is_disposable ("inbox.guerrillamail.com"));
   g_assert_false (fct_verify_domain_is_disposable ("gmail.com"));
+  g_assert_false (fct_verify_domain_is_disposable ("outlook.com"));
+  /* From the maintained list (disposable-email-domains), not in the hand-written one. */
+  g_assert_true (fct_verify_domain_is_disposable ("temp-mail.best"));
+  g_assert_true (fct_verify_domain_is_disposable ("temp-link.net"));
   g_assert_false (fct_verify_domain_is_disposable ("com"));
 }
 
@@ -19,6 +23,13 @@ test_free_mail (void)
   g_assert_true (fct_verify_domain_is_free_mail ("orange.fr"));
   g_assert_false (fct_verify_domain_is_free_mail ("example.com"));
   g_assert_false (fct_verify_domain_is_free_mail ("mail.gmail.com"));
+  /* The entries the hand-written list missed (issue 13), now from the maintained list
+   * or its extra file. */
+  static const char *const more[] = { "hotmail.be", "yahoo.es",   "outlook.de",
+                                      "outlook.be", "hotmail.it", "yahoo.co.uk" };
+  for (gsize i = 0; i < G_N_ELEMENTS (more); i++)
+    if (!fct_verify_domain_is_free_mail (more[i]))
+      g_error ("%s is not a free mail domain", more[i]);
 }
 
 static void

@@ -45,6 +45,36 @@ test_idn_domain (void)
   g_assert_cmpstr (s->domain_ascii, ==, "xn--bcher-kva.example");
 }
 
+/* The domain is checked again after IDNA mapping (RFC 5891 §5.3-5.4, RFC 5321 §4.1.2):
+ * what UTS #46 maps a U-label to is what would go on the wire. */
+static void
+test_idn_mapped_domain_rechecked (void)
+{
+  static const char *const refused[] = {
+    "test@\u200B",                  /* zero-width space: maps to nothing, no domain */
+    "test@example.com\uFF0E",       /* a full-width dot: a trailing dot once mapped */
+    "test@exa\uFF0E\uFF0Emple.com", /* two full-width dots: an empty label */
+    "test@exa\u037Emple.com",       /* GREEK QUESTION MARK is ";" after NFC */
+    "test@exa\u1FEFmple.com",       /* GREEK VARIA is a backquote after NFC */
+    "test@exa\u200Bmple.com",       /* an invisible character the mapping would drop */
+    "test@exa\u00ADmple.com",       /* a soft hyphen, likewise */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (FctVerifySyntax) s = parse (refused[i]);
+      if (s->domain_ascii != NULL)
+        g_error ("%s: mapped to a usable %s", refused[i], s->domain_ascii);
+    }
+  /* A full-width dot between labels is an ordinary dot once mapped. */
+  g_autoptr (FctVerifySyntax) ok = parse ("info@b\u00FCcher\uFF0Eexample");
+  g_assert_cmpstr (ok->domain_ascii, ==, "xn--bcher-kva.example");
+  g_assert_true (fct_verify_domain_is_ldh ("xn--bcher-kva.example"));
+  g_assert_false (fct_verify_domain_is_ldh ("a..b"));
+  g_assert_false (fct_verify_domain_is_ldh ("-a.b"));
+  g_assert_false (fct_verify_domain_is_ldh ("a.b."));
+  g_assert_false (fct_verify_domain_is_ldh ("a;b.c"));
+}
+
 static void
 test_c1_controls_refused (void)
 {
@@ -149,6 +179,7 @@ main (int argc, char **argv)
   g_test_add_func ("/verify/syntax/utf8-local-part", test_utf8_local_part_needs_smtputf8);
   g_test_add_func ("/verify/syntax/idn-domain", test_idn_domain);
   g_test_add_func ("/verify/syntax/c1-controls", test_c1_controls_refused);
+  g_test_add_func ("/verify/syntax/idn-mapped-domain", test_idn_mapped_domain_rechecked);
   g_test_add_func ("/verify/syntax/malformed-utf8", test_malformed_utf8);
   g_test_add_func ("/verify/syntax/nul-cases", test_nul_cases);
   g_test_add_func ("/verify/syntax/nul-in-quoted-pair", test_nul_in_quoted_pair);

@@ -34,6 +34,8 @@ sign s2048.private s2048 "$work/plain.eml" "$here/signed.eml"
 sign s1024.private s1024 "$work/plain.eml" "$here/signed-1024.eml"
 sign s2048.private s2048 "$work/plain.eml" "$work/l.eml" --body-length
 { cat "$work/l.eml"; printf 'P.S. pay the new account FR7630006000011234567890189\r\n'; } > "$here/signed-l-appended.eml"
+{ cat "$work/l.eml"; printf 'P.S. our portal moved: https://portal.example-secure.example/login\r\n'; } > "$here/signed-l-link.eml"
+{ cat "$work/l.eml"; printf -- '-- \r\nYou receive this list as client@example.org.\r\n'; } > "$here/signed-l-footer.eml"
 sed 's/November figures/December figures/' "$here/signed.eml" > "$here/signed-tampered.eml"
 sed 's/ s=s2048;/ s=stest;/' "$here/signed-tampered.eml" > "$here/signed-tampered-testing.eml"
 /usr/bin/python3 - "$work/s2048.private" "$work/plain.eml" "$here/signed-sha1.eml" <<'PY'

@@ -1,0 +1,184 @@
+/* facteur — where a link really goes: the destination carried by a known redirector
+ * (Microsoft Defender Safe Links, Google's /url, Proofpoint URL Defense v1-v3, Barracuda
+ * Link Protection, the redirectors of Facebook, LinkedIn, YouTube, Slack, Tumblr,
+ * Amazon SES click tracking), and the trackers and wrappers whose destination is not in
+ * the URL at all (ESP click trackers, Mimecast, Proofpoint Essentials), for which the
+ * destination cannot be known without following them. */
+#include "analysis-private.h"
+
+#include <string.h>
+
+typedef enum
+{
+  DECODE_PERCENT,      /* a query parameter, percent-encoded (WHATWG URL §5.1) */
+  DECODE_PROOFPOINT_2, /* Proofpoint v2: "-XX" for byte XX, "_" for "/" */
+} Decode;
+
+typedef struct
+{
+  const char *host; /* the host or a parent domain of it */
+  const char *path; /* the path starts with this */
+  const char *param;
+  Decode decode;
+} Redirector;
+
+/* Each from the vendor's documentation of its link format or from its links as they
+ * appear in delivered mail. */
+static const Redirector redirectors[] = {
+  { "safelinks.protection.outlook.com", "/", "url", DECODE_PERCENT },
+  { "urldefense.proofpoint.com", "/v2/url", "u", DECODE_PROOFPOINT_2 },
+  { "urldefense.proofpoint.com", "/v1/url", "u", DECODE_PERCENT },
+  { "linkprotect.cudasvc.com", "/url", "a", DECODE_PERCENT },
+  { "l.facebook.com", "/l.php", "u", DECODE_PERCENT },
+  { "lm.facebook.com", "/l.php", "u", DECODE_PERCENT },
+  { "www.youtube.com", "/redirect", "q", DECODE_PERCENT },
+  { "www.linkedin.com", "/redir/redirect", "url", DECODE_PERCENT },
+  { "slack-redir.net", "/link", "url", DECODE_PERCENT },
+  { "t.umblr.com", "/redirect", "z", DECODE_PERCENT },
+};
+
+/* Click trackers of e-mail service providers and link wrappers of mail security
+ * gateways that keep the destination on their side (rspamd's redirectors map and the
+ * providers' documentation). */
+static const char *const opaque_hosts[] = {
+  "list-manage.com", "mailchi.mp",
+  "sendgrid.net",    "mandrillapp.com",
+  "mailgun.org",     "sparkpostmail.com",
+  "mjt.lu",          "sendibt3.com",
+  "sendibt2.com",    "hubspotlinks.com",
+  "exacttarget.com", "rs6.net",
+  "mcsv.net",        "klclick.com",
+  "cmail19.com",     "cmail20.com",
+  "createsend.com",  "brevo.com",
+  "sendinblue.com",  "pstmrk.it",
+  "mlsend.com",      "e2ma.net",
+  "acemlna.com",     "activehosted.com",
+  "mimecast.com",    "emailprotection.link",
+  "mailjet.com",     "convertkit-mail.com",
+  "ct.sendgrid.net",
+};
+
+gboolean
+fct_analysis_host_under (const char *host, const char *domain)
+{
+  gsize hl = strlen (host), dl = strlen (domain);
+
+  return g_str_equal (host, domain)
+         || (hl > dl && host[hl - dl - 1] == '.' && g_str_equal (host + hl - dl, domain));
+}
+
+/* The path and query of an absolute URL (transfer none, pointers into url). */
+static void
+split_url (const char *url, const char **path, const char **query)
+{
+  const char *p = strstr (url, "//");
+
+  p = p != NULL ? p + 2 : url;
+  p += strcspn (p, "/?#");
+  *path = p;
+  *query = strchr (p, '?');
+}
+
+/* Percent-decodes [p, end) into a new string, dropping C0 controls and spaces that
+ * an attacker puts in to hide the destination from filters (browsers strip tabs and
+ * line breaks; the rest make filters fail to read the URL). */
+static char *
+decode (const char *p, const char *end, Decode how)
+{
+  GString *out = g_string_sized_new ((gsize)(end - p));
+
+  while (p < end)
+    {
+      char c = *p++;
+      if (how == DECODE_PROOFPOINT_2 && c == '_')
+        c = '/';
+      else if ((c == '%' || (how == DECODE_PROOFPOINT_2 && c == '-')) && end - p >= 2
+               && g_ascii_isxdigit (p[0]) && g_ascii_isxdigit (p[1]))
+        {
+          c = (char)(g_ascii_xdigit_value (p[0]) * 16 + g_ascii_xdigit_value (p[1]));
+          p += 2;
+        }
+      if ((guchar)c > 0x20 && c != 0x7f)
+        g_string_append_c (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+query_param (const char *query, const char *name, Decode how)
+{
+  gsize n = strlen (name);
+
+  if (query == NULL)
+    return NULL;
+  for (const char *p = query + 1; *p != '\0' && *p != '#';)
+    {
+      const char *end = p + strcspn (p, "&#");
+      if ((gsize)(end - p) > n && g_ascii_strncasecmp (p, name, n) == 0 && p[n] == '=')
+        return decode (p + n + 1, end, how);
+      p = *end == '&' ? end + 1 : end;
+    }
+  return NULL;
+}
+
+static gboolean
+is_web_url (const char *url)
+{
+  return url != NULL
+         && (g_ascii_strncasecmp (url, "http://", 7) == 0
+             || g_ascii_strncasecmp (url, "https://", 8) == 0);
+}
+
+char *
+fct_analysis_redirect_target (const char *url, const char *host, gboolean *opaque)
+{
+  const char *path, *query;
+  g_autofree char *org = fct_analysis_org_domain (host);
+  char *target = NULL;
+
+  *opaque = FALSE;
+  split_url (url, &path, &query);
+  for (gsize i = 0; i < G_N_ELEMENTS (redirectors); i++)
+    if (fct_analysis_host_under (host, redirectors[i].host)
+        && g_str_has_prefix (path, redirectors[i].path))
+      {
+        target = query_param (query, redirectors[i].param, redirectors[i].decode);
+        break;
+      }
+  /* Google's redirector answers on every country domain (google.fr/url?q=). */
+  if (target == NULL && org != NULL && g_str_has_prefix (org, "google.")
+      && g_str_has_prefix (path, "/url"))
+    {
+      target = query_param (query, "q", DECODE_PERCENT);
+      if (target == NULL)
+        target = query_param (query, "url", DECODE_PERCENT);
+    }
+  /* Proofpoint v3: https://urldefense.com/v3/__https://example.com/__;!!token$ (the
+     '*' placeholders stand for bytes kept in the token: they do not occur in a host). */
+  if (target == NULL && fct_analysis_host_under (host, "urldefense.com")
+      && g_str_has_prefix (path, "/v3/__"))
+    {
+      const char *start = path + 6;
+      const char *end = strstr (start, "__;");
+      target = decode (start, end != NULL ? end : start + strlen (start), DECODE_PERCENT);
+    }
+  /* Amazon SES: https://xxxx.r.us-east-1.awstrack.me/L0/https:%2F%2Fexample.com%2F/1/... */
+  if (target == NULL && fct_analysis_host_under (host, "awstrack.me")
+      && g_str_has_prefix (path, "/L0/"))
+    {
+      const char *start = path + 4;
+      target = decode (start, start + strcspn (start, "/?#"), DECODE_PERCENT);
+    }
+  if (target != NULL && !is_web_url (target))
+    {
+      /* Not a web address: the redirector goes nowhere a reader can be sent. */
+      g_free (target);
+      target = NULL;
+    }
+  if (target != NULL)
+    return target;
+  for (gsize i = 0; i < G_N_ELEMENTS (opaque_hosts); i++)
+    if (fct_analysis_host_under (host, opaque_hosts[i]))
+      *opaque = TRUE;
+  return NULL;
+}
