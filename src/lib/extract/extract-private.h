@@ -23,8 +23,8 @@ void fct_extract_text_set (FctExtractResult *result, GString *text, gsize text_m
 typedef struct
 {
   guint32 magic;
-  guint32 kind;       /* FctExtractKind */
-  guint64 text_max;   /* bytes of text */
+  guint32 kind;         /* FctExtractKind */
+  guint64 text_max;     /* bytes of text */
   guint64 memory_bytes; /* RLIMIT_AS */
   guint32 cpu_seconds;  /* RLIMIT_CPU */
   guint32 timeout_ms;   /* wall clock until the child ends itself */

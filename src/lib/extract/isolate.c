@@ -471,8 +471,9 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
   result = fct_extract_result_new ();
   if (timed_out)
     return with_status (result, FCT_EXTRACT_STATUS_TIMEOUT);
-  if (!finished || !fct_extract_result_parse (answer->data, answer->len,
-                                              limits->extract_text_max_bytes, result))
+  if (!finished
+      || !fct_extract_result_parse (answer->data, answer->len,
+                                    limits->extract_text_max_bytes, result))
     {
       /* Over its cap, or gone without an answer: a crash, the memory limit, the CPU
          limit, or its alarm a moment before ours. */

@@ -96,8 +96,8 @@ child_limits (const FctExtractRequest *req)
 {
   struct rlimit cpu = { req->cpu_seconds, (rlim_t)req->cpu_seconds + 1 };
   struct rlimit zero = { 0, 0 };
-  struct itimerval alarm_at = { { 0, 0 },
-                                { req->timeout_ms / 1000, (req->timeout_ms % 1000) * 1000 } };
+  struct itimerval alarm_at
+      = { { 0, 0 }, { req->timeout_ms / 1000, (req->timeout_ms % 1000) * 1000 } };
 
   (void)setrlimit (RLIMIT_CPU, &cpu);
   (void)setrlimit (RLIMIT_FSIZE, &zero);

@@ -5,7 +5,8 @@ macros old and new, OneNote, PDF actions, files whose name lies) and ordinary bu
 attachments that must stay clean. Run from this folder; the attachment bytes come from
 tests/data/documents.py, the encrypted zip from the zip command (Debian package zip)."""
 import base64, json, os, subprocess, sys, tempfile, zipfile
-from email.utils import formatdate
+from email.header import Header
+from email.utils import formatdate, formataddr, parseaddr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
@@ -29,7 +30,13 @@ IBAN_GROUPED = " ".join(IBAN[i:i + 4] for i in range(0, len(IBAN), 4))
 def message(name, sender, to, subject, body, attachments, mail_from=None, extra=""):
     """attachments: [(filename, content type, bytes)]"""
     n = sum(ord(c) for c in name)
-    lines = ["Return-Path: <%s>" % (mail_from or sender.split("<")[-1].rstrip(">")),
+    # RFC 2047 for whatever is not ASCII, as mail programs write it.
+    display, address = parseaddr(sender)
+    if not display.isascii():
+        sender = formataddr((str(Header(display, "utf-8")), address))
+    if not subject.isascii():
+        subject = Header(subject, "utf-8").encode()
+    lines = ["Return-Path: <%s>" % (mail_from or address),
              "From: %s" % sender, "To: %s" % to, "Subject: %s" % subject,
              "Date: %s" % formatdate(DATE + n, localtime=False),
              "Message-ID: <%s.%d@%s>" % (name, n, sender.split("@")[-1].rstrip(">")),
@@ -152,13 +159,13 @@ case("attach-onenote-en",
 case("attach-pdf-openaction-js-fr",
      "Issue 12: a PDF whose /OpenAction runs JavaScript that opens a phishing page",
      "suspicious", ["attachment-pdf-javascript"], SAFE,
-     sender="DGFiP <remboursement@impots-remboursement-fr.com>", to=DUPONT,
+     sender="Centre des remboursements <avis@dossier-remboursement-en-ligne.com>", to=DUPONT,
      subject="Avis de remboursement d'impôt",
      body="Vous êtes éligible à un remboursement de 384,20 EUR.\nConsultez l'avis joint.",
      attachments=[("avis-remboursement.pdf", PDF, D.text_pdf(
          ["Avis de remboursement", "Montant : 384,20 EUR"],
-         "/OpenAction << /S /JavaScript /JS (app.launchURL\\('https://impots-remboursement-fr"
-         ".com/avis', true\\);) >> "))])
+         "/OpenAction << /S /JavaScript /JS (app.launchURL\\('https://dossier-remboursement-en"
+         "-ligne.com/avis', true\\);) >> "))])
 
 # More attacks.
 case("attach-exe-as-pdf-en", "A Windows program named invoice.pdf and declared application/pdf",

@@ -147,9 +147,9 @@ test_resident_restart (void)
 
   for (int round = 0; round < 3; round++)
     {
-      g_autoptr (FctExtractResult) r = fct_extract_isolated (
-          FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes, NULL,
-          g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+      g_autoptr (FctExtractResult) r
+          = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes,
+                                  NULL, g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
       g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_OK);
       g_assert_nonnull (strstr (r->text, "IBAN"));
       fct_extract_residents_stop ();
@@ -167,10 +167,10 @@ test_resident_refused (void)
   g_autoptr (FctExtractResult) r = NULL;
 
   helper = g_build_filename (dir, "oneshot", NULL);
-  g_assert_true (g_file_set_contents (
-      helper,
-      "#!/bin/sh\n[ \"$1\" = --serve ] && exit 64\ncat >/dev/null; printf 'FCTX1 0 0 0\\nold'\n",
-      -1, NULL));
+  g_assert_true (g_file_set_contents (helper,
+                                      "#!/bin/sh\n[ \"$1\" = --serve ] && exit 64\ncat "
+                                      ">/dev/null; printf 'FCTX1 0 0 0\\nold'\n",
+                                      -1, NULL));
   g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
   r = fct_extract_isolated (helper, FCT_EXTRACT_KIND_PDF, input, NULL,
                             g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
@@ -189,9 +189,9 @@ read_many (gpointer data)
 
   for (int i = 0; i < 10; i++)
     {
-      g_autoptr (FctExtractResult) r = fct_extract_isolated (
-          FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes, NULL,
-          g_get_monotonic_time () + 60 * G_USEC_PER_SEC);
+      g_autoptr (FctExtractResult) r
+          = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes,
+                                  NULL, g_get_monotonic_time () + 60 * G_USEC_PER_SEC);
       g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_OK);
       g_assert_nonnull (strstr (r->text, "IBAN"));
     }
