@@ -208,7 +208,9 @@ fct_extract_isolated_spawn (const char *helper, FctExtractKind kind, GBytes *byt
     helper = fct_extract_helper_default ();
   if (g_get_monotonic_time () >= deadline)
     return with_status (result, FCT_EXTRACT_STATUS_TIMEOUT);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+  /* A missing helper costs a stat, not a fork that fails. */
+  if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE)
+      || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return with_status (result, FCT_EXTRACT_STATUS_UNAVAILABLE);
 
   text_max = g_strdup_printf ("%" G_GSIZE_FORMAT, limits->extract_text_max_bytes);
@@ -437,6 +439,8 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
     helper = fct_extract_helper_default ();
   if (now >= deadline)
     return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_TIMEOUT);
+  if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
+    return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_UNAVAILABLE);
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_UNAVAILABLE);
 
