@@ -266,7 +266,12 @@ typedef struct
 {
   int control; /* SOCK_SEQPACKET to the resident, -1 when it is not running */
   GPid pid;
+  gint64 retry_after; /* after a failed start, documents get children of their own
+                         until then, rather than each waiting for a hello */
 } Resident;
+
+/* How long a helper that could not start as a resident is left alone. */
+#define RESIDENT_RETRY_US (60 * G_USEC_PER_SEC)
 
 static GMutex residents_lock;
 static GHashTable *residents; /* helper path -> Resident* */
@@ -363,8 +368,9 @@ resident_control (const char *helper, gboolean restart, gint64 deadline)
     }
   if (restart)
     resident_stop (r);
-  if (r->control < 0)
-    (void)resident_start (r, helper, deadline);
+  if (r->control < 0 && g_get_monotonic_time () >= r->retry_after
+      && !resident_start (r, helper, deadline))
+    r->retry_after = g_get_monotonic_time () + RESIDENT_RETRY_US;
   /* A duplicate: another thread may restart the resident while this one sends. */
   if (r->control >= 0)
     fd = fcntl (r->control, F_DUPFD_CLOEXEC, 0);
@@ -383,7 +389,10 @@ fct_extract_residents_stop (void)
     {
       g_hash_table_iter_init (&iter, residents);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        resident_stop (value);
+        {
+          resident_stop (value);
+          ((Resident *)value)->retry_after = 0;
+        }
     }
   g_mutex_unlock (&residents_lock);
 }
