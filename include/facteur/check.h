@@ -66,6 +66,8 @@ typedef struct
   const FctLimits *limits;
   /* Shared decoded DKIM keys, or NULL (transfer none). */
   FctDkimKeyCache *key_cache;
+  /* The attachment reader (FctAnalysisOptions.extract_helper), or NULL: the default. */
+  const char *extract_helper;
 } FctCheckOptions;
 
 /* The default DNSBL and URI blocklist zones (docs/SCORING.md says why each), NULL-

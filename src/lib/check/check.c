@@ -656,6 +656,7 @@ fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
       .protected_domains = options->protected_domains,
       .protected_brands = options->protected_brands,
       .author_domain = author_domain,
+      .extract_helper = options->extract_helper,
     };
     job->analysis = fct_analysis_run (msg, &analysis, report->findings, &error);
     if (job->analysis == NULL)

@@ -142,6 +142,23 @@ static const Case cases[] = {
     "attachment-archive-executable" },
 };
 
+/* The limits of these tests: the defaults, but a generous extraction deadline: the
+ * cases are about what is found, not about time, and four threads share two cores. */
+static const FctLimits *
+test_limits (void)
+{
+  static FctLimits limits;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      fct_limits_init (&limits);
+      limits.extract_timeout_ms = 60000;
+      g_once_init_leave (&once, 1);
+    }
+  return &limits;
+}
+
 static FctMsg *
 load (const char *file)
 {
@@ -174,7 +191,8 @@ test_case (gconstpointer data)
   g_autoptr (FctAnalysis) analysis = NULL;
   g_autoptr (GError) error = NULL;
   const char *protect[] = { c->protect, NULL };
-  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+  FctAnalysisOptions options
+      = { .extract_helper = FCT_TEST_EXTRACT_HELPER, .limits = test_limits () };
   g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
   g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
 
@@ -725,7 +743,8 @@ analyse_all (gpointer data)
     {
       g_autoptr (FctMsg) msg = load (cases[i].file);
       g_autoptr (FctFindings) findings = fct_findings_new ();
-      FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+      FctAnalysisOptions options
+          = { .extract_helper = FCT_TEST_EXTRACT_HELPER, .limits = test_limits () };
       g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &options, findings, NULL);
 
       g_assert_nonnull (a);
