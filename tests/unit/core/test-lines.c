@@ -59,8 +59,10 @@ test_lines (void)
     { "abcd\nabcde\nabcdef\nab\n", 5, "abcd|abcde|<too long>|ab|" },
     /* A CR before LF does not count; a bare CR does. */
     { "abcde\r\nabcd\re\n", 5, "abcde|<too long>|" },
-    { "short\n" "0123456789012345678901234567890123456789\n" "end", 8,
-      "short|<too long>|end|" },
+    { "short\n"
+      "0123456789012345678901234567890123456789\n"
+      "end",
+      8, "short|<too long>|end|" },
     /* An overlong last line without newline. */
     { "ok\n0123456789", 4, "ok|<too long>|" },
   };
