@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <facteur/lines.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,12 +17,29 @@
 
 #define READ_CHUNK 65536
 
+/* 128 + SIGINT, as shells report it: the run stopped early, its state file holds what
+ * was done. */
+#define EXIT_INTERRUPTED 130
+
+/* Set by the first SIGINT or SIGTERM: no new job starts, the ones running finish and
+ * are recorded, so that the resumed run asks nobody twice. A second signal kills (the
+ * handler restores the default). */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int signo)
+{
+  interrupted = 1;
+  signal (signo, SIG_DFL);
+}
+
 typedef struct
 {
   const FctCliBatch *batch;
   GMutex lock;
   GCond cond;
-  int state_fd; /* -1 without --state */
+  int state_fd;        /* -1 without --state */
+  GPtrArray *groups;   /* every group handed to the pool (a reference each) */
   GHashTable *resumed; /* line number -> StateEntry * */
 } Runner;
 
@@ -56,8 +74,8 @@ job_free (FctCliBatchJob *job)
 static GHashTable *
 state_load (const char *path)
 {
-  GHashTable *done = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                            state_entry_free);
+  GHashTable *done
+      = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, state_entry_free);
   g_autofree char *text = NULL;
   gsize len = 0;
   if (!g_file_get_contents (path, &text, &len, NULL))
@@ -146,8 +164,8 @@ progress_draw (const Progress *p, gboolean final)
              "##############################", p->printed, p->printed);
   else if (p->bytes_total > 0)
     {
-      guint filled = (guint)MIN ((double)p->bytes_read / (double)p->bytes_total * width,
-                                 width);
+      guint filled
+          = (guint)MIN ((double)p->bytes_read / (double)p->bytes_total * width, width);
       g_autofree char *bar = g_strnfill (filled, '#');
       g_autofree char *rest = g_strnfill (width - filled, '.');
       fprintf (stderr, "\r[%s%s] %" G_GUINT64_FORMAT, bar, rest, p->printed);
@@ -165,7 +183,8 @@ flush_done (Runner *r, GQueue *queue, gboolean wait_all, guint max_pending, Prog
   g_mutex_lock (&r->lock);
   for (;;)
     {
-      while (!g_queue_is_empty (queue) && ((FctCliBatchJob *)g_queue_peek_head (queue))->done)
+      while (!g_queue_is_empty (queue)
+             && ((FctCliBatchJob *)g_queue_peek_head (queue))->done)
         {
           FctCliBatchJob *job = g_queue_pop_head (queue);
           g_mutex_unlock (&r->lock);
@@ -177,7 +196,7 @@ flush_done (Runner *r, GQueue *queue, gboolean wait_all, guint max_pending, Prog
           g_mutex_lock (&r->lock);
         }
       gboolean more = wait_all ? !g_queue_is_empty (queue) : queue->length >= max_pending;
-      if (!more)
+      if (!more || (interrupted && !wait_all))
         break;
       g_cond_wait (&r->cond, &r->lock);
     }
@@ -185,15 +204,24 @@ flush_done (Runner *r, GQueue *queue, gboolean wait_all, guint max_pending, Prog
 }
 
 /* Hands every open group to the pool. */
+/* Hands a group to the pool; the runner keeps a reference, so that a group the pool
+ * drops (interrupted) is freed all the same. */
 static void
-dispatch_all (GThreadPool *pool, GHashTable *open, guint *undispatched)
+dispatch (Runner *r, GThreadPool *pool, GPtrArray *group)
+{
+  g_ptr_array_add (r->groups, g_ptr_array_ref (group));
+  g_thread_pool_push (pool, g_ptr_array_ref (group), NULL);
+}
+
+static void
+dispatch_all (Runner *r, GThreadPool *pool, GHashTable *open, guint *undispatched)
 {
   GHashTableIter iter;
   gpointer value;
   g_hash_table_iter_init (&iter, open);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      g_thread_pool_push (pool, g_ptr_array_ref (value), NULL);
+      dispatch (r, pool, value);
       g_hash_table_iter_remove (&iter);
     }
   *undispatched = 0;
@@ -240,8 +268,13 @@ fct_cli_batch_run (const FctCliBatch *batch)
       g_printerr ("facteur: %s\n", error->message);
       if (!from_stdin)
         close (fd);
+      if (r.state_fd >= 0)
+        close (r.state_fd);
+      if (r.resumed != NULL)
+        g_hash_table_unref (r.resumed);
       return FCT_EXIT_SOFTWARE;
     }
+  r.groups = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
   g_autoptr (GHashTable) open_groups = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
   g_autoptr (FctLineReader) reader = fct_line_reader_new (batch->line_max);
@@ -252,7 +285,12 @@ fct_cli_batch_run (const FctCliBatch *batch)
   int status = FCT_EXIT_OK;
   guint8 *buf = g_malloc (READ_CHUNK);
 
-  while (!eof)
+  interrupted = 0;
+  struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+  sigemptyset (&sa.sa_mask);
+  sigaction (SIGINT, &sa, &old_int);
+  sigaction (SIGTERM, &sa, &old_term);
+  while (!eof && !interrupted)
     {
       ssize_t n = read (fd, buf, READ_CHUNK);
       if (n < 0 && errno == EINTR)
@@ -273,7 +311,7 @@ fct_cli_batch_run (const FctCliBatch *batch)
           fct_line_reader_push (reader, buf, (gsize)n);
           p.bytes_read += (gsize)n;
         }
-      for (;;)
+      while (!interrupted)
         {
           const char *line = NULL;
           gsize len = 0;
@@ -312,9 +350,9 @@ fct_cli_batch_run (const FctCliBatch *batch)
             {
               if (job->key == NULL)
                 {
-                  GPtrArray *one = g_ptr_array_new ();
+                  g_autoptr (GPtrArray) one = g_ptr_array_new ();
                   g_ptr_array_add (one, job);
-                  g_thread_pool_push (pool, one, NULL);
+                  dispatch (&r, pool, one);
                 }
               else
                 {
@@ -328,32 +366,61 @@ fct_cli_batch_run (const FctCliBatch *batch)
                   undispatched++;
                   if (group->len >= group_max)
                     {
-                      g_thread_pool_push (pool, g_ptr_array_ref (group), NULL);
+                      dispatch (&r, pool, group);
                       undispatched -= group->len;
                       g_hash_table_remove (open_groups, job->key);
                     }
                 }
             }
           if (undispatched >= window)
-            dispatch_all (pool, open_groups, &undispatched);
+            dispatch_all (&r, pool, open_groups, &undispatched);
           if (queue.length >= window * 2)
             {
               /* Printing waits for the head of the queue: nothing may stay undispatched. */
-              dispatch_all (pool, open_groups, &undispatched);
+              dispatch_all (&r, pool, open_groups, &undispatched);
               flush_done (&r, &queue, FALSE, window * 2, &p);
             }
         }
       /* A short read drained the pipe or the file: the groups go now rather than wait
        * for lines that may be slow to come (standard input typed or piped). */
       if (n < READ_CHUNK)
-        dispatch_all (pool, open_groups, &undispatched);
+        dispatch_all (&r, pool, open_groups, &undispatched);
       flush_done (&r, &queue, FALSE, window * 2, &p);
     }
-  dispatch_all (pool, open_groups, &undispatched);
-  flush_done (&r, &queue, TRUE, 0, &p);
-  if (p.show)
-    progress_draw (&p, TRUE);
-  g_thread_pool_free (pool, FALSE, TRUE);
+  if (!interrupted)
+    {
+      dispatch_all (&r, pool, open_groups, &undispatched);
+      flush_done (&r, &queue, TRUE, 0, &p);
+      if (p.show)
+        progress_draw (&p, TRUE);
+      g_thread_pool_free (pool, FALSE, TRUE);
+    }
+  else
+    {
+      /* Running jobs finish (their results are recorded); queued ones never start. */
+      g_printerr ("\n%s\n", _ ("facteur: interrupted; finishing the jobs in progress"));
+      g_thread_pool_free (pool, TRUE, TRUE);
+      g_mutex_lock (&r.lock);
+      while (!g_queue_is_empty (&queue)
+             && ((FctCliBatchJob *)g_queue_peek_head (&queue))->done)
+        {
+          FctCliBatchJob *job = g_queue_pop_head (&queue);
+          g_print ("%s\n", job->output);
+          job_free (job);
+        }
+      g_mutex_unlock (&r.lock);
+      /* What was not done is not printed: the resumed run does it. */
+      FctCliBatchJob *job;
+      while ((job = g_queue_pop_head (&queue)) != NULL)
+        job_free (job);
+      status = EXIT_INTERRUPTED;
+      if (batch->state != NULL)
+        g_printerr (_ ("facteur: run the same command again to go on: %s holds what was "
+                       "done\n"),
+                    batch->state);
+    }
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGTERM, &old_term, NULL);
   g_free (buf);
   g_mutex_clear (&r.lock);
   g_cond_clear (&r.cond);
@@ -361,6 +428,7 @@ fct_cli_batch_run (const FctCliBatch *batch)
     close (r.state_fd);
   if (r.resumed != NULL)
     g_hash_table_unref (r.resumed);
+  g_ptr_array_unref (r.groups);
   if (!from_stdin)
     close (fd);
   return status;
