@@ -1555,7 +1555,7 @@ fct_audit_dkim_key_free (FctAuditDkimKey *key)
 static FctFindings *
 merge_by_id (const FctFindings *in)
 {
-  FctFindings *out = fct_findings_new ();
+  FctFindings *out = fct_findings_new_for (FCT_FINDINGS_DOMAIN);
   guint n = fct_findings_get_count (in);
   g_autofree gboolean *done = g_new0 (gboolean, n);
   for (guint i = 0; i < n; i++)
@@ -1588,7 +1588,7 @@ merge_by_id (const FctFindings *in)
 void
 fct_audit_judge (Audit *a, FctAuditReport *report)
 {
-  Judge j = { a, fct_findings_new (), FALSE };
+  Judge j = { a, fct_findings_new_for (FCT_FINDINGS_DOMAIN), FALSE };
   report->domain = g_strdup (a->domain);
   report->dnssec = a->ns != NULL ? a->ns->dnssec : FCT_DNSSEC_UNKNOWN;
   report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_mx_free);
