@@ -86,6 +86,11 @@ int fct_cmd_arc (int argc, char **argv);
 int fct_cmd_domain (int argc, char **argv);
 int fct_cmd_check (int argc, char **argv);
 
+/* This machine's fully qualified name, as EHLO gives it (RFC 5321 §4.1.1.1): the host
+ * name when it has a dot, else the canonical name the resolver gives for it. NULL when
+ * neither is one; *host_out (transfer full) is the host name, for messages. */
+char *fct_cli_machine_fqdn (char **host_out);
+
 /* ---- batch.c: the runner of address --batch and domain --batch */
 
 /* One input line. */

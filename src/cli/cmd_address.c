@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <facteur/verify.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -435,35 +434,6 @@ run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOption
   return status;
 }
 
-/* This machine's fully qualified name, as EHLO must give it (RFC 5321 §4.1.1.1): the
- * host name when it has a dot, else the canonical name the resolver gives for it.
- * NULL when neither is a fully qualified name. (transfer full) */
-static char *
-machine_fqdn (char **host_out)
-{
-  char host[256] = "";
-  if (gethostname (host, sizeof host - 1) != 0)
-    host[0] = '\0';
-  *host_out = g_strdup (host);
-  g_autofree char *name = NULL;
-  if (strchr (host, '.') != NULL)
-    name = g_strdup (host);
-  else if (host[0] != '\0')
-    {
-      struct addrinfo hints = { .ai_flags = AI_CANONNAME };
-      struct addrinfo *ai = NULL;
-      if (getaddrinfo (host, NULL, &hints, &ai) == 0 && ai != NULL
-          && ai->ai_canonname != NULL)
-        name = g_strdup (ai->ai_canonname);
-      if (ai != NULL)
-        freeaddrinfo (ai);
-    }
-  if (name == NULL || strchr (name, '.') == NULL || !fct_verify_domain_is_ldh (name)
-      || g_str_has_suffix (name, ".localdomain") || g_str_has_suffix (name, ".localhost"))
-    return NULL;
-  return g_ascii_strdown (name, -1);
-}
-
 int
 fct_cmd_address (int argc, char **argv)
 {
@@ -539,7 +509,8 @@ fct_cmd_address (int argc, char **argv)
     }
 
   g_autofree char *host = NULL;
-  g_autofree char *fqdn = opts.helo == NULL && !opts.no_smtp ? machine_fqdn (&host) : NULL;
+  g_autofree char *fqdn
+      = opts.helo == NULL && !opts.no_smtp ? fct_cli_machine_fqdn (&host) : NULL;
   FctVerifyOptions options;
   fct_verify_options_init (&options);
   options.smtp = !opts.no_smtp;

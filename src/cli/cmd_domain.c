@@ -360,7 +360,8 @@ fct_cmd_domain (int argc, char **argv)
       N_ ("DNSSEC trust anchors (DS or DNSKEY records) instead of the root's, for "
           "--dns-server test zones"),
       N_ ("FILE") },
-    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo, N_ ("Name to give in EHLO"),
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo,
+      N_ ("Name to give in EHLO (default: this machine's fully qualified name)"),
       N_ ("NAME") },
     { "rua", 0, 0, G_OPTION_ARG_STRING, &opts.rua,
       N_ ("The address that should receive DMARC reports, used in the proposed records "
@@ -407,7 +408,11 @@ fct_cmd_domain (int argc, char **argv)
   options.smtp_port = (guint16)opts.smtp_port;
   options.https_port = (guint16)opts.mta_sts_port;
   options.ca_file = opts.ca_file;
-  options.helo = opts.helo;
+  /* EHLO with this machine's name, as a mail server would (RFC 5321 §4.1.1.1); without
+   * one, the library's reserved placeholder. */
+  g_autofree char *host = NULL;
+  g_autofree char *fqdn = opts.helo == NULL ? fct_cli_machine_fqdn (&host) : NULL;
+  options.helo = opts.helo != NULL ? opts.helo : fqdn;
   /* "mailto:x@y" or "x@y": the fixes write the URI themselves. */
   const char *rua = opts.rua;
   if (rua != NULL && g_ascii_strncasecmp (rua, "mailto:", 7) == 0)
