@@ -178,6 +178,8 @@ result_to_json (const FctVerifyResult *r)
       fct_cli_json_add_int (b, "port", p->port);
       fct_cli_json_add_bool (b, "tls", p->tls);
       fct_cli_json_add_string (b, "reply", rcpt_reply (p));
+      if (p->rcpt_enhanced[0] != '\0')
+        fct_cli_json_add_string (b, "enhanced", p->rcpt_enhanced);
       if (p->error != NULL)
         fct_cli_json_add_string (b, "error", p->error);
       fct_cli_json_add_strings (b, "dialogue",

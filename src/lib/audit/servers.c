@@ -89,7 +89,8 @@ fct_audit_judge_dane (Judge *j)
   for (guint i = 0; i < j->a->mx_hosts->len; i++)
     {
       AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
-      if (mx->tlsa == NULL || fct_audit_judge_failed (j, mx->tlsa) || !has_records (mx->tlsa))
+      if (mx->tlsa == NULL || fct_audit_judge_failed (j, mx->tlsa)
+          || !has_records (mx->tlsa))
         continue;
       /* RFC 7672 §2.2: TLSA records count only when DNSSEC validates them. */
       if (mx->tlsa->dnssec == FCT_DNSSEC_INSECURE)
@@ -305,4 +306,3 @@ fct_audit_judge_tls (Judge *j)
         fct_finding_set_evidence (f, mx->host);
     }
 }
-
