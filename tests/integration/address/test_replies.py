@@ -77,7 +77,8 @@ class Server:
                 if verb in ("EHLO", "HELO"):
                     conn.sendall(b"250-mx.replies.fct\r\n250 8BITMIME\r\n")
                 elif verb == "MAIL":
-                    conn.sendall(b"250 2.1.0 Ok\r\n")
+                    conn.sendall(b"553 5.1.8 Sender address rejected: domain not found\r\n"
+                                 if "refused-sender" in line else b"250 2.1.0 Ok\r\n")
                 elif verb == "RCPT":
                     m = re.match(r"RCPT TO:<([^@>]*)@([^>]*)>", line, re.I)
                     local, domain = (m.group(1), m.group(2)) if m else ("", "")
@@ -163,6 +164,18 @@ def main():
             expect(rc == 69 and out["verdict"] == "unknown"
                    and "smtp_unavailable" in out["reasons"], f"{rc} {out}")
         case("a 554 greeting: unknown (smtp_unavailable), exit 69", refused_greeting)
+
+        def sender_refused():
+            p = subprocess.run([FACTEUR, "address", "--json", "--dns-zone", zone,
+                                "--smtp-port", str(server.port), "--helo", "probe.facteur.fct",
+                                "--mail-from", "refused-sender@probe.facteur.fct",
+                                "row0@replies.fct"],
+                               capture_output=True, text=True, env=env, timeout=60)
+            out = json.loads(p.stdout)
+            expect(p.returncode == 0 and out["verdict"] == "unknown"
+                   and "sender_rejected" in out["reasons"], f"{p.returncode} {out}")
+        case("553 5.1.8 to MAIL FROM: unknown (sender_rejected), the server answered",
+             sender_refused)
 
         def helo_refused():
             for name in ("localhost", "vm", "a..b"):
