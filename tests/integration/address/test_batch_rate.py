@@ -79,6 +79,16 @@ class Server:
             self.connections[ip] += 1
             self.open[ip] += 1
             self.peak[ip] = max(self.peak[ip], self.open[ip])
+        ended = False
+
+        def end():
+            # A session ends when the server says goodbye: the client may connect again
+            # before this thread gets to close its side.
+            nonlocal ended
+            if not ended:
+                ended = True
+                with self.lock:
+                    self.open[ip] -= 1
         try:
             conn.settimeout(30)
             f = conn.makefile("rb")
@@ -98,8 +108,13 @@ class Server:
                         self.asked[address] += 1
                     u = re.match(r"user(\d+)@", address)
                     ok = u is not None and int(u.group(1)) % 2 == 0
-                    conn.sendall(b"250 2.1.5 Ok\r\n" if ok else b"550 5.1.1 User unknown\r\n")
+                    if address.startswith("grey"):
+                        conn.sendall(b"450 4.2.0 Greylisted, come back later\r\n")
+                    else:
+                        conn.sendall(b"250 2.1.5 Ok\r\n" if ok
+                                     else b"550 5.1.1 User unknown\r\n")
                 elif verb == "QUIT":
+                    end()
                     conn.sendall(b"221 2.0.0 Bye\r\n")
                     break
                 else:
@@ -107,9 +122,8 @@ class Server:
         except OSError:
             pass
         finally:
+            end()
             conn.close()
-            with self.lock:
-                self.open[ip] -= 1
 
     def total_rcpts(self):
         with self.lock:
@@ -244,6 +258,28 @@ def main():
         expect(not never, f"never asked: {never[:5]}")
     case("interrupted with --state, resumed from standard input: no address asked twice",
          interrupted_and_resumed)
+
+    def backoff():
+        # Three addresses greylisted by one exchanger, no rate: after the first 450 the
+        # next RCPT waits --backoff (1 s), after the second twice that.
+        server.reset()
+        grey = os.path.join(d, "grey.txt")
+        with open(grey, "w") as f:
+            f.write("".join(f"grey{i}@d03.fct\n" for i in range(3)))
+        p = subprocess.run([FACTEUR, "address", "--dns-zone", zone, "--smtp-port",
+                            str(server.port), "--helo", "probe.facteur.fct", "--backoff", "1",
+                            "--rate-host", "0", "--rate-domain", "0", "--batch", grey],
+                           capture_output=True, text=True, env=env, timeout=120)
+        expect(p.returncode == 0, f"exit {p.returncode}: {p.stderr}")
+        expect([json.loads(l)["reasons"][0] for l in p.stdout.splitlines()]
+               == ["greylisted"] * 3, p.stdout)
+        with server.lock:
+            times = [t for t, _ in server.rcpts[host_ip(3)]]
+        expect(len(times) == 3, f"{len(times)} RCPTs")
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        notes.append(f"backoff after 450s at --backoff 1: gaps {gaps[0]:.2f} s, {gaps[1]:.2f} s")
+        expect(gaps[0] >= 0.95 and gaps[1] >= 1.95, f"gaps {gaps}")
+    case("4xx replies: the exchanger is asked again only after a doubling backoff", backoff)
 
     server.stop()
     for name in os.listdir(d):
