@@ -245,7 +245,15 @@ fct_cli_batch_run (const FctCliBatch *batch)
   if (batch->state != NULL)
     {
       r.resumed = state_load (batch->state);
-      r.state_fd = open (batch->state, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      r.state_fd = open (batch->state, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      /* A record cut short by an interruption has no newline: end its line, or the next
+       * record would be glued to it and lost too. */
+      char last = '\n';
+      struct stat sst;
+      if (r.state_fd >= 0 && fstat (r.state_fd, &sst) == 0 && sst.st_size > 0
+          && pread (r.state_fd, &last, 1, sst.st_size - 1) == 1 && last != '\n'
+          && write (r.state_fd, "\n", 1) != 1)
+        g_printerr ("facteur: %s: %s\n", batch->state, g_strerror (errno));
       if (r.state_fd < 0)
         {
           g_printerr ("facteur: %s: %s\n", batch->state, g_strerror (errno));
