@@ -71,41 +71,64 @@ job_free (FctCliBatchJob *job)
  * "output": "..."}, appended as each job ends. A line cut short by an interruption does
  * not parse and is ignored; so is an entry whose input differs from the line now at
  * that number (another file). */
+/* A record longer than this is not one this runner wrote (a JSON result is a few KiB). */
+#define STATE_RECORD_MAX (1024 * 1024)
+
+static void
+state_record (GHashTable *done, const char *text, gsize len)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (len == 0 || !json_parser_load_from_data (parser, text, (gssize)len, NULL))
+    return;
+  JsonNode *root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  JsonObject *o = json_node_get_object (root);
+  if (!json_object_has_member (o, "line") || !json_object_has_member (o, "input")
+      || !json_object_has_member (o, "output"))
+    return;
+  const char *input = json_object_get_string_member (o, "input");
+  const char *output = json_object_get_string_member (o, "output");
+  if (input == NULL || output == NULL)
+    return;
+  StateEntry *e = g_new0 (StateEntry, 1);
+  e->input = g_strdup (input);
+  e->output = g_strdup (output);
+  gint64 *key = g_new (gint64, 1);
+  *key = json_object_get_int_member (o, "line");
+  g_hash_table_replace (done, key, e);
+}
+
 static GHashTable *
 state_load (const char *path)
 {
   GHashTable *done
       = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, state_entry_free);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents (path, &text, &len, NULL))
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return done;
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (gsize i = 0; lines[i] != NULL; i++)
+  /* Read as the input is: through the bounded line reader, one record at a time. */
+  g_autoptr (FctLineReader) reader = fct_line_reader_new (STATE_RECORD_MAX);
+  guint8 buf[READ_CHUNK];
+  for (;;)
     {
-      g_autoptr (JsonParser) parser = json_parser_new ();
-      if (lines[i][0] == '\0' || !json_parser_load_from_data (parser, lines[i], -1, NULL))
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
         continue;
-      JsonNode *root = json_parser_get_root (parser);
-      if (!JSON_NODE_HOLDS_OBJECT (root))
-        continue;
-      JsonObject *o = json_node_get_object (root);
-      if (!json_object_has_member (o, "line") || !json_object_has_member (o, "input")
-          || !json_object_has_member (o, "output"))
-        continue;
-      StateEntry *e = g_new0 (StateEntry, 1);
-      e->input = g_strdup (json_object_get_string_member (o, "input"));
-      e->output = g_strdup (json_object_get_string_member (o, "output"));
-      gint64 *key = g_new (gint64, 1);
-      *key = json_object_get_int_member (o, "line");
-      if (e->input == NULL || e->output == NULL)
-        {
-          state_entry_free (e);
-          g_free (key);
-          continue;
-        }
-      g_hash_table_replace (done, key, e);
+      if (n <= 0)
+        fct_line_reader_finish (reader);
+      else
+        fct_line_reader_push (reader, buf, (gsize)n);
+      const char *line = NULL;
+      gsize len = 0;
+      FctLineStatus st;
+      while ((st = fct_line_reader_next (reader, &line, &len)) != FCT_LINE_MORE)
+        if (st == FCT_LINE_OK)
+          state_record (done, line, len);
+      if (n <= 0)
+        break;
     }
+  close (fd);
   return done;
 }
 
