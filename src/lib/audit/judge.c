@@ -1106,8 +1106,9 @@ judge_tlsrpt (Judge *j)
       FctFinding *f = fct_findings_add (
           j->f, "tls-rpt-missing",
           _ ("%s publishes no TLS-RPT record (RFC 8460): senders cannot tell you when TLS "
-             "to your servers fails."),
-          a->domain);
+             "to your servers fails. The record below sends the reports to tls-reports@%s: "
+             "create that mailbox, or put your report service's address instead."),
+          a->domain, a->domain);
       fct_finding_set_fix (f, fix);
       return;
     }
