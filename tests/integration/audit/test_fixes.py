@@ -233,6 +233,26 @@ def main():
         expect(got == ["mergedmarc.fct", "nodmarc.fct", "tdmarc.fct"], got)
     case("domain --batch - reads standard input once, JSON lines in order", batch_from_stdin)
 
+    def batch_state():
+        # With --state, a second run prints what the first found without auditing again:
+        # the zone changed in between, the reports did not.
+        path = os.path.join(work, "zone")
+        with open(path, "w") as f:
+            f.write("$TTL 300\n" + "\n".join(lines_for("nodmarc.fct", *CASES[1][1:4])) + "\n")
+        listing = os.path.join(work, "domains.txt")
+        with open(listing, "w") as f:
+            f.write("nodmarc.fct\n")
+        state = os.path.join(work, "domains.state")
+        argv = [FACTEUR, "domain", "--batch", listing, "--state", state, "--dns-zone", path,
+                "--no-blocklists", "--no-smtp"]
+        first = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        expect(first.returncode == 0 and "dmarc-missing" in first.stdout, first.stdout)
+        with open(path, "a") as f:
+            f.write('_dmarc.nodmarc.fct. TXT "v=DMARC1; p=reject; rua=mailto:d@nodmarc.fct"\n')
+        again = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        expect(again.stdout == first.stdout, "the second run audited again")
+    case("domain --batch --state: a finished domain is not audited twice", batch_state)
+
     for root, dirs, files in os.walk(work, topdown=False):
         for name in files:
             os.unlink(os.path.join(root, name))
