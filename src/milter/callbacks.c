@@ -555,9 +555,9 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
     fct_milter_count (FCT_MILTER_COUNT_SIGNED);
   fct_milter_log (
       LOG_INFO,
-      "%s: outbound client=%s from=<%s> auth=%s signed=%s%s%s size=%" G_GUINT64_FORMAT
-      " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE",
+      "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
+      "size=%" G_GUINT64_FORMAT " time=%" G_GINT64_FORMAT "ms",
+      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
       c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
       c->auth != NULL ? c->auth : "-",
       c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
@@ -619,11 +619,12 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
   fct_milter_count_duration ((guint64)(g_get_monotonic_time () - started));
   fct_milter_log (
       LOG_INFO,
-      "%s: inbound client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s dmarc=%s "
+      "%s: inbound daemon=%s client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s "
+      "dmarc=%s "
       "arc=%s actions=%s disposition=%s%s%s reason=\"%s\" size=%" G_GUINT64_FORMAT
       " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->client_ip,
-      c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
+      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
+      c->client_ip, c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
       report != NULL ? fct_check_report_spf_result (report) : "-",
       report != NULL ? fct_check_report_dkim_result (report) : "-",
       report != NULL ? fct_check_report_dmarc_result (report) : "-",

@@ -43,7 +43,7 @@ typedef struct
 typedef struct
 {
   char *config_file;
-  char *socket, *authserv_id, *db, *dns_zone, *dns_server, *user, *metrics;
+  char *socket, *authserv_id, *db, *dns_zone, *dns_server, *user, *metrics, *language;
   gboolean log_stderr;
 } FctMilterFlags;
 

@@ -324,6 +324,8 @@ time_budget_ms = 10000
 metrics = 127.0.0.1:{metrics_port}
 {extra}""", 0o644)
 
+    case("configuration errors: exit 65 naming the key; bad flags: exit 64",
+         lambda: config_errors(d))
     milter_conf()
     milter = Milter(d, mport, conf)
     pd = None
@@ -364,6 +366,35 @@ def zone_dns(zone):
         v = records.get(name if name.endswith(".") else name + ".")
         return v.encode() if v is not None else None
     return dnsfunc
+
+
+def config_errors(d):
+    """Bad settings stop the start with one sentence naming them: 65 for the file, 64
+    for a flag (DESIGN.md exit statuses)."""
+    def run(*args):
+        return subprocess.run([FACTEUR, "milter", *args], capture_output=True, text=True,
+                              timeout=60)
+    bad = {
+        "foo = 1\n": "unknown key",
+        "socket = tcp:25\n": "socket must be",
+        "on_dangerous = drop\n": "not an action",
+        "on_error = reject\n": "on_error must be accept or tempfail",
+        "time_budget_ms = 10\n": "time_budget_ms must be",
+        "signing_keys = example.com:s1:relative.pem\n": "not a signing key entry",
+        "internal_networks = 10.0.0.0/33\n": "internal_networks",
+        "language = de\n": "language must be",
+    }
+    for text, why in bad.items():
+        write(f"{d}/bad.conf", "[milter]\n" + text)
+        p = run("--config", f"{d}/bad.conf")
+        expect(p.returncode == 65, f"{text.strip()}: exit {p.returncode} {p.stderr}")
+        expect(why in p.stderr and "\n" == p.stderr[-1], f"{text.strip()}: {p.stderr!r}")
+    p = run("--config", f"{d}/absent.conf")
+    expect(p.returncode == 65, f"missing file: exit {p.returncode}")
+    p = run("--no-such-flag")
+    expect(p.returncode == 64 and "Usage:" in p.stderr, f"exit {p.returncode}")
+    p = run("--socket", "tcp:25")
+    expect(p.returncode == 64, f"bad --socket: exit {p.returncode}")
 
 
 def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, keys,
