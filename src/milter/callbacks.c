@@ -16,8 +16,9 @@
 
 typedef struct
 {
-  gboolean leadspc; /* the MTA keeps the space after the colon (SMFIP_HDR_LEADSPC) */
-  char *client_ip;  /* NULL: a local submission (no address) */
+  gboolean leadspc;      /* the MTA keeps the space after the colon (SMFIP_HDR_LEADSPC) */
+  unsigned long noreply; /* SMFIP_NR_* the MTA agreed to: it does not wait for those */
+  char *client_ip;       /* NULL: a local submission (no address) */
   char *helo;
   char *daemon;
   /* The message. */
@@ -69,6 +70,13 @@ conn_get (SMFICTX *ctx)
   return c;
 }
 
+/* What a step that never refuses answers: nothing, when the MTA agreed to that. */
+static sfsistat
+go_on (const Conn *c, unsigned long step)
+{
+  return (c->noreply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static char *
 symval (SMFICTX *ctx, const char *name)
 {
@@ -99,6 +107,12 @@ on_negotiate (SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
    * the colon); no recipient nor unknown-command callbacks, which we do not use. */
   *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA);
   c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+  /* Nothing is decided before the end of the message: the MTA need not wait for our
+   * answer to each step (one round trip per header field otherwise). */
+  c->noreply = f1
+               & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR
+                  | SMFIP_NR_EOH | SMFIP_NR_BODY);
+  *pf1 |= c->noreply;
   *pf2 = 0;
   *pf3 = 0;
   return SMFIS_CONTINUE;
@@ -120,7 +134,7 @@ on_connect (SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
   c->client_ip = buf[0] != '\0' ? g_strdup (buf) : NULL;
   g_free (c->daemon);
   c->daemon = symval (ctx, "{daemon_name}");
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_CONN);
 }
 
 static sfsistat
@@ -129,7 +143,7 @@ on_helo (SMFICTX *ctx, char *name)
   Conn *c = conn_get (ctx);
   g_free (c->helo);
   c->helo = name != NULL && name[0] != '\0' ? g_strdup (name) : NULL;
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_HELO);
 }
 
 static sfsistat
@@ -181,7 +195,7 @@ on_envfrom (SMFICTX *ctx, char **argv)
     .limits = &c->state->config->limits,
   };
   c->message = fct_filter_message_new (&options);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -189,7 +203,7 @@ on_header (SMFICTX *ctx, char *name, char *value)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_HDR);
   g_autofree char *spaced = NULL;
   /* Without SMFIP_HDR_LEADSPC the MTA dropped the space that nearly every field has. */
   if (!c->leadspc && value != NULL)
@@ -197,7 +211,7 @@ on_header (SMFICTX *ctx, char *name, char *value)
   g_main_context_push_thread_default (c->context);
   fct_filter_message_header (c->message, name, value);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_HDR);
 }
 
 /* Outbound: a signature per key of the From domain (or its nearest parent with keys),
@@ -242,13 +256,13 @@ on_eoh (SMFICTX *ctx)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_EOH);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_eoh (c->message);
   if (c->outbound)
     start_signing (c);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -256,11 +270,11 @@ on_body (SMFICTX *ctx, unsigned char *data, size_t len)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_BODY);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_body (c->message, data, len);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_BODY);
 }
 
 /* ---------------------------------------------------------------- judgement */
