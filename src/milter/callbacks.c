@@ -622,8 +622,6 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
                           : FCT_MILTER_COUNT_CLEAN);
   if (strstr (d->reason, "dns-temperror") != NULL)
     fct_milter_count (FCT_MILTER_COUNT_DNS_ERRORS);
-  if (report == NULL)
-    fct_milter_count (FCT_MILTER_COUNT_ERRORS);
   if (fct_filter_message_is_partial (c->message))
     fct_milter_count (FCT_MILTER_COUNT_PARTIAL);
 
