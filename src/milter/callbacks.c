@@ -171,15 +171,9 @@ static sfsistat
 on_envfrom (SMFICTX *ctx, char **argv)
 {
   Conn *c = conn_get (ctx);
-  const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
-  gsize len = strlen (from);
-
   message_reset (c);
   c->state = fct_milter_state_get ();
-  if (len >= 2 && from[0] == '<' && from[len - 1] == '>')
-    c->mail_from = g_strndup (from + 1, len - 2);
-  else
-    c->mail_from = g_strdup (from);
+  c->mail_from = fct_filter_envelope_sender (argv != NULL ? argv[0] : NULL);
   c->auth = symval (ctx, "{auth_authen}");
   take_queue_id (ctx, c);
   /* Outbound: an authenticated submission, a client of the internal networks, or a

@@ -208,6 +208,29 @@ test_authserv_id (void)
     }
 }
 
+static void
+test_envelope_sender (void)
+{
+  static const struct
+  {
+    const char *argument, *sender;
+  } cases[] = {
+    { "<compta@legit.example>", "compta@legit.example" },
+    { " <compta@legit.example> ", "compta@legit.example" },
+    { "compta@legit.example", "compta@legit.example" },
+    { "<>", "" },
+    { "", "" },
+    { NULL, "" },
+    { "<@relay.example:compta@legit.example>", "compta@legit.example" },
+    { "<unterminated@legit.example", "<unterminated@legit.example" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *s = fct_filter_envelope_sender (cases[i].argument);
+      g_assert_cmpstr (s, ==, cases[i].sender);
+    }
+}
+
 /* RFC 8601 §5: every field carrying our authserv-id goes, however written; others'
  * stay; ours is the only one of ours on the way out. */
 static void
@@ -828,6 +851,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/filter/authserv-id", test_authserv_id);
+  g_test_add_func ("/filter/envelope-sender", test_envelope_sender);
   g_test_add_func ("/filter/forged-authres-removed", test_forged_authres_removed);
   g_test_add_func ("/filter/legit-untouched", test_legit_untouched);
   g_test_add_func ("/filter/rib-fraud-tagged", test_rib_fraud_tagged);
