@@ -414,6 +414,21 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
         expect(m["X-Facteur"].strip().startswith("clean; score="), m["X-Facteur"])
         expect(m["Subject"] == "Facture 2026-12", m["Subject"])
 
+    def simple_canon():
+        # simple/simple hashes the header as sent: the space after each colon and the
+        # folding must reach DKIM unchanged through Postfix and libmilter.
+        raw = message("simple-1", "Compta <compta@legit.test>",
+                      "Relance\r\n  sur deux lignes", "Bonjour,\r\nLigne  avec  espaces.\r\n",
+                      extra="X-Folded:\tvaleur\r\n\tpliee\r\n")
+        with open(legit["private_key"], "rb") as f:
+            pem = f.read()
+        sig = dkim.sign(raw, b"s1", b"legit.test", pem, canonicalize=(b"simple", b"simple"),
+                        include_headers=[b"from", b"to", b"subject", b"date", b"x-folded"])
+        mail.send(sig + raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
+        m = parse(mail.delivered("simple-1"))
+        ar = " ".join(m["Authentication-Results"].split())
+        expect("dkim=pass" in ar, ar)
+
     def spoof_rejected():
         raw = message("spoof-1", "Banque <securite@bank.test>", "Votre compte",
                       "Confirmez vos identifiants.\r\n")
@@ -755,6 +770,7 @@ dns_zone = {d}/test.zone
             time.sleep(1)
 
     case("a signed legitimate message arrives with A-R pass", legitimate)
+    case("simple/simple DKIM (dkimpy) passes: the header reaches DKIM as sent", simple_canon)
     case("a spoof of a p=reject domain is refused with 5.7.1", spoof_rejected)
     case("a RIB fraud arrives tagged: subject, verdict field, banner", rib_fraud)
     case("a forged A-R with our authserv-id is gone, another's stays", forged_ar_removed)
