@@ -226,6 +226,8 @@ start_signing (Conn *c)
   for (guint i = 0; i < found->len; i++)
     {
       guint index = g_array_index (found, guint, i);
+      if ((gint)index == st->arc_key_index && st->arc_key_only)
+        continue;
       const FctFilterKey *k = fct_filter_key_table_get (st->keys, index);
       FctDkimPrivateKey *key = fct_milter_signer_key (signer, st->key_generation, index, k);
       FctDkimSignOptions o;

@@ -82,7 +82,8 @@ typedef struct
   FctResolver *resolver;
   FctFilterKeyTable *keys; /* the signer's, without paths */
   guint32 key_generation;
-  gint arc_key_index; /* in keys, -1: none */
+  gint arc_key_index;    /* in keys, -1: none */
+  gboolean arc_key_only; /* the ARC key is not also a DKIM signing key */
 } FctMilterState;
 
 FctMilterState *fct_milter_state_ref (FctMilterState *state);
