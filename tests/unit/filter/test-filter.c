@@ -291,6 +291,13 @@ test_legit_untouched (void)
   g_assert_nonnull (strstr (out, "\r\nX-Facteur: clean; score="));
   g_assert_nonnull (strstr (out, "\r\nSubject: Facture 2026-12\r\n"));
   g_assert_true (g_str_has_suffix (out, "payable au compte habituel.\r\n"));
+
+  /* A banner asked for clean mail says nothing alarming. */
+  policy.on_clean = FCT_FILTER_ACTION_BANNER;
+  g_autoptr (FctFilterDecision) b = fct_filter_decide (m, report, NULL, &policy);
+  g_autofree char *banner = applied (m, b);
+  g_assert_nonnull (strstr (banner, "\r\n\r\nfacteur checked this message and found no "
+                                    "sign of fraud.\r\n\r\nBonjour,"));
 }
 
 static void
