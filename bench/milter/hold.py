@@ -41,8 +41,9 @@ def rss_kb(pid):
 conns = []
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port))
-    # Version 6, every action, every protocol step offered.
-    s.sendall(packet(b"O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF)))
+    # Version 6, every action; the steps a filter may skip and the leading space, but no
+    # "no reply" flag: this client reads a reply to connect and HELO.
+    s.sendall(packet(b"O", struct.pack(">III", 6, 0x1FF, 0x10017F)))
     reply(s)
     addr = f"203.0.113.{i % 250 + 1}".encode()
     s.sendall(packet(b"C", b"client.bench.test\0" + b"4" + struct.pack(">H", 25) + addr + b"\0"))

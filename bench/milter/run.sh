@@ -12,6 +12,7 @@
 # 127.0.0.1:53 (OpenDKIM and OpenDMARC only ask port 53, through /etc/resolv.conf,
 # bind-mounted here) and nothing leaves the namespace.
 # rspamd scans about a hundred times slower here: it gets MESSAGES / 10 per run.
+# FCT_BENCH_ONLY="none facteur" runs only the filters named (none facteur opendkim rspamd).
 # Usage: bench/milter/run.sh [BUILD_DIR] [MESSAGES] [CONCURRENCIES]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,8 +20,11 @@ build=$(cd "${1:-$root/build}" && pwd)
 count=${2:-5000}
 concurrencies=${3:-"20 100"}
 rspamd_count=$((count / 10))
+only=${FCT_BENCH_ONLY:-"none facteur opendkim rspamd"}
+wanted() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 if [ -z "${FCT_BENCH_NS:-}" ]; then
-  exec unshare -m -n env FCT_BENCH_NS=1 "$0" "$build" "$count" "$concurrencies"
+  exec unshare -m -n env FCT_BENCH_NS=1 FCT_BENCH_ONLY="${FCT_BENCH_ONLY:-}" "$0" "$build" \
+    "$count" "$concurrencies"
 fi
 ip link set lo up
 here="$root/bench/milter"
@@ -148,20 +152,22 @@ proc_stat() { # prints "utime+stime (s) and VmHWM (KB)" summed over PIDs
   echo "cpu_s=$(echo "scale=2; $total_cpu / $tck" | bc) peak_rss_mb=$(echo "scale=1; $total_hwm / 1024" | bc)"
 }
 
-measure() { # name, messages, milters, pids to watch
+measure() { # name, messages, milters, the filters' main PIDs (their children count too)
   name=$1
   n=$2
-  shift
-  postfix_conf "$2"
+  postfix_conf "$3"
   postfix -c "$pd" reload >/dev/null 2>&1
   sleep 2
-  shift 2
+  main=${4:-}
   # Warm-up: DNS caches, DKIM keys, rspamd's maps.
   $py "$here/load.py" $smtp_port "$work/corpus/envelopes" 200 20 >/dev/null
+  # Listed after the warm-up: rspamd starts its workers late.
+  watch=""
+  for m in $main; do watch="$watch $m $(pgrep -P "$m" | tr '\n' ' ')"; done
   for c in $concurrencies; do
-    before=$(proc_stat "$@")
+    before=$(proc_stat $watch)
     result=$($py "$here/load.py" $smtp_port "$work/corpus/envelopes" "$n" "$c")
-    after=$(proc_stat "$@")
+    after=$(proc_stat $watch)
     echo "$name c=$c $result filter: before $before; after $after"
   done
 }
@@ -169,9 +175,10 @@ measure() { # name, messages, milters, pids to watch
 echo "# $(uname -m), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg); $count messages per run"
 
 # (a) no milter
-measure none "$count" ""
+wanted none && measure none "$count" ""
 
 # (b) facteur milter
+if wanted facteur; then
 fport=8891
 cat > "$work/facteur.conf" <<CONF
 [milter]
@@ -182,16 +189,20 @@ dns_server = 127.0.0.1
 dns_trust_anchor =
 internal_networks =
 CONF
-"$build/facteur" milter --config "$work/facteur.conf" 2>"$work/facteur.log" &
+"$build/facteur" milter --config "$work/facteur.conf" --log-stderr 2>"$work/facteur.log" &
 fpid=$!
 pids="$pids $fpid"
 sleep 2
-fsigner=$(cat "/proc/$fpid/task/$fpid/children" | tr -d ' ')
-measure facteur "$count" "inet:127.0.0.1:$fport" $fpid $fsigner
-$py "$here/hold.py" $fport 1000 $fpid $fsigner
+measure facteur "$count" "inet:127.0.0.1:$fport" $fpid
+# The milter's own time per inbound message, end of message to decision (its log).
+grep -o ' inbound .* time=[0-9]*ms' "$work/facteur.log" | sed 's/.*time=//; s/ms//' |
+  sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "facteur end-of-message to decision: %d messages, p50 %d ms, p99 %d ms, max %d ms\n", NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR] }'
+$py "$here/hold.py" $fport 1000 $fpid $(pgrep -P $fpid)
 kill $fpid; wait $fpid 2>/dev/null || true
+fi
 
 # (c) OpenDKIM (verify) + OpenDMARC
+if wanted opendkim; then
 cat > "$work/opendkim.conf" <<CONF
 Mode v
 Socket inet:8892@127.0.0.1
@@ -218,10 +229,12 @@ opendmarc -c "$work/opendmarc.conf" -f &
 dmpid=$!
 pids="$pids $dkpid $dmpid"
 sleep 2
-measure opendkim+opendmarc "$count" "inet:127.0.0.1:8892, inet:127.0.0.1:8893" $dkpid $dmpid
+measure opendkim+opendmarc "$count" "inet:127.0.0.1:8892, inet:127.0.0.1:8893" "$dkpid $dmpid"
 kill $dkpid $dmpid; wait $dkpid $dmpid 2>/dev/null || true
+fi
 
 # (d) rspamd, its proxy worker in milter mode (Debian's default: localhost:11332)
+wanted rspamd || exit 0
 mkdir -p "$work/rspamd/local.d" "$work/rspamd/run" "$work/rspamd/db"
 chown -R _rspamd:_rspamd "$work/rspamd/run" "$work/rspamd/db"
 echo "type = \"file\"; filename = \"$work/rspamd/run/rspamd.log\"; level = \"error\";" \
@@ -236,6 +249,5 @@ for _ in $(seq 60); do
   rspamc -h 127.0.0.1:11334 stat >/dev/null 2>&1 && break
   sleep 1
 done
-rpids=$(pgrep -P $rpid | tr '\n' ' ')
-measure rspamd "$rspamd_count" "inet:127.0.0.1:11332" $rpid $rpids
+measure rspamd "$rspamd_count" "inet:127.0.0.1:11332" $rpid
 kill $rpid; wait $rpid 2>/dev/null || true

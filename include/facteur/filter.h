@@ -100,6 +100,11 @@ const char *fct_filter_message_get_from_domain (const FctFilterMessage *message)
 FctMsg *fct_filter_message_to_msg (FctFilterMessage *message,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The envelope sender of a MAIL FROM argument as MTAs pass it ("<a@b.example>", or bare,
+ * white space around): the address without angle brackets, "" for the null sender
+ * "<>" (transfer full). */
+char *fct_filter_envelope_sender (const char *argument);
+
 /* The authserv-id an Authentication-Results value starts with (RFC 8601 §2.2:
  * [CFWS] authserv-id, a value: token or quoted-string), read leniently so that no
  * spelling of it escapes removal; NULL when there is none (transfer full). */

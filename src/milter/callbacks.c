@@ -16,8 +16,9 @@
 
 typedef struct
 {
-  gboolean leadspc; /* the MTA keeps the space after the colon (SMFIP_HDR_LEADSPC) */
-  char *client_ip;  /* NULL: a local submission (no address) */
+  gboolean leadspc;      /* the MTA keeps the space after the colon (SMFIP_HDR_LEADSPC) */
+  unsigned long noreply; /* SMFIP_NR_* the MTA agreed to: it does not wait for those */
+  char *client_ip;       /* NULL: a local submission (no address) */
   char *helo;
   char *daemon;
   /* The message. */
@@ -69,6 +70,13 @@ conn_get (SMFICTX *ctx)
   return c;
 }
 
+/* What a step that never refuses answers: nothing, when the MTA agreed to that. */
+static sfsistat
+go_on (const Conn *c, unsigned long step)
+{
+  return (c->noreply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static char *
 symval (SMFICTX *ctx, const char *name)
 {
@@ -99,6 +107,12 @@ on_negotiate (SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2
    * the colon); no recipient nor unknown-command callbacks, which we do not use. */
   *pf1 = f1 & (SMFIP_HDR_LEADSPC | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA);
   c->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+  /* Nothing is decided before the end of the message: the MTA need not wait for our
+   * answer to each step (one round trip per header field otherwise). */
+  c->noreply = f1
+               & (SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_HDR
+                  | SMFIP_NR_EOH | SMFIP_NR_BODY);
+  *pf1 |= c->noreply;
   *pf2 = 0;
   *pf3 = 0;
   return SMFIS_CONTINUE;
@@ -120,7 +134,7 @@ on_connect (SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
   c->client_ip = buf[0] != '\0' ? g_strdup (buf) : NULL;
   g_free (c->daemon);
   c->daemon = symval (ctx, "{daemon_name}");
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_CONN);
 }
 
 static sfsistat
@@ -129,7 +143,7 @@ on_helo (SMFICTX *ctx, char *name)
   Conn *c = conn_get (ctx);
   g_free (c->helo);
   c->helo = name != NULL && name[0] != '\0' ? g_strdup (name) : NULL;
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_HELO);
 }
 
 static sfsistat
@@ -157,15 +171,9 @@ static sfsistat
 on_envfrom (SMFICTX *ctx, char **argv)
 {
   Conn *c = conn_get (ctx);
-  const char *from = argv != NULL && argv[0] != NULL ? argv[0] : "";
-  gsize len = strlen (from);
-
   message_reset (c);
   c->state = fct_milter_state_get ();
-  if (len >= 2 && from[0] == '<' && from[len - 1] == '>')
-    c->mail_from = g_strndup (from + 1, len - 2);
-  else
-    c->mail_from = g_strdup (from);
+  c->mail_from = fct_filter_envelope_sender (argv != NULL ? argv[0] : NULL);
   c->auth = symval (ctx, "{auth_authen}");
   take_queue_id (ctx, c);
   /* Outbound: an authenticated submission, a client of the internal networks, or a
@@ -181,7 +189,7 @@ on_envfrom (SMFICTX *ctx, char **argv)
     .limits = &c->state->config->limits,
   };
   c->message = fct_filter_message_new (&options);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_MAIL);
 }
 
 static sfsistat
@@ -189,7 +197,7 @@ on_header (SMFICTX *ctx, char *name, char *value)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_HDR);
   g_autofree char *spaced = NULL;
   /* Without SMFIP_HDR_LEADSPC the MTA dropped the space that nearly every field has. */
   if (!c->leadspc && value != NULL)
@@ -197,7 +205,7 @@ on_header (SMFICTX *ctx, char *name, char *value)
   g_main_context_push_thread_default (c->context);
   fct_filter_message_header (c->message, name, value);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_HDR);
 }
 
 /* Outbound: a signature per key of the From domain (or its nearest parent with keys),
@@ -218,6 +226,8 @@ start_signing (Conn *c)
   for (guint i = 0; i < found->len; i++)
     {
       guint index = g_array_index (found, guint, i);
+      if ((gint)index == st->arc_key_index && st->arc_key_only)
+        continue;
       const FctFilterKey *k = fct_filter_key_table_get (st->keys, index);
       FctDkimPrivateKey *key = fct_milter_signer_key (signer, st->key_generation, index, k);
       FctDkimSignOptions o;
@@ -242,13 +252,13 @@ on_eoh (SMFICTX *ctx)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_EOH);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_eoh (c->message);
   if (c->outbound)
     start_signing (c);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_EOH);
 }
 
 static sfsistat
@@ -256,11 +266,11 @@ on_body (SMFICTX *ctx, unsigned char *data, size_t len)
 {
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
-    return SMFIS_CONTINUE;
+    return go_on (c, SMFIP_NR_BODY);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_body (c->message, data, len);
   g_main_context_pop_thread_default (c->context);
-  return SMFIS_CONTINUE;
+  return go_on (c, SMFIP_NR_BODY);
 }
 
 /* ---------------------------------------------------------------- judgement */
@@ -555,9 +565,9 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
     fct_milter_count (FCT_MILTER_COUNT_SIGNED);
   fct_milter_log (
       LOG_INFO,
-      "%s: outbound client=%s from=<%s> auth=%s signed=%s%s%s size=%" G_GUINT64_FORMAT
-      " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE",
+      "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
+      "size=%" G_GUINT64_FORMAT " time=%" G_GINT64_FORMAT "ms",
+      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
       c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
       c->auth != NULL ? c->auth : "-",
       c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
@@ -608,8 +618,6 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
                           : FCT_MILTER_COUNT_CLEAN);
   if (strstr (d->reason, "dns-temperror") != NULL)
     fct_milter_count (FCT_MILTER_COUNT_DNS_ERRORS);
-  if (report == NULL)
-    fct_milter_count (FCT_MILTER_COUNT_ERRORS);
   if (fct_filter_message_is_partial (c->message))
     fct_milter_count (FCT_MILTER_COUNT_PARTIAL);
 
@@ -619,11 +627,12 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
   fct_milter_count_duration ((guint64)(g_get_monotonic_time () - started));
   fct_milter_log (
       LOG_INFO,
-      "%s: inbound client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s dmarc=%s "
+      "%s: inbound daemon=%s client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s "
+      "dmarc=%s "
       "arc=%s actions=%s disposition=%s%s%s reason=\"%s\" size=%" G_GUINT64_FORMAT
       " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->client_ip,
-      c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
+      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
+      c->client_ip, c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
       report != NULL ? fct_check_report_spf_result (report) : "-",
       report != NULL ? fct_check_report_dkim_result (report) : "-",
       report != NULL ? fct_check_report_dmarc_result (report) : "-",

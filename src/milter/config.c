@@ -319,6 +319,7 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
   set_flag (&c->db, flags->db);
   set_flag (&c->user, flags->user);
   set_flag (&c->metrics, flags->metrics);
+  set_flag (&c->language, flags->language);
   if (flags->dns_zone != NULL || flags->dns_server != NULL)
     {
       g_clear_pointer (&c->dns_zone, g_free);

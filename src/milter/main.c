@@ -311,6 +311,7 @@ fct_cmd_milter (int argc, char **argv)
       g_autoptr (GError) error = NULL;
       flags.dns_zone = common.dns_zone;
       flags.dns_server = common.dns_server;
+      flags.language = common.lang;
       FctMilterConfig *config = fct_milter_config_load (&flags, &error);
       if (config == NULL)
         {

@@ -48,8 +48,6 @@ static const struct
   = { "facteur_milter_sealed_total", NULL, "Messages given an ARC set" },
   [FCT_MILTER_COUNT_DNS_ERRORS]
   = { "facteur_milter_dns_temperrors_total", NULL, "Messages with a DNS temperror" },
-  [FCT_MILTER_COUNT_ERRORS] = { "facteur_milter_unchecked_total", NULL,
-                                "Messages without a verdict (error or time budget)" },
   [FCT_MILTER_COUNT_RELOADS]
   = { "facteur_milter_reloads_total", NULL, "Configuration reloads" },
 };

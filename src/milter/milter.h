@@ -43,7 +43,7 @@ typedef struct
 typedef struct
 {
   char *config_file;
-  char *socket, *authserv_id, *db, *dns_zone, *dns_server, *user, *metrics;
+  char *socket, *authserv_id, *db, *dns_zone, *dns_server, *user, *metrics, *language;
   gboolean log_stderr;
 } FctMilterFlags;
 
@@ -82,7 +82,8 @@ typedef struct
   FctResolver *resolver;
   FctFilterKeyTable *keys; /* the signer's, without paths */
   guint32 key_generation;
-  gint arc_key_index; /* in keys, -1: none */
+  gint arc_key_index;    /* in keys, -1: none */
+  gboolean arc_key_only; /* the ARC key is not also a DKIM signing key */
 } FctMilterState;
 
 FctMilterState *fct_milter_state_ref (FctMilterState *state);
@@ -119,7 +120,6 @@ typedef enum
   FCT_MILTER_COUNT_SIGN_ERRORS,
   FCT_MILTER_COUNT_SEALED,
   FCT_MILTER_COUNT_DNS_ERRORS,
-  FCT_MILTER_COUNT_ERRORS,
   FCT_MILTER_COUNT_RELOADS,
   FCT_MILTER_COUNT_N,
 } FctMilterCounter;

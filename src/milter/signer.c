@@ -99,7 +99,7 @@ drop_to (const char *user)
 G_GNUC_NORETURN static void
 signer_main (int fd, const FctMilterConfig *config, const FctMilterFlags *flags)
 {
-  KeySet ks = { 0 };
+  KeySet ks = { 0 }, prev = { 0 }; /* the keys, and those before the last reload */
   guint8 buf[FCT_FILTER_SIGN_REQUEST_SIZE + 1];
 
   /* The milter gone, the signer has nobody to serve. */
@@ -138,19 +138,28 @@ signer_main (int fd, const FctMilterConfig *config, const FctMilterFlags *flags)
               if (fresh == NULL)
                 syslog (LOG_ERR, "signer: keys kept: %s", error->message);
               else
-                keyset_load (&ks, fresh);
+                {
+                  /* Signatures begun before the reload still get made. */
+                  keyset_clear (&prev);
+                  prev = ks;
+                  ks = (KeySet){ .generation = prev.generation };
+                  keyset_load (&ks, fresh);
+                }
             }
           g_autoptr (GBytes) list = fct_filter_key_list_encode (ks.table, ks.generation);
           if (!send_exact (fd, g_bytes_get_data (list, NULL), g_bytes_get_size (list)))
             _exit (0);
           continue;
         }
-      FctFilterSignReply reply = { .ok = FALSE, .generation = ks.generation };
-      if (req.generation == ks.generation && req.key_index < ks.keys->len)
+      FctFilterSignReply reply = { .ok = FALSE, .generation = req.generation };
+      const KeySet *set = req.generation == ks.generation     ? &ks
+                          : req.generation == prev.generation ? &prev
+                                                              : NULL;
+      if (set != NULL && set->keys != NULL && req.key_index < set->keys->len)
         {
           g_autoptr (GError) error = NULL;
           g_autoptr (GBytes) sig
-              = fct_dkim_private_key_sign (g_ptr_array_index (ks.keys, req.key_index),
+              = fct_dkim_private_key_sign (g_ptr_array_index (set->keys, req.key_index),
                                            req.hash, req.digest, req.digest_len, &error);
           gsize len = sig != NULL ? g_bytes_get_size (sig) : 0;
           if (sig != NULL && len <= FCT_FILTER_SIGN_SIGNATURE_MAX)
@@ -298,8 +307,10 @@ remote_sign (FctDkimKeyType type, FctDkimHash hash, const guint8 *digest, gsize 
   if (!fct_filter_sign_reply_decode (buf, (gsize)n, &reply) || !reply.ok
       || reply.generation != rk->generation)
     {
-      g_set_error (error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_KEY, "%s",
-                   _ ("the signer refused to sign (keys reloaded, or the key failed)"));
+      g_set_error (
+          error, FCT_DKIM_ERROR, FCT_DKIM_ERROR_KEY, "%s",
+          _ ("the signer refused to sign (keys reloaded twice meanwhile, or the key "
+             "failed)"));
       return NULL;
     }
   return g_bytes_new (reply.signature, reply.signature_len);

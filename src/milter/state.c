@@ -104,6 +104,20 @@ fct_milter_state_install (FctMilterConfig *config, FctMilterSigner *s, gboolean 
               && g_str_equal (k->selector, g_strstrip (parts[1])))
             state->arc_key_index = (gint)i;
         }
+      /* Listed for ARC alone, it does not DKIM-sign the domain's outbound mail. */
+      g_autoptr (FctFilterKeyTable) dkim = fct_filter_key_table_parse (
+          (const char *const *)state->config->signing_keys, NULL);
+      state->arc_key_only = TRUE;
+      for (guint i = 0; dkim != NULL && state->arc_key_index >= 0
+                        && i < fct_filter_key_table_get_count (dkim);
+           i++)
+        {
+          const FctFilterKey *d = fct_filter_key_table_get (dkim, i);
+          const FctFilterKey *a
+              = fct_filter_key_table_get (state->keys, (guint)state->arc_key_index);
+          if (g_str_equal (d->domain, a->domain) && g_str_equal (d->selector, a->selector))
+            state->arc_key_only = FALSE;
+        }
     }
   g_mutex_lock (&lock);
   FctMilterState *old = current;

@@ -244,8 +244,10 @@ threat_titles (const FctCheckReport *r)
   return g_string_free (s, FALSE);
 }
 
+/* The warning: the threat when there is one, else the DMARC failure that called for
+ * it, else (a banner asked for clean mail) that nothing was found. */
 static char *
-banner_text (const FctCheckReport *r, gboolean dmarc_only)
+banner_text (const FctCheckReport *r, gboolean dmarc_failed)
 {
   g_autofree char *titles = threat_titles (r);
   if (r->threat == FCT_THREAT_DANGEROUS)
@@ -253,15 +255,18 @@ banner_text (const FctCheckReport *r, gboolean dmarc_only)
                                "not pay, click, open or answer before checking with the "
                                "sender through a channel you already know."),
                             titles);
-  if (titles[0] == '\0' || dmarc_only)
+  if (r->threat == FCT_THREAT_SUSPICIOUS && titles[0] != '\0')
+    return g_strdup_printf (
+        _ ("Caution: facteur judged this message suspicious (%s). Check "
+           "with the sender through a channel you already know before "
+           "acting on it."),
+        titles);
+  if (dmarc_failed)
     return g_strdup (_ ("Caution: the sender's domain does not authenticate this message "
                         "(DMARC). It may not come from who it claims. Check with the "
                         "sender through a channel you already know before acting on "
                         "it."));
-  return g_strdup_printf (_ ("Caution: facteur judged this message suspicious (%s). Check "
-                             "with the sender through a channel you already know before "
-                             "acting on it."),
-                          titles);
+  return g_strdup (_ ("facteur checked this message and found no sign of fraud."));
 }
 
 static void
@@ -295,9 +300,9 @@ apply_prefix (FctFilterDecision *d, FctMsg *msg, const FctCheckReport *r)
 
 static void
 apply_banner (FctFilterDecision *d, FctFilterMessage *m, FctMsg *msg,
-              const FctCheckReport *r, gboolean dmarc_only)
+              const FctCheckReport *r, gboolean dmarc_failed)
 {
-  g_autofree char *text = banner_text (r, dmarc_only);
+  g_autofree char *text = banner_text (r, dmarc_failed);
   g_autofree char *content_type = NULL, *encoding = NULL;
 
   if (fct_filter_message_is_partial (m) || msg == NULL)
@@ -433,7 +438,7 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
       if (d->actions & FCT_FILTER_ACTION_PREFIX)
         apply_prefix (d, msg, r);
       if ((d->actions & FCT_FILTER_ACTION_BANNER) && r != NULL)
-        apply_banner (d, m, msg, r, threat_action == FCT_FILTER_ACTION_ACCEPT);
+        apply_banner (d, m, msg, r, dmarc_action != FCT_FILTER_ACTION_ACCEPT);
       if (d->actions & FCT_FILTER_ACTION_QUARANTINE)
         {
           d->quarantine = TRUE;

@@ -134,6 +134,24 @@ fct_filter_authres_authserv_id (const char *value, gsize len)
   return g_string_free (g_steal_pointer (&id), FALSE);
 }
 
+char *
+fct_filter_envelope_sender (const char *argument)
+{
+  g_autofree char *a = g_strstrip (g_strdup (argument != NULL ? argument : ""));
+  gsize len = strlen (a);
+
+  /* RFC 5321 §4.1.2 Reverse-path: "<" [A-d-l ":"] Mailbox ">"; the source route is
+   * obsolete and dropped (§C). */
+  if (len >= 2 && a[0] == '<' && a[len - 1] == '>')
+    {
+      a[len - 1] = '\0';
+      const char *inner = a + 1;
+      const char *colon = inner[0] == '@' ? strchr (inner, ':') : NULL;
+      return g_strdup (colon != NULL ? colon + 1 : inner);
+    }
+  return g_steal_pointer (&a);
+}
+
 /* The field "Name:value" with every line break a CRLF and none at the end. */
 static GByteArray *
 field_bytes (const char *name, const char *value)

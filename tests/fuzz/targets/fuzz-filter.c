@@ -1,8 +1,8 @@
 /* libFuzzer target for what the milter hands the library (src/lib/filter): the input is
- * a sequence of milter events — header fields (name and value as the MTA sends them,
- * bare LF folding included), end of header, body chunks split anywhere — collected with
- * small limits so that the partial paths run; then the check, the decision (with
- * prefix, banner and quarantine all on), the edits applied, and the signer's message
+ * a sequence of milter events — the MAIL FROM argument, header fields (name and value as
+ * the MTA sends them, bare LF folding included), end of header, body chunks split anywhere
+ * — collected with small limits so that the partial paths run; then the check, the decision
+ * (with prefix, banner and quarantine all on), the edits applied, and the signer's message
  * decoders on the raw input. A plain message (no event byte first) is fed field by
  * field, as Postfix would. Checks that the decision is well formed: a reply for
  * refusals, edits whose values cannot start a new header line. */
@@ -135,6 +135,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   (void)fct_filter_sign_reply_decode (data, size, &reply);
   fct_filter_key_table_free (fct_filter_key_list_decode (data, size, &generation));
   g_free (fct_filter_authres_authserv_id ((const char *)data, size));
+  {
+    g_autofree char *argument = g_strndup ((const char *)data, MIN (size, 1024));
+    g_free (fct_filter_envelope_sender (argument));
+  }
 
   if (size > 0 && data[0] == 0)
     feed_events (m, data, size);

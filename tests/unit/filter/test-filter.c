@@ -208,6 +208,29 @@ test_authserv_id (void)
     }
 }
 
+static void
+test_envelope_sender (void)
+{
+  static const struct
+  {
+    const char *argument, *sender;
+  } cases[] = {
+    { "<compta@legit.example>", "compta@legit.example" },
+    { " <compta@legit.example> ", "compta@legit.example" },
+    { "compta@legit.example", "compta@legit.example" },
+    { "<>", "" },
+    { "", "" },
+    { NULL, "" },
+    { "<@relay.example:compta@legit.example>", "compta@legit.example" },
+    { "<unterminated@legit.example", "<unterminated@legit.example" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *s = fct_filter_envelope_sender (cases[i].argument);
+      g_assert_cmpstr (s, ==, cases[i].sender);
+    }
+}
+
 /* RFC 8601 §5: every field carrying our authserv-id goes, however written; others'
  * stay; ours is the only one of ours on the way out. */
 static void
@@ -268,6 +291,13 @@ test_legit_untouched (void)
   g_assert_nonnull (strstr (out, "\r\nX-Facteur: clean; score="));
   g_assert_nonnull (strstr (out, "\r\nSubject: Facture 2026-12\r\n"));
   g_assert_true (g_str_has_suffix (out, "payable au compte habituel.\r\n"));
+
+  /* A banner asked for clean mail says nothing alarming. */
+  policy.on_clean = FCT_FILTER_ACTION_BANNER;
+  g_autoptr (FctFilterDecision) b = fct_filter_decide (m, report, NULL, &policy);
+  g_autofree char *banner = applied (m, b);
+  g_assert_nonnull (strstr (banner, "\r\n\r\nfacteur checked this message and found no "
+                                    "sign of fraud.\r\n\r\nBonjour,"));
 }
 
 static void
@@ -519,6 +549,82 @@ test_header_limits (void)
   g_assert_error (error, FCT_FILTER_ERROR, FCT_FILTER_ERROR_MESSAGE);
 }
 
+/* ---------------------------------------------------------------- remote keys */
+
+static GBytes *
+sign_elsewhere (FctDkimKeyType type, FctDkimHash hash, const guint8 *digest,
+                gsize digest_len, gpointer user_data, GError **error)
+{
+  guint *calls = g_object_get_data (G_OBJECT (user_data), "calls");
+  FctDkimPrivateKey *key = g_object_get_data (G_OBJECT (user_data), "key");
+  g_assert_cmpint (type, ==, fct_dkim_private_key_get_key_type (key));
+  (*calls)++;
+  return fct_dkim_private_key_sign (key, hash, digest, digest_len, error);
+}
+
+/* The milter's keys sign in the signer process: a remote key's signature is the one the
+ * key itself would make, and verifies; the message is signed as it streams through. */
+static void
+test_remote_key_signs (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_autofree char *record = fct_dkim_private_key_get_dns_record (key);
+  g_autofree char *zone
+      = g_strdup_printf ("ed._domainkey.legit.example. TXT \"%s\"\n", record);
+  g_autoptr (FctResolver) resolver = resolver_with (zone);
+  guint calls = 0;
+  g_autoptr (GObject) holder = g_object_new (G_TYPE_OBJECT, NULL);
+  g_object_set_data (holder, "calls", &calls);
+  g_object_set_data (holder, "key", key);
+  g_autoptr (FctDkimPrivateKey) remote
+      = fct_dkim_private_key_new_remote (FCT_DKIM_KEY_TYPE_ED25519, 256, sign_elsewhere,
+                                         g_object_ref (holder), g_object_unref);
+  g_assert_cmpuint (fct_dkim_private_key_get_bits (remote), ==, 256);
+
+  FctFilterMessageOptions o = { .authserv_id = "mx.example" };
+  g_autoptr (FctFilterMessage) m = fct_filter_message_new (&o);
+  FctDkimSignOptions so;
+  fct_dkim_sign_options_init (&so);
+  so.domain = "legit.example";
+  so.selector = "ed";
+  so.key = remote;
+  so.timestamp = NOW - 60;
+  /* Fed as the milter does: signing starts at the end of the header. */
+  g_autoptr (GBytes) bytes = g_bytes_new (legit_text, strlen (legit_text));
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, NULL);
+  for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
+    {
+      const FctMsgHeader *h = fct_msg_get_header (msg, i);
+      g_autofree char *name = g_strndup ((const char *)h->name.ptr, h->name.len);
+      g_autofree char *value = g_strndup ((const char *)h->value_raw.ptr, h->value_raw.len);
+      fct_filter_message_header (m, name, value);
+    }
+  fct_filter_message_eoh (m);
+  g_assert_true (fct_filter_message_sign (m, &so, &error));
+  g_assert_no_error (error);
+  FctSlice body = fct_msg_get_body (msg);
+  fct_filter_message_body (m, body.ptr, body.len);
+  g_autoptr (GPtrArray) sigs = fct_filter_message_signatures (m, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sigs->len, ==, 1);
+  g_assert_cmpuint (calls, ==, 1);
+  const char *field = g_ptr_array_index (sigs, 0);
+  g_assert_true (g_str_has_prefix (field, "DKIM-Signature:"));
+  g_assert_null (strstr (field, "\r")); /* folded with LF, as milters hand fields over */
+
+  GString *with_crlf = g_string_new (field);
+  g_string_replace (with_crlf, "\n", "\r\n", 0);
+  g_autofree char *crlf = g_string_free (with_crlf, FALSE);
+  g_autofree char *signed_text = g_strconcat (crlf, legit_text, NULL);
+  g_autoptr (GBytes) sbytes = g_bytes_new (signed_text, strlen (signed_text));
+  g_autoptr (FctMsg) smsg = fct_msg_new_from_bytes (sbytes, NULL, &error);
+  FctDkimVerifyOptions vo = { .now = NOW };
+  g_autoptr (FctDkimVerifyResult) v = fct_dkim_verify (smsg, resolver, &vo);
+  g_assert_cmpint (fct_dkim_verify_result_summary (v), ==, FCT_DKIM_RESULT_PASS);
+}
+
 /* ---------------------------------------------------------------- banner */
 
 static const char multipart_text[]
@@ -752,6 +858,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/filter/authserv-id", test_authserv_id);
+  g_test_add_func ("/filter/envelope-sender", test_envelope_sender);
   g_test_add_func ("/filter/forged-authres-removed", test_forged_authres_removed);
   g_test_add_func ("/filter/legit-untouched", test_legit_untouched);
   g_test_add_func ("/filter/rib-fraud-tagged", test_rib_fraud_tagged);
@@ -761,6 +868,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/no-verdict", test_no_verdict);
   g_test_add_func ("/filter/partial-keeps-dkim", test_partial_keeps_dkim);
   g_test_add_func ("/filter/header-limits", test_header_limits);
+  g_test_add_func ("/filter/remote-key-signs", test_remote_key_signs);
   g_test_add_func ("/filter/banner-multipart", test_banner_multipart);
   g_test_add_func ("/filter/banner-single-part", test_banner_single_part);
   g_test_add_func ("/filter/actions", test_actions);
