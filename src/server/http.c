@@ -29,9 +29,6 @@
 /* RFC 6585 §4; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
-static guint8 admin_digest[SHA256_DIGEST_LENGTH];
-static gboolean admin_digest_set;
-
 char *
 fct_serve_token_new (void)
 {
@@ -510,12 +507,13 @@ admin_auth_cb (SoupAuthDomain *domain, SoupServerMessage *msg, const char *usern
   SHA256 ((const guint8 *)password, strlen (password), digest);
   /* PBKDF2 costs a good fraction of a second on purpose: a password already verified is
    * recognised by its digest, so that each admin page does not stall the loop. */
-  if (admin_digest_set && CRYPTO_memcmp (digest, admin_digest, sizeof digest) == 0)
+  if (server->admin_digest_set
+      && CRYPTO_memcmp (digest, server->admin_digest, sizeof digest) == 0)
     return TRUE;
   if (!fct_password_verify (password, server->config.admin_password_hash))
     return FALSE;
-  memcpy (admin_digest, digest, sizeof digest);
-  admin_digest_set = TRUE;
+  memcpy (server->admin_digest, digest, sizeof digest);
+  server->admin_digest_set = TRUE;
   return TRUE;
 }
 
@@ -602,17 +600,7 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
         }
     }
   else if (g_str_equal (path, "/admin") && get)
-    {
-      if (server->config.admin_password_hash == NULL)
-        {
-          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR,
-                                .lang = lang,
-                                .status = SOUP_STATUS_NOT_FOUND };
-          respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
-        }
-      else
-        page_admin (server, msg, lang, cookie);
-    }
+    page_admin (server, msg, lang, cookie); /* the auth domain let it through */
   else if (g_str_has_prefix (path, "/static/") && get && strstr (path, "..") == NULL)
     static_asset (msg, path);
   else if (g_str_has_prefix (path, "/api/"))
@@ -636,14 +624,15 @@ fct_serve_http_start (FctServer *server, GError **error)
     return FALSE;
   SoupServer *soup = soup_server_new ("server-header", "facteur", NULL);
   soup_server_add_handler (soup, NULL, handler, server, NULL);
-  if (server->config.admin_password_hash != NULL)
-    {
-      SoupAuthDomain *auth = soup_auth_domain_basic_new ("realm", "facteur admin", NULL);
-      soup_auth_domain_add_path (auth, "/admin");
-      soup_auth_domain_basic_set_auth_callback (auth, admin_auth_cb, server, NULL);
-      soup_server_add_auth_domain (soup, auth);
-      g_object_unref (auth);
-    }
+  /* Always in place, so that a hash set by a reload (SIGHUP) takes effect; without a
+   * hash every password is refused. */
+  {
+    SoupAuthDomain *auth = soup_auth_domain_basic_new ("realm", "facteur admin", NULL);
+    soup_auth_domain_add_path (auth, "/admin");
+    soup_auth_domain_basic_set_auth_callback (auth, admin_auth_cb, server, NULL);
+    soup_server_add_auth_domain (soup, auth);
+    g_object_unref (auth);
+  }
   if (!soup_server_listen (soup, address, 0, error))
     {
       g_object_unref (soup);

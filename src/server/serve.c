@@ -162,6 +162,44 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   return TRUE;
 }
 
+typedef struct
+{
+  FctServer *server;
+  ServeArgs *args;
+} Reload;
+
+/* SIGHUP: the configuration file is read again (DESIGN.md). Limits, rates, retention and
+ * the admin password change at once; addresses, storage, TLS and DNS need a restart. */
+static gboolean
+reload_cb (gpointer data)
+{
+  Reload *r = data;
+  FctServeConfig fresh = { 0 };
+  FctCliCommon common = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!configure (&fresh, r->args, &common, &error))
+    g_printerr ("facteur serve: %s: %s\n", _ ("configuration not reloaded"),
+                error->message);
+  else
+    {
+      FctServeConfig *c = &r->server->config;
+      c->retention_days = fresh.retention_days;
+      c->connections_per_ip = fresh.connections_per_ip;
+      c->connections_max = fresh.connections_max;
+      c->tests_per_hour = fresh.tests_per_hour;
+      c->audits_per_hour = fresh.audits_per_hour;
+      c->no_blocklists = fresh.no_blocklists;
+      c->audit_smtp = fresh.audit_smtp;
+      g_free (c->admin_password_hash);
+      c->admin_password_hash = g_steal_pointer (&fresh.admin_password_hash);
+      r->server->admin_digest_set = FALSE;
+      g_printerr ("facteur serve: %s\n", _ ("configuration reloaded"));
+    }
+  config_clear (&fresh);
+  fct_cli_common_clear (&common);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -216,7 +254,7 @@ raise_file_limit (void)
 }
 
 static int
-run (FctServer *server, FctCliCommon *common)
+run (FctServer *server, FctCliCommon *common, ServeArgs *args)
 {
   g_autoptr (GError) error = NULL;
   if (g_mkdir_with_parents (server->config.data_dir, 0700) != 0
@@ -262,6 +300,8 @@ run (FctServer *server, FctCliCommon *common)
   g_autoptr (GMainLoop) loop = g_main_loop_new (server->context, FALSE);
   guint sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
   guint sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+  Reload reload = { .server = server, .args = args };
+  guint sighup = g_unix_signal_add (SIGHUP, reload_cb, &reload);
   retention_cb (server);
   guint retention = g_timeout_add_seconds (3600, retention_cb, server);
   g_autofree char *url = g_strdup_printf ("http://%s/", server->config.http);
@@ -272,6 +312,7 @@ run (FctServer *server, FctCliCommon *common)
   g_source_remove (retention);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_source_remove (sighup);
   fct_serve_http_stop (server);
   fct_serve_smtp_stop (server);
   g_thread_pool_free (server->checks, FALSE, TRUE);
@@ -404,7 +445,7 @@ fct_cmd_serve (int argc, char **argv)
             = (guint)MIN (a.smtp_timeout, 86400) * 1000;
       if (a.message_max > 0)
         server.limits.smtp_server_message_max_bytes = (gsize)a.message_max;
-      status = run (&server, &common);
+      status = run (&server, &common, &a);
     }
   server_clear (&server);
   config_clear (&a.flags);

@@ -58,6 +58,10 @@ struct _FctServer
   GSocketService *smtp_service;
   guint smtp_connections;
   gpointer http; /* SoupServer */
+  /* SHA-256 of the admin password last verified, so that PBKDF2 runs once per password
+   * (cleared by a reload). */
+  guint8 admin_digest[32];
+  gboolean admin_digest_set;
   GThreadPool *audits;
 };
 

@@ -10,6 +10,7 @@ file. Prints TAP. Usage: test_serve_smtp.py BUILD/facteur"""
 import json
 import os
 import shutil
+import signal
 import smtplib
 import socket
 import sqlite3
@@ -337,6 +338,19 @@ def main():
             good = base64.b64encode(b"admin:s3cret").decode()
             status, _, page = s.request("/admin", headers={"Authorization": "Basic " + good})
             assert status == 200 and t["token"].encode() in page and b"spf-fail" in page
+            # SIGHUP: a new password and a new rate take effect without a restart.
+            hashed = subprocess.run([FACTEUR, "serve", "--hash-password"], input="n3w\n",
+                                    capture_output=True, text=True, timeout=60)
+            with open(conf) as f:
+                text = f.read().replace(line, hashed.stdout.strip())
+            with open(conf, "w") as f:
+                f.write(text + "tests_per_hour=1\n")
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            assert s.request("/admin", headers={"Authorization": "Basic " + good})[0] == 401
+            new = base64.b64encode(b"admin:n3w").decode()
+            assert s.request("/admin", headers={"Authorization": "Basic " + new})[0] == 200
+            assert s.request("/api/tests", method="POST")[0] == 429
             s.stop()
 
         def retention():
@@ -443,7 +457,7 @@ def main():
         case("a client sending one byte at a time is dropped at the timeout",
              trickle_timeout)
         case("API: unknown test 404, rate limit 429 with Retry-After", api)
-        case("configuration file alone; admin page behind its PBKDF2 hash",
+        case("configuration file alone; admin page behind its PBKDF2 hash; SIGHUP reloads",
              admin_and_config)
         case("retention: an old test, its report and its file are deleted", retention)
         case("hostile values in the message and HELO are escaped in the page",
