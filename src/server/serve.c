@@ -355,11 +355,12 @@ int
 fct_cmd_serve (int argc, char **argv)
 {
   /* The language of each page and report is chosen per request with uselocale(); a
-   * LANGUAGE variable would override it for every thread, so it goes. An "en_" locale
-   * for the process makes GLib's one-time check decide to translate (g_dgettext). */
+   * LANGUAGE variable would override it for every thread, so it goes. GLib decides once
+   * whether g_dgettext translates at all, from the process's LC_MESSAGES: an "en_" locale
+   * or "C" says yes ("C.UTF-8", without a catalog of its own, would say no for good). */
   g_unsetenv ("LANGUAGE");
   if (setlocale (LC_MESSAGES, "en_US.UTF-8") == NULL)
-    setlocale (LC_MESSAGES, "C.UTF-8");
+    setlocale (LC_MESSAGES, "C");
   static const char *summary
       = N_ ("A self-hosted mail tester: an SMTP inbox for test addresses and a web page "
             "with each message's report (docs/SERVE.md).");

@@ -457,8 +457,8 @@ def main():
         case("a client sending one byte at a time is dropped at the timeout",
              trickle_timeout)
         case("API: unknown test 404, rate limit 429 with Retry-After", api)
-        case("configuration file alone; admin page behind its PBKDF2 hash; SIGHUP reloads",
-             admin_and_config)
+        case("configuration file alone; admin page behind its PBKDF2 hash; SIGHUP "
+             "reloads", admin_and_config)
         case("retention: an old test, its report and its file are deleted", retention)
         case("hostile values in the message and HELO are escaped in the page",
              hostile_values_escaped)
