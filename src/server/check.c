@@ -24,7 +24,10 @@ fct_serve_thread_store (FctServer *server, GError **error)
   FctStore *store = g_private_get (&thread_store);
   if (store == NULL)
     {
-      FctStoreOptions options = { .durable = TRUE };
+      /* Reports need no fsync of their own: one lost in a crash leaves its message
+       * unchecked, and it is checked again at start. Their commits then hold the write
+       * lock for microseconds, not for a disk flush the writer thread would wait on. */
+      FctStoreOptions options = { .durable = FALSE };
       store = fct_store_open (server->config.db, &options, error);
       g_private_set (&thread_store, store);
     }
