@@ -116,11 +116,59 @@ html_text (const FctMime *mime, guint index)
   return g_utf8_make_valid (p, (gssize)len);
 }
 
+/* The records the check read in DNS, for the page: each SPF record of the evaluation
+ * (top level and includes), the DMARC record applied, and each DKIM key used. */
+static void
+view_records (JsonBuilder *b, const FctCheckReport *r)
+{
+  json_builder_set_member_name (b, "records");
+  json_builder_begin_array (b);
+  for (guint i = 0; r->spf != NULL && r->spf->trace != NULL && i < r->spf->trace->len; i++)
+    {
+      const FctSpfTraceStep *step = g_ptr_array_index (r->spf->trace, i);
+      if (step->kind != FCT_SPF_STEP_RECORD || step->detail == NULL)
+        continue;
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "SPF");
+      json_builder_add_string_value (b, step->domain != NULL ? step->domain : "");
+      json_builder_add_string_value (b, step->detail);
+      json_builder_end_array (b);
+    }
+  if (r->dmarc != NULL && r->dmarc->record != NULL && r->dmarc->record->text != NULL)
+    {
+      g_autofree char *name = g_strconcat (
+          "_dmarc.", r->dmarc->policy_domain != NULL ? r->dmarc->policy_domain : "", NULL);
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "DMARC");
+      json_builder_add_string_value (b, name);
+      json_builder_add_string_value (b, r->dmarc->record->text);
+      json_builder_end_array (b);
+    }
+  for (guint i = 0; r->dkim != NULL && i < r->dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (r->dkim->signatures, i);
+      if (s->key_bits == 0 || s->domain == NULL || s->selector == NULL)
+        continue;
+      g_autofree char *name = g_strdup_printf ("%s._domainkey.%s", s->selector, s->domain);
+      g_autofree char *key = g_strdup_printf (
+          "%s, %u bits (%s)", s->key_type == FCT_DKIM_KEY_TYPE_ED25519 ? "ed25519" : "rsa",
+          s->key_bits, fct_dkim_result_to_string (s->result));
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "DKIM");
+      json_builder_add_string_value (b, name);
+      json_builder_add_string_value (b, key);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+}
+
 static char *
-view_json (FctMsg *msg, const FctLimits *limits)
+view_json (FctMsg *msg, const FctLimits *limits, const FctCheckReport *report)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
+  if (report != NULL)
+    view_records (b, report);
   json_builder_set_member_name (b, "headers");
   json_builder_begin_array (b);
   for (guint i = 0; i < MIN (fct_msg_get_header_count (msg), VIEW_HEADERS_MAX); i++)
@@ -211,6 +259,7 @@ check_worker (gpointer data, gpointer user_data)
   const char *langs[FCT_SERVE_LANGS + 1] = { 0 };
   g_autoptr (GPtrArray) findings = g_ptr_array_new ();
   double score = 0;
+  g_autoptr (FctCheckReport) first = NULL; /* kept for the records the page shows */
   const char *threat = NULL;
   gboolean ok = TRUE;
   for (gsize i = 0; i < FCT_SERVE_LANGS && ok; i++)
@@ -242,9 +291,12 @@ check_worker (gpointer data, gpointer user_data)
           score = run.report->score;
           threat = fct_threat_to_string (run.report->threat);
         }
-      fct_check_report_free (run.report);
+      if (first == NULL)
+        first = run.report;
+      else
+        fct_check_report_free (run.report);
     }
-  g_autofree char *view = view_json (msg, &server->limits);
+  g_autofree char *view = view_json (msg, &server->limits, first);
   FctStoreReport r = {
     .score = score,
     .threat = threat,

@@ -288,6 +288,26 @@ render_sections (FctHtml *h, JsonObject *r)
 }
 
 static void
+render_records (FctHtml *h, JsonObject *view)
+{
+  JsonArray *records = member_array (view, "records");
+  if (records == NULL || json_array_get_length (records) == 0)
+    return;
+  fct_html (h, "<section class=\"section\"><h2>{}</h2><table class=\"records\"><tbody>",
+            _ ("Records seen in DNS"));
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonArray *row = json_array_get_array_element (records, i);
+      if (json_array_get_length (row) == 3)
+        fct_html (h, "<tr><th>{}</th><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                  json_array_get_string_element (row, 0),
+                  json_array_get_string_element (row, 1),
+                  json_array_get_string_element (row, 2));
+    }
+  fct_html_raw (h, "</tbody></table></section>");
+}
+
+static void
 render_size (FctHtml *h, JsonObject *r)
 {
   gsize n_rows;
@@ -370,6 +390,7 @@ render_report (const FctServePage *page)
             "<section class=\"section\"><h2>Authentication-Results</h2><pre>{}</pre>"
             "</section>",
             member_string (r, "authentication_results"));
+  render_records (h, view);
   render_size (h, r);
   render_message (h, page, view);
   fct_html (h,

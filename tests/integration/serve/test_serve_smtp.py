@@ -130,6 +130,12 @@ def main():
             cli_fr = subprocess.run(cli.args + ["--lang", "fr"], capture_output=True,
                                     text=True, env=env, timeout=60)
             assert json.loads(cli_fr.stdout) == fr, (cli_fr.stdout, fr)
+            # The page shows the records the check read in DNS.
+            status, _, page = main_server.request("/r/" + t["token"])
+            for record in (b"v=spf1 ip4:203.0.113.0/28 -all",
+                           b"_dmarc.maison-dupont.example",
+                           b"lettre2026._domainkey.maison-dupont.example"):
+                assert record in page, record
 
         def pipelining():
             t = main_server.new_test()

@@ -65,8 +65,10 @@ test_password (void)
   g_autofree char *again = fct_password_hash ("correct horse", 1000);
   g_assert_cmpstr (line, !=, again);
   static const char *const malformed[] = {
-    "", "pbkdf2-sha256$1000$", "md5$1000$c2FsdA==$aGFzaA==",
-    "pbkdf2-sha256$1$c2FsdA==$aGFzaA==", /* too few iterations to accept */
+    "",
+    "pbkdf2-sha256$1000$",
+    "md5$1000$c2FsdA==$aGFzaA==",
+    "pbkdf2-sha256$1$c2FsdA==$aGFzaA==",           /* too few iterations to accept */
     "pbkdf2-sha256$99999999999$c2FsdA==$aGFzaA==", /* too many: a login must not spin */
     "pbkdf2-sha256$1000$c2FsdA==$aGFzaA==",        /* a key of the wrong length */
   };
