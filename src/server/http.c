@@ -11,9 +11,9 @@
 #include <facteur/report.h>
 #include <libsoup/soup.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* Every page: nothing loads or runs but this site's own script and style. */
 #define PAGE_CSP                                                                           \
@@ -33,14 +33,10 @@ char *
 fct_serve_token_new (void)
 {
   guint8 bytes[16];
-  gsize got = 0;
-  while (got < sizeof bytes)
-    {
-      ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
-      /* getrandom blocks until the pool is seeded and fails only on EINTR. */
-      if (n > 0)
-        got += (gsize)n;
-    }
+  /* OpenSSL's generator, seeded from getrandom(2); it fails only when the system gives
+   * no entropy, and then no token is made. */
+  if (RAND_bytes (bytes, sizeof bytes) != 1)
+    return NULL;
   GString *hex = g_string_sized_new (32);
   for (gsize i = 0; i < sizeof bytes; i++)
     g_string_append_printf (hex, "%02x", bytes[i]);
@@ -185,6 +181,11 @@ create_test (FctServer *server, SoupServerMessage *msg, guint *status)
       return NULL;
     }
   char *token = fct_serve_token_new ();
+  if (token == NULL)
+    {
+      *status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      return NULL;
+    }
   if (!fct_store_test_create (server->store, token, ip, fct_serve_now (), &error))
     {
       g_warning ("test: %s", error->message);

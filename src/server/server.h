@@ -82,7 +82,8 @@ FctStore *fct_serve_thread_store (FctServer *server, GError **error);
 gboolean fct_serve_http_start (FctServer *server, GError **error);
 void fct_serve_http_stop (FctServer *server);
 
-/* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full). */
+/* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full), or NULL when
+ * the system has no randomness to give. */
 char *fct_serve_token_new (void);
 
 /* The test address of token (transfer full). */

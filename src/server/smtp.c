@@ -144,7 +144,8 @@ write_output (Conn *c)
   GBytes *bytes = g_bytes_new (out, len);
   fct_smtp_session_consume_output (c->session, len);
   c->writing = TRUE;
-  /* The bytes live as long as the write: they are freed with the task's data. */
+  /* The bytes must outlive the write: the stream keeps them until the next write
+   * replaces them, or until it is freed. */
   GOutputStream *os = g_io_stream_get_output_stream (c->stream);
   g_object_set_data_full (G_OBJECT (os), "fct-pending", bytes,
                           (GDestroyNotify)g_bytes_unref);
@@ -258,6 +259,11 @@ spool_write (Conn *c, GBytes *bytes)
   if (c->fd < 0)
     {
       g_autofree char *token = fct_serve_token_new ();
+      if (token == NULL)
+        {
+          c->write_failed = TRUE;
+          return;
+        }
       c->queue_id = g_strndup (token, 16);
       g_autofree char *name = g_strconcat (c->queue_id, ".eml", NULL);
       c->tmp_path = g_build_filename (c->server->config.spool, "tmp", name, NULL);
