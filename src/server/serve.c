@@ -120,8 +120,12 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   take_string (&c->tls_key, a->flags.tls_key, file, "tls_key");
   take_string (&c->admin_password_hash, NULL, file, "admin_password_hash");
   take_string (&c->authserv_id, NULL, file, "authserv_id");
-  take_string (&common->dns_zone, NULL, file, "dns_zone");
-  take_string (&common->dns_server, NULL, file, "dns_server");
+  /* --dns-zone or --dns-server on the command line win over both keys of the file. */
+  if (common->dns_zone == NULL && common->dns_server == NULL)
+    {
+      take_string (&common->dns_zone, NULL, file, "dns_zone");
+      take_string (&common->dns_server, NULL, file, "dns_server");
+    }
   if (!take_int (&c->retention_days, a->flags.retention_days, file, "retention_days", error)
       || !take_int (&c->connections_per_ip, a->flags.connections_per_ip, file,
                     "connections_per_ip", error)
