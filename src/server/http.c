@@ -404,6 +404,7 @@ audit_run (gpointer data)
   fct_audit_options_init (&options);
   options.limits = &job->server->limits;
   options.smtp = job->server->config.audit_smtp;
+  options.helo = job->server->config.hostname; /* the probes come from this host */
   static const char *const none[] = { NULL };
   if (job->server->config.no_blocklists)
     options.ip_blocklists = options.domain_blocklists = none;
