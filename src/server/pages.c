@@ -186,6 +186,26 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r, JsonObject 
             "<p class=\"threat {}\" id=\"threat\">{}</p>",
             score_class (score), score_text, verdict != NULL ? verdict : "clean",
             threat_label (verdict));
+  /* The findings that decided the verdict, by their titles. */
+  JsonArray *deciding = member_array (threat, "findings");
+  JsonArray *findings = member_array (r, "findings");
+  if (deciding != NULL && json_array_get_length (deciding) > 0 && findings != NULL)
+    {
+      fct_html (h, "<ul class=\"because\" aria-label=\"{}\">", _ ("Why"));
+      for (guint i = 0; i < json_array_get_length (deciding); i++)
+        for (guint k = 0; k < json_array_get_length (findings); k++)
+          {
+            JsonObject *f = json_array_get_object_element (findings, k);
+            if (g_strcmp0 (member_string (f, "id"),
+                           json_array_get_string_element (deciding, i))
+                == 0)
+              {
+                fct_html (h, "<li>{}</li>", member_string (f, "title"));
+                break;
+              }
+          }
+      fct_html_raw (h, "</ul>");
+    }
   JsonObject *auth = json_object_has_member (r, "auth")
                          ? json_object_get_object_member (r, "auth")
                          : NULL;
