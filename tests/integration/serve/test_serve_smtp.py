@@ -222,6 +222,18 @@ def main():
             c.send(b"Subject: half\r\n\r\n" + b"line\r\n" * 5000)
             time.sleep(0.3)
             s.kill9()
+            # Nothing was said after the 354: no 250 for a message that is not whole.
+            c.sock.settimeout(5)
+            said = b""
+            while True:
+                try:
+                    chunk = c.sock.recv(4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                said += chunk
+            assert said == b"", said
             c.close()
             s.start()
             time.sleep(0.5)
