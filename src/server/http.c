@@ -26,6 +26,9 @@
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox;"                 \
   " frame-ancestors 'self'"
 
+/* Report pages kept built (a few MB at most); past this the cache starts again. */
+#define PAGES_CACHED 256
+
 /* RFC 6585 §4; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -333,6 +336,15 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
   g_autoptr (FctStoreMessage) message = NULL;
   g_autofree char *report = NULL;
   int state = test_state (server, token, lang, &message, &report, &error);
+  /* A checked message's page never changes: it is built once per language. */
+  g_autofree char *key
+      = state == 2 ? g_strdup_printf ("%" G_GINT64_FORMAT "/%s", message->id, lang) : NULL;
+  const char *cached = key != NULL ? g_hash_table_lookup (server->pages, key) : NULL;
+  if (cached != NULL)
+    {
+      respond_page (msg, SOUP_STATUS_OK, g_strdup (cached), lang, cookie);
+      return;
+    }
   g_autofree char *address = state > 0 ? fct_serve_address (server, token) : NULL;
   g_autofree char *view = NULL;
   if (state == 2)
@@ -351,8 +363,14 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
     .report_json = report,
     .view_json = view,
   };
-  respond_page (msg, state > 0 ? SOUP_STATUS_OK : page.status, render (server, &page), lang,
-                cookie);
+  char *html = render (server, &page);
+  if (key != NULL)
+    {
+      if (g_hash_table_size (server->pages) >= PAGES_CACHED)
+        g_hash_table_remove_all (server->pages);
+      g_hash_table_insert (server->pages, g_steal_pointer (&key), g_strdup (html));
+    }
+  respond_page (msg, state > 0 ? SOUP_STATUS_OK : page.status, html, lang, cookie);
 }
 
 static void
@@ -621,6 +639,7 @@ fct_serve_http_start (FctServer *server, GError **error)
   g_autoptr (GSocketAddress) address = NULL;
   if (!fct_serve_listen_address (server->config.http, &address, error))
     return FALSE;
+  server->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   server->audits = g_thread_pool_new (audit_worker, server, 4, FALSE, error);
   if (server->audits == NULL)
     return FALSE;
@@ -657,4 +676,5 @@ fct_serve_http_stop (FctServer *server)
       g_thread_pool_free (server->audits, FALSE, TRUE);
       server->audits = NULL;
     }
+  g_clear_pointer (&server->pages, g_hash_table_unref);
 }

@@ -136,6 +136,11 @@ def main():
                            b"_dmarc.maison-dupont.example",
                            b"lettre2026._domainkey.maison-dupont.example"):
                 assert record in page, record
+            # Built once per language: the French page is not the English one kept.
+            en_page = main_server.request("/r/" + t["token"] + "?lang=en")[2]
+            fr_page = main_server.request("/r/" + t["token"] + "?lang=fr")[2]
+            assert b'<html lang="en">' in en_page and b'<html lang="fr">' in fr_page
+            assert main_server.request("/r/" + t["token"] + "?lang=en")[2] == en_page
 
         def pipelining():
             t = main_server.new_test()
