@@ -322,7 +322,9 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
   g_source_remove (sighup);
   fct_serve_http_stop (server);
   fct_serve_smtp_stop (server);
-  g_thread_pool_free (server->checks, FALSE, TRUE);
+  /* Checks still queued are not waited for: their messages are stored and unchecked,
+   * and the next start checks them. */
+  g_thread_pool_free (server->checks, TRUE, TRUE);
   return FCT_EXIT_OK;
 }
 
