@@ -72,6 +72,8 @@ run_check (gpointer data)
     .dnsbl_zones = config->no_blocklists ? none : NULL,
     .uribl_zones = config->no_blocklists ? none : NULL,
     .limits = &run->server->limits,
+    /* This server received it: say how (NULL would mean "not known"). */
+    .tls_version = run->message->tls_version != NULL ? run->message->tls_version : "",
   };
   run->report = fct_check (run->msg, run->server->resolver, &options, &run->error);
   if (run->report != NULL)

@@ -20,6 +20,7 @@ static const struct
   { "authentication", N_ ("Authentication") },
   { "headers", N_ ("Header fields") },
   { "size", N_ ("Size") },
+  { "transport", N_ ("Transport (TLS)") },
   { "content", N_ ("Content") },
   { "phishing", N_ ("Phishing and spoofing") },
   { "fraud", N_ ("Bank-details fraud") },

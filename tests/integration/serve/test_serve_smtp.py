@@ -119,12 +119,14 @@ def main():
             cli = subprocess.run([FACTEUR, "check", spool, "--json", "--ip", "127.0.0.1",
                                   "--helo", "mail.maison-dupont.example", "--mail-from",
                                   "bounce@maison-dupont.example", "--no-blocklists",
-                                  "--authserv-id", "mx.tester.example", "--dns-zone", ZONE],
+                                  "--authserv-id", "mx.tester.example", "--tls", "none",
+                                  "--dns-zone", ZONE],
                                  capture_output=True, text=True, env=env, timeout=60)
             assert cli.returncode == 0, cli.stderr
             assert json.loads(cli.stdout) == report, (cli.stdout, report)
             ids = [f["id"] for f in report["findings"]]
             assert "spf-fail" in ids, ids  # 127.0.0.1 is not in maison-dupont's SPF
+            assert "smtp-no-tls" in ids, ids  # smtplib sent it in clear text
             fr = main_server.wait_report(t["token"], lang="fr")
             assert fr["findings"][0]["title"] != report["findings"][0]["title"], fr
             cli_fr = subprocess.run(cli.args + ["--lang", "fr"], capture_output=True,
@@ -269,7 +271,9 @@ def main():
                 assert not c.has_extn("starttls")
                 c.sendmail("a@maison-dupont.example", [t["address"]],
                            b"Subject: tls\r\n\r\nhello\r\n")
-            s.wait_report(t["token"])
+            report = s.wait_report(t["token"])
+            ids = [f["id"] for f in report["findings"]]
+            assert "smtp-no-tls" not in ids and "smtp-tls-old" not in ids, ids
             status, _, page = s.request("/r/" + t["token"])
             assert b"TLSv1.3" in page, page[:300]
             spooled = open(os.path.join(s.data_dir, "spool", spool_files(s.data_dir)[0]),
