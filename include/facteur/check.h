@@ -68,6 +68,10 @@ typedef struct
   FctDkimKeyCache *key_cache;
   /* The attachment reader (FctAnalysisOptions.extract_helper), or NULL: the default. */
   const char *extract_helper;
+  /* How the message came, when the caller is the receiving SMTP server (facteur serve):
+   * the session's TLS protocol ("TLSv1.3"), "" for clear text; NULL: not known, and
+   * nothing is said about the transport (src/lib/check/transport.c). */
+  const char *tls_version;
 } FctCheckOptions;
 
 /* The default DNSBL and URI blocklist zones (docs/SCORING.md says why each), NULL-

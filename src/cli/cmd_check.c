@@ -179,7 +179,7 @@ report_error (const GError *error)
 
 typedef struct
 {
-  char *ip, *helo, *mail_from, *db, *authserv_id, *protect_file;
+  char *ip, *helo, *mail_from, *db, *authserv_id, *protect_file, *tls;
   char **protect, **dnsbl, **uribl;
   gboolean no_blocklists;
   gint64 now;
@@ -205,6 +205,7 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     .uribl_zones = a->no_blocklists ? none : (const char *const *)a->uribl,
     .now = a->now,
     .limits = &common->limits,
+    .tls_version = a->tls == NULL || !g_str_equal (a->tls, "none") ? a->tls : "",
   };
 
   g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
@@ -294,6 +295,10 @@ fct_cmd_check (int argc, char **argv)
       N_ ("Query no blocklist at all"), NULL },
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &a.authserv_id,
       N_ ("Name written in Authentication-Results (default: facteur)"), N_ ("NAME") },
+    { "tls", 0, 0, G_OPTION_ARG_STRING, &a.tls,
+      N_ ("How the message came to the receiving server: TLSv1.3, TLSv1.2, TLSv1.1, "
+          "TLSv1, or none for clear text (default: not known, nothing said)"),
+      N_ ("VERSION") },
     { "now", 0, 0, G_OPTION_ARG_INT64, &a.now,
       N_ ("Check as if at this Unix time (reproducible reports)"), N_ ("SECONDS") },
     G_OPTION_ENTRY_NULL,
@@ -309,6 +314,11 @@ fct_cmd_check (int argc, char **argv)
   else if (!fct_spf_ip_parse (a.ip, (guint8[16]){ 0 }, &(gsize){ 0 }, NULL))
     status = fct_cli_usage_error ("check", usage, _ ("“%s” is not an IPv4 or IPv6 address"),
                                   a.ip);
+  else if (a.tls != NULL
+           && !g_strv_contains ((const char *const[]){ "TLSv1.3", "TLSv1.2", "TLSv1.1",
+                                                       "TLSv1", "none", NULL },
+                                a.tls))
+    status = fct_cli_usage_error ("check", usage, _ ("unknown --tls value “%s”"), a.tls);
   else if (a.now < 0)
     status = fct_cli_usage_error ("check", usage, "%s", _ ("--now must be positive"));
   else
@@ -320,6 +330,7 @@ fct_cmd_check (int argc, char **argv)
   g_free (a.db);
   g_free (a.authserv_id);
   g_free (a.protect_file);
+  g_free (a.tls);
   g_strfreev (a.protect);
   g_strfreev (a.dnsbl);
   g_strfreev (a.uribl);

@@ -24,7 +24,10 @@ fct_serve_thread_store (FctServer *server, GError **error)
   FctStore *store = g_private_get (&thread_store);
   if (store == NULL)
     {
-      FctStoreOptions options = { .durable = TRUE };
+      /* Reports need no fsync of their own: one lost in a crash leaves its message
+       * unchecked, and it is checked again at start. Their commits then hold the write
+       * lock for microseconds, not for a disk flush the writer thread would wait on. */
+      FctStoreOptions options = { .durable = FALSE };
       store = fct_store_open (server->config.db, &options, error);
       g_private_set (&thread_store, store);
     }
@@ -69,6 +72,8 @@ run_check (gpointer data)
     .dnsbl_zones = config->no_blocklists ? none : NULL,
     .uribl_zones = config->no_blocklists ? none : NULL,
     .limits = &run->server->limits,
+    /* This server received it: say how (NULL would mean "not known"). */
+    .tls_version = run->message->tls_version != NULL ? run->message->tls_version : "",
   };
   run->report = fct_check (run->msg, run->server->resolver, &options, &run->error);
   if (run->report != NULL)
@@ -113,11 +118,59 @@ html_text (const FctMime *mime, guint index)
   return g_utf8_make_valid (p, (gssize)len);
 }
 
+/* The records the check read in DNS, for the page: each SPF record of the evaluation
+ * (top level and includes), the DMARC record applied, and each DKIM key used. */
+static void
+view_records (JsonBuilder *b, const FctCheckReport *r)
+{
+  json_builder_set_member_name (b, "records");
+  json_builder_begin_array (b);
+  for (guint i = 0; r->spf != NULL && r->spf->trace != NULL && i < r->spf->trace->len; i++)
+    {
+      const FctSpfTraceStep *step = g_ptr_array_index (r->spf->trace, i);
+      if (step->kind != FCT_SPF_STEP_RECORD || step->detail == NULL)
+        continue;
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "SPF");
+      json_builder_add_string_value (b, step->domain != NULL ? step->domain : "");
+      json_builder_add_string_value (b, step->detail);
+      json_builder_end_array (b);
+    }
+  if (r->dmarc != NULL && r->dmarc->record != NULL && r->dmarc->record->text != NULL)
+    {
+      g_autofree char *name = g_strconcat (
+          "_dmarc.", r->dmarc->policy_domain != NULL ? r->dmarc->policy_domain : "", NULL);
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "DMARC");
+      json_builder_add_string_value (b, name);
+      json_builder_add_string_value (b, r->dmarc->record->text);
+      json_builder_end_array (b);
+    }
+  for (guint i = 0; r->dkim != NULL && i < r->dkim->signatures->len; i++)
+    {
+      const FctDkimSignatureResult *s = g_ptr_array_index (r->dkim->signatures, i);
+      if (s->key_bits == 0 || s->domain == NULL || s->selector == NULL)
+        continue;
+      g_autofree char *name = g_strdup_printf ("%s._domainkey.%s", s->selector, s->domain);
+      g_autofree char *key = g_strdup_printf (
+          "%s, %u bits (%s)", s->key_type == FCT_DKIM_KEY_TYPE_ED25519 ? "ed25519" : "rsa",
+          s->key_bits, fct_dkim_result_to_string (s->result));
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, "DKIM");
+      json_builder_add_string_value (b, name);
+      json_builder_add_string_value (b, key);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+}
+
 static char *
-view_json (FctMsg *msg, const FctLimits *limits)
+view_json (FctMsg *msg, const FctLimits *limits, const FctCheckReport *report)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
+  if (report != NULL)
+    view_records (b, report);
   json_builder_set_member_name (b, "headers");
   json_builder_begin_array (b);
   for (guint i = 0; i < MIN (fct_msg_get_header_count (msg), VIEW_HEADERS_MAX); i++)
@@ -208,6 +261,7 @@ check_worker (gpointer data, gpointer user_data)
   const char *langs[FCT_SERVE_LANGS + 1] = { 0 };
   g_autoptr (GPtrArray) findings = g_ptr_array_new ();
   double score = 0;
+  g_autoptr (FctCheckReport) first = NULL; /* kept for the records the page shows */
   const char *threat = NULL;
   gboolean ok = TRUE;
   for (gsize i = 0; i < FCT_SERVE_LANGS && ok; i++)
@@ -239,9 +293,12 @@ check_worker (gpointer data, gpointer user_data)
           score = run.report->score;
           threat = fct_threat_to_string (run.report->threat);
         }
-      fct_check_report_free (run.report);
+      if (first == NULL)
+        first = run.report;
+      else
+        fct_check_report_free (run.report);
     }
-  g_autofree char *view = view_json (msg, &server->limits);
+  g_autofree char *view = view_json (msg, &server->limits, first);
   FctStoreReport r = {
     .score = score,
     .threat = threat,

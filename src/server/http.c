@@ -11,9 +11,9 @@
 #include <facteur/report.h>
 #include <libsoup/soup.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* Every page: nothing loads or runs but this site's own script and style. */
 #define PAGE_CSP                                                                           \
@@ -26,24 +26,20 @@
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox;"                 \
   " frame-ancestors 'self'"
 
+/* Report pages kept built (a few MB at most); past this the cache starts again. */
+#define PAGES_CACHED 256
+
 /* RFC 6585 §4; libsoup 3.2 has no name for it. */
 #define STATUS_TOO_MANY_REQUESTS 429
-
-static guint8 admin_digest[SHA256_DIGEST_LENGTH];
-static gboolean admin_digest_set;
 
 char *
 fct_serve_token_new (void)
 {
   guint8 bytes[16];
-  gsize got = 0;
-  while (got < sizeof bytes)
-    {
-      ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
-      /* getrandom blocks until the pool is seeded and fails only on EINTR. */
-      if (n > 0)
-        got += (gsize)n;
-    }
+  /* OpenSSL's generator, seeded from getrandom(2); it fails only when the system gives
+   * no entropy, and then no token is made. */
+  if (RAND_bytes (bytes, sizeof bytes) != 1)
+    return NULL;
   GString *hex = g_string_sized_new (32);
   for (gsize i = 0; i < sizeof bytes; i++)
     g_string_append_printf (hex, "%02x", bytes[i]);
@@ -188,6 +184,11 @@ create_test (FctServer *server, SoupServerMessage *msg, guint *status)
       return NULL;
     }
   char *token = fct_serve_token_new ();
+  if (token == NULL)
+    {
+      *status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      return NULL;
+    }
   if (!fct_store_test_create (server->store, token, ip, fct_serve_now (), &error))
     {
       g_warning ("test: %s", error->message);
@@ -335,6 +336,15 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
   g_autoptr (FctStoreMessage) message = NULL;
   g_autofree char *report = NULL;
   int state = test_state (server, token, lang, &message, &report, &error);
+  /* A checked message's page never changes: it is built once per language. */
+  g_autofree char *key
+      = state == 2 ? g_strdup_printf ("%" G_GINT64_FORMAT "/%s", message->id, lang) : NULL;
+  const char *cached = key != NULL ? g_hash_table_lookup (server->pages, key) : NULL;
+  if (cached != NULL)
+    {
+      respond_page (msg, SOUP_STATUS_OK, g_strdup (cached), lang, cookie);
+      return;
+    }
   g_autofree char *address = state > 0 ? fct_serve_address (server, token) : NULL;
   g_autofree char *view = NULL;
   if (state == 2)
@@ -353,8 +363,14 @@ page_report (FctServer *server, SoupServerMessage *msg, const char *token, const
     .report_json = report,
     .view_json = view,
   };
-  respond_page (msg, state > 0 ? SOUP_STATUS_OK : page.status, render (server, &page), lang,
-                cookie);
+  char *html = render (server, &page);
+  if (key != NULL)
+    {
+      if (g_hash_table_size (server->pages) >= PAGES_CACHED)
+        g_hash_table_remove_all (server->pages);
+      g_hash_table_insert (server->pages, g_steal_pointer (&key), g_strdup (html));
+    }
+  respond_page (msg, state > 0 ? SOUP_STATUS_OK : page.status, html, lang, cookie);
 }
 
 static void
@@ -406,6 +422,7 @@ audit_run (gpointer data)
   fct_audit_options_init (&options);
   options.limits = &job->server->limits;
   options.smtp = job->server->config.audit_smtp;
+  options.helo = job->server->config.hostname; /* the probes come from this host */
   static const char *const none[] = { NULL };
   if (job->server->config.no_blocklists)
     options.ip_blocklists = options.domain_blocklists = none;
@@ -510,12 +527,13 @@ admin_auth_cb (SoupAuthDomain *domain, SoupServerMessage *msg, const char *usern
   SHA256 ((const guint8 *)password, strlen (password), digest);
   /* PBKDF2 costs a good fraction of a second on purpose: a password already verified is
    * recognised by its digest, so that each admin page does not stall the loop. */
-  if (admin_digest_set && CRYPTO_memcmp (digest, admin_digest, sizeof digest) == 0)
+  if (server->admin_digest_set
+      && CRYPTO_memcmp (digest, server->admin_digest, sizeof digest) == 0)
     return TRUE;
   if (!fct_password_verify (password, server->config.admin_password_hash))
     return FALSE;
-  memcpy (admin_digest, digest, sizeof digest);
-  admin_digest_set = TRUE;
+  memcpy (server->admin_digest, digest, sizeof digest);
+  server->admin_digest_set = TRUE;
   return TRUE;
 }
 
@@ -602,17 +620,7 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
         }
     }
   else if (g_str_equal (path, "/admin") && get)
-    {
-      if (server->config.admin_password_hash == NULL)
-        {
-          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR,
-                                .lang = lang,
-                                .status = SOUP_STATUS_NOT_FOUND };
-          respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
-        }
-      else
-        page_admin (server, msg, lang, cookie);
-    }
+    page_admin (server, msg, lang, cookie); /* the auth domain let it through */
   else if (g_str_has_prefix (path, "/static/") && get && strstr (path, "..") == NULL)
     static_asset (msg, path);
   else if (g_str_has_prefix (path, "/api/"))
@@ -631,19 +639,21 @@ fct_serve_http_start (FctServer *server, GError **error)
   g_autoptr (GSocketAddress) address = NULL;
   if (!fct_serve_listen_address (server->config.http, &address, error))
     return FALSE;
+  server->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   server->audits = g_thread_pool_new (audit_worker, server, 4, FALSE, error);
   if (server->audits == NULL)
     return FALSE;
   SoupServer *soup = soup_server_new ("server-header", "facteur", NULL);
   soup_server_add_handler (soup, NULL, handler, server, NULL);
-  if (server->config.admin_password_hash != NULL)
-    {
-      SoupAuthDomain *auth = soup_auth_domain_basic_new ("realm", "facteur admin", NULL);
-      soup_auth_domain_add_path (auth, "/admin");
-      soup_auth_domain_basic_set_auth_callback (auth, admin_auth_cb, server, NULL);
-      soup_server_add_auth_domain (soup, auth);
-      g_object_unref (auth);
-    }
+  /* Always in place, so that a hash set by a reload (SIGHUP) takes effect; without a
+   * hash every password is refused. */
+  {
+    SoupAuthDomain *auth = soup_auth_domain_basic_new ("realm", "facteur admin", NULL);
+    soup_auth_domain_add_path (auth, "/admin");
+    soup_auth_domain_basic_set_auth_callback (auth, admin_auth_cb, server, NULL);
+    soup_server_add_auth_domain (soup, auth);
+    g_object_unref (auth);
+  }
   if (!soup_server_listen (soup, address, 0, error))
     {
       g_object_unref (soup);
@@ -666,4 +676,5 @@ fct_serve_http_stop (FctServer *server)
       g_thread_pool_free (server->audits, FALSE, TRUE);
       server->audits = NULL;
     }
+  g_clear_pointer (&server->pages, g_hash_table_unref);
 }

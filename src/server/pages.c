@@ -20,6 +20,7 @@ static const struct
   { "authentication", N_ ("Authentication") },
   { "headers", N_ ("Header fields") },
   { "size", N_ ("Size") },
+  { "transport", N_ ("Transport (TLS)") },
   { "content", N_ ("Content") },
   { "phishing", N_ ("Phishing and spoofing") },
   { "fraud", N_ ("Bank-details fraud") },
@@ -186,6 +187,26 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r, JsonObject 
             "<p class=\"threat {}\" id=\"threat\">{}</p>",
             score_class (score), score_text, verdict != NULL ? verdict : "clean",
             threat_label (verdict));
+  /* The findings that decided the verdict, by their titles. */
+  JsonArray *deciding = member_array (threat, "findings");
+  JsonArray *findings = member_array (r, "findings");
+  if (deciding != NULL && json_array_get_length (deciding) > 0 && findings != NULL)
+    {
+      fct_html (h, "<ul class=\"because\" aria-label=\"{}\">", _ ("Why"));
+      for (guint i = 0; i < json_array_get_length (deciding); i++)
+        for (guint k = 0; k < json_array_get_length (findings); k++)
+          {
+            JsonObject *f = json_array_get_object_element (findings, k);
+            if (g_strcmp0 (member_string (f, "id"),
+                           json_array_get_string_element (deciding, i))
+                == 0)
+              {
+                fct_html (h, "<li>{}</li>", member_string (f, "title"));
+                break;
+              }
+          }
+      fct_html_raw (h, "</ul>");
+    }
   JsonObject *auth = json_object_has_member (r, "auth")
                          ? json_object_get_object_member (r, "auth")
                          : NULL;
@@ -288,6 +309,26 @@ render_sections (FctHtml *h, JsonObject *r)
 }
 
 static void
+render_records (FctHtml *h, JsonObject *view)
+{
+  JsonArray *records = member_array (view, "records");
+  if (records == NULL || json_array_get_length (records) == 0)
+    return;
+  fct_html (h, "<section class=\"section\"><h2>{}</h2><table class=\"records\"><tbody>",
+            _ ("Records seen in DNS"));
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonArray *row = json_array_get_array_element (records, i);
+      if (json_array_get_length (row) == 3)
+        fct_html (h, "<tr><th>{}</th><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                  json_array_get_string_element (row, 0),
+                  json_array_get_string_element (row, 1),
+                  json_array_get_string_element (row, 2));
+    }
+  fct_html_raw (h, "</tbody></table></section>");
+}
+
+static void
 render_size (FctHtml *h, JsonObject *r)
 {
   gsize n_rows;
@@ -370,6 +411,7 @@ render_report (const FctServePage *page)
             "<section class=\"section\"><h2>Authentication-Results</h2><pre>{}</pre>"
             "</section>",
             member_string (r, "authentication_results"));
+  render_records (h, view);
   render_size (h, r);
   render_message (h, page, view);
   fct_html (h,

@@ -120,8 +120,12 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   take_string (&c->tls_key, a->flags.tls_key, file, "tls_key");
   take_string (&c->admin_password_hash, NULL, file, "admin_password_hash");
   take_string (&c->authserv_id, NULL, file, "authserv_id");
-  take_string (&common->dns_zone, NULL, file, "dns_zone");
-  take_string (&common->dns_server, NULL, file, "dns_server");
+  /* --dns-zone or --dns-server on the command line win over both keys of the file. */
+  if (common->dns_zone == NULL && common->dns_server == NULL)
+    {
+      take_string (&common->dns_zone, NULL, file, "dns_zone");
+      take_string (&common->dns_server, NULL, file, "dns_server");
+    }
   if (!take_int (&c->retention_days, a->flags.retention_days, file, "retention_days", error)
       || !take_int (&c->connections_per_ip, a->flags.connections_per_ip, file,
                     "connections_per_ip", error)
@@ -160,6 +164,44 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
       return FALSE;
     }
   return TRUE;
+}
+
+typedef struct
+{
+  FctServer *server;
+  ServeArgs *args;
+} Reload;
+
+/* SIGHUP: the configuration file is read again (DESIGN.md). Limits, rates, retention and
+ * the admin password change at once; addresses, storage, TLS and DNS need a restart. */
+static gboolean
+reload_cb (gpointer data)
+{
+  Reload *r = data;
+  FctServeConfig fresh = { 0 };
+  FctCliCommon common = { 0 };
+  g_autoptr (GError) error = NULL;
+  if (!configure (&fresh, r->args, &common, &error))
+    g_printerr ("facteur serve: %s: %s\n", _ ("configuration not reloaded"),
+                error->message);
+  else
+    {
+      FctServeConfig *c = &r->server->config;
+      c->retention_days = fresh.retention_days;
+      c->connections_per_ip = fresh.connections_per_ip;
+      c->connections_max = fresh.connections_max;
+      c->tests_per_hour = fresh.tests_per_hour;
+      c->audits_per_hour = fresh.audits_per_hour;
+      c->no_blocklists = fresh.no_blocklists;
+      c->audit_smtp = fresh.audit_smtp;
+      g_free (c->admin_password_hash);
+      c->admin_password_hash = g_steal_pointer (&fresh.admin_password_hash);
+      r->server->admin_digest_set = FALSE;
+      g_printerr ("facteur serve: %s\n", _ ("configuration reloaded"));
+    }
+  config_clear (&fresh);
+  fct_cli_common_clear (&common);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -216,7 +258,7 @@ raise_file_limit (void)
 }
 
 static int
-run (FctServer *server, FctCliCommon *common)
+run (FctServer *server, FctCliCommon *common, ServeArgs *args)
 {
   g_autoptr (GError) error = NULL;
   if (g_mkdir_with_parents (server->config.data_dir, 0700) != 0
@@ -227,7 +269,10 @@ run (FctServer *server, FctCliCommon *common)
     }
   g_autofree char *db_dir = g_path_get_dirname (server->config.db);
   g_mkdir_with_parents (db_dir, 0700);
-  FctStoreOptions store_options = { .durable = TRUE };
+  /* The loop's own connection reads, and creates tests: a commit without a flush
+   * survives the process (WAL), and the loop never waits on the disk. Only messages
+   * need a flush before their 250 (the writer thread's connection). */
+  FctStoreOptions store_options = { .durable = FALSE };
   server->store = fct_store_open (server->config.db, &store_options, &error);
   if (server->store == NULL)
     {
@@ -262,6 +307,8 @@ run (FctServer *server, FctCliCommon *common)
   g_autoptr (GMainLoop) loop = g_main_loop_new (server->context, FALSE);
   guint sigint = g_unix_signal_add (SIGINT, quit_cb, loop);
   guint sigterm = g_unix_signal_add (SIGTERM, quit_cb, loop);
+  Reload reload = { .server = server, .args = args };
+  guint sighup = g_unix_signal_add (SIGHUP, reload_cb, &reload);
   retention_cb (server);
   guint retention = g_timeout_add_seconds (3600, retention_cb, server);
   g_autofree char *url = g_strdup_printf ("http://%s/", server->config.http);
@@ -272,9 +319,12 @@ run (FctServer *server, FctCliCommon *common)
   g_source_remove (retention);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  g_source_remove (sighup);
   fct_serve_http_stop (server);
   fct_serve_smtp_stop (server);
-  g_thread_pool_free (server->checks, FALSE, TRUE);
+  /* Checks still queued are not waited for: their messages are stored and unchecked,
+   * and the next start checks them. */
+  g_thread_pool_free (server->checks, TRUE, TRUE);
   return FCT_EXIT_OK;
 }
 
@@ -314,11 +364,12 @@ int
 fct_cmd_serve (int argc, char **argv)
 {
   /* The language of each page and report is chosen per request with uselocale(); a
-   * LANGUAGE variable would override it for every thread, so it goes. An "en_" locale
-   * for the process makes GLib's one-time check decide to translate (g_dgettext). */
+   * LANGUAGE variable would override it for every thread, so it goes. GLib decides once
+   * whether g_dgettext translates at all, from the process's LC_MESSAGES: an "en_" locale
+   * or "C" says yes ("C.UTF-8", without a catalog of its own, would say no for good). */
   g_unsetenv ("LANGUAGE");
   if (setlocale (LC_MESSAGES, "en_US.UTF-8") == NULL)
-    setlocale (LC_MESSAGES, "C.UTF-8");
+    setlocale (LC_MESSAGES, "C");
   static const char *summary
       = N_ ("A self-hosted mail tester: an SMTP inbox for test addresses and a web page "
             "with each message's report (docs/SERVE.md).");
@@ -404,7 +455,7 @@ fct_cmd_serve (int argc, char **argv)
             = (guint)MIN (a.smtp_timeout, 86400) * 1000;
       if (a.message_max > 0)
         server.limits.smtp_server_message_max_bytes = (gsize)a.message_max;
-      status = run (&server, &common);
+      status = run (&server, &common, &a);
     }
   server_clear (&server);
   config_clear (&a.flags);

@@ -58,7 +58,12 @@ struct _FctServer
   GSocketService *smtp_service;
   guint smtp_connections;
   gpointer http; /* SoupServer */
+  /* SHA-256 of the admin password last verified, so that PBKDF2 runs once per password
+   * (cleared by a reload). */
+  guint8 admin_digest[32];
+  gboolean admin_digest_set;
   GThreadPool *audits;
+  GHashTable *pages; /* "message id/lang" -> the report page built (http.c) */
 };
 
 /* smtp.c: listens on config.smtp; starts the writer thread. */
@@ -78,7 +83,8 @@ FctStore *fct_serve_thread_store (FctServer *server, GError **error);
 gboolean fct_serve_http_start (FctServer *server, GError **error);
 void fct_serve_http_stop (FctServer *server);
 
-/* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full). */
+/* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full), or NULL when
+ * the system has no randomness to give. */
 char *fct_serve_token_new (void);
 
 /* The test address of token (transfer full). */

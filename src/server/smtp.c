@@ -21,8 +21,7 @@ typedef struct
 {
   gint ref;
   FctServer *server;
-  GIOStream *stream; /* the socket connection, then the TLS connection */
-  GSocketConnection *socket;
+  GIOStream *stream; /* the socket connection, then the TLS connection over it */
   FctSmtpSession *session;
   char *ip;
   GCancellable *cancel;
@@ -82,7 +81,6 @@ conn_unref (Conn *c)
   c->server->smtp_connections--;
   fct_smtp_session_free (c->session);
   g_clear_object (&c->stream);
-  g_clear_object (&c->socket);
   g_clear_object (&c->cancel);
   g_free (c->ip);
   g_free (c);
@@ -146,7 +144,8 @@ write_output (Conn *c)
   GBytes *bytes = g_bytes_new (out, len);
   fct_smtp_session_consume_output (c->session, len);
   c->writing = TRUE;
-  /* The bytes live as long as the write: they are freed with the task's data. */
+  /* The bytes must outlive the write: the stream keeps them until the next write
+   * replaces them, or until it is freed. */
   GOutputStream *os = g_io_stream_get_output_stream (c->stream);
   g_object_set_data_full (G_OBJECT (os), "fct-pending", bytes,
                           (GDestroyNotify)g_bytes_unref);
@@ -260,6 +259,11 @@ spool_write (Conn *c, GBytes *bytes)
   if (c->fd < 0)
     {
       g_autofree char *token = fct_serve_token_new ();
+      if (token == NULL)
+        {
+          c->write_failed = TRUE;
+          return;
+        }
       c->queue_id = g_strndup (token, 16);
       g_autofree char *name = g_strconcat (c->queue_id, ".eml", NULL);
       c->tmp_path = g_build_filename (c->server->config.spool, "tmp", name, NULL);
@@ -569,6 +573,19 @@ rcpt_check (const char *token, gpointer data)
                        : FCT_SMTP_RCPT_TEMPFAIL;
 }
 
+/* The client's address as SPF and blocklists want it: on a dual-stack socket an IPv4
+ * client arrives as ::ffff:a.b.c.d (RFC 4291 §2.5.5.2), which is the IPv4 address. */
+static char *
+client_ip (GInetAddress *address)
+{
+  static const guint8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+  const guint8 *bytes = g_inet_address_to_bytes (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6
+      && memcmp (bytes, mapped, sizeof mapped) == 0)
+    return g_strdup_printf ("%u.%u.%u.%u", bytes[12], bytes[13], bytes[14], bytes[15]);
+  return g_inet_address_to_string (address);
+}
+
 static gboolean
 incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *source,
              gpointer data)
@@ -580,8 +597,8 @@ incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *so
       = g_socket_connection_get_remote_address (connection, NULL);
   if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
     return TRUE;
-  g_autofree char *ip = g_inet_address_to_string (
-      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+  g_autofree char *ip
+      = client_ip (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
   GOutputStream *os = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   if (server->smtp_connections >= (guint)server->config.connections_max
       || !fct_anvil_connect (server->anvil, ip, (guint)server->config.connections_per_ip))
@@ -597,7 +614,6 @@ incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *so
   Conn *c = g_new0 (Conn, 1);
   c->ref = 1;
   c->server = server;
-  c->socket = g_object_ref (connection);
   c->stream = g_object_ref (G_IO_STREAM (connection));
   c->ip = g_steal_pointer (&ip);
   c->cancel = g_cancellable_new ();

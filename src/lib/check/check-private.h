@@ -25,6 +25,9 @@ char *fct_check_return_path (const FctMsg *msg);
 
 /* size.c: size-over-limit. */
 void fct_check_size_findings (gsize received_size, FctFindings *findings);
+/* smtp-no-tls, smtp-tls-old from the session's TLS protocol ("" clear text; NULL: not
+ * known, no finding). */
+void fct_check_transport_findings (const char *tls_version, FctFindings *findings);
 
 /* bulk.c: unsubscribe-missing, unsubscribe-one-click-missing. dkim tells whether a
  * passing signature covers List-Unsubscribe and List-Unsubscribe-Post (RFC 8058 §4). */

@@ -284,6 +284,7 @@ finish (GTask *task)
   fct_check_header_findings (job->msg, job->now, report->findings);
   report->received_size = fct_check_received_size (job->msg);
   fct_check_size_findings (report->received_size, report->findings);
+  fct_check_transport_findings (job->options.tls_version, report->findings);
   fct_check_bulk_findings (
       job->msg, report->dkim,
       job->options.bulk_recipients_min > 0 ? job->options.bulk_recipients_min : 20,

@@ -111,7 +111,7 @@ def main():
                 elapsed = time.monotonic() - sent
                 assert elapsed < 2, elapsed
                 score = d.find_element(By.ID, "score").text
-                assert score == "7.0", score
+                assert score == "6.5", score  # spf-fail 3, smtp-no-tls 0.5
                 threat = d.find_element(By.ID, "threat").text
                 assert threat, "no threat verdict shown"
                 body = d.find_element(By.TAG_NAME, "body").text

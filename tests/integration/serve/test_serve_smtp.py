@@ -10,6 +10,7 @@ file. Prints TAP. Usage: test_serve_smtp.py BUILD/facteur"""
 import json
 import os
 import shutil
+import signal
 import smtplib
 import socket
 import sqlite3
@@ -118,17 +119,30 @@ def main():
             cli = subprocess.run([FACTEUR, "check", spool, "--json", "--ip", "127.0.0.1",
                                   "--helo", "mail.maison-dupont.example", "--mail-from",
                                   "bounce@maison-dupont.example", "--no-blocklists",
-                                  "--authserv-id", "mx.tester.example", "--dns-zone", ZONE],
+                                  "--authserv-id", "mx.tester.example", "--tls", "none",
+                                  "--dns-zone", ZONE],
                                  capture_output=True, text=True, env=env, timeout=60)
             assert cli.returncode == 0, cli.stderr
             assert json.loads(cli.stdout) == report, (cli.stdout, report)
             ids = [f["id"] for f in report["findings"]]
             assert "spf-fail" in ids, ids  # 127.0.0.1 is not in maison-dupont's SPF
+            assert "smtp-no-tls" in ids, ids  # smtplib sent it in clear text
             fr = main_server.wait_report(t["token"], lang="fr")
             assert fr["findings"][0]["title"] != report["findings"][0]["title"], fr
             cli_fr = subprocess.run(cli.args + ["--lang", "fr"], capture_output=True,
                                     text=True, env=env, timeout=60)
             assert json.loads(cli_fr.stdout) == fr, (cli_fr.stdout, fr)
+            # The page shows the records the check read in DNS.
+            status, _, page = main_server.request("/r/" + t["token"])
+            for record in (b"v=spf1 ip4:203.0.113.0/28 -all",
+                           b"_dmarc.maison-dupont.example",
+                           b"lettre2026._domainkey.maison-dupont.example"):
+                assert record in page, record
+            # Built once per language: the French page is not the English one kept.
+            en_page = main_server.request("/r/" + t["token"] + "?lang=en")[2]
+            fr_page = main_server.request("/r/" + t["token"] + "?lang=fr")[2]
+            assert b'<html lang="en">' in en_page and b'<html lang="fr">' in fr_page
+            assert main_server.request("/r/" + t["token"] + "?lang=en")[2] == en_page
 
         def pipelining():
             t = main_server.new_test()
@@ -215,6 +229,18 @@ def main():
             c.send(b"Subject: half\r\n\r\n" + b"line\r\n" * 5000)
             time.sleep(0.3)
             s.kill9()
+            # Nothing was said after the 354: no 250 for a message that is not whole.
+            c.sock.settimeout(5)
+            said = b""
+            while True:
+                try:
+                    chunk = c.sock.recv(4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                said += chunk
+            assert said == b"", said
             c.close()
             s.start()
             time.sleep(0.5)
@@ -245,7 +271,9 @@ def main():
                 assert not c.has_extn("starttls")
                 c.sendmail("a@maison-dupont.example", [t["address"]],
                            b"Subject: tls\r\n\r\nhello\r\n")
-            s.wait_report(t["token"])
+            report = s.wait_report(t["token"])
+            ids = [f["id"] for f in report["findings"]]
+            assert "smtp-no-tls" not in ids and "smtp-tls-old" not in ids, ids
             status, _, page = s.request("/r/" + t["token"])
             assert b"TLSv1.3" in page, page[:300]
             spooled = open(os.path.join(s.data_dir, "spool", spool_files(s.data_dir)[0]),
@@ -337,6 +365,19 @@ def main():
             good = base64.b64encode(b"admin:s3cret").decode()
             status, _, page = s.request("/admin", headers={"Authorization": "Basic " + good})
             assert status == 200 and t["token"].encode() in page and b"spf-fail" in page
+            # SIGHUP: a new password and a new rate take effect without a restart.
+            hashed = subprocess.run([FACTEUR, "serve", "--hash-password"], input="n3w\n",
+                                    capture_output=True, text=True, timeout=60)
+            with open(conf) as f:
+                text = f.read().replace(line, hashed.stdout.strip())
+            with open(conf, "w") as f:
+                f.write(text + "tests_per_hour=1\n")
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            assert s.request("/admin", headers={"Authorization": "Basic " + good})[0] == 401
+            new = base64.b64encode(b"admin:n3w").decode()
+            assert s.request("/admin", headers={"Authorization": "Basic " + new})[0] == 200
+            assert s.request("/api/tests", method="POST")[0] == 429
             s.stop()
 
         def retention():
@@ -443,8 +484,8 @@ def main():
         case("a client sending one byte at a time is dropped at the timeout",
              trickle_timeout)
         case("API: unknown test 404, rate limit 429 with Retry-After", api)
-        case("configuration file alone; admin page behind its PBKDF2 hash",
-             admin_and_config)
+        case("configuration file alone; admin page behind its PBKDF2 hash; SIGHUP "
+             "reloads", admin_and_config)
         case("retention: an old test, its report and its file are deleted", retention)
         case("hostile values in the message and HELO are escaped in the page",
              hostile_values_escaped)
