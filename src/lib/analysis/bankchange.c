@@ -12,8 +12,9 @@
  * account") looks for a banking word: about a sentence. */
 #define CONTEXT_BYTES 160
 
-/* Announcements that name the bank details themselves: alone, enough. A match whose
- * group "not" took part is addressed to the reader or conditional, and does not count.
+/* Announcements that name the bank details themselves: alone, enough. A match preceded
+ * by words that address it to the reader or make it conditional (reader_prefix_pattern
+ * below), or whose group "not" took part, does not count.
  * French verb forms: changer, changeons, changé(e)(s), changement; English: change,
  * changed, changing, switched, moved. Apostrophes are normalised to ' and white space to
  * one space before matching. */
