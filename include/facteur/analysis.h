@@ -89,6 +89,10 @@ const FctAnalysisHost *fct_analysis_get_host (const FctAnalysis *analysis, guint
  * no spaces ("FR7630006000011234567890189"). (transfer none) */
 guint fct_analysis_get_iban_count (const FctAnalysis *analysis);
 const char *fct_analysis_get_iban (const FctAnalysis *analysis, guint index);
+/* TRUE if the message gives this IBAN only as the reader's account ("sur votre compte
+ * FR76...", "to your account ..."): a customer's payment confirmation. Such an account
+ * says nothing about the sender's own (no history, no country check). */
+gboolean fct_analysis_get_iban_is_readers (const FctAnalysis *analysis, guint index);
 
 /* The author from the From field (the first address when there are several): display
  * name decoded to UTF-8 (NULL when none), address, and domain in lower case (NULL when

@@ -185,6 +185,14 @@ fct_analysis_get_iban (const FctAnalysis *analysis, guint index)
   return g_ptr_array_index (analysis->ibans, index);
 }
 
+gboolean
+fct_analysis_get_iban_is_readers (const FctAnalysis *analysis, guint index)
+{
+  g_return_val_if_fail (analysis != NULL && index < analysis->ibans->len, FALSE);
+  return fct_analysis_iban_is_readers (analysis,
+                                       g_ptr_array_index (analysis->ibans, index));
+}
+
 const char *
 fct_analysis_get_author_name (const FctAnalysis *analysis)
 {

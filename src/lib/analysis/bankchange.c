@@ -12,8 +12,9 @@
  * account") looks for a banking word: about a sentence. */
 #define CONTEXT_BYTES 160
 
-/* Announcements that name the bank details themselves: alone, enough. A match whose
- * group "not" took part is addressed to the reader or conditional, and does not count.
+/* Announcements that name the bank details themselves: alone, enough. A match preceded
+ * by words that address it to the reader or make it conditional (reader_prefix_pattern
+ * below), or whose group "not" took part, does not count.
  * French verb forms: changer, changeons, changé(e)(s), changement; English: change,
  * changed, changing, switched, moved. Apostrophes are normalised to ' and white space to
  * one space before matching. */
@@ -64,6 +65,22 @@ static const char *const strong_patterns[] = {
   "|this)\\s(?:new|following|updated|subsidiary|other|alternative|different)",
   "\\bupdate\\s(?:our|my)\\s(?:bank(?:ing)?|account|payment|remittance)\\s(?:details"
   "|information|info)",
+  /* The old account declared dead: "le compte habituel n'est plus actif", "celles de la
+     facture initiale ne sont plus valables", "the account on file is no longer valid". */
+  "\\b(?:compte|rib|iban|coordonn[ée]es|account|bank\\sdetails)\\b[^.!?]{0,100}?\\b(?:n'est"
+  "\\splus|ne\\ssont\\splus|(?:is|are)\\sno\\slonger)\\s(?:valables?|valides?|actifs?|"
+  "active"
+  "|valid|in\\suse|utilis[ée]s?|ouverts?|open)",
+  /* Another company's account: "through our sister company's account", "remit the
+     balance to the account details below", "our remittance account has been
+     transferred", "amend your vendor master data". */
+  "\\b(?:sister|parent|affiliated?)\\s(?:company's|company|firm's)\\s(?:bank\\s)?account",
+  "\\bremit\\s(?:\\w+\\s){0,3}?to\\s(?:our|the|this)\\s(?:bank\\s)?account\\s(?:details\\s)"
+  "?"
+  "(?:below|following|attached)",
+  "\\b(?:bank(?:ing)?|remittance|wire|receiving|payment)\\s(?:account|bank)\\s(?:has|have)"
+  "\\s(?:been\\s)?(?:changed|transferred|moved|updated)",
+  "\\bvendor\\smaster\\s(?:data|record|file)",
   /* Payroll: "can my salary be paid into a different account", "verser mon salaire sur
      un autre compte". */
   "\\b(?:salary|pay|wages|paycheck|paycheque)\\s(?:\\w+\\s){0,3}?(?:paid|deposited|sent)"
@@ -172,6 +189,11 @@ static const char *const strong_triggers[] = {
   "second|other|alternat",
   "should|must|are|need",
   "update",
+  "plus|longer",
+  "sister|parent|affiliat",
+  "remit",
+  "changed|transferred|moved|updated",
+  "vendor",
   "paid|deposited|sent",
   "salaire|paie|r\xc3\xa9mun|r\xc3\x89mun|remun",
   "d\xc3\xa9sormais|d\xc3\x89sormais|desormais|dor\xc3\xa9navant|dor\xc3\x89navant"
@@ -327,7 +349,7 @@ static const char filename_pattern[]
  * secrecy. Secrecy is an instruction ("n'en parlez à personne", "keep this between
  * us"), not the word "confidential" alone, which every corporate disclaimer carries. */
 static const char transfer_pattern[]
-    = "\\b(?:virement|virer|transf[ée]rer|wire|wired|transfer|remittance|payer|pay"
+    = "\\b(?:virements?|virer|transf[ée]rer|wires?|wired|transfers?|remittances?|payer|pay"
       "|op[ée]ration\\s(?:financi[èe]re|[àa]\\ste\\sconfier|[àa]\\svous\\sconfier))\\b";
 static const char urgent_pattern[]
     = "\\b(?:urgent|urgente|urgence|urgently|imm[ée]diatement|immediately|today"
@@ -336,7 +358,9 @@ static const char urgent_pattern[]
       "|rapidement|quickly"
       "|by\\s(?:end\\sof\\sday|noon|\\d+\\s?(?:am|pm)))";
 static const char secret_pattern[]
-    = "n'en\\sparle[zs]?\\s[àa]\\spersonne|ne\\s(?:pas\\s)?en\\sparler|en\\stoute\\sdiscr["
+    = "n'en\\sparle[zs]?\\s[àa]\\spersonne|ne\\sparle[zs]?\\s(?:de\\s(?:ce|cette)\\s\\w+"
+      "\\s)?[àa]"
+      "\\spersonne|ne\\s(?:pas\\s)?en\\sparler|en\\stoute\\sdiscr["
       "ée]tion"
       "|(?:soyez|restez|rester)\\sdiscr[eè]te?|(?:dossier|op[ée]ration|acquisition|affaire)"
       "\\s(?:strictement\\s|tr[èe]s\\s)?confidentiel(?:le)?|strictement\\sconfidentiel"

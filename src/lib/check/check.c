@@ -220,10 +220,15 @@ iban_history (Job *job)
     {
       const char *iban = fct_analysis_get_iban (job->analysis, i);
       FctStoreIbanSighting seen = { 0 };
-      gboolean ok = authenticated ? fct_store_iban_record (job->options.store, domain, iban,
-                                                           key, job->now, &seen, &error)
-                                  : fct_store_iban_lookup (job->options.store, domain, iban,
-                                                           key, &seen, &error);
+      gboolean ok;
+
+      /* A payment confirmation quotes the reader's own account: not the sender's. */
+      if (fct_analysis_get_iban_is_readers (job->analysis, i))
+        continue;
+      ok = authenticated ? fct_store_iban_record (job->options.store, domain, iban, key,
+                                                  job->now, &seen, &error)
+                         : fct_store_iban_lookup (job->options.store, domain, iban, key,
+                                                  &seen, &error);
       if (!ok)
         {
           history_unavailable (report, error->message);

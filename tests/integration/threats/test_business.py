@@ -3,10 +3,14 @@
 `facteur check --json`: ordinary mail must get no `dangerous` verdict and at most 2 %
 `suspicious` (docs/SCORING.md, "Threat verdict", states the figure). Every message is
 checked as received from 192.0.2.20, its envelope sender taken from Return-Path, with
-the zone files of the folder. Prints TAP; with --summary, the figures and the flagged
+the zone files of the folder; then all of them again, in date order, with one IBAN
+history (--db), where a supplier's usual account must not look new. Prints TAP; with --summary, the figures and the flagged
 messages, exit 0.
 
 Usage: test_business.py BUILD/facteur [--summary]"""
+import email
+import email.policy
+import email.utils
 import glob
 import json
 import os
@@ -23,8 +27,16 @@ SUSPICIOUS_MAX = 0.02
 MESSAGES_MIN = 200
 
 
+def date_of(path):
+    with open(path, "rb") as f:
+        msg = email.message_from_binary_file(f, policy=email.policy.default)
+    return email.utils.parsedate_to_datetime(msg["Date"]).timestamp()
+
+
 def main():
-    messages = sorted(glob.glob(os.path.join(DIR, "*.eml")))
+    # In the order they were sent: the second pass keeps an IBAN history (--db), as a
+    # business that runs facteur on all its mail would.
+    messages = sorted(glob.glob(os.path.join(DIR, "*.eml")), key=lambda m: (date_of(m), m))
     verdicts = {}
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,26 +47,28 @@ def main():
                     out.write(f.read() + "\n")
         env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
         env.pop("LANG", None)
-        for m in messages:
+        db = os.path.join(tmp, "history.db")
+        for m, history in [(m, h) for h in (False, True) for m in messages]:
             p = subprocess.run([FACTEUR, "check", m, "--ip", "192.0.2.20", "--now", NOW,
-                                "--dns-zone", zone, "--json"],
+                                "--dns-zone", zone, "--json", *(["--db", db] if history else [])],
                                capture_output=True, text=True, env=env, timeout=120)
-            name = os.path.basename(m)
+            name = os.path.basename(m) + (" (--db)" if history else "")
             if p.returncode != 0:
                 errors.append(f"{name}: exit {p.returncode}: {p.stderr.strip()}")
                 continue
             d = json.loads(p.stdout)
             verdicts[name] = (d["threat"]["verdict"], d["threat"]["findings"])
 
-    n = len(verdicts)
+    n = len(messages)
     dangerous = sorted(k for k, v in verdicts.items() if v[0] == "dangerous")
     suspicious = sorted(k for k, v in verdicts.items() if v[0] == "suspicious")
-    rate = len(suspicious) / max(1, n)
+    rate = len(suspicious) / max(1, len(verdicts))
     if SUMMARY:
         for k in dangerous + suspicious:
             print(f"{k:32} {verdicts[k][0]:10} {','.join(verdicts[k][1])}")
-        print(f"messages: {n}, dangerous: {len(dangerous)}, suspicious: {len(suspicious)} "
-              f"({100.0 * rate:.1f} %), errors: {len(errors)}")
+        print(f"messages: {n}, checks: {len(verdicts)} (without and with --db), dangerous: "
+              f"{len(dangerous)}, suspicious: {len(suspicious)} ({100.0 * rate:.1f} %), "
+              f"errors: {len(errors)}")
         return 0
 
     results = [
@@ -63,7 +77,7 @@ def main():
         (not dangerous, "no dangerous verdict",
          "\n".join(f"{k}: {verdicts[k][1]}" for k in dangerous)),
         (rate <= SUSPICIOUS_MAX, f"at most {100 * SUSPICIOUS_MAX:.0f} % suspicious",
-         f"{len(suspicious)} of {n} ({100.0 * rate:.1f} %):\n"
+         f"{len(suspicious)} of {len(verdicts)} ({100.0 * rate:.1f} %):\n"
          + "\n".join(f"{k}: {verdicts[k][1]}" for k in suspicious)),
     ]
     print(f"1..{len(results)}")
@@ -71,8 +85,8 @@ def main():
         print(f"{'ok' if ok else 'not ok'} {i} - {name}")
         for line in why.splitlines():
             print(f"# {line}")
-    print(f"# {n} messages, {len(dangerous)} dangerous, {len(suspicious)} suspicious "
-          f"({100.0 * rate:.1f} %)")
+    print(f"# {n} messages, {len(verdicts)} checks (without and with --db), "
+          f"{len(dangerous)} dangerous, {len(suspicious)} suspicious ({100.0 * rate:.1f} %)")
     return 0 if all(r[0] for r in results) else 1
 
 

@@ -91,6 +91,13 @@ static const Wording wordings[] = {
     FALSE },
   { "Avoir", "Nous vous remboursons par virement sur votre compte cette semaine.", NULL,
     FALSE },
+  /* Round 3: the old account declared dead, another company's account. */
+  { "Relance", "Le compte habituel n'est plus actif : merci de refaire le virement.", NULL,
+    TRUE },
+  { "Info", "We are receiving payments through our sister company's account.", NULL, TRUE },
+  { "Info", "Our remittance account has been transferred to ING Bank.", NULL, TRUE },
+  { "Merci", "Votre compte client est à jour, aucune facture n'est plus en attente.", NULL,
+    FALSE },
   /* Issue 12: false alarms. */
   { "Welcome", "Your new account is ready. Log in today.", NULL, FALSE },
   { "Compte",
@@ -168,6 +175,8 @@ static const Secrecy secrecies[] = {
   { "Wire the deposit today and do not discuss this with anyone until Monday.", TRUE },
   { "J'ai besoin que tu passes un virement aujourd'hui pour un dossier sensible ; ne mets "
     "personne en copie.",
+    TRUE },
+  { "Exécute deux virements internationaux avant 16h. Ne parle de ce dossier à personne.",
     TRUE },
   /* Keeping the reader from calling is enough with a transfer. */
   { "Please wire the retainer to our escrow account; please don't call the office this "

@@ -654,6 +654,14 @@ test_iban_history (void)
   expect_history (store, IBAN_TEXT ("a@example.com", "f2@x", IBAN_C), "198.51.100.7",
                   "iban-new-for-sender");
   g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 2);
+  /* A payment confirmation quotes the reader's account: not the sender's, not recorded. */
+  expect_history (
+      store,
+      "From: a@example.com\r\nTo: c@example.org\r\nSubject: Avis de virement\r\n"
+      "Date: Tue, 14 Nov 2023 22:13:20 +0000\r\nMessage-ID: <r1@x>\r\n\r\n"
+      "Nous avons vire 120 EUR sur votre compte " IBAN_C ".\r\n",
+      NULL, NULL);
+  g_assert_cmpint (fct_store_iban_count (store, "example.com", &error), ==, 2);
   /* Without a store there is no history and no finding. */
   expect_history (NULL, IBAN_TEXT ("a@example.com", "m5@x", IBAN_C), NULL, NULL);
 }
