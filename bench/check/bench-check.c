@@ -45,7 +45,8 @@ run_one (const Item *it, FctResolver *resolver, FctDkimKeyCache *cache, Stage st
   if (stage == STAGE_ANALYSIS)
     {
       g_autoptr (FctFindings) findings = fct_findings_new ();
-      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, NULL, findings, &error);
+      FctAnalysisOptions analysis = { .extract_helper = FCT_BENCH_EXTRACT_HELPER };
+      g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &analysis, findings, &error);
       if (a == NULL)
         g_error ("analysis: %s", error->message);
       return;
@@ -55,6 +56,7 @@ run_one (const Item *it, FctResolver *resolver, FctDkimKeyCache *cache, Stage st
     .mail_from = it->mail_from,
     .helo = it->helo,
     .key_cache = cache,
+    .extract_helper = FCT_BENCH_EXTRACT_HELPER,
   };
   g_autoptr (FctCheckReport) report = fct_check (msg, resolver, &options, &error);
   if (report == NULL)

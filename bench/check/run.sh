@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 # facteur: bench-check is built by Meson (bench/check/meson.build), linked as the facteur
 # binary is.
-ninja -C "$build" facteur bench/check/bench-check >/dev/null
+ninja -C "$build" facteur facteur-extract bench/check/bench-check >/dev/null
 /usr/bin/python3 "$here/make-corpus.py" "$build/facteur" "$work/corpus" "$count"
 
 echo "# $(uname -m), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -66,6 +66,8 @@ typedef struct
   const FctLimits *limits;
   /* Shared decoded DKIM keys, or NULL (transfer none). */
   FctDkimKeyCache *key_cache;
+  /* The attachment reader (FctAnalysisOptions.extract_helper), or NULL: the default. */
+  const char *extract_helper;
 } FctCheckOptions;
 
 /* The default DNSBL and URI blocklist zones (docs/SCORING.md says why each), NULL-
@@ -135,8 +137,18 @@ const char *fct_check_report_arc_result (const FctCheckReport *report);
 void fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
                       GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data);
+/* The same, with the DKIM and ARC verdicts already computed over the whole message by
+ * the caller (a milter feeds fct_dkim_verifier and fct_arc_verifier as the message
+ * streams in, and keeps only its first bytes when it is large: msg may then be that
+ * beginning). dkim_result and arc_result are (transfer full), each NULL to have it
+ * computed from msg. */
+void fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
+                                const FctCheckOptions *options,
+                                FctDkimVerifyResult *dkim_result,
+                                FctArcVerifyResult *arc_result, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data);
 /* Returns (transfer full), or NULL and an FCT_CHECK_ERROR, FCT_ANALYSIS_ERROR or
- * G_IO_ERROR_CANCELLED. */
+ * G_IO_ERROR_CANCELLED. Finishes both forms. */
 FctCheckReport *fct_check_finish (GAsyncResult *result,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -212,6 +212,19 @@ fct_dkim_private_key_new_from_data (const void *data, gsize len,
 /* bits: RSA only, 1024 to 4096 (0: 2048). Returns (transfer full). */
 FctDkimPrivateKey *fct_dkim_private_key_generate (FctDkimKeyType type, guint bits,
                                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Signs digest with a key held elsewhere, as fct_dkim_private_key_sign does. Returns
+ * the signature (transfer full) or NULL and error. Called from the signing thread. */
+typedef GBytes *(*FctDkimRemoteSignFunc) (FctDkimKeyType type, FctDkimHash hash,
+                                          const guint8 *digest, gsize digest_len,
+                                          gpointer user_data, GError **error);
+/* A key whose private half stays in another process (the milter's signer, DESIGN.md
+ * "Processes of the daemons"): signing with it calls sign_func; it has no PEM and no
+ * DNS record. bits is what fct_dkim_private_key_get_bits reports. destroy (may be
+ * NULL) frees user_data with the key. Returns (transfer full). */
+FctDkimPrivateKey *fct_dkim_private_key_new_remote (FctDkimKeyType type, guint bits,
+                                                    FctDkimRemoteSignFunc sign_func,
+                                                    gpointer user_data,
+                                                    GDestroyNotify destroy);
 FctDkimPrivateKey *fct_dkim_private_key_ref (FctDkimPrivateKey *key);
 void fct_dkim_private_key_unref (FctDkimPrivateKey *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctDkimPrivateKey, fct_dkim_private_key_unref)

@@ -93,18 +93,37 @@ GBytes *fct_extract_result_serialize (const FctExtractResult *result);
 gboolean fct_extract_result_parse (const guint8 *data, gsize len, gsize text_max,
                                    FctExtractResult *result);
 
+/* The helper's own loops (facteur-extract): reads one document from in until its end
+ * and writes the answer on out, returning the exit status (0, or 70 when the answer
+ * could not be written); and the resident mode, serving requests on control until the
+ * parent closes it. These run hostile input: only in the helper process. */
+int fct_extract_serve_one (int in, int out, FctExtractKind kind, gsize text_max);
+void fct_extract_serve (int control);
+
 /* The helper program to run: the facteur-extract beside the running program if there is
  * one (an uninstalled build), else the installed one (transfer none). */
 const char *fct_extract_helper_default (void);
 
-/* Reads bytes in a child process running helper (NULL: the default) with RLIMIT_CPU,
- * RLIMIT_AS (limits->extract_memory_max_bytes), no file writes, and a wall-clock
- * deadline (g_get_monotonic_time () microseconds): the child is killed past it. The
- * content goes over a socket pair, the answer comes back on it, at most
+/* Reads bytes in a child process of its own, running helper (NULL: the default) with
+ * RLIMIT_CPU, RLIMIT_AS (limits->extract_memory_max_bytes), no file writes, and a
+ * wall-clock deadline (g_get_monotonic_time () microseconds): the child is killed past
+ * it. The content goes over a socket pair, the answer comes back on it, at most
  * limits->extract_text_max_bytes of text. Never fails: a problem is a status. Thread-
  * safe. (transfer full) */
+FctExtractResult *fct_extract_isolated_spawn (const char *helper, FctExtractKind kind,
+                                              GBytes *bytes, const FctLimits *limits,
+                                              gint64 deadline);
+
+/* The same isolation, a fresh child with the same limits per document, forked by a
+ * resident "helper --serve" started on first use (and again if it died), so that
+ * poppler is loaded once per process rather than once per document. Falls back to
+ * fct_extract_isolated_spawn when the resident cannot be started. Thread-safe.
+ * (transfer full) */
 FctExtractResult *fct_extract_isolated (const char *helper, FctExtractKind kind,
                                         GBytes *bytes, const FctLimits *limits,
                                         gint64 deadline);
+
+/* Stops the resident helpers this process started (they also end with it). */
+void fct_extract_residents_stop (void);
 
 G_END_DECLS

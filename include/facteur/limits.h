@@ -78,8 +78,9 @@ typedef struct
   guint archive_ratio_max;
   /* Text extraction runs in a child process (facteur-extract) under these limits. A
      hostile PDF ends as a finding; the process that judges mail never runs it. */
-  guint extract_timeout_ms;       /* 1,000 ms of wall clock for all the attachments of one
-                                     message; poppler reads a 50-page invoice in 0.1 s */
+  guint extract_timeout_ms;       /* 750 ms of wall clock for all the attachments of one
+                                     message, so that a hostile one costs under a second;
+                                     poppler reads a 50-page invoice in 0.1 s */
   gsize extract_memory_max_bytes; /* 512 MiB of address space for the child (poppler maps
                                      fonts; a PDF bomb is stopped well before) */
   gsize extract_text_max_bytes;   /* 1 MiB of text kept per attachment: a RIB is a page */

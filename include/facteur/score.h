@@ -48,8 +48,19 @@ typedef struct
   FctThreat threat;
 } FctFindingWeight;
 
-/* The weight of id in any table, or NULL for an unknown id (transfer none). */
+/* The weight tables: one per kind of report. An id is looked up in its own table only,
+ * so that the same id may weigh differently in a message and in a domain audit. */
+typedef enum
+{
+  FCT_FINDINGS_MESSAGE, /* facteur check: weights-message.c, docs/SCORING.md */
+  FCT_FINDINGS_DOMAIN,  /* facteur domain: weights-domain.c, docs/FINDINGS.md */
+} FctFindingsTable;
+
+/* The weight of id in the message table, or NULL for an unknown id (transfer none). */
 const FctFindingWeight *fct_finding_weight_lookup (const char *id);
+/* The weight of id in table, or NULL (transfer none). */
+const FctFindingWeight *fct_finding_weight_lookup_in (FctFindingsTable table,
+                                                      const char *id);
 
 /* Every table's rows, for documentation tests (transfer none). */
 const FctFindingWeight *fct_finding_weights_message (gsize *n_rows);
@@ -65,11 +76,14 @@ typedef struct
 
 typedef struct _FctFindings FctFindings;
 
+/* A set of message findings (FCT_FINDINGS_MESSAGE). */
 FctFindings *fct_findings_new (void);
+/* A set whose ids are looked up in table only. */
+FctFindings *fct_findings_new_for (FctFindingsTable table);
 void fct_findings_free (FctFindings *findings);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFindings, fct_findings_free)
 
-/* Adds a finding; id must be in a weight table (programmer error otherwise). detail is
+/* Adds a finding; id must be in the set's table (programmer error otherwise). detail is
  * a printf format, already translated by the caller. Returns the finding so that the
  * caller can set fix or evidence (transfer none). */
 FctFinding *fct_findings_add (FctFindings *findings, const char *id,

@@ -96,6 +96,40 @@ FctSmtpReply *fct_smtp_client_command (FctSmtpClient *client, const char *line,
  * decision to the client). server_name is sent as SNI when not NULL. */
 gboolean fct_smtp_client_start_tls (FctSmtpClient *client, const char *server_name,
                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* How to start TLS. */
+typedef struct
+{
+  const char *server_name; /* sent as SNI and checked against the certificate; or NULL */
+  /* Examine the server as an audit does: old protocols (TLS 1.0 up) and weak parameters
+   * accepted so that they can be reported, the chain verified against the system's CAs
+   * and ca_file, the results read with fct_smtp_client_get_tls_info, never enforced. */
+  gboolean examine;
+  const char *ca_file; /* extra trusted CAs (PEM) when examining, or NULL */
+} FctSmtpTlsOptions;
+
+gboolean fct_smtp_client_start_tls_with (FctSmtpClient *client,
+                                         const FctSmtpTlsOptions *options,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* What the TLS session and the server's certificate are. */
+typedef struct
+{
+  char *version;           /* "TLSv1.3" */
+  gboolean cert_trusted;   /* the chain verifies against the trusted CAs */
+  char *cert_verify_error; /* OpenSSL's reason when it does not, or NULL */
+  gboolean cert_name_ok;   /* the certificate names server_name (RFC 6125) */
+  gboolean cert_expired;
+  gint64 cert_not_after; /* seconds since the epoch, 0 when unknown */
+  char *cert_subject;    /* one line, or NULL */
+  GPtrArray *cert_chain; /* GBytes *: the certificates the server sent, DER, leaf first */
+} FctSmtpTlsInfo;
+
+void fct_smtp_tls_info_free (FctSmtpTlsInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctSmtpTlsInfo, fct_smtp_tls_info_free)
+
+/* After a successful start_tls: (transfer full), or NULL before TLS. */
+FctSmtpTlsInfo *fct_smtp_client_get_tls_info (const FctSmtpClient *client);
+
 /* The conversation so far (transfer none). */
 const FctSmtpTranscript *fct_smtp_client_get_transcript (const FctSmtpClient *client);
 /* Takes the transcript out of the client (transfer full). */

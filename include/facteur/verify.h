@@ -192,6 +192,7 @@ typedef struct
   char *error;       /* why the conversation stopped early, or NULL */
   FctSmtpTranscript *transcript;
   char rcpt_enhanced[16]; /* RFC 3463 code of the RCPT reply ("5.1.1"), or "" */
+  guint mail_code;        /* a 5xx reply to MAIL FROM (the sender refused), else 0 */
 } FctVerifyProbe;
 
 void fct_verify_probe_free (FctVerifyProbe *probe);

@@ -110,3 +110,46 @@ int fct_cmd_dmarc (int argc, char **argv);
 int fct_cmd_arc (int argc, char **argv);
 int fct_cmd_domain (int argc, char **argv);
 int fct_cmd_check (int argc, char **argv);
+int fct_cmd_milter (int argc, char **argv); /* src/milter/main.c */
+int fct_cmd_serve (int argc, char **argv);  /* src/server/serve.c */
+
+/* This machine's fully qualified name, as EHLO gives it (RFC 5321 §4.1.1.1): the host
+ * name when it has a dot, else the canonical name the resolver gives for it. NULL when
+ * neither is one; *host_out (transfer full) is the host name, for messages. */
+char *fct_cli_machine_fqdn (char **host_out);
+
+/* ---- batch.c: the runner of address --batch and domain --batch */
+
+/* One input line. */
+typedef struct
+{
+  guint64 number; /* from 1 */
+  char *line;     /* the line without its end, NUL-terminated; NULL when too long */
+  gsize len;
+  gboolean too_long; /* over FctLimits.batch_line_max_bytes */
+  char *key;         /* jobs of one key are run together (NULL: alone) */
+  char *output;      /* the JSON line to print, without its newline */
+  gboolean done;     /* (runner) output is final */
+  gboolean resumed;  /* (runner) output comes from the state file */
+} FctCliBatchJob;
+
+typedef struct
+{
+  const char *path;  /* a file, or "-" for standard input */
+  const char *state; /* --state FILE, or NULL */
+  guint workers;
+  guint group_max; /* jobs of one key per call of run */
+  gsize line_max;
+  /* In the reading thread, in input order. FALSE: the line is no job (blank, comment,
+   * header). It may set job->output (a line needing no work) and job->key. */
+  gboolean (*prepare) (FctCliBatchJob *job, gpointer data);
+  /* On a worker: sets the output of each of the n jobs, which share a key. */
+  void (*run) (FctCliBatchJob *const *jobs, guint n, gpointer data);
+  gpointer data;
+} FctCliBatch;
+
+/* Reads the input once (so standard input works), runs the jobs on batch->workers
+ * threads and prints one JSON line per job in input order, a progress bar on stderr
+ * when it is a terminal. With a state file, jobs it records for the same line are not
+ * run again, and each finished job is added to it. Returns the exit status. */
+int fct_cli_batch_run (const FctCliBatch *batch);

@@ -5,14 +5,9 @@
 
 #include <errno.h>
 #include <facteur/verify.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A batch line longer than this is not an address line (RFC 5321 §4.5.3.1.3 caps a
- * path at 256 octets; CSV rows carry other columns too). */
-#define BATCH_LINE_MAX 4096
 
 typedef struct
 {
@@ -24,6 +19,12 @@ typedef struct
   gint concurrency;
   gint per_host;
   gint greylist_retry;
+  gint domain_sessions;
+  gint domain_rate;
+  gint host_rate;
+  gint rcpt_per_session;
+  gint backoff;
+  char *state;
 } AddressOptions;
 
 /* A sentence for each reason id of the library. */
@@ -177,6 +178,8 @@ result_to_json (const FctVerifyResult *r)
       fct_cli_json_add_int (b, "port", p->port);
       fct_cli_json_add_bool (b, "tls", p->tls);
       fct_cli_json_add_string (b, "reply", rcpt_reply (p));
+      if (p->rcpt_enhanced[0] != '\0')
+        fct_cli_json_add_string (b, "enhanced", p->rcpt_enhanced);
       if (p->error != NULL)
         fct_cli_json_add_string (b, "error", p->error);
       fct_cli_json_add_strings (b, "dialogue",
@@ -224,46 +227,6 @@ unavailable (const FctVerifyResult *r)
 }
 
 /* ---- batch ---------------------------------------------------------------------- */
-
-typedef struct
-{
-  char *address; /* NULL: the line was not usable */
-  char *input_error;
-  FctVerifyResult *result;
-  gboolean done;
-} Job;
-
-typedef struct
-{
-  FctResolver *resolver;
-  FctVerifyOptions *options;
-  GMutex lock;
-  GCond cond;
-} Batch;
-
-static void
-job_free (Job *job)
-{
-  g_free (job->address);
-  g_free (job->input_error);
-  fct_verify_result_free (job->result);
-  g_free (job);
-}
-
-static void
-batch_worker (gpointer data, gpointer user_data)
-{
-  Job *job = data;
-  Batch *batch = user_data;
-  FctVerifyResult *result = fct_verify_address (
-      batch->resolver, job->address, strlen (job->address), batch->options, NULL);
-  fct_smtp_thread_cleanup (); /* pool threads may idle past the end of the batch */
-  g_mutex_lock (&batch->lock);
-  job->result = result;
-  job->done = TRUE;
-  g_cond_broadcast (&batch->cond);
-  g_mutex_unlock (&batch->lock);
-}
 
 /* Splits one CSV row (RFC 4180 quoting; ',' or ';'). */
 static GPtrArray *
@@ -346,91 +309,6 @@ line_address (const char *line, gboolean first, gint *column)
   return g_strdup (fields->len > 0 ? (const char *)g_ptr_array_index (fields, 0) : "");
 }
 
-static void
-print_job (Job *job)
-{
-  if (job->result != NULL)
-    {
-      g_autoptr (JsonNode) node = result_to_json (job->result);
-      fct_cli_print_json (node);
-      return;
-    }
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "address");
-  json_builder_add_string_value (b, job->address != NULL ? job->address : "");
-  fct_cli_json_add_string (b, "verdict", "unknown");
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, job->input_error != NULL ? job->input_error
-                                                             : _ ("verification failed"));
-  json_builder_end_object (b);
-  fct_cli_json_print_builder (b);
-}
-
-static void
-show_progress (guint64 done, guint64 total)
-{
-  if (total > 0)
-    {
-      guint width = 30, filled = (guint)(done * width / MAX (total, 1));
-      g_autofree char *bar = g_strnfill (filled, '#');
-      g_autofree char *rest = g_strnfill (width - MIN (filled, width), '.');
-      fprintf (stderr, "\r[%s%s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, bar, rest, done,
-               total);
-    }
-  else
-    fprintf (stderr, "\r%" G_GUINT64_FORMAT, done);
-  fflush (stderr);
-}
-
-typedef struct
-{
-  gboolean show;
-  guint64 done;  /* lines handled: printed, or skipped (header, empty) */
-  guint64 total; /* lines in the file; 0 when unknown (standard input) */
-} Progress;
-
-/* Prints finished jobs at the head of the queue, in input order. */
-static void
-flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending,
-            Progress *progress)
-{
-  g_mutex_lock (&batch->lock);
-  for (;;)
-    {
-      while (!g_queue_is_empty (queue) && ((Job *)g_queue_peek_head (queue))->done)
-        {
-          Job *job = g_queue_pop_head (queue);
-          g_mutex_unlock (&batch->lock);
-          print_job (job);
-          job_free (job);
-          progress->done++;
-          if (progress->show)
-            show_progress (progress->done, progress->total);
-          g_mutex_lock (&batch->lock);
-        }
-      gboolean more = wait_all ? !g_queue_is_empty (queue) : queue->length >= max_pending;
-      if (!more)
-        break;
-      g_cond_wait (&batch->cond, &batch->lock);
-    }
-  g_mutex_unlock (&batch->lock);
-}
-
-static guint64
-count_lines (FILE *in)
-{
-  guint64 n = 0;
-  int c, last = '\n';
-  while ((c = getc (in)) != EOF)
-    {
-      n += (c == '\n');
-      last = c;
-    }
-  rewind (in);
-  return n + (last != '\n'); /* a last line without its newline counts too */
-}
-
 /* 64: probing needs this machine's fully qualified name and there is none. */
 static int
 no_fqdn (const char *usage, const char *host)
@@ -444,127 +322,118 @@ no_fqdn (const char *usage, const char *host)
       host != NULL ? host : "");
 }
 
-static int
-run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts,
-           const char *usage, const char *host)
+typedef struct
 {
-  gboolean from_stdin = g_str_equal (opts->batch, "-");
-  FILE *in = from_stdin ? stdin : fopen (opts->batch, "r");
-  if (in == NULL)
-    {
-      g_printerr ("facteur: %s: %s\n", opts->batch, g_strerror (errno));
-      return FCT_EXIT_DATAERR;
-    }
-  if (options->smtp && options->helo_name == NULL)
-    {
-      if (!from_stdin)
-        fclose (in);
-      return no_fqdn (usage, host);
-    }
+  FctResolver *resolver;
+  const FctVerifyOptions *options;
+  gboolean first; /* the next line is the file's first */
+  gint column;    /* the CSV column of addresses, -1 until a header names it */
+} AddressBatch;
 
-  Progress progress = { .show = isatty (STDERR_FILENO) };
-  progress.total = (progress.show && !from_stdin) ? count_lines (in) : 0;
-  guint workers = (guint)CLAMP (opts->concurrency, 1, 256);
-  g_autoptr (FctVerifyGate) gate
-      = fct_verify_gate_new ((guint)CLAMP (opts->per_host, 1, 64));
-  Batch batch = { .resolver = resolver, .options = options };
-  GQueue queue = G_QUEUE_INIT;
-  g_autoptr (GError) error = NULL;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  gboolean first = TRUE;
-  gint column = -1;
-
-  options->gate = gate;
-  g_mutex_init (&batch.lock);
-  g_cond_init (&batch.cond);
-  GThreadPool *pool = g_thread_pool_new (batch_worker, &batch, (gint)workers, TRUE, &error);
-  if (pool == NULL)
-    {
-      g_printerr ("facteur: %s\n", error->message);
-      if (!from_stdin)
-        fclose (in);
-      return FCT_EXIT_SOFTWARE;
-    }
-
-  while ((len = getline (&line, &cap, in)) >= 0)
-    {
-      while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-        line[--len] = '\0';
-      Job *job = g_new0 (Job, 1);
-      if ((size_t)len > BATCH_LINE_MAX)
-        {
-          job->input_error = g_strdup (_ ("line too long"));
-          job->done = TRUE;
-        }
-      else if (!g_utf8_validate (line, len, NULL))
-        {
-          job->input_error = g_strdup (_ ("line is not UTF-8"));
-          job->done = TRUE;
-        }
-      else
-        {
-          job->address = line_address (g_strstrip (line), first, &column);
-          if (job->address == NULL)
-            {
-              g_free (job);
-              first = FALSE;
-              progress.done++;
-              continue;
-            }
-        }
-      first = FALSE;
-      g_mutex_lock (&batch.lock);
-      g_queue_push_tail (&queue, job);
-      g_mutex_unlock (&batch.lock);
-      if (!job->done)
-        g_thread_pool_push (pool, job, NULL);
-      flush_done (&batch, &queue, FALSE, workers * 4, &progress);
-    }
-  free (line);
-  flush_done (&batch, &queue, TRUE, 0, &progress);
-  if (progress.show)
-    {
-      show_progress (progress.done, progress.total);
-      fputc ('\n', stderr);
-    }
-  g_thread_pool_free (pool, FALSE, TRUE);
-  g_mutex_clear (&batch.lock);
-  g_cond_clear (&batch.cond);
-  options->gate = NULL;
-  if (!from_stdin)
-    fclose (in);
-  return FCT_EXIT_OK;
+static char *
+error_line (const char *address, const char *error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  fct_cli_json_add_string (b, "address", address);
+  fct_cli_json_add_string (b, "verdict", "unknown");
+  fct_cli_json_add_string (b, "error", error);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) node = json_builder_get_root (b);
+  return json_to_string (node, FALSE);
 }
 
-/* This machine's fully qualified name, as EHLO must give it (RFC 5321 §4.1.1.1): the
- * host name when it has a dot, else the canonical name the resolver gives for it.
- * NULL when neither is a fully qualified name. (transfer full) */
-static char *
-machine_fqdn (char **host_out)
+/* In input order: the address of the line (whole line, or its CSV column), grouped by
+ * domain so that one session serves several addresses. A header row and blank lines
+ * are no job. */
+static gboolean
+batch_prepare (FctCliBatchJob *job, gpointer data)
 {
-  char host[256] = "";
-  if (gethostname (host, sizeof host - 1) != 0)
-    host[0] = '\0';
-  *host_out = g_strdup (host);
-  g_autofree char *name = NULL;
-  if (strchr (host, '.') != NULL)
-    name = g_strdup (host);
-  else if (host[0] != '\0')
+  AddressBatch *batch = data;
+  gboolean first = batch->first;
+  batch->first = FALSE;
+  if (job->too_long)
     {
-      struct addrinfo hints = { .ai_flags = AI_CANONNAME };
-      struct addrinfo *ai = NULL;
-      if (getaddrinfo (host, NULL, &hints, &ai) == 0 && ai != NULL
-          && ai->ai_canonname != NULL)
-        name = g_strdup (ai->ai_canonname);
-      if (ai != NULL)
-        freeaddrinfo (ai);
+      job->output = error_line ("", _ ("line too long"));
+      return TRUE;
     }
-  if (name == NULL || strchr (name, '.') == NULL || !fct_verify_domain_is_ldh (name)
-      || g_str_has_suffix (name, ".localdomain") || g_str_has_suffix (name, ".localhost"))
-    return NULL;
-  return g_ascii_strdown (name, -1);
+  if (!g_utf8_validate (job->line, (gssize)job->len, NULL))
+    {
+      job->output = error_line ("", _ ("line is not UTF-8"));
+      return TRUE;
+    }
+  char *address = line_address (g_strstrip (job->line), first, &batch->column);
+  if (address == NULL)
+    return FALSE;
+  g_free (job->line);
+  job->line = address;
+  job->len = strlen (address);
+  const char *at = strrchr (address, '@');
+  job->key = g_ascii_strdown (at != NULL ? at + 1 : "", -1);
+  return TRUE;
+}
+
+static void
+batch_run (FctCliBatchJob *const *jobs, guint n, gpointer data)
+{
+  AddressBatch *batch = data;
+  g_autofree const char **addresses = g_new0 (const char *, n);
+  for (guint i = 0; i < n; i++)
+    addresses[i] = jobs[i]->line;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) results
+      = fct_verify_addresses (batch->resolver, addresses, n, batch->options, &error);
+  fct_smtp_thread_cleanup (); /* pool threads may idle past the end of the batch */
+  for (guint i = 0; i < n; i++)
+    {
+      if (results == NULL)
+        {
+          jobs[i]->output = error_line (jobs[i]->line, error->message);
+          continue;
+        }
+      g_autoptr (JsonNode) node = result_to_json (g_ptr_array_index (results, i));
+      jobs[i]->output = json_to_string (node, FALSE);
+    }
+}
+
+static int
+run_batch (FctResolver *resolver, FctVerifyOptions *options, const AddressOptions *opts,
+           const FctLimits *limits, const char *usage, const char *host)
+{
+  if (options->smtp && options->helo_name == NULL)
+    {
+      /* A missing file is reported first (65), as for every other command. */
+      if (!g_str_equal (opts->batch, "-") && access (opts->batch, R_OK) != 0)
+        {
+          g_printerr ("facteur: %s: %s\n", opts->batch, g_strerror (errno));
+          return FCT_EXIT_DATAERR;
+        }
+      return no_fqdn (usage, host);
+    }
+  FctVerifyPace pace;
+  fct_verify_pace_init (&pace);
+  pace.domain_sessions = (guint)opts->domain_sessions;
+  pace.domain_rate = (guint)opts->domain_rate;
+  pace.host_sessions = (guint)opts->per_host;
+  pace.host_rate = (guint)opts->host_rate;
+  pace.rcpt_per_session = (guint)opts->rcpt_per_session;
+  pace.backoff_ms = (guint)opts->backoff * 1000;
+  g_autoptr (FctVerifyGate) gate = fct_verify_gate_new_full (&pace);
+  AddressBatch data = { resolver, options, TRUE, -1 };
+  FctCliBatch batch = {
+    .path = opts->batch,
+    .state = opts->state,
+    .workers = (guint)CLAMP (opts->concurrency, 1, 256),
+    .group_max = pace.rcpt_per_session,
+    .line_max = limits->batch_line_max_bytes,
+    .prepare = batch_prepare,
+    .run = batch_run,
+    .data = &data,
+  };
+  options->gate = gate;
+  int status = fct_cli_batch_run (&batch);
+  options->gate = NULL;
+  return status;
 }
 
 int
@@ -572,7 +441,18 @@ fct_cmd_address (int argc, char **argv)
 {
   static const char *summary = N_ ("Tell whether an email address exists: syntax, domain, "
                                    "and the receiving server's answer (nothing is sent).");
-  AddressOptions opts = { .smtp_port = 25, .concurrency = 8, .per_host = 2 };
+  FctVerifyPace defaults;
+  fct_verify_pace_init (&defaults);
+  AddressOptions opts = {
+    .smtp_port = 25,
+    .concurrency = 8,
+    .per_host = (gint)defaults.host_sessions,
+    .domain_sessions = (gint)defaults.domain_sessions,
+    .domain_rate = (gint)defaults.domain_rate,
+    .host_rate = (gint)defaults.host_rate,
+    .rcpt_per_session = (gint)defaults.rcpt_per_session,
+    .backoff = (gint)(defaults.backoff_ms / 1000),
+  };
   GOptionEntry entries[] = {
     { "no-smtp", 0, 0, G_OPTION_ARG_NONE, &opts.no_smtp,
       N_ ("Do not contact the mail servers"), NULL },
@@ -594,7 +474,28 @@ fct_cmd_address (int argc, char **argv)
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &opts.concurrency,
       N_ ("Addresses verified at once in batch mode (default 8)"), "N" },
     { "per-host", 0, 0, G_OPTION_ARG_INT, &opts.per_host,
-      N_ ("Connections at once to one mail server in batch mode (default 2)"), "N" },
+      N_ ("Batch mode: sessions at once with one mail server (default 2)"), "N" },
+    { "per-domain", 0, 0, G_OPTION_ARG_INT, &opts.domain_sessions,
+      N_ ("Batch mode: sessions at once for one destination domain (default 2)"), "N" },
+    { "rate-host", 0, 0, G_OPTION_ARG_INT, &opts.host_rate,
+      N_ ("Batch mode: addresses asked per minute of one mail server (default 60; 0: no "
+          "limit)"),
+      "N" },
+    { "rate-domain", 0, 0, G_OPTION_ARG_INT, &opts.domain_rate,
+      N_ ("Batch mode: addresses asked per minute for one destination domain (default 60; "
+          "0: no limit)"),
+      "N" },
+    { "rcpt-per-session", 0, 0, G_OPTION_ARG_INT, &opts.rcpt_per_session,
+      N_ ("Batch mode: addresses of one domain asked in one SMTP session (default 20)"),
+      "N" },
+    { "backoff", 0, 0, G_OPTION_ARG_INT, &opts.backoff,
+      N_ ("Wait after a temporary refusal (4xx) or 421 before asking that server again, "
+          "doubled each time up to 10 minutes (default 30)"),
+      N_ ("SECONDS") },
+    { "state", 0, 0, G_OPTION_ARG_FILENAME, &opts.state,
+      N_ ("Batch mode: record each verified address in FILE, and skip those it already "
+          "holds (to resume an interrupted run without asking twice)"),
+      N_ ("FILE") },
     G_OPTION_ENTRY_NULL
   };
   FctCliCommon common = { 0 };
@@ -610,7 +511,8 @@ fct_cmd_address (int argc, char **argv)
     }
 
   g_autofree char *host = NULL;
-  g_autofree char *fqdn = opts.helo == NULL && !opts.no_smtp ? machine_fqdn (&host) : NULL;
+  g_autofree char *fqdn
+      = opts.helo == NULL && !opts.no_smtp ? fct_cli_machine_fqdn (&host) : NULL;
   FctVerifyOptions options;
   fct_verify_options_init (&options);
   options.smtp = !opts.no_smtp;
@@ -626,9 +528,18 @@ fct_cmd_address (int argc, char **argv)
   else if (opts.greylist_retry < 0 || opts.greylist_retry > 3600)
     status = fct_cli_usage_error ("address", usage, "%s",
                                   _ ("--greylist-retry must be 0 to 3600 seconds"));
-  else if (opts.concurrency < 1 || opts.per_host < 1)
-    status = fct_cli_usage_error ("address", usage, "%s",
-                                  _ ("--concurrency and --per-host must be at least 1"));
+  else if (opts.concurrency < 1 || opts.per_host < 1 || opts.domain_sessions < 1
+           || opts.rcpt_per_session < 1 || opts.rcpt_per_session > 100)
+    status = fct_cli_usage_error (
+        "address", usage, "%s",
+        _ ("--concurrency, --per-host and --per-domain must be at least 1, "
+           "--rcpt-per-session 1 to 100"));
+  else if (opts.host_rate < 0 || opts.domain_rate < 0 || opts.backoff < 0
+           || opts.backoff > 600)
+    status = fct_cli_usage_error (
+        "address", usage, "%s",
+        _ ("--rate-host and --rate-domain cannot be negative, --backoff is 0 to 600 "
+           "seconds"));
   else if (opts.helo != NULL
            && (!fct_verify_domain_is_ldh (opts.helo) || strchr (opts.helo, '.') == NULL))
     status = fct_cli_usage_error (
@@ -645,7 +556,7 @@ fct_cmd_address (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else if (opts.batch != NULL)
-        status = run_batch (resolver, &options, &opts, usage, host);
+        status = run_batch (resolver, &options, &opts, &common.limits, usage, host);
       else if (options.smtp && options.helo_name == NULL)
         status = no_fqdn (usage, host);
       else
@@ -670,6 +581,7 @@ fct_cmd_address (int argc, char **argv)
   g_free (opts.helo);
   g_free (opts.mail_from);
   g_free (opts.batch);
+  g_free (opts.state);
   fct_cli_common_clear (&common);
   return status;
 }

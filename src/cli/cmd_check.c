@@ -160,10 +160,10 @@ exit_for (const GError *error)
 {
   if (error->domain == FCT_ANALYSIS_ERROR && error->code == FCT_ANALYSIS_ERROR_PARSE)
     return FCT_EXIT_DATAERR;
+  /* A bad --protect domain or --ip. The store's errors never get here: an unreadable
+     history is a finding of the report (iban-history-unavailable). */
   if (error->domain == FCT_ANALYSIS_ERROR || error->domain == FCT_CHECK_ERROR)
-    return error->code == FCT_CHECK_ERROR_STORE ? FCT_EXIT_SOFTWARE : FCT_EXIT_USAGE;
-  if (error->domain == FCT_STORE_ERROR)
-    return error->code == FCT_STORE_ERROR_SQL ? FCT_EXIT_SOFTWARE : FCT_EXIT_DATAERR;
+    return FCT_EXIT_USAGE;
   return -1;
 }
 

@@ -10,9 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A domain name is at most 253 octets (RFC 1035 §2.3.4); longer lines are not domains. */
-#define BATCH_LINE_MAX 1024
-
 typedef struct
 {
   char **selectors;
@@ -27,6 +24,7 @@ typedef struct
   char **domain_lists;
   gboolean no_blocklists;
   char *batch;
+  char *state;
   gint concurrency;
 } DomainOptions;
 
@@ -94,193 +92,79 @@ dns_failed (const FctAuditReport *r)
 
 typedef struct
 {
-  char *domain;
-  char *error;
-  FctAuditReport *report;
-  gboolean done;
-} Job;
-
-typedef struct
-{
   FctResolver *resolver;
   const FctAuditOptions *options;
-  GMutex lock;
-  GCond cond;
-} Batch;
+} DomainBatch;
 
-static void
-job_free (Job *job)
+static char *
+error_line (const char *domain, const char *error)
 {
-  g_free (job->domain);
-  g_free (job->error);
-  fct_audit_report_free (job->report);
-  g_free (job);
-}
-
-static void
-batch_worker (gpointer data, gpointer user_data)
-{
-  Job *job = data;
-  Batch *batch = user_data;
-  g_autoptr (GError) error = NULL;
-  FctAuditReport *report
-      = fct_audit_domain (batch->resolver, job->domain, batch->options, &error);
-  g_mutex_lock (&batch->lock);
-  job->report = report;
-  if (report == NULL)
-    job->error = g_strdup (error->message);
-  job->done = TRUE;
-  g_cond_broadcast (&batch->cond);
-  g_mutex_unlock (&batch->lock);
-}
-
-static void
-print_job (Job *job)
-{
-  if (job->report != NULL)
-    {
-      g_autoptr (JsonNode) node = fct_report_audit_to_json (job->report);
-      fct_cli_print_json (node);
-      return;
-    }
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  add_string_member (b, "domain", job->domain != NULL ? job->domain : "");
-  add_string_member (b, "error", job->error != NULL ? job->error : _ ("audit failed"));
+  add_string_member (b, "domain", domain);
+  add_string_member (b, "error", error);
   json_builder_end_object (b);
   g_autoptr (JsonNode) node = json_builder_get_root (b);
-  fct_cli_print_json (node);
+  return json_to_string (node, FALSE);
 }
 
-static void
-show_progress (guint64 done, guint64 total)
+/* Blank lines and # comments are skipped, as in a hosts file. */
+static gboolean
+batch_prepare (FctCliBatchJob *job, G_GNUC_UNUSED gpointer data)
 {
-  guint width = 30, filled = total > 0 ? (guint)(done * width / total) : 0;
-  g_autofree char *bar = g_strnfill (MIN (filled, width), '#');
-  g_autofree char *rest = g_strnfill (width - MIN (filled, width), '.');
-  if (total > 0)
-    fprintf (stderr, "\r[%s%s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, bar, rest, done,
-             total);
-  else
-    fprintf (stderr, "\r%" G_GUINT64_FORMAT, done);
-  fflush (stderr);
-}
-
-/* Prints finished jobs at the head of the queue, in input order; waits while more than
- * max_pending are queued (or, with wait_all, until none is). */
-static void
-flush_done (Batch *batch, GQueue *queue, gboolean wait_all, guint max_pending,
-            gboolean progress, guint64 *done, guint64 total)
-{
-  g_mutex_lock (&batch->lock);
-  for (;;)
+  if (job->too_long)
     {
-      while (!g_queue_is_empty (queue) && ((Job *)g_queue_peek_head (queue))->done)
+      job->output = error_line ("", _ ("line too long"));
+      return TRUE;
+    }
+  g_strstrip (job->line);
+  if (job->line[0] == '\0' || job->line[0] == '#')
+    return FALSE;
+  if (!g_utf8_validate (job->line, -1, NULL))
+    job->output = error_line ("", _ ("line is not UTF-8"));
+  return TRUE;
+}
+
+static void
+batch_run (FctCliBatchJob *const *jobs, guint n, gpointer data)
+{
+  DomainBatch *batch = data;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FctAuditReport) report
+          = fct_audit_domain (batch->resolver, jobs[i]->line, batch->options, &error);
+      if (report == NULL)
+        jobs[i]->output = error_line (jobs[i]->line, error->message);
+      else
         {
-          Job *job = g_queue_pop_head (queue);
-          g_mutex_unlock (&batch->lock);
-          print_job (job);
-          job_free (job);
-          (*done)++;
-          if (progress)
-            show_progress (*done, total);
-          g_mutex_lock (&batch->lock);
+          g_autoptr (JsonNode) node = fct_report_audit_to_json (report);
+          jobs[i]->output = json_to_string (node, FALSE);
         }
-      gboolean more = wait_all ? !g_queue_is_empty (queue) : queue->length >= max_pending;
-      if (!more)
-        break;
-      g_cond_wait (&batch->cond, &batch->lock);
     }
-  g_mutex_unlock (&batch->lock);
-}
-
-static guint64
-count_domains (FILE *in)
-{
-  guint64 n = 0;
-  char *line = NULL;
-  size_t cap = 0;
-  while (getline (&line, &cap, in) >= 0)
-    {
-      g_strstrip (line);
-      n += line[0] != '\0' && line[0] != '#';
-    }
-  free (line);
-  rewind (in);
-  return n;
 }
 
 static int
-run_batch (FctResolver *resolver, FctAuditOptions *options, const DomainOptions *opts)
+run_batch (FctResolver *resolver, FctAuditOptions *options, const DomainOptions *opts,
+           const FctLimits *limits)
 {
-  gboolean from_stdin = g_str_equal (opts->batch, "-");
-  FILE *in = from_stdin ? stdin : fopen (opts->batch, "r");
-  if (in == NULL)
-    {
-      g_printerr ("facteur: %s: %s\n", opts->batch, g_strerror (errno));
-      return FCT_EXIT_DATAERR;
-    }
-  gboolean progress = isatty (STDERR_FILENO);
-  guint64 total = (progress && !from_stdin) ? count_domains (in) : 0, done = 0;
-  guint workers = (guint)CLAMP (opts->concurrency, 1, 256);
   /* Domains of one provider share its exchangers: each is asked once per batch. */
   g_autoptr (FctAuditProbeCache) probes = fct_audit_probe_cache_new ();
-  Batch batch = { .resolver = resolver, .options = options };
-  GQueue queue = G_QUEUE_INIT;
-  g_autoptr (GError) error = NULL;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t len;
-
+  DomainBatch data = { resolver, options };
+  FctCliBatch batch = {
+    .path = opts->batch,
+    .state = opts->state,
+    .workers = (guint)CLAMP (opts->concurrency, 1, 256),
+    .group_max = 1,
+    .line_max = limits->batch_line_max_bytes,
+    .prepare = batch_prepare,
+    .run = batch_run,
+    .data = &data,
+  };
   options->probe_cache = probes;
-  g_mutex_init (&batch.lock);
-  g_cond_init (&batch.cond);
-  GThreadPool *pool = g_thread_pool_new (batch_worker, &batch, (gint)workers, TRUE, &error);
-  if (pool == NULL)
-    {
-      g_printerr ("facteur: %s\n", error->message);
-      options->probe_cache = NULL;
-      if (!from_stdin)
-        fclose (in);
-      return FCT_EXIT_SOFTWARE;
-    }
-  while ((len = getline (&line, &cap, in)) >= 0)
-    {
-      Job *job = g_new0 (Job, 1);
-      if ((size_t)len > BATCH_LINE_MAX)
-        {
-          job->error = g_strdup (_ ("line too long"));
-          job->done = TRUE;
-        }
-      else
-        {
-          g_strstrip (line);
-          /* Blank lines and # comments are skipped, as in a hosts file. */
-          if (line[0] == '\0' || line[0] == '#')
-            {
-              g_free (job);
-              continue;
-            }
-          job->domain = g_strdup (line);
-        }
-      g_mutex_lock (&batch.lock);
-      g_queue_push_tail (&queue, job);
-      g_mutex_unlock (&batch.lock);
-      if (!job->done)
-        g_thread_pool_push (pool, job, NULL);
-      flush_done (&batch, &queue, FALSE, workers * 4, progress, &done, total);
-    }
-  free (line);
-  flush_done (&batch, &queue, TRUE, 0, progress, &done, total);
-  if (progress)
-    fputc ('\n', stderr);
-  g_thread_pool_free (pool, FALSE, TRUE);
-  g_mutex_clear (&batch.lock);
-  g_cond_clear (&batch.cond);
+  int status = fct_cli_batch_run (&batch);
   options->probe_cache = NULL;
-  if (!from_stdin)
-    fclose (in);
-  return FCT_EXIT_OK;
+  return status;
 }
 
 /* An address that fits in a DMARC URI as it is (RFC 9989 §4.7: "," and "!" separate
@@ -333,7 +217,8 @@ fct_cmd_domain (int argc, char **argv)
       N_ ("DNSSEC trust anchors (DS or DNSKEY records) instead of the root's, for "
           "--dns-server test zones"),
       N_ ("FILE") },
-    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo, N_ ("Name to give in EHLO"),
+    { "helo", 0, 0, G_OPTION_ARG_STRING, &opts.helo,
+      N_ ("Name to give in EHLO (default: this machine's fully qualified name)"),
       N_ ("NAME") },
     { "rua", 0, 0, G_OPTION_ARG_STRING, &opts.rua,
       N_ ("The address that should receive DMARC reports, used in the proposed records "
@@ -353,6 +238,10 @@ fct_cmd_domain (int argc, char **argv)
       N_ ("FILE") },
     { "concurrency", 0, 0, G_OPTION_ARG_INT, &opts.concurrency,
       N_ ("Domains audited at once in batch mode (default 16)"), "N" },
+    { "state", 0, 0, G_OPTION_ARG_FILENAME, &opts.state,
+      N_ ("Batch mode: record each finished domain in FILE, and skip those it already "
+          "holds (to resume an interrupted run)"),
+      N_ ("FILE") },
     G_OPTION_ENTRY_NULL
   };
   static const char *const none[] = { NULL };
@@ -376,7 +265,11 @@ fct_cmd_domain (int argc, char **argv)
   options.smtp_port = (guint16)opts.smtp_port;
   options.https_port = (guint16)opts.mta_sts_port;
   options.ca_file = opts.ca_file;
-  options.helo = opts.helo;
+  /* EHLO with this machine's name, as a mail server would (RFC 5321 §4.1.1.1); without
+   * one, the library's reserved placeholder. */
+  g_autofree char *host = NULL;
+  g_autofree char *fqdn = opts.helo == NULL ? fct_cli_machine_fqdn (&host) : NULL;
+  options.helo = opts.helo != NULL ? opts.helo : fqdn;
   /* "mailto:x@y" or "x@y": the fixes write the URI themselves. */
   const char *rua = opts.rua;
   if (rua != NULL && g_ascii_strncasecmp (rua, "mailto:", 7) == 0)
@@ -409,7 +302,7 @@ fct_cmd_domain (int argc, char **argv)
       if (resolver == NULL)
         status = fct_cli_report_error (error);
       else if (opts.batch != NULL)
-        status = run_batch (resolver, &options, &opts);
+        status = run_batch (resolver, &options, &opts, &common.limits);
       else
         {
           g_autoptr (FctAuditReport) report
@@ -437,6 +330,7 @@ fct_cmd_domain (int argc, char **argv)
   g_free (opts.helo);
   g_free (opts.rua);
   g_free (opts.batch);
+  g_free (opts.state);
   fct_cli_common_clear (&common);
   return status;
 }

@@ -3,7 +3,11 @@
 
 #include <facteur/error.h>
 #include <facteur/msg.h>
+#include <facteur/verify.h>
+#include <netdb.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 void
 fct_cli_add_common_options (GOptionContext *context, FctCliCommon *common)
@@ -165,4 +169,33 @@ fct_cli_common_clear (FctCliCommon *common)
   g_clear_pointer (&common->lang, g_free);
   g_clear_pointer (&common->dns_zone, g_free);
   g_clear_pointer (&common->dns_server, g_free);
+}
+
+/* This machine's fully qualified name, as EHLO must give it (RFC 5321 §4.1.1.1): the
+ * host name when it has a dot, else the canonical name the resolver gives for it.
+ * NULL when neither is a fully qualified name. (transfer full) */
+char *
+fct_cli_machine_fqdn (char **host_out)
+{
+  char host[256] = "";
+  if (gethostname (host, sizeof host - 1) != 0)
+    host[0] = '\0';
+  *host_out = g_strdup (host);
+  g_autofree char *name = NULL;
+  if (strchr (host, '.') != NULL)
+    name = g_strdup (host);
+  else if (host[0] != '\0')
+    {
+      struct addrinfo hints = { .ai_flags = AI_CANONNAME };
+      struct addrinfo *ai = NULL;
+      if (getaddrinfo (host, NULL, &hints, &ai) == 0 && ai != NULL
+          && ai->ai_canonname != NULL)
+        name = g_strdup (ai->ai_canonname);
+      if (ai != NULL)
+        freeaddrinfo (ai);
+    }
+  if (name == NULL || strchr (name, '.') == NULL || !fct_verify_domain_is_ldh (name)
+      || g_str_has_suffix (name, ".localdomain") || g_str_has_suffix (name, ".localhost"))
+    return NULL;
+  return g_ascii_strdown (name, -1);
 }

@@ -19,6 +19,10 @@ static const FctCliCommand commands[] = {
   { "domain", N_ ("DOMAIN"), N_ ("Audit a domain's mail setup"), fct_cmd_domain },
   { "check", N_ ("FILE --ip IP"), N_ ("Score a message out of 10 and explain each point"),
     fct_cmd_check },
+  { "milter", N_ ("[--config FILE]"), N_ ("Filter mail in Postfix or Sendmail (milter)"),
+    fct_cmd_milter },
+  { "serve", N_ ("[--smtp] [--http]"),
+    N_ ("Run the mail tester: SMTP inbox and web reports"), fct_cmd_serve },
 };
 
 static void

@@ -14,7 +14,7 @@ struct _FctAnalysis
   GPtrArray *hosts;     /* FctAnalysisHost* (owned) */
   GHashTable *host_set; /* host -> FctAnalysisHost* (borrowed) */
   GPtrArray *ibans;     /* char* (owned) */
-  GHashTable *iban_set; /* borrowed keys */
+  GHashTable *iban_set; /* borrowed keys; values: whose account (iban.c) */
   char *author_name;
   char *author_address;
   char *author_domain;
@@ -55,7 +55,12 @@ char *fct_analysis_host_normalize (const char *host, gsize len);
  * *strong is FALSE when the name might be a word of prose rather than an address
  * ("ASP.NET", "R.Hughes", "Builder.com" in a sentence): callers then take it only
  * when it is a brand's. */
-char *fct_analysis_text_find_domain (const char *text, gboolean *strong);
+typedef enum
+{
+  FCT_SHOWN_IN_LINK_TEXT,   /* may be prose: "ASP.NET", "at Builder.com." */
+  FCT_SHOWN_IN_SENDER_NAME, /* names the sender: "Booking.com Angebote" */
+} FctShownIn;
+char *fct_analysis_text_find_domain (const char *text, FctShownIn in, gboolean *strong);
 /* Parses an absolute URL and returns its host (normalised) or NULL; *scheme receives
  * the lower-case scheme ("http", "javascript", "" when none). (transfer full) */
 char *fct_analysis_url_host (const char *url, char **scheme);
@@ -118,17 +123,19 @@ void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const ch
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);
+/* TRUE if every mention of iban in the message calls it the reader's account ("sur
+ * votre compte ..."), as a customer's payment confirmation does. */
+gboolean fct_analysis_iban_is_readers (const FctAnalysis *result, const char *iban);
 /* Adds the IBAN of every French RIB (code banque, code guichet, account number, clé
  * RIB, with a valid key) in text; returns how many it found. */
 guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len);
 
-/* bankchange.c — the first words of the message that announce new bank details for the
- * sender, or NULL (transfer full). bank_context: the message gives an IBAN or attaches
- * bank details, so that a wording that names no bank counts too. */
-char *fct_analysis_bank_change_wording (FctAnalysisContext *ctx, gboolean bank_context);
-/* The secrecy words of a transfer asked for urgently and in secret (the CEO fraud), or
- * NULL (transfer full). */
-char *fct_analysis_transfer_secrecy_wording (FctAnalysisContext *ctx);
+/* bankchange.c — *change: the first words of the message that announce new bank details
+ * for the sender, or NULL; bank_context: the message gives an IBAN or attaches bank
+ * details, so that a wording that names no bank counts too. *secrecy: the words of a
+ * transfer asked for urgently and in secret (the CEO fraud), or NULL. (transfer full) */
+void fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context,
+                                  char **change, char **secrecy);
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);

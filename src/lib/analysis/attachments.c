@@ -236,6 +236,42 @@ active_type (const char *type)
   return NULL;
 }
 
+/* Whether the content starts as its extension says (the common case: no need to ask
+ * libmagic, which tries every rule it knows). Office files are zips or OLE files; text
+ * can only lie by being a program, which sniff() tells. */
+static gboolean
+looks_like (const char *ext, Kind kind, const guint8 *p, gsize n)
+{
+  static const struct
+  {
+    const char *ext;
+    const char *magic;
+    gsize len;
+  } signatures[] = {
+    { "jpg", "\xff\xd8\xff", 3 }, { "jpeg", "\xff\xd8\xff", 3 },
+    { "png", "\x89PNG", 4 },      { "gif", "GIF8", 4 },
+    { "bmp", "BM", 2 },           { "tif", "II*\0", 4 },
+    { "tif", "MM\0*", 4 },        { "tiff", "II*\0", 4 },
+    { "tiff", "MM\0*", 4 },       { "rtf", "{\\rtf", 5 },
+  };
+
+  if (kind == KIND_EXECUTABLE)
+    return FALSE;
+  if (g_ascii_strcasecmp (ext, "txt") == 0 || g_ascii_strcasecmp (ext, "csv") == 0)
+    return TRUE;
+  if (g_ascii_strcasecmp (ext, "pdf") == 0)
+    return kind == KIND_PDF;
+  if (IN (ext, ooxml_ext))
+    return kind == KIND_ZIP || kind == KIND_OLE; /* OLE: an encrypted OOXML file */
+  if (IN (ext, ole_ext))
+    return kind == KIND_OLE;
+  for (gsize i = 0; i < G_N_ELEMENTS (signatures); i++)
+    if (g_ascii_strcasecmp (ext, signatures[i].ext) == 0 && n >= signatures[i].len
+        && memcmp (p, signatures[i].magic, signatures[i].len) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* The walk over one message's attachments and what they contain, with the budgets
  * shared by all of them. */
 typedef struct
@@ -753,7 +789,7 @@ inspect (Walk *w, const char *path, const char *name, const char *ctype, GBytes 
              path);
     }
   /* The name promises a document or a picture; the content is something that acts. */
-  if (IN (ext, passive_ext) && data != NULL)
+  if (IN (ext, passive_ext) && data != NULL && !looks_like (ext, kind, data, len))
     {
       g_autofree char *type = magic_type (data, MIN (len, HEAD_BYTES));
       const char *what = active_type (type);

@@ -248,7 +248,7 @@ is_dot (gunichar c)
 }
 
 char *
-fct_analysis_text_find_domain (const char *text, gboolean *strong)
+fct_analysis_text_find_domain (const char *text, FctShownIn in, gboolean *strong)
 {
   const char *p = text;
   gboolean seen_alnum = FALSE; /* letters or digits before the current name */
@@ -259,7 +259,7 @@ fct_analysis_text_find_domain (const char *text, gboolean *strong)
     {
       g_autoptr (GString) token = g_string_new (NULL);
       const char *start = p;
-      gboolean upper = FALSE, lower = FALSE, dot = FALSE, whole;
+      gboolean upper = FALSE, lower = FALSE, dot = FALSE, whole, first_word;
       gsize first_label = 0;
       char *name;
 
@@ -291,9 +291,12 @@ fct_analysis_text_find_domain (const char *text, gboolean *strong)
           lower = lower || g_unichar_islower (c);
           g_string_append_unichar (token, c);
         }
-      /* A name read as a domain: after a scheme or with "www.", or the whole text of
-         the link (a path may follow) unless written like a product or a person
-         ("ASP.NET", "R.Hughes"), or in lower case as addresses are written. */
+      /* A name read as a domain: after a scheme, "@" or with "www.", or the whole text
+         of the link (a path may follow) unless written like a product or a person
+         ("ASP.NET", "R.Hughes"), or in lower case as addresses are written; in a
+         sender's name, also as its first word ("Booking.com Angebote", but not the
+         brand "CNET News.com"). */
+      first_word = !seen_alnum;
       {
         const char *after = p;
         while (*after != '\0' && !g_unichar_isalnum (g_utf8_get_char (after))
@@ -316,10 +319,12 @@ fct_analysis_text_find_domain (const char *text, gboolean *strong)
         {
           g_autofree char *org = fct_analysis_org_domain (name);
           gboolean prefixed = g_str_has_prefix (name, "www.")
-                              || (start - text >= 3 && memcmp (start - 3, "://", 3) == 0);
+                              || (start - text >= 3 && memcmp (start - 3, "://", 3) == 0)
+                              || (start > text && start[-1] == '@');
 
           if (org != NULL
-              && (prefixed || (whole && lower && first_label > 1) || (lower && !upper)))
+              && (prefixed || (whole && lower && first_label > 1) || (lower && !upper)
+                  || (in == FCT_SHOWN_IN_SENDER_NAME && first_word && first_label > 1)))
             {
               g_free (weak_name);
               *strong = TRUE;

@@ -60,16 +60,50 @@ iban_checksum_ok (const char *iban, guint len)
   return rem == 1;
 }
 
+/* iban_set values: whose account the text says it is. */
+#define IBAN_SENDERS GINT_TO_POINTER (1)
+#define IBAN_READERS GINT_TO_POINTER (2)
+
 static void
-add_iban (FctAnalysis *result, const char *iban)
+add_iban (FctAnalysis *result, const char *iban, gboolean readers)
 {
+  gpointer key;
   char *copy;
 
-  if (g_hash_table_contains (result->iban_set, iban))
-    return;
+  if (g_hash_table_lookup_extended (result->iban_set, iban, &key, NULL))
+    {
+      /* Given once as the sender's: the sender's. */
+      if (!readers)
+        g_hash_table_insert (result->iban_set, key, IBAN_SENDERS);
+      return;
+    }
   copy = g_strdup (iban);
   g_ptr_array_add (result->ibans, copy);
-  g_hash_table_add (result->iban_set, copy);
+  g_hash_table_insert (result->iban_set, copy, readers ? IBAN_READERS : IBAN_SENDERS);
+}
+
+/* TRUE if the words just before an account number make it the reader's ("sur votre
+ * compte FR76...", "to your account GB29..."): a customer confirming a payment quotes
+ * the supplier's own account, which says nothing about where the sender is. */
+static gboolean
+readers_account (const char *text, const char *at)
+{
+  static const char *const words[]
+      = { "votre compte", "votre iban", "votre rib",        "vos coordonn",
+          "your account", "your iban",  "your bank account" };
+  const char *from = at - MIN ((gsize)(at - text), 40);
+  g_autofree char *window = g_ascii_strdown (from, at - from);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (window, words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+fct_analysis_iban_is_readers (const FctAnalysis *result, const char *iban)
+{
+  return g_hash_table_lookup (result->iban_set, iban) == IBAN_READERS;
 }
 
 /* The length of the separator at p inside a written IBAN or RIB, or 0: a space, a tab,
@@ -153,7 +187,7 @@ fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
       const char *q = iban_at (text, p, end, iban);
       if (q == NULL)
         continue;
-      add_iban (ctx->result, iban);
+      add_iban (ctx->result, iban, readers_account (text, p));
       found++;
       p = q - 1;
     }
@@ -280,7 +314,7 @@ fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len)
         iban[2] = (char)('0' + check / 10);
         iban[3] = (char)('0' + check % 10);
       }
-      add_iban (ctx->result, iban);
+      add_iban (ctx->result, iban, readers_account (text, p));
       found++;
       p = q - 1;
     }
@@ -352,7 +386,8 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
      phone, or in the next message. An IBAN or an attachment named as bank details
      gives the banking context that a vaguer wording ("nos nouvelles coordonnées")
      needs. */
-  wording = fct_analysis_bank_change_wording (ctx, r->ibans->len > 0 || attachment != NULL);
+  fct_analysis_fraud_wordings (ctx, r->ibans->len > 0 || attachment != NULL, &wording,
+                               &secrecy);
   if (wording != NULL)
     {
       if (r->ibans->len > 0)
@@ -379,7 +414,6 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
       fct_finding_set_evidence (finding, wording);
     }
 
-  secrecy = fct_analysis_transfer_secrecy_wording (ctx);
   if (secrecy != NULL)
     {
       finding = fct_findings_add (
@@ -395,7 +429,8 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
     for (guint i = 0; i < r->ibans->len; i++)
       {
         const char *iban = g_ptr_array_index (r->ibans, i);
-        if (iban[0] == country[0] && iban[1] == country[1])
+        if ((iban[0] == country[0] && iban[1] == country[1])
+            || fct_analysis_iban_is_readers (r, iban))
           continue;
         finding
             = fct_findings_add (ctx->findings, "iban-country-mismatch",

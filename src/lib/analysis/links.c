@@ -472,7 +472,8 @@ check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
              const FctAnalysisHost *dest, gboolean opaque, const char *url)
 {
   gboolean strong = FALSE, brand_shown;
-  g_autofree char *shown = fct_analysis_text_find_domain (link->text, &strong);
+  g_autofree char *shown
+      = fct_analysis_text_find_domain (link->text, FCT_SHOWN_IN_LINK_TEXT, &strong);
   g_autofree char *shown_org = NULL;
   const char *author_org = ctx->result->author_org;
 

@@ -1,9 +1,9 @@
 /* facteur — where a link really goes: the destination carried by a known redirector
  * (Microsoft Defender Safe Links, Google's /url, Proofpoint URL Defense v1-v3, Barracuda
- * Link Protection, the redirectors of Facebook, LinkedIn, YouTube, Slack, Tumblr,
- * Amazon SES click tracking), and the trackers and wrappers whose destination is not in
- * the URL at all (ESP click trackers, Mimecast, Proofpoint Essentials), for which the
- * destination cannot be known without following them. */
+ * Link Protection, Symantec Click-time, the redirectors of Facebook, LinkedIn, YouTube,
+ * Slack, Tumblr, Amazon SES click tracking), and the trackers and wrappers whose
+ * destination is not in the URL at all (ESP click trackers, Mimecast, Proofpoint
+ * Essentials), for which the destination cannot be known without following them. */
 #include "analysis-private.h"
 
 #include <string.h>
@@ -35,6 +35,7 @@ static const Redirector redirectors[] = {
   { "www.linkedin.com", "/redir/redirect", "url", DECODE_PERCENT },
   { "slack-redir.net", "/link", "url", DECODE_PERCENT },
   { "t.umblr.com", "/redirect", "z", DECODE_PERCENT },
+  { "clicktime.symantec.com", "/", "u", DECODE_PERCENT },
 };
 
 /* Click trackers of e-mail service providers and link wrappers of mail security

@@ -79,7 +79,7 @@ check_display_name (FctAnalysisContext *ctx)
     return;
   /* An address or a name in the display name: its domain is what the reader trusts.
      "Craig R.Hughes" is a person, not the domain r.hughes. */
-  shown = fct_analysis_text_find_domain (r->author_name, &strong);
+  shown = fct_analysis_text_find_domain (r->author_name, FCT_SHOWN_IN_SENDER_NAME, &strong);
   if (shown != NULL)
     shown_org = fct_analysis_org_domain (shown);
   if (shown_org != NULL && !strong

@@ -98,5 +98,28 @@ char *fct_audit_dmarc_clean (const char *text, const FctLimits *limits);
  * full) */
 char *fct_audit_report_address (const Audit *audit, const char *policy_domain);
 
+/* ---- judge.c, servers.c: findings */
+
+typedef struct
+{
+  Audit *a;
+  FctFindings *f;
+  gboolean bogus_reported;
+  gboolean resolver_failed;          /* nothing could be asked: see judge_dns */
+  guint dns_failures;                /* queries that failed: one dns-error finding in all */
+  const FctDnsAnswer *first_failure; /* (transfer none) */
+  char *first_failure_text;          /* or a failure the SPF walk reported */
+} Judge;
+
+/* TRUE when the answer is a failure (reported once as dns-error or dnssec-bogus). */
+gboolean fct_audit_judge_failed (Judge *j, const FctDnsAnswer *answer);
+/* The A record of a DNSBL answer that means "listed" (127.0.0.0/8 but Spamhaus's
+ * 127.255.255.0/24 refusals), or NULL (transfer none). */
+const FctDnsRecord *fct_audit_listing (const FctDnsAnswer *answer);
+/* servers.c */
+void fct_audit_judge_dane (Judge *j);
+void fct_audit_judge_blocklists (Judge *j);
+void fct_audit_judge_tls (Judge *j);
+
 /* Turns the gathered state into findings and the report (judge.c). */
 void fct_audit_judge (Audit *audit, FctAuditReport *report);

@@ -1,25 +1,12 @@
 /* facteur — the domain audit's judge: turns what was gathered into findings with the
  * record to publish. RFC 7505 (null MX), RFC 2181 §10.3 (MX to an alias), RFC 7208
  * (SPF, through the linter), RFC 6376 §3.6.1 and RFC 8301 (DKIM keys), RFC 9989 (DMARC),
- * RFC 8461 (MTA-STS), RFC 8460 (TLS-RPT), RFC 7672 (DANE), RFC 5782 (DNSBLs). */
+ * RFC 8461 (MTA-STS), RFC 8460 (TLS-RPT); DANE, blocklists and STARTTLS in servers.c. */
 #include "audit-private.h"
 
 #include <facteur/dkim.h>
 #include <glib/gi18n-lib.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <string.h>
-
-typedef struct
-{
-  Audit *a;
-  FctFindings *f;
-  gboolean bogus_reported;
-  gboolean resolver_failed;          /* nothing could be asked: see judge_dns */
-  guint dns_failures;                /* queries that failed: one dns-error finding in all */
-  const FctDnsAnswer *first_failure; /* (transfer none) */
-  char *first_failure_text;          /* or a failure the SPF walk reported */
-} Judge;
 
 static gboolean
 has_records (const FctDnsAnswer *answer)
@@ -27,9 +14,8 @@ has_records (const FctDnsAnswer *answer)
   return answer != NULL && fct_dns_answer_has_records (answer);
 }
 
-/* TRUE when the answer is a failure (reported once as dns-error or dnssec-bogus). */
-static gboolean
-failed (Judge *j, const FctDnsAnswer *answer)
+gboolean
+fct_audit_judge_failed (Judge *j, const FctDnsAnswer *answer)
 {
   if (answer == NULL)
     return FALSE;
@@ -136,7 +122,8 @@ judge_dns (Judge *j)
     }
   if (a->ns->dnssec == FCT_DNSSEC_BOGUS)
     {
-      failed (j, a->ns); /* dnssec-bogus; what else validates is still judged */
+      fct_audit_judge_failed (
+          j, a->ns); /* dnssec-bogus; what else validates is still judged */
       return TRUE;
     }
   if (answer_failed (a->ns))
@@ -176,7 +163,7 @@ static void
 judge_mx (Judge *j)
 {
   Audit *a = j->a;
-  if (failed (j, a->mx))
+  if (fct_audit_judge_failed (j, a->mx))
     return;
   if (!has_records (a->mx))
     {
@@ -231,7 +218,8 @@ judge_mx (Judge *j)
           fct_finding_set_evidence (f, mx->host);
           continue;
         }
-      gboolean fa = failed (j, mx->a), faaaa = failed (j, mx->aaaa);
+      gboolean fa = fct_audit_judge_failed (j, mx->a),
+               faaaa = fct_audit_judge_failed (j, mx->aaaa);
       if (!fa && !faaaa && !has_records (mx->a) && !has_records (mx->aaaa))
         {
           FctFinding *f = fct_findings_add (
@@ -332,7 +320,7 @@ judge_ptr (Judge *j, FctDmarcPolicy applied)
         {
           AuditAddress *addr = g_ptr_array_index (mx->addresses, k);
           g_autofree char *rev = fct_dns_reverse_name (addr->bytes, addr->len);
-          if (failed (j, addr->ptr))
+          if (fct_audit_judge_failed (j, addr->ptr))
             continue;
           if (!has_records (addr->ptr) && applied == FCT_DMARC_POLICY_REJECT
               && !address_may_send (j->a, addr))
@@ -680,7 +668,7 @@ judge_dkim (Judge *j, FctAuditReport *report)
       if (s->answer == NULL || s->answer->rcode == FCT_DNS_RCODE_NXDOMAIN
           || !has_records (s->answer))
         {
-          if (failed (j, s->answer))
+          if (fct_audit_judge_failed (j, s->answer))
             unanswered++;
           continue;
         }
@@ -819,7 +807,7 @@ judge_dmarc (Judge *j, FctAuditReport *report, FctDmarcRecord **effective,
   Audit *a = j->a;
   const char *policy_domain = NULL;
   guint count = 0;
-  if (failed (j, a->dmarc) || failed (j, a->dmarc_org))
+  if (fct_audit_judge_failed (j, a->dmarc) || fct_audit_judge_failed (j, a->dmarc_org))
     return;
   FctDmarcRecord *r = fct_audit_effective_dmarc (a, &policy_domain, &count);
   *effective = r;
@@ -1005,7 +993,7 @@ static void
 judge_mta_sts (Judge *j, FctAuditReport *report)
 {
   Audit *a = j->a;
-  if (failed (j, a->mta_sts))
+  if (fct_audit_judge_failed (j, a->mta_sts))
     return;
   g_autoptr (GPtrArray) texts
       = fct_audit_txt_matching (a->mta_sts, fct_mta_sts_record_is_stsv1);
@@ -1105,7 +1093,7 @@ static void
 judge_tlsrpt (Judge *j)
 {
   Audit *a = j->a;
-  if (failed (j, a->tlsrpt))
+  if (fct_audit_judge_failed (j, a->tlsrpt))
     return;
   g_autoptr (GPtrArray) texts
       = fct_audit_txt_matching (a->tlsrpt, fct_tlsrpt_record_is_tlsrptv1);
@@ -1118,8 +1106,9 @@ judge_tlsrpt (Judge *j)
       FctFinding *f = fct_findings_add (
           j->f, "tls-rpt-missing",
           _ ("%s publishes no TLS-RPT record (RFC 8460): senders cannot tell you when TLS "
-             "to your servers fails."),
-          a->domain);
+             "to your servers fails. The record below sends the reports to tls-reports@%s: "
+             "create that mailbox, or put your report service's address instead."),
+          a->domain, a->domain);
       fct_finding_set_fix (f, fix);
       return;
     }
@@ -1145,7 +1134,7 @@ static void
 judge_bimi (Judge *j, const FctDmarcRecord *dmarc, FctDmarcPolicy applied)
 {
   Audit *a = j->a;
-  if (failed (j, a->bimi))
+  if (fct_audit_judge_failed (j, a->bimi))
     return;
   g_autoptr (GPtrArray) texts = fct_audit_txt_matching (a->bimi, fct_bimi_record_is_bimi1);
   if (texts->len == 0)
@@ -1183,298 +1172,6 @@ judge_bimi (Judge *j, const FctDmarcRecord *dmarc, FctDmarcPolicy applied)
         a->domain);
 }
 
-/* The bytes a TLSA record's selector names in a certificate (RFC 6698 §2.1.2): the whole
- * DER certificate (0) or its SubjectPublicKeyInfo (1). Returns (transfer full) or NULL. */
-static GBytes *
-tlsa_selected (GBytes *der, guint8 selector)
-{
-  if (selector == 0)
-    return g_bytes_ref (der);
-  gsize len = 0;
-  const unsigned char *p = g_bytes_get_data (der, &len);
-  X509 *cert = d2i_X509 (NULL, &p, (long)len);
-  if (cert == NULL)
-    return NULL;
-  unsigned char *spki = NULL;
-  int n = selector == 1 ? i2d_X509_PUBKEY (X509_get_X509_PUBKEY (cert), &spki) : -1;
-  X509_free (cert);
-  if (n <= 0)
-    return NULL;
-  GBytes *out = g_bytes_new (spki, (gsize)n);
-  OPENSSL_free (spki);
-  return out;
-}
-
-/* RFC 6698 §2.1.3: the data itself (0), its SHA-256 (1) or SHA-512 (2). */
-static gboolean
-tlsa_data_matches (const FctDnsRecord *r, GBytes *selected)
-{
-  gsize len = 0, want_len = 0;
-  const guint8 *data = g_bytes_get_data (selected, &len);
-  const guint8 *want = g_bytes_get_data (r->tlsa_data, &want_len);
-  guint8 md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-
-  if (r->tlsa_matching == 0)
-    return len == want_len && memcmp (data, want, len) == 0;
-  const EVP_MD *type = r->tlsa_matching == 1   ? EVP_sha256 ()
-                       : r->tlsa_matching == 2 ? EVP_sha512 ()
-                                               : NULL;
-  if (type == NULL || EVP_Digest (data, len, md, &md_len, type, NULL) != 1)
-    return FALSE;
-  return md_len == want_len && memcmp (md, want, md_len) == 0;
-}
-
-/* Does a DANE-TA (2) or DANE-EE (3) record match what the server sent? DANE-EE matches
- * the leaf; DANE-TA one of the certificates of the chain as sent (RFC 7672 §3.1.1,
- * §3.1.2; the chain is not rebuilt here). PKIX usages 0 and 1 are not used for SMTP
- * (§3.1.3) and count as unusable. */
-static gboolean
-tlsa_usable (const FctDnsRecord *r)
-{
-  return r->tlsa_data != NULL && (r->tlsa_usage == 2 || r->tlsa_usage == 3)
-         && r->tlsa_selector <= 1 && r->tlsa_matching <= 2;
-}
-
-static gboolean
-tlsa_matches (const FctDnsRecord *r, const GPtrArray *chain)
-{
-  guint n = r->tlsa_usage == 3 ? MIN (chain->len, 1) : chain->len;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (GBytes) selected
-          = tlsa_selected (g_ptr_array_index (chain, i), r->tlsa_selector);
-      if (selected != NULL && tlsa_data_matches (r, selected))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-judge_dane (Judge *j)
-{
-  for (guint i = 0; i < j->a->mx_hosts->len; i++)
-    {
-      AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
-      if (mx->tlsa == NULL || failed (j, mx->tlsa) || !has_records (mx->tlsa))
-        continue;
-      /* RFC 7672 §2.2: TLSA records count only when DNSSEC validates them. */
-      if (mx->tlsa->dnssec == FCT_DNSSEC_INSECURE)
-        {
-          FctFinding *f = fct_findings_add (
-              j->f, "dane-without-dnssec",
-              _ ("_25._tcp.%s has TLSA records but its zone is not signed: senders ignore "
-                 "DANE without DNSSEC (RFC 7672 §2.2). Sign the zone of %s, or remove the "
-                 "records."),
-              mx->host, mx->host);
-          fct_finding_set_evidence (f, mx->host);
-          continue;
-        }
-      /* Secure, or a zone file that does not validate: the records are compared with the
-       * certificate all the same, since a mismatch stops DANE senders once signed. */
-      const FctAuditTlsProbe *p = mx->probe;
-      if (p == NULL || p->cert_chain == NULL || p->cert_chain->len == 0)
-        continue;
-      guint usable = 0;
-      gboolean matched = FALSE;
-      for (guint k = 0; k < mx->tlsa->records->len && !matched; k++)
-        {
-          const FctDnsRecord *r = g_ptr_array_index (mx->tlsa->records, k);
-          if (!tlsa_usable (r))
-            continue;
-          usable++;
-          matched = tlsa_matches (r, p->cert_chain);
-        }
-      if (usable > 0 && !matched)
-        {
-          FctFinding *f
-              = fct_findings_add (j->f, "dane-mismatch",
-                                  _ ("No TLSA record at _25._tcp.%s matches the "
-                                     "certificate %s presents: senders "
-                                     "that use DANE will not deliver to it (RFC 7672 §3). "
-                                     "Publish the record of "
-                                     "the current key before changing certificates."),
-                                  mx->host, mx->host);
-          GBytes *leaf = g_ptr_array_index (p->cert_chain, 0);
-          g_autoptr (GBytes) spki = tlsa_selected (leaf, 1);
-          if (spki != NULL)
-            {
-              g_autofree char *hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki);
-              g_autofree char *upper = g_ascii_strup (hex, -1);
-              g_autofree char *fix
-                  = g_strdup_printf ("_25._tcp.%s. TLSA 3 1 1 %s", mx->host, upper);
-              fct_finding_set_fix (f, fix);
-            }
-          fct_finding_set_evidence (f, mx->host);
-        }
-    }
-}
-
-/* ---- blocklists ------------------------------------------------------------------ */
-
-/* RFC 5782 §2.1: listed entries answer 127.0.0.0/8. Spamhaus answers 127.255.255.0/24
- * to say the query itself was refused (public resolver, over quota): not a listing. */
-static const FctDnsRecord *
-listing (const FctDnsAnswer *answer)
-{
-  for (guint i = 0; has_records (answer) && i < answer->records->len; i++)
-    {
-      const FctDnsRecord *r = g_ptr_array_index (answer->records, i);
-      if (r->addr[0] == 127 && !(r->addr[1] == 255 && r->addr[2] == 255))
-        return r;
-    }
-  return NULL;
-}
-
-static void
-judge_blocklists (Judge *j)
-{
-  Audit *a = j->a;
-  for (guint i = 0; i < a->mx_hosts->len; i++)
-    {
-      AuditMx *mx = g_ptr_array_index (a->mx_hosts, i);
-      for (guint k = 0; k < mx->addresses->len; k++)
-        {
-          AuditAddress *addr = g_ptr_array_index (mx->addresses, k);
-          for (guint l = 0; l < addr->blocklist->len; l++)
-            {
-              AuditListed *listed = g_ptr_array_index (addr->blocklist, l);
-              const FctDnsRecord *r = listing (listed->answer);
-              if (r == NULL)
-                continue;
-              FctFinding *f = fct_findings_add (
-                  j->f, "ip-blocklisted",
-                  _ ("The address %s of %s is listed on %s (answer 127.%u.%u.%u): "
-                     "receivers "
-                     "that use it refuse mail from this server. Find and stop the cause, "
-                     "then ask the list for removal."),
-                  addr->ip, mx->host, listed->zone, r->addr[1], r->addr[2], r->addr[3]);
-              fct_finding_set_evidence (f, addr->ip);
-            }
-        }
-    }
-  for (guint i = 0; i < a->domain_listed->len; i++)
-    {
-      AuditListed *listed = g_ptr_array_index (a->domain_listed, i);
-      const FctDnsRecord *r = listing (listed->answer);
-      if (r == NULL)
-        continue;
-      FctFinding *f = fct_findings_add (
-          j->f, "domain-blocklisted",
-          _ ("%s is listed on %s (answer 127.%u.%u.%u): mail that names it, in any link or "
-             "address, is likely refused. Find the cause, then ask the list for removal."),
-          a->domain, listed->zone, r->addr[1], r->addr[2], r->addr[3]);
-      fct_finding_set_evidence (f, listed->zone);
-    }
-}
-
-/* ---- STARTTLS -------------------------------------------------------------------- */
-
-static void
-judge_tls (Judge *j)
-{
-  /* When not one exchanger answered, the likeliest cause is on this side (port 25 is
-   * blocked from most home, office and cloud networks): nothing was learnt about the
-   * servers, and nothing is held against them. */
-  const FctAuditTlsProbe *first_failure = NULL;
-  guint tried = 0, greeted = 0;
-  for (guint i = 0; i < j->a->mx_hosts->len; i++)
-    {
-      const FctAuditTlsProbe *p = ((AuditMx *)g_ptr_array_index (j->a->mx_hosts, i))->probe;
-      if (p == NULL)
-        continue;
-      tried++;
-      if (p->banner != NULL)
-        greeted++;
-      else if (first_failure == NULL)
-        first_failure = p;
-    }
-  if (tried > 0 && greeted == 0)
-    {
-      const char *why = first_failure->error != NULL ? first_failure->error : "?";
-      FctFinding *f
-          = tried == 1
-                ? fct_findings_add (
-                    j->f, "smtp-untested",
-                    _ ("The mail server could not be reached from here (%s: %s): port 25 "
-                       "is often blocked on the way out. STARTTLS and certificates were "
-                       "not checked; run the audit from a network that allows port 25."),
-                    first_failure->host, why)
-                : fct_findings_add (
-                    j->f, "smtp-untested",
-                    _ ("None of the %u mail servers could be reached from here (first, "
-                       "%s: %s): port 25 is often blocked on the way out. STARTTLS and "
-                       "certificates were not checked; run the audit from a network "
-                       "that allows port 25."),
-                    tried, first_failure->host, why);
-      fct_finding_set_evidence (f, first_failure->host);
-      return;
-    }
-  for (guint i = 0; i < j->a->mx_hosts->len; i++)
-    {
-      AuditMx *mx = g_ptr_array_index (j->a->mx_hosts, i);
-      const FctAuditTlsProbe *p = mx->probe;
-      FctFinding *f = NULL;
-      if (p == NULL)
-        continue;
-      if (p->error != NULL && !p->starttls)
-        f = fct_findings_add (j->f, "smtp-unreachable",
-                              _ ("%s (%s) could not be checked: %s. Port 25 may be blocked "
-                                 "from here; if not, the server is down."),
-                              mx->host, p->ip, p->error);
-      else if (!p->starttls)
-        f = fct_findings_add (
-            j->f, "starttls-missing",
-            _ ("%s (%s) does not offer STARTTLS: mail to it travels in "
-               "clear text and some senders refuse to deliver. Enable TLS "
-               "in the mail server with a certificate for %s."),
-            mx->host, p->ip, mx->host);
-      else if (!p->tls)
-        f = fct_findings_add (
-            j->f, "tls-handshake-failed",
-            _ ("%s (%s) offers STARTTLS but the TLS handshake fails (%s): "
-               "senders fall back to clear text or give up."),
-            mx->host, p->ip,
-            p->tls_error != NULL ? p->tls_error : (p->error != NULL ? p->error : "?"));
-      else
-        {
-          if (p->cert_expired)
-            {
-              g_autoptr (GDateTime) t = g_date_time_new_from_unix_utc (p->cert_not_after);
-              g_autofree char *when = t != NULL ? g_date_time_format (t, "%Y-%m-%d") : NULL;
-              f = fct_findings_add (
-                  j->f, "tls-certificate-expired",
-                  _ ("The certificate of %s expired on %s: senders that "
-                     "verify (MTA-STS, DANE) will not deliver. Renew it."),
-                  mx->host, when != NULL ? when : "?");
-            }
-          else if (!p->cert_trusted || !p->cert_name_ok)
-            f = fct_findings_add (
-                j->f, "tls-certificate-invalid",
-                _ ("The certificate of %s is %s: senders that verify (MTA-STS) will not "
-                   "deliver. Install a certificate from a public CA that names %s."),
-                mx->host,
-                !p->cert_trusted ? (p->cert_verify_error != NULL ? p->cert_verify_error
-                                                                 : _ ("not trusted"))
-                                 : _ ("for another name"),
-                mx->host);
-          if (p->tls_version != NULL
-              && (g_str_equal (p->tls_version, "TLSv1")
-                  || g_str_equal (p->tls_version, "TLSv1.1")
-                  || g_str_equal (p->tls_version, "SSLv3")))
-            {
-              FctFinding *v = fct_findings_add (j->f, "tls-version-old",
-                                                _ ("%s negotiates %s, which RFC 8996 "
-                                                   "deprecates. Enable TLS 1.2 and 1.3."),
-                                                mx->host, p->tls_version);
-              fct_finding_set_evidence (v, mx->host);
-            }
-        }
-      if (f != NULL)
-        fct_finding_set_evidence (f, mx->host);
-    }
-}
-
 /* ---- the report ------------------------------------------------------------------ */
 
 void
@@ -1503,7 +1200,7 @@ address_to_report (const AuditAddress *addr)
   for (guint i = 0; i < addr->blocklist->len; i++)
     {
       const AuditListed *l = g_ptr_array_index (addr->blocklist, i);
-      if (listing (l->answer) != NULL)
+      if (fct_audit_listing (l->answer) != NULL)
         g_ptr_array_add (out->listed, g_strdup (l->zone));
     }
   return out;
@@ -1555,7 +1252,7 @@ fct_audit_dkim_key_free (FctAuditDkimKey *key)
 static FctFindings *
 merge_by_id (const FctFindings *in)
 {
-  FctFindings *out = fct_findings_new ();
+  FctFindings *out = fct_findings_new_for (FCT_FINDINGS_DOMAIN);
   guint n = fct_findings_get_count (in);
   g_autofree gboolean *done = g_new0 (gboolean, n);
   for (guint i = 0; i < n; i++)
@@ -1588,7 +1285,7 @@ merge_by_id (const FctFindings *in)
 void
 fct_audit_judge (Audit *a, FctAuditReport *report)
 {
-  Judge j = { a, fct_findings_new (), FALSE };
+  Judge j = { a, fct_findings_new_for (FCT_FINDINGS_DOMAIN), FALSE };
   report->domain = g_strdup (a->domain);
   report->dnssec = a->ns != NULL ? a->ns->dnssec : FCT_DNSSEC_UNKNOWN;
   report->mx = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_audit_mx_free);
@@ -1615,9 +1312,9 @@ fct_audit_judge (Audit *a, FctAuditReport *report)
       judge_mta_sts (&j, report);
       judge_tlsrpt (&j);
       judge_bimi (&j, dmarc, applied);
-      judge_dane (&j);
-      judge_blocklists (&j);
-      judge_tls (&j);
+      fct_audit_judge_dane (&j);
+      fct_audit_judge_blocklists (&j);
+      fct_audit_judge_tls (&j);
     }
   if (j.dns_failures > 0)
     {

@@ -167,16 +167,15 @@ message_key (FctMsg *msg)
   return g_strconcat ("body:", digest, NULL);
 }
 
-/* The history is kept per organization (the registrable domain: mail from
- * factures.example.fr and example.fr is one supplier's). */
+/* The history is kept per organization, the registrable domain by the public suffix
+ * list (mail from factures.example.fr and example.fr is one supplier's). Not DMARC's
+ * organizational domain, which RFC 9989 finds by a DNS tree walk: the key of a sender's
+ * history must not move when a _dmarc record appears. */
 static char *
 history_domain (const FctCheckReport *report)
 {
-  char *org;
+  char *org = fct_dmarc_psl_organizational_domain (report->sender_domain, NULL);
 
-  if (report->dmarc != NULL && report->dmarc->organizational_domain != NULL)
-    return g_ascii_strdown (report->dmarc->organizational_domain, -1);
-  org = fct_dmarc_psl_organizational_domain (report->sender_domain, NULL);
   return org != NULL ? org : g_ascii_strdown (report->sender_domain, -1);
 }
 
@@ -553,6 +552,18 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
                  GCancellable *cancellable, GAsyncReadyCallback callback,
                  gpointer user_data)
 {
+  fct_check_with_auth_async (msg, resolver, options, NULL, NULL, cancellable, callback,
+                             user_data);
+}
+
+void
+fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
+                           const FctCheckOptions *options, FctDkimVerifyResult *dkim_result,
+                           FctArcVerifyResult *arc_result, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (FctDkimVerifyResult) given_dkim = dkim_result;
+  g_autoptr (FctArcVerifyResult) given_arc = arc_result;
   g_autoptr (GTask) task = NULL;
   Job *job;
   FctCheckReport *report;
@@ -561,7 +572,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
 
   g_return_if_fail (msg != NULL && resolver != NULL && options != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fct_check_async);
+  g_task_set_source_tag (task, fct_check_with_auth_async);
   job = g_new0 (Job, 1);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   job->msg = fct_msg_ref (msg);
@@ -612,13 +623,27 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
   else
     job->spf_done = TRUE;
 
-  {
-    FctDkimVerifyOptions dkim
-        = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
-    FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
-    fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done, step_begin (task));
-    fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
-  }
+  if (given_dkim != NULL)
+    {
+      report->dkim = g_steal_pointer (&given_dkim);
+      job->dkim_done = TRUE;
+      /* Without SPF to wait for, nothing else would start DMARC. */
+      maybe_start_dmarc (task);
+    }
+  else
+    {
+      FctDkimVerifyOptions dkim
+          = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
+      fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done,
+                             step_begin (task));
+    }
+  if (given_arc != NULL)
+    report->arc = g_steal_pointer (&given_arc);
+  else
+    {
+      FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
+      fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
+    }
   start_dnsbl (task);
 
   /* The content analysis is CPU work: it runs while the queries above are in flight
@@ -631,6 +656,7 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
       .protected_domains = options->protected_domains,
       .protected_brands = options->protected_brands,
       .author_domain = author_domain,
+      .extract_helper = options->extract_helper,
     };
     job->analysis = fct_analysis_run (msg, &analysis, report->findings, &error);
     if (job->analysis == NULL)

@@ -43,7 +43,7 @@ fct_limits_init (FctLimits *limits)
     .audit_mx_hosts_max = 16,
     .archive_depth_max = 8,
     .archive_ratio_max = 100,
-    .extract_timeout_ms = 1000,
+    .extract_timeout_ms = 750,
     .extract_memory_max_bytes = 512 * 1024 * 1024,
     .extract_text_max_bytes = 1024 * 1024,
     .extract_files_max = 16,

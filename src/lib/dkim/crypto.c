@@ -32,8 +32,13 @@ struct _FctDkimPublicKey
 struct _FctDkimPrivateKey
 {
   gint ref_count;
-  EVP_PKEY *pkey;
+  EVP_PKEY *pkey; /* NULL for a remote key */
   FctDkimKeyType type;
+  /* A remote key: the private half lives in another process. */
+  guint bits;
+  FctDkimRemoteSignFunc sign_func;
+  gpointer sign_data;
+  GDestroyNotify sign_destroy;
 };
 
 static void
@@ -401,7 +406,27 @@ fct_dkim_private_key_unref (FctDkimPrivateKey *key)
   /* OpenSSL clears private key material when it frees it (BN_clear_free, and
    * OPENSSL_secure_clear_free for Ed25519 keys). */
   EVP_PKEY_free (key->pkey);
+  if (key->sign_destroy != NULL)
+    key->sign_destroy (key->sign_data);
   g_free (key);
+}
+
+FctDkimPrivateKey *
+fct_dkim_private_key_new_remote (FctDkimKeyType type, guint bits,
+                                 FctDkimRemoteSignFunc sign_func, gpointer user_data,
+                                 GDestroyNotify destroy)
+{
+  FctDkimPrivateKey *key;
+
+  g_return_val_if_fail (sign_func != NULL, NULL);
+  key = g_new0 (FctDkimPrivateKey, 1);
+  key->ref_count = 1;
+  key->type = type;
+  key->bits = bits;
+  key->sign_func = sign_func;
+  key->sign_data = user_data;
+  key->sign_destroy = destroy;
+  return key;
 }
 
 FctDkimKeyType
@@ -413,6 +438,8 @@ fct_dkim_private_key_get_key_type (const FctDkimPrivateKey *key)
 guint
 fct_dkim_private_key_get_bits (const FctDkimPrivateKey *key)
 {
+  if (key->pkey == NULL)
+    return key->bits;
   return (guint)EVP_PKEY_get_bits (key->pkey);
 }
 
@@ -427,12 +454,14 @@ fct_dkim_private_key_write_pem (const FctDkimPrivateKey *key, const char *path,
                                 GError **error)
 {
   /* A secure-memory BIO clears its buffers when it grows and when it is freed. */
-  BIO *bio = BIO_new (BIO_s_secmem ());
+  BIO *bio;
   char *data = NULL;
   long len;
   int fd;
   gboolean ok = TRUE;
 
+  g_return_val_if_fail (key->pkey != NULL, FALSE);
+  bio = BIO_new (BIO_s_secmem ());
   if (bio == NULL || !PEM_write_bio_PrivateKey (bio, key->pkey, NULL, NULL, 0, NULL, NULL))
     {
       BIO_free (bio);
@@ -481,6 +510,7 @@ fct_dkim_private_key_get_dns_record (const FctDkimPrivateKey *key)
   size_t raw_len = sizeof raw;
   g_autofree char *b64 = NULL;
 
+  g_return_val_if_fail (key->pkey != NULL, NULL);
   if (key->type == FCT_DKIM_KEY_TYPE_ED25519)
     {
       if (!EVP_PKEY_get_raw_public_key (key->pkey, raw, &raw_len))
@@ -505,6 +535,8 @@ fct_dkim_private_key_sign (const FctDkimPrivateKey *key, FctDkimHash hash,
   guint8 *sig = NULL;
   gboolean ok = FALSE;
 
+  if (key->sign_func != NULL)
+    return key->sign_func (key->type, hash, digest, digest_len, key->sign_data, error);
   if (key->type == FCT_DKIM_KEY_TYPE_ED25519)
     {
       EVP_MD_CTX *ctx = EVP_MD_CTX_new ();

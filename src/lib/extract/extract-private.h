@@ -12,3 +12,20 @@ void fct_extract_embedded_add (FctExtractResult *result, const char *name);
 /* Sets result's text from text, cut at text_max bytes (TRUNCATED then) and made valid
  * UTF-8. */
 void fct_extract_text_set (FctExtractResult *result, GString *text, gsize text_max);
+
+/* The resident helper's protocol (serve.c, isolate.c): on a SOCK_SEQPACKET socket pair,
+ * the helper says FCT_EXTRACT_HELLO once it is ready, then receives one request per
+ * document with, as SCM_RIGHTS, the socket on which the document comes and the answer
+ * goes (the fct_extract_result_serialize wire format). */
+#define FCT_EXTRACT_REQUEST_MAGIC 0x5a544346u /* "FCTZ" */
+#define FCT_EXTRACT_HELLO "FCTZ1 ready"
+
+typedef struct
+{
+  guint32 magic;
+  guint32 kind;         /* FctExtractKind */
+  guint64 text_max;     /* bytes of text */
+  guint64 memory_bytes; /* RLIMIT_AS */
+  guint32 cpu_seconds;  /* RLIMIT_CPU */
+  guint32 timeout_ms;   /* wall clock until the child ends itself */
+} FctExtractRequest;

@@ -2,7 +2,9 @@
  * hostile file cannot take down or stall the process that judges mail: the child gets
  * CPU, address-space, file-size and core limits before it runs, a wall-clock deadline
  * after which it is killed, and talks over one socket pair (content in, answer out,
- * both capped). Every outcome is a status; nothing here fails. */
+ * both capped). The child is spawned for the document, or forked for it by a resident
+ * helper (serve.c) that this file starts and restarts. Every outcome is a status;
+ * nothing here fails. */
 #include "extract-private.h"
 
 #include "fct-config.h"
@@ -182,8 +184,8 @@ reap (GPid pid, gint64 deadline, gboolean kill_now, gboolean *killed)
 }
 
 FctExtractResult *
-fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
-                      const FctLimits *limits, gint64 deadline)
+fct_extract_isolated_spawn (const char *helper, FctExtractKind kind, GBytes *bytes,
+                            const FctLimits *limits, gint64 deadline)
 {
   FctExtractResult *result = fct_extract_result_new ();
   g_autoptr (GByteArray) answer = g_byte_array_new ();
@@ -206,7 +208,9 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
     helper = fct_extract_helper_default ();
   if (g_get_monotonic_time () >= deadline)
     return with_status (result, FCT_EXTRACT_STATUS_TIMEOUT);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+  /* A missing helper costs a stat, not a fork that fails. */
+  if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE)
+      || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     return with_status (result, FCT_EXTRACT_STATUS_UNAVAILABLE);
 
   text_max = g_strdup_printf ("%" G_GSIZE_FORMAT, limits->extract_text_max_bytes);
@@ -253,6 +257,241 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
       fct_extract_result_free (result);
       result = fct_extract_result_new ();
       return with_status (result, FCT_EXTRACT_STATUS_CRASHED);
+    }
+  return result;
+}
+
+/* Resident helpers, one per helper path, started on first use. */
+typedef struct
+{
+  int control; /* SOCK_SEQPACKET to the resident, -1 when it is not running */
+  GPid pid;
+  gint64 retry_after; /* after a failed start, documents get children of their own
+                         until then, rather than each waiting for a hello */
+} Resident;
+
+/* How long a helper that could not start as a resident is left alone. */
+#define RESIDENT_RETRY_US (60 * G_USEC_PER_SEC)
+
+static GMutex residents_lock;
+static GHashTable *residents; /* helper path -> Resident* */
+
+/* No PR_SET_PDEATHSIG here: it fires when the starting thread ends, which in a thread
+   pool would drop the requests in flight. The resident ends when its control socket
+   reads end of file, which happens when this process exits. */
+static void
+resident_setup (gpointer data)
+{
+  struct rlimit zero = { 0, 0 };
+
+  (void)data;
+  (void)setrlimit (RLIMIT_FSIZE, &zero);
+  (void)setrlimit (RLIMIT_CORE, &zero);
+  (void)prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+static void
+resident_stop (Resident *r)
+{
+  if (r->control >= 0)
+    close (r->control);
+  r->control = -1;
+  if (r->pid > 0)
+    {
+      (void)kill (r->pid, SIGKILL);
+      (void)waitpid (r->pid, NULL, 0);
+      g_spawn_close_pid (r->pid);
+    }
+  r->pid = 0;
+}
+
+/* Starts the resident and waits for its hello until deadline. Called locked. */
+static gboolean
+resident_start (Resident *r, const char *helper, gint64 deadline)
+{
+  const char *argv[] = { helper, "--serve", NULL };
+  char hello[sizeof FCT_EXTRACT_HELLO];
+  int sv[2];
+  gint64 now = g_get_monotonic_time ();
+  struct pollfd p;
+  ssize_t n;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return FALSE;
+  if (!g_spawn_async_with_pipes_and_fds (NULL, argv, NULL,
+                                         G_SPAWN_DO_NOT_REAP_CHILD
+                                             | G_SPAWN_STDOUT_TO_DEV_NULL
+                                             | G_SPAWN_STDERR_TO_DEV_NULL,
+                                         resident_setup, NULL, sv[1], -1, -1, NULL, NULL, 0,
+                                         &r->pid, NULL, NULL, NULL, NULL))
+    {
+      close (sv[0]);
+      close (sv[1]);
+      r->pid = 0;
+      return FALSE;
+    }
+  close (sv[1]);
+  r->control = sv[0];
+  /* A helper that does not know --serve never says hello: it is not used. */
+  p.fd = r->control;
+  p.events = POLLIN;
+  do
+    n = poll (&p, 1, (int)MAX (0, (deadline - now) / 1000));
+  while (n < 0 && errno == EINTR);
+  if (n == 1)
+    n = recv (r->control, hello, sizeof hello, MSG_DONTWAIT);
+  if (n != (ssize_t)sizeof hello - 1 || memcmp (hello, FCT_EXTRACT_HELLO, (gsize)n) != 0)
+    {
+      resident_stop (r);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A descriptor of the running resident for helper (the caller closes it), started if
+   need be; restart forces a new one. -1 when it cannot run. */
+static int
+resident_control (const char *helper, gboolean restart, gint64 deadline)
+{
+  Resident *r;
+  int fd = -1;
+
+  g_mutex_lock (&residents_lock);
+  if (residents == NULL)
+    residents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r = g_hash_table_lookup (residents, helper);
+  if (r == NULL)
+    {
+      r = g_new0 (Resident, 1);
+      r->control = -1;
+      g_hash_table_insert (residents, g_strdup (helper), r);
+    }
+  if (restart)
+    resident_stop (r);
+  if (r->control < 0 && g_get_monotonic_time () >= r->retry_after
+      && !resident_start (r, helper, deadline))
+    r->retry_after = g_get_monotonic_time () + RESIDENT_RETRY_US;
+  /* A duplicate: another thread may restart the resident while this one sends. */
+  if (r->control >= 0)
+    fd = fcntl (r->control, F_DUPFD_CLOEXEC, 0);
+  g_mutex_unlock (&residents_lock);
+  return fd;
+}
+
+void
+fct_extract_residents_stop (void)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_mutex_lock (&residents_lock);
+  if (residents != NULL)
+    {
+      g_hash_table_iter_init (&iter, residents);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        {
+          resident_stop (value);
+          ((Resident *)value)->retry_after = 0;
+        }
+    }
+  g_mutex_unlock (&residents_lock);
+}
+
+/* Sends a request with the worker's end of its socket pair. */
+static gboolean
+send_request (int control, const FctExtractRequest *req, int fd)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } control_data;
+  struct iovec iov = { (void *)req, sizeof *req };
+  struct msghdr msg = { 0 };
+  struct cmsghdr *c;
+  ssize_t n;
+
+  memset (&control_data, 0, sizeof control_data);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control_data.buf;
+  msg.msg_controllen = sizeof control_data.buf;
+  c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
+  do
+    n = sendmsg (control, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == (ssize_t)sizeof *req;
+}
+
+FctExtractResult *
+fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
+                      const FctLimits *limits, gint64 deadline)
+{
+  FctExtractResult *result;
+  g_autoptr (GByteArray) answer = g_byte_array_new ();
+  FctExtractRequest req = { 0 };
+  gint64 now = g_get_monotonic_time ();
+  gsize len = 0;
+  const guint8 *data;
+  gboolean sent = FALSE;
+  gboolean finished, timed_out;
+  int sv[2];
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+  if (limits == NULL)
+    limits = fct_limits_default ();
+  if (helper == NULL)
+    helper = fct_extract_helper_default ();
+  if (now >= deadline)
+    return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_TIMEOUT);
+  if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
+    return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_UNAVAILABLE);
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_UNAVAILABLE);
+
+  req.magic = FCT_EXTRACT_REQUEST_MAGIC;
+  req.kind = kind;
+  req.text_max = limits->extract_text_max_bytes;
+  req.memory_bytes = limits->extract_memory_max_bytes;
+  req.timeout_ms = (guint32)MAX (1, (deadline - now + 999) / 1000);
+  req.cpu_seconds = MAX (1, (req.timeout_ms + 999) / 1000);
+  /* A resident that died refuses the send: one restart, then a child of its own. */
+  for (int attempt = 0; attempt < 2 && !sent; attempt++)
+    {
+      int control = resident_control (helper, attempt > 0, deadline);
+      if (control < 0)
+        break;
+      sent = send_request (control, &req, sv[1]);
+      close (control);
+    }
+  close (sv[1]);
+  if (!sent)
+    {
+      close (sv[0]);
+      return fct_extract_isolated_spawn (helper, kind, bytes, limits, deadline);
+    }
+
+  data = g_bytes_get_data (bytes, &len);
+  finished = converse (sv[0], data, len, deadline,
+                       limits->extract_text_max_bytes + ANSWER_SLACK, answer, &timed_out);
+  /* Closing ends a child still writing (EPIPE); one still parsing ends at its alarm,
+     set to the same deadline. */
+  close (sv[0]);
+  result = fct_extract_result_new ();
+  if (timed_out)
+    return with_status (result, FCT_EXTRACT_STATUS_TIMEOUT);
+  if (!finished
+      || !fct_extract_result_parse (answer->data, answer->len,
+                                    limits->extract_text_max_bytes, result))
+    {
+      /* Over its cap, or gone without an answer: a crash, the memory limit, the CPU
+         limit, or its alarm a moment before ours. */
+      fct_extract_result_free (result);
+      return with_status (fct_extract_result_new (), FCT_EXTRACT_STATUS_CRASHED);
     }
   return result;
 }

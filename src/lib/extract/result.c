@@ -44,18 +44,24 @@ fct_extract_embedded_add (FctExtractResult *result, const char *name)
 void
 fct_extract_text_set (FctExtractResult *result, GString *text, gsize text_max)
 {
-  g_autofree char *valid = NULL;
+  /* Invalid bytes and NULs become U+FFFD, three bytes each: the cap applies after. */
+  char *valid = g_utf8_make_valid (text->str, (gssize)text->len);
+  gsize len = strlen (valid);
 
-  if (text->len > text_max)
+  if (len > text_max)
     {
-      g_string_truncate (text, text_max);
+      len = text_max;
+      /* Cut at a character boundary, never inside a sequence. */
+      while (len > 0 && ((guchar)valid[len] & 0xc0) == 0x80)
+        len--;
+      valid[len] = '\0';
       result->flags |= FCT_EXTRACT_FLAG_TRUNCATED;
     }
-  /* A cut in the middle of a character becomes U+FFFD, as invalid input does. */
-  valid = g_utf8_make_valid (text->str, (gssize)text->len);
+  if (text->len > text_max)
+    result->flags |= FCT_EXTRACT_FLAG_TRUNCATED;
   g_free (result->text);
-  result->len = strlen (valid);
-  result->text = g_steal_pointer (&valid);
+  result->len = len;
+  result->text = valid;
 }
 
 static const char *const kind_names[] = { "pdf", "ooxml", "ole" };

@@ -489,6 +489,9 @@ typedef struct
   Open open[OPEN_MAX];
   guint n_open;
   gboolean hidden; /* the text here is not shown (CSS or white on white) */
+  /* A <style> element sets backgrounds: white text may sit on a coloured class, so it
+     is not taken for hidden. */
+  gboolean css_backgrounds;
 } Walk;
 
 static void
@@ -513,7 +516,7 @@ update_hidden (Walk *w)
         coloured_background = TRUE;
     }
   /* White text on the white page that mail clients show by default. */
-  w->hidden = white && !coloured_background;
+  w->hidden = white && !coloured_background && !w->css_backgrounds;
 }
 
 /* Closes the innermost open element of that name and those inside it; an end tag with
@@ -572,6 +575,19 @@ push_open (Walk *w, const char *name, gsize len, TagKind kind, const Attrs *attr
         o->look.background = TRUE;
     }
   update_hidden (w);
+}
+
+/* TRUE if a style sheet's text sets a background (CSS Backgrounds §3.10). */
+static gboolean
+mentions_background (const char *p, const char *end)
+{
+  static const char word[] = "background";
+  const gsize n = sizeof word - 1;
+
+  for (; end - p >= (gssize)n; p++)
+    if ((*p == 'b' || *p == 'B') && g_ascii_strncasecmp (p, word, n) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -812,7 +828,12 @@ fct_mime_html_parse (FctMime *mime, guint index)
         push_open (&w, name, name_len, kind, &attrs);
       start_tag (&w, kind, &attrs);
       if (kind == TAG_RAW)
-        p = find_end_tag (p, end, name, name_len);
+        {
+          const char *raw = p;
+          p = find_end_tag (p, end, name, name_len);
+          if (name_is (name, name_len, "style") && !w.css_backgrounds)
+            w.css_backgrounds = mentions_background (raw, p);
+        }
     }
   close_anchor (&w);
   if (w.base != NULL)

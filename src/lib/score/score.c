@@ -8,6 +8,7 @@
 struct _FctFindings
 {
   GPtrArray *items; /* FctFinding* (owned) */
+  FctFindingsTable table;
 };
 
 const char *
@@ -50,18 +51,20 @@ lookup_in (const FctFindingWeight *rows, gsize n, const char *id)
 }
 
 const FctFindingWeight *
-fct_finding_weight_lookup (const char *id)
+fct_finding_weight_lookup_in (FctFindingsTable table, const char *id)
 {
   gsize n = 0;
-  const FctFindingWeight *rows;
-  const FctFindingWeight *found;
-
   g_return_val_if_fail (id != NULL, NULL);
-  rows = fct_finding_weights_message (&n);
-  if ((found = lookup_in (rows, n, id)) != NULL)
-    return found;
-  rows = fct_finding_weights_domain (&n);
+  const FctFindingWeight *rows = table == FCT_FINDINGS_DOMAIN
+                                     ? fct_finding_weights_domain (&n)
+                                     : fct_finding_weights_message (&n);
   return lookup_in (rows, n, id);
+}
+
+const FctFindingWeight *
+fct_finding_weight_lookup (const char *id)
+{
+  return fct_finding_weight_lookup_in (FCT_FINDINGS_MESSAGE, id);
 }
 
 static void
@@ -74,11 +77,18 @@ finding_free (FctFinding *finding)
 }
 
 FctFindings *
-fct_findings_new (void)
+fct_findings_new_for (FctFindingsTable table)
 {
   FctFindings *findings = g_new0 (FctFindings, 1);
   findings->items = g_ptr_array_new_with_free_func ((GDestroyNotify)finding_free);
+  findings->table = table;
   return findings;
+}
+
+FctFindings *
+fct_findings_new (void)
+{
+  return fct_findings_new_for (FCT_FINDINGS_MESSAGE);
 }
 
 void
@@ -127,7 +137,7 @@ fct_findings_add (FctFindings *findings, const char *id, const char *detail_form
   va_list args;
 
   g_return_val_if_fail (findings != NULL && id != NULL, NULL);
-  weight = fct_finding_weight_lookup (id);
+  weight = fct_finding_weight_lookup_in (findings->table, id);
   /* An id outside the tables would be scored arbitrarily: a programmer error. */
   g_return_val_if_fail (weight != NULL, NULL);
 

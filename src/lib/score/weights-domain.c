@@ -4,10 +4,9 @@
 
 #include <glib/gi18n-lib.h>
 
-/* Three ids are shared with `facteur check` (weights-message.c): dkim-weak-key,
- * dmarc-policy-none and ip-blocklisted. fct_finding_weight_lookup finds the message row
- * first, and the same id must cost the same everywhere (score.h), so their rows here
- * repeat the message table's exactly; tests/unit/audit checks that they agree. */
+/* A domain audit's findings are looked up here only (fct_findings_new_for): an id that
+ * `facteur check` also uses (dkim-weak-key, dmarc-policy-none, ip-blocklisted) has its own
+ * row, weighed for a domain. */
 static const FctFindingWeight rows[] = {
   /* DNS */
   { "domain-not-found", "dns", FCT_SEVERITY_CRITICAL, 10.0,
@@ -58,7 +57,7 @@ static const FctFindingWeight rows[] = {
   { "dkim-missing", "dkim", FCT_SEVERITY_WARNING, 2.0, N_ ("No DKIM key found") },
   { "dkim-invalid", "dkim", FCT_SEVERITY_WARNING, 1.0,
     N_ ("A DKIM key record cannot be used") },
-  { "dkim-weak-key", "authentication", FCT_SEVERITY_WARNING, 0.5,
+  { "dkim-weak-key", "dkim", FCT_SEVERITY_WARNING, 0.5,
     N_ ("DKIM key shorter than 2048 bits") },
   { "dkim-testing", "dkim", FCT_SEVERITY_WARNING, 0.5,
     N_ ("A DKIM key is in testing mode (t=y)") },
@@ -67,7 +66,7 @@ static const FctFindingWeight rows[] = {
   { "dmarc-missing", "dmarc", FCT_SEVERITY_CRITICAL, 2.0, N_ ("No DMARC record") },
   { "dmarc-invalid", "dmarc", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("The DMARC record is not valid") },
-  { "dmarc-policy-none", "authentication", FCT_SEVERITY_INFO, 0.3,
+  { "dmarc-policy-none", "dmarc", FCT_SEVERITY_INFO, 0.3,
     N_ ("DMARC policy p=none: forged mail is not stopped") },
   { "dmarc-pct-partial", "dmarc", FCT_SEVERITY_WARNING, 0.5,
     N_ ("The DMARC policy applies to part of the mail only (pct)") },

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,6 +35,7 @@ struct _FctSmtpClient
   FctSmtpReplyParser *parser;
   FctSmtpTranscript *transcript;
   guint reply_timeout_ms;
+  char *server_name; /* what the certificate is checked against */
 };
 
 static gint64
@@ -288,6 +290,7 @@ fct_smtp_client_free (FctSmtpClient *client)
     close (client->fd);
   fct_smtp_reply_parser_free (client->parser);
   fct_smtp_transcript_free (client->transcript);
+  g_free (client->server_name);
   g_free (client);
 }
 
@@ -358,8 +361,17 @@ fct_smtp_client_command (FctSmtpClient *client, const char *line, GError **error
 gboolean
 fct_smtp_client_start_tls (FctSmtpClient *client, const char *server_name, GError **error)
 {
-  g_return_val_if_fail (client != NULL && client->tls == NULL, FALSE);
+  const FctSmtpTlsOptions options = { .server_name = server_name };
+  return fct_smtp_client_start_tls_with (client, &options, error);
+}
+
+gboolean
+fct_smtp_client_start_tls_with (FctSmtpClient *client, const FctSmtpTlsOptions *options,
+                                GError **error)
+{
+  g_return_val_if_fail (client != NULL && client->tls == NULL && options != NULL, FALSE);
   gint64 deadline = deadline_in (client->reply_timeout_ms);
+  const char *server_name = options->server_name;
 
   /* Bytes that arrived before the handshake were not protected: a server (or a man in
    * the middle) sending them is injecting commands (RFC 3207 §4.2 discards them;
@@ -376,7 +388,24 @@ fct_smtp_client_start_tls (FctSmtpClient *client, const char *server_name, GErro
       set_tls_error (error, "cannot create a TLS context");
       return FALSE;
     }
+  if (options->examine)
+    {
+      /* To see what the server offers, old protocols included: verification results
+       * are read afterwards rather than enforced during the handshake. */
+      SSL_CTX_set_security_level (client->tls_ctx, 0);
+      SSL_CTX_set_min_proto_version (client->tls_ctx, TLS1_VERSION);
+      SSL_CTX_set_default_verify_paths (client->tls_ctx);
+      if (options->ca_file != NULL
+          && SSL_CTX_load_verify_locations (client->tls_ctx, options->ca_file, NULL) != 1)
+        {
+          ERR_clear_error ();
+          g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_TLS, "cannot read CA file %s",
+                       options->ca_file);
+          return FALSE;
+        }
+    }
   SSL_CTX_set_verify (client->tls_ctx, SSL_VERIFY_NONE, NULL);
+  client->server_name = g_strdup (server_name);
   client->tls = SSL_new (client->tls_ctx);
   client->rbio = BIO_new (BIO_s_mem ());
   client->wbio = BIO_new (BIO_s_mem ());
@@ -390,7 +419,7 @@ fct_smtp_client_start_tls (FctSmtpClient *client, const char *server_name, GErro
       return FALSE;
     }
   SSL_set_bio (client->tls, client->rbio, client->wbio);
-  if (server_name != NULL)
+  if (server_name != NULL && !g_hostname_is_ip_address (server_name))
     SSL_set_tlsext_host_name (client->tls, server_name);
   SSL_set_connect_state (client->tls);
 
@@ -414,6 +443,73 @@ fct_smtp_client_start_tls (FctSmtpClient *client, const char *server_name, GErro
                                            SSL_get_cipher_name (client->tls));
   fct_smtp_transcript_add (client->transcript, '*', note);
   return TRUE;
+}
+
+static gint64
+asn1_time_to_unix (const ASN1_TIME *t)
+{
+  struct tm tm = { 0 };
+  if (t == NULL || ASN1_TIME_to_tm (t, &tm) != 1)
+    return 0;
+  g_autoptr (GDateTime) dt = g_date_time_new_utc (
+      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return dt != NULL ? g_date_time_to_unix (dt) : 0;
+}
+
+void
+fct_smtp_tls_info_free (FctSmtpTlsInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->version);
+  g_free (info->cert_verify_error);
+  g_free (info->cert_subject);
+  if (info->cert_chain != NULL)
+    g_ptr_array_unref (info->cert_chain);
+  g_free (info);
+}
+
+FctSmtpTlsInfo *
+fct_smtp_client_get_tls_info (const FctSmtpClient *client)
+{
+  g_return_val_if_fail (client != NULL, NULL);
+  if (client->tls == NULL)
+    return NULL;
+  FctSmtpTlsInfo *info = g_new0 (FctSmtpTlsInfo, 1);
+  info->version = g_strdup (SSL_get_version (client->tls));
+  X509 *cert = SSL_get1_peer_certificate (client->tls);
+  if (cert == NULL)
+    {
+      info->cert_verify_error = g_strdup ("the server sent no certificate");
+      return info;
+    }
+  long verify = SSL_get_verify_result (client->tls);
+  info->cert_trusted = verify == X509_V_OK;
+  if (!info->cert_trusted)
+    info->cert_verify_error = g_strdup (X509_verify_cert_error_string (verify));
+  info->cert_name_ok = client->server_name != NULL
+                       && X509_check_host (cert, client->server_name, 0, 0, NULL) == 1;
+  info->cert_expired = X509_cmp_current_time (X509_get0_notAfter (cert)) < 0;
+  info->cert_not_after = asn1_time_to_unix (X509_get0_notAfter (cert));
+  /* The chain as sent (the client side includes the leaf), for TLSA matching (RFC 7672
+   * §3). */
+  STACK_OF (X509) *chain = SSL_get_peer_cert_chain (client->tls);
+  info->cert_chain = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  for (int i = 0; chain != NULL && i < sk_X509_num (chain); i++)
+    {
+      unsigned char *der = NULL;
+      int len = i2d_X509 (sk_X509_value (chain, i), &der);
+      if (len > 0)
+        {
+          g_ptr_array_add (info->cert_chain, g_bytes_new (der, (gsize)len));
+          OPENSSL_free (der);
+        }
+    }
+  char subject[256];
+  if (X509_NAME_oneline (X509_get_subject_name (cert), subject, sizeof subject) != NULL)
+    info->cert_subject = g_strdup (subject);
+  X509_free (cert);
+  return info;
 }
 
 const FctSmtpTranscript *

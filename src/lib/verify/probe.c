@@ -39,7 +39,8 @@ typedef struct
   char *error; /* why the session stopped before or during the RCPTs */
   gboolean tls;
   gboolean smtputf8;
-  guint prefix; /* transcript lines shared by every address: up to MAIL FROM */
+  guint prefix;    /* transcript lines shared by every address: up to MAIL FROM */
+  guint mail_code; /* a 5xx reply to MAIL FROM, else 0 */
 } Session;
 
 static void
@@ -100,6 +101,11 @@ open_session (Session *s, gboolean any_utf8)
   g_autoptr (FctSmtpReply) mail_reply = fct_smtp_client_command (c, mail, &error);
   if (mail_reply == NULL || !is_2xx (mail_reply))
     {
+      /* A permanent refusal of the sender is this server's answer (about us, not the
+       * addresses); a temporary one, or none, sends the addresses to the next
+       * exchanger. */
+      if (mail_reply != NULL && mail_reply->code / 100 == 5)
+        s->mail_code = mail_reply->code;
       session_fail (s, error, "the server refused the sender");
       return FALSE;
     }
@@ -204,6 +210,7 @@ fct_verify_session_run (const char *host, const char *ip, const FctVerifyProbeSp
       p->tls = s.tls;
       p->smtputf8 = s.smtputf8;
       p->rcpt_code = item->rcpt_code;
+      p->mail_code = s.mail_code;
       g_strlcpy (p->rcpt_enhanced, item->rcpt_enhanced, sizeof p->rcpt_enhanced);
       if (is_2xx_code (item->rcpt_code))
         p->random_code = random_code;

@@ -202,6 +202,8 @@ classify (const FctVerifyProbe *p)
     return PROBE_ANSWERED;
   if (p->error != NULL && g_str_equal (p->error, FCT_VERIFY_NO_SMTPUTF8))
     return PROBE_ANSWERED;
+  if (p->mail_code != 0)
+    return PROBE_ANSWERED;
   return PROBE_NO_ANSWER;
 }
 
@@ -312,6 +314,13 @@ interpret (FctVerifyResult *result, const FctVerifyProbe *p)
 {
   const char *text = rcpt_line (p);
 
+  if (p->mail_code != 0)
+    {
+      /* The server refused the sender of the check: nothing is known of the address. */
+      result->verdict = FCT_VERIFY_VERDICT_UNKNOWN;
+      add_reason (result, "sender_rejected", last_server_line (p));
+      return;
+    }
   if (p->rcpt_code == 0)
     {
       result->verdict = FCT_VERIFY_VERDICT_UNDELIVERABLE;

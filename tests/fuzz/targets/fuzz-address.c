@@ -26,8 +26,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert (strlen (s->local_part) <= s->local_part_len);
   if (s->domain_ascii != NULL)
     {
+      /* What goes on the wire passed RFC 5321 §4.1.2 after IDNA mapping (issue 13). */
+      g_assert (s->domain_utf8 ? fct_verify_domain_is_ldh (s->domain_ascii) : TRUE);
       (void)fct_verify_domain_suggest (s->domain_ascii);
       (void)fct_verify_domain_is_disposable (s->domain_ascii);
+      (void)fct_verify_domain_is_special_use (s->domain_ascii);
     }
   (void)fct_verify_local_is_role (s->local_part);
 

@@ -52,6 +52,8 @@ class Server:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.greeting = "220 mx.replies.fct ESMTP scripted"
+        self.lock = threading.Lock()
+        self.rcpts = 0
         self.thread = threading.Thread(target=self.accept, daemon=True)
         self.thread.start()
 
@@ -77,8 +79,11 @@ class Server:
                 if verb in ("EHLO", "HELO"):
                     conn.sendall(b"250-mx.replies.fct\r\n250 8BITMIME\r\n")
                 elif verb == "MAIL":
-                    conn.sendall(b"250 2.1.0 Ok\r\n")
+                    conn.sendall(b"553 5.1.8 Sender address rejected: domain not found\r\n"
+                                 if "refused-sender" in line else b"250 2.1.0 Ok\r\n")
                 elif verb == "RCPT":
+                    with self.lock:
+                        self.rcpts += 1
                     m = re.match(r"RCPT TO:<([^@>]*)@([^>]*)>", line, re.I)
                     local, domain = (m.group(1), m.group(2)) if m else ("", "")
                     if domain == "catchall.fct":
@@ -163,6 +168,43 @@ def main():
             expect(rc == 69 and out["verdict"] == "unknown"
                    and "smtp_unavailable" in out["reasons"], f"{rc} {out}")
         case("a 554 greeting: unknown (smtp_unavailable), exit 69", refused_greeting)
+
+        def sender_refused():
+            p = subprocess.run([FACTEUR, "address", "--json", "--dns-zone", zone,
+                                "--smtp-port", str(server.port), "--helo", "probe.facteur.fct",
+                                "--mail-from", "refused-sender@probe.facteur.fct",
+                                "row0@replies.fct"],
+                               capture_output=True, text=True, env=env, timeout=60)
+            out = json.loads(p.stdout)
+            expect(p.returncode == 0 and out["verdict"] == "unknown"
+                   and "sender_rejected" in out["reasons"], f"{p.returncode} {out}")
+        case("553 5.1.8 to MAIL FROM: unknown (sender_rejected), the server answered",
+             sender_refused)
+
+        def state_file():
+            # A state file from another input and a record cut short by a crash are
+            # ignored; a complete run recorded there is printed again, not asked again.
+            batch = os.path.join(d, "two.txt")
+            state = os.path.join(d, "state.jsonl")
+            with open(batch, "w") as f:
+                f.write("row0@replies.fct\nrow9@replies.fct\n")
+            with open(state, "w") as f:
+                f.write('{"line": 1, "input": "someone@else.fct", "output": "{}"}\n'
+                        '{"line": 2, "input": "row9@replies.fct", "outp')
+            argv = [FACTEUR, "address", "--dns-zone", zone, "--smtp-port", str(server.port),
+                    "--helo", "probe.facteur.fct", "--batch", batch, "--state", state]
+            first = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+            expect(first.returncode == 0, f"exit {first.returncode}: {first.stderr}")
+            out = [json.loads(l) for l in first.stdout.splitlines()]
+            expect([o["verdict"] for o in out] == [rows[0][1], rows[9][1]], first.stdout)
+            with server.lock:
+                asked = server.rcpts
+            again = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
+            with server.lock:
+                expect(server.rcpts == asked, "the second run asked the server again")
+            expect(again.stdout == first.stdout, "the second run printed other results")
+        case("--state: foreign and truncated records ignored, a finished run not asked again",
+             state_file)
 
         def helo_refused():
             for name in ("localhost", "vm", "a..b"):

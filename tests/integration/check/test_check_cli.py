@@ -217,6 +217,14 @@ def t_bad_ip():
     expect(p.returncode == 64, f"rc {p.returncode}")
 
 
+def t_bad_protect():
+    # A --protect value that is not a domain is a usage error (it exited 70).
+    p = run("check", os.path.join(EX, "newsletter.eml"), "--ip", "192.0.2.1", "--protect",
+            "not a domain", "--dns-zone", ZONE)
+    expect(p.returncode == 64, f"rc {p.returncode}: {p.stderr}")
+    expect("not a domain" in p.stderr, p.stderr)
+
+
 def t_not_a_message():
     with tempfile.NamedTemporaryFile(suffix=".eml") as f:
         f.write(b"\r\n\r\nnot a message\r\n")
@@ -323,6 +331,7 @@ case("--now moves the clock", t_now_option)
 case("--authserv-id", t_authserv_id)
 case("missing --ip is a usage error", t_missing_ip)
 case("bad --ip is a usage error", t_bad_ip)
+case("bad --protect is a usage error", t_bad_protect)
 case("not a message is bad input", t_not_a_message)
 case("missing file is bad input", t_missing_file)
 case("message on standard input", t_stdin)

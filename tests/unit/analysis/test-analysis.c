@@ -142,6 +142,23 @@ static const Case cases[] = {
     "attachment-archive-executable" },
 };
 
+/* The limits of these tests: the defaults, but a generous extraction deadline: the
+ * cases are about what is found, not about time, and four threads share two cores. */
+static const FctLimits *
+test_limits (void)
+{
+  static FctLimits limits;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      fct_limits_init (&limits);
+      limits.extract_timeout_ms = 60000;
+      g_once_init_leave (&once, 1);
+    }
+  return &limits;
+}
+
 static FctMsg *
 load (const char *file)
 {
@@ -174,7 +191,8 @@ test_case (gconstpointer data)
   g_autoptr (FctAnalysis) analysis = NULL;
   g_autoptr (GError) error = NULL;
   const char *protect[] = { c->protect, NULL };
-  FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+  FctAnalysisOptions options
+      = { .extract_helper = FCT_TEST_EXTRACT_HELPER, .limits = test_limits () };
   g_auto (GStrv) raised = g_strsplit (c->raised, " ", -1);
   g_auto (GStrv) absent = g_strsplit (c->absent, " ", -1);
 
@@ -339,6 +357,14 @@ static const LinkCase link_cases[] = {
   { "same-org", "Shop <s@shop-martin.fr>", "Order",
     "<a href=\"https://click.shop-martin.fr/x\">www.shop-martin.fr</a>", NULL, NULL, "",
     MISMATCH },
+  { "address-in-text", "Support <s@info-service.fr>", "x",
+    "<a href=\"https://evil.example/\">Contact: Support@Impots.gouv.fr</a>", NULL, NULL,
+    MISMATCH, "" },
+  { "white-text-class-background", "Casino <c@promo-casino.example>", "x",
+    "<style>.badge{background:#c00}</style><a style=\"color:#fff\" "
+    "href=\"https://worldwidesupp.example/x\"><div "
+    "class=badge>www.impots.gouv.fr</div></a>",
+    NULL, NULL, MISMATCH, "" },
   /* Redirectors. */
   { "safelinks-genuine", "Bank <b@credit-agricole.fr>", "Info",
     "<a href=\"https://eur01.safelinks.protection.outlook.com/"
@@ -354,6 +380,10 @@ static const LinkCase link_cases[] = {
     "?url=https%3A%2F%2Fwww.google.com"
     "%2Furl%3Fq%3Dhttps%253A%252F%252Fevil.example%252F\">www.lcl.fr</a>",
     NULL, NULL, MISMATCH, "" },
+  { "symantec-clicktime", "Shop <s@shop-martin.fr>", "News",
+    "<a href=\"https://clicktime.symantec.com/39e8T?u=http%3A%2F%2Fwww.pyramidci.com%2F\">"
+    "www.pyramidci.com</a>",
+    NULL, NULL, "", MISMATCH },
   { "urldefense-v2", "Firm <f@harborlegal.com>", "Docs",
     "<a href=\"https://urldefense.proofpoint.com/v2/"
     "url?u=https-3A__portal.harborlegal.com_x&amp;d=D\">portal.harborlegal.com</a>",
@@ -472,6 +502,13 @@ static const LinkCase link_cases[] = {
     NULL, NULL, "display-name-brand", "" },
   { "display-brand-inside-word", "PayPalooza Festival <hello@paypalooza.example>", "x",
     "<p>x</p>", NULL, NULL, "", "display-name-brand" },
+  { "display-domain-first-word", "Booking.com Angebote & Rabatte <news@laconviviale.com>",
+    "x", "<p>x</p>", NULL, NULL, "display-name-spoof", "" },
+  { "display-address-in-name", "\"Streaming-Abonnement@Dazn.de,\" <news@stayfriends.de>",
+    "x", "<p>x</p>", NULL, NULL, "display-name-spoof", "" },
+  { "display-brand-with-domain-word",
+    "CNET News.com Daily Dispatch <n@newsletter.online.com>", "x", "<p>x</p>", NULL, NULL,
+    "", "display-name-spoof display-name-brand" },
   { "display-person", "\"Craig R.Hughes\" <craig@hughes.example>", "x", "<p>x</p>", NULL,
     NULL, "", "display-name-spoof display-name-brand" },
   { "display-protected-label", "Maison Dupont <compta@factures-online.example>", "x",
@@ -706,7 +743,8 @@ analyse_all (gpointer data)
     {
       g_autoptr (FctMsg) msg = load (cases[i].file);
       g_autoptr (FctFindings) findings = fct_findings_new ();
-      FctAnalysisOptions options = { .extract_helper = FCT_TEST_EXTRACT_HELPER };
+      FctAnalysisOptions options
+          = { .extract_helper = FCT_TEST_EXTRACT_HELPER, .limits = test_limits () };
       g_autoptr (FctAnalysis) a = fct_analysis_run (msg, &options, findings, NULL);
 
       g_assert_nonnull (a);

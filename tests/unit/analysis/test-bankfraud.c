@@ -51,6 +51,46 @@ static const Wording wordings[] = {
     TRUE },
   { "Info", "Our new banking details are in the attached letter.", NULL, TRUE },
   { "Info", "Please find our new details attached.", "Bank details.pdf", TRUE },
+  /* A change without the word: a marker of change and the account to pay. */
+  { "Info",
+    "Désormais, merci d'adresser vos paiements au compte suivant : voir ci-dessous.", NULL,
+    TRUE },
+  { "Info", "À compter de ce jour, nos règlements sont à effectuer sur notre compte Qonto.",
+    NULL, TRUE },
+  { "Info", "Please use the following account for this and future invoices.", NULL, TRUE },
+  { "Info", "Our accounts department has migrated to a new banking partner.", NULL, TRUE },
+  { "Info", "Attached are the revised remittance details on our letterhead.", NULL, TRUE },
+  { "Info", "Notre banque ferme nos comptes : voici nos coordonnées de remplacement.", NULL,
+    TRUE },
+  { "INFORMATION", "DÉSORMAIS, MERCI D'ADRESSER VOS PAIEMENTS AU COMPTE SUIVANT.", NULL,
+    TRUE },
+  /* Every invoice says how to pay; a customer's account is the reader's. */
+  { "Facture", "Règlement par virement sur le compte suivant : voir la facture.", NULL,
+    FALSE },
+  { "Facture", "Paiement exclusivement par virement sur le compte indiqué sur la facture.",
+    NULL, FALSE },
+  { "Prélèvement",
+    "Pensez à nous transmettre le nouveau RIB de votre société si vous avez changé de "
+    "banque.",
+    NULL, FALSE },
+  { "Info",
+    "À partir d'aujourd'hui, vos factures sont payées par prélèvement sur votre compte.",
+    NULL, FALSE },
+  /* Pretexts and payroll (held-out round 2). */
+  { "Relance",
+    "Veuillez utiliser le RIB joint, notre compte habituel étant temporairement "
+    "indisponible.",
+    NULL, TRUE },
+  { "Urgent", "Pourriez-vous effectuer le paiement sur notre second compte ?", NULL, TRUE },
+  { "Mise à jour", "Merci de modifier l'IBAN enregistré pour notre société.", NULL, TRUE },
+  { "Payroll", "Can my salary be paid into a different account this month?", NULL, TRUE },
+  { "Remittance",
+    "All payments to Brightline should be directed to our subsidiary's account.", NULL,
+    TRUE },
+  { "Espace client", "Pour modifier le RIB de votre compte client, connectez-vous.", NULL,
+    FALSE },
+  { "Avoir", "Nous vous remboursons par virement sur votre compte cette semaine.", NULL,
+    FALSE },
   /* Issue 12: false alarms. */
   { "Welcome", "Your new account is ready. Log in today.", NULL, FALSE },
   { "Compte",
@@ -78,6 +118,20 @@ static const Wording wordings[] = {
     NULL, FALSE },
   { "Moving", "Please note our new details: 4 Mill Lane. Our bank details are unchanged.",
     NULL, FALSE },
+  /* Warnings about the fraud name it without announcing anything; the sender's own
+     announcement still counts in a message that mentions fraud. */
+  { "Alerte : tentatives de fraude au changement de RIB",
+    "De faux courriels annoncent un changement de coordonnées : avant de modifier un "
+    "IBAN, appelez le fournisseur.",
+    NULL, FALSE },
+  { "Info", "Pour lutter contre la fraude, nous avons changé de banque.", NULL, TRUE },
+  /* HR: a list of changes to report, a rule about requests. */
+  { "Paie",
+    "Merci de nous signaler avant le 15 :\n- un changement d'adresse ;\n- un changement "
+    "de banque : déposez votre nouveau RIB sur l'intranet. Aucune demande de modification "
+    "de RIB reçue par e-mail n'est traitée.",
+    NULL, FALSE },
+  { "Newsletter", "A word from a bank on new account opening times.", NULL, FALSE },
   /* An invoice with a RIB attached and no change announced. */
   { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.",
     "RIB.pdf", FALSE },
@@ -108,6 +162,19 @@ static const Secrecy secrecies[] = {
   { "Please pay invoice 22 today. This e-mail is confidential and may be privileged; if "
     "you are not the intended recipient, delete it.",
     FALSE },
+  { "Please pay today by wire. This message is confidential: do not share it with anyone "
+    "other than the intended recipient.",
+    FALSE },
+  { "Wire the deposit today and do not discuss this with anyone until Monday.", TRUE },
+  { "J'ai besoin que tu passes un virement aujourd'hui pour un dossier sensible ; ne mets "
+    "personne en copie.",
+    TRUE },
+  /* Keeping the reader from calling is enough with a transfer. */
+  { "Please wire the retainer to our escrow account; please don't call the office this "
+    "week.",
+    TRUE },
+  { "Merci de virer l'acompte aujourd'hui ; ne m'appelez pas, je suis en déplacement.",
+    TRUE },
   /* Secrecy about a surprise party, no transfer. */
   { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
 };
@@ -225,6 +292,26 @@ test_number (gconstpointer data)
     }
 }
 
+/* A customer's payment confirmation quotes the reader's account: that account's country
+ * says nothing about the sender (no iban-country-mismatch); the sender's own does. */
+static void
+test_readers_account (void)
+{
+  g_autoptr (FctFindings) mine = fct_findings_new ();
+  g_autoptr (FctFindings) theirs = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = analyse (
+      "Avis de virement",
+      "Nous avons procédé au virement de 120 EUR sur votre compte DE89 3704 0044 0532 0130 "
+      "00.",
+      NULL, mine);
+  g_autoptr (FctAnalysis) b = analyse (
+      "Facture", "Règlement sur notre compte DE89 3704 0044 0532 0130 00.", NULL, theirs);
+
+  g_assert_true (fct_findings_has (mine, "iban-present"));
+  g_assert_false (fct_findings_has (mine, "iban-country-mismatch"));
+  g_assert_true (fct_findings_has (theirs, "iban-country-mismatch"));
+}
+
 /* The same account as IBAN and as RIB in one message is one account. */
 static void
 test_rib_and_iban_same (void)
@@ -252,6 +339,29 @@ test_hostile_groups (void)
   g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 0);
 }
 
+/* A megabyte of wordings that each start a match but never count (weak ones with no
+ * banking word, ones addressed to the reader): every match is looked at once. */
+static void
+test_hostile_wordings (void)
+{
+  static const char *const units[] = {
+    "nos nouvelles coordonnées : 12 rue des Lilas. ",
+    "votre nouveau RIB si vous avez changé de banque ",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      g_autoptr (GString) s = g_string_new (NULL);
+      g_autoptr (FctFindings) findings = fct_findings_new ();
+      g_autoptr (FctAnalysis) a = NULL;
+
+      while (s->len < 1024 * 1024)
+        g_string_append (s, units[i]);
+      a = analyse ("Info", s->str, NULL, findings);
+      g_assert_false (fct_findings_has (findings, "bank-details-change"));
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -272,6 +382,8 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &secrecies[i], test_secrecy);
     }
   g_test_add_func ("/bankfraud/rib-and-iban-same", test_rib_and_iban_same);
+  g_test_add_func ("/bankfraud/readers-account", test_readers_account);
+  g_test_add_func ("/bankfraud/hostile-wordings", test_hostile_wordings);
   g_test_add_func ("/bankfraud/hostile-groups", test_hostile_groups);
   return g_test_run ();
 }

@@ -114,7 +114,8 @@ test_parser (gconstpointer data)
   check_result (c, r);
 }
 
-/* The same through the child process: the answer crosses the wire unchanged. */
+/* The same through a child process, forked by the resident helper and spawned for the
+ * document: the answer crosses the wire unchanged. */
 static void
 test_isolated (gconstpointer data)
 {
@@ -122,6 +123,7 @@ test_isolated (gconstpointer data)
   g_autoptr (GBytes) bytes = load (c->file);
   FctLimits limits;
   g_autoptr (FctExtractResult) r = NULL;
+  g_autoptr (FctExtractResult) once = NULL;
 
   fct_limits_init (&limits);
   /* A generous deadline: these files take milliseconds; the test is not about time. */
@@ -130,6 +132,82 @@ test_isolated (gconstpointer data)
   g_assert_cmpint (r->status, ==,
                    c->ok ? FCT_EXTRACT_STATUS_OK : FCT_EXTRACT_STATUS_UNREADABLE);
   check_result (c, r);
+  once = fct_extract_isolated_spawn (FCT_TEST_EXTRACT_HELPER, c->kind, bytes, &limits,
+                                     g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (once->status, ==, r->status);
+  check_result (c, once);
+}
+
+/* A resident that is gone (stopped here; killed, or its thread ended, in real life) is
+ * started again by the next document. */
+static void
+test_resident_restart (void)
+{
+  g_autoptr (GBytes) bytes = load ("text.pdf");
+
+  for (int round = 0; round < 3; round++)
+    {
+      g_autoptr (FctExtractResult) r
+          = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes,
+                                  NULL, g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+      g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_OK);
+      g_assert_nonnull (strstr (r->text, "IBAN"));
+      fct_extract_residents_stop ();
+    }
+}
+
+/* A helper that does not speak the resident protocol (it never says hello) is used one
+ * child per document instead. */
+static void
+test_resident_refused (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("fct-extract-XXXXXX", NULL);
+  g_autofree char *helper = NULL;
+  g_autoptr (GBytes) input = g_bytes_new_static ("x", 1);
+  g_autoptr (FctExtractResult) r = NULL;
+
+  helper = g_build_filename (dir, "oneshot", NULL);
+  g_assert_true (g_file_set_contents (helper,
+                                      "#!/bin/sh\n[ \"$1\" = --serve ] && exit 64\ncat "
+                                      ">/dev/null; printf 'FCTX1 0 0 0\\nold'\n",
+                                      -1, NULL));
+  g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
+  r = fct_extract_isolated (helper, FCT_EXTRACT_KIND_PDF, input, NULL,
+                            g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_OK);
+  g_assert_cmpstr (r->text, ==, "old");
+  fct_extract_residents_stop ();
+  g_unlink (helper);
+  g_rmdir (dir);
+}
+
+/* Documents read from several threads at once through one resident. */
+static gpointer
+read_many (gpointer data)
+{
+  GBytes *bytes = data;
+
+  for (int i = 0; i < 10; i++)
+    {
+      g_autoptr (FctExtractResult) r
+          = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes,
+                                  NULL, g_get_monotonic_time () + 60 * G_USEC_PER_SEC);
+      g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_OK);
+      g_assert_nonnull (strstr (r->text, "IBAN"));
+    }
+  return NULL;
+}
+
+static void
+test_resident_threads (void)
+{
+  g_autoptr (GBytes) bytes = load ("text.pdf");
+  GThread *threads[4];
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("reader", read_many, bytes);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
 }
 
 static void
@@ -214,11 +292,26 @@ static void
 test_wire_text_cap (void)
 {
   g_autoptr (FctExtractResult) r = fct_extract_result_new ();
+  g_autoptr (FctExtractResult) r2 = fct_extract_result_new ();
+  g_autoptr (FctExtractResult) r3 = fct_extract_result_new ();
   const char *answer = "FCTX1 0 0 0\n0123456789\xff";
+  /* Found by fuzz-extract-wire: an invalid byte grows into U+FFFD (3 bytes) past the
+     cap. A NUL is replaced too, so that strlen tells the length. */
+  static const char grow[] = "FCTX1 0 0 0\n012\x94"
+                             "456";
+  static const char nul[] = "FCTX1 0 0 0\nab\0cd";
 
   g_assert_true (fct_extract_result_parse ((const guint8 *)answer, strlen (answer), 4, r));
   g_assert_cmpstr (r->text, ==, "0123");
   g_assert_true ((r->flags & FCT_EXTRACT_FLAG_TRUNCATED) != 0);
+  g_assert_true (fct_extract_result_parse ((const guint8 *)grow, sizeof grow - 1, 5, r2));
+  g_assert_cmpstr (r2->text, ==, "012");
+  g_assert_cmpuint (r2->len, ==, 3);
+  g_assert_true (fct_extract_result_parse ((const guint8 *)nul, sizeof nul - 1, 64, r3));
+  g_assert_cmpstr (r3->text, ==,
+                   "ab\xef\xbf\xbd"
+                   "cd");
+  g_assert_cmpuint (r3->len, ==, strlen (r3->text));
 }
 
 /* A stand-in helper: a shell script that misbehaves as told. */
@@ -276,7 +369,7 @@ test_child_failures (void)
   for (gsize i = 0; i < G_N_ELEMENTS (fakes); i++)
     {
       g_autofree char *helper = fake_helper (dir, fakes[i].name, fakes[i].body);
-      g_autoptr (FctExtractResult) r = fct_extract_isolated (
+      g_autoptr (FctExtractResult) r = fct_extract_isolated_spawn (
           helper, FCT_EXTRACT_KIND_PDF, input, &limits,
           g_get_monotonic_time () + (gint64)limits.extract_timeout_ms * 1000);
 
@@ -326,8 +419,8 @@ test_child_memory (void)
                         "b = bytearray(1 << 30); sys.stdout.write(\"FCTX1 0 0 0\\n\")'");
   fct_limits_init (&limits);
   limits.extract_memory_max_bytes = 256 * 1024 * 1024;
-  r = fct_extract_isolated (helper, FCT_EXTRACT_KIND_PDF, input, &limits,
-                            g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+  r = fct_extract_isolated_spawn (helper, FCT_EXTRACT_KIND_PDF, input, &limits,
+                                  g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
   g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_CRASHED);
   g_unlink (helper);
   g_rmdir (dir);
@@ -393,6 +486,9 @@ main (int argc, char **argv)
   g_test_add_func ("/extract/wire/strict", test_wire_strict);
   g_test_add_func ("/extract/wire/text-cap", test_wire_text_cap);
   g_test_add_func ("/extract/child/failures", test_child_failures);
+  g_test_add_func ("/extract/resident/restart", test_resident_restart);
+  g_test_add_func ("/extract/resident/refused", test_resident_refused);
+  g_test_add_func ("/extract/resident/threads", test_resident_threads);
   g_test_add_func ("/extract/child/memory", test_child_memory);
   g_test_add_func ("/extract/child/missing", test_child_missing);
   g_test_add_func ("/extract/child/deadline-past", test_deadline_past);

@@ -48,6 +48,26 @@ test_strings_are_utf8 (void)
   g_assert_null (added->evidence);
 }
 
+/* A set looks ids up in its own table only: a domain set knows mx-missing and not
+ * spf-fail (a message id), a message set the reverse. */
+static void
+test_sets_have_one_table (void)
+{
+  g_autoptr (FctFindings) domain = fct_findings_new_for (FCT_FINDINGS_DOMAIN);
+  g_assert_nonnull (fct_findings_add (domain, "mx-missing", NULL));
+  g_assert_null (fct_finding_weight_lookup_in (FCT_FINDINGS_DOMAIN, "spf-fail"));
+  g_assert_null (fct_finding_weight_lookup_in (FCT_FINDINGS_MESSAGE, "mx-missing"));
+  g_assert_null (fct_finding_weight_lookup ("mx-missing"));
+  if (g_test_subprocess ())
+    {
+      g_autoptr (FctFindings) message = fct_findings_new ();
+      fct_findings_add (message, "mx-missing", NULL);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+}
+
 static void
 test_score_never_below_zero (void)
 {
@@ -102,9 +122,9 @@ static void
 test_sort_by_points_is_stable (void)
 {
   g_autoptr (FctFindings) f = fct_findings_new ();
-  fct_findings_add (f, "mx-missing", "first");
-  fct_findings_add (f, "spf-fail", "second");
-  fct_findings_add (f, "mx-missing", "third");
+  fct_findings_add (f, "spf-fail", "first");
+  fct_findings_add (f, "dkim-weak-key", "second");
+  fct_findings_add (f, "spf-fail", "third");
   fct_findings_sort (f);
   const FctFinding *a = fct_findings_get (f, 0), *b = fct_findings_get (f, 1);
   g_assert_cmpfloat (a->weight->points, >=, b->weight->points);
@@ -227,6 +247,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/score/empty-is-ten", test_empty_is_ten);
   g_test_add_func ("/score/points-from-table", test_points_are_deducted_from_the_table);
+  g_test_add_func ("/score/sets-have-one-table", test_sets_have_one_table);
   g_test_add_func ("/score/never-below-zero", test_score_never_below_zero);
   g_test_add_func ("/score/strings-are-utf8", test_strings_are_utf8);
   g_test_add_func ("/score/unknown-id-refused", test_unknown_id_is_refused);

@@ -1,0 +1,92 @@
+/* facteur serve — the server's shared state: configuration, store, resolver, pools.
+ * One process, one GMainContext (the default one) for SMTP, HTTP and the resolver's
+ * callbacks; checks in a thread pool; durable writes in one writer thread (DESIGN.md,
+ * "Processes of the daemons"). */
+#pragma once
+
+#include "../cli/cli.h"
+#include "anvil.h"
+
+#include <facteur/check.h>
+#include <facteur/dns.h>
+#include <facteur/smtp.h>
+#include <facteur/store.h>
+#include <gio/gio.h>
+#include <locale.h>
+
+/* The languages of the reports and pages, the first being the default. */
+#define FCT_SERVE_LANGS 2
+extern const char *const fct_serve_langs[FCT_SERVE_LANGS]; /* "en", "fr" */
+
+typedef struct
+{
+  char *smtp;        /* "127.0.0.1:2525" */
+  char *http;        /* "127.0.0.1:8080" */
+  char *test_domain; /* test addresses are test-TOKEN@test_domain */
+  char *hostname;    /* in the SMTP greeting and Received */
+  char *data_dir;
+  char *db;
+  char *spool;
+  char *tls_cert, *tls_key;
+  char *admin_password_hash;
+  char *authserv_id;
+  gint retention_days;
+  gint connections_per_ip;
+  gint connections_max;
+  gint tests_per_hour;  /* per client */
+  gint audits_per_hour; /* per client */
+  gint check_threads;
+  gboolean no_blocklists;
+  gboolean audit_smtp; /* the domain audit probes STARTTLS on the MX hosts */
+} FctServeConfig;
+
+typedef struct _FctServer FctServer;
+struct _FctServer
+{
+  FctServeConfig config;
+  FctLimits limits;
+  FctResolver *resolver;
+  FctStore *store; /* the main thread's connection (reads, test creation) */
+  FctAnvil *anvil;
+  GTlsCertificate *certificate;      /* or NULL: no STARTTLS */
+  locale_t locales[FCT_SERVE_LANGS]; /* (locale_t)0 when not installed */
+  GMainContext *context;
+  GThreadPool *checks;
+  GThread *writer;
+  GThreadPool *syncs; /* fsync and rename of spool files */
+  GAsyncQueue *writes;
+  GSocketService *smtp_service;
+  guint smtp_connections;
+  gpointer http; /* SoupServer */
+  GThreadPool *audits;
+};
+
+/* smtp.c: listens on config.smtp; starts the writer thread. */
+gboolean fct_serve_smtp_start (FctServer *server, GError **error);
+void fct_serve_smtp_stop (FctServer *server);
+
+/* check.c: the check pool. Queues the check of a stored message (transfer full). */
+gboolean fct_serve_checks_start (FctServer *server, GError **error);
+void fct_serve_check_push (FctServer *server, FctStoreMessage *message);
+/* Runs fn with the thread's messages in lang ("en", "fr"). */
+void fct_serve_with_lang (FctServer *server, const char *lang, void (*fn) (gpointer),
+                          gpointer data);
+/* The store of the calling pool thread, opened on first use (transfer none). */
+FctStore *fct_serve_thread_store (FctServer *server, GError **error);
+
+/* http.c */
+gboolean fct_serve_http_start (FctServer *server, GError **error);
+void fct_serve_http_stop (FctServer *server);
+
+/* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full). */
+char *fct_serve_token_new (void);
+
+/* The test address of token (transfer full). */
+char *fct_serve_address (FctServer *server, const char *token);
+
+/* Parses "IP:PORT" or "[IPv6]:PORT" (transfer full in *address). */
+gboolean fct_serve_listen_address (const char *text, GSocketAddress **address,
+                                   GError **error);
+
+/* Unix time, seconds. */
+gint64 fct_serve_now (void);

@@ -1,0 +1,181 @@
+#!/usr/bin/python3
+"""facteur serve in a real browser, headless Chromium from Debian (issue 15): `/` gives
+a test address, a message is sent to it over SMTP, and the page shows the report by
+itself within 2 seconds, in English and in French; a message whose HTML holds <script>,
+an onerror= handler and remote images (pointing at an HTTP server this test runs on
+loopback) runs nothing and loads nothing: that server counts zero requests. Writes
+screenshots of the home page and of a report in each language to docs/screenshots/
+(FCT_SCREENSHOTS=0 to skip). Prints TAP. Usage: test_serve_browser.py BUILD/facteur"""
+import http.server
+import os
+import shutil
+import smtplib
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from serve_helper import ROOT, Server, free_port, tap  # noqa: E402
+
+FACTEUR = sys.argv[1]
+SHOTS = os.path.join(ROOT, "docs", "screenshots")
+results = []
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:
+    webdriver = None
+
+NEWSLETTER = open(os.path.join(ROOT, "examples", "newsletter.eml"), "rb").read()
+
+
+class Counter(http.server.BaseHTTPRequestHandler):
+    hits = []
+
+    def do_GET(self):  # noqa: N802 (the name http.server asks for)
+        Counter.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def browser(tmp, lang):
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1200,1400",
+                f"--user-data-dir={tempfile.mkdtemp(dir=tmp)}", f"--lang={lang}"):
+        options.add_argument(arg)
+    options.add_experimental_option("prefs", {"intl.accept_languages": lang})
+    if os.path.exists("/usr/bin/chromium"):
+        options.binary_location = "/usr/bin/chromium"
+    service = Service(executable_path=shutil.which("chromedriver"))
+    return webdriver.Chrome(options=options, service=service)
+
+
+def full_screenshot(driver, path):
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1200, min(max(height, 800), 6000))
+    driver.save_screenshot(path)
+    driver.set_window_size(1200, 1400)
+
+
+def case(name, fn):
+    try:
+        fn()
+        results.append((True, name, ""))
+    except Exception as e:
+        results.append((False, name, f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
+
+
+def main():
+    if webdriver is None or shutil.which("chromedriver") is None:
+        print("1..0 # SKIP python3-selenium or chromium-driver is not installed")
+        return 0
+    shots = os.environ.get("FCT_SCREENSHOTS", "1") != "0"
+    tmp = tempfile.mkdtemp(prefix="fct-browser-")
+    server = Server(FACTEUR, os.path.join(tmp, "data"))
+    counter_port = free_port()
+    counter = http.server.ThreadingHTTPServer(("127.0.0.1", counter_port), Counter)
+    threading.Thread(target=counter.serve_forever, daemon=True).start()
+    drivers = []
+    try:
+        server.start()
+
+        def report_appears(lang, example, shot):
+            def run():
+                d = browser(tmp, lang)
+                drivers.append(d)
+                d.get(server.base + "/")
+                address = d.find_element(By.ID, "address").text
+                assert address.startswith("test-") and address.endswith("@tester.example")
+                assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
+                if shots:
+                    full_screenshot(d, os.path.join(SHOTS, f"home-{lang}.png"))
+                with smtplib.SMTP("127.0.0.1", server.smtp_port) as c:
+                    c.ehlo("mail.maison-dupont.example")
+                    c.sendmail("bounce@maison-dupont.example", [address], example)
+                sent = time.monotonic()
+                WebDriverWait(d, 2, poll_frequency=0.05).until(
+                    lambda drv: drv.find_elements(By.ID, "score"))
+                elapsed = time.monotonic() - sent
+                assert elapsed < 2, elapsed
+                score = d.find_element(By.ID, "score").text
+                assert score == "7.0", score
+                threat = d.find_element(By.ID, "threat").text
+                assert threat, "no threat verdict shown"
+                body = d.find_element(By.TAG_NAME, "body").text
+                want = "Authentification" if lang == "fr" else "Authentication"
+                assert want in body, body[:500]
+                if shots:
+                    full_screenshot(d, os.path.join(SHOTS, shot))
+            return run
+
+        def hostile_html():
+            remote = f"http://127.0.0.1:{counter_port}"
+            html = (f"<html><head><link rel=stylesheet href='{remote}/style.css'>"
+                    f"<script>fetch('{remote}/script'); document.title='pwned';</script>"
+                    f"</head><body style=\"background:url('{remote}/bg.png')\">"
+                    f"<p>Bonjour</p><img src='{remote}/pixel.png'>"
+                    f"<img src='x' onerror=\"fetch('{remote}/onerror')\">"
+                    f"<iframe src='{remote}/frame'></iframe>"
+                    f"<form action='{remote}/form'><input></form></body></html>")
+            msg = ("From: a@maison-dupont.example\r\nSubject: hostile\r\nMIME-Version: 1.0\r\n"
+                   "Content-Type: text/html; charset=utf-8\r\n\r\n" + html + "\r\n").encode()
+            d = browser(tmp, "en")
+            drivers.append(d)
+            d.get(server.base + "/")
+            address = d.find_element(By.ID, "address").text
+            with smtplib.SMTP("127.0.0.1", server.smtp_port) as c:
+                c.sendmail("a@maison-dupont.example", [address], msg)
+            WebDriverWait(d, 5, poll_frequency=0.05).until(
+                lambda drv: drv.find_elements(By.ID, "score"))
+            frame = d.find_element(By.CSS_SELECTOR, "iframe.html")
+            assert frame.get_attribute("sandbox") == "", frame.get_attribute("sandbox")
+            d.switch_to.frame(frame)
+            assert "Bonjour" in d.find_element(By.TAG_NAME, "body").text
+            d.switch_to.default_content()
+            time.sleep(1.0)  # time for anything that would load
+            assert d.title != "pwned", d.title
+            assert Counter.hits == [], Counter.hits
+            # The frame's URL opened on its own still runs and loads nothing.
+            d.get(d.current_url.split("?")[0] + "/html")
+            time.sleep(1.0)
+            assert d.title != "pwned"
+            assert Counter.hits == [], Counter.hits
+
+        if shots:
+            os.makedirs(SHOTS, exist_ok=True)
+        case("English: / gives an address; the report shows by itself within 2 s",
+             report_appears("en", NEWSLETTER, "report-en.png"))
+        case("French: the same, in French",
+             report_appears("fr", NEWSLETTER, "report-fr.png"))
+        case("a message's HTML with <script>, onerror= and remote images runs nothing and "
+             "loads nothing", hostile_html)
+    except Exception as e:
+        results.append((False, "browser starts", f"{type(e).__name__}: {e}\n"
+                        + traceback.format_exc()))
+    finally:
+        for d in drivers:
+            try:
+                d.quit()
+            except Exception:
+                pass
+        counter.shutdown()
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    tap(results)
+    return 0
+
+
+sys.exit(main())
