@@ -25,30 +25,31 @@ typedef enum
 typedef enum
 {
   FCT_MSG_FLAG_NONE = 0,
-  FCT_MSG_FLAG_LF_ONLY = 1 << 0,         /* every line end was a bare LF (converted) */
-  FCT_MSG_FLAG_MIXED_EOL = 1 << 1,       /* both CRLF and bare LF (LFs converted); a
-                                            converted input has one of these two */
-  FCT_MSG_FLAG_BARE_CR = 1 << 2,         /* a CR not followed by LF (kept as is), in
-                                            input that has LFs (else FCT_MSG_FLAG_CR_ONLY) */
-  FCT_MSG_FLAG_NUL = 1 << 3,             /* a NUL byte anywhere */
-  FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,     /* a byte >= 0x80 in the header */
-  FCT_MSG_FLAG_8BIT_BODY = 1 << 5,       /* a byte >= 0x80 in the body */
-  FCT_MSG_FLAG_LONG_LINE = 1 << 6,       /* a line over FctLimits.line_max_bytes,
-                                            its CRLF not counted */
-  FCT_MSG_FLAG_NO_SEPARATOR = 1 << 7,    /* no empty line: header only, no body (the
-                                            body offset is the message length) */
-  FCT_MSG_FLAG_MBOX_FROM = 1 << 8,       /* a "From " envelope line was skipped */
-  FCT_MSG_FLAG_BAD_HEADER_LINE = 1 << 9, /* a line that is neither a field nor a
-                                            continuation ended the header (as Postfix);
-                                            that line starts the body */
-  FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,   /* the message does not end with a line break */
-  FCT_MSG_FLAG_CR_ONLY = 1 << 11,        /* no LF at all: every line end was a bare CR
-                                            (classic Mac OS files; converted to CRLF) */
-  FCT_MSG_FLAG_FIELDS_SKIPPED = 1 << 12, /* more than FctLimits.header_fields_max
-                                            fields: those past it are not kept (see
-                                            fct_msg_get_over_limits) */
-  FCT_MSG_FLAG_FIELD_TOO_LONG = 1 << 13, /* a field over header_field_max_bytes: kept,
-                                            its value left empty */
+  FCT_MSG_FLAG_LF_ONLY = 1 << 0,          /* every line end was a bare LF (converted) */
+  FCT_MSG_FLAG_MIXED_EOL = 1 << 1,        /* both CRLF and bare LF (LFs converted); a
+                                             converted input has one of these two */
+  FCT_MSG_FLAG_BARE_CR = 1 << 2,          /* a CR not followed by LF (kept as is), in
+                                             input that has LFs (else FCT_MSG_FLAG_CR_ONLY) */
+  FCT_MSG_FLAG_NUL = 1 << 3,              /* a NUL byte anywhere */
+  FCT_MSG_FLAG_8BIT_HEADER = 1 << 4,      /* a byte >= 0x80 in the header */
+  FCT_MSG_FLAG_8BIT_BODY = 1 << 5,        /* a byte >= 0x80 in the body */
+  FCT_MSG_FLAG_LONG_LINE = 1 << 6,        /* a line over FctLimits.line_max_bytes,
+                                             its CRLF not counted */
+  FCT_MSG_FLAG_NO_SEPARATOR = 1 << 7,     /* no empty line: header only, no body (the
+                                             body offset is the message length) */
+  FCT_MSG_FLAG_MBOX_FROM = 1 << 8,        /* a "From " envelope line was skipped */
+  FCT_MSG_FLAG_BAD_HEADER_LINE = 1 << 9,  /* a line that is neither a field nor a
+                                             continuation ended the header (as Postfix);
+                                             that line starts the body */
+  FCT_MSG_FLAG_NO_FINAL_EOL = 1 << 10,    /* the message does not end with a line break */
+  FCT_MSG_FLAG_CR_ONLY = 1 << 11,         /* no LF at all: every line end was a bare CR
+                                             (classic Mac OS files; converted to CRLF) */
+  FCT_MSG_FLAG_TOO_MANY_FIELDS = 1 << 12, /* more than FctLimits.header_fields_max
+                                             fields: those past it are not kept but
+                                             for the first of some names (see
+                                             FctMsgOverLimits) */
+  FCT_MSG_FLAG_FIELD_TOO_LONG = 1 << 13,  /* a field over header_field_max_bytes: kept,
+                                             its value left empty */
 } FctMsgFlags;
 
 typedef struct
@@ -84,8 +85,9 @@ typedef struct
 {
   guint fields;                    /* every field of the header, kept or not */
   guint skipped;                   /* fields not kept */
-  const char *skipped_first_name;  /* the first one's name (cut at 64 bytes), or NULL */
-  guint skipped_first_line;        /* its line in the input, from 1 */
+  const char *past_first_name;     /* the first field past header_fields_max, kept or not:
+                                      its name (cut at 64 bytes), or NULL */
+  guint past_first_line;           /* its line in the input, from 1 */
   guint too_long;                  /* fields over header_field_max_bytes */
   const char *too_long_first_name; /* the first one's name, or NULL */
   guint too_long_first_line;

@@ -430,6 +430,14 @@ fct_arc_seal (FctMsg *msg, const FctArcVerifyResult *chain, const FctArcSealOpti
   eol = o->eol != NULL ? o->eol : "\r\n";
   if (!check_options (o, error))
     return NULL;
+  /* A header over FctMsg's limits was not read whole: ARC sets or signed fields past the
+   * padding would be missed, so a seal would vouch for what was not seen (issue 11). */
+  if (fct_msg_get_flags (msg)
+      & (FCT_MSG_FLAG_TOO_MANY_FIELDS | FCT_MSG_FLAG_FIELD_TOO_LONG))
+    return not_sealed (chain->instances,
+                       _ ("the header is over the limits (header_fields_max, "
+                          "header_field_max_bytes) and was not read whole: it is not "
+                          "sealed"));
 
   /* §5.1 step 2: a chain whose newest seal already says cv=fail gets no new set. */
   FctSlice top = chain->instances > 0 ? find_field (

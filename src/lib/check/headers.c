@@ -243,18 +243,17 @@ check_over_limits (const FctMsg *msg, FctFindings *findings)
   g_autoptr (GString) detail = g_string_new (NULL);
   g_autoptr (GString) evidence = g_string_new (NULL);
 
-  if (o->skipped > 0)
+  if (o->fields > o->fields_max)
     {
       g_string_append_printf (
           detail,
-          _ ("The header has %u fields, over the limit of %u: %u fields past it, from "
-             "“%s” on line %u, were not read (the first From, Subject, DKIM-Signature, "
-             "ARC and other fields the checks use are read wherever they are, and a "
-             "second From past the limit still counts). "),
-          o->fields, o->fields_max, o->skipped, o->skipped_first_name,
-          o->skipped_first_line);
-      g_string_append_printf (evidence, _ ("%s (line %u)"), o->skipped_first_name,
-                              o->skipped_first_line);
+          _ ("The header has %u fields, over the limit of %u from “%s” on line %u: %u "
+             "fields past it were not read (the first From, Subject, DKIM-Signature, ARC "
+             "and other fields the checks use are read wherever they are, and a second "
+             "From past the limit still counts). "),
+          o->fields, o->fields_max, o->past_first_name, o->past_first_line, o->skipped);
+      g_string_append_printf (evidence, _ ("%s (line %u)"), o->past_first_name,
+                              o->past_first_line);
     }
   if (o->too_long > 0)
     {

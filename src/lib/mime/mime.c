@@ -462,7 +462,7 @@ fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
   body_offset = MIN (fct_msg_get_body_offset (msg), len);
   flags = fct_msg_get_flags (msg);
   copy = g_byte_array_sized_new ((guint)len + 4);
-  if (flags & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG))
+  if (flags & (FCT_MSG_FLAG_TOO_MANY_FIELDS | FCT_MSG_FLAG_FIELD_TOO_LONG))
     {
       /* A header over FctMsg's limits (padding): GMime gets only the fields FctMsg kept,
        * without the over-long ones, else millions of padding fields cost it seconds and
@@ -480,7 +480,7 @@ fct_mime_new (FctMsg *msg, const FctLimits *limits, GError **error)
     }
   else
     g_byte_array_append (copy, data, (guint)body_offset);
-  if (!(flags & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG))
+  if (!(flags & (FCT_MSG_FLAG_TOO_MANY_FIELDS | FCT_MSG_FLAG_FIELD_TOO_LONG))
       && (flags & (FCT_MSG_FLAG_BAD_HEADER_LINE | FCT_MSG_FLAG_NO_SEPARATOR)))
     {
       if (body_offset < 2 || memcmp (data + body_offset - 2, "\r\n", 2) != 0)

@@ -26,7 +26,7 @@ struct _FctMsg
   /* Fields of each name of parse.c's kept_names, skipped ones included: counted once
    * while parsing, so that counting a From does not walk a padded header again. */
   guint name_counts[FCT_MSG_KEPT_NAMES];
-  char *skipped_name; /* owned; over.skipped_first_name points here */
+  char *past_name; /* owned; over.past_first_name points here */
   char *too_long_name;
 };
 

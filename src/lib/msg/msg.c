@@ -22,7 +22,7 @@ fct_msg_unref (FctMsg *msg)
   g_free (msg->headers);
   g_free (msg->values);
   g_free (msg->mbox_sender);
-  g_free (msg->skipped_name);
+  g_free (msg->past_name);
   g_free (msg->too_long_name);
   g_free (msg);
 }

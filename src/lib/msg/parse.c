@@ -382,13 +382,14 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
       gboolean kept = keep_field (&keep, s, &span, &index);
       if (index >= 0 && msg->name_counts[index] < G_MAXUINT)
         msg->name_counts[index]++;
+      if (over->fields == limits->header_fields_max + 1)
+        {
+          msg->past_name = name_for_error (s, &span);
+          over->past_first_line = span.line;
+        }
       if (!kept)
         {
-          if (over->skipped++ == 0)
-            {
-              msg->skipped_name = name_for_error (s, &span);
-              over->skipped_first_line = span.line;
-            }
+          over->skipped++;
           continue;
         }
       count++;
@@ -426,7 +427,7 @@ header_measure (Scanner *s, const FctLimits *limits, FctMsg *msg, gsize *values_
     case STEP_FIELD:
       g_assert_not_reached ();
     }
-  over->skipped_first_name = msg->skipped_name;
+  over->past_first_name = msg->past_name;
   over->too_long_first_name = msg->too_long_name;
   msg->header_count = count;
   *values_size = size;
@@ -603,8 +604,8 @@ fct_msg_new_from_bytes (GBytes *bytes, const FctLimits *limits, GError **error)
 
   scanner = (Scanner){ .d = msg->data, .len = msg->len, .line = first_line, .line_max = 0 };
   header_fill (&scanner, msg, limits, values_size);
-  if (msg->over.skipped > 0)
-    msg->flags |= FCT_MSG_FLAG_FIELDS_SKIPPED;
+  if (msg->over.fields > limits->header_fields_max)
+    msg->flags |= FCT_MSG_FLAG_TOO_MANY_FIELDS;
   if (msg->over.too_long > 0)
     msg->flags |= FCT_MSG_FLAG_FIELD_TOO_LONG;
 

@@ -93,7 +93,9 @@ msg_check (const FctMsg *msg)
   fct_msg_foreach_field (msg, walk_field, &walk);
   g_assert (walk.fields == over->fields);
   g_assert (over->fields == count + over->skipped);
-  g_assert ((over->skipped_first_name != NULL) == (over->skipped > 0));
+  g_assert ((over->past_first_name != NULL) == (over->fields > over->fields_max));
+  g_assert (!!(fct_msg_get_flags (msg) & FCT_MSG_FLAG_TOO_MANY_FIELDS)
+            == (over->fields > over->fields_max));
   g_assert ((over->too_long_first_name != NULL) == (over->too_long > 0));
 
   FctSlice body = fct_msg_get_body (msg);
@@ -137,7 +139,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_assert (fct_msg_get_over_limits (small)->fields
                 == fct_msg_get_over_limits (msg)->fields);
       if (!(fct_msg_get_flags (small)
-            & (FCT_MSG_FLAG_FIELDS_SKIPPED | FCT_MSG_FLAG_FIELD_TOO_LONG)))
+            & (FCT_MSG_FLAG_TOO_MANY_FIELDS | FCT_MSG_FLAG_FIELD_TOO_LONG)))
         g_assert (fct_msg_get_header_count (small) == fct_msg_get_header_count (msg));
     }
   else

@@ -311,6 +311,44 @@ test_structure (void)
   g_assert_nonnull (strstr (r3->reason, "cv=none"));
 }
 
+/* A header padded past the field limit is not read whole: ARC sets past the padding
+ * would be missed, so nothing is sealed; at the limit, the message is sealed. */
+static void
+test_over_limits_not_sealed (void)
+{
+  guint max = fct_limits_default ()->header_fields_max;
+  guint own = 0;
+  g_autoptr (FctMsg) plain = msg_new (base_message);
+  own = fct_msg_get_header_count (plain);
+
+  for (guint pad = max - own; pad <= max - own + 1; pad++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      for (guint i = 0; i < pad; i++)
+        g_string_append_printf (text, "X-Pad-%u: junk\r\n", i);
+      g_string_append (text, base_message);
+      g_autoptr (FctMsg) msg = msg_new (text->str);
+      FctArcVerifyOptions vo = { 0 };
+      g_autoptr (FctArcVerifyResult) chain = fct_arc_verify (msg, keys.resolver, &vo);
+      FctArcSealOptions so = { .domain = "seal.example",
+                               .selector = "rsa",
+                               .key = keys.rsa,
+                               .authserv_id = "hop1.example",
+                               .results = "spf=pass smtp.mailfrom=origin.example",
+                               .timestamp = 1 };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (FctArcSealResult) r = fct_arc_seal (msg, chain, &so, &error);
+      g_assert_no_error (error);
+      if (pad + own <= max)
+        g_assert_true (r->sealed);
+      else
+        {
+          g_assert_false (r->sealed);
+          g_assert_nonnull (strstr (r->reason, "header_fields_max"));
+        }
+    }
+}
+
 static void
 test_failed_chain_not_sealed (void)
 {
@@ -648,6 +686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/arc/verify/streaming-limits", test_streaming_limits);
   g_test_add_func ("/arc/seal/aar-own-results-only", test_aar_own_results_only);
   g_test_add_func ("/arc/seal/failed-chain", test_failed_chain_not_sealed);
+  g_test_add_func ("/arc/seal/over-limits", test_over_limits_not_sealed);
   int status = g_test_run ();
   fct_dkim_private_key_unref (keys.rsa);
   fct_dkim_private_key_unref (keys.ed);

@@ -399,6 +399,15 @@ test_over_limits (void)
                                 NULL });
   g_assert_cmpint (r1->threat, ==, FCT_THREAT_SUSPICIOUS);
 
+  /* Over the count only by fields the checks read (all kept): still over, still said,
+   * since the DKIM and ARC verifiers do not read such a header whole. */
+  g_autoptr (GString) just_over = padding (998);
+  g_string_append (just_over, CLEAN);
+  Case c7 = { "just-over", NULL, FALSE, NULL, just_over->str, NULL, NULL };
+  g_autoptr (FctCheckReport) r7 = run_case (&c7, NULL);
+  assert_ids (r7, (const char *[]){ "header-over-limits", NULL },
+              (const char *[]){ "header-from-invalid", "header-missing-date", NULL });
+
   /* A second From hidden past the limit is still a second From. */
   g_autoptr (GString) hidden = g_string_new (HDR_FROM);
   g_autoptr (GString) pad = padding (1200);

@@ -140,9 +140,9 @@ test_count_default (void)
   g_assert_no_error (error);
   g_assert_cmpuint (fct_msg_get_header_count (msg), ==, max);
   g_assert_cmpstr (fct_msg_get_header (msg, max - 1)->value, ==, "value 1000");
-  g_assert_false (fct_msg_get_flags (msg) & FCT_MSG_FLAG_FIELDS_SKIPPED);
+  g_assert_false (fct_msg_get_flags (msg) & FCT_MSG_FLAG_TOO_MANY_FIELDS);
   g_assert_cmpuint (fct_msg_get_over_limits (msg)->skipped, ==, 0);
-  g_assert_null (fct_msg_get_over_limits (msg)->skipped_first_name);
+  g_assert_null (fct_msg_get_over_limits (msg)->past_first_name);
 
   /* One over: parsed all the same (issue 11: padding must not hide the report), the
    * field past the limit skipped and said. */
@@ -150,12 +150,12 @@ test_count_default (void)
   g_autoptr (FctMsg) padded = parse_string (over, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (fct_msg_get_header_count (padded), ==, max);
-  g_assert_true (fct_msg_get_flags (padded) & FCT_MSG_FLAG_FIELDS_SKIPPED);
+  g_assert_true (fct_msg_get_flags (padded) & FCT_MSG_FLAG_TOO_MANY_FIELDS);
   const FctMsgOverLimits *o = fct_msg_get_over_limits (padded);
   g_assert_cmpuint (o->fields, ==, max + 1);
   g_assert_cmpuint (o->skipped, ==, 1);
-  g_assert_cmpstr (o->skipped_first_name, ==, "X-Field-1001");
-  g_assert_cmpuint (o->skipped_first_line, ==, 1001);
+  g_assert_cmpstr (o->past_first_name, ==, "X-Field-1001");
+  g_assert_cmpuint (o->past_first_line, ==, 1001);
   g_assert_cmpmem (fct_msg_get_body (padded).ptr, fct_msg_get_body (padded).len, "body\r\n",
                    6);
 }
@@ -172,8 +172,8 @@ test_count_custom (void)
   g_autoptr (FctMsg) msg = parse_string (over, &limits, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (fct_msg_get_header_count (msg), ==, 3);
-  g_assert_cmpstr (fct_msg_get_over_limits (msg)->skipped_first_name, ==, "X-Field-4");
-  g_assert_cmpuint (fct_msg_get_over_limits (msg)->skipped_first_line, ==, 4);
+  g_assert_cmpstr (fct_msg_get_over_limits (msg)->past_first_name, ==, "X-Field-4");
+  g_assert_cmpuint (fct_msg_get_over_limits (msg)->past_first_line, ==, 4);
 }
 
 /* Line numbers are those of the input, the mbox "From " line included. */
@@ -189,8 +189,8 @@ test_count_line_after_mbox (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = parse_string (text, &limits, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (fct_msg_get_over_limits (msg)->skipped_first_name, ==, "B");
-  g_assert_cmpuint (fct_msg_get_over_limits (msg)->skipped_first_line, ==, 3);
+  g_assert_cmpstr (fct_msg_get_over_limits (msg)->past_first_name, ==, "B");
+  g_assert_cmpuint (fct_msg_get_over_limits (msg)->past_first_line, ==, 3);
 }
 
 static void
@@ -228,7 +228,7 @@ test_count_padding_keeps_what_matters (void)
   g_assert_cmpuint (o->fields, ==, 11);
   /* X-Pad-5, -6, -7 and the second From. */
   g_assert_cmpuint (o->skipped, ==, 4);
-  g_assert_cmpstr (o->skipped_first_name, ==, "X-Pad-5");
+  g_assert_cmpstr (o->past_first_name, ==, "X-Pad-5");
   g_assert_cmpuint (fct_msg_get_header_count (msg), ==, 7);
 
   const FctMsgHeader *from = fct_msg_find_header (msg, "From", 0);
@@ -253,6 +253,26 @@ test_count_padding_keeps_what_matters (void)
   g_assert_cmpstr (names->str, ==,
                    "X-Pad-1,X-Pad-2,X-Pad-3,X-Pad-4,X-Pad-5,X-Pad-6,DKIM-Signature,From,"
                    "X-Pad-7,Subject,From,");
+}
+
+/* One field over the count whose name is kept: nothing is skipped, yet the header is
+ * over its limit and says so (the verifiers do not read it whole). */
+static void
+test_count_over_by_a_kept_field (void)
+{
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_fields_max = 2;
+
+  g_autoptr (GString) text
+      = g_string_new ("X-1: a\r\nX-2: b\r\nMessage-ID: <1@example.org>\r\n\r\nbody\r\n");
+  g_autoptr (FctMsg) msg = parse_string (text, &limits, NULL);
+  const FctMsgOverLimits *o = fct_msg_get_over_limits (msg);
+  g_assert_cmpuint (fct_msg_get_header_count (msg), ==, 3);
+  g_assert_cmpuint (o->skipped, ==, 0);
+  g_assert_true (fct_msg_get_flags (msg) & FCT_MSG_FLAG_TOO_MANY_FIELDS);
+  g_assert_cmpstr (o->past_first_name, ==, "Message-ID");
+  g_assert_cmpuint (o->past_first_line, ==, 3);
 }
 
 /* A second From within the limit and one past it: both count. */
@@ -519,6 +539,8 @@ main (int argc, char **argv)
   g_test_add_func ("/msg/limits/count/line-after-mbox", test_count_line_after_mbox);
   g_test_add_func ("/msg/limits/count/padding-keeps-what-matters",
                    test_count_padding_keeps_what_matters);
+  g_test_add_func ("/msg/limits/count/over-by-a-kept-field",
+                   test_count_over_by_a_kept_field);
   g_test_add_func ("/msg/limits/count/second-from-past-limit",
                    test_count_second_from_past_limit);
   g_test_add_func ("/msg/limits/field/default", test_field_size_default);
