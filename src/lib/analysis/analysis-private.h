@@ -111,9 +111,10 @@ typedef enum
 const char *fct_analysis_brands_named (const FctBrands *brands, const char *text,
                                        FctBrandsWhere where, const char *org,
                                        const char **domain);
-/* The protected or brand domain that host (normalised) imitates, or NULL (transfer
- * none). */
-const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host);
+/* The protected or brand domain that host (normalised; org its registrable domain,
+ * or NULL) imitates, or NULL (transfer none). */
+const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host,
+                                          const char *org);
 
 /* iban.c — adds every valid IBAN in text to the result; returns how many it found. */
 guint fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len);

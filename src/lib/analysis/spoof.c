@@ -119,7 +119,8 @@ static const char *
 imitated (FctAnalysisContext *ctx, const char *domain)
 {
   const char *const *protected = ctx->options->protected_domains;
-  const char *found = fct_analysis_brands_imitated (ctx->brands, domain);
+  g_autofree char *domain_org = fct_analysis_org_domain (domain);
+  const char *found = fct_analysis_brands_imitated (ctx->brands, domain, domain_org);
 
   /* Whole names confusable with a protected one, suffix included ("example.corn"). */
   for (guint i = 0; found == NULL && protected != NULL && protected[i] != NULL; i++)

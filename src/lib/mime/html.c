@@ -347,26 +347,36 @@ read_attributes (const char *p, const char *end, Attrs *attrs)
 static gboolean
 color_is_white (const char *v, gsize len)
 {
-  guint r, g, b;
-  char buf[32];
-
-  if (len >= sizeof buf)
-    return FALSE;
-  memcpy (buf, v, len);
-  buf[len] = '\0';
-  if (g_str_has_prefix (buf, "white"))
+  if (len >= 5 && memcmp (v, "white", 5) == 0)
     return TRUE;
-  if (buf[0] == '#')
+  if (len >= 4 && v[0] == '#')
     {
-      gsize n = strspn (buf + 1, "0123456789abcdef");
-      if (n == 3)
-        return strspn (buf + 1, "f") == 3;
-      if (n == 6)
-        return sscanf (buf + 1, "%2x%2x%2x", &r, &g, &b) == 3 && r >= 240 && g >= 240
-               && b >= 240;
-      return FALSE;
+      gsize n = 1;
+      while (n < len && g_ascii_isxdigit (v[n]))
+        n++;
+      if (n == 4)
+        return v[1] == 'f' && v[2] == 'f' && v[3] == 'f';
+      /* #rrggbb: the high digit of each component f (at least 240). */
+      return n == 7 && v[1] == 'f' && v[3] == 'f' && v[5] == 'f';
     }
-  return sscanf (buf, "rgb(%u,%u,%u", &r, &g, &b) == 3 && r >= 240 && g >= 240 && b >= 240;
+  if (len > 4 && memcmp (v, "rgb(", 4) == 0)
+    {
+      const char *p = v + 4, *end = v + len;
+      for (int i = 0; i < 3; i++)
+        {
+          guint c = 0;
+          if (p >= end || !g_ascii_isdigit (*p))
+            return FALSE;
+          while (p < end && g_ascii_isdigit (*p) && c < 1000)
+            c = c * 10 + (guint)(*p++ - '0');
+          if (c < 240)
+            return FALSE;
+          if (i < 2 && (p >= end || *p++ != ','))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* A CSS length or number that is zero or below one pixel. */
@@ -404,7 +414,9 @@ typedef struct
 static void
 read_style (const GString *style, Presentation *out)
 {
-  g_autofree char *flat = g_malloc (style->len + 1);
+  char small[256];
+  g_autofree char *big = style->len >= sizeof small ? g_malloc (style->len + 1) : NULL;
+  char *flat = big != NULL ? big : small;
   gsize n = 0;
   gboolean zero_height = FALSE, overflow_hidden = FALSE;
   const char *p, *end;
@@ -469,11 +481,23 @@ read_style (const GString *style, Presentation *out)
  * linear. */
 #define OPEN_MAX 64
 
+/* Elements at which the search for an open element to close stops (§13.2.4.2). */
+enum
+{
+  SCOPE_BUTTON = 1 << 0, /* where an implied </p> stops looking */
+  SCOPE_LIST = 1 << 1,   /* where an implied </li> stops */
+  SCOPE_TABLE = 1 << 2,  /* where an implied </td> stops */
+};
+
 typedef struct
 {
   char name[12];
   guint8 len;
-  Presentation look;
+  guint8 scope; /* SCOPE_* of this element */
+  /* What this element and those around it make of its text: hidden, coloured white
+     (by the innermost colour set), on a background that is not white. Kept per
+     element so that closing one needs no walk. */
+  gboolean hides, white, background;
 } Open;
 
 typedef struct
@@ -497,41 +521,57 @@ typedef struct
 static void
 update_hidden (Walk *w)
 {
-  gboolean white = FALSE, coloured_background = FALSE;
+  const Open *top = w->n_open > 0 ? &w->open[w->n_open - 1] : NULL;
 
-  w->hidden = FALSE;
-  for (guint i = 0; i < w->n_open; i++)
-    {
-      const Presentation *look = &w->open[i].look;
-      if (look->hides)
-        {
-          w->hidden = TRUE;
-          return;
-        }
-      if (look->white)
-        white = TRUE;
-      else if (look->other_colour)
-        white = FALSE;
-      if (look->background)
-        coloured_background = TRUE;
-    }
   /* White text on the white page that mail clients show by default. */
-  w->hidden = white && !coloured_background && !w->css_backgrounds;
+  w->hidden = top != NULL
+              && (top->hides || (top->white && !top->background && !w->css_backgrounds));
 }
 
 /* Closes the innermost open element of that name and those inside it; an end tag with
- * no such open element is ignored (§13.2.6.4.7, "any other end tag"). */
+ * no such open element is ignored (§13.2.6.4.7, "any other end tag"). The search stops
+ * at an element named in scope (NULL-terminated, or NULL), as the implied end tags of
+ * §13.2.4.2 "has an element in scope" do. */
+static void
+pop_to_scoped (Walk *w, const char *name, gsize len, guint scope)
+{
+  for (guint i = w->n_open; i > 0; i--)
+    {
+      const Open *o = &w->open[i - 1];
+      if (o->len == len && g_ascii_strncasecmp (o->name, name, len) == 0)
+        {
+          w->n_open = i - 1;
+          update_hidden (w);
+          return;
+        }
+      if ((o->scope & scope) != 0)
+        return;
+    }
+}
+
 static void
 pop_to (Walk *w, const char *name, gsize len)
 {
-  for (guint i = w->n_open; i > 0; i--)
-    if (w->open[i - 1].len == len
-        && g_ascii_strncasecmp (w->open[i - 1].name, name, len) == 0)
-      {
-        w->n_open = i - 1;
-        update_hidden (w);
-        return;
-      }
+  pop_to_scoped (w, name, len, 0);
+}
+
+static guint8
+scope_of (const char *name, gsize len)
+{
+  if (name_is (name, len, "table"))
+    return SCOPE_BUTTON | SCOPE_LIST | SCOPE_TABLE;
+  if (name_is (name, len, "td") || name_is (name, len, "th"))
+    return SCOPE_BUTTON | SCOPE_LIST;
+  if (name_is (name, len, "ul") || name_is (name, len, "ol"))
+    return SCOPE_LIST;
+  if (name_is (name, len, "tr"))
+    return SCOPE_TABLE;
+  if (name_is (name, len, "button") || name_is (name, len, "caption")
+      || name_is (name, len, "object"))
+    return SCOPE_BUTTON;
+  if (name_is (name, len, "html"))
+    return SCOPE_BUTTON | SCOPE_TABLE;
+  return 0;
 }
 
 static void
@@ -541,39 +581,46 @@ push_open (Walk *w, const char *name, gsize len, TagKind kind, const Attrs *attr
 
   /* The implied end tags that matter for text: a block closes an open <p>, an <li> an
      open <li>, a cell an open cell (§13.2.6.4.7, "in body" and "in row"). */
+  Presentation look = { 0 };
+  const Open *parent;
+
   if (kind == TAG_BLOCK || kind == TAG_CELL)
-    pop_to (w, "p", 1);
+    pop_to_scoped (w, "p", 1, SCOPE_BUTTON);
   if (name_is (name, len, "li"))
-    pop_to (w, "li", 2);
+    pop_to_scoped (w, "li", 2, SCOPE_LIST);
   if (kind == TAG_CELL)
     {
-      pop_to (w, "td", 2);
-      pop_to (w, "th", 2);
+      pop_to_scoped (w, "td", 2, SCOPE_TABLE);
+      pop_to_scoped (w, "th", 2, SCOPE_TABLE);
     }
   if (len >= sizeof o->name || w->n_open >= OPEN_MAX)
     return;
-  o = &w->open[w->n_open++];
-  memcpy (o->name, name, len);
-  o->len = (guint8)len;
-  memset (&o->look, 0, sizeof o->look);
-  o->look.hides = attrs->hidden;
+  parent = w->n_open > 0 ? &w->open[w->n_open - 1] : NULL;
+  look.hides = attrs->hidden;
   if (attrs->style->len > 0)
-    read_style (attrs->style, &o->look);
-  if (attrs->color->len > 0 && !o->look.white && !o->look.other_colour)
+    read_style (attrs->style, &look);
+  if (attrs->color->len > 0 && !look.white && !look.other_colour)
     {
       g_autofree char *c = g_ascii_strdown (attrs->color->str, (gssize)attrs->color->len);
       if (color_is_white (c, strlen (c)))
-        o->look.white = TRUE;
+        look.white = TRUE;
       else
-        o->look.other_colour = TRUE;
+        look.other_colour = TRUE;
     }
   if (attrs->bgcolor->len > 0 || attrs->background)
     {
       g_autofree char *c
           = g_ascii_strdown (attrs->bgcolor->str, (gssize)attrs->bgcolor->len);
       if (attrs->background || !color_is_white (c, strlen (c)))
-        o->look.background = TRUE;
+        look.background = TRUE;
     }
+  o = &w->open[w->n_open++];
+  memcpy (o->name, name, len);
+  o->len = (guint8)len;
+  o->scope = scope_of (name, len);
+  o->hides = look.hides || (parent != NULL && parent->hides);
+  o->white = look.white || (!look.other_colour && parent != NULL && parent->white);
+  o->background = look.background || (parent != NULL && parent->background);
   update_hidden (w);
 }
 
