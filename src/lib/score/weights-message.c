@@ -58,7 +58,7 @@ static const FctFindingWeight rows[] = {
   { "ip-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
     N_ ("Sending server on a blocklist") },
   { "link-domain-blocklisted", "blocklists", FCT_SEVERITY_CRITICAL, 3.0,
-    N_ ("Link to a blocklisted domain") },
+    N_ ("Link to a blocklisted domain"), FCT_THREAT_SUSPICIOUS },
   { "iban-new-for-sender", "fraud", FCT_SEVERITY_WARNING, 2.0,
     N_ ("Bank account never seen from this sender"), FCT_THREAT_SUSPICIOUS },
   /* Content, phishing, fraud, attachments: src/lib/analysis. */
