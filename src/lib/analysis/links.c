@@ -615,8 +615,9 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
           && (entry->org_domain == NULL
               || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
-          && (link->source == FCT_MIME_LINK_HTML_FORM ? link->asks_secret
-                                                      : is_action_text (link->text)))
+          && (link->source == FCT_MIME_LINK_HTML_FORM
+                  ? link->asks_secret
+                  : is_action_text (link->text[0] != '\0' ? link->text : link->image_alt)))
         {
           g_autofree char *both = g_strdup_printf ("%s (%s)", claimed, host);
           hit (&h.brand, link->href, both);

@@ -508,6 +508,7 @@ typedef struct
   Text text;
   GString *anchor_href; /* the open <a>'s target, or NULL */
   gsize anchor_start;   /* where its text starts in the output */
+  GString *anchor_alt;  /* the alt text of its shown images */
   GString *base;        /* the first <base href> (§4.2.3), or NULL */
   guint form_link;      /* index + 1 of the open form's link, or 0 */
   Open open[OPEN_MAX];
@@ -637,7 +638,7 @@ mentions_background (const char *p, const char *end)
   return FALSE;
 }
 
-static void
+static gboolean
 add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const char *text,
           gsize text_len, guint part)
 {
@@ -657,7 +658,7 @@ add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const ch
     }
   while (text_len > 0 && (text[text_len - 1] == ' ' || text[text_len - 1] == '\n'))
     text_len--;
-  fct_mime_link_add (mime, source, h, (gsize)(e - h), text, text_len, part);
+  return fct_mime_link_add (mime, source, h, (gsize)(e - h), text, text_len, part);
 }
 
 static void
@@ -665,9 +666,18 @@ close_anchor (Walk *w)
 {
   if (w->anchor_href == NULL)
     return;
-  add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, w->anchor_href,
-            w->text.out->str + w->anchor_start, w->text.out->len - w->anchor_start,
-            w->index);
+  if (add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, w->anchor_href,
+                w->text.out->str + w->anchor_start, w->text.out->len - w->anchor_start,
+                w->index)
+      && w->anchor_alt->len > 0)
+    {
+      FctMimeLink *link
+          = &g_array_index (w->mime->links, FctMimeLink, w->mime->links->len - 1);
+      if (link->text[0] == '\0')
+        link->image_alt
+            = g_string_chunk_insert (w->mime->strings, g_strstrip (w->anchor_alt->str));
+    }
+  g_string_truncate (w->anchor_alt, 0);
   g_string_free (w->anchor_href, TRUE);
   w->anchor_href = NULL;
 }
@@ -706,6 +716,13 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
       break;
     case TAG_IMG:
       w->entry->images++;
+      /* What an image button says, when the reader sees it (bounded: one line). */
+      if (w->anchor_href != NULL && !w->hidden && w->anchor_alt->len < 256)
+        {
+          g_string_append_len (w->anchor_alt, attrs->alt->str,
+                               (gssize)MIN (attrs->alt->len, 256));
+          g_string_append_c (w->anchor_alt, ' ');
+        }
       break;
     case TAG_INPUT:
       if (g_ascii_strcasecmp (attrs->type->str, "image") == 0)
@@ -801,6 +818,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   w.index = index;
   w.text.out = g_string_sized_new (entry->text_len + 16);
   w.text.space = TRUE;
+  w.anchor_alt = g_string_new (NULL);
   while (p < end)
     {
       const char *name, *next;
@@ -898,6 +916,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   g_string_free (attrs.color, TRUE);
   g_string_free (attrs.name, TRUE);
   g_string_free (discard, TRUE);
+  g_string_free (w.anchor_alt, TRUE);
   g_free (entry->text);
   entry->text_len = w.text.out->len;
   entry->text = g_string_free (w.text.out, FALSE);
