@@ -559,6 +559,78 @@ starts_with (const char *words, const char *brand)
   return g_str_has_prefix (words, brand);
 }
 
+/* How a word looks once its borrowed letters are read as the Latin ones they imitate
+ * (UTS #39 §4 confusables, letter by letter): a Cyrillic "а" inside a Latin word, a
+ * "0" or "1" among letters, a capital "I" after a small letter ("Trust WaIIet").
+ * Words in one script are left as they are. Sets *changed. (transfer full) */
+char *
+fct_analysis_deconfuse (const char *text, gboolean *changed)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  const char *p = text;
+
+  *changed = FALSE;
+  while (*p != '\0')
+    {
+      const char *start = p;
+      gboolean latin = FALSE, other = FALSE, odd = FALSE;
+      gunichar prev = 0;
+
+      if (!g_unichar_isalnum (g_utf8_get_char (p)))
+        {
+          const char *next = g_utf8_next_char (p);
+          g_string_append_len (out, p, next - p);
+          p = next;
+          continue;
+        }
+      for (; *p != '\0' && g_unichar_isalnum (g_utf8_get_char (p));
+           p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+          GUnicodeScript script = g_unichar_get_script (c);
+          if (script == G_UNICODE_SCRIPT_LATIN)
+            latin = TRUE;
+          else if (g_unichar_isalpha (c))
+            other = TRUE;
+          if ((c == 'I' && g_unichar_islower (prev))
+              || ((c == '0' || c == '1') && g_unichar_isalpha (prev)))
+            odd = TRUE;
+          prev = c;
+        }
+      if (!(latin && other) && !odd)
+        {
+          g_string_append_len (out, start, p - start);
+          continue;
+        }
+      prev = 0;
+      for (const char *q = start; q < p; q = g_utf8_next_char (q))
+        {
+          gunichar c = g_utf8_get_char (q);
+          char one[8] = { 0 };
+          g_autofree char *skel = NULL;
+
+          /* prev is the letter as read: "WaII" gives "Wall". */
+          if (c == 'I' && g_unichar_islower (prev))
+            g_string_append_c (out, (char)(c = 'l'));
+          else if (c == '0' && g_unichar_isalpha (prev))
+            g_string_append_c (out, (char)(c = 'o'));
+          else if (c == '1' && g_unichar_isalpha (prev))
+            g_string_append_c (out, (char)(c = 'l'));
+          else if (g_unichar_get_script (c) != G_UNICODE_SCRIPT_LATIN
+                   && g_unichar_isalpha (c)
+                   && (g_unichar_to_utf8 (c, one),
+                       (skel = fct_analysis_skeleton (one)) != NULL)
+                   && strlen (skel) == 1 && g_ascii_isalpha (skel[0]))
+            g_string_append_c (out, skel[0]);
+          else
+            g_string_append_unichar (out, c);
+          prev = c;
+        }
+      *changed = TRUE;
+    }
+  return g_string_free (out, FALSE);
+}
+
 const char *
 fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere where,
                            const char *org, const char **domain)
@@ -566,10 +638,14 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere 
   g_autofree char *words = NULL;
   guint n = b->targets->len + b->builtin->len;
   const Target *named = NULL;
+  gboolean changed = FALSE;
+  g_autofree char *plain = NULL;
 
   if (text == NULL || *text == '\0')
     return NULL;
-  words = fold_words (text);
+  /* "PаyPal" with a Cyrillic а names PayPal to the reader. */
+  plain = fct_analysis_deconfuse (text, &changed);
+  words = fold_words (plain);
   for (guint i = 0; i < n; i++)
     {
       const Target *t = target_at (b, i);

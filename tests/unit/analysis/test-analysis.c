@@ -424,6 +424,21 @@ static const LinkCase link_cases[] = {
     "<p>x</p>", NULL, NULL, "display-name-brand", "" },
   { "display-two-brands", "DGFiP - Impots.gouv <remb@intl.example>", "x", "<p>x</p>", NULL,
     NULL, "display-name-brand", "" },
+  { "display-brand-cyrillic", "P\xd0\xb0yPal <service@intl.example>", "x", "<p>x</p>", NULL,
+    NULL, "display-name-brand text-lookalike-letters", "" },
+  { "display-brand-capital-i", "Trust WaIIet <renan@unosolucoes.com.br>", "x", "<p>x</p>",
+    NULL, NULL, "display-name-brand", "text-lookalike-letters" },
+  { "subject-borrowed-letters", "Team Support Center <noreply@delivery.example>",
+    "Acti\xd0\xben Requi\xd0\xb3"
+    "ed: Unusu\xd0\xb0I \xd0\xb0"
+    "ctivity on your Am\xd0\xb0zon acc\xd0\xbe"
+    "unt",
+    "<p>x</p>", NULL, NULL, "text-lookalike-letters", "" },
+  { "subject-scripts-apart",
+    "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd Petrov <ivan@petrov.example>",
+    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, Tokyo \xe6\x9d\xb1\xe4\xba\xac "
+    "Caf\xc3\xa9 M\xc3\xbcller A1 MP3",
+    "<p>x</p>", NULL, NULL, "", "text-lookalike-letters display-name-brand" },
   /* Buttons of a message that speaks for a brand. */
   { "brand-button", "La Poste <suivi@notif.example>", "Colis",
     "<a href=\"https://colis.example/\">Suivre mon colis</a>", NULL, NULL,
