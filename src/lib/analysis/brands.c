@@ -730,8 +730,15 @@ fct_analysis_brands_imitated (const FctBrands *b, const char *host, const char *
       && !g_str_equal (labels[0], t->label))
     return t->domain;
   for (guint j = 0; labels[j] != NULL; j++)
-    if ((t = builtin_inside (b->shared, labels[j])) != NULL)
-      return t->domain;
+    {
+      if ((t = builtin_inside (b->shared, labels[j])) != NULL)
+        return t->domain;
+      /* The brand's own domain spelt out in front of another: "paypal.com.evil.xyz"
+         (labels are read from the registrable one leftwards). */
+      if (j >= 2 && (t = g_hash_table_lookup (b->shared->labels, labels[j])) != NULL
+          && fct_analysis_has_known_suffix (labels[j - 1]))
+        return t->domain;
+    }
   return NULL;
 }
 

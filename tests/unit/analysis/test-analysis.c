@@ -389,6 +389,16 @@ static const LinkCase link_cases[] = {
     "<a href=\"https://www.netflixfanclub.example/\">x</a> <a "
     "href=\"https://amelie-boutique.example/\">y</a>",
     NULL, NULL, "", "link-lookalike-domain" },
+  { "brand-spelt-in-subdomain", "A <a@a.example>", "x",
+    "<a href=\"https://www.paypal.com.account-review.xyz/\">x</a>", NULL, NULL,
+    "link-lookalike-domain", "" },
+  { "brand-math-letters-host", "A <a@a.example>", "x",
+    "<a href=\"https://\xf0\x9d\x90\xa9\xf0\x9d\x90\x9a\xf0\x9d\x90\xb2\xf0\x9d"
+    "\x90\xa9\xf0\x9d\x90\x9a\xf0\x9d\x90\xa5.com.secure-login.xyz/\">x</a>",
+    NULL, NULL, "link-lookalike-domain", "" },
+  { "brand-word-as-subdomain", "A <a@a.example>", "x",
+    "<a href=\"https://apple.recipes-blog.com/pie\">x</a>", NULL, NULL, "",
+    "link-lookalike-domain" },
   { "brand-confusable", "A <a@a.example>", "x", "<a href=\"https://paypa1.example/\">x</a>",
     NULL, NULL, "link-lookalike-domain", "" },
   /* Display names. */
