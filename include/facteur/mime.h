@@ -94,6 +94,9 @@ typedef struct
   const char *text;
   /* The index of the part it was found in. */
   guint part;
+  /* The alt text of the images of an anchor that shows no text (an image button),
+   * spaces collapsed, or "". */
+  const char *image_alt;
   /* A form with a field for a secret: a password input, or an input named for a card
    * number, its security code or a PIN. FALSE for other links. */
   gboolean asks_secret;

@@ -96,6 +96,10 @@ char *fct_analysis_redirect_target (const char *url, const char *host, gboolean 
  * NULL-terminated or NULL). (transfer full) */
 FctBrands *fct_analysis_brands_new (const char *const *domains, const char *const *brands);
 void fct_analysis_brands_free (FctBrands *brands);
+/* Words whose borrowed letters imitate Latin ones, read as those Latin letters
+ * ("PаyPal" with a Cyrillic а, "Trust WaIIet", "Micr0soft"); *changed tells whether
+ * any word was such (transfer full). */
+char *fct_analysis_deconfuse (const char *text, gboolean *changed);
 /* Text folded for comparison: NFKC case folding, accents removed (transfer full). */
 char *fct_analysis_fold (const char *text);
 /* TRUE if org (a registrable domain) belongs to a protected domain or a brand;
@@ -113,9 +117,10 @@ typedef enum
 const char *fct_analysis_brands_named (const FctBrands *brands, const char *text,
                                        FctBrandsWhere where, const char *org,
                                        const char **domain);
-/* The protected or brand domain that host (normalised) imitates, or NULL (transfer
- * none). */
-const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host);
+/* The protected or brand domain that host (normalised; org its registrable domain,
+ * or NULL) imitates, or NULL (transfer none). */
+const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host,
+                                          const char *org);
 
 /* attachments.c — records the text of an attachment (copied; made valid UTF-8). */
 void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,

@@ -28,11 +28,34 @@ typedef struct
   gboolean strict; /* the organisation's own: one edit away, any substring */
 } Target;
 
+/* The built-in brands, loaded once and shared read-only by every thread. */
+typedef struct
+{
+  GPtrArray *targets;    /* Target * */
+  GHashTable *owned;     /* their registrable domains */
+  GHashTable *labels;    /* label -> Target *, for names inside longer ones */
+  GHashTable *skeletons; /* skeleton of label -> Target *, for confusable names */
+} Builtin;
+
 struct _FctBrands
 {
   GPtrArray *targets;       /* Target * of the protected names (owned) */
+  GHashTable *owned;        /* registrable domains of targets (borrowed keys) */
   const GPtrArray *builtin; /* Target * of brands.txt (shared, never freed) */
+  const Builtin *shared;
 };
+
+/* Every registrable domain the targets own, for one lookup per host. */
+static void
+index_orgs (GHashTable *set, const GPtrArray *targets)
+{
+  for (guint i = 0; i < targets->len; i++)
+    {
+      const Target *t = g_ptr_array_index (targets, i);
+      for (guint j = 0; j < t->orgs->len; j++)
+        g_hash_table_add (set, g_ptr_array_index (t->orgs, j));
+    }
+}
 
 /* Unicode text folded for comparison (transfer full): NFKC case folding (which maps
  * mathematical and full-width letters to plain ones and drops default-ignorable code
@@ -100,9 +123,8 @@ fold_words (const char *text)
 /* The labels of host before its public suffix, in Unicode and folded (transfer full),
  * the registrable one first; NULL for an IP address or a bare suffix. */
 static GStrv
-host_labels (const char *host)
+host_labels (const char *host, const char *org)
 {
-  g_autofree char *org = fct_analysis_org_domain (host);
   g_autofree char *unicode = NULL;
   g_autofree char *folded = NULL;
   g_auto (GStrv) parts = NULL;
@@ -117,7 +139,10 @@ host_labels (const char *host)
   {
     g_autofree char *head = g_strndup (host, sub_len + (gsize)(dot - org));
     char *u = NULL;
-    if (idn2_to_unicode_8z8z (head, &u, 0) == IDN2_OK)
+    /* Normalised hosts are lower-case ASCII: only A-labels need decoding and folding. */
+    if (strstr (head, "xn--") == NULL)
+      folded = g_steal_pointer (&head);
+    else if (idn2_to_unicode_8z8z (head, &u, 0) == IDN2_OK)
       {
         unicode = g_strdup (u);
         idn2_free (u);
@@ -125,7 +150,8 @@ host_labels (const char *host)
     else
       unicode = g_strdup (head);
   }
-  folded = fct_analysis_fold (unicode);
+  if (folded == NULL)
+    folded = fct_analysis_fold (unicode);
   parts = g_strsplit (folded, ".", -1);
   labels = g_new0 (char *, g_strv_length (parts) + 1);
   /* The registrable label is the last one before the suffix. */
@@ -161,21 +187,6 @@ one_edit_apart (const char *a, const char *b)
   return la > lb ? g_str_equal (a + i + 1, b + i) : g_str_equal (a + i, b + i + 1);
 }
 
-/* needle's hyphen-separated parts appear whole and in order in label, which has more
- * parts: "paypal" in "paypal-secure", "maison-dupont" in "maison-dupont-fr". */
-static gboolean
-contains_parts (const char *label, const char *needle)
-{
-  gsize n = strlen (needle);
-
-  if (g_str_equal (label, needle))
-    return FALSE;
-  for (const char *p = strstr (label, needle); p != NULL; p = strstr (p + 1, needle))
-    if ((p == label || p[-1] == '-') && (p[n] == '\0' || p[n] == '-'))
-      return TRUE;
-  return FALSE;
-}
-
 static void
 target_free (Target *t)
 {
@@ -205,7 +216,7 @@ target_new (const char *name, const char *domain, gboolean strict)
     return t;
   org = fct_analysis_org_domain (normal);
   g_ptr_array_add (t->orgs, org != NULL ? org : g_strdup (normal));
-  labels = host_labels (normal);
+  labels = org != NULL ? host_labels (normal, org) : NULL;
   if (labels != NULL
       && g_utf8_strlen (labels[0], -1)
              >= (strict ? LABEL_MIN_PROTECTED : LABEL_MIN_BUILTIN))
@@ -228,11 +239,12 @@ target_own (Target *t, const char *domain)
   g_ptr_array_add (t->orgs, org != NULL ? org : g_strdup (normal));
 }
 
-static const GPtrArray *
+static const Builtin *
 builtin_targets (void)
 {
   static gsize once = 0;
-  static GPtrArray *targets;
+  static Builtin builtin;
+  GPtrArray *targets;
 
   if (g_once_init_enter (&once))
     {
@@ -268,9 +280,23 @@ builtin_targets (void)
               target_own (t, domains[j]);
           g_ptr_array_add (targets, t);
         }
+      builtin.targets = targets;
+      builtin.owned = g_hash_table_new (g_str_hash, g_str_equal);
+      index_orgs (builtin.owned, targets);
+      builtin.labels = g_hash_table_new (g_str_hash, g_str_equal);
+      builtin.skeletons = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < targets->len; i++)
+        {
+          Target *t = g_ptr_array_index (targets, i);
+          if (t->label != NULL && !g_hash_table_contains (builtin.labels, t->label))
+            g_hash_table_insert (builtin.labels, t->label, t);
+          if (t->skeleton != NULL
+              && !g_hash_table_contains (builtin.skeletons, t->skeleton))
+            g_hash_table_insert (builtin.skeletons, t->skeleton, t);
+        }
       g_once_init_leave (&once, 1);
     }
-  return targets;
+  return &builtin;
 }
 
 FctBrands *
@@ -279,7 +305,8 @@ fct_analysis_brands_new (const char *const *domains, const char *const *brands)
   FctBrands *b = g_new0 (FctBrands, 1);
 
   b->targets = g_ptr_array_new_with_free_func ((GDestroyNotify)target_free);
-  b->builtin = builtin_targets ();
+  b->shared = builtin_targets ();
+  b->builtin = b->shared->targets;
   for (gsize i = 0; domains != NULL && domains[i] != NULL; i++)
     {
       Target *t = target_new (domains[i], domains[i], TRUE);
@@ -303,6 +330,8 @@ fct_analysis_brands_new (const char *const *domains, const char *const *brands)
         target_own (t, domains[j]);
       g_ptr_array_add (b->targets, t);
     }
+  b->owned = g_hash_table_new (g_str_hash, g_str_equal);
+  index_orgs (b->owned, b->targets);
   return b;
 }
 
@@ -311,6 +340,7 @@ fct_analysis_brands_free (FctBrands *brands)
 {
   if (brands == NULL)
     return;
+  g_hash_table_unref (brands->owned);
   g_ptr_array_unref (brands->targets);
   g_free (brands);
 }
@@ -334,16 +364,17 @@ target_at (const FctBrands *b, guint i)
 gboolean
 fct_analysis_brands_owned (const FctBrands *b, const char *org, gboolean *is_protected)
 {
-  guint n = b->targets->len + b->builtin->len;
-
-  for (guint i = 0; org != NULL && i < n; i++)
-    if (owns (target_at (b, i), org))
-      {
-        if (is_protected != NULL)
-          *is_protected = i < b->targets->len;
-        return TRUE;
-      }
-  return FALSE;
+  if (org == NULL)
+    return FALSE;
+  if (g_hash_table_contains (b->owned, org))
+    {
+      if (is_protected != NULL)
+        *is_protected = TRUE;
+      return TRUE;
+    }
+  if (is_protected != NULL)
+    *is_protected = FALSE;
+  return g_hash_table_contains (b->shared->owned, org);
 }
 
 /* Words that a sender's name puts around a brand to sound official ("PayPal Service",
@@ -528,6 +559,78 @@ starts_with (const char *words, const char *brand)
   return g_str_has_prefix (words, brand);
 }
 
+/* How a word looks once its borrowed letters are read as the Latin ones they imitate
+ * (UTS #39 §4 confusables, letter by letter): a Cyrillic "а" inside a Latin word, a
+ * "0" or "1" among letters, a capital "I" after a small letter ("Trust WaIIet").
+ * Words in one script are left as they are. Sets *changed. (transfer full) */
+char *
+fct_analysis_deconfuse (const char *text, gboolean *changed)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  const char *p = text;
+
+  *changed = FALSE;
+  while (*p != '\0')
+    {
+      const char *start = p;
+      gboolean latin = FALSE, other = FALSE, odd = FALSE;
+      gunichar prev = 0;
+
+      if (!g_unichar_isalnum (g_utf8_get_char (p)))
+        {
+          const char *next = g_utf8_next_char (p);
+          g_string_append_len (out, p, next - p);
+          p = next;
+          continue;
+        }
+      for (; *p != '\0' && g_unichar_isalnum (g_utf8_get_char (p));
+           p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+          GUnicodeScript script = g_unichar_get_script (c);
+          if (script == G_UNICODE_SCRIPT_LATIN)
+            latin = TRUE;
+          else if (g_unichar_isalpha (c))
+            other = TRUE;
+          if ((c == 'I' && g_unichar_islower (prev))
+              || ((c == '0' || c == '1') && g_unichar_isalpha (prev)))
+            odd = TRUE;
+          prev = c;
+        }
+      if (!(latin && other) && !odd)
+        {
+          g_string_append_len (out, start, p - start);
+          continue;
+        }
+      prev = 0;
+      for (const char *q = start; q < p; q = g_utf8_next_char (q))
+        {
+          gunichar c = g_utf8_get_char (q);
+          char one[8] = { 0 };
+          g_autofree char *skel = NULL;
+
+          /* prev is the letter as read: "WaII" gives "Wall". */
+          if (c == 'I' && g_unichar_islower (prev))
+            g_string_append_c (out, (char)(c = 'l'));
+          else if (c == '0' && g_unichar_isalpha (prev))
+            g_string_append_c (out, (char)(c = 'o'));
+          else if (c == '1' && g_unichar_isalpha (prev))
+            g_string_append_c (out, (char)(c = 'l'));
+          else if (g_unichar_get_script (c) != G_UNICODE_SCRIPT_LATIN
+                   && g_unichar_isalpha (c)
+                   && (g_unichar_to_utf8 (c, one),
+                       (skel = fct_analysis_skeleton (one)) != NULL)
+                   && strlen (skel) == 1 && g_ascii_isalpha (skel[0]))
+            g_string_append_c (out, skel[0]);
+          else
+            g_string_append_unichar (out, c);
+          prev = c;
+        }
+      *changed = TRUE;
+    }
+  return g_string_free (out, FALSE);
+}
+
 const char *
 fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere where,
                            const char *org, const char **domain)
@@ -535,10 +638,14 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere 
   g_autofree char *words = NULL;
   guint n = b->targets->len + b->builtin->len;
   const Target *named = NULL;
+  gboolean changed = FALSE;
+  g_autofree char *plain = NULL;
 
   if (text == NULL || *text == '\0')
     return NULL;
-  words = fold_words (text);
+  /* "PаyPal" with a Cyrillic а names PayPal to the reader. */
+  plain = fct_analysis_deconfuse (text, &changed);
+  words = fold_words (plain);
   for (guint i = 0; i < n; i++)
     {
       const Target *t = target_at (b, i);
@@ -559,45 +666,78 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere 
   return named != NULL ? named->name : NULL;
 }
 
-const char *
-fct_analysis_brands_imitated (const FctBrands *b, const char *host)
+/* A built-in brand's label found as whole hyphen-separated parts of a longer label:
+ * "paypal" in "paypal-secure", "credit-agricole" in "www-credit-agricole-fr". Every run
+ * of parts is looked up once: bounded by the parts of a label of at most 63 bytes. */
+static const Target *
+builtin_inside (const Builtin *builtin, const char *label)
 {
-  g_autofree char *org = fct_analysis_org_domain (host);
+  g_auto (GStrv) parts = g_strsplit (label, "-", 32);
+  guint n = g_strv_length (parts);
+  g_autoptr (GString) run = g_string_new (NULL);
+
+  if (n < 2)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      g_string_truncate (run, 0);
+      for (guint j = i; j < n; j++)
+        {
+          const Target *t;
+          if (j > i)
+            g_string_append_c (run, '-');
+          g_string_append (run, parts[j]);
+          if (j - i + 1 == n) /* the whole label: not a longer name */
+            break;
+          if ((t = g_hash_table_lookup (builtin->labels, run->str)) != NULL)
+            return t;
+        }
+    }
+  return NULL;
+}
+
+const char *
+fct_analysis_brands_imitated (const FctBrands *b, const char *host, const char *org)
+{
   g_auto (GStrv) labels = NULL;
   g_autofree char *skeleton = NULL;
-  guint n = b->targets->len + b->builtin->len;
+  const Target *t;
 
   if (org == NULL || fct_analysis_brands_owned (b, org, NULL))
     return NULL;
-  labels = host_labels (host);
+  labels = host_labels (host, org);
   if (labels == NULL)
     return NULL;
   skeleton = fct_analysis_skeleton (labels[0]);
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < b->targets->len; i++)
     {
-      const Target *t = target_at (b, i);
-
+      t = g_ptr_array_index (b->targets, i);
       if (t->label == NULL)
         continue;
-      /* The same name under another suffix, or with accents: "maison-dupont.com",
-         "maïson-dupont.fr". Brands own many country suffixes: only the organisation's
-         own names are compared this way. */
-      if (t->strict && g_str_equal (labels[0], t->label))
-        return t->domain;
-      if (!g_str_equal (labels[0], t->label) && skeleton != NULL && t->skeleton != NULL
-          && g_str_equal (skeleton, t->skeleton))
-        return t->domain;
-      if (t->strict && one_edit_apart (labels[0], t->label))
+      /* The same name under another suffix, or with accents ("maison-dupont.com",
+         "maïson-dupont.fr"), one edit away, confusable, or inside any label. */
+      if (g_str_equal (labels[0], t->label) || one_edit_apart (labels[0], t->label)
+          || (skeleton != NULL && t->skeleton != NULL
+              && g_str_equal (skeleton, t->skeleton)))
         return t->domain;
       for (guint j = 0; labels[j] != NULL; j++)
-        if (t->strict ? (strstr (labels[j], t->label) != NULL
-                         && !g_str_equal (labels[j], t->label))
-                      : contains_parts (labels[j], t->label))
+        if (strstr (labels[j], t->label) != NULL)
           return t->domain;
-      /* A subdomain named after the protected domain: "maison-dupont.fr.example". */
-      for (guint j = 1; t->strict && labels[j] != NULL; j++)
-        if (g_str_equal (labels[j], t->label))
-          return t->domain;
+    }
+  /* Brands own many country suffixes and names: only a confusable label, or the brand
+     as whole parts of a longer one. */
+  if (skeleton != NULL && (t = g_hash_table_lookup (b->shared->skeletons, skeleton)) != NULL
+      && !g_str_equal (labels[0], t->label))
+    return t->domain;
+  for (guint j = 0; labels[j] != NULL; j++)
+    {
+      if ((t = builtin_inside (b->shared, labels[j])) != NULL)
+        return t->domain;
+      /* The brand's own domain spelt out in front of another: "paypal.com.evil.xyz"
+         (labels are read from the registrable one leftwards). */
+      if (j >= 2 && (t = g_hash_table_lookup (b->shared->labels, labels[j])) != NULL
+          && fct_analysis_has_known_suffix (labels[j - 1]))
+        return t->domain;
     }
   return NULL;
 }

@@ -24,25 +24,31 @@ static const char *const shorteners[] = {
   "tiny.one",  "shrtco.de",   "short.io",   "snip.ly",     "y2u.be",   "trib.al",
 };
 
+/* TRUE if host or one of its parent domains is in the set. */
 static gboolean
-host_in (const char *host, const char *const *list, gsize n)
+host_in_set (GHashTable *set, const char *host)
 {
-  gsize hl = strlen (host);
-
-  for (gsize i = 0; i < n; i++)
-    {
-      gsize sl = strlen (list[i]);
-      if (g_str_equal (host, list[i])
-          || (hl > sl && host[hl - sl - 1] == '.' && g_str_equal (host + hl - sl, list[i])))
-        return TRUE;
-    }
+  for (const char *h = host; h != NULL;
+       h = strchr (h, '.') != NULL ? strchr (h, '.') + 1 : NULL)
+    if (g_hash_table_contains (set, h))
+      return TRUE;
   return FALSE;
 }
 
 static gboolean
 is_shortener (const char *host)
 {
-  return host_in (host, shorteners, G_N_ELEMENTS (shorteners));
+  static gsize once = 0;
+  static GHashTable *set;
+
+  if (g_once_init_enter (&once))
+    {
+      set = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize i = 0; i < G_N_ELEMENTS (shorteners); i++)
+        g_hash_table_add (set, (gpointer)shorteners[i]);
+      g_once_init_leave (&once, 1);
+    }
+  return host_in_set (set, host);
 }
 
 static const USpoofChecker *
@@ -385,15 +391,16 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
   if (host_org == NULL)
     return NULL;
   p = p != NULL ? p + 2 : url;
-  lower = decoded_lower (p);
-  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
-    return NULL;
   p += strcspn (p, "/?#");
   if (*p != '/')
     return NULL;
   seg = p + 1;
+  /* What follows the host: a whole URL in it makes the link a redirector. */
   len = strcspn (seg, "/?#");
   if (len < 4 || memchr (seg, '.', len) == NULL)
+    return NULL;
+  lower = decoded_lower (p);
+  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
     return NULL;
   name = fct_analysis_host_normalize (seg, len);
   if (name == NULL || fct_analysis_host_is_ip (name))
@@ -581,7 +588,9 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
               g_autofree char *shown = to_unicode (host);
               hit (&h.idn, link->href, shown);
             }
-          else if ((imitated = fct_analysis_brands_imitated (ctx->brands, host)) != NULL)
+          else if ((imitated
+                    = fct_analysis_brands_imitated (ctx->brands, host, entry->org_domain))
+                   != NULL)
             {
               g_autofree char *shown = to_unicode (host);
               g_autofree char *both = g_strdup_printf ("%s (%s)", shown, imitated);
@@ -606,8 +615,9 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
           && (entry->org_domain == NULL
               || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
-          && (link->source == FCT_MIME_LINK_HTML_FORM ? link->asks_secret
-                                                      : is_action_text (link->text)))
+          && (link->source == FCT_MIME_LINK_HTML_FORM
+                  ? link->asks_secret
+                  : is_action_text (link->text[0] != '\0' ? link->text : link->image_alt)))
         {
           g_autofree char *both = g_strdup_printf ("%s (%s)", claimed, host);
           hit (&h.brand, link->href, both);

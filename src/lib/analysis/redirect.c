@@ -59,6 +59,28 @@ static const char *const opaque_hosts[] = {
   "ct.sendgrid.net",
 };
 
+/* Every host of the two tables above, to find a link's host by its own name and its
+ * parent domains (a handful of lookups) rather than by comparing it with each entry.
+ * Values: 1 + the index of the host's first redirector, or -1 for an opaque host. */
+static GHashTable *
+known_hosts (void)
+{
+  static gsize once = 0;
+  static GHashTable *known;
+
+  if (g_once_init_enter (&once))
+    {
+      known = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize i = 0; i < G_N_ELEMENTS (opaque_hosts); i++)
+        g_hash_table_insert (known, (gpointer)opaque_hosts[i], GINT_TO_POINTER (-1));
+      for (gsize i = G_N_ELEMENTS (redirectors); i > 0; i--)
+        g_hash_table_insert (known, (gpointer)redirectors[i - 1].host,
+                             GINT_TO_POINTER ((int)i));
+      g_once_init_leave (&once, 1);
+    }
+  return known;
+}
+
 gboolean
 fct_analysis_host_under (const char *host, const char *domain)
 {
@@ -134,21 +156,35 @@ char *
 fct_analysis_redirect_target (const char *url, const char *host, gboolean *opaque)
 {
   const char *path, *query;
-  g_autofree char *org = fct_analysis_org_domain (host);
+  g_autofree char *org = NULL;
   char *target = NULL;
 
   *opaque = FALSE;
   split_url (url, &path, &query);
-  for (gsize i = 0; i < G_N_ELEMENTS (redirectors); i++)
-    if (fct_analysis_host_under (host, redirectors[i].host)
-        && g_str_has_prefix (path, redirectors[i].path))
-      {
-        target = query_param (query, redirectors[i].param, redirectors[i].decode);
-        break;
-      }
+  /* The host and each parent domain: "eur01.safelinks.protection.outlook.com", then
+     "safelinks.protection.outlook.com", ... */
+  for (const char *h = host; h != NULL && target == NULL && !*opaque;)
+    {
+      int found = GPOINTER_TO_INT (g_hash_table_lookup (known_hosts (), h));
+      if (found < 0)
+        *opaque = TRUE;
+      for (gsize i = found > 0 ? (gsize)found - 1 : G_N_ELEMENTS (redirectors);
+           i < G_N_ELEMENTS (redirectors) && g_str_equal (redirectors[i].host, h); i++)
+        if (g_str_has_prefix (path, redirectors[i].path))
+          {
+            target = query_param (query, redirectors[i].param, redirectors[i].decode);
+            break;
+          }
+      h = strchr (h, '.');
+      if (h != NULL)
+        h++;
+    }
+  if (*opaque)
+    return NULL;
   /* Google's redirector answers on every country domain (google.fr/url?q=). */
-  if (target == NULL && org != NULL && g_str_has_prefix (org, "google.")
-      && g_str_has_prefix (path, "/url"))
+  if (target == NULL && g_str_has_prefix (path, "/url") && strstr (host, "google.") != NULL
+      && (org = fct_analysis_org_domain (host)) != NULL
+      && g_str_has_prefix (org, "google."))
     {
       target = query_param (query, "q", DECODE_PERCENT);
       if (target == NULL)
@@ -176,10 +212,5 @@ fct_analysis_redirect_target (const char *url, const char *host, gboolean *opaqu
       g_free (target);
       target = NULL;
     }
-  if (target != NULL)
-    return target;
-  for (gsize i = 0; i < G_N_ELEMENTS (opaque_hosts); i++)
-    if (fct_analysis_host_under (host, opaque_hosts[i]))
-      *opaque = TRUE;
-  return NULL;
+  return target;
 }

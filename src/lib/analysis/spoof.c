@@ -119,7 +119,8 @@ static const char *
 imitated (FctAnalysisContext *ctx, const char *domain)
 {
   const char *const *protected = ctx->options->protected_domains;
-  const char *found = fct_analysis_brands_imitated (ctx->brands, domain);
+  g_autofree char *domain_org = fct_analysis_org_domain (domain);
+  const char *found = fct_analysis_brands_imitated (ctx->brands, domain, domain_org);
 
   /* Whole names confusable with a protected one, suffix included ("example.corn"). */
   for (guint i = 0; found == NULL && protected != NULL && protected[i] != NULL; i++)
@@ -199,9 +200,75 @@ check_reply_to (FctAnalysisContext *ctx)
   fct_finding_set_evidence (finding, domain);
 }
 
+/* The sender's name or the subject written with borrowed letters: a word that mixes
+ * Latin with look-alike Cyrillic or Greek letters ("Actiоn Requiгed", "Amаzon"),
+ * digits for letters ("Micr0soft") or a capital I for an l ("WaIIet") — written to
+ * pass filters that read words while the reader sees the brand. */
+/* TRUE if a word of text mixes Latin letters with letters of another script. */
+static gboolean
+mixes_scripts (const char *text)
+{
+  gboolean latin = FALSE, other = FALSE;
+
+  for (const char *p = text;; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (c == 0 || !g_unichar_isalnum (c))
+        {
+          if (latin && other)
+            return TRUE;
+          latin = other = FALSE;
+          if (c == 0)
+            return FALSE;
+          continue;
+        }
+      if (g_unichar_get_script (c) == G_UNICODE_SCRIPT_LATIN)
+        latin = TRUE;
+      else if (g_unichar_isalpha (c) && g_unichar_get_script (c) != G_UNICODE_SCRIPT_HAN
+               && g_unichar_get_script (c) != G_UNICODE_SCRIPT_HIRAGANA
+               && g_unichar_get_script (c) != G_UNICODE_SCRIPT_KATAKANA)
+        other = TRUE;
+    }
+}
+
+static void
+check_mixed_script (FctAnalysisContext *ctx)
+{
+  const FctMsgHeader *subject = fct_msg_find_header (ctx->msg, "Subject", 0);
+  g_autofree char *decoded = NULL;
+  const char *texts[2] = { ctx->result->author_name, NULL };
+  FctFinding *finding;
+
+  if (subject != NULL)
+    {
+      g_autofree char *raw = g_mime_utils_header_decode_text (NULL, subject->value);
+      decoded = g_utf8_make_valid (raw, -1);
+      texts[1] = decoded;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      gboolean changed = FALSE;
+      g_autofree char *plain = NULL;
+
+      if (texts[i] == NULL || !mixes_scripts (texts[i]))
+        continue;
+      plain = fct_analysis_deconfuse (texts[i], &changed);
+      if (!changed)
+        continue;
+      finding = fct_findings_add (ctx->findings, "text-lookalike-letters",
+                                  _ ("The %s is written with look-alike letters of another "
+                                     "alphabet (it reads “%s”): a trick to slip past "
+                                     "filters while the reader sees familiar words."),
+                                  i == 0 ? _ ("sender's name") : _ ("subject"), plain);
+      fct_finding_set_evidence (finding, texts[i]);
+      return;
+    }
+}
+
 void
 fct_analysis_check_spoofing (FctAnalysisContext *ctx)
 {
+  check_mixed_script (ctx);
   check_display_name (ctx);
   check_lookalike (ctx);
   check_reply_to (ctx);

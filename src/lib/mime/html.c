@@ -347,26 +347,36 @@ read_attributes (const char *p, const char *end, Attrs *attrs)
 static gboolean
 color_is_white (const char *v, gsize len)
 {
-  guint r, g, b;
-  char buf[32];
-
-  if (len >= sizeof buf)
-    return FALSE;
-  memcpy (buf, v, len);
-  buf[len] = '\0';
-  if (g_str_has_prefix (buf, "white"))
+  if (len >= 5 && memcmp (v, "white", 5) == 0)
     return TRUE;
-  if (buf[0] == '#')
+  if (len >= 4 && v[0] == '#')
     {
-      gsize n = strspn (buf + 1, "0123456789abcdef");
-      if (n == 3)
-        return strspn (buf + 1, "f") == 3;
-      if (n == 6)
-        return sscanf (buf + 1, "%2x%2x%2x", &r, &g, &b) == 3 && r >= 240 && g >= 240
-               && b >= 240;
-      return FALSE;
+      gsize n = 1;
+      while (n < len && g_ascii_isxdigit (v[n]))
+        n++;
+      if (n == 4)
+        return v[1] == 'f' && v[2] == 'f' && v[3] == 'f';
+      /* #rrggbb: the high digit of each component f (at least 240). */
+      return n == 7 && v[1] == 'f' && v[3] == 'f' && v[5] == 'f';
     }
-  return sscanf (buf, "rgb(%u,%u,%u", &r, &g, &b) == 3 && r >= 240 && g >= 240 && b >= 240;
+  if (len > 4 && memcmp (v, "rgb(", 4) == 0)
+    {
+      const char *p = v + 4, *end = v + len;
+      for (int i = 0; i < 3; i++)
+        {
+          guint c = 0;
+          if (p >= end || !g_ascii_isdigit (*p))
+            return FALSE;
+          while (p < end && g_ascii_isdigit (*p) && c < 1000)
+            c = c * 10 + (guint)(*p++ - '0');
+          if (c < 240)
+            return FALSE;
+          if (i < 2 && (p >= end || *p++ != ','))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* A CSS length or number that is zero or below one pixel. */
@@ -404,7 +414,9 @@ typedef struct
 static void
 read_style (const GString *style, Presentation *out)
 {
-  g_autofree char *flat = g_malloc (style->len + 1);
+  char small[256];
+  g_autofree char *big = style->len >= sizeof small ? g_malloc (style->len + 1) : NULL;
+  char *flat = big != NULL ? big : small;
   gsize n = 0;
   gboolean zero_height = FALSE, overflow_hidden = FALSE;
   const char *p, *end;
@@ -469,11 +481,23 @@ read_style (const GString *style, Presentation *out)
  * linear. */
 #define OPEN_MAX 64
 
+/* Elements at which the search for an open element to close stops (§13.2.4.2). */
+enum
+{
+  SCOPE_BUTTON = 1 << 0, /* where an implied </p> stops looking */
+  SCOPE_LIST = 1 << 1,   /* where an implied </li> stops */
+  SCOPE_TABLE = 1 << 2,  /* where an implied </td> stops */
+};
+
 typedef struct
 {
   char name[12];
   guint8 len;
-  Presentation look;
+  guint8 scope; /* SCOPE_* of this element */
+  /* What this element and those around it make of its text: hidden, coloured white
+     (by the innermost colour set), on a background that is not white. Kept per
+     element so that closing one needs no walk. */
+  gboolean hides, white, background;
 } Open;
 
 typedef struct
@@ -484,6 +508,7 @@ typedef struct
   Text text;
   GString *anchor_href; /* the open <a>'s target, or NULL */
   gsize anchor_start;   /* where its text starts in the output */
+  GString *anchor_alt;  /* the alt text of its shown images */
   GString *base;        /* the first <base href> (§4.2.3), or NULL */
   guint form_link;      /* index + 1 of the open form's link, or 0 */
   Open open[OPEN_MAX];
@@ -497,41 +522,57 @@ typedef struct
 static void
 update_hidden (Walk *w)
 {
-  gboolean white = FALSE, coloured_background = FALSE;
+  const Open *top = w->n_open > 0 ? &w->open[w->n_open - 1] : NULL;
 
-  w->hidden = FALSE;
-  for (guint i = 0; i < w->n_open; i++)
-    {
-      const Presentation *look = &w->open[i].look;
-      if (look->hides)
-        {
-          w->hidden = TRUE;
-          return;
-        }
-      if (look->white)
-        white = TRUE;
-      else if (look->other_colour)
-        white = FALSE;
-      if (look->background)
-        coloured_background = TRUE;
-    }
   /* White text on the white page that mail clients show by default. */
-  w->hidden = white && !coloured_background && !w->css_backgrounds;
+  w->hidden = top != NULL
+              && (top->hides || (top->white && !top->background && !w->css_backgrounds));
 }
 
 /* Closes the innermost open element of that name and those inside it; an end tag with
- * no such open element is ignored (§13.2.6.4.7, "any other end tag"). */
+ * no such open element is ignored (§13.2.6.4.7, "any other end tag"). The search stops
+ * at an element named in scope (NULL-terminated, or NULL), as the implied end tags of
+ * §13.2.4.2 "has an element in scope" do. */
+static void
+pop_to_scoped (Walk *w, const char *name, gsize len, guint scope)
+{
+  for (guint i = w->n_open; i > 0; i--)
+    {
+      const Open *o = &w->open[i - 1];
+      if (o->len == len && g_ascii_strncasecmp (o->name, name, len) == 0)
+        {
+          w->n_open = i - 1;
+          update_hidden (w);
+          return;
+        }
+      if ((o->scope & scope) != 0)
+        return;
+    }
+}
+
 static void
 pop_to (Walk *w, const char *name, gsize len)
 {
-  for (guint i = w->n_open; i > 0; i--)
-    if (w->open[i - 1].len == len
-        && g_ascii_strncasecmp (w->open[i - 1].name, name, len) == 0)
-      {
-        w->n_open = i - 1;
-        update_hidden (w);
-        return;
-      }
+  pop_to_scoped (w, name, len, 0);
+}
+
+static guint8
+scope_of (const char *name, gsize len)
+{
+  if (name_is (name, len, "table"))
+    return SCOPE_BUTTON | SCOPE_LIST | SCOPE_TABLE;
+  if (name_is (name, len, "td") || name_is (name, len, "th"))
+    return SCOPE_BUTTON | SCOPE_LIST;
+  if (name_is (name, len, "ul") || name_is (name, len, "ol"))
+    return SCOPE_LIST;
+  if (name_is (name, len, "tr"))
+    return SCOPE_TABLE;
+  if (name_is (name, len, "button") || name_is (name, len, "caption")
+      || name_is (name, len, "object"))
+    return SCOPE_BUTTON;
+  if (name_is (name, len, "html"))
+    return SCOPE_BUTTON | SCOPE_TABLE;
+  return 0;
 }
 
 static void
@@ -541,39 +582,46 @@ push_open (Walk *w, const char *name, gsize len, TagKind kind, const Attrs *attr
 
   /* The implied end tags that matter for text: a block closes an open <p>, an <li> an
      open <li>, a cell an open cell (§13.2.6.4.7, "in body" and "in row"). */
+  Presentation look = { 0 };
+  const Open *parent;
+
   if (kind == TAG_BLOCK || kind == TAG_CELL)
-    pop_to (w, "p", 1);
+    pop_to_scoped (w, "p", 1, SCOPE_BUTTON);
   if (name_is (name, len, "li"))
-    pop_to (w, "li", 2);
+    pop_to_scoped (w, "li", 2, SCOPE_LIST);
   if (kind == TAG_CELL)
     {
-      pop_to (w, "td", 2);
-      pop_to (w, "th", 2);
+      pop_to_scoped (w, "td", 2, SCOPE_TABLE);
+      pop_to_scoped (w, "th", 2, SCOPE_TABLE);
     }
   if (len >= sizeof o->name || w->n_open >= OPEN_MAX)
     return;
-  o = &w->open[w->n_open++];
-  memcpy (o->name, name, len);
-  o->len = (guint8)len;
-  memset (&o->look, 0, sizeof o->look);
-  o->look.hides = attrs->hidden;
+  parent = w->n_open > 0 ? &w->open[w->n_open - 1] : NULL;
+  look.hides = attrs->hidden;
   if (attrs->style->len > 0)
-    read_style (attrs->style, &o->look);
-  if (attrs->color->len > 0 && !o->look.white && !o->look.other_colour)
+    read_style (attrs->style, &look);
+  if (attrs->color->len > 0 && !look.white && !look.other_colour)
     {
       g_autofree char *c = g_ascii_strdown (attrs->color->str, (gssize)attrs->color->len);
       if (color_is_white (c, strlen (c)))
-        o->look.white = TRUE;
+        look.white = TRUE;
       else
-        o->look.other_colour = TRUE;
+        look.other_colour = TRUE;
     }
   if (attrs->bgcolor->len > 0 || attrs->background)
     {
       g_autofree char *c
           = g_ascii_strdown (attrs->bgcolor->str, (gssize)attrs->bgcolor->len);
       if (attrs->background || !color_is_white (c, strlen (c)))
-        o->look.background = TRUE;
+        look.background = TRUE;
     }
+  o = &w->open[w->n_open++];
+  memcpy (o->name, name, len);
+  o->len = (guint8)len;
+  o->scope = scope_of (name, len);
+  o->hides = look.hides || (parent != NULL && parent->hides);
+  o->white = look.white || (!look.other_colour && parent != NULL && parent->white);
+  o->background = look.background || (parent != NULL && parent->background);
   update_hidden (w);
 }
 
@@ -590,7 +638,7 @@ mentions_background (const char *p, const char *end)
   return FALSE;
 }
 
-static void
+static gboolean
 add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const char *text,
           gsize text_len, guint part)
 {
@@ -610,7 +658,7 @@ add_link (FctMime *mime, FctMimeLinkSource source, const GString *href, const ch
     }
   while (text_len > 0 && (text[text_len - 1] == ' ' || text[text_len - 1] == '\n'))
     text_len--;
-  fct_mime_link_add (mime, source, h, (gsize)(e - h), text, text_len, part);
+  return fct_mime_link_add (mime, source, h, (gsize)(e - h), text, text_len, part);
 }
 
 static void
@@ -618,9 +666,18 @@ close_anchor (Walk *w)
 {
   if (w->anchor_href == NULL)
     return;
-  add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, w->anchor_href,
-            w->text.out->str + w->anchor_start, w->text.out->len - w->anchor_start,
-            w->index);
+  if (add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, w->anchor_href,
+                w->text.out->str + w->anchor_start, w->text.out->len - w->anchor_start,
+                w->index)
+      && w->anchor_alt->len > 0)
+    {
+      FctMimeLink *link
+          = &g_array_index (w->mime->links, FctMimeLink, w->mime->links->len - 1);
+      if (link->text[0] == '\0')
+        link->image_alt
+            = g_string_chunk_insert (w->mime->strings, g_strstrip (w->anchor_alt->str));
+    }
+  g_string_truncate (w->anchor_alt, 0);
   g_string_free (w->anchor_href, TRUE);
   w->anchor_href = NULL;
 }
@@ -659,6 +716,13 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
       break;
     case TAG_IMG:
       w->entry->images++;
+      /* What an image button says, when the reader sees it (bounded: one line). */
+      if (w->anchor_href != NULL && !w->hidden && w->anchor_alt->len < 256)
+        {
+          g_string_append_len (w->anchor_alt, attrs->alt->str,
+                               (gssize)MIN (attrs->alt->len, 256));
+          g_string_append_c (w->anchor_alt, ' ');
+        }
       break;
     case TAG_INPUT:
       if (g_ascii_strcasecmp (attrs->type->str, "image") == 0)
@@ -754,6 +818,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   w.index = index;
   w.text.out = g_string_sized_new (entry->text_len + 16);
   w.text.space = TRUE;
+  w.anchor_alt = g_string_new (NULL);
   while (p < end)
     {
       const char *name, *next;
@@ -851,6 +916,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
   g_string_free (attrs.color, TRUE);
   g_string_free (attrs.name, TRUE);
   g_string_free (discard, TRUE);
+  g_string_free (w.anchor_alt, TRUE);
   g_free (entry->text);
   entry->text_len = w.text.out->len;
   entry->text = g_string_free (w.text.out, FALSE);

@@ -49,6 +49,7 @@ fct_mime_link_add (FctMime *mime, FctMimeLinkSource source, const char *href,
   link.text = g_string_chunk_insert_len (mime->strings, text, (gssize)text_len);
   link.part = part;
   link.asks_secret = FALSE;
+  link.image_alt = "";
   g_array_append_val (mime->links, link);
   return TRUE;
 }

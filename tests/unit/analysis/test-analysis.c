@@ -489,6 +489,16 @@ static const LinkCase link_cases[] = {
     "<a href=\"https://www.netflixfanclub.example/\">x</a> <a "
     "href=\"https://amelie-boutique.example/\">y</a>",
     NULL, NULL, "", "link-lookalike-domain" },
+  { "brand-spelt-in-subdomain", "A <a@a.example>", "x",
+    "<a href=\"https://www.paypal.com.account-review.xyz/\">x</a>", NULL, NULL,
+    "link-lookalike-domain", "" },
+  { "brand-math-letters-host", "A <a@a.example>", "x",
+    "<a href=\"https://\xf0\x9d\x90\xa9\xf0\x9d\x90\x9a\xf0\x9d\x90\xb2\xf0\x9d"
+    "\x90\xa9\xf0\x9d\x90\x9a\xf0\x9d\x90\xa5.com.secure-login.xyz/\">x</a>",
+    NULL, NULL, "link-lookalike-domain", "" },
+  { "brand-word-as-subdomain", "A <a@a.example>", "x",
+    "<a href=\"https://apple.recipes-blog.com/pie\">x</a>", NULL, NULL, "",
+    "link-lookalike-domain" },
   { "brand-confusable", "A <a@a.example>", "x", "<a href=\"https://paypa1.example/\">x</a>",
     NULL, NULL, "link-lookalike-domain", "" },
   /* Display names. */
@@ -524,6 +534,21 @@ static const LinkCase link_cases[] = {
     "<p>x</p>", NULL, NULL, "display-name-brand", "" },
   { "display-two-brands", "DGFiP - Impots.gouv <remb@intl.example>", "x", "<p>x</p>", NULL,
     NULL, "display-name-brand", "" },
+  { "display-brand-cyrillic", "P\xd0\xb0yPal <service@intl.example>", "x", "<p>x</p>", NULL,
+    NULL, "display-name-brand text-lookalike-letters", "" },
+  { "display-brand-capital-i", "Trust WaIIet <renan@unosolucoes.com.br>", "x", "<p>x</p>",
+    NULL, NULL, "display-name-brand", "text-lookalike-letters" },
+  { "subject-borrowed-letters", "Team Support Center <noreply@delivery.example>",
+    "Acti\xd0\xben Requi\xd0\xb3"
+    "ed: Unusu\xd0\xb0I \xd0\xb0"
+    "ctivity on your Am\xd0\xb0zon acc\xd0\xbe"
+    "unt",
+    "<p>x</p>", NULL, NULL, "text-lookalike-letters", "" },
+  { "subject-scripts-apart",
+    "\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd Petrov <ivan@petrov.example>",
+    "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82, Tokyo \xe6\x9d\xb1\xe4\xba\xac "
+    "Caf\xc3\xa9 M\xc3\xbcller A1 MP3",
+    "<p>x</p>", NULL, NULL, "", "text-lookalike-letters display-name-brand" },
   /* Buttons of a message that speaks for a brand. */
   { "brand-button", "La Poste <suivi@notif.example>", "Colis",
     "<a href=\"https://colis.example/\">Suivre mon colis</a>", NULL, NULL,
@@ -542,6 +567,12 @@ static const LinkCase link_cases[] = {
     "RE: TR: Microsoft 365 mot de passe",
     "<a href=\"https://keep.example/\">Conserver mon mot de passe</a>", NULL, NULL,
     "link-brand-elsewhere", "" },
+  { "brand-image-button", "La Poste <suivi@notif.example>", "Colis",
+    "<a href=\"https://colis.example/\"><img src=\"btn.png\" alt=\"Suivre mon colis\"></a>",
+    NULL, NULL, "link-brand-elsewhere", "" },
+  { "brand-image-logo", "La Poste <suivi@notif.example>", "Colis",
+    "<a href=\"https://colis.example/\"><img src=\"logo.png\" alt=\"La Poste\"></a>", NULL,
+    NULL, "", "link-brand-elsewhere" },
   { "brand-genuine-button", "La Poste <suivi@laposte.fr>", "Colis",
     "<a href=\"https://www.laposte.fr/suivi\">Suivre mon colis</a>", NULL, NULL, "",
     "link-brand-elsewhere display-name-brand" },

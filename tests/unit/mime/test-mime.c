@@ -569,6 +569,23 @@ test_html_attribute_refs (void)
   g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "ht\ttps://b.example/\np");
 }
 
+static void
+test_html_image_button (void)
+{
+  g_autoptr (FctMime) mime = parse_html (
+      "<a href=\"https://a.example/\"><img src=\"b.png\" alt=\"Se connecter\"></a>"
+      "<a href=\"https://b.example/\"><img alt=\"logo\">Voir</a>"
+      "<a href=\"https://c.example/\"><span style=\"display:none\"><img "
+      "alt=\"x\"></span></a>");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 3);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "");
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->image_alt, ==, "Se connecter");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->text, ==, "Voir");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->image_alt, ==, "");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->image_alt, ==, "");
+}
+
 /* Hidden elements nested deeper than the tracked stack, and a hundred thousand
  * unmatched end tags: still one linear pass, and the text after them is read. */
 static void
@@ -605,6 +622,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/mime/html-hidden-in-anchor", test_html_hidden_in_anchor);
   g_test_add_func ("/mime/html-base", test_html_base);
+  g_test_add_func ("/mime/html-image-button", test_html_image_button);
   g_test_add_func ("/mime/html-no-base", test_html_no_base);
   g_test_add_func ("/mime/html-attribute-refs", test_html_attribute_refs);
   g_test_add_func ("/mime/hostile/hidden", test_hostile_hidden);
