@@ -82,6 +82,19 @@ gboolean fct_extract_any (FctExtractKind kind, GBytes *bytes, gsize text_max,
                           FctExtractResult *result,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Active content named in PDF objects, read without a PDF parser: the names /JS and
+ * /JavaScript, /Launch, /OpenAction and /AA (ISO 32000-1 §12.6), decoded from their #xx
+ * escapes (§7.3.5) that hide "/J#61vaScript" from naive scanners. Only what is written
+ * in the clear; fct_extract_pdf also reads compressed object streams. */
+typedef struct
+{
+  gboolean javascript;
+  gboolean launch;
+  gboolean auto_action; /* runs on opening or on a page event */
+} FctExtractPdfActive;
+
+void fct_extract_pdf_active (const guint8 *data, gsize len, FctExtractPdfActive *found);
+
 /* The kind named on the helper's command line ("pdf", "ooxml", "ole"); FALSE if none. */
 gboolean fct_extract_kind_from_string (const char *name, FctExtractKind *kind);
 const char *fct_extract_kind_to_string (FctExtractKind kind);

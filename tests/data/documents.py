@@ -54,6 +54,19 @@ def text_pdf(lines, catalog_extra="", page_extra="", extra_objects=()):
     return pdf(objs)
 
 
+def object_stream(objects):
+    """A compressed object stream (ISO 32000-1 §7.5.7) holding {number: body}: what PDF
+    writers since 1.5 use, and what hides objects from a byte scan."""
+    import zlib
+    header, body = "", ""
+    for num, obj in objects.items():
+        header += "%d %d " % (num, len(body))
+        body += obj + " "
+    data = zlib.compress((header + body).encode("latin-1"))
+    return (b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+            % (len(objects), len(header), len(data)) + data + b"\nendstream")
+
+
 def zip_of(members, compression=zipfile.ZIP_DEFLATED):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression) as z:

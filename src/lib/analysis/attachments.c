@@ -395,51 +395,6 @@ check_name (Walk *w, const char *path, const char *name, gboolean member)
          path);
 }
 
-/* Active content in the PDF's objects, read without a PDF parser: names are decoded
- * from their #xx escapes (ISO 32000-1 §7.3.5), which hide "/J#61vaScript" from naive
- * scanners. Objects inside compressed object streams are not seen here; the extractor
- * (poppler) reports the JavaScript it finds there. */
-typedef struct
-{
-  gboolean javascript, launch, auto_action;
-} PdfActive;
-
-static void
-pdf_scan (const guint8 *p, gsize n, PdfActive *found)
-{
-  for (gsize i = 0; i < n; i++)
-    {
-      char name[16];
-      gsize len = 0;
-      gsize j = i + 1;
-
-      if (p[i] != '/')
-        continue;
-      /* §7.2.2: a name ends at white space or a delimiter. */
-      while (j < n && len < sizeof name - 1 && p[j] > 0x20 && p[j] < 0x7f
-             && strchr ("()<>[]{}/%", p[j]) == NULL)
-        {
-          if (p[j] == '#' && j + 2 < n && g_ascii_isxdigit (p[j + 1])
-              && g_ascii_isxdigit (p[j + 2]))
-            {
-              name[len++] = (char)(g_ascii_xdigit_value ((char)p[j + 1]) * 16
-                                   + g_ascii_xdigit_value ((char)p[j + 2]));
-              j += 3;
-            }
-          else
-            name[len++] = (char)p[j++];
-        }
-      name[len] = '\0';
-      if (g_str_equal (name, "JS") || g_str_equal (name, "JavaScript"))
-        found->javascript = TRUE;
-      else if (g_str_equal (name, "Launch"))
-        found->launch = TRUE;
-      else if (g_str_equal (name, "OpenAction") || g_str_equal (name, "AA"))
-        found->auto_action = TRUE;
-      i = j - 1;
-    }
-}
-
 static void inspect (Walk *w, const char *path, const char *name, const char *ctype,
                      GBytes *content, gboolean complete, guint depth);
 
@@ -836,9 +791,11 @@ inspect (Walk *w, const char *path, const char *name, const char *ctype, GBytes 
 
   if (kind == KIND_PDF)
     {
-      PdfActive active = { FALSE, FALSE, FALSE };
+      FctExtractPdfActive active = { FALSE, FALSE, FALSE };
 
-      pdf_scan (data, len, &active);
+      /* Uncompressed objects, read here so that a document the reader cannot finish
+         still tells; the reader looks into compressed object streams. */
+      fct_extract_pdf_active (data, len, &active);
       if (active.launch)
         add (ctx, "attachment-pdf-launch", path,
              _ ("The PDF %s can start a program on the computer. No genuine document "

@@ -1,9 +1,104 @@
 /* facteur — the text and active content of a PDF (ISO 32000-1) through poppler-glib:
  * page text in reading order, JavaScript anywhere poppler finds it (§12.6.4.16), link
- * actions that launch programs (§12.6.4.5), and the names of embedded files (§7.11.4). */
+ * actions that launch programs (§12.6.4.5), the names of embedded files (§7.11.4), and
+ * the actions named inside compressed object streams (§7.5.7), inflated with zlib. */
 #include "extract-private.h"
 
 #include <poppler.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Object streams inflated at most, in all (§7.5.7): a bomb stops here. */
+#define OBJSTM_MAX (16 * 1024 * 1024)
+
+/* Inflates one FlateDecode stream into out, up to *budget bytes. */
+static void
+inflate_into (const guint8 *p, gsize n, GByteArray *out, gsize *budget)
+{
+  z_stream z = { 0 };
+  guint8 chunk[16384];
+
+  if (inflateInit (&z) != Z_OK)
+    return;
+  z.next_in = (Bytef *)p;
+  z.avail_in = (uInt)MIN (n, G_MAXUINT);
+  while (*budget > 0)
+    {
+      int r;
+      gsize got;
+
+      z.next_out = chunk;
+      z.avail_out = (uInt)MIN (sizeof chunk, *budget);
+      r = inflate (&z, Z_NO_FLUSH);
+      got = MIN (sizeof chunk, *budget) - z.avail_out;
+      g_byte_array_append (out, chunk, (guint)got);
+      *budget -= got;
+      if (r != Z_OK || got == 0)
+        break;
+    }
+  inflateEnd (&z);
+}
+
+/* Actions hidden in compressed object streams (§7.5.7), where a byte scan of the file
+ * does not see them and poppler's API does not tell an /OpenAction /Launch: each
+ * stream whose dictionary says /ObjStm and /FlateDecode is inflated and its names read. */
+static void
+scan_object_streams (const guint8 *p, gsize n, FctExtractResult *result)
+{
+  gsize budget = OBJSTM_MAX;
+  gsize at = 0;
+  FctExtractPdfActive found = { FALSE, FALSE, FALSE };
+
+  while (at < n && budget > 0)
+    {
+      const guint8 *s = memmem (p + at, n - at, "stream", 6);
+      const guint8 *dict;
+      const guint8 *data;
+      const guint8 *end;
+      gsize back;
+      g_autoptr (GByteArray) plain = NULL;
+
+      if (s == NULL)
+        break;
+      at = (gsize)(s - p) + 6;
+      /* "endstream" also contains "stream". */
+      if (s - p >= 3 && memcmp (s - 3, "end", 3) == 0)
+        continue;
+      /* The dictionary before it: from the last "obj" within 4 KiB. */
+      back = MIN ((gsize)(s - p), 4096);
+      dict = s - back;
+      {
+        const guint8 *o = NULL;
+        for (const guint8 *q = s - 3; q >= dict; q--)
+          if (memcmp (q, "obj", 3) == 0)
+            {
+              o = q;
+              break;
+            }
+        if (o == NULL)
+          continue;
+        dict = o;
+      }
+      if (memmem (dict, (gsize)(s - dict), "/ObjStm", 7) == NULL
+          || memmem (dict, (gsize)(s - dict), "/FlateDecode", 12) == NULL)
+        continue;
+      data = s + 6;
+      if (data < p + n && *data == '\r')
+        data++;
+      if (data < p + n && *data == '\n')
+        data++;
+      end = memmem (data, (gsize)(p + n - data), "endstream", 9);
+      if (end == NULL)
+        end = p + n;
+      plain = g_byte_array_new ();
+      inflate_into (data, (gsize)(end - data), plain, &budget);
+      fct_extract_pdf_active (plain->data, plain->len, &found);
+    }
+  if (found.javascript)
+    result->flags |= FCT_EXTRACT_FLAG_JAVASCRIPT;
+  if (found.launch)
+    result->flags |= FCT_EXTRACT_FLAG_LAUNCH;
+}
 
 /* Pages read at most: the text cap usually stops first; a PDF of 100,000 empty pages
  * would otherwise keep the child busy until its deadline. */
@@ -37,6 +132,12 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
   int pages;
 
   g_return_val_if_fail (bytes != NULL && result != NULL, FALSE);
+  {
+    gsize len = 0;
+    const guint8 *data = g_bytes_get_data (bytes, &len);
+    if (data != NULL)
+      scan_object_streams (data, len, result);
+  }
   doc = poppler_document_new_from_bytes (bytes, NULL, &local);
   if (doc == NULL)
     {

@@ -159,3 +159,39 @@ fct_extract_result_parse (const guint8 *data, gsize len, gsize text_max,
   fct_extract_text_set (result, text, text_max);
   return TRUE;
 }
+
+void
+fct_extract_pdf_active (const guint8 *p, gsize n, FctExtractPdfActive *found)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      char name[16];
+      gsize len = 0;
+      gsize j = i + 1;
+
+      if (p[i] != '/')
+        continue;
+      /* §7.2.2: a name ends at white space or a delimiter. */
+      while (j < n && len < sizeof name - 1 && p[j] > 0x20 && p[j] < 0x7f
+             && strchr ("()<>[]{}/%", p[j]) == NULL)
+        {
+          if (p[j] == '#' && j + 2 < n && g_ascii_isxdigit (p[j + 1])
+              && g_ascii_isxdigit (p[j + 2]))
+            {
+              name[len++] = (char)(g_ascii_xdigit_value ((char)p[j + 1]) * 16
+                                   + g_ascii_xdigit_value ((char)p[j + 2]));
+              j += 3;
+            }
+          else
+            name[len++] = (char)p[j++];
+        }
+      name[len] = '\0';
+      if (g_str_equal (name, "JS") || g_str_equal (name, "JavaScript"))
+        found->javascript = TRUE;
+      else if (g_str_equal (name, "Launch"))
+        found->launch = TRUE;
+      else if (g_str_equal (name, "OpenAction") || g_str_equal (name, "AA"))
+        found->auto_action = TRUE;
+      i = j - 1;
+    }
+}

@@ -192,6 +192,16 @@ case("attach-pdf-launch-en", "A PDF with a /Launch link that starts cmd.exe",
          ["Bill of lading BL-22871", "Click anywhere to view the document"], "",
          "/Annots [6 0 R] ", ["<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S "
                               "/Launch /Win << /F (cmd.exe) /P (/c start invoice.exe) >> >> >>"]))])
+case("attach-pdf-objstm-launch-en",
+     "A PDF whose /OpenAction /Launch sits in a compressed object stream, out of sight of "
+     "a byte scan", "dangerous", ["attachment-pdf-launch"], [],
+     sender="Payroll <payroll@hr-document-center.example>", to=DUPONT,
+     subject="Your November payslip",
+     body="Your November payslip is attached.",
+     attachments=[("Payslip_November.pdf", PDF, D.text_pdf(
+         ["Payslip - November 2026"], "/OpenAction 7 0 R ", extra_objects=[
+             D.object_stream({7: "<< /S /Launch /Win << /F (cmd.exe) /P (/c start "
+                                 "payslip.exe) >> >>"})]))])
 case("attach-pdf-embedded-exe-fr", "A PDF that carries a program in its /EmbeddedFiles",
      "dangerous", ["attachment-archive-executable"], [],
      sender="Huissier <etude@huissier-recouvrement-officiel.com>", to=DUPONT,

@@ -108,6 +108,8 @@ static const Case cases[] = {
     "attachment-pdf-launch attachment-unreadable" },
   { "attach-pdf-js-escaped.eml", NULL, NULL, "attachment-pdf-javascript", "" },
   { "attach-pdf-launch.eml", NULL, NULL, "attachment-pdf-launch", "" },
+  { "attach-pdf-objstm-launch.eml", NULL, NULL, "attachment-pdf-launch",
+    "attachment-unreadable" },
   { "attach-pdf-embedded-exe.eml", NULL, NULL, "attachment-archive-executable",
     "attachment-executable" },
   { "attach-pdf-facturx.eml", NULL, NULL, "iban-present",

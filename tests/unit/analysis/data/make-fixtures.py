@@ -209,6 +209,9 @@ with_attachment("attach-pdf-launch", "facture.pdf",
                 D.text_pdf(["Facture"], "", "/Annots [6 0 R] ",
                            ["<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /A << /S /Launch "
                             "/F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >> >>"]), PDF_TYPE)
+with_attachment("attach-pdf-objstm-launch", "facture.pdf",
+                D.text_pdf(["Facture"], "/OpenAction 7 0 R ", extra_objects=[
+                    D.object_stream({7: "<< /S /Launch /F (cmd.exe) >>"})]), PDF_TYPE)
 with_attachment("attach-pdf-embedded-exe", "facture.pdf",
                 D.text_pdf(["Facture"], "/Names << /EmbeddedFiles << /Names [(setup.exe) 6 0 R]"
                            " >> >> ",

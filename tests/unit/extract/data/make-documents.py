@@ -27,6 +27,11 @@ write("embedded.pdf", D.text_pdf(["Facture"], "/Names << /EmbeddedFiles << /Name
                                  extra_objects=["<< /Type /Filespec /F (setup.exe) /EF << /F 7 0 R "
                                                 ">> >>", b"<< /Type /EmbeddedFile /Length 2 >>\n"
                                                 b"stream\nMZ\nendstream"]))
+# Actions inside a compressed object stream (object 7), out of sight of a byte scan.
+write("objstm-launch.pdf", D.text_pdf(["Facture"], "/OpenAction 7 0 R ", extra_objects=[
+    D.object_stream({7: "<< /S /Launch /Win << /F (cmd.exe) /P (/c calc) >> >>"})]))
+write("objstm-js.pdf", D.text_pdf(["Facture"], "/OpenAction 7 0 R ", extra_objects=[
+    D.object_stream({7: "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"})]))
 write("text.docx", D.docx(["Coordonnees bancaires", "Titulaire : Fournisseur SARL"],
                           footer="IBAN " + IBAN))
 write("vba.docm", D.docx(["Bon de commande"], vba=True))
