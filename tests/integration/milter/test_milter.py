@@ -324,6 +324,7 @@ time_budget_ms = 10000
 metrics = 127.0.0.1:{metrics_port}
 {extra}""", 0o644)
 
+    case("every configuration key is documented in docs/MILTER.md", keys_documented)
     case("configuration errors: exit 65 naming the key; bad flags: exit 64",
          lambda: config_errors(d))
     milter_conf()
@@ -366,6 +367,21 @@ def zone_dns(zone):
         v = records.get(name if name.endswith(".") else name + ".")
         return v.encode() if v is not None else None
     return dnsfunc
+
+
+def keys_documented():
+    """Every key the milter reads has its row in docs/MILTER.md, and every row is a key
+    it reads."""
+    root = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+    source = open(os.path.join(root, "src/milter/config.c")).read()
+    block = source[source.index("known_keys[] = {"):]
+    known = set(re.findall(r'"([a-z_]+)"', block[:block.index("NULL")]))
+    doc = open(os.path.join(root, "docs/MILTER.md")).read()
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", doc, re.M))
+    expect(known == rows, f"undocumented {sorted(known - rows)}, unknown {sorted(rows - known)}")
+    example = open(os.path.join(root, "examples/milter.conf")).read()
+    used = set(re.findall(r"^#? ?([a-z_]+) =", example, re.M))
+    expect(used <= known, f"examples/milter.conf has unknown keys {sorted(used - known)}")
 
 
 def config_errors(d):
