@@ -60,6 +60,7 @@ discard   unix  - - n -    - discard
 anvil     unix  - - n -    1 anvil
 scache    unix  - - n -    1 scache
 virtual   unix  - n n -    - virtual
+pickup    unix  n - n 1    1 pickup
 postlog   unix-dgram n - n - 1 postlogd
 """
 
@@ -189,6 +190,7 @@ virtual_mailbox_limit = 0
 message_size_limit = 60000000
 header_size_limit = 4096000
 smtpd_milters = inet:127.0.0.1:{milter_port}
+non_smtpd_milters = inet:127.0.0.1:{milter_port}
 milter_default_action = tempfail
 milter_content_timeout = 60s
 smtpd_banner = $myhostname ESMTP facteur-test
@@ -318,7 +320,7 @@ dns_zone = {d}/test.zone
 language = fr
 blocklists = false
 protect = fournisseur-durand.test
-internal_networks = 10.0.0.0/8
+internal_networks = 10.0.0.0/8;127.0.0.0/8
 signing_keys = out.test:rsa:{out_rsa["private_key"]};out.test:ed:{out_ed["private_key"]}
 time_budget_ms = 10000
 metrics = 127.0.0.1:{metrics_port}
@@ -517,6 +519,17 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
         mail.send(raw, "198.51.100.77", "laptop.example", "ventes@out.test", login="alice")
         m = parse(mail.delivered("out-2"))
         expect(len(m.get_all("DKIM-Signature") or []) == 2, "not signed for an authenticated user")
+
+    def local_submission():
+        # The sendmail command (cron, web applications): no client address, outbound.
+        raw = message("local-1", "Ventes <ventes@out.test>", "Local", "Depuis le serveur.\r\n")
+        p = subprocess.run(["sendmail", "-C", mail.pd, "-f", "ventes@out.test",
+                            "user@rcpt.test"], input=raw.replace(b"\r\n", b"\n"),
+                           capture_output=True, timeout=60)
+        expect(p.returncode == 0, f"sendmail: {p.returncode} {p.stderr}")
+        m = parse(mail.delivered("local-1"))
+        expect(len(m.get_all("DKIM-Signature") or []) == 2, "a local submission was not signed")
+        expect(m["X-Facteur"] is None, "a local submission was judged")
 
     def privileges():
         pid = milter.proc.pid
@@ -793,6 +806,7 @@ dns_zone = {d}/test.zone
     case("outbound mail from an internal network is signed (RSA, Ed25519), dkimpy verifies",
          outbound_signed)
     case("outbound mail of an authenticated user is signed", outbound_login)
+    case("a local submission (sendmail command, non_smtpd_milters) is signed", local_submission)
     case("the milter runs unprivileged and cannot read the keys", privileges)
     case("10,000 header fields pass, judged as partial", many_headers)
     case("broken MIME passes", broken_mime)
