@@ -244,7 +244,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFilterKeyTable, fct_filter_key_table_free)
 guint fct_filter_key_table_get_count (const FctFilterKeyTable *table);
 /* (transfer none) */
 const FctFilterKey *fct_filter_key_table_get (const FctFilterKeyTable *table, guint index);
-FctFilterKey *fct_filter_key_table_get_mutable (FctFilterKeyTable *table, guint index);
 void fct_filter_key_table_add (FctFilterKeyTable *table, const char *domain,
                                const char *selector, const char *path, FctDkimKeyType type,
                                guint bits);

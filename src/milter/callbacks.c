@@ -176,8 +176,9 @@ on_envfrom (SMFICTX *ctx, char **argv)
   c->mail_from = fct_filter_envelope_sender (argv != NULL ? argv[0] : NULL);
   c->auth = symval (ctx, "{auth_authen}");
   take_queue_id (ctx, c);
-  /* Outbound: an authenticated submission, a client of the internal networks, or a
-   * local submission (no client address: non_smtpd_milters). */
+  /* Outbound: an authenticated submission, a client of the internal networks (Postfix
+   * shows local submissions as 127.0.0.1), or a client without an address (Sendmail's
+   * local submissions). */
   c->outbound = c->auth != NULL || c->client_ip == NULL
                 || fct_milter_config_is_internal (c->state->config, c->client_ip);
   c->context = g_main_context_new ();

@@ -222,6 +222,17 @@ run (FctMilterConfig *config)
   /* Libmilter's own time limit per MTA command, above the message's time budget. */
   smfi_settimeout ((int)(config->time_budget_ms / 1000 + 60));
 
+  /* The IBAN history must be writable by the user the milter now is: said at start,
+   * not at the first message. */
+  if (config->db != NULL)
+    {
+      g_autoptr (FctStore) store = fct_store_open (config->db, NULL, &error);
+      if (store == NULL)
+        {
+          g_printerr ("facteur milter: %s\n", error->message);
+          return FCT_EXIT_UNAVAILABLE;
+        }
+    }
   g_autofree char *metrics = g_strdup (config->metrics);
   if (!fct_milter_state_install (config, signer, FALSE, &error))
     {

@@ -7,10 +7,6 @@
 #include <gmime/gmime.h>
 #include <string.h>
 
-/* Nested multiparts walked looking for the visible parts (FctLimits.mime_depth_max's
- * default). */
-#define DEPTH_MAX 32
-
 typedef struct
 {
   GMimePart *text, *html;
@@ -33,7 +29,9 @@ gmime_init_once (void)
 static void
 find_targets (GMimeObject *obj, Banner *b, guint depth)
 {
-  if (depth > DEPTH_MAX || (b->text != NULL && b->html != NULL))
+  /* Nested multiparts walked looking for the visible parts: as deep as the analysis
+   * goes. */
+  if (depth > fct_limits_default ()->mime_depth_max || (b->text != NULL && b->html != NULL))
     return;
   if (GMIME_IS_MULTIPART (obj))
     {

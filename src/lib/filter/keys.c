@@ -71,13 +71,6 @@ fct_filter_key_table_get (const FctFilterKeyTable *t, guint index)
   return g_ptr_array_index (t->keys, index);
 }
 
-FctFilterKey *
-fct_filter_key_table_get_mutable (FctFilterKeyTable *t, guint index)
-{
-  g_return_val_if_fail (index < t->keys->len, NULL);
-  return g_ptr_array_index (t->keys, index);
-}
-
 FctFilterKeyTable *
 fct_filter_key_table_parse (const char *const *entries, GError **error)
 {

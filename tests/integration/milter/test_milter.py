@@ -60,6 +60,7 @@ discard   unix  - - n -    - discard
 anvil     unix  - - n -    1 anvil
 scache    unix  - - n -    1 scache
 virtual   unix  - n n -    - virtual
+pickup    unix  n - n 1    1 pickup
 postlog   unix-dgram n - n - 1 postlogd
 """
 
@@ -189,6 +190,7 @@ virtual_mailbox_limit = 0
 message_size_limit = 60000000
 header_size_limit = 4096000
 smtpd_milters = inet:127.0.0.1:{milter_port}
+non_smtpd_milters = inet:127.0.0.1:{milter_port}
 milter_default_action = tempfail
 milter_content_timeout = 60s
 smtpd_banner = $myhostname ESMTP facteur-test
@@ -318,12 +320,13 @@ dns_zone = {d}/test.zone
 language = fr
 blocklists = false
 protect = fournisseur-durand.test
-internal_networks = 10.0.0.0/8
+internal_networks = 10.0.0.0/8;127.0.0.0/8
 signing_keys = out.test:rsa:{out_rsa["private_key"]};out.test:ed:{out_ed["private_key"]}
 time_budget_ms = 10000
 metrics = 127.0.0.1:{metrics_port}
 {extra}""", 0o644)
 
+    case("every configuration key is documented in docs/MILTER.md", keys_documented)
     case("configuration errors: exit 65 naming the key; bad flags: exit 64",
          lambda: config_errors(d))
     milter_conf()
@@ -366,6 +369,21 @@ def zone_dns(zone):
         v = records.get(name if name.endswith(".") else name + ".")
         return v.encode() if v is not None else None
     return dnsfunc
+
+
+def keys_documented():
+    """Every key the milter reads has its row in docs/MILTER.md, and every row is a key
+    it reads."""
+    root = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
+    source = open(os.path.join(root, "src/milter/config.c")).read()
+    block = source[source.index("known_keys[] = {"):]
+    known = set(re.findall(r'"([a-z_]+)"', block[:block.index("NULL")]))
+    doc = open(os.path.join(root, "docs/MILTER.md")).read()
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", doc, re.M))
+    expect(known == rows, f"undocumented {sorted(known - rows)}, unknown {sorted(rows - known)}")
+    example = open(os.path.join(root, "examples/milter.conf")).read()
+    used = set(re.findall(r"^#? ?([a-z_]+) =", example, re.M))
+    expect(used <= known, f"examples/milter.conf has unknown keys {sorted(used - known)}")
 
 
 def config_errors(d):
@@ -501,6 +519,17 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
         mail.send(raw, "198.51.100.77", "laptop.example", "ventes@out.test", login="alice")
         m = parse(mail.delivered("out-2"))
         expect(len(m.get_all("DKIM-Signature") or []) == 2, "not signed for an authenticated user")
+
+    def local_submission():
+        # The sendmail command (cron, web applications): no client address, outbound.
+        raw = message("local-1", "Ventes <ventes@out.test>", "Local", "Depuis le serveur.\r\n")
+        p = subprocess.run(["sendmail", "-C", mail.pd, "-f", "ventes@out.test",
+                            "user@rcpt.test"], input=raw.replace(b"\r\n", b"\n"),
+                           capture_output=True, timeout=60)
+        expect(p.returncode == 0, f"sendmail: {p.returncode} {p.stderr}")
+        m = parse(mail.delivered("local-1"))
+        expect(len(m.get_all("DKIM-Signature") or []) == 2, "a local submission was not signed")
+        expect(m["X-Facteur"] is None, "a local submission was judged")
 
     def privileges():
         pid = milter.proc.pid
@@ -777,6 +806,7 @@ dns_zone = {d}/test.zone
     case("outbound mail from an internal network is signed (RSA, Ed25519), dkimpy verifies",
          outbound_signed)
     case("outbound mail of an authenticated user is signed", outbound_login)
+    case("a local submission (sendmail command, non_smtpd_milters) is signed", local_submission)
     case("the milter runs unprivileged and cannot read the keys", privileges)
     case("10,000 header fields pass, judged as partial", many_headers)
     case("broken MIME passes", broken_mime)

@@ -448,7 +448,6 @@ test_trusted_arc_sealer (void)
 static void
 test_no_verdict (void)
 {
-  g_autoptr (FctResolver) resolver = resolver_with (NULL);
   FctFilterMessageOptions o = { .authserv_id = "mx.example" };
   g_autoptr (FctFilterMessage) m = fct_filter_message_new (&o);
   g_autoptr (GError) error
