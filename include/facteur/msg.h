@@ -133,7 +133,9 @@ guint fct_msg_count_headers (const FctMsg *msg, const char *name);
 void fct_msg_foreach_field (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data);
 /* What the header limits left out (transfer none). */
 const FctMsgOverLimits *fct_msg_get_over_limits (const FctMsg *msg);
-/* The nth (0-based) field named name from the top, or NULL (transfer none). */
+/* The nth (0-based) field named name from the top, or NULL (transfer none). Both finds
+ * look among the fields kept (FctMsgOverLimits); the first of each name the checks read
+ * is always kept. */
 const FctMsgHeader *fct_msg_find_header (const FctMsg *msg, const char *name, guint nth);
 /* The nth field named name counting from the bottom, as DKIM selects fields
  * (RFC 6376 §5.4.2), or NULL. */

@@ -336,7 +336,8 @@ fct_msg_kept_name_index (FctSlice name)
 static gboolean
 keep_field (Keep *k, const Scanner *s, const Span *span, int *index)
 {
-  gboolean keep = k->read < k->max;
+  /* The first field is always kept: a message has at least one (msg.h). */
+  gboolean keep = k->read < MAX (k->max, 1);
   int i = fct_msg_kept_name_index (fct_slice_new (s->d + span->start, span->name_len));
 
   if (k->read < G_MAXUINT)

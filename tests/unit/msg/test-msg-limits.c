@@ -275,6 +275,21 @@ test_count_over_by_a_kept_field (void)
   g_assert_cmpuint (o->past_first_line, ==, 3);
 }
 
+/* A limit of zero fields still keeps the first: a message has at least one field. */
+static void
+test_count_zero_limit (void)
+{
+  FctLimits limits;
+  fct_limits_init (&limits);
+  limits.header_fields_max = 0;
+
+  g_autoptr (GString) text = message_with_fields (3);
+  g_autoptr (FctMsg) msg = parse_string (text, &limits, NULL);
+  g_assert_cmpuint (fct_msg_get_header_count (msg), ==, 1);
+  g_assert_cmpstr (fct_msg_get_header (msg, 0)->value, ==, "value 1");
+  g_assert_cmpuint (fct_msg_get_over_limits (msg)->skipped, ==, 2);
+}
+
 /* A second From within the limit and one past it: both count. */
 static void
 test_count_second_from_past_limit (void)
@@ -541,6 +556,7 @@ main (int argc, char **argv)
                    test_count_padding_keeps_what_matters);
   g_test_add_func ("/msg/limits/count/over-by-a-kept-field",
                    test_count_over_by_a_kept_field);
+  g_test_add_func ("/msg/limits/count/zero-limit", test_count_zero_limit);
   g_test_add_func ("/msg/limits/count/second-from-past-limit",
                    test_count_second_from_past_limit);
   g_test_add_func ("/msg/limits/field/default", test_field_size_default);
