@@ -447,26 +447,53 @@ def main():
                                capture_output=True, text=True, timeout=30)
             assert r.returncode == 69 and "127.0.0.1" in r.stderr, r
 
-        def not_a_message():
+        def unreadable_spool():
+            # Over SMTP every message can be checked now: the server's trace field makes
+            # the first line a header field, the parser reports a header over its limits
+            # instead of refusing it, and the inbox takes no more than the parser reads.
+            # What remains is a spooled message that cannot be read at the check: here
+            # one acknowledged before a stop, left unchecked, whose file is gone at the
+            # next start (the start checks what was left).
             t = main_server.new_test()
             with smtplib.SMTP("127.0.0.1", main_server.smtp_port) as c:
-                # Over the 1,000 header fields of FctLimits: the parser refuses it.
                 c.sendmail("a@b.example", [t["address"]],
                            b"".join(b"X-Field-%d: x\r\n" % i for i in range(1001))
                            + b"\r\nbody\r\n")
+            report = main_server.wait_report(t["token"])
+            assert "header-over-limits" in report["threat"]["findings"], report["threat"]
+            s = server("unreadable")
+            t = s.new_test()
+            with smtplib.SMTP("127.0.0.1", s.smtp_port) as c:
+                c.sendmail("a@b.example", [t["address"]], b"Subject: lost\r\n\r\nbody\r\n")
+            s.wait_report(t["token"])
+            s.stop()
+            db = sqlite3.connect(os.path.join(s.data_dir, "facteur.db"))
+            ((mid, spool),) = db.execute("SELECT id, spool FROM messages WHERE token = ?",
+                                         (t["token"],)).fetchall()
+            db.execute("UPDATE messages SET checked = 0, score = NULL, threat = NULL,"
+                       " view = NULL WHERE id = ?", (mid,))
+            db.execute("DELETE FROM reports WHERE message_id = ?", (mid,))
+            db.execute("DELETE FROM message_findings WHERE message_id = ?", (mid,))
+            db.commit()
+            db.close()
+            os.unlink(spool)
+            s.start()
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
-                j = json.loads(main_server.request("/api/tests/" + t["token"])[2])
+                j = json.loads(s.request("/api/tests/" + t["token"])[2])
                 if j["status"] != "waiting":
                     break
                 time.sleep(0.05)
-            assert j["status"] == "failed" and "header_fields_max" in j["error"], j
-            status, _, page = main_server.request("/r/" + t["token"])
-            assert status == 200 and b"header_fields_max" in page and b'id="waiting"' not in page
+            assert j["status"] == "failed" and "does not exist" in j["error"], j
+            assert "report" not in j, j
+            status, _, page = s.request(f"/r/{t['token']}?lang=en")
+            assert status == 200 and b'id="waiting"' not in page, page
+            assert b"could not be checked" in page and b"does not exist" in page, page
+            s.stop()
 
         case("usage errors exit 64; a port in use exits 69", usage_errors)
         case("a message that cannot be checked says why instead of waiting forever",
-             not_a_message)
+             unreadable_spool)
         case("RCPT: anything but an existing test address gets 550 5.1.1 (no relay)",
              refused_recipients)
         case("the stored report is facteur check --json's object for the same message and "
