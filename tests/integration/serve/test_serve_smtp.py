@@ -205,6 +205,33 @@ def main():
             assert os.listdir(os.path.join(s.data_dir, "spool", "tmp")) == []
             s.stop()
 
+        def over_parser_default():
+            # A SIZE above the parser's 64 MiB default: what the inbox acknowledges is
+            # checked, not refused by the parser after the 250.
+            s = server("large", ["--message-max-bytes", "70000000"])
+            t = s.new_test()
+            line = b"x" * 76 + b"\r\n"
+            msg = (b"From: a@b.example\r\nSubject: large\r\n\r\n"
+                   + line * (65 * 1024 * 1024 // len(line)))
+            assert 64 * 1024 * 1024 < len(msg) < 70000000
+            with smtplib.SMTP("127.0.0.1", s.smtp_port) as c:
+                c.ehlo("client.example")
+                assert c.mail("a@b.example", [f"SIZE={len(msg)}"])[0] == 250
+                assert c.rcpt(t["address"])[0] == 250
+                assert c.docmd("DATA")[0] == 354
+                c.send(msg + b".\r\n")  # no line starts with a dot: sent as it is
+                code, text = c.getreply()
+                assert code == 250, (code, text)
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                j = json.loads(s.request("/api/tests/" + t["token"])[2])
+                if j["status"] != "waiting":
+                    break
+                time.sleep(0.2)
+            assert j["status"] == "done", {k: v for k, v in j.items() if k != "report"}
+            assert j["report"]["size"] > len(msg), j["report"]["size"]
+            s.stop()
+
         def kill_after_250():
             s = server("crash")
             t = s.new_test()
@@ -502,6 +529,8 @@ def main():
         case("SMTPUTF8: a UTF-8 sender needs it, and the message is shown", smtputf8)
         case("SIZE: 552 for a declared or actual size over the limit; the session goes on",
              oversized)
+        case("a SIZE above the parser's default: the message acknowledged is checked",
+             over_parser_default)
         case("kill -9 right after the 250: the report is there after a restart",
              kill_after_250)
         case("kill -9 during DATA: no message, no row, no half file", kill_during_data)
