@@ -455,6 +455,16 @@ fct_cmd_serve (int argc, char **argv)
             = (guint)MIN (a.smtp_timeout, 86400) * 1000;
       if (a.message_max > 0)
         server.limits.smtp_server_message_max_bytes = (gsize)a.message_max;
+      /* A 250 promises a report: the parser reads whatever SIZE (RFC 1870) lets in, with
+       * the trace field in front (a HELO within a command line, this host's name, and
+       * under 512 bytes besides). */
+      gsize room = server.limits.smtp_server_command_line_max
+                   + strlen (server.config.hostname) + 512;
+      gsize accepted;
+      if (!g_size_checked_add (&accepted, server.limits.smtp_server_message_max_bytes,
+                               room))
+        accepted = G_MAXSIZE;
+      server.limits.message_max_bytes = MAX (server.limits.message_max_bytes, accepted);
       status = run (&server, &common, &a);
     }
   server_clear (&server);

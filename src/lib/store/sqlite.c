@@ -348,27 +348,44 @@ key_load (FctStore *store, const char *db_path, const char *key_path, gboolean m
 
 /* Creates the database file mode 0600 before SQLite does (SQLite would follow the
  * umask; its -wal and -shm files then take the database's mode), and narrows an existing
- * one: it tells which suppliers a business pays. */
+ * one: it tells which suppliers a business pays. An existing file is not opened: closing
+ * a descriptor drops every POSIX lock the process holds on the file (POSIX fcntl(),
+ * "How To Corrupt An SQLite Database File" §2.2), those of its open connections too, and
+ * another process would then take itself for the last connection and delete the WAL
+ * file under them. A symbolic link is refused, as O_NOFOLLOW did. */
 static gboolean
 db_file_prepare (const char *path, GError **error)
 {
   struct stat st;
-  int fd;
+  int fd, saved;
 
   if (g_str_equal (path, ":memory:") || g_str_has_prefix (path, "file:"))
     return TRUE;
-  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
+  fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0)
     {
-      int saved = errno;
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN,
-                   _ ("store: cannot open %s: %s"), path, g_strerror (saved));
-      return FALSE;
+      close (fd); /* a file just made: nothing holds a lock on it */
+      return TRUE;
     }
-  if (fstat (fd, &st) == 0 && (st.st_mode & 077) != 0 && st.st_uid == geteuid ())
-    fchmod (fd, 0600);
-  close (fd);
-  return TRUE;
+  saved = errno;
+  if (saved == EEXIST)
+    {
+      if (g_lstat (path, &st) != 0)
+        saved = errno;
+      else if (S_ISLNK (st.st_mode))
+        saved = ELOOP;
+      else if (S_ISDIR (st.st_mode))
+        saved = EISDIR;
+      else
+        {
+          if ((st.st_mode & 077) != 0 && st.st_uid == geteuid ())
+            (void)g_chmod (path, 0600);
+          return TRUE;
+        }
+    }
+  g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN,
+               _ ("store: cannot open %s: %s"), path, g_strerror (saved));
+  return FALSE;
 }
 
 FctStore *

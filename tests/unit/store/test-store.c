@@ -4,10 +4,13 @@
  * files mode 0600, the key, the conversion of a version-1 database. */
 #include <facteur/store.h>
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static char *
 scratch_db (void)
@@ -506,6 +509,64 @@ test_upgrade_v1 (void)
   remove_db (path);
 }
 
+/* Whether another process sees a lock on path: a child asks with F_GETLK (a process
+ * never conflicts with its own locks) and calls nothing but system calls. */
+static gboolean
+locked_for_others (const char *path)
+{
+  int status = 0;
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+      int fd = open (path, O_RDONLY | O_CLOEXEC);
+      _exit (fd >= 0 && fcntl (fd, F_GETLK, &fl) == 0 ? (fl.l_type != F_UNLCK ? 0 : 1) : 2);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), !=, 2);
+  return WEXITSTATUS (status) == 0;
+}
+
+/* In WAL mode each connection holds a shared lock on the database file until it closes:
+ * it is how another process (sqlite3, a second facteur) knows it is not the last one,
+ * which would checkpoint and delete the WAL file under it (facteur serve's reports then
+ * failed with "disk I/O error"). Opening a second store in the same process, as each of
+ * facteur serve's threads does, must not drop the first one's locks: closing any
+ * descriptor of a file drops all the process' POSIX locks on it. An existing file is
+ * still narrowed to 0600, and a symbolic link is still refused. */
+static void
+test_second_open_keeps_locks (void)
+{
+  g_autofree char *path = scratch_db ();
+  g_autofree char *link = g_strconcat (path, ".link", NULL);
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+
+  g_autoptr (FctStore) first = fct_store_open (path, NULL, &error);
+  g_assert_no_error (error);
+  record (first, "example.fr", "FR7630006000011234567890189", 10, &s);
+  g_assert_true (locked_for_others (path));
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_autoptr (FctStore) second = fct_store_open (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (locked_for_others (path));
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  record (second, "example.fr", "FR7630006000011234567890189", 20, &s);
+  g_assert_true (s.known);
+  g_clear_pointer (&second, fct_store_close);
+  g_assert_true (locked_for_others (path));
+  g_clear_pointer (&first, fct_store_close);
+  g_assert_false (locked_for_others (path));
+
+  g_assert_cmpint (symlink (path, link), ==, 0);
+  g_assert_null (fct_store_open (link, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN);
+  g_remove (link);
+  remove_db (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -522,5 +583,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/invalid", test_invalid);
   g_test_add_func ("/store/serve-tables", test_serve_tables);
   g_test_add_func ("/store/upgrade-v1", test_upgrade_v1);
+  g_test_add_func ("/store/second-open-keeps-locks", test_second_open_keeps_locks);
   return g_test_run ();
 }
