@@ -219,8 +219,8 @@ run (FctMilterConfig *config)
       g_printerr ("facteur milter: %s\n", error->message);
       return FCT_EXIT_UNAVAILABLE;
     }
-  /* Libmilter's own time limit per MTA command, above the message's time budget. */
-  smfi_settimeout ((int)(config->time_budget_ms / 1000 + 60));
+  /* libmilter's read timeout stays its default (7,210 s): the MTA's own limits on a
+   * slow SMTP client (300 s per command in Postfix) must decide, not ours. */
 
   /* The IBAN history must be writable by the user the milter now is: said at start,
    * not at the first message. */
