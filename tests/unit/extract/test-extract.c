@@ -142,6 +142,20 @@ test_isolated (gconstpointer data)
   check_result (c, once);
 }
 
+/* Found by fuzz-extract-ole: a block number past the file makes libgsf log a critical
+ * and refuse the file. In the child that is a refusal like any other. */
+static void
+test_gsf_bad_block (void)
+{
+  g_autoptr (GBytes) bytes = load ("gsf-bad-block.doc");
+  g_autoptr (FctExtractResult) r
+      = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_OLE, bytes, NULL,
+                              g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
+
+  g_assert_cmpint (r->status, ==, FCT_EXTRACT_STATUS_UNREADABLE);
+  g_assert_cmpuint (r->flags, ==, 0);
+}
+
 /* A resident that is gone (stopped here; killed, or its thread ended, in real life) is
  * started again by the next document. */
 static void
@@ -490,6 +504,7 @@ main (int argc, char **argv)
   g_test_add_func ("/extract/wire/strict", test_wire_strict);
   g_test_add_func ("/extract/wire/text-cap", test_wire_text_cap);
   g_test_add_func ("/extract/child/failures", test_child_failures);
+  g_test_add_func ("/extract/gsf-bad-block", test_gsf_bad_block);
   g_test_add_func ("/extract/resident/restart", test_resident_restart);
   g_test_add_func ("/extract/resident/refused", test_resident_refused);
   g_test_add_func ("/extract/resident/threads", test_resident_threads);
