@@ -62,15 +62,15 @@ typedef struct _FctDmarcAggregateRecord
 {
   char *source_ip; /* as written, validated as an IPv4 or IPv6 address */
   gint64 count;
-  char *disposition;         /* none|quarantine|reject (RFC 7489: also "pass") */
-  char *dkim;                /* policy_evaluated: pass|fail (DMARC-aligned DKIM) */
-  char *spf;                 /* policy_evaluated: pass|fail (DMARC-aligned SPF) */
-  char *reason;              /* first policy override reason type (forwarded, ...) */
-  char *reason_comment;      /* its comment */
-  char *header_from;         /* identifiers, lower case */
-  char *envelope_from;       /* or NULL */
-  char *envelope_to;         /* or NULL */
-  char *dkim_domain;         /* auth_results/dkim, the one kept (see above) */
+  char *disposition;    /* none|quarantine|reject (RFC 7489: also "pass") */
+  char *dkim;           /* policy_evaluated: pass|fail (DMARC-aligned DKIM) */
+  char *spf;            /* policy_evaluated: pass|fail (DMARC-aligned SPF) */
+  char *reason;         /* first policy override reason type (forwarded, ...) */
+  char *reason_comment; /* its comment */
+  char *header_from;    /* identifiers, lower case */
+  char *envelope_from;  /* or NULL */
+  char *envelope_to;    /* or NULL */
+  char *dkim_domain;    /* auth_results/dkim, the one kept (see above) */
   char *dkim_selector;
   char *dkim_result; /* none|pass|fail|policy|neutral|temperror|permerror */
   guint dkim_signatures;
@@ -129,7 +129,7 @@ typedef struct _FctTlsRptReport
   char *org_name;
   char *report_id;
   char *contact_info;
-  gint64 begin, end; /* from date-range's RFC 3339 datetimes */
+  gint64 begin, end;   /* from date-range's RFC 3339 datetimes */
   GPtrArray *policies; /* FctTlsRptPolicy * */
 } FctTlsRptReport;
 
@@ -154,7 +154,7 @@ typedef struct _FctFailureReport
   char *reported_domain;
   char *source_ip;
   char *arrival_date;
-  gint64 arrival; /* Unix time, 0 when absent or unreadable */
+  gint64 arrival;           /* Unix time, 0 when absent or unreadable */
   char *original_mail_from; /* local part redacted */
   char *dkim_domain;
   char *dkim_selector;
@@ -202,8 +202,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctReportBlob, fct_report_blob_free)
 typedef void (*FctReportsSkipFunc) (const char *name, const GError *reason,
                                     gpointer user_data);
 gboolean fct_reports_extract (const char *name, GBytes *data, const FctLimits *limits,
-                              GPtrArray *blobs, FctReportsSkipFunc skip,
-                              gpointer user_data,
+                              GPtrArray *blobs, FctReportsSkipFunc skip, gpointer user_data,
                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Decompresses gzip data (zlib) within limits' size and ratio budgets (transfer full),
@@ -229,12 +228,12 @@ typedef struct
 
 typedef struct
 {
-  guint64 sources;       /* files and messages read */
-  guint64 stored;        /* reports stored */
-  guint64 records;       /* aggregate records stored */
-  guint64 duplicates;    /* reports stored already (same organization and report id) */
-  guint64 foreign;       /* reports for a domain not managed */
-  guint64 skipped;       /* malformed, over a limit, unreadable */
+  guint64 sources;           /* files and messages read */
+  guint64 stored;            /* reports stored */
+  guint64 records;           /* aggregate records stored */
+  guint64 duplicates;        /* reports stored already (same organization and report id) */
+  guint64 foreign;           /* reports for a domain not managed */
+  guint64 skipped;           /* malformed, over a limit, unreadable */
   guint64 stored_by_kind[3]; /* indexed by FctReportKind */
 } FctReportsIngestStats;
 
@@ -281,11 +280,11 @@ typedef struct _FctReportsSource
   gint64 dmarc_pass;  /* messages with aligned SPF or aligned DKIM */
   gint64 spf_aligned; /* policy_evaluated spf=pass */
   gint64 dkim_aligned;
-  gint64 spf_pass;  /* auth_results spf=pass, for any domain */
-  gint64 dkim_pass; /* auth_results dkim=pass, for any domain */
-  gint64 forwarded; /* messages whose override reason says forwarding, a list or ARC */
+  gint64 spf_pass;    /* auth_results spf=pass, for any domain */
+  gint64 dkim_pass;   /* auth_results dkim=pass, for any domain */
+  gint64 forwarded;   /* messages whose override reason says forwarding, a list or ARC */
   gint64 dkim_broken; /* messages whose author-domain DKIM signature failed */
-  char *spf_domain; /* the SPF domain seen most for it */
+  char *spf_domain;   /* the SPF domain seen most for it */
   char *dkim_domain;
   char *dkim_selector;
   char *envelope_from;
@@ -302,11 +301,11 @@ void fct_reports_source_free (FctReportsSource *source);
 
 typedef enum
 {
-  FCT_REPORTS_READY_NO_DATA,      /* no report for the domain */
-  FCT_REPORTS_READY_NOT_ENOUGH,   /* fewer than 7 days of reports */
-  FCT_REPORTS_READY_NOT_YET,      /* some of the domain's own senders fail */
-  FCT_REPORTS_READY_QUARANTINE,   /* own senders pass; forwarded mail would suffer */
-  FCT_REPORTS_READY_REJECT,       /* own senders pass, forwarding survives */
+  FCT_REPORTS_READY_NO_DATA,    /* no report for the domain */
+  FCT_REPORTS_READY_NOT_ENOUGH, /* fewer than 7 days of reports */
+  FCT_REPORTS_READY_NOT_YET,    /* some of the domain's own senders fail */
+  FCT_REPORTS_READY_QUARANTINE, /* own senders pass; forwarded mail would suffer */
+  FCT_REPORTS_READY_REJECT,     /* own senders pass, forwarding survives */
 } FctReportsReadiness;
 
 const char *fct_reports_readiness_to_string (FctReportsReadiness readiness);

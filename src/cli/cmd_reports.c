@@ -134,7 +134,8 @@ cmd_ingest (int argc, char **argv)
         ok = fct_reports_ingest_path (ingest, argv[i], &error);
       if (!ok)
         {
-          status = error->domain == FCT_REPORTS_ERROR ? FCT_EXIT_DATAERR : FCT_EXIT_SOFTWARE;
+          status
+              = error->domain == FCT_REPORTS_ERROR ? FCT_EXIT_DATAERR : FCT_EXIT_SOFTWARE;
           g_printerr ("facteur reports: %s\n", error->message);
           g_clear_error (&error);
         }
@@ -151,9 +152,12 @@ cmd_ingest (int argc, char **argv)
       json_builder_begin_object (b);
       fct_cli_json_add_int (b, "sources", (gint64)st->sources);
       fct_cli_json_add_int (b, "stored", (gint64)st->stored);
-      fct_cli_json_add_int (b, "aggregate", (gint64)st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE]);
-      fct_cli_json_add_int (b, "tlsrpt", (gint64)st->stored_by_kind[FCT_REPORT_KIND_TLSRPT]);
-      fct_cli_json_add_int (b, "failure", (gint64)st->stored_by_kind[FCT_REPORT_KIND_FAILURE]);
+      fct_cli_json_add_int (b, "aggregate",
+                            (gint64)st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE]);
+      fct_cli_json_add_int (b, "tlsrpt",
+                            (gint64)st->stored_by_kind[FCT_REPORT_KIND_TLSRPT]);
+      fct_cli_json_add_int (b, "failure",
+                            (gint64)st->stored_by_kind[FCT_REPORT_KIND_FAILURE]);
       fct_cli_json_add_int (b, "records", (gint64)st->records);
       fct_cli_json_add_int (b, "duplicates", (gint64)st->duplicates);
       fct_cli_json_add_int (b, "foreign", (gint64)st->foreign);
@@ -166,8 +170,8 @@ cmd_ingest (int argc, char **argv)
       g_print (_ ("%" G_GUINT64_FORMAT " reports stored (%" G_GUINT64_FORMAT
                   " aggregate with %" G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT
                   " TLS, %" G_GUINT64_FORMAT " failure), %" G_GUINT64_FORMAT
-                  " already stored, %" G_GUINT64_FORMAT " for other domains, %" G_GUINT64_FORMAT
-                  " skipped.\n"),
+                  " already stored, %" G_GUINT64_FORMAT
+                  " for other domains, %" G_GUINT64_FORMAT " skipped.\n"),
                st->stored, st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE], st->records,
                st->stored_by_kind[FCT_REPORT_KIND_TLSRPT],
                st->stored_by_kind[FCT_REPORT_KIND_FAILURE], st->duplicates, st->foreign,
@@ -185,7 +189,8 @@ date_string (gint64 t)
 }
 
 static void
-print_group (const FctReportsSummary *s, FctReportsSourceCategory category, const char *title)
+print_group (const FctReportsSummary *s, FctReportsSourceCategory category,
+             const char *title)
 {
   guint n = 0;
 
@@ -205,8 +210,8 @@ print_group (const FctReportsSummary *s, FctReportsSourceCategory category, cons
                  src->reverse_name != NULL && src->organization != NULL ? ", " : "",
                  src->organization != NULL ? src->organization : "");
       g_print (_ (": %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT
-                  " pass DMARC; SPF aligned %" G_GINT64_FORMAT ", DKIM aligned %" G_GINT64_FORMAT
-                  "\n"),
+                  " pass DMARC; SPF aligned %" G_GINT64_FORMAT
+                  ", DKIM aligned %" G_GINT64_FORMAT "\n"),
                src->messages, src->dmarc_pass, src->spf_aligned, src->dkim_aligned);
       if (src->fix != NULL)
         g_print ("    %s %s\n", _ ("Fix:"), src->fix);
@@ -260,14 +265,15 @@ csv_field (GString *line, const char *value, gboolean last)
 static void
 print_csv (const FctReportsSummary *s)
 {
-  g_autoptr (GString) out = g_string_new ("ip,reverse_name,organization,messages,dmarc_pass,"
-                                          "spf_aligned,dkim_aligned,spf_pass,dkim_pass,"
-                                          "category,spf_include,fix\r\n");
+  g_autoptr (GString) out
+      = g_string_new ("ip,reverse_name,organization,messages,dmarc_pass,"
+                      "spf_aligned,dkim_aligned,spf_pass,dkim_pass,"
+                      "category,spf_include,fix\r\n");
   for (guint i = 0; i < s->sources->len; i++)
     {
       const FctReportsSource *src = g_ptr_array_index (s->sources, i);
-      gint64 numbers[] = { src->messages,  src->dmarc_pass, src->spf_aligned,
-                           src->dkim_aligned, src->spf_pass, src->dkim_pass };
+      gint64 numbers[] = { src->messages,     src->dmarc_pass, src->spf_aligned,
+                           src->dkim_aligned, src->spf_pass,   src->dkim_pass };
       csv_field (out, src->ip, FALSE);
       csv_field (out, src->reverse_name, FALSE);
       csv_field (out, src->organization, FALSE);
@@ -290,22 +296,22 @@ cmd_summary (int argc, char **argv)
   gboolean csv = FALSE;
   gint64 since_time = 0;
   g_autoptr (GError) error = NULL;
-  GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-      N_ ("The database (default: the one facteur serve uses)"), N_ ("PATH") },
-    { "since", 0, 0, G_OPTION_ARG_STRING, &since,
-      N_ ("Only reports that end on or after this day"), "YYYY-MM-DD" },
-    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_ ("One CSV line per source"), NULL },
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-      N_ ("Read db= from the [reports] section of this file"), N_ ("FILE") },
-    G_OPTION_ENTRY_NULL
-  };
+  GOptionEntry entries[]
+      = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
+            N_ ("The database (default: the one facteur serve uses)"), N_ ("PATH") },
+          { "since", 0, 0, G_OPTION_ARG_STRING, &since,
+            N_ ("Only reports that end on or after this day"), "YYYY-MM-DD" },
+          { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_ ("One CSV line per source"), NULL },
+          { "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+            N_ ("Read db= from the [reports] section of this file"), N_ ("FILE") },
+          G_OPTION_ENTRY_NULL };
 
-  if (!fct_cli_parse ("reports summary", _ ("DOMAIN"),
-                      N_ ("Who sends mail in a domain's name, by source, from its stored "
-                          "aggregate reports: senders that fail (with the fix), forwarders, "
-                          "spoofers, and whether the policy can move to quarantine or reject."),
-                      entries, &common, &argc, &argv, &usage))
+  if (!fct_cli_parse (
+          "reports summary", _ ("DOMAIN"),
+          N_ ("Who sends mail in a domain's name, by source, from its stored "
+              "aggregate reports: senders that fail (with the fix), forwarders, "
+              "spoofers, and whether the policy can move to quarantine or reject."),
+          entries, &common, &argc, &argv, &usage))
     return FCT_EXIT_USAGE;
   if (argc != 2)
     {

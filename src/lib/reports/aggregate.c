@@ -79,8 +79,8 @@ fct_dmarc_aggregate_record_clear (FctDmarcAggregateRecord *r)
   r->dkim_author_broken = FALSE;
 }
 
-static gboolean
-fail (Parse *p, FctReportsError code, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean fail (Parse *p, FctReportsError code, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 static gboolean
 fail (Parse *p, FctReportsError code, const char *format, ...)
@@ -129,8 +129,8 @@ parse_time (Parse *p, const char *what, gint64 *out)
 
   /* xs:integer seconds since the epoch (RFC 9990 Appendix A, DateRangeType). */
   if (s == NULL || !g_ascii_string_to_unsigned (s, 10, 0, G_MAXINT64, &v, NULL))
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "date_range/%s is not a time: “%s”",
-                 what, s != NULL ? s : "");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "date_range/%s is not a time: “%s”", what,
+                 s != NULL ? s : "");
   *out = (gint64)v;
   return TRUE;
 }
@@ -144,7 +144,8 @@ dkim_rank (const char *domain, const char *result, const char *header_from)
   if (g_strcmp0 (result, "pass") != 0)
     return 1;
   if (domain != NULL && header_from != NULL
-      && (g_str_equal (domain, header_from) || fct_reports_domain_under (header_from, domain)
+      && (g_str_equal (domain, header_from)
+          || fct_reports_domain_under (header_from, domain)
           || fct_reports_domain_under (domain, header_from)))
     return 3;
   return 2;
@@ -208,9 +209,11 @@ meta_dispatch (Parse *p)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
                  "the report has no report_metadata/org_name or report_id");
   if (m->domain == NULL)
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "the report has no policy_published/domain");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED,
+                 "the report has no policy_published/domain");
   if (m->end < m->begin)
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "the report's date_range ends before it begins");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED,
+                 "the report's date_range ends before it begins");
   if (p->meta_func != NULL && !p->meta_func (m, p->user_data))
     p->stopped = TRUE;
   return TRUE;
@@ -222,14 +225,16 @@ record_dispatch (Parse *p)
   FctDmarcAggregateRecord *r = &p->record;
   GInetAddress *addr;
 
-  if (r->source_ip == NULL || (addr = g_inet_address_new_from_string (r->source_ip)) == NULL)
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "record %" G_GUINT64_FORMAT
-                 ": source_ip “%s” is not an IP address", p->records + 1,
-                 r->source_ip != NULL ? r->source_ip : "");
+  if (r->source_ip == NULL
+      || (addr = g_inet_address_new_from_string (r->source_ip)) == NULL)
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED,
+                 "record %" G_GUINT64_FORMAT ": source_ip “%s” is not an IP address",
+                 p->records + 1, r->source_ip != NULL ? r->source_ip : "");
   g_object_unref (addr);
   if (r->header_from == NULL)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "record %" G_GUINT64_FORMAT ": no identifiers/header_from", p->records + 1);
+                 "record %" G_GUINT64_FORMAT ": no identifiers/header_from",
+                 p->records + 1);
   if (++p->records > p->limits->reports_records_max)
     return fail (p, FCT_REPORTS_ERROR_LIMIT, "more than %u records in one report",
                  p->limits->reports_records_max);
@@ -272,10 +277,12 @@ element_end (Parse *p)
           g_autofree char *s = take_text (p, FALSE);
           guint64 v;
           /* 2^40 messages from one source in one day is past any mail system. */
-          if (s == NULL || !g_ascii_string_to_unsigned (s, 10, 0, G_GINT64_CONSTANT (1) << 40,
-                                                        &v, NULL))
-            return fail (p, FCT_REPORTS_ERROR_MALFORMED, "record %" G_GUINT64_FORMAT
-                         ": count “%s” is not a number", p->records + 1, s != NULL ? s : "");
+          if (s == NULL
+              || !g_ascii_string_to_unsigned (s, 10, 0, G_GINT64_CONSTANT (1) << 40, &v,
+                                              NULL))
+            return fail (p, FCT_REPORTS_ERROR_MALFORMED,
+                         "record %" G_GUINT64_FORMAT ": count “%s” is not a number",
+                         p->records + 1, s != NULL ? s : "");
           r->count = (gint64)v;
         }
       else if (g_str_equal (rest, "row/policy_evaluated/disposition"))
@@ -407,11 +414,15 @@ reader_error (void *arg, const char *msg, xmlParserSeverities severity,
 {
   Parse *p = arg;
 
-  if (severity != XML_PARSER_SEVERITY_ERROR && severity != XML_PARSER_SEVERITY_VALIDITY_ERROR)
+  if (severity != XML_PARSER_SEVERITY_ERROR
+      && severity != XML_PARSER_SEVERITY_VALIDITY_ERROR)
     return;
-  g_autofree char *m = g_strstrip (g_strdup (msg));
-  fail (p, FCT_REPORTS_ERROR_MALFORMED, "XML error at line %d: %s",
-        xmlTextReaderLocatorLineNumber (locator), m);
+  g_autofree char *m = g_strstrip (g_strdelimit (g_strdup (msg), "\r\n", ' '));
+  int line = xmlTextReaderLocatorLineNumber (locator);
+  if (line > 0)
+    fail (p, FCT_REPORTS_ERROR_MALFORMED, "XML error at line %d: %s", line, m);
+  else
+    fail (p, FCT_REPORTS_ERROR_MALFORMED, "XML error: %s", m);
 }
 
 static gboolean
@@ -477,9 +488,25 @@ run (Parse *p, xmlTextReaderPtr reader)
   if (rc < 0)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED, "the XML is not well-formed");
   if (!p->root_seen)
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "not a DMARC aggregate report (no element)");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED,
+                 "not a DMARC aggregate report (no element)");
   /* A report without records (RFC 9990 allows none) still has its metadata. */
   return meta_dispatch (p);
+}
+
+/* A DOCTYPE before the root element. Refused before libxml2 reads its internal subset,
+ * where entity declarations (the billion laughs) live; the reader refuses any it would
+ * still meet (run). */
+static gboolean
+declares_dtd (const char *data, gsize len)
+{
+  const char *doctype = data != NULL ? memmem (data, len, "<!DOCTYPE", 9) : NULL;
+  const char *root;
+
+  if (doctype == NULL)
+    return FALSE;
+  root = memmem (data, (gsize)(doctype - data), "<feedback", 9);
+  return root == NULL;
 }
 
 gboolean
@@ -496,6 +523,12 @@ fct_dmarc_aggregate_parse (const char *data, gsize len, const FctLimits *limits,
   if (stopped != NULL)
     *stopped = FALSE;
   p.limits = limits != NULL ? limits : fct_limits_default ();
+  if (declares_dtd (data, len))
+    {
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
+                   "the report declares a DTD or entities, which reports never do");
+      return FALSE;
+    }
   if (len > p.limits->reports_max_bytes || len > G_MAXINT)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,

@@ -53,7 +53,8 @@ fct_reports_domain_under (const char *name, const char *parent)
     return FALSE;
   n = strlen (name);
   p = strlen (parent);
-  return n > p + 1 && name[n - p - 1] == '.' && g_ascii_strcasecmp (name + n - p, parent) == 0;
+  return n > p + 1 && name[n - p - 1] == '.'
+         && g_ascii_strcasecmp (name + n - p, parent) == 0;
 }
 
 void
@@ -104,8 +105,8 @@ over_budget (gsize out, gsize in, const FctLimits *limits, GError **error)
   if (out > RATIO_FLOOR && out / MAX (in, 1) > limits->reports_ratio_max)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "decompression bomb: %" G_GSIZE_FORMAT " bytes expand over %u times",
-                   in, limits->reports_ratio_max);
+                   "decompression bomb: %" G_GSIZE_FORMAT " bytes expand over %u times", in,
+                   limits->reports_ratio_max);
       return TRUE;
     }
   return FALSE;
@@ -195,9 +196,9 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
 
       if (archive_entry_filetype (entry) != AE_IFREG)
         continue;
-      member = g_strdup_printf ("%s:%s", name, archive_entry_pathname (entry) != NULL
-                                                   ? archive_entry_pathname (entry)
-                                                   : "?");
+      member = g_strdup_printf (
+          "%s:%s", name,
+          archive_entry_pathname (entry) != NULL ? archive_entry_pathname (entry) : "?");
       if (++entries > limits->reports_archive_entries_max)
         {
           fct_reports_skip (skip, user_data, name, FCT_REPORTS_ERROR_LIMIT,
@@ -284,7 +285,8 @@ static gboolean
 attachment_wanted (GMimeObject *part)
 {
   GMimeContentType *t = g_mime_object_get_content_type (part);
-  const char *file = GMIME_IS_PART (part) ? g_mime_part_get_filename (GMIME_PART (part)) : NULL;
+  const char *file
+      = GMIME_IS_PART (part) ? g_mime_part_get_filename (GMIME_PART (part)) : NULL;
   const char *sub = g_mime_content_type_get_media_subtype (t);
 
   if (g_mime_content_type_is_type (t, "application", "*"))
@@ -357,9 +359,11 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
       iter = NULL;
       if (GMIME_IS_PART (body) && attachment_wanted (body))
         {
-          g_autoptr (GBytes) content = part_content (GMIME_PART (body), limits->message_max_bytes);
+          g_autoptr (GBytes) content
+              = part_content (GMIME_PART (body), limits->message_max_bytes);
           g_autoptr (GError) local = NULL;
-          if (content != NULL && find (name, content, limits, 1, blobs, skip, user_data, &local))
+          if (content != NULL
+              && find (name, content, limits, 1, blobs, skip, user_data, &local))
             return TRUE;
           if (local != NULL)
             {
@@ -408,8 +412,8 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
 
 /* depth 0: anything; 1: inside a message (no message again); 2: inside an archive. */
 static gboolean
-find (const char *name, GBytes *data, const FctLimits *limits, guint depth, GPtrArray *blobs,
-      FctReportsSkipFunc skip, gpointer user_data, GError **error)
+find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
+      GPtrArray *blobs, FctReportsSkipFunc skip, gpointer user_data, GError **error)
 {
   gsize len;
   const guint8 *p = g_bytes_get_data (data, &len);
@@ -440,7 +444,8 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth, GPtr
   if (len > limits->reports_max_bytes)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the report is over %" G_GSIZE_FORMAT " bytes", limits->reports_max_bytes);
+                   "the report is over %" G_GSIZE_FORMAT " bytes",
+                   limits->reports_max_bytes);
       return FALSE;
     }
   c = first_char (p, len);

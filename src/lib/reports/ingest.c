@@ -197,8 +197,8 @@ blob_store (FctReportsIngest *ingest, FctReportBlob *blob, GError **error)
       break;
     case FCT_REPORT_KIND_TLSRPT:
       {
-        g_autoptr (FctTlsRptReport) t = fct_tlsrpt_report_parse (data, len, &ingest->limits,
-                                                                  &local);
+        g_autoptr (FctTlsRptReport) t
+            = fct_tlsrpt_report_parse (data, len, &ingest->limits, &local);
         const FctTlsRptPolicy *first;
         gboolean any = FALSE;
         if (t == NULL)
@@ -207,19 +207,24 @@ blob_store (FctReportsIngest *ingest, FctReportBlob *blob, GError **error)
             break;
           }
         for (guint i = 0; i < t->policies->len; i++)
-          any |= managed (ingest, ((FctTlsRptPolicy *)g_ptr_array_index (t->policies, i))
-                                      ->policy_domain);
+          any |= managed (
+              ingest,
+              ((FctTlsRptPolicy *)g_ptr_array_index (t->policies, i))->policy_domain);
         first = g_ptr_array_index (t->policies, 0);
         if (!any)
           {
             ingest->foreign = TRUE;
             break;
           }
-        FctStoreFeedback f = { .kind = "tlsrpt", .org = t->org_name,
-                               .report_id = t->report_id, .domain = first->policy_domain,
-                               .begin = t->begin, .end = t->end,
+        FctStoreFeedback f = { .kind = "tlsrpt",
+                               .org = t->org_name,
+                               .report_id = t->report_id,
+                               .domain = first->policy_domain,
+                               .begin = t->begin,
+                               .end = t->end,
                                .received = g_get_real_time () / G_USEC_PER_SEC,
-                               .email = t->contact_info, .raw = (const guint8 *)data,
+                               .email = t->contact_info,
+                               .raw = (const guint8 *)data,
                                .raw_len = len };
         id = fct_store_feedback_add (ingest->store, &f, &ingest->store_error);
         if (id == 0)
@@ -232,8 +237,8 @@ blob_store (FctReportsIngest *ingest, FctReportBlob *blob, GError **error)
       }
     case FCT_REPORT_KIND_FAILURE:
       {
-        g_autoptr (FctFailureReport) r = fct_failure_report_parse (data, len, &ingest->limits,
-                                                                   &local);
+        g_autoptr (FctFailureReport) r
+            = fct_failure_report_parse (data, len, &ingest->limits, &local);
         if (r == NULL)
           {
             ok = FALSE;
@@ -246,8 +251,11 @@ blob_store (FctReportsIngest *ingest, FctReportBlob *blob, GError **error)
           }
         /* The report message itself is not kept: the original's headers, redacted,
          * are (RFC 9991 §5 warns of the personal data failure reports carry). */
-        FctStoreFeedback f = { .kind = "failure", .org = r->org, .report_id = r->report_id,
-                               .domain = r->reported_domain, .begin = r->arrival,
+        FctStoreFeedback f = { .kind = "failure",
+                               .org = r->org,
+                               .report_id = r->report_id,
+                               .domain = r->reported_domain,
+                               .begin = r->arrival,
                                .end = r->arrival,
                                .received = g_get_real_time () / G_USEC_PER_SEC };
         id = fct_store_feedback_add (ingest->store, &f, &ingest->store_error);
@@ -305,7 +313,8 @@ fct_reports_ingest_bytes (FctReportsIngest *ingest, const char *name, GBytes *da
 
   g_return_val_if_fail (ingest != NULL && name != NULL && data != NULL, FALSE);
   ingest->stats.sources++;
-  if (!fct_reports_extract (name, data, &ingest->limits, blobs, extract_skip, ingest, &local))
+  if (!fct_reports_extract (name, data, &ingest->limits, blobs, extract_skip, ingest,
+                            &local))
     skipped (ingest, name, local);
   for (guint i = 0; i < blobs->len; i++)
     if (!blob_store (ingest, g_ptr_array_index (blobs, i), error))

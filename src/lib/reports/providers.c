@@ -2,6 +2,7 @@
  * source's reverse name, SPF domain or DKIM domain by suffix. */
 #include "reports-private.h"
 
+#include "fct-reports-data.h"
 #include <gio/gio.h>
 #include <string.h>
 
@@ -19,11 +20,14 @@ table (void)
   if (g_once_init_enter (&done))
     {
       GPtrArray *t = g_ptr_array_new ();
-      g_autoptr (GBytes) bytes = g_resources_lookup_data (
-          "/org/facteur/reports/senders.tsv", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
-      g_autofree char *text
-          = bytes != NULL ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
-                          : g_strdup ("");
+      /* Through the resource's own getter: a static library drops an object nothing
+       * refers to, and with it the constructor that would register it. */
+      g_autoptr (GBytes) bytes = g_resource_lookup_data (
+          fct_reports_data_get_resource (), "/org/facteur/reports/senders.tsv",
+          G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+      g_autofree char *text = bytes != NULL ? g_strndup (g_bytes_get_data (bytes, NULL),
+                                                         g_bytes_get_size (bytes))
+                                            : g_strdup ("");
       g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
       for (char **l = lines; *l != NULL; l++)

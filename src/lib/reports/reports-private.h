@@ -14,8 +14,8 @@ void fct_reports_skip (FctReportsSkipFunc skip, gpointer user_data, const char *
 
 /* Decompresses a zip's members into blobs (extract.c). */
 gboolean fct_reports_unzip (const char *name, const guint8 *data, gsize len,
-                            const FctLimits *limits, GPtrArray *out, FctReportsSkipFunc skip,
-                            gpointer user_data, GError **error);
+                            const FctLimits *limits, GPtrArray *out,
+                            FctReportsSkipFunc skip, gpointer user_data, GError **error);
 
 /* g_mime_init, once per process. */
 void fct_reports_mime_init (void);

@@ -68,7 +68,8 @@ static gboolean
 ours (const char *name, const char *domain)
 {
   return name != NULL
-         && (g_ascii_strcasecmp (name, domain) == 0 || fct_reports_domain_under (name, domain));
+         && (g_ascii_strcasecmp (name, domain) == 0
+             || fct_reports_domain_under (name, domain));
 }
 
 static char *
@@ -106,9 +107,10 @@ categorize (FctReportsSource *src, const char *domain)
       /* Passing through DKIM alone is the normal way of a sending service (its MAIL FROM
        * is its own bounce domain); for an unknown server with SPF failing it is what
        * forwarding leaves (RFC 9989 §7.4). */
-      src->category = src->spf_aligned >= src->messages || known || ours (src->spf_domain, domain)
-                          ? FCT_REPORTS_SOURCE_COMPLIANT
-                          : FCT_REPORTS_SOURCE_FORWARDER;
+      src->category
+          = src->spf_aligned >= src->messages || known || ours (src->spf_domain, domain)
+                ? FCT_REPORTS_SOURCE_COMPLIANT
+                : FCT_REPORTS_SOURCE_FORWARDER;
       return;
     }
   /* The receiver says it let the message through as forwarded, from a list, or on ARC
@@ -173,22 +175,24 @@ readiness (FctReportsSummary *s)
   if (s->reports == 0)
     {
       s->readiness = FCT_REPORTS_READY_NO_DATA;
-      s->readiness_reason = g_strdup_printf (_ ("No aggregate report for %s yet: publish "
-                                                "rua= in its DMARC record and wait a few days."),
-                                             s->domain);
+      s->readiness_reason
+          = g_strdup_printf (_ ("No aggregate report for %s yet: publish "
+                                "rua= in its DMARC record and wait a few days."),
+                             s->domain);
     }
   else if (failing_senders > 0)
     {
       s->readiness = FCT_REPORTS_READY_NOT_YET;
       s->readiness_reason = g_strdup_printf (
-          g_dngettext (GETTEXT_PACKAGE,
-                       "Not yet: %" G_GINT64_FORMAT " of your sending sources fails DMARC "
-                       "(%" G_GINT64_FORMAT " messages); quarantine would send its mail to spam. "
-                       "Apply the fixes below first.",
-                       "Not yet: %" G_GINT64_FORMAT " of your sending sources fail DMARC "
-                       "(%" G_GINT64_FORMAT " messages); quarantine would send their mail to "
-                       "spam. Apply the fixes below first.",
-                       (gulong)failing_senders),
+          g_dngettext (
+              GETTEXT_PACKAGE,
+              "Not yet: %" G_GINT64_FORMAT " of your sending sources fails DMARC "
+              "(%" G_GINT64_FORMAT " messages); quarantine would send its mail to spam. "
+              "Apply the fixes below first.",
+              "Not yet: %" G_GINT64_FORMAT " of your sending sources fail DMARC "
+              "(%" G_GINT64_FORMAT " messages); quarantine would send their mail to "
+              "spam. Apply the fixes below first.",
+              (gulong)failing_senders),
           failing_senders, failing_messages);
     }
   else if (s->last - s->first < READY_SPAN_SECONDS)
@@ -203,7 +207,8 @@ readiness (FctReportsSummary *s)
       s->readiness = FCT_REPORTS_READY_QUARANTINE;
       s->readiness_reason = g_strdup_printf (
           _ ("Ready for p=quarantine: your senders pass. %" G_GINT64_FORMAT " forwarded "
-             "messages fail DMARC and would be lost under p=reject; move to reject once they "
+             "messages fail DMARC and would be lost under p=reject; move to reject once "
+             "they "
              "are few."),
           forwarded_failing);
     }

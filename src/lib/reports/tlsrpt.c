@@ -138,7 +138,8 @@ fct_tlsrpt_report_parse (const char *data, gsize len, const FctLimits *limits,
                    limits->reports_max_bytes);
       return NULL;
     }
-  if (json_depth (data, len, limits->reports_json_depth_max) > limits->reports_json_depth_max)
+  if (json_depth (data, len, limits->reports_json_depth_max)
+      > limits->reports_json_depth_max)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
                    "the TLS report nests JSON more than %u deep",

@@ -42,7 +42,8 @@ const char fct_store_feedback_schema[]
       /* NULL for the policy's summary row; else one failure-details entry. */
       "  result_type TEXT, sending_mta_ip TEXT, receiving_mx_hostname TEXT,"
       "  receiving_ip TEXT);"
-      "CREATE INDEX IF NOT EXISTS feedback_tlsrpt_domain ON feedback_tlsrpt (policy_domain);"
+      "CREATE INDEX IF NOT EXISTS feedback_tlsrpt_domain ON feedback_tlsrpt "
+      "(policy_domain);"
       "CREATE TABLE IF NOT EXISTS feedback_failures ("
       "  report INTEGER PRIMARY KEY,"
       "  feedback_type TEXT, auth_failure TEXT, source_ip TEXT, arrival INTEGER,"
@@ -66,7 +67,7 @@ static const char *const fb_sql[FCT_STORE_FEEDBACK_STMTS] = {
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
   [FB_RECORD] = "INSERT INTO feedback_records (report, source_ip, count, disposition, dkim,"
                 " spf, reason, reason_comment, header_from, envelope_from, envelope_to,"
-                 " dkim_domain, dkim_selector, dkim_result, dkim_signatures, spf_domain,"
+                " dkim_domain, dkim_selector, dkim_result, dkim_signatures, spf_domain,"
                 " spf_result, dkim_broken) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
                 " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
   [FB_TLSRPT] = "INSERT INTO feedback_tlsrpt (report, policy_type, policy_domain,"
@@ -81,8 +82,8 @@ stmt (FctStore *store, int which, GError **error)
   sqlite3_stmt **stmts = fct_store_feedback_stmts (store);
 
   if (stmts[which] == NULL
-      && sqlite3_prepare_v3 (fct_store_db (store), fb_sql[which], -1, SQLITE_PREPARE_PERSISTENT,
-                             &stmts[which], NULL)
+      && sqlite3_prepare_v3 (fct_store_db (store), fb_sql[which], -1,
+                             SQLITE_PREPARE_PERSISTENT, &stmts[which], NULL)
              != SQLITE_OK)
     {
       fct_store_sql_error (store, error, "prepare");
@@ -290,13 +291,14 @@ fct_store_feedback_failure_add (FctStore *store, gint64 report, const FctFailure
   sqlite3_stmt *s = NULL;
   gboolean ok;
 
-  if (sqlite3_prepare_v2 (fct_store_db (store),
-                          "INSERT INTO feedback_failures (report, feedback_type,"
-                          " auth_failure, source_ip, arrival, original_mail_from,"
-                          " dkim_domain, dkim_selector, delivery_result, identity_alignment,"
-                          " authentication_results, headers) VALUES (?1, ?2, ?3, ?4, ?5,"
-                          " ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                          -1, &s, NULL)
+  if (sqlite3_prepare_v2 (
+          fct_store_db (store),
+          "INSERT INTO feedback_failures (report, feedback_type,"
+          " auth_failure, source_ip, arrival, original_mail_from,"
+          " dkim_domain, dkim_selector, delivery_result, identity_alignment,"
+          " authentication_results, headers) VALUES (?1, ?2, ?3, ?4, ?5,"
+          " ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+          -1, &s, NULL)
       != SQLITE_OK)
     return fct_store_sql_error (store, error, "prepare");
   sqlite3_bind_int64 (s, 1, report);
@@ -324,8 +326,8 @@ fct_store_feedback_raw (FctStore *store, gint64 report, GError **error)
   int rc;
 
   if (sqlite3_prepare_v2 (fct_store_db (store),
-                          "SELECT raw, raw_size FROM feedback_reports WHERE id = ?1", -1, &s,
-                          NULL)
+                          "SELECT raw, raw_size FROM feedback_reports WHERE id = ?1", -1,
+                          &s, NULL)
       != SQLITE_OK)
     {
       fct_store_sql_error (store, error, "prepare");
@@ -403,7 +405,7 @@ fct_reports_source_free (FctReportsSource *src)
 
 /* The records of the domain's aggregate reports in the period. */
 #define RECORDS                                                                            \
-  " FROM feedback_records r JOIN feedback_reports f ON f.id = r.report"                   \
+  " FROM feedback_records r JOIN feedback_reports f ON f.id = r.report"                    \
   " WHERE f.kind = 'aggregate' AND f.domain = ?1 AND f.end_time >= ?2"
 
 /* The value of column the source sent most messages with (SQLite gives the bare
@@ -474,14 +476,14 @@ fct_store_feedback_sources (FctStore *store, const char *domain, gint64 since,
                                  domain, since, &totals->first, &totals->last, error);
   if (totals->reports < 0)
     return NULL;
-  totals->tlsrpt_reports
-      = count_query (store,
-                     "SELECT count (DISTINCT t.report), coalesce (sum (t.successful), 0),"
-                     " coalesce (sum (t.failed), 0) FROM feedback_tlsrpt t"
-                     " JOIN feedback_reports f ON f.id = t.report"
-                     " WHERE t.policy_domain = ?1 AND t.result_type IS NULL"
-                     " AND f.end_time >= ?2",
-                     domain, since, &totals->tlsrpt_successful, &totals->tlsrpt_failed, error);
+  totals->tlsrpt_reports = count_query (
+      store,
+      "SELECT count (DISTINCT t.report), coalesce (sum (t.successful), 0),"
+      " coalesce (sum (t.failed), 0) FROM feedback_tlsrpt t"
+      " JOIN feedback_reports f ON f.id = t.report"
+      " WHERE t.policy_domain = ?1 AND t.result_type IS NULL"
+      " AND f.end_time >= ?2",
+      domain, since, &totals->tlsrpt_successful, &totals->tlsrpt_failed, error);
   if (totals->tlsrpt_reports < 0)
     return NULL;
   totals->failure_reports = count_query (store,
