@@ -38,7 +38,8 @@ record (const char *ip, int count, const char *dkim, const char *spf, const char
 }
 
 static GBytes *
-report (const char *org, const char *id, const char *domain, gint64 begin, const char *records)
+report (const char *org, const char *id, const char *domain, gint64 begin,
+        const char *records)
 {
   char *xml = g_strdup_printf (
       "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>%s</org_name>"
@@ -121,7 +122,8 @@ summary (FctStore *store, const char *domain, FctResolver *resolver)
 }
 
 static void
-ingest (FctStore *store, const char *const *domains, GBytes *bytes, FctReportsIngestStats *out)
+ingest (FctStore *store, const char *const *domains, GBytes *bytes,
+        FctReportsIngestStats *out)
 {
   FctReportsIngestOptions options = { .domains = domains };
   g_autoptr (FctReportsIngest) in = fct_reports_ingest_new (store, &options);
@@ -188,8 +190,8 @@ static void
 test_foreign (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) xml = data_file ("reports", "google.xml");
-  g_autoptr (GBytes) sub = report ("isp.example", "sub-1", "shop.boulangerie-martin.fr", T0,
-                                   "");
+  g_autoptr (GBytes) sub
+      = report ("isp.example", "sub-1", "shop.boulangerie-martin.fr", T0, "");
   const char *other[] = { "autre-client.fr", NULL };
   const char *ours[] = { "autre-client.fr", "BOULANGERIE-Martin.fr", NULL };
   FctReportsIngestStats st;
@@ -340,19 +342,20 @@ test_categories (Fixture *f, gconstpointer data)
   const char *list_kept = "<dkim><domain>example.fr</domain><result>pass</result></dkim>"
                           "<spf><domain>lists.example.net</domain><result>pass</result>"
                           "</spf>";
-  const char *spoof = "<spf><domain>cheap-pills.example</domain><result>pass</result></spf>";
+  const char *spoof
+      = "<spf><domain>cheap-pills.example</domain><result>pass</result></spf>";
   const char *none = "<spf><domain>example.fr</domain><result>fail</result></spf>";
   const char *forwarded = "<reason><type>forwarded</type></reason>";
-  g_autofree char *records = g_strconcat (
-      record ("192.0.2.10", 1000, "pass", "pass", "", own),
-      record ("192.0.2.11", 90, "pass", "pass", "", own),
-      record ("192.0.2.11", 10, "fail", "fail", "", own_broken),
-      record ("192.0.2.20", 50, "fail", "fail", "", sendgrid),
-      record ("192.0.2.30", 7, "fail", "fail", "", none),
-      record ("198.51.100.1", 12, "fail", "fail", forwarded, spoof),
-      record ("198.51.100.2", 8, "fail", "fail", "", list_broken),
-      record ("198.51.100.3", 5, "pass", "fail", "", list_kept),
-      record ("203.0.113.66", 40, "fail", "fail", "", spoof), NULL);
+  g_autofree char *records
+      = g_strconcat (record ("192.0.2.10", 1000, "pass", "pass", "", own),
+                     record ("192.0.2.11", 90, "pass", "pass", "", own),
+                     record ("192.0.2.11", 10, "fail", "fail", "", own_broken),
+                     record ("192.0.2.20", 50, "fail", "fail", "", sendgrid),
+                     record ("192.0.2.30", 7, "fail", "fail", "", none),
+                     record ("198.51.100.1", 12, "fail", "fail", forwarded, spoof),
+                     record ("198.51.100.2", 8, "fail", "fail", "", list_broken),
+                     record ("198.51.100.3", 5, "pass", "fail", "", list_kept),
+                     record ("203.0.113.66", 40, "fail", "fail", "", spoof), NULL);
   g_autoptr (GBytes) week = report ("isp.example", "week", "example.fr", T0, records);
   const char *zone = "$ORIGIN example.\n"
                      "30.2.0.192.in-addr.arpa. PTR o1.ptr4711.mail.sendgrid.net.\n"
@@ -388,7 +391,8 @@ test_categories (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (sg->fix, "DKIM"));
 
   /* Known only from its reverse name: SendGrid too. */
-  g_assert_cmpint (source (s, "192.0.2.30")->category, ==, FCT_REPORTS_SOURCE_FAILING_SENDER);
+  g_assert_cmpint (source (s, "192.0.2.30")->category, ==,
+                   FCT_REPORTS_SOURCE_FAILING_SENDER);
   g_assert_cmpstr (source (s, "192.0.2.30")->organization, ==, "SendGrid");
   g_assert_cmpint (source (s, "198.51.100.1")->category, ==, FCT_REPORTS_SOURCE_FORWARDER);
   g_assert_cmpint (source (s, "198.51.100.2")->category, ==, FCT_REPORTS_SOURCE_FORWARDER);
@@ -415,9 +419,9 @@ test_categories (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (first, "spf_aligned"), ==, 1000);
   g_assert_cmpint (json_object_get_int_member (first, "dkim_aligned"), ==, 1000);
   g_assert_cmpstr (json_object_get_string_member (first, "category"), ==, "compliant");
-  g_assert_cmpstr (
-      json_object_get_string_member (json_object_get_object_member (o, "readiness"), "answer"),
-      ==, "not_ready");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (o, "readiness"), "answer"),
+                   ==, "not_ready");
 }
 
 /* The readiness answer as the own senders get fixed and the weeks pass. */
@@ -444,7 +448,8 @@ test_readiness (Fixture *f, gconstpointer data)
     g_assert_cmpint (s->readiness, ==, FCT_REPORTS_READY_NOT_ENOUGH);
   }
   {
-    g_autoptr (GBytes) day8 = report ("isp.example", "d8", "example.fr", T0 + 7 * DAY, good);
+    g_autoptr (GBytes) day8
+        = report ("isp.example", "d8", "example.fr", T0 + 7 * DAY, good);
     ingest (f->store, NULL, day8, &st);
     g_autoptr (FctReportsSummary) s = summary (f->store, "example.fr", NULL);
     g_assert_cmpint (s->readiness, ==, FCT_REPORTS_READY_REJECT);
@@ -460,8 +465,8 @@ test_readiness (Fixture *f, gconstpointer data)
   /* --since leaves the first week out. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (FctReportsSummary) s = fct_reports_summary_build (
-        f->store, "example.fr", T0 + 7 * DAY, NULL, &error);
+    g_autoptr (FctReportsSummary) s
+        = fct_reports_summary_build (f->store, "example.fr", T0 + 7 * DAY, NULL, &error);
     g_assert_cmpint (s->reports, ==, 2);
     g_assert_cmpint (s->messages, ==, 103);
   }
@@ -504,7 +509,8 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+#define ADD(path, fn)                                                                      \
+  g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/reports/ingest/duplicate", test_duplicate);
   ADD ("/reports/ingest/raw", test_raw);
   ADD ("/reports/ingest/foreign", test_foreign);
