@@ -254,6 +254,15 @@ gboolean fct_reports_ingest_path (FctReportsIngest *ingest, const char *path,
 /* Reads one message or report given as bytes (an IMAP fetch, standard input). */
 gboolean fct_reports_ingest_bytes (FctReportsIngest *ingest, const char *name, GBytes *data,
                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Reads every message of an IMAP mailbox (imap://host[:port]/MAILBOX or imaps://),
+ * logging in as user with password (both may be NULL for a server that needs none; the
+ * URL itself must carry no credentials). Plain imap:// needs STARTTLS except on a
+ * loopback address. The messages are left in the mailbox; reports stored already are
+ * recognised and skipped. Returns FALSE with an FCT_REPORTS_ERROR when the server cannot
+ * be reached or refuses the login or the mailbox. */
+gboolean fct_reports_ingest_imap (FctReportsIngest *ingest, const char *url,
+                                  const char *user, const char *password,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Commits what is pending. Also done every batch_reports reports and by _free (whose
  * failure is then lost: call this first). */
 gboolean fct_reports_ingest_flush (FctReportsIngest *ingest,

@@ -7,6 +7,7 @@
 #include <facteur/store.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The database facteur serve uses too, unless --db or the configuration says. */
 static char *
@@ -29,20 +30,60 @@ store_exit (const GError *error)
   return fct_cli_report_error (error);
 }
 
-/* [reports] db= and domains= of the configuration file, where the flags say nothing. */
+typedef struct
+{
+  char *imap_user;
+  char *imap_password;
+} Credentials;
+
+static void
+credentials_clear (Credentials *c)
+{
+  g_free (c->imap_user);
+  if (c->imap_password != NULL)
+    explicit_bzero (c->imap_password, strlen (c->imap_password));
+  g_free (c->imap_password);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Credentials, credentials_clear)
+
+/* [reports] db= and domains= of the configuration file, where the flags say nothing;
+ * imap_user= and imap_password= there, or FACTEUR_IMAP_USER and FACTEUR_IMAP_PASSWORD
+ * in the environment (which win): never on the command line, where ps shows them. */
 static gboolean
-configure (const char *path, char **db, char ***domains, GError **error)
+configure (const char *path, char **db, char ***domains, Credentials *credentials,
+           GError **error)
 {
   g_autoptr (GKeyFile) file = g_key_file_new ();
+  const char *env_user = g_getenv ("FACTEUR_IMAP_USER");
+  const char *env_password = g_getenv ("FACTEUR_IMAP_PASSWORD");
 
-  if (path == NULL)
-    return TRUE;
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
-    return FALSE;
-  if (*db == NULL)
-    *db = g_key_file_get_string (file, "reports", "db", NULL);
-  if (*domains == NULL)
-    *domains = g_key_file_get_string_list (file, "reports", "domains", NULL, NULL);
+  if (path != NULL)
+    {
+      if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+        return FALSE;
+      if (*db == NULL)
+        *db = g_key_file_get_string (file, "reports", "db", NULL);
+      if (*domains == NULL)
+        *domains = g_key_file_get_string_list (file, "reports", "domains", NULL, NULL);
+      if (credentials != NULL)
+        {
+          credentials->imap_user
+              = g_key_file_get_string (file, "reports", "imap_user", NULL);
+          credentials->imap_password
+              = g_key_file_get_string (file, "reports", "imap_password", NULL);
+        }
+    }
+  if (credentials != NULL && env_user != NULL)
+    {
+      g_free (credentials->imap_user);
+      credentials->imap_user = g_strdup (env_user);
+    }
+  if (credentials != NULL && env_password != NULL)
+    {
+      credentials_clear (&(Credentials){ NULL, credentials->imap_password });
+      credentials->imap_password = g_strdup (env_password);
+    }
   return TRUE;
 }
 
@@ -63,6 +104,7 @@ cmd_ingest (int argc, char **argv)
   gint batch = 0;
   g_autoptr (GError) error = NULL;
   int status = FCT_EXIT_OK;
+  g_auto (Credentials) credentials = { 0 };
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
       N_ ("The database (default: the one facteur serve uses)"), N_ ("PATH") },
@@ -77,11 +119,15 @@ cmd_ingest (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
 
-  if (!fct_cli_parse ("reports ingest", _ ("SOURCE…"),
-                      N_ ("Read DMARC aggregate and failure reports and TLS reports from "
-                          "files (XML, JSON, gzip, zip, messages), folders, Maildirs and "
-                          "mboxes into the database. “-” reads one from standard input."),
-                      entries, &common, &argc, &argv, &usage))
+  if (!fct_cli_parse (
+          "reports ingest", _ ("SOURCE…"),
+          N_ ("Read DMARC aggregate and failure reports and TLS reports from "
+              "files (XML, JSON, gzip, zip, messages), folders, Maildirs, "
+              "mboxes and IMAP mailboxes (imap://HOST/MAILBOX, imaps://; the "
+              "login from imap_user= and imap_password= in the configuration or "
+              "FACTEUR_IMAP_USER and FACTEUR_IMAP_PASSWORD) into the database. "
+              "“-” reads one from standard input."),
+          entries, &common, &argc, &argv, &usage))
     return FCT_EXIT_USAGE;
   if (argc < 2)
     {
@@ -94,7 +140,7 @@ cmd_ingest (int argc, char **argv)
       return fct_cli_usage_error ("reports ingest", usage, "%s",
                                   _ ("--batch must be a positive number"));
     }
-  if (!configure (config, &db, &domains, &error))
+  if (!configure (config, &db, &domains, &credentials, &error))
     {
       fct_cli_common_clear (&common);
       g_printerr ("facteur reports: %s\n", error->message);
@@ -118,7 +164,10 @@ cmd_ingest (int argc, char **argv)
   for (int i = 1; i < argc && status != FCT_EXIT_SOFTWARE; i++)
     {
       gboolean ok;
-      if (g_str_equal (argv[i], "-"))
+      if (g_str_has_prefix (argv[i], "imap://") || g_str_has_prefix (argv[i], "imaps://"))
+        ok = fct_reports_ingest_imap (ingest, argv[i], credentials.imap_user,
+                                      credentials.imap_password, &error);
+      else if (g_str_equal (argv[i], "-"))
         {
           g_autoptr (GBytes) bytes = NULL;
           g_autoptr (GByteArray) in = g_byte_array_new ();
@@ -134,8 +183,13 @@ cmd_ingest (int argc, char **argv)
         ok = fct_reports_ingest_path (ingest, argv[i], &error);
       if (!ok)
         {
-          status
-              = error->domain == FCT_REPORTS_ERROR ? FCT_EXIT_DATAERR : FCT_EXIT_SOFTWARE;
+          if (error->domain != FCT_REPORTS_ERROR)
+            status = FCT_EXIT_SOFTWARE;
+          else if (error->code == FCT_REPORTS_ERROR_IO
+                   && g_str_has_prefix (argv[i], "imap"))
+            status = FCT_EXIT_UNAVAILABLE;
+          else
+            status = FCT_EXIT_DATAERR;
           g_printerr ("facteur reports: %s\n", error->message);
           g_clear_error (&error);
         }
@@ -341,7 +395,7 @@ cmd_summary (int argc, char **argv)
         }
       since_time = g_date_time_to_unix (dt);
     }
-  if (!configure (config, &db, &unused, &error))
+  if (!configure (config, &db, &unused, NULL, &error))
     {
       fct_cli_common_clear (&common);
       g_printerr ("facteur reports: %s\n", error->message);

@@ -107,6 +107,20 @@ skipped (FctReportsIngest *ingest, const char *name, const GError *error)
   fct_reports_skip_error (ingest->options.skip, ingest->options.user_data, name, error);
 }
 
+const FctLimits *
+fct_reports_ingest_limits (FctReportsIngest *ingest)
+{
+  return &ingest->limits;
+}
+
+void
+fct_reports_ingest_note_skipped (FctReportsIngest *ingest, const char *name,
+                                 const GError *error)
+{
+  ingest->stats.sources++;
+  skipped (ingest, name, error);
+}
+
 static gboolean
 aggregate_meta (const FctDmarcAggregateMeta *meta, gpointer user_data)
 {

@@ -30,3 +30,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimePartIter, g_mime_part_iter_free)
+
+/* The ingestion's limits (transfer none), and a source set aside (counted, told). */
+const FctLimits *fct_reports_ingest_limits (FctReportsIngest *ingest);
+void fct_reports_ingest_note_skipped (FctReportsIngest *ingest, const char *name,
+                                      const GError *error);

@@ -19,6 +19,9 @@ import sys
 import tempfile
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import imap_server  # noqa: E402
+
 FACTEUR = sys.argv[1]
 ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
 DATA = os.path.join(ROOT, "tests", "data")
@@ -28,9 +31,12 @@ results = []
 TMP = tempfile.mkdtemp(prefix="facteur-reports-")
 
 
-def run(*args, stdin=None):
+def run(*args, stdin=None, env_extra=None):
     env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en", XDG_DATA_HOME=TMP)
     env.pop("LANG", None)
+    env.pop("FACTEUR_IMAP_USER", None)
+    env.pop("FACTEUR_IMAP_PASSWORD", None)
+    env.update(env_extra or {})
     return subprocess.run([FACTEUR, "reports", *args], capture_output=True, env=env,
                           input=stdin, timeout=300)
 
@@ -316,6 +322,48 @@ def t_missing_source():
     expect(b"1 already stored" in r.stdout or b"0 already stored" in r.stdout, r.stdout)
 
 
+def t_imap():
+    db = os.path.join(TMP, "imap.db")
+    srv, port = imap_server.start([GOOGLE, MICROSOFT, TLSRPT, b"From: a@b.example\r\n"
+                                   b"Subject: not a report\r\n\r\nhello\r\n"],
+                                  "rua@boulangerie-martin.fr", "s3cret pass")
+    url = f"imap://127.0.0.1:{port}/INBOX"
+    creds = {"FACTEUR_IMAP_USER": "rua@boulangerie-martin.fr",
+             "FACTEUR_IMAP_PASSWORD": "s3cret pass"}
+    try:
+        r = run("ingest", "--db", db, "--json", url, env_extra=creds)
+        expect(r.returncode == 0, f"exit {r.returncode}: {r.stderr}")
+        d = json.loads(r.stdout)
+        expect(d["sources"] == 4 and d["stored"] == 3 and d["skipped"] == 1, (d, r.stderr))
+        expect(any("LOGIN" in l and "s3cret pass" in l for l in srv.log), srv.log)
+        r = run("ingest", "--db", db, "--json", url, env_extra=creds)
+        d = json.loads(r.stdout)
+        expect(d["stored"] == 0 and d["duplicates"] == 3, d)
+        # The credentials from the configuration file work as well.
+        conf = write(os.path.join(TMP, "imap.conf"),
+                     b"[reports]\nimap_user=rua@boulangerie-martin.fr\n"
+                     b"imap_password=s3cret pass\n")
+        r = run("ingest", "--db", db, "--json", "--config", conf, url)
+        expect(r.returncode == 0 and json.loads(r.stdout)["duplicates"] == 3, r.stderr)
+        # A wrong password: the server says no, the run says so.
+        r = run("ingest", "--db", db, url,
+                env_extra=dict(creds, FACTEUR_IMAP_PASSWORD="wrong"))
+        expect(r.returncode == 65, f"exit {r.returncode}: {r.stderr}")
+        expect(b"IMAP" in r.stderr, r.stderr)
+        # Credentials in the URL are refused, and never sent.
+        before = len(srv.log)
+        r = run("ingest", "--db", db,
+                f"imap://rua:s3cret@127.0.0.1:{port}/INBOX", env_extra=creds)
+        expect(r.returncode == 65 and b"credentials" in r.stderr, (r.returncode, r.stderr))
+        expect(len(srv.log) == before, srv.log[before:])
+    finally:
+        srv.shutdown()
+    # Nobody listening: the service is unavailable.
+    r = run("ingest", "--db", db, f"imap://127.0.0.1:{imap_server.free_port()}/INBOX",
+            env_extra=creds)
+    expect(r.returncode == 69, f"exit {r.returncode}: {r.stderr}")
+
+
 case("a Maildir of Google, Microsoft, Yahoo, Orange, TLS and failure reports", t_maildir)
 case("the same Maildir again adds nothing", t_maildir_again)
 case("an mbox of reports stored already adds nothing", t_mbox)
@@ -330,6 +378,7 @@ case("dmarc-feedback vectors: counts equal the expected parse", t_vectors)
 case("reports for unmanaged domains are counted and dropped", t_foreign)
 case("db= and domains= from --config", t_config)
 case("the default database", t_default_db)
+case("an IMAP mailbox (scripted server on loopback), credentials from the environment", t_imap)
 case("usage errors exit 64", t_usage)
 case("a missing source is bad input, the others are read", t_missing_source)
 
