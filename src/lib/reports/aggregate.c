@@ -394,8 +394,6 @@ element_start (Parse *p, xmlTextReaderPtr reader, int depth)
       p->dkim_rank = 0;
       p->spf_kept_mfrom = FALSE;
     }
-  else if (depth == 3 && g_str_equal (p->path->str, "record/auth_results/dkim"))
-    g_clear_pointer (&p->dkim_domain, g_free);
   return TRUE;
 }
 
@@ -428,7 +426,7 @@ reader_error (void *arg, const char *msg, xmlParserSeverities severity,
 static gboolean
 run (Parse *p, xmlTextReaderPtr reader)
 {
-  int rc;
+  int rc = 1;
 
   while (p->error == NULL && !p->stopped && (rc = xmlTextReaderRead (reader)) == 1)
     {

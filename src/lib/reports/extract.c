@@ -356,7 +356,6 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
     }
   if (!GMIME_IS_MULTIPART (body))
     {
-      iter = NULL;
       if (GMIME_IS_PART (body) && attachment_wanted (body))
         {
           g_autoptr (GBytes) content

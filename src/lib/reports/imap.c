@@ -37,7 +37,8 @@ loopback (const char *url)
 {
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
-  g_autoptr (GInetAddress) addr = host != NULL ? g_inet_address_new_from_string (host) : NULL;
+  g_autoptr (GInetAddress) addr
+      = host != NULL ? g_inet_address_new_from_string (host) : NULL;
 
   if (host == NULL)
     return FALSE;
@@ -62,8 +63,9 @@ transfer (const char *url, const char *custom, const char *user, const char *pas
   curl_easy_setopt (curl, CURLOPT_URL, url);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");
   curl_easy_setopt (curl, CURLOPT_USE_SSL,
-                    g_str_has_prefix (url, "imaps:") || !loopback (url) ? (long)CURLUSESSL_ALL
-                                                                        : (long)CURLUSESSL_NONE);
+                    g_str_has_prefix (url, "imaps:") || !loopback (url)
+                        ? (long)CURLUSESSL_ALL
+                        : (long)CURLUSESSL_NONE);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (user != NULL)
@@ -74,9 +76,9 @@ transfer (const char *url, const char *custom, const char *user, const char *pas
     curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, custom);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT_MS, (long)limits->smtp_connect_timeout_ms);
   /* A whole message of message_max_bytes at a slow 1 MB/s, at least. */
-  curl_easy_setopt (curl, CURLOPT_TIMEOUT_MS,
-                    (long)MAX (limits->smtp_reply_timeout_ms,
-                               limits->message_max_bytes / 1000));
+  curl_easy_setopt (
+      curl, CURLOPT_TIMEOUT_MS,
+      (long)MAX (limits->smtp_reply_timeout_ms, limits->message_max_bytes / 1000));
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, sink_write);
   curl_easy_setopt (curl, CURLOPT_WRITEDATA, sink);
@@ -94,7 +96,8 @@ transfer (const char *url, const char *custom, const char *user, const char *pas
                          || rc == CURLE_UNSUPPORTED_PROTOCOL
                      ? FCT_REPORTS_ERROR_MALFORMED
                      : FCT_REPORTS_ERROR_IO,
-                 "IMAP: %s", error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror (rc));
+                 "IMAP: %s",
+                 error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror (rc));
   return FALSE;
 }
 
@@ -157,7 +160,8 @@ fct_reports_ingest_imap (FctReportsIngest *ingest, const char *url, const char *
   for (guint i = 0; i < uids->len; i++)
     {
       guint64 uid = g_array_index (uids, guint64, i);
-      g_autofree char *message_url = g_strdup_printf ("%s/;UID=%" G_GUINT64_FORMAT, base, uid);
+      g_autofree char *message_url
+          = g_strdup_printf ("%s/;UID=%" G_GUINT64_FORMAT, base, uid);
       g_autoptr (GByteArray) buf = g_byte_array_new ();
       Sink one = { buf, limits->message_max_bytes, FALSE };
       g_autoptr (GError) local = NULL;

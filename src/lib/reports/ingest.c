@@ -31,9 +31,10 @@ struct _FctReportsIngest
 FctReportsIngest *
 fct_reports_ingest_new (FctStore *store, const FctReportsIngestOptions *options)
 {
-  FctReportsIngest *ingest = g_new0 (FctReportsIngest, 1);
+  FctReportsIngest *ingest;
 
   g_return_val_if_fail (store != NULL, NULL);
+  ingest = g_new0 (FctReportsIngest, 1);
   ingest->store = store;
   if (options != NULL)
     ingest->options = *options;

@@ -180,28 +180,56 @@ fct_store_feedback_exists (FctStore *store, const char *kind, const char *org,
   return -1;
 }
 
+/* zlib's format (RFC 1950), written in chunks so that memory holds the compressed form
+ * only, a twentieth of a report, rather than compressBound of it. Level 1: report XML is
+ * repetitive enough that the fastest level gains most of what level 9 would. */
+static GByteArray *
+deflate_all (const guint8 *data, gsize len)
+{
+  z_stream z = { 0 };
+  GByteArray *out = g_byte_array_new ();
+  int rc;
+
+  if (len > G_MAXUINT32 || deflateInit (&z, 1) != Z_OK)
+    {
+      g_byte_array_unref (out);
+      return NULL;
+    }
+  z.next_in = (Bytef *)data;
+  z.avail_in = (uInt)len;
+  do
+    {
+      gsize before = out->len;
+      g_byte_array_set_size (out, before + 65536);
+      z.next_out = out->data + before;
+      z.avail_out = 65536;
+      rc = deflate (&z, Z_FINISH);
+      g_byte_array_set_size (out, before + 65536 - z.avail_out);
+    }
+  while (rc == Z_OK || rc == Z_BUF_ERROR);
+  deflateEnd (&z);
+  if (rc != Z_STREAM_END)
+    {
+      g_byte_array_unref (out);
+      return NULL;
+    }
+  return out;
+}
+
 gint64
 fct_store_feedback_add (FctStore *store, const FctStoreFeedback *f, GError **error)
 {
-  g_autofree guint8 *packed = NULL;
-  uLongf packed_len = 0;
+  g_autoptr (GByteArray) packed = NULL;
   sqlite3_stmt *s;
 
   g_return_val_if_fail (store != NULL && f != NULL && f->kind != NULL && f->org != NULL
                             && f->report_id != NULL && f->domain != NULL,
                         -1);
-  if (f->raw != NULL)
+  if (f->raw != NULL && (packed = deflate_all (f->raw, f->raw_len)) == NULL)
     {
-      packed_len = compressBound (f->raw_len);
-      packed = g_malloc (packed_len);
-      /* Level 1: report XML is repetitive enough that the fastest level already gains
-       * most of what level 9 would, at a fraction of the time. */
-      if (compress2 (packed, &packed_len, f->raw, f->raw_len, 1) != Z_OK)
-        {
-          g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
-                       _ ("store: the report cannot be compressed"));
-          return -1;
-        }
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                   _ ("store: the report cannot be compressed"));
+      return -1;
     }
   s = stmt (store, FB_INSERT, error);
   if (s == NULL)
@@ -217,7 +245,7 @@ fct_store_feedback_add (FctStore *store, const FctStoreFeedback *f, GError **err
   text (s, 9, f->policy);
   sqlite3_bind_int (s, 10, f->rfc9990 ? 1 : 0);
   if (packed != NULL)
-    sqlite3_bind_blob64 (s, 11, packed, packed_len, SQLITE_STATIC);
+    sqlite3_bind_blob64 (s, 11, packed->data, packed->len, SQLITE_STATIC);
   sqlite3_bind_int64 (s, 12, (gint64)f->raw_len);
   if (!done (store, s, error, "feedback"))
     return -1;
