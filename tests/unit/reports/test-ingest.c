@@ -346,16 +346,18 @@ test_categories (Fixture *f, gconstpointer data)
       = "<spf><domain>cheap-pills.example</domain><result>pass</result></spf>";
   const char *none = "<spf><domain>example.fr</domain><result>fail</result></spf>";
   const char *forwarded = "<reason><type>forwarded</type></reason>";
-  g_autofree char *records
-      = g_strconcat (record ("192.0.2.10", 1000, "pass", "pass", "", own),
-                     record ("192.0.2.11", 90, "pass", "pass", "", own),
-                     record ("192.0.2.11", 10, "fail", "fail", "", own_broken),
-                     record ("192.0.2.20", 50, "fail", "fail", "", sendgrid),
-                     record ("192.0.2.30", 7, "fail", "fail", "", none),
-                     record ("198.51.100.1", 12, "fail", "fail", forwarded, spoof),
-                     record ("198.51.100.2", 8, "fail", "fail", "", list_broken),
-                     record ("198.51.100.3", 5, "pass", "fail", "", list_kept),
-                     record ("203.0.113.66", 40, "fail", "fail", "", spoof), NULL);
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (rows, record ("192.0.2.10", 1000, "pass", "pass", "", own));
+  g_ptr_array_add (rows, record ("192.0.2.11", 90, "pass", "pass", "", own));
+  g_ptr_array_add (rows, record ("192.0.2.11", 10, "fail", "fail", "", own_broken));
+  g_ptr_array_add (rows, record ("192.0.2.20", 50, "fail", "fail", "", sendgrid));
+  g_ptr_array_add (rows, record ("192.0.2.30", 7, "fail", "fail", "", none));
+  g_ptr_array_add (rows, record ("198.51.100.1", 12, "fail", "fail", forwarded, spoof));
+  g_ptr_array_add (rows, record ("198.51.100.2", 8, "fail", "fail", "", list_broken));
+  g_ptr_array_add (rows, record ("198.51.100.3", 5, "pass", "fail", "", list_kept));
+  g_ptr_array_add (rows, record ("203.0.113.66", 40, "fail", "fail", "", spoof));
+  g_ptr_array_add (rows, NULL);
+  g_autofree char *records = g_strjoinv ("", (char **)rows->pdata);
   g_autoptr (GBytes) week = report ("isp.example", "week", "example.fr", T0, records);
   const char *zone = "$ORIGIN example.\n"
                      "30.2.0.192.in-addr.arpa. PTR o1.ptr4711.mail.sendgrid.net.\n"
