@@ -418,6 +418,12 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
   const guint8 *p = g_bytes_get_data (data, &len);
   int c;
 
+  /* GMime takes no empty buffer (its data pointer is NULL). */
+  if (len == 0)
+    {
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED, "empty");
+      return FALSE;
+    }
   if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
     {
       g_autoptr (GBytes) inner = NULL;

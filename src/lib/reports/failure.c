@@ -233,6 +233,12 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
                    limits->message_max_bytes);
       return NULL;
     }
+  if (len == 0)
+    {
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
+                   "not a failure report (empty)");
+      return NULL;
+    }
   stream = g_mime_stream_mem_new_with_buffer (data, len);
   parser = g_mime_parser_new_with_stream (stream);
   message = g_mime_parser_construct_message (parser, NULL);

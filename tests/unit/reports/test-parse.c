@@ -603,6 +603,19 @@ test_message (void)
   g_assert_cmpint (((FctReportBlob *)g_ptr_array_index (blobs, 1))->kind, ==,
                    FCT_REPORT_KIND_TLSRPT);
 
+  /* Nothing at all (an empty file or attachment; found by mutating the fuzz seeds:
+     GMime refused the empty buffer with a critical). */
+  {
+    g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+    g_autoptr (FctFailureReport) none = fct_failure_report_parse ("", 0, NULL, &error);
+    g_assert_null (none);
+    g_assert_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED);
+    g_clear_error (&error);
+    g_ptr_array_set_size (blobs, 0);
+    g_assert_false (fct_reports_extract ("empty", empty, NULL, blobs, NULL, NULL, &error));
+    g_assert_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED);
+    g_clear_error (&error);
+  }
   /* An ordinary message carries no report: said, not guessed. */
   {
     const char *plain = "From: a@example.fr\r\nSubject: hello\r\n\r\nBonjour\r\n";
