@@ -403,6 +403,14 @@ cmd_summary (int argc, char **argv)
     }
   if (db == NULL)
     db = default_db ();
+  /* A summary reads: it creates no empty database where a path was mistyped. */
+  if (!g_file_test (db, G_FILE_TEST_EXISTS))
+    {
+      fct_cli_common_clear (&common);
+      g_printerr (
+          _ ("facteur reports: no database at %s (facteur reports ingest makes it)\n"), db);
+      return FCT_EXIT_DATAERR;
+    }
   g_autoptr (FctStore) store = fct_store_open (db, NULL, &error);
   if (store == NULL)
     {

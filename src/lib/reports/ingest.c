@@ -467,7 +467,8 @@ ingest_path (FctReportsIngest *ingest, const char *path, guint depth, GError **e
 {
   struct stat st;
 
-  if (lstat (path, &st) != 0)
+  /* What the user named is followed if it is a link; what a folder holds is not. */
+  if ((depth == 0 ? stat (path, &st) : lstat (path, &st)) != 0)
     {
       int saved = errno;
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_IO, "%s: %s", path,
@@ -481,7 +482,13 @@ ingest_path (FctReportsIngest *ingest, const char *path, guint depth, GError **e
   if (S_ISDIR (st.st_mode))
     return ingest_dir (ingest, path, depth, error);
   if (!S_ISREG (st.st_mode))
-    return TRUE;
+    {
+      if (depth > 0)
+        return TRUE;
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_IO,
+                   "%s: neither a file nor a folder", path);
+      return FALSE;
+    }
   if (is_mbox (path) && (gsize)st.st_size > 0)
     return ingest_mbox (ingest, path, error);
   return ingest_file (ingest, path, (gsize)st.st_size, error);

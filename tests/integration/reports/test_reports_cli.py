@@ -306,6 +306,23 @@ def t_default_db():
     expect(os.path.exists(os.path.join(TMP, "facteur", "facteur.db")), os.listdir(TMP))
 
 
+def t_symlink_and_missing_db():
+    link = os.path.join(TMP, "link.xml")
+    os.symlink(os.path.join(REPORTS, "yahoo.xml"), link)
+    db = os.path.join(TMP, "link.db")
+    d, _ = ingest_json("--db", db, link)
+    expect(d["stored"] == 1, d)
+    # Inside a folder, links are not followed.
+    folder = os.path.join(TMP, "links")
+    os.makedirs(folder)
+    os.symlink(os.path.join(REPORTS, "google.xml"), os.path.join(folder, "google.xml"))
+    d, _ = ingest_json("--db", db, folder)
+    expect(d["stored"] == 0 and d["sources"] == 0, d)
+    r = run("summary", "boulangerie-martin.fr", "--db", os.path.join(TMP, "typo.db"))
+    expect(r.returncode == 65 and b"no database" in r.stderr, (r.returncode, r.stderr))
+    expect(not os.path.exists(os.path.join(TMP, "typo.db")), "a database was created")
+
+
 def t_usage():
     for args in (["ingest"], ["summary"], ["summary", "a.fr", "b.fr"], [],
                  ["summary", "a.fr", "--since", "29/11/2025", "--db", DB],
@@ -379,6 +396,8 @@ case("reports for unmanaged domains are counted and dropped", t_foreign)
 case("db= and domains= from --config", t_config)
 case("the default database", t_default_db)
 case("an IMAP mailbox (scripted server on loopback), credentials from the environment", t_imap)
+case("a link named on the command line is followed, not inside folders; no database made "
+     "by summary", t_symlink_and_missing_db)
 case("usage errors exit 64", t_usage)
 case("a missing source is bad input, the others are read", t_missing_source)
 
