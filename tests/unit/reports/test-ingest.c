@@ -483,10 +483,8 @@ test_migration (void)
   g_autofree char *db = g_build_filename (dir, "v3.db", NULL);
   sqlite3 *c = NULL;
 
-  {
-    g_autoptr (FctStore) store = fct_store_open (db, NULL, &error);
-    g_assert_no_error (error);
-  }
+  fct_store_close (fct_store_open (db, NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (sqlite3_open (db, &c), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (c,
                                  "DROP TABLE feedback_reports; DROP TABLE feedback_records;"
