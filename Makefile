@@ -4,12 +4,13 @@
 #   make test   install dependencies, build, run every test suite
 #   make build  configure and build into build/ (the command is build/facteur)
 #   make bench  every benchmark against the peers, in one run
+#   make install  install what build/ built (meson install; DESTDIR is honoured)
 
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build run test test-fuzz bench format clean
+.PHONY: all deps build run test test-fuzz bench install format clean
 
 all: build
 
@@ -59,6 +60,12 @@ $(FUZZ_BUILD)/build.ninja:
 # their quick form (bench/run --quick).
 bench: deps build
 	@bench/run $(BUILD)
+
+# The command, facteur-extract, the catalogs, the manual pages, the milter's unit and
+# example configuration, under meson's prefix (/usr/local unless build/ was configured
+# with another --prefix).
+install: build
+	@meson install -C $(BUILD) --no-rebuild --quiet $(if $(DESTDIR),--destdir "$(DESTDIR)")
 
 format:
 	@scripts/check-format --fix
