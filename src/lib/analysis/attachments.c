@@ -613,8 +613,8 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       if (w->budget == 0)
         {
           g_autofree char *why
-              = g_strdup_printf (_ ("more than %" G_GSIZE_FORMAT " MiB unpacked"),
-                                 limits->archive_max_bytes / (1024 * 1024));
+              = g_strdup_printf (_ ("more than %zu MiB unpacked"),
+                                 (size_t)(limits->archive_max_bytes / (1024 * 1024)));
           note_limit (w, path, why);
           break;
         }
@@ -661,8 +661,8 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       if (more && needs_whole (member, NULL, kind))
         {
           g_autofree char *why
-              = g_strdup_printf (_ ("more than %" G_GSIZE_FORMAT " MiB unpacked"),
-                                 limits->archive_max_bytes / (1024 * 1024));
+              = g_strdup_printf (_ ("more than %zu MiB unpacked"),
+                                 (size_t)(limits->archive_max_bytes / (1024 * 1024)));
           note_limit (w, member_path, why);
         }
       inspect (w, member_path, member, NULL, content,
@@ -675,8 +675,9 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       && MAX (declared, read_total) / MAX (len, 1) > limits->archive_ratio_max)
     {
       g_autofree char *why = g_strdup_printf (
-          _ ("unpacks to %" G_GUINT64_FORMAT " MiB from %" G_GSIZE_FORMAT " KiB"),
-          MAX (declared, read_total) / (1024 * 1024), len / 1024);
+          _ ("unpacks to %llu MiB from %zu KiB"),
+          (unsigned long long)(MAX (declared, read_total) / (1024 * 1024)),
+          (size_t)(len / 1024));
       note_bomb (w, path, why);
     }
 }
@@ -882,8 +883,8 @@ fct_analysis_check_attachments (FctAnalysisContext *ctx)
                 content = fct_mime_part_get_content (mime, i, HEAD_BYTES, &more);
               if (more)
                 {
-                  g_autofree char *why = g_strdup_printf (
-                      _ ("larger than %" G_GSIZE_FORMAT " MiB"), cap / (1024 * 1024));
+                  g_autofree char *why = g_strdup_printf (_ ("larger than %zu MiB"),
+                                                          (size_t)(cap / (1024 * 1024)));
                   note_limit (&w, path, why);
                 }
             }
