@@ -738,7 +738,14 @@ test_redact (void)
     { "a@b.fr, c+tag@d.fr", "redacted@b.fr, redacted@d.fr" },
     { "\"jean dupont\"@example.fr", "redacted@example.fr" },
     { "no address here", "no address here" },
-    { "@example.fr and x@", "@example.fr and x@" },
+    { "@example.fr and x@", "@example.fr and redacted@" },
+    /* Found by fuzz-reports-failure: the first local part was kept, then redacted by a
+       second pass. */
+    { "<fake.123@.101502.4411@mail.example.net>", "<redacted@redacted@mail.example.net>" },
+    { "<redacted@redacted@mail.example.net>", "<redacted@redacted@mail.example.net>" },
+    /* A quote that ends something else, glued to a word: not a quoted local part. */
+    { "boundary=\"b_4411\"\nTo: \"@ean\"", "boundary=\"b_4411\"\nTo: \"@ean\"" },
+    { "x\"a b\"@example.fr", "x\"a b\"@example.fr" },
     { "", "" },
   };
 
