@@ -136,9 +136,8 @@ get_uint (GKeyFile *kf, const char *key, guint64 min, guint64 max, guint64 *out,
   if (!g_ascii_string_to_unsigned (text, 10, min, max, &v, NULL))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                   _ ("%s must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-                      ", not “%s”"),
-                   key, min, max, text);
+                   _ ("%s must be a number from %llu to %llu, not “%s”"), key,
+                   (unsigned long long)min, (unsigned long long)max, text);
       return FALSE;
     }
   *out = v;

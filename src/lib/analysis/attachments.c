@@ -134,6 +134,9 @@ sniff (const guint8 *p, gsize n)
                                      { 0xce, 0xfa, 0xed, 0xfe },
                                      { 0xcf, 0xfa, 0xed, 0xfe } };
 
+  /* An empty member or part: GBytes gives no pointer for it, which g_strstr_len refuses. */
+  if (n == 0)
+    return KIND_OTHER;
   /* PE files start with the DOS header "MZ" (Microsoft PE format §"MS-DOS Stub"). */
   if (STARTS (p, n, "MZ")
       || STARTS (p, n,
@@ -615,8 +618,8 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       if (w->budget == 0)
         {
           g_autofree char *why
-              = g_strdup_printf (_ ("more than %" G_GSIZE_FORMAT " MiB unpacked"),
-                                 limits->archive_max_bytes / (1024 * 1024));
+              = g_strdup_printf (_ ("more than %zu MiB unpacked"),
+                                 (size_t)(limits->archive_max_bytes / (1024 * 1024)));
           note_limit (w, path, why);
           break;
         }
@@ -663,8 +666,8 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       if (more && needs_whole (member, NULL, kind))
         {
           g_autofree char *why
-              = g_strdup_printf (_ ("more than %" G_GSIZE_FORMAT " MiB unpacked"),
-                                 limits->archive_max_bytes / (1024 * 1024));
+              = g_strdup_printf (_ ("more than %zu MiB unpacked"),
+                                 (size_t)(limits->archive_max_bytes / (1024 * 1024)));
           note_limit (w, member_path, why);
         }
       inspect (w, member_path, member, NULL, content,
@@ -677,8 +680,9 @@ scan_archive (Walk *w, const char *path, const char *name, GBytes *bytes, guint 
       && MAX (declared, read_total) / MAX (len, 1) > limits->archive_ratio_max)
     {
       g_autofree char *why = g_strdup_printf (
-          _ ("unpacks to %" G_GUINT64_FORMAT " MiB from %" G_GSIZE_FORMAT " KiB"),
-          MAX (declared, read_total) / (1024 * 1024), len / 1024);
+          _ ("unpacks to %llu MiB from %zu KiB"),
+          (unsigned long long)(MAX (declared, read_total) / (1024 * 1024)),
+          (size_t)(len / 1024));
       note_bomb (w, path, why);
     }
 }
@@ -884,8 +888,8 @@ fct_analysis_check_attachments (FctAnalysisContext *ctx)
                 content = fct_mime_part_get_content (mime, i, HEAD_BYTES, &more);
               if (more)
                 {
-                  g_autofree char *why = g_strdup_printf (
-                      _ ("larger than %" G_GSIZE_FORMAT " MiB"), cap / (1024 * 1024));
+                  g_autofree char *why = g_strdup_printf (_ ("larger than %zu MiB"),
+                                                          (size_t)(cap / (1024 * 1024)));
                   note_limit (&w, path, why);
                 }
             }

@@ -167,10 +167,10 @@ fct_arc_verifier_header (FctArcVerifier *verifier, const void *field, gsize len)
                            verifier->limits.header_fields_max);
   else if (len > verifier->limits.header_field_max_bytes)
     verifier->incomplete = g_strdup_printf (
-        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+        _ ("header field %u is longer than %zu"
            " bytes, the limit: the header was not read whole and the chain cannot be "
            "validated"),
-        verifier->received, verifier->limits.header_field_max_bytes);
+        verifier->received, (size_t)verifier->limits.header_field_max_bytes);
   else
     g_ptr_array_add (verifier->fields, g_bytes_new (field, len));
 }

@@ -171,9 +171,9 @@ fct_dkim_signer_header (FctDkimSigner *signer, const void *field, gsize len)
         limits->header_fields_max);
   else if (len > limits->header_field_max_bytes)
     signer->incomplete = g_strdup_printf (
-        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+        _ ("header field %u is longer than %zu"
            " bytes, the limit: the header was not read whole and is not signed"),
-        signer->fields, limits->header_field_max_bytes);
+        signer->fields, (size_t)limits->header_field_max_bytes);
   else
     fct_dkim_header_store_add (&signer->headers, field, len);
 }

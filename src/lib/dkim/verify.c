@@ -161,10 +161,10 @@ fct_dkim_verifier_header (FctDkimVerifier *verifier, const void *field, gsize le
                            verifier->limits.header_fields_max);
   else if (len > verifier->limits.header_field_max_bytes)
     verifier->incomplete = g_strdup_printf (
-        _ ("header field %u is longer than %" G_GSIZE_FORMAT
+        _ ("header field %u is longer than %zu"
            " bytes, the limit: the header was not read whole and no signature can be "
            "verified"),
-        verifier->fields, verifier->limits.header_field_max_bytes);
+        verifier->fields, (size_t)verifier->limits.header_field_max_bytes);
   else
     fct_dkim_header_store_add (&verifier->headers, field, len);
 }
