@@ -210,9 +210,17 @@ fct_filter_message_header (FctFilterMessage *m, const char *name, const char *va
   for (guint i = 0; i < m->signers->len; i++)
     fct_dkim_signer_header (g_ptr_array_index (m->signers, i), f->data, f->len);
 
+  /* Past the field limits the fields are still kept for the parser, which skips or
+   * empties them as it does for a file and raises the finding that says so, but keeps
+   * the From: a From dropped here would leave DMARC no author domain, and a spoof padded
+   * with a thousand fields or one long From would escape the domain's p=reject. The
+   * message is partial all the same: what the parser skipped cannot be written back. */
+  gboolean first_from = g_ascii_strcasecmp (name, "From") == 0 && m->from_fields == 1;
   if (m->n_kept >= m->limits->header_fields_max
-      || f->len > m->limits->header_field_max_bytes
-      || m->header->len + f->len + 4 > m->options.scan_max_bytes)
+      || f->len > m->limits->header_field_max_bytes)
+    m->partial = TRUE;
+  /* The byte budget bounds memory; only the first From, one field, goes past it. */
+  if (m->header->len + f->len + 4 > m->options.scan_max_bytes && !first_from)
     {
       m->partial = TRUE;
       return;

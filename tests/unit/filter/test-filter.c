@@ -41,7 +41,11 @@ feed (FctFilterMessage *m, const char *text)
 {
   g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  /* Every field handed over, as the MTA does, whatever the library's limits. */
+  FctLimits all = *fct_limits_default ();
+  all.header_fields_max = G_MAXUINT;
+  all.header_field_max_bytes = G_MAXSIZE;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, &all, &error);
 
   g_assert_no_error (error);
   for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
@@ -548,6 +552,63 @@ test_header_limits (void)
   g_assert_error (error, FCT_FILTER_ERROR, FCT_FILTER_ERROR_MESSAGE);
 }
 
+/* A spoof of a p=reject domain whose From comes after a thousand padding fields, or after
+ * padding past the scan budget, or is itself over the field limit: the check must see
+ * that From (the MTA delivers it, the reader sees it), so DMARC fails and the reject
+ * holds. Dropping it left the check without an author domain and the spoof accepted. */
+static void
+test_from_past_limits (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_with (NULL);
+  const char *from = strstr (spoof_text, "From:");
+  const char *rest = strstr (spoof_text, "To:");
+  g_autofree char *from_field = g_strndup (from, (gsize)(rest - from));
+
+  for (guint variant = 0; variant < 3; variant++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      gsize scan_max = 0;
+      if (variant == 0)
+        for (guint i = 0; i < 1200; i++)
+          g_string_append_printf (text, "X-Filler-%u: padding\r\n", i);
+      else if (variant == 1)
+        {
+          scan_max = 65536;
+          /* Large fields, then small ones to fill the budget to the byte. */
+          for (guint i = 0; i < 15; i++)
+            {
+              g_string_append (text, "X-Filler: ");
+              for (guint k = 0; k < 80; k++)
+                g_string_append (text, "padding padding padding padding padding pad\r\n ");
+              g_string_append (text, "end\r\n");
+            }
+          for (guint i = 0; i < 600; i++)
+            g_string_append (text, "X-F: padding pad\r\n");
+        }
+      g_string_append (text, from_field);
+      if (variant == 2)
+        {
+          /* The From itself over 64 KiB: a long comment in the display name. */
+          g_string_truncate (text, text->len - 2);
+          for (guint k = 0; k < 2000; k++)
+            g_string_append (text, "\r\n (padding padding padding padding)");
+          g_string_append (text, "\r\n");
+        }
+      g_string_append (text, rest);
+
+      g_autoptr (FctCheckReport) report = NULL;
+      g_autoptr (FctFilterMessage) m = judge (
+          resolver, text->str, scan_max, "198.51.100.23", "securite@bank.example", &report);
+      FctFilterPolicy policy;
+      fct_filter_policy_init (&policy);
+      g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+      g_test_message ("variant %u: dmarc=%s", variant,
+                      fct_check_report_dmarc_result (report));
+      g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "fail");
+      g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_REJECT);
+    }
+}
+
 /* ---------------------------------------------------------------- remote keys */
 
 static GBytes *
@@ -867,6 +928,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/no-verdict", test_no_verdict);
   g_test_add_func ("/filter/partial-keeps-dkim", test_partial_keeps_dkim);
   g_test_add_func ("/filter/header-limits", test_header_limits);
+  g_test_add_func ("/filter/from-past-limits", test_from_past_limits);
   g_test_add_func ("/filter/remote-key-signs", test_remote_key_signs);
   g_test_add_func ("/filter/banner-multipart", test_banner_multipart);
   g_test_add_func ("/filter/banner-single-part", test_banner_single_part);
