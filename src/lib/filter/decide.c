@@ -147,7 +147,11 @@ set_reply (FctFilterDecision *d, const char *code, const char *xcode, const char
 }
 
 /* RFC 8617 §7.2: a DMARC pass recorded in the AAR of a sealer we trust, on a chain that
- * validates, stands for the original authentication that forwarding broke. */
+ * validates, stands for the original authentication that forwarding broke. The pass
+ * must be for this message's author domain (its header.from): a seal covers only the
+ * ARC fields (RFC 8617 §5.1.1) and only the latest AMS is checked (§5.2), so a later
+ * hop can rewrite the From under a trusted sealer's pass of another domain and still
+ * present a valid chain. */
 static const char *
 trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *policy)
 {
@@ -169,7 +173,10 @@ trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *pol
       for (guint r = 0; ar != NULL && r < ar->results->len; r++)
         {
           const FctAuthresResult *res = g_ptr_array_index (ar->results, r);
-          if (g_str_equal (res->method, "dmarc") && g_str_equal (res->result, "pass"))
+          const char *from = fct_authres_result_get_property (res, "header", "from");
+          if (g_str_equal (res->method, "dmarc") && g_str_equal (res->result, "pass")
+              && from != NULL && report->dmarc->author_domain != NULL
+              && g_ascii_strcasecmp (from, report->dmarc->author_domain) == 0)
             return set->seal_domain;
         }
     }

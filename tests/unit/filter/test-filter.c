@@ -449,6 +449,87 @@ test_trusted_arc_sealer (void)
   g_assert_nonnull (strstr (d->reason, "lifted by arc list.example"));
 }
 
+/* The sealer we trust vouched for a DMARC pass of another author domain: an attacker
+ * posts through the list as himself (dmarc=pass header.from=attacker.example), then
+ * rewrites the From to the bank and seals the result with a key of his own. The list's
+ * seal covers only the ARC fields (RFC 8617 §5.1.1) and only the latest AMS is checked
+ * (§5.2), so the chain validates; the list's pass says nothing of bank.example, and the
+ * reject holds. */
+static void
+test_trusted_arc_other_domain (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) list_key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_autoptr (FctDkimPrivateKey) evil_key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autofree char *list_record = fct_dkim_private_key_get_dns_record (list_key);
+  g_autofree char *evil_record = fct_dkim_private_key_get_dns_record (evil_key);
+  g_autofree char *zone = g_strdup_printf ("arc._domainkey.list.example. TXT \"%s\"\n"
+                                           "arc._domainkey.attacker.example. TXT \"%s\"\n",
+                                           list_record, evil_record);
+  g_autoptr (FctResolver) resolver = resolver_with (zone);
+
+  /* The attacker's own message, From his domain, through the list. */
+  g_autoptr (GString) own_text = g_string_new (spoof_text);
+  g_string_replace (own_text, "securite@bank.example", "securite@attacker.example", 0);
+  const char *own = own_text->str;
+  g_autoptr (GBytes) own_bytes = g_bytes_new (own, strlen (own));
+  g_autoptr (FctMsg) own_msg = fct_msg_new_from_bytes (own_bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) none = fct_arc_verify (own_msg, resolver, NULL);
+  FctArcSealOptions so = { .domain = "list.example",
+                           .selector = "arc",
+                           .key = list_key,
+                           .authserv_id = "lists.list.example",
+                           .results = "spf=pass smtp.mailfrom=securite@attacker.example; "
+                                      "dmarc=pass header.from=attacker.example",
+                           .timestamp = NOW - 120 };
+  g_autoptr (FctArcSealResult) listed = fct_arc_seal (own_msg, none, &so, &error);
+  g_assert_no_error (error);
+  g_assert_true (listed->sealed);
+
+  /* The From rewritten to the bank, then sealed again by the attacker. */
+  g_autofree char *forged = g_strconcat (listed->seal, listed->message_signature,
+                                         listed->authentication_results, spoof_text, NULL);
+  g_autoptr (GBytes) forged_bytes = g_bytes_new (forged, strlen (forged));
+  g_autoptr (FctMsg) forged_msg = fct_msg_new_from_bytes (forged_bytes, NULL, &error);
+  g_assert_no_error (error);
+  /* His sealer writes cv=pass: the chain as it was before his edit. */
+  g_autofree char *listed_text = g_strconcat (listed->seal, listed->message_signature,
+                                              listed->authentication_results, own, NULL);
+  g_autoptr (GBytes) listed_bytes = g_bytes_new (listed_text, strlen (listed_text));
+  g_autoptr (FctMsg) listed_msg = fct_msg_new_from_bytes (listed_bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) chain = fct_arc_verify (listed_msg, resolver, NULL);
+  g_assert_cmpint (chain->cv, ==, FCT_ARC_CV_PASS);
+  FctArcSealOptions eo = { .domain = "attacker.example",
+                           .selector = "arc",
+                           .key = evil_key,
+                           .authserv_id = "mx.attacker.example",
+                           .results = "arc=pass",
+                           .timestamp = NOW - 60 };
+  g_autoptr (FctArcSealResult) resealed = fct_arc_seal (forged_msg, chain, &eo, &error);
+  g_assert_no_error (error);
+  g_assert_true (resealed->sealed);
+  g_autofree char *text = g_strconcat (resealed->seal, resealed->message_signature,
+                                       resealed->authentication_results, forged, NULL);
+
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, text, 0, "198.51.100.66", "x@attacker.example", &report);
+  g_assert_cmpint (report->arc->cv, ==, FCT_ARC_CV_PASS);
+  g_assert_cmpint (report->dmarc->result, ==, FCT_DMARC_RESULT_FAIL);
+
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  static const char *const trusted[] = { "list.example", NULL };
+  policy.trusted_arc_sealers = trusted;
+  g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_REJECT);
+}
+
 static void
 test_no_verdict (void)
 {
@@ -925,6 +1006,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/prefix-once", test_prefix_once);
   g_test_add_func ("/filter/dmarc-reject", test_dmarc_reject);
   g_test_add_func ("/filter/trusted-arc-sealer", test_trusted_arc_sealer);
+  g_test_add_func ("/filter/trusted-arc-other-domain", test_trusted_arc_other_domain);
   g_test_add_func ("/filter/no-verdict", test_no_verdict);
   g_test_add_func ("/filter/partial-keeps-dkim", test_partial_keeps_dkim);
   g_test_add_func ("/filter/header-limits", test_header_limits);
