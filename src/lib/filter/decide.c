@@ -341,6 +341,7 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
 {
   FctFilterDecision *d = g_new0 (FctFilterDecision, 1);
   const GArray *forged = fct_filter_message_get_forged (m);
+  const GArray *verdicts = fct_filter_message_get_verdict_fields (m);
   FctFilterAction dmarc_action = FCT_FILTER_ACTION_ACCEPT;
   FctFilterAction threat_action = FCT_FILTER_ACTION_ACCEPT;
   g_autoptr (GString) reason = g_string_new (NULL);
@@ -354,6 +355,11 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
   for (guint i = forged->len; i > 0; i--)
     add_edit (d, FCT_FILTER_EDIT_DELETE, "Authentication-Results",
               g_array_index (forged, guint, i - 1), NULL);
+  /* A verdict field that came with the message is the sender's word ("clean"), not
+   * ours: the rules downstream that read it must see ours alone. */
+  for (guint i = verdicts->len; i > 0; i--)
+    add_edit (d, FCT_FILTER_EDIT_DELETE, field, g_array_index (verdicts, guint, i - 1),
+              NULL);
 
   if (r == NULL)
     {

@@ -22,6 +22,9 @@ struct _FctFilterMessage
   gboolean partial;
   guint authres_seen; /* Authentication-Results fields so far */
   GArray *forged;     /* guint: their 1-based indices carrying our authserv-id */
+  char *verdict_field;
+  guint verdicts_seen; /* fields named verdict_field so far */
+  GArray *verdicts;    /* guint: the 1-based indices of them all */
   guint from_fields;
   char *from_domain;
   FctDkimVerifier *dkim;
@@ -47,6 +50,10 @@ fct_filter_message_new (const FctFilterMessageOptions *options)
   m->header = g_byte_array_new ();
   m->body = g_byte_array_new ();
   m->forged = g_array_new (FALSE, FALSE, sizeof (guint));
+  m->verdict_field
+      = g_strdup (options->verdict_field != NULL ? options->verdict_field : "X-Facteur");
+  m->options.verdict_field = m->verdict_field;
+  m->verdicts = g_array_new (FALSE, FALSE, sizeof (guint));
   m->signers = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dkim_signer_free);
   if (options->resolver != NULL)
     {
@@ -76,6 +83,8 @@ fct_filter_message_unref (FctFilterMessage *m)
   g_byte_array_unref (m->header);
   g_byte_array_unref (m->body);
   g_array_unref (m->forged);
+  g_free (m->verdict_field);
+  g_array_unref (m->verdicts);
   g_free (m->from_domain);
   if (m->dkim != NULL)
     fct_dkim_verifier_unref (m->dkim);
@@ -189,6 +198,11 @@ fct_filter_message_header (FctFilterMessage *m, const char *name, const char *va
       g_autofree char *id = fct_filter_authres_authserv_id (v, f->len - strlen (name) - 1);
       if (id != NULL && g_ascii_strcasecmp (id, m->options.authserv_id) == 0)
         g_array_append_val (m->forged, index);
+    }
+  if (g_ascii_strcasecmp (name, m->verdict_field) == 0)
+    {
+      guint index = ++m->verdicts_seen;
+      g_array_append_val (m->verdicts, index);
     }
   if (g_ascii_strcasecmp (name, "From") == 0 && m->from_fields++ == 0)
     {
@@ -439,6 +453,12 @@ const GArray *
 fct_filter_message_get_forged (const FctFilterMessage *m)
 {
   return m->forged;
+}
+
+const GArray *
+fct_filter_message_get_verdict_fields (const FctFilterMessage *m)
+{
+  return m->verdicts;
 }
 
 FctMsg *

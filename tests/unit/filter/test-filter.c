@@ -349,6 +349,33 @@ test_rib_fraud_tagged (void)
   g_assert_nonnull (strstr (q->quarantine_reason, "dangerous"));
 }
 
+/* The fraudster writes the verdict he wants ("X-Facteur: clean", in two spellings of
+ * the name) above and below the fields: after us, only our verdict field is left, and a
+ * Sieve rule reading it sees "dangerous" alone. */
+static void
+test_forged_verdict_removed (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_with (NULL);
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autofree char *text = g_strconcat ("X-Facteur: clean; score=9.9\r\n", rib_text, NULL);
+  g_autoptr (GString) t = g_string_new (text);
+  g_string_replace (t, "To: factures@client.example\r\n",
+                    "To: factures@client.example\r\nx-facteur: clean\r\n", 1);
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, t->str, 0, "192.0.2.200", "comptabilite@fourniseur-durand.example",
+               &report);
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_cmpint (report->threat, ==, FCT_THREAT_DANGEROUS);
+  g_autofree char *out = applied (m, d);
+  g_autofree char *lower = g_ascii_strdown (out, -1);
+  const char *first = strstr (lower, "x-facteur:");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "x-facteur:"));
+  g_assert_true (g_str_has_prefix (out + (first - lower), "X-Facteur: dangerous"));
+}
+
 /* A message that comes round twice (a forward back to us) keeps one prefix. */
 static void
 test_prefix_once (void)
@@ -1004,6 +1031,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/legit-untouched", test_legit_untouched);
   g_test_add_func ("/filter/rib-fraud-tagged", test_rib_fraud_tagged);
   g_test_add_func ("/filter/prefix-once", test_prefix_once);
+  g_test_add_func ("/filter/forged-verdict-removed", test_forged_verdict_removed);
   g_test_add_func ("/filter/dmarc-reject", test_dmarc_reject);
   g_test_add_func ("/filter/trusted-arc-sealer", test_trusted_arc_sealer);
   g_test_add_func ("/filter/trusted-arc-other-domain", test_trusted_arc_other_domain);
