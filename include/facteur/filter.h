@@ -41,6 +41,10 @@ typedef struct
   FctDkimKeyCache *key_cache;
   gint64 now;              /* 0: the system clock */
   const FctLimits *limits; /* NULL: fct_limits_default () (must outlive the message) */
+  /* The name of our verdict field (NULL: "X-Facteur"): fields of that name that came
+   * with the message are forged or stale and get removed, as Authentication-Results
+   * with our authserv-id are; the filters and readers downstream trust that name. */
+  const char *verdict_field;
 } FctFilterMessageOptions;
 
 /* options is copied (authserv_id too); its resolver, key cache and limits must outlive it.
@@ -54,8 +58,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctFilterMessage, fct_filter_message_unref)
 
 /* One header field: its name and its value as the MTA gives them (the value's leading
  * white space included when the MTA keeps it; folded with CRLF or a bare LF, which
- * becomes CRLF). Fields past FctLimits.header_fields_max are counted, not kept. A name
- * that is not a field name (empty, with a colon or a control character) is dropped. */
+ * becomes CRLF). Fields past FctLimits.header_fields_max are kept for the parser, which
+ * skips them (and the message is partial); past scan_max_bytes only the first From is. A
+ * name that is not a field name (empty, with a colon or a control character) is dropped. */
 void fct_filter_message_header (FctFilterMessage *message, const char *name,
                                 const char *value);
 /* End of the header. DKIM and ARC key queries start here, in the thread-default main

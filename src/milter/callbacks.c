@@ -188,6 +188,7 @@ on_envfrom (SMFICTX *ctx, char **argv)
     .resolver = c->outbound ? NULL : c->state->resolver,
     .key_cache = fct_milter_state_key_cache (),
     .limits = &c->state->config->limits,
+    .verdict_field = c->state->config->verdict_field,
   };
   c->message = fct_filter_message_new (&options);
   return go_on (c, SMFIP_NR_MAIL);

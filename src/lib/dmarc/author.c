@@ -409,5 +409,12 @@ fct_dmarc_author_domain (const FctMsg *msg, char **reason)
       return NULL;
     }
   from = fct_msg_find_header (msg, "From", 0);
+  /* A From over header_field_max_bytes is kept with an empty value (msg/parse.c); its
+   * author domain is still read, from the raw bytes (the lexer takes folding as white
+   * space and runs in one pass): padding the From must not turn a domain's p=reject
+   * into permerror (RFC 9989 §5.3.1 asks only for one author domain). */
+  if (from->value_len == 0 && from->value_raw.len > 0)
+    return fct_dmarc_author_domain_from_value ((const char *)from->value_raw.ptr,
+                                               from->value_raw.len, reason);
   return fct_dmarc_author_domain_from_value (from->value, from->value_len, reason);
 }

@@ -147,7 +147,11 @@ set_reply (FctFilterDecision *d, const char *code, const char *xcode, const char
 }
 
 /* RFC 8617 §7.2: a DMARC pass recorded in the AAR of a sealer we trust, on a chain that
- * validates, stands for the original authentication that forwarding broke. */
+ * validates, stands for the original authentication that forwarding broke. The pass
+ * must be for this message's author domain (its header.from): a seal covers only the
+ * ARC fields (RFC 8617 §5.1.1) and only the latest AMS is checked (§5.2), so a later
+ * hop can rewrite the From under a trusted sealer's pass of another domain and still
+ * present a valid chain. */
 static const char *
 trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *policy)
 {
@@ -169,7 +173,10 @@ trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *pol
       for (guint r = 0; ar != NULL && r < ar->results->len; r++)
         {
           const FctAuthresResult *res = g_ptr_array_index (ar->results, r);
-          if (g_str_equal (res->method, "dmarc") && g_str_equal (res->result, "pass"))
+          const char *from = fct_authres_result_get_property (res, "header", "from");
+          if (g_str_equal (res->method, "dmarc") && g_str_equal (res->result, "pass")
+              && from != NULL && report->dmarc->author_domain != NULL
+              && g_ascii_strcasecmp (from, report->dmarc->author_domain) == 0)
             return set->seal_domain;
         }
     }
@@ -334,6 +341,7 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
 {
   FctFilterDecision *d = g_new0 (FctFilterDecision, 1);
   const GArray *forged = fct_filter_message_get_forged (m);
+  const GArray *verdicts = fct_filter_message_get_verdict_fields (m);
   FctFilterAction dmarc_action = FCT_FILTER_ACTION_ACCEPT;
   FctFilterAction threat_action = FCT_FILTER_ACTION_ACCEPT;
   g_autoptr (GString) reason = g_string_new (NULL);
@@ -347,6 +355,11 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
   for (guint i = forged->len; i > 0; i--)
     add_edit (d, FCT_FILTER_EDIT_DELETE, "Authentication-Results",
               g_array_index (forged, guint, i - 1), NULL);
+  /* A verdict field that came with the message is the sender's word ("clean"), not
+   * ours: the rules downstream that read it must see ours alone. */
+  for (guint i = verdicts->len; i > 0; i--)
+    add_edit (d, FCT_FILTER_EDIT_DELETE, field, g_array_index (verdicts, guint, i - 1),
+              NULL);
 
   if (r == NULL)
     {

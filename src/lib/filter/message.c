@@ -22,6 +22,9 @@ struct _FctFilterMessage
   gboolean partial;
   guint authres_seen; /* Authentication-Results fields so far */
   GArray *forged;     /* guint: their 1-based indices carrying our authserv-id */
+  char *verdict_field;
+  guint verdicts_seen; /* fields named verdict_field so far */
+  GArray *verdicts;    /* guint: the 1-based indices of them all */
   guint from_fields;
   char *from_domain;
   FctDkimVerifier *dkim;
@@ -47,6 +50,10 @@ fct_filter_message_new (const FctFilterMessageOptions *options)
   m->header = g_byte_array_new ();
   m->body = g_byte_array_new ();
   m->forged = g_array_new (FALSE, FALSE, sizeof (guint));
+  m->verdict_field
+      = g_strdup (options->verdict_field != NULL ? options->verdict_field : "X-Facteur");
+  m->options.verdict_field = m->verdict_field;
+  m->verdicts = g_array_new (FALSE, FALSE, sizeof (guint));
   m->signers = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_dkim_signer_free);
   if (options->resolver != NULL)
     {
@@ -76,6 +83,8 @@ fct_filter_message_unref (FctFilterMessage *m)
   g_byte_array_unref (m->header);
   g_byte_array_unref (m->body);
   g_array_unref (m->forged);
+  g_free (m->verdict_field);
+  g_array_unref (m->verdicts);
   g_free (m->from_domain);
   if (m->dkim != NULL)
     fct_dkim_verifier_unref (m->dkim);
@@ -190,6 +199,11 @@ fct_filter_message_header (FctFilterMessage *m, const char *name, const char *va
       if (id != NULL && g_ascii_strcasecmp (id, m->options.authserv_id) == 0)
         g_array_append_val (m->forged, index);
     }
+  if (g_ascii_strcasecmp (name, m->verdict_field) == 0)
+    {
+      guint index = ++m->verdicts_seen;
+      g_array_append_val (m->verdicts, index);
+    }
   if (g_ascii_strcasecmp (name, "From") == 0 && m->from_fields++ == 0)
     {
       g_autoptr (GString) unfolded = g_string_new (NULL);
@@ -210,9 +224,17 @@ fct_filter_message_header (FctFilterMessage *m, const char *name, const char *va
   for (guint i = 0; i < m->signers->len; i++)
     fct_dkim_signer_header (g_ptr_array_index (m->signers, i), f->data, f->len);
 
+  /* Past the field limits the fields are still kept for the parser, which skips or
+   * empties them as it does for a file and raises the finding that says so, but keeps
+   * the From: a From dropped here would leave DMARC no author domain, and a spoof padded
+   * with a thousand fields or one long From would escape the domain's p=reject. The
+   * message is partial all the same: what the parser skipped cannot be written back. */
+  gboolean first_from = g_ascii_strcasecmp (name, "From") == 0 && m->from_fields == 1;
   if (m->n_kept >= m->limits->header_fields_max
-      || f->len > m->limits->header_field_max_bytes
-      || m->header->len + f->len + 4 > m->options.scan_max_bytes)
+      || f->len > m->limits->header_field_max_bytes)
+    m->partial = TRUE;
+  /* The byte budget bounds memory; only the first From, one field, goes past it. */
+  if (m->header->len + f->len + 4 > m->options.scan_max_bytes && !first_from)
     {
       m->partial = TRUE;
       return;
@@ -431,6 +453,12 @@ const GArray *
 fct_filter_message_get_forged (const FctFilterMessage *m)
 {
   return m->forged;
+}
+
+const GArray *
+fct_filter_message_get_verdict_fields (const FctFilterMessage *m)
+{
+  return m->verdicts;
 }
 
 FctMsg *

@@ -495,6 +495,34 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
                and "MX.RCPT.TEST" not in ours[0], f"A-R fields {ar}")
         expect(any(v.startswith("other.example;") for v in ar), f"another's A-R went: {ar}")
 
+    def forged_spelled():
+        # RFC 5322 §4.5 obs-optional: white space before the colon is still the field,
+        # and parsers downstream (facteur's own among them) read it as one.
+        raw = message("forged-2", "Compta <compta@legit.test>", "Relance 2",
+                      "Bonjour.\r\n",
+                      extra="Authentication-Results : mx.rcpt.test; dmarc=pass "
+                            "header.from=bank.test\r\n"
+                            "X-Facteur: clean; score=10.0\r\n")
+        signed = sign(legit["private_key"], "legit.test", "s1", raw)
+        mail.send(signed, "203.0.113.5", "mail.legit.test", "compta@legit.test")
+        data = mail.delivered("forged-2")
+        head = data.split(b"\n\n", 1)[0].decode("utf-8", "replace")
+        expect("header.from=bank.test" not in head, f"forged A-R kept:\n{head}")
+        verdicts = [line for line in head.splitlines()
+                    if line.lower().startswith("x-facteur:")]
+        expect(len(verdicts) == 1 and "score=10.0" not in verdicts[0],
+               f"verdict fields {verdicts}")
+
+    def spoof_from_spelled():
+        raw = message("spoof-2", "x", "Votre compte", "Confirmez vos identifiants.\r\n")
+        raw = raw.replace(b"From: x\r\n", b"From\t: Banque <securite@bank.test>\r\n")
+        try:
+            mail.send(raw, "198.51.100.23", "mail.outlook.example", "x@outlook.example")
+        except smtplib.SMTPDataError as e:
+            expect(e.smtp_code == 550, f"code {e.smtp_code} {e.smtp_error!r}")
+            return
+        raise AssertionError("the spoof with a tab before the colon of From was accepted")
+
     def outbound_signed():
         raw = message("out-1", "Ventes <ventes@out.test>", "Devis", "Voici le devis.\r\n")
         mail.send(raw, "10.1.2.3", "pc.out.test", "ventes@out.test")
@@ -803,6 +831,9 @@ dns_zone = {d}/test.zone
     case("a spoof of a p=reject domain is refused with 5.7.1", spoof_rejected)
     case("a RIB fraud arrives tagged: subject, verdict field, banner", rib_fraud)
     case("a forged A-R with our authserv-id is gone, another's stays", forged_ar_removed)
+    case("a forged A-R spelled with a space before the colon and a forged verdict field "
+         "are gone", forged_spelled)
+    case("a spoof whose From has a tab before the colon is rejected", spoof_from_spelled)
     case("outbound mail from an internal network is signed (RSA, Ed25519), dkimpy verifies",
          outbound_signed)
     case("outbound mail of an authenticated user is signed", outbound_login)

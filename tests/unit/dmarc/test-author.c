@@ -178,6 +178,33 @@ test_fields (void)
   g_assert_nonnull (strstr (reason, "2 From fields"));
 }
 
+/* A From over the field limit (header_field_max_bytes) is still the From: its value
+ * is left empty by the parser, but its author domain is read, whether the padding comes
+ * after the address or before it. An empty author domain made a spoof of a p=reject
+ * domain a permerror, and the reject never applied. */
+static void
+test_over_limit (void)
+{
+  for (guint before = 0; before < 2; before++)
+    {
+      g_autoptr (GString) text = g_string_new ("From: Banque ");
+      if (before)
+        for (guint i = 0; i < 2000; i++)
+          g_string_append (text, "\r\n (padding padding padding padding)");
+      g_string_append (text, "<securite@bank.example>");
+      if (!before)
+        for (guint i = 0; i < 2000; i++)
+          g_string_append (text, "\r\n (padding padding padding padding)");
+      g_string_append (text, "\r\nTo: b@example.org\r\n\r\nbody\r\n");
+      g_assert_cmpuint (text->len, >, fct_limits_default ()->header_field_max_bytes);
+      g_autoptr (FctMsg) msg = message (text->str);
+      g_autofree char *reason = NULL;
+      g_autofree char *d = fct_dmarc_author_domain (msg, &reason);
+      g_assert_cmpstr (d, ==, "bank.example");
+      g_assert_null (reason);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -186,5 +213,6 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/author/label-limits", test_label_limits);
   g_test_add_func ("/dmarc/author/fields", test_fields);
   g_test_add_func ("/dmarc/author/hostile", test_hostile);
+  g_test_add_func ("/dmarc/author/over-limit", test_over_limit);
   return g_test_run ();
 }

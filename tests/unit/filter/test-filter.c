@@ -41,7 +41,11 @@ feed (FctFilterMessage *m, const char *text)
 {
   g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  /* Every field handed over, as the MTA does, whatever the library's limits. */
+  FctLimits all = *fct_limits_default ();
+  all.header_fields_max = G_MAXUINT;
+  all.header_field_max_bytes = G_MAXSIZE;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, &all, &error);
 
   g_assert_no_error (error);
   for (guint i = 0; i < fct_msg_get_header_count (msg); i++)
@@ -345,6 +349,33 @@ test_rib_fraud_tagged (void)
   g_assert_nonnull (strstr (q->quarantine_reason, "dangerous"));
 }
 
+/* The fraudster writes the verdict he wants ("X-Facteur: clean", in two spellings of
+ * the name) above and below the fields: after us, only our verdict field is left, and a
+ * Sieve rule reading it sees "dangerous" alone. */
+static void
+test_forged_verdict_removed (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_with (NULL);
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autofree char *text = g_strconcat ("X-Facteur: clean; score=9.9\r\n", rib_text, NULL);
+  g_autoptr (GString) t = g_string_new (text);
+  g_string_replace (t, "To: factures@client.example\r\n",
+                    "To: factures@client.example\r\nx-facteur: clean\r\n", 1);
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, t->str, 0, "192.0.2.200", "comptabilite@fourniseur-durand.example",
+               &report);
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_cmpint (report->threat, ==, FCT_THREAT_DANGEROUS);
+  g_autofree char *out = applied (m, d);
+  g_autofree char *lower = g_ascii_strdown (out, -1);
+  const char *first = strstr (lower, "x-facteur:");
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, "x-facteur:"));
+  g_assert_true (g_str_has_prefix (out + (first - lower), "X-Facteur: dangerous"));
+}
+
 /* A message that comes round twice (a forward back to us) keeps one prefix. */
 static void
 test_prefix_once (void)
@@ -443,6 +474,87 @@ test_trusted_arc_sealer (void)
   g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
   g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_ACCEPT);
   g_assert_nonnull (strstr (d->reason, "lifted by arc list.example"));
+}
+
+/* The sealer we trust vouched for a DMARC pass of another author domain: an attacker
+ * posts through the list as himself (dmarc=pass header.from=attacker.example), then
+ * rewrites the From to the bank and seals the result with a key of his own. The list's
+ * seal covers only the ARC fields (RFC 8617 §5.1.1) and only the latest AMS is checked
+ * (§5.2), so the chain validates; the list's pass says nothing of bank.example, and the
+ * reject holds. */
+static void
+test_trusted_arc_other_domain (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) list_key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_autoptr (FctDkimPrivateKey) evil_key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autofree char *list_record = fct_dkim_private_key_get_dns_record (list_key);
+  g_autofree char *evil_record = fct_dkim_private_key_get_dns_record (evil_key);
+  g_autofree char *zone = g_strdup_printf ("arc._domainkey.list.example. TXT \"%s\"\n"
+                                           "arc._domainkey.attacker.example. TXT \"%s\"\n",
+                                           list_record, evil_record);
+  g_autoptr (FctResolver) resolver = resolver_with (zone);
+
+  /* The attacker's own message, From his domain, through the list. */
+  g_autoptr (GString) own_text = g_string_new (spoof_text);
+  g_string_replace (own_text, "securite@bank.example", "securite@attacker.example", 0);
+  const char *own = own_text->str;
+  g_autoptr (GBytes) own_bytes = g_bytes_new (own, strlen (own));
+  g_autoptr (FctMsg) own_msg = fct_msg_new_from_bytes (own_bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) none = fct_arc_verify (own_msg, resolver, NULL);
+  FctArcSealOptions so = { .domain = "list.example",
+                           .selector = "arc",
+                           .key = list_key,
+                           .authserv_id = "lists.list.example",
+                           .results = "spf=pass smtp.mailfrom=securite@attacker.example; "
+                                      "dmarc=pass header.from=attacker.example",
+                           .timestamp = NOW - 120 };
+  g_autoptr (FctArcSealResult) listed = fct_arc_seal (own_msg, none, &so, &error);
+  g_assert_no_error (error);
+  g_assert_true (listed->sealed);
+
+  /* The From rewritten to the bank, then sealed again by the attacker. */
+  g_autofree char *forged = g_strconcat (listed->seal, listed->message_signature,
+                                         listed->authentication_results, spoof_text, NULL);
+  g_autoptr (GBytes) forged_bytes = g_bytes_new (forged, strlen (forged));
+  g_autoptr (FctMsg) forged_msg = fct_msg_new_from_bytes (forged_bytes, NULL, &error);
+  g_assert_no_error (error);
+  /* His sealer writes cv=pass: the chain as it was before his edit. */
+  g_autofree char *listed_text = g_strconcat (listed->seal, listed->message_signature,
+                                              listed->authentication_results, own, NULL);
+  g_autoptr (GBytes) listed_bytes = g_bytes_new (listed_text, strlen (listed_text));
+  g_autoptr (FctMsg) listed_msg = fct_msg_new_from_bytes (listed_bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) chain = fct_arc_verify (listed_msg, resolver, NULL);
+  g_assert_cmpint (chain->cv, ==, FCT_ARC_CV_PASS);
+  FctArcSealOptions eo = { .domain = "attacker.example",
+                           .selector = "arc",
+                           .key = evil_key,
+                           .authserv_id = "mx.attacker.example",
+                           .results = "arc=pass",
+                           .timestamp = NOW - 60 };
+  g_autoptr (FctArcSealResult) resealed = fct_arc_seal (forged_msg, chain, &eo, &error);
+  g_assert_no_error (error);
+  g_assert_true (resealed->sealed);
+  g_autofree char *text = g_strconcat (resealed->seal, resealed->message_signature,
+                                       resealed->authentication_results, forged, NULL);
+
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, text, 0, "198.51.100.66", "x@attacker.example", &report);
+  g_assert_cmpint (report->arc->cv, ==, FCT_ARC_CV_PASS);
+  g_assert_cmpint (report->dmarc->result, ==, FCT_DMARC_RESULT_FAIL);
+
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  static const char *const trusted[] = { "list.example", NULL };
+  policy.trusted_arc_sealers = trusted;
+  g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_REJECT);
 }
 
 static void
@@ -546,6 +658,63 @@ test_header_limits (void)
   fct_filter_message_eoh (empty);
   g_assert_null (fct_filter_message_to_msg (empty, &error));
   g_assert_error (error, FCT_FILTER_ERROR, FCT_FILTER_ERROR_MESSAGE);
+}
+
+/* A spoof of a p=reject domain whose From comes after a thousand padding fields, or after
+ * padding past the scan budget, or is itself over the field limit: the check must see
+ * that From (the MTA delivers it, the reader sees it), so DMARC fails and the reject
+ * holds. Dropping it left the check without an author domain and the spoof accepted. */
+static void
+test_from_past_limits (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_with (NULL);
+  const char *from = strstr (spoof_text, "From:");
+  const char *rest = strstr (spoof_text, "To:");
+  g_autofree char *from_field = g_strndup (from, (gsize)(rest - from));
+
+  for (guint variant = 0; variant < 3; variant++)
+    {
+      g_autoptr (GString) text = g_string_new (NULL);
+      gsize scan_max = 0;
+      if (variant == 0)
+        for (guint i = 0; i < 1200; i++)
+          g_string_append_printf (text, "X-Filler-%u: padding\r\n", i);
+      else if (variant == 1)
+        {
+          scan_max = 65536;
+          /* Large fields, then small ones to fill the budget to the byte. */
+          for (guint i = 0; i < 15; i++)
+            {
+              g_string_append (text, "X-Filler: ");
+              for (guint k = 0; k < 80; k++)
+                g_string_append (text, "padding padding padding padding padding pad\r\n ");
+              g_string_append (text, "end\r\n");
+            }
+          for (guint i = 0; i < 600; i++)
+            g_string_append (text, "X-F: padding pad\r\n");
+        }
+      g_string_append (text, from_field);
+      if (variant == 2)
+        {
+          /* The From itself over 64 KiB: a long comment in the display name. */
+          g_string_truncate (text, text->len - 2);
+          for (guint k = 0; k < 2000; k++)
+            g_string_append (text, "\r\n (padding padding padding padding)");
+          g_string_append (text, "\r\n");
+        }
+      g_string_append (text, rest);
+
+      g_autoptr (FctCheckReport) report = NULL;
+      g_autoptr (FctFilterMessage) m = judge (
+          resolver, text->str, scan_max, "198.51.100.23", "securite@bank.example", &report);
+      FctFilterPolicy policy;
+      fct_filter_policy_init (&policy);
+      g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+      g_test_message ("variant %u: dmarc=%s", variant,
+                      fct_check_report_dmarc_result (report));
+      g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "fail");
+      g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_REJECT);
+    }
 }
 
 /* ---------------------------------------------------------------- remote keys */
@@ -862,11 +1031,14 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/legit-untouched", test_legit_untouched);
   g_test_add_func ("/filter/rib-fraud-tagged", test_rib_fraud_tagged);
   g_test_add_func ("/filter/prefix-once", test_prefix_once);
+  g_test_add_func ("/filter/forged-verdict-removed", test_forged_verdict_removed);
   g_test_add_func ("/filter/dmarc-reject", test_dmarc_reject);
   g_test_add_func ("/filter/trusted-arc-sealer", test_trusted_arc_sealer);
+  g_test_add_func ("/filter/trusted-arc-other-domain", test_trusted_arc_other_domain);
   g_test_add_func ("/filter/no-verdict", test_no_verdict);
   g_test_add_func ("/filter/partial-keeps-dkim", test_partial_keeps_dkim);
   g_test_add_func ("/filter/header-limits", test_header_limits);
+  g_test_add_func ("/filter/from-past-limits", test_from_past_limits);
   g_test_add_func ("/filter/remote-key-signs", test_remote_key_signs);
   g_test_add_func ("/filter/banner-multipart", test_banner_multipart);
   g_test_add_func ("/filter/banner-single-part", test_banner_single_part);
