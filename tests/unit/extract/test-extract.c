@@ -73,6 +73,7 @@ static const Case cases[] = {
   { "clean.doc", FCT_EXTRACT_KIND_OLE, TRUE, 0, NULL, NULL },
   { "encrypted.doc", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_ENCRYPTED, NULL, NULL },
   { "not-ole.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
+  { "truncated.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   /* The wrong parser for the bytes refuses them. */
   { "text.pdf", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   { "vba.doc", FCT_EXTRACT_KIND_OOXML, FALSE, 0, NULL, NULL },
@@ -108,7 +109,14 @@ test_parser (gconstpointer data)
   g_autoptr (GBytes) bytes = load (c->file);
   g_autoptr (FctExtractResult) r = fct_extract_result_new ();
   g_autoptr (GError) error = NULL;
-  gboolean ok = fct_extract_any (c->kind, bytes, TEXT_MAX, r, &error);
+  gboolean ok;
+
+  /* libgsf refuses a truncated compound file through a failed g_return_val_if_fail
+     (a critical); facteur-extract, where it runs, sends its stderr to /dev/null. */
+  if (g_str_equal (c->file, "truncated.doc"))
+    g_test_expect_message ("libgsf:msole", G_LOG_LEVEL_CRITICAL, "*max_block*");
+  ok = fct_extract_any (c->kind, bytes, TEXT_MAX, r, &error);
+  g_test_assert_expected_messages ();
 
   g_assert_cmpint (ok, ==, c->ok);
   if (ok)

@@ -75,3 +75,5 @@ write("xml-bomb.docx", D.zip_of({"[Content_Types].xml": D.CONTENT_TYPES,
                                  "word/document.xml": big}, zipfile.ZIP_BZIP2))
 write("not-a-zip.docx", b"PK\x03\x04" + b"\xff" * 100)
 write("not-ole.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600)
+# A legacy .doc cut after ten sectors: its allocation table (sector 25) lies past the end.
+write("truncated.doc", D.legacy_doc()[:512 + 10 * 512])
