@@ -4,12 +4,14 @@
 #   make test   install dependencies, build, run every test suite
 #   make build  configure and build into build/ (the command is build/facteur)
 #   make bench  every benchmark against the peers, in one run
+#   make install  install what build/ built (meson install; DESTDIR is honoured)
+#   make deb    Debian packages in build-deb/, checked by lintian (scripts/build-deb)
 
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
 MESON_TEST = meson test --print-errorlogs --num-processes 2
 
-.PHONY: all deps build run test test-fuzz bench format clean
+.PHONY: all deps build run test test-fuzz bench install deb format clean
 
 all: build
 
@@ -30,7 +32,8 @@ run: deps build
 	@scripts/demo $(BUILD)/facteur
 
 # The main build runs unit, conformance and integration, and bench/run --quick (suite
-# bench: every benchmark for about a second, so none rots); a clang build runs the
+# bench: every benchmark for about a second, so none rots) and the packaging suite (the
+# Debian packages built, linted, installed, started and purged); a clang build runs the
 # libFuzzer targets for a short time each (fuzz-smoke).
 # Logs of an earlier run are removed first: a build that fails leaves none, and
 # count-tests counts the missing log as a failure instead of counting a stale one.
@@ -39,7 +42,7 @@ test: deps
 	@status=0; \
 	if $(MAKE) --no-print-directory build; then \
 	  $(MESON_TEST) -C $(BUILD) --suite unit --suite conformance --suite integration \
-	    --suite bench || status=1; \
+	    --suite bench --suite packaging || status=1; \
 	else status=1; fi; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	scripts/check-format || status=1; \
@@ -60,8 +63,17 @@ $(FUZZ_BUILD)/build.ninja:
 bench: deps build
 	@bench/run $(BUILD)
 
+# The command, facteur-extract, the catalogs, the manual pages, the milter's unit and
+# example configuration, under meson's prefix (/usr/local unless build/ was configured
+# with another --prefix).
+install: build
+	@meson install -C $(BUILD) --no-rebuild --quiet $(if $(DESTDIR),--destdir "$(DESTDIR)")
+
+deb: deps
+	@scripts/build-deb build-deb
+
 format:
 	@scripts/check-format --fix
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan
+	rm -rf $(BUILD) $(FUZZ_BUILD) build-asan build-deb

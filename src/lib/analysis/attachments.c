@@ -134,6 +134,9 @@ sniff (const guint8 *p, gsize n)
                                      { 0xce, 0xfa, 0xed, 0xfe },
                                      { 0xcf, 0xfa, 0xed, 0xfe } };
 
+  /* An empty member or part: GBytes gives no pointer for it, which g_strstr_len refuses. */
+  if (n == 0)
+    return KIND_OTHER;
   /* PE files start with the DOS header "MZ" (Microsoft PE format §"MS-DOS Stub"). */
   if (STARTS (p, n, "MZ")
       || STARTS (p, n,

@@ -2,7 +2,7 @@
  * organization, kept as HMAC-SHA-256 under a key file beside the database, with the
  * message each was first seen in. Schema versioned with PRAGMA user_version, WAL journal,
  * rows bounded per domain and in all (the least recently seen go first). */
-#include <facteur/store.h>
+#include "store-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,9 @@ G_DEFINE_QUARK (fct - store - error - quark, fct_store_error)
 
 /* Version 1: iban_sightings (IBANs in clear) and meta (row count, so that pruning never
  * scans). Version 2: iban_history, IBANs as HMACs, with the message of the first
- * sighting. Version 3: facteur serve's tests, messages, reports and finding counts. */
-#define SCHEMA_VERSION 3
+ * sighting. Version 3: facteur serve's tests, messages, reports and finding counts.
+ * Version 4: the reports receivers send (feedback.c). */
+#define SCHEMA_VERSION 4
 
 /* The HMAC key: 32 bytes, the output size of SHA-256 (RFC 2104 §3: a key shorter than
  * the output weakens the function). */
@@ -127,6 +128,7 @@ struct _FctStore
 {
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
+  sqlite3_stmt *feedback_stmts[FCT_STORE_FEEDBACK_STMTS];
   FctStoreOptions options;
   guint8 key[KEY_BYTES];
 };
@@ -213,7 +215,9 @@ migrate_locked (FctStore *store, gint64 version, GError **error)
   if (version == 1
       && !(exec (store, schema_history, error) && exec (store, migrate_v1, error)))
     return FALSE;
-  return exec (store, schema_tests, error) && exec (store, set_version, error);
+  if (version < 3 && !exec (store, schema_tests, error))
+    return FALSE;
+  return exec (store, fct_store_feedback_schema, error) && exec (store, set_version, error);
 }
 
 static gboolean
@@ -462,9 +466,35 @@ fct_store_close (FctStore *store)
     return;
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
+  for (int i = 0; i < FCT_STORE_FEEDBACK_STMTS; i++)
+    sqlite3_finalize (store->feedback_stmts[i]);
   sqlite3_close (store->db);
   explicit_bzero (store->key, sizeof store->key);
   g_free (store);
+}
+
+sqlite3 *
+fct_store_db (FctStore *store)
+{
+  return store->db;
+}
+
+sqlite3_stmt **
+fct_store_feedback_stmts (FctStore *store)
+{
+  return store->feedback_stmts;
+}
+
+gboolean
+fct_store_sql_error (FctStore *store, GError **error, const char *what)
+{
+  return sql_error (store, error, what);
+}
+
+gboolean
+fct_store_exec (FctStore *store, const char *sql, GError **error)
+{
+  return exec (store, sql, error);
 }
 
 static sqlite3_stmt *

@@ -720,6 +720,23 @@ test_hostile_large_archive (void)
 }
 
 static void
+test_hostile_empty_member (void)
+{
+  /* A zip holding an empty file: the member's head is zero bytes (and no pointer). */
+  const char *text
+      = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: application/zip; name=vide.zip\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+        "UEsDBBQAAAAAAABQe10AAAAAAAAAAAAAAAAIAAAAdmlkZS50eHRQSwECFAMUAAAAAAAAUHtdAAAAAAAA\r"
+        "\n"
+        "AAAAAAAACAAAAAAAAAAAAAAAgAEAAAAAdmlkZS50eHRQSwUGAAAAAAEAAQA2AAAAJgAAAAAA\r\n"
+        "--b--\r\n";
+
+  run_hostile (text, strlen (text));
+}
+
+static void
 test_hostile_links (void)
 {
   GString *s = g_string_new ("From: a@example.com\r\nMIME-Version: 1.0\r\n"
@@ -831,6 +848,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis/threads", test_threads);
   g_test_add_func ("/analysis/hostile/many-parts", test_hostile_many_parts);
   g_test_add_func ("/analysis/hostile/large-archive", test_hostile_large_archive);
+  g_test_add_func ("/analysis/hostile/empty-member", test_hostile_empty_member);
   g_test_add_func ("/analysis/hostile/links", test_hostile_links);
   g_test_add_func ("/analysis/hostile/iban-text", test_hostile_iban_text);
   g_test_add_func ("/analysis/hostile/garbage", test_hostile_garbage);
