@@ -136,6 +136,12 @@ FctExtractResult *fct_extract_isolated (const char *helper, FctExtractKind kind,
                                         GBytes *bytes, const FctLimits *limits,
                                         gint64 deadline);
 
+/* Starts the resident for helper (NULL: the default) if it is not running, waiting up
+ * to 5 s for it: callers do this before they start counting a deadline, so that the
+ * start of a process does not eat into the time of its first documents. FALSE when it
+ * cannot run (documents then get children of their own). */
+gboolean fct_extract_resident_start (const char *helper);
+
 /* Stops the resident helpers this process started (they also end with it). */
 void fct_extract_residents_stop (void);
 

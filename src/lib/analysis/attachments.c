@@ -421,7 +421,12 @@ extract (Walk *w, const char *path, FctExtractKind kind, GBytes *content, gboole
     }
   w->extractions--;
   if (w->deadline == 0)
-    w->deadline = g_get_monotonic_time () + (gint64)ctx->limits->extract_timeout_ms * 1000;
+    {
+      /* The deadline is for the documents, not for starting the reader. */
+      (void)fct_extract_resident_start (ctx->options->extract_helper);
+      w->deadline
+          = g_get_monotonic_time () + (gint64)ctx->limits->extract_timeout_ms * 1000;
+    }
   r = fct_extract_isolated (ctx->options->extract_helper, kind, content, ctx->limits,
                             w->deadline);
   switch (r->status)

@@ -196,8 +196,8 @@ static const char *const strong_triggers[] = {
   "vendor",
   "paid|deposited|sent",
   "salaire|paie|r\xc3\xa9mun|r\xc3\x89mun|remun",
-  "d\xc3\xa9sormais|d\xc3\x89sormais|desormais|dor\xc3\xa9navant|dor\xc3\x89navant"
-  "|dorenavant|compter|partir",
+  ("d\xc3\xa9sormais|d\xc3\x89sormais|desormais|dor\xc3\xa9navant|dor\xc3\x89navant"
+   "|dorenavant|compter|partir"),
   "virement",
   "ancien",
   "new",

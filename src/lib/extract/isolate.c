@@ -378,6 +378,26 @@ resident_control (const char *helper, gboolean restart, gint64 deadline)
   return fd;
 }
 
+/* Starting costs an exec and loading poppler: it gets its own allowance, so that the
+   documents' deadline measures documents, not a loaded machine's exec. */
+#define RESIDENT_START_US (5 * G_USEC_PER_SEC)
+
+gboolean
+fct_extract_resident_start (const char *helper)
+{
+  int fd;
+
+  if (helper == NULL)
+    helper = fct_extract_helper_default ();
+  if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
+    return FALSE;
+  fd = resident_control (helper, FALSE, g_get_monotonic_time () + RESIDENT_START_US);
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
 void
 fct_extract_residents_stop (void)
 {

@@ -163,8 +163,10 @@ test_resident_restart (void)
 {
   g_autoptr (GBytes) bytes = load ("text.pdf");
 
+  g_assert_false (fct_extract_resident_start ("/nonexistent/facteur-extract"));
   for (int round = 0; round < 3; round++)
     {
+      g_assert_true (round == 0 || fct_extract_resident_start (FCT_TEST_EXTRACT_HELPER));
       g_autoptr (FctExtractResult) r
           = fct_extract_isolated (FCT_TEST_EXTRACT_HELPER, FCT_EXTRACT_KIND_PDF, bytes,
                                   NULL, g_get_monotonic_time () + 30 * G_USEC_PER_SEC);
