@@ -221,15 +221,15 @@ cmd_ingest (int argc, char **argv)
     }
   else
     {
-      g_print (_ ("%" G_GUINT64_FORMAT " reports stored (%" G_GUINT64_FORMAT
-                  " aggregate with %" G_GUINT64_FORMAT " records, %" G_GUINT64_FORMAT
-                  " TLS, %" G_GUINT64_FORMAT " failure), %" G_GUINT64_FORMAT
-                  " already stored, %" G_GUINT64_FORMAT
-                  " for other domains, %" G_GUINT64_FORMAT " skipped.\n"),
-               st->stored, st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE], st->records,
-               st->stored_by_kind[FCT_REPORT_KIND_TLSRPT],
-               st->stored_by_kind[FCT_REPORT_KIND_FAILURE], st->duplicates, st->foreign,
-               st->skipped);
+      g_print (_ ("%llu reports stored (%llu aggregate with %llu records, %llu TLS, %llu "
+                  "failure), %llu already stored, %llu for other domains, %llu skipped.\n"),
+               (unsigned long long)st->stored,
+               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE],
+               (unsigned long long)st->records,
+               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_TLSRPT],
+               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_FAILURE],
+               (unsigned long long)st->duplicates, (unsigned long long)st->foreign,
+               (unsigned long long)st->skipped);
     }
   fct_cli_common_clear (&common);
   return status;
@@ -263,10 +263,10 @@ print_group (const FctReportsSummary *s, FctReportsSourceCategory category,
         g_print (" (%s%s%s)", src->reverse_name != NULL ? src->reverse_name : "",
                  src->reverse_name != NULL && src->organization != NULL ? ", " : "",
                  src->organization != NULL ? src->organization : "");
-      g_print (_ (": %" G_GINT64_FORMAT " messages, %" G_GINT64_FORMAT
-                  " pass DMARC; SPF aligned %" G_GINT64_FORMAT
-                  ", DKIM aligned %" G_GINT64_FORMAT "\n"),
-               src->messages, src->dmarc_pass, src->spf_aligned, src->dkim_aligned);
+      g_print (
+          _ (": %lld messages, %lld pass DMARC; SPF aligned %lld, DKIM aligned %lld\n"),
+          (long long)src->messages, (long long)src->dmarc_pass, (long long)src->spf_aligned,
+          (long long)src->dkim_aligned);
       if (src->fix != NULL)
         g_print ("    %s %s\n", _ ("Fix:"), src->fix);
     }
@@ -278,9 +278,8 @@ print_text (const FctReportsSummary *s)
   g_autofree char *first = date_string (s->first);
   g_autofree char *last = date_string (s->last);
 
-  g_print (_ ("%s: %" G_GINT64_FORMAT " aggregate reports, %" G_GINT64_FORMAT
-              " messages, %" G_GINT64_FORMAT " pass DMARC"),
-           s->domain, s->reports, s->messages, s->dmarc_pass);
+  g_print (_ ("%s: %lld aggregate reports, %lld messages, %lld pass DMARC"), s->domain,
+           (long long)s->reports, (long long)s->messages, (long long)s->dmarc_pass);
   if (s->reports > 0)
     g_print (_ (" (%s to %s)"), first, last);
   g_print ("\n%s %s\n", _ ("Policy:"), s->readiness_reason);
@@ -289,11 +288,11 @@ print_text (const FctReportsSummary *s)
   print_group (s, FCT_REPORTS_SOURCE_SPOOFER, _ ("Spoofers"));
   print_group (s, FCT_REPORTS_SOURCE_COMPLIANT, _ ("Your senders that pass"));
   if (s->tlsrpt_reports > 0)
-    g_print (_ ("\nTLS reports: %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                " successful sessions, %" G_GINT64_FORMAT " failed\n"),
-             s->tlsrpt_reports, s->tlsrpt_successful, s->tlsrpt_failed);
+    g_print (_ ("\nTLS reports: %lld, %lld successful sessions, %lld failed\n"),
+             (long long)s->tlsrpt_reports, (long long)s->tlsrpt_successful,
+             (long long)s->tlsrpt_failed);
   if (s->failure_reports > 0)
-    g_print (_ ("\nFailure reports: %" G_GINT64_FORMAT "\n"), s->failure_reports);
+    g_print (_ ("\nFailure reports: %lld\n"), (long long)s->failure_reports);
 }
 
 /* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */

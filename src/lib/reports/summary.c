@@ -186,14 +186,12 @@ readiness (FctReportsSummary *s)
       s->readiness_reason = g_strdup_printf (
           g_dngettext (
               GETTEXT_PACKAGE,
-              "Not yet: %" G_GINT64_FORMAT " of your sending sources fails DMARC "
-              "(%" G_GINT64_FORMAT " messages); quarantine would send its mail to spam. "
-              "Apply the fixes below first.",
-              "Not yet: %" G_GINT64_FORMAT " of your sending sources fail DMARC "
-              "(%" G_GINT64_FORMAT " messages); quarantine would send their mail to "
-              "spam. Apply the fixes below first.",
+              "Not yet: %lld of your sending sources fails DMARC (%lld messages); "
+              "quarantine would send its mail to spam. Apply the fixes below first.",
+              "Not yet: %lld of your sending sources fail DMARC (%lld messages); "
+              "quarantine would send their mail to spam. Apply the fixes below first.",
               (gulong)failing_senders),
-          failing_senders, failing_messages);
+          (long long)failing_senders, (long long)failing_messages);
     }
   else if (s->last - s->first < READY_SPAN_SECONDS)
     {
@@ -206,11 +204,9 @@ readiness (FctReportsSummary *s)
     {
       s->readiness = FCT_REPORTS_READY_QUARANTINE;
       s->readiness_reason = g_strdup_printf (
-          _ ("Ready for p=quarantine: your senders pass. %" G_GINT64_FORMAT " forwarded "
-             "messages fail DMARC and would be lost under p=reject; move to reject once "
-             "they "
-             "are few."),
-          forwarded_failing);
+          _ ("Ready for p=quarantine: your senders pass. %lld forwarded messages fail "
+             "DMARC and would be lost under p=reject; move to reject once they are few."),
+          (long long)forwarded_failing);
     }
   else
     {
