@@ -22,16 +22,22 @@
 static const char lure_pattern[]
     = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
       "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
-      "|be\\s|now\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?:suspended|locked"
+      "|be\\s|now\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?:\\w+ly\\s)?(?:"
+      "suspended|locked"
       "|limited|restricted|disabled|deactivated|blocked|frozen|closed|terminated|on\\shold"
-      "|compromised|expired|full|over\\s(?:its\\s)?(?:quota|limit))"
-      "|\\b(?:verify|confirm|validate|reactivate|restore|unlock|secure)\\s(?:your|the)\\s"
-      "(?:\\w+\\s){0,2}?(?:account|identity|billing|credentials|login|wallet|mailbox)"
+      "|compromised|flagged|expired|full|over\\s(?:its\\s)?(?:quota|limit))"
+      "|\\b(?:verify|confirm|validate|reactivate|restore|unlock|secure|prove)\\s(?:your|the"
+      "|their)\\s"
+      "(?:\\w+\\s){0,2}?(?:account|identity|billing|credentials|login|wallet|mailbox"
+      "|information\\son\\sfile|information\\sat\\sthis\\stime|records)"
       "|\\bupdate\\s(?:your|the)\\s(?:\\w+\\s)?(?:billing|payment|account)\\s(?:information"
       "|details|info)"
       "|\\bunusual\\s(?:sign[\\s-]?in|login|log[\\s-]in)"
-      "|\\b(?:suspicious|unauthori[sz]ed|unusual)\\s(?:\\w+\\s)?(?:activity|access|attempt"
-      "|transaction)s?\\s(?:on|in|to|with)\\syour\\s(?:\\w+\\s)?account"
+      "|\\b(?:suspicious|unauthori[sz]ed|unusual|fraudulent)\\s(?:\\w+\\s)?(?:activity|"
+      "access"
+      "|attempt|transaction|charge)s?\\s(?:\\w+\\s){0,3}?(?:on|in|to|with)\\syour\\s(?:\\w+"
+      "\\s)?"
+      "account"
       "|\\byour\\s(?:\\w+\\s)?password\\s(?:will\\s|is\\sabout\\sto\\s|is\\sgoing\\sto\\s)"
       "expire|\\bpassword\\sexpires\\s(?:today|soon|in\\s\\d)"
       "|\\bmailbox\\s(?:is\\s)?(?:almost\\s)?(?:full|over\\s(?:its\\s)?quota)"
@@ -43,14 +49,18 @@ static const char lure_pattern[]
       "(?:votre|vos)\\s(?:compte|identit[ée]|acc[eè]s|coordonn[ée]es|informations)"
       "|\\b(?:mettre|mettez)\\s[àa]\\sjour\\s(?:votre|vos)\\s(?:compte|informations\\s"
       "(?:de\\spaiement|bancaires|personnelles)|moyen\\sde\\spaiement)"
-      "|\\b(?:activit[ée]|connexion|tentative\\sde\\sconnexion)\\s(?:inhabituelle|suspecte)";
+      "|\\b(?:activit[ée]|connexion|tentative\\sde\\sconnexion)\\s(?:inhabituelle|"
+      "suspecte)";
 
 /* The advance-fee story: someone's money waits for the reader. Only with a large sum
  * (below). */
 static const char fee_pattern[]
-    = "\\b(?:next\\sof\\skin|inheritance\\sfunds?|deceased|late\\s(?:client|husband|father|wife"
-      "|customer)|atm\\s(?:master\\s)?card|consignment\\sbox|compensation\\s(?:fund|payment)"
-      "|unclaimed\\s(?:fund|sum|deposit|inheritance)|fund\\srelease|release\\sof\\s(?:the|your"
+    = "\\b(?:next\\sof\\skin|inheritance\\sfunds?|deceased|late\\s(?:client|husband|father|"
+      "wife"
+      "|customer)|atm\\s(?:master\\s)?card|consignment\\sbox|compensation\\s(?:fund|"
+      "payment)"
+      "|unclaimed\\s(?:fund|sum|deposit|inheritance)|fund\\srelease|release\\sof\\s(?:the|"
+      "your"
       "|this)\\sfunds?|(?:percent|%)\\sof\\s(?:the|this)\\s(?:total\\s)?(?:fund|sum|money)"
       "|d[ée]funt|fonds\\sen\\sd[ée]sh[ée]rence|lib[ée]ration\\sdes\\sfonds)";
 /* Millions, written as the letters write them: "US$10,500,000.00", "$4.5 million",
@@ -69,7 +79,8 @@ static const char bitcoin_pattern[]
 static const char extortion_pattern[]
     = "\\b(?:webcam|recorded\\syou|video\\sof\\syou|porn|adult\\s(?:site|website|video)"
       "|masturbat|hacked\\syour|access\\sto\\syour\\s(?:device|computer|system|account)"
-      "|vid[ée]o\\sde\\svous|sites?\\s(?:pour\\s)?adultes?|pornographique|pirat[ée]\\svotre)";
+      "|vid[ée]o\\sde\\svous|sites?\\s(?:pour\\s)?adultes?|pornographique|pirat[ée]"
+      "\\svotre)";
 
 typedef struct
 {
