@@ -77,6 +77,8 @@ void fct_analysis_check_links (FctAnalysisContext *ctx);
 void fct_analysis_check_spoofing (FctAnalysisContext *ctx);
 void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
+/* scam.c — credential-phishing, advance-fee and sextortion wordings. */
+void fct_analysis_check_scams (FctAnalysisContext *ctx);
 
 /* links.c — ICU's spoof checker (one, built once, shared read-only): TRUE if the two
  * names are confusable (same skeleton, UTS #39 §4) and differ. */

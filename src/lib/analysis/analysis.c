@@ -149,6 +149,7 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_content (&ctx);
   fct_analysis_check_links (&ctx);
   fct_analysis_check_spoofing (&ctx);
+  fct_analysis_check_scams (&ctx);
   /* Attachments first: text attachments add their IBANs before the fraud check. */
   fct_analysis_check_attachments (&ctx);
   fct_analysis_check_iban (&ctx);

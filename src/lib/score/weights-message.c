@@ -138,6 +138,9 @@ static const FctFindingWeight rows[] = {
     N_ ("Replies go to another organization") },
   { "reply-to-divergent-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* CEO fraud */
     N_ ("Replies go to a free mailbox of another organization"), FCT_THREAT_SUSPICIOUS },
+  { "phishing-account-lure", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* credential lure */
+    N_ ("Account threatened or to confirm, with a link to another organisation"),
+    FCT_THREAT_SUSPICIOUS },
   /* Bank-details fraud. */
   { "iban-present", "fraud", FCT_SEVERITY_INFO,
     0.0, /* invoices carry IBANs: context only */
@@ -150,6 +153,10 @@ static const FctFindingWeight rows[] = {
     N_ ("Urgent and secret request for a transfer"), FCT_THREAT_SUSPICIOUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
     N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
+  { "scam-advance-fee", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* the "419" letter */
+    N_ ("Advance-fee story: a share of millions waiting"), FCT_THREAT_SUSPICIOUS },
+  { "scam-sextortion", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* bulk extortion */
+    N_ ("Bitcoin demanded under a threat (sextortion)"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */
   { "attachment-executable", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* runs on open */
     N_ ("Program attached"), FCT_THREAT_DANGEROUS },

@@ -1,0 +1,228 @@
+/* facteur — the wording of the lures that reach small businesses and that carry no
+ * technical mark: an account threatened or to be "verified" with a link to another site
+ * (credential phishing), the advance-fee letter (the "419": an inheritance, a fund to
+ * release, a share of millions), and sextortion (a recorded video, pay in bitcoin).
+ * English and French. Each needs two pieces of evidence in one message, because each
+ * word alone is ordinary: a bank does write "unusual activity", a newsletter does speak
+ * of millions, a crypto magazine prints bitcoin addresses. */
+#include "analysis-private.h"
+
+#include <string.h>
+
+/* The wording is read in the first bytes of the text (subject first): a lure says what
+ * it wants at once, and a long newsletter is not read to its end for it, which bounds
+ * the cost per message. */
+#define SCAM_TEXT_BYTES (64 * 1024)
+
+/* The account threatened or to be confirmed: "your account has been suspended", "verify
+ * your account", "unusual sign-in activity", "your mailbox is full", "your password will
+ * expire", "votre compte a été suspendu", "confirmez votre identité". Not the sign-up
+ * confirmation ("verify your email address"), which is every service's first mail, nor
+ * "update your profile", a newsletter's footer. */
+static const char lure_pattern[]
+    = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
+      "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
+      "|be\\s|now\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?:\\w+ly\\s)?(?:"
+      "suspended|locked"
+      "|limited|restricted|disabled|deactivated|blocked|frozen|closed|terminated|on\\shold"
+      "|compromised|flagged|expired|full|over\\s(?:its\\s)?(?:quota|limit))"
+      "|\\b(?:verify|confirm|validate|reactivate|restore|unlock|secure|prove)\\s(?:your|the"
+      "|their)\\s"
+      "(?:\\w+\\s){0,2}?(?:account|identity|billing|credentials|login|wallet|mailbox"
+      "|information\\son\\sfile|information\\sat\\sthis\\stime|records)"
+      "|\\bupdate\\s(?:your|the)\\s(?:\\w+\\s)?(?:billing|payment|account)\\s(?:information"
+      "|details|info)"
+      "|\\bunusual\\s(?:sign[\\s-]?in|login|log[\\s-]in)"
+      "|\\b(?:suspicious|unauthori[sz]ed|unusual|fraudulent)\\s(?:\\w+\\s)?(?:activity|"
+      "access"
+      "|attempt|transaction|charge)s?\\s(?:\\w+\\s){0,3}?(?:on|in|to|with)\\syour\\s(?:\\w+"
+      "\\s)?"
+      "account"
+      "|\\byour\\s(?:\\w+\\s)?password\\s(?:will\\s|is\\sabout\\sto\\s|is\\sgoing\\sto\\s)"
+      "expire|\\bpassword\\sexpires\\s(?:today|soon|in\\s\\d)"
+      "|\\bmailbox\\s(?:is\\s)?(?:almost\\s)?(?:full|over\\s(?:its\\s)?quota)"
+      "|\\bvotre\\s(?:compte|acc[eè]s|carte|mot\\sde\\spasse|messagerie|bo[iî]te"
+      "\\s(?:mail|aux\\slettres|de\\sr[ée]ception))\\s(?:\\w+\\s){0,2}?(?:a\\s[ée]t[ée]|est"
+      "|sera|va\\s[êe]tre)\\s(?:temporairement\\s|d[ée]finitivement\\s)?(?:suspendu|bloqu"
+      "|limit|restreint|d[ée]sactiv|ferm[ée]|expir|plein|satur)"
+      "|\\b(?:v[ée]rifie[rz]|confirme[rz]|valide[rz]|r[ée]active[rz]|d[ée]bloque[rz])\\s"
+      "(?:votre|vos)\\s(?:compte|identit[ée]|acc[eè]s|coordonn[ée]es|informations)"
+      "|\\b(?:mettre|mettez)\\s[àa]\\sjour\\s(?:votre|vos)\\s(?:compte|informations\\s"
+      "(?:de\\spaiement|bancaires|personnelles)|moyen\\sde\\spaiement)"
+      "|\\b(?:activit[ée]|connexion|tentative\\sde\\sconnexion)\\s(?:inhabituelle|"
+      "suspecte)";
+
+/* The advance-fee story: someone's money waits for the reader. Only with a large sum
+ * (below). */
+static const char fee_pattern[]
+    = "\\b(?:next\\sof\\skin|inheritance\\sfunds?|deceased|late\\s(?:client|husband|father|"
+      "wife"
+      "|customer)|atm\\s(?:master\\s)?card|consignment\\sbox|compensation\\s(?:fund|"
+      "payment)"
+      "|unclaimed\\s(?:fund|sum|deposit|inheritance)|fund\\srelease|release\\sof\\s(?:the|"
+      "your"
+      "|this)\\sfunds?|(?:percent|%)\\sof\\s(?:the|this)\\s(?:total\\s)?(?:fund|sum|money)"
+      "|d[ée]funt|fonds\\sen\\sd[ée]sh[ée]rence|lib[ée]ration\\sdes\\sfonds)";
+/* Millions, written as the letters write them: "US$10,500,000.00", "$4.5 million",
+ * "2.500.000,00 EUR", "7 millions d'euros". */
+static const char money_pattern[]
+    = "(?:us\\s?\\$|usd|\\$|€|£|eur|gbp)\\s?\\d{1,3}(?:[,.\\s]\\d{3}){2,}"
+      "|\\d{1,3}(?:[,.\\s]\\d{3}){2,}(?:[.,]\\d\\d)?\\s?(?:usd|us\\sdollars|dollars|euros?"
+      "|eur|gbp|pounds)|\\d+(?:[.,]\\d+)?\\s?millions?\\s(?:of\\s)?(?:us\\s)?(?:dollars|usd"
+      "|euros?|pounds|d'euros|de\\sdollars)|(?:us\\s?\\$|\\$|€|£)\\s?\\d+(?:[.,]\\d+)?"
+      "\\s?million";
+
+/* A bitcoin address (base58 P2PKH/P2SH, bech32), and the threat that comes with it. */
+static const char bitcoin_pattern[]
+    = "(?<![A-Za-z0-9])(?:bc1[02-9ac-hj-np-z]{25,59}|[13][1-9A-HJ-NP-Za-km-z]{25,34})"
+      "(?![A-Za-z0-9])";
+static const char extortion_pattern[]
+    = "\\b(?:webcam|recorded\\syou|video\\sof\\syou|porn|adult\\s(?:site|website|video)"
+      "|masturbat|hacked\\syour|access\\sto\\syour\\s(?:device|computer|system|account)"
+      "|vid[ée]o\\sde\\svous|sites?\\s(?:pour\\s)?adultes?|pornographique|pirat[ée]"
+      "\\svotre)";
+
+typedef struct
+{
+  GRegex *lure;
+  GRegex *fee;
+  GRegex *money;
+  GRegex *bitcoin;
+  GRegex *extortion;
+} Patterns;
+
+static GRegex *
+compile (const char *pattern, GRegexCompileFlags flags)
+{
+  g_autoptr (GError) error = NULL;
+  GRegex *re = g_regex_new (pattern, flags | G_REGEX_OPTIMIZE, 0, &error);
+
+  /* The patterns are constants: a failure is a programmer error. */
+  if (re == NULL)
+    g_error ("scam: %s: %s", pattern, error->message);
+  return re;
+}
+
+static const Patterns *
+patterns (void)
+{
+  static gsize once;
+  static Patterns p;
+
+  if (g_once_init_enter (&once))
+    {
+      p.lure = compile (lure_pattern, G_REGEX_CASELESS);
+      p.fee = compile (fee_pattern, G_REGEX_CASELESS);
+      p.money = compile (money_pattern, G_REGEX_CASELESS);
+      p.bitcoin = compile (bitcoin_pattern, 0);
+      p.extortion = compile (extortion_pattern, G_REGEX_CASELESS);
+      g_once_init_leave (&once, 1);
+    }
+  return &p;
+}
+
+/* The first match of re in text, white space folded to single spaces (transfer full),
+ * or NULL. */
+static char *
+first_match (const GRegex *re, const char *text, gsize len)
+{
+  g_autoptr (GMatchInfo) info = NULL;
+  g_autofree char *word = NULL;
+
+  if (!g_regex_match_full (re, text, (gssize)len, 0, 0, &info, NULL))
+    return NULL;
+  word = g_match_info_fetch (info, 0);
+  GString *out = g_string_sized_new (strlen (word));
+  for (const char *c = word; *c != '\0'; c++)
+    {
+      gboolean space = g_ascii_isspace (*c);
+      if (!space)
+        g_string_append_c (out, *c);
+      else if (out->len > 0 && out->str[out->len - 1] != ' ')
+        g_string_append_c (out, ' ');
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The first link host that is neither the sender's organisation nor under it: where a
+ * lure sends the reader. An IP literal counts. (transfer none) */
+static const char *
+foreign_link (const FctAnalysis *result)
+{
+  for (guint i = 0; i < result->hosts->len; i++)
+    {
+      const FctAnalysisHost *h = g_ptr_array_index (result->hosts, i);
+      if (h->ip_literal)
+        return h->host;
+      if (h->org_domain == NULL)
+        continue;
+      if (result->author_org == NULL || !g_str_equal (h->org_domain, result->author_org))
+        return h->host;
+    }
+  return NULL;
+}
+
+void
+fct_analysis_check_scams (FctAnalysisContext *ctx)
+{
+  const Patterns *p = patterns ();
+  const char *text = ctx->all_text->str;
+  gsize len = ctx->all_text->len;
+
+  /* Cut on a character boundary: the regexes read UTF-8. */
+  if (len > SCAM_TEXT_BYTES)
+    {
+      len = SCAM_TEXT_BYTES;
+      while (len > 0 && ((guchar)text[len] & 0xc0) == 0x80)
+        len--;
+    }
+
+  {
+    const char *host = foreign_link (ctx->result);
+    g_autofree char *lure = host != NULL ? first_match (p->lure, text, len) : NULL;
+    if (lure != NULL)
+      {
+        g_autofree char *evidence = g_strdup_printf ("“%s” → %s", lure, host);
+        FctFinding *finding = fct_findings_add (
+            ctx->findings, "phishing-account-lure",
+            _ ("The message threatens or asks to confirm an account (“%s”) and links to "
+               "%s, a site of another organisation than the sender. This is how "
+               "credential phishing reads: do not sign in through the link; open the "
+               "service's site by typing its address."),
+            lure, host);
+        fct_finding_set_evidence (finding, evidence);
+      }
+  }
+
+  {
+    g_autofree char *story = first_match (p->fee, text, len);
+    g_autofree char *sum = story != NULL ? first_match (p->money, text, len) : NULL;
+    if (sum != NULL)
+      {
+        g_autofree char *evidence = g_strdup_printf ("“%s”, %s", story, sum);
+        FctFinding *finding = fct_findings_add (
+            ctx->findings, "scam-advance-fee",
+            _ ("The message offers a share of a large sum (%s) with the advance-fee "
+               "story (“%s”): such money never comes, and the fees asked first are the "
+               "fraud. Do not answer."),
+            sum, story);
+        fct_finding_set_evidence (finding, evidence);
+      }
+  }
+
+  {
+    g_autofree char *wallet = first_match (p->bitcoin, text, len);
+    g_autofree char *threat = wallet != NULL ? first_match (p->extortion, text, len) : NULL;
+    if (threat != NULL)
+      {
+        g_autofree char *evidence = g_strdup_printf ("“%s”, %s", threat, wallet);
+        FctFinding *finding = fct_findings_add (
+            ctx->findings, "scam-sextortion",
+            _ ("The message demands bitcoin (%s) under a threat (“%s”): sextortion "
+               "sent in bulk; the sender has no video and no access. Do not pay, do not "
+               "answer; change the password it quotes if it quotes one."),
+            wallet, threat);
+        fct_finding_set_evidence (finding, evidence);
+      }
+  }
+}
