@@ -246,4 +246,59 @@ GPtrArray *fct_store_feedback_sources (FctStore *store, const char *domain, gint
                                        FctStoreFeedbackTotals *totals,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* A domain with reports stored (of any kind). */
+typedef struct
+{
+  char *domain;
+  gint64 reports;
+  gint64 messages; /* the sum of its aggregate records' counts */
+  gint64 last;     /* the latest end of a report's date range, Unix time */
+} FctStoreFeedbackDomain;
+
+void fct_store_feedback_domain_free (FctStoreFeedbackDomain *domain);
+
+/* The domains with reports stored, by name (transfer full: FctStoreFeedbackDomain *),
+ * or NULL and error. */
+GPtrArray *fct_store_feedback_domains (FctStore *store,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One day of a domain's aggregate records. */
+typedef struct
+{
+  gint64 day;     /* Unix time of the day's 00:00 UTC */
+  gint64 pass;    /* messages passing DMARC (aligned SPF or aligned DKIM) */
+  gint64 fail;    /* messages failing it */
+  gint64 blocked; /* of those failing, the ones the receiver quarantined or rejected */
+} FctStoreFeedbackDay;
+
+/* The messages of domain's aggregate reports ending at or after since, per day, oldest
+ * first, days without reports left out (transfer full: FctStoreFeedbackDay), or NULL and
+ * error. A report counts on the day its date range's middle falls on (UTC): receivers
+ * cover one day, most of them from midnight UTC, some from another hour. */
+GArray *fct_store_feedback_daily (FctStore *store, const char *domain, gint64 since,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* One stored report, as a list shows it. */
+typedef struct
+{
+  gint64 id; /* for fct_store_feedback_raw */
+  char *kind, *org, *report_id;
+  gint64 begin, end;
+  gint64 messages; /* aggregate reports: the sum of their records' counts */
+  gint64 raw_size; /* bytes of the report as received; 0 when not kept */
+} FctStoreFeedbackInfo;
+
+void fct_store_feedback_info_free (FctStoreFeedbackInfo *info);
+
+/* The reports of domain (every kind) ending at or after since, latest first, at most
+ * max of them (transfer full: FctStoreFeedbackInfo *), with *total the number there is;
+ * NULL and error on failure. */
+GPtrArray *fct_store_feedback_list (FctStore *store, const char *domain, gint64 since,
+                                    guint max, gint64 *total,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The domain report was filed under (transfer full), or NULL: none (error unset) or a
+ * failure. */
+char *fct_store_feedback_domain_of (FctStore *store, gint64 report,
+                                    GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* facteur serve — the web side on libsoup 3, on the same main context as SMTP: the
  * pages (pages.c renders them), the JSON API, static assets from the GResource, rate
- * limits per client, the admin page behind a PBKDF2-hashed password, and domain audits
- * in a thread pool so that the loop never waits on DNS. */
+ * limits per client, the admin pages behind a PBKDF2-hashed password (the messages, and
+ * the reports received per domain), and domain audits and reports summaries in thread
+ * pools so that the loop never waits on DNS. */
 #include "server.h"
 
 #include "pages.h"
@@ -9,6 +10,7 @@
 
 #include <facteur/audit.h>
 #include <facteur/report.h>
+#include <facteur/reports.h>
 #include <libsoup/soup.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -557,6 +559,215 @@ page_admin (FctServer *server, SoupServerMessage *msg, const char *lang, gboolea
                 lang, cookie);
 }
 
+/* ---- reports received (admin) ---------------------------------------------------- */
+
+/* Reports listed with a link to each as received; the rest are counted. */
+#define REPORTS_LISTED 200
+
+typedef enum
+{
+  REPORTS_DOMAINS, /* the page of the domains */
+  REPORTS_PAGE,    /* one domain's page */
+  REPORTS_JSON,    /* one domain's summary, facteur reports summary --json's object */
+} ReportsWhat;
+
+typedef struct
+{
+  FctServer *server;
+  SoupServerMessage *msg;
+  ReportsWhat what;
+  char *domain;
+  char *lang;
+  gboolean cookie;
+  guint status;
+  char *body;
+} ReportsJob;
+
+/* A domain name as the reports store it (lower case, A-labels), or NULL. The path is
+ * still percent-encoded: anything else is refused before it reaches the store. */
+static char *
+reports_domain (const char *text)
+{
+  gsize len = strlen (text);
+  if (len == 0 || len > 253)
+    return NULL;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != '_')
+      return NULL;
+  return g_ascii_strdown (text, -1);
+}
+
+static void
+reports_run (gpointer data)
+{
+  ReportsJob *job = data;
+  FctServer *server = job->server;
+  g_autoptr (GError) error = NULL;
+  FctStore *store = fct_serve_thread_store (server, &error);
+  FctServePage page = { .lang = job->lang };
+  g_autoptr (GPtrArray) domains = NULL;
+  g_autoptr (FctReportsSummary) summary = NULL;
+  g_autoptr (GArray) days = NULL;
+  g_autoptr (GPtrArray) list = NULL;
+
+  if (store != NULL && job->what == REPORTS_DOMAINS)
+    {
+      domains = fct_store_feedback_domains (store, &error);
+      page.kind = FCT_SERVE_PAGE_REPORTS;
+      page.report_domains = domains;
+    }
+  else if (store != NULL)
+    {
+      /* Translated as it is built (the readiness reason, the fixes): in job->lang. */
+      summary = fct_reports_summary_build (store, job->domain, 0, server->resolver, &error);
+      if (summary != NULL && job->what == REPORTS_JSON)
+        {
+          g_autoptr (JsonNode) root = fct_reports_summary_to_json (summary);
+          job->status = SOUP_STATUS_OK;
+          job->body = fct_report_json_to_string (root);
+          return;
+        }
+      if (summary != NULL)
+        days = fct_store_feedback_daily (store, job->domain, 0, &error);
+      if (days != NULL)
+        list = fct_store_feedback_list (store, job->domain, 0, REPORTS_LISTED,
+                                        &page.report_total, &error);
+      page.kind = FCT_SERVE_PAGE_REPORTS_DOMAIN;
+      page.summary = summary;
+      page.days = days;
+      page.report_list = list;
+    }
+  if (error != NULL)
+    {
+      g_warning ("reports: %s", error->message);
+      job->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+      if (job->what == REPORTS_JSON)
+        job->body = json_error ("the store is unavailable");
+      else
+        {
+          FctServePage failed = { .kind = FCT_SERVE_PAGE_ERROR,
+                                  .lang = job->lang,
+                                  .status = SOUP_STATUS_SERVICE_UNAVAILABLE };
+          job->body = fct_serve_page_render (&failed);
+        }
+      return;
+    }
+  job->status = SOUP_STATUS_OK;
+  job->body = fct_serve_page_render (&page);
+}
+
+static gboolean
+reports_done (gpointer data)
+{
+  ReportsJob *job = data;
+  if (job->what == REPORTS_JSON)
+    respond_json (job->msg, job->status, g_steal_pointer (&job->body));
+  else
+    respond_page (job->msg, job->status, g_steal_pointer (&job->body), job->lang,
+                  job->cookie);
+  soup_server_message_unpause (job->msg);
+  g_object_unref (job->msg);
+  g_free (job->domain);
+  g_free (job->lang);
+  g_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reports_worker (gpointer data, gpointer user_data)
+{
+  ReportsJob *job = data;
+  FctServer *server = user_data;
+  fct_serve_with_lang (server, job->lang, reports_run, job);
+  g_main_context_invoke (server->context, reports_done, job);
+}
+
+/* The summary reads the store and asks DNS for up to 100 reverse names: in the pool,
+ * never on the loop. */
+static void
+start_reports (FctServer *server, SoupServerMessage *msg, ReportsWhat what,
+               const char *domain, const char *lang, gboolean cookie)
+{
+  g_autofree char *name = domain != NULL ? reports_domain (domain) : NULL;
+  if (domain != NULL && name == NULL)
+    {
+      if (what == REPORTS_JSON)
+        respond_json (msg, SOUP_STATUS_NOT_FOUND, json_error ("not a domain name"));
+      else
+        {
+          FctServePage page = { .kind = FCT_SERVE_PAGE_ERROR,
+                                .lang = lang,
+                                .status = SOUP_STATUS_NOT_FOUND };
+          respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
+        }
+      return;
+    }
+  ReportsJob *job = g_new0 (ReportsJob, 1);
+  job->server = server;
+  job->msg = g_object_ref (msg);
+  job->what = what;
+  job->domain = g_steal_pointer (&name);
+  job->lang = g_strdup (lang);
+  job->cookie = cookie;
+  soup_server_message_pause (msg);
+  g_thread_pool_push (server->reports, job, NULL);
+}
+
+/* A report as received, never as HTML: text/plain, not sniffed, under a policy that
+ * runs and loads nothing should a browser render it anyway. Only under the domain it
+ * was filed for. */
+static void
+reports_raw (FctServer *server, SoupServerMessage *msg, const char *domain,
+             const char *id_text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = reports_domain (domain);
+  guint64 id = 0;
+  g_autofree char *filed = NULL;
+  g_autoptr (GBytes) raw = NULL;
+  if (name != NULL && g_ascii_string_to_unsigned (id_text, 10, 1, G_MAXINT64, &id, NULL)
+      && (filed = fct_store_feedback_domain_of (server->store, (gint64)id, &error)) != NULL
+      && g_str_equal (filed, name))
+    raw = fct_store_feedback_raw (server->store, (gint64)id, &error);
+  if (raw == NULL)
+    {
+      if (error != NULL)
+        g_warning ("reports: %s", error->message);
+      respond (msg, error != NULL ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_NOT_FOUND,
+               "text/plain; charset=utf-8",
+               g_strdup (error != NULL ? "the store is unavailable\n" : "not found\n"));
+      return;
+    }
+  set_common_headers (msg);
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (h, "Content-Security-Policy",
+                                "default-src 'none'; sandbox");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  gsize len;
+  const char *data = g_bytes_get_data (raw, &len);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+                                    data, len);
+}
+
+/* /admin/reports/DOMAIN or /admin/reports/DOMAIN/raw/ID (rest: after the prefix). */
+static void
+route_reports (FctServer *server, SoupServerMessage *msg, const char *rest,
+               const char *lang, gboolean cookie)
+{
+  g_auto (GStrv) parts = g_strsplit (rest, "/", 4);
+  guint n = g_strv_length (parts);
+  if (n == 1)
+    start_reports (server, msg, REPORTS_PAGE, parts[0], lang, cookie);
+  else if (n == 3 && g_str_equal (parts[1], "raw"))
+    reports_raw (server, msg, parts[0], parts[2]);
+  else
+    {
+      FctServePage page
+          = { .kind = FCT_SERVE_PAGE_ERROR, .lang = lang, .status = SOUP_STATUS_NOT_FOUND };
+      respond_page (msg, SOUP_STATUS_NOT_FOUND, render (server, &page), lang, cookie);
+    }
+}
+
 /* ---- routing ---------------------------------------------------------------------- */
 
 static void
@@ -621,6 +832,13 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
     }
   else if (g_str_equal (path, "/admin") && get)
     page_admin (server, msg, lang, cookie); /* the auth domain let it through */
+  else if (g_str_equal (path, "/admin/reports") && get)
+    start_reports (server, msg, REPORTS_DOMAINS, NULL, lang, cookie);
+  else if (g_str_has_prefix (path, "/admin/reports/") && get)
+    route_reports (server, msg, path + strlen ("/admin/reports/"), lang, cookie);
+  else if (g_str_has_prefix (path, "/api/admin/reports/") && get)
+    start_reports (server, msg, REPORTS_JSON, path + strlen ("/api/admin/reports/"), lang,
+                   FALSE);
   else if (g_str_has_prefix (path, "/static/") && get && strstr (path, "..") == NULL)
     static_asset (msg, path);
   else if (g_str_has_prefix (path, "/api/"))
@@ -643,6 +861,9 @@ fct_serve_http_start (FctServer *server, GError **error)
   server->audits = g_thread_pool_new (audit_worker, server, 4, FALSE, error);
   if (server->audits == NULL)
     return FALSE;
+  server->reports = g_thread_pool_new (reports_worker, server, 2, FALSE, error);
+  if (server->reports == NULL)
+    return FALSE;
   SoupServer *soup = soup_server_new ("server-header", "facteur", NULL);
   soup_server_add_handler (soup, NULL, handler, server, NULL);
   /* Always in place, so that a hash set by a reload (SIGHUP) takes effect; without a
@@ -650,6 +871,7 @@ fct_serve_http_start (FctServer *server, GError **error)
   {
     SoupAuthDomain *auth = soup_auth_domain_basic_new ("realm", "facteur admin", NULL);
     soup_auth_domain_add_path (auth, "/admin");
+    soup_auth_domain_add_path (auth, "/api/admin");
     soup_auth_domain_basic_set_auth_callback (auth, admin_auth_cb, server, NULL);
     soup_server_add_auth_domain (soup, auth);
     g_object_unref (auth);
@@ -675,6 +897,11 @@ fct_serve_http_stop (FctServer *server)
     {
       g_thread_pool_free (server->audits, FALSE, TRUE);
       server->audits = NULL;
+    }
+  if (server->reports != NULL)
+    {
+      g_thread_pool_free (server->reports, FALSE, TRUE);
+      server->reports = NULL;
     }
   g_clear_pointer (&server->pages, g_hash_table_unref);
 }

@@ -29,8 +29,9 @@ static const struct
   { "blocklists", N_ ("Blocklists") },
 };
 
-static void
-page_open (FctHtml *h, const FctServePage *page, const char *title, const char *self)
+void
+fct_serve_page_open (FctHtml *h, const FctServePage *page, const char *title,
+                     const char *self)
 {
   const char *other = g_str_equal (page->lang, "fr") ? "en" : "fr";
   fct_html (h,
@@ -49,8 +50,8 @@ page_open (FctHtml *h, const FctServePage *page, const char *title, const char *
             g_str_equal (other, "fr") ? "Français" : "English");
 }
 
-static char *
-page_close (FctHtml *h)
+char *
+fct_serve_page_close (FctHtml *h)
 {
   fct_html (h, "</main><footer>{}</footer></body></html>\n",
             _ ("facteur: your messages and reports stay on this server."));
@@ -111,7 +112,7 @@ render_waiting (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
   g_autofree char *self = g_strconcat ("/r/", page->token, NULL);
-  page_open (h, page, _ ("Test your mail"), self);
+  fct_serve_page_open (h, page, _ ("Test your mail"), self);
   fct_html (h, "<h1>{}</h1>", _ ("How healthy is the mail you send?"));
   address_box (h, page);
   fct_html (h,
@@ -122,7 +123,7 @@ render_waiting (const FctServePage *page)
             _ ("The report says what a receiving server sees: authentication (SPF, DKIM, "
                "DMARC), header fields, size against each provider, content, links, "
                "blocklists, and whether the message looks like fraud."));
-  return page_close (g_steal_pointer (&h));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 static void
@@ -403,7 +404,7 @@ render_report (const FctServePage *page)
       && json_parser_load_from_data (view_parser, page->view_json, -1, NULL)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (view_parser)))
     view = json_node_get_object (json_parser_get_root (view_parser));
-  page_open (h, page, _ ("Report"), self);
+  fct_serve_page_open (h, page, _ ("Report"), self);
   fct_html (h, "<h1 id=\"report\">{}</h1>", _ ("Report"));
   render_summary (h, page, r, view);
   render_sections (h, r);
@@ -418,7 +419,7 @@ render_report (const FctServePage *page)
             "<p class=\"links noprint\"><a href=\"/api/tests/{}\">JSON</a> · "
             "<a href=\"/\">{}</a></p>",
             page->token, _ ("New test"));
-  return page_close (g_steal_pointer (&h));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 static char *
@@ -431,20 +432,20 @@ render_failed (const FctServePage *page)
   if (json_parser_load_from_data (parser, page->report_json, -1, NULL)
       && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     r = json_node_get_object (json_parser_get_root (parser));
-  page_open (h, page, _ ("Report"), self);
+  fct_serve_page_open (h, page, _ ("Report"), self);
   fct_html (h,
             "<h1>{}</h1><section class=\"section\"><p class=\"error\">{}</p>"
             "<pre>{}</pre></section>",
             _ ("Report"), _ ("The message arrived but could not be checked:"),
             member_string (r, "error"));
-  return page_close (g_steal_pointer (&h));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 static char *
 render_domain (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
-  page_open (h, page, _ ("Domain audit"), "/domain");
+  fct_serve_page_open (h, page, _ ("Domain audit"), "/domain");
   fct_html (h,
             "<h1>{}</h1><form class=\"domain\" method=\"get\" action=\"/domain\">"
             "<label for=\"name\">{}</label> <input id=\"name\" name=\"name\" "
@@ -503,14 +504,14 @@ render_domain (const FctServePage *page)
         }
       fct_html_raw (h, "</ul></section>");
     }
-  return page_close (g_steal_pointer (&h));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 static char *
 render_admin (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
-  page_open (h, page, _ ("Administration"), "/admin");
+  fct_serve_page_open (h, page, _ ("Administration"), "/admin");
   fct_html (h,
             "<h1>{}</h1><section class=\"section\"><h2>{}</h2><table class=\"admin\">"
             "<thead><tr><th>{}</th><th>{}</th><th>MAIL FROM</th><th>{}</th><th>{}</th>"
@@ -543,15 +544,18 @@ render_admin (const FctServePage *page)
       fct_html (h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", id,
                 w != NULL ? _ (w->title) : "", count);
     }
-  fct_html_raw (h, "</tbody></table></section>");
-  return page_close (g_steal_pointer (&h));
+  fct_html (h,
+            "</tbody></table></section><p class=\"links noprint\"><a "
+            "href=\"/admin/reports\">{}</a></p>",
+            _ ("Reports received (DMARC, TLS)"));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 static char *
 render_error (const FctServePage *page)
 {
   g_autoptr (FctHtml) h = fct_html_new ();
-  page_open (h, page, _ ("Error"), "/");
+  fct_serve_page_open (h, page, _ ("Error"), "/");
   const char *text
       = page->status == 404   ? _ ("There is nothing here: the link is wrong, or the test "
                                      "was deleted after its retention period.")
@@ -559,7 +563,7 @@ render_error (const FctServePage *page)
                                    "hour.")
                               : _ ("The service is unavailable. Try again in a moment.");
   fct_html (h, "<h1>{}</h1><p><a href=\"/\">{}</a></p>", text, _ ("New test"));
-  return page_close (g_steal_pointer (&h));
+  return fct_serve_page_close (g_steal_pointer (&h));
 }
 
 char *
@@ -577,6 +581,9 @@ fct_serve_page_render (const FctServePage *page)
       return render_domain (page);
     case FCT_SERVE_PAGE_ADMIN:
       return render_admin (page);
+    case FCT_SERVE_PAGE_REPORTS:
+    case FCT_SERVE_PAGE_REPORTS_DOMAIN:
+      return fct_serve_reports_render (page);
     case FCT_SERVE_PAGE_ERROR:
       break;
     }

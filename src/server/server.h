@@ -63,7 +63,8 @@ struct _FctServer
   guint8 admin_digest[32];
   gboolean admin_digest_set;
   GThreadPool *audits;
-  GHashTable *pages; /* "message id/lang" -> the report page built (http.c) */
+  GThreadPool *reports; /* the reports pages: the summary looks up reverse names */
+  GHashTable *pages;    /* "message id/lang" -> the report page built (http.c) */
 };
 
 /* smtp.c: listens on config.smtp; starts the writer thread. */

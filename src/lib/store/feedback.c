@@ -556,3 +556,184 @@ fct_store_feedback_sources (FctStore *store, const char *domain, gint64 since,
     return NULL;
   return g_steal_pointer (&sources);
 }
+
+/* ---- for the reports pages of facteur serve ----------------------------------------- */
+
+void
+fct_store_feedback_domain_free (FctStoreFeedbackDomain *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->domain);
+  g_free (d);
+}
+
+GPtrArray *
+fct_store_feedback_domains (FctStore *store, GError **error)
+{
+  g_autoptr (GPtrArray) out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_feedback_domain_free);
+  sqlite3_stmt *s = NULL;
+  /* The messages per report first, so that the join does not count a report once per
+   * record. */
+  static const char sql[]
+      = "SELECT f.domain, count (*), coalesce (sum (m.n), 0), max (f.end_time)"
+        " FROM feedback_reports f LEFT JOIN (SELECT report, sum (count) AS n"
+        " FROM feedback_records GROUP BY report) m ON m.report = f.id"
+        " GROUP BY f.domain ORDER BY f.domain";
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  if (sqlite3_prepare_v2 (fct_store_db (store), sql, -1, &s, NULL) != SQLITE_OK)
+    {
+      fct_store_sql_error (store, error, "prepare");
+      return NULL;
+    }
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      FctStoreFeedbackDomain *d = g_new0 (FctStoreFeedbackDomain, 1);
+      d->domain = column (s, 0);
+      d->reports = sqlite3_column_int64 (s, 1);
+      d->messages = sqlite3_column_int64 (s, 2);
+      d->last = sqlite3_column_int64 (s, 3);
+      g_ptr_array_add (out, d);
+    }
+  sqlite3_finalize (s);
+  if (rc != SQLITE_DONE)
+    {
+      fct_store_sql_error (store, error, "feedback");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+GArray *
+fct_store_feedback_daily (FctStore *store, const char *domain, gint64 since, GError **error)
+{
+  g_autoptr (GArray) out = g_array_new (FALSE, TRUE, sizeof (FctStoreFeedbackDay));
+  sqlite3_stmt *s = NULL;
+  /* DMARC passes with aligned SPF or aligned DKIM (RFC 9989 §4.4), as the summary
+   * counts it; "blocked" is what the receiver did (RFC 9990 §2.1, disposition). */
+  static const char sql[]
+      = "SELECT ((f.begin_time + f.end_time) / 2) / 86400 AS d,"
+        " sum (CASE WHEN dkim = 'pass' OR spf = 'pass' THEN count ELSE 0 END),"
+        " sum (CASE WHEN dkim = 'pass' OR spf = 'pass' THEN 0 ELSE count END),"
+        " sum (CASE WHEN (dkim = 'pass' OR spf = 'pass') IS NOT 1"
+        "  AND disposition IN ('quarantine', 'reject') THEN count ELSE 0 END)" RECORDS
+        " GROUP BY d ORDER BY d";
+  int rc;
+
+  g_return_val_if_fail (store != NULL && domain != NULL, NULL);
+  if (sqlite3_prepare_v2 (fct_store_db (store), sql, -1, &s, NULL) != SQLITE_OK)
+    {
+      fct_store_sql_error (store, error, "prepare");
+      return NULL;
+    }
+  text (s, 1, domain);
+  sqlite3_bind_int64 (s, 2, since);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      FctStoreFeedbackDay day = {
+        .day = sqlite3_column_int64 (s, 0) * 86400,
+        .pass = sqlite3_column_int64 (s, 1),
+        .fail = sqlite3_column_int64 (s, 2),
+        .blocked = sqlite3_column_int64 (s, 3),
+      };
+      g_array_append_val (out, day);
+    }
+  sqlite3_finalize (s);
+  if (rc != SQLITE_DONE)
+    {
+      fct_store_sql_error (store, error, "feedback");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+void
+fct_store_feedback_info_free (FctStoreFeedbackInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->kind);
+  g_free (info->org);
+  g_free (info->report_id);
+  g_free (info);
+}
+
+GPtrArray *
+fct_store_feedback_list (FctStore *store, const char *domain, gint64 since, guint max,
+                         gint64 *total, GError **error)
+{
+  g_autoptr (GPtrArray) out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_feedback_info_free);
+  sqlite3_stmt *s = NULL;
+  static const char sql[]
+      = "SELECT f.id, f.kind, f.org, f.report_id, f.begin_time, f.end_time,"
+        " (SELECT coalesce (sum (count), 0) FROM feedback_records WHERE report = f.id),"
+        " CASE WHEN f.raw IS NULL THEN 0 ELSE f.raw_size END"
+        " FROM feedback_reports f WHERE f.domain = ?1 AND f.end_time >= ?2"
+        " ORDER BY f.end_time DESC, f.id DESC LIMIT ?3";
+  int rc;
+
+  g_return_val_if_fail (store != NULL && domain != NULL && total != NULL, NULL);
+  *total = count_query (store,
+                        "SELECT count (*) FROM feedback_reports WHERE domain = ?1"
+                        " AND end_time >= ?2",
+                        domain, since, NULL, NULL, error);
+  if (*total < 0)
+    return NULL;
+  if (sqlite3_prepare_v2 (fct_store_db (store), sql, -1, &s, NULL) != SQLITE_OK)
+    {
+      fct_store_sql_error (store, error, "prepare");
+      return NULL;
+    }
+  text (s, 1, domain);
+  sqlite3_bind_int64 (s, 2, since);
+  sqlite3_bind_int64 (s, 3, max);
+  while ((rc = sqlite3_step (s)) == SQLITE_ROW)
+    {
+      FctStoreFeedbackInfo *info = g_new0 (FctStoreFeedbackInfo, 1);
+      info->id = sqlite3_column_int64 (s, 0);
+      info->kind = column (s, 1);
+      info->org = column (s, 2);
+      info->report_id = column (s, 3);
+      info->begin = sqlite3_column_int64 (s, 4);
+      info->end = sqlite3_column_int64 (s, 5);
+      info->messages = sqlite3_column_int64 (s, 6);
+      info->raw_size = sqlite3_column_int64 (s, 7);
+      g_ptr_array_add (out, info);
+    }
+  sqlite3_finalize (s);
+  if (rc != SQLITE_DONE)
+    {
+      fct_store_sql_error (store, error, "feedback");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+char *
+fct_store_feedback_domain_of (FctStore *store, gint64 report, GError **error)
+{
+  sqlite3_stmt *s = NULL;
+  char *domain = NULL;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+  if (sqlite3_prepare_v2 (fct_store_db (store),
+                          "SELECT domain FROM feedback_reports WHERE id = ?1", -1, &s, NULL)
+      != SQLITE_OK)
+    {
+      fct_store_sql_error (store, error, "prepare");
+      return NULL;
+    }
+  sqlite3_bind_int64 (s, 1, report);
+  rc = sqlite3_step (s);
+  if (rc == SQLITE_ROW)
+    domain = column (s, 0);
+  else if (rc != SQLITE_DONE)
+    fct_store_sql_error (store, error, "feedback");
+  sqlite3_finalize (s);
+  return domain;
+}

@@ -1,7 +1,9 @@
 /* The SQLite store: IBANs per sender domain (new, known, others), a message checked twice
  * that does not make its own IBAN known, persistence across openings, WAL mode, bounds
  * per domain and overall, a newer schema refused; no IBAN in clear in the file, the
- * files mode 0600, the key, the conversion of a version-1 database. */
+ * files mode 0600, the key, the conversion of a version-1 database; the queries of the
+ * reports pages (domains, messages per day, the list of reports). */
+#include <facteur/reports.h>
 #include <facteur/store.h>
 
 #include <fcntl.h>
@@ -567,6 +569,139 @@ test_second_open_keeps_locks (void)
   remove_db (path);
 }
 
+/* ---- the reports pages' queries (facteur serve) ------------------------------------ */
+
+#define DAY 86400
+/* 2025-12-01 00:00:00 UTC */
+#define DEC1 1764547200
+
+static gint64
+feedback_report (FctStore *store, const char *org, const char *id, const char *domain,
+                 gint64 begin, gint64 end)
+{
+  g_autoptr (GError) error = NULL;
+  static const guint8 raw[] = "<feedback/>";
+  FctStoreFeedback f = { .kind = "aggregate",
+                         .org = org,
+                         .report_id = id,
+                         .domain = domain,
+                         .begin = begin,
+                         .end = end,
+                         .received = end + 60,
+                         .raw = raw,
+                         .raw_len = sizeof raw - 1 };
+  gint64 report = fct_store_feedback_add (store, &f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (report, >, 0);
+  return report;
+}
+
+static void
+feedback_record (FctStore *store, gint64 report, gint64 count, const char *dkim,
+                 const char *spf, const char *disposition)
+{
+  g_autoptr (GError) error = NULL;
+  FctDmarcAggregateRecord r = { .source_ip = (char *)"192.0.2.1",
+                                .count = count,
+                                .disposition = (char *)disposition,
+                                .dkim = (char *)dkim,
+                                .spf = (char *)spf,
+                                .header_from = (char *)"example.fr" };
+  g_assert_true (fct_store_feedback_record_add (store, report, &r, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_feedback_daily (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  g_assert_no_error (error);
+
+  /* 1 December, midnight to midnight (Google): 100 pass (aligned DKIM or SPF), 7 fail
+   * delivered, 5 fail quarantined. */
+  gint64 a
+      = feedback_report (store, "google.com", "g1", "example.fr", DEC1, DEC1 + DAY - 1);
+  feedback_record (store, a, 60, "pass", "fail", "none");
+  feedback_record (store, a, 40, "fail", "pass", "none");
+  feedback_record (store, a, 7, "fail", "fail", "none");
+  feedback_record (store, a, 5, "fail", "fail", "quarantine");
+  /* Another receiver's report of 1 December, 22:00 the day before to 22:00: it counts
+   * on the day its range's middle falls on, 1 December. A record with no
+   * policy_evaluated results fails; a reject counts as blocked. */
+  gint64 b = feedback_report (store, "outlook.com", "m1", "example.fr", DEC1 - 7200,
+                              DEC1 + DAY - 7200);
+  feedback_record (store, b, 3, NULL, NULL, "reject");
+  feedback_record (store, b, 10, "pass", "pass", "none");
+  /* 3 December (none on the 2nd: left out); and a report for another domain. */
+  gint64 c = feedback_report (store, "google.com", "g3", "example.fr", DEC1 + 2 * DAY,
+                              DEC1 + 3 * DAY - 1);
+  feedback_record (store, c, 9, "fail", "fail", "reject");
+  gint64 other
+      = feedback_report (store, "google.com", "o1", "other.example", DEC1, DEC1 + DAY - 1);
+  feedback_record (store, other, 1000, "pass", "pass", "none");
+
+  g_autoptr (GArray) days = fct_store_feedback_daily (store, "example.fr", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 2);
+  FctStoreFeedbackDay *d = &g_array_index (days, FctStoreFeedbackDay, 0);
+  g_assert_cmpint (d->day, ==, DEC1);
+  g_assert_cmpint (d->pass, ==, 110);
+  g_assert_cmpint (d->fail, ==, 15);
+  g_assert_cmpint (d->blocked, ==, 8);
+  d = &g_array_index (days, FctStoreFeedbackDay, 1);
+  g_assert_cmpint (d->day, ==, DEC1 + 2 * DAY);
+  g_assert_cmpint (d->pass, ==, 0);
+  g_assert_cmpint (d->fail, ==, 9);
+  g_assert_cmpint (d->blocked, ==, 9);
+
+  /* since: reports ending before it are left out, as in the summary. */
+  g_autoptr (GArray) later
+      = fct_store_feedback_daily (store, "example.fr", DEC1 + DAY, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (later->len, ==, 1);
+  g_autoptr (GArray) none = fct_store_feedback_daily (store, "nobody.example", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (none->len, ==, 0);
+
+  /* The domains, each report and message counted once whatever its records. */
+  g_autoptr (GPtrArray) domains = fct_store_feedback_domains (store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (domains->len, ==, 2);
+  FctStoreFeedbackDomain *fd = g_ptr_array_index (domains, 0);
+  g_assert_cmpstr (fd->domain, ==, "example.fr");
+  g_assert_cmpint (fd->reports, ==, 3);
+  g_assert_cmpint (fd->messages, ==, 134);
+  g_assert_cmpint (fd->last, ==, DEC1 + 3 * DAY - 1);
+  fd = g_ptr_array_index (domains, 1);
+  g_assert_cmpstr (fd->domain, ==, "other.example");
+  g_assert_cmpint (fd->messages, ==, 1000);
+
+  /* The list, latest first, cut at max with the total given. */
+  gint64 total = 0;
+  g_autoptr (GPtrArray) list
+      = fct_store_feedback_list (store, "example.fr", 0, 2, &total, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (total, ==, 3);
+  g_assert_cmpuint (list->len, ==, 2);
+  FctStoreFeedbackInfo *info = g_ptr_array_index (list, 0);
+  g_assert_cmpint (info->id, ==, c);
+  g_assert_cmpstr (info->org, ==, "google.com");
+  g_assert_cmpstr (info->report_id, ==, "g3");
+  g_assert_cmpstr (info->kind, ==, "aggregate");
+  g_assert_cmpint (info->messages, ==, 9);
+  g_assert_cmpint (info->raw_size, ==, 11);
+  info = g_ptr_array_index (list, 1);
+  g_assert_cmpint (info->id, ==, a);
+  g_assert_cmpint (info->messages, ==, 112);
+
+  g_autofree char *of = fct_store_feedback_domain_of (store, other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (of, ==, "other.example");
+  g_assert_null (fct_store_feedback_domain_of (store, 999, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -584,5 +719,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/serve-tables", test_serve_tables);
   g_test_add_func ("/store/upgrade-v1", test_upgrade_v1);
   g_test_add_func ("/store/second-open-keeps-locks", test_second_open_keeps_locks);
+  g_test_add_func ("/store/feedback-daily", test_feedback_daily);
   return g_test_run ();
 }
