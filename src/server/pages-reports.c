@@ -224,8 +224,8 @@ chart (FctHtml *h, GArray *days)
   gint64 top = (max + step - 1) / step * step;
   /* The days from the first to the last, each a slot, days without reports empty. */
   gint64 first = g_array_index (days, FctStoreFeedbackDay, 0).day;
-  gint64 span = (g_array_index (days, FctStoreFeedbackDay, days->len - 1).day - first) / 86400
-                + 1;
+  gint64 span
+      = (g_array_index (days, FctStoreFeedbackDay, days->len - 1).day - first) / 86400 + 1;
   gint64 slot = MAX (PLOT_W / span, 1);
   gint64 bar = MAX (slot * 7 / 10, 1);
 
@@ -262,7 +262,8 @@ chart (FctHtml *h, GArray *days)
       g_autofree char *pass = int_text (d->pass);
       g_autofree char *fail = int_text (d->fail - d->blocked);
       g_autofree char *blocked = int_text (d->blocked);
-      fct_html (h, "<g class=\"day\" data-day=\"{}\"><title>{}: {} {}, {} {}, {} {}</title>",
+      fct_html (h,
+                "<g class=\"day\" data-day=\"{}\"><title>{}: {} {}, {} {}, {} {}</title>",
                 date, date, pass, _ (series[0].label), fail, _ (series[1].label), blocked,
                 _ (series[2].label));
       for (gsize k = 0; k < G_N_ELEMENTS (values); k++)
@@ -435,8 +436,8 @@ report_list (FctHtml *h, const FctServePage *page)
                 begin, end, r->org, r->report_id, r->kind, messages);
       if (r->raw_size > 0)
         {
-          g_autofree char *link = g_strdup_printf ("/admin/reports/%s/raw/%" G_GINT64_FORMAT,
-                                                   page->summary->domain, r->id);
+          g_autofree char *link = g_strdup_printf (
+              "/admin/reports/%s/raw/%" G_GINT64_FORMAT, page->summary->domain, r->id);
           fct_html (h, "<a class=\"raw\" href=\"{}\">{}</a>", link,
                     g_str_equal (r->kind, "aggregate") ? _ ("XML as received")
                                                        : _ ("As received"));
