@@ -1,6 +1,7 @@
-/* facteur — persistent memory across messages, in SQLite: which IBANs each sender's
- * organization has sent, so that a new one can be flagged (bank-details fraud,
- * `iban-new-for-sender`).
+/* facteur — persistent memory across messages, in SQLite (one machine) or PostgreSQL
+ * (several machines sharing it): which IBANs each sender's organization has sent, so
+ * that a new one can be flagged (bank-details fraud, `iban-new-for-sender`), and
+ * facteur serve's tests and reports.
  *
  * No IBAN is stored in clear: each is kept as an HMAC-SHA-256 under a key of 32 random
  * bytes in a file beside the database (PATH.key, created mode 0600), with its last four
@@ -24,7 +25,7 @@ typedef enum
 {
   FCT_STORE_ERROR_OPEN,    /* the database cannot be opened or created */
   FCT_STORE_ERROR_VERSION, /* written by a newer facteur (schema version above ours) */
-  FCT_STORE_ERROR_SQL,     /* SQLite failed (the message gives its error) */
+  FCT_STORE_ERROR_SQL,     /* the database failed (the message gives its error) */
   FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
   FCT_STORE_ERROR_KEY,     /* the key file cannot be read or created, or is not 32 bytes */
 } FctStoreError;
@@ -36,28 +37,43 @@ typedef struct
   guint ibans_per_domain_max;
   /* Most rows in all; 0: 1,000,000 (about 100 MB of SQLite pages). */
   guint ibans_max;
-  /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. */
+  /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. (SQLite
+   * only.) */
   guint busy_timeout_ms;
   /* Every commit reaches the disk before it returns (synchronous=FULL): a server that
    * answers 250 after a commit needs it; the IBAN history does not. */
   gboolean durable;
-  /* The HMAC key file; NULL: PATH.key beside the database (a random key held in memory
-   * for ":memory:"). Created with 32 random bytes, mode 0600, when missing. */
+  /* The HMAC key file; NULL: PATH.key beside a SQLite database (a random key held in
+   * memory for ":memory:"); required for PostgreSQL. Created with 32 random bytes, mode
+   * 0600, when missing. */
   const char *key_path;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
 
-/* Opens (creating if needed, mode 0600) the database at path and its key file;
+/* Opens the store at location: a PostgreSQL URI ("postgresql://" or "postgres://",
+ * libpq's syntax) or else a SQLite path.
+ *
+ * SQLite: opens (creating if needed, mode 0600) the database at path and its key file;
  * ":memory:" gives a private one. A database of schema version 1 (IBANs in clear) is
- * converted: its IBANs are replaced by their HMAC and erased (secure_delete). options
- * may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
-FctStore *fct_store_open (const char *path, const FctStoreOptions *options,
+ * converted: its IBANs are replaced by their HMAC and erased (secure_delete).
+ *
+ * PostgreSQL: connects, applies the schema steps the database lacks (one transaction
+ * under an advisory lock), and checks the key: options->key_path is required, the same
+ * file on every machine that shares the database (created when missing only for a
+ * database that has recorded no key yet); another key is refused (FCT_STORE_ERROR_KEY).
+ * A lost connection is opened again by the next call that needs it.
+ *
+ * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
+FctStore *fct_store_open (const char *location, const FctStoreOptions *options,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Whether location names a PostgreSQL database rather than a SQLite file. */
+gboolean fct_store_location_is_postgresql (const char *location);
 void fct_store_close (FctStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStore, fct_store_close)
 
-/* The schema version this build writes. */
+/* The SQLite schema version this build writes (PRAGMA user_version). */
 guint fct_store_schema_version (void);
 
 typedef struct
