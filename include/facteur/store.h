@@ -28,6 +28,7 @@ typedef enum
   FCT_STORE_ERROR_SQL,     /* the database failed (the message gives its error) */
   FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
   FCT_STORE_ERROR_KEY,     /* the key file cannot be read or created, or is not 32 bytes */
+  FCT_STORE_ERROR_UNAVAILABLE, /* the database server went away (connection lost) */
 } FctStoreError;
 
 typedef struct
@@ -72,6 +73,38 @@ FctStore *fct_store_open (const char *location, const FctStoreOptions *options,
 gboolean fct_store_location_is_postgresql (const char *location);
 void fct_store_close (FctStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStore, fct_store_close)
+
+/* ---- a store that outlives its database's outages (facteur milter) ---------------- */
+
+/* Told what the store does about an outage (warning TRUE) or its end; the library
+ * never prints: the caller logs. */
+typedef void (*FctStoreLogFunc) (gboolean warning, const char *message, gpointer user_data);
+
+typedef struct
+{
+  /* Most IBAN sightings kept while the database is unreachable, written when it
+   * returns; the ones past it are turned away and logged. 0: 10,000 (a few MB). */
+  guint queue_max;
+  /* The first delay before trying an unreachable database again, doubled after each
+   * failure up to retry_max_ms. 0: 1,000 and 60,000. */
+  guint retry_min_ms, retry_max_ms;
+  FctStoreLogFunc log;
+  gpointer log_data;
+} FctStoreResilience;
+
+/* A store for the IBAN history (record, lookup, count only) that many threads may use
+ * at once, with connections to location kept in a pool. It never fails to open: while
+ * the database cannot be reached its calls fail at once with
+ * FCT_STORE_ERROR_UNAVAILABLE (or the error of the attempt), it is tried again after a
+ * delay that doubles, and the sightings fct_store_iban_record could not write are kept
+ * (at most queue_max) and written, oldest first, by the first call that reaches the
+ * database again. Errors other than an outage (a wrong key, a newer schema) are
+ * returned as they are. Returns (transfer full). */
+FctStore *fct_store_open_resilient (const char *location, const FctStoreOptions *options,
+                                    const FctStoreResilience *resilience);
+
+/* The sightings kept for later in a store of fct_store_open_resilient. */
+guint fct_store_resilient_pending (FctStore *store);
 
 /* The SQLite schema version this build writes (PRAGMA user_version). */
 guint fct_store_schema_version (void);

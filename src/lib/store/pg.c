@@ -35,15 +35,19 @@ typedef struct
 
 static const FctStoreBackend pg_backend;
 
-/* The failure of conn or of res, as an FCT_STORE_ERROR_SQL; returns FALSE. */
+/* The failure of conn or of res, as an FCT_STORE_ERROR_SQL, or
+ * FCT_STORE_ERROR_UNAVAILABLE when the connection is gone; returns FALSE. */
 static gboolean
 pg_error (PgStore *store, const PGresult *res, GError **error, const char *what)
 {
   const char *message = res != NULL ? PQresultErrorMessage (res) : "";
   g_autofree char *text
       = g_strstrip (g_strdup (message[0] != '\0' ? message : PQerrorMessage (store->conn)));
-  g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_SQL, _ ("store: %s: %s"), what,
-               text);
+  /* A connection lost (server stopped, network cut) is an outage, not a refusal. */
+  g_set_error (error, FCT_STORE_ERROR,
+               PQstatus (store->conn) == CONNECTION_OK ? FCT_STORE_ERROR_SQL
+                                                       : FCT_STORE_ERROR_UNAVAILABLE,
+               _ ("store: %s: %s"), what, text);
   return FALSE;
 }
 
@@ -85,8 +89,8 @@ static gboolean
 exec (PgStore *store, const char *sql, GError **error)
 {
   PGresult *res = PQexec (store->conn, sql);
-  gboolean ok = PQresultStatus (res) == PGRES_COMMAND_OK
-                || PQresultStatus (res) == PGRES_TUPLES_OK;
+  gboolean ok
+      = PQresultStatus (res) == PGRES_COMMAND_OK || PQresultStatus (res) == PGRES_TUPLES_OK;
 
   if (!ok)
     {
@@ -114,7 +118,9 @@ retryable (const PgStore *store)
 static gint64
 value_int (const PGresult *res, int row, int col)
 {
-  return PQgetisnull (res, row, col) ? 0 : g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+  return PQgetisnull (res, row, col)
+             ? 0
+             : g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
 }
 
 static gboolean
@@ -163,8 +169,8 @@ key_load (PgStore *store, const char *key_path, GError **error)
              "every machine that shares the database"));
       return FALSE;
     }
-  res = run (store, "key", "SELECT count(*) FROM key_check", 0, NULL, NULL,
-             PGRES_TUPLES_OK, error);
+  res = run (store, "key", "SELECT count(*) FROM key_check", 0, NULL, NULL, PGRES_TUPLES_OK,
+             error);
   if (res == NULL)
     return FALSE;
   have = value_int (res, 0, 0) > 0;
@@ -270,17 +276,17 @@ fct_store_pg_open (const char *uri, const FctStoreOptions *options, GError **err
   store->conn = PQconnectdbParams (keywords, values, 1);
   if (store->conn == NULL || PQstatus (store->conn) != CONNECTION_OK)
     {
-      g_autofree char *why = g_strstrip (g_strdup (
-          store->conn != NULL ? PQerrorMessage (store->conn) : "out of memory"));
+      g_autofree char *why = g_strstrip (
+          g_strdup (store->conn != NULL ? PQerrorMessage (store->conn) : "out of memory"));
       /* The URI may hold a password: name the server only. */
       g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN,
                    _ ("store: cannot connect to PostgreSQL: %s"), why);
       return NULL;
     }
-  /* Commits of the IBAN history need not wait for the disk (the same choice as
-   * SQLite's synchronous=NORMAL); facteur serve's SMTP side asks for durable. */
-  if (!store->options.durable && !exec (store, "SET synchronous_commit = off", error))
-    return NULL;
+  /* Every commit is durable whatever options.durable says: synchronous_commit=off
+   * would lose the last commits when the server crashes (an outage the milter is
+   * built to ride out), where SQLite's synchronous=NORMAL loses nothing when a process
+   * dies. */
   if (!exec (store, "BEGIN", error))
     return NULL;
   if (!migrate_locked (store, options != NULL ? options->key_path : NULL, error))
@@ -327,8 +333,7 @@ key_init (PgStore *store, Key *k, const char *domain, const char *iban,
     }
   k->domain = domain;
   fct_store_mac (store->key, "iban", iban, k->iban);
-  fct_store_mac (store->key, "message", message_key != NULL ? message_key : "",
-                 k->message);
+  fct_store_mac (store->key, "message", message_key != NULL ? message_key : "", k->message);
   g_strlcpy (k->last4, iban + (len > 4 ? len - 4 : 0), sizeof k->last4);
   return TRUE;
 }
@@ -423,8 +428,8 @@ record_locked (PgStore *store, const Key *k, gint64 now, FctStoreIbanSighting *o
   inserted = value_bool (res, 0, 2);
   PQclear (res);
 
-  res = run (store, "count", COUNT_OTHERS, 3, count_values, count_lengths,
-             PGRES_TUPLES_OK, error);
+  res = run (store, "count", COUNT_OTHERS, 3, count_values, count_lengths, PGRES_TUPLES_OK,
+             error);
   if (res == NULL)
     return FALSE;
   out->others = (guint)CLAMP (value_int (res, 0, 0), 0, G_MAXUINT);
@@ -559,9 +564,9 @@ messages_add_locked (PgStore *store, FctStoreMessage *const *messages, guint n,
       FctStoreMessage *m = messages[i];
       g_autofree char *received = g_strdup_printf ("%" G_GINT64_FORMAT, m->received);
       g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, m->size);
-      const char *values[9] = { m->token,     received,       m->spool,
-                                m->client_ip, m->helo,        m->mail_from,
-                                m->tls_version, m->tls_cipher, size };
+      const char *values[9]
+          = { m->token,     received,       m->spool,      m->client_ip, m->helo,
+              m->mail_from, m->tls_version, m->tls_cipher, size };
       PGresult *res = run (
           store, "message",
           "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
@@ -622,7 +627,8 @@ message_rows (PgStore *store, const char *sql, int n, const char *const *values,
       m->tls_cipher = value_text (res, r, 8);
       m->size = value_int (res, r, 9);
       m->checked = value_bool (res, r, 10);
-      m->score = PQgetisnull (res, r, 11) ? 0 : g_ascii_strtod (PQgetvalue (res, r, 11), NULL);
+      m->score
+          = PQgetisnull (res, r, 11) ? 0 : g_ascii_strtod (PQgetvalue (res, r, 11), NULL);
       m->threat = value_text (res, r, 12);
       g_ptr_array_add (rows, m);
     }
@@ -668,8 +674,8 @@ report_put_locked (PgStore *store, const char *id, const FctStoreReport *r, GErr
 {
   /* The shortest text that reads back as the same double, whatever the locale. */
   char score[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *values[4] = { id, g_ascii_dtostr (score, sizeof score, r->score), r->threat,
-                            r->view };
+  const char *values[4]
+      = { id, g_ascii_dtostr (score, sizeof score, r->score), r->threat, r->view };
 
   if (!command (store, "report",
                 "UPDATE messages SET checked = TRUE, score = $2::double precision,"
@@ -688,9 +694,8 @@ report_put_locked (PgStore *store, const char *id, const FctStoreReport *r, GErr
   for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
     {
       const char *row[2] = { id, r->findings[i] };
-      if (!command (store, "report",
-                    "INSERT INTO message_findings VALUES ($1::bigint, $2)", 2, row, NULL,
-                    error))
+      if (!command (store, "report", "INSERT INTO message_findings VALUES ($1::bigint, $2)",
+                    2, row, NULL, error))
         return FALSE;
     }
   return TRUE;
@@ -749,8 +754,8 @@ pg_view_get (FctStore *base, gint64 message_id, GError **error)
 {
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
   const char *values[1] = { id };
-  return text_query ((PgStore *)base, "SELECT view FROM messages WHERE id = $1::bigint",
-                     1, values, error);
+  return text_query ((PgStore *)base, "SELECT view FROM messages WHERE id = $1::bigint", 1,
+                     values, error);
 }
 
 static GPtrArray *

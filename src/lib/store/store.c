@@ -40,8 +40,8 @@ fct_store_close (FctStore *store)
 }
 
 void
-fct_store_mac (const guint8 key[FCT_STORE_KEY_BYTES], const char *domain,
-               const char *value, guint8 out[32])
+fct_store_mac (const guint8 key[FCT_STORE_KEY_BYTES], const char *domain, const char *value,
+               guint8 out[32])
 {
   g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, FCT_STORE_KEY_BYTES);
   gsize len = 32;
@@ -81,9 +81,9 @@ fct_store_key_read (guint8 key[FCT_STORE_KEY_BYTES], const char *path, GError **
   return TRUE;
 }
 
-/* Creates the key file with FCT_STORE_KEY_BYTES from the kernel's random generator, mode 0600.
- * Written to a temporary file then linked into place, so that a concurrent opener reads
- * either no key or a whole one; if another process linked first, its key is used. */
+/* Creates the key file with FCT_STORE_KEY_BYTES from the kernel's random generator, mode
+ * 0600. Written to a temporary file then linked into place, so that a concurrent opener
+ * reads either no key or a whole one; if another process linked first, its key is used. */
 gboolean
 fct_store_key_create (guint8 out[FCT_STORE_KEY_BYTES], const char *path, GError **error)
 {
@@ -149,7 +149,8 @@ fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban
                        GError **error)
 {
   g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
-  return store->backend->iban_record (store, org_domain, iban, message_key, now, out, error);
+  return store->backend->iban_record (store, org_domain, iban, message_key, now, out,
+                                      error);
 }
 
 gboolean
@@ -171,14 +172,16 @@ gboolean
 fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
                        gint64 now, GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, FALSE);
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->test_create != NULL, FALSE);
   return store->backend->test_create (store, token, client_ip, now, error);
 }
 
 int
 fct_store_test_exists (FctStore *store, const char *token, GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, -1);
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->test_exists != NULL, -1);
   return store->backend->test_exists (store, token, error);
 }
 
@@ -186,28 +189,31 @@ gboolean
 fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
                         GError **error)
 {
-  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL), FALSE);
+  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL)
+                            && store->backend->messages_add != NULL,
+                        FALSE);
   return store->backend->messages_add (store, messages, n, error);
 }
 
 GPtrArray *
 fct_store_messages_unchecked (FctStore *store, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && store->backend->messages_unchecked != NULL, NULL);
   return store->backend->messages_unchecked (store, error);
 }
 
 GPtrArray *
 fct_store_messages_recent (FctStore *store, guint limit, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && store->backend->messages_recent != NULL, NULL);
   return store->backend->messages_recent (store, limit, error);
 }
 
 FctStoreMessage *
 fct_store_message_latest (FctStore *store, const char *token, GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, NULL);
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->message_latest != NULL, NULL);
   return store->backend->message_latest (store, token, error);
 }
 
@@ -215,34 +221,37 @@ gboolean
 fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
                       GError **error)
 {
-  g_return_val_if_fail (store != NULL && report != NULL, FALSE);
+  g_return_val_if_fail (
+      store != NULL && report != NULL && store->backend->report_put != NULL, FALSE);
   return store->backend->report_put (store, message_id, report, error);
 }
 
 char *
 fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && store->backend->report_get != NULL, NULL);
   return store->backend->report_get (store, message_id, lang, error);
 }
 
 char *
 fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && store->backend->view_get != NULL, NULL);
   return store->backend->view_get (store, message_id, error);
 }
 
 GPtrArray *
 fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
 {
-  g_return_val_if_fail (store != NULL && counts != NULL, NULL);
+  g_return_val_if_fail (
+      store != NULL && counts != NULL && store->backend->finding_counts != NULL, NULL);
   return store->backend->finding_counts (store, counts, error);
 }
 
 gint64
 fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
 {
-  g_return_val_if_fail (store != NULL && spools != NULL, -1);
+  g_return_val_if_fail (store != NULL && spools != NULL && store->backend->prune != NULL,
+                        -1);
   return store->backend->prune (store, before, spools, error);
 }

@@ -12,15 +12,14 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 struct FctTestPg
 {
-  char *bin;  /* the folder of initdb and pg_ctl */
-  char *dir;  /* the scratch folder; data in dir/data, the socket in dir */
+  char *bin; /* the folder of initdb and pg_ctl */
+  char *dir; /* the scratch folder; data in dir/data, the socket in dir */
   int port;
   int pipe_w; /* closed: the watcher cleans up */
   GPid watcher;
@@ -39,7 +38,7 @@ pg_bin (void)
     {
       g_autofree char *initdb
           = g_build_filename ("/usr/lib/postgresql", name, "bin", "initdb", NULL);
-      int version = atoi (name);
+      int version = (int)g_ascii_strtoll (name, NULL, 10);
       if (version > best_version && g_file_test (initdb, G_FILE_TEST_IS_EXECUTABLE))
         {
           best_version = version;
@@ -86,8 +85,8 @@ run_as_postgres (const char *const *argv, gboolean must_succeed)
   for (gsize i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (full, (gpointer)argv[i]);
   g_ptr_array_add (full, NULL);
-  if (!g_spawn_sync ("/", (char **)full->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     &out, &err, &status, &error))
+  if (!g_spawn_sync ("/", (char **)full->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+                     &err, &status, &error))
     g_error ("%s: %s", argv[0], error->message);
   if (must_succeed && !g_spawn_check_wait_status (status, NULL))
     g_error ("%s failed: %s%s", argv[0], out, err);
@@ -181,7 +180,7 @@ fct_test_pg_start (void)
 
   g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
   g_autofree char *initdb = g_build_filename (pg->bin, "initdb", NULL);
-  const char *argv[] = { initdb, "-D",     data,        "-A", "trust", "-U",
+  const char *argv[] = { initdb,     "-D",        data, "-A",   "trust", "-U",
                          "postgres", "--no-sync", "-E", "UTF8", NULL };
   run_as_postgres (argv, TRUE);
   server_start (pg);

@@ -845,6 +845,114 @@ test_second_open_keeps_locks (void)
   remove_db (path);
 }
 
+/* ---- an outage ---------------------------------------------------------------------- */
+
+static void
+collect_log (gboolean warning, const char *message, gpointer data)
+{
+  (void)warning;
+  g_ptr_array_add (data, g_strdup (message));
+}
+
+static gboolean
+log_has (GPtrArray *log, const char *needle)
+{
+  for (guint i = 0; i < log->len; i++)
+    if (strstr (g_ptr_array_index (log, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+record_kept (FctStore *store, const char *iban)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *msg = g_strdup_printf ("<%s@outage>", iban);
+  g_assert_false (fct_store_iban_record (store, "example.fr", iban, msg, 50, NULL, &error));
+  g_assert_true (g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_UNAVAILABLE)
+                 || g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN));
+}
+
+/* The milter's store while PostgreSQL stops and starts again: the sightings of the
+ * outage are kept (up to the queue's size, the rest turned away and logged) and all
+ * written once the server is back; none is lost, none is written twice. */
+static void
+test_pg_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  FctStoreOptions options = { .key_path = f->key };
+  FctStoreResilience resilience = { .queue_max = 5,
+                                    .retry_min_ms = 1,
+                                    .retry_max_ms = 2,
+                                    .log = collect_log,
+                                    .log_data = log };
+  g_autoptr (FctStore) store
+      = fct_store_open_resilient (f->location, &options, &resilience);
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+  gboolean back = FALSE;
+
+  (void)data;
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000A%d", i);
+      record (store, "example.fr", iban, 10, &s);
+      g_assert_false (s.known);
+    }
+  fct_test_pg_server_stop (cluster);
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000B%d", i);
+      record_kept (store, iban);
+    }
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 5);
+  g_assert_false (fct_store_iban_lookup (store, "example.fr", "FR76000000000000000000000A0",
+                                         "<x>", &s, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* Past the queue's size: turned away, and said. */
+  record_kept (store, "FR76000000000000000000000C0");
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 5);
+  g_assert_true (log_has (log, "is full"));
+  g_assert_true (log_has (log, "unavailable"));
+  /* The outage's log names no IBAN in clear. */
+  for (guint i = 0; i < log->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (log, i), "FR7600000"));
+
+  fct_test_pg_server_start (cluster);
+  /* The retry delay is a few milliseconds: a bounded number of tries, no timing. */
+  for (int i = 0; i < 500 && !back; i++)
+    {
+      g_clear_error (&error);
+      back = fct_store_iban_record (store, "example.fr", "FR76000000000000000000000D0",
+                                    "<d0@back>", 60, &s, &error);
+      if (!back)
+        g_usleep (10000);
+    }
+  g_assert_no_error (error);
+  g_assert_true (back);
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 0);
+  g_assert_true (log_has (log, "available again"));
+  g_assert_cmpint (fixture_scalar (f, "SELECT count(*) FROM iban_history"), ==, 3 + 5 + 1);
+  g_assert_cmpint (fixture_scalar (f, "SELECT sum(times) FROM iban_history"), ==,
+                   3 + 5 + 1);
+
+  /* What the outage kept is known now, from another message, through a plain store. */
+  g_autoptr (FctStore) plain = fixture_open (f, NULL, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000B%d", i);
+      g_assert_true (
+          fct_store_iban_lookup (plain, "example.fr", iban, "<later>", &s, &error));
+      g_assert_true (s.known);
+      g_assert_cmpint (s.first_seen, ==, 50);
+    }
+  g_assert_true (fct_store_iban_lookup (plain, "example.fr", "FR76000000000000000000000C0",
+                                        "<later>", &s, &error));
+  g_assert_false (s.known);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -862,6 +970,8 @@ main (int argc, char **argv)
   g_test_add ("/store/pg/private", Fixture, &pg_backend, fixture_setup, test_pg_private,
               fixture_teardown);
   g_test_add ("/store/pg/key", Fixture, &pg_backend, fixture_setup, test_pg_key,
+              fixture_teardown);
+  g_test_add ("/store/pg/outage", Fixture, &pg_backend, fixture_setup, test_pg_outage,
               fixture_teardown);
   g_test_add_func ("/store/files-private", test_files_private);
   g_test_add_func ("/store/key-missing-or-bad", test_key_missing_or_bad);
