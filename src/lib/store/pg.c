@@ -34,6 +34,7 @@ typedef struct
 } PgStore;
 
 static const FctStoreBackend pg_backend;
+static void notice_ignore (void *arg, const char *message);
 
 /* The failure of conn or of res, as an FCT_STORE_ERROR_SQL, or
  * FCT_STORE_ERROR_UNAVAILABLE when the connection is gone; returns FALSE. */
@@ -283,6 +284,7 @@ fct_store_pg_open (const char *uri, const FctStoreOptions *options, GError **err
                    _ ("store: cannot connect to PostgreSQL: %s"), why);
       return NULL;
     }
+  PQsetNoticeProcessor (store->conn, notice_ignore, NULL);
   /* Every commit is durable whatever options.durable says: synchronous_commit=off
    * would lose the last commits when the server crashes (an outage the milter is
    * built to ride out), where SQLite's synchronous=NORMAL loses nothing when a process
@@ -297,6 +299,15 @@ fct_store_pg_open (const char *uri, const FctStoreOptions *options, GError **err
   if (!exec (store, "COMMIT", error))
     return NULL;
   return g_steal_pointer (&base);
+}
+
+/* libpq prints the server's notices on standard error by default; the library never
+ * prints. */
+static void
+notice_ignore (void *arg, const char *message)
+{
+  (void)arg;
+  (void)message;
 }
 
 static void

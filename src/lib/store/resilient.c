@@ -22,13 +22,13 @@ typedef struct
   FctStoreOptions options;
   FctStoreResilience resilience;
 
-  GMutex lock; /* guards everything below */
-  GPtrArray *idle;     /* FctStore *: connections not in use */
-  GQueue pending;      /* Sighting *: not recorded yet, oldest first */
-  guint64 dropped;     /* sightings the full queue turned away */
-  gint64 retry_at;     /* monotonic µs before which the database is not tried; 0: up */
-  guint delay_ms;      /* the next delay */
-  gboolean probing;    /* one thread is trying the database */
+  GMutex lock;      /* guards everything below */
+  GPtrArray *idle;  /* FctStore *: connections not in use */
+  GQueue pending;   /* Sighting *: not recorded yet, oldest first */
+  guint64 dropped;  /* sightings the full queue turned away */
+  gint64 retry_at;  /* monotonic µs before which the database is not tried; 0: up */
+  guint delay_ms;   /* the next delay */
+  gboolean probing; /* one thread is trying the database */
 } Resilient;
 
 static const FctStoreBackend resilient_backend;
@@ -42,8 +42,8 @@ sighting_free (Sighting *s)
   g_free (s);
 }
 
-static void
-say (Resilient *r, gboolean warning, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static void say (Resilient *r, gboolean warning, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 static void
 say (Resilient *r, gboolean warning, const char *format, ...)
@@ -117,7 +117,8 @@ flush (Resilient *r, FctStore *inner, GError **error)
               g_propagate_error (error, g_steal_pointer (&local));
               return FALSE;
             }
-          say (r, TRUE, _ ("IBAN history: a kept sighting for %s could not be recorded: %s"),
+          say (r, TRUE,
+               _ ("IBAN history: a kept sighting for %s could not be recorded: %s"),
                s->domain, local->message);
         }
       else
@@ -266,9 +267,9 @@ resilient_iban_lookup (FctStore *base, const char *org_domain, const char *iban,
   Resilient *r = (Resilient *)base;
   g_autoptr (GError) local = NULL;
   FctStore *inner = acquire (r, &local);
-  gboolean ok = inner != NULL
-                && inner->backend->iban_lookup (inner, org_domain, iban, message_key, out,
-                                                &local);
+  gboolean ok
+      = inner != NULL
+        && inner->backend->iban_lookup (inner, org_domain, iban, message_key, out, &local);
   if (inner != NULL)
     release (r, inner, local);
   if (!ok)
