@@ -104,6 +104,19 @@ typedef struct
   gsize batch_line_max_bytes; /* 4,096 per batch input line: a path is at most 256 octets
                                  (RFC 5321 §4.5.3.1.3), a domain 253; CSV rows carry other
                                  columns too */
+  /* DMARC aggregate, TLS-RPT and failure reports (src/lib/reports). */
+  gsize reports_max_bytes;     /* 32 MiB of one report once decompressed: Google's largest
+                                  aggregate reports for big senders run to a few MB */
+  guint reports_ratio_max;     /* 200: past 1 MiB of output, a report expanding more than
+                                  this many times its compressed size is a bomb (repetitive
+                                  report XML compresses 20 to 60 times) */
+  guint reports_xml_depth_max; /* 32 nested elements: the RFC 9990 schema nests 5, with
+                                  extensions a few more */
+  guint reports_records_max;   /* 1,000,000 <record> rows in one aggregate report: one
+                                  row per source IP and result set per day */
+  guint reports_archive_entries_max; /* 16 members in a zipped report: receivers send one */
+  guint reports_json_depth_max;      /* 32 nested JSON values in a TLS-RPT report: RFC
+                                        8460 §4.4 nests 5 */
 } FctLimits;
 
 /* Fills limits with the defaults above. */

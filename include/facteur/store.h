@@ -11,7 +11,10 @@
  *
  * The database is versioned (PRAGMA user_version), written in WAL mode so that several
  * processes may check messages at once, and bounded: past a number of rows per domain
- * and in all, the rows seen least recently are deleted. */
+ * and in all, the rows seen least recently are deleted.
+ *
+ * It also keeps the reports receivers send (DMARC aggregate and failure reports, TLS-RPT:
+ * facteur reports), each stored once per (kind, organization, report id). */
 #pragma once
 
 #include <glib.h>
@@ -222,5 +225,74 @@ GPtrArray *fct_store_finding_counts (FctStore *store, GArray **counts,
  * the caller to delete. Returns the tests deleted, or -1 and error. */
 gint64 fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools,
                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* ---- facteur reports: DMARC aggregate, TLS-RPT and failure reports ----------------- */
+
+/* The parsed forms (include/facteur/reports.h). */
+typedef struct _FctDmarcAggregateRecord FctDmarcAggregateRecord;
+typedef struct _FctTlsRptReport FctTlsRptReport;
+typedef struct _FctFailureReport FctFailureReport;
+typedef struct _FctReportsSource FctReportsSource;
+
+/* Transactions for a batch of reports (group commit), and savepoints within it so that
+ * a report abandoned half-way leaves nothing. */
+gboolean fct_store_begin (FctStore *store, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_store_commit (FctStore *store, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void fct_store_rollback (FctStore *store);
+gboolean fct_store_savepoint (FctStore *store, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_store_savepoint_release (FctStore *store,
+                                      GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void fct_store_savepoint_rollback (FctStore *store);
+
+/* One received report. Strings transfer none. */
+typedef struct
+{
+  const char *kind; /* "aggregate", "tlsrpt", "failure" */
+  const char *org;
+  const char *report_id;
+  const char *domain;
+  gint64 begin, end;
+  gint64 received;    /* Unix time it was stored */
+  const char *email;  /* the reporter's address, or NULL */
+  const char *policy; /* published p=, or NULL */
+  gboolean rfc9990;
+  const guint8 *raw; /* the report as received (decompressed); kept compressed (zlib) */
+  gsize raw_len;
+} FctStoreFeedback;
+
+/* 1 if a report of kind from org with report_id is stored, 0 if not, -1 and error. */
+int fct_store_feedback_exists (FctStore *store, const char *kind, const char *org,
+                               const char *report_id,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Stores the report: returns its id, 0 when the same (kind, org, report_id) is stored
+ * already (nothing added), or -1 and error. */
+gint64 fct_store_feedback_add (FctStore *store, const FctStoreFeedback *feedback,
+                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_store_feedback_record_add (FctStore *store, gint64 report,
+                                        const FctDmarcAggregateRecord *record,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_store_feedback_tlsrpt_add (FctStore *store, gint64 report,
+                                        const FctTlsRptReport *tlsrpt,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_store_feedback_failure_add (FctStore *store, gint64 report,
+                                         const FctFailureReport *failure,
+                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The report as received (transfer full), or NULL: none (error unset) or a failure. */
+GBytes *fct_store_feedback_raw (FctStore *store, gint64 report,
+                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+typedef struct
+{
+  gint64 reports, first, last; /* aggregate reports for the domain */
+  gint64 tlsrpt_reports, tlsrpt_successful, tlsrpt_failed;
+  gint64 failure_reports;
+} FctStoreFeedbackTotals;
+
+/* The aggregate records of domain's reports ending at or after since, added up per
+ * source IP, most messages first (transfer full: FctReportsSource *, free with
+ * fct_reports_source_free), and the totals. NULL and error on failure. */
+GPtrArray *fct_store_feedback_sources (FctStore *store, const char *domain, gint64 since,
+                                       FctStoreFeedbackTotals *totals,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -110,6 +110,7 @@ int fct_cmd_dmarc (int argc, char **argv);
 int fct_cmd_arc (int argc, char **argv);
 int fct_cmd_domain (int argc, char **argv);
 int fct_cmd_check (int argc, char **argv);
+int fct_cmd_reports (int argc, char **argv);
 int fct_cmd_milter (int argc, char **argv); /* src/milter/main.c */
 int fct_cmd_serve (int argc, char **argv);  /* src/server/serve.c */
 

@@ -19,6 +19,8 @@ static const FctCliCommand commands[] = {
   { "domain", N_ ("DOMAIN"), N_ ("Audit a domain's mail setup"), fct_cmd_domain },
   { "check", N_ ("FILE --ip IP"), N_ ("Score a message out of 10 and explain each point"),
     fct_cmd_check },
+  { "reports", N_ ("ingest|summary"),
+    N_ ("Read DMARC and TLS reports; who sends mail in your name"), fct_cmd_reports },
   { "milter", N_ ("[--config FILE]"), N_ ("Filter mail in Postfix or Sendmail (milter)"),
     fct_cmd_milter },
   { "serve", N_ ("[--smtp] [--http]"),

@@ -55,6 +55,12 @@ fct_limits_init (FctLimits *limits)
     .smtp_server_command_timeout_ms = 300000,
     .smtp_server_data_timeout_ms = 180000,
     .batch_line_max_bytes = 4096,
+    .reports_max_bytes = 32 * 1024 * 1024,
+    .reports_ratio_max = 200,
+    .reports_xml_depth_max = 32,
+    .reports_records_max = 1000000,
+    .reports_archive_entries_max = 16,
+    .reports_json_depth_max = 32,
   };
 }
 

@@ -16,8 +16,9 @@
 
 /* Version 1: iban_sightings (IBANs in clear) and meta (row count, so that pruning never
  * scans). Version 2: iban_history, IBANs as HMACs, with the message of the first
- * sighting. Version 3: facteur serve's tests, messages, reports and finding counts. */
-#define SCHEMA_VERSION 3
+ * sighting. Version 3: facteur serve's tests, messages, reports and finding counts.
+ * Version 4: the reports receivers send (feedback.c). */
+#define SCHEMA_VERSION 4
 
 #define KEY_BYTES FCT_STORE_KEY_BYTES
 
@@ -124,6 +125,7 @@ typedef struct
   FctStore base;
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
+  sqlite3_stmt *feedback_stmts[FCT_STORE_FEEDBACK_STMTS];
   FctStoreOptions options;
   guint8 key[KEY_BYTES];
 } SqliteStore;
@@ -205,7 +207,9 @@ migrate_locked (SqliteStore *store, gint64 version, GError **error)
   if (version == 1
       && !(exec (store, schema_history, error) && exec (store, migrate_v1, error)))
     return FALSE;
-  return exec (store, schema_tests, error) && exec (store, set_version, error);
+  if (version < 3 && !exec (store, schema_tests, error))
+    return FALSE;
+  return exec (store, fct_store_feedback_schema, error) && exec (store, set_version, error);
 }
 
 static gboolean
@@ -386,9 +390,45 @@ sqlite_close (FctStore *base)
 
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
+  for (int i = 0; i < FCT_STORE_FEEDBACK_STMTS; i++)
+    sqlite3_finalize (store->feedback_stmts[i]);
   sqlite3_close (store->db);
   explicit_bzero (store->key, sizeof store->key);
   g_free (store);
+}
+
+gboolean
+fct_store_is_sqlite (FctStore *store)
+{
+  return store->backend == &sqlite_backend;
+}
+
+sqlite3 *
+fct_store_db (FctStore *store)
+{
+  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
+  return ((SqliteStore *)store)->db;
+}
+
+sqlite3_stmt **
+fct_store_feedback_stmts (FctStore *store)
+{
+  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
+  return ((SqliteStore *)store)->feedback_stmts;
+}
+
+gboolean
+fct_store_sql_error (FctStore *store, GError **error, const char *what)
+{
+  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
+  return sql_error ((SqliteStore *)store, error, what);
+}
+
+gboolean
+fct_store_exec (FctStore *store, const char *sql, GError **error)
+{
+  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
+  return exec ((SqliteStore *)store, sql, error);
 }
 
 static sqlite3_stmt *

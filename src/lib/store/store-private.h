@@ -4,6 +4,7 @@
 #pragma once
 
 #include <facteur/store.h>
+#include <sqlite3.h>
 
 G_BEGIN_DECLS
 
@@ -61,5 +62,21 @@ gboolean fct_store_key_create (guint8 out[FCT_STORE_KEY_BYTES], const char *path
 /* HMAC-SHA-256 of value under key; domain separates IBANs from message keys. */
 void fct_store_mac (const guint8 key[FCT_STORE_KEY_BYTES], const char *domain,
                     const char *value, guint8 out[32]);
+
+/* ---- the SQLite store's internals that feedback.c (facteur reports) uses ---------- */
+
+/* Prepared statements kept by feedback.c. */
+#define FCT_STORE_FEEDBACK_STMTS 4
+
+/* The schema of version 4 (feedback.c), run by the migration. */
+extern const char fct_store_feedback_schema[];
+
+/* Whether store is a SQLite one: the reports' tables are in SQLite only so far. */
+gboolean fct_store_is_sqlite (FctStore *store);
+sqlite3 *fct_store_db (FctStore *store);
+sqlite3_stmt **fct_store_feedback_stmts (FctStore *store);
+/* Sets error from SQLite's last message on the store's connection; returns FALSE. */
+gboolean fct_store_sql_error (FctStore *store, GError **error, const char *what);
+gboolean fct_store_exec (FctStore *store, const char *sql, GError **error);
 
 G_END_DECLS
