@@ -416,6 +416,20 @@ test_pg_key (Fixture *f, gconstpointer data)
   g_assert_true (s.known);
 }
 
+/* The reports' tables are in SQLite only so far: a PostgreSQL store says so. */
+static void
+test_pg_reports_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+
+  (void)data;
+  g_assert_no_error (error);
+  g_assert_cmpint (fct_store_feedback_exists (store, "aggregate", "org", "id", &error), ==,
+                   -1);
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
+}
+
 /* ---- concurrency ------------------------------------------------------------------- */
 
 #define WRITERS 16
@@ -971,6 +985,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/store/pg/key", Fixture, &pg_backend, fixture_setup, test_pg_key,
               fixture_teardown);
+  g_test_add ("/store/pg/reports-refused", Fixture, &pg_backend, fixture_setup,
+              test_pg_reports_refused, fixture_teardown);
   g_test_add ("/store/pg/outage", Fixture, &pg_backend, fixture_setup, test_pg_outage,
               fixture_teardown);
   g_test_add_func ("/store/files-private", test_files_private);
