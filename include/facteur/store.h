@@ -1,6 +1,7 @@
-/* facteur — persistent memory across messages, in SQLite: which IBANs each sender's
- * organization has sent, so that a new one can be flagged (bank-details fraud,
- * `iban-new-for-sender`).
+/* facteur — persistent memory across messages, in SQLite (one machine) or PostgreSQL
+ * (several machines sharing it): which IBANs each sender's organization has sent, so
+ * that a new one can be flagged (bank-details fraud, `iban-new-for-sender`), and
+ * facteur serve's tests and reports.
  *
  * No IBAN is stored in clear: each is kept as an HMAC-SHA-256 under a key of 32 random
  * bytes in a file beside the database (PATH.key, created mode 0600), with its last four
@@ -27,9 +28,10 @@ typedef enum
 {
   FCT_STORE_ERROR_OPEN,    /* the database cannot be opened or created */
   FCT_STORE_ERROR_VERSION, /* written by a newer facteur (schema version above ours) */
-  FCT_STORE_ERROR_SQL,     /* SQLite failed (the message gives its error) */
+  FCT_STORE_ERROR_SQL,     /* the database failed (the message gives its error) */
   FCT_STORE_ERROR_INVALID, /* bad argument (empty domain or IBAN) */
   FCT_STORE_ERROR_KEY,     /* the key file cannot be read or created, or is not 32 bytes */
+  FCT_STORE_ERROR_UNAVAILABLE, /* the database server went away (connection lost) */
 } FctStoreError;
 
 typedef struct
@@ -39,28 +41,75 @@ typedef struct
   guint ibans_per_domain_max;
   /* Most rows in all; 0: 1,000,000 (about 100 MB of SQLite pages). */
   guint ibans_max;
-  /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. */
+  /* Milliseconds SQLite waits for a lock held by another process; 0: 5,000. (SQLite
+   * only.) */
   guint busy_timeout_ms;
   /* Every commit reaches the disk before it returns (synchronous=FULL): a server that
    * answers 250 after a commit needs it; the IBAN history does not. */
   gboolean durable;
-  /* The HMAC key file; NULL: PATH.key beside the database (a random key held in memory
-   * for ":memory:"). Created with 32 random bytes, mode 0600, when missing. */
+  /* The HMAC key file; NULL: PATH.key beside a SQLite database (a random key held in
+   * memory for ":memory:"); required for PostgreSQL. Created with 32 random bytes, mode
+   * 0600, when missing. */
   const char *key_path;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
 
-/* Opens (creating if needed, mode 0600) the database at path and its key file;
+/* Opens the store at location: a PostgreSQL URI ("postgresql://" or "postgres://",
+ * libpq's syntax) or else a SQLite path.
+ *
+ * SQLite: opens (creating if needed, mode 0600) the database at path and its key file;
  * ":memory:" gives a private one. A database of schema version 1 (IBANs in clear) is
- * converted: its IBANs are replaced by their HMAC and erased (secure_delete). options
- * may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
-FctStore *fct_store_open (const char *path, const FctStoreOptions *options,
+ * converted: its IBANs are replaced by their HMAC and erased (secure_delete).
+ *
+ * PostgreSQL: connects, applies the schema steps the database lacks (one transaction
+ * under an advisory lock), and checks the key: options->key_path is required, the same
+ * file on every machine that shares the database (created when missing only for a
+ * database that has recorded no key yet); another key is refused (FCT_STORE_ERROR_KEY).
+ * A lost connection is opened again by the next call that needs it.
+ *
+ * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */
+FctStore *fct_store_open (const char *location, const FctStoreOptions *options,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Whether location names a PostgreSQL database rather than a SQLite file. */
+gboolean fct_store_location_is_postgresql (const char *location);
 void fct_store_close (FctStore *store);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctStore, fct_store_close)
 
-/* The schema version this build writes. */
+/* ---- a store that outlives its database's outages (facteur milter) ---------------- */
+
+/* Told what the store does about an outage (warning TRUE) or its end; the library
+ * never prints: the caller logs. */
+typedef void (*FctStoreLogFunc) (gboolean warning, const char *message, gpointer user_data);
+
+typedef struct
+{
+  /* Most IBAN sightings kept while the database is unreachable, written when it
+   * returns; the ones past it are turned away and logged. 0: 10,000 (a few MB). */
+  guint queue_max;
+  /* The first delay before trying an unreachable database again, doubled after each
+   * failure up to retry_max_ms. 0: 1,000 and 60,000. */
+  guint retry_min_ms, retry_max_ms;
+  FctStoreLogFunc log;
+  gpointer log_data;
+} FctStoreResilience;
+
+/* A store for the IBAN history (record, lookup, count only) that many threads may use
+ * at once, with connections to location kept in a pool. It never fails to open: while
+ * the database cannot be reached its calls fail at once with
+ * FCT_STORE_ERROR_UNAVAILABLE (or the error of the attempt), it is tried again after a
+ * delay that doubles, and the sightings fct_store_iban_record could not write are kept
+ * (at most queue_max) and written, oldest first, by the first call that reaches the
+ * database again. Errors other than an outage (a wrong key, a newer schema) are
+ * returned as they are. Returns (transfer full). */
+FctStore *fct_store_open_resilient (const char *location, const FctStoreOptions *options,
+                                    const FctStoreResilience *resilience);
+
+/* The sightings kept for later in a store of fct_store_open_resilient. */
+guint fct_store_resilient_pending (FctStore *store);
+
+/* The SQLite schema version this build writes (PRAGMA user_version). */
 guint fct_store_schema_version (void);
 
 typedef struct

@@ -179,7 +179,7 @@ report_error (const GError *error)
 
 typedef struct
 {
-  char *ip, *helo, *mail_from, *db, *authserv_id, *protect_file, *tls;
+  char *ip, *helo, *mail_from, *db, *db_key, *authserv_id, *protect_file, *tls;
   char **protect, **dnsbl, **uribl;
   gboolean no_blocklists;
   gint64 now;
@@ -237,7 +237,8 @@ run (const FctCliCommon *common, const Args *a, const char *path)
     {
       /* A history that cannot be read must not hide the report: the check says so in a
          finding (iban-history-unavailable). */
-      store = fct_store_open (a->db, NULL, &store_error);
+      FctStoreOptions store_options = { .key_path = a->db_key };
+      store = fct_store_open (a->db, &store_options, &store_error);
       options.store = store;
       if (store == NULL)
         options.store_error = store_error->message;
@@ -275,8 +276,12 @@ fct_cmd_check (int argc, char **argv)
       N_ ("Envelope sender (default: the Return-Path field; empty for <>)"),
       N_ ("ADDRESS") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &a.db,
-      N_ ("SQLite database remembering each sender's bank accounts (created if needed)"),
-      N_ ("PATH") },
+      N_ ("Database remembering each sender's bank accounts: a SQLite file (created if "
+          "needed) or a postgresql:// URI"),
+      N_ ("PATH|URI") },
+    { "db-key", 0, 0, G_OPTION_ARG_FILENAME, &a.db_key,
+      N_ ("Key file of that history (default: PATH.key; required with PostgreSQL)"),
+      N_ ("FILE") },
     { "protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.protect,
       N_ ("Flag From, Reply-To and link domains that imitate this one (repeatable)"),
       N_ ("DOMAIN") },
@@ -328,6 +333,7 @@ fct_cmd_check (int argc, char **argv)
   g_free (a.helo);
   g_free (a.mail_from);
   g_free (a.db);
+  g_free (a.db_key);
   g_free (a.authserv_id);
   g_free (a.protect_file);
   g_free (a.tls);

@@ -286,7 +286,7 @@ typedef struct
   GMainContext *context;
   FctFilterMessage *message;
   FctMilterState *state;
-  FctStore *store;
+  FctStore *store; /* borrowed: the milter's shared history */
   GCancellable *cancellable;
   FctCheckOptions options;
   char *ip, *helo, *mail_from;
@@ -301,7 +301,6 @@ judgement_free (Judgement *j)
   g_main_context_unref (j->context);
   fct_filter_message_unref (j->message);
   fct_milter_state_unref (j->state);
-  fct_store_close (j->store);
   g_object_unref (j->cancellable);
   g_free (j->ip);
   g_free (j->helo);
@@ -382,14 +381,10 @@ judge (Conn *c, GError **error)
   j->ip = g_strdup (c->client_ip);
   j->helo = g_strdup (c->helo);
   j->mail_from = g_strdup (c->mail_from != NULL ? c->mail_from : "");
-  if (cfg->db != NULL)
-    {
-      g_autoptr (GError) e = NULL;
-      j->store = fct_store_open (cfg->db, NULL, &e);
-      if (j->store == NULL)
-        fct_milter_log (LOG_ERR, "%s: IBAN history unavailable: %s",
-                        c->queue_id != NULL ? c->queue_id : "NOQUEUE", e->message);
-    }
+  /* An unreachable database gives the verdict without history, with the finding
+   * iban-history-unavailable (in the verdict field); the history logs the outage and
+   * keeps the IBANs to record for when the database returns. */
+  j->store = fct_milter_state_history ();
   j->options = (FctCheckOptions){
     .ip = j->ip,
     .helo = j->helo,

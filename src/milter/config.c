@@ -17,6 +17,7 @@ fct_milter_config_free (FctMilterConfig *c)
   g_free (c->signer_user);
   g_free (c->authserv_id);
   g_free (c->db);
+  g_free (c->db_key);
   g_free (c->dns_zone);
   g_free (c->dns_server);
   g_free (c->dns_trust_anchor);
@@ -43,6 +44,8 @@ static const char *const known_keys[] = {
   "signer_user",
   "authserv_id",
   "db",
+  "db_key",
+  "db_queue_max",
   "dns_zone",
   "dns_server",
   "dns_trust_anchor",
@@ -223,6 +226,7 @@ read_file (FctMilterConfig *c, const char *path, GError **error)
       || !get_string (kf, "signer_user", &c->signer_user, error)
       || !get_string (kf, "authserv_id", &c->authserv_id, error)
       || !get_string (kf, "db", &c->db, error)
+      || !get_string (kf, "db_key", &c->db_key, error)
       || !get_string (kf, "dns_zone", &c->dns_zone, error)
       || !get_string (kf, "dns_server", &c->dns_server, error)
       || !get_string (kf, "dns_trust_anchor", &c->dns_trust_anchor, error)
@@ -268,6 +272,10 @@ read_file (FctMilterConfig *c, const char *path, GError **error)
   if (!get_uint (kf, "time_budget_ms", 100, 600000, &n, error))
     return FALSE;
   c->time_budget_ms = (guint)n;
+  n = c->db_queue_max;
+  if (!get_uint (kf, "db_queue_max", 1, 10000000, &n, error))
+    return FALSE;
+  c->db_queue_max = (guint)n;
   n = c->scan_max_bytes;
   if (!get_uint (kf, "scan_max_bytes", 65536, c->limits.message_max_bytes, &n, error))
     return FALSE;
@@ -304,6 +312,7 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
   c->dns_timeout_ms = 4000;
   c->time_budget_ms = 20000;
   c->scan_max_bytes = 10 * 1024 * 1024;
+  c->db_queue_max = 10000;
   fct_filter_policy_init (&c->policy);
   c->internal_networks = g_strdupv ((char **)default_networks);
 
@@ -316,6 +325,7 @@ fct_milter_config_load (const FctMilterFlags *flags, GError **error)
   set_flag (&c->socket, flags->socket);
   set_flag (&c->authserv_id, flags->authserv_id);
   set_flag (&c->db, flags->db);
+  set_flag (&c->db_key, flags->db_key);
   set_flag (&c->user, flags->user);
   set_flag (&c->metrics, flags->metrics);
   set_flag (&c->language, flags->language);

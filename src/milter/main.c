@@ -174,6 +174,14 @@ milter_thread (gpointer data)
   return GINT_TO_POINTER (smfi_main ());
 }
 
+/* The IBAN history's outages and returns, in the milter's log. */
+static void
+history_log (gboolean warning, const char *message, gpointer data)
+{
+  (void)data;
+  fct_milter_log (warning ? LOG_WARNING : LOG_INFO, "%s", message);
+}
+
 static int
 run (FctMilterConfig *config)
 {
@@ -222,16 +230,30 @@ run (FctMilterConfig *config)
   /* libmilter's read timeout stays its default (7,210 s): the MTA's own limits on a
    * slow SMTP client (300 s per command in Postfix) must decide, not ours. */
 
-  /* The IBAN history must be writable by the user the milter now is: said at start,
-   * not at the first message. */
+  /* The IBAN history must be writable by the user the milter now is, with the right
+   * key and a schema it knows: said at start, not at the first message. A database
+   * server that does not answer yet is an outage the milter rides out (judging
+   * without history meanwhile), not a reason to stop the mail. */
   if (config->db != NULL)
     {
-      g_autoptr (FctStore) store = fct_store_open (config->db, NULL, &error);
-      if (store == NULL)
+      FctStoreOptions db_options = { .key_path = config->db_key };
+      FctStoreResilience resilience
+          = { .queue_max = config->db_queue_max, .log = history_log };
+      g_autoptr (FctStore) store = fct_store_open (config->db, &db_options, &error);
+      if (store == NULL && fct_store_location_is_postgresql (config->db)
+          && g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN))
+        {
+          fct_milter_log (LOG_WARNING, "IBAN history unavailable at start: %s",
+                          error->message);
+          g_clear_error (&error);
+        }
+      else if (store == NULL)
         {
           g_printerr ("facteur milter: %s\n", error->message);
           return FCT_EXIT_UNAVAILABLE;
         }
+      fct_milter_state_set_history (
+          fct_store_open_resilient (config->db, &db_options, &resilience));
     }
   g_autofree char *metrics = g_strdup (config->metrics);
   if (!fct_milter_state_install (config, signer, FALSE, &error))
@@ -282,6 +304,11 @@ run (FctMilterConfig *config)
       break;
     }
   int status = GPOINTER_TO_INT (g_thread_join (loop));
+  /* The history stays open: a judgement given up on may still be finishing. */
+  if (fct_milter_state_history () != NULL
+      && fct_store_resilient_pending (fct_milter_state_history ()) > 0)
+    fct_milter_log (LOG_WARNING, "IBAN history: %u kept sightings not recorded at exit",
+                    fct_store_resilient_pending (fct_milter_state_history ()));
   return status == MI_SUCCESS ? FCT_EXIT_OK : FCT_EXIT_SOFTWARE;
 }
 
@@ -302,7 +329,13 @@ fct_cmd_milter (int argc, char **argv)
     { "authserv-id", 0, 0, G_OPTION_ARG_STRING, &flags.authserv_id,
       N_ ("Name written in Authentication-Results (default: the host name)"), N_ ("NAME") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &flags.db,
-      N_ ("SQLite database remembering each sender's bank accounts"), N_ ("PATH") },
+      N_ ("Database remembering each sender's bank accounts: a SQLite file or a "
+          "postgresql:// URI"),
+      N_ ("PATH|URI") },
+    { "db-key", 0, 0, G_OPTION_ARG_FILENAME, &flags.db_key,
+      N_ ("Key file of that history (required with PostgreSQL: the same file on every "
+          "machine)"),
+      N_ ("FILE") },
     { "user", 0, 0, G_OPTION_ARG_STRING, &flags.user,
       N_ ("Run as this user once the socket is bound"), N_ ("USER") },
     { "metrics", 0, 0, G_OPTION_ARG_STRING, &flags.metrics,

@@ -17,7 +17,9 @@ typedef struct
   char *user;        /* the milter runs as this user after binding; NULL: stays */
   char *signer_user; /* the signer runs as this user; NULL: stays (root) */
   char *authserv_id;
-  char *db;
+  char *db;           /* SQLite path or postgresql:// URI */
+  char *db_key;       /* the IBAN history's HMAC key file; NULL: beside a SQLite db */
+  guint db_queue_max; /* sightings kept while the database is unreachable */
   char *dns_zone, *dns_server;
   char *dns_trust_anchor; /* NULL: Debian's root key; "": no DNSSEC validation */
   guint dns_timeout_ms;
@@ -44,6 +46,7 @@ typedef struct
 {
   char *config_file;
   char *socket, *authserv_id, *db, *dns_zone, *dns_server, *user, *metrics, *language;
+  char *db_key;
   gboolean log_stderr;
 } FctMilterFlags;
 
@@ -97,6 +100,11 @@ gboolean fct_milter_state_install (FctMilterConfig *config, FctMilterSigner *sig
 FctMilterSigner *fct_milter_state_signer (void);
 void fct_milter_state_set_signer (FctMilterSigner *signer);
 FctDkimKeyCache *fct_milter_state_key_cache (void);
+/* The IBAN history every message shares (fct_store_open_resilient), made at start from
+ * the configuration's db, db_key and db_queue_max (a reload keeps it: they take effect
+ * at restart); NULL without db. */
+FctStore *fct_milter_state_history (void);
+void fct_milter_state_set_history (FctStore *history);
 
 /* callbacks.c: the libmilter description. */
 void fct_milter_callbacks_register (const char *name, GError **error);

@@ -7,6 +7,7 @@ static GMutex lock;
 static FctMilterState *current;
 static FctMilterSigner *signer;
 static FctDkimKeyCache *key_cache;
+static FctStore *history;
 
 FctMilterState *
 fct_milter_state_ref (FctMilterState *state)
@@ -55,6 +56,18 @@ fct_milter_state_key_cache (void)
     key_cache = fct_dkim_key_cache_new (4096);
   g_mutex_unlock (&lock);
   return key_cache;
+}
+
+FctStore *
+fct_milter_state_history (void)
+{
+  return history;
+}
+
+void
+fct_milter_state_set_history (FctStore *h)
+{
+  history = h;
 }
 
 static FctResolver *

@@ -27,7 +27,7 @@ fct_serve_thread_store (FctServer *server, GError **error)
       /* Reports need no fsync of their own: one lost in a crash leaves its message
        * unchecked, and it is checked again at start. Their commits then hold the write
        * lock for microseconds, not for a disk flush the writer thread would wait on. */
-      FctStoreOptions options = { .durable = FALSE };
+      FctStoreOptions options = { .durable = FALSE, .key_path = server->config.db_key };
       store = fct_store_open (server->config.db, &options, error);
       g_private_set (&thread_store, store);
     }

@@ -129,6 +129,32 @@ category_hint (FctReportsSourceCategory c)
   return "";
 }
 
+/* Short, for a table cell. */
+static const char *
+category_label (FctReportsSourceCategory c)
+{
+  switch (c)
+    {
+    case FCT_REPORTS_SOURCE_COMPLIANT:
+      return _ ("your sender, passing");
+    case FCT_REPORTS_SOURCE_FAILING_SENDER:
+      return _ ("your sender, failing");
+    case FCT_REPORTS_SOURCE_FORWARDER:
+      return _ ("forwarder");
+    case FCT_REPORTS_SOURCE_SPOOFER:
+      return _ ("spoofer");
+    }
+  return "";
+}
+
+static const char *
+kind_label (const char *kind)
+{
+  return g_str_equal (kind, "aggregate") ? _ ("DMARC aggregate")
+         : g_str_equal (kind, "tlsrpt")  ? _ ("TLS")
+                                         : _ ("DMARC failure");
+}
+
 static void
 totals (FctHtml *h, const FctReportsSummary *s)
 {
@@ -224,8 +250,8 @@ chart (FctHtml *h, GArray *days)
   gint64 top = (max + step - 1) / step * step;
   /* The days from the first to the last, each a slot, days without reports empty. */
   gint64 first = g_array_index (days, FctStoreFeedbackDay, 0).day;
-  gint64 span = (g_array_index (days, FctStoreFeedbackDay, days->len - 1).day - first) / 86400
-                + 1;
+  gint64 span
+      = (g_array_index (days, FctStoreFeedbackDay, days->len - 1).day - first) / 86400 + 1;
   gint64 slot = MAX (PLOT_W / span, 1);
   gint64 bar = MAX (slot * 7 / 10, 1);
 
@@ -262,7 +288,8 @@ chart (FctHtml *h, GArray *days)
       g_autofree char *pass = int_text (d->pass);
       g_autofree char *fail = int_text (d->fail - d->blocked);
       g_autofree char *blocked = int_text (d->blocked);
-      fct_html (h, "<g class=\"day\" data-day=\"{}\"><title>{}: {} {}, {} {}, {} {}</title>",
+      fct_html (h,
+                "<g class=\"day\" data-day=\"{}\"><title>{}: {} {}, {} {}, {} {}</title>",
                 date, date, pass, _ (series[0].label), fail, _ (series[1].label), blocked,
                 _ (series[2].label));
       for (gsize k = 0; k < G_N_ELEMENTS (values); k++)
@@ -325,17 +352,18 @@ source_row (FctHtml *h, const FctReportsSource *src, gboolean with_category)
   g_autofree char *fail = int_text (src->messages - src->dmarc_pass);
   g_autofree char *spf = int_text (src->spf_aligned);
   g_autofree char *dkim = int_text (src->dkim_aligned);
-  fct_html (h,
-            "<tr class=\"source\" data-ip=\"{}\"><td><code>{}</code></td><td>{}</td>"
-            "<td>{}</td><td class=\"n messages\">{}</td><td class=\"n dmarc-pass\">{}</td>"
-            "<td class=\"n dmarc-fail\">{}</td><td class=\"n spf-aligned\">{}</td>"
-            "<td class=\"n dkim-aligned\">{}</td>",
-            src->ip, src->ip, src->reverse_name != NULL ? src->reverse_name : "",
-            src->organization != NULL ? src->organization : "", messages, pass, fail, spf,
-            dkim);
+  fct_html (
+      h,
+      "<tr class=\"source\" data-ip=\"{}\"><td class=\"ip\"><code>{}</code></td><td>{}</td>"
+      "<td>{}</td><td class=\"n messages\">{}</td><td class=\"n dmarc-pass\">{}</td>"
+      "<td class=\"n dmarc-fail\">{}</td><td class=\"n spf-aligned\">{}</td>"
+      "<td class=\"n dkim-aligned\">{}</td>",
+      src->ip, src->ip, src->reverse_name != NULL ? src->reverse_name : "",
+      src->organization != NULL ? src->organization : "", messages, pass, fail, spf, dkim);
   if (with_category)
-    fct_html (h, "<td class=\"category\">{}</td>",
-              fct_reports_source_category_to_string (src->category));
+    fct_html (h, "<td class=\"category\" data-category=\"{}\">{}</td>",
+              fct_reports_source_category_to_string (src->category),
+              category_label (src->category));
   fct_html_raw (h, "</tr>");
 }
 
@@ -374,8 +402,9 @@ top_failing (FctHtml *h, const FctReportsSummary *s)
   if (failing->len == 0)
     return;
   g_ptr_array_sort (failing, by_failing);
-  fct_html (h, "<section class=\"section\"><h2>{}</h2><table class=\"admin\" id=\"top\">",
-            _ ("Top failing sources"));
+  fct_html (
+      h, "<section class=\"section\"><h2>{}</h2><table class=\"admin reports\" id=\"top\">",
+      _ ("Top failing sources"));
   source_head (h, TRUE);
   for (guint i = 0; i < failing->len && i < TOP_FAILING; i++)
     source_row (h, g_ptr_array_index (failing, i), TRUE);
@@ -394,7 +423,7 @@ group (FctHtml *h, const FctReportsSummary *s, FctReportsSourceCategory category
   const char *id = fct_reports_source_category_to_string (category);
   fct_html (h,
             "<section class=\"section group\" id=\"{}\"><h2>{} <span class=\"count\">{}"
-            "</span></h2><p class=\"hint\">{}</p><table class=\"admin\">",
+            "</span></h2><p class=\"hint\">{}</p><table class=\"admin reports\">",
             id, category_title (category), count, category_hint (category));
   source_head (h, FALSE);
   for (guint i = 0; i < s->sources->len; i++)
@@ -416,12 +445,13 @@ static void
 report_list (FctHtml *h, const FctServePage *page)
 {
   g_autofree char *total = int_text (page->report_total);
-  fct_html (h,
-            "<section class=\"section\"><h2>{} <span class=\"count\">{}</span></h2>"
-            "<table class=\"admin\" id=\"report-list\"><thead><tr><th>{}</th><th>{}</th>"
-            "<th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
-            _ ("Reports"), total, _ ("Period"), _ ("Sent by"), _ ("Report ID"), _ ("Kind"),
-            _ ("Messages"));
+  fct_html (
+      h,
+      "<section class=\"section\"><h2>{} <span class=\"count\">{}</span></h2>"
+      "<table class=\"admin reports\" id=\"report-list\"><thead><tr><th>{}</th><th>{}</th>"
+      "<th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+      _ ("Reports"), total, _ ("Period"), _ ("Sent by"), _ ("Report ID"), _ ("Kind"),
+      _ ("Messages"));
   for (guint i = 0; i < page->report_list->len; i++)
     {
       const FctStoreFeedbackInfo *r = g_ptr_array_index (page->report_list, i);
@@ -432,11 +462,11 @@ report_list (FctHtml *h, const FctServePage *page)
       fct_html (h,
                 "<tr><td>{} – {}</td><td>{}</td><td><code>{}</code></td><td>{}</td>"
                 "<td class=\"n\">{}</td><td>",
-                begin, end, r->org, r->report_id, r->kind, messages);
+                begin, end, r->org, r->report_id, kind_label (r->kind), messages);
       if (r->raw_size > 0)
         {
-          g_autofree char *link = g_strdup_printf ("/admin/reports/%s/raw/%" G_GINT64_FORMAT,
-                                                   page->summary->domain, r->id);
+          g_autofree char *link = g_strdup_printf (
+              "/admin/reports/%s/raw/%" G_GINT64_FORMAT, page->summary->domain, r->id);
           fct_html (h, "<a class=\"raw\" href=\"{}\">{}</a>", link,
                     g_str_equal (r->kind, "aggregate") ? _ ("XML as received")
                                                        : _ ("As received"));

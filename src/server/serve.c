@@ -74,6 +74,7 @@ config_clear (FctServeConfig *c)
   g_free (c->hostname);
   g_free (c->data_dir);
   g_free (c->db);
+  g_free (c->db_key);
   g_free (c->spool);
   g_free (c->tls_cert);
   g_free (c->tls_key);
@@ -115,6 +116,7 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   take_string (&c->hostname, a->flags.hostname, file, "hostname");
   take_string (&c->data_dir, a->flags.data_dir, file, "data_dir");
   take_string (&c->db, a->flags.db, file, "db");
+  take_string (&c->db_key, a->flags.db_key, file, "db_key");
   take_string (&c->spool, a->flags.spool, file, "spool");
   take_string (&c->tls_cert, a->flags.tls_cert, file, "tls_cert");
   take_string (&c->tls_key, a->flags.tls_key, file, "tls_key");
@@ -267,12 +269,15 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
       g_printerr ("facteur serve: %s: %s\n", server->config.spool, g_strerror (errno));
       return FCT_EXIT_UNAVAILABLE;
     }
-  g_autofree char *db_dir = g_path_get_dirname (server->config.db);
-  g_mkdir_with_parents (db_dir, 0700);
+  if (!fct_store_location_is_postgresql (server->config.db))
+    {
+      g_autofree char *db_dir = g_path_get_dirname (server->config.db);
+      g_mkdir_with_parents (db_dir, 0700);
+    }
   /* The loop's own connection reads, and creates tests: a commit without a flush
    * survives the process (WAL), and the loop never waits on the disk. Only messages
    * need a flush before their 250 (the writer thread's connection). */
-  FctStoreOptions store_options = { .durable = FALSE };
+  FctStoreOptions store_options = { .durable = FALSE, .key_path = server->config.db_key };
   server->store = fct_store_open (server->config.db, &store_options, &error);
   if (server->store == NULL)
     {
@@ -391,7 +396,10 @@ fct_cmd_serve (int argc, char **argv)
     { "hostname", 0, 0, G_OPTION_ARG_STRING, &a.flags.hostname,
       N_ ("Name in the SMTP greeting (default: the host name)"), N_ ("NAME") },
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &a.flags.db,
-      N_ ("SQLite database (default: DATA_DIR/facteur.db)"), N_ ("PATH") },
+      N_ ("SQLite database (default: DATA_DIR/facteur.db) or postgresql:// URI"),
+      N_ ("PATH|URI") },
+    { "db-key", 0, 0, G_OPTION_ARG_FILENAME, &a.flags.db_key,
+      N_ ("Key file of the IBAN history (required with PostgreSQL)"), N_ ("FILE") },
     { "data-dir", 0, 0, G_OPTION_ARG_FILENAME, &a.flags.data_dir,
       N_ ("Folder of the database and the spool (default ~/.local/share/facteur)"),
       N_ ("DIR") },

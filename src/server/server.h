@@ -25,7 +25,8 @@ typedef struct
   char *test_domain; /* test addresses are test-TOKEN@test_domain */
   char *hostname;    /* in the SMTP greeting and Received */
   char *data_dir;
-  char *db;
+  char *db;     /* SQLite path or postgresql:// URI */
+  char *db_key; /* the IBAN history's key file; NULL: beside a SQLite db */
   char *spool;
   char *tls_cert, *tls_key;
   char *admin_password_hash;

@@ -329,7 +329,7 @@ writer_main (gpointer data)
 {
   FctServer *server = data;
   g_autoptr (GError) error = NULL;
-  FctStoreOptions options = { .durable = TRUE };
+  FctStoreOptions options = { .durable = TRUE, .key_path = server->config.db_key };
   g_autoptr (FctStore) store = fct_store_open (server->config.db, &options, &error);
   if (store == NULL)
     g_warning ("writer: %s", error->message);

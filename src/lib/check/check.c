@@ -219,6 +219,7 @@ iban_history (Job *job)
   for (guint i = 0; i < n; i++)
     {
       const char *iban = fct_analysis_get_iban (job->analysis, i);
+      g_autoptr (GError) failure = NULL;
       FctStoreIbanSighting seen = { 0 };
       gboolean ok;
 
@@ -226,13 +227,16 @@ iban_history (Job *job)
       if (fct_analysis_get_iban_is_readers (job->analysis, i))
         continue;
       ok = authenticated ? fct_store_iban_record (job->options.store, domain, iban, key,
-                                                  job->now, &seen, &error)
+                                                  job->now, &seen, &failure)
                          : fct_store_iban_lookup (job->options.store, domain, iban, key,
-                                                  &seen, &error);
+                                                  &seen, &failure);
+      /* The other IBANs are still offered to the store: one that keeps what it could
+       * not write for later (fct_store_open_resilient) must see each of them. */
       if (!ok)
         {
-          history_unavailable (report, error->message);
-          return;
+          if (error == NULL)
+            error = g_steal_pointer (&failure);
+          continue;
         }
       if (seen.known)
         continue;
@@ -240,6 +244,11 @@ iban_history (Job *job)
       if (n_new++ > 0)
         g_string_append (fresh, ", ");
       g_string_append (fresh, iban);
+    }
+  if (error != NULL)
+    {
+      history_unavailable (report, error->message);
+      return;
     }
   if (n_new == 0)
     return;

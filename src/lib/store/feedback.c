@@ -121,21 +121,40 @@ done (FctStore *store, sqlite3_stmt *s, GError **error, const char *what)
   return ok;
 }
 
+/* The reports' tables are in the SQLite store only so far: a PostgreSQL store says so
+ * rather than failing obscurely. */
+static gboolean
+sqlite_only (FctStore *store, GError **error)
+{
+  if (fct_store_is_sqlite (store))
+    return TRUE;
+  g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                       _ ("store: the reports are kept in a SQLite database only, not in "
+                          "PostgreSQL yet"));
+  return FALSE;
+}
+
 gboolean
 fct_store_begin (FctStore *store, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   return fct_store_exec (store, "BEGIN IMMEDIATE", error);
 }
 
 gboolean
 fct_store_commit (FctStore *store, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   return fct_store_exec (store, "COMMIT", error);
 }
 
 void
 fct_store_rollback (FctStore *store)
 {
+  if (!fct_store_is_sqlite (store))
+    return;
   if (!sqlite3_get_autocommit (fct_store_db (store)))
     fct_store_exec (store, "ROLLBACK", NULL);
 }
@@ -143,18 +162,24 @@ fct_store_rollback (FctStore *store)
 gboolean
 fct_store_savepoint (FctStore *store, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   return fct_store_exec (store, "SAVEPOINT feedback", error);
 }
 
 gboolean
 fct_store_savepoint_release (FctStore *store, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   return fct_store_exec (store, "RELEASE feedback", error);
 }
 
 void
 fct_store_savepoint_rollback (FctStore *store)
 {
+  if (!fct_store_is_sqlite (store))
+    return;
   fct_store_exec (store, "ROLLBACK TO feedback; RELEASE feedback", NULL);
 }
 
@@ -162,6 +187,8 @@ int
 fct_store_feedback_exists (FctStore *store, const char *kind, const char *org,
                            const char *report_id, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return -1;
   sqlite3_stmt *s = stmt (store, FB_EXISTS, error);
   int rc;
 
@@ -219,6 +246,8 @@ deflate_all (const guint8 *data, gsize len)
 gint64
 fct_store_feedback_add (FctStore *store, const FctStoreFeedback *f, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return -1;
   g_autoptr (GByteArray) packed = NULL;
   sqlite3_stmt *s;
 
@@ -258,6 +287,8 @@ gboolean
 fct_store_feedback_record_add (FctStore *store, gint64 report,
                                const FctDmarcAggregateRecord *r, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   sqlite3_stmt *s = stmt (store, FB_RECORD, error);
 
   if (s == NULL)
@@ -287,6 +318,8 @@ gboolean
 fct_store_feedback_tlsrpt_add (FctStore *store, gint64 report, const FctTlsRptReport *t,
                                GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   for (guint i = 0; i < t->policies->len; i++)
     {
       const FctTlsRptPolicy *p = g_ptr_array_index (t->policies, i);
@@ -316,6 +349,8 @@ gboolean
 fct_store_feedback_failure_add (FctStore *store, gint64 report, const FctFailureReport *f,
                                 GError **error)
 {
+  if (!sqlite_only (store, error))
+    return FALSE;
   sqlite3_stmt *s = NULL;
   gboolean ok;
 
@@ -349,6 +384,8 @@ fct_store_feedback_failure_add (FctStore *store, gint64 report, const FctFailure
 GBytes *
 fct_store_feedback_raw (FctStore *store, gint64 report, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return NULL;
   sqlite3_stmt *s = NULL;
   GBytes *out = NULL;
   int rc;
@@ -473,6 +510,8 @@ GPtrArray *
 fct_store_feedback_sources (FctStore *store, const char *domain, gint64 since,
                             FctStoreFeedbackTotals *totals, GError **error)
 {
+  if (!sqlite_only (store, error))
+    return NULL;
   g_autoptr (GPtrArray) sources
       = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_reports_source_free);
   g_autoptr (GHashTable) by_ip = g_hash_table_new (g_str_hash, g_str_equal);

@@ -14,17 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK (fct - store - error - quark, fct_store_error)
-
 /* Version 1: iban_sightings (IBANs in clear) and meta (row count, so that pruning never
  * scans). Version 2: iban_history, IBANs as HMACs, with the message of the first
  * sighting. Version 3: facteur serve's tests, messages, reports and finding counts.
  * Version 4: the reports receivers send (feedback.c). */
 #define SCHEMA_VERSION 4
 
-/* The HMAC key: 32 bytes, the output size of SHA-256 (RFC 2104 §3: a key shorter than
- * the output weakens the function). */
-#define KEY_BYTES 32
+#define KEY_BYTES FCT_STORE_KEY_BYTES
 
 static const char schema_history[]
     = "CREATE TABLE iban_history ("
@@ -124,14 +120,17 @@ static const char *const stmt_sql[N_STMTS] = {
   [STMT_ROWS_ADD] = "UPDATE meta SET value = value + ?1 WHERE key = 'iban_rows'",
 };
 
-struct _FctStore
+typedef struct
 {
+  FctStore base;
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
   sqlite3_stmt *feedback_stmts[FCT_STORE_FEEDBACK_STMTS];
   FctStoreOptions options;
   guint8 key[KEY_BYTES];
-};
+} SqliteStore;
+
+static const FctStoreBackend sqlite_backend;
 
 guint
 fct_store_schema_version (void)
@@ -139,23 +138,16 @@ fct_store_schema_version (void)
   return SCHEMA_VERSION;
 }
 
-/* HMAC-SHA-256 of a string under the store's key; domain separates IBANs from message
- * keys. */
 static void
-mac (const FctStore *store, const char *domain, const char *value, guint8 out[32])
+mac (const SqliteStore *store, const char *domain, const char *value, guint8 out[32])
 {
-  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, store->key, KEY_BYTES);
-  gsize len = 32;
-
-  g_hmac_update (hmac, (const guchar *)domain, (gssize)strlen (domain) + 1);
-  g_hmac_update (hmac, (const guchar *)value, -1);
-  g_hmac_get_digest (hmac, out, &len);
+  fct_store_mac (store->key, domain, value, out);
 }
 
 static void
 sql_iban_mac (sqlite3_context *context, int argc, sqlite3_value **argv)
 {
-  const FctStore *store = sqlite3_user_data (context);
+  const SqliteStore *store = sqlite3_user_data (context);
   const char *iban = (const char *)sqlite3_value_text (argv[0]);
   guint8 digest[32];
 
@@ -170,7 +162,7 @@ sql_iban_mac (sqlite3_context *context, int argc, sqlite3_value **argv)
 }
 
 static gboolean
-sql_error (FctStore *store, GError **error, const char *what)
+sql_error (SqliteStore *store, GError **error, const char *what)
 {
   g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_SQL, _ ("store: %s: %s"), what,
                sqlite3_errmsg (store->db));
@@ -178,7 +170,7 @@ sql_error (FctStore *store, GError **error, const char *what)
 }
 
 static gboolean
-exec (FctStore *store, const char *sql, GError **error)
+exec (SqliteStore *store, const char *sql, GError **error)
 {
   char *message = NULL;
 
@@ -191,7 +183,7 @@ exec (FctStore *store, const char *sql, GError **error)
 }
 
 static gint64
-query_int (FctStore *store, const char *sql)
+query_int (SqliteStore *store, const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
   gint64 value = -1;
@@ -204,7 +196,7 @@ query_int (FctStore *store, const char *sql)
 }
 
 static gboolean
-migrate_locked (FctStore *store, gint64 version, GError **error)
+migrate_locked (SqliteStore *store, gint64 version, GError **error)
 {
   g_autofree char *set_version
       = g_strdup_printf ("PRAGMA user_version = %d;", SCHEMA_VERSION);
@@ -221,7 +213,7 @@ migrate_locked (FctStore *store, gint64 version, GError **error)
 }
 
 static gboolean
-migrate (FctStore *store, GError **error)
+migrate (SqliteStore *store, GError **error)
 {
   gint64 version = query_int (store, "PRAGMA user_version");
 
@@ -250,89 +242,18 @@ migrate (FctStore *store, GError **error)
   return exec (store, "COMMIT", error);
 }
 
-/* Reads the key: exactly KEY_BYTES bytes in a regular file that only its owner may
- * read. */
 static gboolean
-key_read (FctStore *store, const char *path, GError **error)
+key_read (SqliteStore *store, const char *path, GError **error)
 {
-  struct stat st;
-  ssize_t n;
-  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
-                   _ ("store: cannot read the key %s: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size != KEY_BYTES
-      || (n = read (fd, store->key, KEY_BYTES)) != KEY_BYTES)
-    {
-      close (fd);
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
-                   _ ("store: the key %s is not a file of %d bytes"), path, KEY_BYTES);
-      return FALSE;
-    }
-  /* A key others could read would let them test IBANs against the database. */
-  if ((st.st_mode & 077) != 0 && st.st_uid == geteuid ())
-    fchmod (fd, 0600);
-  close (fd);
-  return TRUE;
-}
-
-/* Creates the key file with KEY_BYTES from the kernel's random generator, mode 0600.
- * Written to a temporary file then linked into place, so that a concurrent opener reads
- * either no key or a whole one; if another process linked first, its key is used. */
-static gboolean
-key_create (FctStore *store, const char *path, GError **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp = g_build_filename (dir, ".facteur-key-XXXXXX", NULL);
-  guint8 key[KEY_BYTES];
-  int fd, saved;
-  gboolean ok;
-
-  if (getrandom (key, sizeof key, 0) != (ssize_t)sizeof key)
-    {
-      saved = errno;
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
-                   _ ("store: no random bytes for the key: %s"), g_strerror (saved));
-      return FALSE;
-    }
-  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      saved = errno;
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
-                   _ ("store: cannot create the key in %s: %s"), dir, g_strerror (saved));
-      return FALSE;
-    }
-  ok = write (fd, key, sizeof key) == (ssize_t)sizeof key && fsync (fd) == 0;
-  saved = errno;
-  close (fd);
-  if (ok && link (tmp, path) != 0)
-    {
-      saved = errno;
-      ok = saved == EEXIST;
-    }
-  g_unlink (tmp);
-  explicit_bzero (key, sizeof key);
-  if (!ok)
-    {
-      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
-                   _ ("store: cannot create the key %s: %s"), path, g_strerror (saved));
-      return FALSE;
-    }
-  return key_read (store, path, error);
+  return fct_store_key_read (store->key, path, error);
 }
 
 /* The key of the database at db_path. A missing key is created only for a database
  * that holds no HMAC yet (new, or version 1): for one with content, a new key would
  * silently make every IBAN unknown. */
 static gboolean
-key_load (FctStore *store, const char *db_path, const char *key_path, gboolean may_create,
-          GError **error)
+key_load (SqliteStore *store, const char *db_path, const char *key_path,
+          gboolean may_create, GError **error)
 {
   g_autofree char *path = NULL;
 
@@ -347,7 +268,7 @@ key_load (FctStore *store, const char *db_path, const char *key_path, gboolean m
   path = key_path != NULL ? g_strdup (key_path) : g_strconcat (db_path, ".key", NULL);
   if (g_file_test (path, G_FILE_TEST_EXISTS) || !may_create)
     return key_read (store, path, error);
-  return key_create (store, path, error);
+  return fct_store_key_create (store->key, path, error);
 }
 
 /* Creates the database file mode 0600 before SQLite does (SQLite would follow the
@@ -393,14 +314,17 @@ db_file_prepare (const char *path, GError **error)
 }
 
 FctStore *
-fct_store_open (const char *path, const FctStoreOptions *options, GError **error)
+fct_store_sqlite_open (const char *path, const FctStoreOptions *options, GError **error)
 {
-  g_autoptr (FctStore) store = NULL;
+  g_autoptr (FctStore) base = NULL;
+  SqliteStore *store;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   gint64 version;
 
   g_return_val_if_fail (path != NULL, NULL);
-  store = g_new0 (FctStore, 1);
+  store = g_new0 (SqliteStore, 1);
+  store->base.backend = &sqlite_backend;
+  base = &store->base;
   if (options != NULL)
     store->options = *options;
   if (store->options.ibans_per_domain_max == 0)
@@ -456,14 +380,14 @@ fct_store_open (const char *path, const FctStoreOptions *options, GError **error
         sql_error (store, error, "prepare");
         return NULL;
       }
-  return g_steal_pointer (&store);
+  return g_steal_pointer (&base);
 }
 
-void
-fct_store_close (FctStore *store)
+static void
+sqlite_close (FctStore *base)
 {
-  if (store == NULL)
-    return;
+  SqliteStore *store = (SqliteStore *)base;
+
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
   for (int i = 0; i < FCT_STORE_FEEDBACK_STMTS; i++)
@@ -473,32 +397,42 @@ fct_store_close (FctStore *store)
   g_free (store);
 }
 
+gboolean
+fct_store_is_sqlite (FctStore *store)
+{
+  return store->backend == &sqlite_backend;
+}
+
 sqlite3 *
 fct_store_db (FctStore *store)
 {
-  return store->db;
+  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
+  return ((SqliteStore *)store)->db;
 }
 
 sqlite3_stmt **
 fct_store_feedback_stmts (FctStore *store)
 {
-  return store->feedback_stmts;
+  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
+  return ((SqliteStore *)store)->feedback_stmts;
 }
 
 gboolean
 fct_store_sql_error (FctStore *store, GError **error, const char *what)
 {
-  return sql_error (store, error, what);
+  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
+  return sql_error ((SqliteStore *)store, error, what);
 }
 
 gboolean
 fct_store_exec (FctStore *store, const char *sql, GError **error)
 {
-  return exec (store, sql, error);
+  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
+  return exec ((SqliteStore *)store, sql, error);
 }
 
 static sqlite3_stmt *
-stmt_get (FctStore *store, int which)
+stmt_get (SqliteStore *store, int which)
 {
   sqlite3_stmt *stmt = store->stmts[which];
   sqlite3_reset (stmt);
@@ -506,9 +440,20 @@ stmt_get (FctStore *store, int which)
   return stmt;
 }
 
+/* Ends every kept statement. One left on a row holds its read transaction open past
+ * COMMIT: the connection's next BEGIN IMMEDIATE then fails at once with
+ * SQLITE_BUSY_SNAPSHOT whenever another connection wrote meanwhile (the busy handler
+ * is not called for it), and the WAL cannot be checkpointed past that snapshot. */
+static void
+stmts_reset (SqliteStore *store)
+{
+  for (int i = 0; i < N_STMTS; i++)
+    sqlite3_reset (store->stmts[i]);
+}
+
 /* Runs a statement that returns nothing; returns sqlite3_changes or -1. */
 static gint64
-run_changes (FctStore *store, sqlite3_stmt *stmt)
+run_changes (SqliteStore *store, sqlite3_stmt *stmt)
 {
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return -1;
@@ -516,7 +461,7 @@ run_changes (FctStore *store, sqlite3_stmt *stmt)
 }
 
 static gboolean
-rows_add (FctStore *store, gint64 delta)
+rows_add (SqliteStore *store, gint64 delta)
 {
   sqlite3_stmt *stmt = stmt_get (store, STMT_ROWS_ADD);
   sqlite3_bind_int64 (stmt, 1, delta);
@@ -532,7 +477,7 @@ typedef struct
 } Key;
 
 static gboolean
-key_init (FctStore *store, Key *k, const char *domain, const char *iban,
+key_init (SqliteStore *store, Key *k, const char *domain, const char *iban,
           const char *message_key, GError **error)
 {
   gsize len = strlen (iban);
@@ -553,7 +498,7 @@ key_init (FctStore *store, Key *k, const char *domain, const char *iban,
 /* Fills known, first_seen (now when unknown) and others; returns 1 when the row exists,
  * 0 when not, -1 on error. */
 static int
-lookup (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
+lookup (SqliteStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
         GError **error)
 {
   sqlite3_stmt *stmt;
@@ -594,7 +539,7 @@ lookup (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
 }
 
 static gint64
-domain_rows (FctStore *store, const char *domain)
+domain_rows (SqliteStore *store, const char *domain)
 {
   sqlite3_stmt *stmt = stmt_get (store, STMT_COUNT_DOMAIN);
 
@@ -603,7 +548,7 @@ domain_rows (FctStore *store, const char *domain)
 }
 
 static gboolean
-record_locked (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
+record_locked (SqliteStore *store, const Key *k, gint64 now, FctStoreIbanSighting *out,
                GError **error)
 {
   sqlite3_stmt *stmt;
@@ -657,22 +602,24 @@ record_locked (FctStore *store, const Key *k, gint64 now, FctStoreIbanSighting *
   return TRUE;
 }
 
-gboolean
-fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban,
-                       const char *message_key, gint64 now, FctStoreIbanSighting *out,
-                       GError **error)
+static gboolean
+sqlite_iban_record (FctStore *base, const char *org_domain, const char *iban,
+                    const char *message_key, gint64 now, FctStoreIbanSighting *out,
+                    GError **error)
 {
+  SqliteStore *store = (SqliteStore *)base;
   FctStoreIbanSighting sighting = { 0 };
   Key k;
 
-  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
   if (!key_init (store, &k, org_domain, iban, message_key, error))
     return FALSE;
   /* IMMEDIATE takes the write lock now: the read and the write below see one state
    * even with another process recording the same IBAN. */
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (!record_locked (store, &k, now, &sighting, error))
+  gboolean ok = record_locked (store, &k, now, &sighting, error);
+  stmts_reset (store);
+  if (!ok)
     {
       exec (store, "ROLLBACK", NULL);
       return FALSE;
@@ -684,30 +631,34 @@ fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban
   return TRUE;
 }
 
-gboolean
-fct_store_iban_lookup (FctStore *store, const char *org_domain, const char *iban,
-                       const char *message_key, FctStoreIbanSighting *out, GError **error)
+static gboolean
+sqlite_iban_lookup (FctStore *base, const char *org_domain, const char *iban,
+                    const char *message_key, FctStoreIbanSighting *out, GError **error)
 {
+  SqliteStore *store = (SqliteStore *)base;
   FctStoreIbanSighting sighting = { 0 };
   Key k;
 
-  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
-  if (!key_init (store, &k, org_domain, iban, message_key, error)
-      || lookup (store, &k, 0, &sighting, error) < 0)
+  if (!key_init (store, &k, org_domain, iban, message_key, error))
+    return FALSE;
+  int found = lookup (store, &k, 0, &sighting, error);
+  stmts_reset (store);
+  if (found < 0)
     return FALSE;
   if (out != NULL)
     *out = sighting;
   return TRUE;
 }
 
-gint64
-fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error)
+static gint64
+sqlite_iban_count (FctStore *base, const char *sender_domain, GError **error)
 {
+  SqliteStore *store = (SqliteStore *)base;
   gint64 rows;
 
-  g_return_val_if_fail (store != NULL && sender_domain != NULL, -1);
   if ((rows = domain_rows (store, sender_domain)) < 0)
     sql_error (store, error, "count");
+  stmts_reset (store);
   return rows;
 }
 
@@ -716,7 +667,7 @@ fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error
 /* Prepares sql for one use; the statements below run once per request, not per
  * message line, so they are not kept. */
 static sqlite3_stmt *
-prepare (FctStore *store, const char *sql, GError **error)
+prepare (SqliteStore *store, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
   if (sqlite3_prepare_v2 (store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -743,11 +694,11 @@ column_text (sqlite3_stmt *stmt, int index)
   return text != NULL ? g_strdup ((const char *)text) : NULL;
 }
 
-gboolean
-fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
-                       gint64 now, GError **error)
+static gboolean
+sqlite_test_create (FctStore *base, const char *token, const char *client_ip, gint64 now,
+                    GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, FALSE);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (
       store, "INSERT INTO tests (token, created, client_ip) VALUES (?1, ?2, ?3)", error);
   if (stmt == NULL)
@@ -762,10 +713,10 @@ fct_store_test_create (FctStore *store, const char *token, const char *client_ip
   return ok;
 }
 
-int
-fct_store_test_exists (FctStore *store, const char *token, GError **error)
+static int
+sqlite_test_exists (FctStore *base, const char *token, GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, -1);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (store, "SELECT 1 FROM tests WHERE token = ?1", error);
   if (stmt == NULL)
     return -1;
@@ -777,27 +728,11 @@ fct_store_test_exists (FctStore *store, const char *token, GError **error)
   return result;
 }
 
-void
-fct_store_message_free (FctStoreMessage *m)
+static gboolean
+sqlite_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n,
+                     GError **error)
 {
-  if (m == NULL)
-    return;
-  g_free (m->token);
-  g_free (m->spool);
-  g_free (m->client_ip);
-  g_free (m->helo);
-  g_free (m->mail_from);
-  g_free (m->tls_version);
-  g_free (m->tls_cipher);
-  g_free (m->threat);
-  g_free (m);
-}
-
-gboolean
-fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
-                        GError **error)
-{
-  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL), FALSE);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (
       store,
       "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
@@ -862,7 +797,7 @@ message_from_row (sqlite3_stmt *stmt)
 
 /* Runs a prepared query and collects its rows; finalizes stmt. */
 static GPtrArray *
-message_rows (FctStore *store, sqlite3_stmt *stmt, GError **error)
+message_rows (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
 {
   g_autoptr (GPtrArray) rows
       = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
@@ -878,20 +813,20 @@ message_rows (FctStore *store, sqlite3_stmt *stmt, GError **error)
   return g_steal_pointer (&rows);
 }
 
-GPtrArray *
-fct_store_messages_unchecked (FctStore *store, GError **error)
+static GPtrArray *
+sqlite_messages_unchecked (FctStore *base, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (
       store, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE checked = 0 ORDER BY id",
       error);
   return stmt != NULL ? message_rows (store, stmt, error) : NULL;
 }
 
-GPtrArray *
-fct_store_messages_recent (FctStore *store, guint limit, GError **error)
+static GPtrArray *
+sqlite_messages_recent (FctStore *base, guint limit, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (
       store, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC LIMIT ?1", error);
   if (stmt == NULL)
@@ -900,10 +835,10 @@ fct_store_messages_recent (FctStore *store, guint limit, GError **error)
   return message_rows (store, stmt, error);
 }
 
-FctStoreMessage *
-fct_store_message_latest (FctStore *store, const char *token, GError **error)
+static FctStoreMessage *
+sqlite_message_latest (FctStore *base, const char *token, GError **error)
 {
-  g_return_val_if_fail (store != NULL && token != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (store,
                                 "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = ?1"
                                 " ORDER BY id DESC LIMIT 1",
@@ -918,7 +853,7 @@ fct_store_message_latest (FctStore *store, const char *token, GError **error)
 }
 
 static gboolean
-report_put_locked (FctStore *store, gint64 id, const FctStoreReport *r, GError **error)
+report_put_locked (SqliteStore *store, gint64 id, const FctStoreReport *r, GError **error)
 {
   sqlite3_stmt *stmt = prepare (store,
                                 "UPDATE messages SET checked = 1, score = ?2, threat = ?3,"
@@ -970,11 +905,11 @@ report_put_locked (FctStore *store, gint64 id, const FctStoreReport *r, GError *
   return TRUE;
 }
 
-gboolean
-fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
-                      GError **error)
+static gboolean
+sqlite_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
+                   GError **error)
 {
-  g_return_val_if_fail (store != NULL && report != NULL, FALSE);
+  SqliteStore *store = (SqliteStore *)base;
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return FALSE;
   if (!report_put_locked (store, message_id, report, error))
@@ -986,7 +921,7 @@ fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *
 }
 
 static char *
-text_query (FctStore *store, sqlite3_stmt *stmt, GError **error)
+text_query (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
 {
   char *text = NULL;
   int rc = sqlite3_step (stmt);
@@ -998,10 +933,10 @@ text_query (FctStore *store, sqlite3_stmt *stmt, GError **error)
   return text;
 }
 
-char *
-fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
+static char *
+sqlite_report_get (FctStore *base, gint64 message_id, const char *lang, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   /* The asked language first, then any. */
   sqlite3_stmt *stmt = prepare (store,
                                 "SELECT json FROM reports WHERE message_id = ?1"
@@ -1014,10 +949,10 @@ fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GErr
   return text_query (store, stmt, error);
 }
 
-char *
-fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
+static char *
+sqlite_view_get (FctStore *base, gint64 message_id, GError **error)
 {
-  g_return_val_if_fail (store != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (store, "SELECT view FROM messages WHERE id = ?1", error);
   if (stmt == NULL)
     return NULL;
@@ -1025,10 +960,10 @@ fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
   return text_query (store, stmt, error);
 }
 
-GPtrArray *
-fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
+static GPtrArray *
+sqlite_finding_counts (FctStore *base, GArray **counts, GError **error)
 {
-  g_return_val_if_fail (store != NULL && counts != NULL, NULL);
+  SqliteStore *store = (SqliteStore *)base;
   sqlite3_stmt *stmt = prepare (store,
                                 "SELECT finding, count(*) AS n FROM message_findings"
                                 " GROUP BY finding ORDER BY n DESC, finding",
@@ -1055,7 +990,7 @@ fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
 }
 
 static gint64
-prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
+prune_locked (SqliteStore *store, gint64 before, GPtrArray *spools, GError **error)
 {
   static const char *const deletes[] = {
     "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
@@ -1106,10 +1041,10 @@ prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
   return tests;
 }
 
-gint64
-fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
+static gint64
+sqlite_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
 {
-  g_return_val_if_fail (store != NULL && spools != NULL, -1);
+  SqliteStore *store = (SqliteStore *)base;
   g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   if (!exec (store, "BEGIN IMMEDIATE", error))
     return -1;
@@ -1124,3 +1059,21 @@ fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **er
   *spools = g_steal_pointer (&paths);
   return tests;
 }
+
+static const FctStoreBackend sqlite_backend = {
+  .close = sqlite_close,
+  .iban_record = sqlite_iban_record,
+  .iban_lookup = sqlite_iban_lookup,
+  .iban_count = sqlite_iban_count,
+  .test_create = sqlite_test_create,
+  .test_exists = sqlite_test_exists,
+  .messages_add = sqlite_messages_add,
+  .messages_unchecked = sqlite_messages_unchecked,
+  .message_latest = sqlite_message_latest,
+  .report_put = sqlite_report_put,
+  .report_get = sqlite_report_get,
+  .view_get = sqlite_view_get,
+  .messages_recent = sqlite_messages_recent,
+  .finding_counts = sqlite_finding_counts,
+  .prune = sqlite_prune,
+};

@@ -4,12 +4,14 @@ a test address, a message is sent to it over SMTP, and the page shows the report
 itself within 2 seconds, in English and in French; a message whose HTML holds <script>,
 an onerror= handler and remote images (pointing at an HTTP server this test runs on
 loopback) runs nothing and loads nothing: that server counts zero requests. Writes
-screenshots of the home page and of a report in each language to docs/screenshots/
-(FCT_SCREENSHOTS=0 to skip). Prints TAP. Usage: test_serve_browser.py BUILD/facteur"""
+screenshots of the home page and of a report in each language, and of a domain's
+reports page (admin), to docs/screenshots/ (FCT_SCREENSHOTS=0 to skip). Prints TAP.
+Usage: test_serve_browser.py BUILD/facteur"""
 import http.server
 import os
 import shutil
 import smtplib
+import subprocess
 import sys
 import tempfile
 import threading
@@ -84,7 +86,13 @@ def main():
         return 0
     shots = os.environ.get("FCT_SCREENSHOTS", "1") != "0"
     tmp = tempfile.mkdtemp(prefix="fct-browser-")
-    server = Server(FACTEUR, os.path.join(tmp, "data"))
+    # An admin password, for the reports page.
+    hashed = subprocess.run([FACTEUR, "serve", "--hash-password"], input="s3cret\n",
+                            capture_output=True, text=True, timeout=60)
+    conf = os.path.join(tmp, "serve.conf")
+    with open(conf, "w") as f:
+        f.write("[serve]\n" + hashed.stdout.strip() + "\n")
+    server = Server(FACTEUR, os.path.join(tmp, "data"), ["--config", conf])
     counter_port = free_port()
     counter = http.server.ThreadingHTTPServer(("127.0.0.1", counter_port), Counter)
     threading.Thread(target=counter.serve_forever, daemon=True).start()
@@ -154,6 +162,28 @@ def main():
             assert d.title != "pwned"
             assert Counter.hits == [], Counter.hits
 
+        def reports_page():
+            # Reports ingested into the server's database, shown behind the password.
+            db = os.path.join(server.data_dir, "facteur.db")
+            data = os.path.join(ROOT, "tests", "data", "reports")
+            ingest = subprocess.run(
+                [FACTEUR, "reports", "ingest", "--db", db]
+                + [os.path.join(data, n) for n in ("google.xml", "microsoft.xml",
+                                                   "yahoo.xml", "orange.xml", "rfc9990.xml",
+                                                   "tlsrpt.json", "failure.eml")],
+                capture_output=True, text=True, timeout=60)
+            assert ingest.returncode == 0, ingest.stderr
+            d = browser(tmp, "en")
+            drivers.append(d)
+            d.get(server.base.replace("http://", "http://admin:s3cret@")
+                  + "/admin/reports/boulangerie-martin.fr")
+            assert d.find_element(By.ID, "domain").text == "boulangerie-martin.fr"
+            chart = d.find_element(By.ID, "chart")
+            assert chart.size["width"] > 300 and chart.size["height"] > 80, chart.size
+            assert d.find_element(By.ID, "readiness").text
+            if shots:
+                full_screenshot(d, os.path.join(SHOTS, "reports-en.png"))
+
         if shots:
             os.makedirs(SHOTS, exist_ok=True)
         case("English: / gives an address; the report shows by itself within 2 s",
@@ -162,6 +192,8 @@ def main():
              report_appears("fr", NEWSLETTER, "report-fr.png"))
         case("a message's HTML with <script>, onerror= and remote images runs nothing and "
              "loads nothing", hostile_html)
+        case("the reports page of a domain, with its chart, behind the admin password",
+             reports_page)
     except Exception as e:
         results.append((False, "browser starts", f"{type(e).__name__}: {e}\n"
                         + traceback.format_exc()))

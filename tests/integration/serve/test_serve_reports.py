@@ -200,7 +200,7 @@ def main():
             assert seen == len(expected["sources"]), seen
             assert "mail.boulangerie-martin.fr" in page
             # The top failing sources: those that fail, most failing first.
-            top = re.search(r'<table class="admin" id="top">(.*?)</table>', page, re.S)
+            top = re.search(r'<table class="admin reports" id="top">(.*?)</table>', page, re.S)
             ips = re.findall(r'data-ip="([^"]+)"', top.group(1))
             failing = sorted((s for s in expected["sources"]
                               if s["messages"] > s["dmarc_pass"]),

@@ -1,10 +1,12 @@
-/* The SQLite store: IBANs per sender domain (new, known, others), a message checked twice
- * that does not make its own IBAN known, persistence across openings, WAL mode, bounds
- * per domain and overall, a newer schema refused; no IBAN in clear in the file, the
- * files mode 0600, the key, the conversion of a version-1 database; the queries of the
- * reports pages (domains, messages per day, the list of reports). */
+/* The store, each behaviour against both back ends (SQLite, and PostgreSQL in a
+ * temporary cluster: pg-cluster.c): IBANs per sender domain (new, known, others), a message
+ * checked twice that does not make its own IBAN known, persistence across openings, WAL
+ * mode, bounds per domain and overall, a newer schema refused; no IBAN in clear in the
+ * file, the files mode 0600, the key, the conversion of a version-1 database. */
 #include <facteur/reports.h>
 #include <facteur/store.h>
+
+#include "pg-cluster.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -54,11 +56,97 @@ record (FctStore *store, const char *domain, const char *iban, gint64 now,
   record_in (store, domain, iban, msg, now, out);
 }
 
-static void
-test_new_and_known (void)
+/* ---- both back ends ---------------------------------------------------------------- */
+
+static FctTestPg *cluster;
+
+typedef enum
 {
+  BACKEND_SQLITE,
+  BACKEND_PG,
+} Backend;
+
+static const Backend sqlite_backend = BACKEND_SQLITE, pg_backend = BACKEND_PG;
+
+/* A fresh, empty database of one back end and its key file. */
+typedef struct
+{
+  Backend backend;
+  char *location;
+  char *key; /* NULL for SQLite: beside the database */
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->backend = *(const Backend *)data;
+  if (f->backend == BACKEND_SQLITE)
+    {
+      f->location = scratch_db ();
+      return;
+    }
+  f->location = fct_test_pg_database (cluster);
+  g_autofree char *name = g_path_get_basename (f->location);
+  g_autofree char *key = g_strconcat (name, ".key", NULL);
+  f->key = fct_test_pg_path (cluster, key);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  (void)data;
+  if (f->backend == BACKEND_SQLITE)
+    remove_db (f->location);
+  g_free (f->location);
+  g_free (f->key);
+}
+
+static FctStore *
+fixture_open (const Fixture *f, const FctStoreOptions *options, GError **error)
+{
+  FctStoreOptions o = { 0 };
+  if (options != NULL)
+    o = *options;
+  if (f->key != NULL)
+    o.key_path = f->key;
+  return fct_store_open (f->location, &o, error);
+}
+
+/* The first column of the first row of sql on the fixture's database, read past the
+ * store (what an administrator with the database's files or a psql sees). */
+static gint64
+fixture_scalar (const Fixture *f, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = 0;
+
+  if (f->backend == BACKEND_PG)
+    return fct_test_pg_scalar (f->location, sql);
+  g_assert_cmpint (sqlite3_open (f->location, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return value;
+}
+
+static void
+add_both (const char *name, void (*test) (Fixture *, gconstpointer))
+{
+  g_autofree char *sqlite_path = g_strdup_printf ("/store/sqlite/%s", name);
+  g_autofree char *pg_path = g_strdup_printf ("/store/pg/%s", name);
+  g_test_add (sqlite_path, Fixture, &sqlite_backend, fixture_setup, test, fixture_teardown);
+  g_test_add (pg_path, Fixture, &pg_backend, fixture_setup, test, fixture_teardown);
+}
+
+static void
+test_new_and_known (Fixture *f, gconstpointer data)
+{
+  (void)data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
   FctStoreIbanSighting s;
 
   g_assert_no_error (error);
@@ -90,10 +178,11 @@ test_new_and_known (void)
 /* Issue 12: a message checked twice (a retry, the milter then a user) must not make its
  * own IBAN known; nor does a second IBAN of the same message count as an "other". */
 static void
-test_same_message_twice (void)
+test_same_message_twice (Fixture *f, gconstpointer data)
 {
+  (void)data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
   FctStoreIbanSighting s;
 
   g_assert_no_error (error);
@@ -155,11 +244,12 @@ test_persistent_wal (void)
 }
 
 static void
-test_bounds (void)
+test_bounds (Fixture *f, gconstpointer data)
 {
+  (void)data;
   g_autoptr (GError) error = NULL;
   FctStoreOptions options = { .ibans_per_domain_max = 3, .ibans_max = 5 };
-  g_autoptr (FctStore) store = fct_store_open (":memory:", &options, &error);
+  g_autoptr (FctStore) store = fixture_open (f, &options, &error);
   FctStoreIbanSighting s;
 
   g_assert_no_error (error);
@@ -187,33 +277,234 @@ test_bounds (void)
   g_assert_cmpint (fct_store_iban_count (store, "b.example", &error), ==, 3);
 }
 
+/* A database written by a newer facteur is refused with FCT_STORE_ERROR_VERSION, not
+ * read with a schema this build does not know. */
 static void
-test_newer_schema (void)
+test_newer_schema (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = scratch_db ();
   g_autoptr (GError) error = NULL;
-  sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==,
-                   SQLITE_OK);
-  sqlite3_close (db);
-  g_autoptr (FctStore) store = fct_store_open (path, NULL, &error);
+  (void)data;
+  if (f->backend == BACKEND_SQLITE)
+    {
+      sqlite3 *db = NULL;
+      g_assert_cmpint (sqlite3_open (f->location, &db), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==,
+                       SQLITE_OK);
+      sqlite3_close (db);
+    }
+  else
+    fct_test_pg_scalar (f->location, "CREATE TABLE facteur_schema (version INTEGER"
+                                     " NOT NULL); INSERT INTO facteur_schema VALUES (99)");
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
   g_assert_null (store);
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_VERSION);
-  remove_db (path);
+  g_assert_nonnull (strstr (error->message, "newer than this facteur"));
 }
 
 static void
-test_invalid (void)
+test_invalid (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+
+  (void)data;
+  g_assert_no_error (error);
   g_assert_false (fct_store_iban_record (store, "", "FR76", "<m>", 1, NULL, &error));
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_null (fct_store_open ("/nonexistent-dir/x/y.db", NULL, &error));
+  g_assert_false (fct_store_iban_record (store, "example.fr", "", "<m>", 1, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+  /* A database that cannot be reached: a folder that does not exist, a port where no
+   * server listens. */
+  g_assert_null (fct_store_open (f->backend == BACKEND_SQLITE
+                                     ? "/nonexistent-dir/x/y.db"
+                                     : "postgresql://postgres@127.0.0.1:1/none",
+                                 NULL, &error));
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN);
+}
+
+/* What was recorded is there after the store is closed and opened again, and its
+ * schema is the one this build writes. */
+static void
+test_persistent (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+
+  (void)data;
+  {
+    g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 10, &s);
+    g_assert_false (s.known);
+  }
+  {
+    g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 20, &s);
+    g_assert_true (s.known);
+    g_assert_cmpint (s.first_seen, ==, 10);
+  }
+  if (f->backend == BACKEND_PG)
+    g_assert_cmpint (fixture_scalar (f, "SELECT max (version) FROM facteur_schema"), ==, 1);
+}
+
+/* Issue 12 for PostgreSQL: no IBAN in clear in any row, only its HMAC and last four
+ * characters. */
+static void
+test_pg_private (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+  FctStoreIbanSighting s;
+
+  (void)data;
+  g_assert_no_error (error);
+  record_in (store, "example.fr", "FR7630006000011234567890189", "<m1@example.fr>", 10, &s);
+  g_assert_cmpint (fixture_scalar (f,
+                                   "SELECT count(*) FROM iban_history WHERE last4 = '0189'"
+                                   " AND length (iban_mac) = 32"),
+                   ==, 1);
+  /* Every column of every table, as text, hex-decoded bytea included. */
+  g_assert_cmpint (
+      fixture_scalar (f, "SELECT count(*) FROM (SELECT h::text AS t FROM iban_history h"
+                         " UNION ALL SELECT encode (iban_mac, 'escape') FROM"
+                         " iban_history UNION ALL SELECT k::text FROM key_check k) a"
+                         " WHERE t LIKE '%30006000011234567890%' OR t LIKE '%m1@example%'"),
+      ==, 0);
+}
+
+/* The key file for PostgreSQL: required (there is no "beside the database"), created
+ * for a new database, and another machine given another key is refused rather than
+ * taking every IBAN for new. */
+static void
+test_pg_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *other = g_strconcat (f->key, ".other", NULL);
+  FctStoreOptions wrong = { .key_path = other };
+  FctStoreIbanSighting s;
+
+  (void)data;
+  g_assert_null (fct_store_open (f->location, NULL, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  g_clear_error (&error);
+  {
+    g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_file_test (f->key, G_FILE_TEST_IS_REGULAR));
+    record (store, "example.fr", "FR7630006000011234567890189", 10, &s);
+  }
+  /* A missing key for a database that has recorded one is not created anew. */
+  g_assert_null (fct_store_open (f->location, &wrong, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  g_assert_false (g_file_test (other, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  {
+    guint8 bytes[32] = { 1 };
+    g_assert_true (g_file_set_contents (other, (const char *)bytes, sizeof bytes, NULL));
+  }
+  g_assert_null (fct_store_open (f->location, &wrong, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  g_clear_error (&error);
+  g_remove (other);
+  /* The right key still works. */
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+  g_assert_no_error (error);
+  record (store, "example.fr", "FR7630006000011234567890189", 20, &s);
+  g_assert_true (s.known);
+}
+
+/* The reports' tables are in SQLite only so far: a PostgreSQL store says so. */
+static void
+test_pg_reports_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+
+  (void)data;
+  g_assert_no_error (error);
+  g_assert_cmpint (fct_store_feedback_exists (store, "aggregate", "org", "id", &error), ==,
+                   -1);
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
+}
+
+/* ---- concurrency ------------------------------------------------------------------- */
+
+#define WRITERS 16
+#define SHARED_IBANS 12
+
+typedef struct
+{
+  const Fixture *f;
+  guint writer;
+  gint *gate;    /* the writers start together when it turns 1 */
+  guint unknown; /* sightings that answered "not known" */
+  GError *error;
+} Writer;
+
+static gpointer
+writer_run (gpointer data)
+{
+  Writer *w = data;
+  g_autoptr (FctStore) store = fixture_open (w->f, NULL, &w->error);
+
+  if (store == NULL)
+    {
+      g_prefix_error (&w->error, "open: ");
+      return NULL;
+    }
+  while (!g_atomic_int_get (w->gate))
+    g_thread_yield ();
+  for (guint i = 0; i < SHARED_IBANS; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76300060000112345678%05u", i);
+      g_autofree char *msg = g_strdup_printf ("<w%u-%u@example.fr>", w->writer, i);
+      FctStoreIbanSighting s;
+      if (!fct_store_iban_record (store, "example.fr", iban, msg, 100 + i, &s, &w->error))
+        return NULL;
+      w->unknown += !s.known;
+    }
+  return NULL;
+}
+
+/* 16 writers, each with its own connection, opening a new database at once (the schema
+ * steps must not race) and recording the same IBANs at the same moment: one row per
+ * IBAN, no sighting lost, and each IBAN new for exactly one of them. */
+static void
+test_concurrent_writers (Fixture *f, gconstpointer data)
+{
+  Writer writers[WRITERS] = { 0 };
+  GThread *threads[WRITERS];
+  gint gate = 0;
+  guint unknown = 0;
+
+  (void)data;
+  for (guint i = 0; i < WRITERS; i++)
+    {
+      writers[i] = (Writer){ .f = f, .writer = i, .gate = &gate };
+      threads[i] = g_thread_new ("writer", writer_run, &writers[i]);
+    }
+  g_atomic_int_set (&gate, 1);
+  for (guint i = 0; i < WRITERS; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_no_error (writers[i].error);
+      unknown += writers[i].unknown;
+    }
+  g_assert_cmpint (fixture_scalar (f, "SELECT count(*) FROM iban_history"), ==,
+                   SHARED_IBANS);
+  g_assert_cmpint (
+      fixture_scalar (f, "SELECT count(*) FROM (SELECT DISTINCT domain, iban_mac FROM"
+                         " iban_history) d"),
+      ==, SHARED_IBANS);
+  g_assert_cmpint (fixture_scalar (f, "SELECT sum(times) FROM iban_history"), ==,
+                   WRITERS * SHARED_IBANS);
+  g_assert_cmpint (fixture_scalar (f, "SELECT value FROM meta WHERE key = 'iban_rows'"), ==,
+                   SHARED_IBANS);
+  g_assert_cmpuint (unknown, ==, SHARED_IBANS);
 }
 
 static gboolean
@@ -384,13 +675,14 @@ message (const char *token, const char *spool, gint64 received)
 /* facteur serve's tables: a test, its messages (group commit), the unchecked ones after
  * a restart, a report in two languages, finding counts, and retention. */
 static void
-test_serve_tables (void)
+test_serve_tables (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = scratch_db ();
   FctStoreOptions options = { .durable = TRUE };
+
+  (void)data;
   {
-    g_autoptr (FctStore) store = fct_store_open (path, &options, &error);
+    g_autoptr (FctStore) store = fixture_open (f, &options, &error);
     g_assert_no_error (error);
     g_assert_true (fct_store_test_create (store, "aa", "198.51.100.7", 100, &error));
     g_assert_true (fct_store_test_create (store, "bb", NULL, 200, &error));
@@ -414,7 +706,7 @@ test_serve_tables (void)
   }
   {
     /* After a restart: all three wait for their report. */
-    g_autoptr (FctStore) store = fct_store_open (path, &options, &error);
+    g_autoptr (FctStore) store = fixture_open (f, &options, &error);
     g_assert_no_error (error);
     g_autoptr (GPtrArray) unchecked = fct_store_messages_unchecked (store, &error);
     g_assert_no_error (error);
@@ -478,7 +770,6 @@ test_serve_tables (void)
     g_assert_cmpint (fct_store_prune (store, 250, &spools, &error), ==, 1);
     g_assert_cmpstr (g_ptr_array_index (spools, 0), ==, "/spool/1");
   }
-  remove_db (path);
 }
 
 /* A version 1 database (IBAN history only) gains the serve tables and keeps its rows. */
@@ -567,6 +858,114 @@ test_second_open_keeps_locks (void)
   g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN);
   g_remove (link);
   remove_db (path);
+}
+
+/* ---- an outage ---------------------------------------------------------------------- */
+
+static void
+collect_log (gboolean warning, const char *message, gpointer data)
+{
+  (void)warning;
+  g_ptr_array_add (data, g_strdup (message));
+}
+
+static gboolean
+log_has (GPtrArray *log, const char *needle)
+{
+  for (guint i = 0; i < log->len; i++)
+    if (strstr (g_ptr_array_index (log, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+record_kept (FctStore *store, const char *iban)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *msg = g_strdup_printf ("<%s@outage>", iban);
+  g_assert_false (fct_store_iban_record (store, "example.fr", iban, msg, 50, NULL, &error));
+  g_assert_true (g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_UNAVAILABLE)
+                 || g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN));
+}
+
+/* The milter's store while PostgreSQL stops and starts again: the sightings of the
+ * outage are kept (up to the queue's size, the rest turned away and logged) and all
+ * written once the server is back; none is lost, none is written twice. */
+static void
+test_pg_outage (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  FctStoreOptions options = { .key_path = f->key };
+  FctStoreResilience resilience = { .queue_max = 5,
+                                    .retry_min_ms = 1,
+                                    .retry_max_ms = 2,
+                                    .log = collect_log,
+                                    .log_data = log };
+  g_autoptr (FctStore) store
+      = fct_store_open_resilient (f->location, &options, &resilience);
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+  gboolean back = FALSE;
+
+  (void)data;
+  for (int i = 0; i < 3; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000A%d", i);
+      record (store, "example.fr", iban, 10, &s);
+      g_assert_false (s.known);
+    }
+  fct_test_pg_server_stop (cluster);
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000B%d", i);
+      record_kept (store, iban);
+    }
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 5);
+  g_assert_false (fct_store_iban_lookup (store, "example.fr", "FR76000000000000000000000A0",
+                                         "<x>", &s, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  /* Past the queue's size: turned away, and said. */
+  record_kept (store, "FR76000000000000000000000C0");
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 5);
+  g_assert_true (log_has (log, "is full"));
+  g_assert_true (log_has (log, "unavailable"));
+  /* The outage's log names no IBAN in clear. */
+  for (guint i = 0; i < log->len; i++)
+    g_assert_null (strstr (g_ptr_array_index (log, i), "FR7600000"));
+
+  fct_test_pg_server_start (cluster);
+  /* The retry delay is a few milliseconds: a bounded number of tries, no timing. */
+  for (int i = 0; i < 500 && !back; i++)
+    {
+      g_clear_error (&error);
+      back = fct_store_iban_record (store, "example.fr", "FR76000000000000000000000D0",
+                                    "<d0@back>", 60, &s, &error);
+      if (!back)
+        g_usleep (10000);
+    }
+  g_assert_no_error (error);
+  g_assert_true (back);
+  g_assert_cmpuint (fct_store_resilient_pending (store), ==, 0);
+  g_assert_true (log_has (log, "available again"));
+  g_assert_cmpint (fixture_scalar (f, "SELECT count(*) FROM iban_history"), ==, 3 + 5 + 1);
+  g_assert_cmpint (fixture_scalar (f, "SELECT sum(times) FROM iban_history"), ==,
+                   3 + 5 + 1);
+
+  /* What the outage kept is known now, from another message, through a plain store. */
+  g_autoptr (FctStore) plain = fixture_open (f, NULL, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < 5; i++)
+    {
+      g_autofree char *iban = g_strdup_printf ("FR76000000000000000000000B%d", i);
+      g_assert_true (
+          fct_store_iban_lookup (plain, "example.fr", iban, "<later>", &s, &error));
+      g_assert_true (s.known);
+      g_assert_cmpint (s.first_seen, ==, 50);
+    }
+  g_assert_true (fct_store_iban_lookup (plain, "example.fr", "FR76000000000000000000000C0",
+                                        "<later>", &s, &error));
+  g_assert_false (s.known);
 }
 
 /* ---- the reports pages' queries (facteur serve) ------------------------------------ */
@@ -705,20 +1104,35 @@ test_feedback_daily (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/store/new-and-known", test_new_and_known);
-  g_test_add_func ("/store/same-message-twice", test_same_message_twice);
+  add_both ("new-and-known", test_new_and_known);
+  add_both ("same-message-twice", test_same_message_twice);
+  add_both ("persistent", test_persistent);
+  add_both ("bounds", test_bounds);
+  add_both ("newer-schema", test_newer_schema);
+  add_both ("invalid", test_invalid);
+  add_both ("serve-tables", test_serve_tables);
+  add_both ("concurrent-writers", test_concurrent_writers);
+  g_test_add ("/store/pg/private", Fixture, &pg_backend, fixture_setup, test_pg_private,
+              fixture_teardown);
+  g_test_add ("/store/pg/key", Fixture, &pg_backend, fixture_setup, test_pg_key,
+              fixture_teardown);
+  g_test_add ("/store/pg/reports-refused", Fixture, &pg_backend, fixture_setup,
+              test_pg_reports_refused, fixture_teardown);
+  g_test_add ("/store/pg/outage", Fixture, &pg_backend, fixture_setup, test_pg_outage,
+              fixture_teardown);
   g_test_add_func ("/store/files-private", test_files_private);
   g_test_add_func ("/store/key-missing-or-bad", test_key_missing_or_bad);
   g_test_add_func ("/store/corrupt", test_corrupt);
   g_test_add_func ("/store/migrate-v1", test_migrate_v1);
   g_test_add_func ("/store/persistent-wal", test_persistent_wal);
-  g_test_add_func ("/store/bounds", test_bounds);
-  g_test_add_func ("/store/newer-schema", test_newer_schema);
-  g_test_add_func ("/store/invalid", test_invalid);
-  g_test_add_func ("/store/serve-tables", test_serve_tables);
   g_test_add_func ("/store/upgrade-v1", test_upgrade_v1);
   g_test_add_func ("/store/second-open-keeps-locks", test_second_open_keeps_locks);
   g_test_add_func ("/store/feedback-daily", test_feedback_daily);
-  return g_test_run ();
+  cluster = fct_test_pg_start ();
+  status = g_test_run ();
+  fct_test_pg_stop (cluster);
+  return status;
 }

@@ -1,0 +1,257 @@
+/* facteur — the store's one public API (include/facteur/store.h): the location chooses
+ * the back end, a PostgreSQL URI (RFC 3986 form of libpq's connection string, "Connection
+ * URIs" in the PostgreSQL manual §34.1.1) or else a SQLite path. */
+#include "store-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (fct - store - error - quark, fct_store_error)
+
+gboolean
+fct_store_location_is_postgresql (const char *location)
+{
+  g_return_val_if_fail (location != NULL, FALSE);
+  /* libpq accepts both schemes (PostgreSQL manual §34.1.1.2). */
+  return g_ascii_strncasecmp (location, "postgresql://", 13) == 0
+         || g_ascii_strncasecmp (location, "postgres://", 11) == 0;
+}
+
+FctStore *
+fct_store_open (const char *location, const FctStoreOptions *options, GError **error)
+{
+  g_return_val_if_fail (location != NULL, NULL);
+  if (fct_store_location_is_postgresql (location))
+    return fct_store_pg_open (location, options, error);
+  return fct_store_sqlite_open (location, options, error);
+}
+
+void
+fct_store_close (FctStore *store)
+{
+  if (store != NULL)
+    store->backend->close (store);
+}
+
+void
+fct_store_mac (const guint8 key[FCT_STORE_KEY_BYTES], const char *domain, const char *value,
+               guint8 out[32])
+{
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, FCT_STORE_KEY_BYTES);
+  gsize len = 32;
+
+  g_hmac_update (hmac, (const guchar *)domain, (gssize)strlen (domain) + 1);
+  g_hmac_update (hmac, (const guchar *)value, -1);
+  g_hmac_get_digest (hmac, out, &len);
+}
+
+gboolean
+fct_store_key_read (guint8 key[FCT_STORE_KEY_BYTES], const char *path, GError **error)
+{
+  struct stat st;
+  ssize_t n;
+  int fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot read the key %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size != FCT_STORE_KEY_BYTES
+      || (n = read (fd, key, FCT_STORE_KEY_BYTES)) != FCT_STORE_KEY_BYTES)
+    {
+      close (fd);
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: the key %s is not a file of %d bytes"), path,
+                   FCT_STORE_KEY_BYTES);
+      return FALSE;
+    }
+  /* A key others could read would let them test IBANs against the database. */
+  if ((st.st_mode & 077) != 0 && st.st_uid == geteuid ())
+    fchmod (fd, 0600);
+  close (fd);
+  return TRUE;
+}
+
+/* Creates the key file with FCT_STORE_KEY_BYTES from the kernel's random generator, mode
+ * 0600. Written to a temporary file then linked into place, so that a concurrent opener
+ * reads either no key or a whole one; if another process linked first, its key is used. */
+gboolean
+fct_store_key_create (guint8 out[FCT_STORE_KEY_BYTES], const char *path, GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp = g_build_filename (dir, ".facteur-key-XXXXXX", NULL);
+  guint8 key[FCT_STORE_KEY_BYTES];
+  int fd, saved;
+  gboolean ok;
+
+  if (getrandom (key, sizeof key, 0) != (ssize_t)sizeof key)
+    {
+      saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: no random bytes for the key: %s"), g_strerror (saved));
+      return FALSE;
+    }
+  fd = g_mkstemp_full (tmp, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot create the key in %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+  ok = write (fd, key, sizeof key) == (ssize_t)sizeof key && fsync (fd) == 0;
+  saved = errno;
+  close (fd);
+  if (ok && link (tmp, path) != 0)
+    {
+      saved = errno;
+      ok = saved == EEXIST;
+    }
+  g_unlink (tmp);
+  explicit_bzero (key, sizeof key);
+  if (!ok)
+    {
+      g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                   _ ("store: cannot create the key %s: %s"), path, g_strerror (saved));
+      return FALSE;
+    }
+  return fct_store_key_read (out, path, error);
+}
+
+void
+fct_store_message_free (FctStoreMessage *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->token);
+  g_free (m->spool);
+  g_free (m->client_ip);
+  g_free (m->helo);
+  g_free (m->mail_from);
+  g_free (m->tls_version);
+  g_free (m->tls_cipher);
+  g_free (m->threat);
+  g_free (m);
+}
+
+gboolean
+fct_store_iban_record (FctStore *store, const char *org_domain, const char *iban,
+                       const char *message_key, gint64 now, FctStoreIbanSighting *out,
+                       GError **error)
+{
+  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
+  return store->backend->iban_record (store, org_domain, iban, message_key, now, out,
+                                      error);
+}
+
+gboolean
+fct_store_iban_lookup (FctStore *store, const char *org_domain, const char *iban,
+                       const char *message_key, FctStoreIbanSighting *out, GError **error)
+{
+  g_return_val_if_fail (store != NULL && org_domain != NULL && iban != NULL, FALSE);
+  return store->backend->iban_lookup (store, org_domain, iban, message_key, out, error);
+}
+
+gint64
+fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error)
+{
+  g_return_val_if_fail (store != NULL && sender_domain != NULL, -1);
+  return store->backend->iban_count (store, sender_domain, error);
+}
+
+gboolean
+fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
+                       gint64 now, GError **error)
+{
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->test_create != NULL, FALSE);
+  return store->backend->test_create (store, token, client_ip, now, error);
+}
+
+int
+fct_store_test_exists (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->test_exists != NULL, -1);
+  return store->backend->test_exists (store, token, error);
+}
+
+gboolean
+fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
+                        GError **error)
+{
+  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL)
+                            && store->backend->messages_add != NULL,
+                        FALSE);
+  return store->backend->messages_add (store, messages, n, error);
+}
+
+GPtrArray *
+fct_store_messages_unchecked (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL && store->backend->messages_unchecked != NULL, NULL);
+  return store->backend->messages_unchecked (store, error);
+}
+
+GPtrArray *
+fct_store_messages_recent (FctStore *store, guint limit, GError **error)
+{
+  g_return_val_if_fail (store != NULL && store->backend->messages_recent != NULL, NULL);
+  return store->backend->messages_recent (store, limit, error);
+}
+
+FctStoreMessage *
+fct_store_message_latest (FctStore *store, const char *token, GError **error)
+{
+  g_return_val_if_fail (
+      store != NULL && token != NULL && store->backend->message_latest != NULL, NULL);
+  return store->backend->message_latest (store, token, error);
+}
+
+gboolean
+fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
+                      GError **error)
+{
+  g_return_val_if_fail (
+      store != NULL && report != NULL && store->backend->report_put != NULL, FALSE);
+  return store->backend->report_put (store, message_id, report, error);
+}
+
+char *
+fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
+{
+  g_return_val_if_fail (store != NULL && store->backend->report_get != NULL, NULL);
+  return store->backend->report_get (store, message_id, lang, error);
+}
+
+char *
+fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
+{
+  g_return_val_if_fail (store != NULL && store->backend->view_get != NULL, NULL);
+  return store->backend->view_get (store, message_id, error);
+}
+
+GPtrArray *
+fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
+{
+  g_return_val_if_fail (
+      store != NULL && counts != NULL && store->backend->finding_counts != NULL, NULL);
+  return store->backend->finding_counts (store, counts, error);
+}
+
+gint64
+fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
+{
+  g_return_val_if_fail (store != NULL && spools != NULL && store->backend->prune != NULL,
+                        -1);
+  return store->backend->prune (store, before, spools, error);
+}
