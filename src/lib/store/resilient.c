@@ -223,8 +223,9 @@ keep (Resilient *r, const char *domain, const char *iban, const char *message_ke
       /* The last four characters only, as the history keeps them. */
       say (r, TRUE,
            _ ("IBAN history: the queue of %u sightings is full; the IBAN ending %s from "
-              "%s is not kept (%" G_GUINT64_FORMAT " turned away in all)"),
-           r->resilience.queue_max, iban + (len > 4 ? len - 4 : 0), domain, r->dropped);
+              "%s is not kept (%llu turned away in all)"),
+           r->resilience.queue_max, iban + (len > 4 ? len - 4 : 0), domain,
+           (unsigned long long)r->dropped);
     }
   g_mutex_unlock (&r->lock);
 }
