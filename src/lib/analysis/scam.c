@@ -22,7 +22,8 @@
 static const char lure_pattern[]
     = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
       "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
-      "|be\\s|now\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?:\\w+ly\\s)?(?:"
+      "|be\\s|now\\s|almost\\s|nearly\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?"
+      ":\\w+ly\\s)?(?:"
       "suspended|locked"
       "|limited|restricted|disabled|deactivated|blocked|frozen|closed|terminated|on\\shold"
       "|compromised|flagged|expired|full|over\\s(?:its\\s)?(?:quota|limit))"
@@ -40,7 +41,6 @@ static const char lure_pattern[]
       "account"
       "|\\byour\\s(?:\\w+\\s)?password\\s(?:will\\s|is\\sabout\\sto\\s|is\\sgoing\\sto\\s)"
       "expire|\\bpassword\\sexpires\\s(?:today|soon|in\\s\\d)"
-      "|\\bmailbox\\s(?:is\\s)?(?:almost\\s)?(?:full|over\\s(?:its\\s)?quota)"
       "|\\bvotre\\s(?:compte|acc[eè]s|carte|mot\\sde\\spasse|messagerie|bo[iî]te"
       "\\s(?:mail|aux\\slettres|de\\sr[ée]ception))\\s(?:\\w+\\s){0,2}?(?:a\\s[ée]t[ée]|est"
       "|sera|va\\s[êe]tre)\\s(?:temporairement\\s|d[ée]finitivement\\s)?(?:suspendu|bloqu"
