@@ -103,29 +103,43 @@ fct_findings_free (FctFindings *findings)
 /* Every string of a finding reaches a report (JSON, a web page, a terminal), which must
  * be valid UTF-8; the bytes come from messages and DNS, which need not be. Each byte of
  * an invalid sequence is shown as \xHH, so the reader sees what was there and nothing
- * can be read as a different character. This is the one place where it is enforced, so
+ * can be read as a different character; so is each control character but tab and line
+ * feed (an escape sequence would act on a terminal, and json-glib writes some of them
+ * raw, which strict JSON parsers refuse). This is the one place where it is enforced, so
  * that callers pass raw values. */
 static char *
 utf8_escaped (const char *s)
 {
-  const char *end;
+  const char *p, *end;
+  GString *out;
 
   if (s == NULL)
     return NULL;
-  if (g_utf8_validate (s, -1, &end))
-    return g_strdup (s);
-
-  GString *out = g_string_sized_new (strlen (s) + 16);
-  const char *p = s;
-  do
+  out = g_string_sized_new (strlen (s) + 16);
+  for (p = s; *p != '\0'; p = end)
     {
+      guint8 c = (guint8)*p;
+
+      if (c < 0x80)
+        {
+          if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+            g_string_append_printf (out, "\\x%02X", (guint)c);
+          else
+            g_string_append_c (out, (char)c);
+          end = p + 1;
+          continue;
+        }
+      /* One multi-byte character, or one byte of an invalid sequence. */
+      gunichar ch = g_utf8_get_char_validated (p, -1);
+      if (ch == (gunichar)-1 || ch == (gunichar)-2)
+        {
+          g_string_append_printf (out, "\\x%02X", (guint)c);
+          end = p + 1;
+          continue;
+        }
+      end = g_utf8_next_char (p);
       g_string_append_len (out, p, end - p);
-      /* end is at an invalid byte (never the NUL: the string is NUL-terminated). */
-      g_string_append_printf (out, "\\x%02X", (guint)(guint8)*end);
-      p = end + 1;
     }
-  while (!g_utf8_validate (p, -1, &end));
-  g_string_append (out, p);
   return g_string_free (out, FALSE);
 }
 

@@ -44,6 +44,11 @@ test_strings_are_utf8 (void)
   /* Valid text, ASCII or not, is kept as it is. */
   fct_finding_set_evidence (added, "Société Générale ✓");
   g_assert_cmpstr (added->evidence, ==, "Société Générale ✓");
+  /* Control characters other than tab and line feed are shown, not sent to a terminal
+   * or written raw into JSON (found by fuzz-check: a 0x1F in a From). */
+  fct_finding_set_evidence (added, "a\x1f"
+                                   "b\x1b[31m\tc\nd\x7f");
+  g_assert_cmpstr (added->evidence, ==, "a\\x1Fb\\x1B[31m\tc\nd\\x7F");
   fct_finding_set_evidence (added, NULL);
   g_assert_null (added->evidence);
 }
