@@ -156,6 +156,19 @@ check_one (guint round)
         }
     }
 
+  /* A message (after any mbox line) with no LF at all reads its bare CRs as line ends
+   * (an old Mac client's file, test-msg.c); this model keeps CR inside a line, so that
+   * shape is drawn again. */
+  if (memchr (g.normalised->str, '\n', g.normalised->len) == NULL
+      && memchr (g.normalised->str, '\r', g.normalised->len) != NULL)
+    {
+      g_string_free (body, TRUE);
+      g_string_free (g.input, TRUE);
+      g_string_free (g.normalised, TRUE);
+      check_one (round);
+      return;
+    }
+
   g_autoptr (GBytes) input = g_bytes_new (g.input->str, g.input->len);
   g_autoptr (GError) error = NULL;
   g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (input, NULL, &error);
