@@ -8,6 +8,7 @@
 #include <facteur/dkim.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <glib/gstdio.h>
 #include <openssl/pem.h>
@@ -1179,6 +1180,10 @@ test_unreachable (void)
    * against the domain. */
   g_assert_cmpstr (got, ==, "smtp-untested");
   g_assert_cmpfloat (r->score, ==, 10.0);
+  /* With the reason, as the connection attempt gave it. */
+  const FctFinding *f = fct_findings_get (r->findings, 0);
+  g_assert_nonnull (strstr (f->detail, g_strerror (ECONNREFUSED)));
+  g_assert_cmpfloat (f->weight->points, ==, 0.0);
 }
 
 /* Several findings of one id are one finding, costed once, that names every host. */
