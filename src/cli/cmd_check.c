@@ -18,6 +18,7 @@ static const struct
   { "authentication", N_ ("Authentication") },
   { "headers", N_ ("Header fields") },
   { "size", N_ ("Size") },
+  { "transport", N_ ("Transport (TLS)") },
   { "content", N_ ("Content") },
   { "phishing", N_ ("Phishing and spoofing") },
   { "fraud", N_ ("Bank-details fraud") },
@@ -115,7 +116,8 @@ print_text (const char *path, const FctCheckReport *r)
   g_print ("\n\n");
   if (withhold)
     g_print ("%s\n\n", _ ("The message is judged dangerous: what follows about "
-                          "authentication, header fields, bulk mail and blocklists is "
+                          "authentication, header fields, size, transport, bulk mail and "
+                          "blocklists is "
                           "evidence for the reader, not advice for its sender."));
   for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
     {

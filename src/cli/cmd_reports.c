@@ -221,15 +221,45 @@ cmd_ingest (int argc, char **argv)
     }
   else
     {
-      g_print (_ ("%llu reports stored (%llu aggregate with %llu records, %llu TLS, %llu "
-                  "failure), %llu already stored, %llu for other domains, %llu skipped.\n"),
-               (unsigned long long)st->stored,
-               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE],
-               (unsigned long long)st->records,
-               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_TLSRPT],
-               (unsigned long long)st->stored_by_kind[FCT_REPORT_KIND_FAILURE],
-               (unsigned long long)st->duplicates, (unsigned long long)st->foreign,
-               (unsigned long long)st->skipped);
+      /* One count per sentence, each with its plural forms (a language may have more
+         than two); the records are a noun phrase of their own inside the aggregate
+         line. */
+      gulong stored = (gulong)st->stored;
+      gulong aggregate = (gulong)st->stored_by_kind[FCT_REPORT_KIND_AGGREGATE];
+      gulong tls = (gulong)st->stored_by_kind[FCT_REPORT_KIND_TLSRPT];
+      gulong failure = (gulong)st->stored_by_kind[FCT_REPORT_KIND_FAILURE];
+      gulong records = (gulong)st->records;
+      gulong duplicates = (gulong)st->duplicates;
+      gulong foreign = (gulong)st->foreign;
+      gulong skipped = (gulong)st->skipped;
+
+      g_print (ngettext ("%lu report stored.\n", "%lu reports stored.\n", stored), stored);
+      if (aggregate > 0)
+        {
+          g_autofree char *held
+              = g_strdup_printf (ngettext ("%lu record", "%lu records", records), records);
+          g_print (ngettext ("  %lu DMARC aggregate report, with %s.\n",
+                             "  %lu DMARC aggregate reports, with %s.\n", aggregate),
+                   aggregate, held);
+        }
+      if (tls > 0)
+        g_print (ngettext ("  %lu TLS report.\n", "  %lu TLS reports.\n", tls), tls);
+      if (failure > 0)
+        g_print (ngettext ("  %lu failure report.\n", "  %lu failure reports.\n", failure),
+                 failure);
+      if (duplicates > 0)
+        g_print (ngettext ("%lu report was already stored.\n",
+                           "%lu reports were already stored.\n", duplicates),
+                 duplicates);
+      if (foreign > 0)
+        g_print (ngettext ("%lu report was about other domains and was not kept.\n",
+                           "%lu reports were about other domains and were not kept.\n",
+                           foreign),
+                 foreign);
+      if (skipped > 0)
+        g_print (ngettext ("%lu report was skipped (see above).\n",
+                           "%lu reports were skipped (see above).\n", skipped),
+                 skipped);
     }
   fct_cli_common_clear (&common);
   return status;

@@ -255,11 +255,22 @@ check_mixed_script (FctAnalysisContext *ctx)
       plain = fct_analysis_deconfuse (texts[i], &changed);
       if (!changed)
         continue;
-      finding = fct_findings_add (ctx->findings, "text-lookalike-letters",
-                                  _ ("The %s is written with look-alike letters of another "
-                                     "alphabet (it reads “%s”): a trick to slip past "
-                                     "filters while the reader sees familiar words."),
-                                  i == 0 ? _ ("sender's name") : _ ("subject"), plain);
+      /* Whole sentences: a translation cannot slot a noun into "The %s" (French
+         changes the article and the agreement with the noun). */
+      if (i == 0)
+        finding = fct_findings_add (
+            ctx->findings, "text-lookalike-letters",
+            _ ("The sender's name is written with look-alike letters of another alphabet "
+               "(it reads “%s”): a trick to slip past filters while the reader sees "
+               "familiar words."),
+            plain);
+      else
+        finding = fct_findings_add (
+            ctx->findings, "text-lookalike-letters",
+            _ ("The subject is written with look-alike letters of another alphabet (it "
+               "reads “%s”): a trick to slip past filters while the reader sees familiar "
+               "words."),
+            plain);
       fct_finding_set_evidence (finding, texts[i]);
       return;
     }

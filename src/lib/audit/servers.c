@@ -234,10 +234,17 @@ fct_audit_judge_tls (Judge *j)
                     first_failure->host, why)
                 : fct_findings_add (
                     j->f, "smtp-untested",
-                    _ ("None of the %u mail servers could be reached from here (first, "
-                       "%s: %s): port 25 is often blocked on the way out. STARTTLS and "
-                       "certificates were not checked; run the audit from a network "
-                       "that allows port 25."),
+                    /* Plural forms: a language may treat 2, 5 or 21 apart. */
+                    g_dngettext (GETTEXT_PACKAGE,
+                                 "None of the %u mail server could be reached from here "
+                                 "(first, %s: %s): port 25 is often blocked on the way "
+                                 "out. STARTTLS and certificates were not checked; run the "
+                                 "audit from a network that allows port 25.",
+                                 "None of the %u mail servers could be reached from here "
+                                 "(first, %s: %s): port 25 is often blocked on the way "
+                                 "out. STARTTLS and certificates were not checked; run the "
+                                 "audit from a network that allows port 25.",
+                                 tried),
                     tried, first_failure->host, why);
       fct_finding_set_evidence (f, first_failure->host);
       return;

@@ -129,8 +129,8 @@ parse_time (Parse *p, const char *what, gint64 *out)
 
   /* xs:integer seconds since the epoch (RFC 9990 Appendix A, DateRangeType). */
   if (s == NULL || !g_ascii_string_to_unsigned (s, 10, 0, G_MAXINT64, &v, NULL))
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "date_range/%s is not a time: “%s”", what,
-                 s != NULL ? s : "");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED, _ ("date_range/%s is not a time: “%s”"),
+                 what, s != NULL ? s : "");
   *out = (gint64)v;
   return TRUE;
 }
@@ -207,13 +207,13 @@ meta_dispatch (Parse *p)
    * are required; without them a report cannot be told apart from another. */
   if (m->org_name == NULL || m->report_id == NULL)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "the report has no report_metadata/org_name or report_id");
+                 _ ("the report has no report_metadata/org_name or report_id"));
   if (m->domain == NULL)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "the report has no policy_published/domain");
+                 _ ("the report has no policy_published/domain"));
   if (m->end < m->begin)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "the report's date_range ends before it begins");
+                 _ ("the report's date_range ends before it begins"));
   if (p->meta_func != NULL && !p->meta_func (m, p->user_data))
     p->stopped = TRUE;
   return TRUE;
@@ -228,20 +228,21 @@ record_dispatch (Parse *p)
   if (r->source_ip == NULL
       || (addr = g_inet_address_new_from_string (r->source_ip)) == NULL)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "record %" G_GUINT64_FORMAT ": source_ip “%s” is not an IP address",
-                 p->records + 1, r->source_ip != NULL ? r->source_ip : "");
+                 _ ("record %llu: source_ip “%s” is not an IP address"),
+                 (unsigned long long)p->records + 1,
+                 r->source_ip != NULL ? r->source_ip : "");
   g_object_unref (addr);
   if (r->header_from == NULL)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "record %" G_GUINT64_FORMAT ": no identifiers/header_from",
-                 p->records + 1);
+                 _ ("record %llu: no identifiers/header_from"),
+                 (unsigned long long)p->records + 1);
   if (++p->records > p->limits->reports_records_max)
-    return fail (p, FCT_REPORTS_ERROR_LIMIT, "more than %u records in one report",
+    return fail (p, FCT_REPORTS_ERROR_LIMIT, _ ("more than %u records in one report"),
                  p->limits->reports_records_max);
   if (p->record_func != NULL && !p->record_func (r, p->user_data, &p->error))
     {
       if (p->error == NULL)
-        fail (p, FCT_REPORTS_ERROR_MALFORMED, "record refused");
+        fail (p, FCT_REPORTS_ERROR_MALFORMED, _ ("record refused"));
       return FALSE;
     }
   return TRUE;
@@ -256,7 +257,7 @@ element_end (Parse *p)
   FctDmarcAggregateRecord *r = &p->record;
 
   if (p->text_over)
-    return fail (p, FCT_REPORTS_ERROR_LIMIT, "the text of %s is over %d bytes", path,
+    return fail (p, FCT_REPORTS_ERROR_LIMIT, _ ("the text of %s is over %d bytes"), path,
                  FIELD_MAX_BYTES);
   if (g_str_has_prefix (path, "record"))
     {
@@ -281,8 +282,8 @@ element_end (Parse *p)
               || !g_ascii_string_to_unsigned (s, 10, 0, G_GINT64_CONSTANT (1) << 40, &v,
                                               NULL))
             return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                         "record %" G_GUINT64_FORMAT ": count “%s” is not a number",
-                         p->records + 1, s != NULL ? s : "");
+                         _ ("record %llu: count “%s” is not a number"),
+                         (unsigned long long)p->records + 1, s != NULL ? s : "");
           r->count = (gint64)v;
         }
       else if (g_str_equal (rest, "row/policy_evaluated/disposition"))
@@ -368,14 +369,15 @@ element_start (Parse *p, xmlTextReaderPtr reader, int depth)
     {
       if (p->root_seen || g_strcmp0 (name, "feedback") != 0
           || (ns != NULL && !g_str_equal (ns, NS_DMARC2)))
-        return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                     "not a DMARC aggregate report (the root element is not <feedback>)");
+        return fail (
+            p, FCT_REPORTS_ERROR_MALFORMED,
+            _ ("not a DMARC aggregate report (the root element is not <feedback>)"));
       p->root_seen = TRUE;
       p->meta.rfc9990 = ns != NULL;
       return TRUE;
     }
   if ((guint)depth > p->limits->reports_xml_depth_max)
-    return fail (p, FCT_REPORTS_ERROR_LIMIT, "elements nested more than %u deep",
+    return fail (p, FCT_REPORTS_ERROR_LIMIT, _ ("elements nested more than %u deep"),
                  p->limits->reports_xml_depth_max);
   /* Elements of another namespace are extensions (RFC 9990 §2.1): skipped, and so is
    * everything under them, since their path matches nothing. */
@@ -418,9 +420,9 @@ reader_error (void *arg, const char *msg, xmlParserSeverities severity,
   g_autofree char *m = g_strstrip (g_strdelimit (g_strdup (msg), "\r\n", ' '));
   int line = xmlTextReaderLocatorLineNumber (locator);
   if (line > 0)
-    fail (p, FCT_REPORTS_ERROR_MALFORMED, "XML error at line %d: %s", line, m);
+    fail (p, FCT_REPORTS_ERROR_MALFORMED, _ ("XML error at line %d: %s"), line, m);
   else
-    fail (p, FCT_REPORTS_ERROR_MALFORMED, "XML error: %s", m);
+    fail (p, FCT_REPORTS_ERROR_MALFORMED, _ ("XML error: %s"), m);
 }
 
 static gboolean
@@ -441,7 +443,7 @@ run (Parse *p, xmlTextReaderPtr reader)
           /* No report has a DTD: refusing it is the sure way to expand no entity (the
            * billion laughs) and to load nothing. */
           return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                       "the report declares a DTD or entities, which reports never do");
+                       _ ("the report declares a DTD or entities, which reports never do"));
         case XML_READER_TYPE_ELEMENT:
           {
             gboolean empty = xmlTextReaderIsEmptyElement (reader) == 1;
@@ -484,10 +486,10 @@ run (Parse *p, xmlTextReaderPtr reader)
   if (p->stopped)
     return TRUE;
   if (rc < 0)
-    return fail (p, FCT_REPORTS_ERROR_MALFORMED, "the XML is not well-formed");
+    return fail (p, FCT_REPORTS_ERROR_MALFORMED, _ ("the XML is not well-formed"));
   if (!p->root_seen)
     return fail (p, FCT_REPORTS_ERROR_MALFORMED,
-                 "not a DMARC aggregate report (no element)");
+                 _ ("not a DMARC aggregate report (no element)"));
   /* A report without records (RFC 9990 allows none) still has its metadata. */
   return meta_dispatch (p);
 }
@@ -524,14 +526,14 @@ fct_dmarc_aggregate_parse (const char *data, gsize len, const FctLimits *limits,
   if (declares_dtd (data, len))
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the report declares a DTD or entities, which reports never do");
+                   _ ("the report declares a DTD or entities, which reports never do"));
       return FALSE;
     }
   if (len > p.limits->reports_max_bytes || len > G_MAXINT)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the report is over %" G_GSIZE_FORMAT " bytes",
-                   p.limits->reports_max_bytes);
+                   _ ("the report is over %llu bytes"),
+                   (unsigned long long)p.limits->reports_max_bytes);
       return FALSE;
     }
   /* No XML_PARSE_NOENT (it would substitute entities), DTDLOAD, DTDATTR, XINCLUDE or
@@ -543,7 +545,7 @@ fct_dmarc_aggregate_parse (const char *data, gsize len, const FctLimits *limits,
   if (reader == NULL)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the XML reader cannot start");
+                   _ ("the XML reader cannot start"));
       return FALSE;
     }
   xmlTextReaderSetErrorHandler (reader, reader_error, &p);

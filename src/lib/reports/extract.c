@@ -98,15 +98,15 @@ over_budget (gsize out, gsize in, const FctLimits *limits, GError **error)
   if (out > limits->reports_max_bytes)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "decompressed, the report is over %" G_GSIZE_FORMAT " bytes",
-                   limits->reports_max_bytes);
+                   _ ("decompressed, the report is over %llu bytes"),
+                   (unsigned long long)limits->reports_max_bytes);
       return TRUE;
     }
   if (out > RATIO_FLOOR && out / MAX (in, 1) > limits->reports_ratio_max)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "decompression bomb: %" G_GSIZE_FORMAT " bytes expand over %u times", in,
-                   limits->reports_ratio_max);
+                   _ ("decompression bomb: %llu bytes expand over %u times"),
+                   (unsigned long long)in, limits->reports_ratio_max);
       return TRUE;
     }
   return FALSE;
@@ -124,7 +124,7 @@ fct_reports_gunzip (const guint8 *data, gsize len, const FctLimits *limits, GErr
   /* 15 + 16: a gzip wrapper (RFC 1952), not zlib's. */
   if (inflateInit2 (&z, 15 + 16) != Z_OK)
     {
-      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED, "zlib: %s",
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED, _ ("zlib: %s"),
                    z.msg != NULL ? z.msg : "cannot start");
       return NULL;
     }
@@ -152,8 +152,8 @@ fct_reports_gunzip (const guint8 *data, gsize len, const FctLimits *limits, GErr
       if (rc != Z_OK || (z.avail_in == 0 && z.avail_out != 0))
         {
           g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                       rc == Z_OK || rc == Z_BUF_ERROR ? "the gzip data is truncated"
-                                                       : "the gzip data is corrupt: %s",
+                       rc == Z_OK || rc == Z_BUF_ERROR ? _ ("the gzip data is truncated")
+                                                       : _ ("the gzip data is corrupt: %s"),
                        z.msg != NULL ? z.msg : "");
           break;
         }
@@ -183,7 +183,7 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
   if (archive_read_open_memory (a, data, len) != ARCHIVE_OK)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the zip cannot be read: %s", archive_error_string (a));
+                   _ ("the zip cannot be read: %s"), archive_error_string (a));
       archive_read_free (a);
       return FALSE;
     }
@@ -202,7 +202,7 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
       if (++entries > limits->reports_archive_entries_max)
         {
           fct_reports_skip (skip, user_data, name, FCT_REPORTS_ERROR_LIMIT,
-                            "the zip has more than %u members; the rest are not read",
+                            _ ("the zip has more than %u members; the rest are not read"),
                             limits->reports_archive_entries_max);
           break;
         }
@@ -223,7 +223,7 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
       total += buf->len;
       if (local == NULL && n < 0)
         g_set_error (&local, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                     "the zip member cannot be read: %s", archive_error_string (a));
+                     _ ("the zip member cannot be read: %s"), archive_error_string (a));
       if (local != NULL)
         {
           g_byte_array_unref (buf);
@@ -241,7 +241,7 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
   if (r != ARCHIVE_EOF && r != ARCHIVE_OK && !any && entries == 0)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the zip cannot be read: %s", archive_error_string (a));
+                   _ ("the zip cannot be read: %s"), archive_error_string (a));
       archive_read_free (a);
       return FALSE;
     }
@@ -249,7 +249,7 @@ fct_reports_unzip (const char *name, const guint8 *data, gsize len, const FctLim
   if (!any && entries == 0)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the zip holds no file");
+                   _ ("the zip holds no file"));
       return FALSE;
     }
   /* Members that failed were reported one by one. */
@@ -341,7 +341,7 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
   if (body == NULL || g_mime_object_get_header (GMIME_OBJECT (message), "From") == NULL)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED,
-                   "neither a report (XML, JSON, gzip, zip) nor a message");
+                   _ ("neither a report (XML, JSON, gzip, zip) nor a message"));
       return FALSE;
     }
   if (g_mime_content_type_is_type (g_mime_object_get_content_type (body), "multipart",
@@ -371,7 +371,7 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
             }
         }
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED,
-                   "the message carries no report");
+                   _ ("the message carries no report"));
       return FALSE;
     }
   iter = g_mime_part_iter_new (body);
@@ -405,7 +405,7 @@ from_message (const char *name, GBytes *data, const FctLimits *limits, GPtrArray
   while (g_mime_part_iter_next (iter));
   if (!any)
     g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED,
-                 "the message carries no report");
+                 _ ("the message carries no report"));
   return any;
 }
 
@@ -421,7 +421,7 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
   /* GMime takes no empty buffer (its data pointer is NULL). */
   if (len == 0)
     {
-      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED, "empty");
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED, _ ("empty"));
       return FALSE;
     }
   if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
@@ -430,7 +430,7 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
       if (depth >= 3)
         {
           g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                       "compressed data inside compressed data");
+                       _ ("compressed data inside compressed data"));
           return FALSE;
         }
       inner = fct_reports_gunzip (p, len, limits, error);
@@ -441,7 +441,7 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
       if (depth >= 2)
         {
           g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                       "an archive inside an archive");
+                       _ ("an archive inside an archive"));
           return FALSE;
         }
       return fct_reports_unzip (name, p, len, limits, blobs, skip, user_data, error);
@@ -449,8 +449,8 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
   if (len > limits->reports_max_bytes)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the report is over %" G_GSIZE_FORMAT " bytes",
-                   limits->reports_max_bytes);
+                   _ ("the report is over %llu bytes"),
+                   (unsigned long long)limits->reports_max_bytes);
       return FALSE;
     }
   c = first_char (p, len);
@@ -467,7 +467,7 @@ find (const char *name, GBytes *data, const FctLimits *limits, guint depth,
   if (depth > 0)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_UNSUPPORTED,
-                   "neither XML, JSON, gzip nor zip");
+                   _ ("neither XML, JSON, gzip nor zip"));
       return FALSE;
     }
   return from_message (name, data, limits, blobs, skip, user_data, error);
@@ -483,8 +483,8 @@ fct_reports_extract (const char *name, GBytes *data, const FctLimits *limits,
     limits = fct_limits_default ();
   if (g_bytes_get_size (data) > limits->message_max_bytes)
     {
-      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "over %" G_GSIZE_FORMAT " bytes", limits->message_max_bytes);
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT, _ ("over %llu bytes"),
+                   (unsigned long long)limits->message_max_bytes);
       return FALSE;
     }
   return find (name, data, limits, 0, blobs, skip, user_data, error);

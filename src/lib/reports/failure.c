@@ -233,14 +233,14 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
   if (len > limits->message_max_bytes)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the failure report is over %" G_GSIZE_FORMAT " bytes",
-                   limits->message_max_bytes);
+                   _ ("the failure report is over %llu bytes"),
+                   (unsigned long long)limits->message_max_bytes);
       return NULL;
     }
   if (len == 0)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "not a failure report (empty)");
+                   _ ("not a failure report (empty)"));
       return NULL;
     }
   stream = g_mime_stream_mem_new_with_buffer (data, len);
@@ -254,7 +254,7 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
       || !GMIME_IS_MULTIPART (body))
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "not a failure report (no multipart/report)");
+                   _ ("not a failure report (no multipart/report)"));
       return NULL;
     }
   multipart = GMIME_MULTIPART (body);
@@ -272,7 +272,7 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
   if (feedback == NULL || (fields = part_bytes (feedback, HEADERS_MAX_BYTES)) == NULL)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the report has no message/feedback-report part (RFC 5965 §2)");
+                   _ ("the report has no message/feedback-report part (RFC 5965 §2)"));
       return NULL;
     }
   r = g_new0 (FctFailureReport, 1);
@@ -282,7 +282,7 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
   if (r->feedback_type == NULL)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the feedback report has no Feedback-Type (RFC 5965 §3.1)");
+                   _ ("the feedback report has no Feedback-Type (RFC 5965 §3.1)"));
       return NULL;
     }
   if (r->reported_domain != NULL)

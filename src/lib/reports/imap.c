@@ -57,7 +57,8 @@ transfer (const char *url, const char *custom, const char *user, const char *pas
 
   if (curl == NULL)
     {
-      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_IO, "libcurl cannot start");
+      g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_IO,
+                   _ ("libcurl cannot start"));
       return FALSE;
     }
   curl_easy_setopt (curl, CURLOPT_URL, url);
@@ -89,14 +90,14 @@ transfer (const char *url, const char *custom, const char *user, const char *pas
     return TRUE;
   if (sink->over)
     g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                 "the message is over %" G_GSIZE_FORMAT " bytes", sink->max);
+                 _ ("the message is over %llu bytes"), (unsigned long long)sink->max);
   else
     g_set_error (error, FCT_REPORTS_ERROR,
                  rc == CURLE_LOGIN_DENIED || rc == CURLE_URL_MALFORMAT
                          || rc == CURLE_UNSUPPORTED_PROTOCOL
                      ? FCT_REPORTS_ERROR_MALFORMED
                      : FCT_REPORTS_ERROR_IO,
-                 "IMAP: %s",
+                 _ ("IMAP: %s"),
                  error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror (rc));
   return FALSE;
 }
@@ -142,14 +143,14 @@ fct_reports_ingest_imap (FctReportsIngest *ingest, const char *url, const char *
           && g_strcmp0 (g_uri_get_scheme (uri), "imaps") != 0))
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "not an imap:// or imaps:// URL: %s", url);
+                   _ ("not an imap:// or imaps:// URL: %s"), url);
       return FALSE;
     }
   if (g_uri_get_userinfo (uri) != NULL)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the URL carries credentials: give them in the configuration or the "
-                   "environment instead");
+                   _ ("the URL carries credentials: give them in the configuration or the "
+                      "environment instead"));
       return FALSE;
     }
   base = g_str_has_suffix (url, "/") ? g_strndup (url, strlen (url) - 1) : g_strdup (url);

@@ -349,8 +349,8 @@ ingest_file (FctReportsIngest *ingest, const char *path, gsize size, GError **er
     {
       ingest->stats.sources++;
       g_set_error (&local, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the file is over %" G_GSIZE_FORMAT " bytes",
-                   ingest->limits.message_max_bytes);
+                   _ ("the file is over %llu bytes"),
+                   (unsigned long long)ingest->limits.message_max_bytes);
       skipped (ingest, path, local);
       return TRUE;
     }
@@ -486,7 +486,7 @@ ingest_path (FctReportsIngest *ingest, const char *path, guint depth, GError **e
       if (depth > 0)
         return TRUE;
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_IO,
-                   "%s: neither a file nor a folder", path);
+                   _ ("%s: neither a file nor a folder"), path);
       return FALSE;
     }
   if (is_mbox (path) && (gsize)st.st_size > 0)

@@ -134,29 +134,29 @@ fct_tlsrpt_report_parse (const char *data, gsize len, const FctLimits *limits,
   if (len > limits->reports_max_bytes || len > G_MAXSSIZE)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the TLS report is over %" G_GSIZE_FORMAT " bytes",
-                   limits->reports_max_bytes);
+                   _ ("the TLS report is over %llu bytes"),
+                   (unsigned long long)limits->reports_max_bytes);
       return NULL;
     }
   if (json_depth (data, len, limits->reports_json_depth_max)
       > limits->reports_json_depth_max)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_LIMIT,
-                   "the TLS report nests JSON more than %u deep",
+                   _ ("the TLS report nests JSON more than %u deep"),
                    limits->reports_json_depth_max);
       return NULL;
     }
   if (!g_utf8_validate (data, (gssize)len, NULL))
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the TLS report is not UTF-8 (RFC 8259 §8.1)");
+                   _ ("the TLS report is not UTF-8 (RFC 8259 §8.1)"));
       return NULL;
     }
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize)len, &local))
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the TLS report is not JSON: %s", local->message);
+                   _ ("the TLS report is not JSON: %s"), local->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -175,8 +175,8 @@ fct_tlsrpt_report_parse (const char *data, gsize len, const FctLimits *limits,
       || r->end < r->begin)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "not a TLS report (RFC 8460 §4.4): organization-name, report-id, "
-                   "date-range or policies missing or invalid");
+                   _ ("not a TLS report (RFC 8460 §4.4): organization-name, report-id, "
+                      "date-range or policies missing or invalid"));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (policies); i++)
@@ -227,7 +227,7 @@ fct_tlsrpt_report_parse (const char *data, gsize len, const FctLimits *limits,
   if (r->policies->len == 0)
     {
       g_set_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED,
-                   "the TLS report has no policy with a policy-domain and a summary");
+                   _ ("the TLS report has no policy with a policy-domain and a summary"));
       return NULL;
     }
   return g_steal_pointer (&r);

@@ -294,7 +294,7 @@ fct_findings_threat (const FctFindings *findings, GPtrArray **deciding)
 /* The sections whose findings advise the sender (will the mail arrive?) rather than
  * warn the reader. */
 static const char *const sender_sections[]
-    = { "authentication", "headers", "size", "bulk", "blocklists" };
+    = { "authentication", "headers", "size", "transport", "bulk", "blocklists" };
 
 gboolean
 fct_finding_weight_advises_sender (const FctFindingWeight *weight)

@@ -11,6 +11,7 @@
  * socket passes through the same deadline-aware send/recv (MSG_NOSIGNAL: a closed peer
  * cannot raise SIGPIPE in the caller's process). */
 #include "smtp-private.h"
+#include <glib/gi18n-lib.h>
 
 #include <errno.h>
 #include <netdb.h>
@@ -54,7 +55,7 @@ wait_fd (int fd, short events, gint64 deadline, GError **error)
       if (left <= 0)
         {
           g_set_error_literal (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_TIMEOUT,
-                               "timed out waiting for the server");
+                               _ ("timed out waiting for the server"));
           return FALSE;
         }
       struct pollfd pfd = { .fd = fd, .events = events };
@@ -65,8 +66,8 @@ wait_fd (int fd, short events, gint64 deadline, GError **error)
       if (r < 0 && errno != EINTR)
         {
           int saved = errno;
-          g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_IO, "poll: %s",
-                       g_strerror (saved));
+          g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_IO,
+                       _ ("cannot wait for the server: %s"), g_strerror (saved));
           return FALSE;
         }
     }
@@ -94,7 +95,7 @@ send_raw (FctSmtpClient *c, const guint8 *data, gsize len, gint64 deadline, GErr
       g_set_error (error, FCT_SMTP_ERROR,
                    saved == EPIPE || saved == ECONNRESET ? FCT_SMTP_ERROR_CLOSED
                                                          : FCT_SMTP_ERROR_IO,
-                   "send: %s", g_strerror (saved));
+                   _ ("cannot send to the server: %s"), g_strerror (saved));
       return FALSE;
     }
   return TRUE;
@@ -118,7 +119,7 @@ recv_raw (FctSmtpClient *c, guint8 *buf, gsize len, gint64 deadline, GError **er
       int saved = errno;
       g_set_error (error, FCT_SMTP_ERROR,
                    saved == ECONNRESET ? FCT_SMTP_ERROR_CLOSED : FCT_SMTP_ERROR_IO,
-                   "recv: %s", g_strerror (saved));
+                   _ ("cannot read from the server: %s"), g_strerror (saved));
       return -1;
     }
 }
@@ -150,7 +151,7 @@ tls_fill (FctSmtpClient *c, gint64 deadline, GError **error)
   if (n == 0)
     {
       g_set_error_literal (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_CLOSED,
-                           "the server closed the connection");
+                           _ ("the server closed the connection"));
       return FALSE;
     }
   BIO_write (c->rbio, buf, (int)n);
@@ -177,7 +178,7 @@ write_all (FctSmtpClient *c, const guint8 *data, gsize len, gint64 deadline, GEr
   /* A memory BIO accepts everything at once. */
   if (len > 0 && SSL_write (c->tls, data, (int)MIN (len, G_MAXINT)) <= 0)
     {
-      set_tls_error (error, "TLS write failed");
+      set_tls_error (error, _ ("TLS write failed"));
       return FALSE;
     }
   return tls_flush (c, deadline, error);
@@ -198,7 +199,7 @@ read_some (FctSmtpClient *c, guint8 *buf, gsize len, gint64 deadline, GError **e
         return 0;
       if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
         {
-          set_tls_error (error, "TLS read failed");
+          set_tls_error (error, _ ("TLS read failed"));
           return -1;
         }
       if (!tls_flush (c, deadline, error) || !tls_fill (c, deadline, error))
@@ -223,7 +224,7 @@ fct_smtp_client_connect (const char *ip, guint16 port, const FctLimits *limits,
   if (gai != 0 || ai == NULL)
     {
       g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_CONNECT,
-                   "“%s” is not an IP address: %s", ip, gai_strerror (gai));
+                   _ ("“%s” is not an IP address: %s"), ip, gai_strerror (gai));
       return NULL;
     }
 
@@ -232,7 +233,7 @@ fct_smtp_client_connect (const char *ip, guint16 port, const FctLimits *limits,
     {
       int saved = errno;
       freeaddrinfo (ai);
-      g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_IO, "socket: %s",
+      g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_IO, _ ("cannot open a socket: %s"),
                    g_strerror (saved));
       return NULL;
     }
@@ -243,7 +244,7 @@ fct_smtp_client_connect (const char *ip, guint16 port, const FctLimits *limits,
       int saved = errno;
       close (fd);
       g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_CONNECT,
-                   "connect to %s port %u: %s", ip, port, g_strerror (saved));
+                   _ ("cannot connect to %s port %u: %s"), ip, port, g_strerror (saved));
       return NULL;
     }
   if (r < 0)
@@ -255,15 +256,16 @@ fct_smtp_client_connect (const char *ip, guint16 port, const FctLimits *limits,
                     &wait_error))
         {
           close (fd);
-          g_propagate_prefixed_error (error, wait_error, "connect to %s port %u: ", ip,
-                                      port);
+          g_propagate_prefixed_error (error, wait_error,
+                                      _ ("cannot connect to %s port %u: "), ip, port);
           return NULL;
         }
       if (getsockopt (fd, SOL_SOCKET, SO_ERROR, &so_error, &slen) < 0 || so_error != 0)
         {
           close (fd);
           g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_CONNECT,
-                       "connect to %s port %u: %s", ip, port, g_strerror (so_error));
+                       _ ("cannot connect to %s port %u: %s"), ip, port,
+                       g_strerror (so_error));
           return NULL;
         }
     }
@@ -333,7 +335,7 @@ fct_smtp_client_read_reply (FctSmtpClient *client, GError **error)
       if (n == 0)
         {
           g_set_error_literal (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_CLOSED,
-                               "the server closed the connection");
+                               _ ("the server closed the connection"));
           return NULL;
         }
       fct_smtp_reply_parser_push (client->parser, buf, (gsize)n);
@@ -347,7 +349,7 @@ fct_smtp_client_command (FctSmtpClient *client, const char *line, GError **error
   if (strpbrk (line, "\r\n") != NULL)
     {
       g_set_error_literal (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_PROTOCOL,
-                           "a command cannot contain CR or LF");
+                           _ ("a command cannot contain CR or LF"));
       return NULL;
     }
   g_autofree char *wire = g_strconcat (line, "\r\n", NULL);
@@ -379,13 +381,13 @@ fct_smtp_client_start_tls_with (FctSmtpClient *client, const FctSmtpTlsOptions *
   if (fct_smtp_reply_parser_get_pending (client->parser) > 0)
     {
       g_set_error_literal (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_PROTOCOL,
-                           "the server sent data after its reply to STARTTLS");
+                           _ ("the server sent data after its reply to STARTTLS"));
       return FALSE;
     }
   client->tls_ctx = SSL_CTX_new (TLS_client_method ());
   if (client->tls_ctx == NULL)
     {
-      set_tls_error (error, "cannot create a TLS context");
+      set_tls_error (error, _ ("cannot create a TLS context"));
       return FALSE;
     }
   if (options->examine)
@@ -399,8 +401,8 @@ fct_smtp_client_start_tls_with (FctSmtpClient *client, const FctSmtpTlsOptions *
           && SSL_CTX_load_verify_locations (client->tls_ctx, options->ca_file, NULL) != 1)
         {
           ERR_clear_error ();
-          g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_TLS, "cannot read CA file %s",
-                       options->ca_file);
+          g_set_error (error, FCT_SMTP_ERROR, FCT_SMTP_ERROR_TLS,
+                       _ ("cannot read the CA file %s"), options->ca_file);
           return FALSE;
         }
     }
@@ -415,7 +417,7 @@ fct_smtp_client_start_tls_with (FctSmtpClient *client, const FctSmtpTlsOptions *
       BIO_free (client->wbio);
       client->rbio = client->wbio = NULL;
       g_clear_pointer (&client->tls, SSL_free);
-      set_tls_error (error, "cannot create a TLS session");
+      set_tls_error (error, _ ("cannot create a TLS session"));
       return FALSE;
     }
   SSL_set_bio (client->tls, client->rbio, client->wbio);
@@ -433,7 +435,7 @@ fct_smtp_client_start_tls_with (FctSmtpClient *client, const FctSmtpTlsOptions *
       int e = SSL_get_error (client->tls, r);
       if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
         {
-          set_tls_error (error, "TLS handshake failed");
+          set_tls_error (error, _ ("TLS handshake failed"));
           return FALSE;
         }
       if (e == SSL_ERROR_WANT_READ && !tls_fill (client, deadline, error))
@@ -480,7 +482,7 @@ fct_smtp_client_get_tls_info (const FctSmtpClient *client)
   X509 *cert = SSL_get1_peer_certificate (client->tls);
   if (cert == NULL)
     {
-      info->cert_verify_error = g_strdup ("the server sent no certificate");
+      info->cert_verify_error = g_strdup (_ ("the server sent no certificate"));
       return info;
     }
   long verify = SSL_get_verify_result (client->tls);

@@ -110,6 +110,10 @@ class Server:
                     ok = u is not None and int(u.group(1)) % 2 == 0
                     if address.startswith("grey"):
                         conn.sendall(b"450 4.2.0 Greylisted, come back later\r\n")
+                    elif address.startswith("busy"):
+                        # RFC 5321 §3.8: 421, then the server closes the session.
+                        conn.sendall(b"421 4.7.0 Too many connections, slow down\r\n")
+                        break
                     else:
                         conn.sendall(b"250 2.1.5 Ok\r\n" if ok
                                      else b"550 5.1.1 User unknown\r\n")
@@ -280,6 +284,33 @@ def main():
         notes.append(f"backoff after 450s at --backoff 1: gaps {gaps[0]:.2f} s, {gaps[1]:.2f} s")
         expect(gaps[0] >= 0.95 and gaps[1] >= 1.95, f"gaps {gaps}")
     case("4xx replies: the exchanger is asked again only after a doubling backoff", backoff)
+
+    def backoff_421():
+        # A 421 ends the session: the next session to that exchanger waits --backoff, the
+        # one after twice that, as after a 450. One address per session and one session
+        # at a time, so that each address meets the exchanger after the previous 421 (in
+        # a shared session, the addresses not asked yet go to the next exchanger).
+        server.reset()
+        busy = os.path.join(d, "busy.txt")
+        with open(busy, "w") as f:
+            f.write("".join(f"busy{i}@d04.fct\n" for i in range(3)))
+        p = subprocess.run([FACTEUR, "address", "--dns-zone", zone, "--smtp-port",
+                            str(server.port), "--helo", "probe.facteur.fct", "--backoff", "1",
+                            "--rate-host", "0", "--rate-domain", "0", "--rcpt-per-session",
+                            "1", "--per-host", "1", "--per-domain", "1", "--batch", busy],
+                           capture_output=True, text=True, env=env, timeout=120)
+        expect(p.returncode in (0, 69), f"exit {p.returncode}: {p.stderr}")
+        verdicts = [json.loads(l)["verdict"] for l in p.stdout.splitlines()]
+        expect(verdicts == ["unknown"] * 3, p.stdout)
+        with server.lock:
+            times = sorted(t for t, _ in server.rcpts[host_ip(4)])
+        expect(len(times) == 3, f"{len(times)} RCPTs")
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        notes.append("backoff after 421s at --backoff 1: gaps "
+                     + ", ".join(f"{g:.2f} s" for g in gaps))
+        expect(gaps[0] >= 0.95 and gaps[1] >= 1.95, f"gaps {gaps}")
+    case("421 and a closed session: the exchanger is asked again only after a doubling "
+         "backoff", backoff_421)
 
     server.stop()
     for name in os.listdir(d):

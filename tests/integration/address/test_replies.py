@@ -11,6 +11,7 @@ Usage: test_replies.py BUILD/facteur [DOCS/ADDRESS.md]"""
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +55,7 @@ class Server:
         self.greeting = "220 mx.replies.fct ESMTP scripted"
         self.lock = threading.Lock()
         self.rcpts = 0
+        self.ehlo = []  # the names clients gave in EHLO/HELO
         self.thread = threading.Thread(target=self.accept, daemon=True)
         self.thread.start()
 
@@ -77,6 +79,8 @@ class Server:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 verb = line[:4].upper()
                 if verb in ("EHLO", "HELO"):
+                    with self.lock:
+                        self.ehlo.append(line[5:].strip())
                     conn.sendall(b"250-mx.replies.fct\r\n250 8BITMIME\r\n")
                 elif verb == "MAIL":
                     conn.sendall(b"553 5.1.8 Sender address rejected: domain not found\r\n"
@@ -214,6 +218,37 @@ def main():
                 expect(p.returncode == 64 and "fully qualified" in p.stderr,
                        f"--helo {name}: {p.returncode} {p.stderr!r}")
         case("--helo that is not a fully qualified name: usage error 64", helo_refused)
+
+        def machine_name():
+            # Without --helo, EHLO gives this machine's fully qualified name; a machine
+            # whose name is not one is refused before any connection, saying why. The
+            # host name is set in a private UTS namespace (needs root).
+            def run_as(hostname):
+                script = 'hostname "$1" && shift && exec "$@"'
+                return subprocess.run(
+                    ["unshare", "--uts", "sh", "-c", script, "sh", hostname, FACTEUR,
+                     "address", "--dns-zone", zone, "--smtp-port", str(server.port),
+                     "row0@replies.fct"], capture_output=True, text=True, env=env,
+                    timeout=60)
+            with server.lock:
+                seen = len(server.ehlo)
+            p = run_as("probe.facteur.fct")
+            with server.lock:
+                names = server.ehlo[seen:]
+            expect(p.returncode == 0 and names and set(names) == {"probe.facteur.fct"},
+                   f"EHLO {names}: {p.returncode} {p.stderr!r}")
+            with server.lock:
+                seen = len(server.ehlo)
+            p = run_as("vm")
+            with server.lock:
+                expect(len(server.ehlo) == seen, "a connection without a usable name")
+            expect(p.returncode == 64 and "(“vm”) is not a fully qualified domain name"
+                   in p.stderr and "--helo" in p.stderr, f"{p.returncode} {p.stderr!r}")
+        name = "no --helo: EHLO gives the machine's FQDN; without one, usage error 64 and why"
+        if os.geteuid() == 0 and shutil.which("unshare") is not None:
+            case(name, machine_name)
+        else:
+            results.append((True, f"{name} # SKIP needs root and unshare", ""))
     finally:
         server.stop()
         for name in os.listdir(d):

@@ -207,6 +207,28 @@ def t_no_advice_to_phisher():
     expect("not advice for its sender" in p.stdout, p.stdout)
 
 
+def t_transport_section():
+    # The transport findings have their heading in the text report, and they advise
+    # the sender: withheld for a dangerous message, kept for an ordinary one.
+    for message, dangerous in ((EXAMPLES[2], True), (EXAMPLES[0], False)):
+        name, options, _, _ = message
+        with tempfile.TemporaryDirectory() as tmp:
+            p = run(*example_args(name, options, os.path.join(tmp, "f.db")), "--tls", "none")
+            pj = run(*example_args(name, options, os.path.join(tmp, "g.db")), "--tls", "none",
+                     "--json")
+        expect(p.returncode == 0 and pj.returncode == 0, p.stderr + pj.stderr)
+        lines = p.stdout.splitlines()
+        expect("Transport (TLS)" in lines, f"{name}: no transport heading: {p.stdout}")
+        after = lines[lines.index("Transport (TLS)") + 1]
+        expect("Sent without TLS" in after, f"{name}: {after!r} under the heading")
+        d = json.loads(pj.stdout)
+        expect(d["threat"]["verdict"] == ("dangerous" if dangerous else "clean"), d["threat"])
+        tls = [f for f in d["findings"] if f["id"] == "smtp-no-tls"]
+        expect(len(tls) == 1 and tls[0]["section"] == "transport", tls)
+        expect(("not advice" in tls[0]["detail"]) == dangerous, tls[0])
+        expect(("Enable STARTTLS" in tls[0]["detail"]) != dangerous, tls[0])
+
+
 def t_missing_ip():
     p = run("check", os.path.join(EX, "newsletter.eml"), "--dns-zone", ZONE)
     expect(p.returncode == 64, f"rc {p.returncode}")
@@ -326,6 +348,8 @@ case("IBAN of an unauthenticated sender stays new", t_iban_known_second_time_onl
 case("--db files are private", t_db_private_files)
 case("corrupt --db: report without history", t_db_corrupt)
 case("no sender advice for a dangerous message", t_no_advice_to_phisher)
+case("transport findings: their heading, advice withheld when dangerous",
+     t_transport_section)
 case("--no-blocklists, --dnsbl, --uribl", t_blocklist_options)
 case("--now moves the clock", t_now_option)
 case("--authserv-id", t_authserv_id)

@@ -8,6 +8,7 @@
 #include <facteur/dkim.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <glib/gstdio.h>
 #include <openssl/pem.h>
@@ -173,6 +174,10 @@ static const Case cases[] = {
     "dmarc-policy-none dmarc-rua-missing", 0 },
   { "tdmarc.test", "192.0.2.49", "dmarc",
     "_dmarc.{d}. TXT \"v=DMARC1; p=reject; t=y; rua=mailto:x@{d}\"", "dmarc-testing", 0 },
+  /* Testing mode and no reports: the reports' fix keeps t=y, the finding is not about it.
+   */
+  { "tnorua.test", "192.0.2.58", "dmarc", "_dmarc.{d}. TXT \"v=DMARC1; p=reject; t=y\"",
+    "dmarc-testing dmarc-rua-missing", 0 },
   /* t=y with p=none changes nothing: not reported. */
   { "tnone.test", "192.0.2.50", "dmarc",
     "_dmarc.{d}. TXT \"v=DMARC1; p=none; t=y; rua=mailto:x@{d}\"", "dmarc-policy-none", 0 },
@@ -485,6 +490,10 @@ test_fixes (void)
       "ruf=mailto:f@mergedmarc.test; rua=mailto:dmarc-reports@mergedmarc.test\"" },
     { "tdmarc.test", "dmarc-testing",
       "_dmarc.tdmarc.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@tdmarc.test\"" },
+    { "tnorua.test", "dmarc-testing", "_dmarc.tnorua.test. TXT \"v=DMARC1; p=reject\"" },
+    { "tnorua.test", "dmarc-rua-missing",
+      "_dmarc.tnorua.test. TXT \"v=DMARC1; p=reject; t=y; "
+      "rua=mailto:dmarc-reports@tnorua.test\"" },
     { "pct.test", "dmarc-pct-partial",
       "_dmarc.pct.test. TXT \"v=DMARC1; p=reject; rua=mailto:x@pct.test\"" },
     { "spnone.test", "dmarc-sp-none",
@@ -749,6 +758,45 @@ test_report_details (void)
   g_autoptr (FctAuditReport) nul = audit (resolver, "nullmx.test", 0, FALSE, 25, NULL);
   g_assert_true (nul->null_mx);
   g_assert_cmpuint (nul->mx->len, ==, 0);
+}
+
+/* Issue 13: with no record, the text and the fix agree (p=none, reports to a mailbox the
+ * text asks to create); new DMARC advice uses RFC 9989 tags only, so no fix brings in
+ * pct=, rf= or ri= that the record did not have. */
+static void
+test_dmarc_advice (void)
+{
+  g_autoptr (FctResolver) resolver = zone_resolver ();
+  g_autoptr (FctAuditReport) none = audit (resolver, "nodmarc.test", 0, FALSE, 25, NULL);
+  const FctFinding *f = NULL;
+  for (guint k = 0; k < fct_findings_get_count (none->findings); k++)
+    if (g_str_equal (fct_findings_get (none->findings, k)->weight->id, "dmarc-missing"))
+      f = fct_findings_get (none->findings, k);
+  g_assert_nonnull (f);
+  g_assert_nonnull (strstr (f->detail, "Start with p=none"));
+  g_assert_nonnull (strstr (f->detail, "create dmarc-reports@nodmarc.test"));
+  g_assert_nonnull (strstr (f->fix, "p=none; rua=mailto:dmarc-reports@nodmarc.test"));
+  g_assert_null (strstr (f->fix, "quarantine"));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      if (strstr (cases[i].expect, "dmarc-") == NULL)
+        continue;
+      g_autoptr (FctAuditReport) r
+          = audit (resolver, cases[i].domain, cases[i].mx_max, FALSE, 25, NULL);
+      for (guint k = 0; k < fct_findings_get_count (r->findings); k++)
+        {
+          const FctFinding *g = fct_findings_get (r->findings, k);
+          if (!g_str_has_prefix (g->weight->id, "dmarc-") || g->fix == NULL)
+            continue;
+          static const char *const old_tags[] = { "pct=", "rf=", "ri=" };
+          for (gsize t = 0; t < G_N_ELEMENTS (old_tags); t++)
+            if (strstr (cases[i].extra, old_tags[t]) == NULL
+                && strstr (g->fix, old_tags[t]) != NULL)
+              g_error ("%s %s: the fix brings in %s: %s", cases[i].domain, g->weight->id,
+                       old_tags[t], g->fix);
+        }
+    }
 }
 
 static void
@@ -1132,6 +1180,10 @@ test_unreachable (void)
    * against the domain. */
   g_assert_cmpstr (got, ==, "smtp-untested");
   g_assert_cmpfloat (r->score, ==, 10.0);
+  /* With the reason, as the connection attempt gave it. */
+  const FctFinding *f = fct_findings_get (r->findings, 0);
+  g_assert_nonnull (strstr (f->detail, g_strerror (ECONNREFUSED)));
+  g_assert_cmpfloat (f->weight->points, ==, 0.0);
 }
 
 /* Several findings of one id are one finding, costed once, that names every host. */
@@ -1249,6 +1301,7 @@ main (int argc, char **argv)
   g_test_add_func ("/audit/fixes-work", test_fixes_work);
   g_test_add_func ("/audit/report-details", test_report_details);
   g_test_add_func ("/audit/invalid-domain", test_invalid_domain);
+  g_test_add_func ("/audit/dmarc-advice", test_dmarc_advice);
   for (gsize i = 0; i < G_N_ELEMENTS (tls_cases); i++)
     {
       g_autofree char *path

@@ -205,6 +205,7 @@ test_withhold_sender_advice (void)
   FctFinding *spf = fct_findings_add (f, "spf-none", "publish \"v=spf1 mx -all\"");
   FctFinding *bulk = fct_findings_add (f, "unsubscribe-missing", "add List-Unsubscribe");
   FctFinding *fraud = fct_findings_add (f, "bank-details-change", "call the supplier");
+  FctFinding *tls = fct_findings_add (f, "smtp-no-tls", "enable STARTTLS");
 
   fct_finding_set_fix (spf, "v=spf1 mx -all");
   fct_finding_set_evidence (spf, "example.com");
@@ -215,9 +216,12 @@ test_withhold_sender_advice (void)
   g_assert_nonnull (strstr (spf->detail, "not advice"));
   g_assert_null (strstr (bulk->detail, "add List-Unsubscribe"));
   g_assert_cmpstr (fraud->detail, ==, "call the supplier");
+  /* The transport section advises the sender's server too. */
+  g_assert_null (strstr (tls->detail, "enable STARTTLS"));
+  g_assert_true (fct_finding_weight_advises_sender (tls->weight));
   g_assert_cmpfloat (fct_findings_score (f), ==,
                      10.0 - spf->weight->points - bulk->weight->points
-                         - fraud->weight->points);
+                         - fraud->weight->points - tls->weight->points);
 }
 
 /* docs/SCORING.md "Threat verdict" lists every id that has a level, with that level. */

@@ -473,6 +473,14 @@ test_special_use (void)
   g_assert_false (fct_verify_domain_is_special_use ("example.co.uk"));
   g_assert_false (fct_verify_domain_is_special_use ("notexample.com"));
   g_assert_true (fct_verify_domain_is_special_use ("EXAMPLE.NET."));
+  /* Every name under a special-use name is special-use too (RFC 6761 §6, RFC 7686 §2). */
+  static const char *const under[] = { "db.localhost", "a.b.invalid", "x.y.onion",
+                                       "shop.test",    "www.example", "lab.example.org" };
+  for (gsize i = 0; i < G_N_ELEMENTS (under); i++)
+    if (!fct_verify_domain_is_special_use (under[i]))
+      g_error ("%s is not special-use", under[i]);
+  g_assert_false (fct_verify_domain_is_special_use ("onion.fr"));
+  g_assert_false (fct_verify_domain_is_special_use ("localhost.fr"));
 }
 
 typedef struct
