@@ -287,11 +287,10 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
   server->resolver = fct_cli_make_resolver (common, &error);
   if (server->resolver == NULL)
     return fct_cli_report_error (error);
-  if (server->config.tls_cert != NULL)
+  if (server->ca != NULL)
     {
-      server->certificate = g_tls_certificate_new_from_files (
-          server->config.tls_cert, server->config.tls_key, &error);
-      if (server->certificate == NULL)
+      server->tls = fct_serve_tls_new (server->ca, server->config.tls_cert, &error);
+      if (server->tls == NULL)
         {
           g_printerr ("facteur serve: %s\n", error->message);
           return FCT_EXIT_DATAERR;
@@ -336,7 +335,8 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
 static void
 server_clear (FctServer *server)
 {
-  g_clear_object (&server->certificate);
+  g_clear_pointer (&server->tls, SSL_CTX_free);
+  g_clear_pointer (&server->ca, fct_serve_ca_free);
   g_clear_pointer (&server->anvil, fct_anvil_free);
   g_clear_pointer (&server->store, fct_store_close);
   g_clear_pointer (&server->resolver, fct_resolver_unref);
@@ -473,7 +473,18 @@ fct_cmd_serve (int argc, char **argv)
                                room))
         accepted = G_MAXSIZE;
       server.limits.message_max_bytes = MAX (server.limits.message_max_bytes, accepted);
-      status = run (&server, &common, &a);
+      /* The key holder is forked first, while the process has no thread and has opened
+       * nothing: the serving process never reads the private key. */
+      if (server.config.tls_cert != NULL
+          && (server.ca
+              = fct_serve_ca_start (server.config.tls_cert, server.config.tls_key, &error))
+                 == NULL)
+        {
+          g_printerr ("facteur serve: %s\n", error->message);
+          status = FCT_EXIT_DATAERR;
+        }
+      else
+        status = run (&server, &common, &a);
     }
   server_clear (&server);
   config_clear (&a.flags);

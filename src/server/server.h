@@ -13,6 +13,8 @@
 #include <facteur/store.h>
 #include <gio/gio.h>
 #include <locale.h>
+#include <openssl/ssl.h>
+#include <sys/types.h>
 
 /* The languages of the reports and pages, the first being the default. */
 #define FCT_SERVE_LANGS 2
@@ -49,7 +51,8 @@ struct _FctServer
   FctResolver *resolver;
   FctStore *store; /* the main thread's connection (reads, test creation) */
   FctAnvil *anvil;
-  GTlsCertificate *certificate;      /* or NULL: no STARTTLS */
+  SSL_CTX *tls;                      /* or NULL: no STARTTLS */
+  struct _FctServeCa *ca;            /* the key holder of tls's certificate */
   locale_t locales[FCT_SERVE_LANGS]; /* (locale_t)0 when not installed */
   GMainContext *context;
   GThreadPool *checks;
@@ -71,6 +74,18 @@ struct _FctServer
 /* smtp.c: listens on config.smtp; starts the writer thread. */
 gboolean fct_serve_smtp_start (FctServer *server, GError **error);
 void fct_serve_smtp_stop (FctServer *server);
+
+/* ca.c: the process that alone holds the STARTTLS private key. Forks it (before any
+ * thread): it reads key_path, checks it against the certificate, and signs for the
+ * server. */
+typedef struct _FctServeCa FctServeCa;
+FctServeCa *fct_serve_ca_start (const char *cert_path, const char *key_path,
+                                GError **error);
+void fct_serve_ca_free (FctServeCa *ca);
+pid_t fct_serve_ca_get_pid (const FctServeCa *ca);
+/* A TLS server context with the chain of cert_path and a key whose signatures ca makes
+ * (transfer full). */
+SSL_CTX *fct_serve_tls_new (FctServeCa *ca, const char *cert_path, GError **error);
 
 /* check.c: the check pool. Queues the check of a stored message (transfer full). */
 gboolean fct_serve_checks_start (FctServer *server, GError **error);
