@@ -285,7 +285,9 @@ static int
 rsa_priv_enc (int flen, const unsigned char *from, unsigned char *to, RSA *rsa, int padding)
 {
   FctServeCa *ca = RSA_meth_get0_app_data (RSA_get_method (rsa));
-  return flen < 0 ? -1 : ca_call (ca, CA_OP_RSA, padding, from, (gsize)flen, to, (gsize)RSA_size (rsa));
+  return flen < 0 ? -1
+                  : ca_call (ca, CA_OP_RSA, padding, from, (gsize)flen, to,
+                             (gsize)RSA_size (rsa));
 }
 
 /* RSA key exchange is off (see fct_serve_tls_new): nothing is ever decrypted. */
@@ -356,7 +358,8 @@ proxy_key (FctServeCa *ca, X509 *cert, GError **error)
           RSA_meth_set0_app_data (rsa_method, ca);
         }
       RSA *rsa = d2i_RSA_PUBKEY (NULL, &p, der_len);
-      ok = rsa != NULL && RSA_set_method (rsa, rsa_method) && EVP_PKEY_assign_RSA (proxy, rsa);
+      ok = rsa != NULL && RSA_set_method (rsa, rsa_method)
+           && EVP_PKEY_assign_RSA (proxy, rsa);
       if (!ok)
         RSA_free (rsa);
     }

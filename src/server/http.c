@@ -882,6 +882,7 @@ fct_serve_http_start (FctServer *server, GError **error)
       return FALSE;
     }
   server->http = soup;
+  server->http_guard = fct_http_guard_new (server, soup);
   return TRUE;
 }
 
@@ -893,6 +894,8 @@ fct_serve_http_stop (FctServer *server)
       soup_server_disconnect (server->http);
       g_clear_object (&server->http);
     }
+  /* After the disconnection: the messages' "disconnected" reach it. */
+  g_clear_pointer (&server->http_guard, fct_http_guard_free);
   if (server->audits != NULL)
     {
       g_thread_pool_free (server->audits, FALSE, TRUE);

@@ -105,6 +105,9 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
     .retention_days = 30,
     .connections_per_ip = 20,
     .connections_max = 2000,
+    .http_connections_per_ip = 64,
+    .http_idle_timeout = 60,
+    .http_header_timeout = 20,
     .tests_per_hour = 60,
     .audits_per_hour = 30,
     .check_threads = 2,
@@ -133,6 +136,12 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
                     "connections_per_ip", error)
       || !take_int (&c->connections_max, a->flags.connections_max, file, "connections_max",
                     error)
+      || !take_int (&c->http_connections_per_ip, a->flags.http_connections_per_ip, file,
+                    "http_connections_per_ip", error)
+      || !take_int (&c->http_idle_timeout, a->flags.http_idle_timeout, file,
+                    "http_idle_timeout", error)
+      || !take_int (&c->http_header_timeout, a->flags.http_header_timeout, file,
+                    "http_header_timeout", error)
       || !take_int (&c->tests_per_hour, a->flags.tests_per_hour, file, "tests_per_hour",
                     error)
       || !take_int (&c->audits_per_hour, a->flags.audits_per_hour, file, "audits_per_hour",
@@ -192,6 +201,9 @@ reload_cb (gpointer data)
       c->retention_days = fresh.retention_days;
       c->connections_per_ip = fresh.connections_per_ip;
       c->connections_max = fresh.connections_max;
+      c->http_connections_per_ip = fresh.http_connections_per_ip;
+      c->http_idle_timeout = fresh.http_idle_timeout;
+      c->http_header_timeout = fresh.http_header_timeout;
       c->tests_per_hour = fresh.tests_per_hour;
       c->audits_per_hour = fresh.audits_per_hour;
       c->no_blocklists = fresh.no_blocklists;
@@ -415,6 +427,15 @@ fct_cmd_serve (int argc, char **argv)
       N_ ("SMTP connections at once from one client (default 20)"), "N" },
     { "connections-max", 0, 0, G_OPTION_ARG_INT, &a.flags.connections_max,
       N_ ("SMTP connections at once in all (default 2000)"), "N" },
+    { "http-connections-per-ip", 0, 0, G_OPTION_ARG_INT, &a.flags.http_connections_per_ip,
+      N_ ("HTTP connections at once from one client (default 64)"), "N" },
+    { "http-idle-timeout", 0, 0, G_OPTION_ARG_INT, &a.flags.http_idle_timeout,
+      N_ ("Seconds an HTTP connection may wait for its next request (default 60)"),
+      N_ ("SECONDS") },
+    { "http-header-timeout", 0, 0, G_OPTION_ARG_INT, &a.flags.http_header_timeout,
+      N_ ("Seconds from the first byte of an HTTP request to the end of its header "
+          "(default 20)"),
+      N_ ("SECONDS") },
     { "tests-per-hour", 0, 0, G_OPTION_ARG_INT, &a.flags.tests_per_hour,
       N_ ("Tests one client may create per hour (default 60)"), "N" },
     { "audits-per-hour", 0, 0, G_OPTION_ARG_INT, &a.flags.audits_per_hour,

@@ -36,8 +36,11 @@ typedef struct
   gint retention_days;
   gint connections_per_ip;
   gint connections_max;
-  gint tests_per_hour;  /* per client */
-  gint audits_per_hour; /* per client */
+  gint http_connections_per_ip;
+  gint http_idle_timeout;   /* seconds without a byte of the next request */
+  gint http_header_timeout; /* seconds from a request's first byte to its full head */
+  gint tests_per_hour;      /* per client */
+  gint audits_per_hour;     /* per client */
   gint check_threads;
   gboolean no_blocklists;
   gboolean audit_smtp; /* the domain audit probes STARTTLS on the MX hosts */
@@ -62,6 +65,7 @@ struct _FctServer
   GSocketService *smtp_service;
   guint smtp_connections;
   gpointer http; /* SoupServer */
+  struct _FctHttpGuard *http_guard;
   /* SHA-256 of the admin password last verified, so that PBKDF2 runs once per password
    * (cleared by a reload). */
   guint8 admin_digest[32];
@@ -99,6 +103,12 @@ FctStore *fct_serve_thread_store (FctServer *server, GError **error);
 /* http.c */
 gboolean fct_serve_http_start (FctServer *server, GError **error);
 void fct_serve_http_stop (FctServer *server);
+
+/* http-guard.c: per-client connection cap, idle and request-head timeouts on the
+ * SoupServer soup (libsoup 3.2 has none). */
+typedef struct _FctHttpGuard FctHttpGuard;
+FctHttpGuard *fct_http_guard_new (FctServer *server, gpointer soup);
+void fct_http_guard_free (FctHttpGuard *guard);
 
 /* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full), or NULL when
  * the system has no randomness to give. */
