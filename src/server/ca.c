@@ -169,6 +169,8 @@ ca_main (int fd, const char *cert_path, const char *key_path)
   /* The server gone, the key holder has nobody to serve. */
   prctl (PR_SET_PDEATHSIG, SIGTERM);
   prctl (PR_SET_NAME, "facteur-ca");
+  /* No core dump of the key, no ptrace by a process of the same user. */
+  prctl (PR_SET_DUMPABLE, 0);
   signal (SIGINT, SIG_IGN);
   signal (SIGHUP, SIG_IGN);
   signal (SIGPIPE, SIG_IGN);

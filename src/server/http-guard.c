@@ -224,7 +224,8 @@ sweep_cb (gpointer data)
       gboolean late
           = c->first_byte == 0
                 ? now - c->since >= (gint64)config->http_idle_timeout * G_USEC_PER_SEC
-                : now - c->first_byte >= (gint64)config->http_header_timeout * G_USEC_PER_SEC;
+                : now - c->first_byte
+                      >= (gint64)config->http_header_timeout * G_USEC_PER_SEC;
       if (late)
         {
           c->cut = now;
@@ -241,8 +242,8 @@ fct_http_guard_new (FctServer *server, gpointer soup)
   g->server = server;
   g->soup = g_object_ref (soup);
   g->anvil = fct_anvil_new ();
-  g->sockets
-      = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)conn_free);
+  g->sockets = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                      (GDestroyNotify)conn_free);
   g_signal_connect (soup, "request-started", G_CALLBACK (request_started_cb), g);
   g_signal_connect (soup, "request-finished", G_CALLBACK (request_finished_cb), g);
   g->sweep = g_timeout_add_seconds (1, sweep_cb, g);

@@ -854,9 +854,6 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
 gboolean
 fct_serve_http_start (FctServer *server, GError **error)
 {
-  g_autoptr (GSocketAddress) address = NULL;
-  if (!fct_serve_listen_address (server->config.http, &address, error))
-    return FALSE;
   server->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   server->audits = g_thread_pool_new (audit_worker, server, 4, FALSE, error);
   if (server->audits == NULL)
@@ -876,7 +873,7 @@ fct_serve_http_start (FctServer *server, GError **error)
     soup_server_add_auth_domain (soup, auth);
     g_object_unref (auth);
   }
-  if (!soup_server_listen (soup, address, 0, error))
+  if (!soup_server_listen_socket (soup, server->http_socket, 0, error))
     {
       g_object_unref (soup);
       return FALSE;

@@ -33,6 +33,7 @@ typedef struct
   char *tls_cert, *tls_key;
   char *admin_password_hash;
   char *authserv_id;
+  char *user; /* the server runs as this user once its ports are bound; NULL: stays */
   gint retention_days;
   gint connections_per_ip;
   gint connections_max;
@@ -62,6 +63,7 @@ struct _FctServer
   GThread *writer;
   GThreadPool *syncs; /* fsync and rename of spool files */
   GAsyncQueue *writes;
+  GSocket *smtp_socket, *http_socket; /* bound before privileges are dropped */
   GSocketService *smtp_service;
   guint smtp_connections;
   gpointer http; /* SoupServer */

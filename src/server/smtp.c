@@ -758,14 +758,9 @@ fct_serve_smtp_start (FctServer *server, GError **error)
       g_autofree char *path = g_build_filename (tmp, name, NULL);
       g_unlink (path);
     }
-  g_autoptr (GSocketAddress) address = NULL;
-  if (!fct_serve_listen_address (server->config.smtp, &address, error))
-    return FALSE;
   server->smtp_service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (server->smtp_service), 1024);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->smtp_service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                      NULL, error))
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (server->smtp_service),
+                                     server->smtp_socket, NULL, error))
     return FALSE;
   g_signal_connect (server->smtp_service, "incoming", G_CALLBACK (incoming_cb), server);
   server->writes = g_async_queue_new ();

@@ -7,6 +7,7 @@ the key's secret numbers, found in the key holder's), has no key file open, and 
 holder is its only child; a stalled or broken handshake, or a dead key holder, costs one
 connection and not the server. Prints TAP. Usage: test_serve_tls.py BUILD/facteur"""
 import os
+import pwd
 import re
 import shutil
 import smtplib
@@ -27,8 +28,8 @@ results = []
 
 def case(name, fn):
     try:
-        fn()
-        results.append((True, name, ""))
+        skip = fn()
+        results.append((True, name + (f" {skip}" if skip else ""), ""))
     except Exception as e:  # a failing case is reported, the others still run
         results.append((False, name, f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
 
@@ -203,6 +204,35 @@ def main():
             with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=20) as c:
                 assert c.ehlo("client.example")[0] == 250
 
+        def unprivileged():
+            # Started as root with --user: the ports are bound, the key holder forked
+            # (it stays root and reads the 0600 key), then the server becomes nobody,
+            # which cannot read the key file.
+            if os.geteuid() != 0:
+                return "# SKIP not root"
+            os.chmod(tmp, 0o755)
+            os.makedirs(os.path.join(tmp, "user"))
+            shutil.chown(os.path.join(tmp, "user"), "nobody")
+            cert, key = certs["rsa"]
+            s = server("user", cert, key, ["--user", "nobody"])
+            nobody = pwd.getpwnam("nobody").pw_uid
+            status = open(f"/proc/{s.proc.pid}/status").read()
+            uids = re.search(r"^Uid:\s+(.*)$", status, re.M).group(1).split()
+            assert all(int(u) == nobody for u in uids), uids
+            (holder,) = children(s.proc.pid)
+            status = open(f"/proc/{holder}/status").read()
+            assert re.search(r"^Uid:\s+0\s", status, re.M), status
+            p = subprocess.run(["runuser", "-u", "nobody", "--", "cat", key],
+                               capture_output=True, timeout=30)
+            assert p.returncode != 0 and b"PRIVATE" not in p.stdout, p
+            assert smtp_tls(s, cert, ssl.TLSVersion.TLSv1_3) == "TLSv1.3"
+            assert smtp_tls(s, cert, ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+            t = s.new_test()  # the store and the spool are the user's
+            with smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=20) as c:
+                c.sendmail("a@maison-dupont.example", [t["address"]],
+                           b"Subject: as nobody\r\n\r\nhello\r\n")
+            s.wait_report(t["token"])
+
         def key_errors():
             # A key that is not the certificate's, or unreadable: said at start, exit 65.
             for cert, key, said in ((certs["ecdsa"][0], certs["rsa"][1], "not the certificate"),
@@ -225,6 +255,8 @@ def main():
                  lambda kind=kind: no_key_in_server(kind))
         case("a stalled handshake is closed at the timeout; garbage gets an alert; the "
              "next client is served", bad_handshakes)
+        case("--user: the server runs as nobody, which cannot read the key file; the key "
+             "holder stays root; STARTTLS and a message still work", unprivileged)
         case("a dead key holder fails the handshake, not the server", dead_key_holder)
         case("a key that is not the certificate's, or unreadable, exits 65 with the reason",
              key_errors)
