@@ -100,6 +100,17 @@ reply_error (CaReply *r, const char *what)
   memcpy (r->data, text, r->len);
 }
 
+/* An encrypted key is refused, not asked for on a terminal. */
+static int
+no_passphrase (char *buf, int size, int rwflag, void *data)
+{
+  (void)buf;
+  (void)size;
+  (void)rwflag;
+  (void)data;
+  return 0;
+}
+
 /* Reads the key and checks it is the certificate's: a mismatch is said at start, not
  * at the first client's handshake. */
 static EVP_PKEY *
@@ -107,11 +118,13 @@ load_key (const char *cert_path, const char *key_path, CaReply *r)
 {
   g_autofree char *what = NULL;
   BIO *bio = BIO_new_file (key_path, "r");
-  EVP_PKEY *key = bio != NULL ? PEM_read_bio_PrivateKey (bio, NULL, NULL, NULL) : NULL;
+  EVP_PKEY *key
+      = bio != NULL ? PEM_read_bio_PrivateKey (bio, NULL, no_passphrase, NULL) : NULL;
   BIO_free (bio);
   if (key == NULL)
     {
-      what = g_strdup_printf (_ ("%s: not a readable PEM private key"), key_path);
+      what = g_strdup_printf (_ ("%s: not a readable PEM private key (unencrypted)"),
+                              key_path);
       reply_error (r, what);
       return NULL;
     }

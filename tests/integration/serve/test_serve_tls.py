@@ -234,9 +234,15 @@ def main():
             s.wait_report(t["token"])
 
         def key_errors():
-            # A key that is not the certificate's, or unreadable: said at start, exit 65.
+            # A key that is not the certificate's, unreadable, or encrypted (never asked
+            # for on the terminal): said at start, exit 65.
+            encrypted = os.path.join(tmp, "encrypted.key")
+            subprocess.run(["openssl", "pkey", "-in", certs["rsa"][1], "-aes256", "-passout",
+                            "pass:secret", "-out", encrypted], check=True, timeout=30)
             for cert, key, said in ((certs["ecdsa"][0], certs["rsa"][1], "not the certificate"),
                                     (certs["rsa"][0], os.path.join(tmp, "none.key"),
+                                     "not a readable PEM private key"),
+                                    (certs["rsa"][0], encrypted,
                                      "not a readable PEM private key")):
                 s = Server(FACTEUR, os.path.join(tmp, "bad"), ["--tls-cert", cert,
                                                                "--tls-key", key])
@@ -258,7 +264,8 @@ def main():
         case("--user: the server runs as nobody, which cannot read the key file; the key "
              "holder stays root; STARTTLS and a message still work", unprivileged)
         case("a dead key holder fails the handshake, not the server", dead_key_holder)
-        case("a key that is not the certificate's, or unreadable, exits 65 with the reason",
+        case("a key that is not the certificate's, unreadable or encrypted exits 65 with "
+             "the reason",
              key_errors)
     except Exception as e:
         results.append((False, "servers start", f"{type(e).__name__}: {e}"))
