@@ -61,22 +61,26 @@ def secrets(key):
 
 
 def memory_holds(pid, needles):
-    """Which needles appear in the writable memory of pid (heap, stacks, anonymous)."""
+    """Which needles appear in the writable memory of pid (heap, stacks, anonymous), read
+    in pieces that overlap by a needle's length; mappings over 1 GiB are reservations
+    (a sanitizer's shadow), not a heap, and are left out."""
     hits = set()
+    step, overlap = 16 << 20, max(len(n) for n in needles)
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
         for line in maps:
             fields = line.split()
             if not fields[1].startswith("rw") or line.rstrip().endswith("[vvar]"):
                 continue
             start, end = (int(x, 16) for x in fields[0].split("-"))
-            try:
-                mem.seek(start)
-                chunk = mem.read(end - start)
-            except OSError:
+            if end - start > 1 << 30:
                 continue
-            for i, n in enumerate(needles):
-                if n in chunk:
-                    hits.add(i)
+            for at in range(start, end, step):
+                try:
+                    mem.seek(at)
+                    chunk = mem.read(min(step + overlap, end - at))
+                except OSError:
+                    continue
+                hits.update(i for i, n in enumerate(needles) if n in chunk)
     return hits
 
 
