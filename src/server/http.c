@@ -854,9 +854,6 @@ handler (SoupServer *soup, SoupServerMessage *msg, const char *path, GHashTable 
 gboolean
 fct_serve_http_start (FctServer *server, GError **error)
 {
-  g_autoptr (GSocketAddress) address = NULL;
-  if (!fct_serve_listen_address (server->config.http, &address, error))
-    return FALSE;
   server->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   server->audits = g_thread_pool_new (audit_worker, server, 4, FALSE, error);
   if (server->audits == NULL)
@@ -876,12 +873,13 @@ fct_serve_http_start (FctServer *server, GError **error)
     soup_server_add_auth_domain (soup, auth);
     g_object_unref (auth);
   }
-  if (!soup_server_listen (soup, address, 0, error))
+  if (!soup_server_listen_socket (soup, server->http_socket, 0, error))
     {
       g_object_unref (soup);
       return FALSE;
     }
   server->http = soup;
+  server->http_guard = fct_http_guard_new (server, soup);
   return TRUE;
 }
 
@@ -893,6 +891,8 @@ fct_serve_http_stop (FctServer *server)
       soup_server_disconnect (server->http);
       g_clear_object (&server->http);
     }
+  /* After the disconnection: the messages' "disconnected" reach it. */
+  g_clear_pointer (&server->http_guard, fct_http_guard_free);
   if (server->audits != NULL)
     {
       g_thread_pool_free (server->audits, FALSE, TRUE);

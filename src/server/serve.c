@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <grp.h>
+#include <pwd.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <stdio.h>
@@ -80,6 +82,7 @@ config_clear (FctServeConfig *c)
   g_free (c->tls_key);
   g_free (c->admin_password_hash);
   g_free (c->authserv_id);
+  g_free (c->user);
 }
 
 /* Builds the configuration: defaults, then the file, then the flags. */
@@ -105,6 +108,9 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
     .retention_days = 30,
     .connections_per_ip = 20,
     .connections_max = 2000,
+    .http_connections_per_ip = 64,
+    .http_idle_timeout = 60,
+    .http_header_timeout = 20,
     .tests_per_hour = 60,
     .audits_per_hour = 30,
     .check_threads = 2,
@@ -122,6 +128,7 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   take_string (&c->tls_key, a->flags.tls_key, file, "tls_key");
   take_string (&c->admin_password_hash, NULL, file, "admin_password_hash");
   take_string (&c->authserv_id, NULL, file, "authserv_id");
+  take_string (&c->user, a->flags.user, file, "user");
   /* --dns-zone or --dns-server on the command line win over both keys of the file. */
   if (common->dns_zone == NULL && common->dns_server == NULL)
     {
@@ -133,6 +140,12 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
                     "connections_per_ip", error)
       || !take_int (&c->connections_max, a->flags.connections_max, file, "connections_max",
                     error)
+      || !take_int (&c->http_connections_per_ip, a->flags.http_connections_per_ip, file,
+                    "http_connections_per_ip", error)
+      || !take_int (&c->http_idle_timeout, a->flags.http_idle_timeout, file,
+                    "http_idle_timeout", error)
+      || !take_int (&c->http_header_timeout, a->flags.http_header_timeout, file,
+                    "http_header_timeout", error)
       || !take_int (&c->tests_per_hour, a->flags.tests_per_hour, file, "tests_per_hour",
                     error)
       || !take_int (&c->audits_per_hour, a->flags.audits_per_hour, file, "audits_per_hour",
@@ -192,6 +205,9 @@ reload_cb (gpointer data)
       c->retention_days = fresh.retention_days;
       c->connections_per_ip = fresh.connections_per_ip;
       c->connections_max = fresh.connections_max;
+      c->http_connections_per_ip = fresh.http_connections_per_ip;
+      c->http_idle_timeout = fresh.http_idle_timeout;
+      c->http_header_timeout = fresh.http_header_timeout;
       c->tests_per_hour = fresh.tests_per_hour;
       c->audits_per_hour = fresh.audits_per_hour;
       c->no_blocklists = fresh.no_blocklists;
@@ -259,10 +275,74 @@ raise_file_limit (void)
     }
 }
 
+/* A listening socket on "IP:PORT", bound while the process may still bind port 25. */
+static GSocket *
+bind_listener (const char *text, GError **error)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+  if (!fct_serve_listen_address (text, &address, error))
+    return NULL;
+  g_autoptr (GSocket) socket
+      = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                      G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, 1024);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error))
+    {
+      g_prefix_error (error, "%s: ", text);
+      return NULL;
+    }
+  return g_steal_pointer (&socket);
+}
+
+/* Becomes user for good, as the milter does; the key holder, forked before, stays the
+ * starting user. The data and spool folders must be the user's: nothing is chowned. */
+static gboolean
+drop_privileges (const FctServeConfig *c, GError **error)
+{
+  struct passwd *pw = getpwnam (c->user);
+  if (pw == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("no user “%s”"), c->user);
+      return FALSE;
+    }
+  if (getuid () == pw->pw_uid && geteuid () == pw->pw_uid)
+    return TRUE;
+  if (initgroups (pw->pw_name, pw->pw_gid) != 0 || setgid (pw->pw_gid) != 0
+      || setuid (pw->pw_uid) != 0)
+    {
+      int e = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                   _ ("cannot become user “%s”: %s"), c->user, g_strerror (e));
+      return FALSE;
+    }
+  if (pw->pw_uid != 0 && setuid (0) == 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                           _ ("root privileges could be regained after dropping them"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 run (FctServer *server, FctCliCommon *common, ServeArgs *args)
 {
   g_autoptr (GError) error = NULL;
+  server->smtp_socket = bind_listener (server->config.smtp, &error);
+  server->http_socket
+      = server->smtp_socket != NULL ? bind_listener (server->config.http, &error) : NULL;
+  if (server->http_socket == NULL)
+    {
+      g_printerr ("facteur serve: %s\n", error->message);
+      return FCT_EXIT_UNAVAILABLE;
+    }
+  if (server->config.user != NULL && !drop_privileges (&server->config, &error))
+    {
+      g_printerr ("facteur serve: %s\n", error->message);
+      return FCT_EXIT_UNAVAILABLE;
+    }
   if (g_mkdir_with_parents (server->config.data_dir, 0700) != 0
       || g_mkdir_with_parents (server->config.spool, 0700) != 0)
     {
@@ -287,11 +367,10 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
   server->resolver = fct_cli_make_resolver (common, &error);
   if (server->resolver == NULL)
     return fct_cli_report_error (error);
-  if (server->config.tls_cert != NULL)
+  if (server->ca != NULL)
     {
-      server->certificate = g_tls_certificate_new_from_files (
-          server->config.tls_cert, server->config.tls_key, &error);
-      if (server->certificate == NULL)
+      server->tls = fct_serve_tls_new (server->ca, server->config.tls_cert, &error);
+      if (server->tls == NULL)
         {
           g_printerr ("facteur serve: %s\n", error->message);
           return FCT_EXIT_DATAERR;
@@ -336,7 +415,10 @@ run (FctServer *server, FctCliCommon *common, ServeArgs *args)
 static void
 server_clear (FctServer *server)
 {
-  g_clear_object (&server->certificate);
+  g_clear_object (&server->smtp_socket);
+  g_clear_object (&server->http_socket);
+  g_clear_pointer (&server->tls, SSL_CTX_free);
+  g_clear_pointer (&server->ca, fct_serve_ca_free);
   g_clear_pointer (&server->anvil, fct_anvil_free);
   g_clear_pointer (&server->store, fct_store_close);
   g_clear_pointer (&server->resolver, fct_resolver_unref);
@@ -409,12 +491,24 @@ fct_cmd_serve (int argc, char **argv)
       N_ ("Certificate chain (PEM) for STARTTLS"), N_ ("FILE") },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &a.flags.tls_key,
       N_ ("Private key (PEM) for STARTTLS"), N_ ("FILE") },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &a.flags.user,
+      N_ ("Run as this user once the ports are bound (the TLS key holder stays)"),
+      N_ ("USER") },
     { "retention-days", 0, 0, G_OPTION_ARG_INT, &a.flags.retention_days,
       N_ ("Delete tests, messages and reports after this many days (default 30)"), "N" },
     { "connections-per-ip", 0, 0, G_OPTION_ARG_INT, &a.flags.connections_per_ip,
       N_ ("SMTP connections at once from one client (default 20)"), "N" },
     { "connections-max", 0, 0, G_OPTION_ARG_INT, &a.flags.connections_max,
       N_ ("SMTP connections at once in all (default 2000)"), "N" },
+    { "http-connections-per-ip", 0, 0, G_OPTION_ARG_INT, &a.flags.http_connections_per_ip,
+      N_ ("HTTP connections at once from one client (default 64)"), "N" },
+    { "http-idle-timeout", 0, 0, G_OPTION_ARG_INT, &a.flags.http_idle_timeout,
+      N_ ("Seconds an HTTP connection may wait for its next request (default 60)"),
+      N_ ("SECONDS") },
+    { "http-header-timeout", 0, 0, G_OPTION_ARG_INT, &a.flags.http_header_timeout,
+      N_ ("Seconds from the first byte of an HTTP request to the end of its header "
+          "(default 20)"),
+      N_ ("SECONDS") },
     { "tests-per-hour", 0, 0, G_OPTION_ARG_INT, &a.flags.tests_per_hour,
       N_ ("Tests one client may create per hour (default 60)"), "N" },
     { "audits-per-hour", 0, 0, G_OPTION_ARG_INT, &a.flags.audits_per_hour,
@@ -473,7 +567,18 @@ fct_cmd_serve (int argc, char **argv)
                                room))
         accepted = G_MAXSIZE;
       server.limits.message_max_bytes = MAX (server.limits.message_max_bytes, accepted);
-      status = run (&server, &common, &a);
+      /* The key holder is forked first, while the process has no thread and has opened
+       * nothing: the serving process never reads the private key. */
+      if (server.config.tls_cert != NULL
+          && (server.ca
+              = fct_serve_ca_start (server.config.tls_cert, server.config.tls_key, &error))
+                 == NULL)
+        {
+          g_printerr ("facteur serve: %s\n", error->message);
+          status = FCT_EXIT_DATAERR;
+        }
+      else
+        status = run (&server, &common, &a);
     }
   server_clear (&server);
   config_clear (&a.flags);

@@ -13,6 +13,8 @@
 #include <facteur/store.h>
 #include <gio/gio.h>
 #include <locale.h>
+#include <openssl/ssl.h>
+#include <sys/types.h>
 
 /* The languages of the reports and pages, the first being the default. */
 #define FCT_SERVE_LANGS 2
@@ -31,11 +33,15 @@ typedef struct
   char *tls_cert, *tls_key;
   char *admin_password_hash;
   char *authserv_id;
+  char *user; /* the server runs as this user once its ports are bound; NULL: stays */
   gint retention_days;
   gint connections_per_ip;
   gint connections_max;
-  gint tests_per_hour;  /* per client */
-  gint audits_per_hour; /* per client */
+  gint http_connections_per_ip;
+  gint http_idle_timeout;   /* seconds without a byte of the next request */
+  gint http_header_timeout; /* seconds from a request's first byte to its full head */
+  gint tests_per_hour;      /* per client */
+  gint audits_per_hour;     /* per client */
   gint check_threads;
   gboolean no_blocklists;
   gboolean audit_smtp; /* the domain audit probes STARTTLS on the MX hosts */
@@ -49,16 +55,19 @@ struct _FctServer
   FctResolver *resolver;
   FctStore *store; /* the main thread's connection (reads, test creation) */
   FctAnvil *anvil;
-  GTlsCertificate *certificate;      /* or NULL: no STARTTLS */
+  SSL_CTX *tls;                      /* or NULL: no STARTTLS */
+  struct _FctServeCa *ca;            /* the key holder of tls's certificate */
   locale_t locales[FCT_SERVE_LANGS]; /* (locale_t)0 when not installed */
   GMainContext *context;
   GThreadPool *checks;
   GThread *writer;
   GThreadPool *syncs; /* fsync and rename of spool files */
   GAsyncQueue *writes;
+  GSocket *smtp_socket, *http_socket; /* bound before privileges are dropped */
   GSocketService *smtp_service;
   guint smtp_connections;
   gpointer http; /* SoupServer */
+  struct _FctHttpGuard *http_guard;
   /* SHA-256 of the admin password last verified, so that PBKDF2 runs once per password
    * (cleared by a reload). */
   guint8 admin_digest[32];
@@ -72,6 +81,18 @@ struct _FctServer
 gboolean fct_serve_smtp_start (FctServer *server, GError **error);
 void fct_serve_smtp_stop (FctServer *server);
 
+/* ca.c: the process that alone holds the STARTTLS private key. Forks it (before any
+ * thread): it reads key_path, checks it against the certificate, and signs for the
+ * server. */
+typedef struct _FctServeCa FctServeCa;
+FctServeCa *fct_serve_ca_start (const char *cert_path, const char *key_path,
+                                GError **error);
+void fct_serve_ca_free (FctServeCa *ca);
+pid_t fct_serve_ca_get_pid (const FctServeCa *ca);
+/* A TLS server context with the chain of cert_path and a key whose signatures ca makes
+ * (transfer full). */
+SSL_CTX *fct_serve_tls_new (FctServeCa *ca, const char *cert_path, GError **error);
+
 /* check.c: the check pool. Queues the check of a stored message (transfer full). */
 gboolean fct_serve_checks_start (FctServer *server, GError **error);
 void fct_serve_check_push (FctServer *server, FctStoreMessage *message);
@@ -84,6 +105,12 @@ FctStore *fct_serve_thread_store (FctServer *server, GError **error);
 /* http.c */
 gboolean fct_serve_http_start (FctServer *server, GError **error);
 void fct_serve_http_stop (FctServer *server);
+
+/* http-guard.c: per-client connection cap, idle and request-head timeouts on the
+ * SoupServer soup (libsoup 3.2 has none). */
+typedef struct _FctHttpGuard FctHttpGuard;
+FctHttpGuard *fct_http_guard_new (FctServer *server, gpointer soup);
+void fct_http_guard_free (FctHttpGuard *guard);
 
 /* A new 128-bit token, 32 lower-case hexadecimal digits (transfer full), or NULL when
  * the system has no randomness to give. */

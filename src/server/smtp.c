@@ -1,13 +1,15 @@
 /* facteur serve — the SMTP inbox: GSocketService connections driving the library's
  * protocol engine (fct_smtp_session_*), messages written to a spool file as they come,
  * and the 250 after the final dot only once the file is fsynced and its rows committed
- * (one writer thread, group commit). Sockets and files only: the protocol is in
- * src/lib/smtp/server.c. */
+ * (one writer thread, group commit); STARTTLS through OpenSSL memory BIOs, with a key
+ * whose signatures the key holder makes (ca.c). Sockets and files only: the protocol is
+ * in src/lib/smtp/server.c. */
 #include "server.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <openssl/err.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,12 +23,13 @@ typedef struct
 {
   gint ref;
   FctServer *server;
-  GIOStream *stream; /* the socket connection, then the TLS connection over it */
+  GIOStream *stream; /* the socket connection */
+  SSL *tls;          /* after STARTTLS: network bytes go through it */
   FctSmtpSession *session;
   char *ip;
   GCancellable *cancel;
   guint8 buf[READ_SIZE];
-  gboolean reading, writing, closing, closed, waiting, tls_pending;
+  gboolean reading, writing, closing, closed, waiting, tls_pending, handshaking;
   GSource *timer;
   int fd;         /* spool file being written, or -1 */
   char *tmp_path; /* its name in spool/tmp */
@@ -45,6 +48,7 @@ typedef struct
 } WriteJob;
 
 static void conn_process (Conn *c);
+static void tls_input (Conn *c);
 
 static Conn *
 conn_ref (Conn *c)
@@ -80,6 +84,8 @@ conn_unref (Conn *c)
   fct_anvil_disconnect (c->server->anvil, c->ip);
   c->server->smtp_connections--;
   fct_smtp_session_free (c->session);
+  if (c->tls != NULL)
+    SSL_free (c->tls);
   g_clear_object (&c->stream);
   g_clear_object (&c->cancel);
   g_free (c->ip);
@@ -134,15 +140,42 @@ written_cb (GObject *source, GAsyncResult *result, gpointer data)
   conn_unref (c);
 }
 
-static void
-write_output (Conn *c)
+/* The bytes to send: the session's replies, through TLS once it is on (transfer full),
+ * or NULL. */
+static GBytes *
+take_output (Conn *c)
 {
   gsize len;
   const guint8 *out = fct_smtp_session_peek_output (c->session, &len);
-  if (c->writing || len == 0 || c->closed)
+  if (c->tls == NULL)
+    {
+      GBytes *bytes = len > 0 ? g_bytes_new (out, len) : NULL;
+      fct_smtp_session_consume_output (c->session, len);
+      return bytes;
+    }
+  /* Into a memory BIO SSL_write neither blocks nor writes in part. */
+  len = MIN (len, (gsize)G_MAXINT);
+  if (len > 0 && !c->handshaking && SSL_write (c->tls, out, (int)len) == (int)len)
+    fct_smtp_session_consume_output (c->session, len);
+  ERR_clear_error ();
+  BIO *wbio = SSL_get_wbio (c->tls);
+  size_t pending = BIO_ctrl_pending (wbio);
+  if (pending == 0 || pending > G_MAXINT)
+    return NULL;
+  guint8 *buf = g_malloc (pending);
+  int n = BIO_read (wbio, buf, (int)pending);
+  return g_bytes_new_take (buf, (gsize)MAX (n, 0));
+}
+
+static void
+write_output (Conn *c)
+{
+  if (c->writing || c->closed)
     return;
-  GBytes *bytes = g_bytes_new (out, len);
-  fct_smtp_session_consume_output (c->session, len);
+  GBytes *bytes = take_output (c);
+  if (bytes == NULL)
+    return;
+  gsize len = g_bytes_get_size (bytes);
   c->writing = TRUE;
   /* The bytes must outlive the write: the stream keeps them until the next write
    * replaces them, or until it is freed. */
@@ -174,6 +207,11 @@ read_cb (GObject *source, GAsyncResult *result, gpointer data)
       c->closing = TRUE;
       conn_close (c);
     }
+  else if (c->tls != NULL)
+    {
+      BIO_write (SSL_get_rbio (c->tls), c->buf, (int)n);
+      tls_input (c);
+    }
   else
     {
       fct_smtp_session_push (c->session, c->buf, (gsize)n);
@@ -187,7 +225,11 @@ timer_cb (gpointer data)
 {
   Conn *c = data;
   g_clear_pointer (&c->timer, g_source_unref);
-  conn_process (c);
+  /* A handshake gets one command's time (RFC 5321 §4.5.3.2.7). */
+  if (c->handshaking)
+    conn_close (c);
+  else
+    conn_process (c);
   return G_SOURCE_REMOVE;
 }
 
@@ -445,49 +487,82 @@ message_complete (Conn *c)
   g_thread_pool_push (c->server->syncs, job, NULL);
 }
 
+/* Network bytes have been fed to OpenSSL: the handshake goes on, or the plain text goes
+ * to the session. */
 static void
-tls_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+tls_input (Conn *c)
 {
-  Conn *c = data;
-  g_autoptr (GError) error = NULL;
-  GTlsConnection *tls = G_TLS_CONNECTION (source);
-  if (!g_tls_connection_handshake_finish (tls, result, &error) || c->closed)
+  if (c->handshaking)
     {
-      c->closed = TRUE;
-      g_cancellable_cancel (c->cancel);
-      conn_unref (c);
+      int r = SSL_do_handshake (c->tls);
+      if (r != 1)
+        {
+          gboolean more = SSL_get_error (c->tls, r) == SSL_ERROR_WANT_READ;
+          ERR_clear_error ();
+          if (more)
+            conn_process (c);
+          else
+            {
+              /* The alert OpenSSL wrote goes out before the close. */
+              write_output (c);
+              conn_close (c);
+            }
+          return;
+        }
+      c->handshaking = FALSE;
+      const SSL_CIPHER *cipher = SSL_get_current_cipher (c->tls);
+      fct_smtp_session_tls_started (c->session, SSL_get_version (c->tls),
+                                    cipher != NULL ? SSL_CIPHER_get_name (cipher) : NULL,
+                                    now_ms ());
+    }
+  guint8 plain[READ_SIZE];
+  for (;;)
+    {
+      int n = SSL_read (c->tls, plain, sizeof plain);
+      if (n > 0)
+        {
+          fct_smtp_session_push (c->session, plain, (gsize)n);
+          continue;
+        }
+      gboolean more = SSL_get_error (c->tls, n) == SSL_ERROR_WANT_READ;
+      ERR_clear_error ();
+      if (more)
+        break;
+      /* close_notify or a broken record: the client is gone, as after a close. */
+      if (!c->waiting)
+        conn_discard_file (c);
+      conn_close (c);
       return;
     }
-  static const char *const versions[] = {
-    [G_TLS_PROTOCOL_VERSION_TLS_1_0] = "TLSv1",
-    [G_TLS_PROTOCOL_VERSION_TLS_1_1] = "TLSv1.1",
-    [G_TLS_PROTOCOL_VERSION_TLS_1_2] = "TLSv1.2",
-    [G_TLS_PROTOCOL_VERSION_TLS_1_3] = "TLSv1.3",
-  };
-  GTlsProtocolVersion v = g_tls_connection_get_protocol_version (tls);
-  g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (tls);
-  const char *version
-      = (gsize)v < G_N_ELEMENTS (versions) && versions[v] != NULL ? versions[v] : "TLS";
-  fct_smtp_session_tls_started (c->session, version, cipher, now_ms ());
   conn_process (c);
-  conn_unref (c);
 }
 
 static void
 start_tls (Conn *c)
 {
-  g_autoptr (GError) error = NULL;
-  GIOStream *tls = g_tls_server_connection_new (c->stream, c->server->certificate, &error);
-  if (tls == NULL)
+  BIO *rbio = BIO_new (BIO_s_mem ());
+  BIO *wbio = BIO_new (BIO_s_mem ());
+  c->tls = SSL_new (c->server->tls);
+  if (c->tls == NULL || rbio == NULL || wbio == NULL)
     {
-      g_warning ("STARTTLS: %s", error->message);
+      BIO_free (rbio);
+      BIO_free (wbio);
+      g_warning ("STARTTLS: %s", "SSL_new");
       conn_close (c);
       return;
     }
-  g_object_unref (c->stream);
-  c->stream = tls;
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, c->cancel,
-                                    tls_done_cb, conn_ref (c));
+  SSL_set_bio (c->tls, rbio, wbio);
+  SSL_set_accept_state (c->tls);
+  c->handshaking = TRUE;
+  if (c->timer != NULL)
+    {
+      g_source_destroy (c->timer);
+      g_source_unref (c->timer);
+    }
+  c->timer = g_timeout_source_new (c->server->limits.smtp_server_command_timeout_ms);
+  g_source_set_callback (c->timer, timer_cb, c, NULL);
+  g_source_attach (c->timer, c->server->context);
+  conn_process (c);
 }
 
 static void
@@ -495,6 +570,19 @@ conn_process (Conn *c)
 {
   if (c->closed)
     return;
+  if (c->handshaking)
+    {
+      /* OpenSSL's handshake messages out, the client's in. */
+      write_output (c);
+      if (!c->reading && !c->closed)
+        {
+          c->reading = TRUE;
+          g_input_stream_read_async (g_io_stream_get_input_stream (c->stream), c->buf,
+                                     READ_SIZE, G_PRIORITY_DEFAULT, c->cancel, read_cb,
+                                     conn_ref (c));
+        }
+      return;
+    }
   if (c->tls_pending)
     {
       gsize pending;
@@ -621,7 +709,7 @@ incoming_cb (GSocketService *service, GSocketConnection *connection, GObject *so
   FctSmtpSessionOptions options = {
     .hostname = server->config.hostname,
     .test_domain = server->config.test_domain,
-    .tls_available = server->certificate != NULL,
+    .tls_available = server->tls != NULL,
     .rcpt_check = rcpt_check,
     .rcpt_check_data = server,
     .limits = &server->limits,
@@ -670,14 +758,9 @@ fct_serve_smtp_start (FctServer *server, GError **error)
       g_autofree char *path = g_build_filename (tmp, name, NULL);
       g_unlink (path);
     }
-  g_autoptr (GSocketAddress) address = NULL;
-  if (!fct_serve_listen_address (server->config.smtp, &address, error))
-    return FALSE;
   server->smtp_service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (server->smtp_service), 1024);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->smtp_service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                      NULL, error))
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (server->smtp_service),
+                                     server->smtp_socket, NULL, error))
     return FALSE;
   g_signal_connect (server->smtp_service, "incoming", G_CALLBACK (incoming_cb), server);
   server->writes = g_async_queue_new ();

@@ -3,7 +3,8 @@
 a test address, a message is sent to it over SMTP, and the page shows the report by
 itself within 2 seconds, in English and in French; a message whose HTML holds <script>,
 an onerror= handler and remote images (pointing at an HTTP server this test runs on
-loopback) runs nothing and loads nothing: that server counts zero requests. Writes
+loopback) runs nothing and loads nothing: that server counts zero requests; with HTTP
+timeouts of 2 s, the polling page and later pages still work. Writes
 screenshots of the home page and of a report in each language, and of a domain's
 reports page (admin), to docs/screenshots/ (FCT_SCREENSHOTS=0 to skip). Prints TAP.
 Usage: test_serve_browser.py BUILD/facteur"""
@@ -184,6 +185,32 @@ def main():
             if shots:
                 full_screenshot(d, os.path.join(SHOTS, "reports-en.png"))
 
+        def short_http_timeouts():
+            # Ordinary browsing under HTTP timeouts of 2 s: the page polls the API on a
+            # kept-alive connection for longer than that, its idle connections are
+            # closed meanwhile, the report still shows at once, and a page opened after
+            # every connection idled out loads.
+            quick = Server(FACTEUR, os.path.join(tmp, "quick"),
+                           ["--http-idle-timeout", "2", "--http-header-timeout", "2"])
+            quick.start()
+            try:
+                d = browser(tmp, "en")
+                drivers.append(d)
+                d.get(quick.base + "/")
+                address = d.find_element(By.ID, "address").text
+                time.sleep(5)
+                with smtplib.SMTP("127.0.0.1", quick.smtp_port) as c:
+                    c.sendmail("bounce@maison-dupont.example", [address], NEWSLETTER)
+                sent = time.monotonic()
+                WebDriverWait(d, 2, poll_frequency=0.05).until(
+                    lambda drv: drv.find_elements(By.ID, "score"))
+                assert time.monotonic() - sent < 2
+                time.sleep(4)
+                d.get(quick.base + "/domain")
+                assert d.find_elements(By.CSS_SELECTOR, "form input"), d.page_source[:300]
+            finally:
+                quick.stop()
+
         if shots:
             os.makedirs(SHOTS, exist_ok=True)
         case("English: / gives an address; the report shows by itself within 2 s",
@@ -194,6 +221,8 @@ def main():
              "loads nothing", hostile_html)
         case("the reports page of a domain, with its chart, behind the admin password",
              reports_page)
+        case("HTTP idle and head timeouts of 2 s: polling, the report and a later page "
+             "still work", short_http_timeouts)
     except Exception as e:
         results.append((False, "browser starts", f"{type(e).__name__}: {e}\n"
                         + traceback.format_exc()))
