@@ -31,6 +31,9 @@ typedef struct
   GMainContext *context;
   GPtrArray *sign_keys; /* FctDkimPrivateKey *, alive as long as the message */
   GString *signing;     /* "d/s" of the keys signing, for the log */
+  /* Microseconds spent in this message's callbacks so far (MAIL to the end of the
+   * body): the milter's own work, without the waits for the client and the MTA. */
+  gint64 work_us;
 } Conn;
 
 static void
@@ -46,6 +49,7 @@ message_reset (Conn *c)
   if (c->signing != NULL)
     g_string_free (g_steal_pointer (&c->signing), TRUE);
   c->outbound = FALSE;
+  c->work_us = 0;
 }
 
 static void
@@ -171,6 +175,7 @@ static sfsistat
 on_envfrom (SMFICTX *ctx, char **argv)
 {
   Conn *c = conn_get (ctx);
+  gint64 started = g_get_monotonic_time ();
   message_reset (c);
   c->state = fct_milter_state_get ();
   c->mail_from = fct_filter_envelope_sender (argv != NULL ? argv[0] : NULL);
@@ -191,6 +196,7 @@ on_envfrom (SMFICTX *ctx, char **argv)
     .verdict_field = c->state->config->verdict_field,
   };
   c->message = fct_filter_message_new (&options);
+  c->work_us += g_get_monotonic_time () - started;
   return go_on (c, SMFIP_NR_MAIL);
 }
 
@@ -202,11 +208,13 @@ on_header (SMFICTX *ctx, char *name, char *value)
     return go_on (c, SMFIP_NR_HDR);
   g_autofree char *spaced = NULL;
   /* Without SMFIP_HDR_LEADSPC the MTA dropped the space that nearly every field has. */
+  gint64 started = g_get_monotonic_time ();
   if (!c->leadspc && value != NULL)
     value = spaced = g_strconcat (" ", value, NULL);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_header (c->message, name, value);
   g_main_context_pop_thread_default (c->context);
+  c->work_us += g_get_monotonic_time () - started;
   return go_on (c, SMFIP_NR_HDR);
 }
 
@@ -255,11 +263,13 @@ on_eoh (SMFICTX *ctx)
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
     return go_on (c, SMFIP_NR_EOH);
+  gint64 started = g_get_monotonic_time ();
   g_main_context_push_thread_default (c->context);
   fct_filter_message_eoh (c->message);
   if (c->outbound)
     start_signing (c);
   g_main_context_pop_thread_default (c->context);
+  c->work_us += g_get_monotonic_time () - started;
   return go_on (c, SMFIP_NR_EOH);
 }
 
@@ -269,9 +279,11 @@ on_body (SMFICTX *ctx, unsigned char *data, size_t len)
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
     return go_on (c, SMFIP_NR_BODY);
+  gint64 started = g_get_monotonic_time ();
   g_main_context_push_thread_default (c->context);
   fct_filter_message_body (c->message, data, len);
   g_main_context_pop_thread_default (c->context);
+  c->work_us += g_get_monotonic_time () - started;
   return go_on (c, SMFIP_NR_BODY);
 }
 
@@ -319,31 +331,6 @@ check_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   j->done = TRUE;
 }
 
-static void
-auth_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Judgement *j = user_data;
-  FctDkimVerifyResult *dkim = NULL;
-  FctArcVerifyResult *arc = NULL;
-
-  (void)source;
-  if (!fct_filter_message_auth_finish (j->message, result, &dkim, &arc, &j->error))
-    {
-      j->done = TRUE;
-      return;
-    }
-  g_autoptr (FctMsg) msg = fct_filter_message_to_msg (j->message, &j->error);
-  if (msg == NULL)
-    {
-      fct_dkim_verify_result_free (dkim);
-      fct_arc_verify_result_free (arc);
-      j->done = TRUE;
-      return;
-    }
-  fct_check_with_auth_async (msg, j->state->resolver, &j->options, dkim, arc,
-                             j->cancellable, check_ready, j);
-}
-
 static gboolean
 budget_spent (gpointer user_data)
 {
@@ -362,6 +349,18 @@ finish_abandoned (gpointer data)
   g_main_context_pop_thread_default (j->context);
   judgement_free (j);
   return NULL;
+}
+
+/* When the check stops waiting for DNS and judges on the answers it has (SPF, DKIM keys,
+ * blocklists: FctCheckCut): early enough in the budget that DMARC's own queries (its
+ * record, asked at the start; a tree walk) have a query timeout left, so that a slow DNS
+ * server costs a message its late answers, not its verdict. */
+static guint
+wait_max_ms (const FctMilterConfig *cfg)
+{
+  if (cfg->time_budget_ms > 2 * cfg->dns_timeout_ms)
+    return cfg->time_budget_ms - cfg->dns_timeout_ms;
+  return MAX (cfg->time_budget_ms / 2, 1);
 }
 
 /* Runs with c->context the thread-default one. Returns (transfer full) the report, or
@@ -396,12 +395,13 @@ judge (Conn *c, GError **error)
     .store = j->store,
     .limits = &cfg->limits,
     .key_cache = fct_milter_state_key_cache (),
+    .wait_max_ms = wait_max_ms (cfg),
   };
 
   GSource *timer = g_timeout_source_new (cfg->time_budget_ms);
   g_source_set_callback (timer, budget_spent, &spent, NULL);
   g_source_attach (timer, c->context);
-  fct_filter_message_auth_async (c->message, j->cancellable, auth_ready, j);
+  fct_filter_message_check_async (c->message, &j->options, j->cancellable, check_ready, j);
   while (!j->done && !spent)
     g_main_context_iteration (c->context, TRUE);
   g_source_destroy (timer);
@@ -560,16 +560,18 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
     insert_field (ctx, c, g_ptr_array_index (sigs, i));
   if (sigs != NULL && sigs->len > 0)
     fct_milter_count (FCT_MILTER_COUNT_SIGNED);
-  fct_milter_log (
-      LOG_INFO,
-      "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
-      "size=%" G_GUINT64_FORMAT " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
-      c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
-      c->auth != NULL ? c->auth : "-",
-      c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
-      error != NULL ? " error=" : "", error != NULL ? error->message : "",
-      fct_filter_message_get_size (c->message), (g_get_monotonic_time () - started) / 1000);
+  gint64 eom_us = g_get_monotonic_time () - started;
+  fct_milter_log (LOG_INFO,
+                  "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
+                  "size=%" G_GUINT64_FORMAT " time=%.3fms work=%.3fms",
+                  c->queue_id != NULL ? c->queue_id : "NOQUEUE",
+                  c->daemon != NULL ? c->daemon : "-",
+                  c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
+                  c->auth != NULL ? c->auth : "-",
+                  c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
+                  error != NULL ? " error=" : "", error != NULL ? error->message : "",
+                  fct_filter_message_get_size (c->message), eom_us / 1000.0,
+                  (c->work_us + eom_us) / 1000.0);
   return status;
 }
 
@@ -620,14 +622,20 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
 
   g_autofree char *actions = fct_filter_action_to_string (d->actions);
   static const char *const dispositions[] = { "accept", "reject", "tempfail" };
-  gint64 ms = (g_get_monotonic_time () - started) / 1000;
-  fct_milter_count_duration ((guint64)(g_get_monotonic_time () - started));
+  /* A message judged on its beginning says how much of it was judged. */
+  g_autofree char *scanned
+      = fct_filter_message_is_partial (c->message)
+            ? g_strdup_printf (" partial scanned=%" G_GSIZE_FORMAT,
+                               fct_filter_message_get_scanned_size (c->message))
+            : g_strdup ("");
+  gint64 eom_us = g_get_monotonic_time () - started;
+  fct_milter_count_duration ((guint64)eom_us);
   fct_milter_log (
       LOG_INFO,
       "%s: inbound daemon=%s client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s "
       "dmarc=%s "
       "arc=%s actions=%s disposition=%s%s%s reason=\"%s\" size=%" G_GUINT64_FORMAT
-      " time=%" G_GINT64_FORMAT "ms",
+      "%s time=%.3fms work=%.3fms",
       c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
       c->client_ip, c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
       report != NULL ? fct_check_report_spf_result (report) : "-",
@@ -635,7 +643,8 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
       report != NULL ? fct_check_report_dmarc_result (report) : "-",
       report != NULL ? fct_check_report_arc_result (report) : "-", actions,
       dispositions[d->disposition], d->quarantine ? " quarantine" : "",
-      sealed ? " sealed" : "", d->reason, fct_filter_message_get_size (c->message), ms);
+      sealed ? " sealed" : "", d->reason, fct_filter_message_get_size (c->message), scanned,
+      eom_us / 1000.0, (c->work_us + eom_us) / 1000.0);
   return status;
 }
 
