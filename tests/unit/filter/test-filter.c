@@ -629,6 +629,8 @@ test_partial_keeps_dkim (void)
       = judge (resolver, text->str, 65536, "198.51.100.1", "compta@legit.example", &report);
   g_assert_true (fct_filter_message_is_partial (m));
   g_assert_cmpuint (fct_filter_message_get_size (m), ==, text->len);
+  /* Judged on its first 64 KiB (what the log's scanned= says), DKIM over all of it. */
+  g_assert_cmpuint (fct_filter_message_get_scanned_size (m), ==, 65536);
   g_assert_cmpstr (fct_check_report_dkim_result (report), ==, "pass");
   g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "pass");
 
