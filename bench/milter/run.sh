@@ -138,12 +138,13 @@ CONF
 postfix_conf ""
 postfix -c "$pd" start >/dev/null 2>&1
 
-milter_times() { # reads facteur's log lines; prints p50/p99 of time= and work=
-  grep ' inbound .* time=' | sed 's/.* time=\([0-9.]*\)ms work=\([0-9.]*\)ms.*/\1 \2/' \
+milter_times() { # reads facteur's log lines; prints p50/p99 of time=, work= and cpu=
+  grep ' inbound .* time=' |
+    sed 's/.* time=\([0-9.]*\)ms work=\([0-9.]*\)ms cpu=\([0-9.]*\)ms.*/\1 \2 \3/' \
     > "$work/times"
-  for col in 1 2; do cut -d' ' -f$col "$work/times" | sort -n |
+  for col in 1 2 3; do cut -d' ' -f$col "$work/times" | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) printf "%d %.2f %.2f %.2f\n", NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR] }'
-  done | paste -d' ' - - | awk -v name="$1" 'NF == 8 { printf "%s facteur per message (%d): end of message to reply p50 %s ms, p99 %s ms, max %s ms; work in all callbacks p50 %s ms, p99 %s ms, max %s ms\n", name, $1, $2, $3, $4, $6, $7, $8 }'
+  done | paste -d' ' - - - | awk -v name="$1" 'NF == 12 { printf "%s facteur per message (%d): end of message to reply p50 %s ms, p99 %s ms, max %s ms; work in all callbacks p50 %s ms, p99 %s ms; CPU of its threads p50 %s ms, p99 %s ms, max %s ms\n", name, $1, $2, $3, $4, $6, $7, $10, $11, $12 }'
 }
 
 proc_stat() { # prints "utime+stime (s) and VmHWM (KB)" summed over PIDs
@@ -180,8 +181,9 @@ measure() { # name, messages, milters, the filters' main PIDs (their children co
     after=$(proc_stat $watch)
     echo "$name c=$c $result filter: before $before; after $after; load $(cut -d' ' -f1-3 /proc/loadavg)"
     # facteur's own time per message over this measurement, from its log lines: the
-    # end of the message to its reply (what the MTA waits for) and all its callbacks
-    # (MAIL to that reply, without the waits for the client and Postfix). Not the
+    # end of the message to its reply (what the MTA waits for), all its callbacks (MAIL
+    # to that reply, without the waits for the client and Postfix), and the CPU time of
+    # the threads that ran them, which a loaded machine does not inflate. Not the
     # machine's queue in front of Postfix, which the end-to-end figures carry.
     [ -n "$log" ] && tail -n +"$(($(cat "$log.mark") + 1))" "$log" | milter_times "$name c=$c"
     # The issue's tool: smtp-source, one message of the corpus over and over from
