@@ -184,9 +184,10 @@ void fct_dkim_verifier_eom_async (FctDkimVerifier *verifier, GCancellable *cance
                                   GAsyncReadyCallback callback, gpointer user_data);
 /* Ends a verification started by fct_dkim_verifier_eom_async without waiting for the key
  * queries still in flight (a time budget is spent): the signatures whose key has
- * arrived get their verdict, the others temperror; the callback runs as usual. Nothing
- * happens before the end of the message or after the verdicts. */
-void fct_dkim_verifier_cut (FctDkimVerifier *verifier);
+ * arrived get their verdict, the others temperror; the callback runs as usual. TRUE when
+ * a key was missing. Nothing happens (FALSE) before the end of the message or after the
+ * verdicts. */
+gboolean fct_dkim_verifier_cut (FctDkimVerifier *verifier);
 /* Returns (transfer full), or NULL and error if cancelled. */
 FctDkimVerifyResult *
 fct_dkim_verifier_eom_finish (FctDkimVerifier *verifier, GAsyncResult *result,

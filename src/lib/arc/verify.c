@@ -717,12 +717,15 @@ fct_arc_verifier_eom_async (FctArcVerifier *v, GCancellable *cancellable,
     complete (v);
 }
 
-void
+gboolean
 fct_arc_verifier_cut (FctArcVerifier *v)
 {
-  g_return_if_fail (v != NULL);
-  if (v->eom && v->task != NULL)
-    complete (v);
+  g_return_val_if_fail (v != NULL, FALSE);
+  if (!v->eom || v->task == NULL)
+    return FALSE;
+  complete (v);
+  /* Keys are asked for only when the chain's structure is sound (no early verdict). */
+  return v->pending > 0;
 }
 
 FctArcVerifyResult *

@@ -547,16 +547,12 @@ cut_waiting (gpointer user_data)
       job->pending -= job->blocklists_pending;
       job->blocklists_pending = 0;
     }
-  if (!job->dkim_done && job->dkim_verifier != NULL)
-    {
-      report->cut_short |= FCT_CHECK_CUT_DKIM;
-      fct_dkim_verifier_cut (job->dkim_verifier);
-    }
-  if (!job->arc_done && job->arc_verifier != NULL)
-    {
-      report->cut_short |= FCT_CHECK_CUT_ARC;
-      fct_arc_verifier_cut (job->arc_verifier);
-    }
+  if (!job->dkim_done && job->dkim_verifier != NULL
+      && fct_dkim_verifier_cut (job->dkim_verifier))
+    report->cut_short |= FCT_CHECK_CUT_DKIM;
+  if (!job->arc_done && job->arc_verifier != NULL
+      && fct_arc_verifier_cut (job->arc_verifier))
+    report->cut_short |= FCT_CHECK_CUT_ARC;
   maybe_start_dmarc (task);
   step_done (task);
   return G_SOURCE_REMOVE;

@@ -642,12 +642,21 @@ fct_dkim_verifier_eom_async (FctDkimVerifier *v, GCancellable *cancellable,
     complete (v);
 }
 
-void
+gboolean
 fct_dkim_verifier_cut (FctDkimVerifier *v)
 {
-  g_return_if_fail (v != NULL);
-  if (v->eom && v->task != NULL)
-    complete (v);
+  gboolean missing = FALSE;
+
+  g_return_val_if_fail (v != NULL, FALSE);
+  if (!v->eom || v->task == NULL)
+    return FALSE;
+  for (guint i = 0; i < v->sigs->len; i++)
+    {
+      const SigState *s = g_ptr_array_index (v->sigs, i);
+      missing |= !s->skipped && !s->final && s->answer == NULL;
+    }
+  complete (v);
+  return missing;
 }
 
 FctDkimVerifyResult *
