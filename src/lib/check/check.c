@@ -512,7 +512,7 @@ spf_cut_verdict (const Job *job)
                                : sender != NULL ? sender
                                                 : job->options.helo,
                                -1);
-  v->reason = g_strdup_printf ("no answer within the time budget of %u ms",
+  v->reason = g_strdup_printf ("no answer within the %u ms the time budget gives DNS",
                                job->options.wait_max_ms);
   v->trace = g_ptr_array_new ();
   return v;
