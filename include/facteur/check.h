@@ -159,20 +159,10 @@ const char *fct_check_report_arc_result (const FctCheckReport *report);
 void fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
                       GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data);
-/* The same, with the DKIM and ARC verdicts already computed over the whole message by
- * the caller (a milter feeds fct_dkim_verifier and fct_arc_verifier as the message
- * streams in, and keeps only its first bytes when it is large: msg may then be that
- * beginning). dkim_result and arc_result are (transfer full), each NULL to have it
- * computed from msg. */
-void fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
-                                const FctCheckOptions *options,
-                                FctDkimVerifyResult *dkim_result,
-                                FctArcVerifyResult *arc_result, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data);
 /* The same, ending the DKIM and ARC verifiers the caller fed as the message streamed in
  * (a milter, which keeps only the first bytes of a large message as msg): their key
- * queries run alongside SPF's, and wait_max_ms can cut them. Both verifiers are
- * referenced, fed to the end of the body, and not yet ended. */
+ * queries run alongside SPF's, and wait_max_ms can cut them. Each verifier is
+ * referenced, fed to the end of the body and not yet ended, or NULL to verify msg. */
 void fct_check_with_verifiers_async (FctMsg *msg, FctResolver *resolver,
                                      const FctCheckOptions *options, FctDkimVerifier *dkim,
                                      FctArcVerifier *arc, GCancellable *cancellable,

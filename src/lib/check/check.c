@@ -685,8 +685,8 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
                  GCancellable *cancellable, GAsyncReadyCallback callback,
                  gpointer user_data)
 {
-  fct_check_with_auth_async (msg, resolver, options, NULL, NULL, cancellable, callback,
-                             user_data);
+  fct_check_with_verifiers_async (msg, resolver, options, NULL, NULL, cancellable, callback,
+                                  user_data);
 }
 
 static void
@@ -710,41 +710,13 @@ dmarc_record_prefetched (FctDnsAnswer *answer, gpointer user_data)
   (void)user_data;
 }
 
-static void check_start (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
-                         FctDkimVerifyResult *dkim_result, FctArcVerifyResult *arc_result,
-                         FctDkimVerifier *dkim_verifier, FctArcVerifier *arc_verifier,
-                         GCancellable *cancellable, GAsyncReadyCallback callback,
-                         gpointer user_data);
-
-void
-fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
-                           const FctCheckOptions *options, FctDkimVerifyResult *dkim_result,
-                           FctArcVerifyResult *arc_result, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
-{
-  check_start (msg, resolver, options, dkim_result, arc_result, NULL, NULL, cancellable,
-               callback, user_data);
-}
-
 void
 fct_check_with_verifiers_async (FctMsg *msg, FctResolver *resolver,
-                                const FctCheckOptions *options, FctDkimVerifier *dkim,
-                                FctArcVerifier *arc, GCancellable *cancellable,
+                                const FctCheckOptions *options,
+                                FctDkimVerifier *dkim_verifier,
+                                FctArcVerifier *arc_verifier, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_return_if_fail (dkim != NULL && arc != NULL);
-  check_start (msg, resolver, options, NULL, NULL, dkim, arc, cancellable, callback,
-               user_data);
-}
-
-static void
-check_start (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
-             FctDkimVerifyResult *dkim_result, FctArcVerifyResult *arc_result,
-             FctDkimVerifier *dkim_verifier, FctArcVerifier *arc_verifier,
-             GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr (FctDkimVerifyResult) given_dkim = dkim_result;
-  g_autoptr (FctArcVerifyResult) given_arc = arc_result;
   g_autoptr (GTask) task = NULL;
   Job *job;
   FctCheckReport *report;
@@ -753,7 +725,7 @@ check_start (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
 
   g_return_if_fail (msg != NULL && resolver != NULL && options != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fct_check_with_auth_async);
+  g_task_set_source_tag (task, fct_check_with_verifiers_async);
   job = g_new0 (Job, 1);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   job->msg = fct_msg_ref (msg);
@@ -824,53 +796,34 @@ check_start (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
   else
     job->spf_done = TRUE;
 
-  if (given_dkim != NULL)
-    {
-      report->dkim = g_steal_pointer (&given_dkim);
-      job->dkim_done = TRUE;
-      /* Without SPF to wait for, nothing else would start DMARC. */
-      maybe_start_dmarc (task);
-    }
+  if (dkim_verifier != NULL)
+    job->dkim_verifier = fct_dkim_verifier_ref (dkim_verifier);
   else
     {
-      if (dkim_verifier != NULL)
-        job->dkim_verifier = fct_dkim_verifier_ref (dkim_verifier);
-      else
-        {
-          FctDkimVerifyOptions dkim
-              = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
-          FctSlice body = fct_msg_get_body (msg);
-          /* Every field, those the message skipped past its limit included: the
-           * verifier sees what a receiver sees and applies its own limits. */
-          job->dkim_verifier = fct_dkim_verifier_new (resolver, &dkim);
-          fct_msg_foreach_field (msg, feed_dkim, job->dkim_verifier);
-          fct_dkim_verifier_eoh (job->dkim_verifier);
-          fct_dkim_verifier_body (job->dkim_verifier, body.ptr, body.len);
-        }
-      fct_dkim_verifier_eom_async (job->dkim_verifier, cancellable, dkim_done,
-                                   step_begin (task));
+      FctDkimVerifyOptions dkim
+          = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
+      FctSlice body = fct_msg_get_body (msg);
+      /* Every field, those the message skipped past its limit included: the verifier
+       * sees what a receiver sees and applies its own limits. */
+      job->dkim_verifier = fct_dkim_verifier_new (resolver, &dkim);
+      fct_msg_foreach_field (msg, feed_dkim, job->dkim_verifier);
+      fct_dkim_verifier_eoh (job->dkim_verifier);
+      fct_dkim_verifier_body (job->dkim_verifier, body.ptr, body.len);
     }
-  if (given_arc != NULL)
-    {
-      report->arc = g_steal_pointer (&given_arc);
-      job->arc_done = TRUE;
-    }
+  fct_dkim_verifier_eom_async (job->dkim_verifier, cancellable, dkim_done,
+                               step_begin (task));
+  if (arc_verifier != NULL)
+    job->arc_verifier = fct_arc_verifier_ref (arc_verifier);
   else
     {
-      if (arc_verifier != NULL)
-        job->arc_verifier = fct_arc_verifier_ref (arc_verifier);
-      else
-        {
-          FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
-          FctSlice body = fct_msg_get_body (msg);
-          job->arc_verifier = fct_arc_verifier_new (resolver, &arc);
-          fct_msg_foreach_field (msg, feed_arc, job->arc_verifier);
-          fct_arc_verifier_eoh (job->arc_verifier);
-          fct_arc_verifier_body (job->arc_verifier, body.ptr, body.len);
-        }
-      fct_arc_verifier_eom_async (job->arc_verifier, cancellable, arc_done,
-                                  step_begin (task));
+      FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
+      FctSlice body = fct_msg_get_body (msg);
+      job->arc_verifier = fct_arc_verifier_new (resolver, &arc);
+      fct_msg_foreach_field (msg, feed_arc, job->arc_verifier);
+      fct_arc_verifier_eoh (job->arc_verifier);
+      fct_arc_verifier_body (job->arc_verifier, body.ptr, body.len);
     }
+  fct_arc_verifier_eom_async (job->arc_verifier, cancellable, arc_done, step_begin (task));
   start_dnsbl (task);
 
   /* The content analysis is CPU work: it runs while the queries above are in flight
