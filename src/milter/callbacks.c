@@ -651,6 +651,8 @@ eom_inbound (SMFICTX *ctx, Conn *c, const Stopwatch *w)
                           : FCT_MILTER_COUNT_CLEAN);
   if (strstr (d->reason, "dns-temperror") != NULL)
     fct_milter_count (FCT_MILTER_COUNT_DNS_ERRORS);
+  if (report != NULL && report->cut_short != 0)
+    fct_milter_count (FCT_MILTER_COUNT_CUT_SHORT);
   if (fct_filter_message_is_partial (c->message))
     fct_milter_count (FCT_MILTER_COUNT_PARTIAL);
 

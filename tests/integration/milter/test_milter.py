@@ -843,6 +843,10 @@ dns_zone = {d}/test.zone
         expect(v.startswith("clean; ") and "cut-short=spf" in v, f"X-Facteur {v}")
         expect(took < 3.5, f"{took:.1f} s for a budget of 2 s")
         notes.append(f"SPF timing out, DKIM aligned: judged and delivered in {took:.1f} s")
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                      timeout=10).read().decode()
+        m = re.search(r'^facteur_milter_cut_short_total (\d+)$', text, re.M)
+        expect(m and int(m.group(1)) >= 1, text[:500])
 
     def slow_spoof(token, mail_from):
         raw = message(token, "Banque <securite@slowbank.test>", "Votre compte",
