@@ -810,6 +810,44 @@ test_cut_dkim_key (void)
   g_assert_nonnull (strstr (report->authentication_results, "time budget"));
 }
 
+/* A mailing list's ARC seal whose key never comes: at the cut the chain reads cv=fail,
+ * temporary (a DNS failure, RFC 8617 §5.2.1), the A-R says why, and cut-short names
+ * arc; the spoofed p=reject author still fails DMARC. */
+static void
+test_cut_arc_key (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctResolver) resolver
+      = slow_resolver_with ("arc._domainkey.list.example. TIMEOUT\n");
+  g_autoptr (GBytes) bytes = g_bytes_new (spoof_text, strlen (spoof_text));
+  g_autoptr (FctMsg) original = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) none = fct_arc_verify (original, resolver, NULL);
+  FctArcSealOptions so = { .domain = "list.example",
+                           .selector = "arc",
+                           .key = key,
+                           .authserv_id = "lists.list.example",
+                           .results = "dmarc=pass header.from=bank.example",
+                           .timestamp = NOW - 60 };
+  g_autoptr (FctArcSealResult) sealed = fct_arc_seal (original, none, &so, &error);
+  g_assert_no_error (error);
+  g_autofree char *text = g_strconcat (sealed->seal, sealed->message_signature,
+                                       sealed->authentication_results, spoof_text, NULL);
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m = judge_within (resolver, text, 0, "198.51.100.7",
+                                                 "bounce@list.example", 50, &report);
+
+  g_assert_cmpuint (report->cut_short, ==, FCT_CHECK_CUT_ARC);
+  g_assert_cmpint (report->arc->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_true (report->arc->temporary);
+  g_assert_nonnull (strstr (report->authentication_results, "arc=fail"));
+  g_assert_nonnull (strstr (report->authentication_results, "time budget"));
+  g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "fail");
+}
+
 static void
 test_header_limits (void)
 {
@@ -1222,6 +1260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/cut-spf-dkim-passes", test_cut_spf_dkim_passes);
   g_test_add_func ("/filter/cut-spoof-spf-times-out", test_cut_spoof_spf_times_out);
   g_test_add_func ("/filter/cut-dkim-key", test_cut_dkim_key);
+  g_test_add_func ("/filter/cut-arc-key", test_cut_arc_key);
   g_test_add_func ("/filter/header-limits", test_header_limits);
   g_test_add_func ("/filter/from-past-limits", test_from_past_limits);
   g_test_add_func ("/filter/remote-key-signs", test_remote_key_signs);
