@@ -138,6 +138,15 @@ CONF
 postfix_conf ""
 postfix -c "$pd" start >/dev/null 2>&1
 
+milter_times() { # reads facteur's log lines; prints p50/p99 of time=, work= and cpu=
+  grep ' inbound .* time=' |
+    sed 's/.* time=\([0-9.]*\)ms work=\([0-9.]*\)ms cpu=\([0-9.]*\)ms.*/\1 \2 \3/' \
+    > "$work/times"
+  for col in 1 2 3; do cut -d' ' -f$col "$work/times" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%d %.2f %.2f %.2f\n", NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR] }'
+  done | paste -d' ' - - - | awk -v name="$1" 'NF == 12 { printf "%s facteur per message (%d): end of message to reply p50 %s ms, p99 %s ms, max %s ms; work in all callbacks p50 %s ms, p99 %s ms; CPU of its threads p50 %s ms, p99 %s ms, max %s ms\n", name, $1, $2, $3, $4, $6, $7, $10, $11, $12 }'
+}
+
 proc_stat() { # prints "utime+stime (s) and VmHWM (KB)" summed over PIDs
   total_cpu=0
   total_hwm=0
@@ -159,6 +168,7 @@ measure() { # name, messages, milters, the filters' main PIDs (their children co
   postfix -c "$pd" reload >/dev/null 2>&1
   sleep 2
   main=${4:-}
+  log=${5:-}
   # Warm-up: DNS caches, DKIM keys, rspamd's maps.
   $py "$here/load.py" $smtp_port "$work/corpus/envelopes" 200 20 >/dev/null
   # Listed after the warm-up: rspamd starts its workers late.
@@ -166,9 +176,16 @@ measure() { # name, messages, milters, the filters' main PIDs (their children co
   for m in $main; do watch="$watch $m $(pgrep -P "$m" | tr '\n' ' ')"; done
   for c in $concurrencies; do
     before=$(proc_stat $watch)
+    [ -n "$log" ] && wc -l < "$log" > "$log.mark"
     result=$($py "$here/load.py" $smtp_port "$work/corpus/envelopes" "$n" "$c")
     after=$(proc_stat $watch)
-    echo "$name c=$c $result filter: before $before; after $after"
+    echo "$name c=$c $result filter: before $before; after $after; load $(cut -d' ' -f1-3 /proc/loadavg)"
+    # facteur's own time per message over this measurement, from its log lines: the
+    # end of the message to its reply (what the MTA waits for), all its callbacks (MAIL
+    # to that reply, without the waits for the client and Postfix), and the CPU time of
+    # the threads that ran them, which a loaded machine does not inflate. Not the
+    # machine's queue in front of Postfix, which the end-to-end figures carry.
+    [ -n "$log" ] && tail -n +"$(($(cat "$log.mark") + 1))" "$log" | milter_times "$name c=$c"
     # The issue's tool: smtp-source, one message of the corpus over and over from
     # 127.0.0.1 (SPF fails for it; its DKIM signature still aligns), sessions kept open.
     start=$(date +%s.%N)
@@ -206,10 +223,7 @@ CONF
 fpid=$!
 pids="$pids $fpid"
 sleep 2
-measure facteur "$count" "inet:127.0.0.1:$fport" $fpid
-# The milter's own time per inbound message, end of message to decision (its log).
-grep -o ' inbound .* time=[0-9]*ms' "$work/facteur.log" | sed 's/.*time=//; s/ms//' |
-  sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "facteur end-of-message to decision: %d messages, p50 %d ms, p99 %d ms, max %d ms\n", NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1], v[NR] }'
+measure facteur "$count" "inet:127.0.0.1:$fport" $fpid "$work/facteur.log"
 $py "$here/hold.py" $fport 1000 $fpid $(pgrep -P $fpid)
 kill $fpid; wait $fpid 2>/dev/null || true
 fi

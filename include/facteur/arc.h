@@ -98,6 +98,11 @@ void fct_arc_verifier_body (FctArcVerifier *verifier, const void *data, gsize le
  * main context of the caller. */
 void fct_arc_verifier_eom_async (FctArcVerifier *verifier, GCancellable *cancellable,
                                  GAsyncReadyCallback callback, gpointer user_data);
+/* Ends a verification started by fct_arc_verifier_eom_async without waiting for the key
+ * queries still in flight (a time budget is spent): a key that has not arrived counts as
+ * a DNS failure (cv=fail, temporary). TRUE when a key was missing. Nothing happens
+ * (FALSE) before the end of the message or after the verdict. */
+gboolean fct_arc_verifier_cut (FctArcVerifier *verifier);
 /* Returns (transfer full), or NULL and error if cancelled. */
 FctArcVerifyResult *fct_arc_verifier_eom_finish (FctArcVerifier *verifier,
                                                  GAsyncResult *result,

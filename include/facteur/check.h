@@ -72,6 +72,11 @@ typedef struct
    * the session's TLS protocol ("TLSv1.3"), "" for clear text; NULL: not known, and
    * nothing is said about the transport (src/lib/check/transport.c). */
   const char *tls_version;
+  /* Milliseconds after the start past which the check stops waiting for DNS (a milter's
+   * time budget): see FctCheckCut; DMARC is then evaluated on the verdicts that are in,
+   * and its own queries are still waited for (each has its timeout). 0: every answer is
+   * waited for. */
+  guint wait_max_ms;
 } FctCheckOptions;
 
 /* The default DNSBL and URI blocklist zones (docs/SCORING.md says why each), NULL-
@@ -104,6 +109,18 @@ const FctCheckSizeLimit *fct_check_size_limits (gsize *n_rows);
  * §3; 4 bytes per 3 plus CRLF every 76 characters, RFC 2045 §6.8). */
 gsize fct_check_received_size (const FctMsg *msg);
 
+/* What a check stopped waiting for when wait_max_ms was spent. */
+typedef enum
+{
+  FCT_CHECK_CUT_SPF = 1 << 0,        /* SPF reads temperror */
+  FCT_CHECK_CUT_DKIM = 1 << 1,       /* signatures whose key had not come: temperror */
+  FCT_CHECK_CUT_ARC = 1 << 2,        /* a key had not come: cv=fail, temporary */
+  FCT_CHECK_CUT_BLOCKLISTS = 1 << 3, /* unanswered blocklist queries left out */
+} FctCheckCut;
+
+/* "spf,dkim,arc,blocklists" for the flags set, "" for none (transfer full). */
+char *fct_check_cut_to_string (FctCheckCut cut);
+
 typedef struct
 {
   FctSpfVerdict *spf;           /* NULL when there was neither sender nor HELO name */
@@ -122,6 +139,7 @@ typedef struct
   gsize received_size;          /* fct_check_received_size */
   GPtrArray *listings;          /* FctCheckListing *: DNSBL and URI blocklist hits */
   guint blocklist_queries;      /* DNS queries made for blocklists */
+  FctCheckCut cut_short;        /* what wait_max_ms cut short, or 0 */
 } FctCheckReport;
 
 void fct_check_report_free (FctCheckReport *report);
@@ -141,18 +159,16 @@ const char *fct_check_report_arc_result (const FctCheckReport *report);
 void fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *options,
                       GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data);
-/* The same, with the DKIM and ARC verdicts already computed over the whole message by
- * the caller (a milter feeds fct_dkim_verifier and fct_arc_verifier as the message
- * streams in, and keeps only its first bytes when it is large: msg may then be that
- * beginning). dkim_result and arc_result are (transfer full), each NULL to have it
- * computed from msg. */
-void fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
-                                const FctCheckOptions *options,
-                                FctDkimVerifyResult *dkim_result,
-                                FctArcVerifyResult *arc_result, GCancellable *cancellable,
-                                GAsyncReadyCallback callback, gpointer user_data);
+/* The same, ending the DKIM and ARC verifiers the caller fed as the message streamed in
+ * (a milter, which keeps only the first bytes of a large message as msg): their key
+ * queries run alongside SPF's, and wait_max_ms can cut them. Each verifier is
+ * referenced, fed to the end of the body and not yet ended, or NULL to verify msg. */
+void fct_check_with_verifiers_async (FctMsg *msg, FctResolver *resolver,
+                                     const FctCheckOptions *options, FctDkimVerifier *dkim,
+                                     FctArcVerifier *arc, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
 /* Returns (transfer full), or NULL and an FCT_CHECK_ERROR, FCT_ANALYSIS_ERROR or
- * G_IO_ERROR_CANCELLED. Finishes both forms. */
+ * G_IO_ERROR_CANCELLED. Finishes every form. */
 FctCheckReport *fct_check_finish (GAsyncResult *result,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

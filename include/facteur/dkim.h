@@ -182,6 +182,12 @@ void fct_dkim_verifier_body (FctDkimVerifier *verifier, const void *data, gsize 
  * the thread-default main context of the caller. */
 void fct_dkim_verifier_eom_async (FctDkimVerifier *verifier, GCancellable *cancellable,
                                   GAsyncReadyCallback callback, gpointer user_data);
+/* Ends a verification started by fct_dkim_verifier_eom_async without waiting for the key
+ * queries still in flight (a time budget is spent): the signatures whose key has
+ * arrived get their verdict, the others temperror; the callback runs as usual. TRUE when
+ * a key was missing. Nothing happens (FALSE) before the end of the message or after the
+ * verdicts. */
+gboolean fct_dkim_verifier_cut (FctDkimVerifier *verifier);
 /* Returns (transfer full), or NULL and error if cancelled. */
 FctDkimVerifyResult *
 fct_dkim_verifier_eom_finish (FctDkimVerifier *verifier, GAsyncResult *result,

@@ -80,20 +80,24 @@ gboolean fct_filter_message_sign (FctFilterMessage *message,
 GPtrArray *fct_filter_message_signatures (FctFilterMessage *message,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
-/* Ends the DKIM and ARC verification started by options->resolver; the callback runs
- * in the thread-default main context of the caller of fct_filter_message_eoh. Get the
- * verdicts with fct_filter_message_auth_finish. */
-void fct_filter_message_auth_async (FctFilterMessage *message, GCancellable *cancellable,
-                                    GAsyncReadyCallback callback, gpointer user_data);
-/* (transfer full) both, or FALSE and error when cancelled. */
-gboolean fct_filter_message_auth_finish (FctFilterMessage *message, GAsyncResult *result,
-                                         FctDkimVerifyResult **dkim,
-                                         FctArcVerifyResult **arc,
-                                         GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Judges the message once its body has ended: the check of the part kept
+ * (fct_filter_message_to_msg), through options->resolver, with the DKIM and ARC
+ * verifications that streamed over the whole message ended alongside SPF
+ * (fct_check_with_verifiers_async; options->wait_max_ms cuts them too). The callback
+ * runs in the thread-default main context of the caller of fct_filter_message_eoh; get
+ * the report with fct_check_finish (an FCT_FILTER_ERROR_MESSAGE when the kept part is
+ * not a message). */
+void fct_filter_message_check_async (FctFilterMessage *message,
+                                     const FctCheckOptions *options,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
 
 /* TRUE when some of the message was not kept: over scan_max_bytes, or more fields than
  * header_fields_max. */
 gboolean fct_filter_message_is_partial (const FctFilterMessage *message);
+/* Bytes kept for the check (the beginning of the message the verdict is about); equal
+ * to the size unless the message is partial. */
+gsize fct_filter_message_get_scanned_size (const FctFilterMessage *message);
 /* Bytes received (header fields as "Name:value" CRLF, the empty line and the body). */
 guint64 fct_filter_message_get_size (const FctFilterMessage *message);
 /* Header fields received, kept or not. */

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 typedef struct
 {
@@ -31,7 +32,41 @@ typedef struct
   GMainContext *context;
   GPtrArray *sign_keys; /* FctDkimPrivateKey *, alive as long as the message */
   GString *signing;     /* "d/s" of the keys signing, for the log */
+  /* Microseconds spent in this message's callbacks so far (MAIL to the end of the
+   * body): the milter's own work, without the waits for the client and the MTA; and the
+   * CPU time of the threads that ran them, which a loaded machine does not inflate. */
+  gint64 work_us, cpu_us;
 } Conn;
+
+/* When a callback began, by the clock and by its thread's CPU. */
+typedef struct
+{
+  gint64 wall, cpu;
+} Stopwatch;
+
+/* CPU time of the calling thread in microseconds: libmilter may run a message's
+ * callbacks in different threads, and each is measured in its own. */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static Stopwatch
+stopwatch_start (void)
+{
+  return (Stopwatch){ g_get_monotonic_time (), thread_cpu_us () };
+}
+
+static void
+stopwatch_add (Conn *c, const Stopwatch *w)
+{
+  c->work_us += g_get_monotonic_time () - w->wall;
+  c->cpu_us += thread_cpu_us () - w->cpu;
+}
 
 static void
 message_reset (Conn *c)
@@ -46,6 +81,8 @@ message_reset (Conn *c)
   if (c->signing != NULL)
     g_string_free (g_steal_pointer (&c->signing), TRUE);
   c->outbound = FALSE;
+  c->work_us = 0;
+  c->cpu_us = 0;
 }
 
 static void
@@ -171,6 +208,7 @@ static sfsistat
 on_envfrom (SMFICTX *ctx, char **argv)
 {
   Conn *c = conn_get (ctx);
+  Stopwatch w = stopwatch_start ();
   message_reset (c);
   c->state = fct_milter_state_get ();
   c->mail_from = fct_filter_envelope_sender (argv != NULL ? argv[0] : NULL);
@@ -191,6 +229,7 @@ on_envfrom (SMFICTX *ctx, char **argv)
     .verdict_field = c->state->config->verdict_field,
   };
   c->message = fct_filter_message_new (&options);
+  stopwatch_add (c, &w);
   return go_on (c, SMFIP_NR_MAIL);
 }
 
@@ -202,11 +241,13 @@ on_header (SMFICTX *ctx, char *name, char *value)
     return go_on (c, SMFIP_NR_HDR);
   g_autofree char *spaced = NULL;
   /* Without SMFIP_HDR_LEADSPC the MTA dropped the space that nearly every field has. */
+  Stopwatch w = stopwatch_start ();
   if (!c->leadspc && value != NULL)
     value = spaced = g_strconcat (" ", value, NULL);
   g_main_context_push_thread_default (c->context);
   fct_filter_message_header (c->message, name, value);
   g_main_context_pop_thread_default (c->context);
+  stopwatch_add (c, &w);
   return go_on (c, SMFIP_NR_HDR);
 }
 
@@ -255,11 +296,13 @@ on_eoh (SMFICTX *ctx)
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
     return go_on (c, SMFIP_NR_EOH);
+  Stopwatch w = stopwatch_start ();
   g_main_context_push_thread_default (c->context);
   fct_filter_message_eoh (c->message);
   if (c->outbound)
     start_signing (c);
   g_main_context_pop_thread_default (c->context);
+  stopwatch_add (c, &w);
   return go_on (c, SMFIP_NR_EOH);
 }
 
@@ -269,9 +312,11 @@ on_body (SMFICTX *ctx, unsigned char *data, size_t len)
   Conn *c = conn_get (ctx);
   if (c->message == NULL)
     return go_on (c, SMFIP_NR_BODY);
+  Stopwatch w = stopwatch_start ();
   g_main_context_push_thread_default (c->context);
   fct_filter_message_body (c->message, data, len);
   g_main_context_pop_thread_default (c->context);
+  stopwatch_add (c, &w);
   return go_on (c, SMFIP_NR_BODY);
 }
 
@@ -319,31 +364,6 @@ check_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   j->done = TRUE;
 }
 
-static void
-auth_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Judgement *j = user_data;
-  FctDkimVerifyResult *dkim = NULL;
-  FctArcVerifyResult *arc = NULL;
-
-  (void)source;
-  if (!fct_filter_message_auth_finish (j->message, result, &dkim, &arc, &j->error))
-    {
-      j->done = TRUE;
-      return;
-    }
-  g_autoptr (FctMsg) msg = fct_filter_message_to_msg (j->message, &j->error);
-  if (msg == NULL)
-    {
-      fct_dkim_verify_result_free (dkim);
-      fct_arc_verify_result_free (arc);
-      j->done = TRUE;
-      return;
-    }
-  fct_check_with_auth_async (msg, j->state->resolver, &j->options, dkim, arc,
-                             j->cancellable, check_ready, j);
-}
-
 static gboolean
 budget_spent (gpointer user_data)
 {
@@ -362,6 +382,18 @@ finish_abandoned (gpointer data)
   g_main_context_pop_thread_default (j->context);
   judgement_free (j);
   return NULL;
+}
+
+/* When the check stops waiting for DNS and judges on the answers it has (SPF, DKIM keys,
+ * blocklists: FctCheckCut): early enough in the budget that DMARC's own queries (its
+ * record, asked at the start; a tree walk) have a query timeout left, so that a slow DNS
+ * server costs a message its late answers, not its verdict. */
+static guint
+wait_max_ms (const FctMilterConfig *cfg)
+{
+  if (cfg->time_budget_ms > 2 * cfg->dns_timeout_ms)
+    return cfg->time_budget_ms - cfg->dns_timeout_ms;
+  return MAX (cfg->time_budget_ms / 2, 1);
 }
 
 /* Runs with c->context the thread-default one. Returns (transfer full) the report, or
@@ -396,12 +428,13 @@ judge (Conn *c, GError **error)
     .store = j->store,
     .limits = &cfg->limits,
     .key_cache = fct_milter_state_key_cache (),
+    .wait_max_ms = wait_max_ms (cfg),
   };
 
   GSource *timer = g_timeout_source_new (cfg->time_budget_ms);
   g_source_set_callback (timer, budget_spent, &spent, NULL);
   g_source_attach (timer, c->context);
-  fct_filter_message_auth_async (c->message, j->cancellable, auth_ready, j);
+  fct_filter_message_check_async (c->message, &j->options, j->cancellable, check_ready, j);
   while (!j->done && !spent)
     g_main_context_iteration (c->context, TRUE);
   g_source_destroy (timer);
@@ -539,7 +572,7 @@ seal (SMFICTX *ctx, Conn *c, const FctFilterDecision *d, const FctCheckReport *r
 }
 
 static sfsistat
-eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
+eom_outbound (SMFICTX *ctx, Conn *c, const Stopwatch *w)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) sigs = fct_filter_message_signatures (c->message, &error);
@@ -560,21 +593,24 @@ eom_outbound (SMFICTX *ctx, Conn *c, gint64 started)
     insert_field (ctx, c, g_ptr_array_index (sigs, i));
   if (sigs != NULL && sigs->len > 0)
     fct_milter_count (FCT_MILTER_COUNT_SIGNED);
-  fct_milter_log (
-      LOG_INFO,
-      "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
-      "size=%" G_GUINT64_FORMAT " time=%" G_GINT64_FORMAT "ms",
-      c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
-      c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
-      c->auth != NULL ? c->auth : "-",
-      c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
-      error != NULL ? " error=" : "", error != NULL ? error->message : "",
-      fct_filter_message_get_size (c->message), (g_get_monotonic_time () - started) / 1000);
+  gint64 eom_us = g_get_monotonic_time () - w->wall;
+  stopwatch_add (c, w);
+  fct_milter_log (LOG_INFO,
+                  "%s: outbound daemon=%s client=%s from=<%s> auth=%s signed=%s%s%s "
+                  "size=%" G_GUINT64_FORMAT " time=%.3fms work=%.3fms cpu=%.3fms",
+                  c->queue_id != NULL ? c->queue_id : "NOQUEUE",
+                  c->daemon != NULL ? c->daemon : "-",
+                  c->client_ip != NULL ? c->client_ip : "local", c->mail_from,
+                  c->auth != NULL ? c->auth : "-",
+                  c->signing != NULL && c->signing->len > 0 ? c->signing->str : "none",
+                  error != NULL ? " error=" : "", error != NULL ? error->message : "",
+                  fct_filter_message_get_size (c->message), eom_us / 1000.0,
+                  c->work_us / 1000.0, c->cpu_us / 1000.0);
   return status;
 }
 
 static sfsistat
-eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
+eom_inbound (SMFICTX *ctx, Conn *c, const Stopwatch *w)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (FctCheckReport) report = judge (c, &error);
@@ -615,19 +651,28 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
                           : FCT_MILTER_COUNT_CLEAN);
   if (strstr (d->reason, "dns-temperror") != NULL)
     fct_milter_count (FCT_MILTER_COUNT_DNS_ERRORS);
+  if (report != NULL && report->cut_short != 0)
+    fct_milter_count (FCT_MILTER_COUNT_CUT_SHORT);
   if (fct_filter_message_is_partial (c->message))
     fct_milter_count (FCT_MILTER_COUNT_PARTIAL);
 
   g_autofree char *actions = fct_filter_action_to_string (d->actions);
   static const char *const dispositions[] = { "accept", "reject", "tempfail" };
-  gint64 ms = (g_get_monotonic_time () - started) / 1000;
-  fct_milter_count_duration ((guint64)(g_get_monotonic_time () - started));
+  /* A message judged on its beginning says how much of it was judged. */
+  g_autofree char *scanned
+      = fct_filter_message_is_partial (c->message)
+            ? g_strdup_printf (" partial scanned=%" G_GSIZE_FORMAT,
+                               fct_filter_message_get_scanned_size (c->message))
+            : g_strdup ("");
+  gint64 eom_us = g_get_monotonic_time () - w->wall;
+  stopwatch_add (c, w);
+  fct_milter_count_duration ((guint64)eom_us);
   fct_milter_log (
       LOG_INFO,
       "%s: inbound daemon=%s client=%s helo=%s from=<%s> verdict=\"%s\" spf=%s dkim=%s "
       "dmarc=%s "
       "arc=%s actions=%s disposition=%s%s%s reason=\"%s\" size=%" G_GUINT64_FORMAT
-      " time=%" G_GINT64_FORMAT "ms",
+      "%s time=%.3fms work=%.3fms cpu=%.3fms",
       c->queue_id != NULL ? c->queue_id : "NOQUEUE", c->daemon != NULL ? c->daemon : "-",
       c->client_ip, c->helo != NULL ? c->helo : "-", c->mail_from, d->verdict,
       report != NULL ? fct_check_report_spf_result (report) : "-",
@@ -635,7 +680,8 @@ eom_inbound (SMFICTX *ctx, Conn *c, gint64 started)
       report != NULL ? fct_check_report_dmarc_result (report) : "-",
       report != NULL ? fct_check_report_arc_result (report) : "-", actions,
       dispositions[d->disposition], d->quarantine ? " quarantine" : "",
-      sealed ? " sealed" : "", d->reason, fct_filter_message_get_size (c->message), ms);
+      sealed ? " sealed" : "", d->reason, fct_filter_message_get_size (c->message), scanned,
+      eom_us / 1000.0, c->work_us / 1000.0, c->cpu_us / 1000.0);
   return status;
 }
 
@@ -643,7 +689,7 @@ static sfsistat
 on_eom (SMFICTX *ctx)
 {
   Conn *c = conn_get (ctx);
-  gint64 started = g_get_monotonic_time ();
+  Stopwatch w = stopwatch_start ();
   sfsistat status;
 
   if (c->message == NULL)
@@ -651,9 +697,9 @@ on_eom (SMFICTX *ctx)
   take_queue_id (ctx, c);
   g_main_context_push_thread_default (c->context);
   if (c->outbound)
-    status = eom_outbound (ctx, c, started);
+    status = eom_outbound (ctx, c, &w);
   else
-    status = eom_inbound (ctx, c, started);
+    status = eom_inbound (ctx, c, &w);
   g_main_context_pop_thread_default (c->context);
   message_reset (c);
   return status;

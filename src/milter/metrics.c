@@ -48,6 +48,9 @@ static const struct
   = { "facteur_milter_sealed_total", NULL, "Messages given an ARC set" },
   [FCT_MILTER_COUNT_DNS_ERRORS]
   = { "facteur_milter_dns_temperrors_total", NULL, "Messages with a DNS temperror" },
+  [FCT_MILTER_COUNT_CUT_SHORT]
+  = { "facteur_milter_cut_short_total", NULL,
+      "Messages judged without some DNS answers, cut at the time budget" },
   [FCT_MILTER_COUNT_RELOADS]
   = { "facteur_milter_reloads_total", NULL, "Configuration reloads" },
 };

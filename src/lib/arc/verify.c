@@ -12,6 +12,7 @@ typedef struct
   const char *reason; /* why it did not parse (transfer none) */
   guint body;         /* AMS: index in bodies */
   FctDnsAnswer *answer;
+  gboolean queried; /* its key was asked for (answer NULL after a cut: never came) */
   FctDkimResult result;
 } SigState;
 
@@ -209,7 +210,8 @@ on_key (FctDnsAnswer *answer, gpointer user_data)
   q->state->answer = fct_dns_answer_ref (answer);
   g_free (q);
   v->pending--;
-  if (v->eom && v->pending == 0)
+  /* After a cut the verdict is given already: a late key changes nothing. */
+  if (v->eom && v->pending == 0 && v->task != NULL)
     complete (v);
   fct_arc_verifier_unref (v);
 }
@@ -224,6 +226,7 @@ query_key (FctArcVerifier *v, SigState *s)
 
   q->verifier = fct_arc_verifier_ref (v);
   q->state = s;
+  s->queried = TRUE;
   v->pending++;
   fct_resolver_query_async (v->resolver, name, FCT_DNS_TYPE_TXT, on_key, q);
 }
@@ -395,6 +398,13 @@ load_key (const FctArcVerifier *v, const SigState *s, const char **reason)
   FctDkimKeyRecord rec;
   g_autoptr (GBytes) txt = NULL;
 
+  if (a == NULL)
+    {
+      /* Cut (fct_arc_verifier_cut): as a DNS failure, a failure of §5.2.1 that a later
+       * attempt may not repeat. */
+      *reason = N_ ("the key record did not arrive within the time budget");
+      return NULL;
+    }
   switch (a->rcode)
     {
     case FCT_DNS_RCODE_NOERROR:
@@ -608,9 +618,11 @@ describe_sets (FctArcVerifier *v, FctArcVerifyResult *r)
 static gboolean
 answer_is_temporary (const SigState *s)
 {
-  return s->answer != NULL
-         && (s->answer->rcode == FCT_DNS_RCODE_SERVFAIL
-             || s->answer->rcode == FCT_DNS_RCODE_TIMEOUT);
+  /* Asked for and never answered: the verification was cut before it came. */
+  if (s->answer == NULL)
+    return s->queried;
+  return s->answer->rcode == FCT_DNS_RCODE_SERVFAIL
+         || s->answer->rcode == FCT_DNS_RCODE_TIMEOUT;
 }
 
 static FctArcVerifyResult *
@@ -703,6 +715,17 @@ fct_arc_verifier_eom_async (FctArcVerifier *v, GCancellable *cancellable,
   fct_dkim_body_hashes_finish (v->bodies);
   if (v->pending == 0)
     complete (v);
+}
+
+gboolean
+fct_arc_verifier_cut (FctArcVerifier *v)
+{
+  g_return_val_if_fail (v != NULL, FALSE);
+  if (!v->eom || v->task == NULL)
+    return FALSE;
+  complete (v);
+  /* Keys are asked for only when the chain's structure is sound (no early verdict). */
+  return v->pending > 0;
 }
 
 FctArcVerifyResult *

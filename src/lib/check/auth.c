@@ -345,7 +345,13 @@ fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
 {
   g_autoptr (FctAuthres) ar = fct_authres_new (authserv_id);
 
-  if (report->spf != NULL)
+  /* What the time budget cut short says so (RFC 8601 §2.7: a reason for a result). */
+  if (report->spf != NULL && (report->cut_short & FCT_CHECK_CUT_SPF))
+    fct_authres_result_set_reason (
+        fct_authres_add_spf (ar, fct_spf_result_to_string (report->spf->result),
+                             report->mail_from, helo),
+        report->spf->reason);
+  else if (report->spf != NULL)
     fct_authres_add_spf (ar, fct_spf_result_to_string (report->spf->result),
                          report->mail_from, helo);
   else
@@ -371,6 +377,9 @@ fct_check_authres_build (const FctCheckReport *report, const char *authserv_id,
                            policy_word (report->dmarc, report->dmarc->disposition));
   else
     fct_authres_add (ar, "dmarc", "permerror");
-  fct_authres_add_arc (ar, fct_arc_cv_to_string (report->arc->cv), ip);
+  FctAuthresResult *arc
+      = fct_authres_add_arc (ar, fct_arc_cv_to_string (report->arc->cv), ip);
+  if (report->cut_short & FCT_CHECK_CUT_ARC)
+    fct_authres_result_set_reason (arc, report->arc->reason);
   return fct_authres_to_string (ar, FALSE);
 }

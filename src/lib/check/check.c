@@ -7,6 +7,7 @@
 
 #include <facteur/sync.h>
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 G_DEFINE_QUARK (fct - check - error - quark, fct_check_error)
 
@@ -23,8 +24,17 @@ typedef struct
   guint8 ip[16];
   gsize ip_len;
   guint pending; /* asynchronous steps not finished, plus one while starting */
-  gboolean spf_done, dkim_done;
+  gboolean spf_done, dkim_done, arc_done;
   GError *error; /* the first error; the check ends with it */
+  /* The verifiers being ended (fed by the caller, or here from msg). */
+  FctDkimVerifier *dkim_verifier;
+  FctArcVerifier *arc_verifier;
+  guint blocklists_pending; /* blocklist queries among the pending steps */
+  /* options.wait_max_ms: the timer, then TRUE once it fired (late answers are
+   * dropped: SPF's and the blocklists' steps were counted out when it fired). */
+  GSource *cut_timer;
+  gboolean cut;
+  gboolean dmarc_started;
 } Job;
 
 static void
@@ -94,6 +104,15 @@ job_free (Job *job)
   fct_check_report_free (job->report);
   fct_analysis_free (job->analysis);
   g_clear_error (&job->error);
+  if (job->dkim_verifier != NULL)
+    fct_dkim_verifier_unref (job->dkim_verifier);
+  if (job->arc_verifier != NULL)
+    fct_arc_verifier_unref (job->arc_verifier);
+  if (job->cut_timer != NULL)
+    {
+      g_source_destroy (job->cut_timer);
+      g_source_unref (job->cut_timer);
+    }
   g_free (job);
 }
 
@@ -279,6 +298,11 @@ finish (GTask *task)
   FctCheckReport *report = job->report;
   g_autoptr (GError) error = NULL;
 
+  if (job->cut_timer != NULL)
+    {
+      g_source_destroy (job->cut_timer);
+      g_clear_pointer (&job->cut_timer, g_source_unref);
+    }
   if (job->error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&job->error));
@@ -392,8 +416,9 @@ maybe_start_dmarc (GTask *task)
   FctDmarcInputs inputs = { 0 };
   FctDmarcOptions options = { .limits = job->limits };
 
-  if (!job->spf_done || !job->dkim_done)
+  if (!job->spf_done || !job->dkim_done || job->dmarc_started)
     return;
+  job->dmarc_started = TRUE;
   for (guint i = 0; i < report->dkim->signatures->len; i++)
     {
       const FctDkimSignatureResult *s = g_ptr_array_index (report->dkim->signatures, i);
@@ -419,6 +444,13 @@ spf_done (FctSpfVerdict *verdict, gpointer user_data)
   GTask *task = user_data;
   Job *job = g_task_get_task_data (task);
 
+  if (job->cut && job->spf_done)
+    {
+      /* Too late: the cut gave SPF its temperror and counted this step out. */
+      fct_spf_verdict_free (verdict);
+      g_object_unref (task);
+      return;
+    }
   job->report->spf = verdict;
   job->spf_done = TRUE;
   maybe_start_dmarc (task);
@@ -460,7 +492,82 @@ arc_done (GObject *source, GAsyncResult *result, gpointer user_data)
       job->report->arc->reason = g_strdup (error != NULL ? error->message : "");
       job->report->arc->sets = g_ptr_array_new ();
     }
+  job->arc_done = TRUE;
   step_done (task);
+}
+
+/* ---------------------------------------------------------------- the cut */
+
+/* SPF's verdict when its answers did not come in time: temperror (RFC 7208 §2.6.6, "a
+ * later retry may succeed"), for the identity it was checking. */
+static FctSpfVerdict *
+spf_cut_verdict (const Job *job)
+{
+  FctSpfVerdict *v = g_new0 (FctSpfVerdict, 1);
+  const char *sender = job->report->mail_from;
+  const char *at = sender != NULL ? strrchr (sender, '@') : NULL;
+
+  v->result = FCT_SPF_RESULT_TEMPERROR;
+  v->domain = g_ascii_strdown (at != NULL       ? at + 1
+                               : sender != NULL ? sender
+                                                : job->options.helo,
+                               -1);
+  v->reason = g_strdup_printf ("no answer within the %u ms the time budget gives DNS",
+                               job->options.wait_max_ms);
+  v->trace = g_ptr_array_new ();
+  return v;
+}
+
+/* options.wait_max_ms is spent: the check goes on with the answers it has. SPF reads
+ * temperror, DKIM signatures and ARC sets whose keys have not arrived read temperror
+ * (a DNS failure), the blocklist queries not answered are left out, and DMARC is
+ * evaluated on what is in: an aligned DKIM pass needs no SPF (RFC 9989 §4.4), and an
+ * SPF that could not align cannot change a failure. DMARC's own queries, started with
+ * the check (its record is asked for at once), are still waited for. */
+static gboolean
+cut_waiting (gpointer user_data)
+{
+  GTask *task = user_data;
+  Job *job = g_task_get_task_data (task);
+  FctCheckReport *report = job->report;
+
+  g_clear_pointer (&job->cut_timer, g_source_unref);
+  job->cut = TRUE;
+  step_begin (task); /* held while cutting: the steps below may finish the check */
+  if (!job->spf_done)
+    {
+      report->spf = spf_cut_verdict (job);
+      report->cut_short |= FCT_CHECK_CUT_SPF;
+      job->spf_done = TRUE;
+      job->pending--; /* SPF's step; its late answer only drops its reference */
+    }
+  if (job->blocklists_pending > 0)
+    {
+      report->cut_short |= FCT_CHECK_CUT_BLOCKLISTS;
+      job->pending -= job->blocklists_pending;
+      job->blocklists_pending = 0;
+    }
+  if (!job->dkim_done && job->dkim_verifier != NULL
+      && fct_dkim_verifier_cut (job->dkim_verifier))
+    report->cut_short |= FCT_CHECK_CUT_DKIM;
+  if (!job->arc_done && job->arc_verifier != NULL
+      && fct_arc_verifier_cut (job->arc_verifier))
+    report->cut_short |= FCT_CHECK_CUT_ARC;
+  maybe_start_dmarc (task);
+  step_done (task);
+  return G_SOURCE_REMOVE;
+}
+
+char *
+fct_check_cut_to_string (FctCheckCut cut)
+{
+  static const char *const names[] = { "spf", "dkim", "arc", "blocklists" };
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (cut & (1u << i))
+      g_string_append_printf (s, "%s%s", s->len > 0 ? "," : "", names[i]);
+  return g_string_free (s, FALSE);
 }
 
 /* ---------------------------------------------------------------- blocklists */
@@ -479,6 +586,16 @@ blocklist_done (FctDnsAnswer *answer, gpointer user_data)
   BlocklistQuery *q = user_data;
   Job *job = g_task_get_task_data (q->task);
 
+  if (job->cut)
+    {
+      /* Counted out by the cut; the answer is dropped. */
+      g_object_unref (q->task);
+      g_free (q->zone);
+      g_free (q->subject);
+      g_free (q);
+      return;
+    }
+  job->blocklists_pending--;
   for (guint i = 0; answer->rcode == FCT_DNS_RCODE_NOERROR && i < answer->records->len; i++)
     {
       const FctDnsRecord *r = g_ptr_array_index (answer->records, i);
@@ -516,6 +633,7 @@ blocklist_query (GTask *task, gboolean link, const char *zone, const char *subje
   q->zone = g_strdup (zone);
   q->subject = g_strdup (subject);
   job->report->blocklist_queries++;
+  job->blocklists_pending++;
   fct_resolver_query_async (job->resolver, name, FCT_DNS_TYPE_A, blocklist_done, q);
 }
 
@@ -567,18 +685,38 @@ fct_check_async (FctMsg *msg, FctResolver *resolver, const FctCheckOptions *opti
                  GCancellable *cancellable, GAsyncReadyCallback callback,
                  gpointer user_data)
 {
-  fct_check_with_auth_async (msg, resolver, options, NULL, NULL, cancellable, callback,
-                             user_data);
+  fct_check_with_verifiers_async (msg, resolver, options, NULL, NULL, cancellable, callback,
+                                  user_data);
+}
+
+static void
+feed_dkim (FctSlice raw, FctSlice name, gpointer verifier)
+{
+  (void)name;
+  fct_dkim_verifier_header (verifier, raw.ptr, raw.len);
+}
+
+static void
+feed_arc (FctSlice raw, FctSlice name, gpointer verifier)
+{
+  (void)name;
+  fct_arc_verifier_header (verifier, raw.ptr, raw.len);
+}
+
+static void
+dmarc_record_prefetched (FctDnsAnswer *answer, gpointer user_data)
+{
+  (void)answer;
+  (void)user_data;
 }
 
 void
-fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
-                           const FctCheckOptions *options, FctDkimVerifyResult *dkim_result,
-                           FctArcVerifyResult *arc_result, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
+fct_check_with_verifiers_async (FctMsg *msg, FctResolver *resolver,
+                                const FctCheckOptions *options,
+                                FctDkimVerifier *dkim_verifier,
+                                FctArcVerifier *arc_verifier, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr (FctDkimVerifyResult) given_dkim = dkim_result;
-  g_autoptr (FctArcVerifyResult) given_arc = arc_result;
   g_autoptr (GTask) task = NULL;
   Job *job;
   FctCheckReport *report;
@@ -587,7 +725,7 @@ fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
 
   g_return_if_fail (msg != NULL && resolver != NULL && options != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, fct_check_with_auth_async);
+  g_task_set_source_tag (task, fct_check_with_verifiers_async);
   job = g_new0 (Job, 1);
   g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   job->msg = fct_msg_ref (msg);
@@ -615,6 +753,26 @@ fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
     g_clear_pointer (&report->mail_from, g_free);
 
   job->pending = 1; /* held while the steps are being started */
+  if (options->wait_max_ms > 0)
+    {
+      g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
+      job->cut_timer = g_timeout_source_new (options->wait_max_ms);
+      g_source_set_callback (job->cut_timer, cut_waiting, task, NULL);
+      g_source_attach (job->cut_timer, context);
+    }
+  /* DMARC's first query, the author domain's record, does not depend on SPF or DKIM:
+   * asked now, its answer waits in the resolver's cache (or the query in flight is
+   * joined) when DMARC starts after them. */
+  {
+    g_autofree char *reason = NULL;
+    author_domain = fct_dmarc_author_domain (msg, &reason);
+    if (author_domain != NULL)
+      {
+        g_autofree char *name = g_strconcat ("_dmarc.", author_domain, NULL);
+        fct_resolver_query_async (resolver, name, FCT_DNS_TYPE_TXT, dmarc_record_prefetched,
+                                  NULL);
+      }
+  }
 
   /* SPF of the MAIL FROM identity (postmaster@HELO for the null sender, RFC 7208 §2.4);
    * without sender nor HELO there is nothing to check. */
@@ -638,34 +796,39 @@ fct_check_with_auth_async (FctMsg *msg, FctResolver *resolver,
   else
     job->spf_done = TRUE;
 
-  if (given_dkim != NULL)
-    {
-      report->dkim = g_steal_pointer (&given_dkim);
-      job->dkim_done = TRUE;
-      /* Without SPF to wait for, nothing else would start DMARC. */
-      maybe_start_dmarc (task);
-    }
+  if (dkim_verifier != NULL)
+    job->dkim_verifier = fct_dkim_verifier_ref (dkim_verifier);
   else
     {
       FctDkimVerifyOptions dkim
           = { .limits = job->limits, .key_cache = options->key_cache, .now = job->now };
-      fct_dkim_verify_async (msg, resolver, &dkim, cancellable, dkim_done,
-                             step_begin (task));
+      FctSlice body = fct_msg_get_body (msg);
+      /* Every field, those the message skipped past its limit included: the verifier
+       * sees what a receiver sees and applies its own limits. */
+      job->dkim_verifier = fct_dkim_verifier_new (resolver, &dkim);
+      fct_msg_foreach_field (msg, feed_dkim, job->dkim_verifier);
+      fct_dkim_verifier_eoh (job->dkim_verifier);
+      fct_dkim_verifier_body (job->dkim_verifier, body.ptr, body.len);
     }
-  if (given_arc != NULL)
-    report->arc = g_steal_pointer (&given_arc);
+  fct_dkim_verifier_eom_async (job->dkim_verifier, cancellable, dkim_done,
+                               step_begin (task));
+  if (arc_verifier != NULL)
+    job->arc_verifier = fct_arc_verifier_ref (arc_verifier);
   else
     {
       FctArcVerifyOptions arc = { .limits = job->limits, .now = job->now };
-      fct_arc_verify_async (msg, resolver, &arc, cancellable, arc_done, step_begin (task));
+      FctSlice body = fct_msg_get_body (msg);
+      job->arc_verifier = fct_arc_verifier_new (resolver, &arc);
+      fct_msg_foreach_field (msg, feed_arc, job->arc_verifier);
+      fct_arc_verifier_eoh (job->arc_verifier);
+      fct_arc_verifier_body (job->arc_verifier, body.ptr, body.len);
     }
+  fct_arc_verifier_eom_async (job->arc_verifier, cancellable, arc_done, step_begin (task));
   start_dnsbl (task);
 
   /* The content analysis is CPU work: it runs while the queries above are in flight
    * (their callbacks wait for this thread's main context). */
   {
-    g_autofree char *reason = NULL;
-    author_domain = fct_dmarc_author_domain (msg, &reason);
     FctAnalysisOptions analysis = {
       .limits = job->limits,
       .protected_domains = options->protected_domains,

@@ -241,7 +241,8 @@ on_key (FctDnsAnswer *answer, gpointer user_data)
   s->answer = fct_dns_answer_ref (answer);
   g_free (q);
   v->pending--;
-  if (v->eom && v->pending == 0)
+  /* After a cut the verdicts are given already: a late key changes nothing. */
+  if (v->eom && v->pending == 0 && v->task != NULL)
     complete (v);
   fct_dkim_verifier_unref (v);
 }
@@ -612,7 +613,10 @@ complete (FctDkimVerifier *v)
       SigState *s = g_ptr_array_index (v->sigs, i);
       if (s->skipped)
         continue;
-      if (!s->final)
+      if (!s->final && s->answer == NULL)
+        decide (s, FCT_DKIM_RESULT_TEMPERROR,
+                N_ ("the key record did not arrive within the time budget"));
+      else if (!s->final)
         evaluate (v, s);
       g_ptr_array_add (result->signatures, g_steal_pointer (&s->result));
     }
@@ -636,6 +640,23 @@ fct_dkim_verifier_eom_async (FctDkimVerifier *v, GCancellable *cancellable,
   fct_dkim_body_hashes_finish (v->bodies);
   if (v->pending == 0)
     complete (v);
+}
+
+gboolean
+fct_dkim_verifier_cut (FctDkimVerifier *v)
+{
+  gboolean missing = FALSE;
+
+  g_return_val_if_fail (v != NULL, FALSE);
+  if (!v->eom || v->task == NULL)
+    return FALSE;
+  for (guint i = 0; i < v->sigs->len; i++)
+    {
+      const SigState *s = g_ptr_array_index (v->sigs, i);
+      missing |= !s->skipped && !s->final && s->answer == NULL;
+    }
+  complete (v);
+  return missing;
 }
 
 FctDkimVerifyResult *

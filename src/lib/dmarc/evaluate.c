@@ -557,6 +557,14 @@ compute_alignment (Eval *ev)
 }
 
 /* The passing identifiers whose alignment takes a walk; TRUE if one aligns without. */
+/* Whether a result is aligned at all: a pass, or a temperror that a later attempt might
+ * turn into one. */
+static gboolean
+auth_counts (FctDmarcAuthResult r)
+{
+  return r == FCT_DMARC_AUTH_PASS || r == FCT_DMARC_AUTH_TEMPERROR;
+}
+
 static gboolean
 collect_identifiers (Eval *ev)
 {
@@ -565,18 +573,22 @@ collect_identifiers (Eval *ev)
   guint walked = 0;
 
   ev->dkim_skipped = 0;
-  if (ev->spf_result == FCT_DMARC_AUTH_PASS && v->spf_domain != NULL)
+  /* A temperror is walked as a pass would be: whether it could have aligned decides
+   * between fail and temperror when nothing passes (conclude). */
+  if (auth_counts (ev->spf_result) && v->spf_domain != NULL)
     {
-      aligned |= alignment_of (ev, v->spf_domain, ev->record->aspf, &need) == ALIGN_YES;
+      gboolean yes = alignment_of (ev, v->spf_domain, ev->record->aspf, &need) == ALIGN_YES;
+      aligned |= yes && ev->spf_result == FCT_DMARC_AUTH_PASS;
       if (need)
         g_ptr_array_add (ev->identifiers, g_strdup (v->spf_domain));
     }
   for (guint i = 0; i < ev->dkim->len; i++)
     {
       const DkimIn *d = g_ptr_array_index (ev->dkim, i);
-      if (d->result != FCT_DMARC_AUTH_PASS)
+      if (!auth_counts (d->result))
         continue;
-      aligned |= alignment_of (ev, d->domain, ev->record->adkim, &need) == ALIGN_YES;
+      gboolean yes = alignment_of (ev, d->domain, ev->record->adkim, &need) == ALIGN_YES;
+      aligned |= yes && d->result == FCT_DMARC_AUTH_PASS;
       if (!need)
         continue;
       /* Each walk costs up to dmarc_tree_walk_max queries: the DKIM cap bounds the
@@ -684,6 +696,28 @@ conclude (Eval *ev)
         }
     }
 
+  /* Nothing passed yet; an identifier whose check did not complete (temperror: RFC
+   * 7208 §2.6.6 for SPF, RFC 6376 §6.1.2 for a DKIM key) and that would align might
+   * pass on a later attempt: the verdict is temperror, DMARC's "a later attempt might
+   * produce a final result", not a final fail. One that cannot align changes nothing
+   * (a spoof's own SPF domain timing out does not spare it the policy). */
+  const char *open_spf = NULL, *open_dkim = NULL;
+  if (ev->spf_result == FCT_DMARC_AUTH_TEMPERROR && v->spf_domain != NULL)
+    {
+      a = alignment_of (ev, v->spf_domain, r->aspf, &need);
+      if (a == ALIGN_YES || (a == ALIGN_UNKNOWN && !need))
+        open_spf = v->spf_domain;
+    }
+  for (guint i = 0; i < ev->dkim->len && open_dkim == NULL; i++)
+    {
+      const DkimIn *d = g_ptr_array_index (ev->dkim, i);
+      if (d->result != FCT_DMARC_AUTH_TEMPERROR)
+        continue;
+      a = alignment_of (ev, d->domain, r->adkim, &need);
+      if (a == ALIGN_YES || (a == ALIGN_UNKNOWN && !need))
+        open_dkim = d->domain;
+    }
+
   if (ev->dkim_skipped > 0)
     g_ptr_array_add (v->notes,
                      g_strdup_printf (_ ("%u DKIM results over the limit of %u "
@@ -705,6 +739,20 @@ conclude (Eval *ev)
                                v->dkim_domain, v->author_domain);
       set_result (ev, FCT_DMARC_RESULT_PASS, why);
       v->disposition = FCT_DMARC_POLICY_NONE;
+      finish (ev);
+      return;
+    }
+  if (open_spf != NULL || open_dkim != NULL)
+    {
+      set_result (ev, FCT_DMARC_RESULT_TEMPERROR,
+                  open_spf != NULL
+                      ? g_strdup_printf (_ ("SPF for %s did not complete (temperror) and "
+                                            "would align with the author domain %s"),
+                                         open_spf, v->author_domain)
+                      : g_strdup_printf (_ ("the DKIM key of d=%s could not be fetched "
+                                            "(temperror) and would align with the author "
+                                            "domain %s"),
+                                         open_dkim, v->author_domain));
       finish (ev);
       return;
     }
@@ -1118,13 +1166,16 @@ fct_dmarc_evaluate_async (FctResolver *resolver, const FctDmarcInputs *inputs,
   ev->walks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify)g_ptr_array_unref);
   ev->aligned_below = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (guint i = 0; i < inputs->n_dkim; i++)
+  /* Only a pass can align (RFC 9989 §4.4), and a temperror might have been one
+   * (conclude): other results take no place, so that failing signatures cannot crowd
+   * out the one that counts; the passes come first, so that open ones cannot either. */
+  for (guint k = 0; k < 2 * inputs->n_dkim; k++)
     {
-      const FctDmarcDkimInput *in = &inputs->dkim[i];
+      const FctDmarcDkimInput *in = &inputs->dkim[k % inputs->n_dkim];
+      FctDmarcAuthResult wanted
+          = k < inputs->n_dkim ? FCT_DMARC_AUTH_PASS : FCT_DMARC_AUTH_TEMPERROR;
       DkimIn *d;
-      /* Only a pass can align (RFC 9989 §4.4): other results take no place, so that
-       * failing signatures cannot crowd out the one that counts. */
-      if (in->domain == NULL || *in->domain == '\0' || in->result != FCT_DMARC_AUTH_PASS)
+      if (in->domain == NULL || *in->domain == '\0' || in->result != wanted)
         continue;
       d = g_new0 (DkimIn, 1);
       d->result = in->result;

@@ -183,9 +183,14 @@ trusted_arc_dmarc_pass (const FctCheckReport *report, const FctFilterPolicy *pol
   return NULL;
 }
 
+/* A DNS failure that leaves the verdict open. Once DMARC passes, the From domain is
+ * authenticated: an SPF or a second signature that could not be checked changes
+ * nothing, and must not hold the message (on_dns_error = tempfail) for it. */
 static gboolean
 report_dns_error (const FctCheckReport *r)
 {
+  if (r->dmarc != NULL && r->dmarc->result == FCT_DMARC_RESULT_PASS)
+    return FALSE;
   return g_str_equal (fct_check_report_spf_result (r), "temperror")
          || g_str_equal (fct_check_report_dkim_result (r), "temperror")
          || (r->dmarc != NULL && r->dmarc->result == FCT_DMARC_RESULT_TEMPERROR)
@@ -226,6 +231,12 @@ verdict_value (FctFilterMessage *m, const FctCheckReport *r, const GError *error
                 s, "%s%s", i > 0 ? "," : "",
                 (const char *)g_ptr_array_index (r->threat_findings, i));
         }
+    }
+  /* What the time budget cut short: the verdict stands on the answers that came. */
+  if (r != NULL && r->cut_short != 0)
+    {
+      g_autofree char *cut = fct_check_cut_to_string (r->cut_short);
+      g_string_append_printf (s, "; cut-short=%s", cut);
     }
   if (fct_filter_message_is_partial (m))
     g_string_append (s, "; partial");
@@ -400,6 +411,11 @@ fct_filter_decide (FctFilterMessage *m, const FctCheckReport *r, const GError *e
             }
         }
       d->actions = threat_action | dmarc_action;
+      if (r->cut_short != 0)
+        {
+          g_autofree char *cut = fct_check_cut_to_string (r->cut_short);
+          g_string_append_printf (reason, " cut-short=%s", cut);
+        }
       if (report_dns_error (r))
         {
           d->actions |= policy->on_dns_error;

@@ -317,102 +317,25 @@ fct_filter_message_signatures (FctFilterMessage *m, GError **error)
   return g_steal_pointer (&out);
 }
 
-/* ---------------------------------------------------------------- verification */
-
-typedef struct
-{
-  FctFilterMessage *message; /* not a GObject: the task cannot hold it as its source */
-  guint pending;
-  FctDkimVerifyResult *dkim;
-  FctArcVerifyResult *arc;
-  GError *error;
-} AuthJob;
-
-static void
-auth_job_free (AuthJob *job)
-{
-  fct_filter_message_unref (job->message);
-  fct_dkim_verify_result_free (job->dkim);
-  fct_arc_verify_result_free (job->arc);
-  g_clear_error (&job->error);
-  g_free (job);
-}
-
-static void
-auth_step_done (GTask *task)
-{
-  AuthJob *job = g_task_get_task_data (task);
-  if (--job->pending == 0)
-    {
-      if (job->error != NULL)
-        g_task_return_error (task, g_steal_pointer (&job->error));
-      else
-        g_task_return_boolean (task, TRUE);
-    }
-  g_object_unref (task);
-}
-
-static void
-dkim_eom_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  AuthJob *job = g_task_get_task_data (task);
-  FctFilterMessage *m = job->message;
-  GError *error = NULL;
-
-  (void)source;
-  job->dkim = fct_dkim_verifier_eom_finish (m->dkim, result, &error);
-  if (job->dkim == NULL && job->error == NULL)
-    job->error = error;
-  else
-    g_clear_error (&error);
-  auth_step_done (task);
-}
-
-static void
-arc_eom_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask *task = user_data;
-  AuthJob *job = g_task_get_task_data (task);
-  FctFilterMessage *m = job->message;
-  GError *error = NULL;
-
-  (void)source;
-  job->arc = fct_arc_verifier_eom_finish (m->arc, result, &error);
-  if (job->arc == NULL && job->error == NULL)
-    job->error = error;
-  else
-    g_clear_error (&error);
-  auth_step_done (task);
-}
+/* ---------------------------------------------------------------- judgement */
 
 void
-fct_filter_message_auth_async (FctFilterMessage *m, GCancellable *cancellable,
-                               GAsyncReadyCallback callback, gpointer user_data)
+fct_filter_message_check_async (FctFilterMessage *m, const FctCheckOptions *options,
+                                GCancellable *cancellable, GAsyncReadyCallback callback,
+                                gpointer user_data)
 {
-  g_return_if_fail (m != NULL && m->dkim != NULL && m->arc != NULL);
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  AuthJob *job = g_new0 (AuthJob, 1);
-  g_task_set_task_data (task, job, (GDestroyNotify)auth_job_free);
-  job->message = fct_filter_message_ref (m);
-  job->pending = 2;
-  fct_dkim_verifier_eom_async (m->dkim, cancellable, dkim_eom_done, g_object_ref (task));
-  fct_arc_verifier_eom_async (m->arc, cancellable, arc_eom_done, task);
-}
+  g_autoptr (GError) error = NULL;
 
-gboolean
-fct_filter_message_auth_finish (FctFilterMessage *m, GAsyncResult *result,
-                                FctDkimVerifyResult **dkim, FctArcVerifyResult **arc,
-                                GError **error)
-{
-  (void)m;
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  AuthJob *job = g_task_get_task_data (G_TASK (result));
-  if (!g_task_propagate_boolean (G_TASK (result), error))
-    return FALSE;
-  *dkim = g_steal_pointer (&job->dkim);
-  *arc = g_steal_pointer (&job->arc);
-  return TRUE;
+  g_return_if_fail (m != NULL && m->dkim != NULL && m->arc != NULL && options != NULL);
+  g_autoptr (FctMsg) msg = fct_filter_message_to_msg (m, &error);
+  if (msg == NULL)
+    {
+      g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  fct_check_with_verifiers_async (msg, m->options.resolver, options, m->dkim, m->arc,
+                                  cancellable, callback, user_data);
 }
 
 /* ---------------------------------------------------------------- accessors */
@@ -429,6 +352,12 @@ gboolean
 fct_filter_message_is_partial (const FctFilterMessage *m)
 {
   return m->partial;
+}
+
+gsize
+fct_filter_message_get_scanned_size (const FctFilterMessage *m)
+{
+  return m->header->len + 2 + m->body->len;
 }
 
 guint64

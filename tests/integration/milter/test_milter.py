@@ -301,6 +301,14 @@ _dmarc.fournisseur-durand.test. TXT "v=DMARC1; p=quarantine"
 {out_rsa["name"]}. TXT {out_rsa["txt"]}
 {out_ed["name"]}. TXT {out_ed["txt"]}
 {arc["name"]}. TXT {arc["txt"]}
+; DNS slower than the budget: these names answer after dns_timeout_ms (TIMEOUT)
+slow.test. TIMEOUT
+_dmarc.slow.test. TXT "v=DMARC1; p=reject"
+s1._domainkey.slow.test. TXT {legit["txt"]}
+slowbank.test. TIMEOUT
+_dmarc.slowbank.test. TXT "v=DMARC1; p=reject"
+s1._domainkey.slowbank.test. TXT {legit["txt"]}
+attacker.test. TIMEOUT
 """
     write(f"{d}/test.zone", zone, 0o644)
     mport = free_port()
@@ -617,6 +625,11 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
         ar = " ".join(m["Authentication-Results"].split())
         # DKIM streamed the whole body: the signature still verifies.
         expect("dkim=pass" in ar and "dmarc=pass" in ar, ar)
+        # The log says it was judged on its beginning, and on how much.
+        lines = [x for x in milter.log_text().splitlines()
+                 if re.search(r" size=5\d{7} ", x)]
+        expect(lines and re.search(r"verdict=\"[^\"]*; partial\" .* partial scanned=\d+ ",
+                                   lines[-1]), f"log {lines[-1:]}")
         notes.append(f"a 50 MB message took {time.time() - start:.1f} s")
 
     def reload_on_hup():
@@ -799,6 +812,75 @@ dns_zone = {d}/test.zone
             milter_conf()
             milter.start()
 
+    def slow_dns_setup():
+        # DNS slower than the budget: the zone's TIMEOUT names answer after 4 s, the
+        # budget is 2 s; the check stops waiting at 1 s (budget less a DNS timeout, or
+        # half of it) and judges on what came.
+        milter.stop()
+        milter_conf("dns_timeout_ms = 4000\n")
+        text = open(milter.config).read().replace("time_budget_ms = 10000\n",
+                                                  "time_budget_ms = 2000\n")
+        write(milter.config, text, 0o644)
+        milter.start()
+
+    def slow_dns_teardown():
+        milter.stop()
+        milter_conf()
+        milter.start()
+
+    def slow_spf_dkim_pass():
+        raw = message("slow-1", "Compta <compta@slow.test>", "Facture lente",
+                      "Bonjour,\r\nLa facture du mois.\r\n")
+        signed = sign(legit["private_key"], "slow.test", "s1", raw)
+        start = time.time()
+        mail.send(signed, "203.0.113.5", "mail.slow.test", "compta@slow.test")
+        took = time.time() - start
+        m = parse(mail.delivered("slow-1"))
+        ar = " ".join((m["Authentication-Results"] or "").split())
+        for want in ("spf=temperror", "time budget", "dkim=pass", "dmarc=pass"):
+            expect(want in ar, f"{want} not in A-R {ar}")
+        v = (m["X-Facteur"] or "").strip()
+        expect(v.startswith("clean; ") and "cut-short=spf" in v, f"X-Facteur {v}")
+        expect(took < 3.5, f"{took:.1f} s for a budget of 2 s")
+        notes.append(f"SPF timing out, DKIM aligned: judged and delivered in {took:.1f} s")
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics",
+                                      timeout=10).read().decode()
+        m = re.search(r'^facteur_milter_cut_short_total (\d+)$', text, re.M)
+        expect(m and int(m.group(1)) >= 1, text[:500])
+
+    def slow_spoof(token, mail_from):
+        raw = message(token, "Banque <securite@slowbank.test>", "Votre compte",
+                      "Confirmez vos identifiants.\r\n")
+        signed = sign(legit["private_key"], "slowbank.test", "s1", raw)
+        # The body changed after signing: DKIM fails.
+        return signed.replace(b"Confirmez vos identifiants.", b"Confirmez-les ici.")
+
+    def slow_spoof_foreign():
+        raw = slow_spoof("slow-2", "x@attacker.test")
+        start = time.time()
+        try:
+            mail.send(raw, "198.51.100.23", "mail.attacker.test", "x@attacker.test")
+        except smtplib.SMTPDataError as e:
+            took = time.time() - start
+            text = e.smtp_error.decode()
+            expect(e.smtp_code == 550 and text.startswith("5.7.1"), f"{e.smtp_code} {text}")
+            expect("DMARC" in text and "slowbank.test" in text, text)
+            expect(took < 3.5, f"{took:.1f} s for a budget of 2 s")
+            return
+        raise AssertionError("the spoof was accepted")
+
+    def slow_spoof_own():
+        raw = slow_spoof("slow-3", "securite@slowbank.test")
+        mail.send(raw, "198.51.100.23", "mail.attacker.test", "securite@slowbank.test")
+        m = parse(mail.delivered("slow-3"))
+        ar = " ".join((m["Authentication-Results"] or "").split())
+        for want in ("spf=temperror", "dkim=fail", "dmarc=temperror"):
+            expect(want in ar, f"{want} not in A-R {ar}")
+        v = (m["X-Facteur"] or "").strip()
+        expect("cut-short=spf" in v, f"X-Facteur {v}")
+        line = [x for x in milter.log_text().splitlines() if "slowbank.test" in x][-1]
+        expect("dns-temperror" in line and "cut-short=spf" in line, line)
+
     def arc_sealed():
         # The key appears on reload: the signer reads the files again.
         milter_conf(f"arc_key = relay.test:arc:{arc['private_key']}\n")
@@ -853,6 +935,16 @@ dns_zone = {d}/test.zone
          kill_mid_message)
     case("a DNS server that never answers: temperror within the budget; a budget shorter "
          "than a query: unchecked, on time", silent_dns)
+    slow_dns_setup()
+    try:
+        case("DNS slower than the budget: an aligned DKIM pass is not held hostage by SPF "
+             "(dmarc=pass, cut-short=spf, on time)", slow_spf_dkim_pass)
+        case("DNS slower than the budget: a p=reject spoof whose DKIM fails, SPF of a "
+             "foreign envelope timing out, is refused with 5.7.1 on time", slow_spoof_foreign)
+        case("DNS slower than the budget: the same from the domain's own envelope is "
+             "dmarc=temperror and gets on_dns_error (accept and tag)", slow_spoof_own)
+    finally:
+        slow_dns_teardown()
 
 
 if __name__ == "__main__":

@@ -188,6 +188,75 @@ test_b1_spf (void)
   g_assert_false (nopass->spf_aligned);
 }
 
+/* An SPF or DKIM check that did not complete (temperror; or cut at a milter's time
+ * budget) and whose domain would align: a later attempt might pass, so DMARC is
+ * temperror, not a final fail. One that could not align changes nothing: the spoofer's
+ * own domain timing out does not spare the message its fail. An aligned pass decides
+ * whatever else is open. */
+static void
+test_open_identifiers (void)
+{
+  FctDmarcAuthResult temp = FCT_DMARC_AUTH_TEMPERROR;
+  g_autoptr (FctDmarcVerdict) spf_open = run (&(Case){ .zone = zone_b1,
+                                                       .author = "example.com",
+                                                       .spf = temp,
+                                                       .mail_from = "sender@example.com" });
+  g_assert_cmpint (spf_open->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+  g_assert_nonnull (strstr (spf_open->reason, "example.com"));
+  g_assert_cmpint (spf_open->disposition, ==, FCT_DMARC_POLICY_NONE);
+
+  /* Relaxed: a child of the author domain would align too. */
+  g_autoptr (FctDmarcVerdict) child
+      = run (&(Case){ .zone = zone_b1,
+                      .author = "example.com",
+                      .spf = temp,
+                      .mail_from = "bounce@child.example.com" });
+  g_assert_cmpint (child->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+
+  g_autoptr (FctDmarcVerdict) foreign = run (&(Case){ .zone = zone_b1,
+                                                      .author = "example.com",
+                                                      .spf = temp,
+                                                      .mail_from = "x@attacker.example" });
+  g_assert_cmpint (foreign->result, ==, FCT_DMARC_RESULT_FAIL);
+  g_assert_cmpint (foreign->disposition, ==, FCT_DMARC_POLICY_REJECT);
+
+  /* Strict: a child would not align, so its temperror cannot matter. */
+  g_autoptr (FctDmarcVerdict) strict
+      = run (&(Case){ .zone = zone_b1,
+                      .author = "strict.example",
+                      .spf = temp,
+                      .mail_from = "sender@child.strict.example" });
+  g_assert_cmpint (strict->result, ==, FCT_DMARC_RESULT_FAIL);
+
+  g_autoptr (FctDmarcVerdict) dkim_open
+      = run (&(Case){ .zone = zone_b1,
+                      .author = "example.com",
+                      .spf = FAIL,
+                      .mail_from = "x@attacker.example",
+                      .dkim = { { temp, "example.com", "s1" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (dkim_open->result, ==, FCT_DMARC_RESULT_TEMPERROR);
+
+  g_autoptr (FctDmarcVerdict) dkim_foreign
+      = run (&(Case){ .zone = zone_b1,
+                      .author = "example.com",
+                      .spf = FAIL,
+                      .mail_from = "x@attacker.example",
+                      .dkim = { { temp, "attacker.example", "s1" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (dkim_foreign->result, ==, FCT_DMARC_RESULT_FAIL);
+
+  g_autoptr (FctDmarcVerdict) passed
+      = run (&(Case){ .zone = zone_b1,
+                      .author = "example.com",
+                      .spf = temp,
+                      .mail_from = "sender@example.com",
+                      .dkim = { { PASS, "example.com", "s1" } },
+                      .n_dkim = 1 });
+  g_assert_cmpint (passed->result, ==, FCT_DMARC_RESULT_PASS);
+  g_assert_true (passed->dkim_aligned);
+}
+
 static void
 test_b1_dkim (void)
 {
@@ -1267,6 +1336,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dmarc/walk/names", test_walk_names);
   g_test_add_func ("/dmarc/align/b1-spf", test_b1_spf);
   g_test_add_func ("/dmarc/align/b1-dkim", test_b1_dkim);
+  g_test_add_func ("/dmarc/align/open-identifiers", test_open_identifiers);
   g_test_add_func ("/dmarc/align/table-1", test_table1);
   g_test_add_func ("/dmarc/align/b3-1-session", test_b3_session);
   g_test_add_func ("/dmarc/align/dkim-cap", test_dkim_cap);

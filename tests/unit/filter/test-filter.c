@@ -77,6 +77,13 @@ ready (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 static void
+set_true (gpointer data, GObject *gone)
+{
+  (void)gone;
+  *(gboolean *)data = TRUE;
+}
+
+static void
 wait_for (GMainContext *context, Wait *w)
 {
   while (!w->done)
@@ -84,10 +91,11 @@ wait_for (GMainContext *context, Wait *w)
 }
 
 /* The milter's path: stream text through a message with DKIM and ARC verification, then
- * check the kept part with those verdicts. Returns the message; *report the report. */
+ * check the kept part, the verifications ended alongside SPF; wait_max_ms as the milter
+ * sets it (0: no cut). Returns the message; *report the report. */
 static FctFilterMessage *
-judge (FctResolver *resolver, const char *text, gsize scan_max, const char *ip,
-       const char *mail_from, FctCheckReport **report)
+judge_within (FctResolver *resolver, const char *text, gsize scan_max, const char *ip,
+              const char *mail_from, guint wait_max_ms, FctCheckReport **report)
 {
   static const char *const none[] = { NULL };
   static const char *const protect[] = { "fournisseur-durand.example", NULL };
@@ -97,36 +105,41 @@ judge (FctResolver *resolver, const char *text, gsize scan_max, const char *ip,
                                 .resolver = resolver,
                                 .now = NOW };
   FctFilterMessage *m;
-  FctDkimVerifyResult *dkim = NULL;
-  FctArcVerifyResult *arc = NULL;
   g_autoptr (GError) error = NULL;
-  Wait w1 = { 0 }, w2 = { 0 };
+  Wait w2 = { 0 };
 
   g_main_context_push_thread_default (context);
   m = fct_filter_message_new (&o);
   feed (m, text);
-  fct_filter_message_auth_async (m, NULL, ready, &w1);
-  wait_for (context, &w1);
-  g_assert_true (fct_filter_message_auth_finish (m, w1.result, &dkim, &arc, &error));
-  g_assert_no_error (error);
-  g_autoptr (FctMsg) msg = fct_filter_message_to_msg (m, &error);
-  g_assert_no_error (error);
   FctCheckOptions co = { .ip = ip,
                          .mail_from = mail_from,
                          .authserv_id = "mx.example",
                          .protected_domains = protect,
                          .dnsbl_zones = none,
                          .uribl_zones = none,
-                         .now = NOW };
-  fct_check_with_auth_async (msg, resolver, &co, dkim, arc, NULL, ready, &w2);
+                         .now = NOW,
+                         .wait_max_ms = wait_max_ms };
+  fct_filter_message_check_async (m, &co, NULL, ready, &w2);
   wait_for (context, &w2);
   *report = fct_check_finish (w2.result, &error);
   g_assert_no_error (error);
-  g_object_unref (w1.result);
+  /* After a cut the queries given up on still end (their timeouts) and release the
+   * check: wait for that, so that nothing is left behind. */
+  gboolean gone = FALSE;
+  g_object_weak_ref (G_OBJECT (w2.result), set_true, &gone);
   g_object_unref (w2.result);
+  while (!gone)
+    g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   return m;
+}
+
+static FctFilterMessage *
+judge (FctResolver *resolver, const char *text, gsize scan_max, const char *ip,
+       const char *mail_from, FctCheckReport **report)
+{
+  return judge_within (resolver, text, scan_max, ip, mail_from, 0, report);
 }
 
 /* text with its Subject value replaced. */
@@ -616,6 +629,8 @@ test_partial_keeps_dkim (void)
       = judge (resolver, text->str, 65536, "198.51.100.1", "compta@legit.example", &report);
   g_assert_true (fct_filter_message_is_partial (m));
   g_assert_cmpuint (fct_filter_message_get_size (m), ==, text->len);
+  /* Judged on its first 64 KiB (what the log's scanned= says), DKIM over all of it. */
+  g_assert_cmpuint (fct_filter_message_get_scanned_size (m), ==, 65536);
   g_assert_cmpstr (fct_check_report_dkim_result (report), ==, "pass");
   g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "pass");
 
@@ -626,6 +641,211 @@ test_partial_keeps_dkim (void)
   g_assert_true (g_str_has_suffix (d->verdict, "; partial"));
   g_assert_null (d->body); /* the body not kept cannot be rewritten */
   g_assert_null (fct_filter_decision_apply (m, d));
+}
+
+/* ---------------------------------------------------------------- the time budget */
+
+/* A resolver whose TIMEOUT names answer only after dns_timeout_ms, longer than the
+ * check is given to wait (wait_max_ms, as the milter sets it from its budget). */
+static FctResolver *
+slow_resolver_with (const char *extra)
+{
+  g_autofree char *zone = g_strconcat (base_zone, extra, NULL);
+  g_autoptr (GError) error = NULL;
+  FctLimits limits = *fct_limits_default ();
+  limits.dns_timeout_ms = 800;
+  FctResolver *r
+      = fct_resolver_new_zone_data (zone, strlen (zone), "filter.zone", &limits, &error);
+  g_assert_no_error (error);
+  return r;
+}
+
+static char *
+replaced (const char *text, const char *from, const char *to)
+{
+  GString *s = g_string_new (text);
+  g_string_replace (s, from, to, 0);
+  return g_string_free (s, FALSE);
+}
+
+static char *
+signed_text (FctDkimPrivateKey *key, const char *text, const char *domain)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_bytes_new (text, strlen (text));
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  FctDkimSignOptions so;
+  fct_dkim_sign_options_init (&so);
+  so.domain = domain;
+  so.selector = "s1";
+  so.key = key;
+  so.timestamp = NOW - 60;
+  g_autofree char *sig = fct_dkim_sign (msg, &so, &error);
+  g_assert_no_error (error);
+  return g_strconcat (sig, text, NULL);
+}
+
+static char *
+key_zone (FctDkimPrivateKey *key, const char *domain)
+{
+  g_autofree char *record = fct_dkim_private_key_get_dns_record (key);
+  g_autofree char *txt = fct_dkim_txt_split (record);
+  return g_strdup_printf ("s1._domainkey.%s. TXT %s\n", domain, txt);
+}
+
+/* The sender's SPF record never comes, its aligned DKIM signature passes: the check
+ * stops waiting for SPF at the cut, DMARC passes on DKIM (RFC 9989: one aligned pass
+ * is enough), and a DNS error that changes nothing does not hold the message even when
+ * on_dns_error says tempfail. */
+static void
+test_cut_spf_dkim_passes (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autofree char *keys = key_zone (key, "slow.example");
+  g_autofree char *extra = g_strconcat ("slow.example. TIMEOUT\n"
+                                        "_dmarc.slow.example. TXT \"v=DMARC1; p=reject\"\n",
+                                        keys, NULL);
+  g_autoptr (FctResolver) resolver = slow_resolver_with (extra);
+  g_autofree char *from = replaced (legit_text, "legit.example", "slow.example");
+  g_autofree char *text = signed_text (key, from, "slow.example");
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m
+      = judge_within (resolver, text, 0, "203.0.113.5", "compta@slow.example", 50, &report);
+
+  g_assert_cmpuint (report->cut_short & FCT_CHECK_CUT_SPF, !=, 0);
+  g_assert_cmpuint (report->cut_short & FCT_CHECK_CUT_DKIM, ==, 0);
+  g_assert_cmpstr (fct_check_report_spf_result (report), ==, "temperror");
+  g_assert_cmpstr (fct_check_report_dkim_result (report), ==, "pass");
+  g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "pass");
+  /* The A-R says why SPF has no result. */
+  g_assert_nonnull (strstr (report->authentication_results, "spf=temperror"));
+  g_assert_nonnull (strstr (report->authentication_results, "time budget"));
+
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  policy.on_dns_error = FCT_FILTER_ACTION_TEMPFAIL;
+  g_autoptr (FctFilterDecision) d = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_cmpint (d->disposition, ==, FCT_FILTER_DISPOSITION_ACCEPT);
+  g_assert_true (g_str_has_prefix (d->verdict, "clean; "));
+  g_assert_nonnull (strstr (d->verdict, "; cut-short=spf"));
+  g_assert_null (strstr (d->reason, "dns-temperror"));
+}
+
+/* A spoof of a p=reject domain: its DKIM signature fails (the body changed), and SPF
+ * never answers. From the spoofer's own envelope domain, SPF could not align whatever it
+ * said: DMARC fails and the message is refused. From an envelope in the domain itself,
+ * SPF could have passed and aligned: DMARC is temperror, and on_dns_error decides
+ * (accept and tag by default, tempfail when configured), never a 5xx on a guess. */
+static void
+test_cut_spoof_spf_times_out (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autofree char *keys = key_zone (key, "slowbank.example");
+  g_autofree char *extra
+      = g_strconcat ("slowbank.example. TIMEOUT\n"
+                     "_dmarc.slowbank.example. TXT \"v=DMARC1; p=reject\"\n"
+                     "attacker.example. TIMEOUT\n",
+                     keys, NULL);
+  g_autoptr (FctResolver) resolver = slow_resolver_with (extra);
+  g_autofree char *from = replaced (spoof_text, "bank.example", "slowbank.example");
+  g_autofree char *signed_spoof = signed_text (key, from, "slowbank.example");
+  g_autofree char *text
+      = replaced (signed_spoof, "Confirmez vos identifiants.", "Confirmez-les ici.");
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+
+  g_autoptr (FctCheckReport) foreign = NULL;
+  g_autoptr (FctFilterMessage) m1 = judge_within (resolver, text, 0, "198.51.100.23",
+                                                  "x@attacker.example", 50, &foreign);
+  g_assert_cmpuint (foreign->cut_short & FCT_CHECK_CUT_SPF, !=, 0);
+  g_assert_cmpstr (fct_check_report_spf_result (foreign), ==, "temperror");
+  g_assert_cmpstr (fct_check_report_dkim_result (foreign), ==, "fail");
+  g_assert_cmpstr (fct_check_report_dmarc_result (foreign), ==, "fail");
+  g_autoptr (FctFilterDecision) d1 = fct_filter_decide (m1, foreign, NULL, &policy);
+  g_assert_cmpint (d1->disposition, ==, FCT_FILTER_DISPOSITION_REJECT);
+  g_assert_cmpstr (d1->reply_xcode, ==, "5.7.1");
+
+  g_autoptr (FctCheckReport) own = NULL;
+  g_autoptr (FctFilterMessage) m2 = judge_within (resolver, text, 0, "198.51.100.23",
+                                                  "securite@slowbank.example", 50, &own);
+  g_assert_cmpstr (fct_check_report_spf_result (own), ==, "temperror");
+  g_assert_cmpstr (fct_check_report_dmarc_result (own), ==, "temperror");
+  g_autoptr (FctFilterDecision) d2 = fct_filter_decide (m2, own, NULL, &policy);
+  g_assert_cmpint (d2->disposition, ==, FCT_FILTER_DISPOSITION_ACCEPT);
+  g_assert_nonnull (strstr (d2->reason, "dns-temperror"));
+  g_assert_nonnull (strstr (d2->verdict, "cut-short=spf"));
+  policy.on_dns_error = FCT_FILTER_ACTION_TEMPFAIL;
+  g_autoptr (FctFilterDecision) d3 = fct_filter_decide (m2, own, NULL, &policy);
+  g_assert_cmpint (d3->disposition, ==, FCT_FILTER_DISPOSITION_TEMPFAIL);
+  g_assert_cmpstr (d3->reply_code, ==, "451");
+}
+
+/* The key of the only signature never comes: at the cut DKIM reads temperror, saying
+ * why, and SPF, in, decides DMARC. */
+static void
+test_cut_dkim_key (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctResolver) resolver
+      = slow_resolver_with ("s1._domainkey.legit.example. TIMEOUT\n");
+  g_autofree char *text = signed_text (key, legit_text, "legit.example");
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m = judge_within (resolver, text, 0, "203.0.113.5",
+                                                 "compta@legit.example", 50, &report);
+
+  g_assert_cmpuint (report->cut_short, ==, FCT_CHECK_CUT_DKIM);
+  g_assert_cmpstr (fct_check_report_dkim_result (report), ==, "temperror");
+  g_assert_cmpstr (fct_check_report_spf_result (report), ==, "pass");
+  g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "pass");
+  g_assert_nonnull (strstr (report->authentication_results, "time budget"));
+}
+
+/* A mailing list's ARC seal whose key never comes: at the cut the chain reads cv=fail,
+ * temporary (a DNS failure, RFC 8617 §5.2.1), the A-R says why, and cut-short names
+ * arc; the spoofed p=reject author still fails DMARC. */
+static void
+test_cut_arc_key (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctDkimPrivateKey) key
+      = fct_dkim_private_key_generate (FCT_DKIM_KEY_TYPE_ED25519, 0, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctResolver) resolver
+      = slow_resolver_with ("arc._domainkey.list.example. TIMEOUT\n");
+  g_autoptr (GBytes) bytes = g_bytes_new (spoof_text, strlen (spoof_text));
+  g_autoptr (FctMsg) original = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (FctArcVerifyResult) none = fct_arc_verify (original, resolver, NULL);
+  FctArcSealOptions so = { .domain = "list.example",
+                           .selector = "arc",
+                           .key = key,
+                           .authserv_id = "lists.list.example",
+                           .results = "dmarc=pass header.from=bank.example",
+                           .timestamp = NOW - 60 };
+  g_autoptr (FctArcSealResult) sealed = fct_arc_seal (original, none, &so, &error);
+  g_assert_no_error (error);
+  g_autofree char *text = g_strconcat (sealed->seal, sealed->message_signature,
+                                       sealed->authentication_results, spoof_text, NULL);
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m = judge_within (resolver, text, 0, "198.51.100.7",
+                                                 "bounce@list.example", 50, &report);
+
+  g_assert_cmpuint (report->cut_short, ==, FCT_CHECK_CUT_ARC);
+  g_assert_cmpint (report->arc->cv, ==, FCT_ARC_CV_FAIL);
+  g_assert_true (report->arc->temporary);
+  g_assert_nonnull (strstr (report->authentication_results, "arc=fail"));
+  g_assert_nonnull (strstr (report->authentication_results, "time budget"));
+  g_assert_cmpstr (fct_check_report_dmarc_result (report), ==, "fail");
 }
 
 static void
@@ -1037,6 +1257,10 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/trusted-arc-other-domain", test_trusted_arc_other_domain);
   g_test_add_func ("/filter/no-verdict", test_no_verdict);
   g_test_add_func ("/filter/partial-keeps-dkim", test_partial_keeps_dkim);
+  g_test_add_func ("/filter/cut-spf-dkim-passes", test_cut_spf_dkim_passes);
+  g_test_add_func ("/filter/cut-spoof-spf-times-out", test_cut_spoof_spf_times_out);
+  g_test_add_func ("/filter/cut-dkim-key", test_cut_dkim_key);
+  g_test_add_func ("/filter/cut-arc-key", test_cut_arc_key);
   g_test_add_func ("/filter/header-limits", test_header_limits);
   g_test_add_func ("/filter/from-past-limits", test_from_past_limits);
   g_test_add_func ("/filter/remote-key-signs", test_remote_key_signs);
