@@ -30,7 +30,9 @@ typedef struct
   PGconn *conn;
   FctStoreOptions options;
   guint8 key[FCT_STORE_KEY_BYTES];
-  char sqlstate[6]; /* of the last failure */
+  gboolean keyed;          /* FALSE when opened without_key: no IBAN calls */
+  gboolean in_transaction; /* begun by fct_store_begin, not yet ended */
+  char sqlstate[6];        /* of the last failure */
 } PgStore;
 
 static const FctStoreBackend pg_backend;
@@ -248,6 +250,9 @@ migrate_locked (PgStore *store, const char *key_path, GError **error)
       if (!exec (store, set, error))
         return FALSE;
     }
+  if (store->options.without_key)
+    return TRUE;
+  store->keyed = TRUE;
   return key_load (store, key_path, error);
 }
 
@@ -340,6 +345,13 @@ key_init (PgStore *store, Key *k, const char *domain, const char *iban,
     {
       g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
                            _ ("store: empty sender domain or IBAN"));
+      return FALSE;
+    }
+  if (!store->keyed)
+    {
+      g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                           _ ("store: this database was opened without its key file: it "
+                              "cannot read nor record IBANs"));
       return FALSE;
     }
   k->domain = domain;
@@ -858,6 +870,165 @@ pg_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
   return tests;
 }
 
+/* ---- portable statements (feedback.c) --------------------------------------------- */
+
+/* Type OIDs of the results (PostgreSQL's src/include/catalog/pg_type.dat, fixed since
+ * they were assigned). */
+enum
+{
+  OID_BOOL = 16,
+  OID_BYTEA = 17,
+  OID_INT8 = 20,
+  OID_INT2 = 21,
+  OID_INT4 = 23,
+  OID_FLOAT4 = 700,
+  OID_FLOAT8 = 701,
+  OID_NUMERIC = 1700,
+};
+
+static FctStoreValue
+cell_value (const PGresult *res, int r, int c, guint8 **unescaped)
+{
+  const char *text = PQgetvalue (res, r, c);
+
+  if (PQgetisnull (res, r, c))
+    return fct_store_text (NULL);
+  switch (PQftype (res, c))
+    {
+    case OID_BOOL:
+      return fct_store_int (text[0] == 't');
+    case OID_INT8:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_NUMERIC: /* sum () of integers */
+      return fct_store_int (g_ascii_strtoll (text, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+      return (FctStoreValue){ .type = FCT_STORE_DOUBLE, .d = g_ascii_strtod (text, NULL) };
+    case OID_BYTEA:
+      {
+        size_t len = 0;
+        /* Results come as text: bytea in its hex form (PostgreSQL manual §8.4.1). */
+        *unescaped = PQunescapeBytea ((const unsigned char *)text, &len);
+        return fct_store_blob (*unescaped != NULL ? (const char *)*unescaped : "",
+                               *unescaped != NULL ? len : 0);
+      }
+    default:
+      return fct_store_text (text);
+    }
+}
+
+/* Parameters go as text, bytes in binary, their types left for the server to infer
+ * from where they stand (a column compared or assigned). A lost connection is opened
+ * again first, unless a transaction is under way: its statements must not run in
+ * another session. */
+static FctStoreRows *
+pg_query (FctStore *base, const char *what, const char *sql, const FctStoreValue *params,
+          guint n, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  g_autofree const char **values = g_new0 (const char *, n + 1);
+  g_autofree int *lengths = g_new0 (int, n + 1);
+  g_autofree int *formats = g_new0 (int, n + 1);
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  FctStoreRows *rows;
+  PGresult *res;
+
+  if (!store->in_transaction && !connected (store, error))
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      const FctStoreValue *v = &params[i];
+      char *text = NULL;
+      switch (v->type)
+        {
+        case FCT_STORE_INT:
+          text = g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
+          break;
+        case FCT_STORE_DOUBLE:
+          /* The shortest text that reads back as the same double, whatever the
+           * locale. */
+          text = g_malloc (G_ASCII_DTOSTR_BUF_SIZE);
+          g_ascii_dtostr (text, G_ASCII_DTOSTR_BUF_SIZE, v->d);
+          break;
+        case FCT_STORE_TEXT:
+          values[i] = v->s;
+          break;
+        case FCT_STORE_BLOB:
+          if (v->len > G_MAXINT)
+            {
+              g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                           _ ("store: %s: a value over 2 GB"), what);
+              return NULL;
+            }
+          values[i] = v->s;
+          lengths[i] = (int)v->len;
+          formats[i] = 1;
+          break;
+        case FCT_STORE_NULL:
+          break;
+        }
+      if (text != NULL)
+        {
+          g_ptr_array_add (owned, text);
+          values[i] = text;
+        }
+    }
+  res = PQexecParams (store->conn, sql, (int)n, NULL, values, lengths, formats, 0);
+  if (PQresultStatus (res) != PGRES_TUPLES_OK && PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+      g_strlcpy (store->sqlstate, state != NULL ? state : "", sizeof store->sqlstate);
+      pg_error (store, res, error, what);
+      PQclear (res);
+      return NULL;
+    }
+  rows = fct_store_rows_new ((guint)MAX (PQnfields (res), 0));
+  for (int r = 0; r < PQntuples (res); r++)
+    for (int c = 0; c < PQnfields (res); c++)
+      {
+        guint8 *unescaped = NULL;
+        fct_store_rows_add (rows, cell_value (res, r, c, &unescaped));
+        PQfreemem (unescaped);
+      }
+  PQclear (res);
+  return rows;
+}
+
+static gboolean
+pg_exec (FctStore *base, const char *sql, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  return (store->in_transaction || connected (store, error)) && exec (store, sql, error);
+}
+
+static gboolean
+pg_begin (FctStore *base, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  if (!connected (store, error) || !exec (store, "BEGIN", error))
+    return FALSE;
+  store->in_transaction = TRUE;
+  return TRUE;
+}
+
+static gboolean
+pg_commit (FctStore *base, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  store->in_transaction = FALSE;
+  return exec (store, "COMMIT", error);
+}
+
+static void
+pg_rollback (FctStore *base)
+{
+  PgStore *store = (PgStore *)base;
+  if (store->in_transaction)
+    rollback (store);
+  store->in_transaction = FALSE;
+}
+
 static const FctStoreBackend pg_backend = {
   .close = pg_close,
   .iban_record = pg_iban_record,
@@ -874,4 +1045,9 @@ static const FctStoreBackend pg_backend = {
   .messages_recent = pg_messages_recent,
   .finding_counts = pg_finding_counts,
   .prune = pg_prune,
+  .query = pg_query,
+  .exec = pg_exec,
+  .begin = pg_begin,
+  .commit = pg_commit,
+  .rollback = pg_rollback,
 };

@@ -125,12 +125,18 @@ typedef struct
   FctStore base;
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
-  sqlite3_stmt *feedback_stmts[FCT_STORE_FEEDBACK_STMTS];
+  GHashTable *cache; /* SQL -> its statement, for fct_store_query */
   FctStoreOptions options;
   guint8 key[KEY_BYTES];
 } SqliteStore;
 
 static const FctStoreBackend sqlite_backend;
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
 
 guint
 fct_store_schema_version (void)
@@ -324,6 +330,7 @@ fct_store_sqlite_open (const char *path, const FctStoreOptions *options, GError 
   g_return_val_if_fail (path != NULL, NULL);
   store = g_new0 (SqliteStore, 1);
   store->base.backend = &sqlite_backend;
+  store->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
   base = &store->base;
   if (options != NULL)
     store->options = *options;
@@ -390,45 +397,11 @@ sqlite_close (FctStore *base)
 
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
-  for (int i = 0; i < FCT_STORE_FEEDBACK_STMTS; i++)
-    sqlite3_finalize (store->feedback_stmts[i]);
+  if (store->cache != NULL)
+    g_hash_table_destroy (store->cache);
   sqlite3_close (store->db);
   explicit_bzero (store->key, sizeof store->key);
   g_free (store);
-}
-
-gboolean
-fct_store_is_sqlite (FctStore *store)
-{
-  return store->backend == &sqlite_backend;
-}
-
-sqlite3 *
-fct_store_db (FctStore *store)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
-  return ((SqliteStore *)store)->db;
-}
-
-sqlite3_stmt **
-fct_store_feedback_stmts (FctStore *store)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
-  return ((SqliteStore *)store)->feedback_stmts;
-}
-
-gboolean
-fct_store_sql_error (FctStore *store, GError **error, const char *what)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
-  return sql_error ((SqliteStore *)store, error, what);
-}
-
-gboolean
-fct_store_exec (FctStore *store, const char *sql, GError **error)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
-  return exec ((SqliteStore *)store, sql, error);
 }
 
 static sqlite3_stmt *
@@ -1060,6 +1033,139 @@ sqlite_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
   return tests;
 }
 
+/* ---- portable statements (feedback.c) --------------------------------------------- */
+
+/* The statement of sql, prepared once and kept (a report's records run the same insert
+ * thousands of times), or NULL and error. */
+static sqlite3_stmt *
+cached (SqliteStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (store->cache, sql);
+
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL)
+      != SQLITE_OK)
+    {
+      sql_error (store, error, "prepare");
+      return NULL;
+    }
+  g_hash_table_insert (store->cache, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static void
+bind_value (sqlite3_stmt *stmt, int index, const FctStoreValue *v)
+{
+  switch (v->type)
+    {
+    case FCT_STORE_INT:
+      sqlite3_bind_int64 (stmt, index, v->i);
+      break;
+    case FCT_STORE_DOUBLE:
+      sqlite3_bind_double (stmt, index, v->d);
+      break;
+    case FCT_STORE_TEXT:
+      sqlite3_bind_text (stmt, index, v->s, -1, SQLITE_STATIC);
+      break;
+    case FCT_STORE_BLOB:
+      sqlite3_bind_blob64 (stmt, index, v->s, v->len, SQLITE_STATIC);
+      break;
+    case FCT_STORE_NULL:
+      sqlite3_bind_null (stmt, index);
+      break;
+    }
+}
+
+static FctStoreValue
+column_value (sqlite3_stmt *stmt, int c)
+{
+  switch (sqlite3_column_type (stmt, c))
+    {
+    case SQLITE_INTEGER:
+      return fct_store_int (sqlite3_column_int64 (stmt, c));
+    case SQLITE_FLOAT:
+      return (FctStoreValue){ .type = FCT_STORE_DOUBLE,
+                              .d = sqlite3_column_double (stmt, c) };
+    case SQLITE_TEXT:
+      return fct_store_text ((const char *)sqlite3_column_text (stmt, c));
+    case SQLITE_BLOB:
+      {
+        const void *data = sqlite3_column_blob (stmt, c);
+        gsize len = (gsize)sqlite3_column_bytes (stmt, c);
+        /* An empty blob reads back as NULL data: still bytes, not SQL NULL. */
+        return fct_store_blob (data != NULL ? data : "", len);
+      }
+    default:
+      return fct_store_text (NULL);
+    }
+}
+
+/* Parameters are $1..$n, named parameters to SQLite: bound by name, so that one may
+ * come twice or out of order in the text. The statement is stepped to its end and reset
+ * (one left on a row would hold its read transaction open: see stmts_reset). */
+static FctStoreRows *
+sqlite_query (FctStore *base, const char *what, const char *sql,
+              const FctStoreValue *params, guint n, GError **error)
+{
+  SqliteStore *store = (SqliteStore *)base;
+  sqlite3_stmt *stmt = cached (store, sql, error);
+  FctStoreRows *rows;
+  int rc, columns;
+
+  if (stmt == NULL)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      char name[16];
+      g_snprintf (name, sizeof name, "$%u", i + 1);
+      int index = sqlite3_bind_parameter_index (stmt, name);
+      if (index > 0)
+        bind_value (stmt, index, &params[i]);
+    }
+  columns = sqlite3_column_count (stmt);
+  rows = fct_store_rows_new ((guint)columns);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    for (int c = 0; c < columns; c++)
+      fct_store_rows_add (rows, column_value (stmt, c));
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, what);
+      g_clear_pointer (&rows, fct_store_rows_free);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return rows;
+}
+
+static gboolean
+sqlite_exec (FctStore *base, const char *sql, GError **error)
+{
+  return exec ((SqliteStore *)base, sql, error);
+}
+
+/* IMMEDIATE takes the write lock at once: a batch of reports then never fails half-way
+ * on a lock another process took. */
+static gboolean
+sqlite_begin (FctStore *base, GError **error)
+{
+  return exec ((SqliteStore *)base, "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+sqlite_commit (FctStore *base, GError **error)
+{
+  return exec ((SqliteStore *)base, "COMMIT", error);
+}
+
+static void
+sqlite_rollback (FctStore *base)
+{
+  SqliteStore *store = (SqliteStore *)base;
+  if (!sqlite3_get_autocommit (store->db))
+    exec (store, "ROLLBACK", NULL);
+}
+
 static const FctStoreBackend sqlite_backend = {
   .close = sqlite_close,
   .iban_record = sqlite_iban_record,
@@ -1076,4 +1182,9 @@ static const FctStoreBackend sqlite_backend = {
   .messages_recent = sqlite_messages_recent,
   .finding_counts = sqlite_finding_counts,
   .prune = sqlite_prune,
+  .query = sqlite_query,
+  .exec = sqlite_exec,
+  .begin = sqlite_begin,
+  .commit = sqlite_commit,
+  .rollback = sqlite_rollback,
 };

@@ -255,3 +255,176 @@ fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **er
                         -1);
   return store->backend->prune (store, before, spools, error);
 }
+
+/* ---- portable statements ---------------------------------------------------------- */
+
+FctStoreRows *
+fct_store_rows_new (guint columns)
+{
+  FctStoreRows *rows = g_new0 (FctStoreRows, 1);
+  rows->columns = columns;
+  rows->cells = g_array_new (FALSE, FALSE, sizeof (FctStoreValue));
+  return rows;
+}
+
+void
+fct_store_rows_add (FctStoreRows *rows, FctStoreValue value)
+{
+  if (value.type == FCT_STORE_TEXT)
+    value.s = g_strdup (value.s);
+  else if (value.type == FCT_STORE_BLOB)
+    value.s = g_memdup2 (value.s, value.len);
+  else
+    value.s = NULL;
+  g_array_append_val (rows->cells, value);
+}
+
+guint
+fct_store_rows_count (const FctStoreRows *rows)
+{
+  return rows->columns > 0 ? rows->cells->len / rows->columns : 0;
+}
+
+static const FctStoreValue *
+cell (const FctStoreRows *rows, guint r, guint c)
+{
+  g_return_val_if_fail (c < rows->columns && r < fct_store_rows_count (rows), NULL);
+  return &g_array_index (rows->cells, FctStoreValue, r * rows->columns + c);
+}
+
+gint64
+fct_store_rows_int (const FctStoreRows *rows, guint r, guint c)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL)
+    return 0;
+  switch (v->type)
+    {
+    case FCT_STORE_INT:
+      return v->i;
+    case FCT_STORE_DOUBLE:
+      return (gint64)v->d;
+    case FCT_STORE_TEXT:
+      return g_ascii_strtoll (v->s, NULL, 10);
+    default:
+      return 0;
+    }
+}
+
+double
+fct_store_rows_double (const FctStoreRows *rows, guint r, guint c)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL)
+    return 0;
+  switch (v->type)
+    {
+    case FCT_STORE_INT:
+      return (double)v->i;
+    case FCT_STORE_DOUBLE:
+      return v->d;
+    case FCT_STORE_TEXT:
+      return g_ascii_strtod (v->s, NULL);
+    default:
+      return 0;
+    }
+}
+
+const char *
+fct_store_rows_text (const FctStoreRows *rows, guint r, guint c)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  return v != NULL && v->type == FCT_STORE_TEXT ? v->s : NULL;
+}
+
+const guint8 *
+fct_store_rows_blob (const FctStoreRows *rows, guint r, guint c, gsize *len)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL || v->type != FCT_STORE_BLOB)
+    {
+      *len = 0;
+      return NULL;
+    }
+  *len = v->len;
+  return (const guint8 *)v->s;
+}
+
+void
+fct_store_rows_free (FctStoreRows *rows)
+{
+  if (rows == NULL)
+    return;
+  for (guint i = 0; i < rows->cells->len; i++)
+    g_free ((gpointer)g_array_index (rows->cells, FctStoreValue, i).s);
+  g_array_unref (rows->cells);
+  g_free (rows);
+}
+
+/* The IBAN-only store of fct_store_open_resilient has no tables of reports. */
+static gboolean
+has_tables (FctStore *store, GError **error)
+{
+  if (store->backend->query != NULL)
+    return TRUE;
+  g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                       _ ("store: this store keeps the IBAN history only"));
+  return FALSE;
+}
+
+FctStoreRows *
+fct_store_query (FctStore *store, const char *what, const char *sql,
+                 const FctStoreValue *params, guint n, GError **error)
+{
+  if (!has_tables (store, error))
+    return NULL;
+  return store->backend->query (store, what, sql, params, n, error);
+}
+
+gboolean
+fct_store_exec (FctStore *store, const char *sql, GError **error)
+{
+  return has_tables (store, error) && store->backend->exec (store, sql, error);
+}
+
+gboolean
+fct_store_begin (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return has_tables (store, error) && store->backend->begin (store, error);
+}
+
+gboolean
+fct_store_commit (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return has_tables (store, error) && store->backend->commit (store, error);
+}
+
+void
+fct_store_rollback (FctStore *store)
+{
+  g_return_if_fail (store != NULL);
+  if (store->backend->rollback != NULL)
+    store->backend->rollback (store);
+}
+
+/* One name for the savepoint: a report is stored inside one, never nested. */
+gboolean
+fct_store_savepoint (FctStore *store, GError **error)
+{
+  return fct_store_exec (store, "SAVEPOINT feedback", error);
+}
+
+gboolean
+fct_store_savepoint_release (FctStore *store, GError **error)
+{
+  return fct_store_exec (store, "RELEASE SAVEPOINT feedback", error);
+}
+
+void
+fct_store_savepoint_rollback (FctStore *store)
+{
+  if (fct_store_exec (store, "ROLLBACK TO SAVEPOINT feedback", NULL))
+    (void)fct_store_exec (store, "RELEASE SAVEPOINT feedback", NULL);
+}
