@@ -227,6 +227,10 @@ verdict_value (FctFilterMessage *m, const FctCheckReport *r, const GError *error
                 (const char *)g_ptr_array_index (r->threat_findings, i));
         }
     }
+  /* Judged without the bank-account history (its database unreachable): a reader of
+   * the field knows a new IBAN could not be flagged. */
+  if (r != NULL && fct_findings_has (r->findings, "iban-history-unavailable"))
+    g_string_append (s, "; iban-history=unavailable");
   if (fct_filter_message_is_partial (m))
     g_string_append (s, "; partial");
   return g_string_free (s, FALSE);
