@@ -80,11 +80,9 @@ phase (FctStore *store, guint threads, guint ops, gboolean lookup)
 
   for (guint t = 0; t < threads; t++)
     {
-      workers[t] = (Worker){ .store = store,
-                             .thread = t,
-                             .ops = ops / threads,
-                             .lookup = lookup,
-                             .gate = &gate };
+      workers[t] = (Worker){
+        .store = store, .thread = t, .ops = ops / threads, .lookup = lookup, .gate = &gate
+      };
       handles[t] = g_thread_new ("bench", work, &workers[t]);
     }
   start = g_get_monotonic_time ();
@@ -114,7 +112,8 @@ main (int argc, char **argv)
   guint ops = (guint)g_ascii_strtoull (argv[4], NULL, 10);
   if (threads == 0 || ops < threads)
     {
-      g_printerr ("bench-store: THREADS must be at least 1 and OPERATIONS at least THREADS\n");
+      g_printerr (
+          "bench-store: THREADS must be at least 1 and OPERATIONS at least THREADS\n");
       return 64;
     }
   FctStoreOptions options = { .key_path = argv[2], .ibans_max = 10000000 };

@@ -619,74 +619,48 @@ pg_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n, GErr
   return exec (store, "COMMIT", error);
 }
 
-#define MESSAGE_COLUMNS                                                                    \
-  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
-  " size, checked, score, threat"
+static FctStoreRows *pg_query (FctStore *base, const char *what, const char *sql,
+                               const FctStoreValue *params, guint n, GError **error);
 
 static GPtrArray *
-message_rows (PgStore *store, const char *sql, int n, const char *const *values,
+message_rows (PgStore *store, const char *sql, const FctStoreValue *params, guint n,
               GError **error)
 {
-  GPtrArray *rows;
-  PGresult *res;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "messages", sql, n, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
-  for (int r = 0; r < PQntuples (res); r++)
-    {
-      FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
-      m->id = value_int (res, r, 0);
-      m->token = value_text (res, r, 1);
-      m->received = value_int (res, r, 2);
-      m->spool = value_text (res, r, 3);
-      m->client_ip = value_text (res, r, 4);
-      m->helo = value_text (res, r, 5);
-      m->mail_from = value_text (res, r, 6);
-      m->tls_version = value_text (res, r, 7);
-      m->tls_cipher = value_text (res, r, 8);
-      m->size = value_int (res, r, 9);
-      m->checked = value_bool (res, r, 10);
-      m->score
-          = PQgetisnull (res, r, 11) ? 0 : g_ascii_strtod (PQgetvalue (res, r, 11), NULL);
-      m->threat = value_text (res, r, 12);
-      g_ptr_array_add (rows, m);
-    }
-  PQclear (res);
-  return rows;
+  g_autoptr (FctStoreRows) rows
+      = pg_query (&store->base, "messages", sql, params, n, error);
+  return rows != NULL ? fct_store_message_rows (rows) : NULL;
 }
 
 static GPtrArray *
 pg_messages_unchecked (FctStore *base, GError **error)
 {
+  /* NOT checked: the terms of the partial index messages_unchecked. */
   return message_rows ((PgStore *)base,
-                       "SELECT " MESSAGE_COLUMNS " FROM messages WHERE NOT checked"
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS
+                       " FROM messages WHERE NOT checked"
                        " ORDER BY id",
-                       0, NULL, error);
+                       NULL, 0, error);
 }
 
 static GPtrArray *
 pg_messages_recent (FctStore *base, guint limit, GError **error)
 {
-  g_autofree char *n = g_strdup_printf ("%u", limit);
-  const char *values[1] = { n };
+  FctStoreValue n = fct_store_int (limit);
   return message_rows ((PgStore *)base,
-                       "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC"
-                       " LIMIT $1::bigint",
-                       1, values, error);
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages ORDER BY id DESC"
+                       " LIMIT $1",
+                       &n, 1, error);
 }
 
 static FctStoreMessage *
 pg_message_latest (FctStore *base, const char *token, GError **error)
 {
-  const char *values[1] = { token };
-  g_autoptr (GPtrArray) rows = message_rows (
-      (PgStore *)base,
-      "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = $1 ORDER BY id DESC LIMIT 1",
-      1, values, error);
+  FctStoreValue t = fct_store_text (token);
+  g_autoptr (GPtrArray) rows
+      = message_rows ((PgStore *)base,
+                      "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages WHERE token = $1"
+                      " ORDER BY id DESC LIMIT 1",
+                      &t, 1, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);

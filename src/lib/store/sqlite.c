@@ -744,82 +744,47 @@ sqlite_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n,
   return exec (store, "COMMIT", error);
 }
 
-#define MESSAGE_COLUMNS                                                                    \
-  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
-  " size, checked, score, threat"
+static FctStoreRows *sqlite_query (FctStore *base, const char *what, const char *sql,
+                                   const FctStoreValue *params, guint n, GError **error);
 
-static FctStoreMessage *
-message_from_row (sqlite3_stmt *stmt)
-{
-  FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
-  m->id = sqlite3_column_int64 (stmt, 0);
-  m->token = column_text (stmt, 1);
-  m->received = sqlite3_column_int64 (stmt, 2);
-  m->spool = column_text (stmt, 3);
-  m->client_ip = column_text (stmt, 4);
-  m->helo = column_text (stmt, 5);
-  m->mail_from = column_text (stmt, 6);
-  m->tls_version = column_text (stmt, 7);
-  m->tls_cipher = column_text (stmt, 8);
-  m->size = sqlite3_column_int64 (stmt, 9);
-  m->checked = sqlite3_column_int (stmt, 10) != 0;
-  m->score = sqlite3_column_double (stmt, 11);
-  m->threat = column_text (stmt, 12);
-  return m;
-}
-
-/* Runs a prepared query and collects its rows; finalizes stmt. */
 static GPtrArray *
-message_rows (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
+message_rows (SqliteStore *store, const char *sql, const FctStoreValue *params, guint n,
+              GError **error)
 {
-  g_autoptr (GPtrArray) rows
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, message_from_row (stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_error (store, error, "messages");
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+  g_autoptr (FctStoreRows) rows
+      = sqlite_query (&store->base, "messages", sql, params, n, error);
+  return rows != NULL ? fct_store_message_rows (rows) : NULL;
 }
 
 static GPtrArray *
 sqlite_messages_unchecked (FctStore *base, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE checked = 0 ORDER BY id",
-      error);
-  return stmt != NULL ? message_rows (store, stmt, error) : NULL;
+  /* checked = 0: the terms of the partial index messages_unchecked. */
+  return message_rows ((SqliteStore *)base,
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages"
+                       " WHERE checked = 0 ORDER BY id",
+                       NULL, 0, error);
 }
 
 static GPtrArray *
 sqlite_messages_recent (FctStore *base, guint limit, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC LIMIT ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, limit);
-  return message_rows (store, stmt, error);
+  FctStoreValue n = fct_store_int (limit);
+  return message_rows ((SqliteStore *)base,
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages"
+                       " ORDER BY id DESC LIMIT $1",
+                       &n, 1, error);
 }
 
 static FctStoreMessage *
 sqlite_message_latest (FctStore *base, const char *token, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = ?1"
-                                " ORDER BY id DESC LIMIT 1",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, token);
-  g_autoptr (GPtrArray) rows = message_rows (store, stmt, error);
+  FctStoreValue t = fct_store_text (token);
+  g_autoptr (GPtrArray) rows
+      = message_rows ((SqliteStore *)base,
+                      "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages WHERE token = $1"
+                      " ORDER BY id DESC LIMIT 1",
+                      &t, 1, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);

@@ -144,6 +144,14 @@ FctStoreRows *fct_store_query (FctStore *store, const char *what, const char *sq
 /* Runs sql without parameters nor rows (SAVEPOINT, RELEASE ...). */
 gboolean fct_store_exec (FctStore *store, const char *sql, GError **error);
 
+/* facteur serve's messages, read by both back ends with these columns (a flag reads
+ * as an integer, PostgreSQL's BOOLEAN as SQLite's INTEGER) into FctStoreMessage rows
+ * (transfer full). */
+#define FCT_STORE_MESSAGE_COLUMNS                                                          \
+  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
+  " size, checked, score, threat"
+GPtrArray *fct_store_message_rows (const FctStoreRows *rows);
+
 /* The schema of the reports (feedback.c) in SQLite, run by its migration to version 4;
  * PostgreSQL's is migrations/pg-002.sql. */
 extern const char fct_store_feedback_schema[];

@@ -428,3 +428,29 @@ fct_store_savepoint_rollback (FctStore *store)
   if (fct_store_exec (store, "ROLLBACK TO SAVEPOINT feedback", NULL))
     (void)fct_store_exec (store, "RELEASE SAVEPOINT feedback", NULL);
 }
+
+GPtrArray *
+fct_store_message_rows (const FctStoreRows *rows)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
+
+  for (guint r = 0; r < fct_store_rows_count (rows); r++)
+    {
+      FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
+      m->id = fct_store_rows_int (rows, r, 0);
+      m->token = g_strdup (fct_store_rows_text (rows, r, 1));
+      m->received = fct_store_rows_int (rows, r, 2);
+      m->spool = g_strdup (fct_store_rows_text (rows, r, 3));
+      m->client_ip = g_strdup (fct_store_rows_text (rows, r, 4));
+      m->helo = g_strdup (fct_store_rows_text (rows, r, 5));
+      m->mail_from = g_strdup (fct_store_rows_text (rows, r, 6));
+      m->tls_version = g_strdup (fct_store_rows_text (rows, r, 7));
+      m->tls_cipher = g_strdup (fct_store_rows_text (rows, r, 8));
+      m->size = fct_store_rows_int (rows, r, 9);
+      m->checked = fct_store_rows_int (rows, r, 10) != 0;
+      m->score = fct_store_rows_double (rows, r, 11);
+      m->threat = g_strdup (fct_store_rows_text (rows, r, 12));
+      g_ptr_array_add (out, m);
+    }
+  return out;
+}
