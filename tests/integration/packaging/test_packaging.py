@@ -119,6 +119,13 @@ def exec_start(unit):
     return shlex.split(keys["ExecStart"]), keys.get("User")
 
 
+def systemd_stop(proc):
+    """Stops a daemon started by as_systemd_starts, as systemd stops its unit."""
+    stop(proc)
+    while runtime_dirs:
+        subprocess.run(["rm", "-rf", runtime_dirs.pop()], check=False)
+
+
 def service_keys(unit):
     """The [Service] settings of an installed unit, each key's values in order."""
     keys, section = {}, None
@@ -131,6 +138,11 @@ def service_keys(unit):
             keys.setdefault(k, []).append(v)
     return keys
 
+
+# The RuntimeDirectory= folders made by as_systemd_starts, removed by systemd_stop as
+# systemd removes them when the unit stops (RuntimeDirectoryPreserve=restart keeps them
+# across a restart only).
+runtime_dirs = []
 
 # systemd 252's PATH for system services (systemd.exec(5), "Environment variables in
 # spawned processes").
@@ -170,6 +182,8 @@ def as_systemd_starts(unit):
                 for entry in [d] + [os.path.join(d, x) for x in subdirs + files]:
                     os.lchown(entry, pw.pw_uid, gid)
             paths.append(path)
+            if kind == "Runtime" and one("RuntimeDirectoryPreserve", "no") != "yes":
+                runtime_dirs.append(path)
         if paths:
             env[var] = ":".join(paths)
     for assignment in keys.get("Environment", []):
@@ -330,7 +344,7 @@ def t_milter_as_its_unit_starts_it():
         expect(os.path.exists(db) and os.stat(db).st_uid == pwd.getpwnam("facteur").pw_uid,
                f"{db} not made by the milter as facteur")
     finally:
-        stop(proc)
+        systemd_stop(proc)
     expect(proc.returncode == 0, f"the milter exited with {proc.returncode}: "
            f"{proc.stderr.read()[-500:]}")
 
@@ -359,7 +373,7 @@ def t_serve_as_its_unit_starts_it():
         expect(spooled, "nothing in /var/spool/facteur after the 250")
         expect(os.path.exists("/var/lib/facteur/facteur.db"), "no /var/lib/facteur/facteur.db")
     finally:
-        stop(proc)
+        systemd_stop(proc)
 
 
 def t_purge_leaves_nothing():
