@@ -10,9 +10,12 @@
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
-ops=${2:-20000}
-shift 2 2>/dev/null || shift $#
-threads=${*:-"1 4 16"}
+ops=${2:-5000}
+threads="1 4 16"
+if [ $# -gt 2 ]; then
+  shift 2
+  threads=$*
+fi
 work=$(mktemp -d /tmp/fct-bench-store.XXXXXX)
 chmod 755 "$work"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
