@@ -545,40 +545,6 @@ pg_iban_count (FctStore *base, const char *sender_domain, GError **error)
 /* ---- facteur serve ---------------------------------------------------------------- */
 
 static gboolean
-pg_test_create (FctStore *base, const char *token, const char *client_ip, gint64 now,
-                GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, now);
-  const char *values[3] = { token, when, client_ip };
-
-  return connected (store, error)
-         && command (store, "test",
-                     "INSERT INTO tests (token, created, client_ip)"
-                     " VALUES ($1, $2::bigint, $3)",
-                     3, values, NULL, error);
-}
-
-static int
-pg_test_exists (FctStore *base, const char *token, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  const char *values[1] = { token };
-  PGresult *res;
-  int found;
-
-  if (!connected (store, error))
-    return -1;
-  res = run (store, "test", "SELECT 1 FROM tests WHERE token = $1", 1, values, NULL,
-             PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return -1;
-  found = PQntuples (res) > 0;
-  PQclear (res);
-  return found;
-}
-
-static gboolean
 messages_add_locked (PgStore *store, FctStoreMessage *const *messages, guint n,
                      GError **error)
 {
@@ -713,73 +679,6 @@ pg_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
       return FALSE;
     }
   return exec (store, "COMMIT", error);
-}
-
-/* The first column of the first row (transfer full), or NULL: none (error unset) or a
- * failure (error set). */
-static char *
-text_query (PgStore *store, const char *sql, int n, const char *const *values,
-            GError **error)
-{
-  PGresult *res;
-  char *text;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "report", sql, n, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  text = PQntuples (res) > 0 ? value_text (res, 0, 0) : NULL;
-  PQclear (res);
-  return text;
-}
-
-static char *
-pg_report_get (FctStore *base, gint64 message_id, const char *lang, GError **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-  const char *values[2] = { id, lang != NULL ? lang : "" };
-  /* The asked language first, then any. */
-  return text_query ((PgStore *)base,
-                     "SELECT json FROM reports WHERE message_id = $1::bigint"
-                     " ORDER BY lang = $2 DESC, lang LIMIT 1",
-                     2, values, error);
-}
-
-static char *
-pg_view_get (FctStore *base, gint64 message_id, GError **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-  const char *values[1] = { id };
-  return text_query ((PgStore *)base, "SELECT view FROM messages WHERE id = $1::bigint", 1,
-                     values, error);
-}
-
-static GPtrArray *
-pg_finding_counts (FctStore *base, GArray **counts, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  PGresult *res;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "findings",
-             "SELECT finding, count(*) AS n FROM message_findings"
-             " GROUP BY finding ORDER BY n DESC, finding",
-             0, NULL, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GArray *n = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (int r = 0; r < PQntuples (res); r++)
-    {
-      gint64 count = value_int (res, r, 1);
-      g_ptr_array_add (ids, value_text (res, r, 0));
-      g_array_append_val (n, count);
-    }
-  PQclear (res);
-  *counts = n;
-  return ids;
 }
 
 static gint64
@@ -1008,16 +907,11 @@ static const FctStoreBackend pg_backend = {
   .iban_record = pg_iban_record,
   .iban_lookup = pg_iban_lookup,
   .iban_count = pg_iban_count,
-  .test_create = pg_test_create,
-  .test_exists = pg_test_exists,
   .messages_add = pg_messages_add,
   .messages_unchecked = pg_messages_unchecked,
   .message_latest = pg_message_latest,
   .report_put = pg_report_put,
-  .report_get = pg_report_get,
-  .view_get = pg_view_get,
   .messages_recent = pg_messages_recent,
-  .finding_counts = pg_finding_counts,
   .prune = pg_prune,
   .query = pg_query,
   .exec = pg_exec,

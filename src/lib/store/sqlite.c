@@ -668,40 +668,6 @@ column_text (sqlite3_stmt *stmt, int index)
 }
 
 static gboolean
-sqlite_test_create (FctStore *base, const char *token, const char *client_ip, gint64 now,
-                    GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "INSERT INTO tests (token, created, client_ip) VALUES (?1, ?2, ?3)", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, token);
-  sqlite3_bind_int64 (stmt, 2, now);
-  bind_text (stmt, 3, client_ip);
-  gboolean ok = sqlite3_step (stmt) == SQLITE_DONE;
-  if (!ok)
-    sql_error (store, error, "test");
-  sqlite3_finalize (stmt);
-  return ok;
-}
-
-static int
-sqlite_test_exists (FctStore *base, const char *token, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store, "SELECT 1 FROM tests WHERE token = ?1", error);
-  if (stmt == NULL)
-    return -1;
-  bind_text (stmt, 1, token);
-  int rc = sqlite3_step (stmt), result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-  if (result < 0)
-    sql_error (store, error, "test");
-  sqlite3_finalize (stmt);
-  return result;
-}
-
-static gboolean
 sqlite_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n,
                      GError **error)
 {
@@ -856,75 +822,6 @@ sqlite_report_put (FctStore *base, gint64 message_id, const FctStoreReport *repo
       return FALSE;
     }
   return exec (store, "COMMIT", error);
-}
-
-static char *
-text_query (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
-{
-  char *text = NULL;
-  int rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    text = column_text (stmt, 0);
-  else if (rc != SQLITE_DONE)
-    sql_error (store, error, "report");
-  sqlite3_finalize (stmt);
-  return text;
-}
-
-static char *
-sqlite_report_get (FctStore *base, gint64 message_id, const char *lang, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  /* The asked language first, then any. */
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT json FROM reports WHERE message_id = ?1"
-                                " ORDER BY lang = ?2 DESC, lang LIMIT 1",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  bind_text (stmt, 2, lang != NULL ? lang : "");
-  return text_query (store, stmt, error);
-}
-
-static char *
-sqlite_view_get (FctStore *base, gint64 message_id, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store, "SELECT view FROM messages WHERE id = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  return text_query (store, stmt, error);
-}
-
-static GPtrArray *
-sqlite_finding_counts (FctStore *base, GArray **counts, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT finding, count(*) AS n FROM message_findings"
-                                " GROUP BY finding ORDER BY n DESC, finding",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray) n = g_array_new (FALSE, FALSE, sizeof (gint64));
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 count = sqlite3_column_int64 (stmt, 1);
-      g_ptr_array_add (ids, column_text (stmt, 0));
-      g_array_append_val (n, count);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_error (store, error, "findings");
-      return NULL;
-    }
-  *counts = g_steal_pointer (&n);
-  return g_steal_pointer (&ids);
 }
 
 static gint64
@@ -1136,16 +1033,11 @@ static const FctStoreBackend sqlite_backend = {
   .iban_record = sqlite_iban_record,
   .iban_lookup = sqlite_iban_lookup,
   .iban_count = sqlite_iban_count,
-  .test_create = sqlite_test_create,
-  .test_exists = sqlite_test_exists,
   .messages_add = sqlite_messages_add,
   .messages_unchecked = sqlite_messages_unchecked,
   .message_latest = sqlite_message_latest,
   .report_put = sqlite_report_put,
-  .report_get = sqlite_report_get,
-  .view_get = sqlite_view_get,
   .messages_recent = sqlite_messages_recent,
-  .finding_counts = sqlite_finding_counts,
   .prune = sqlite_prune,
   .query = sqlite_query,
   .exec = sqlite_exec,

@@ -83,20 +83,13 @@ typedef struct
                            const char *message_key, FctStoreIbanSighting *out,
                            GError **error);
   gint64 (*iban_count) (FctStore *store, const char *sender_domain, GError **error);
-  gboolean (*test_create) (FctStore *store, const char *token, const char *client_ip,
-                           gint64 now, GError **error);
-  int (*test_exists) (FctStore *store, const char *token, GError **error);
   gboolean (*messages_add) (FctStore *store, FctStoreMessage *const *messages, guint n,
                             GError **error);
   GPtrArray *(*messages_unchecked) (FctStore *store, GError **error);
   FctStoreMessage *(*message_latest) (FctStore *store, const char *token, GError **error);
   gboolean (*report_put) (FctStore *store, gint64 message_id, const FctStoreReport *report,
                           GError **error);
-  char *(*report_get) (FctStore *store, gint64 message_id, const char *lang,
-                       GError **error);
-  char *(*view_get) (FctStore *store, gint64 message_id, GError **error);
   GPtrArray *(*messages_recent) (FctStore *store, guint limit, GError **error);
-  GPtrArray *(*finding_counts) (FctStore *store, GArray **counts, GError **error);
   gint64 (*prune) (FctStore *store, gint64 before, GPtrArray **spools, GError **error);
   /* Portable statements (below) and transactions: begin takes the write lock at once
    * where the back end can (SQLite's BEGIN IMMEDIATE); rollback does nothing outside a
