@@ -132,12 +132,6 @@ value_bool (const PGresult *res, int row, int col)
   return !PQgetisnull (res, row, col) && PQgetvalue (res, row, col)[0] == 't';
 }
 
-static char *
-value_text (const PGresult *res, int row, int col)
-{
-  return PQgetisnull (res, row, col) ? NULL : g_strdup (PQgetvalue (res, row, col));
-}
-
 /* A lost connection (server restarted, network cut) is opened again on the next call:
  * the caller decides how often to call. */
 static gboolean
@@ -544,47 +538,6 @@ pg_iban_count (FctStore *base, const char *sender_domain, GError **error)
 
 /* ---- facteur serve ---------------------------------------------------------------- */
 
-static gboolean
-messages_add_locked (PgStore *store, FctStoreMessage *const *messages, guint n,
-                     GError **error)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      FctStoreMessage *m = messages[i];
-      g_autofree char *received = g_strdup_printf ("%" G_GINT64_FORMAT, m->received);
-      g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, m->size);
-      const char *values[9]
-          = { m->token,     received,       m->spool,      m->client_ip, m->helo,
-              m->mail_from, m->tls_version, m->tls_cipher, size };
-      PGresult *res = run (
-          store, "message",
-          "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
-          " tls_version, tls_cipher, size)"
-          " VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9::bigint) RETURNING id",
-          9, values, NULL, PGRES_TUPLES_OK, error);
-      if (res == NULL)
-        return FALSE;
-      m->id = value_int (res, 0, 0);
-      PQclear (res);
-    }
-  return TRUE;
-}
-
-static gboolean
-pg_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return FALSE;
-  if (!messages_add_locked (store, messages, n, error))
-    {
-      rollback (store);
-      return FALSE;
-    }
-  return exec (store, "COMMIT", error);
-}
-
 static FctStoreRows *pg_query (FctStore *base, const char *what, const char *sql,
                                const FctStoreValue *params, guint n, GError **error);
 
@@ -630,117 +583,6 @@ pg_message_latest (FctStore *base, const char *token, GError **error)
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);
-}
-
-static gboolean
-report_put_locked (PgStore *store, const char *id, const FctStoreReport *r, GError **error)
-{
-  /* The shortest text that reads back as the same double, whatever the locale. */
-  char score[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *values[4]
-      = { id, g_ascii_dtostr (score, sizeof score, r->score), r->threat, r->view };
-
-  if (!command (store, "report",
-                "UPDATE messages SET checked = TRUE, score = $2::double precision,"
-                " threat = $3, view = $4 WHERE id = $1::bigint",
-                4, values, NULL, error))
-    return FALSE;
-  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
-    {
-      const char *row[3] = { id, r->langs[i], r->reports[i] };
-      if (!command (store, "report",
-                    "INSERT INTO reports VALUES ($1::bigint, $2, $3)"
-                    " ON CONFLICT (message_id, lang) DO UPDATE SET json = EXCLUDED.json",
-                    3, row, NULL, error))
-        return FALSE;
-    }
-  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
-    {
-      const char *row[2] = { id, r->findings[i] };
-      if (!command (store, "report", "INSERT INTO message_findings VALUES ($1::bigint, $2)",
-                    2, row, NULL, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-pg_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
-               GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return FALSE;
-  if (!report_put_locked (store, id, report, error))
-    {
-      rollback (store);
-      return FALSE;
-    }
-  return exec (store, "COMMIT", error);
-}
-
-static gint64
-prune_locked (PgStore *store, const char *before, GPtrArray *spools, GError **error)
-{
-  static const char *const deletes[] = {
-    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
-    " ON t.token = m.token WHERE t.created < $1::bigint)",
-    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
-    " tests t ON t.token = m.token WHERE t.created < $1::bigint)",
-    "DELETE FROM messages WHERE token IN (SELECT token FROM tests"
-    " WHERE created < $1::bigint)",
-    "DELETE FROM tests WHERE created < $1::bigint",
-  };
-  const char *values[1] = { before };
-  gint64 tests = 0;
-  PGresult *res;
-
-  /* A message sent to two tests has one file: it goes with the last of them. */
-  res = run (store, "prune",
-             "SELECT DISTINCT spool FROM messages m WHERE token IN"
-             " (SELECT token FROM tests WHERE created < $1::bigint)"
-             " AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.spool = m.spool"
-             "  AND o.token NOT IN (SELECT token FROM tests WHERE created < $1::bigint))",
-             1, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return -1;
-  for (int r = 0; r < PQntuples (res); r++)
-    g_ptr_array_add (spools, value_text (res, r, 0));
-  PQclear (res);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
-    {
-      if ((res = run (store, "prune", deletes[i], 1, values, NULL, PGRES_COMMAND_OK, error))
-          == NULL)
-        return -1;
-      tests = g_ascii_strtoll (PQcmdTuples (res), NULL, 10);
-      PQclear (res);
-    }
-  return tests;
-}
-
-static gint64
-pg_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, before);
-  gint64 tests;
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return -1;
-  tests = prune_locked (store, when, paths, error);
-  if (tests < 0)
-    {
-      rollback (store);
-      return -1;
-    }
-  if (!exec (store, "COMMIT", error))
-    return -1;
-  *spools = g_steal_pointer (&paths);
-  return tests;
 }
 
 /* ---- portable statements (feedback.c) --------------------------------------------- */
@@ -907,12 +749,9 @@ static const FctStoreBackend pg_backend = {
   .iban_record = pg_iban_record,
   .iban_lookup = pg_iban_lookup,
   .iban_count = pg_iban_count,
-  .messages_add = pg_messages_add,
   .messages_unchecked = pg_messages_unchecked,
   .message_latest = pg_message_latest,
-  .report_put = pg_report_put,
   .messages_recent = pg_messages_recent,
-  .prune = pg_prune,
   .query = pg_query,
   .exec = pg_exec,
   .begin = pg_begin,

@@ -637,79 +637,6 @@ sqlite_iban_count (FctStore *base, const char *sender_domain, GError **error)
 
 /* ---- facteur serve ---------------------------------------------------------------- */
 
-/* Prepares sql for one use; the statements below run once per request, not per
- * message line, so they are not kept. */
-static sqlite3_stmt *
-prepare (SqliteStore *store, const char *sql, GError **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  if (sqlite3_prepare_v2 (store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      sql_error (store, error, "prepare");
-      return NULL;
-    }
-  return stmt;
-}
-
-static void
-bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt, int index)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, index);
-  return text != NULL ? g_strdup ((const char *)text) : NULL;
-}
-
-static gboolean
-sqlite_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n,
-                     GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store,
-      "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
-      " tls_version, tls_cipher, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-      error);
-  if (stmt == NULL)
-    return FALSE;
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    {
-      sqlite3_finalize (stmt);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      const FctStoreMessage *m = messages[i];
-      sqlite3_reset (stmt);
-      bind_text (stmt, 1, m->token);
-      sqlite3_bind_int64 (stmt, 2, m->received);
-      bind_text (stmt, 3, m->spool);
-      bind_text (stmt, 4, m->client_ip);
-      bind_text (stmt, 5, m->helo);
-      bind_text (stmt, 6, m->mail_from);
-      bind_text (stmt, 7, m->tls_version);
-      bind_text (stmt, 8, m->tls_cipher);
-      sqlite3_bind_int64 (stmt, 9, m->size);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sql_error (store, error, "message");
-          sqlite3_finalize (stmt);
-          exec (store, "ROLLBACK", NULL);
-          return FALSE;
-        }
-      messages[i]->id = sqlite3_last_insert_rowid (store->db);
-    }
-  sqlite3_finalize (stmt);
-  return exec (store, "COMMIT", error);
-}
-
 static FctStoreRows *sqlite_query (FctStore *base, const char *what, const char *sql,
                                    const FctStoreValue *params, guint n, GError **error);
 
@@ -754,145 +681,6 @@ sqlite_message_latest (FctStore *base, const char *token, GError **error)
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);
-}
-
-static gboolean
-report_put_locked (SqliteStore *store, gint64 id, const FctStoreReport *r, GError **error)
-{
-  sqlite3_stmt *stmt = prepare (store,
-                                "UPDATE messages SET checked = 1, score = ?2, threat = ?3,"
-                                " view = ?4 WHERE id = ?1",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_double (stmt, 2, r->score);
-  bind_text (stmt, 3, r->threat);
-  bind_text (stmt, 4, r->view);
-  int rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return sql_error (store, error, "report");
-
-  stmt = prepare (store, "INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3)", error);
-  if (stmt == NULL)
-    return FALSE;
-  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_text (stmt, 2, r->langs[i]);
-      bind_text (stmt, 3, r->reports[i]);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          return sql_error (store, error, "report");
-        }
-    }
-  sqlite3_finalize (stmt);
-
-  stmt = prepare (store, "INSERT INTO message_findings VALUES (?1, ?2)", error);
-  if (stmt == NULL)
-    return FALSE;
-  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_text (stmt, 2, r->findings[i]);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          return sql_error (store, error, "report");
-        }
-    }
-  sqlite3_finalize (stmt);
-  return TRUE;
-}
-
-static gboolean
-sqlite_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
-                   GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  if (!report_put_locked (store, message_id, report, error))
-    {
-      exec (store, "ROLLBACK", NULL);
-      return FALSE;
-    }
-  return exec (store, "COMMIT", error);
-}
-
-static gint64
-prune_locked (SqliteStore *store, gint64 before, GPtrArray *spools, GError **error)
-{
-  static const char *const deletes[] = {
-    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
-    " ON t.token = m.token WHERE t.created < ?1)",
-    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
-    " tests t ON t.token = m.token WHERE t.created < ?1)",
-    "DELETE FROM messages WHERE token IN (SELECT token FROM tests WHERE created < ?1)",
-    "DELETE FROM tests WHERE created < ?1",
-  };
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT DISTINCT spool FROM messages WHERE token IN"
-                                " (SELECT token FROM tests WHERE created < ?1)",
-                                error);
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int64 (stmt, 1, before);
-  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (candidates, column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-
-  gint64 tests = 0;
-  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
-    {
-      if ((stmt = prepare (store, deletes[i], error)) == NULL)
-        return -1;
-      sqlite3_bind_int64 (stmt, 1, before);
-      int rc = sqlite3_step (stmt);
-      sqlite3_finalize (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          sql_error (store, error, "prune");
-          return -1;
-        }
-      tests = sqlite3_changes64 (store->db);
-    }
-  /* A message sent to two tests has one file: it goes with the last of them. */
-  if ((stmt = prepare (store, "SELECT 1 FROM messages WHERE spool = ?1", error)) == NULL)
-    return -1;
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      sqlite3_reset (stmt);
-      bind_text (stmt, 1, g_ptr_array_index (candidates, i));
-      if (sqlite3_step (stmt) == SQLITE_DONE)
-        g_ptr_array_add (spools, g_strdup (g_ptr_array_index (candidates, i)));
-    }
-  sqlite3_finalize (stmt);
-  return tests;
-}
-
-static gint64
-sqlite_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    return -1;
-  gint64 tests = prune_locked (store, before, paths, error);
-  if (tests < 0)
-    {
-      exec (store, "ROLLBACK", NULL);
-      return -1;
-    }
-  if (!exec (store, "COMMIT", error))
-    return -1;
-  *spools = g_steal_pointer (&paths);
-  return tests;
 }
 
 /* ---- portable statements (feedback.c) --------------------------------------------- */
@@ -1033,12 +821,9 @@ static const FctStoreBackend sqlite_backend = {
   .iban_record = sqlite_iban_record,
   .iban_lookup = sqlite_iban_lookup,
   .iban_count = sqlite_iban_count,
-  .messages_add = sqlite_messages_add,
   .messages_unchecked = sqlite_messages_unchecked,
   .message_latest = sqlite_message_latest,
-  .report_put = sqlite_report_put,
   .messages_recent = sqlite_messages_recent,
-  .prune = sqlite_prune,
   .query = sqlite_query,
   .exec = sqlite_exec,
   .begin = sqlite_begin,

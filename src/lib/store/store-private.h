@@ -83,14 +83,9 @@ typedef struct
                            const char *message_key, FctStoreIbanSighting *out,
                            GError **error);
   gint64 (*iban_count) (FctStore *store, const char *sender_domain, GError **error);
-  gboolean (*messages_add) (FctStore *store, FctStoreMessage *const *messages, guint n,
-                            GError **error);
   GPtrArray *(*messages_unchecked) (FctStore *store, GError **error);
   FctStoreMessage *(*message_latest) (FctStore *store, const char *token, GError **error);
-  gboolean (*report_put) (FctStore *store, gint64 message_id, const FctStoreReport *report,
-                          GError **error);
   GPtrArray *(*messages_recent) (FctStore *store, guint limit, GError **error);
-  gint64 (*prune) (FctStore *store, gint64 before, GPtrArray **spools, GError **error);
   /* Portable statements (below) and transactions: begin takes the write lock at once
    * where the back end can (SQLite's BEGIN IMMEDIATE); rollback does nothing outside a
    * transaction. */

@@ -168,16 +168,6 @@ fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error
   return store->backend->iban_count (store, sender_domain, error);
 }
 
-gboolean
-fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
-                        GError **error)
-{
-  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL)
-                            && store->backend->messages_add != NULL,
-                        FALSE);
-  return store->backend->messages_add (store, messages, n, error);
-}
-
 GPtrArray *
 fct_store_messages_unchecked (FctStore *store, GError **error)
 {
@@ -198,23 +188,6 @@ fct_store_message_latest (FctStore *store, const char *token, GError **error)
   g_return_val_if_fail (
       store != NULL && token != NULL && store->backend->message_latest != NULL, NULL);
   return store->backend->message_latest (store, token, error);
-}
-
-gboolean
-fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
-                      GError **error)
-{
-  g_return_val_if_fail (
-      store != NULL && report != NULL && store->backend->report_put != NULL, FALSE);
-  return store->backend->report_put (store, message_id, report, error);
-}
-
-gint64
-fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
-{
-  g_return_val_if_fail (store != NULL && spools != NULL && store->backend->prune != NULL,
-                        -1);
-  return store->backend->prune (store, before, spools, error);
 }
 
 /* ---- portable statements ---------------------------------------------------------- */
@@ -414,94 +387,4 @@ fct_store_message_rows (const FctStoreRows *rows)
       g_ptr_array_add (out, m);
     }
   return out;
-}
-
-/* ---- facteur serve's simple queries, one SQL for both back ends -------------------- */
-
-gboolean
-fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
-                       gint64 now, GError **error)
-{
-  const FctStoreValue params[]
-      = { fct_store_text (token), fct_store_int (now), fct_store_text (client_ip) };
-
-  g_return_val_if_fail (store != NULL && token != NULL && store->backend->query != NULL,
-                        FALSE);
-  g_autoptr (FctStoreRows) rows = fct_store_query (
-      store, "test", "INSERT INTO tests (token, created, client_ip) VALUES ($1, $2, $3)",
-      params, G_N_ELEMENTS (params), error);
-  return rows != NULL;
-}
-
-int
-fct_store_test_exists (FctStore *store, const char *token, GError **error)
-{
-  const FctStoreValue param = fct_store_text (token);
-
-  g_return_val_if_fail (store != NULL && token != NULL && store->backend->query != NULL,
-                        -1);
-  g_autoptr (FctStoreRows) rows = fct_store_query (
-      store, "test", "SELECT 1 FROM tests WHERE token = $1", &param, 1, error);
-  if (rows == NULL)
-    return -1;
-  return fct_store_rows_count (rows) > 0;
-}
-
-/* The first column of the first row (transfer full), or NULL: none (error unset) or a
- * failure (error set). */
-static char *
-text_query (FctStore *store, const char *sql, const FctStoreValue *params, guint n,
-            GError **error)
-{
-  g_autoptr (FctStoreRows) rows = fct_store_query (store, "report", sql, params, n, error);
-  if (rows == NULL || fct_store_rows_count (rows) == 0)
-    return NULL;
-  return g_strdup (fct_store_rows_text (rows, 0, 0));
-}
-
-char *
-fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
-{
-  const FctStoreValue params[]
-      = { fct_store_int (message_id), fct_store_text (lang != NULL ? lang : "") };
-
-  g_return_val_if_fail (store != NULL && store->backend->query != NULL, NULL);
-  /* The asked language first, then any. */
-  return text_query (store,
-                     "SELECT json FROM reports WHERE message_id = $1"
-                     " ORDER BY lang = $2 DESC, lang LIMIT 1",
-                     params, G_N_ELEMENTS (params), error);
-}
-
-char *
-fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
-{
-  const FctStoreValue param = fct_store_int (message_id);
-
-  g_return_val_if_fail (store != NULL && store->backend->query != NULL, NULL);
-  return text_query (store, "SELECT view FROM messages WHERE id = $1", &param, 1, error);
-}
-
-GPtrArray *
-fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
-{
-  g_return_val_if_fail (store != NULL && counts != NULL && store->backend->query != NULL,
-                        NULL);
-  g_autoptr (FctStoreRows) rows
-      = fct_store_query (store, "findings",
-                         "SELECT finding, count (*) AS n FROM message_findings"
-                         " GROUP BY finding ORDER BY n DESC, finding",
-                         NULL, 0, error);
-  if (rows == NULL)
-    return NULL;
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GArray *n = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (guint r = 0; r < fct_store_rows_count (rows); r++)
-    {
-      gint64 count = fct_store_rows_int (rows, r, 1);
-      g_ptr_array_add (ids, g_strdup (fct_store_rows_text (rows, r, 0)));
-      g_array_append_val (n, count);
-    }
-  *counts = n;
-  return ids;
 }
