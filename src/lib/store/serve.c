@@ -113,9 +113,10 @@ messages_add_locked (FctStore *store, FctStoreMessage *const *messages, guint n,
           " tls_version, tls_cipher, size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
           " RETURNING id",
           error, fct_store_text (m->token), fct_store_int (m->received),
-          fct_store_text (m->spool), fct_store_text (m->client_ip), fct_store_text (m->helo),
-          fct_store_text (m->mail_from), fct_store_text (m->tls_version),
-          fct_store_text (m->tls_cipher), fct_store_int (m->size));
+          fct_store_text (m->spool), fct_store_text (m->client_ip),
+          fct_store_text (m->helo), fct_store_text (m->mail_from),
+          fct_store_text (m->tls_version), fct_store_text (m->tls_cipher),
+          fct_store_int (m->size));
       if (rows == NULL)
         return FALSE;
       m->id = fct_store_rows_int (rows, 0, 0);
@@ -127,8 +128,9 @@ gboolean
 fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
                         GError **error)
 {
-  g_return_val_if_fail (
-      store != NULL && (n == 0 || messages != NULL) && store->backend->query != NULL, FALSE);
+  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL)
+                            && store->backend->query != NULL,
+                        FALSE);
   /* One transaction for the batch (group commit): durable at its commit when the store
    * was opened durable, which facteur serve's 250 waits for. */
   if (!fct_store_begin (store, error))
@@ -207,13 +209,14 @@ prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
   g_autoptr (FctStoreRows) tests = NULL;
 
   /* A message sent to two tests has one file: it goes with the last of them. */
-  files = fct_store_query (store, "prune",
-                           "SELECT DISTINCT spool FROM messages m WHERE token IN"
-                           " (SELECT token FROM tests WHERE created < $1)"
-                           " AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.spool = m.spool"
-                           "  AND o.token NOT IN (SELECT token FROM tests"
-                           "  WHERE created < $1))",
-                           &when, 1, error);
+  files
+      = fct_store_query (store, "prune",
+                         "SELECT DISTINCT spool FROM messages m WHERE token IN"
+                         " (SELECT token FROM tests WHERE created < $1)"
+                         " AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.spool = m.spool"
+                         "  AND o.token NOT IN (SELECT token FROM tests"
+                         "  WHERE created < $1))",
+                         &when, 1, error);
   if (files == NULL)
     return -1;
   for (guint i = 0; i < G_N_ELEMENTS (deletes); i++)
@@ -223,8 +226,8 @@ prune_locked (FctStore *store, gint64 before, GPtrArray *spools, GError **error)
       if (rows == NULL)
         return -1;
     }
-  tests = fct_store_query (store, "prune", "DELETE FROM tests WHERE created < $1 RETURNING 1",
-                           &when, 1, error);
+  tests = fct_store_query (
+      store, "prune", "DELETE FROM tests WHERE created < $1 RETURNING 1", &when, 1, error);
   if (tests == NULL)
     return -1;
   for (guint i = 0; i < fct_store_rows_count (files); i++)

@@ -1,6 +1,8 @@
 /* facteur — the store's back ends behind include/facteur/store.h: each fills one
  * FctStoreBackend and embeds FctStore first in its own structure. store.c chooses the
- * back end from the location and forwards each call. */
+ * back end from the location and forwards each call; what both can say in the same SQL
+ * (the reports in feedback.c, facteur serve's tables in serve.c) is written once over
+ * the portable statements below, and the vtable holds only what differs. */
 #pragma once
 
 #include <facteur/store.h>

@@ -1,6 +1,7 @@
 /* facteur — the store's one public API (include/facteur/store.h): the location chooses
  * the back end, a PostgreSQL URI (RFC 3986 form of libpq's connection string, "Connection
- * URIs" in the PostgreSQL manual §34.1.1) or else a SQLite path. */
+ * URIs" in the PostgreSQL manual §34.1.1) or else a SQLite path; the HMAC key file, and
+ * the portable statements (rows read whole) that feedback.c and serve.c use. */
 #include "store-private.h"
 
 #include <errno.h>
