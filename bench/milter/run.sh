@@ -13,6 +13,9 @@
 # bind-mounted here) and nothing leaves the namespace.
 # rspamd scans about a hundred times slower here: it gets MESSAGES / 10 per run.
 # FCT_BENCH_ONLY="none facteur" runs only the filters named (none facteur opendkim rspamd).
+# FCT_BENCH_DB=sqlite|postgresql gives facteur milter an IBAN history (db=): a SQLite file,
+# or PostgreSQL on loopback (a cluster made here with initdb, its defaults); none by
+# default, as before.
 # Usage: bench/milter/run.sh [BUILD_DIR] [MESSAGES] [CONCURRENCIES]
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,9 +24,11 @@ count=${2:-5000}
 concurrencies=${3:-"20 100"}
 rspamd_count=$((count / 10))
 only=${FCT_BENCH_ONLY:-"none facteur opendkim rspamd"}
+db=${FCT_BENCH_DB:-none}
 wanted() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; }
 if [ -z "${FCT_BENCH_NS:-}" ]; then
-  exec unshare -m -n env FCT_BENCH_NS=1 FCT_BENCH_ONLY="${FCT_BENCH_ONLY:-}" "$0" "$build" \
+  exec unshare -m -n env FCT_BENCH_NS=1 FCT_BENCH_ONLY="${FCT_BENCH_ONLY:-}" \
+    FCT_BENCH_DB="${FCT_BENCH_DB:-}" "$0" "$build" \
     "$count" "$concurrencies"
 fi
 ip link set lo up
@@ -32,10 +37,13 @@ py=/usr/bin/python3
 work=$(mktemp -d /tmp/fct-bench-milter.XXXXXX)
 chmod 755 "$work"
 pids=""
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/nsd/nsd.pid" ] && kill "$(cat "$work/nsd/nsd.pid")" 2>/dev/null || true
   [ -d "$work/postfix" ] && postfix -c "$work/postfix" stop >/dev/null 2>&1 || true
+  [ -f "$work/pg/data/postmaster.pid" ] && runuser -u postgres -- \
+    "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   sleep 1
   rm -rf "$work"
 }
@@ -210,6 +218,27 @@ wanted none && measure none "$count" ""
 # (b) facteur milter
 if wanted facteur; then
 fport=8891
+db_conf=""
+case $db in
+  none) ;;
+  sqlite)
+    mkdir "$work/db"
+    chown nobody "$work/db"
+    db_conf="db = $work/db/facteur.db" ;;
+  postgresql)
+    mkdir "$work/pg"
+    chown postgres "$work/pg"
+    runuser -u postgres -- "$pgbin/initdb" -D "$work/pg/data" -A trust -U postgres \
+      -E UTF8 >/dev/null
+    runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -w -l "$work/pg/log" \
+      -o "-p 5432 -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null  # private netns
+    head -c 32 /dev/urandom > "$work/history.key"
+    chmod 600 "$work/history.key"
+    chown nobody "$work/history.key"
+    db_conf="db = postgresql://postgres@127.0.0.1:5432/postgres
+db_key = $work/history.key" ;;
+  *) echo "FCT_BENCH_DB must be none, sqlite or postgresql" >&2; exit 64 ;;
+esac
 cat > "$work/facteur.conf" <<CONF
 [milter]
 socket = inet:$fport@127.0.0.1
@@ -218,12 +247,22 @@ authserv_id = mx.bench.test
 dns_server = 127.0.0.1
 dns_trust_anchor =
 internal_networks =
+$db_conf
 CONF
 "$build/facteur" milter --config "$work/facteur.conf" --log-stderr 2>"$work/facteur.log" &
 fpid=$!
 pids="$pids $fpid"
 sleep 2
-measure facteur "$count" "inet:127.0.0.1:$fport" $fpid "$work/facteur.log"
+measure "facteur(db=$db)" "$count" "inet:127.0.0.1:$fport" $fpid "$work/facteur.log"
+# The history was used: its rows, and no outage or error in the log.
+rows_sql="SELECT count(*), coalesce(sum(times), 0) FROM iban_history"
+case $db in
+  sqlite) echo "facteur IBAN history (rows, sightings): $(sqlite3 "$work/db/facteur.db" "$rows_sql")" ;;
+  postgresql) echo "facteur IBAN history (rows, sightings): $(psql -X -A -t -F '|' \
+    -d postgresql://postgres@127.0.0.1:5432/postgres -c "$rows_sql")" ;;
+esac
+[ "$db" = none ] || echo "facteur IBAN history: $(grep -c 'IBAN history' "$work/facteur.log" || true)" \
+  "outage or error lines in its log"
 $py "$here/hold.py" $fport 1000 $fpid $(pgrep -P $fpid)
 kill $fpid; wait $fpid 2>/dev/null || true
 fi

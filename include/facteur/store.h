@@ -14,7 +14,8 @@
  * and in all, the rows seen least recently are deleted.
  *
  * It also keeps the reports receivers send (DMARC aggregate and failure reports, TLS-RPT:
- * facteur reports), each stored once per (kind, organization, report id). */
+ * facteur reports), each stored once per (kind, organization, report id), in either
+ * back end. */
 #pragma once
 
 #include <glib.h>
@@ -51,6 +52,10 @@ typedef struct
    * memory for ":memory:"); required for PostgreSQL. Created with 32 random bytes, mode
    * 0600, when missing. */
   const char *key_path;
+  /* PostgreSQL only: open without the key, for a user of the reports and tests alone
+   * (facteur reports), which stores no IBAN and need not hold the key every MX shares;
+   * the IBAN calls then fail with FCT_STORE_ERROR_KEY. */
+  gboolean without_key;
 } FctStoreOptions;
 
 typedef struct _FctStore FctStore;
@@ -65,7 +70,8 @@ typedef struct _FctStore FctStore;
  * PostgreSQL: connects, applies the schema steps the database lacks (one transaction
  * under an advisory lock), and checks the key: options->key_path is required, the same
  * file on every machine that shares the database (created when missing only for a
- * database that has recorded no key yet); another key is refused (FCT_STORE_ERROR_KEY).
+ * database that has recorded no key yet), unless options->without_key; another key is
+ * refused (FCT_STORE_ERROR_KEY).
  * A lost connection is opened again by the next call that needs it.
  *
  * options may be NULL. Returns (transfer full) or NULL and an FCT_STORE_ERROR. */

@@ -19,10 +19,24 @@ default_db (void)
   return g_build_filename (dir, "facteur.db", NULL);
 }
 
+/* A PostgreSQL database shared with the milters is opened without their IBAN key:
+ * reports need none, and this machine need not hold it. */
+static FctStore *
+store_open (const char *db, GError **error)
+{
+  FctStoreOptions options = { .without_key = TRUE };
+  return fct_store_open (db, &options, error);
+}
+
 static int
-store_exit (const GError *error)
+store_exit (const char *db, const GError *error)
 {
   g_printerr ("facteur reports: %s\n", error->message);
+  /* A PostgreSQL server that cannot be reached, or went away, is a service down. */
+  if (g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_UNAVAILABLE)
+      || (g_error_matches (error, FCT_STORE_ERROR, FCT_STORE_ERROR_OPEN)
+          && fct_store_location_is_postgresql (db)))
+    return FCT_EXIT_UNAVAILABLE;
   if (error->domain == FCT_STORE_ERROR)
     return error->code == FCT_STORE_ERROR_SQL ? FCT_EXIT_SOFTWARE : FCT_EXIT_DATAERR;
   if (error->domain == FCT_REPORTS_ERROR)
@@ -107,7 +121,9 @@ cmd_ingest (int argc, char **argv)
   g_auto (Credentials) credentials = { 0 };
   GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-      N_ ("The database (default: the one facteur serve uses)"), N_ ("PATH") },
+      N_ ("The database, a SQLite file or a postgresql:// URI (default: the one "
+          "facteur serve uses)"),
+      N_ ("PATH") },
     { "domain", 0, 0, G_OPTION_ARG_STRING_ARRAY, &domains,
       N_ ("A domain this installation manages (repeat; default: all); reports for others "
           "are counted and dropped"),
@@ -148,11 +164,11 @@ cmd_ingest (int argc, char **argv)
     }
   if (db == NULL)
     db = default_db ();
-  g_autoptr (FctStore) store = fct_store_open (db, NULL, &error);
+  g_autoptr (FctStore) store = store_open (db, &error);
   if (store == NULL)
     {
       fct_cli_common_clear (&common);
-      return store_exit (error);
+      return store_exit (db, error);
     }
   FctReportsIngestOptions options = {
     .domains = (const char *const *)domains,
@@ -197,7 +213,7 @@ cmd_ingest (int argc, char **argv)
   if (!fct_reports_ingest_flush (ingest, &error))
     {
       fct_cli_common_clear (&common);
-      return store_exit (error);
+      return store_exit (db, error);
     }
   const FctReportsIngestStats *st = fct_reports_ingest_stats (ingest);
   if (common.json)
@@ -381,7 +397,9 @@ cmd_summary (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   GOptionEntry entries[]
       = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &db,
-            N_ ("The database (default: the one facteur serve uses)"), N_ ("PATH") },
+            N_ ("The database, a SQLite file or a postgresql:// URI (default: the one "
+                "facteur serve uses)"),
+            N_ ("PATH") },
           { "since", 0, 0, G_OPTION_ARG_STRING, &since,
             N_ ("Only reports that end on or after this day"), "YYYY-MM-DD" },
           { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_ ("One CSV line per source"), NULL },
@@ -433,18 +451,18 @@ cmd_summary (int argc, char **argv)
   if (db == NULL)
     db = default_db ();
   /* A summary reads: it creates no empty database where a path was mistyped. */
-  if (!g_file_test (db, G_FILE_TEST_EXISTS))
+  if (!fct_store_location_is_postgresql (db) && !g_file_test (db, G_FILE_TEST_EXISTS))
     {
       fct_cli_common_clear (&common);
       g_printerr (
           _ ("facteur reports: no database at %s (facteur reports ingest makes it)\n"), db);
       return FCT_EXIT_DATAERR;
     }
-  g_autoptr (FctStore) store = fct_store_open (db, NULL, &error);
+  g_autoptr (FctStore) store = store_open (db, &error);
   if (store == NULL)
     {
       fct_cli_common_clear (&common);
-      return store_exit (error);
+      return store_exit (db, error);
     }
   g_autoptr (FctResolver) resolver = fct_cli_make_resolver (&common, &error);
   if (resolver == NULL)
@@ -457,7 +475,7 @@ cmd_summary (int argc, char **argv)
   if (s == NULL)
     {
       fct_cli_common_clear (&common);
-      return store_exit (error);
+      return store_exit (db, error);
     }
   if (common.json)
     {

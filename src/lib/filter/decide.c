@@ -238,6 +238,10 @@ verdict_value (FctFilterMessage *m, const FctCheckReport *r, const GError *error
       g_autofree char *cut = fct_check_cut_to_string (r->cut_short);
       g_string_append_printf (s, "; cut-short=%s", cut);
     }
+  /* Judged without the bank-account history (its database unreachable): a reader of
+   * the field knows a new IBAN could not be flagged. */
+  if (r != NULL && fct_findings_has (r->findings, "iban-history-unavailable"))
+    g_string_append (s, "; iban-history=unavailable");
   if (fct_filter_message_is_partial (m))
     g_string_append (s, "; partial");
   return g_string_free (s, FALSE);

@@ -30,7 +30,9 @@ typedef struct
   PGconn *conn;
   FctStoreOptions options;
   guint8 key[FCT_STORE_KEY_BYTES];
-  char sqlstate[6]; /* of the last failure */
+  gboolean keyed;          /* FALSE when opened without_key: no IBAN calls */
+  gboolean in_transaction; /* begun by fct_store_begin, not yet ended */
+  char sqlstate[6];        /* of the last failure */
 } PgStore;
 
 static const FctStoreBackend pg_backend;
@@ -128,12 +130,6 @@ static gboolean
 value_bool (const PGresult *res, int row, int col)
 {
   return !PQgetisnull (res, row, col) && PQgetvalue (res, row, col)[0] == 't';
-}
-
-static char *
-value_text (const PGresult *res, int row, int col)
-{
-  return PQgetisnull (res, row, col) ? NULL : g_strdup (PQgetvalue (res, row, col));
 }
 
 /* A lost connection (server restarted, network cut) is opened again on the next call:
@@ -248,6 +244,9 @@ migrate_locked (PgStore *store, const char *key_path, GError **error)
       if (!exec (store, set, error))
         return FALSE;
     }
+  if (store->options.without_key)
+    return TRUE;
+  store->keyed = TRUE;
   return key_load (store, key_path, error);
 }
 
@@ -340,6 +339,13 @@ key_init (PgStore *store, Key *k, const char *domain, const char *iban,
     {
       g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
                            _ ("store: empty sender domain or IBAN"));
+      return FALSE;
+    }
+  if (!store->keyed)
+    {
+      g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY,
+                           _ ("store: this database was opened without its key file: it "
+                              "cannot read nor record IBANs"));
       return FALSE;
     }
   k->domain = domain;
@@ -532,330 +538,210 @@ pg_iban_count (FctStore *base, const char *sender_domain, GError **error)
 
 /* ---- facteur serve ---------------------------------------------------------------- */
 
-static gboolean
-pg_test_create (FctStore *base, const char *token, const char *client_ip, gint64 now,
-                GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, now);
-  const char *values[3] = { token, when, client_ip };
-
-  return connected (store, error)
-         && command (store, "test",
-                     "INSERT INTO tests (token, created, client_ip)"
-                     " VALUES ($1, $2::bigint, $3)",
-                     3, values, NULL, error);
-}
-
-static int
-pg_test_exists (FctStore *base, const char *token, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  const char *values[1] = { token };
-  PGresult *res;
-  int found;
-
-  if (!connected (store, error))
-    return -1;
-  res = run (store, "test", "SELECT 1 FROM tests WHERE token = $1", 1, values, NULL,
-             PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return -1;
-  found = PQntuples (res) > 0;
-  PQclear (res);
-  return found;
-}
-
-static gboolean
-messages_add_locked (PgStore *store, FctStoreMessage *const *messages, guint n,
-                     GError **error)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      FctStoreMessage *m = messages[i];
-      g_autofree char *received = g_strdup_printf ("%" G_GINT64_FORMAT, m->received);
-      g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, m->size);
-      const char *values[9]
-          = { m->token,     received,       m->spool,      m->client_ip, m->helo,
-              m->mail_from, m->tls_version, m->tls_cipher, size };
-      PGresult *res = run (
-          store, "message",
-          "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
-          " tls_version, tls_cipher, size)"
-          " VALUES ($1, $2::bigint, $3, $4, $5, $6, $7, $8, $9::bigint) RETURNING id",
-          9, values, NULL, PGRES_TUPLES_OK, error);
-      if (res == NULL)
-        return FALSE;
-      m->id = value_int (res, 0, 0);
-      PQclear (res);
-    }
-  return TRUE;
-}
-
-static gboolean
-pg_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return FALSE;
-  if (!messages_add_locked (store, messages, n, error))
-    {
-      rollback (store);
-      return FALSE;
-    }
-  return exec (store, "COMMIT", error);
-}
-
-#define MESSAGE_COLUMNS                                                                    \
-  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
-  " size, checked, score, threat"
+static FctStoreRows *pg_query (FctStore *base, const char *what, const char *sql,
+                               const FctStoreValue *params, guint n, GError **error);
 
 static GPtrArray *
-message_rows (PgStore *store, const char *sql, int n, const char *const *values,
+message_rows (PgStore *store, const char *sql, const FctStoreValue *params, guint n,
               GError **error)
 {
-  GPtrArray *rows;
-  PGresult *res;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "messages", sql, n, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
-  for (int r = 0; r < PQntuples (res); r++)
-    {
-      FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
-      m->id = value_int (res, r, 0);
-      m->token = value_text (res, r, 1);
-      m->received = value_int (res, r, 2);
-      m->spool = value_text (res, r, 3);
-      m->client_ip = value_text (res, r, 4);
-      m->helo = value_text (res, r, 5);
-      m->mail_from = value_text (res, r, 6);
-      m->tls_version = value_text (res, r, 7);
-      m->tls_cipher = value_text (res, r, 8);
-      m->size = value_int (res, r, 9);
-      m->checked = value_bool (res, r, 10);
-      m->score
-          = PQgetisnull (res, r, 11) ? 0 : g_ascii_strtod (PQgetvalue (res, r, 11), NULL);
-      m->threat = value_text (res, r, 12);
-      g_ptr_array_add (rows, m);
-    }
-  PQclear (res);
-  return rows;
+  g_autoptr (FctStoreRows) rows
+      = pg_query (&store->base, "messages", sql, params, n, error);
+  return rows != NULL ? fct_store_message_rows (rows) : NULL;
 }
 
 static GPtrArray *
 pg_messages_unchecked (FctStore *base, GError **error)
 {
+  /* NOT checked: the terms of the partial index messages_unchecked. */
   return message_rows ((PgStore *)base,
-                       "SELECT " MESSAGE_COLUMNS " FROM messages WHERE NOT checked"
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS
+                       " FROM messages WHERE NOT checked"
                        " ORDER BY id",
-                       0, NULL, error);
+                       NULL, 0, error);
 }
 
 static GPtrArray *
 pg_messages_recent (FctStore *base, guint limit, GError **error)
 {
-  g_autofree char *n = g_strdup_printf ("%u", limit);
-  const char *values[1] = { n };
+  FctStoreValue n = fct_store_int (limit);
   return message_rows ((PgStore *)base,
-                       "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC"
-                       " LIMIT $1::bigint",
-                       1, values, error);
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages ORDER BY id DESC"
+                       " LIMIT $1",
+                       &n, 1, error);
 }
 
 static FctStoreMessage *
 pg_message_latest (FctStore *base, const char *token, GError **error)
 {
-  const char *values[1] = { token };
-  g_autoptr (GPtrArray) rows = message_rows (
-      (PgStore *)base,
-      "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = $1 ORDER BY id DESC LIMIT 1",
-      1, values, error);
+  FctStoreValue t = fct_store_text (token);
+  g_autoptr (GPtrArray) rows
+      = message_rows ((PgStore *)base,
+                      "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages WHERE token = $1"
+                      " ORDER BY id DESC LIMIT 1",
+                      &t, 1, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);
 }
 
-static gboolean
-report_put_locked (PgStore *store, const char *id, const FctStoreReport *r, GError **error)
-{
-  /* The shortest text that reads back as the same double, whatever the locale. */
-  char score[G_ASCII_DTOSTR_BUF_SIZE];
-  const char *values[4]
-      = { id, g_ascii_dtostr (score, sizeof score, r->score), r->threat, r->view };
+/* ---- portable statements (feedback.c) --------------------------------------------- */
 
-  if (!command (store, "report",
-                "UPDATE messages SET checked = TRUE, score = $2::double precision,"
-                " threat = $3, view = $4 WHERE id = $1::bigint",
-                4, values, NULL, error))
+/* Type OIDs of the results (PostgreSQL's src/include/catalog/pg_type.dat, fixed since
+ * they were assigned). */
+enum
+{
+  OID_BOOL = 16,
+  OID_BYTEA = 17,
+  OID_INT8 = 20,
+  OID_INT2 = 21,
+  OID_INT4 = 23,
+  OID_FLOAT4 = 700,
+  OID_FLOAT8 = 701,
+  OID_NUMERIC = 1700,
+};
+
+static FctStoreValue
+cell_value (const PGresult *res, int r, int c, guint8 **unescaped)
+{
+  const char *text = PQgetvalue (res, r, c);
+
+  if (PQgetisnull (res, r, c))
+    return fct_store_text (NULL);
+  switch (PQftype (res, c))
+    {
+    case OID_BOOL:
+      return fct_store_int (text[0] == 't');
+    case OID_INT8:
+    case OID_INT2:
+    case OID_INT4:
+    case OID_NUMERIC: /* sum () of integers */
+      return fct_store_int (g_ascii_strtoll (text, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+      return (FctStoreValue){ .type = FCT_STORE_DOUBLE, .d = g_ascii_strtod (text, NULL) };
+    case OID_BYTEA:
+      {
+        size_t len = 0;
+        /* Results come as text: bytea in its hex form (PostgreSQL manual §8.4.1). */
+        *unescaped = PQunescapeBytea ((const unsigned char *)text, &len);
+        return fct_store_blob (*unescaped != NULL ? (const char *)*unescaped : "",
+                               *unescaped != NULL ? len : 0);
+      }
+    default:
+      return fct_store_text (text);
+    }
+}
+
+/* Parameters go as text, bytes in binary, their types left for the server to infer
+ * from where they stand (a column compared or assigned). A lost connection is opened
+ * again first, unless a transaction is under way: its statements must not run in
+ * another session. */
+static FctStoreRows *
+pg_query (FctStore *base, const char *what, const char *sql, const FctStoreValue *params,
+          guint n, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  g_autofree const char **values = g_new0 (const char *, n + 1);
+  g_autofree int *lengths = g_new0 (int, n + 1);
+  g_autofree int *formats = g_new0 (int, n + 1);
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  FctStoreRows *rows;
+  PGresult *res;
+
+  if (!store->in_transaction && !connected (store, error))
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      const FctStoreValue *v = &params[i];
+      char *text = NULL;
+      switch (v->type)
+        {
+        case FCT_STORE_INT:
+          text = g_strdup_printf ("%" G_GINT64_FORMAT, v->i);
+          break;
+        case FCT_STORE_DOUBLE:
+          /* The shortest text that reads back as the same double, whatever the
+           * locale. */
+          text = g_malloc (G_ASCII_DTOSTR_BUF_SIZE);
+          g_ascii_dtostr (text, G_ASCII_DTOSTR_BUF_SIZE, v->d);
+          break;
+        case FCT_STORE_TEXT:
+          values[i] = v->s;
+          break;
+        case FCT_STORE_BLOB:
+          if (v->len > G_MAXINT)
+            {
+              g_set_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                           _ ("store: %s: a value over 2 GB"), what);
+              return NULL;
+            }
+          values[i] = v->s;
+          lengths[i] = (int)v->len;
+          formats[i] = 1;
+          break;
+        case FCT_STORE_NULL:
+          break;
+        }
+      if (text != NULL)
+        {
+          g_ptr_array_add (owned, text);
+          values[i] = text;
+        }
+    }
+  res = PQexecParams (store->conn, sql, (int)n, NULL, values, lengths, formats, 0);
+  if (PQresultStatus (res) != PGRES_TUPLES_OK && PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+      g_strlcpy (store->sqlstate, state != NULL ? state : "", sizeof store->sqlstate);
+      pg_error (store, res, error, what);
+      PQclear (res);
+      return NULL;
+    }
+  rows = fct_store_rows_new ((guint)MAX (PQnfields (res), 0));
+  for (int r = 0; r < PQntuples (res); r++)
+    for (int c = 0; c < PQnfields (res); c++)
+      {
+        guint8 *unescaped = NULL;
+        fct_store_rows_add (rows, cell_value (res, r, c, &unescaped));
+        PQfreemem (unescaped);
+      }
+  PQclear (res);
+  return rows;
+}
+
+static gboolean
+pg_exec (FctStore *base, const char *sql, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  return (store->in_transaction || connected (store, error)) && exec (store, sql, error);
+}
+
+static gboolean
+pg_begin (FctStore *base, GError **error)
+{
+  PgStore *store = (PgStore *)base;
+  if (!connected (store, error) || !exec (store, "BEGIN", error))
     return FALSE;
-  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
-    {
-      const char *row[3] = { id, r->langs[i], r->reports[i] };
-      if (!command (store, "report",
-                    "INSERT INTO reports VALUES ($1::bigint, $2, $3)"
-                    " ON CONFLICT (message_id, lang) DO UPDATE SET json = EXCLUDED.json",
-                    3, row, NULL, error))
-        return FALSE;
-    }
-  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
-    {
-      const char *row[2] = { id, r->findings[i] };
-      if (!command (store, "report", "INSERT INTO message_findings VALUES ($1::bigint, $2)",
-                    2, row, NULL, error))
-        return FALSE;
-    }
+  store->in_transaction = TRUE;
   return TRUE;
 }
 
 static gboolean
-pg_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
-               GError **error)
+pg_commit (FctStore *base, GError **error)
 {
   PgStore *store = (PgStore *)base;
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return FALSE;
-  if (!report_put_locked (store, id, report, error))
-    {
-      rollback (store);
-      return FALSE;
-    }
+  store->in_transaction = FALSE;
   return exec (store, "COMMIT", error);
 }
 
-/* The first column of the first row (transfer full), or NULL: none (error unset) or a
- * failure (error set). */
-static char *
-text_query (PgStore *store, const char *sql, int n, const char *const *values,
-            GError **error)
-{
-  PGresult *res;
-  char *text;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "report", sql, n, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  text = PQntuples (res) > 0 ? value_text (res, 0, 0) : NULL;
-  PQclear (res);
-  return text;
-}
-
-static char *
-pg_report_get (FctStore *base, gint64 message_id, const char *lang, GError **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-  const char *values[2] = { id, lang != NULL ? lang : "" };
-  /* The asked language first, then any. */
-  return text_query ((PgStore *)base,
-                     "SELECT json FROM reports WHERE message_id = $1::bigint"
-                     " ORDER BY lang = $2 DESC, lang LIMIT 1",
-                     2, values, error);
-}
-
-static char *
-pg_view_get (FctStore *base, gint64 message_id, GError **error)
-{
-  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, message_id);
-  const char *values[1] = { id };
-  return text_query ((PgStore *)base, "SELECT view FROM messages WHERE id = $1::bigint", 1,
-                     values, error);
-}
-
-static GPtrArray *
-pg_finding_counts (FctStore *base, GArray **counts, GError **error)
+static void
+pg_rollback (FctStore *base)
 {
   PgStore *store = (PgStore *)base;
-  PGresult *res;
-
-  if (!connected (store, error))
-    return NULL;
-  res = run (store, "findings",
-             "SELECT finding, count(*) AS n FROM message_findings"
-             " GROUP BY finding ORDER BY n DESC, finding",
-             0, NULL, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return NULL;
-  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
-  GArray *n = g_array_new (FALSE, FALSE, sizeof (gint64));
-  for (int r = 0; r < PQntuples (res); r++)
-    {
-      gint64 count = value_int (res, r, 1);
-      g_ptr_array_add (ids, value_text (res, r, 0));
-      g_array_append_val (n, count);
-    }
-  PQclear (res);
-  *counts = n;
-  return ids;
-}
-
-static gint64
-prune_locked (PgStore *store, const char *before, GPtrArray *spools, GError **error)
-{
-  static const char *const deletes[] = {
-    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
-    " ON t.token = m.token WHERE t.created < $1::bigint)",
-    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
-    " tests t ON t.token = m.token WHERE t.created < $1::bigint)",
-    "DELETE FROM messages WHERE token IN (SELECT token FROM tests"
-    " WHERE created < $1::bigint)",
-    "DELETE FROM tests WHERE created < $1::bigint",
-  };
-  const char *values[1] = { before };
-  gint64 tests = 0;
-  PGresult *res;
-
-  /* A message sent to two tests has one file: it goes with the last of them. */
-  res = run (store, "prune",
-             "SELECT DISTINCT spool FROM messages m WHERE token IN"
-             " (SELECT token FROM tests WHERE created < $1::bigint)"
-             " AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.spool = m.spool"
-             "  AND o.token NOT IN (SELECT token FROM tests WHERE created < $1::bigint))",
-             1, values, NULL, PGRES_TUPLES_OK, error);
-  if (res == NULL)
-    return -1;
-  for (int r = 0; r < PQntuples (res); r++)
-    g_ptr_array_add (spools, value_text (res, r, 0));
-  PQclear (res);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
-    {
-      if ((res = run (store, "prune", deletes[i], 1, values, NULL, PGRES_COMMAND_OK, error))
-          == NULL)
-        return -1;
-      tests = g_ascii_strtoll (PQcmdTuples (res), NULL, 10);
-      PQclear (res);
-    }
-  return tests;
-}
-
-static gint64
-pg_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
-{
-  PgStore *store = (PgStore *)base;
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *when = g_strdup_printf ("%" G_GINT64_FORMAT, before);
-  gint64 tests;
-
-  if (!connected (store, error) || !exec (store, "BEGIN", error))
-    return -1;
-  tests = prune_locked (store, when, paths, error);
-  if (tests < 0)
-    {
-      rollback (store);
-      return -1;
-    }
-  if (!exec (store, "COMMIT", error))
-    return -1;
-  *spools = g_steal_pointer (&paths);
-  return tests;
+  if (store->in_transaction)
+    rollback (store);
+  store->in_transaction = FALSE;
 }
 
 static const FctStoreBackend pg_backend = {
@@ -863,15 +749,12 @@ static const FctStoreBackend pg_backend = {
   .iban_record = pg_iban_record,
   .iban_lookup = pg_iban_lookup,
   .iban_count = pg_iban_count,
-  .test_create = pg_test_create,
-  .test_exists = pg_test_exists,
-  .messages_add = pg_messages_add,
   .messages_unchecked = pg_messages_unchecked,
   .message_latest = pg_message_latest,
-  .report_put = pg_report_put,
-  .report_get = pg_report_get,
-  .view_get = pg_view_get,
   .messages_recent = pg_messages_recent,
-  .finding_counts = pg_finding_counts,
-  .prune = pg_prune,
+  .query = pg_query,
+  .exec = pg_exec,
+  .begin = pg_begin,
+  .commit = pg_commit,
+  .rollback = pg_rollback,
 };

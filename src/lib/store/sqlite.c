@@ -125,12 +125,18 @@ typedef struct
   FctStore base;
   sqlite3 *db;
   sqlite3_stmt *stmts[N_STMTS];
-  sqlite3_stmt *feedback_stmts[FCT_STORE_FEEDBACK_STMTS];
+  GHashTable *cache; /* SQL -> its statement, for fct_store_query */
   FctStoreOptions options;
   guint8 key[KEY_BYTES];
 } SqliteStore;
 
 static const FctStoreBackend sqlite_backend;
+
+static void
+stmt_finalize (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
 
 guint
 fct_store_schema_version (void)
@@ -324,6 +330,7 @@ fct_store_sqlite_open (const char *path, const FctStoreOptions *options, GError 
   g_return_val_if_fail (path != NULL, NULL);
   store = g_new0 (SqliteStore, 1);
   store->base.backend = &sqlite_backend;
+  store->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, stmt_finalize);
   base = &store->base;
   if (options != NULL)
     store->options = *options;
@@ -390,45 +397,11 @@ sqlite_close (FctStore *base)
 
   for (int i = 0; i < N_STMTS; i++)
     sqlite3_finalize (store->stmts[i]);
-  for (int i = 0; i < FCT_STORE_FEEDBACK_STMTS; i++)
-    sqlite3_finalize (store->feedback_stmts[i]);
+  if (store->cache != NULL)
+    g_hash_table_destroy (store->cache);
   sqlite3_close (store->db);
   explicit_bzero (store->key, sizeof store->key);
   g_free (store);
-}
-
-gboolean
-fct_store_is_sqlite (FctStore *store)
-{
-  return store->backend == &sqlite_backend;
-}
-
-sqlite3 *
-fct_store_db (FctStore *store)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
-  return ((SqliteStore *)store)->db;
-}
-
-sqlite3_stmt **
-fct_store_feedback_stmts (FctStore *store)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), NULL);
-  return ((SqliteStore *)store)->feedback_stmts;
-}
-
-gboolean
-fct_store_sql_error (FctStore *store, GError **error, const char *what)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
-  return sql_error ((SqliteStore *)store, error, what);
-}
-
-gboolean
-fct_store_exec (FctStore *store, const char *sql, GError **error)
-{
-  g_return_val_if_fail (fct_store_is_sqlite (store), FALSE);
-  return exec ((SqliteStore *)store, sql, error);
 }
 
 static sqlite3_stmt *
@@ -664,400 +637,183 @@ sqlite_iban_count (FctStore *base, const char *sender_domain, GError **error)
 
 /* ---- facteur serve ---------------------------------------------------------------- */
 
-/* Prepares sql for one use; the statements below run once per request, not per
- * message line, so they are not kept. */
-static sqlite3_stmt *
-prepare (SqliteStore *store, const char *sql, GError **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  if (sqlite3_prepare_v2 (store->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      sql_error (store, error, "prepare");
-      return NULL;
-    }
-  return stmt;
-}
+static FctStoreRows *sqlite_query (FctStore *base, const char *what, const char *sql,
+                                   const FctStoreValue *params, guint n, GError **error);
 
-static void
-bind_text (sqlite3_stmt *stmt, int index, const char *text)
-{
-  if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, index);
-}
-
-static char *
-column_text (sqlite3_stmt *stmt, int index)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, index);
-  return text != NULL ? g_strdup ((const char *)text) : NULL;
-}
-
-static gboolean
-sqlite_test_create (FctStore *base, const char *token, const char *client_ip, gint64 now,
-                    GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "INSERT INTO tests (token, created, client_ip) VALUES (?1, ?2, ?3)", error);
-  if (stmt == NULL)
-    return FALSE;
-  bind_text (stmt, 1, token);
-  sqlite3_bind_int64 (stmt, 2, now);
-  bind_text (stmt, 3, client_ip);
-  gboolean ok = sqlite3_step (stmt) == SQLITE_DONE;
-  if (!ok)
-    sql_error (store, error, "test");
-  sqlite3_finalize (stmt);
-  return ok;
-}
-
-static int
-sqlite_test_exists (FctStore *base, const char *token, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store, "SELECT 1 FROM tests WHERE token = ?1", error);
-  if (stmt == NULL)
-    return -1;
-  bind_text (stmt, 1, token);
-  int rc = sqlite3_step (stmt), result = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-  if (result < 0)
-    sql_error (store, error, "test");
-  sqlite3_finalize (stmt);
-  return result;
-}
-
-static gboolean
-sqlite_messages_add (FctStore *base, FctStoreMessage *const *messages, guint n,
-                     GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store,
-      "INSERT INTO messages (token, received, spool, client_ip, helo, mail_from,"
-      " tls_version, tls_cipher, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-      error);
-  if (stmt == NULL)
-    return FALSE;
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    {
-      sqlite3_finalize (stmt);
-      return FALSE;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      const FctStoreMessage *m = messages[i];
-      sqlite3_reset (stmt);
-      bind_text (stmt, 1, m->token);
-      sqlite3_bind_int64 (stmt, 2, m->received);
-      bind_text (stmt, 3, m->spool);
-      bind_text (stmt, 4, m->client_ip);
-      bind_text (stmt, 5, m->helo);
-      bind_text (stmt, 6, m->mail_from);
-      bind_text (stmt, 7, m->tls_version);
-      bind_text (stmt, 8, m->tls_cipher);
-      sqlite3_bind_int64 (stmt, 9, m->size);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sql_error (store, error, "message");
-          sqlite3_finalize (stmt);
-          exec (store, "ROLLBACK", NULL);
-          return FALSE;
-        }
-      messages[i]->id = sqlite3_last_insert_rowid (store->db);
-    }
-  sqlite3_finalize (stmt);
-  return exec (store, "COMMIT", error);
-}
-
-#define MESSAGE_COLUMNS                                                                    \
-  "id, token, received, spool, client_ip, helo, mail_from, tls_version, tls_cipher,"       \
-  " size, checked, score, threat"
-
-static FctStoreMessage *
-message_from_row (sqlite3_stmt *stmt)
-{
-  FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
-  m->id = sqlite3_column_int64 (stmt, 0);
-  m->token = column_text (stmt, 1);
-  m->received = sqlite3_column_int64 (stmt, 2);
-  m->spool = column_text (stmt, 3);
-  m->client_ip = column_text (stmt, 4);
-  m->helo = column_text (stmt, 5);
-  m->mail_from = column_text (stmt, 6);
-  m->tls_version = column_text (stmt, 7);
-  m->tls_cipher = column_text (stmt, 8);
-  m->size = sqlite3_column_int64 (stmt, 9);
-  m->checked = sqlite3_column_int (stmt, 10) != 0;
-  m->score = sqlite3_column_double (stmt, 11);
-  m->threat = column_text (stmt, 12);
-  return m;
-}
-
-/* Runs a prepared query and collects its rows; finalizes stmt. */
 static GPtrArray *
-message_rows (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
+message_rows (SqliteStore *store, const char *sql, const FctStoreValue *params, guint n,
+              GError **error)
 {
-  g_autoptr (GPtrArray) rows
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, message_from_row (stmt));
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_error (store, error, "messages");
-      return NULL;
-    }
-  return g_steal_pointer (&rows);
+  g_autoptr (FctStoreRows) rows
+      = sqlite_query (&store->base, "messages", sql, params, n, error);
+  return rows != NULL ? fct_store_message_rows (rows) : NULL;
 }
 
 static GPtrArray *
 sqlite_messages_unchecked (FctStore *base, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "SELECT " MESSAGE_COLUMNS " FROM messages WHERE checked = 0 ORDER BY id",
-      error);
-  return stmt != NULL ? message_rows (store, stmt, error) : NULL;
+  /* checked = 0: the terms of the partial index messages_unchecked. */
+  return message_rows ((SqliteStore *)base,
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages"
+                       " WHERE checked = 0 ORDER BY id",
+                       NULL, 0, error);
 }
 
 static GPtrArray *
 sqlite_messages_recent (FctStore *base, guint limit, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (
-      store, "SELECT " MESSAGE_COLUMNS " FROM messages ORDER BY id DESC LIMIT ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, limit);
-  return message_rows (store, stmt, error);
+  FctStoreValue n = fct_store_int (limit);
+  return message_rows ((SqliteStore *)base,
+                       "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages"
+                       " ORDER BY id DESC LIMIT $1",
+                       &n, 1, error);
 }
 
 static FctStoreMessage *
 sqlite_message_latest (FctStore *base, const char *token, GError **error)
 {
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT " MESSAGE_COLUMNS " FROM messages WHERE token = ?1"
-                                " ORDER BY id DESC LIMIT 1",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, token);
-  g_autoptr (GPtrArray) rows = message_rows (store, stmt, error);
+  FctStoreValue t = fct_store_text (token);
+  g_autoptr (GPtrArray) rows
+      = message_rows ((SqliteStore *)base,
+                      "SELECT " FCT_STORE_MESSAGE_COLUMNS " FROM messages WHERE token = $1"
+                      " ORDER BY id DESC LIMIT 1",
+                      &t, 1, error);
   if (rows == NULL || rows->len == 0)
     return NULL;
   return g_ptr_array_steal_index (rows, 0);
 }
 
-static gboolean
-report_put_locked (SqliteStore *store, gint64 id, const FctStoreReport *r, GError **error)
-{
-  sqlite3_stmt *stmt = prepare (store,
-                                "UPDATE messages SET checked = 1, score = ?2, threat = ?3,"
-                                " view = ?4 WHERE id = ?1",
-                                error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, id);
-  sqlite3_bind_double (stmt, 2, r->score);
-  bind_text (stmt, 3, r->threat);
-  bind_text (stmt, 4, r->view);
-  int rc = sqlite3_step (stmt);
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    return sql_error (store, error, "report");
+/* ---- portable statements (feedback.c) --------------------------------------------- */
 
-  stmt = prepare (store, "INSERT OR REPLACE INTO reports VALUES (?1, ?2, ?3)", error);
-  if (stmt == NULL)
-    return FALSE;
-  for (gsize i = 0; r->langs != NULL && r->langs[i] != NULL; i++)
+/* The statement of sql, prepared once and kept (a report's records run the same insert
+ * thousands of times), or NULL and error. */
+static sqlite3_stmt *
+cached (SqliteStore *store, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (store->cache, sql);
+
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL)
+      != SQLITE_OK)
     {
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_text (stmt, 2, r->langs[i]);
-      bind_text (stmt, 3, r->reports[i]);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          return sql_error (store, error, "report");
-        }
-    }
-  sqlite3_finalize (stmt);
-
-  stmt = prepare (store, "INSERT INTO message_findings VALUES (?1, ?2)", error);
-  if (stmt == NULL)
-    return FALSE;
-  for (gsize i = 0; r->findings != NULL && r->findings[i] != NULL; i++)
-    {
-      sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_text (stmt, 2, r->findings[i]);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          return sql_error (store, error, "report");
-        }
-    }
-  sqlite3_finalize (stmt);
-  return TRUE;
-}
-
-static gboolean
-sqlite_report_put (FctStore *base, gint64 message_id, const FctStoreReport *report,
-                   GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    return FALSE;
-  if (!report_put_locked (store, message_id, report, error))
-    {
-      exec (store, "ROLLBACK", NULL);
-      return FALSE;
-    }
-  return exec (store, "COMMIT", error);
-}
-
-static char *
-text_query (SqliteStore *store, sqlite3_stmt *stmt, GError **error)
-{
-  char *text = NULL;
-  int rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    text = column_text (stmt, 0);
-  else if (rc != SQLITE_DONE)
-    sql_error (store, error, "report");
-  sqlite3_finalize (stmt);
-  return text;
-}
-
-static char *
-sqlite_report_get (FctStore *base, gint64 message_id, const char *lang, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  /* The asked language first, then any. */
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT json FROM reports WHERE message_id = ?1"
-                                " ORDER BY lang = ?2 DESC, lang LIMIT 1",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  bind_text (stmt, 2, lang != NULL ? lang : "");
-  return text_query (store, stmt, error);
-}
-
-static char *
-sqlite_view_get (FctStore *base, gint64 message_id, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store, "SELECT view FROM messages WHERE id = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, message_id);
-  return text_query (store, stmt, error);
-}
-
-static GPtrArray *
-sqlite_finding_counts (FctStore *base, GArray **counts, GError **error)
-{
-  SqliteStore *store = (SqliteStore *)base;
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT finding, count(*) AS n FROM message_findings"
-                                " GROUP BY finding ORDER BY n DESC, finding",
-                                error);
-  if (stmt == NULL)
-    return NULL;
-  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray) n = g_array_new (FALSE, FALSE, sizeof (gint64));
-  int rc;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 count = sqlite3_column_int64 (stmt, 1);
-      g_ptr_array_add (ids, column_text (stmt, 0));
-      g_array_append_val (n, count);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sql_error (store, error, "findings");
+      sql_error (store, error, "prepare");
       return NULL;
     }
-  *counts = g_steal_pointer (&n);
-  return g_steal_pointer (&ids);
+  g_hash_table_insert (store->cache, g_strdup (sql), stmt);
+  return stmt;
 }
 
-static gint64
-prune_locked (SqliteStore *store, gint64 before, GPtrArray *spools, GError **error)
+static void
+bind_value (sqlite3_stmt *stmt, int index, const FctStoreValue *v)
 {
-  static const char *const deletes[] = {
-    "DELETE FROM reports WHERE message_id IN (SELECT m.id FROM messages m JOIN tests t"
-    " ON t.token = m.token WHERE t.created < ?1)",
-    "DELETE FROM message_findings WHERE message_id IN (SELECT m.id FROM messages m JOIN"
-    " tests t ON t.token = m.token WHERE t.created < ?1)",
-    "DELETE FROM messages WHERE token IN (SELECT token FROM tests WHERE created < ?1)",
-    "DELETE FROM tests WHERE created < ?1",
-  };
-  sqlite3_stmt *stmt = prepare (store,
-                                "SELECT DISTINCT spool FROM messages WHERE token IN"
-                                " (SELECT token FROM tests WHERE created < ?1)",
-                                error);
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int64 (stmt, 1, before);
-  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (candidates, column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-
-  gint64 tests = 0;
-  for (gsize i = 0; i < G_N_ELEMENTS (deletes); i++)
+  switch (v->type)
     {
-      if ((stmt = prepare (store, deletes[i], error)) == NULL)
-        return -1;
-      sqlite3_bind_int64 (stmt, 1, before);
-      int rc = sqlite3_step (stmt);
-      sqlite3_finalize (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          sql_error (store, error, "prune");
-          return -1;
-        }
-      tests = sqlite3_changes64 (store->db);
+    case FCT_STORE_INT:
+      sqlite3_bind_int64 (stmt, index, v->i);
+      break;
+    case FCT_STORE_DOUBLE:
+      sqlite3_bind_double (stmt, index, v->d);
+      break;
+    case FCT_STORE_TEXT:
+      sqlite3_bind_text (stmt, index, v->s, -1, SQLITE_STATIC);
+      break;
+    case FCT_STORE_BLOB:
+      sqlite3_bind_blob64 (stmt, index, v->s, v->len, SQLITE_STATIC);
+      break;
+    case FCT_STORE_NULL:
+      sqlite3_bind_null (stmt, index);
+      break;
     }
-  /* A message sent to two tests has one file: it goes with the last of them. */
-  if ((stmt = prepare (store, "SELECT 1 FROM messages WHERE spool = ?1", error)) == NULL)
-    return -1;
-  for (guint i = 0; i < candidates->len; i++)
-    {
-      sqlite3_reset (stmt);
-      bind_text (stmt, 1, g_ptr_array_index (candidates, i));
-      if (sqlite3_step (stmt) == SQLITE_DONE)
-        g_ptr_array_add (spools, g_strdup (g_ptr_array_index (candidates, i)));
-    }
-  sqlite3_finalize (stmt);
-  return tests;
 }
 
-static gint64
-sqlite_prune (FctStore *base, gint64 before, GPtrArray **spools, GError **error)
+static FctStoreValue
+column_value (sqlite3_stmt *stmt, int c)
+{
+  switch (sqlite3_column_type (stmt, c))
+    {
+    case SQLITE_INTEGER:
+      return fct_store_int (sqlite3_column_int64 (stmt, c));
+    case SQLITE_FLOAT:
+      return (FctStoreValue){ .type = FCT_STORE_DOUBLE,
+                              .d = sqlite3_column_double (stmt, c) };
+    case SQLITE_TEXT:
+      return fct_store_text ((const char *)sqlite3_column_text (stmt, c));
+    case SQLITE_BLOB:
+      {
+        const void *data = sqlite3_column_blob (stmt, c);
+        gsize len = (gsize)sqlite3_column_bytes (stmt, c);
+        /* An empty blob reads back as NULL data: still bytes, not SQL NULL. */
+        return fct_store_blob (data != NULL ? data : "", len);
+      }
+    default:
+      return fct_store_text (NULL);
+    }
+}
+
+/* Parameters are $1..$n, named parameters to SQLite: bound by name, so that one may
+ * come twice or out of order in the text. The statement is stepped to its end and reset
+ * (one left on a row would hold its read transaction open: see stmts_reset). */
+static FctStoreRows *
+sqlite_query (FctStore *base, const char *what, const char *sql,
+              const FctStoreValue *params, guint n, GError **error)
 {
   SqliteStore *store = (SqliteStore *)base;
-  g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
-  if (!exec (store, "BEGIN IMMEDIATE", error))
-    return -1;
-  gint64 tests = prune_locked (store, before, paths, error);
-  if (tests < 0)
+  sqlite3_stmt *stmt = cached (store, sql, error);
+  FctStoreRows *rows;
+  int rc, columns;
+
+  if (stmt == NULL)
+    return NULL;
+  for (guint i = 0; i < n; i++)
     {
-      exec (store, "ROLLBACK", NULL);
-      return -1;
+      char name[16];
+      g_snprintf (name, sizeof name, "$%u", i + 1);
+      int index = sqlite3_bind_parameter_index (stmt, name);
+      if (index > 0)
+        bind_value (stmt, index, &params[i]);
     }
-  if (!exec (store, "COMMIT", error))
-    return -1;
-  *spools = g_steal_pointer (&paths);
-  return tests;
+  columns = sqlite3_column_count (stmt);
+  rows = fct_store_rows_new ((guint)columns);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    for (int c = 0; c < columns; c++)
+      fct_store_rows_add (rows, column_value (stmt, c));
+  if (rc != SQLITE_DONE)
+    {
+      sql_error (store, error, what);
+      g_clear_pointer (&rows, fct_store_rows_free);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return rows;
+}
+
+static gboolean
+sqlite_exec (FctStore *base, const char *sql, GError **error)
+{
+  return exec ((SqliteStore *)base, sql, error);
+}
+
+/* IMMEDIATE takes the write lock at once: a batch of reports then never fails half-way
+ * on a lock another process took. */
+static gboolean
+sqlite_begin (FctStore *base, GError **error)
+{
+  return exec ((SqliteStore *)base, "BEGIN IMMEDIATE", error);
+}
+
+static gboolean
+sqlite_commit (FctStore *base, GError **error)
+{
+  return exec ((SqliteStore *)base, "COMMIT", error);
+}
+
+static void
+sqlite_rollback (FctStore *base)
+{
+  SqliteStore *store = (SqliteStore *)base;
+  if (!sqlite3_get_autocommit (store->db))
+    exec (store, "ROLLBACK", NULL);
 }
 
 static const FctStoreBackend sqlite_backend = {
@@ -1065,15 +821,12 @@ static const FctStoreBackend sqlite_backend = {
   .iban_record = sqlite_iban_record,
   .iban_lookup = sqlite_iban_lookup,
   .iban_count = sqlite_iban_count,
-  .test_create = sqlite_test_create,
-  .test_exists = sqlite_test_exists,
-  .messages_add = sqlite_messages_add,
   .messages_unchecked = sqlite_messages_unchecked,
   .message_latest = sqlite_message_latest,
-  .report_put = sqlite_report_put,
-  .report_get = sqlite_report_get,
-  .view_get = sqlite_view_get,
   .messages_recent = sqlite_messages_recent,
-  .finding_counts = sqlite_finding_counts,
-  .prune = sqlite_prune,
+  .query = sqlite_query,
+  .exec = sqlite_exec,
+  .begin = sqlite_begin,
+  .commit = sqlite_commit,
+  .rollback = sqlite_rollback,
 };

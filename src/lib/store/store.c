@@ -1,6 +1,7 @@
 /* facteur — the store's one public API (include/facteur/store.h): the location chooses
  * the back end, a PostgreSQL URI (RFC 3986 form of libpq's connection string, "Connection
- * URIs" in the PostgreSQL manual §34.1.1) or else a SQLite path. */
+ * URIs" in the PostgreSQL manual §34.1.1) or else a SQLite path; the HMAC key file, and
+ * the portable statements (rows read whole) that feedback.c and serve.c use. */
 #include "store-private.h"
 
 #include <errno.h>
@@ -168,33 +169,6 @@ fct_store_iban_count (FctStore *store, const char *sender_domain, GError **error
   return store->backend->iban_count (store, sender_domain, error);
 }
 
-gboolean
-fct_store_test_create (FctStore *store, const char *token, const char *client_ip,
-                       gint64 now, GError **error)
-{
-  g_return_val_if_fail (
-      store != NULL && token != NULL && store->backend->test_create != NULL, FALSE);
-  return store->backend->test_create (store, token, client_ip, now, error);
-}
-
-int
-fct_store_test_exists (FctStore *store, const char *token, GError **error)
-{
-  g_return_val_if_fail (
-      store != NULL && token != NULL && store->backend->test_exists != NULL, -1);
-  return store->backend->test_exists (store, token, error);
-}
-
-gboolean
-fct_store_messages_add (FctStore *store, FctStoreMessage *const *messages, guint n,
-                        GError **error)
-{
-  g_return_val_if_fail (store != NULL && (n == 0 || messages != NULL)
-                            && store->backend->messages_add != NULL,
-                        FALSE);
-  return store->backend->messages_add (store, messages, n, error);
-}
-
 GPtrArray *
 fct_store_messages_unchecked (FctStore *store, GError **error)
 {
@@ -217,41 +191,201 @@ fct_store_message_latest (FctStore *store, const char *token, GError **error)
   return store->backend->message_latest (store, token, error);
 }
 
-gboolean
-fct_store_report_put (FctStore *store, gint64 message_id, const FctStoreReport *report,
-                      GError **error)
+/* ---- portable statements ---------------------------------------------------------- */
+
+FctStoreRows *
+fct_store_rows_new (guint columns)
 {
-  g_return_val_if_fail (
-      store != NULL && report != NULL && store->backend->report_put != NULL, FALSE);
-  return store->backend->report_put (store, message_id, report, error);
+  FctStoreRows *rows = g_new0 (FctStoreRows, 1);
+  rows->columns = columns;
+  rows->cells = g_array_new (FALSE, FALSE, sizeof (FctStoreValue));
+  return rows;
 }
 
-char *
-fct_store_report_get (FctStore *store, gint64 message_id, const char *lang, GError **error)
+void
+fct_store_rows_add (FctStoreRows *rows, FctStoreValue value)
 {
-  g_return_val_if_fail (store != NULL && store->backend->report_get != NULL, NULL);
-  return store->backend->report_get (store, message_id, lang, error);
+  if (value.type == FCT_STORE_TEXT)
+    value.s = g_strdup (value.s);
+  else if (value.type == FCT_STORE_BLOB)
+    value.s = g_memdup2 (value.s, value.len);
+  else
+    value.s = NULL;
+  g_array_append_val (rows->cells, value);
 }
 
-char *
-fct_store_view_get (FctStore *store, gint64 message_id, GError **error)
+guint
+fct_store_rows_count (const FctStoreRows *rows)
 {
-  g_return_val_if_fail (store != NULL && store->backend->view_get != NULL, NULL);
-  return store->backend->view_get (store, message_id, error);
+  return rows->columns > 0 ? rows->cells->len / rows->columns : 0;
 }
 
-GPtrArray *
-fct_store_finding_counts (FctStore *store, GArray **counts, GError **error)
+static const FctStoreValue *
+cell (const FctStoreRows *rows, guint r, guint c)
 {
-  g_return_val_if_fail (
-      store != NULL && counts != NULL && store->backend->finding_counts != NULL, NULL);
-  return store->backend->finding_counts (store, counts, error);
+  g_return_val_if_fail (c < rows->columns && r < fct_store_rows_count (rows), NULL);
+  return &g_array_index (rows->cells, FctStoreValue, r * rows->columns + c);
 }
 
 gint64
-fct_store_prune (FctStore *store, gint64 before, GPtrArray **spools, GError **error)
+fct_store_rows_int (const FctStoreRows *rows, guint r, guint c)
 {
-  g_return_val_if_fail (store != NULL && spools != NULL && store->backend->prune != NULL,
-                        -1);
-  return store->backend->prune (store, before, spools, error);
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL)
+    return 0;
+  switch (v->type)
+    {
+    case FCT_STORE_INT:
+      return v->i;
+    case FCT_STORE_DOUBLE:
+      return (gint64)v->d;
+    case FCT_STORE_TEXT:
+      return g_ascii_strtoll (v->s, NULL, 10);
+    default:
+      return 0;
+    }
+}
+
+double
+fct_store_rows_double (const FctStoreRows *rows, guint r, guint c)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL)
+    return 0;
+  switch (v->type)
+    {
+    case FCT_STORE_INT:
+      return (double)v->i;
+    case FCT_STORE_DOUBLE:
+      return v->d;
+    case FCT_STORE_TEXT:
+      return g_ascii_strtod (v->s, NULL);
+    default:
+      return 0;
+    }
+}
+
+const char *
+fct_store_rows_text (const FctStoreRows *rows, guint r, guint c)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  return v != NULL && v->type == FCT_STORE_TEXT ? v->s : NULL;
+}
+
+const guint8 *
+fct_store_rows_blob (const FctStoreRows *rows, guint r, guint c, gsize *len)
+{
+  const FctStoreValue *v = cell (rows, r, c);
+  if (v == NULL || v->type != FCT_STORE_BLOB)
+    {
+      *len = 0;
+      return NULL;
+    }
+  *len = v->len;
+  return (const guint8 *)v->s;
+}
+
+void
+fct_store_rows_free (FctStoreRows *rows)
+{
+  if (rows == NULL)
+    return;
+  for (guint i = 0; i < rows->cells->len; i++)
+    g_free ((gpointer)g_array_index (rows->cells, FctStoreValue, i).s);
+  g_array_unref (rows->cells);
+  g_free (rows);
+}
+
+/* The IBAN-only store of fct_store_open_resilient has no tables of reports. */
+static gboolean
+has_tables (FctStore *store, GError **error)
+{
+  if (store->backend->query != NULL)
+    return TRUE;
+  g_set_error_literal (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID,
+                       _ ("store: this store keeps the IBAN history only"));
+  return FALSE;
+}
+
+FctStoreRows *
+fct_store_query (FctStore *store, const char *what, const char *sql,
+                 const FctStoreValue *params, guint n, GError **error)
+{
+  if (!has_tables (store, error))
+    return NULL;
+  return store->backend->query (store, what, sql, params, n, error);
+}
+
+gboolean
+fct_store_exec (FctStore *store, const char *sql, GError **error)
+{
+  return has_tables (store, error) && store->backend->exec (store, sql, error);
+}
+
+gboolean
+fct_store_begin (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return has_tables (store, error) && store->backend->begin (store, error);
+}
+
+gboolean
+fct_store_commit (FctStore *store, GError **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return has_tables (store, error) && store->backend->commit (store, error);
+}
+
+void
+fct_store_rollback (FctStore *store)
+{
+  g_return_if_fail (store != NULL);
+  if (store->backend->rollback != NULL)
+    store->backend->rollback (store);
+}
+
+/* One name for the savepoint: a report is stored inside one, never nested. */
+gboolean
+fct_store_savepoint (FctStore *store, GError **error)
+{
+  return fct_store_exec (store, "SAVEPOINT feedback", error);
+}
+
+gboolean
+fct_store_savepoint_release (FctStore *store, GError **error)
+{
+  return fct_store_exec (store, "RELEASE SAVEPOINT feedback", error);
+}
+
+void
+fct_store_savepoint_rollback (FctStore *store)
+{
+  if (fct_store_exec (store, "ROLLBACK TO SAVEPOINT feedback", NULL))
+    (void)fct_store_exec (store, "RELEASE SAVEPOINT feedback", NULL);
+}
+
+GPtrArray *
+fct_store_message_rows (const FctStoreRows *rows)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)fct_store_message_free);
+
+  for (guint r = 0; r < fct_store_rows_count (rows); r++)
+    {
+      FctStoreMessage *m = g_new0 (FctStoreMessage, 1);
+      m->id = fct_store_rows_int (rows, r, 0);
+      m->token = g_strdup (fct_store_rows_text (rows, r, 1));
+      m->received = fct_store_rows_int (rows, r, 2);
+      m->spool = g_strdup (fct_store_rows_text (rows, r, 3));
+      m->client_ip = g_strdup (fct_store_rows_text (rows, r, 4));
+      m->helo = g_strdup (fct_store_rows_text (rows, r, 5));
+      m->mail_from = g_strdup (fct_store_rows_text (rows, r, 6));
+      m->tls_version = g_strdup (fct_store_rows_text (rows, r, 7));
+      m->tls_cipher = g_strdup (fct_store_rows_text (rows, r, 8));
+      m->size = fct_store_rows_int (rows, r, 9);
+      m->checked = fct_store_rows_int (rows, r, 10) != 0;
+      m->score = fct_store_rows_double (rows, r, 11);
+      m->threat = g_strdup (fct_store_rows_text (rows, r, 12));
+      g_ptr_array_add (out, m);
+    }
+  return out;
 }

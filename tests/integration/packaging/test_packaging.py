@@ -3,10 +3,12 @@
 finds build-deb/ up to date) and lintian reports no error; `apt-get install ./…deb`
 installs them offline; the files, the conffiles, the user facteur, the owners and
 modes of /var/lib/facteur and /var/spool/facteur are checked; `systemd-analyze verify`
-accepts both units; the milter is started exactly as its unit's ExecStart says (systemd
-is not PID 1 here) and answers a milter option negotiation on its socket as the user
-facteur; facteur serve is started as its unit starts it (as root, becoming facteur
-once bound) and takes a message for a test address; then the packages are purged and nothing of theirs is
+accepts both units; each daemon is started as systemd would start its unit (systemd is
+not PID 1 here: its ExecStart= under setpriv with the unit's User=, capabilities,
+directories and environment; debian/README.source says what is and is not reproduced): the
+milter answers a milter option negotiation on its socket as the user facteur and opens
+its IBAN history, facteur serve (started as root) becomes facteur once bound and takes a
+message for a test address; then the packages are purged and nothing of theirs is
 left: no file, no folder, no unit link, nothing owned by facteur. The user stays,
 as Debian does with system users (debian/README.Debian); the test removes it
 afterwards if it made it, and purges the packages even when a case fails.
@@ -116,6 +118,96 @@ def exec_start(unit):
     keys = dict(line.split("=", 1) for line in text.splitlines()
                 if line.startswith(("ExecStart=", "User=")))
     return shlex.split(keys["ExecStart"]), keys.get("User")
+
+
+def systemd_stop(proc):
+    """Stops a daemon started by as_systemd_starts, as systemd stops its unit."""
+    stop(proc)
+    while runtime_dirs:
+        subprocess.run(["rm", "-rf", runtime_dirs.pop()], check=False)
+
+
+def service_keys(unit):
+    """The [Service] settings of an installed unit, each key's values in order."""
+    keys, section = {}, None
+    for line in open(f"/lib/systemd/system/{unit}").read().splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[Service]" and "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            keys.setdefault(k, []).append(v)
+    return keys
+
+
+# The RuntimeDirectory= folders made by as_systemd_starts, removed by systemd_stop as
+# systemd removes them when the unit stops (RuntimeDirectoryPreserve=restart keeps them
+# across a restart only).
+runtime_dirs = []
+
+# systemd 252's PATH for system services (systemd.exec(5), "Environment variables in
+# spawned processes").
+SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def as_systemd_starts(unit):
+    """The unit's ExecStart= run as systemd 252 runs it, as far as a process can without
+    systemd as PID 1 (debian/README.source says what is and is not reproduced):
+    RuntimeDirectory= and StateDirectory= made with their modes and given, recursively,
+    to User=/Group= (root when unset, as systemd does), User= and Group= with the
+    user's supplementary groups, CapabilityBoundingSet=, AmbientCapabilities=,
+    NoNewPrivileges=, UMask=, the working directory /, standard input /dev/null, and
+    an environment holding only what systemd sets (PATH, USER/LOGNAME/HOME/SHELL for a
+    User=, RUNTIME_DIRECTORY, STATE_DIRECTORY, INVOCATION_ID, Environment=). Returns
+    the Popen arguments."""
+    keys = service_keys(unit)
+    one = lambda k, d=None: keys[k][-1] if k in keys else d  # noqa: E731
+    user = one("User", "root")
+    pw = pwd.getpwnam(user)
+    group = one("Group", grp.getgrgid(pw.pw_gid).gr_name)
+    gid = grp.getgrnam(group).gr_gid
+    env = {"PATH": SYSTEMD_PATH, "INVOCATION_ID": os.urandom(16).hex()}
+    if "User" in keys:
+        env.update(USER=user, LOGNAME=user, HOME=pw.pw_dir, SHELL=pw.pw_shell)
+    for kind, base, var in (("Runtime", "/run", "RUNTIME_DIRECTORY"),
+                            ("State", "/var/lib", "STATE_DIRECTORY")):
+        names = " ".join(keys.get(f"{kind}Directory", [])).split()
+        mode = int(one(f"{kind}DirectoryMode", "0755"), 8)
+        paths = []
+        for name in names:
+            path = f"{base}/{name}"
+            os.makedirs(path, exist_ok=True)
+            os.chmod(path, mode)
+            # systemd gives the whole tree to the unit's user when the owner differs.
+            for d, subdirs, files in os.walk(path):
+                for entry in [d] + [os.path.join(d, x) for x in subdirs + files]:
+                    os.lchown(entry, pw.pw_uid, gid)
+            paths.append(path)
+            if kind == "Runtime" and one("RuntimeDirectoryPreserve", "no") != "yes":
+                runtime_dirs.append(path)
+        if paths:
+            env[var] = ":".join(paths)
+    for assignment in keys.get("Environment", []):
+        for item in shlex.split(assignment):
+            k, v = item.split("=", 1)
+            env[k] = v
+    argv = ["setpriv"]
+    if user != "root":
+        argv += ["--reuid", str(pw.pw_uid), "--regid", str(gid), "--init-groups"]
+    bounding = " ".join(keys.get("CapabilityBoundingSet", [])).split()
+    if bounding:
+        argv += ["--bounding-set",
+                 "-all," + ",".join("+" + c.lower()[4:] for c in bounding)]
+    ambient = " ".join(keys.get("AmbientCapabilities", [])).split()
+    if ambient:
+        caps = ",".join("+" + c.lower()[4:] for c in ambient)
+        argv += ["--inh-caps", caps, "--ambient-caps", caps]
+    if one("NoNewPrivileges", "no") in ("yes", "true", "1"):
+        argv += ["--no-new-privs"]
+    command = shlex.split(one("ExecStart"))
+    return dict(args=argv + ["--", *command], env=env, cwd="/",
+                umask=int(one("UMask", "0022"), 8), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 # Each case below runs once, in this order.
@@ -234,11 +326,11 @@ def milter_negotiate(port):
 
 
 def t_milter_as_its_unit_starts_it():
-    argv, user = exec_start("facteur-milter.service")
+    _, user = exec_start("facteur-milter.service")
     expect(user is None, f"the milter unit sets User={user}: it starts as root")
     if not port_free(8891):
         raise SkipCase("127.0.0.1:8891 (milter.conf's socket) is used by another program")
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(**as_systemd_starts("facteur-milter.service"))
     try:
         wait_port(8891, proc)
         cmd, version = milter_negotiate(8891)
@@ -247,20 +339,24 @@ def t_milter_as_its_unit_starts_it():
         uid = int([line for line in open(f"/proc/{proc.pid}/status")
                    if line.startswith("Uid:")][0].split()[1])
         expect(uid == pwd.getpwnam("facteur").pw_uid, f"the milter runs as uid {uid}")
+        # Its IBAN history (db= of milter.conf), opened as facteur after the switch: the
+        # unit must leave /var/lib/facteur to it.
+        db = "/var/lib/facteur/milter.db"
+        expect(os.path.exists(db) and os.stat(db).st_uid == pwd.getpwnam("facteur").pw_uid,
+               f"{db} not made by the milter as facteur")
     finally:
-        stop(proc)
+        systemd_stop(proc)
     expect(proc.returncode == 0, f"the milter exited with {proc.returncode}: "
            f"{proc.stderr.read()[-500:]}")
 
 
 def t_serve_as_its_unit_starts_it():
-    argv, user = exec_start("facteur-serve.service")
+    _, user = exec_start("facteur-serve.service")
     expect(user is None, f"the serve unit sets User={user}: it starts as root")
     for port in (2525, 8080):
         if not port_free(port):
             raise SkipCase(f"127.0.0.1:{port} (serve.conf's) is used by another program")
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd="/")
+    proc = subprocess.Popen(**as_systemd_starts("facteur-serve.service"))
     try:
         wait_port(8080, proc)
         wait_port(2525, proc)
@@ -282,7 +378,7 @@ def t_serve_as_its_unit_starts_it():
         expect(spooled, "nothing in /var/spool/facteur after the 250")
         expect(os.path.exists("/var/lib/facteur/facteur.db"), "no /var/lib/facteur/facteur.db")
     finally:
-        stop(proc)
+        systemd_stop(proc)
 
 
 def t_purge_leaves_nothing():

@@ -20,7 +20,9 @@ import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import imap_server  # noqa: E402
+from pg_cluster import Cluster  # noqa: E402
 
 FACTEUR = sys.argv[1]
 ROOT = os.environ.get("FCT_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../../.."))
@@ -340,6 +342,33 @@ def t_missing_source():
            or b"1 report was already stored." in r.stdout, r.stdout)
 
 
+def t_postgresql():
+    """The same reports in PostgreSQL (a temporary cluster) give the same summary as in
+    SQLite, stored once; a server that does not answer is a service unavailable (69)."""
+    pg = Cluster()
+    try:
+        uri = pg.create("reports")
+        d, err = ingest_json("--db", uri, MAILDIR)
+        expect(d["stored"] == 6 and d["records"] == 7 and d["skipped"] == 0, (d, err))
+        d, _ = ingest_json("--db", uri, MAILDIR)
+        expect(d["stored"] == 0 and d["duplicates"] == 6, d)
+        lite = os.path.join(TMP, "same.db")
+        ingest_json("--db", lite, MAILDIR)
+        for since in ([], ["--since", "2025-01-01"]):
+            a = summary_json("boulangerie-martin.fr", *since, db=uri)
+            b = summary_json("boulangerie-martin.fr", *since, db=lite)
+            expect(a == b, f"PostgreSQL {a}\nSQLite {b}")
+        expect(pg.scalar("SELECT count(*) FROM feedback_reports", "reports") == "6", "rows")
+        # facteur reports needs no IBAN key: none was made or recorded.
+        expect(pg.scalar("SELECT count(*) FROM key_check", "reports") == "0", "key_check")
+        port = pg.port
+    finally:
+        pg.stop()
+    r = run("summary", "example.fr", "--db", f"postgresql://postgres@127.0.0.1:{port}/reports")
+    expect(r.returncode == 69 and "PostgreSQL" in r.stderr.decode(),
+           f"exit {r.returncode}: {r.stderr.decode()}")
+
+
 def t_imap():
     db = os.path.join(TMP, "imap.db")
     srv, port = imap_server.start([GOOGLE, MICROSOFT, TLSRPT, b"From: a@b.example\r\n"
@@ -400,6 +429,8 @@ case("an IMAP mailbox (scripted server on loopback), credentials from the enviro
 case("a link named on the command line is followed, not inside folders; no database made "
      "by summary", t_symlink_and_missing_db)
 case("usage errors exit 64", t_usage)
+case("PostgreSQL: the same summary as SQLite, reports stored once; server down: exit 69",
+     t_postgresql)
 case("a missing source is bad input, the others are read", t_missing_source)
 
 print(f"1..{len(results)}")

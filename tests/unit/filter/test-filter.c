@@ -317,6 +317,27 @@ test_legit_untouched (void)
                                     "sign of fraud.\r\n\r\nBonjour,"));
 }
 
+/* A message judged while the bank-account history was unreachable says so in the
+ * verdict field; one judged with it says nothing of it. */
+static void
+test_history_unavailable_said (void)
+{
+  g_autoptr (FctResolver) resolver = resolver_with (NULL);
+  g_autoptr (FctCheckReport) report = NULL;
+  g_autoptr (FctFilterMessage) m
+      = judge (resolver, legit_text, 0, "203.0.113.5", "compta@legit.example", &report);
+  FctFilterPolicy policy;
+  fct_filter_policy_init (&policy);
+  g_autoptr (FctFilterDecision) with = fct_filter_decide (m, report, NULL, &policy);
+
+  g_assert_null (strstr (with->verdict, "iban-history"));
+  fct_findings_add (report->findings, "iban-history-unavailable", "%s",
+                    "store: connection refused");
+  g_autoptr (FctFilterDecision) without = fct_filter_decide (m, report, NULL, &policy);
+  g_assert_true (g_str_has_prefix (without->verdict, "clean; score="));
+  g_assert_true (g_str_has_suffix (without->verdict, "; iban-history=unavailable"));
+}
+
 static void
 test_rib_fraud_tagged (void)
 {
@@ -1249,6 +1270,7 @@ main (int argc, char **argv)
   g_test_add_func ("/filter/envelope-sender", test_envelope_sender);
   g_test_add_func ("/filter/forged-authres-removed", test_forged_authres_removed);
   g_test_add_func ("/filter/legit-untouched", test_legit_untouched);
+  g_test_add_func ("/filter/history-unavailable-said", test_history_unavailable_said);
   g_test_add_func ("/filter/rib-fraud-tagged", test_rib_fraud_tagged);
   g_test_add_func ("/filter/prefix-once", test_prefix_once);
   g_test_add_func ("/filter/forged-verdict-removed", test_forged_verdict_removed);

@@ -1,9 +1,13 @@
 /* Unit tests of the ingestion into the store and of the summary (src/lib/reports,
  * src/lib/store/feedback.c): a report stored once, reports for other domains counted
  * and dropped, a malformed report leaving nothing, batches committed and a run resumed,
- * and the summary's groups, fixes and readiness on a crafted set. */
+ * and the summary's groups, fixes and readiness on a crafted set. Each against both
+ * back ends: SQLite, and PostgreSQL in a temporary cluster (tests/unit/store/pg-cluster.c).
+ */
 #include <facteur/reports.h>
 #include <facteur/store.h>
+
+#include "pg-cluster.h"
 
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -50,10 +54,20 @@ report (const char *org, const char *id, const char *domain, gint64 begin,
   return g_bytes_new_take (xml, strlen (xml));
 }
 
+static FctTestPg *cluster;
+
+typedef enum
+{
+  BACKEND_SQLITE,
+  BACKEND_PG,
+} Backend;
+
+static const Backend sqlite_backend = BACKEND_SQLITE, pg_backend = BACKEND_PG;
+
 typedef struct
 {
   char *dir;
-  char *db;
+  char *db; /* a SQLite path or a PostgreSQL URI */
   FctStore *store;
 } Fixture;
 
@@ -61,12 +75,16 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
+  /* facteur reports opens PostgreSQL without the IBANs' key. */
+  FctStoreOptions options = { .without_key = TRUE };
 
-  (void)data;
   f->dir = g_dir_make_tmp ("facteur-reports-XXXXXX", &error);
   g_assert_no_error (error);
-  f->db = g_build_filename (f->dir, "facteur.db", NULL);
-  f->store = fct_store_open (f->db, NULL, &error);
+  if (*(const Backend *)data == BACKEND_PG)
+    f->db = fct_test_pg_database (cluster);
+  else
+    f->db = g_build_filename (f->dir, "facteur.db", NULL);
+  f->store = fct_store_open (f->db, &options, &error);
   g_assert_no_error (error);
 }
 
@@ -250,6 +268,7 @@ test_rollback (Fixture *f, gconstpointer data)
   g_free (skips.last);
 }
 
+/* Read past the store, on another connection. */
 static gint64
 count_reports (const char *db)
 {
@@ -257,6 +276,8 @@ count_reports (const char *db)
   sqlite3_stmt *s = NULL;
   gint64 n = -1;
 
+  if (fct_store_location_is_postgresql (db))
+    return fct_test_pg_scalar (db, "SELECT count(*) FROM feedback_reports");
   g_assert_cmpint (sqlite3_open (db, &c), ==, SQLITE_OK);
   g_assert_cmpint (
       sqlite3_prepare_v2 (c, "SELECT count(*) FROM feedback_reports", -1, &s, NULL), ==,
@@ -508,17 +529,25 @@ test_migration (void)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn)                                                                      \
-  g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
-  ADD ("/reports/ingest/duplicate", test_duplicate);
-  ADD ("/reports/ingest/raw", test_raw);
-  ADD ("/reports/ingest/foreign", test_foreign);
-  ADD ("/reports/ingest/rollback", test_rollback);
-  ADD ("/reports/ingest/batches", test_batches);
-  ADD ("/reports/summary/categories", test_categories);
-  ADD ("/reports/summary/readiness", test_readiness);
+  g_test_add ("/reports/sqlite" path, Fixture, &sqlite_backend, fixture_set_up, fn,        \
+              fixture_tear_down);                                                          \
+  g_test_add ("/reports/pg" path, Fixture, &pg_backend, fixture_set_up, fn,                \
+              fixture_tear_down)
+  ADD ("/ingest/duplicate", test_duplicate);
+  ADD ("/ingest/raw", test_raw);
+  ADD ("/ingest/foreign", test_foreign);
+  ADD ("/ingest/rollback", test_rollback);
+  ADD ("/ingest/batches", test_batches);
+  ADD ("/summary/categories", test_categories);
+  ADD ("/summary/readiness", test_readiness);
 #undef ADD
   g_test_add_func ("/reports/store/migration", test_migration);
-  return g_test_run ();
+  cluster = fct_test_pg_start ();
+  status = g_test_run ();
+  fct_test_pg_stop (cluster);
+  return status;
 }

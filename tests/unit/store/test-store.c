@@ -348,7 +348,7 @@ test_persistent (Fixture *f, gconstpointer data)
     g_assert_cmpint (s.first_seen, ==, 10);
   }
   if (f->backend == BACKEND_PG)
-    g_assert_cmpint (fixture_scalar (f, "SELECT max (version) FROM facteur_schema"), ==, 1);
+    g_assert_cmpint (fixture_scalar (f, "SELECT max (version) FROM facteur_schema"), ==, 2);
 }
 
 /* Issue 12 for PostgreSQL: no IBAN in clear in any row, only its HMAC and last four
@@ -417,18 +417,57 @@ test_pg_key (Fixture *f, gconstpointer data)
   g_assert_true (s.known);
 }
 
-/* The reports' tables are in SQLite only so far: a PostgreSQL store says so. */
+/* facteur reports opens a PostgreSQL database without the key the MXs share: its
+ * reports work, and it can neither read nor record an IBAN. */
 static void
-test_pg_reports_refused (Fixture *f, gconstpointer data)
+test_pg_without_key (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+  FctStoreOptions options = { .without_key = TRUE };
+  g_autoptr (FctStore) store = fct_store_open (f->location, &options, &error);
+  FctStoreIbanSighting s;
 
   (void)data;
   g_assert_no_error (error);
   g_assert_cmpint (fct_store_feedback_exists (store, "aggregate", "org", "id", &error), ==,
-                   -1);
-  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_INVALID);
+                   0);
+  g_assert_no_error (error);
+  g_assert_false (fct_store_iban_record (store, "example.fr", "FR7630006000011234567890189",
+                                         "<m@test>", 10, &s, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  g_clear_error (&error);
+  g_assert_false (fct_store_iban_lookup (store, "example.fr", "FR7630006000011234567890189",
+                                         "<m@test>", &s, &error));
+  g_assert_error (error, FCT_STORE_ERROR, FCT_STORE_ERROR_KEY);
+  /* Nothing recorded about the key: the first MX to open with one sets it. */
+  g_assert_cmpint (fixture_scalar (f, "SELECT count(*) FROM key_check"), ==, 0);
+}
+
+/* A database an older facteur made (step 1: no reports) gains the reports' tables when
+ * this one opens it, its IBANs kept. */
+static void
+test_pg_migrate_step1 (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  FctStoreIbanSighting s;
+
+  (void)data;
+  {
+    g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+    g_assert_no_error (error);
+    record (store, "example.fr", "FR7630006000011234567890189", 10, &s);
+  }
+  fct_test_pg_scalar (f->location,
+                      "DROP TABLE feedback_reports, feedback_records, feedback_tlsrpt,"
+                      " feedback_failures; UPDATE facteur_schema SET version = 1");
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fixture_scalar (f, "SELECT max (version) FROM facteur_schema"), ==, 2);
+  g_assert_cmpint (fct_store_feedback_exists (store, "aggregate", "org", "id", &error), ==,
+                   0);
+  g_assert_no_error (error);
+  record (store, "example.fr", "FR7630006000011234567890189", 20, &s);
+  g_assert_true (s.known);
 }
 
 /* ---- concurrency ------------------------------------------------------------------- */
@@ -1011,10 +1050,12 @@ feedback_record (FctStore *store, gint64 report, gint64 count, const char *dkim,
 }
 
 static void
-test_feedback_daily (void)
+test_feedback_daily (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (FctStore) store = fct_store_open (":memory:", NULL, &error);
+  g_autoptr (FctStore) store = fixture_open (f, NULL, &error);
+
+  (void)data;
   g_assert_no_error (error);
 
   /* 1 December, midnight to midnight (Google): 100 pass (aligned DKIM or SPF), 7 fail
@@ -1115,12 +1156,15 @@ main (int argc, char **argv)
   add_both ("invalid", test_invalid);
   add_both ("serve-tables", test_serve_tables);
   add_both ("concurrent-writers", test_concurrent_writers);
+  add_both ("feedback-pages", test_feedback_daily);
   g_test_add ("/store/pg/private", Fixture, &pg_backend, fixture_setup, test_pg_private,
               fixture_teardown);
   g_test_add ("/store/pg/key", Fixture, &pg_backend, fixture_setup, test_pg_key,
               fixture_teardown);
-  g_test_add ("/store/pg/reports-refused", Fixture, &pg_backend, fixture_setup,
-              test_pg_reports_refused, fixture_teardown);
+  g_test_add ("/store/pg/without-key", Fixture, &pg_backend, fixture_setup,
+              test_pg_without_key, fixture_teardown);
+  g_test_add ("/store/pg/migrate-step-1", Fixture, &pg_backend, fixture_setup,
+              test_pg_migrate_step1, fixture_teardown);
   g_test_add ("/store/pg/outage", Fixture, &pg_backend, fixture_setup, test_pg_outage,
               fixture_teardown);
   g_test_add_func ("/store/files-private", test_files_private);
@@ -1130,7 +1174,6 @@ main (int argc, char **argv)
   g_test_add_func ("/store/persistent-wal", test_persistent_wal);
   g_test_add_func ("/store/upgrade-v1", test_upgrade_v1);
   g_test_add_func ("/store/second-open-keeps-locks", test_second_open_keeps_locks);
-  g_test_add_func ("/store/feedback-daily", test_feedback_daily);
   cluster = fct_test_pg_start ();
   status = g_test_run ();
   fct_test_pg_stop (cluster);
