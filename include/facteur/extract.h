@@ -95,6 +95,16 @@ typedef struct
 
 void fct_extract_pdf_active (const guint8 *data, gsize len, FctExtractPdfActive *found);
 
+/* The names of the files embedded in a PDF (ISO 32000-1 §7.11.4), added to result:
+ * the /EmbeddedFiles name tree (§7.9.6) of its catalog, Kids included, read by
+ * facteur's own reader of the objects (object streams inflated with zlib) within
+ * limits->extract_pdf_*. Entries of the wrong type are skipped. FALSE and
+ * FCT_EXTRACT_ERROR_FORMAT when a limit stopped the reading, so that the list may be
+ * incomplete (the names found stay added). Called by fct_extract_pdf; hostile input. */
+gboolean fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits,
+                                   FctExtractResult *result,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* The kind named on the helper's command line ("pdf", "ooxml", "ole"); FALSE if none. */
 gboolean fct_extract_kind_from_string (const char *name, FctExtractKind *kind);
 const char *fct_extract_kind_to_string (FctExtractKind kind);

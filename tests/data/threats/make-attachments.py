@@ -4,7 +4,7 @@ attacks as they reach small businesses (programs in nested archives, disk images
 macros old and new, OneNote, PDF actions, files whose name lies) and ordinary business
 attachments that must stay clean. Run from this folder; the attachment bytes come from
 tests/data/documents.py, the encrypted zip from the zip command (Debian package zip)."""
-import base64, json, os, subprocess, sys, tempfile, zipfile
+import base64, json, os, subprocess, sys, tempfile, zipfile, zlib
 from email.header import Header
 from email.utils import formatdate, formataddr, parseaddr
 
@@ -213,6 +213,21 @@ case("attach-pdf-embedded-exe-fr", "A PDF that carries a program in its /Embedde
          extra_objects=["<< /Type /Filespec /F (piece-jointe.exe) /EF << /F 7 0 R >> >>",
                         b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(D.PE) + D.PE
                         + b"\nendstream"]))])
+case("attach-pdf-embedded-poisoned-fr",
+     "A PDF whose /EmbeddedFiles name tree starts with an entry that refers to a string "
+     "(it crashed poppler's attachment list, hiding the program after it)",
+     "dangerous", ["attachment-archive-executable"], ["attachment-unreadable"],
+     sender="Huissier <etude@huissier-recouvrement-officiel.com>", to=DUPONT,
+     subject="Signification d'acte - dossier 91-2026",
+     body="Veuillez ouvrir l'acte joint et la pièce qu'il contient.",
+     attachments=[("acte-91-2026.pdf", PDF, D.text_pdf(
+         ["Signification d'acte", "Ouvrez la piece jointe du document"],
+         "/Names << /EmbeddedFiles 6 0 R >> ",
+         extra_objects=["<< /Kids [7 0 R 8 0 R] >>", "<< /Names [(acte.pdf) 9 0 R] >>",
+                        "<< /Names [(piece-jointe.exe) 10 0 R] >>", "(acte.pdf)",
+                        "<< /Type /Filespec /F (piece-jointe.exe) /EF << /F 11 0 R >> >>",
+                        b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(D.PE) + D.PE
+                        + b"\nendstream"]))])
 case("attach-xls-vba-en", "A legacy .xls with a VBA project under _VBA_PROJECT_CUR",
      "suspicious", ["attachment-macro"], SAFE,
      sender="Finance <finance@meridian-partners.example>", to=DUPONT,
@@ -321,6 +336,22 @@ case("clean-facturx-fr", "A Factur-X e-invoice: a PDF/A-3 carrying factur-x.xml"
              "/EF << /F 7 0 R >> >>",
              b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Length %d >>\nstream\n"
              % len(FACTURX) + FACTURX + b"\nendstream"]))],
+     mail_from="facturation@cabinet-girard-expertise.fr")
+FACTURX_Z = zlib.compress(FACTURX)
+case("clean-facturx-objstm-fr",
+     "A Factur-X e-invoice as recent writers make it: name tree and file specification in "
+     "a compressed object stream, the XML compressed",
+     "clean", [], ["attachment-archive-executable", "attachment-unreadable"], GENUINE,
+     sender=GIRARD, to=DUPONT, subject="Facture électronique 2026-116",
+     body="Bonjour,\n\nVotre facture au format Factur-X est jointe.\n\nCabinet Girard",
+     attachments=[("Facture-2026-116.pdf", PDF, D.text_pdf(
+         INVOICE[:6], "/Names 20 0 R /AF [21 0 R] ", extra_objects=[
+             D.object_stream({
+                 20: "<< /EmbeddedFiles << /Names [(factur-x.xml) 21 0 R] >> >>",
+                 21: "<< /Type /Filespec /F (factur-x.xml) /UF (factur-x.xml) "
+                     "/AFRelationship /Data /EF << /F 7 0 R >> >>"}),
+             b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode /Length %d >>"
+             b"\nstream\n" % len(FACTURX_Z) + FACTURX_Z + b"\nendstream"]))],
      mail_from="facturation@cabinet-girard-expertise.fr")
 case("clean-signed-pdf-en", "A contract signed electronically (a PDF signature field)",
      "clean", [], ["attachment-pdf-javascript"], GENUINE,
