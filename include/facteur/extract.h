@@ -38,6 +38,10 @@ typedef enum
   FCT_EXTRACT_FLAG_LAUNCH = 1 << 2,     /* a PDF link that launches a program */
   FCT_EXTRACT_FLAG_ENCRYPTED = 1 << 3,  /* protected by a password */
   FCT_EXTRACT_FLAG_TRUNCATED = 1 << 4,  /* more text than the cap */
+  FCT_EXTRACT_FLAG_XLM = 1 << 5,        /* an Excel 4.0 (XLM) macro sheet */
+  FCT_EXTRACT_FLAG_XLM_HIDDEN = 1 << 6, /* ... hidden or very hidden */
+  FCT_EXTRACT_FLAG_AUTO_RUN = 1 << 7,   /* a defined name Auto_Open or Auto_Close: the
+                                           macros start by themselves */
 } FctExtractFlags;
 
 /* How the reading ended. */

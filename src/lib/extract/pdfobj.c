@@ -23,8 +23,8 @@ typedef struct Value Value;
 struct Value
 {
   VKind kind;
-  gint64 num;      /* V_NUM (integer part), V_BOOL, V_REF (object number) */
-  GString *str;    /* V_STRING, V_NAME: decoded bytes */
+  gint64 num;       /* V_NUM (integer part), V_BOOL, V_REF (object number) */
+  GString *str;     /* V_STRING, V_NAME: decoded bytes */
   GPtrArray *items; /* V_ARRAY; V_DICT as key, value, key, value... */
 };
 
@@ -186,8 +186,8 @@ parse_literal (Parser *ps)
               if (c >= '0' && c <= '7')
                 {
                   guint o = (guint)(c - '0');
-                  for (int k = 0; k < 2 && ps->p < ps->end && *ps->p >= '0' && *ps->p <= '7';
-                       k++)
+                  for (int k = 0;
+                       k < 2 && ps->p < ps->end && *ps->p >= '0' && *ps->p <= '7'; k++)
                     o = o * 8 + (guint)(*ps->p++ - '0');
                   c = (guint8)o;
                 }
@@ -437,9 +437,9 @@ typedef struct
   gsize len;
   const FctLimits *limits;
   gboolean over;
-  GHashTable *objects;    /* object number -> Entry (owned) */
-  GPtrArray *decoded;     /* decoded object streams (GByteArray, owned) */
-  GArray *roots;          /* object numbers named by /Root, then typed /Catalog */
+  GHashTable *objects; /* object number -> Entry (owned) */
+  GPtrArray *decoded;  /* decoded object streams (GByteArray, owned) */
+  GArray *roots;       /* object numbers named by /Root, then typed /Catalog */
   gsize inflate_budget;
   GHashTable *seen_nodes; /* name-tree nodes and file specifications visited */
   guint nodes;
@@ -731,7 +731,8 @@ index_objects (Reader *r)
   for (guint k = 0; k < heads->len; k++)
     {
       const Candidate *c = &g_array_index (heads, Candidate, k);
-      gsize end = k + 1 < heads->len ? g_array_index (heads, Candidate, k + 1).header : r->len;
+      gsize end
+          = k + 1 < heads->len ? g_array_index (heads, Candidate, k + 1).header : r->len;
       gboolean ignored = FALSE;
       Parser ps = { r->data + c->body, r->data + end, 0, r->limits, &ignored };
       g_autoptr (AutoValue) body = NULL;

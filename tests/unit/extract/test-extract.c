@@ -82,6 +82,21 @@ static const Case cases[] = {
   { "vba.xls", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_VBA, NULL, NULL },
   { "clean.doc", FCT_EXTRACT_KIND_OLE, TRUE, 0, NULL, NULL },
   { "encrypted.doc", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_ENCRYPTED, NULL, NULL },
+  /* Excel 4.0 macro sheets: very hidden with the built-in Auto_Open, hidden with a
+     user name "auTo_oPen2", visible alone; an invoice workbook with a hidden ordinary
+     sheet, Print_Area and a named rate has none. */
+  { "xlm-auto-open.xls", FCT_EXTRACT_KIND_OLE, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN, NULL,
+    NULL },
+  { "xlm-hidden.xls", FCT_EXTRACT_KIND_OLE, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN, NULL,
+    NULL },
+  { "xlm-visible.xls", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_XLM, NULL, NULL },
+  { "invoice.xls", FCT_EXTRACT_KIND_OLE, TRUE, 0, NULL, NULL },
+  { "xlm-auto-open.xlsm", FCT_EXTRACT_KIND_OOXML, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN,
+    "Facture", NULL },
+  { "invoice.xlsx", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "Facture 2026-114\nTotal TTC", NULL },
   { "not-ole.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   { "truncated.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   /* The wrong parser for the bytes refuses them. */
@@ -394,7 +409,7 @@ test_wire_strict (void)
     "FCTX1",
     "FCTX2 0 0 0\n",
     "FCTX1 0 0 0",             /* no line end */
-    "FCTX1 32 0 0\n",          /* an unknown flag */
+    "FCTX1 256 0 0\n",         /* an unknown flag */
     "FCTX1 0 2 0\n",           /* a status only the parent may give */
     "FCTX1 0 0 65\n",          /* more names than allowed */
     "FCTX1 0 0 2\nonly-one\n", /* fewer names than announced */

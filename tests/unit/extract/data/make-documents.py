@@ -120,3 +120,26 @@ write("invoice-facturx.pdf", D.text_pdf(
             " /EF << /F 7 0 R /UF 7 0 R >> >>"}),
         b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode "
         b"/Length %d >>\nstream\n" % len(xml) + xml + b"\nendstream"]))
+
+# Excel 4.0 (XLM) macros, as droppers build them: a very hidden macro sheet started by
+# the built-in name Auto_Open in a legacy .xls; a hidden macro sheet and a user name
+# "auTo_oPen2" (Excel runs names that start so); an .xlsm whose macro sheet is hidden
+# and named by _xlnm.Auto_Open. And what businesses send: invoices with several sheets,
+# a hidden ordinary sheet of lists, Print_Area and a named VAT rate; an old workbook with
+# a visible macro sheet and no automatic start.
+INVOICE_SHEETS = [("Facture", "worksheet", "visible"), ("Detail", "worksheet", "visible"),
+                  ("Listes", "worksheet", "hidden")]
+write("xlm-auto-open.xls", D.legacy_xls(sheets=[("Feuil1", "worksheet", "visible"),
+                                                ("Macro1", "macro", "veryHidden")], names=[1]))
+write("xlm-hidden.xls", D.legacy_xls(sheets=[("Sheet1", "worksheet", "visible"),
+                                             ("x", "macro", "hidden")], names=["auTo_oPen2"]))
+write("xlm-visible.xls", D.legacy_xls(sheets=[("Tarifs", "worksheet", "visible"),
+                                              ("Macro1", "macro", "visible")]))
+write("invoice.xls", D.legacy_xls(sheets=INVOICE_SHEETS, names=[6, "TauxTVA"]))
+write("xlm-auto-open.xlsm", D.xlsx([("Feuil1", "worksheet", "visible"),
+                                    ("Macro1", "macro", "hidden")],
+                                   names={"_xlnm.Auto_Open": "Macro1!$A$1"},
+                                   strings=["Facture"], macro_enabled=True))
+write("invoice.xlsx", D.xlsx(INVOICE_SHEETS, names={"_xlnm.Print_Area": "Facture!$A$1:$F$40",
+                                                    "TauxTVA": "Listes!$B$2"},
+                             strings=["Facture 2026-114", "Total TTC"]))
