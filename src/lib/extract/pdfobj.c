@@ -441,6 +441,7 @@ typedef struct
   GPtrArray *decoded;  /* decoded object streams (GByteArray, owned) */
   GArray *roots;       /* object numbers named by /Root, then typed /Catalog */
   gsize inflate_budget;
+  gsize work_left;        /* bytes the value parser may still read, in all */
   GHashTable *seen_nodes; /* name-tree nodes and file specifications visited */
   guint nodes;
 } Reader;
@@ -452,8 +453,18 @@ parse_at (Reader *r, const guint8 *p, const guint8 *end, gboolean strict)
 {
   gboolean ignored = FALSE;
   Parser ps = { p, end, 0, r->limits, strict ? &r->over : &ignored };
+  Value *v;
 
-  return parse_value (&ps, 0);
+  /* An object read again and again (one array named by every node of a tree, many
+     object-stream entries at one offset) must not make the reading quadratic. */
+  if (r->work_left == 0)
+    {
+      r->over = TRUE;
+      return NULL;
+    }
+  v = parse_value (&ps, 0);
+  r->work_left -= MIN ((gsize)(ps.p - p), r->work_left);
+  return v;
 }
 
 /* The body of object num, parsed (transfer full), or NULL. */
@@ -947,6 +958,7 @@ fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits
   r.len = len;
   r.limits = limits;
   r.inflate_budget = limits->extract_pdf_inflate_max_bytes;
+  r.work_left = 4 * (len + limits->extract_pdf_inflate_max_bytes);
   r.objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   r.decoded = g_ptr_array_new_with_free_func ((GDestroyNotify)g_byte_array_unref);
   r.roots = g_array_new (FALSE, FALSE, sizeof (guint));

@@ -61,7 +61,7 @@ static const Case cases[] = {
   { "embedded-refstr.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", "setup.exe" },
   { "embedded-kids.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", "facture.scr" },
   { "embedded-junk.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", NULL },
-  /* 101 name-tree levels, past the depth limit: refused, the text still read. */
+  /* 601 name-tree levels, past the depth limit: refused, the text still read. */
   { "embedded-deep.pdf", FCT_EXTRACT_KIND_PDF, FALSE, 0, "Facture", NULL },
   /* A Factur-X invoice whose name tree sits in a compressed object stream. */
   { "invoice-facturx.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "FACTURE 2026-114",
@@ -346,6 +346,8 @@ test_pdf_embedded_limits (void)
   fct_limits_init (&limits);
   limits.extract_pdf_inflate_max_bytes = 16;
   expect_refused ("invoice-facturx.pdf", &limits);
+  /* One big array named by every node: the cap on bytes parsed stops it. */
+  expect_refused ("embedded-shared-names.pdf", fct_limits_default ());
 }
 
 static void

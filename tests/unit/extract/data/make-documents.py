@@ -102,8 +102,8 @@ write("embedded-junk.pdf", D.text_pdf(
     ["Facture"], "/Names << /EmbeddedFiles << /Names [(a.exe) 42 (b.exe) null (c.exe) /x"
     " (d.exe) [1 2] (e.exe) << /F (e.exe) >>] >> >> "))
 # Name-tree levels past the reader's depth limit: a clean error, not a recursion.
-deep = ["<< /Kids [%d 0 R] >>" % (8 + i) for i in range(100)] + [
-    "<< /Names [(deep.exe) 108 0 R] >>", FILESPEC % ("deep.exe", 109), MZ_STREAM]
+deep = ["<< /Kids [%d 0 R] >>" % (8 + i) for i in range(600)] + [
+    "<< /Names [(deep.exe) 608 0 R] >>", FILESPEC % ("deep.exe", 609), MZ_STREAM]
 write("embedded-deep.pdf", D.text_pdf(["Facture"], "/Names << /EmbeddedFiles 6 0 R >> ",
                                       extra_objects=["<< /Kids [7 0 R] >>"] + deep))
 # An invoice as modern writers make it, with its Factur-X XML embedded (EN 16931): the
@@ -143,3 +143,9 @@ write("xlm-auto-open.xlsm", D.xlsx([("Feuil1", "worksheet", "visible"),
 write("invoice.xlsx", D.xlsx(INVOICE_SHEETS, names={"_xlnm.Print_Area": "Facture!$A$1:$F$40",
                                                     "TauxTVA": "Listes!$B$2"},
                              strings=["Facture 2026-114", "Total TTC"]))
+# 2,000 name-tree nodes that all name one array of 40,000 entries: read once per node
+# it would be 80 million values; the reader's work cap refuses it.
+shared = "[" + " ".join("(n%05d) 1" % i for i in range(40000)) + "]"
+write("embedded-shared-names.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Kids [%s] >> >> "
+    % " ".join("<< /Names 6 0 R >>" for _ in range(2000)), extra_objects=[shared]))
