@@ -441,7 +441,9 @@ typedef struct
   GPtrArray *decoded;  /* decoded object streams (GByteArray, owned) */
   GArray *roots;       /* object numbers named by /Root, then typed /Catalog */
   gsize inflate_budget;
-  gsize work_left;        /* bytes the value parser may still read, in all */
+  gsize work_left;        /* bytes the value parser may still read, in all: 4 times the
+                             file and the inflated bytes, where each is read once or
+                             twice (indexing, then the walk) */
   GHashTable *seen_nodes; /* name-tree nodes and file specifications visited */
   guint nodes;
 } Reader;
@@ -575,16 +577,17 @@ decode (Reader *r, const Value *dict, const guint8 *p, gsize n)
 {
   const Value *filter = dict_get (dict, "Filter");
   const Value *parms = dict_get (dict, "DecodeParms");
-  GByteArray *out;
+  GByteArray *out = NULL;
 
   if (filter != NULL && filter->kind == V_ARRAY && filter->items->len == 1)
     filter = g_ptr_array_index (filter->items, 0);
   if (parms != NULL && parms->kind == V_DICT && dict_get (parms, "Predictor") != NULL)
     return NULL;
-  out = g_byte_array_new ();
   if (filter == NULL)
     {
       gsize take = MIN (n, r->inflate_budget);
+
+      out = g_byte_array_new ();
       g_byte_array_append (out, p, (guint)take);
       r->inflate_budget -= take;
       if (take < n)
@@ -592,12 +595,13 @@ decode (Reader *r, const Value *dict, const guint8 *p, gsize n)
     }
   else if (name_is (filter, "FlateDecode"))
     {
+      out = g_byte_array_new ();
       fct_extract_pdf_inflate (p, n, out, &r->inflate_budget);
       if (r->inflate_budget == 0)
         r->over = TRUE;
     }
-  else
-    g_clear_pointer (&out, g_byte_array_unref);
+  if (out != NULL)
+    r->work_left += 4 * (gsize)out->len;
   return out;
 }
 
@@ -958,7 +962,7 @@ fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits
   r.len = len;
   r.limits = limits;
   r.inflate_budget = limits->extract_pdf_inflate_max_bytes;
-  r.work_left = 4 * (len + limits->extract_pdf_inflate_max_bytes);
+  r.work_left = 4 * len;
   r.objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   r.decoded = g_ptr_array_new_with_free_func ((GDestroyNotify)g_byte_array_unref);
   r.roots = g_array_new (FALSE, FALSE, sizeof (guint));
