@@ -429,6 +429,7 @@ typedef struct
   const GByteArray *buffer; /* NULL: the file */
   gsize start;
   gsize end;
+  gboolean in_stream; /* its header lies inside the data of a stream of known length */
 } Entry;
 
 typedef struct
@@ -501,9 +502,20 @@ resolve (Reader *r, const Value *v, Value **owned)
 }
 
 static void
-entry_set (Reader *r, guint num, const GByteArray *buffer, gsize start, gsize end)
+entry_set (Reader *r, guint num, const GByteArray *buffer, gsize start, gsize end,
+           gboolean in_stream)
 {
-  Entry *e = g_new (Entry, 1);
+  const Entry *old = g_hash_table_lookup (r->objects, GUINT_TO_POINTER (num));
+  Entry *e;
+
+  /* Bytes inside a stream's data that read as an object never replace an object in the
+     open: binary data cannot hijack a number. They still count when nothing else
+     defines it, since a reader that follows the cross-reference table finds objects
+     that a false /Length would swallow. */
+  if (in_stream && old != NULL && !old->in_stream)
+    return;
+  e = g_new (Entry, 1);
+  e->in_stream = in_stream;
 
   e->buffer = buffer;
   e->start = start;
@@ -691,7 +703,7 @@ index_object_stream (Reader *r, const Value *dict, const guint8 *p, gsize n)
           r->over = TRUE;
           break;
         }
-      entry_set (r, (guint)num, plain, start, end);
+      entry_set (r, (guint)num, plain, start, end, FALSE);
       body = parse_at (r, plain->data + start, plain->data + end, FALSE);
       if (name_is (dict_get (body, "Type"), "Catalog"))
         g_array_append_val (r->roots, num);
@@ -753,11 +765,8 @@ index_objects (Reader *r)
       g_autoptr (AutoValue) body = NULL;
       const Value *type;
 
-      /* A header inside the data of a stream of known length is data. */
-      if (c->header < skip_until)
-        continue;
       body = parse_value (&ps, 0);
-      entry_set (r, c->num, NULL, c->body, end);
+      entry_set (r, c->num, NULL, c->body, end, c->header < skip_until);
       if (body == NULL || body->kind != V_DICT)
         continue;
       type = dict_get (body, "Type");
@@ -778,7 +787,7 @@ index_objects (Reader *r)
           if (stream_length (r, body, last, heads, &length) && length <= r->len - data_at)
             {
               data_end = data_at + (gsize)length;
-              skip_until = data_end;
+              skip_until = MAX (skip_until, data_end);
             }
           else
             {

@@ -287,6 +287,8 @@ test_pdf_embedded (void)
     { "embedded-refstr.pdf", "setup.exe" },
     { "embedded-kids.pdf", "facture.scr" },
     { "embedded-junk.pdf", "" },
+    { "embedded-swallowed.pdf", "setup.exe" },
+    { "embedded-hijack.pdf", "setup.exe" },
     { "invoice-facturx.pdf", "factur-x.xml" },
     { "text.pdf", "" },
     { "nested-arrays.pdf", "" },

@@ -149,3 +149,17 @@ shared = "[" + " ".join("(n%05d) 1" % i for i in range(40000)) + "]"
 write("embedded-shared-names.pdf", D.text_pdf(
     ["Facture"], "/Names << /EmbeddedFiles << /Kids [%s] >> >> "
     % " ".join("<< /Names 6 0 R >>" for _ in range(2000)), extra_objects=[shared]))
+# Object headers inside a stream's data (the reader finds objects by their headers):
+# a stream whose /Length swallows the name tree and the file specification after it
+# (a reader that follows the cross-reference table still reads them), and a stream
+# whose data holds a later "7 0 obj" that would replace the real file specification.
+inner = (b"7 0 obj\n<< /Names [(setup.exe) 8 0 R] >>\nendobj\n"
+         b"8 0 obj\n" + (FILESPEC % ("setup.exe", 9)).encode() + b"\nendobj\n")
+write("embedded-swallowed.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles 7 0 R >> ",
+    extra_objects=[b"<< /Length %d >>\nstream\n" % len(inner) + inner + b"\nendstream"]))
+fake = b"7 0 obj\n<< /Type /Filespec /F (notes.txt) >>\nendobj\n"
+write("embedded-hijack.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Names [(setup.exe) 7 0 R] >> >> ",
+    extra_objects=["<< >>", FILESPEC % ("setup.exe", 8), MZ_STREAM,
+                   b"<< /Length %d >>\nstream\n" % len(fake) + fake + b"\nendstream"]))
