@@ -38,6 +38,10 @@ typedef enum
   FCT_EXTRACT_FLAG_LAUNCH = 1 << 2,     /* a PDF link that launches a program */
   FCT_EXTRACT_FLAG_ENCRYPTED = 1 << 3,  /* protected by a password */
   FCT_EXTRACT_FLAG_TRUNCATED = 1 << 4,  /* more text than the cap */
+  FCT_EXTRACT_FLAG_XLM = 1 << 5,        /* an Excel 4.0 (XLM) macro sheet */
+  FCT_EXTRACT_FLAG_XLM_HIDDEN = 1 << 6, /* ... hidden or very hidden */
+  FCT_EXTRACT_FLAG_AUTO_RUN = 1 << 7,   /* a defined name Auto_Open or Auto_Close: the
+                                           macros start by themselves */
 } FctExtractFlags;
 
 /* How the reading ended. */
@@ -94,6 +98,16 @@ typedef struct
 } FctExtractPdfActive;
 
 void fct_extract_pdf_active (const guint8 *data, gsize len, FctExtractPdfActive *found);
+
+/* The names of the files embedded in a PDF (ISO 32000-1 §7.11.4), added to result:
+ * the /EmbeddedFiles name tree (§7.9.6) of its catalog, Kids included, read by
+ * facteur's own reader of the objects (object streams inflated with zlib) within
+ * limits->extract_pdf_*. Entries of the wrong type are skipped. FALSE and
+ * FCT_EXTRACT_ERROR_FORMAT when a limit stopped the reading, so that the list may be
+ * incomplete (the names found stay added). Called by fct_extract_pdf; hostile input. */
+gboolean fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits,
+                                   FctExtractResult *result,
+                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The kind named on the helper's command line ("pdf", "ooxml", "ole"); FALSE if none. */
 gboolean fct_extract_kind_from_string (const char *name, FctExtractKind *kind);

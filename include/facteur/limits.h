@@ -86,6 +86,23 @@ typedef struct
   gsize extract_text_max_bytes;   /* 1 MiB of text kept per attachment: a RIB is a page */
   guint extract_files_max;        /* 16 attachments and archive members read per
                                      message; the rest are listed but not read */
+  /* facteur's own reader of PDF objects (src/lib/extract/pdfobj.c), which lists the
+     embedded files instead of poppler (whose name-tree walk dereferences NULL). Past a
+     limit the PDF is refused (attachment-unreadable), so none is below what readers
+     accept; the bytes parsed are capped at 4 times the file and the inflated bytes. */
+  guint extract_pdf_objects_max;    /* 262,144 indirect objects indexed: ISO 32000-1 Annex
+                                       C.2 allows 8,388,607; a 1,000-page report has some
+                                       20 per page */
+  guint extract_pdf_values_max;     /* 1,000,000 values in one object (about 64 MiB of
+                                       memory): a name-tree leaf holds a few hundred */
+  guint extract_pdf_depth_max;      /* 500 nested arrays/dictionaries in one object, and
+                                       name-tree levels (§7.9.6): poppler's recursionLimit
+                                       (Parser.cc); writers nest under 10 */
+  guint extract_pdf_name_nodes_max; /* 65,536 name-tree nodes visited: a balanced tree of
+                                       a million names with fan-out 32 has ~32,000 leaves,
+                                       mail attachments embed a handful */
+  gsize extract_pdf_inflate_max_bytes; /* 16 MiB of object streams (§7.5.7) inflated per
+                                          reader: real ones total a few MiB */
   /* The SMTP server (facteur serve): */
   gsize smtp_server_command_line_max; /* 2,048 bytes with CRLF: RFC 5321 §4.5.3.1.4 says
                                          512, extensions may add; Postfix

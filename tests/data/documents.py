@@ -220,13 +220,136 @@ def legacy_doc(vba=False, encrypted=False):
     return cfb(streams)
 
 
-def legacy_xls(vba=False):
-    streams = {"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00" + b"\0" * 24}
+def _biff(rtype, data):
+    return struct.pack("<HH", rtype, len(data)) + data
+
+
+def _biff_bof(dt):
+    # MS-XLS §2.4.21 BOF: vers 0x0600 (BIFF8), dt, rupBuild, rupYear, then flags.
+    return _biff(0x0809, struct.pack("<HHHHII", 0x0600, dt, 0x4F5A, 0x07CD, 0x000100C1, 0x406))
+
+
+def _biff_string(s, length_bytes=1):
+    # XLUnicodeString with fHighByte: Latin-1 as 8-bit characters, else UTF-16LE.
+    try:
+        raw, high = s.encode("latin-1"), 0
+    except UnicodeEncodeError:
+        raw, high = s.encode("utf-16-le"), 1
+    count = len(s) if not high else len(raw) // 2
+    return (struct.pack("<B" if length_bytes == 1 else "<H", count) + bytes([high]) + raw)
+
+
+XLS_STATES = {"visible": 0, "hidden": 1, "veryHidden": 2}
+
+
+def workbook_stream(sheets, names=()):
+    """A BIFF8 Workbook stream (MS-XLS §2.1.4): the globals substream with a
+    BoundSheet8 record per sheet (§2.4.28: hsState, dt 0 worksheet or 1 macro sheet) and
+    a Lbl record per defined name (§2.4.150: an int is a built-in name, 1 Auto_Open,
+    6 Print_Area; a str a name of the user's), then each sheet's substream. sheets:
+    [(name, "worksheet" or "macro", "visible", "hidden" or "veryHidden")]."""
+    head = _biff_bof(0x0005) + _biff(0x0042, struct.pack("<H", 1252))  # CodePage
+    head += _biff(0x003D, struct.pack("<hhhhHHHHH", 0, 0, 0x3000, 0x2000, 0x38, 0, 0, 1,
+                                      0x258))  # Window1
+    lbls = b""
+    for n in names:
+        # A 3-D reference to the first cell of the first sheet (PtgRef3d, §2.5.198.85).
+        rgce = b"\x3a" + struct.pack("<HII", 0, 0, 0)[:6]
+        if isinstance(n, int):
+            lbls += _biff(0x0018, struct.pack("<HBBHHHBBBB", 0x0020, 0, 1, len(rgce), 0, 0,
+                                               0, 0, 0, 0) + b"\x00" + bytes([n]) + rgce)
+        else:
+            lbls += _biff(0x0018, struct.pack("<HBBHHHBBBB", 0, 0, len(n), len(rgce), 0, 0,
+                                               0, 0, 0, 0) + b"\x00" + n.encode("latin-1")
+                          + rgce)
+    bound_len = sum(len(_biff(0x0085, b"\0" * 6 + _biff_string(name))) for name, _, _ in sheets)
+    eof = _biff(0x000A, b"")
+    offset = len(head) + bound_len + len(lbls) + len(eof)
+    bounds, bodies = b"", b""
+    for name, kind, state in sheets:
+        dt = 1 if kind == "macro" else 0
+        body = _biff_bof(0x0040 if dt else 0x0010)
+        if dt:
+            # FORMULA cells (§2.4.127) of an Excel 4.0 macro are opaque here: a label.
+            body += _biff(0x0204, struct.pack("<HHH", 0, 0, 15) + _biff_string("=EXEC(\"calc\")", 2))
+        body += eof
+        bounds += _biff(0x0085, struct.pack("<IBB", offset + len(bodies), XLS_STATES[state], dt)
+                        + _biff_string(name))
+        bodies += body
+    return head + bounds + lbls + eof + bodies
+
+
+def legacy_xls(vba=False, sheets=None, names=()):
+    if sheets is None:
+        streams = {"Workbook": b"\x09\x08\x10\x00\x00\x06\x05\x00" + b"\0" * 24}
+    else:
+        streams = {"Workbook": workbook_stream(sheets, names)}
     if vba:
         streams["_VBA_PROJECT_CUR/VBA/dir"] = b"\x01" * 64
         streams["_VBA_PROJECT_CUR/VBA/_VBA_PROJECT"] = b"\xcc\x61" + b"\0" * 5
         streams["_VBA_PROJECT_CUR/PROJECT"] = b'ID="{00000000}"\r\n'
     return cfb(streams)
+
+
+def xlsx(sheets, names=(), strings=(), macro_enabled=False):
+    """A SpreadsheetML package (ECMA-376 Part 1 §18.2) as Excel writes it: the workbook
+    with its <sheet> list (state="hidden" or "veryHidden") and <definedName>s, one part
+    per sheet, worksheets under xl/worksheets/ and Excel 4.0 macro sheets under
+    xl/macrosheets/ ([MS-XLSX] §2.1.2, reached by an xlMacrosheet relationship).
+    sheets: [(name, "worksheet" or "macro", "visible", "hidden" or "veryHidden")];
+    names: {name: formula}; strings: the shared strings."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    overrides = [("/xl/workbook.xml", "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+                  if macro_enabled else ct + ".sheet.main+xml"),
+                 ("/xl/sharedStrings.xml", ct + ".sharedStrings+xml")]
+    members, rels, entries = {}, [], []
+    for i, (name, kind, state) in enumerate(sheets, 1):
+        rid = "rId%d" % i
+        if kind == "macro":
+            part = "macrosheets/sheet%d.xml" % i
+            overrides.append(("/xl/" + part, "application/vnd.ms-excel.macrosheet+xml"))
+            rels.append((rid, "http://schemas.microsoft.com/office/2006/relationships/"
+                              "xlMacrosheet", part))
+            members["xl/" + part] = (
+                '<xm:macrosheet xmlns="%s" xmlns:xm="http://schemas.microsoft.com/office/'
+                'excel/2006/main"><sheetData><row r="1"><c r="A1"><f>EXEC("calc.exe")</f>'
+                '</c></row><row r="2"><c r="A2"><f>HALT()</f></c></row></sheetData>'
+                '</xm:macrosheet>' % main)
+        else:
+            part = "worksheets/sheet%d.xml" % i
+            overrides.append(("/xl/" + part, ct + ".worksheet+xml"))
+            rels.append((rid, rel + "/worksheet", part))
+            members["xl/" + part] = ('<worksheet xmlns="%s"><sheetData><row r="1"><c r="A1" '
+                                     't="s"><v>0</v></c></row></sheetData></worksheet>' % main)
+        attr = "" if state == "visible" else ' state="%s"' % state
+        entries.append('<sheet name="%s" sheetId="%d"%s r:id="%s"/>' % (name, i, attr, rid))
+    rels.append(("rId%d" % (len(sheets) + 1), rel + "/sharedStrings", "sharedStrings.xml"))
+    defined = "".join('<definedName name="%s">%s</definedName>' % kv for kv in names.items()) \
+        if names else ""
+    members["[Content_Types].xml"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+        'ContentType="application/xml"/>'
+        + "".join('<Override PartName="%s" ContentType="%s"/>' % o for o in overrides)
+        + "</Types>")
+    members["_rels/.rels"] = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="%s/officeDocument" Target="xl/workbook.xml"/>'
+        '</Relationships>' % rel)
+    members["xl/workbook.xml"] = (
+        '<workbook xmlns="%s" xmlns:r="%s"><sheets>%s</sheets>%s</workbook>'
+        % (main, rel, "".join(entries),
+           "<definedNames>%s</definedNames>" % defined if defined else ""))
+    members["xl/_rels/workbook.xml.rels"] = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        + "".join('<Relationship Id="%s" Type="%s" Target="%s"/>' % r for r in rels)
+        + "</Relationships>")
+    members["xl/sharedStrings.xml"] = (
+        '<sst xmlns="%s">%s</sst>' % (main, "".join("<si><t>%s</t></si>" % t for t in strings)))
+    return zip_of(members)
 
 
 # [MS-ONESTORE] §2.3.1: a .one section file starts with this file-type GUID

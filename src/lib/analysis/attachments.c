@@ -458,6 +458,23 @@ extract (Walk *w, const char *path, FctExtractKind kind, GBytes *content, gboole
          _ ("The attachment %s contains macros (a VBA project). Macros are the most "
             "common way malware is delivered: do not enable them."),
          path);
+  /* Excel 4.0 macro sheets have had no use in new workbooks since VBA replaced them in
+     1993; hidden, or started by Auto_Open, they are the droppers of 2020 on (Qakbot,
+     ZLoader, Dridex). A visible one is an old macro like any other. */
+  if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0
+      && (r->flags & (FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN)) != 0)
+    add2 (ctx, "attachment-xlm-macro", path,
+          _ ("The spreadsheet %s holds Excel 4.0 macros %s: the way malware droppers "
+             "hide their code. Do not open it."),
+          path,
+          (r->flags & FCT_EXTRACT_FLAG_AUTO_RUN) != 0
+              ? _ ("set to run as soon as it is opened (Auto_Open)")
+              : _ ("on a hidden sheet"));
+  else if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0)
+    add (ctx, "attachment-macro", path,
+         _ ("The attachment %s contains macros (an Excel 4.0 macro sheet). Macros are "
+            "the most common way malware is delivered: do not enable them."),
+         path);
   if ((r->flags & FCT_EXTRACT_FLAG_ENCRYPTED) != 0 && kind != FCT_EXTRACT_KIND_PDF)
     add (ctx, "attachment-encrypted-document", path,
          _ ("The Office document %s is protected by a password, so no filter could "

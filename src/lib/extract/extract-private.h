@@ -13,6 +13,10 @@ void fct_extract_embedded_add (FctExtractResult *result, const char *name);
  * UTF-8. */
 void fct_extract_text_set (FctExtractResult *result, GString *text, gsize text_max);
 
+/* Inflates one FlateDecode stream (zlib, ISO 32000-1 §7.4.4) into out, up to *budget
+ * bytes, which it decreases (pdf.c). */
+void fct_extract_pdf_inflate (const guint8 *p, gsize n, GByteArray *out, gsize *budget);
+
 /* The resident helper's protocol (serve.c, isolate.c): on a SOCK_SEQPACKET socket pair,
  * the helper says FCT_EXTRACT_HELLO once it is ready, then receives one request per
  * document with, as SCM_RIGHTS, the socket on which the document comes and the answer

@@ -1,8 +1,10 @@
 /* facteur — the text of Office Open XML (ECMA-376 Part 1: word/document.xml, headers and
  * footers, xl/sharedStrings.xml, ppt/slides) and OpenDocument files (OASIS ODF 1.2
  * content.xml), and their macros (a vbaProject.bin, ECMA-376 Part 1 §15.2.15; a Basic/
- * folder in ODF). The zip is read by libarchive, each part by libxml2's streaming
- * reader with no network, no external entities and no entity substitution. */
+ * folder in ODF; Excel 4.0 macro sheets, [MS-XLSX] §2.1.2 and §2.2.5, with their
+ * visibility, §18.2.19, and Auto_Open names, §18.2.5). The zip is read by libarchive,
+ * each part by libxml2's streaming reader with no network, no external entities and no
+ * entity substitution. */
 #include "extract-private.h"
 
 #include <archive.h>
@@ -43,6 +45,16 @@ is_macro_part (const char *name)
   return g_str_has_suffix (lower, "vbaproject.bin") || g_str_has_prefix (name, "Basic/");
 }
 
+/* Part names are compared without case (ECMA-376 Part 2 §9.1.1.1). */
+static gboolean
+is_macro_sheet_part (const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  return g_str_has_prefix (lower, "xl/macrosheets/")
+         || g_str_has_prefix (lower, "xl/intlmacrosheets/");
+}
+
 static void
 ignore_xml_error (void *arg, const char *msg, xmlParserSeverities severity,
                   xmlTextReaderLocatorPtr locator)
@@ -59,6 +71,134 @@ local_is (xmlTextReaderPtr reader, const char *name)
   const xmlChar *local = xmlTextReaderConstLocalName (reader);
 
   return local != NULL && strcmp ((const char *)local, name) == 0;
+}
+
+/* Parts that say which sheets are macro sheets, hidden, or started by a name: the
+ * content types, the relationships, and the workbook (xl/workbook.xml, or any part
+ * directly under xl/ when a dropper renames it). */
+static gboolean
+is_structure_part (const char *name)
+{
+  return g_str_equal (name, "[Content_Types].xml") || g_str_has_suffix (name, ".rels")
+         || (g_str_has_prefix (name, "xl/") && g_str_has_suffix (name, ".xml")
+             && strchr (name + 3, '/') == NULL);
+}
+
+/* Relationship ids kept at most per set: a workbook lists one per sheet. */
+#define SHEET_IDS_MAX 4096
+
+typedef struct
+{
+  gboolean macro_sheet;
+  gboolean auto_run;
+  GHashTable *macro_ids;  /* relationship ids whose target is a macro sheet */
+  GHashTable *hidden_ids; /* relationship ids of hidden or very hidden sheets */
+} Sheets;
+
+static void
+id_add (GHashTable *set, const char *id)
+{
+  if (id != NULL && g_hash_table_size (set) < SHEET_IDS_MAX)
+    g_hash_table_add (set, g_strdup (id));
+}
+
+/* An attribute by local name, whatever its prefix (transfer full). */
+static char *
+attribute (xmlTextReaderPtr reader, const char *local, gboolean namespaced)
+{
+  char *value = NULL;
+
+  if (xmlTextReaderMoveToFirstAttribute (reader) != 1)
+    return NULL;
+  do
+    {
+      const xmlChar *name = xmlTextReaderConstLocalName (reader);
+      const xmlChar *ns = xmlTextReaderConstNamespaceUri (reader);
+
+      if (name != NULL && strcmp ((const char *)name, local) == 0
+          && (ns != NULL) == namespaced)
+        {
+          const xmlChar *v = xmlTextReaderConstValue (reader);
+          value = g_strdup (v != NULL ? (const char *)v : "");
+          break;
+        }
+    }
+  while (xmlTextReaderMoveToNextAttribute (reader) == 1);
+  xmlTextReaderMoveToElement (reader);
+  return value;
+}
+
+static gboolean
+contains_ascii_ci (const char *haystack, const char *needle)
+{
+  g_autofree char *lower = haystack != NULL ? g_ascii_strdown (haystack, -1) : NULL;
+
+  return lower != NULL && strstr (lower, needle) != NULL;
+}
+
+/* A macro sheet is declared by its content type ([Content_Types].xml Override) and
+ * reached by a relationship of type xlMacrosheet or xlIntlMacrosheet; a <sheet> of the
+ * workbook with state="hidden" or "veryHidden" names its relationship; a definedName
+ * "Auto_Open" (or "_xlnm.Auto_Open", or one starting so, as in BIFF) runs it. */
+static void
+xml_structure (const char *xml, gsize len, Sheets *sheets)
+{
+  xmlTextReaderPtr reader;
+
+  if (len > G_MAXINT)
+    return;
+  reader = xmlReaderForMemory (xml, (int)len, NULL, NULL,
+                               XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
+                                   | XML_PARSE_COMPACT);
+  if (reader == NULL)
+    return;
+  xmlTextReaderSetErrorHandler (reader, ignore_xml_error, NULL);
+  while (xmlTextReaderRead (reader) == 1)
+    {
+      if (xmlTextReaderNodeType (reader) != XML_READER_TYPE_ELEMENT)
+        continue;
+      if (local_is (reader, "Override") || local_is (reader, "Default"))
+        {
+          g_autofree char *type = attribute (reader, "ContentType", FALSE);
+          if (contains_ascii_ci (type, "macrosheet"))
+            sheets->macro_sheet = TRUE;
+        }
+      else if (local_is (reader, "Relationship"))
+        {
+          g_autofree char *type = attribute (reader, "Type", FALSE);
+          if (contains_ascii_ci (type, "macrosheet"))
+            {
+              g_autofree char *id = attribute (reader, "Id", FALSE);
+              sheets->macro_sheet = TRUE;
+              id_add (sheets->macro_ids, id);
+            }
+        }
+      else if (local_is (reader, "sheet"))
+        {
+          g_autofree char *state = attribute (reader, "state", FALSE);
+          if (state != NULL
+              && (g_ascii_strcasecmp (state, "hidden") == 0
+                  || g_ascii_strcasecmp (state, "veryHidden") == 0))
+            {
+              g_autofree char *id = attribute (reader, "id", TRUE);
+              id_add (sheets->hidden_ids, id);
+            }
+        }
+      else if (local_is (reader, "definedName"))
+        {
+          g_autofree char *name = attribute (reader, "name", FALSE);
+          g_autofree char *lower = name != NULL ? g_ascii_strdown (name, -1) : NULL;
+          const char *bare = lower;
+
+          if (bare != NULL && g_str_has_prefix (bare, "_xlnm."))
+            bare += 6;
+          if (bare != NULL
+              && (g_str_has_prefix (bare, "auto_open")
+                  || g_str_has_prefix (bare, "auto_close")))
+            sheets->auto_run = TRUE;
+        }
+    }
+  xmlFreeTextReader (reader);
 }
 
 /* Appends the text of one XML part: paragraphs (w:p, a:p, text:p, text:h) and shared
@@ -161,6 +301,11 @@ fct_extract_ooxml (GBytes *bytes, gsize text_max, FctExtractResult *result, GErr
   gsize xml_max = CLAMP (text_max * XML_FACTOR, XML_MIN, XML_MAX);
   gboolean any = FALSE;
   gboolean ok = TRUE;
+  Sheets sheets
+      = { FALSE, FALSE, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL),
+          g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+  GHashTableIter iter;
+  gpointer id;
 
   g_return_val_if_fail (bytes != NULL && result != NULL, FALSE);
   xmlInitParser ();
@@ -190,19 +335,36 @@ fct_extract_ooxml (GBytes *bytes, gsize text_max, FctExtractResult *result, GErr
         continue;
       if (is_macro_part (name))
         result->flags |= FCT_EXTRACT_FLAG_VBA;
+      if (is_macro_sheet_part (name))
+        sheets.macro_sheet = TRUE;
       if (archive_entry_is_encrypted (entry))
         result->flags |= FCT_EXTRACT_FLAG_ENCRYPTED;
-      else if (is_text_part (name) && text->len <= text_max)
+      else if ((is_text_part (name) && text->len <= text_max) || is_structure_part (name))
         {
           gboolean more = FALSE;
           g_autoptr (GByteArray) xml = read_member (a, xml_max, &more);
 
-          if (more)
-            result->flags |= FCT_EXTRACT_FLAG_TRUNCATED;
-          xml_text ((const char *)xml->data, xml->len, text, text_max);
+          if (is_text_part (name) && text->len <= text_max)
+            {
+              if (more)
+                result->flags |= FCT_EXTRACT_FLAG_TRUNCATED;
+              xml_text ((const char *)xml->data, xml->len, text, text_max);
+            }
+          if (is_structure_part (name))
+            xml_structure ((const char *)xml->data, xml->len, &sheets);
         }
     }
   archive_read_free (a);
+  if (sheets.macro_sheet)
+    result->flags |= FCT_EXTRACT_FLAG_XLM;
+  if (sheets.auto_run)
+    result->flags |= FCT_EXTRACT_FLAG_AUTO_RUN;
+  g_hash_table_iter_init (&iter, sheets.hidden_ids);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    if (g_hash_table_contains (sheets.macro_ids, id))
+      result->flags |= FCT_EXTRACT_FLAG_XLM_HIDDEN;
+  g_hash_table_unref (sheets.macro_ids);
+  g_hash_table_unref (sheets.hidden_ids);
   fct_extract_text_set (result, text, text_max);
   if (!ok)
     g_set_error (error, FCT_EXTRACT_ERROR, FCT_EXTRACT_ERROR_FORMAT, "not a zip");

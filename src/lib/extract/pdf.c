@@ -1,19 +1,17 @@
 /* facteur — the text and active content of a PDF (ISO 32000-1) through poppler-glib:
  * page text in reading order, JavaScript anywhere poppler finds it (§12.6.4.16), link
- * actions that launch programs (§12.6.4.5), the names of embedded files (§7.11.4), and
- * the actions named inside compressed object streams (§7.5.7), inflated with zlib. */
+ * actions that launch programs (§12.6.4.5), and the actions named inside compressed
+ * object streams (§7.5.7), inflated with zlib. The names of embedded files (§7.11.4)
+ * come from pdfobj.c, never from poppler_document_get_attachments, which crashes on a
+ * name-tree value that refers to a string. */
 #include "extract-private.h"
 
 #include <poppler.h>
 #include <string.h>
 #include <zlib.h>
 
-/* Object streams inflated at most, in all (§7.5.7): a bomb stops here. */
-#define OBJSTM_MAX (16 * 1024 * 1024)
-
-/* Inflates one FlateDecode stream into out, up to *budget bytes. */
-static void
-inflate_into (const guint8 *p, gsize n, GByteArray *out, gsize *budget)
+void
+fct_extract_pdf_inflate (const guint8 *p, gsize n, GByteArray *out, gsize *budget)
 {
   z_stream z = { 0 };
   guint8 chunk[16384];
@@ -43,9 +41,10 @@ inflate_into (const guint8 *p, gsize n, GByteArray *out, gsize *budget)
  * does not see them and poppler's API does not tell an /OpenAction /Launch: each
  * stream whose dictionary says /ObjStm and /FlateDecode is inflated and its names read. */
 static void
-scan_object_streams (const guint8 *p, gsize n, FctExtractResult *result)
+scan_object_streams (const guint8 *p, gsize n, const FctLimits *limits,
+                     FctExtractResult *result)
 {
-  gsize budget = OBJSTM_MAX;
+  gsize budget = limits->extract_pdf_inflate_max_bytes;
   gsize at = 0;
   FctExtractPdfActive found = { FALSE, FALSE, FALSE };
 
@@ -91,7 +90,7 @@ scan_object_streams (const guint8 *p, gsize n, FctExtractResult *result)
       if (end == NULL)
         end = p + n;
       plain = g_byte_array_new ();
-      inflate_into (data, (gsize)(end - data), plain, &budget);
+      fct_extract_pdf_inflate (data, (gsize)(end - data), plain, &budget);
       fct_extract_pdf_active (plain->data, plain->len, &found);
     }
   if (found.javascript)
@@ -128,16 +127,20 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
 {
   g_autoptr (GError) local = NULL;
   PopplerDocument *doc;
+  g_autoptr (GError) embedded_error = NULL;
   g_autoptr (GString) text = g_string_new (NULL);
+  /* The helper is told only the text cap; its structural limits are the defaults. */
+  const FctLimits *limits = fct_limits_default ();
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
   int pages;
 
   g_return_val_if_fail (bytes != NULL && result != NULL, FALSE);
-  {
-    gsize len = 0;
-    const guint8 *data = g_bytes_get_data (bytes, &len);
-    if (data != NULL)
-      scan_object_streams (data, len, result);
-  }
+  if (data != NULL)
+    scan_object_streams (data, len, limits, result);
+  /* Before poppler: the names are reported even if poppler then refuses the file. */
+  if (!fct_extract_pdf_embedded (data, len, limits, result, &embedded_error))
+    g_assert (embedded_error != NULL);
   doc = poppler_document_new_from_bytes (bytes, NULL, &local);
   if (doc == NULL)
     {
@@ -152,14 +155,6 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
     }
   if (poppler_document_has_javascript (doc))
     result->flags |= FCT_EXTRACT_FLAG_JAVASCRIPT;
-  if (poppler_document_has_attachments (doc))
-    {
-      GList *attachments = poppler_document_get_attachments (doc);
-
-      for (GList *l = attachments; l != NULL; l = l->next)
-        fct_extract_embedded_add (result, POPPLER_ATTACHMENT (l->data)->name);
-      g_list_free_full (attachments, g_object_unref);
-    }
   pages = MIN (poppler_document_get_n_pages (doc), PAGES_MAX);
   for (int i = 0; i < pages; i++)
     {
@@ -180,5 +175,11 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
     }
   g_object_unref (doc);
   fct_extract_text_set (result, text, text_max);
+  /* Embedded files that could not all be listed: the document is not fully read. */
+  if (embedded_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&embedded_error));
+      return FALSE;
+    }
   return TRUE;
 }

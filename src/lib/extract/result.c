@@ -132,7 +132,8 @@ fct_extract_result_parse (const guint8 *data, gsize len, gsize text_max,
   guint flags, status, count;
   const guint flags_all = FCT_EXTRACT_FLAG_VBA | FCT_EXTRACT_FLAG_JAVASCRIPT
                           | FCT_EXTRACT_FLAG_LAUNCH | FCT_EXTRACT_FLAG_ENCRYPTED
-                          | FCT_EXTRACT_FLAG_TRUNCATED;
+                          | FCT_EXTRACT_FLAG_TRUNCATED | FCT_EXTRACT_FLAG_XLM
+                          | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN;
   g_autoptr (GString) text = NULL;
 
   if (len < 6 || memcmp (p, "FCTX1 ", 6) != 0)

@@ -180,6 +180,9 @@ static const FctFindingWeight rows[] = {
     N_ ("OneNote notebook attached"), FCT_THREAT_SUSPICIOUS },
   { "attachment-type-mismatch", "attachments", FCT_SEVERITY_WARNING, 2.0, /* name lies */
     N_ ("Attachment whose content is not what its name says"), FCT_THREAT_SUSPICIOUS },
+  { "attachment-xlm-macro", "attachments", FCT_SEVERITY_CRITICAL, 3.5, /* dropper */
+    N_ ("Spreadsheet with hidden or self-starting Excel 4.0 macros"),
+    FCT_THREAT_DANGEROUS },
   { "attachment-pdf-javascript", "attachments", FCT_SEVERITY_WARNING, 1.5, /* forms too */
     N_ ("PDF with JavaScript"), FCT_THREAT_SUSPICIOUS },
   { "attachment-pdf-launch", "attachments", FCT_SEVERITY_CRITICAL,

@@ -4,7 +4,7 @@ attacks as they reach small businesses (programs in nested archives, disk images
 macros old and new, OneNote, PDF actions, files whose name lies) and ordinary business
 attachments that must stay clean. Run from this folder; the attachment bytes come from
 tests/data/documents.py, the encrypted zip from the zip command (Debian package zip)."""
-import base64, json, os, subprocess, sys, tempfile, zipfile
+import base64, json, os, subprocess, sys, tempfile, zipfile, zlib
 from email.header import Header
 from email.utils import formatdate, formataddr, parseaddr
 
@@ -213,12 +213,60 @@ case("attach-pdf-embedded-exe-fr", "A PDF that carries a program in its /Embedde
          extra_objects=["<< /Type /Filespec /F (piece-jointe.exe) /EF << /F 7 0 R >> >>",
                         b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(D.PE) + D.PE
                         + b"\nendstream"]))])
+case("attach-pdf-embedded-poisoned-fr",
+     "A PDF whose /EmbeddedFiles name tree starts with an entry that refers to a string "
+     "(it crashed poppler's attachment list, hiding the program after it)",
+     "dangerous", ["attachment-archive-executable"], [],
+     sender="Huissier <etude@huissier-recouvrement-officiel.com>", to=DUPONT,
+     subject="Signification d'acte - dossier 91-2026",
+     body="Veuillez ouvrir l'acte joint et la pièce qu'il contient.",
+     attachments=[("acte-91-2026.pdf", PDF, D.text_pdf(
+         ["Signification d'acte", "Ouvrez la piece jointe du document"],
+         "/Names << /EmbeddedFiles 6 0 R >> ",
+         extra_objects=["<< /Kids [7 0 R 8 0 R] >>", "<< /Names [(acte.pdf) 9 0 R] >>",
+                        "<< /Names [(piece-jointe.exe) 10 0 R] >>", "(acte.pdf)",
+                        "<< /Type /Filespec /F (piece-jointe.exe) /EF << /F 11 0 R >> >>",
+                        b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(D.PE) + D.PE
+                        + b"\nendstream"]))])
 case("attach-xls-vba-en", "A legacy .xls with a VBA project under _VBA_PROJECT_CUR",
      "suspicious", ["attachment-macro"], SAFE,
      sender="Finance <finance@meridian-partners.example>", to=DUPONT,
      subject="Q4 price list",
      body="Hi,\nAttached is the Q4 price list. Enable content to load the prices.\nThanks",
      attachments=[("Q4_prices.xls", "application/vnd.ms-excel", D.legacy_xls(vba=True))])
+# Excel 4.0 (XLM) macro droppers (the Qakbot and ZLoader build): a macro sheet, hidden,
+# started by Auto_Open.
+case("attach-xls-xlm-auto-open-fr",
+     "A legacy .xls with a very hidden Excel 4.0 macro sheet started by Auto_Open",
+     "dangerous", ["attachment-xlm-macro"], [],
+     sender="Comptabilité <compta@groupe-fournisseur-services.com>", to=DUPONT,
+     subject="Relance facture impayée n° 2026-3391",
+     body="Bonjour,\nSauf erreur de notre part, la facture jointe reste impayée.\n"
+          "Merci d'activer la modification pour afficher le détail.\nService comptable",
+     attachments=[("Facture-impayee-2026-3391.xls", "application/vnd.ms-excel",
+                   D.legacy_xls(sheets=[("Feuil1", "worksheet", "visible"),
+                                        ("Macro1", "macro", "veryHidden")], names=[1]))])
+case("attach-xlsm-xlm-en",
+     "An .xlsm whose hidden macro sheet (xl/macrosheets/) runs from _xlnm.Auto_Open",
+     "dangerous", ["attachment-xlm-macro"], [],
+     sender="Accounts <accounts@shipping-docs-center.example>", to=DUPONT,
+     subject="Outstanding balance - statement attached",
+     body="Hello,\nPlease review the attached statement and enable editing to see the "
+          "figures.\nAccounts team",
+     attachments=[("Statement_Nov.xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12",
+                   D.xlsx([("Statement", "worksheet", "visible"),
+                           ("Macro1", "macro", "hidden")],
+                          names={"_xlnm.Auto_Open": "Macro1!$A$1"}, strings=["Statement"],
+                          macro_enabled=True))])
+case("attach-xlsx-xlm-renamed-en",
+     "The same macro sheet in a file named .xlsx, so that the name promises no macros",
+     "dangerous", ["attachment-xlm-macro"], [],
+     sender="Accounts <accounts@shipping-docs-center.example>", to=DUPONT,
+     subject="Remittance advice", body="Remittance advice attached.",
+     attachments=[("Remittance.xlsx", XLSX,
+                   D.xlsx([("Remittance", "worksheet", "visible"),
+                           ("Sheet2", "macro", "veryHidden")],
+                          names={"Auto_Open": "Sheet2!$A$1"}, strings=["Remittance"]))])
 case("attach-encrypted-doc-fr",
      "A password-protected Word document, the password in the message (Emotet's trick)",
      "suspicious", ["attachment-encrypted-document"], [],
@@ -322,6 +370,22 @@ case("clean-facturx-fr", "A Factur-X e-invoice: a PDF/A-3 carrying factur-x.xml"
              b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Length %d >>\nstream\n"
              % len(FACTURX) + FACTURX + b"\nendstream"]))],
      mail_from="facturation@cabinet-girard-expertise.fr")
+FACTURX_Z = zlib.compress(FACTURX)
+case("clean-facturx-objstm-fr",
+     "A Factur-X e-invoice as recent writers make it: name tree and file specification in "
+     "a compressed object stream, the XML compressed",
+     "clean", [], ["attachment-archive-executable"], GENUINE,
+     sender=GIRARD, to=DUPONT, subject="Facture électronique 2026-116",
+     body="Bonjour,\n\nVotre facture au format Factur-X est jointe.\n\nCabinet Girard",
+     attachments=[("Facture-2026-116.pdf", PDF, D.text_pdf(
+         INVOICE[:6], "/Names 20 0 R /AF [21 0 R] ", extra_objects=[
+             D.object_stream({
+                 20: "<< /EmbeddedFiles << /Names [(factur-x.xml) 21 0 R] >> >>",
+                 21: "<< /Type /Filespec /F (factur-x.xml) /UF (factur-x.xml) "
+                     "/AFRelationship /Data /EF << /F 7 0 R >> >>"}),
+             b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode /Length %d >>"
+             b"\nstream\n" % len(FACTURX_Z) + FACTURX_Z + b"\nendstream"]))],
+     mail_from="facturation@cabinet-girard-expertise.fr")
 case("clean-signed-pdf-en", "A contract signed electronically (a PDF signature field)",
      "clean", [], ["attachment-pdf-javascript"], GENUINE,
      sender="Northwind Legal <legal@northwind-supplies.co.uk>", to=DUPONT,
@@ -370,6 +434,28 @@ case("clean-xlsx-en", "A price list spreadsheet (.xlsx)", "clean", [],
      attachments=[("Price_list_2027.xlsx", XLSX, D.zip_of({
          "[Content_Types].xml": D.CONTENT_TYPES,
          "xl/sharedStrings.xml": "<sst><si><t>Item</t></si><si><t>Price</t></si></sst>"}))],
+     mail_from="sales@northwind-supplies.co.uk")
+INVOICE_SHEETS = [("Facture", "worksheet", "visible"), ("Detail", "worksheet", "visible"),
+                  ("Listes", "worksheet", "hidden")]
+case("clean-invoice-xls-fr",
+     "An invoice workbook saved as .xls: three sheets, the lists on a hidden sheet, a print "
+     "area and a named VAT rate", "clean", [],
+     ["attachment-macro", "attachment-xlm-macro", "attachment-type-mismatch"], GENUINE,
+     sender=GIRARD, to=DUPONT, subject="Facture 2026-117 (tableur)",
+     body="Bonjour,\n\nCi-joint la facture 2026-117 au format Excel.\n\nCabinet Girard",
+     attachments=[("Facture-2026-117.xls", "application/vnd.ms-excel",
+                   D.legacy_xls(sheets=INVOICE_SHEETS, names=[6, "TauxTVA"]))],
+     mail_from="facturation@cabinet-girard-expertise.fr")
+case("clean-invoice-xlsx-en",
+     "An invoice workbook (.xlsx) with a hidden sheet of lists and defined names",
+     "clean", [], ["attachment-macro", "attachment-xlm-macro", "attachment-type-mismatch"],
+     GENUINE, sender="Northwind Sales <sales@northwind-supplies.co.uk>", to=DUPONT,
+     subject="Invoice INV-2026-0412", body="Hello,\n\nPlease find invoice INV-2026-0412 "
+                                          "attached.\n\nBest regards",
+     attachments=[("INV-2026-0412.xlsx", XLSX,
+                   D.xlsx(INVOICE_SHEETS, names={"_xlnm.Print_Area": "Facture!$A$1:$F$40",
+                                                 "VATRate": "Listes!$B$2"},
+                          strings=["Invoice INV-2026-0412", "Total"]))],
      mail_from="sales@northwind-supplies.co.uk")
 case("clean-html-export-xls-fr",
      "An ERP sales export: an HTML table saved as .xls, as business software does",

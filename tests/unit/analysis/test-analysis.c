@@ -97,6 +97,15 @@ static const Case cases[] = {
     "attachment-macro attachment-unreadable attachment-type-mismatch "
     "attachment-encrypted-document" },
   { "attach-xls-vba.eml", NULL, NULL, "attachment-macro", "" },
+  /* Excel 4.0 macro sheets: hidden and started by Auto_Open, a dropper; visible and
+     alone, an old macro; invoices with a hidden ordinary sheet, nothing. */
+  { "attach-xls-xlm.eml", NULL, NULL, "attachment-xlm-macro", "" },
+  { "attach-xlsm-xlm.eml", NULL, NULL, "attachment-xlm-macro attachment-macro", "" },
+  { "attach-xls-xlm-visible.eml", NULL, NULL, "attachment-macro", "attachment-xlm-macro" },
+  { "attach-xls-invoice.eml", NULL, NULL, "",
+    "attachment-macro attachment-xlm-macro attachment-type-mismatch" },
+  { "attach-xlsx-invoice.eml", NULL, NULL, "",
+    "attachment-macro attachment-xlm-macro attachment-type-mismatch" },
   { "attach-doc-encrypted.eml", NULL, NULL, "attachment-encrypted-document",
     "attachment-macro" },
   { "attach-onenote.eml", NULL, NULL, "attachment-onenote",
@@ -112,6 +121,8 @@ static const Case cases[] = {
     "attachment-unreadable" },
   { "attach-pdf-embedded-exe.eml", NULL, NULL, "attachment-archive-executable",
     "attachment-executable" },
+  { "attach-pdf-embedded-poisoned.eml", NULL, NULL, "attachment-archive-executable",
+    "attachment-unreadable" },
   { "attach-pdf-facturx.eml", NULL, NULL, "iban-present",
     "attachment-archive-executable attachment-pdf-javascript attachment-unreadable "
     "attachment-html" },

@@ -56,6 +56,16 @@ static const Case cases[] = {
     NULL },
   { "nested-arrays.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Nested", NULL },
   { "object-chain.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Chain", NULL },
+  /* Name trees on which poppler 22.12's poppler_document_get_attachments dereferences
+     NULL (a value that refers to a string): the program beside the junk is listed. */
+  { "embedded-refstr.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", "setup.exe" },
+  { "embedded-kids.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", "facture.scr" },
+  { "embedded-junk.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "Facture", NULL },
+  /* 601 name-tree levels, past the depth limit: refused, the text still read. */
+  { "embedded-deep.pdf", FCT_EXTRACT_KIND_PDF, FALSE, 0, "Facture", NULL },
+  /* A Factur-X invoice whose name tree sits in a compressed object stream. */
+  { "invoice-facturx.pdf", FCT_EXTRACT_KIND_PDF, TRUE, 0, "FACTURE 2026-114",
+    "factur-x.xml" },
   { "text.docx", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "IBAN FR76 3000 6000 0112 3456 7890 189",
     NULL },
   { "vba.docm", FCT_EXTRACT_KIND_OOXML, TRUE, FCT_EXTRACT_FLAG_VBA, "Bon de commande",
@@ -72,6 +82,21 @@ static const Case cases[] = {
   { "vba.xls", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_VBA, NULL, NULL },
   { "clean.doc", FCT_EXTRACT_KIND_OLE, TRUE, 0, NULL, NULL },
   { "encrypted.doc", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_ENCRYPTED, NULL, NULL },
+  /* Excel 4.0 macro sheets: very hidden with the built-in Auto_Open, hidden with a
+     user name "auTo_oPen2", visible alone; an invoice workbook with a hidden ordinary
+     sheet, Print_Area and a named rate has none. */
+  { "xlm-auto-open.xls", FCT_EXTRACT_KIND_OLE, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN, NULL,
+    NULL },
+  { "xlm-hidden.xls", FCT_EXTRACT_KIND_OLE, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN, NULL,
+    NULL },
+  { "xlm-visible.xls", FCT_EXTRACT_KIND_OLE, TRUE, FCT_EXTRACT_FLAG_XLM, NULL, NULL },
+  { "invoice.xls", FCT_EXTRACT_KIND_OLE, TRUE, 0, NULL, NULL },
+  { "xlm-auto-open.xlsm", FCT_EXTRACT_KIND_OOXML, TRUE,
+    FCT_EXTRACT_FLAG_XLM | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN,
+    "Facture", NULL },
+  { "invoice.xlsx", FCT_EXTRACT_KIND_OOXML, TRUE, 0, "Facture 2026-114\nTotal TTC", NULL },
   { "not-ole.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   { "truncated.doc", FCT_EXTRACT_KIND_OLE, FALSE, 0, NULL, NULL },
   /* The wrong parser for the bytes refuses them. */
@@ -238,6 +263,95 @@ test_resident_threads (void)
     g_thread_join (threads[i]);
 }
 
+static char *
+embedded_names (const FctExtractResult *r)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  for (guint i = 0; i < r->embedded->len; i++)
+    g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
+                            (const char *)g_ptr_array_index (r->embedded, i));
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* The embedded files of each PDF, exactly: junk entries are skipped, not listed. */
+static void
+test_pdf_embedded (void)
+{
+  static const struct
+  {
+    const char *file;
+    const char *names;
+  } lists[] = {
+    { "embedded.pdf", "setup.exe" },
+    { "embedded-refstr.pdf", "setup.exe" },
+    { "embedded-kids.pdf", "facture.scr" },
+    { "embedded-junk.pdf", "" },
+    { "embedded-swallowed.pdf", "setup.exe" },
+    { "embedded-hijack.pdf", "setup.exe" },
+    { "invoice-facturx.pdf", "factur-x.xml" },
+    { "text.pdf", "" },
+    { "nested-arrays.pdf", "" },
+    { "object-chain.pdf", "" },
+    { "truncated.pdf", "" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autoptr (GBytes) bytes = load (lists[i].file);
+      g_autoptr (FctExtractResult) r = fct_extract_result_new ();
+      g_autoptr (GError) error = NULL;
+      g_autofree char *names = NULL;
+      gsize len = 0;
+      const guint8 *data = g_bytes_get_data (bytes, &len);
+
+      g_assert_true (
+          fct_extract_pdf_embedded (data, len, fct_limits_default (), r, &error));
+      g_assert_no_error (error);
+      names = embedded_names (r);
+      g_assert_cmpstr (names, ==, lists[i].names);
+    }
+}
+
+static void
+expect_refused (const char *file, const FctLimits *limits)
+{
+  g_autoptr (GBytes) bytes = load (file);
+  g_autoptr (FctExtractResult) r = fct_extract_result_new ();
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  g_assert_false (fct_extract_pdf_embedded (data, len, limits, r, &error));
+  g_assert_error (error, FCT_EXTRACT_ERROR, FCT_EXTRACT_ERROR_FORMAT);
+}
+
+/* Each limit of the PDF object reader, set low, stops it with an error: a list that
+ * may be incomplete is never reported as complete. */
+static void
+test_pdf_embedded_limits (void)
+{
+  FctLimits limits;
+
+  fct_limits_init (&limits);
+  limits.extract_pdf_name_nodes_max = 2;
+  expect_refused ("embedded-kids.pdf", &limits);
+  fct_limits_init (&limits);
+  limits.extract_pdf_depth_max = 1;
+  expect_refused ("embedded-kids.pdf", &limits);
+  fct_limits_init (&limits);
+  limits.extract_pdf_objects_max = 4;
+  expect_refused ("embedded-refstr.pdf", &limits);
+  fct_limits_init (&limits);
+  limits.extract_pdf_values_max = 6;
+  expect_refused ("embedded-refstr.pdf", &limits);
+  fct_limits_init (&limits);
+  limits.extract_pdf_inflate_max_bytes = 16;
+  expect_refused ("invoice-facturx.pdf", &limits);
+  /* One big array named by every node: the cap on bytes parsed stops it. */
+  expect_refused ("embedded-shared-names.pdf", fct_limits_default ());
+}
+
 static void
 test_text_cap (void)
 {
@@ -299,7 +413,7 @@ test_wire_strict (void)
     "FCTX1",
     "FCTX2 0 0 0\n",
     "FCTX1 0 0 0",             /* no line end */
-    "FCTX1 32 0 0\n",          /* an unknown flag */
+    "FCTX1 256 0 0\n",         /* an unknown flag */
     "FCTX1 0 2 0\n",           /* a status only the parent may give */
     "FCTX1 0 0 65\n",          /* more names than allowed */
     "FCTX1 0 0 2\nonly-one\n", /* fewer names than announced */
@@ -509,6 +623,8 @@ main (int argc, char **argv)
       g_test_add_data_func (p2, &cases[i], test_isolated);
     }
   g_test_add_func ("/extract/text-cap", test_text_cap);
+  g_test_add_func ("/extract/pdf-embedded", test_pdf_embedded);
+  g_test_add_func ("/extract/pdf-embedded-limits", test_pdf_embedded_limits);
   g_test_add_func ("/extract/content-bomb", test_content_bomb);
   g_test_add_func ("/extract/wire/roundtrip", test_wire_roundtrip);
   g_test_add_func ("/extract/wire/strict", test_wire_strict);

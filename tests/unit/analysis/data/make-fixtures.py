@@ -193,6 +193,26 @@ with_attachment("attach-doc-vba", "facture.doc", D.legacy_doc(vba=True), "applic
 with_attachment("attach-doc-clean", "courrier.doc", D.legacy_doc(), "application/msword")
 with_attachment("attach-xls-vba", "tarifs.xls", D.legacy_xls(vba=True),
                 "application/vnd.ms-excel")
+# Excel 4.0 macro droppers, and invoices with a hidden ordinary sheet that stay clean.
+XLS_TYPE = "application/vnd.ms-excel"
+INVOICE_SHEETS = [("Facture", "worksheet", "visible"), ("Detail", "worksheet", "visible"),
+                  ("Listes", "worksheet", "hidden")]
+with_attachment("attach-xls-xlm", "facture.xls",
+                D.legacy_xls(sheets=[("Feuil1", "worksheet", "visible"),
+                                     ("Macro1", "macro", "veryHidden")], names=[1]), XLS_TYPE)
+with_attachment("attach-xls-xlm-visible", "tarifs.xls",
+                D.legacy_xls(sheets=[("Tarifs", "worksheet", "visible"),
+                                     ("Macro1", "macro", "visible")]), XLS_TYPE)
+with_attachment("attach-xlsm-xlm", "releve.xlsm",
+                D.xlsx([("Releve", "worksheet", "visible"), ("Macro1", "macro", "hidden")],
+                       names={"_xlnm.Auto_Open": "Macro1!$A$1"}, macro_enabled=True),
+                "application/vnd.ms-excel.sheet.macroEnabled.12")
+with_attachment("attach-xls-invoice", "facture.xls",
+                D.legacy_xls(sheets=INVOICE_SHEETS, names=[6, "TauxTVA"]), XLS_TYPE)
+with_attachment("attach-xlsx-invoice", "facture.xlsx",
+                D.xlsx(INVOICE_SHEETS, names={"_xlnm.Print_Area": "Facture!$A$1:$F$40"},
+                       strings=["Facture 2026-114"]),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 with_attachment("attach-doc-encrypted", "contrat.doc", D.legacy_doc(encrypted=True),
                 "application/msword")
 with_attachment("attach-onenote", "facture.one", D.onenote(), "application/onenote")
@@ -217,6 +237,15 @@ with_attachment("attach-pdf-embedded-exe", "facture.pdf",
                            " >> >> ",
                            extra_objects=["<< /Type /Filespec /F (setup.exe) /UF (setup.exe) "
                                           "/EF << /F 7 0 R >> >>",
+                                          b"<< /Type /EmbeddedFile /Length %d >>\nstream\n"
+                                          % len(D.PE) + D.PE + b"\nendstream"]), PDF_TYPE)
+# A name-tree value that refers to a string first: poppler 22.12 crashed on it, which
+# hid the program after it.
+with_attachment("attach-pdf-embedded-poisoned", "facture.pdf",
+                D.text_pdf(["Facture"], "/Names << /EmbeddedFiles << /Names [(a.pdf) 6 0 R "
+                           "(setup.exe) 7 0 R] >> >> ",
+                           extra_objects=["(a.pdf)", "<< /Type /Filespec /F (setup.exe) "
+                                          "/EF << /F 8 0 R >> >>",
                                           b"<< /Type /EmbeddedFile /Length %d >>\nstream\n"
                                           % len(D.PE) + D.PE + b"\nendstream"]), PDF_TYPE)
 FACTURX = b'<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact"/>'

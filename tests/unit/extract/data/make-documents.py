@@ -77,3 +77,89 @@ write("not-a-zip.docx", b"PK\x03\x04" + b"\xff" * 100)
 write("not-ole.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600)
 # A legacy .doc cut after ten sectors: its allocation table (sector 25) lies past the end.
 write("truncated.doc", D.legacy_doc()[:512 + 10 * 512])
+
+# Embedded files (ISO 32000-1 §7.11.4) in name trees that poppler 22.12's
+# poppler_document_get_attachments dereferences NULL on (a value that refers to a
+# string: a file specification string names no embedded file); the file next to it must
+# still be listed.
+FILESPEC = "<< /Type /Filespec /F (%s) /EF << /F %d 0 R >> >>"
+MZ_STREAM = b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream"
+write("embedded-refstr.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R (setup.exe) 7 0 R] >> >> ",
+    extra_objects=["(a.exe)", FILESPEC % ("setup.exe", 8), MZ_STREAM]))
+# Kids: a cycle, a number, a string, a leaf whose first value is such a string, then
+# a file specification named in UTF-16BE (/UF) only.
+write("embedded-kids.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles 6 0 R >> ",
+    extra_objects=["<< /Kids [6 0 R 42 (x) 7 0 R] >>",
+                   "<< /Kids [6 0 R 8 0 R] >>",
+                   "<< /Limits [(a) (z)] /Names [(a.exe) 9 0 R (b) 10 0 R] >>",
+                   "(a.exe)",
+                   b"<< /Type /Filespec /UF <FEFF0066006100630074007500720065002E007300630072>"
+                   b" /EF << /F 11 0 R >> >>",
+                   MZ_STREAM]))
+write("embedded-junk.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Names [(a.exe) 42 (b.exe) null (c.exe) /x"
+    " (d.exe) [1 2] (e.exe) << /F (e.exe) >>] >> >> "))
+# Name-tree levels past the reader's depth limit: a clean error, not a recursion.
+deep = ["<< /Kids [%d 0 R] >>" % (8 + i) for i in range(600)] + [
+    "<< /Names [(deep.exe) 608 0 R] >>", FILESPEC % ("deep.exe", 609), MZ_STREAM]
+write("embedded-deep.pdf", D.text_pdf(["Facture"], "/Names << /EmbeddedFiles 6 0 R >> ",
+                                      extra_objects=["<< /Kids [7 0 R] >>"] + deep))
+# An invoice as modern writers make it, with its Factur-X XML embedded (EN 16931): the
+# name tree and the file specification in a compressed object stream, the file
+# compressed too (objects 20 and 21 live only in the object stream, object 6). Nothing
+# dangerous: the name must come through as it is.
+xml = zlib.compress(b'<?xml version="1.0"?><rsm:CrossIndustryInvoice/>')
+write("invoice-facturx.pdf", D.text_pdf(
+    ["FACTURE 2026-114", "Total TTC : 1 250,00 EUR"],
+    "/Names 20 0 R /AF [21 0 R] ",
+    extra_objects=[D.object_stream({
+        20: "<< /EmbeddedFiles << /Names [(factur-x.xml) 21 0 R] >> >>",
+        21: "<< /Type /Filespec /F (factur-x.xml) /UF (factur-x.xml) /AFRelationship /Data"
+            " /EF << /F 7 0 R /UF 7 0 R >> >>"}),
+        b"<< /Type /EmbeddedFile /Subtype /text#2Fxml /Filter /FlateDecode "
+        b"/Length %d >>\nstream\n" % len(xml) + xml + b"\nendstream"]))
+
+# Excel 4.0 (XLM) macros, as droppers build them: a very hidden macro sheet started by
+# the built-in name Auto_Open in a legacy .xls; a hidden macro sheet and a user name
+# "auTo_oPen2" (Excel runs names that start so); an .xlsm whose macro sheet is hidden
+# and named by _xlnm.Auto_Open. And what businesses send: invoices with several sheets,
+# a hidden ordinary sheet of lists, Print_Area and a named VAT rate; an old workbook with
+# a visible macro sheet and no automatic start.
+INVOICE_SHEETS = [("Facture", "worksheet", "visible"), ("Detail", "worksheet", "visible"),
+                  ("Listes", "worksheet", "hidden")]
+write("xlm-auto-open.xls", D.legacy_xls(sheets=[("Feuil1", "worksheet", "visible"),
+                                                ("Macro1", "macro", "veryHidden")], names=[1]))
+write("xlm-hidden.xls", D.legacy_xls(sheets=[("Sheet1", "worksheet", "visible"),
+                                             ("x", "macro", "hidden")], names=["auTo_oPen2"]))
+write("xlm-visible.xls", D.legacy_xls(sheets=[("Tarifs", "worksheet", "visible"),
+                                              ("Macro1", "macro", "visible")]))
+write("invoice.xls", D.legacy_xls(sheets=INVOICE_SHEETS, names=[6, "TauxTVA"]))
+write("xlm-auto-open.xlsm", D.xlsx([("Feuil1", "worksheet", "visible"),
+                                    ("Macro1", "macro", "hidden")],
+                                   names={"_xlnm.Auto_Open": "Macro1!$A$1"},
+                                   strings=["Facture"], macro_enabled=True))
+write("invoice.xlsx", D.xlsx(INVOICE_SHEETS, names={"_xlnm.Print_Area": "Facture!$A$1:$F$40",
+                                                    "TauxTVA": "Listes!$B$2"},
+                             strings=["Facture 2026-114", "Total TTC"]))
+# 2,000 name-tree nodes that all name one array of 40,000 entries: read once per node
+# it would be 80 million values; the reader's work cap refuses it.
+shared = "[" + " ".join("(n%05d) 1" % i for i in range(40000)) + "]"
+write("embedded-shared-names.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Kids [%s] >> >> "
+    % " ".join("<< /Names 6 0 R >>" for _ in range(2000)), extra_objects=[shared]))
+# Object headers inside a stream's data (the reader finds objects by their headers):
+# a stream whose /Length swallows the name tree and the file specification after it
+# (a reader that follows the cross-reference table still reads them), and a stream
+# whose data holds a later "7 0 obj" that would replace the real file specification.
+inner = (b"7 0 obj\n<< /Names [(setup.exe) 8 0 R] >>\nendobj\n"
+         b"8 0 obj\n" + (FILESPEC % ("setup.exe", 9)).encode() + b"\nendobj\n")
+write("embedded-swallowed.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles 7 0 R >> ",
+    extra_objects=[b"<< /Length %d >>\nstream\n" % len(inner) + inner + b"\nendstream"]))
+fake = b"7 0 obj\n<< /Type /Filespec /F (notes.txt) >>\nendobj\n"
+write("embedded-hijack.pdf", D.text_pdf(
+    ["Facture"], "/Names << /EmbeddedFiles << /Names [(setup.exe) 7 0 R] >> >> ",
+    extra_objects=["<< >>", FILESPEC % ("setup.exe", 8), MZ_STREAM,
+                   b"<< /Length %d >>\nstream\n" % len(fake) + fake + b"\nendstream"]))
