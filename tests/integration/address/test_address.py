@@ -114,7 +114,7 @@ maillog_file = {d}/maillog
     write(f"{d}/test.zone", ZONE)
 
 
-def wait_listening(port, seconds=20):
+def wait_listening(port, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:

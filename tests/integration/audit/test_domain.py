@@ -100,7 +100,7 @@ def run(argv, cwd=None):
                           timeout=60).stdout.strip()
 
 
-def wait_tcp(port, seconds=20):
+def wait_tcp(port, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:

@@ -667,7 +667,7 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
             mail.send(raw, "192.0.2.200", "mail.fourniseur-durand.test",
                       "comptabilite@fourniseur-durand.test")
             held = []
-            deadline = time.time() + 20
+            deadline = time.time() + 60
             while not held and time.time() < deadline:
                 out = subprocess.run(["postqueue", "-c", mail.pd, "-j"], capture_output=True,
                                      text=True, timeout=30).stdout
