@@ -165,7 +165,6 @@ def start_postfix(d, milter_port):
     pw = pwd.getpwnam("postfix")
     shutil.chown(f"{pd}/data", "postfix")
     shutil.chown(f"{pd}/mail", "postfix")
-    port = free_port()
     write(f"{pd}/vmailbox", "user@rcpt.test rcpt.test/user/\n")
     write(f"{pd}/main.cf", f"""compatibility_level = 3.6
 queue_directory = {pd}/queue
@@ -199,11 +198,30 @@ smtpd_banner = $myhostname ESMTP facteur-test
 maillog_file_prefixes = {pd}
 maillog_file = {pd}/maillog
 """)
-    write(f"{pd}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
-    subprocess.run(["postfix", "-c", pd, "start"], check=True, capture_output=True, timeout=60)
-    if not wait_tcp(port):
-        raise RuntimeError(f"Postfix did not listen (see {pd}/maillog)")
-    return pd, port
+    # The port was free when chosen, but another program may take it before Postfix
+    # binds it: then Postfix does not start, or another program answers there (its
+    # banner tells), and another port is tried, a few times.
+    for attempt in range(5):
+        port = free_port()
+        write(f"{pd}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
+        start = subprocess.run(["postfix", "-c", pd, "start"], capture_output=True,
+                               timeout=60)
+        if start.returncode == 0 and postfix_answers(port):
+            return pd, port
+        stop_postfix(pd)
+    raise RuntimeError(f"Postfix did not listen (see {pd}/maillog)")
+
+
+def postfix_answers(port, seconds=60):
+    """Whether this test's Postfix greets on port (by its banner: not another program)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                return b"facteur-test" in s.recv(200)
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 def stop_postfix(pd):
