@@ -992,7 +992,9 @@ pending_complete (gpointer data)
 }
 
 /* Answers from an idle in the caller's context, as a network back end would, so that
- * identical queries issued together coalesce. */
+ * identical queries issued together coalesce. The idle runs before the timers: the
+ * answer is known now, and a caller whose loop stalls past the timeout (a loaded
+ * machine) must not get a TIMEOUT for it. */
 static void
 zone_start (gpointer backend, FctDnsQuery *query)
 {
@@ -1013,6 +1015,7 @@ zone_start (gpointer backend, FctDnsQuery *query)
   pending->negative_ttl = negative_ttl;
 
   GSource *idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_HIGH);
   g_source_set_callback (idle, pending_complete, pending, (GDestroyNotify)pending_free);
   g_source_set_static_name (idle, "fct-dns-zone");
   g_source_attach (idle, g_main_context_get_thread_default ());

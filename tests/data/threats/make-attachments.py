@@ -87,7 +87,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DUPONT = "Maison Dupont <contact@maison-dupont.fr>"
 LNK = bytes.fromhex("4c0000000114020000000000c000000000000046") + b"\0" * 56 + \
     "C:\\Windows\\System32\\cmd.exe /c powershell -w hidden".encode("utf-16-le")
-SAFE = []  # attachment-unreadable depends on the machine's load: not asserted here
+SAFE = ["attachment-unreadable"]
 
 # The attacks issue 12 names.
 case("attach-zip-in-zip-exe-fr",
@@ -350,7 +350,8 @@ INVOICE = ["CABINET GIRARD EXPERTISE COMPTABLE", "Facture n. 2026-114 du 17/11/2
            "Reglement par virement a 30 jours - IBAN " + IBAN_GROUPED]
 GIRARD = "Cabinet Girard <facturation@cabinet-girard-expertise.fr>"
 case("clean-invoice-pdf-fr", "An accountant's monthly invoice as a PDF, IBAN in the PDF",
-     "clean", [], ["attachment-pdf-javascript", "attachment-type-mismatch"], GENUINE,
+     "clean", [], ["attachment-unreadable", "attachment-pdf-javascript",
+                   "attachment-type-mismatch"], GENUINE,
      sender=GIRARD, to=DUPONT, subject="Facture 2026-114",
      body="Bonjour,\n\nVeuillez trouver ci-joint notre facture 2026-114 pour la mission de "
           "novembre.\n\nBien cordialement,\nCabinet Girard",
@@ -359,7 +360,7 @@ case("clean-invoice-pdf-fr", "An accountant's monthly invoice as a PDF, IBAN in 
 FACTURX = (b'<?xml version="1.0" encoding="UTF-8"?><rsm:CrossIndustryInvoice xmlns:rsm='
            b'"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>')
 case("clean-facturx-fr", "A Factur-X e-invoice: a PDF/A-3 carrying factur-x.xml",
-     "clean", [], ["attachment-archive-executable"], GENUINE,
+     "clean", [], ["attachment-archive-executable", "attachment-unreadable"], GENUINE,
      sender=GIRARD, to=DUPONT, subject="Facture électronique 2026-115",
      body="Bonjour,\n\nVotre facture au format Factur-X est jointe.\n\nCabinet Girard",
      attachments=[("Facture-2026-115.pdf", PDF, D.text_pdf(
@@ -387,7 +388,7 @@ case("clean-facturx-objstm-fr",
              b"\nstream\n" % len(FACTURX_Z) + FACTURX_Z + b"\nendstream"]))],
      mail_from="facturation@cabinet-girard-expertise.fr")
 case("clean-signed-pdf-en", "A contract signed electronically (a PDF signature field)",
-     "clean", [], ["attachment-pdf-javascript"], GENUINE,
+     "clean", [], ["attachment-pdf-javascript", "attachment-unreadable"], GENUINE,
      sender="Northwind Legal <legal@northwind-supplies.co.uk>", to=DUPONT,
      subject="Signed framework agreement",
      body="Dear colleagues,\n\nPlease find the countersigned framework agreement attached.\n\n"
@@ -401,7 +402,7 @@ case("clean-signed-pdf-en", "A contract signed electronically (a PDF signature f
              "/ByteRange [0 100 200 300] /Contents <3082> >>"]))],
      mail_from="legal@northwind-supplies.co.uk")
 case("clean-docx-fr", "A Word document without macros (a quote)",
-     "clean", [], ["attachment-macro"], GENUINE,
+     "clean", [], ["attachment-macro", "attachment-unreadable"], GENUINE,
      sender="Atelier Girard <devis@atelier-girard.fr>", to=DUPONT, subject="Devis D-2026-77",
      body="Bonjour,\n\nVoici notre devis pour la rénovation de la vitrine.\n\nCordialement,\n"
           "Atelier Girard",
@@ -474,7 +475,7 @@ case("clean-legacy-doc-fr", "An old .doc letter without macros", "clean", [],
      attachments=[("lettre-de-mission.doc", "application/msword", D.legacy_doc())],
      mail_from="facturation@cabinet-girard-expertise.fr")
 case("clean-odt-fr", "A letter written with LibreOffice (.odt)", "clean", [],
-     ["attachment-macro"], GENUINE,
+     ["attachment-macro", "attachment-unreadable"], GENUINE,
      sender="Atelier Girard <devis@atelier-girard.fr>", to=DUPONT,
      subject="Conditions générales", body="Bonjour,\n\nNos conditions générales jointes.",
      attachments=[("CGV-2027.odt", "application/vnd.oasis.opendocument.text",

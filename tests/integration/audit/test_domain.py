@@ -100,7 +100,7 @@ def run(argv, cwd=None):
                           timeout=60).stdout.strip()
 
 
-def wait_tcp(port, seconds=20):
+def wait_tcp(port, seconds=60):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
@@ -138,11 +138,14 @@ def start_nsd(d, tlsa):
     write(path, "\n".join(lines) + "\n")
     write(f"{d}/anchors", "\n".join(anchors) + "\n")
 
-    port = free_port(socket.SOCK_DGRAM)
     zones = "".join(f'zone:\n    name: "{z}"\n    zonefile: "{f}"\n' for z, f in (
         ("secure.test", "secure.test.zone.signed"), ("bogus.test", "bogus.test.zone.signed"),
         ("plain.test", "plain.test.zone")))
-    write(f"{d}/nsd.conf", f"""server:
+    # The port was free when chosen, but another program may take it (UDP or TCP) before
+    # nsd binds it: then nsd exits, and another port is tried, a few times.
+    for attempt in range(5):
+        port = free_port(socket.SOCK_DGRAM)
+        write(f"{d}/nsd.conf", f"""server:
     ip-address: 127.0.0.1@{port}
     port: {port}
     username: ""
@@ -159,16 +162,20 @@ def start_nsd(d, tlsa):
 remote-control:
     control-enable: no
 {zones}""")
-    proc = subprocess.Popen(["nsd", "-d", "-c", f"{d}/nsd.conf"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        r = subprocess.run(["dig", "+short", "+time=1", "+tries=1", "@127.0.0.1", "-p",
-                            str(port), "SOA", "plain.test"], capture_output=True, text=True)
-        if r.stdout.strip():
-            return proc, f"127.0.0.1@{port}"
-        time.sleep(0.2)
-    proc.kill()
+        proc = subprocess.Popen(["nsd", "-d", "-c", f"{d}/nsd.conf"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None:
+            r = subprocess.run(["dig", "+short", "+time=1", "+tries=1", "@127.0.0.1", "-p",
+                                str(port), "SOA", "plain.test"], capture_output=True,
+                               text=True)
+            if r.stdout.strip():
+                return proc, f"127.0.0.1@{port}"
+            time.sleep(0.2)
+        if proc.poll() is None:
+            proc.kill()
+            break
+    proc.wait()
     raise RuntimeError(f"nsd did not answer (see {d}/nsd.log)")
 
 

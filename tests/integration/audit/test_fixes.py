@@ -198,15 +198,17 @@ def main():
     def five_unreachable():
         # Five exchangers, none reachable on the SMTP port from here: one 0-point finding,
         # not five penalties.
+        # A port bound on every address and never listening (connecting is refused),
+        # kept until the audit is done so that no other program can take it meanwhile.
         s = socket.socket()
-        s.bind(("127.0.0.1", 0))
+        s.bind(("0.0.0.0", 0))
         port = s.getsockname()[1]
-        s.close()
         d = "fivemx.fct"
         zone = lines_for(d, "127.0.0.2", "mx a ptr", "\n".join(
             f"{{d}}. MX {10 * n} mx{n}.{{d}}.\nmx{n}.{{d}}. A 127.0.0.{n + 1}\n"
             f"{n + 1}.0.0.127.in-addr.arpa. PTR mx{n}.{{d}}." for n in range(1, 6)))
         r = audit(zone, d, work, ["--smtp-port", str(port)])
+        s.close()
         ids = [f["id"] for f in r["findings"]]
         expect("smtp-unreachable" not in ids and "smtp-untested" in ids, ids)
         untested = next(f for f in r["findings"] if f["id"] == "smtp-untested")

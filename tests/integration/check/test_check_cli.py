@@ -5,6 +5,7 @@ finding ids each example must raise and must not; usage and input errors. Prints
 Usage: test_check_cli.py BUILD/facteur"""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -339,6 +340,69 @@ def t_authserv_id():
     expect(d["authentication_results"].startswith("mx.example.org;"), d["authentication_results"])
 
 
+# A reader that needs two seconds for any document: slower than the default 750 ms
+# deadline by construction, whatever the machine. Its answer, the "launch" flag, is one
+# the message's PDF does not carry, so a finding shows the answer was used. It does not
+# know --serve: each document gets a child of its own.
+SLOW_READER = """#!/bin/sh
+[ "$1" = --serve ] && exit 64
+cat >/dev/null
+sleep 2
+printf 'FCTX1 4 0 0\\n'
+"""
+PDF_MESSAGE = ("From: Cabinet Girard <facturation@girard.example>\r\n"
+               "To: compta@maison-dupont.example\r\nSubject: Facture\r\n"
+               "Date: Tue, 17 Nov 2026 09:00:00 +0100\r\nMessage-ID: <f1@girard.example>\r\n"
+               "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+               "--b\r\nContent-Type: text/plain\r\n\r\nVotre facture.\r\n"
+               "--b\r\nContent-Type: application/pdf; name=facture.pdf\r\n"
+               "Content-Disposition: attachment; filename=facture.pdf\r\n"
+               "Content-Transfer-Encoding: base64\r\n\r\n"
+               "JVBERi0xLjQKJSVFT0YK\r\n--b--\r\n")
+
+
+def t_extract_timeout_env():
+    """FACTEUR_EXTRACT_TIMEOUT_MS replaces the reading deadline of attachments (the test
+    suites set it so that their verdicts do not depend on the machine's load)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # facteur runs the facteur-extract beside it: a copy of facteur beside the fake.
+        facteur = os.path.join(tmp, "facteur")
+        shutil.copy(FACTEUR, facteur)
+        reader = os.path.join(tmp, "facteur-extract")
+        with open(reader, "w") as f:
+            f.write(SLOW_READER)
+        os.chmod(reader, 0o755)
+        msg = os.path.join(tmp, "facture.eml")
+        with open(msg, "w") as f:
+            f.write(PDF_MESSAGE)
+
+        def check(value):
+            env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+            env.pop("LANG", None)
+            env.pop("FACTEUR_EXTRACT_TIMEOUT_MS", None)
+            if value is not None:
+                env["FACTEUR_EXTRACT_TIMEOUT_MS"] = value
+            return subprocess.run([facteur, "check", msg, "--ip", "192.0.2.1", "--dns-zone",
+                                   ZONE, "--json"], capture_output=True, text=True, env=env,
+                                  timeout=120)
+
+        p = check(None)
+        expect(p.returncode == 0, f"default: rc {p.returncode}: {p.stderr}")
+        found = {f["id"]: f["detail"] for f in json.loads(p.stdout)["findings"]}
+        expect("took too long" in found.get("attachment-unreadable", ""), f"default: {found}")
+        expect("attachment-pdf-launch" not in found, f"default: {found}")
+        p = check("120000")
+        expect(p.returncode == 0, f"120000: rc {p.returncode}: {p.stderr}")
+        found = {f["id"]: f["detail"] for f in json.loads(p.stdout)["findings"]}
+        expect("attachment-pdf-launch" in found and "attachment-unreadable" not in found,
+               f"120000: {found}")
+        for bad in ("0", "600001", "abc", "", "-5"):
+            p = check(bad)
+            expect(p.returncode == 64 and p.stdout == ""
+                   and "FACTEUR_EXTRACT_TIMEOUT_MS" in p.stderr,
+                   f"{bad!r}: rc {p.returncode}: {p.stderr}")
+
+
 for message, options, raised, absent in EXAMPLES:
     for lang in ("en", "fr"):
         case(f"{message} --json --lang {lang}", json_case(message, options, raised, absent, lang))
@@ -353,6 +417,8 @@ case("transport findings: their heading, advice withheld when dangerous",
 case("--no-blocklists, --dnsbl, --uribl", t_blocklist_options)
 case("--now moves the clock", t_now_option)
 case("--authserv-id", t_authserv_id)
+case("FACTEUR_EXTRACT_TIMEOUT_MS sets the attachments' reading deadline",
+     t_extract_timeout_env)
 case("missing --ip is a usage error", t_missing_ip)
 case("bad --ip is a usage error", t_bad_ip)
 case("bad --protect is a usage error", t_bad_protect)

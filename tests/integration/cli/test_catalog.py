@@ -148,15 +148,17 @@ def t_report_parser_error():
 
 
 def t_smtp_client_error():
+    # Bound and never listening (connecting is refused), kept until the end so that no
+    # other program can take the port meanwhile.
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-    s.close()  # nothing listens there now
     zone = os.path.join(TMP, "mx.zone")
     with open(zone, "w") as f:
         f.write("$TTL 300\nr.fct. MX 10 mx.r.fct.\nmx.r.fct. A 127.0.0.1\n")
     p = run("address", "a@r.fct", "--dns-zone", zone, "--smtp-port", str(port), "--helo",
             "probe.facteur.test", "--json")
+    s.close()
     d = json.loads(p.stdout)
     errors = [h.get("error") or "" for h in d["smtp"]]
     expect(any(e.startswith(f"[CONNECT] 127.0.0.1 {port} ") for e in errors), d["smtp"])

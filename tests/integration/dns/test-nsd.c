@@ -285,7 +285,9 @@ start_nsd (void)
   write_file ("reverse.zone", reverse_zone);
   g_autofree char *both = g_strconcat (forward_zone, reverse_zone, NULL);
   write_file ("both.zone", both);
+  g_free (env.zone_path);
   env.zone_path = g_build_filename (env.dir, "both.zone", NULL);
+  g_free (env.forwarder);
   env.forwarder = g_strdup_printf ("127.0.0.1@%u", port);
 
   g_autofree char *conf_path = g_build_filename (env.dir, "nsd.conf", NULL);
@@ -302,6 +304,15 @@ start_nsd (void)
   /* Ready when it answers; a fresh resolver each time, so no failure is remembered. */
   for (guint attempt = 0; attempt < 50; attempt++)
     {
+      int status;
+      if (waitpid (env.nsd, &status, WNOHANG) == env.nsd)
+        {
+          /* It could not start: the port was taken meanwhile, most likely. */
+          g_spawn_close_pid (env.nsd);
+          env.running = FALSE;
+          g_printerr ("# nsd exited at start on %s\n", env.forwarder);
+          return FALSE;
+        }
       g_autoptr (FctResolver) probe = make_unbound (200);
       g_autoptr (FctDnsAnswer) soa
           = fct_resolver_query (probe, "example.test", FCT_DNS_TYPE_SOA);
@@ -622,7 +633,16 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_autofree char *nsd = g_find_program_in_path ("nsd");
   env.missing = nsd == NULL;
-  if (!env.missing && start_nsd ())
+  /* The port was free when chosen, but another program may take it before nsd binds
+     it: then nsd exits, and another port is tried, a few times. */
+  gboolean started = FALSE;
+  for (guint attempt = 0; !env.missing && !started && attempt < 5; attempt++)
+    {
+      started = start_nsd ();
+      if (!started && env.running)
+        break; /* it runs but does not answer: trying again would not help */
+    }
+  if (started)
     {
       env.unbound = make_unbound (5000);
       g_autoptr (GError) zone_error = NULL;

@@ -80,9 +80,11 @@ def write(path, text, mode=None):
         os.chmod(path, mode)
 
 
-def wait_tcp(port, seconds=20):
+def wait_tcp(port, seconds=60, proc=None):
+    """Whether something listens on port within seconds (False at once if proc, the
+    program that should listen, has exited)."""
     deadline = time.time() + seconds
-    while time.time() < deadline:
+    while time.time() < deadline and (proc is None or proc.poll() is None):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return True
@@ -136,7 +138,7 @@ class Milter:
         self.logf = open(self.log, "a")
         self.proc = subprocess.Popen([FACTEUR, "milter", "--config", self.config,
                                       "--log-stderr"], stdout=self.logf, stderr=self.logf)
-        if not wait_tcp(self.port):
+        if not wait_tcp(self.port, proc=self.proc):
             raise RuntimeError("the milter did not listen: " + open(self.log).read()[-2000:])
 
     def stop(self, sig=signal.SIGTERM):
@@ -163,7 +165,6 @@ def start_postfix(d, milter_port):
     pw = pwd.getpwnam("postfix")
     shutil.chown(f"{pd}/data", "postfix")
     shutil.chown(f"{pd}/mail", "postfix")
-    port = free_port()
     write(f"{pd}/vmailbox", "user@rcpt.test rcpt.test/user/\n")
     write(f"{pd}/main.cf", f"""compatibility_level = 3.6
 queue_directory = {pd}/queue
@@ -197,11 +198,30 @@ smtpd_banner = $myhostname ESMTP facteur-test
 maillog_file_prefixes = {pd}
 maillog_file = {pd}/maillog
 """)
-    write(f"{pd}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
-    subprocess.run(["postfix", "-c", pd, "start"], check=True, capture_output=True, timeout=60)
-    if not wait_tcp(port):
-        raise RuntimeError(f"Postfix did not listen (see {pd}/maillog)")
-    return pd, port
+    # The port was free when chosen, but another program may take it before Postfix
+    # binds it: then Postfix does not start, or another program answers there (its
+    # banner tells), and another port is tried, a few times.
+    for attempt in range(5):
+        port = free_port()
+        write(f"{pd}/master.cf", MASTER_CF.format(listen=f"127.0.0.1:{port}"))
+        start = subprocess.run(["postfix", "-c", pd, "start"], capture_output=True,
+                               timeout=60)
+        if start.returncode == 0 and postfix_answers(port):
+            return pd, port
+        stop_postfix(pd)
+    raise RuntimeError(f"Postfix did not listen (see {pd}/maillog)")
+
+
+def postfix_answers(port, seconds=60):
+    """Whether this test's Postfix greets on port (by its banner: not another program)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                return b"facteur-test" in s.recv(200)
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 def stop_postfix(pd):
@@ -337,17 +357,29 @@ metrics = 127.0.0.1:{metrics_port}
     case("every configuration key is documented in docs/MILTER.md", keys_documented)
     case("configuration errors: exit 65 naming the key; bad flags: exit 64",
          lambda: config_errors(d))
-    milter_conf()
-    milter = Milter(d, mport, conf)
+    milter = None
     pd = None
     try:
-        milter.start()
+        # The ports were free when chosen, but another program may take one before the
+        # milter binds it: then new ports, a few times.
+        for attempt in range(5):
+            milter_conf()
+            milter = Milter(d, mport, conf)
+            try:
+                milter.start()
+                break
+            except RuntimeError as e:
+                milter.stop()
+                if "cannot listen" not in str(e) or attempt == 4:
+                    raise
+                mport, metrics_port = free_port(), free_port()
         pd, sport = start_postfix(d, mport)
         mail = Mail(pd, sport)
         run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, keys,
                   metrics_port)
     finally:
-        milter.stop()
+        if milter is not None:
+            milter.stop()
         if pd is not None:
             stop_postfix(pd)
     print(f"1..{len(results)}")
@@ -425,6 +457,20 @@ def config_errors(d):
 
 def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, keys,
               metrics_port):
+    def reload(extra=""):
+        """Writes the configuration and reloads it with SIGHUP; returns once the milter
+        has logged this reload (counted, since earlier cases reloaded too), however long
+        a loaded machine takes."""
+        milter_conf(extra)
+        before = milter.log_text().count("configuration reloaded")
+        os.kill(milter.proc.pid, signal.SIGHUP)
+        deadline = time.time() + 60
+        while (milter.log_text().count("configuration reloaded") == before
+               and time.time() < deadline):
+            time.sleep(0.1)
+        expect(milter.log_text().count("configuration reloaded") > before,
+               "no reload logged")
+
     def legitimate():
         raw = message("legit-1", "Compta <compta@legit.test>", "Facture 2026-12",
                       "Bonjour,\r\nVoici la facture du mois.\r\n")
@@ -634,30 +680,17 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
 
     def reload_on_hup():
         pid = milter.proc.pid
-        milter_conf("verdict_field = X-Verdict-Test\n")
-        os.kill(pid, signal.SIGHUP)
-        deadline = time.time() + 20
-        while "configuration reloaded" not in milter.log_text() and time.time() < deadline:
-            time.sleep(0.2)
-        expect("configuration reloaded" in milter.log_text(), "no reload logged")
+        reload("verdict_field = X-Verdict-Test\n")
         raw = message("hup-1", "Compta <compta@legit.test>", "Rechargement", "Corps.\r\n")
         mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
         m = parse(mail.delivered("hup-1"))
         expect(m["X-Verdict-Test"] is not None and m["X-Facteur"] is None,
                f"fields {m.keys()}")
         expect(milter.proc.pid == pid and milter.proc.poll() is None, "the milter restarted")
-        milter_conf()
-        os.kill(pid, signal.SIGHUP)
-        time.sleep(1)
+        reload()
 
     def quarantine():
-        milter_conf("on_dangerous = quarantine\n")
-        before = milter.log_text().count("configuration reloaded")
-        os.kill(milter.proc.pid, signal.SIGHUP)
-        deadline = time.time() + 20
-        while (milter.log_text().count("configuration reloaded") == before
-               and time.time() < deadline):
-            time.sleep(0.2)
+        reload("on_dangerous = quarantine\n")
         try:
             raw = message("quarantine-1",
                           '"Comptabilit\u00e9 Durand" <comptabilite@fourniseur-durand.test>',
@@ -665,7 +698,7 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
             mail.send(raw, "192.0.2.200", "mail.fourniseur-durand.test",
                       "comptabilite@fourniseur-durand.test")
             held = []
-            deadline = time.time() + 20
+            deadline = time.time() + 60
             while not held and time.time() < deadline:
                 out = subprocess.run(["postqueue", "-c", mail.pd, "-j"], capture_output=True,
                                      text=True, timeout=30).stdout
@@ -677,9 +710,7 @@ def run_cases(d, mail, milter, milter_conf, legit, out_rsa, out_ed, arc, zone, k
             subprocess.run(["postsuper", "-c", mail.pd, "-d", "ALL", "hold"],
                            capture_output=True, timeout=30)
         finally:
-            milter_conf()
-            os.kill(milter.proc.pid, signal.SIGHUP)
-            time.sleep(1)
+            reload()
 
     def unix_socket():
         sock_dir = f"{d}/sock"
@@ -697,10 +728,18 @@ dns_zone = {d}/test.zone
         p = subprocess.Popen([FACTEUR, "milter", "--config", conf2], stdout=log, stderr=log)
         try:
             path = f"{sock_dir}/milter.sock"
-            deadline = time.time() + 20
-            while not os.path.exists(path) and time.time() < deadline:
+            want = (0o660, pwd.getpwnam(MILTER_USER).pw_uid, grp.getgrnam("postfix").gr_gid)
+            # The milter binds, then sets the mode and owners: asked until they are set
+            # (or 60 s), however long a loaded machine takes between the two.
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    st = os.stat(path)
+                    if (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == want:
+                        break
+                except FileNotFoundError:
+                    pass
                 time.sleep(0.1)
-            time.sleep(0.5)
             st = os.stat(path)
             expect(stat.S_ISSOCK(st.st_mode), "not a socket")
             expect(stat.S_IMODE(st.st_mode) == 0o660, f"mode {oct(stat.S_IMODE(st.st_mode))}")
@@ -751,6 +790,15 @@ dns_zone = {d}/test.zone
         m = parse(mail.delivered("kill-2"))
         expect(m["X-Facteur"] is not None, "the restarted milter did not judge")
 
+    def decision_ms(mark):
+        """The milter's own time, end of message to decision, for the first inbound
+        message it logged past offset mark of its log: what its time budget bounds,
+        without Postfix's share, which a loaded machine stretches."""
+        line = next((l for l in milter.log_text()[mark:].splitlines()
+                     if re.search(r": [0-9A-F]{6,}: inbound ", l)), None)
+        expect(line is not None, milter.log_text()[mark:][-1500:])
+        return int(re.search(r" time=(\d+)ms", line).group(1))
+
     def silent_dns():
         silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         silent.bind(("127.0.0.1", 0))
@@ -772,16 +820,19 @@ dns_zone = {d}/test.zone
             text = open(milter.config).read().replace(f"dns_zone = {d}/test.zone\n", "")
             write(milter.config, text, 0o644)
             milter.start()
-            budget = 10.0
+            budget_ms = 10000
             raw = message("dns-1", "Compta <compta@legit.test>", "DNS", "Corps.\r\n")
+            mark = len(milter.log_text())
             start = time.time()
             mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
             took = time.time() - start
             m = parse(mail.delivered("dns-1"))
             ar = " ".join((m["Authentication-Results"] or "").split())
             expect("spf=temperror" in ar, f"A-R {ar}")
-            expect(took < budget, f"{took:.1f} s, over the budget of {budget} s")
-            notes.append(f"with a silent DNS server the message took {took:.1f} s")
+            ms = decision_ms(mark)
+            expect(ms < budget_ms, f"decided in {ms} ms, over the budget of {budget_ms} ms")
+            notes.append(f"with a silent DNS server the milter decided in {ms} ms "
+                         f"(the message took {took:.1f} s through Postfix)")
             # A budget shorter than one DNS query: the message goes on without a verdict
             # (on_error = accept), on time; the judgement ends in a thread of its own.
             milter.stop()
@@ -792,6 +843,7 @@ dns_zone = {d}/test.zone
             write(milter.config, text, 0o644)
             milter.start()
             raw = message("dns-2", "Compta <compta@legit.test>", "Budget", "Corps.\r\n")
+            mark = len(milter.log_text())
             start = time.time()
             mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
             took = time.time() - start
@@ -799,7 +851,11 @@ dns_zone = {d}/test.zone
             expect((m["X-Facteur"] or "").strip() == "unchecked; reason=time-budget",
                    f"X-Facteur {m['X-Facteur']}")
             expect(m["Authentication-Results"] is None, "an A-R without results")
-            expect(took < 4, f"{took:.1f} s for a budget of 1 s")
+            # The budget (1 s), not the DNS timeout (8 s), ended the wait.
+            ms = decision_ms(mark)
+            expect(ms < 4000, f"decided in {ms} ms for a budget of 1 s")
+            notes.append(f"with a budget of 1 s the milter decided in {ms} ms "
+                         f"(the message took {took:.1f} s through Postfix)")
             raw = message("dns-3", "Compta <compta@legit.test>", "Suivant", "Corps.\r\n")
             mail.send(raw, "203.0.113.5", "mail.legit.test", "compta@legit.test")
             mail.delivered("dns-3")
@@ -883,13 +939,7 @@ dns_zone = {d}/test.zone
 
     def arc_sealed():
         # The key appears on reload: the signer reads the files again.
-        milter_conf(f"arc_key = relay.test:arc:{arc['private_key']}\n")
-        log_before = milter.log_text().count("configuration reloaded")
-        os.kill(milter.proc.pid, signal.SIGHUP)
-        deadline = time.time() + 20
-        while (milter.log_text().count("configuration reloaded") == log_before
-               and time.time() < deadline):
-            time.sleep(0.2)
+        reload(f"arc_key = relay.test:arc:{arc['private_key']}\n")
         try:
             raw = message("arc-1", "Compta <compta@legit.test>", "Transfert", "Bonjour.\r\n")
             signed = sign(legit["private_key"], "legit.test", "s1", raw)
@@ -904,9 +954,7 @@ dns_zone = {d}/test.zone
             cv, _, why = dkim.arc_verify(crlf, dnsfunc=zone_dns(zone))
             expect(cv == b"pass", f"dkimpy: cv={cv} {why}")
         finally:
-            milter_conf()
-            os.kill(milter.proc.pid, signal.SIGHUP)
-            time.sleep(1)
+            reload()
 
     case("a signed legitimate message arrives with A-R pass", legitimate)
     case("simple/simple DKIM (dkimpy) passes: the header reaches DKIM as sent", simple_canon)

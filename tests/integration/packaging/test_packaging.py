@@ -89,7 +89,7 @@ def port_free(port):
         s.close()
 
 
-def wait_port(port, proc, seconds=20):
+def wait_port(port, proc, seconds=60):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -3,7 +3,6 @@ facteur reports ingest imap://: CAPABILITY, LOGIN, SELECT/EXAMINE, UID SEARCH, U
 and FETCH of BODY[], LOGOUT. One mailbox, INBOX, holding the given messages with UIDs 1..n.
 Records every command it receives (passwords included) for the test to look at."""
 import re
-import socket
 import socketserver
 import threading
 
@@ -79,10 +78,3 @@ def start(messages, user, password):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, srv.server_address[1]
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port

@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -405,9 +406,12 @@ def t_imap():
         expect(len(srv.log) == before, srv.log[before:])
     finally:
         srv.shutdown()
-    # Nobody listening: the service is unavailable.
-    r = run("ingest", "--db", db, f"imap://127.0.0.1:{imap_server.free_port()}/INBOX",
-            env_extra=creds)
+    # Nobody listening: the service is unavailable. The port stays bound here, never
+    # listening, so that no other program can take it meanwhile.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        r = run("ingest", "--db", db, f"imap://127.0.0.1:{closed.getsockname()[1]}/INBOX",
+                env_extra=creds)
     expect(r.returncode == 69, f"exit {r.returncode}: {r.stderr}")
 
 

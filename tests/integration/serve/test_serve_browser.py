@@ -20,11 +20,12 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from serve_helper import ROOT, Server, free_port, tap  # noqa: E402
+from serve_helper import ROOT, Server, tap  # noqa: E402
 
 FACTEUR = sys.argv[1]
 SHOTS = os.path.join(ROOT, "docs", "screenshots")
 results = []
+notes = []  # measurements, printed as TAP comments
 
 try:
     from selenium import webdriver
@@ -94,8 +95,8 @@ def main():
     with open(conf, "w") as f:
         f.write("[serve]\n" + hashed.stdout.strip() + "\n")
     server = Server(FACTEUR, os.path.join(tmp, "data"), ["--config", conf])
-    counter_port = free_port()
-    counter = http.server.ThreadingHTTPServer(("127.0.0.1", counter_port), Counter)
+    counter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counter)
+    counter_port = counter.server_address[1]
     threading.Thread(target=counter.serve_forever, daemon=True).start()
     drivers = []
     try:
@@ -114,11 +115,22 @@ def main():
                 with smtplib.SMTP("127.0.0.1", server.smtp_port) as c:
                     c.ehlo("mail.maison-dupont.example")
                     c.sendmail("bounce@maison-dupont.example", [address], example)
-                sent = time.monotonic()
-                WebDriverWait(d, 2, poll_frequency=0.05).until(
+                    # The clock starts at the server's 250: the message has arrived.
+                    sent = time.time()
+                # The 2 s are the page's: from the 250 to the moment the browser has
+                # the report page (its DOMContentLoaded, on the browser's clock, which
+                # is the system's), not to the moment WebDriver, polled through
+                # chromedriver, gets round to seeing it. The wait itself is generous.
+                WebDriverWait(d, 60, poll_frequency=0.05).until(
                     lambda drv: drv.find_elements(By.ID, "score"))
-                elapsed = time.monotonic() - sent
-                assert elapsed < 2, elapsed
+                shown = d.execute_script(
+                    "const n = performance.getEntriesByType('navigation')[0];"
+                    "return (performance.timeOrigin + n.domContentLoadedEventEnd) / 1000;")
+                seen = time.time()
+                elapsed = shown - sent
+                notes.append(f"{lang}: report shown {elapsed:.2f} s after the 250 "
+                             f"(seen through WebDriver after {seen - sent:.2f} s)")
+                assert 0 < elapsed < 2, (elapsed, seen - sent)
                 score = d.find_element(By.ID, "score").text
                 assert score == "6.5", score  # spf-fail 3, smtp-no-tls 0.5
                 threat = d.find_element(By.ID, "threat").text
@@ -147,7 +159,7 @@ def main():
             address = d.find_element(By.ID, "address").text
             with smtplib.SMTP("127.0.0.1", server.smtp_port) as c:
                 c.sendmail("a@maison-dupont.example", [address], msg)
-            WebDriverWait(d, 5, poll_frequency=0.05).until(
+            WebDriverWait(d, 60, poll_frequency=0.05).until(
                 lambda drv: drv.find_elements(By.ID, "score"))
             frame = d.find_element(By.CSS_SELECTOR, "iframe.html")
             assert frame.get_attribute("sandbox") == "", frame.get_attribute("sandbox")
@@ -236,6 +248,8 @@ def main():
         server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     tap(results)
+    for n in notes:
+        print(f"# {n}")
     return 0
 
 

@@ -45,7 +45,11 @@ def main():
             for z in sorted(glob.glob(os.path.join(DIR, "*.zone"))):
                 with open(z, encoding="utf-8") as f:
                     out.write(f.read() + "\n")
-        env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en")
+        # About what is found, not about time: a generous reading deadline for
+        # attachments, so that a loaded machine cannot leave a PDF's IBAN unread (and
+        # the same IBAN new for its sender in the second pass).
+        env = dict(os.environ, LC_ALL="C.UTF-8", LANGUAGE="en",
+                   FACTEUR_EXTRACT_TIMEOUT_MS="60000")
         env.pop("LANG", None)
         db = os.path.join(tmp, "history.db")
         for m, history in [(m, h) for h in (False, True) for m in messages]:

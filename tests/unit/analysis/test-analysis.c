@@ -3,6 +3,7 @@
  * not; the result accessors; and hostile messages generated in memory. */
 #include <facteur/analysis.h>
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 typedef struct
@@ -791,6 +792,80 @@ test_hostile_garbage (void)
   g_rand_free (rand);
 }
 
+/* The reading deadline itself, the one test that keeps it short (the cases above get a
+ * generous one): the reader never answers, so the outcome is the same on any machine.
+ * The document ends as attachment-unreadable, "took too long"; the deadline is the
+ * message's, so the second document starts no reader of its own; and the rest of the
+ * analysis still runs (the program attached beside them is flagged). */
+static void
+test_extract_deadline (void)
+{
+  static const char text[]
+      = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        "--b\r\nContent-Type: text/plain\r\n\r\nCi-joint.\r\n"
+        "--b\r\nContent-Type: application/pdf; name=facture.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJSVFT0YK\r\n"
+        "--b\r\nContent-Type: application/pdf; name=rib.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJSVFT0YK\r\n"
+        "--b\r\nContent-Type: application/octet-stream; name=outil.exe\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nTVqQAAMAAAA=\r\n--b--\r\n";
+  g_autofree char *dir = g_dir_make_tmp ("fct-analysis-XXXXXX", NULL);
+  g_autofree char *helper = NULL;
+  g_autofree char *script = NULL;
+  g_autoptr (GBytes) bytes = g_bytes_new_static (text, sizeof text - 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctMsg) msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+  g_autoptr (GDir) started = NULL;
+  FctAnalysisOptions options = { 0 };
+  FctLimits limits;
+  const char *name;
+  guint readers = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (dir);
+  /* It does not know --serve (so each document gets a child of its own), leaves a
+     folder per child it runs (a folder: its children may not write files), and waits. */
+  helper = g_build_filename (dir, "facteur-extract", NULL);
+  script = g_strdup_printf ("#!/bin/sh\n[ \"$1\" = --serve ] && exit 64\n"
+                            "mkdir \"%s/started.$$\"\nexec sleep 60\n",
+                            dir);
+  g_assert_true (g_file_set_contents (helper, script, -1, NULL));
+  g_assert_cmpint (g_chmod (helper, 0755), ==, 0);
+  fct_limits_init (&limits);
+  limits.extract_timeout_ms = 200;
+  options.extract_helper = helper;
+  options.limits = &limits;
+
+  a = fct_analysis_run (msg, &options, findings, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (a);
+  dump (findings);
+  g_assert_true (fct_findings_has (findings, "attachment-executable"));
+  g_assert_true (fct_findings_has (findings, "attachment-unreadable"));
+  for (guint i = 0; i < fct_findings_get_count (findings); i++)
+    {
+      const FctFinding *f = fct_findings_get (findings, i);
+      if (g_str_equal (f->weight->id, "attachment-unreadable"))
+        g_assert_nonnull (strstr (f->detail, "took too long"));
+    }
+  started = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (started);
+  while ((name = g_dir_read_name (started)) != NULL)
+    if (g_str_has_prefix (name, "started."))
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        readers++;
+        g_rmdir (path);
+      }
+  /* One reader, or none if this thread stalled past the deadline before the first. */
+  g_assert_cmpuint (readers, <=, 1);
+  g_unlink (helper);
+  g_rmdir (dir);
+}
+
 /* Every fixture analysed by four threads at once gives the same findings as alone:
  * GMime, the public suffix list, ICU's spoof checker and the regular expressions are
  * initialised once and shared. */
@@ -857,6 +932,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysis/hosts-dedup-idn", test_hosts_dedup_idn);
   g_test_add_func ("/analysis/bad-protected-domain", test_bad_protected_domain);
   g_test_add_func ("/analysis/threads", test_threads);
+  g_test_add_func ("/analysis/extract-deadline", test_extract_deadline);
   g_test_add_func ("/analysis/hostile/many-parts", test_hostile_many_parts);
   g_test_add_func ("/analysis/hostile/large-archive", test_hostile_large_archive);
   g_test_add_func ("/analysis/hostile/empty-member", test_hostile_empty_member);

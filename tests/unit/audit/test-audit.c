@@ -328,8 +328,10 @@ audit (FctResolver *resolver, const char *domain, guint mx_max, gboolean smtp, g
   fct_limits_init (&limits);
   if (mx_max > 0)
     limits.audit_mx_hosts_max = mx_max;
-  limits.smtp_connect_timeout_ms = 5000;
-  limits.smtp_reply_timeout_ms = 5000;
+  /* Generous: every dialogue with the test servers ends by itself; a loaded machine
+     must not turn a slow TLS handshake into an unreachable exchanger. */
+  limits.smtp_connect_timeout_ms = 30000;
+  limits.smtp_reply_timeout_ms = 30000;
   fct_audit_options_init (&options);
   options.limits = &limits;
   options.smtp = smtp;
@@ -1163,18 +1165,19 @@ test_probe_cache (void)
 static void
 test_unreachable (void)
 {
-  /* A port that was free a moment ago: nothing listens there. */
+  /* A port bound here and never listening: connecting is refused, and no other program
+     running at the same time can take it before the audit is done. */
   int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in sin
       = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
   socklen_t len = sizeof sin;
   g_assert_cmpint (bind (fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
   g_assert_cmpint (getsockname (fd, (struct sockaddr *)&sin, &len), ==, 0);
-  close (fd);
 
   g_autoptr (FctResolver) resolver = loopback_resolver ("tls.test");
   g_autoptr (FctAuditReport) r
       = audit (resolver, "tls.test", 0, TRUE, ntohs (sin.sin_port), NULL);
+  close (fd);
   g_autofree char *got = ids_of (r);
   /* No exchanger could be reached: probably port 25 blocked from here, not held
    * against the domain. */
@@ -1231,12 +1234,14 @@ test_fetch_refused (void)
   socklen_t len = sizeof sin;
   g_assert_cmpint (bind (fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
   g_assert_cmpint (getsockname (fd, (struct sockaddr *)&sin, &len), ==, 0);
-  close (fd);
+  /* Kept bound but never listening until the end: connecting is refused, and no other
+     program running at the same time can take the port meanwhile. */
 
   const char *const addresses[] = { "127.0.0.1", NULL };
   g_autoptr (FctAuditHttpsResponse) r
       = fct_audit_https_fetch ("mta-sts.nowhere.test", ntohs (sin.sin_port),
                                "/.well-known/mta-sts.txt", addresses, NULL, NULL);
+  close (fd);
   g_assert_nonnull (r->error);
   g_assert_cmpuint (r->status, ==, 0);
   g_assert_null (r->body);

@@ -182,6 +182,33 @@ test_async_context (void)
   g_main_context_unref (context);
 }
 
+/* A zone file knows its answer when the query starts: a thread that stalls longer than
+ * the timeout before it runs its main loop (a loaded machine, a slow sanitizer build)
+ * must still get that answer, not a TIMEOUT from the timer that became due meanwhile. */
+static void
+test_stall_before_loop (void)
+{
+  FctLimits limits;
+  Collect c;
+
+  fct_limits_init (&limits);
+  limits.dns_timeout_ms = 20;
+  g_autoptr (FctResolver) resolver = make_resolver (zone, &limits);
+  collect_init (&c);
+  fct_resolver_query_async (resolver, "mail.example.com", FCT_DNS_TYPE_A, collect_cb, &c);
+  fct_resolver_query_async (resolver, "nope.example.com", FCT_DNS_TYPE_A, collect_cb, &c);
+  c.returned = TRUE;
+  /* The stall: both timers are due before the loop runs at all. */
+  g_usleep (5 * limits.dns_timeout_ms * 1000);
+  collect_wait (&c, 2);
+  g_assert_cmpint (((FctDnsAnswer *)c.answers->pdata[0])->rcode, ==, FCT_DNS_RCODE_NOERROR);
+  g_assert_true (fct_dns_answer_has_records (c.answers->pdata[0]));
+  g_assert_cmpint (((FctDnsAnswer *)c.answers->pdata[1])->rcode, ==,
+                   FCT_DNS_RCODE_NXDOMAIN);
+  g_assert_false (c.failed);
+  collect_clear (&c);
+}
+
 static void
 test_many_in_flight (void)
 {
@@ -636,6 +663,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/dns/resolver/long-name", test_long_name);
   g_test_add_func ("/dns/resolver/async-context", test_async_context);
+  g_test_add_func ("/dns/resolver/stall-before-loop", test_stall_before_loop);
   g_test_add_func ("/dns/resolver/many-in-flight", test_many_in_flight);
   g_test_add_func ("/dns/resolver/cache-and-coalescing", test_cache_and_coalescing);
   g_test_add_func ("/dns/resolver/cache-bound", test_cache_bound);

@@ -82,6 +82,7 @@ hostile (FakeSmtp *f, int fd)
       return;
     case FAKE_NORMAL:
     case FAKE_INJECT:
+    case FAKE_PLAIN:
       return;
     }
 }
@@ -98,7 +99,7 @@ session_run (gpointer data)
   f->peak = MAX (f->peak, f->active);
   g_mutex_unlock (&f->lock);
 
-  if (f->mode != FAKE_NORMAL && f->mode != FAKE_INJECT)
+  if (f->mode != FAKE_NORMAL && f->mode != FAKE_INJECT && f->mode != FAKE_PLAIN)
     hostile (f, s->fd);
   else if (send_all (s->fd, f->greeting, strlen (f->greeting)))
     {
@@ -113,6 +114,13 @@ session_run (gpointer data)
           ssize_t n = recv (s->fd, buf, sizeof buf, 0);
           if (n <= 0)
             break;
+          if (f->mode == FAKE_PLAIN)
+            {
+              static const char refusal[] = "500 5.5.2 Error: command not recognized\r\n";
+              if (!send_all (s->fd, refusal, sizeof refusal - 1))
+                break;
+              continue;
+            }
           g_string_append_len (line, buf, n);
           char *eol;
           gboolean hang_up = FALSE;
@@ -242,10 +250,17 @@ fake_smtp_stop (FakeSmtp *fake)
 }
 
 guint16
-fake_smtp_closed_port (void)
+fake_smtp_closed_port (int *fd)
 {
-  guint16 port;
-  int fd = bind_loopback (&port);
-  close (fd); /* never listened: connecting is refused */
-  return port;
+  struct sockaddr_in sa = { .sin_family = AF_INET };
+  socklen_t len = sizeof sa;
+
+  /* Bound without SO_REUSEADDR and kept: no other program (another test running at the
+     same time) can listen there until the caller closes it. */
+  *fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (*fd, >=, 0);
+  sa.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (bind (*fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
+  g_assert_cmpint (getsockname (*fd, (struct sockaddr *)&sa, &len), ==, 0);
+  return ntohs (sa.sin_port);
 }

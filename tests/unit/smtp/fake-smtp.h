@@ -12,6 +12,8 @@ typedef enum
   FAKE_HUGE_LINE,      /* one 1 MiB greeting line */
   FAKE_TRICKLE,        /* the greeting one byte every 20 ms, forever */
   FAKE_INJECT,         /* answers STARTTLS with 220 and an extra reply in the same packet */
+  FAKE_PLAIN,          /* greeting, then an SMTP error for whatever arrives, even a TLS
+                          handshake */
 } FakeMode;
 
 /* Returns the reply to send (with CRLFs, may be multi-line), or NULL to hang up. */
@@ -28,5 +30,6 @@ guint fake_smtp_get_peak (FakeSmtp *fake);
 GPtrArray *fake_smtp_get_commands (FakeSmtp *fake);
 void fake_smtp_stop (FakeSmtp *fake);
 
-/* A port on 127.0.0.1 where nothing listens (bound, then closed). */
-guint16 fake_smtp_closed_port (void);
+/* A port on 127.0.0.1 where nothing listens: bound, never listening, so connecting is
+ * refused; the caller closes *fd when done. */
+guint16 fake_smtp_closed_port (int *fd);

@@ -66,8 +66,9 @@ free_port (void)
   return ntohs (a.sin_port);
 }
 
-/* Runs argv as the postgres user when root (initdb refuses root), else as is. */
-static void
+/* Runs argv as the postgres user when root (initdb refuses root), else as is. Returns
+ * whether it succeeded. */
+static gboolean
 run_as_postgres (const char *const *argv, gboolean must_succeed)
 {
   g_autoptr (GPtrArray) full = g_ptr_array_new ();
@@ -88,12 +89,15 @@ run_as_postgres (const char *const *argv, gboolean must_succeed)
   if (!g_spawn_sync ("/", (char **)full->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
                      &err, &status, &error))
     g_error ("%s: %s", argv[0], error->message);
-  if (must_succeed && !g_spawn_check_wait_status (status, NULL))
+  if (g_spawn_check_wait_status (status, NULL))
+    return TRUE;
+  if (must_succeed)
     g_error ("%s failed: %s%s", argv[0], out, err);
+  return FALSE;
 }
 
-static void
-server_start (FctTestPg *pg)
+static gboolean
+server_start (FctTestPg *pg, gboolean must_succeed)
 {
   g_autofree char *data = g_build_filename (pg->dir, "data", NULL);
   g_autofree char *log = g_build_filename (pg->dir, "log", NULL);
@@ -105,7 +109,7 @@ server_start (FctTestPg *pg)
       pg->port, pg->dir);
   const char *argv[]
       = { pg_ctl, "-D", data, "-w", "-t", "60", "-l", log, "-o", opts, "start", NULL };
-  run_as_postgres (argv, TRUE);
+  return run_as_postgres (argv, must_succeed);
 }
 
 void
@@ -120,7 +124,7 @@ fct_test_pg_server_stop (FctTestPg *pg)
 void
 fct_test_pg_server_start (FctTestPg *pg)
 {
-  server_start (pg);
+  (void)server_start (pg, TRUE);
 }
 
 /* The watcher: waits for the pipe to close, then stops the server and removes dir. */
@@ -137,7 +141,7 @@ watch (FctTestPg *pg, int pipe_r)
   while (read (pipe_r, &c, 1) != 0 && errno == EINTR)
     ;
   const char *argv[] = { pg_ctl, "-D", data, "-w", "-m", "immediate", "stop", NULL };
-  run_as_postgres (argv, FALSE);
+  (void)run_as_postgres (argv, FALSE);
   const char *rm[] = { "rm", "-rf", pg->dir, NULL };
   g_spawn_sync ("/", (char **)rm, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
                 NULL, NULL, NULL, NULL, NULL, NULL);
@@ -183,7 +187,10 @@ fct_test_pg_start (void)
   const char *argv[] = { initdb,     "-D",        data, "-A",   "trust", "-U",
                          "postgres", "--no-sync", "-E", "UTF8", NULL };
   run_as_postgres (argv, TRUE);
-  server_start (pg);
+  /* The port was free when chosen, but another program may bind it before the server
+     does (initdb runs in between): then another port, a few times. */
+  for (int attempt = 0; !server_start (pg, attempt == 4); attempt++)
+    pg->port = free_port ();
   return pg;
 }
 
