@@ -124,6 +124,13 @@ const char *fct_analysis_brands_named (const FctBrands *brands, const char *text
 const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host,
                                           const char *org);
 
+/* hosting.c — TRUE if url (host: its normalised host) is on free web hosting, a site or
+ * form builder (data/analysis/free-hosting.txt) or an IPFS gateway. */
+gboolean fct_analysis_url_free_hosting (const char *url, const char *host);
+/* TRUE if domain is, or is under, a service that sends mail for its customers with
+ * their address as Reply-To (data/analysis/reply-services.txt). */
+gboolean fct_analysis_domain_reply_service (const char *domain);
+
 /* attachments.c — records the text of an attachment (copied; made valid UTF-8). */
 void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,
                                        const char *text, gsize len, gboolean truncated);

@@ -138,6 +138,13 @@ static const FctFindingWeight rows[] = {
     N_ ("Replies go to another organization") },
   { "reply-to-divergent-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* CEO fraud */
     N_ ("Replies go to a free mailbox of another organization"), FCT_THREAT_SUSPICIOUS },
+  /* A brand's name or subject, replies to neither the sender nor the brand. */
+  { "reply-to-brand-elsewhere", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Replies go away from the brand the message speaks for"), FCT_THREAT_SUSPICIOUS },
+  /* Written from a free mailbox, answered at an organisation that did not send it. */
+  { "reply-to-divergent-from-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Sent from a free mailbox, replies to another organization"),
+    FCT_THREAT_SUSPICIOUS },
   { "phishing-account-lure", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* credential lure */
     N_ ("Account threatened or to confirm, with a link to another organisation"),
     FCT_THREAT_SUSPICIOUS },
