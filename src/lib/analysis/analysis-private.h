@@ -37,6 +37,14 @@ typedef struct
   GString *all_text;
   /* The names the message may imitate (owned by the context). */
   FctBrands *brands;
+  /* Links to free hosting (links.c): how many, the first (owned), and whether one of
+   * them is already a lure by itself (a login button, a form, a borrowed brand). */
+  guint hosted_count;
+  char *hosted_href;
+  char *hosted_host;
+  gboolean hosted_lured;
+  /* The account-lure wording found in the text (scam.c), or NULL (owned). */
+  char *lure;
 } FctAnalysisContext;
 
 /* domains.c — the public suffix list, loaded once and shared read-only. */
@@ -79,6 +87,8 @@ void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 /* scam.c — credential-phishing, advance-fee and sextortion wordings. */
 void fct_analysis_check_scams (FctAnalysisContext *ctx);
+/* links.c — after the scams: a link to free hosting in a lure (link-free-hosting). */
+void fct_analysis_check_hosting (FctAnalysisContext *ctx);
 
 /* links.c — ICU's spoof checker (one, built once, shared read-only): TRUE if the two
  * names are confusable (same skeleton, UTS #39 §4) and differ. */

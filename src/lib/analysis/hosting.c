@@ -109,7 +109,8 @@ is_ipfs (const char *path, const char *host)
     return TRUE;
   if (g_ascii_strncasecmp (path, "/ipns/", 6) == 0)
     return path[6] != '\0' && path[6] != '/';
-  return g_ascii_strncasecmp (path, "/ipfs/", 6) == 0 && is_cid (path + 6, strlen (path + 6));
+  return g_ascii_strncasecmp (path, "/ipfs/", 6) == 0
+         && is_cid (path + 6, strlen (path + 6));
 }
 
 gboolean

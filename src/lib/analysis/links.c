@@ -344,8 +344,9 @@ static const char *const action_words[] = {
   " access ",
 };
 
+/* TRUE if text, folded and cut into words, holds one of the words (each " w ... "). */
 static gboolean
-is_action_text (const char *text)
+has_words (const char *text, const char *const *table, gsize n)
 {
   g_autofree char *folded = fct_analysis_fold (text);
   GString *words = g_string_new (" ");
@@ -360,11 +361,63 @@ is_action_text (const char *text)
         g_string_append_c (words, ' ');
     }
   g_string_append_c (words, ' ');
-  for (gsize i = 0; !found && i < G_N_ELEMENTS (action_words); i++)
-    found = strstr (words->str, action_words[i]) != NULL;
+  for (gsize i = 0; !found && i < n; i++)
+    found = strstr (words->str, table[i]) != NULL;
   g_string_free (words, TRUE);
   return found;
 }
+
+static gboolean
+is_action_text (const char *text)
+{
+  return has_words (text, action_words, G_N_ELEMENTS (action_words));
+}
+
+/* The words of a button that asks for a login, a payment or a document to open: what a
+ * page on free hosting wants clicked when it is a lure. Narrower than action_words: a
+ * company's site on a free builder has "Réserver", "Découvrir", "Accéder au site". */
+static const char *const hosting_lure_words[] = {
+  " se connecter ",
+  " connectez vous ",
+  " connexion ",
+  " identifiez vous ",
+  " verifier ",
+  " verifiez ",
+  " confirmer ",
+  " confirmez ",
+  " mot de passe ",
+  " messagerie ",
+  " voir le document ",
+  " consulter le document ",
+  " ouvrir le document ",
+  " telecharger le document ",
+  " voir la facture ",
+  " consulter la facture ",
+  " telecharger la facture ",
+  " payer ",
+  " reglez ",
+  " debloquer ",
+  " reactiver ",
+  " log in ",
+  " login ",
+  " sign in ",
+  " verify ",
+  " confirm ",
+  " password ",
+  " mailbox ",
+  " webmail ",
+  " view document ",
+  " review document ",
+  " open document ",
+  " download document ",
+  " view invoice ",
+  " download invoice ",
+  " view pdf ",
+  " open pdf ",
+  " pay now ",
+  " unlock ",
+  " reactivate ",
+};
 
 /* Suffixes of names written in a URL's path that are domains, not file names: the
  * generic and country suffixes whose names are not also file extensions (".zip",
@@ -471,6 +524,7 @@ destination (const char *url, char **host, gboolean *opaque)
 typedef struct
 {
   Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
+  Hits hosting;
 } LinkHits;
 
 /* The text of an anchor lies when it shows a site that is not where the link goes. */
@@ -599,6 +653,32 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         }
       if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
         hit (&h.path, link->href, in_path);
+      if (!opaque && fct_analysis_url_free_hosting (final, host))
+        {
+          /* Free hosting is where small businesses keep their site too: a lure only
+             with a login or document button, a form, or a borrowed brand (or, seen
+             after the scams, the account-lure wording: fct_analysis_check_hosting). */
+          const char *shown = link->text[0] != '\0' ? link->text : link->image_alt;
+          if (ctx->hosted_count++ == 0)
+            {
+              ctx->hosted_href = g_strdup (link->href);
+              ctx->hosted_host = g_strdup (host);
+            }
+          if (claimed != NULL || link->source == FCT_MIME_LINK_HTML_FORM
+              || (link->source == FCT_MIME_LINK_HTML_ANCHOR && shown != NULL
+                  && has_words (shown, hosting_lure_words,
+                                G_N_ELEMENTS (hosting_lure_words))))
+            {
+              if (!ctx->hosted_lured)
+                {
+                  g_free (ctx->hosted_href);
+                  g_free (ctx->hosted_host);
+                  ctx->hosted_href = g_strdup (link->href);
+                  ctx->hosted_host = g_strdup (host);
+                }
+              ctx->hosted_lured = TRUE;
+            }
+        }
       if (link->source == FCT_MIME_LINK_HTML_FORM)
         {
           /* A form in a message sends what the reader types straight to its action: a
@@ -729,4 +809,32 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   hits_clear (&h.form);
   hits_clear (&h.path);
   hits_clear (&h.brand);
+  hits_clear (&h.hosting);
+}
+
+void
+fct_analysis_check_hosting (FctAnalysisContext *ctx)
+{
+  FctFinding *finding;
+
+  if (ctx->hosted_count == 0 || (!ctx->hosted_lured && ctx->lure == NULL))
+    return;
+    /* A translated plural format, as report () takes. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  finding = fct_findings_add (
+      ctx->findings, "link-free-hosting",
+      g_dngettext (GETTEXT_PACKAGE,
+                   "%u link of a message that asks to sign in, pay, open a document or "
+                   "speaks for a brand leads to a page on free hosting or IPFS (%s), "
+                   "where anyone publishes in a minute and no company keeps its login "
+                   "page. Do not type anything there.",
+                   "%u links of a message that asks to sign in, pay, open a document or "
+                   "speaks for a brand lead to pages on free hosting or IPFS (the first "
+                   "on %s), where anyone publishes in a minute and no company keeps its "
+                   "login page. Do not type anything there.",
+                   ctx->hosted_count),
+      ctx->hosted_count, ctx->hosted_host);
+#pragma GCC diagnostic pop
+  fct_finding_set_evidence (finding, ctx->hosted_href);
 }

@@ -191,6 +191,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
                "service's site by typing its address."),
             lure, host);
         fct_finding_set_evidence (finding, evidence);
+        ctx->lure = g_steal_pointer (&lure);
       }
   }
 

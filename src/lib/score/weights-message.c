@@ -131,6 +131,9 @@ static const FctFindingWeight rows[] = {
     N_ ("Link showing a domain name in its path"), FCT_THREAT_SUSPICIOUS },
   { "text-lookalike-letters", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* evasion */
     N_ ("Sender name or subject written with look-alike letters"), FCT_THREAT_SUSPICIOUS },
+  /* A login, payment or document button, a form or a brand, on free hosting or IPFS. */
+  { "link-free-hosting", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Lure leading to a page on free hosting or IPFS"), FCT_THREAT_SUSPICIOUS },
   { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
     N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
