@@ -48,6 +48,10 @@ static const FctFindingWeight rows[] = {
                                                            another */
   { "header-from-invalid", "headers", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Missing or invalid From address") },
+  /* A From written to show a name that no parser ties to an address. */
+  { "header-from-disguised", "headers", FCT_SEVERITY_WARNING, 1.0,
+    N_ ("From field built to show a name without a readable address"),
+    FCT_THREAT_SUSPICIOUS },
   /* What follows the bad line escapes DKIM and DMARC yet may be displayed. */
   { "header-malformed-line", "headers", FCT_SEVERITY_WARNING, 1.5,
     N_ ("Malformed line in the header"), FCT_THREAT_SUSPICIOUS },
