@@ -475,6 +475,100 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
   return NULL;
 }
 
+/* Words of a login or account page in a URL's path: what a page on a bare IP address
+ * asks of the reader when it is a phishing kit's. */
+static const char *const ip_login_words[] = {
+  "login",  "logon",   "signin",  "sign-in", "verif",    "update",   "account",
+  "acount", "confirm", "secure",  "webscr",  "banking",  "password", "isapi",
+  "auth",   "session", "billing", "wallet",  "identity", "cgi-bin",
+};
+
+/* TRUE if ip (a normalised IP host) is private, loopback or link-local: a link there
+ * reaches nothing outside the reader's own network (a NAS, a router, a printer). */
+static gboolean
+ip_is_local (const char *ip)
+{
+  g_autofree char *bare = g_strdup (ip);
+  g_autoptr (GInetAddress) addr = NULL;
+  gsize n = strlen (bare);
+
+  if (n > 2 && bare[0] == '[' && bare[n - 1] == ']')
+    {
+      memmove (bare, bare + 1, n - 2);
+      bare[n - 2] = '\0';
+    }
+  addr = g_inet_address_new_from_string (bare);
+  return addr != NULL
+         && (g_inet_address_get_is_site_local (addr)
+             || g_inet_address_get_is_loopback (addr)
+             || g_inet_address_get_is_link_local (addr));
+}
+
+/* A link to a public IP address made as phishing kits make it: in mail from a brand's
+ * domain (forged: a brand links to its names), with a login or account page in its path
+ * ("/sb/login.htm", "/ws/eBayISAPI.dll?SignIn"), the sender's name or another site's
+ * host name among its folders ("/suntrust/", "/onlinebanking.huntington.com/"), or a
+ * "log in" button ("click here" is not one). A site on a bare address
+ * ("http://63.147.65.2/antiques", "http://128.32.250.15:8080/destra/"), the query of a
+ * search ("?pagename=..._banking_app") and a private address (a NAS, a router) are only
+ * link-ip-literal. Returns what gave it away (transfer full), or NULL. */
+static char *
+ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
+              const char *host)
+{
+  g_autofree char *lower = NULL;
+  const char *authority, *path, *shown;
+  g_autofree char *label = NULL;
+  gboolean is_protected = FALSE;
+  gsize path_len;
+
+  if (ip_is_local (host))
+    return NULL;
+  /* A brand's mail links to its names, never to an address. (A protected domain is the
+     reader's own organisation, whose servers may well have one.) */
+  if (ctx->result->author_org != NULL
+      && fct_analysis_brands_owned (ctx->brands, ctx->result->author_org, &is_protected)
+      && !is_protected)
+    return g_strdup (ctx->result->author_org);
+  lower = decoded_lower (url);
+  authority = strstr (lower, "//");
+  authority = authority != NULL ? authority + 2 : lower;
+  path = authority + strcspn (authority, "/?#");
+  path_len = strcspn (path, "?#");
+  for (gsize i = 0; i < G_N_ELEMENTS (ip_login_words); i++)
+    if (g_strstr_len (path, (gssize)path_len, ip_login_words[i]) != NULL)
+      return g_strdup (ip_login_words[i]);
+  /* The sender's own name, or a host name, among the folders. */
+  if (ctx->result->author_org != NULL)
+    {
+      label = g_strndup (ctx->result->author_org, strcspn (ctx->result->author_org, "."));
+      if (strlen (label) >= 4 && g_strstr_len (path, (gssize)path_len, label) != NULL)
+        return g_steal_pointer (&label);
+    }
+  for (const char *seg = path; seg < path + path_len;)
+    {
+      gsize n = strcspn (seg, "/?#");
+      g_autofree char *name = g_strndup (seg, n);
+      const char *dot = strchr (name, '.');
+
+      /* A whole host name ("www.ebay.com", "onlinebanking.huntington.com"), not a file
+         ("index.htm", "verify.html"). */
+      if (dot != NULL && strchr (dot + 1, '.') != NULL
+          && fct_analysis_has_known_suffix (name))
+        return g_steal_pointer (&name);
+      seg += n;
+      if (*seg != '/')
+        break;
+      seg++;
+    }
+  /* A "log in" or "verify" button; "click here" alone is how 2002 newsletters wrote. */
+  shown = link->text[0] != '\0' ? link->text : link->image_alt;
+  if (link->source == FCT_MIME_LINK_HTML_ANCHOR && shown != NULL
+      && has_words (shown, hosting_lure_words, G_N_ELEMENTS (hosting_lure_words)))
+    return g_strdup (shown);
+  return NULL;
+}
+
 /* The URL a browser opens for href (transfer full): a protocol-relative "//host/" takes
  * https (a mail has no base scheme; RFC 3986 §4.2), and C0 controls written as
  * references ("&#1;") are dropped as filters must to read what the browser reads. */
@@ -524,7 +618,7 @@ destination (const char *url, char **host, gboolean *opaque)
 typedef struct
 {
   Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
-  Hits hosting;
+  Hits hosting, iplure;
 } LinkHits;
 
 /* The text of an anchor lies when it shows a site that is not where the link goes. */
@@ -629,7 +723,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       /* Blocklists are asked about where the link really goes. */
       entry = add_host (ctx->result, host);
       if (entry->ip_literal)
-        hit (&h.ip, link->href, NULL);
+        {
+          g_autofree char *why = ip_link_lure (ctx, link, final, host);
+          hit (&h.ip, link->href, NULL);
+          if (why != NULL)
+            {
+              g_autofree char *both = g_strdup_printf ("%s (%s)", host, why);
+              hit (&h.iplure, link->href, both);
+            }
+        }
       else if (is_shortener (host))
         hit (&h.shortener, link->href, NULL);
       if (!g_hash_table_contains (seen_host, host))
@@ -730,6 +832,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "name. Phishing does this to avoid domain blocklists: link to your "
                        "own domain.",
                        h.ip.count));
+  report (ctx, "link-ip-login", &h.iplure,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link leads to a page on a bare IP address made as phishing kits "
+                       "make it: %s. Banks and services never ask to sign in on a numeric "
+                       "address: do not click.",
+                       "%u links lead to pages on bare IP addresses made as phishing kits "
+                       "make them, the first %s. Banks and services never ask to sign in "
+                       "on a numeric address: do not click.",
+                       h.iplure.count));
   report (ctx, "link-shortener", &h.shortener,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link goes through a URL shortener (%s) that hides the "
@@ -810,6 +921,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   hits_clear (&h.path);
   hits_clear (&h.brand);
   hits_clear (&h.hosting);
+  hits_clear (&h.iplure);
 }
 
 void

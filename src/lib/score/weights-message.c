@@ -138,6 +138,9 @@ static const FctFindingWeight rows[] = {
   /* A login, payment or document button, a form or a brand, on free hosting or IPFS. */
   { "link-free-hosting", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Lure leading to a page on free hosting or IPFS"), FCT_THREAT_SUSPICIOUS },
+  /* A bare IP address with its own port, a login path or a borrowed name. */
+  { "link-ip-login", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Link to a login page on a bare IP address"), FCT_THREAT_SUSPICIOUS },
   { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
     N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
