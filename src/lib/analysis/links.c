@@ -687,6 +687,13 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   const char *claimed_domain = NULL;
   const char *claimed = NULL;
 
+  /* Mail From a built-in brand's own domain: it links to the brand's names, not to free
+     hosting (forged, its DMARC fails once DNS is asked). */
+  gboolean is_protected = FALSE;
+  const gboolean brand_sender
+      = author_org != NULL
+        && fct_analysis_brands_owned (ctx->brands, author_org, &is_protected)
+        && !is_protected;
   /* The brand the message speaks for: its sender's name, or its subject. */
   claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name,
                                        FCT_BRANDS_SENDER_NAME, author_org, &claimed_domain);
@@ -755,18 +762,22 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         }
       if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
         hit (&h.path, link->href, in_path);
-      if (!opaque && fct_analysis_url_free_hosting (final, host))
+      if (!opaque && fct_analysis_url_free_hosting (final, host)
+          && (entry->org_domain == NULL
+              || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL)))
         {
           /* Free hosting is where small businesses keep their site too: a lure only
-             with a login or document button, a form, or a borrowed brand (or, seen
-             after the scams, the account-lure wording: fct_analysis_check_hosting). */
+             with a login or document button, a form, a borrowed brand or a brand's own
+             From (or, seen after the scams, the account-lure wording:
+             fct_analysis_check_hosting). A brand's own builder (forms.office.com in
+             Microsoft's mail) is the brand's. */
           const char *shown = link->text[0] != '\0' ? link->text : link->image_alt;
           if (ctx->hosted_count++ == 0)
             {
               ctx->hosted_href = g_strdup (link->href);
               ctx->hosted_host = g_strdup (host);
             }
-          if (claimed != NULL || link->source == FCT_MIME_LINK_HTML_FORM
+          if (claimed != NULL || brand_sender || link->source == FCT_MIME_LINK_HTML_FORM
               || (link->source == FCT_MIME_LINK_HTML_ANCHOR && shown != NULL
                   && has_words (shown, hosting_lure_words,
                                 G_N_ELEMENTS (hosting_lure_words))))
