@@ -6,6 +6,7 @@
  * spoof checker with a restriction level). */
 #include "analysis-private.h"
 
+#include <facteur/verify.h>
 #include <gmime/gmime.h>
 #include <idn2.h>
 #include <string.h>
@@ -475,6 +476,21 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
   return NULL;
 }
 
+/* TRUE if the message comes From a built-in brand's own domain, not one of its free
+ * mailboxes (orange.fr, outlook.com are brands' domains and everyone's addresses) nor a
+ * protected domain (the reader's own organisation, whose servers may well be linked by
+ * address). */
+static gboolean
+brand_mail (FctAnalysisContext *ctx)
+{
+  const FctAnalysis *r = ctx->result;
+  gboolean is_protected = FALSE;
+
+  return r->author_org != NULL && !fct_verify_domain_is_free_mail (r->author_domain)
+         && fct_analysis_brands_owned (ctx->brands, r->author_org, &is_protected)
+         && !is_protected;
+}
+
 /* Words of a login or account page in a URL's path: what a page on a bare IP address
  * asks of the reader when it is a phishing kit's. */
 static const char *const ip_login_words[] = {
@@ -519,16 +535,12 @@ ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
   g_autofree char *lower = NULL;
   const char *authority, *path, *shown;
   g_autofree char *label = NULL;
-  gboolean is_protected = FALSE;
   gsize path_len;
 
   if (ip_is_local (host))
     return NULL;
-  /* A brand's mail links to its names, never to an address. (A protected domain is the
-     reader's own organisation, whose servers may well have one.) */
-  if (ctx->result->author_org != NULL
-      && fct_analysis_brands_owned (ctx->brands, ctx->result->author_org, &is_protected)
-      && !is_protected)
+  /* A brand's mail links to its names, never to an address. */
+  if (brand_mail (ctx))
     return g_strdup (ctx->result->author_org);
   lower = decoded_lower (url);
   authority = strstr (lower, "//");
@@ -689,11 +701,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
 
   /* Mail From a built-in brand's own domain: it links to the brand's names, not to free
      hosting (forged, its DMARC fails once DNS is asked). */
-  gboolean is_protected = FALSE;
-  const gboolean brand_sender
-      = author_org != NULL
-        && fct_analysis_brands_owned (ctx->brands, author_org, &is_protected)
-        && !is_protected;
+  const gboolean brand_sender = brand_mail (ctx);
   /* The brand the message speaks for: its sender's name, or its subject. */
   claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name,
                                        FCT_BRANDS_SENDER_NAME, author_org, &claimed_domain);
