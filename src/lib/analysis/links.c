@@ -428,6 +428,40 @@ static const char *const path_suffixes[] = {
   "nl",  "eu",  "ca",  "us",   "au",  "kr", "jp", "br", "ru", "cn", "gouv.fr",
 };
 
+/* The sender's own domain written as a host name among the folders of a link to another
+ * site ("http://www.genesiscostarica.com/~test/onlinebanking.huntington.com/login.html"
+ * in mail From huntington.com): the bank's address dressed on a stranger's server.
+ * (transfer full) */
+static char *
+sender_in_path (FctAnalysisContext *ctx, const char *path, const char *host_org)
+{
+  const char *author_org = ctx->result->author_org;
+  gsize path_len = strcspn (path, "?#");
+
+  if (author_org == NULL || g_str_equal (author_org, host_org)
+      || strstr (path, author_org) == NULL)
+    return NULL;
+  for (const char *seg = path + 1; seg < path + path_len;)
+    {
+      gsize n = strcspn (seg, "/?#");
+      g_autofree char *name = fct_analysis_host_normalize (seg, n);
+      g_autofree char *org = name != NULL && strchr (name, '.') != NULL
+                                 ? fct_analysis_org_domain (name)
+                                 : NULL;
+
+      /* A folder, not the last segment: review sites end their pages with the domain
+         reviewed ("trustpilot.com/review/www.maison-dupont.fr"). */
+      if (org != NULL && g_str_equal (org, author_org) && seg[n] == '/'
+          && seg[n + 1] != '\0' && strcspn (name, ".") < strlen (name) - strlen (org))
+        return g_steal_pointer (&name);
+      seg += n;
+      if (*seg != '/')
+        break;
+      seg++;
+    }
+  return NULL;
+}
+
 /* A domain written as the first folder of the path of a link to another site
  * ("http://host.example.kr/comfedbank.com/"): the reader sees a bank's name in the
  * address. A URL that carries a whole URL ("/redirect/http://...") is a redirector, not
@@ -448,6 +482,8 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
   p += strcspn (p, "/?#");
   if (*p != '/')
     return NULL;
+  if ((name = sender_in_path (ctx, p, host_org)) != NULL)
+    return g_steal_pointer (&name);
   seg = p + 1;
   /* What follows the host: a whole URL in it makes the link a redirector. */
   len = strcspn (seg, "/?#");

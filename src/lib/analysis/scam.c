@@ -16,9 +16,12 @@
 
 /* The account threatened or to be confirmed: "your account has been suspended", "verify
  * your account", "unusual sign-in activity", "your mailbox is full", "your password will
- * expire", "votre compte a été suspendu", "confirmez votre identité". Not the sign-up
- * confirmation ("verify your email address"), which is every service's first mail, nor
- * "update your profile", a newsletter's footer. */
+ * expire", "votre compte a été suspendu", "confirmez votre identité", and their German,
+ * Dutch, Portuguese and Spanish forms ("Ihr Konto wurde gesperrt", "Sicherheits-PIN
+ * bestätigen", "uw rekening is geblokkeerd", "seu acesso foi bloqueado", "suspensão da
+ * CNH", "tu cuenta ha sido suspendida"). Not the sign-up confirmation ("verify your
+ * email address"), which is every service's first mail, nor "update your profile", a
+ * newsletter's footer. */
 static const char lure_pattern[]
     = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
       "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
@@ -50,7 +53,30 @@ static const char lure_pattern[]
       "|\\b(?:mettre|mettez)\\s[àa]\\sjour\\s(?:votre|vos)\\s(?:compte|informations\\s"
       "(?:de\\spaiement|bancaires|personnelles)|moyen\\sde\\spaiement)"
       "|\\b(?:activit[ée]|connexion|tentative\\sde\\sconnexion)\\s(?:inhabituelle|"
-      "suspecte)";
+      "suspecte)"
+      /* German, Dutch, Portuguese and Spanish: the lures of the recent honeypot mail. */
+      "|\\bihre?\\s(?:\\w+\\s){0,2}?(?:konto|zugang|karte|postfach|passwort|abonnement"
+      "|schutz)\\s(?:\\w+\\s){0,3}?(?:wurde|wird|ist)\\s(?:\\w+\\s){0,3}?(?:gesperrt"
+      "|eingeschr[äa]nkt|deaktiviert|gel[öo]scht|blockiert|abgelaufen|suspendiert)"
+      "|\\b(?:best[äa]tigen|verifizieren|aktualisieren)\\s(?:sie\\s)?ihre?[nm]?\\s"
+      "(?:\\w+\\s)?(?:konto|identit[äa]t|daten|zugang|karte|zahlungsdaten)"
+      "|\\bsicherheits-?pin\\s(?:\\w+\\s)?best[äa]tigen"
+      "|\\bungew[öo]hnliche\\s(?:anmeldung|aktivit[äa]t|anmeldeaktivit[äa]t)"
+      "|\\buw\\s(?:\\w+\\s)?(?:account|rekening|bankpas|toegang|mailbox)\\s(?:\\w+\\s){0,2}"
+      "?"
+      "(?:is|wordt|werd)\\s(?:\\w+\\s)?(?:geblokkeerd|opgeschort|beperkt|verlopen"
+      "|gedeactiveerd)"
+      "|\\b(?:bevestig|verifieer)\\s(?:uw|je)\\s(?:\\w+\\s)?(?:gegevens|account"
+      "|identiteit|bankgegevens)"
+      "|\\b(?:sua|seu)\\s(?:\\w+\\s){0,2}?(?:conta|cart[ãa]o|acesso|cnh|cpf|pedido"
+      "|internet\\sbanking)\\s(?:\\w+\\s){0,3}?(?:foi|est[áa]|ser[áa])\\s(?:\\w+\\s)?"
+      "(?:bloquead|suspens|cancelad|taxad|restrit)"
+      "|\\bdesbloqueie\\s(?:\\w+\\s)?(?:sua|seu)\\s|\\bbloqueio\\s(?:iminente|preventivo)"
+      "|\\bsuspens[ãa]o\\sda\\scnh|\\birregularidade\\sdetectada"
+      "|\\b(?:tu|su)\\s(?:cuenta|tarjeta|acceso)\\s(?:\\w+\\s){0,2}?(?:ha\\ssido|fue|est["
+      "áa]"
+      "|ser[áa])\\s(?:\\w+\\s)?(?:bloquead|suspendid|restringid|limitad)"
+      "|\\bconfirma\\s(?:tus|sus)\\sdatos";
 
 /* The advance-fee story: someone's money waits for the reader. Only with a large sum
  * (below). */
