@@ -438,8 +438,15 @@ sender_in_path (FctAnalysisContext *ctx, const char *path, const char *host_org)
   const char *author_org = ctx->result->author_org;
   gsize path_len = strcspn (path, "?#");
 
-  if (author_org == NULL || g_str_equal (author_org, host_org)
+  g_autofree char *lower = NULL;
+
+  /* An empty folder first ("http://www.x.comhttp://www.x.com/…", a URL typed twice) or
+     a whole URL in the path (a redirector) is no disguise. */
+  if (author_org == NULL || g_str_equal (author_org, host_org) || path[1] == '/'
       || strstr (path, author_org) == NULL)
+    return NULL;
+  lower = decoded_lower (path);
+  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
     return NULL;
   for (const char *seg = path + 1; seg < path + path_len;)
     {
