@@ -59,20 +59,25 @@ static const char lure_pattern[]
       "|schutz)\\s(?:\\w+\\s){0,3}?(?:wurde|wird|ist)\\s(?:\\w+\\s){0,3}?(?:gesperrt"
       "|eingeschr[äa]nkt|deaktiviert|gel[öo]scht|blockiert|abgelaufen|suspendiert)"
       "|\\b(?:best[äa]tigen|verifizieren|aktualisieren)\\s(?:sie\\s)?ihre?[nm]?\\s"
-      "(?:\\w+\\s)?(?:konto|identit[äa]t|daten|zugang|karte|zahlungsdaten)"
+      "(?:\\w+\\s)?(?:konto|identit[äa]t|daten|angaben|zugang|karte|zahlungsdaten)"
       "|\\bsicherheits-?pin\\s(?:\\w+\\s)?best[äa]tigen"
       "|\\bungew[öo]hnliche\\s(?:anmeldung|aktivit[äa]t|anmeldeaktivit[äa]t)"
       "|\\buw\\s(?:\\w+\\s)?(?:account|rekening|bankpas|toegang|mailbox)\\s(?:\\w+\\s){0,2}"
       "?"
       "(?:is|wordt|werd)\\s(?:\\w+\\s)?(?:geblokkeerd|opgeschort|beperkt|verlopen"
       "|gedeactiveerd)"
+      "|\\b(?:account|rekening)\\s(?:is\\s|wordt\\s)?geblokkeerd"
       "|\\b(?:bevestig|verifieer)\\s(?:uw|je)\\s(?:\\w+\\s)?(?:gegevens|account"
       "|identiteit|bankgegevens)"
       "|\\b(?:sua|seu)\\s(?:\\w+\\s){0,2}?(?:conta|cart[ãa]o|acesso|cnh|cpf|pedido"
       "|internet\\sbanking)\\s(?:\\w+\\s){0,3}?(?:foi|est[áa]|ser[áa])\\s(?:\\w+\\s)?"
       "(?:bloquead|suspens|cancelad|taxad|restrit)"
       "|\\bdesbloqueie\\s(?:\\w+\\s)?(?:sua|seu)\\s|\\bbloqueio\\s(?:iminente|preventivo)"
-      "|\\bsuspens[ãa]o\\sda\\scnh|\\birregularidade\\sdetectada"
+      "|\\bsuspens[ãa]o\\sd[ae]\\s(?:sua\\s)?cnh|\\birregularidade\\sdetectada"
+      "|\\bmulta\\sde\\str[âa]nsito\\s(?:pendente|associada)|\\bbloqueamos\\s(?:a\\s)?"
+      "sua\\s"
+      "conta|\\bvalor\\sbloqueado|\\bacesso\\sindevido|\\bresgate\\s(?:agora\\s)?seus\\s"
+      "pontos"
       "|\\b(?:tu|su)\\s(?:cuenta|tarjeta|acceso)\\s(?:\\w+\\s){0,2}?(?:ha\\ssido|fue|est["
       "áa]"
       "|ser[áa])\\s(?:\\w+\\s)?(?:bloquead|suspendid|restringid|limitad)"
@@ -170,8 +175,35 @@ first_match (const GRegex *re, const char *text, gsize len)
   return g_string_free (out, FALSE);
 }
 
+/* The domain of the first mailto: link to another organisation than the sender's: the
+ * lure that asks the reader to write ("report this sign-in") to its collector
+ * (transfer full), or NULL. */
+static char *
+foreign_mailto (const FctAnalysis *result)
+{
+  for (guint i = 0; i < fct_mime_get_link_count (result->mime); i++)
+    {
+      const FctMimeLink *link = fct_mime_get_link (result->mime, i);
+      const char *at, *end;
+      g_autofree char *domain = NULL;
+      g_autofree char *org = NULL;
+
+      if (g_ascii_strncasecmp (link->href, "mailto:", 7) != 0
+          || (at = strchr (link->href, '@')) == NULL)
+        continue;
+      end = at + 1 + strcspn (at + 1, "?&,;> ");
+      domain = fct_analysis_host_normalize (at + 1, (gsize)(end - at - 1));
+      org = domain != NULL ? fct_analysis_org_domain (domain) : NULL;
+      if (org != NULL
+          && (result->author_org == NULL || !g_str_equal (org, result->author_org)))
+        return g_steal_pointer (&domain);
+    }
+  return NULL;
+}
+
 /* The first link host that is neither the sender's organisation nor under it: where a
- * lure sends the reader. An IP literal counts. (transfer none) */
+ * lure sends the reader. An IP literal counts; without one, a mailto: link to another
+ * organisation (foreign_mailto). (transfer none) */
 static const char *
 foreign_link (const FctAnalysis *result)
 {
@@ -204,8 +236,13 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
     }
 
   {
+    g_autofree char *mailto = NULL;
     const char *host = foreign_link (ctx->result);
-    g_autofree char *lure = host != NULL ? first_match (p->lure, text, len) : NULL;
+    g_autofree char *lure = NULL;
+
+    if (host == NULL)
+      host = mailto = foreign_mailto (ctx->result);
+    lure = host != NULL ? first_match (p->lure, text, len) : NULL;
     if (lure != NULL)
       {
         g_autofree char *evidence = g_strdup_printf ("“%s” → %s", lure, host);
