@@ -529,9 +529,10 @@ brand_mail (FctAnalysisContext *ctx)
   const FctAnalysis *r = ctx->result;
   gboolean is_protected = FALSE;
 
-  return r->author_org != NULL && !fct_verify_domain_is_free_mail (r->author_domain)
+  /* The brand first: the free-mail list is loaded on its first use. */
+  return r->author_org != NULL
          && fct_analysis_brands_owned (ctx->brands, r->author_org, &is_protected)
-         && !is_protected;
+         && !is_protected && !fct_verify_domain_is_free_mail (r->author_domain);
 }
 
 /* Words of a login or account page in a URL's path: what a page on a bare IP address
