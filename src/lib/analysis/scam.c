@@ -120,7 +120,6 @@ static const char extortion_pattern[]
 typedef struct
 {
   GRegex *lure;
-  GRegex *lure_foreign;
   GRegex *fee;
   GRegex *money;
   GRegex *bitcoin;
@@ -148,7 +147,6 @@ patterns (void)
   if (g_once_init_enter (&once))
     {
       p.lure = compile (lure_pattern, G_REGEX_CASELESS);
-      p.lure_foreign = compile (lure_foreign_pattern, G_REGEX_CASELESS);
       p.fee = compile (fee_pattern, G_REGEX_CASELESS);
       p.money = compile (money_pattern, G_REGEX_CASELESS);
       p.bitcoin = compile (bitcoin_pattern, 0);
@@ -181,8 +179,24 @@ first_match (const GRegex *re, const char *text, gsize len)
   return g_string_free (out, FALSE);
 }
 
+/* The foreign lures, compiled on their first use: most mail never needs them. */
+static const GRegex *
+lure_foreign (void)
+{
+  static gsize once;
+  static GRegex *re;
+
+  if (g_once_init_enter (&once))
+    {
+      re = compile (lure_foreign_pattern, G_REGEX_CASELESS);
+      g_once_init_leave (&once, 1);
+    }
+  return re;
+}
+
 /* TRUE if text has common words of German, Dutch, Portuguese or Spanish: a few
- * substring searches, far cheaper than a pattern whose branches start on every word. */
+ * substring searches (memmem, not g_strstr_len, which compares byte by byte), far
+ * cheaper than a pattern whose branches start on every word. */
 static gboolean
 foreign_language (const char *text, gsize len)
 {
@@ -192,7 +206,7 @@ foreign_language (const char *text, gsize len)
           " uma ", " em ",  " para ", " los ",  " por ",  " su " };
 
   for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
-    if (g_strstr_len (text, (gssize)len, words[i]) != NULL)
+    if (memmem (text, len, words[i], strlen (words[i])) != NULL)
       return TRUE;
   return FALSE;
 }
@@ -266,7 +280,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
       host = mailto = foreign_mailto (ctx->result);
     lure = host != NULL ? first_match (p->lure, text, len) : NULL;
     if (host != NULL && lure == NULL && foreign_language (text, len))
-      lure = first_match (p->lure_foreign, text, len);
+      lure = first_match (lure_foreign (), text, len);
     if (lure != NULL)
       {
         g_autofree char *evidence = g_strdup_printf ("“%s” → %s", lure, host);
