@@ -37,6 +37,14 @@ typedef struct
   GString *all_text;
   /* The names the message may imitate (owned by the context). */
   FctBrands *brands;
+  /* Links to free hosting (links.c): how many, the first (owned), and whether one of
+   * them is already a lure by itself (a login button, a form, a borrowed brand). */
+  guint hosted_count;
+  char *hosted_href;
+  char *hosted_host;
+  gboolean hosted_lured;
+  /* The account-lure wording found in the text (scam.c), or NULL (owned). */
+  char *lure;
 } FctAnalysisContext;
 
 /* domains.c — the public suffix list, loaded once and shared read-only. */
@@ -79,6 +87,8 @@ void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 /* scam.c — credential-phishing, advance-fee and sextortion wordings. */
 void fct_analysis_check_scams (FctAnalysisContext *ctx);
+/* links.c — after the scams: a link to free hosting in a lure (link-free-hosting). */
+void fct_analysis_check_hosting (FctAnalysisContext *ctx);
 
 /* links.c — ICU's spoof checker (one, built once, shared read-only): TRUE if the two
  * names are confusable (same skeleton, UTS #39 §4) and differ. */
@@ -123,6 +133,13 @@ const char *fct_analysis_brands_named (const FctBrands *brands, const char *text
  * or NULL) imitates, or NULL (transfer none). */
 const char *fct_analysis_brands_imitated (const FctBrands *brands, const char *host,
                                           const char *org);
+
+/* hosting.c — TRUE if url (host: its normalised host) is on free web hosting, a site or
+ * form builder (data/analysis/free-hosting.txt) or an IPFS gateway. */
+gboolean fct_analysis_url_free_hosting (const char *url, const char *host);
+/* TRUE if domain is, or is under, a service that sends mail for its customers with
+ * their address as Reply-To (data/analysis/reply-services.txt). */
+gboolean fct_analysis_domain_reply_service (const char *domain);
 
 /* attachments.c — records the text of an attachment (copied; made valid UTF-8). */
 void fct_analysis_attachment_text_add (FctAnalysis *result, guint part, const char *name,

@@ -143,6 +143,9 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   ctx.findings = findings;
   ctx.msg = msg;
   ctx.all_text = collect_text (msg, result->mime);
+  ctx.hosted_count = 0;
+  ctx.hosted_href = ctx.hosted_host = ctx.lure = NULL;
+  ctx.hosted_lured = FALSE;
   ctx.brands
       = fct_analysis_brands_new (options->protected_domains, options->protected_brands);
 
@@ -150,10 +153,14 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_links (&ctx);
   fct_analysis_check_spoofing (&ctx);
   fct_analysis_check_scams (&ctx);
+  fct_analysis_check_hosting (&ctx);
   /* Attachments first: text attachments add their IBANs before the fraud check. */
   fct_analysis_check_attachments (&ctx);
   fct_analysis_check_iban (&ctx);
   g_string_free (ctx.all_text, TRUE);
+  g_free (ctx.hosted_href);
+  g_free (ctx.hosted_host);
+  g_free (ctx.lure);
   fct_analysis_brands_free (ctx.brands);
   return g_steal_pointer (&result);
 }

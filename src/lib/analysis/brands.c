@@ -100,12 +100,25 @@ fct_analysis_fold (const char *text)
 }
 
 /* Folded words separated by single spaces, with a space at each end (transfer full):
- * "Caisse d'Épargne" gives " caisse d epargne ". */
+ * "Caisse d'Épargne" gives " caisse d epargne ", "McAfee™ Notice" " mcafee notice ". */
 static char *
 fold_words (const char *text)
 {
-  g_autofree char *folded = fct_analysis_fold (text);
+  g_autofree char *folded = NULL;
   GString *out = g_string_new (" ");
+  GString *marks = NULL;
+
+  /* NFKC spells the trade mark signs out ("Mcafee™" would fold to "mcafeetm"): they
+     end a word, as "®" does. */
+  if (strstr (text, "\u2122") != NULL || strstr (text, "\u2120") != NULL)
+    {
+      marks = g_string_new (text);
+      g_string_replace (marks, "\u2122", " ", 0);
+      g_string_replace (marks, "\u2120", " ", 0);
+    }
+  folded = fct_analysis_fold (marks != NULL ? marks->str : text);
+  if (marks != NULL)
+    g_string_free (marks, TRUE);
 
   for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
     {

@@ -6,6 +6,7 @@
  * spoof checker with a restriction level). */
 #include "analysis-private.h"
 
+#include <facteur/verify.h>
 #include <gmime/gmime.h>
 #include <idn2.h>
 #include <string.h>
@@ -344,8 +345,9 @@ static const char *const action_words[] = {
   " access ",
 };
 
+/* TRUE if text, folded and cut into words, holds one of the words (each " w ... "). */
 static gboolean
-is_action_text (const char *text)
+has_words (const char *text, const char *const *table, gsize n)
 {
   g_autofree char *folded = fct_analysis_fold (text);
   GString *words = g_string_new (" ");
@@ -360,11 +362,63 @@ is_action_text (const char *text)
         g_string_append_c (words, ' ');
     }
   g_string_append_c (words, ' ');
-  for (gsize i = 0; !found && i < G_N_ELEMENTS (action_words); i++)
-    found = strstr (words->str, action_words[i]) != NULL;
+  for (gsize i = 0; !found && i < n; i++)
+    found = strstr (words->str, table[i]) != NULL;
   g_string_free (words, TRUE);
   return found;
 }
+
+static gboolean
+is_action_text (const char *text)
+{
+  return has_words (text, action_words, G_N_ELEMENTS (action_words));
+}
+
+/* The words of a button that asks for a login, a payment or a document to open: what a
+ * page on free hosting wants clicked when it is a lure. Narrower than action_words: a
+ * company's site on a free builder has "Réserver", "Découvrir", "Accéder au site". */
+static const char *const hosting_lure_words[] = {
+  " se connecter ",
+  " connectez vous ",
+  " connexion ",
+  " identifiez vous ",
+  " verifier ",
+  " verifiez ",
+  " confirmer ",
+  " confirmez ",
+  " mot de passe ",
+  " messagerie ",
+  " voir le document ",
+  " consulter le document ",
+  " ouvrir le document ",
+  " telecharger le document ",
+  " voir la facture ",
+  " consulter la facture ",
+  " telecharger la facture ",
+  " payer ",
+  " reglez ",
+  " debloquer ",
+  " reactiver ",
+  " log in ",
+  " login ",
+  " sign in ",
+  " verify ",
+  " confirm ",
+  " password ",
+  " mailbox ",
+  " webmail ",
+  " view document ",
+  " review document ",
+  " open document ",
+  " download document ",
+  " view invoice ",
+  " download invoice ",
+  " view pdf ",
+  " open pdf ",
+  " pay now ",
+  " unlock ",
+  " reactivate ",
+};
 
 /* Suffixes of names written in a URL's path that are domains, not file names: the
  * generic and country suffixes whose names are not also file extensions (".zip",
@@ -373,6 +427,47 @@ static const char *const path_suffixes[] = {
   "com", "net", "org", "info", "biz", "fr", "de", "uk", "es", "it", "be",      "ch",
   "nl",  "eu",  "ca",  "us",   "au",  "kr", "jp", "br", "ru", "cn", "gouv.fr",
 };
+
+/* The sender's own domain written as a host name among the folders of a link to another
+ * site ("http://www.genesiscostarica.com/~test/onlinebanking.huntington.com/login.html"
+ * in mail From huntington.com): the bank's address dressed on a stranger's server.
+ * (transfer full) */
+static char *
+sender_in_path (FctAnalysisContext *ctx, const char *path, const char *host_org)
+{
+  const char *author_org = ctx->result->author_org;
+  gsize path_len = strcspn (path, "?#");
+
+  g_autofree char *lower = NULL;
+
+  /* An empty folder first ("http://www.x.comhttp://www.x.com/…", a URL typed twice) or
+     a whole URL in the path (a redirector) is no disguise. */
+  if (author_org == NULL || g_str_equal (author_org, host_org) || path[1] == '/'
+      || strstr (path, author_org) == NULL)
+    return NULL;
+  lower = decoded_lower (path);
+  if (strstr (lower, "http:") != NULL || strstr (lower, "https:") != NULL)
+    return NULL;
+  for (const char *seg = path + 1; seg < path + path_len;)
+    {
+      gsize n = strcspn (seg, "/?#");
+      g_autofree char *name = fct_analysis_host_normalize (seg, n);
+      g_autofree char *org = name != NULL && strchr (name, '.') != NULL
+                                 ? fct_analysis_org_domain (name)
+                                 : NULL;
+
+      /* A folder, not the last segment: review sites end their pages with the domain
+         reviewed ("trustpilot.com/review/www.maison-dupont.fr"). */
+      if (org != NULL && g_str_equal (org, author_org) && seg[n] == '/'
+          && seg[n + 1] != '\0' && strcspn (name, ".") < strlen (name) - strlen (org))
+        return g_steal_pointer (&name);
+      seg += n;
+      if (*seg != '/')
+        break;
+      seg++;
+    }
+  return NULL;
+}
 
 /* A domain written as the first folder of the path of a link to another site
  * ("http://host.example.kr/comfedbank.com/"): the reader sees a bank's name in the
@@ -394,6 +489,8 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
   p += strcspn (p, "/?#");
   if (*p != '/')
     return NULL;
+  if ((name = sender_in_path (ctx, p, host_org)) != NULL)
+    return g_steal_pointer (&name);
   seg = p + 1;
   /* What follows the host: a whole URL in it makes the link a redirector. */
   len = strcspn (seg, "/?#");
@@ -419,6 +516,112 @@ domain_in_path (FctAnalysisContext *ctx, const char *url, const char *host_org)
           && g_str_equal (name + n - sl, path_suffixes[i]))
         return g_steal_pointer (&name);
     }
+  return NULL;
+}
+
+/* TRUE if the message comes From a built-in brand's own domain, not one of its free
+ * mailboxes (orange.fr, outlook.com are brands' domains and everyone's addresses) nor a
+ * protected domain (the reader's own organisation, whose servers may well be linked by
+ * address). */
+static gboolean
+brand_mail (FctAnalysisContext *ctx)
+{
+  const FctAnalysis *r = ctx->result;
+  gboolean is_protected = FALSE;
+
+  /* The brand first: the free-mail list is loaded on its first use. */
+  return r->author_org != NULL
+         && fct_analysis_brands_owned (ctx->brands, r->author_org, &is_protected)
+         && !is_protected && !fct_verify_domain_is_free_mail (r->author_domain);
+}
+
+/* Words of a login or account page in a URL's path: what a page on a bare IP address
+ * asks of the reader when it is a phishing kit's. */
+static const char *const ip_login_words[] = {
+  "login",  "logon",   "signin",  "sign-in", "verif",    "update",   "account",
+  "acount", "confirm", "secure",  "webscr",  "banking",  "password", "isapi",
+  "auth",   "session", "billing", "wallet",  "identity", "cgi-bin",
+};
+
+/* TRUE if ip (a normalised IP host) is private, loopback or link-local: a link there
+ * reaches nothing outside the reader's own network (a NAS, a router, a printer). */
+static gboolean
+ip_is_local (const char *ip)
+{
+  g_autofree char *bare = g_strdup (ip);
+  g_autoptr (GInetAddress) addr = NULL;
+  gsize n = strlen (bare);
+
+  if (n > 2 && bare[0] == '[' && bare[n - 1] == ']')
+    {
+      memmove (bare, bare + 1, n - 2);
+      bare[n - 2] = '\0';
+    }
+  addr = g_inet_address_new_from_string (bare);
+  return addr != NULL
+         && (g_inet_address_get_is_site_local (addr)
+             || g_inet_address_get_is_loopback (addr)
+             || g_inet_address_get_is_link_local (addr));
+}
+
+/* A link to a public IP address made as phishing kits make it: in mail from a brand's
+ * domain (forged: a brand links to its names), with a login or account page in its path
+ * ("/sb/login.htm", "/ws/eBayISAPI.dll?SignIn"), the sender's name or another site's
+ * host name among its folders ("/suntrust/", "/onlinebanking.huntington.com/"), or a
+ * "log in" button ("click here" is not one). A site on a bare address
+ * ("http://63.147.65.2/antiques", "http://128.32.250.15:8080/destra/"), the query of a
+ * search ("?pagename=..._banking_app") and a private address (a NAS, a router) are only
+ * link-ip-literal. Returns what gave it away (transfer full), or NULL. */
+static char *
+ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
+              const char *host)
+{
+  g_autofree char *lower = NULL;
+  const char *authority, *path, *shown;
+  g_autofree char *label = NULL;
+  gsize path_len;
+
+  if (ip_is_local (host))
+    return NULL;
+  /* A brand's mail links to its names, never to an address. */
+  if (brand_mail (ctx))
+    return g_strdup (ctx->result->author_org);
+  lower = decoded_lower (url);
+  authority = strstr (lower, "//");
+  authority = authority != NULL ? authority + 2 : lower;
+  path = authority + strcspn (authority, "/?#");
+  path_len = strcspn (path, "?#");
+  for (gsize i = 0; i < G_N_ELEMENTS (ip_login_words); i++)
+    if (g_strstr_len (path, (gssize)path_len, ip_login_words[i]) != NULL)
+      return g_strdup (ip_login_words[i]);
+  /* The sender's own name, or a host name, among the folders. */
+  if (ctx->result->author_org != NULL)
+    {
+      label = g_strndup (ctx->result->author_org, strcspn (ctx->result->author_org, "."));
+      if (strlen (label) >= 4 && g_strstr_len (path, (gssize)path_len, label) != NULL)
+        return g_steal_pointer (&label);
+    }
+  for (const char *seg = path; seg < path + path_len;)
+    {
+      gsize n = strcspn (seg, "/?#");
+      g_autofree char *name = g_strndup (seg, n);
+      const char *dot = strchr (name, '.');
+
+      /* A whole host name ("www.ebay.com", "onlinebanking.huntington.com"), not a file
+         ("index.htm", "verify.html"). */
+      if (dot != NULL && strchr (dot + 1, '.') != NULL
+          && fct_analysis_has_known_suffix (name))
+        return g_steal_pointer (&name);
+      seg += n;
+      if (*seg != '/')
+        break;
+      seg++;
+    }
+  /* A "log in" or "verify" button; "click here" alone is how 2002 newsletters wrote. */
+  shown = link->text[0] != '\0' ? link->text : link->image_alt;
+  if (link->source == FCT_MIME_LINK_HTML_ANCHOR && shown != NULL
+      && has_words (shown, hosting_lure_words, G_N_ELEMENTS (hosting_lure_words)))
+    return g_strdup (shown);
   return NULL;
 }
 
@@ -471,6 +674,7 @@ destination (const char *url, char **host, gboolean *opaque)
 typedef struct
 {
   Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
+  Hits hosting, iplure;
 } LinkHits;
 
 /* The text of an anchor lies when it shows a site that is not where the link goes. */
@@ -539,6 +743,9 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   const char *claimed_domain = NULL;
   const char *claimed = NULL;
 
+  /* Mail From a built-in brand's own domain: it links to the brand's names, not to free
+     hosting (forged, its DMARC fails once DNS is asked). */
+  const gboolean brand_sender = brand_mail (ctx);
   /* The brand the message speaks for: its sender's name, or its subject. */
   claimed = fct_analysis_brands_named (ctx->brands, ctx->result->author_name,
                                        FCT_BRANDS_SENDER_NAME, author_org, &claimed_domain);
@@ -575,7 +782,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       /* Blocklists are asked about where the link really goes. */
       entry = add_host (ctx->result, host);
       if (entry->ip_literal)
-        hit (&h.ip, link->href, NULL);
+        {
+          g_autofree char *why = ip_link_lure (ctx, link, final, host);
+          hit (&h.ip, link->href, NULL);
+          if (why != NULL)
+            {
+              g_autofree char *both = g_strdup_printf ("%s (%s)", host, why);
+              hit (&h.iplure, link->href, both);
+            }
+        }
       else if (is_shortener (host))
         hit (&h.shortener, link->href, NULL);
       if (!g_hash_table_contains (seen_host, host))
@@ -599,6 +814,36 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         }
       if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
         hit (&h.path, link->href, in_path);
+      if (!opaque && fct_analysis_url_free_hosting (final, host)
+          && (entry->org_domain == NULL
+              || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL)))
+        {
+          /* Free hosting is where small businesses keep their site too: a lure only
+             with a login or document button, a form, a borrowed brand or a brand's own
+             From (or, seen after the scams, the account-lure wording:
+             fct_analysis_check_hosting). A brand's own builder (forms.office.com in
+             Microsoft's mail) is the brand's. */
+          const char *shown = link->text[0] != '\0' ? link->text : link->image_alt;
+          if (ctx->hosted_count++ == 0)
+            {
+              ctx->hosted_href = g_strdup (link->href);
+              ctx->hosted_host = g_strdup (host);
+            }
+          if (claimed != NULL || brand_sender || link->source == FCT_MIME_LINK_HTML_FORM
+              || (link->source == FCT_MIME_LINK_HTML_ANCHOR && shown != NULL
+                  && has_words (shown, hosting_lure_words,
+                                G_N_ELEMENTS (hosting_lure_words))))
+            {
+              if (!ctx->hosted_lured)
+                {
+                  g_free (ctx->hosted_href);
+                  g_free (ctx->hosted_host);
+                  ctx->hosted_href = g_strdup (link->href);
+                  ctx->hosted_host = g_strdup (host);
+                }
+              ctx->hosted_lured = TRUE;
+            }
+        }
       if (link->source == FCT_MIME_LINK_HTML_FORM)
         {
           /* A form in a message sends what the reader types straight to its action: a
@@ -650,6 +895,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "name. Phishing does this to avoid domain blocklists: link to your "
                        "own domain.",
                        h.ip.count));
+  report (ctx, "link-ip-login", &h.iplure,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link leads to a page on a bare IP address made as phishing kits "
+                       "make it: %s. Banks and services never ask to sign in on a numeric "
+                       "address: do not click.",
+                       "%u links lead to pages on bare IP addresses made as phishing kits "
+                       "make them, the first %s. Banks and services never ask to sign in "
+                       "on a numeric address: do not click.",
+                       h.iplure.count));
   report (ctx, "link-shortener", &h.shortener,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link goes through a URL shortener (%s) that hides the "
@@ -729,4 +983,33 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   hits_clear (&h.form);
   hits_clear (&h.path);
   hits_clear (&h.brand);
+  hits_clear (&h.hosting);
+  hits_clear (&h.iplure);
+}
+
+void
+fct_analysis_check_hosting (FctAnalysisContext *ctx)
+{
+  FctFinding *finding;
+
+  if (ctx->hosted_count == 0 || (!ctx->hosted_lured && ctx->lure == NULL))
+    return;
+    /* A translated plural format, as report () takes. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  finding = fct_findings_add (
+      ctx->findings, "link-free-hosting",
+      g_dngettext (GETTEXT_PACKAGE,
+                   "%u link of a message that asks to sign in, pay, open a document or "
+                   "speaks for a brand leads to a page on free hosting or IPFS (%s), "
+                   "where anyone publishes in a minute and no company keeps its login "
+                   "page. Do not type anything there.",
+                   "%u links of a message that asks to sign in, pay, open a document or "
+                   "speaks for a brand lead to pages on free hosting or IPFS (the first "
+                   "on %s), where anyone publishes in a minute and no company keeps its "
+                   "login page. Do not type anything there.",
+                   ctx->hosted_count),
+      ctx->hosted_count, ctx->hosted_host);
+#pragma GCC diagnostic pop
+  fct_finding_set_evidence (finding, ctx->hosted_href);
 }

@@ -16,9 +16,12 @@
 
 /* The account threatened or to be confirmed: "your account has been suspended", "verify
  * your account", "unusual sign-in activity", "your mailbox is full", "your password will
- * expire", "votre compte a été suspendu", "confirmez votre identité". Not the sign-up
- * confirmation ("verify your email address"), which is every service's first mail, nor
- * "update your profile", a newsletter's footer. */
+ * expire", "votre compte a été suspendu", "confirmez votre identité", and their German,
+ * Dutch, Portuguese and Spanish forms ("Ihr Konto wurde gesperrt", "Sicherheits-PIN
+ * bestätigen", "uw rekening is geblokkeerd", "seu acesso foi bloqueado", "suspensão da
+ * CNH", "tu cuenta ha sido suspendida"). Not the sign-up confirmation ("verify your
+ * email address"), which is every service's first mail, nor "update your profile", a
+ * newsletter's footer. */
 static const char lure_pattern[]
     = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
       "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
@@ -51,6 +54,38 @@ static const char lure_pattern[]
       "(?:de\\spaiement|bancaires|personnelles)|moyen\\sde\\spaiement)"
       "|\\b(?:activit[ée]|connexion|tentative\\sde\\sconnexion)\\s(?:inhabituelle|"
       "suspecte)";
+
+/* The same in German, Dutch, Portuguese and Spanish, the lures of recent honeypot mail:
+ * read only in a text that has words of those languages (foreign_language), so that
+ * English and French mail does not pay for them. */
+static const char lure_foreign_pattern[]
+    = "\\bihre?\\s(?:\\w+\\s){0,2}?(?:konto|zugang|karte|postfach|passwort|abonnement"
+      "|schutz)\\s(?:\\w+\\s){0,3}?(?:wurde|wird|ist)\\s(?:\\w+\\s){0,3}?(?:gesperrt"
+      "|eingeschr[äa]nkt|deaktiviert|gel[öo]scht|blockiert|abgelaufen|suspendiert)"
+      "|\\b(?:best[äa]tigen|verifizieren|aktualisieren)\\s(?:sie\\s)?ihre?[nm]?\\s"
+      "(?:\\w+\\s)?(?:konto|identit[äa]t|daten|angaben|zugang|karte|zahlungsdaten)"
+      "|\\bsicherheits-?pin\\s(?:\\w+\\s)?best[äa]tigen"
+      "|\\bungew[öo]hnliche\\s(?:anmeldung|aktivit[äa]t|anmeldeaktivit[äa]t)"
+      "|\\buw\\s(?:\\w+\\s)?(?:account|rekening|bankpas|toegang|mailbox)\\s(?:\\w+\\s){0,2}"
+      "?"
+      "(?:is|wordt|werd)\\s(?:\\w+\\s)?(?:geblokkeerd|opgeschort|beperkt|verlopen"
+      "|gedeactiveerd)"
+      "|\\b(?:account|rekening)\\s(?:is\\s|wordt\\s)?geblokkeerd"
+      "|\\b(?:bevestig|verifieer)\\s(?:uw|je)\\s(?:\\w+\\s)?(?:gegevens|account"
+      "|identiteit|bankgegevens)"
+      "|\\b(?:sua|seu)\\s(?:\\w+\\s){0,2}?(?:conta|cart[ãa]o|acesso|cnh|cpf|pedido"
+      "|internet\\sbanking)\\s(?:\\w+\\s){0,3}?(?:foi|est[áa]|ser[áa])\\s(?:\\w+\\s)?"
+      "(?:bloquead|suspens|cancelad|taxad|restrit)"
+      "|\\bdesbloqueie\\s(?:\\w+\\s)?(?:sua|seu)\\s|\\bbloqueio\\s(?:iminente|preventivo)"
+      "|\\bsuspens[ãa]o\\sd[ae]\\s(?:sua\\s)?cnh|\\birregularidade\\sdetectada"
+      "|\\bmulta\\sde\\str[âa]nsito\\s(?:pendente|associada)|\\bbloqueamos\\s(?:a\\s)?"
+      "sua\\s"
+      "conta|\\bvalor\\sbloqueado|\\bacesso\\sindevido|\\bresgate\\s(?:agora\\s)?seus\\s"
+      "pontos"
+      "|\\b(?:tu|su)\\s(?:cuenta|tarjeta|acceso)\\s(?:\\w+\\s){0,2}?(?:ha\\ssido|fue|est["
+      "áa]"
+      "|ser[áa])\\s(?:\\w+\\s)?(?:bloquead|suspendid|restringid|limitad)"
+      "|\\bconfirma\\s(?:tus|sus)\\sdatos";
 
 /* The advance-fee story: someone's money waits for the reader. Only with a large sum
  * (below). */
@@ -144,8 +179,67 @@ first_match (const GRegex *re, const char *text, gsize len)
   return g_string_free (out, FALSE);
 }
 
+/* The foreign lures, compiled on their first use: most mail never needs them. */
+static const GRegex *
+lure_foreign (void)
+{
+  static gsize once;
+  static GRegex *re;
+
+  if (g_once_init_enter (&once))
+    {
+      re = compile (lure_foreign_pattern, G_REGEX_CASELESS);
+      g_once_init_leave (&once, 1);
+    }
+  return re;
+}
+
+/* TRUE if text has common words of German, Dutch, Portuguese or Spanish: a few
+ * substring searches (memmem, not g_strstr_len, which compares byte by byte), far
+ * cheaper than a pattern whose branches start on every word. */
+static gboolean
+foreign_language (const char *text, gsize len)
+{
+  static const char *const words[]
+      = { " und ", " der ", " die ",  " Sie ",  " ist ",  " wurde ", " het ", " een ",
+          " uw ",  " je ",  " niet ", " zijn ", " você ", " não ",   " seu ", " sua ",
+          " uma ", " em ",  " para ", " los ",  " por ",  " su " };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+    if (memmem (text, len, words[i], strlen (words[i])) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* The domain of the first mailto: link to another organisation than the sender's: the
+ * lure that asks the reader to write ("report this sign-in") to its collector
+ * (transfer full), or NULL. */
+static char *
+foreign_mailto (const FctAnalysis *result)
+{
+  for (guint i = 0; i < fct_mime_get_link_count (result->mime); i++)
+    {
+      const FctMimeLink *link = fct_mime_get_link (result->mime, i);
+      const char *at, *end;
+      g_autofree char *domain = NULL;
+      g_autofree char *org = NULL;
+
+      if (g_ascii_strncasecmp (link->href, "mailto:", 7) != 0
+          || (at = strchr (link->href, '@')) == NULL)
+        continue;
+      end = at + 1 + strcspn (at + 1, "?&,;> ");
+      domain = fct_analysis_host_normalize (at + 1, (gsize)(end - at - 1));
+      org = domain != NULL ? fct_analysis_org_domain (domain) : NULL;
+      if (org != NULL
+          && (result->author_org == NULL || !g_str_equal (org, result->author_org)))
+        return g_steal_pointer (&domain);
+    }
+  return NULL;
+}
+
 /* The first link host that is neither the sender's organisation nor under it: where a
- * lure sends the reader. An IP literal counts. (transfer none) */
+ * lure sends the reader. An IP literal counts; without one, a mailto: link to another
+ * organisation (foreign_mailto). (transfer none) */
 static const char *
 foreign_link (const FctAnalysis *result)
 {
@@ -178,8 +272,15 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
     }
 
   {
+    g_autofree char *mailto = NULL;
     const char *host = foreign_link (ctx->result);
-    g_autofree char *lure = host != NULL ? first_match (p->lure, text, len) : NULL;
+    g_autofree char *lure = NULL;
+
+    if (host == NULL)
+      host = mailto = foreign_mailto (ctx->result);
+    lure = host != NULL ? first_match (p->lure, text, len) : NULL;
+    if (host != NULL && lure == NULL && foreign_language (text, len))
+      lure = first_match (lure_foreign (), text, len);
     if (lure != NULL)
       {
         g_autofree char *evidence = g_strdup_printf ("“%s” → %s", lure, host);
@@ -191,6 +292,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
                "service's site by typing its address."),
             lure, host);
         fct_finding_set_evidence (finding, evidence);
+        ctx->lure = g_steal_pointer (&lure);
       }
   }
 

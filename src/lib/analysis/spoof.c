@@ -1,7 +1,9 @@
 /* facteur — sender spoofing: a display name that shows another address or domain than
  * the author's (RFC 5322 §3.4 display-name) or names a brand the author is not, a From
  * or Reply-To domain that imitates a protected domain or a brand (brands.c), and a
- * Reply-To that diverts answers to another organizational domain (RFC 5322 §3.6.2). */
+ * Reply-To that diverts answers to another organizational domain (RFC 5322 §3.6.2):
+ * to a free mailbox, away from a brand the message speaks for, or from a free mailbox to
+ * an organisation that did not send it. */
 #include "analysis-private.h"
 
 #include <facteur/verify.h>
@@ -169,12 +171,80 @@ check_lookalike (FctAnalysisContext *ctx)
     }
 }
 
+/* TRUE if an address-list field holds address (compared without case). */
+static gboolean
+field_has_address (FctMsg *msg, const char *field, const char *address)
+{
+  const FctMsgHeader *header = fct_msg_find_header (msg, field, 0);
+  InternetAddressList *list;
+  gboolean found = FALSE;
+
+  if (header == NULL || address == NULL)
+    return FALSE;
+  list = internet_address_list_parse (NULL, header->value);
+  if (list == NULL)
+    return FALSE;
+  for (int i = 0; !found && i < internet_address_list_length (list); i++)
+    {
+      InternetAddress *ia = internet_address_list_get_address (list, i);
+      const char *addr;
+
+      if (INTERNET_ADDRESS_IS_MAILBOX (ia)
+          && (addr = internet_address_mailbox_get_addr (INTERNET_ADDRESS_MAILBOX (ia)))
+                 != NULL)
+        found = g_ascii_strcasecmp (addr, address) == 0;
+    }
+  g_object_unref (list);
+  return found;
+}
+
+/* Mail sent to a list or a group (RFC 2369 List-Post, RFC 2919 List-Id, the
+ * Mailing-List field of older list servers), or a message whose Reply-To is also one
+ * of its recipients: a list or a group that asks answers to come back to itself. */
+static gboolean
+is_list_mail (FctMsg *msg, const char *reply_address)
+{
+  static const char *const list_fields[] = { "List-Id", "List-Post", "Mailing-List" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (list_fields); i++)
+    if (fct_msg_find_header (msg, list_fields[i], 0) != NULL)
+      return TRUE;
+  return field_has_address (msg, "To", reply_address)
+         || field_has_address (msg, "Cc", reply_address);
+}
+
+/* The brand a message speaks for while its sender is not the brand: its display name,
+ * or its subject when the message is not bulk mail (a deals newsletter's subject starts
+ * with the brands it sells). (transfer none) */
+static const char *
+claimed_brand (FctAnalysisContext *ctx, gboolean bulk, const char **domain)
+{
+  FctAnalysis *r = ctx->result;
+  const char *org = r->author_org != NULL ? r->author_org : r->author_domain;
+  const char *brand = fct_analysis_brands_named (ctx->brands, r->author_name,
+                                                 FCT_BRANDS_SENDER_NAME, org, domain);
+  const FctMsgHeader *subject;
+
+  if (brand != NULL || bulk
+      || (subject = fct_msg_find_header (ctx->msg, "Subject", 0)) == NULL)
+    return brand;
+  {
+    g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, subject->value);
+    g_autofree char *valid = g_utf8_make_valid (decoded, -1);
+    return fct_analysis_brands_named (ctx->brands, valid, FCT_BRANDS_SUBJECT, org, domain);
+  }
+}
+
 static void
 check_reply_to (FctAnalysisContext *ctx)
 {
   FctAnalysis *r = ctx->result;
-  g_autofree char *domain = first_mailbox_domain (ctx->msg, "Reply-To", NULL, NULL);
+  g_autofree char *address = NULL;
+  g_autofree char *domain = first_mailbox_domain (ctx->msg, "Reply-To", NULL, &address);
   g_autofree char *org = NULL;
+  g_autofree char *sender_org = NULL;
+  g_autofree char *sender = NULL;
+  const char *brand, *brand_domain = NULL;
   FctFinding *finding;
 
   if (domain == NULL || r->author_domain == NULL)
@@ -185,18 +255,57 @@ check_reply_to (FctAnalysisContext *ctx)
   if (same_org (org, r->author_org) || g_str_equal (domain, r->author_domain))
     return;
   if (fct_verify_domain_is_free_mail (domain))
-    finding
-        = fct_findings_add (ctx->findings, "reply-to-divergent-free-mail",
-                            _ ("Replies go to a free mailbox at %s, not to the sender's "
-                               "domain %s. Fraudsters collect answers this way: do not "
-                               "reply, contact the sender by a known address."),
-                            domain, r->author_domain);
-  else
-    finding = fct_findings_add (ctx->findings, "reply-to-divergent",
-                                _ ("Replies go to %s, another organization than the "
-                                   "sender's domain %s. Check that this is expected before "
-                                   "answering."),
-                                domain, r->author_domain);
+    {
+      finding
+          = fct_findings_add (ctx->findings, "reply-to-divergent-free-mail",
+                              _ ("Replies go to a free mailbox at %s, not to the sender's "
+                                 "domain %s. Fraudsters collect answers this way: do not "
+                                 "reply, contact the sender by a known address."),
+                              domain, r->author_domain);
+      fct_finding_set_evidence (finding, domain);
+      return;
+    }
+  /* A list, a help desk or a signing service answers for the sender: the usual reasons
+     for a Reply-To elsewhere, so only the cost of reply-to-divergent. A newsletter
+     (List-Unsubscribe) is bulk mail: its subject names the brands it sells. */
+  sender = first_mailbox_domain (ctx->msg, "Sender", NULL, NULL);
+  sender_org = sender != NULL ? fct_analysis_org_domain (sender) : NULL;
+  if (!is_list_mail (ctx->msg, address) && !fct_analysis_domain_reply_service (domain)
+      && !same_org (sender_org, org))
+    {
+      gboolean bulk = fct_msg_find_header (ctx->msg, "List-Unsubscribe", 0) != NULL;
+
+      brand = claimed_brand (ctx, bulk, &brand_domain);
+      if (brand != NULL && !fct_analysis_brands_owned (ctx->brands, org, NULL))
+        {
+          g_autofree char *evidence = g_strdup_printf ("%s → %s", brand, domain);
+          finding = fct_findings_add (
+              ctx->findings, "reply-to-brand-elsewhere",
+              _ ("The message speaks for %s but comes from %s and sends replies to %s, "
+                 "neither of which is the brand's (%s is). Impersonators collect answers "
+                 "this way: do not reply, contact the brand by its usual address."),
+              brand, r->author_domain, domain, brand_domain);
+          fct_finding_set_evidence (finding, evidence);
+          return;
+        }
+      if (!bulk && fct_verify_domain_is_free_mail (r->author_domain))
+        {
+          finding = fct_findings_add (
+              ctx->findings, "reply-to-divergent-from-free-mail",
+              _ ("The message comes from a free mailbox at %s and sends replies to %s, "
+                 "an organisation that did not send it. Scammers write from a throw-away "
+                 "mailbox and collect answers elsewhere: do not reply, contact the "
+                 "organisation by a known address."),
+              r->author_domain, domain);
+          fct_finding_set_evidence (finding, domain);
+          return;
+        }
+    }
+  finding = fct_findings_add (ctx->findings, "reply-to-divergent",
+                              _ ("Replies go to %s, another organization than the "
+                                 "sender's domain %s. Check that this is expected before "
+                                 "answering."),
+                              domain, r->author_domain);
   fct_finding_set_evidence (finding, domain);
 }
 

@@ -72,6 +72,76 @@ check_date (const FctMsg *msg, gint64 now, FctFindings *findings)
     }
 }
 
+/* The domain of an address written between angle brackets, as bytes: TRUE if it is
+ * written to look like a domain but is none (a comma or "%" for a dot, a trailing dot,
+ * a quote), what a parser rejects while a mail client shows the name. */
+static gboolean
+domain_is_bent (const char *domain, gsize len)
+{
+  if (len == 0)
+    return FALSE;
+  if (domain[len - 1] == '.')
+    return TRUE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (domain[i]) && domain[i] != '.' && domain[i] != '-')
+      return TRUE;
+  return FALSE;
+}
+
+/* An invalid From built to show a name while no parser reads one address: a name, then
+ * an address in angle brackets with a dotted domain, and one of the marks of the spam
+ * tools that write it — a comma right before the bracket ("Name, <a@b>", "Name ,_<a@b>",
+ * "Name,(<a@b>)"), a quoted address (<"a@b">), a domain bent out of shape
+ * ("theskimm,com", "%atendimento.com", "bonprix.de."), or the address written twice.
+ * A bare word ("root"), "Last, First <a@b>" and a local address (root@localhost) are
+ * not such. */
+static gboolean
+from_is_disguised (const char *v, gsize len)
+{
+  const char *lt = memchr (v, '<', len);
+  const char *gt, *at, *p;
+  gboolean shown = FALSE, mark = FALSE;
+  guint addresses = 0;
+
+  if (lt == NULL)
+    return FALSE;
+  for (p = v; p < lt; p++)
+    if (g_ascii_isalnum (*p) || (guchar)*p >= 0x80)
+      shown = TRUE;
+  if (!shown)
+    return FALSE;
+  /* A comma, then only blanks, "_" or "(" before the bracket. */
+  for (p = lt; p > v
+               && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\n'
+                   || p[-1] == '_' || p[-1] == '(');
+       p--)
+    ;
+  if (p > v && p[-1] == ',')
+    mark = TRUE;
+  for (p = lt; p != NULL && p < v + len; p = memchr (p + 1, '<', (gsize)(v + len - p - 1)))
+    {
+      const char *dot;
+
+      gt = memchr (p, '>', (gsize)(v + len - p));
+      if (gt == NULL)
+        break;
+      at = NULL;
+      for (const char *q = p + 1; q < gt; q++)
+        if (*q == '@')
+          at = q;
+      if (at == NULL)
+        continue;
+      dot = memchr (at, '.', (gsize)(gt - at));
+      if (dot == NULL && memchr (at, ',', (gsize)(gt - at)) == NULL)
+        continue; /* a local address, or an anonymised one ("user@pot") */
+      addresses++;
+      if (p[1] == '"' || p[1] == '\'' || gt[-1] == '"' || gt[-1] == '\''
+          || domain_is_bent (at + 1, (gsize)(gt - at - 1)))
+        mark = TRUE;
+    }
+  return addresses > 0 && (mark || addresses > 1);
+}
+
 static void
 check_from (const FctMsg *msg, FctFindings *findings)
 {
@@ -108,6 +178,16 @@ check_from (const FctMsg *msg, FctFindings *findings)
              "\"Name <user@example.com>\"."),
           reason != NULL ? reason : "?");
       fct_finding_set_evidence (f, evidence);
+      if (from_is_disguised (h->value, h->value_len))
+        {
+          f = fct_findings_add (
+              findings, "header-from-disguised", "%s",
+              _ ("The From field is built so that mail programs show a name while no "
+                 "address can be read from it (a comma before the address, a quoted or "
+                 "misshapen address): spam tools write it so, to show a brand's name "
+                 "that nothing authenticates."));
+          fct_finding_set_evidence (f, evidence);
+        }
     }
 }
 

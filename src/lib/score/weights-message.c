@@ -48,6 +48,10 @@ static const FctFindingWeight rows[] = {
                                                            another */
   { "header-from-invalid", "headers", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Missing or invalid From address") },
+  /* A From written to show a name that no parser ties to an address. */
+  { "header-from-disguised", "headers", FCT_SEVERITY_WARNING, 1.0,
+    N_ ("From field built to show a name without a readable address"),
+    FCT_THREAT_SUSPICIOUS },
   /* What follows the bad line escapes DKIM and DMARC yet may be displayed. */
   { "header-malformed-line", "headers", FCT_SEVERITY_WARNING, 1.5,
     N_ ("Malformed line in the header"), FCT_THREAT_SUSPICIOUS },
@@ -131,6 +135,12 @@ static const FctFindingWeight rows[] = {
     N_ ("Link showing a domain name in its path"), FCT_THREAT_SUSPICIOUS },
   { "text-lookalike-letters", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* evasion */
     N_ ("Sender name or subject written with look-alike letters"), FCT_THREAT_SUSPICIOUS },
+  /* A login, payment or document button, a form or a brand, on free hosting or IPFS. */
+  { "link-free-hosting", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Lure leading to a page on free hosting or IPFS"), FCT_THREAT_SUSPICIOUS },
+  /* A bare IP address with its own port, a login path or a borrowed name. */
+  { "link-ip-login", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Link to a login page on a bare IP address"), FCT_THREAT_SUSPICIOUS },
   { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
     N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,
@@ -138,6 +148,13 @@ static const FctFindingWeight rows[] = {
     N_ ("Replies go to another organization") },
   { "reply-to-divergent-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* CEO fraud */
     N_ ("Replies go to a free mailbox of another organization"), FCT_THREAT_SUSPICIOUS },
+  /* A brand's name or subject, replies to neither the sender nor the brand. */
+  { "reply-to-brand-elsewhere", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Replies go away from the brand the message speaks for"), FCT_THREAT_SUSPICIOUS },
+  /* Written from a free mailbox, answered at an organisation that did not send it. */
+  { "reply-to-divergent-from-free-mail", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Sent from a free mailbox, replies to another organization"),
+    FCT_THREAT_SUSPICIOUS },
   { "phishing-account-lure", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* credential lure */
     N_ ("Account threatened or to confirm, with a link to another organisation"),
     FCT_THREAT_SUSPICIOUS },
