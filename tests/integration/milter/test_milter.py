@@ -797,7 +797,7 @@ dns_zone = {d}/test.zone
         line = next((l for l in milter.log_text()[mark:].splitlines()
                      if re.search(r": [0-9A-F]{6,}: inbound ", l)), None)
         expect(line is not None, milter.log_text()[mark:][-1500:])
-        return int(re.search(r" time=(\d+)ms", line).group(1))
+        return float(re.search(r" time=([0-9.]+)ms", line).group(1))
 
     def silent_dns():
         silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
