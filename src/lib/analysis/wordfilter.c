@@ -95,7 +95,8 @@ fct_word_filter_add (FctWordFilter *f, const char *const *alternatives)
 static inline gboolean
 word_byte (char c)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+         || c == '_';
 }
 
 /* Notes in present the words of f that start at text + i. */

@@ -44,7 +44,9 @@ static const Case cases[] = {
   { "«account» «locked»", TRUE, FALSE },
   /* U+017F and U+212A match "s" and "k" caselessly: every rule may match. */
   { "Your account has been \xc5\xbfuspended.", TRUE, TRUE },
-  { "Your account is loc\xe2\x84\xaa" "ed.", TRUE, TRUE },
+  { "Your account is loc\xe2\x84\xaa"
+    "ed.",
+    TRUE, TRUE },
   { "", FALSE, FALSE },
 };
 
@@ -72,9 +74,10 @@ test_length (void)
   guint account = fct_word_filter_add (filter, account_words);
   const char text[] = "account suspended";
 
-  g_assert_cmpuint (fct_word_filter_scan (filter, text, strlen (text)) >> account & 1, ==, 1);
-  g_assert_cmpuint (fct_word_filter_scan (filter, text, strlen (text) - 1) >> account & 1, ==,
-                    0);
+  g_assert_cmpuint (fct_word_filter_scan (filter, text, strlen (text)) >> account & 1, ==,
+                    1);
+  g_assert_cmpuint (fct_word_filter_scan (filter, text, strlen (text) - 1) >> account & 1,
+                    ==, 0);
 }
 
 int
