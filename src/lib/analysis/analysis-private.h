@@ -163,3 +163,16 @@ void fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);
+
+/* wordfilter.c — the words a text may hold, as a prefilter for the caseless regular
+ * expressions. A rule is one string per alternative of its expression,
+ * "w1|w2&w3|w4": every "&"-separated group must have one of its words, in any ASCII
+ * case (accented letters written in both cases), at a place in the text that no ASCII
+ * letter, digit or underscore precedes. A rule not met means its expression cannot
+ * match; one met says nothing. Filters are built once and never freed. */
+typedef struct _FctWordFilter FctWordFilter;
+FctWordFilter *fct_word_filter_new (void);
+/* The index of the rule (< 64), given its alternatives, NULL-ended. */
+guint fct_word_filter_add (FctWordFilter *filter, const char *const *alternatives);
+/* The rules that text[0, len) meets, bit i for rule i. */
+guint64 fct_word_filter_scan (const FctWordFilter *filter, const char *text, gsize len);

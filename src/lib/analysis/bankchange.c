@@ -284,12 +284,9 @@ triggers_present (const Triggers *t, const GString *lower, guint64 present[2])
   const char *end = lower->str + lower->len;
 
   present[0] = present[1] = 0;
-  for (const char *p = lower->str; p < end; p++)
+  for (const char *p = lower->str; p < end;)
     {
       const gint16 *cands = t->by_first[(guchar)*p];
-      if (cands[0] < 0
-          || (p > lower->str && (g_ascii_isalnum (p[-1]) || (guchar)p[-1] >= 0x80)))
-        continue;
       for (guint k = 0; cands[k] >= 0; k++)
         {
           guint i = (guint)cands[k];
@@ -298,6 +295,11 @@ triggers_present (const Triggers *t, const GString *lower, guint64 present[2])
               && memcmp (p, t->words[i], t->lens[i]) == 0)
             present[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
         }
+      /* The rest of a word (a letter, a digit, any byte of UTF-8) starts none. */
+      while (p < end && (g_ascii_isalnum (*p) || (guchar)*p >= 0x80))
+        p++;
+      if (p < end)
+        p++;
     }
 }
 
@@ -542,13 +544,17 @@ anchor_windows (const GString *text, gboolean head)
 
   if (head)
     window_add (windows, text, 0, HEAD_BYTES);
-  for (const char *p = text->str; p < end; p++)
+  for (const char *p = text->str; p < end;)
     {
       gsize at = (gsize)(p - text->str);
-      if ((p > text->str && g_ascii_isalnum (p[-1])) || !anchor_at (p, end))
-        continue;
-      window_add (windows, text, at > WINDOW_BYTES ? at - WINDOW_BYTES : 0,
-                  at + WINDOW_BYTES);
+      if (anchor_at (p, end))
+        window_add (windows, text, at > WINDOW_BYTES ? at - WINDOW_BYTES : 0,
+                    at + WINDOW_BYTES);
+      /* The rest of an ASCII word starts no key word. */
+      while (p < end && g_ascii_isalnum (*p))
+        p++;
+      if (p < end)
+        p++;
     }
   return windows;
 }
@@ -562,6 +568,9 @@ normalise (const GString *text, GString **lower)
   /* Never longer than the input: written through a pointer, one pass for both. */
   GString *out = g_string_sized_new (text->len + 1);
   char *o = out->str, *l;
+
+  *lower = g_string_sized_new (text->len + 1);
+  l = (*lower)->str;
   const char *p = text->str, *end = text->str + text->len;
   gboolean space = FALSE;
 
@@ -588,27 +597,25 @@ normalise (const GString *text, GString **lower)
           continue;
         }
       if (space && o > out->str)
-        *o++ = ' ';
+        {
+          *o++ = ' ';
+          *l++ = ' ';
+        }
       space = FALSE;
       if (c == 0xe2 && p + 2 < end && (guchar)p[1] == 0x80 && (guchar)p[2] == 0x99)
         {
           *o++ = '\'';
+          *l++ = '\'';
           p += 3;
           continue;
         }
       *o++ = (char)c;
+      *l++ = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : (char)c;
       p++;
     }
   *o = '\0';
+  *l = '\0';
   out->len = (gsize)(o - out->str);
-  *lower = g_string_sized_new (out->len + 1);
-  l = (*lower)->str;
-  for (gsize i = 0; i < out->len; i++)
-    {
-      char c = out->str[i];
-      l[i] = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
-    }
-  l[out->len] = '\0';
   (*lower)->len = out->len;
   return out;
 }
