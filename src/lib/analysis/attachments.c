@@ -461,15 +461,17 @@ extract (Walk *w, const char *path, FctExtractKind kind, GBytes *content, gboole
   /* Excel 4.0 macro sheets have had no use in new workbooks since VBA replaced them in
      1993; hidden, or started by Auto_Open, they are the droppers of 2020 on (Qakbot,
      ZLoader, Dridex). A visible one is an old macro like any other. */
-  if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0
-      && (r->flags & (FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN)) != 0)
-    add2 (ctx, "attachment-xlm-macro", path,
-          _ ("The spreadsheet %s holds Excel 4.0 macros %s: the way malware droppers "
-             "hide their code. Do not open it."),
-          path,
-          (r->flags & FCT_EXTRACT_FLAG_AUTO_RUN) != 0
-              ? _ ("set to run as soon as it is opened (Auto_Open)")
-              : _ ("on a hidden sheet"));
+  if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0 && (r->flags & FCT_EXTRACT_FLAG_AUTO_RUN) != 0)
+    add (ctx, "attachment-xlm-macro", path,
+         _ ("The spreadsheet %s holds Excel 4.0 macros set to run as soon as it is opened "
+            "(Auto_Open): the way malware droppers hide their code. Do not open it."),
+         path);
+  else if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0
+           && (r->flags & FCT_EXTRACT_FLAG_XLM_HIDDEN) != 0)
+    add (ctx, "attachment-xlm-macro", path,
+         _ ("The spreadsheet %s holds Excel 4.0 macros on a hidden sheet: the way malware "
+            "droppers hide their code. Do not open it."),
+         path);
   else if ((r->flags & FCT_EXTRACT_FLAG_XLM) != 0)
     add (ctx, "attachment-macro", path,
          _ ("The attachment %s contains macros (an Excel 4.0 macro sheet). Macros are "
