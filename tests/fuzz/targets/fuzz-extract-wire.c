@@ -17,7 +17,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   g_assert (result->status == FCT_EXTRACT_STATUS_OK
             || result->status == FCT_EXTRACT_STATUS_UNREADABLE);
-  g_assert ((result->flags & ~0x1fu) == 0);
+  const guint known = FCT_EXTRACT_FLAG_VBA | FCT_EXTRACT_FLAG_JAVASCRIPT
+                      | FCT_EXTRACT_FLAG_LAUNCH | FCT_EXTRACT_FLAG_ENCRYPTED
+                      | FCT_EXTRACT_FLAG_TRUNCATED | FCT_EXTRACT_FLAG_XLM
+                      | FCT_EXTRACT_FLAG_XLM_HIDDEN | FCT_EXTRACT_FLAG_AUTO_RUN;
+  g_assert ((result->flags & ~known) == 0);
   g_assert (result->len <= 64 && strlen (result->text) == result->len);
   g_assert (g_utf8_validate_len (result->text, result->len, NULL));
   g_assert (result->embedded->len <= FCT_EXTRACT_EMBEDDED_MAX);
