@@ -169,9 +169,12 @@ const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);
  * "w1|w2&w3|w4": every "&"-separated group must have one of its words, in any ASCII
  * case (accented letters written in both cases), at a place in the text that no ASCII
  * letter, digit or underscore precedes. A rule not met means its expression cannot
- * match; one met says nothing. Filters are built once and never freed. */
+ * match; one met says nothing. The check builds its filters once, for the life of the
+ * process. */
 typedef struct _FctWordFilter FctWordFilter;
 FctWordFilter *fct_word_filter_new (void);
+void fct_word_filter_free (FctWordFilter *filter);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctWordFilter, fct_word_filter_free)
 /* The index of the rule (< 64), given its alternatives, NULL-ended. */
 guint fct_word_filter_add (FctWordFilter *filter, const char *const *alternatives);
 /* The rules that text[0, len) meets, bit i for rule i. */

@@ -48,6 +48,16 @@ fct_word_filter_new (void)
   return g_new0 (FctWordFilter, 1);
 }
 
+void
+fct_word_filter_free (FctWordFilter *f)
+{
+  if (f == NULL)
+    return;
+  for (guint i = 0; i < f->n_rules; i++)
+    g_array_unref (f->rules[i]);
+  g_free (f);
+}
+
 static guint
 word_intern (FctWordFilter *f, const char *word, gsize len)
 {

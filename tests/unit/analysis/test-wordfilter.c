@@ -53,7 +53,7 @@ static const Case cases[] = {
 static void
 test_rules (void)
 {
-  FctWordFilter *filter = fct_word_filter_new ();
+  g_autoptr (FctWordFilter) filter = fct_word_filter_new ();
   guint account = fct_word_filter_add (filter, account_words);
   guint fee = fct_word_filter_add (filter, fee_words);
 
@@ -70,7 +70,7 @@ test_rules (void)
 static void
 test_length (void)
 {
-  FctWordFilter *filter = fct_word_filter_new ();
+  g_autoptr (FctWordFilter) filter = fct_word_filter_new ();
   guint account = fct_word_filter_add (filter, account_words);
   const char text[] = "account suspended";
 
