@@ -296,7 +296,6 @@ finish (GTask *task)
 {
   Job *job = g_task_get_task_data (task);
   FctCheckReport *report = job->report;
-  g_autoptr (GError) error = NULL;
 
   if (job->cut_timer != NULL)
     {
