@@ -1,4 +1,4 @@
-"""A temporary PostgreSQL cluster for the integration tests, as ../shared/PEERS.md and
+"""A temporary PostgreSQL cluster for the integration tests, as the shared PEERS.md and
 tests/unit/store/pg-cluster.c make it: initdb in a scratch folder (owned by the postgres
 user when run as root), the server on a free loopback port with its socket in that folder,
 stopped and removed by stop(). Settings for tests only: fsync off, small buffers."""

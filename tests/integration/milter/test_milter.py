@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """facteur milter in the mail path of a real Postfix on loopback, both started and
 stopped here (a private instance: its own configuration, queue and Maildirs, as
-../shared/PEERS.md describes). Mail is sent with smtplib; Postfix's XCLIENT (allowed
+the shared PEERS.md describes). Mail is sent with smtplib; Postfix's XCLIENT (allowed
 from 127.0.0.1 only) gives each message the client address a case needs, so that
 "inbound" and "outbound" are what they would be on a real server. DNS comes from a
 zone file (--dns-zone), except in the case of a DNS server that never answers (a UDP
