@@ -295,8 +295,10 @@ triggers_present (const Triggers *t, const GString *lower, guint64 present[2])
               && memcmp (p, t->words[i], t->lens[i]) == 0)
             present[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
         }
-      /* The rest of a word (a letter, a digit, any byte of UTF-8) starts none. */
-      while (p < end && (g_ascii_isalnum (*p) || (guchar)*p >= 0x80))
+      /* The rest of an ASCII word starts none. A byte of UTF-8 is not skipped with it:
+         the patterns' \b takes a non-ASCII character for a boundary, so the word after
+         a guillemet or a no-break space («nouveau RIB») starts there. */
+      while (p < end && g_ascii_isalnum (*p))
         p++;
       if (p < end)
         p++;

@@ -20,6 +20,14 @@ static const Wording wordings[] = {
   { "Facture", "Veuillez trouver ci-joint notre nouveau RIB.", NULL, TRUE },
   { "Info", "Please note our bank details have changed.", NULL, TRUE },
   { "Info", "Nous vous informons que nous avons changé de banque.", NULL, TRUE },
+  /* French typography: guillemets and apostrophes stuck to the words, with and without
+     their no-break spaces. */
+  { "Facture", "Veuillez trouver ci-joint notre «nouveau RIB» pour vos règlements.", NULL,
+    TRUE },
+  { "Facture", "Veuillez trouver ci-joint notre «\u202fnouveau RIB\u202f».", NULL, TRUE },
+  { "Info", "Suite à un «changement de domiciliation bancaire», merci de noter.", NULL,
+    TRUE },
+  { "Info", "Merci de noter nos coordonnées bancaires (« nouvel IBAN »).", NULL, TRUE },
   /* French verb forms and wordings. */
   { "Important", "Suite à un changement de domiciliation bancaire, merci de noter.", NULL,
     TRUE },
