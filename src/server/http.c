@@ -71,10 +71,51 @@ valid_token (const char *token)
   return TRUE;
 }
 
-static const char *
-client_ip (SoupServerMessage *msg)
+static gboolean
+trusted_proxy (FctServer *server, GInetAddress *address)
 {
-  return soup_server_message_get_remote_host (msg);
+  GPtrArray *proxies = server->config.proxies;
+  for (guint i = 0; proxies != NULL && i < proxies->len; i++)
+    if (g_inet_address_mask_matches (g_ptr_array_index (proxies, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+/* The web client a rate is counted for. Behind a reverse proxy every request comes from
+ * the proxy; when the peer is one of trusted_proxies, the client is the last address of
+ * X-Forwarded-For that is not itself a trusted proxy, read from the right: each proxy
+ * appends the address it was connected from, and anything to the left of the first
+ * untrusted hop was written by the client and may be forged (nginx's real_ip_recursive).
+ * A hop that is not an address stops the walk at the last trusted one. */
+static char *
+client_ip (FctServer *server, SoupServerMessage *msg)
+{
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+  if (!G_IS_INET_SOCKET_ADDRESS (remote))
+    return g_strdup (soup_server_message_get_remote_host (msg));
+  GInetAddress *peer = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  g_autofree char *client = g_inet_address_to_string (peer);
+  if (!trusted_proxy (server, peer))
+    return g_steal_pointer (&client);
+  const char *forwarded = soup_message_headers_get_list (
+      soup_server_message_get_request_headers (msg), "X-Forwarded-For");
+  if (forwarded == NULL)
+    return g_steal_pointer (&client);
+  /* Past 32 hops the first piece holds the rest, commas and all: not an address, it
+     ends the walk like any other. */
+  g_auto (GStrv) hops = g_strsplit (forwarded, ",", 32);
+  for (guint i = g_strv_length (hops); i > 0; i--)
+    {
+      g_autoptr (GInetAddress) hop
+          = g_inet_address_new_from_string (g_strstrip (hops[i - 1]));
+      if (hop == NULL)
+        break;
+      g_free (client);
+      client = g_inet_address_to_string (hop);
+      if (!trusted_proxy (server, hop))
+        break;
+    }
+  return g_steal_pointer (&client);
 }
 
 /* ?lang=, then the lang cookie, then Accept-Language (RFC 9110 §12.5.4), then English. */
@@ -175,7 +216,7 @@ json_error (const char *message)
 static char *
 create_test (FctServer *server, SoupServerMessage *msg, guint *status)
 {
-  const char *ip = client_ip (msg);
+  g_autofree char *ip = client_ip (server, msg);
   g_autoptr (GError) error = NULL;
   if (!fct_anvil_rate (server->anvil, "test", ip, (guint)server->config.tests_per_hour,
                        3600, fct_serve_now ()))
@@ -485,8 +526,9 @@ static void
 start_audit (FctServer *server, SoupServerMessage *msg, const char *domain,
              const char *lang, gboolean json, gboolean cookie)
 {
-  if (!fct_anvil_rate (server->anvil, "audit", client_ip (msg),
-                       (guint)server->config.audits_per_hour, 3600, fct_serve_now ()))
+  g_autofree char *ip = client_ip (server, msg);
+  if (!fct_anvil_rate (server->anvil, "audit", ip, (guint)server->config.audits_per_hour,
+                       3600, fct_serve_now ()))
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Retry-After", "3600");

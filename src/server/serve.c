@@ -83,6 +83,33 @@ config_clear (FctServeConfig *c)
   g_free (c->admin_password_hash);
   g_free (c->authserv_id);
   g_free (c->user);
+  g_free (c->trusted_proxies);
+  g_clear_pointer (&c->proxies, g_ptr_array_unref);
+}
+
+/* trusted_proxies: addresses or networks ("127.0.0.1, 10.0.0.0/8, ::1"). */
+static gboolean
+parse_proxies (FctServeConfig *c, GError **error)
+{
+  if (c->trusted_proxies == NULL)
+    return TRUE;
+  g_auto (GStrv) items = g_strsplit_set (c->trusted_proxies, ", \t", -1);
+  c->proxies = g_ptr_array_new_with_free_func (g_object_unref);
+  for (char **item = items; *item != NULL; item++)
+    {
+      if (**item == '\0')
+        continue;
+      g_autoptr (GError) local = NULL;
+      GInetAddressMask *mask = g_inet_address_mask_new_from_string (*item, &local);
+      if (mask == NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       _ ("trusted_proxies: %s is not an address or a network"), *item);
+          return FALSE;
+        }
+      g_ptr_array_add (c->proxies, mask);
+    }
+  return TRUE;
 }
 
 /* Builds the configuration: defaults, then the file, then the flags. */
@@ -129,6 +156,7 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   take_string (&c->admin_password_hash, NULL, file, "admin_password_hash");
   take_string (&c->authserv_id, NULL, file, "authserv_id");
   take_string (&c->user, a->flags.user, file, "user");
+  take_string (&c->trusted_proxies, a->flags.trusted_proxies, file, "trusted_proxies");
   /* --dns-zone or --dns-server on the command line win over both keys of the file. */
   if (common->dns_zone == NULL && common->dns_server == NULL)
     {
@@ -172,6 +200,8 @@ configure (FctServeConfig *c, ServeArgs *a, FctCliCommon *common, GError **error
   if (!fct_serve_listen_address (c->smtp, &smtp, error)
       || !fct_serve_listen_address (c->http, &http, error))
     return FALSE;
+  if (!parse_proxies (c, error))
+    return FALSE;
   if ((c->tls_cert == NULL) != (c->tls_key == NULL))
     {
       g_set_error_literal (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
@@ -212,6 +242,8 @@ reload_cb (gpointer data)
       c->audits_per_hour = fresh.audits_per_hour;
       c->no_blocklists = fresh.no_blocklists;
       c->audit_smtp = fresh.audit_smtp;
+      g_clear_pointer (&c->proxies, g_ptr_array_unref);
+      c->proxies = g_steal_pointer (&fresh.proxies);
       g_free (c->admin_password_hash);
       c->admin_password_hash = g_steal_pointer (&fresh.admin_password_hash);
       r->server->admin_digest_set = FALSE;
@@ -513,6 +545,10 @@ fct_cmd_serve (int argc, char **argv)
       N_ ("Tests one client may create per hour (default 60)"), "N" },
     { "audits-per-hour", 0, 0, G_OPTION_ARG_INT, &a.flags.audits_per_hour,
       N_ ("Domain audits one client may ask per hour (default 30)"), "N" },
+    { "trusted-proxies", 0, 0, G_OPTION_ARG_STRING, &a.flags.trusted_proxies,
+      N_ ("Reverse proxies whose X-Forwarded-For names the web client, for the per-client "
+          "rates (addresses or networks, comma-separated)"),
+      N_ ("LIST") },
     { "check-threads", 0, 0, G_OPTION_ARG_INT, &a.flags.check_threads,
       N_ ("Messages checked at once (default 2)"), "N" },
     { "smtp-timeout", 0, 0, G_OPTION_ARG_INT, &a.smtp_timeout,

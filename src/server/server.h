@@ -34,6 +34,8 @@ typedef struct
   char *admin_password_hash;
   char *authserv_id;
   char *user; /* the server runs as this user once its ports are bound; NULL: stays */
+  char *trusted_proxies; /* as configured: addresses and networks, comma-separated */
+  GPtrArray *proxies;    /* GInetAddressMask* parsed from trusted_proxies, or NULL */
   gint retention_days;
   gint connections_per_ip;
   gint connections_max;

@@ -5,8 +5,9 @@ nothing, kill -9 during DATA leaves nothing; STARTTLS with a certificate the tes
 with openssl; pipelining; SMTPUTF8; SIZE and oversized messages; per-client connection
 limit; a trickling client dropped at the timeout), the report stored being exactly
 `facteur check --json`'s object for the same message and envelope, the JSON API and its
-rate limit, the admin page behind its password hash, retention, and the configuration
+rate limit (per client, behind a real nginx too), the admin page behind its password hash, retention, and the configuration
 file. Prints TAP. Usage: test_serve_smtp.py BUILD/facteur"""
+import http.client
 import json
 import os
 import shutil
@@ -381,6 +382,83 @@ def main():
             assert status == 429
             s.stop()
 
+        def behind_nginx():
+            # Clients on 127.0.0.2 and 127.0.0.3 (the whole of 127/8 is loopback) reach
+            # the server through a real nginx on 127.0.0.1, which is the trusted proxy.
+            s = server("proxied", ["--tests-per-hour", "1", "--trusted-proxies",
+                                   "127.0.0.1, ::1"])
+            d = os.path.join(tmp, "nginx")
+            os.makedirs(os.path.join(d, "tmp"))
+            port = free_port()
+            with open(os.path.join(d, "nginx.conf"), "w") as f:
+                f.write(f"""daemon off;
+master_process off;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {d}/tmp;
+    proxy_temp_path {d}/tmp;
+    fastcgi_temp_path {d}/tmp;
+    uwsgi_temp_path {d}/tmp;
+    scgi_temp_path {d}/tmp;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://127.0.0.1:{s.http_port};
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+""")
+            nginx = subprocess.Popen(["nginx", "-p", d, "-c", os.path.join(d, "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                        break
+                    except OSError:
+                        assert time.monotonic() < deadline, "nginx did not start"
+                        time.sleep(0.1)
+
+                def create(source, forged=None, via=port):
+                    c = http.client.HTTPConnection("127.0.0.1", via, timeout=10,
+                                                   source_address=(source, 0))
+                    headers = {"X-Forwarded-For": forged} if forged else {}
+                    c.request("POST", "/api/tests", headers=headers)
+                    status = c.getresponse().status
+                    c.close()
+                    return status
+
+                assert create("127.0.0.2") == 201
+                assert create("127.0.0.2") == 429
+                # Another office behind the same proxy has its own hour.
+                assert create("127.0.0.3") == 201
+                # An address the client writes itself is to the left of the one nginx
+                # appends: it changes nothing.
+                assert create("127.0.0.3", forged="198.51.100.7") == 429
+                # Straight to the server from an address that is not a trusted proxy: the
+                # header is not believed, the peer is counted.
+                assert create("127.0.0.4", forged="198.51.100.8", via=s.http_port) == 201
+                assert create("127.0.0.4", forged="198.51.100.9", via=s.http_port) == 429
+            finally:
+                nginx.terminate()
+                nginx.wait(timeout=30)
+            s.stop()
+            # Without trusted_proxies a proxy's header is not believed either.
+            plain = server("unproxied", ["--tests-per-hour", "1"])
+            assert plain.request("/api/tests", method="POST",
+                                 headers={"X-Forwarded-For": "198.51.100.10"})[0] == 201
+            assert plain.request("/api/tests", method="POST",
+                                 headers={"X-Forwarded-For": "198.51.100.11"})[0] == 429
+            plain.stop()
+            assert subprocess.run([FACTEUR, "serve", "--trusted-proxies", "10.0.0.0/8,nope",
+                                   "--data-dir", os.path.join(tmp, "bad-proxy")],
+                                  capture_output=True, timeout=60).returncode == 64
+
         def admin_and_config():
             hashed = subprocess.run([FACTEUR, "serve", "--hash-password"], input="s3cret\n",
                                     capture_output=True, text=True, timeout=60)
@@ -563,6 +641,8 @@ def main():
         case("a client sending one byte at a time is dropped at the timeout",
              trickle_timeout)
         case("API: unknown test 404, rate limit 429 with Retry-After", api)
+        case("behind nginx: rates count the client X-Forwarded-For names when the peer "
+             "is a trusted proxy, a forged header changes nothing", behind_nginx)
         case("configuration file alone; admin page behind its PBKDF2 hash; SIGHUP "
              "reloads", admin_and_config)
         case("retention: an old test, its report and its file are deleted", retention)
