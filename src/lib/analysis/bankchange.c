@@ -11,6 +11,12 @@
 /* How far (bytes, either side) a weak announcement ("nouvelles coordonnées", "new
  * account") looks for a banking word: about a sentence. */
 #define CONTEXT_BYTES 160
+/* How far from a request for secrecy its transfer and urgency may be: a fraudster's
+ * whole message, IBAN block included, is a few hundred bytes. */
+#define REQUEST_BYTES 400
+/* Each match costs two searches of its surroundings: a text that repeats the wording
+ * thousands of times is judged on its first ones. */
+#define MATCHES_MAX 32
 
 /* Announcements that name the bank details themselves: alone, enough. A match preceded
  * by words that address it to the reader or make it conditional (reader_prefix_pattern
@@ -361,13 +367,17 @@ static const char urgent_pattern[]
       "|as\\ssoon\\sas\\spossible|time[\\s-]sensitive|avant\\s(?:ce\\ssoir|midi|\\d+\\s?h)"
       "|rapidement|quickly"
       "|by\\s(?:end\\sof\\sday|noon|\\d+\\s?(?:am|pm)))";
+/* Secrecy asked of the reader about the operation or the message. "Strictement
+ * confidentiel" in the singular only: "vos réponses restent strictement
+ * confidentielles" reassures the reader about their own answers. */
 static const char secret_pattern[]
     = "n'en\\sparle[zs]?\\s[àa]\\spersonne|ne\\sparle[zs]?\\s(?:de\\s(?:ce|cette)\\s\\w+"
       "\\s)?[àa]"
       "\\spersonne|ne\\s(?:pas\\s)?en\\sparler|en\\stoute\\sdiscr["
       "ée]tion"
       "|(?:soyez|restez|rester)\\sdiscr[eè]te?|(?:dossier|op[ée]ration|acquisition|affaire)"
-      "\\s(?:strictement\\s|tr[èe]s\\s)?confidentiel(?:le)?|strictement\\sconfidentiel"
+      "\\s(?:strictement\\s|tr[èe]s\\s)?confidentiel(?:le)?|strictement\\sconfidentiel(?:"
+      "le)?\\b"
       "|urgent(?:e)?\\set\\sconfidentiel(?:le)?|confidentiel(?:le)?\\set\\surgent"
       "|keep\\s(?:this|it)\\s(?:between\\sus|confidential|quiet|to\\syourself)"
       "|(?:do\\snot|don't)\\s(?:discuss|mention)\\s(?:this|it)\\s(?:with|to)\\s(?:anyone"
@@ -663,12 +673,12 @@ find_announcement (GRegex *re, const GString *text, gsize from, gsize to, gint *
   return NULL;
 }
 
-/* TRUE if re matches within CONTEXT_BYTES of [start, end). */
+/* TRUE if re matches within reach bytes of [start, end). */
 static gboolean
-near (GRegex *re, const GString *text, gint start, gint end)
+near_within (GRegex *re, const GString *text, gint start, gint end, gsize reach)
 {
-  gsize from = start > CONTEXT_BYTES ? (gsize)start - CONTEXT_BYTES : 0;
-  gsize to = MIN (text->len, (gsize)end + CONTEXT_BYTES);
+  gsize from = (gsize)start > reach ? (gsize)start - reach : 0;
+  gsize to = MIN (text->len, (gsize)end + reach);
 
   /* Whole characters only, so that the window is valid UTF-8. */
   while (from > 0 && ((guchar)text->str[from] & 0xc0) == 0x80)
@@ -676,6 +686,12 @@ near (GRegex *re, const GString *text, gint start, gint end)
   while (to < text->len && ((guchar)text->str[to] & 0xc0) == 0x80)
     to++;
   return g_regex_match_full (re, text->str + from, (gssize)(to - from), 0, 0, NULL, NULL);
+}
+
+static gboolean
+near (GRegex *re, const GString *text, gint start, gint end)
+{
+  return near_within (re, text, start, end, CONTEXT_BYTES);
 }
 
 const char *
@@ -737,27 +753,41 @@ bank_change_wording (const GString *text, const guint64 present[2], gboolean ban
   return NULL;
 }
 
+/* The first match of re whose surroundings (REQUEST_BYTES each side) hold a transfer
+ * and, if urgent is set, urgency: a request for secrecy is read with the request it goes
+ * with. The three words anywhere in a long mail (a staff newsletter: a transfer in one
+ * item, "today" in another, a survey's answers kept confidential in a third) are not
+ * one request. */
+static char *
+request_wording (GRegex *re, const GString *text, gboolean urgent)
+{
+  const Patterns *p = patterns ();
+  g_autoptr (GMatchInfo) match = NULL;
+
+  g_regex_match_full (re, text->str, (gssize)text->len, 0, 0, &match, NULL);
+  for (guint n = 0; g_match_info_matches (match) && n < MATCHES_MAX; n++)
+    {
+      gint start = 0, end = 0;
+      g_match_info_fetch_pos (match, 0, &start, &end);
+      if (near_within (p->transfer, text, start, end, REQUEST_BYTES)
+          && (!urgent || near_within (p->urgent, text, start, end, REQUEST_BYTES)))
+        return g_match_info_fetch (match, 0);
+      g_match_info_next (match, NULL);
+    }
+  return NULL;
+}
+
 static char *
 transfer_secrecy_wording (const GString *text, const guint64 present[2])
 {
   const Patterns *p = patterns ();
-  g_autoptr (GMatchInfo) match = NULL;
-  gboolean secret = set_meets (present, p->secret_set);
-  gboolean unverifiable = set_meets (present, p->unverifiable_set);
+  char *wording = NULL;
 
-  if ((!secret && !unverifiable)
-      || !g_regex_match_full (p->transfer, text->str, (gssize)text->len, 0, 0, NULL, NULL))
-    return NULL;
-  if (unverifiable
-      && g_regex_match_full (p->unverifiable, text->str, (gssize)text->len, 0, 0, &match,
-                             NULL))
-    return g_match_info_fetch (match, 0);
-  g_clear_pointer (&match, g_match_info_free);
-  if (!secret
-      || !g_regex_match_full (p->secret, text->str, (gssize)text->len, 0, 0, &match, NULL)
-      || !g_regex_match_full (p->urgent, text->str, (gssize)text->len, 0, 0, NULL, NULL))
-    return NULL;
-  return g_match_info_fetch (match, 0);
+  if (set_meets (present, p->unverifiable_set))
+    wording = request_wording (p->unverifiable, text, FALSE);
+  if (wording == NULL && set_meets (present, p->secret_set))
+    wording = request_wording (p->secret, text, TRUE);
+  return wording;
 }
 
 void

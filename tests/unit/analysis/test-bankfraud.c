@@ -192,6 +192,30 @@ static const Secrecy secrecies[] = {
     TRUE },
   { "Merci de virer l'acompte aujourd'hui ; ne m'appelez pas, je suis en déplacement.",
     TRUE },
+  /* A staff newsletter: a transfer, "today" and the reader's answers kept confidential,
+     each in an item of its own (a false alarm at first). */
+  { "1. Arbre de Noël : inscriptions aujourd'hui au plus tard.\n\n2. Chèques-vacances : le "
+    "virement de la participation sera effectué avant le 20 décembre.\n\n3. Enquête : vos "
+    "réponses restent strictement confidentielles.",
+    FALSE },
+  { "Your answers will remain strictly confidential. The survey closes today; the prize "
+    "draw winner gets a bank transfer of 100 EUR.",
+    FALSE },
+  /* The same words, far apart in a long mail: the transfer asked in one place, secrecy
+     about something else pages later. */
+  { "Merci de régler la facture par virement aujourd'hui.\n\n"
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor "
+    "incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud "
+    "exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure "
+    "dolor in reprehenderit in voluptate velit esse cillum dolore eu fugiat nulla "
+    "pariatur. "
+    "Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia deserunt "
+    "mollit anim id est laborum. Sed ut perspiciatis unde omnis iste natus error sit "
+    "voluptatem accusantium doloremque laudantium, totam rem aperiam, eaque ipsa quae ab "
+    "illo inventore veritatis et quasi architecto beatae vitae dicta sunt explicabo. Nemo "
+    "enim ipsam voluptatem quia voluptas sit aspernatur aut odit aut fugit.\n\n"
+    "PS : la fête de départ de Anne est une surprise, n'en parlez à personne !",
+    FALSE },
   /* Secrecy about a surprise party, no transfer. */
   { "Don't tell anyone: the party for Anne is today at 5 pm.", FALSE },
 };
