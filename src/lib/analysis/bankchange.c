@@ -54,9 +54,11 @@ static const char *const strong_patterns[] = {
   "\\s(?:[àa]\\sjour|actualis[ée]|mis\\s[àa]\\sjour)",
   "\\b(?:notre|nos)\\scomptes?\\s(?:bancaires?\\s)?(?:habituels?\\s|principal\\s|actuels?"
   "\\s)?"
-  "(?:[ée]tant|est|sont|a\\s[ée]t[ée]|ont\\s[ée]t[ée])\\s(?:temporairement\\s|"
+  "(?:(?:[ée]tant|est|sont|a\\s[ée]t[ée]|ont\\s[ée]t[ée])\\s(?:temporairement\\s|"
   "actuellement\\s)?"
-  "(?:indisponibles?|bloqu[ée]s?|suspendus?|gel[ée]s?|ferm[ée]s?|cl[ôo]tur[ée]s?)",
+  "(?:indisponibles?|bloqu[ée]s?|suspendus?|gel[ée]s?|ferm[ée]s?|cl[ôo]tur[ée]s?)"
+  "|(?:(?:fait|faisant)\\sl'objet\\sd'une?|(?:[ée]tant|est|sont)\\sen\\scours\\sde)\\s"
+  "(?:contr[ôo]le|audit|blocage|cl[ôo]ture|r[ée]vision|v[ée]rification))",
   "\\b(?:sur|vers|[àa])\\s(?:notre|un)\\s(?:second|autre|deuxi[èe]me)\\scompte\\b",
   "\\bour\\s(?:usual\\s|main\\s|regular\\s|current\\s|old\\s)?(?:bank\\s)?account\\s(?:is|"
   "has"
@@ -65,10 +67,13 @@ static const char *const strong_patterns[] = {
   "\\b(?:to|into)\\s(?:our|a)\\s(?:second|other|alternative|alternate|secondary)\\s(?:"
   "bank\\s)?"
   "account\\b",
-  "\\bpayments?\\b[^.!?]{0,40}?\\b(?:should|must|are\\sto|need\\sto)\\s(?:now\\s|"
-  "henceforth\\s)?"
-  "be\\s(?:directed|redirected|made|sent|remitted|paid|wired|transferred)\\sto\\s(?:our|the"
-  "|this)\\s(?:new|following|updated|subsidiary|other|alternative|different)",
+  /* "the following" account is a change only with "now": an invoice says "payments
+     should be made to the following account". */
+  "\\bpayments?\\b[^.!?]{0,40}?\\b(?:should|must|are\\sto|need\\sto)\\s(?:(?:now|"
+  "henceforth)\\sbe\\s(?:directed|redirected|made|sent|remitted|paid|wired|transferred)"
+  "\\sto\\s(?:our|the|this)\\sfollowing|(?:now\\s|henceforth\\s)?be\\s(?:directed"
+  "|redirected|made|sent|remitted|paid|wired|transferred)\\sto\\s(?:our|the|this)\\s(?:new"
+  "|updated|subsidiary|other|alternative|different))",
   "\\bupdate\\s(?:our|my)\\s(?:bank(?:ing)?|account|payment|remittance)\\s(?:details"
   "|information|info)",
   /* The old account declared dead: "le compte habituel n'est plus actif", "celles de la
@@ -140,12 +145,17 @@ static const char *const strong_patterns[] = {
      the following account". */
   "\\bremit\\s(?:all\\s)?(?:future\\s|further\\s)?payments?\\sto\\s(?:our|the|this)\\s"
   "(?:new|following|updated)",
-  "\\b(?:future|further|outstanding|all)\\s(?:future\\s)?payments?\\s(?:should|must"
-  "|will\\sneed\\sto|need\\sto)\\s(?:now\\s)?be\\s(?:made|sent|remitted|paid|wired"
-  "|transferred)\\sto\\s(?:our|the|this)\\s(?:new|following|updated)",
+  /* "All payments should be made to the following account" is how an invoice gives its
+     account: only "future" payments, or "now", make it a change. */
+  "\\b(?:(?:future|further)\\spayments?\\s(?:should|must|will\\sneed\\sto|need\\sto)\\s"
+  "(?:now\\s)?be\\s(?:made|sent|remitted|paid|wired|transferred)\\sto\\s(?:our|the|this)\\s"
+  "(?:new|following|updated)|(?:outstanding|all)\\spayments?\\s(?:should|must|will\\sneed"
+  "\\sto|need\\sto)\\s(?:now\\sbe\\s(?:made|sent|remitted|paid|wired|transferred)\\sto\\s"
+  "(?:our|the|this)\\s(?:new|following|updated)|be\\s(?:made|sent|remitted|paid|wired"
+  "|transferred)\\sto\\s(?:our|the|this)\\s(?:new|updated)))",
   "\\b(?:use|pay\\s(?:in)?to|send\\s(?:payments?|funds)\\sto)\\s(?:the|our)\\s(?:following"
   "|new|updated|below)\\s(?:bank\\s)?account\\s(?:for|from)\\s(?:this\\sand\\s)?(?:all\\s)?"
-  "(?:future|further|subsequent|upcoming|outstanding)",
+  "(?:future|further|subsequent|upcoming)",
   "\\b(?:from\\snow\\son|going\\sforward|with\\simmediate\\seffect|effective\\simmediately"
   "|henceforth)\\b[^.!?]{0,80}?\\b(?:payments?|remittances?|transfers?)\\b[^.!?]{0,60}?"
   "\\b(?:to|into)\\s(?:the|our|this)\\s(?:following|new|updated|below)\\s(?:bank\\s)?"
@@ -153,6 +163,12 @@ static const char *const strong_patterns[] = {
   "\\b(?:do\\snot|don't|no\\slonger|stop)\\s(?:use|send\\s(?:payments?|funds)\\sto"
   "|pay\\s(?:in)?to|make\\spayments?\\sto|remit\\sto)\\s(?:our|the)\\s(?:old|previous"
   "|former|existing)\\s(?:bank|account|iban)",
+  /* "We have updated our receiving account", "I've amended my payee details"; not "we
+     have updated our payment page". */
+  "\\b(?:we|i)(?:'ve|\\shave|\\shad|'d)?\\s(?:recently\\s|just\\s)?(?:updated|changed"
+  "|amended|modified|switched)\\s(?:our|my)\\s(?:receiving|remittance|beneficiary|payee"
+  "|bank(?:ing)?|payment)\\s(?:account|details|information|bank)\\b(?!\\s(?:page|form"
+  "|portal|section|polic(?:y|ies)|terms|options|methods|system|process))",
   /* Payroll diversion: "please update my direct deposit". */
   "\\b(?:update|change|changing|updating)\\smy\\s(?:direct\\sdeposit|payroll\\s(?:details"
   "|account|information)|bank(?:ing)?\\s(?:details|information|account))",
@@ -189,7 +205,7 @@ static const char *const strong_triggers[] = {
   "chang|modifi|jour|actualis|\xc3\xa9volu|\xc3\x89volu|evolu",
   "jour",
   "jour|actualis",
-  "indisponible|bloqu|suspendu|gel|ferm|cl\xc3\xb4tur|cl\xc3\x94tur|clotur",
+  "indisponible|bloqu|suspendu|gel|ferm|cl\xc3\xb4tur|cl\xc3\x94tur|clotur|objet|cours",
   "second|autre|deuxi",
   "hold|frozen|suspend|closed|unavailable|under",
   "second|other|alternat",
@@ -215,9 +231,10 @@ static const char *const strong_triggers[] = {
   "changed|switched|moved",
   "remit",
   "should|must|need",
-  "future|further|subsequent|upcoming|outstanding",
+  "future|further|subsequent|upcoming",
   "from|going|immediate|effective|henceforth",
   "old|previous|former|existing",
+  "updated|changed|amended|modified|switched",
   "my",
 };
 static const char *const weak_triggers[] = {
@@ -241,7 +258,7 @@ typedef struct
   guint8 lens[TRIGGERS_MAX];
   guint n;
   /* For each first byte, the indices of the words that start with it, -1 ended. */
-  gint16 by_first[256][12];
+  gint16 by_first[256][16];
 } Triggers;
 
 static guint
@@ -485,7 +502,8 @@ anchor_at (const char *p, const char *end)
     case 'a':
       return WORD (p, end, "account") || WORD (p, end, "ancien");
     case 'b':
-      return WORD (p, end, "bank") || WORD (p, end, "banque") || WORD (p, end, "bancaire");
+      return WORD (p, end, "bank") || WORD (p, end, "banque") || WORD (p, end, "bancaire")
+             || WORD (p, end, "beneficiar");
     case 'c':
       return WORD (p, end, "coordonn") || WORD (p, end, "compte");
     case 'd':
@@ -493,7 +511,7 @@ anchor_at (const char *p, const char *end)
     case 'i':
       return WORD (p, end, "iban");
     case 'p':
-      return WORD (p, end, "payment") || WORD (p, end, "payroll");
+      return WORD (p, end, "payment") || WORD (p, end, "payroll") || WORD (p, end, "payee");
     case 'r':
       return WORD (p, end, "rib") || WORD (p, end, "remit");
     case 's':

@@ -28,6 +28,29 @@ static const Wording wordings[] = {
   { "Info", "Suite à un «changement de domiciliation bancaire», merci de noter.", NULL,
     TRUE },
   { "Info", "Merci de noter nos coordonnées bancaires (« nouvel IBAN »).", NULL, TRUE },
+  /* Pretexts and past tenses (false clean at first). */
+  { "Remittance",
+    "Kindly be informed that we have updated our receiving account. All payments for "
+    "outstanding invoices should be made to the account below.",
+    NULL, TRUE },
+  { "Info", "I've amended my payee details, see the attached form.", NULL, TRUE },
+  { "Règlement facture 4411",
+    "Merci d'utiliser les coordonnées suivantes, notre compte habituel faisant l'objet "
+    "d'un contrôle.",
+    NULL, TRUE },
+  { "Info", "Notre compte bancaire est en cours de clôture : merci de ne plus l'utiliser.",
+    NULL, TRUE },
+  { "Info", "All payments should now be made to the following account.", NULL, TRUE },
+  /* How an ordinary invoice gives its account (a false alarm at first). */
+  { "Invoice 2211",
+    "Please find attached invoice 2211. All payments should be made to the following "
+    "account: Barclays, sort code 20-00-00.",
+    NULL, FALSE },
+  { "Invoice 2211", "Payment should be made to the following account within 30 days.", NULL,
+    FALSE },
+  { "Reminder", "Please use the following account for outstanding invoices.", NULL, FALSE },
+  { "News", "We have updated our payment page: you can now pay by card.", NULL, FALSE },
+  { "Dossier", "Votre dossier est en cours de contrôle par nos services.", NULL, FALSE },
   /* French verb forms and wordings. */
   { "Important", "Suite à un changement de domiciliation bancaire, merci de noter.", NULL,
     TRUE },
