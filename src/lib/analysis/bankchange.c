@@ -169,6 +169,21 @@ static const char *const strong_patterns[] = {
   "|amended|modified|switched)\\s(?:our|my)\\s(?:receiving|remittance|beneficiary|payee"
   "|bank(?:ing)?|payment)\\s(?:account|details|information|bank)\\b(?!\\s(?:page|form"
   "|portal|section|polic(?:y|ies)|terms|options|methods|system|process))",
+  /* "les paiements seront désormais à effectuer sur le compte…": the marker after the
+     payment. */
+  "\\b(?:paiements?|r[èe]glements?|virements?)\\b[^.!?]{0,40}?\\b(?:d[ée]sormais"
+  "|dor[ée]navant)\\b[^.!?]{0,60}?\\b(?:sur|au|vers|[àa])\\s(?:le\\s|notre\\s|ce\\s|l'"
+  "|un\\s)?(?:nouveau\\s)?(?:compte|rib|iban)\\b",
+  /* "sur le compte de notre filiale": payments to another company's account, as "our
+     sister company's account"; not "le compte de la filiale a été créé". */
+  "\\b(?:sur|vers|au|[àa])\\s(?:le\\s)?compte\\s(?:bancaire\\s)?de\\s(?:notre|la)\\s(?:"
+  "filiale|soci[ée]t[ée]\\s(?:s[œo]e?ur"
+  "|m[èe]re)|maison\\sm[èe]re|holding)\\b",
+  /* "le RIB corrigé ci-joint", "corrected bank details": an error in the account given
+     before is the pretext for a new one. */
+  "\\b(?:(?:rib|iban|coordonn[ée]es\\sbancaires|relev[ée]\\sd'identit[ée]\\sbancaire)"
+  "\\s(?:corrig|rectifi)[ée]e?s?|corrected\\s(?:bank(?:ing)?\\s(?:details|account"
+  "|information)|iban|account\\sdetails|remittance\\sdetails))\\b",
   /* Payroll diversion: "please update my direct deposit". */
   "\\b(?:update|change|changing|updating)\\smy\\s(?:direct\\sdeposit|payroll\\s(?:details"
   "|account|information)|bank(?:ing)?\\s(?:details|information|account))",
@@ -235,6 +250,10 @@ static const char *const strong_triggers[] = {
   "from|going|immediate|effective|henceforth",
   "old|previous|former|existing",
   "updated|changed|amended|modified|switched",
+  ("d\xc3\xa9sormais|d\xc3\x89sormais|desormais|dor\xc3\xa9navant|dor\xc3\x89navant"
+   "|dorenavant"),
+  "filiale|soci|maison|holding",
+  "corrig|rectifi|corrected",
   "my",
 };
 static const char *const weak_triggers[] = {

@@ -41,6 +41,23 @@ static const Wording wordings[] = {
   { "Info", "Notre compte bancaire est en cours de clôture : merci de ne plus l'utiliser.",
     NULL, TRUE },
   { "Info", "All payments should now be made to the following account.", NULL, TRUE },
+  { "Mise à jour fournisseur",
+    "Les paiements seront désormais à effectuer sur le compte de notre filiale, dont vous "
+    "trouverez les références ci-dessous.",
+    NULL, TRUE },
+  { "Trésorerie", "Merci de régler la facture sur le compte de notre maison mère.", NULL,
+    TRUE },
+  { "Facture 5520 - correction",
+    "Une erreur s'est glissée dans le RIB de la facture 5520. Merci de prendre en compte "
+    "le "
+    "RIB corrigé ci-joint.",
+    NULL, TRUE },
+  { "Invoice 5520", "Please find our corrected bank details attached to this email.", NULL,
+    TRUE },
+  { "Extranet", "Le compte de la filiale de Lyon a été créé sur notre extranet.", NULL,
+    FALSE },
+  { "Votre banque", "Voici votre RIB corrigé, avec la nouvelle adresse de votre agence.",
+    NULL, FALSE },
   /* How an ordinary invoice gives its account (a false alarm at first). */
   { "Invoice 2211",
     "Please find attached invoice 2211. All payments should be made to the following "
