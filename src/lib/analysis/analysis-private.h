@@ -157,9 +157,10 @@ guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize l
 /* bankchange.c — *change: the first words of the message that announce new bank details
  * for the sender, or NULL; bank_context: the message gives an IBAN or attaches bank
  * details, so that a wording that names no bank counts too. *secrecy: the words of a
- * transfer asked for urgently and in secret (the CEO fraud), or NULL. (transfer full) */
+ * transfer asked for urgently and in secret (the CEO fraud), or NULL. *gift: the words
+ * of a request to buy gift cards with a tell of that fraud, or NULL. (transfer full) */
 void fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context,
-                                  char **change, char **secrecy);
+                                  char **change, char **secrecy, char **gift);
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);

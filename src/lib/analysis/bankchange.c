@@ -277,7 +277,7 @@ typedef struct
   guint8 lens[TRIGGERS_MAX];
   guint n;
   /* For each first byte, the indices of the words that start with it, -1 ended. */
-  gint16 by_first[256][16];
+  gint16 by_first[256][24];
 } Triggers;
 
 static guint
@@ -426,6 +426,33 @@ static const char secret_pattern[]
       "|uniquement\\spar\\s(?:mail|e-mail)|(?:reply|respond)\\sonly\\sby\\s(?:e-?mail|"
       "email)";
 
+/* The CEO fraud's other script: gift cards bought for the "boss", whose codes are then
+ * asked by email. A personal request to buy several ("I need you to get some Apple gift
+ * cards", "j'ai besoin que tu achètes des cartes cadeaux"); a shop's "buy gift cards
+ * for your loved ones" asks no one in particular, and one card for a colleague's
+ * farewell is in the singular. */
+static const char gift_pattern[]
+    = "\\b(?:i\\s(?:need|want)\\syou\\sto|(?:can|could|would)\\syou|please|"
+      "are\\syou\\sable\\sto"
+      "|j'ai\\sbesoin\\sque\\s(?:tu|vous)|(?:peux|pourrais)-tu|(?:pouvez|pourriez)-vous"
+      "|merci\\sde|il\\sfaut\\sque\\s(?:tu|vous))\\s(?:\\w+\\s){0,2}?(?:buy|get|purchase"
+      "|pick\\sup|grab|order|ach[èe]te[rsz]?|prendre|prennes|preniez|procurer|r[ée]cup[ée]"
+      "rer)"
+      "\\s(?:me\\s|moi\\s)?(?:some\\s|a\\sfew\\s|several\\s|\\d+\\s|(?:two|three|four|five"
+      "|ten)\\s|des\\s|quelques\\s|plusieurs\\s)(?:[\\w-]+\\s){0,2}?(?:gift\\s?cards"
+      "|(?:itunes|google\\splay|apple|steam|amazon)\\scards|cartes[\\s-]cadeaux?|coupons"
+      "\\s(?:pcs|transcash|neosurf)|recharges\\s(?:pcs|transcash|neosurf))\\b";
+
+/* With such a request, what no colleague buying a present needs: secrecy or a
+ * "surprise", the codes or a picture of the cards, cards "for clients". */
+static const char gift_tell_pattern[]
+    = "\\b(?:surprise|keep\\s(?:it|this)\\s(?:quiet|between\\sus|confidential|"
+      "to\\syourself)"
+      "|confidential|discreet|scratch|codes?|pictures?\\sof|photos?\\sof|for\\s(?:some\\s"
+      "|a\\s|our\\s)?(?:clients?|customers?)|discr[èe]te?|confidentiel(?:le)?|n'en\\sparle"
+      "|gratter|photos?\\sd[eu]s?|pour\\s(?:des|nos|un|une)\\sclients?)\\b";
+static const char gift_triggers[] = "gift|cards|carte|coupon|recharge";
+
 /* Words that keep the reader from checking by phone: with a transfer, enough. */
 static const char unverifiable_pattern[]
     = "(?:do\\snot|don't|please\\sdon't)\\s(?:call|phone|ring)\\s(?:the\\soffice|us|me|our)"
@@ -445,7 +472,9 @@ typedef struct
   Triggers triggers;
   guint64 strong_set[G_N_ELEMENTS (strong_patterns)][2];
   guint64 weak_set[G_N_ELEMENTS (weak_patterns)][2];
-  guint64 secret_set[2], unverifiable_set[2];
+  guint64 secret_set[2], unverifiable_set[2], gift_set[2];
+  GRegex *gift;
+  GRegex *gift_tell;
   GRegex *reader_prefix;
   GRegex *banking;
   GRegex *unchanged;
@@ -484,6 +513,7 @@ patterns (void)
         trigger_set (&p.triggers, weak_triggers[i], p.weak_set[i]);
       trigger_set (&p.triggers, secret_triggers, p.secret_set);
       trigger_set (&p.triggers, unverifiable_triggers, p.unverifiable_set);
+      trigger_set (&p.triggers, gift_triggers, p.gift_set);
       p.reader_prefix = compile (reader_prefix_pattern);
       p.banking = compile (banking_pattern);
       p.unchanged = compile (unchanged_pattern);
@@ -493,6 +523,8 @@ patterns (void)
       p.urgent = compile (urgent_pattern);
       p.secret = compile (secret_pattern);
       p.unverifiable = compile (unverifiable_pattern);
+      p.gift = compile (gift_pattern);
+      p.gift_tell = compile (gift_tell_pattern);
       g_once_init_leave (&once, 1);
     }
   return &p;
@@ -796,9 +828,8 @@ bank_change_wording (const GString *text, const guint64 present[2], gboolean ban
  * item, "today" in another, a survey's answers kept confidential in a third) are not
  * one request. */
 static char *
-request_wording (GRegex *re, const GString *text, gboolean urgent)
+request_wording (GRegex *re, const GString *text, GRegex *with, GRegex *also)
 {
-  const Patterns *p = patterns ();
   g_autoptr (GMatchInfo) match = NULL;
 
   g_regex_match_full (re, text->str, (gssize)text->len, 0, 0, &match, NULL);
@@ -806,8 +837,8 @@ request_wording (GRegex *re, const GString *text, gboolean urgent)
     {
       gint start = 0, end = 0;
       g_match_info_fetch_pos (match, 0, &start, &end);
-      if (near_within (p->transfer, text, start, end, REQUEST_BYTES)
-          && (!urgent || near_within (p->urgent, text, start, end, REQUEST_BYTES)))
+      if (near_within (with, text, start, end, REQUEST_BYTES)
+          && (also == NULL || near_within (also, text, start, end, REQUEST_BYTES)))
         return g_match_info_fetch (match, 0);
       g_match_info_next (match, NULL);
     }
@@ -821,15 +852,15 @@ transfer_secrecy_wording (const GString *text, const guint64 present[2])
   char *wording = NULL;
 
   if (set_meets (present, p->unverifiable_set))
-    wording = request_wording (p->unverifiable, text, FALSE);
+    wording = request_wording (p->unverifiable, text, p->transfer, NULL);
   if (wording == NULL && set_meets (present, p->secret_set))
-    wording = request_wording (p->secret, text, TRUE);
+    wording = request_wording (p->secret, text, p->transfer, p->urgent);
   return wording;
 }
 
 void
 fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context, char **change,
-                             char **secrecy)
+                             char **secrecy, char **gift)
 {
   g_autoptr (GString) lower = NULL;
   g_autoptr (GString) text = normalise (ctx->all_text, &lower);
@@ -838,4 +869,7 @@ fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context, cha
   triggers_present (&patterns ()->triggers, lower, present);
   *change = bank_change_wording (text, present, bank_context);
   *secrecy = transfer_secrecy_wording (text, present);
+  *gift = set_meets (present, patterns ()->gift_set)
+              ? request_wording (patterns ()->gift, text, patterns ()->gift_tell, NULL)
+              : NULL;
 }

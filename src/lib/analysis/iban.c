@@ -361,6 +361,7 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
   const char *attachment = fct_analysis_bank_attachment (ctx);
   g_autofree char *wording = NULL;
   g_autofree char *secrecy = NULL;
+  g_autofree char *gift = NULL;
   char country[3];
   FctFinding *finding;
 
@@ -387,7 +388,7 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
      gives the banking context that a vaguer wording ("nos nouvelles coordonnées")
      needs. */
   fct_analysis_fraud_wordings (ctx, r->ibans->len > 0 || attachment != NULL, &wording,
-                               &secrecy);
+                               &secrecy, &gift);
   if (wording != NULL)
     {
       if (r->ibans->len > 0)
@@ -423,6 +424,18 @@ fct_analysis_check_iban (FctAnalysisContext *ctx)
              "already know, and tell someone."),
           secrecy);
       fct_finding_set_evidence (finding, secrecy);
+    }
+
+  if (gift != NULL)
+    {
+      finding = fct_findings_add (
+          ctx->findings, "gift-card-request",
+          _ ("The message asks the reader to buy gift cards (\"%s\"), with what comes with "
+             "the CEO fraud: secrecy, a surprise, the codes, cards for clients. Whoever "
+             "seems to ask, confirm by phone on a number you already know before buying "
+             "anything."),
+          gift);
+      fct_finding_set_evidence (finding, gift);
     }
 
   if (r->ibans->len > 0 && sender_country (ctx, country))

@@ -168,6 +168,9 @@ static const FctFindingWeight rows[] = {
   /* A transfer asked for urgently and in secret: the CEO fraud's script. */
   { "transfer-request-secret", "fraud", FCT_SEVERITY_WARNING, 2.0,
     N_ ("Urgent and secret request for a transfer"), FCT_THREAT_SUSPICIOUS },
+  /* Gift cards asked with secrecy or for their codes: the CEO fraud's cheaper script. */
+  { "gift-card-request", "fraud", FCT_SEVERITY_WARNING, 2.0,
+    N_ ("Request to buy gift cards, as in the CEO fraud"), FCT_THREAT_SUSPICIOUS },
   { "iban-country-mismatch", "fraud", FCT_SEVERITY_WARNING, 1.5, /* mule accounts abroad */
     N_ ("Bank account in another country than the sender"), FCT_THREAT_SUSPICIOUS },
   { "scam-advance-fee", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* the "419" letter */
