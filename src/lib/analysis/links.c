@@ -321,6 +321,9 @@ static const char *const action_words[] = {
   " log in ",
   " login ",
   " sign in ",
+  " sign on ",
+  " log on ",
+  " logon ",
   " verify ",
   " confirm ",
   " update ",
@@ -402,6 +405,10 @@ static const char *const hosting_lure_words[] = {
   " log in ",
   " login ",
   " sign in ",
+  /* US banks' own words for their login button ("Sign On" at Wells Fargo, "Log On"). */
+  " sign on ",
+  " log on ",
+  " logon ",
   " verify ",
   " confirm ",
   " password ",
@@ -570,8 +577,9 @@ ip_is_local (const char *ip)
  * host name among its folders ("/suntrust/", "/onlinebanking.huntington.com/"), or a
  * "log in" button ("click here" is not one). A site on a bare address
  * ("http://63.147.65.2/antiques", "http://128.32.250.15:8080/destra/"), the query of a
- * search ("?pagename=..._banking_app") and a private address (a NAS, a router) are only
- * link-ip-literal. Returns what gave it away (transfer full), or NULL. */
+ * search ("?pagename=..._banking_app") and, outside a brand's mail, a private address (a
+ * NAS, a router) are only link-ip-literal. Returns what gave it away (transfer full), or
+ * NULL. */
 static char *
 ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
               const char *host)
@@ -581,11 +589,13 @@ ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
   g_autofree char *label = NULL;
   gsize path_len;
 
-  if (ip_is_local (host))
-    return NULL;
-  /* A brand's mail links to its names, never to an address. */
+  /* A brand's mail links to its names, never to an address: not even to a private one
+     ("http://10.4.1.12:1639/index.htm" in mail From paypal.com), which no brand's
+     customer could reach and which only a forger's kit writes. */
   if (brand_mail (ctx))
     return g_strdup (ctx->result->author_org);
+  if (ip_is_local (host))
+    return NULL;
   lower = decoded_lower (url);
   authority = strstr (lower, "//");
   authority = authority != NULL ? authority + 2 : lower;
