@@ -674,6 +674,19 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere 
                                           : starts_with (words, t->words))
         named = t;
     }
+  /* A sender's name that spells the brand with dots or dashes between its letters
+     ("Pay.Pal.", "P-a-y-P-a-l"): written so to slip past filters that look for the
+     name, and read as the name by everyone else. Once: the squeezed name has none. */
+  if (named == NULL && where == FCT_BRANDS_SENDER_NAME && strpbrk (plain, ".-_*") != NULL)
+    {
+      GString *squeezed = g_string_sized_new (strlen (plain));
+      for (const char *p = plain; *p != '\0'; p++)
+        if (strchr (".-_*", *p) == NULL)
+          g_string_append_c (squeezed, *p);
+      const char *name = fct_analysis_brands_named (b, squeezed->str, where, org, domain);
+      g_string_free (squeezed, TRUE);
+      return name;
+    }
   if (named != NULL && domain != NULL)
     *domain = named->domain;
   return named != NULL ? named->name : NULL;
