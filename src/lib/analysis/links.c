@@ -583,13 +583,15 @@ path_asks_login (const char *url)
 static guint
 login_port (const char *url, gboolean is_form)
 {
-  g_autofree char *lower = decoded_lower (url);
+  g_autofree char *lower = NULL;
   const char *authority, *path, *colon, *at;
   gsize path_len;
   guint64 port = 0;
 
-  if (!g_str_has_prefix (lower, "http://"))
+  /* Most links are HTTPS: they are not copied. */
+  if (g_ascii_strncasecmp (url, "http://", 7) != 0)
     return 0;
+  lower = decoded_lower (url);
   authority = lower + 7;
   path = authority + strcspn (authority, "/?#");
   /* The port follows the host, after any user information and IPv6 brackets. */
@@ -932,8 +934,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
             }
         }
       /* Outside the sender's own organisation: its intranet or test server may well
-         run on a port of its own. */
-      if (link->source != FCT_MIME_LINK_TEXT
+         run on a port of its own, as a NAS or a router does on a private address. */
+      if (link->source != FCT_MIME_LINK_TEXT && !(entry->ip_literal && ip_is_local (host))
           && (entry->org_domain == NULL || author_org == NULL
               || !g_str_equal (entry->org_domain, author_org)))
         {
