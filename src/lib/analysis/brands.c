@@ -390,6 +390,23 @@ fct_analysis_brands_owned (const FctBrands *b, const char *org, gboolean *is_pro
   return g_hash_table_contains (b->shared->owned, org);
 }
 
+gboolean
+fct_analysis_brands_same (const FctBrands *b, const char *org_a, const char *org_b)
+{
+  guint n = b->targets->len + b->builtin->len;
+
+  if (org_a == NULL || org_b == NULL || !fct_analysis_brands_owned (b, org_a, NULL)
+      || !fct_analysis_brands_owned (b, org_b, NULL))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const Target *t = target_at (b, i);
+      if (owns (t, org_a) && owns (t, org_b))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Words that a sender's name puts around a brand to sound official ("PayPal Service",
  * "Équipe Microsoft 365", "DGFiP - Impots.gouv"), folded. A name with any other word
  * beside the brand is someone else's ("Lockergnome Apple Core", "Apple Pie Bakery"). */

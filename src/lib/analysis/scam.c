@@ -279,12 +279,15 @@ foreign_mailto (const FctAnalysis *result)
   return NULL;
 }
 
-/* The first link host that is neither the sender's organisation nor under it: where a
+/* The first link host that is neither the sender's organisation nor under it, nor
+ * another domain of the same brand (paypalobjects.com in mail From paypal.com): where a
  * lure sends the reader. An IP literal counts; without one, a mailto: link to another
  * organisation (foreign_mailto). (transfer none) */
 static const char *
-foreign_link (const FctAnalysis *result)
+foreign_link (const FctAnalysisContext *ctx)
 {
+  const FctAnalysis *result = ctx->result;
+
   for (guint i = 0; i < result->hosts->len; i++)
     {
       const FctAnalysisHost *h = g_ptr_array_index (result->hosts, i);
@@ -292,7 +295,10 @@ foreign_link (const FctAnalysis *result)
         return h->host;
       if (h->org_domain == NULL)
         continue;
-      if (result->author_org == NULL || !g_str_equal (h->org_domain, result->author_org))
+      if (result->author_org == NULL
+          || (!g_str_equal (h->org_domain, result->author_org)
+              && !fct_analysis_brands_same (ctx->brands, h->org_domain,
+                                            result->author_org)))
         return h->host;
     }
   return NULL;
@@ -317,7 +323,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
 
   {
     g_autofree char *mailto = NULL;
-    const char *host = foreign_link (ctx->result);
+    const char *host = foreign_link (ctx);
     g_autofree char *lure = NULL;
 
     if (host == NULL)
