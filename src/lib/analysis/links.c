@@ -994,7 +994,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         g_autofree char *decoy = decoy_shown (ctx, link, entry, opaque);
         if (decoy != NULL)
           {
-            g_autofree char *both = g_strdup_printf ("%s, %s", decoy, host);
+            g_autofree char *both = g_strdup_printf ("%s → %s", decoy, host);
             hit (&h.decoy, link->href, both);
           }
       }
