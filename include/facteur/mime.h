@@ -100,6 +100,10 @@ typedef struct
   /* A form with a field for a secret: a password input, or an input named for a card
    * number, its security code or a PIN. FALSE for other links. */
   gboolean asks_secret;
+  /* For an <area href> of an image map inside an open <a href>: that anchor's target
+   * (surrounding spaces removed), which a filter and a reader hovering the link see
+   * while a click on the image follows the area. NULL for other links. */
+  const char *outer_href;
 } FctMimeLink;
 
 typedef struct _FctMime FctMime;

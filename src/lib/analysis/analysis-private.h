@@ -118,6 +118,10 @@ char *fct_analysis_fold (const char *text);
  * *is_protected tells which. */
 gboolean fct_analysis_brands_owned (const FctBrands *brands, const char *org,
                                     gboolean *is_protected);
+/* TRUE if one protected name or brand owns both registrable domains ("paypal.com" and
+ * "paypalobjects.com"). */
+gboolean fct_analysis_brands_same (const FctBrands *brands, const char *org_a,
+                                   const char *org_b);
 typedef enum
 {
   FCT_BRANDS_SENDER_NAME, /* the brand and official words only ("PayPal Service") */

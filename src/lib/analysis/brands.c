@@ -390,6 +390,23 @@ fct_analysis_brands_owned (const FctBrands *b, const char *org, gboolean *is_pro
   return g_hash_table_contains (b->shared->owned, org);
 }
 
+gboolean
+fct_analysis_brands_same (const FctBrands *b, const char *org_a, const char *org_b)
+{
+  guint n = b->targets->len + b->builtin->len;
+
+  if (org_a == NULL || org_b == NULL || !fct_analysis_brands_owned (b, org_a, NULL)
+      || !fct_analysis_brands_owned (b, org_b, NULL))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const Target *t = target_at (b, i);
+      if (owns (t, org_a) && owns (t, org_b))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Words that a sender's name puts around a brand to sound official ("PayPal Service",
  * "Équipe Microsoft 365", "DGFiP - Impots.gouv"), folded. A name with any other word
  * beside the brand is someone else's ("Lockergnome Apple Core", "Apple Pie Bakery"). */
@@ -673,6 +690,19 @@ fct_analysis_brands_named (const FctBrands *b, const char *text, FctBrandsWhere 
       if (where == FCT_BRANDS_SENDER_NAME ? only_official_words (b, words, t->words)
                                           : starts_with (words, t->words))
         named = t;
+    }
+  /* A sender's name that spells the brand with dots or dashes between its letters
+     ("Pay.Pal.", "P-a-y-P-a-l"): written so to slip past filters that look for the
+     name, and read as the name by everyone else. Once: the squeezed name has none. */
+  if (named == NULL && where == FCT_BRANDS_SENDER_NAME && strpbrk (plain, ".-_*") != NULL)
+    {
+      GString *squeezed = g_string_sized_new (strlen (plain));
+      for (const char *p = plain; *p != '\0'; p++)
+        if (strchr (".-_*", *p) == NULL)
+          g_string_append_c (squeezed, *p);
+      const char *name = fct_analysis_brands_named (b, squeezed->str, where, org, domain);
+      g_string_free (squeezed, TRUE);
+      return name;
     }
   if (named != NULL && domain != NULL)
     *domain = named->domain;

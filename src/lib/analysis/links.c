@@ -321,6 +321,9 @@ static const char *const action_words[] = {
   " log in ",
   " login ",
   " sign in ",
+  " sign on ",
+  " log on ",
+  " logon ",
   " verify ",
   " confirm ",
   " update ",
@@ -402,6 +405,10 @@ static const char *const hosting_lure_words[] = {
   " log in ",
   " login ",
   " sign in ",
+  /* US banks' own words for their login button ("Sign On" at Wells Fargo, "Log On"). */
+  " sign on ",
+  " log on ",
+  " logon ",
   " verify ",
   " confirm ",
   " password ",
@@ -543,6 +550,76 @@ static const char *const ip_login_words[] = {
   "auth",   "session", "billing", "wallet",  "identity", "cgi-bin",
 };
 
+/* Words of a sign-in page in a URL's path ("/ws/eBayISAPI.dll?SignIn",
+ * "/signin/verify.php"): narrower than ip_login_words, for the links of a brand's mail to
+ * a partner's site, whose paths speak of accounts and updates too. */
+static const char *const login_path_words[] = {
+  "login", "logon", "signin", "sign-in", "verif", "webscr", "isapi", "password", "passwd",
+};
+
+/* TRUE if the path or query of url (absolute) names a sign-in page. */
+static gboolean
+path_asks_login (const char *url)
+{
+  g_autofree char *lower = decoded_lower (url);
+  const char *authority = strstr (lower, "//");
+  const char *path;
+
+  authority = authority != NULL ? authority + 2 : lower;
+  path = authority + strcspn (authority, "/?#");
+  for (gsize i = 0; i < G_N_ELEMENTS (login_path_words); i++)
+    if (strstr (path, login_path_words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* A sign-in page served over plain HTTP on a port of its own
+ * ("http://logon.personal.wamu4u.com:280/login", "http://oniline.us2k.net:6180/logon/"):
+ * a kit started by hand on a hacked server, beside the web server that owns ports 80 and
+ * 443. A service's login page is on HTTPS at its standard port; an administration panel
+ * on its own port (cPanel's :2083, Plesk's :8443) is HTTPS too. A form (is_form) needs no
+ * login word: what the reader types into it goes there in clear. Returns the port when
+ * url (absolute) is such a page, else 0. */
+static guint
+login_port (const char *url, gboolean is_form)
+{
+  g_autofree char *lower = NULL;
+  const char *authority, *path, *colon, *at;
+  gsize path_len;
+  guint64 port = 0;
+
+  /* Most links are HTTPS: they are not copied. */
+  if (g_ascii_strncasecmp (url, "http://", 7) != 0)
+    return 0;
+  lower = decoded_lower (url);
+  authority = lower + 7;
+  path = authority + strcspn (authority, "/?#");
+  /* The port follows the host, after any user information and IPv6 brackets. */
+  at = g_strstr_len (authority, path - authority, "@");
+  if (at != NULL)
+    authority = at + 1;
+  if (*authority == '[')
+    authority += strcspn (authority, "]");
+  colon = memchr (authority, ':', (gsize)(path - authority));
+  if (colon == NULL || colon + 1 == path)
+    return 0;
+  for (const char *d = colon + 1; d < path; d++)
+    {
+      if (!g_ascii_isdigit (*d) || port > 65535)
+        return 0;
+      port = port * 10 + (guint64)(*d - '0');
+    }
+  if (port == 0 || port == 80 || port > 65535)
+    return 0;
+  if (is_form)
+    return (guint)port;
+  path_len = strcspn (path, "?#");
+  for (gsize i = 0; i < G_N_ELEMENTS (ip_login_words); i++)
+    if (g_strstr_len (path, (gssize)path_len, ip_login_words[i]) != NULL)
+      return (guint)port;
+  return 0;
+}
+
 /* TRUE if ip (a normalised IP host) is private, loopback or link-local: a link there
  * reaches nothing outside the reader's own network (a NAS, a router, a printer). */
 static gboolean
@@ -570,8 +647,9 @@ ip_is_local (const char *ip)
  * host name among its folders ("/suntrust/", "/onlinebanking.huntington.com/"), or a
  * "log in" button ("click here" is not one). A site on a bare address
  * ("http://63.147.65.2/antiques", "http://128.32.250.15:8080/destra/"), the query of a
- * search ("?pagename=..._banking_app") and a private address (a NAS, a router) are only
- * link-ip-literal. Returns what gave it away (transfer full), or NULL. */
+ * search ("?pagename=..._banking_app") and, outside a brand's mail, a private address (a
+ * NAS, a router) are only link-ip-literal. Returns what gave it away (transfer full), or
+ * NULL. */
 static char *
 ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
               const char *host)
@@ -581,11 +659,13 @@ ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
   g_autofree char *label = NULL;
   gsize path_len;
 
-  if (ip_is_local (host))
-    return NULL;
-  /* A brand's mail links to its names, never to an address. */
+  /* A brand's mail links to its names, never to an address: not even to a private one
+     ("http://10.4.1.12:1639/index.htm" in mail From paypal.com), which no brand's
+     customer could reach and which only a forger's kit writes. */
   if (brand_mail (ctx))
     return g_strdup (ctx->result->author_org);
+  if (ip_is_local (host))
+    return NULL;
   lower = decoded_lower (url);
   authority = strstr (lower, "//");
   authority = authority != NULL ? authority + 2 : lower;
@@ -674,8 +754,42 @@ destination (const char *url, char **host, gboolean *opaque)
 typedef struct
 {
   Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
-  Hits hosting, iplure;
+  Hits hosting, iplure, decoy, port;
 } LinkHits;
+
+/* An image map whose area leads elsewhere than the link around it: the anchor's target
+ * ("https://www.suntrust.com/...") is what a filter reads and what the mail client shows
+ * for the link, the area's ("http://195.146.99.180:87/st/") is what a click on the image
+ * opens. A page's image map never needs a second, different target around it; the area
+ * that goes through the sender's own domain or a click tracker (the destination not
+ * known) is left alone. Returns the host the anchor shows (transfer full), or NULL. */
+static char *
+decoy_shown (FctAnalysisContext *ctx, const FctMimeLink *link, const FctAnalysisHost *dest,
+             gboolean opaque)
+{
+  g_autofree char *outer = NULL;
+  g_autofree char *outer_host = NULL;
+  g_autofree char *outer_final = NULL;
+  g_autofree char *outer_org = NULL;
+  gboolean outer_opaque = FALSE;
+  const char *author_org = ctx->result->author_org;
+
+  if (link->outer_href == NULL || opaque)
+    return NULL;
+  outer = absolute_href (link->outer_href);
+  outer_host = fct_analysis_url_host (outer, NULL);
+  if (outer_host == NULL)
+    return NULL;
+  outer_final = destination (outer, &outer_host, &outer_opaque);
+  if (outer_opaque || fct_analysis_host_is_ip (outer_host)
+      || (outer_org = fct_analysis_org_domain (outer_host)) == NULL)
+    return NULL;
+  if (dest->org_domain != NULL
+      && (g_str_equal (dest->org_domain, outer_org)
+          || (author_org != NULL && g_str_equal (dest->org_domain, author_org))))
+    return NULL;
+  return g_steal_pointer (&outer_host);
+}
 
 /* The text of an anchor lies when it shows a site that is not where the link goes. */
 static void
@@ -706,9 +820,16 @@ check_shown (FctAnalysisContext *ctx, LinkHits *h, const FctMimeLink *link,
     {
       g_autofree char *lower = decoded_lower (url);
       const char *after_host = strstr (lower, "//");
+      const char *named;
       after_host = after_host != NULL ? after_host + 2 : lower;
       after_host += strcspn (after_host, "/?#");
-      if (strstr (after_host, shown_org) != NULL)
+      /* Named as a redirector names its target: in the query, or as a whole URL in the
+         path. A host name as a folder of a page ("allvisions.com/secure.regionsnet.com/
+         EBanking/logon/") is the disguise of link-domain-in-path, not a redirect. */
+      named = strstr (after_host, shown_org);
+      if (named != NULL
+          && (memchr (after_host, '?', (gsize)(named - after_host)) != NULL
+              || g_strstr_len (after_host, named - after_host, "http") != NULL))
         return;
     }
   if (opaque)
@@ -812,6 +933,19 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
               hit (&h.lookalike, link->href, both);
             }
         }
+      /* Outside the sender's own organisation: its intranet or test server may well
+         run on a port of its own, as a NAS or a router does on a private address. */
+      if (link->source != FCT_MIME_LINK_TEXT && !(entry->ip_literal && ip_is_local (host))
+          && (entry->org_domain == NULL || author_org == NULL
+              || !g_str_equal (entry->org_domain, author_org)))
+        {
+          guint port = login_port (final, link->source == FCT_MIME_LINK_HTML_FORM);
+          if (port != 0)
+            {
+              g_autofree char *where = g_strdup_printf ("%s:%u", host, port);
+              hit (&h.port, link->href, where);
+            }
+        }
       if ((in_path = domain_in_path (ctx, final, entry->org_domain)) != NULL)
         hit (&h.path, link->href, in_path);
       if (!opaque && fct_analysis_url_free_hosting (final, host)
@@ -856,13 +990,35 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
         }
       else if (link->source == FCT_MIME_LINK_HTML_ANCHOR && link->text[0] != '\0')
         check_shown (ctx, &h, link, entry, opaque, final);
+      {
+        g_autofree char *decoy = decoy_shown (ctx, link, entry, opaque);
+        if (decoy != NULL)
+          {
+            g_autofree char *both = g_strdup_printf ("%s → %s", decoy, host);
+            hit (&h.decoy, link->href, both);
+          }
+      }
+      /* A login button or a login page of mail From a brand's own domain, leading
+         outside the brand: the brand's mail links to its names (forged: its DMARC
+         fails once DNS is asked). Its other links may well go to partners. */
+      if (brand_sender && link->source == FCT_MIME_LINK_HTML_ANCHOR && !opaque
+          && !entry->ip_literal && entry->org_domain != NULL
+          && !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL)
+          && (has_words (link->text[0] != '\0' ? link->text : link->image_alt,
+                         hosting_lure_words, G_N_ELEMENTS (hosting_lure_words))
+              || path_asks_login (final)))
+        {
+          g_autofree char *both = g_strdup_printf ("%s (%s)", author_org, host);
+          hit (&h.brand, link->href, both);
+        }
       /* A button of a message that speaks for a brand, leading outside the brand. */
-      if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
-          && (entry->org_domain == NULL
-              || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
-          && (link->source == FCT_MIME_LINK_HTML_FORM
-                  ? link->asks_secret
-                  : is_action_text (link->text[0] != '\0' ? link->text : link->image_alt)))
+      else if (claimed != NULL && link->source != FCT_MIME_LINK_TEXT && !opaque
+               && (entry->org_domain == NULL
+                   || !fct_analysis_brands_owned (ctx->brands, entry->org_domain, NULL))
+               && (link->source == FCT_MIME_LINK_HTML_FORM
+                       ? link->asks_secret
+                       : is_action_text (link->text[0] != '\0' ? link->text
+                                                               : link->image_alt)))
         {
           g_autofree char *both = g_strdup_printf ("%s (%s)", claimed, host);
           hit (&h.brand, link->href, both);
@@ -972,6 +1128,25 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "lead outside its domains, the first %s. Go to the brand's site by "
                        "its usual address instead.",
                        h.brand.count));
+  report (ctx, "link-login-port", &h.port,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link leads to a sign-in page served without encryption on a "
+                       "port of its own (%s), as phishing kits run on hacked servers. No "
+                       "bank or service asks to sign in there: do not click.",
+                       "%u links lead to sign-in pages served without encryption on a port "
+                       "of their own (the first %s), as phishing kits run on hacked "
+                       "servers. No bank or service asks to sign in there: do not click.",
+                       h.port.count));
+  report (ctx, "link-image-map-decoy", &h.decoy,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u image of the message is a link that shows one site and, when "
+                       "clicked, opens another (%s): an image map hidden inside the link, "
+                       "a phishing kit's trick to show the genuine address. Do not click.",
+                       "%u images of the message are links that show one site and, when "
+                       "clicked, open another (the first %s): an image map hidden inside "
+                       "the link, a phishing kit's trick to show the genuine address. Do "
+                       "not click.",
+                       h.decoy.count));
   hits_clear (&h.script);
   hits_clear (&h.data);
   hits_clear (&h.ip);
@@ -985,6 +1160,8 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
   hits_clear (&h.brand);
   hits_clear (&h.hosting);
   hits_clear (&h.iplure);
+  hits_clear (&h.decoy);
+  hits_clear (&h.port);
 }
 
 void

@@ -1,9 +1,10 @@
 /* facteur — where a link really goes: the destination carried by a known redirector
  * (Microsoft Defender Safe Links, Google's /url, Proofpoint URL Defense v1-v3, Barracuda
  * Link Protection, Symantec Click-time, the redirectors of Facebook, LinkedIn, YouTube,
- * Slack, Tumblr, Amazon SES click tracking), and the trackers and wrappers whose
- * destination is not in the URL at all (ESP click trackers, Mimecast, Proofpoint
- * Essentials), for which the destination cannot be known without following them. */
+ * Slack, Tumblr, Amazon SES click tracking, eBay's RedirectToDomain), and the trackers and
+ * wrappers whose destination is not in the URL at all (ESP click trackers, Mimecast,
+ * Proofpoint Essentials), for which the destination cannot be known without following them.
+ */
 #include "analysis-private.h"
 
 #include <string.h>
@@ -36,6 +37,10 @@ static const Redirector redirectors[] = {
   { "slack-redir.net", "/link", "url", DECODE_PERCENT },
   { "t.umblr.com", "/redirect", "z", DECODE_PERCENT },
   { "clicktime.symantec.com", "/", "u", DECODE_PERCENT },
+  /* eBay's ISAPI pages redirect to any site named in DomainUrl
+     (MfcISAPICommand=RedirectToDomain): the open redirect that phishing used to show
+     "cgi4.ebay.com" in the link. */
+  { "ebay.com", "/ws/eBayISAPI.dll", "DomainUrl", DECODE_PERCENT },
 };
 
 /* Click trackers of e-mail service providers and link wrappers of mail security

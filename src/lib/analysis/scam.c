@@ -16,16 +16,18 @@
 
 /* The account threatened or to be confirmed: "your account has been suspended", "verify
  * your account", "unusual sign-in activity", "your mailbox is full", "your password will
- * expire", "votre compte a été suspendu", "confirmez votre identité", and their German,
- * Dutch, Portuguese and Spanish forms ("Ihr Konto wurde gesperrt", "Sicherheits-PIN
- * bestätigen", "uw rekening is geblokkeerd", "seu acesso foi bloqueado", "suspensão da
- * CNH", "tu cuenta ha sido suspendida"). Not the sign-up confirmation ("verify your
- * email address"), which is every service's first mail, nor "update your profile", a
- * newsletter's footer. */
+ * expire", PayPal's own wording that kits copy ("we have limited access to your
+ * account", "your account access will remain limited"), "votre compte a été suspendu",
+ * "confirmez votre identité", and their German, Dutch, Portuguese and Spanish forms ("Ihr
+ * Konto wurde gesperrt", "Sicherheits-PIN bestätigen", "uw rekening is geblokkeerd", "seu
+ * acesso foi bloqueado", "suspensão da CNH", "tu cuenta ha sido suspendida"). Not the
+ * sign-up confirmation ("verify your email address"), which is every service's first mail,
+ * nor "update your profile", a newsletter's footer. */
 static const char lure_pattern[]
     = "\\b(?:your|the|this)\\s(?:\\w+\\s){0,3}?(?:account|mailbox|password|access|card"
       "|membership|wallet)s?\\s(?:\\w+\\s){0,2}?(?:has|have|will|is|was|are)\\s(?:been\\s"
-      "|be\\s|now\\s|almost\\s|nearly\\s|currently\\s|temporarily\\s|permanently\\s){0,3}(?"
+      "|be\\s|now\\s|almost\\s|nearly\\s|currently\\s|temporarily\\s|permanently\\s"
+      "|remain\\s){0,3}(?"
       ":\\w+ly\\s)?(?:"
       "suspended|locked"
       "|limited|restricted|disabled|deactivated|blocked|frozen|closed|terminated|on\\shold"
@@ -34,6 +36,8 @@ static const char lure_pattern[]
       "|their)\\s"
       "(?:\\w+\\s){0,2}?(?:account|identity|billing|credentials|login|wallet|mailbox"
       "|information\\son\\sfile|information\\sat\\sthis\\stime|records)"
+      "|\\bwe\\s(?:have|'ve)\\s(?:temporarily\\s)?(?:limited|suspended|locked|restricted"
+      "|blocked)\\s(?:access\\sto\\s)?your\\s(?:\\w+\\s)?account"
       "|\\bupdate\\s(?:your|the)\\s(?:\\w+\\s)?(?:billing|payment|account)\\s(?:information"
       "|details|info)"
       "|\\bunusual\\s(?:sign[\\s-]?in|login|log[\\s-]in)"
@@ -275,12 +279,15 @@ foreign_mailto (const FctAnalysis *result)
   return NULL;
 }
 
-/* The first link host that is neither the sender's organisation nor under it: where a
+/* The first link host that is neither the sender's organisation nor under it, nor
+ * another domain of the same brand (paypalobjects.com in mail From paypal.com): where a
  * lure sends the reader. An IP literal counts; without one, a mailto: link to another
  * organisation (foreign_mailto). (transfer none) */
 static const char *
-foreign_link (const FctAnalysis *result)
+foreign_link (const FctAnalysisContext *ctx)
 {
+  const FctAnalysis *result = ctx->result;
+
   for (guint i = 0; i < result->hosts->len; i++)
     {
       const FctAnalysisHost *h = g_ptr_array_index (result->hosts, i);
@@ -288,7 +295,10 @@ foreign_link (const FctAnalysis *result)
         return h->host;
       if (h->org_domain == NULL)
         continue;
-      if (result->author_org == NULL || !g_str_equal (h->org_domain, result->author_org))
+      if (result->author_org == NULL
+          || (!g_str_equal (h->org_domain, result->author_org)
+              && !fct_analysis_brands_same (ctx->brands, h->org_domain,
+                                            result->author_org)))
         return h->host;
     }
   return NULL;
@@ -313,7 +323,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
 
   {
     g_autofree char *mailto = NULL;
-    const char *host = foreign_link (ctx->result);
+    const char *host = foreign_link (ctx);
     g_autofree char *lure = NULL;
 
     if (host == NULL)

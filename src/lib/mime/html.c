@@ -741,9 +741,18 @@ start_tag (Walk *w, TagKind kind, Attrs *attrs)
         }
       break;
     case TAG_AREA:
-      if (attrs->href->len > 0)
-        add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, attrs->href, attrs->alt->str,
-                  attrs->alt->len, w->index);
+      /* An image map inside a link: two targets for one image, the anchor's to be seen
+         and the area's to be followed (what phishing kits of 2004-05 did to show the
+         bank's address). */
+      if (attrs->href->len > 0
+          && add_link (w->mime, FCT_MIME_LINK_HTML_ANCHOR, attrs->href, attrs->alt->str,
+                       attrs->alt->len, w->index)
+          && w->anchor_href != NULL)
+        {
+          g_autofree char *outer = g_strdup (w->anchor_href->str);
+          g_array_index (w->mime->links, FctMimeLink, w->mime->links->len - 1).outer_href
+              = g_string_chunk_insert (w->mime->strings, g_strstrip (outer));
+        }
       break;
     case TAG_FORM:
       /* Forms do not nest (§13.2.6.4.7, "form"): the first one open takes the inputs. */

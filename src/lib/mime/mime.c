@@ -50,6 +50,7 @@ fct_mime_link_add (FctMime *mime, FctMimeLinkSource source, const char *href,
   link.part = part;
   link.asks_secret = FALSE;
   link.image_alt = "";
+  link.outer_href = NULL;
   g_array_append_val (mime->links, link);
   return TRUE;
 }

@@ -96,6 +96,9 @@ static const FctFindingWeight rows[] = {
   { "image-only", "content", FCT_SEVERITY_WARNING, 1.0, /* image spam pattern; unreadable
                                                            with images blocked */
     N_ ("Message made of images with almost no text") },
+  /* An OpenPGP signature in HTML with no signed text: a decoration of bulk fraud. */
+  { "pgp-signature-fake", "content", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("PGP signature that signs nothing"), FCT_THREAT_SUSPICIOUS },
   { "link-ip-literal", "content", FCT_SEVERITY_WARNING,
     1.5, /* legitimate senders use names */
     N_ ("Link to a numeric IP address") },
@@ -141,6 +144,13 @@ static const FctFindingWeight rows[] = {
   /* A bare IP address with its own port, a login path or a borrowed name. */
   { "link-ip-login", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
     N_ ("Link to a login page on a bare IP address"), FCT_THREAT_SUSPICIOUS },
+  /* A sign-in path over plain HTTP on a port of its own, outside the sender. */
+  { "link-login-port", "phishing", FCT_SEVERITY_CRITICAL, 2.0,
+    N_ ("Link to a sign-in page on plain HTTP at a port of its own"),
+    FCT_THREAT_SUSPICIOUS },
+  /* Two targets for one image: the anchor's shown, the area's followed. */
+  { "link-image-map-decoy", "phishing", FCT_SEVERITY_CRITICAL, 2.5,
+    N_ ("Image link showing one site and opening another"), FCT_THREAT_SUSPICIOUS },
   { "link-tracker-unverifiable", "phishing", FCT_SEVERITY_INFO, 0.0, /* newsletters do it */
     N_ ("Link through a click tracker to a site that cannot be checked") },
   { "reply-to-divergent", "phishing", FCT_SEVERITY_WARNING,

@@ -120,6 +120,29 @@ test_alternative_html (void)
   g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
 }
 
+/* An image map inside a link: the area keeps the anchor's target as outer_href, the map
+ * beside a link does not, and the anchor itself is still reported. */
+static void
+test_area_inside_anchor (void)
+{
+  g_autoptr (FctMime) mime
+      = parse ("From: a@example.com\r\nContent-Type: text/html\r\n\r\n"
+               "<a href=\" https://www.bank.example/a \"><map name=m>"
+               "<area href=\"http://198.51.100.7:87/st/\"></map>"
+               "<img src=\"cid:x\" usemap=\"#m\"></a>"
+               "<map name=n><area href=\"https://shop.example/b\"></map>"
+               "<img src=\"cid:y\" usemap=\"#n\">");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 3);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "http://198.51.100.7:87/st/");
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->outer_href, ==,
+                   "https://www.bank.example/a");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "https://www.bank.example/a");
+  g_assert_null (fct_mime_get_link (mime, 1)->outer_href);
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "https://shop.example/b");
+  g_assert_null (fct_mime_get_link (mime, 2)->outer_href);
+}
+
 static void
 test_attachment (void)
 {
@@ -614,6 +637,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/single-text", test_single_text);
   g_test_add_func ("/mime/text-links", test_text_links);
   g_test_add_func ("/mime/alternative-html", test_alternative_html);
+  g_test_add_func ("/mime/area-inside-anchor", test_area_inside_anchor);
   g_test_add_func ("/mime/attachment", test_attachment);
   for (gsize i = 0; i < G_N_ELEMENTS (text_cases); i++)
     {
