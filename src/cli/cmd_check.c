@@ -21,7 +21,7 @@ static const struct
   { "transport", N_ ("Transport (TLS)") },
   { "content", N_ ("Content") },
   { "phishing", N_ ("Phishing and spoofing") },
-  { "fraud", N_ ("Bank-details fraud") },
+  { "fraud", N_ ("Fraud and scams") },
   { "attachments", N_ ("Attachments") },
   { "bulk", N_ ("Bulk mail") },
   { "blocklists", N_ ("Blocklists") },
