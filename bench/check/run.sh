@@ -37,8 +37,13 @@ echo "# corpus: $count messages, $(du -sk "$work/corpus/msgs" | cut -f1) KB; one
 for base in /sys/fs/cgroup/unified /sys/fs/cgroup; do
   if [ -f "$base/cgroup.procs" ] && [ -f "$base/cgroup.controllers" ] \
     && mkdir "$base/fct-bench-check.$$" 2>/dev/null; then
-    cgroup="$base/fct-bench-check.$$"
-    break
+    # A shell that joins it and exits: a cgroup we may not move processes into is
+    # left for the process's own count.
+    if sh -c 'echo $$ >"$0/cgroup.procs"' "$base/fct-bench-check.$$" 2>/dev/null; then
+      cgroup="$base/fct-bench-check.$$"
+      break
+    fi
+    rmdir "$base/fct-bench-check.$$" 2>/dev/null || true
   fi
 done
 if [ -n "$cgroup" ]; then
