@@ -278,7 +278,17 @@ typedef struct
   guint n;
   /* For each first byte, the indices of the words that start with it, -1 ended. */
   gint16 by_first[256][24];
+  /* Bit 256 × b0 + b1 set when a word starts with the bytes b0 b1 (b1 = 0 for a word
+     of one byte): most word starts of a text begin no trigger, and are passed on this
+     one test instead of a comparison with every word of their first byte. */
+  guint8 pairs[256 * 256 / 8];
 } Triggers;
+
+static gsize
+trigger_pair (guchar b0, guchar b1)
+{
+  return (gsize)b0 * 256 + b1;
+}
 
 static guint
 trigger_intern (Triggers *t, const char *word, gsize len)
@@ -289,6 +299,10 @@ trigger_intern (Triggers *t, const char *word, gsize len)
   g_assert (t->n < TRIGGERS_MAX && len < sizeof t->words[0]);
   memcpy (t->words[t->n], word, len);
   t->lens[t->n] = (guint8)len;
+  {
+    gsize pair = trigger_pair ((guchar)word[0], len > 1 ? (guchar)word[1] : 0);
+    t->pairs[pair / 8] |= (guint8)(1u << (pair % 8));
+  }
   for (guint k = 0;; k++)
     {
       gint16 *slot = &t->by_first[(guchar)word[0]][k];
@@ -329,7 +343,9 @@ triggers_present (const Triggers *t, const GString *lower, guint64 present[2])
   for (const char *p = lower->str; p < end;)
     {
       const gint16 *cands = t->by_first[(guchar)*p];
-      for (guint k = 0; cands[k] >= 0; k++)
+      gsize pair = trigger_pair ((guchar)p[0], (guchar)p[1]);
+      gboolean may = (t->pairs[pair / 8] & (1u << (pair % 8))) != 0;
+      for (guint k = 0; may && cands[k] >= 0; k++)
         {
           guint i = (guint)cands[k];
           /* The first byte matched; most candidates fail on the second. */

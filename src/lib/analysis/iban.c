@@ -184,8 +184,9 @@ fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
   for (const char *p = text; p + 4 <= end; p++)
     {
       char iban[35];
-      const char *q = iban_at (text, p, end, iban);
-      if (q == NULL)
+      const char *q;
+      /* iban_at's first test, here: it is called for a capital only. */
+      if (!g_ascii_isupper (*p) || (q = iban_at (text, p, end, iban)) == NULL)
         continue;
       add_iban (ctx->result, iban, readers_account (text, p));
       found++;
@@ -200,7 +201,7 @@ fct_analysis_find_iban (const char *text, gsize len)
   for (const char *p = text; p + 4 <= text + len; p++)
     {
       char iban[35];
-      if (iban_at (text, p, text + len, iban) != NULL)
+      if (g_ascii_isupper (*p) && iban_at (text, p, text + len, iban) != NULL)
         return g_strdup (iban);
     }
   return NULL;

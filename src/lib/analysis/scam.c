@@ -236,9 +236,10 @@ lure_foreign (void)
   return re;
 }
 
-/* TRUE if text has common words of German, Dutch, Portuguese or Spanish: a few
- * substring searches (memmem, not g_strstr_len, which compares byte by byte), far
- * cheaper than a pattern whose branches start on every word. */
+/* TRUE if text has common words of German, Dutch, Portuguese or Spanish: one pass over
+ * the text that tries, at each space, only the words whose second byte follows it,
+ * far cheaper than a pattern whose branches start on every word (and than a substring
+ * search per word: 22 passes over 64 KiB, 1 M instructions a message). */
 static gboolean
 foreign_language (const char *text, gsize len)
 {
@@ -246,10 +247,34 @@ foreign_language (const char *text, gsize len)
       = { " und ", " der ", " die ",  " Sie ",  " ist ",  " wurde ", " het ", " een ",
           " uw ",  " je ",  " niet ", " zijn ", " você ", " não ",   " seu ", " sua ",
           " uma ", " em ",  " para ", " los ",  " por ",  " su " };
+  /* The words (bit i for words[i]) by the byte after their leading space. */
+  static gsize once;
+  static guint32 by_second[256];
+  static guint8 lens[G_N_ELEMENTS (words)];
+  const char *end = text + len;
 
-  for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
-    if (memmem (text, len, words[i], strlen (words[i])) != NULL)
-      return TRUE;
+  G_STATIC_ASSERT (G_N_ELEMENTS (words) <= 32);
+  if (g_once_init_enter (&once))
+    {
+      for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
+        {
+          by_second[(guchar)words[i][1]] |= 1u << i;
+          lens[i] = (guint8)strlen (words[i]);
+        }
+      g_once_init_leave (&once, 1);
+    }
+  for (const char *p = text; p + 1 < end; p++)
+    {
+      guint32 cands;
+      if (*p != ' ' || (cands = by_second[(guchar)p[1]]) == 0)
+        continue;
+      for (; cands != 0; cands &= cands - 1)
+        {
+          guint i = (guint)__builtin_ctz (cands);
+          if ((gsize)(end - p) >= lens[i] && memcmp (p, words[i], lens[i]) == 0)
+            return TRUE;
+        }
+    }
   return FALSE;
 }
 

@@ -35,17 +35,38 @@ struct _FctWordFilter
    * (BUCKET), as sets: most word starts of a text have no candidate at all. */
   guint64 by_byte[256][2];
   guint64 by_pair[BUCKETS][2];
-  /* TRUE for the bytes (lower case) that start a word. */
-  gboolean starts[256];
+  /* By byte of a text: CLASS_WORD if it continues an ASCII word (word_byte),
+   * CLASS_START if a word starts with it in either ASCII case: the scan's one look-up
+   * a byte. */
+  guint8 classes[256];
   /* Alternative*, one array a rule (owned). */
   GArray *rules[RULES_MAX];
   guint n_rules;
 };
 
+enum
+{
+  CLASS_WORD = 1,
+  CLASS_START = 2,
+};
+
+/* A byte that continues an ASCII word: a word that follows it does not start at a
+ * \b. Any other byte (a space, punctuation, a byte of a UTF-8 sequence) might. */
+static inline gboolean
+word_byte (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+         || c == '_';
+}
+
 FctWordFilter *
 fct_word_filter_new (void)
 {
-  return g_new0 (FctWordFilter, 1);
+  FctWordFilter *f = g_new0 (FctWordFilter, 1);
+
+  for (guint c = 0; c < 256; c++)
+    f->classes[c] = word_byte ((char)c) ? CLASS_WORD : 0;
+  return f;
 }
 
 void
@@ -71,7 +92,9 @@ word_intern (FctWordFilter *f, const char *word, gsize len)
   guint64 *set = len == 1 ? f->by_byte[(guchar)word[0]]
                           : f->by_pair[BUCKET ((guchar)word[0], (guchar)word[1])];
   set[f->n_words / 64] |= G_GUINT64_CONSTANT (1) << (f->n_words % 64);
-  f->starts[(guchar)word[0]] = TRUE;
+  for (guint c = 0; c < 256; c++)
+    if (lower ((char)c) == (guchar)word[0])
+      f->classes[c] |= CLASS_START;
   return f->n_words++;
 }
 
@@ -98,15 +121,6 @@ fct_word_filter_add (FctWordFilter *f, const char *const *alternatives)
     }
   f->rules[f->n_rules] = rule;
   return f->n_rules++;
-}
-
-/* A byte that continues an ASCII word: a word that follows it does not start at a
- * \b. Any other byte (a space, punctuation, a byte of a UTF-8 sequence) might. */
-static inline gboolean
-word_byte (char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-         || c == '_';
 }
 
 /* Notes in present the words of f that start at text + i. */
@@ -159,12 +173,13 @@ fct_word_filter_scan (const FctWordFilter *f, const char *text, gsize len)
      as "%", wherever that byte is). */
   for (gsize i = 0; i < len;)
     {
-      gboolean word = word_byte (text[i]);
-      if (f->starts[lower (text[i])])
+      guint8 c = f->classes[(guchar)text[i]];
+      if ((c & CLASS_START) != 0)
         words_at (f, text, len, i, present);
       i++;
-      while (word && i < len && word_byte (text[i]))
-        i++;
+      if ((c & CLASS_WORD) != 0)
+        while (i < len && (f->classes[(guchar)text[i]] & CLASS_WORD) != 0)
+          i++;
     }
   for (guint r = 0; r < f->n_rules; r++)
     for (guint a = 0; a < f->rules[r]->len; a++)

@@ -63,28 +63,25 @@ typedef struct
   gboolean nul;
 } Census;
 
+/* One memchr pass per kind of byte rather than a switch on every byte: messages are
+ * long and their line ends few. */
 static void
 census_take (const guint8 *in, gsize len, Census *census)
 {
-  for (gsize i = 0; i < len; i++)
-    switch (in[i])
-      {
-      case '\n':
-        if (i > 0 && in[i - 1] == '\r')
-          census->crlf++;
-        else
-          census->bare_lf++;
-        break;
-      case '\r':
-        if (i + 1 == len || in[i + 1] != '\n')
-          census->bare_cr++;
-        break;
-      case '\0':
-        census->nul = TRUE;
-        break;
-      default:
-        break;
-      }
+  const guint8 *end = in + len;
+
+  for (const guint8 *p = in; (p = memchr (p, '\n', (gsize)(end - p))) != NULL; p++)
+    {
+      if (p > in && p[-1] == '\r')
+        census->crlf++;
+      else
+        census->bare_lf++;
+    }
+  for (const guint8 *p = in; (p = memchr (p, '\r', (gsize)(end - p))) != NULL; p++)
+    if (p + 1 == end || p[1] != '\n')
+      census->bare_cr++;
+  if (memchr (in, '\0', len) != NULL)
+    census->nul = TRUE;
 }
 
 /* Copies in to a buffer of out_len bytes, writing a CR before every bare LF. */
@@ -483,24 +480,42 @@ fct_msg_scan_fields (const FctMsg *msg, FctMsgFieldFunc func, gpointer user_data
           fct_slice_new (s.d + span.start, span.name_len), user_data);
 }
 
+/* TRUE if a byte of d[0, len) has its high bit set: eight bytes at a time. */
+static gboolean
+any_8bit (const guint8 *d, gsize len)
+{
+  guint64 acc = 0;
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w;
+      memcpy (&w, d + i, sizeof w);
+      acc |= w;
+    }
+  for (; i < len; i++)
+    acc |= d[i];
+  return (acc & G_GUINT64_CONSTANT (0x8080808080808080)) != 0;
+}
+
 /* Flags 8-bit bytes and long lines in the body. */
 static FctMsgFlags
 body_flags (const guint8 *d, gsize len, gsize offset, gsize line_max)
 {
   FctMsgFlags flags = FCT_MSG_FLAG_NONE;
   gsize line_start = offset;
+  const guint8 *end = d + len;
 
-  for (gsize i = offset; i < len; i++)
+  if (offset < len && any_8bit (d + offset, len - offset))
+    flags |= FCT_MSG_FLAG_8BIT_BODY;
+  for (const guint8 *p = d + MIN (offset, len);
+       (p = memchr (p, '\n', (gsize)(end - p))) != NULL; p++)
     {
-      if (d[i] >= 0x80)
-        flags |= FCT_MSG_FLAG_8BIT_BODY;
-      else if (d[i] == '\n')
-        {
-          gsize end = i > line_start && d[i - 1] == '\r' ? i - 1 : i;
-          if (end - line_start > line_max)
-            flags |= FCT_MSG_FLAG_LONG_LINE;
-          line_start = i + 1;
-        }
+      gsize i = (gsize)(p - d);
+      gsize line_end = i > line_start && d[i - 1] == '\r' ? i - 1 : i;
+      if (line_end - line_start > line_max)
+        flags |= FCT_MSG_FLAG_LONG_LINE;
+      line_start = i + 1;
     }
   if (len - line_start > line_max)
     flags |= FCT_MSG_FLAG_LONG_LINE;
