@@ -253,6 +253,100 @@ is_script_scheme (const char *scheme)
   return g_str_equal (scheme, "javascript") || g_str_equal (scheme, "vbscript");
 }
 
+/* A string argument of a popup opener: a relative page (the newsletter's own site) or
+ * an http(s) address at the sender's organisation. Anything with a scheme, a
+ * protocol-relative "//host", spaces, quotes or brackets is not a plain page address. */
+static gboolean
+popup_target_is_own (const char *arg, gsize len, const char *author_org)
+{
+  g_autofree char *text = g_strndup (arg, len);
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *org = NULL;
+
+  if (strpbrk (text, " \t\r\n()[]{}<>;`\\") != NULL)
+    return FALSE;
+  if (strchr (text, ':') == NULL && !g_str_has_prefix (text, "//"))
+    return TRUE;
+  host = fct_analysis_url_host (text, &scheme);
+  if (host == NULL || scheme == NULL
+      || (!g_str_equal (scheme, "http") && !g_str_equal (scheme, "https")))
+    return FALSE;
+  org = fct_analysis_org_domain (host);
+  return org != NULL && author_org != NULL && g_str_equal (org, author_org);
+}
+
+/* TRUE if a javascript: link only opens a page of the sender's own site in a window
+ * (javascript:popUp('profile.cfm?newsID=95027'), Yahoo's rs("ss","http://story.news.
+ * yahoo.com/…",750,580)): the pop-up idiom of newsletters written for web pages. It is
+ * one call whose arguments are all literals, pages at the sender's organisation or
+ * relative ones, numbers and words. A script that reads or builds anything
+ * (alert(document.cookie), eval(unescape(…)), window.location=…) or opens another
+ * site stays link-javascript: that is what an attack writes. */
+static gboolean
+is_own_popup (const char *href, const char *author_org)
+{
+  static const char *const evaluators[]
+      = { "eval", "function", "settimeout", "setinterval", "execscript", "write" };
+  const char *colon = strchr (href, ':');
+  g_autofree char *script = colon != NULL ? g_uri_unescape_string (colon + 1, NULL) : NULL;
+  const char *p = script, *name, *last_name;
+
+  if (script == NULL)
+    return FALSE;
+  while (g_ascii_isspace (*p))
+    p++;
+  /* The callee: a name, or a dotted one (window.open). */
+  name = last_name = p;
+  if (!g_ascii_isalpha (*p) && *p != '_' && *p != '$')
+    return FALSE;
+  while (g_ascii_isalnum (*p) || *p == '_' || *p == '$' || *p == '.')
+    if (*p++ == '.')
+      last_name = p;
+  for (gsize i = 0; i < G_N_ELEMENTS (evaluators); i++)
+    if ((gsize)(p - last_name) == strlen (evaluators[i])
+        && g_ascii_strncasecmp (last_name, evaluators[i], p - last_name) == 0)
+      return FALSE;
+  if (p == name)
+    return FALSE;
+  while (g_ascii_isspace (*p))
+    p++;
+  if (*p++ != '(')
+    return FALSE;
+  for (gboolean first = TRUE;; first = FALSE)
+    {
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == ')' && first)
+        break;
+      if (*p == '\'' || *p == '"')
+        {
+          const char quote = *p++;
+          const char *end = strchr (p, quote);
+          if (end == NULL || !popup_target_is_own (p, end - p, author_org))
+            return FALSE;
+          p = end + 1;
+        }
+      else if (g_ascii_isdigit (*p) || *p == '-')
+        while (g_ascii_isdigit (*p) || *p == '-' || *p == '.')
+          p++;
+      else
+        return FALSE;
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == ')')
+        break;
+      if (*p++ != ',')
+        return FALSE;
+    }
+  p++;
+  /* An optional ";", then nothing, or "return false" / "void(0)" that stop the click. */
+  while (g_ascii_isspace (*p) || *p == ';')
+    p++;
+  return *p == '\0' || g_str_has_prefix (p, "void(0)") || g_str_has_prefix (p, "void 0")
+         || g_str_has_prefix (p, "return false");
+}
+
 /* A data: URL that a browser renders as a page (RFC 2397; media types are case-
  * insensitive, RFC 2045 §5.1): a whole phishing site carried in the link. */
 static gboolean
@@ -753,7 +847,8 @@ destination (const char *url, char **host, gboolean *opaque)
 
 typedef struct
 {
-  Hits script, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path, brand;
+  Hits script, popup, data, ip, shortener, mismatch, idn, tracker, lookalike, form, path,
+      brand;
   Hits hosting, iplure, decoy, port;
 } LinkHits;
 
@@ -894,7 +989,12 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
       gboolean opaque = FALSE;
 
       if (scheme != NULL && is_script_scheme (scheme))
-        hit (&h.script, link->href, NULL);
+        {
+          if (g_str_equal (scheme, "javascript") && is_own_popup (href, author_org))
+            hit (&h.popup, link->href, NULL);
+          else
+            hit (&h.script, link->href, NULL);
+        }
       if (scheme != NULL && is_data_page (scheme, href))
         hit (&h.data, link->href, NULL);
       if (host == NULL)
@@ -1033,6 +1133,15 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                    "%u links run a script instead of opening a page (%s). Mail clients "
                    "block them and filters treat them as an attack: link to a web page.",
                    h.script.count));
+  report (ctx, "link-javascript-popup", &h.popup,
+          g_dngettext (GETTEXT_PACKAGE,
+                       "%u link opens a page of the sender's site through a script (%s). "
+                       "Mail clients block scripts, so the link does nothing: link to "
+                       "the page itself.",
+                       "%u links open a page of the sender's site through a script (%s). "
+                       "Mail clients block scripts, so the links do nothing: link to "
+                       "the page itself.",
+                       h.popup.count));
   report (ctx, "link-data-page", &h.data,
           g_dngettext (GETTEXT_PACKAGE,
                        "%u link carries a whole web page in its address (%s) instead of "
@@ -1148,6 +1257,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
                        "not click.",
                        h.decoy.count));
   hits_clear (&h.script);
+  hits_clear (&h.popup);
   hits_clear (&h.data);
   hits_clear (&h.ip);
   hits_clear (&h.shortener);

@@ -107,6 +107,9 @@ static const FctFindingWeight rows[] = {
   { "link-javascript", "content", FCT_SEVERITY_CRITICAL,
     2.0, /* no use in mail but attack */
     N_ ("Link that runs a script"), FCT_THREAT_SUSPICIOUS },
+  /* A pop-up of the sender's own page: broken in mail clients, not an attack. */
+  { "link-javascript-popup", "content", FCT_SEVERITY_WARNING, 1.0,
+    N_ ("Link that opens the sender's page through a script") },
   /* Phishing and spoofing: likely fraud when raised. */
   { "link-text-mismatch", "phishing", FCT_SEVERITY_CRITICAL, 2.5, /* the phishing pattern */
     N_ ("Link whose text shows another site than its target"), FCT_THREAT_SUSPICIOUS },
