@@ -67,6 +67,43 @@ same_org (const char *org_a, const char *org_b)
   return org_a != NULL && org_b != NULL && g_str_equal (org_a, org_b);
 }
 
+static gboolean field_has_address (FctMsg *msg, const char *field, const char *address);
+
+/* TRUE if the From is a list or group relaying its member's post under its own address,
+ * the member's name or address kept in the display name as "'jane@client.fr' via
+ * Compta" (Google Groups) or "Jane Martin via Compta" (Mailman's DMARC mitigation): the
+ * list writes its own posting address (RFC 2369 List-Post, or the Mailing-List field
+ * Google Groups adds) and the From is that address. The address shown is then the
+ * author the list names, not a disguise; a forger who writes the same fields tells the
+ * reader as much in the name ("via"). */
+static gboolean
+list_relayed (FctMsg *msg, const char *name, const char *address)
+{
+  static const char *const fields[] = { "List-Post", "Mailing-List" };
+  const char *via = name != NULL ? strstr (name, " via ") : NULL;
+
+  if (via == NULL || via == name || via[5] == '\0' || address == NULL)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const FctMsgHeader *header = fct_msg_find_header (msg, fields[i], 0);
+      g_autofree char *value = header != NULL ? g_ascii_strdown (header->value, -1) : NULL;
+      g_autofree char *mine = g_ascii_strdown (address, -1);
+      if (value == NULL)
+        continue;
+      /* "<mailto:compta@example.fr>", "list compta@example.fr; contact …" */
+      for (const char *p = value; (p = strstr (p, mine)) != NULL; p++)
+        {
+          char before = p == value ? ' ' : p[-1];
+          char after = p[strlen (mine)];
+          if (!g_ascii_isalnum (before) && before != '.' && before != '-' && before != '_'
+              && !g_ascii_isalnum (after) && after != '.' && after != '-' && after != '_')
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
 static void
 check_display_name (FctAnalysisContext *ctx)
 {
@@ -88,7 +125,8 @@ check_display_name (FctAnalysisContext *ctx)
       && !fct_analysis_brands_owned (ctx->brands, shown_org, NULL))
     g_clear_pointer (&shown_org, g_free);
   if (shown_org != NULL && !same_org (shown_org, r->author_org)
-      && !g_str_equal (shown, r->author_domain))
+      && !g_str_equal (shown, r->author_domain)
+      && !list_relayed (ctx->msg, r->author_name, r->author_address))
     {
       finding = fct_findings_add (
           ctx->findings, "display-name-spoof",
