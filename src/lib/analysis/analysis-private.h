@@ -87,6 +87,11 @@ void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 /* scam.c — credential-phishing, advance-fee and sextortion wordings. */
 void fct_analysis_check_scams (FctAnalysisContext *ctx);
+/* scam.c — the first link host of another organisation than the From's, an IP
+ * literal included, or NULL (transfer none). */
+const char *fct_analysis_foreign_link (const FctAnalysis *result);
+/* lures.c — prize, crypto, parcel, casino and dating bait from a deceptive sender. */
+void fct_analysis_check_lures (FctAnalysisContext *ctx);
 /* links.c — after the scams: a link to free hosting in a lure (link-free-hosting). */
 void fct_analysis_check_hosting (FctAnalysisContext *ctx);
 

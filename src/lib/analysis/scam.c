@@ -278,8 +278,8 @@ foreign_mailto (const FctAnalysis *result)
 /* The first link host that is neither the sender's organisation nor under it: where a
  * lure sends the reader. An IP literal counts; without one, a mailto: link to another
  * organisation (foreign_mailto). (transfer none) */
-static const char *
-foreign_link (const FctAnalysis *result)
+const char *
+fct_analysis_foreign_link (const FctAnalysis *result)
 {
   for (guint i = 0; i < result->hosts->len; i++)
     {
@@ -313,7 +313,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
 
   {
     g_autofree char *mailto = NULL;
-    const char *host = foreign_link (ctx->result);
+    const char *host = fct_analysis_foreign_link (ctx->result);
     g_autofree char *lure = NULL;
 
     if (host == NULL)
