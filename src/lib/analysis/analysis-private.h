@@ -90,6 +90,8 @@ void fct_analysis_check_scams (FctAnalysisContext *ctx);
 /* scam.c — the first link host of another organisation than the From's, an IP
  * literal included, or NULL (transfer none). */
 const char *fct_analysis_foreign_link (const FctAnalysis *result);
+/* links.c — TRUE if host is a public URL shortener or under one. */
+gboolean fct_analysis_host_shortener (const char *host);
 /* lures.c — prize, crypto, parcel, casino and dating bait from a deceptive sender. */
 void fct_analysis_check_lures (FctAnalysisContext *ctx);
 /* links.c — after the scams: a link to free hosting in a lure (link-free-hosting). */

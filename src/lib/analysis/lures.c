@@ -32,7 +32,7 @@ static const char prize_pattern[]
       "|\\b(?:reward|prize|gift|points)s?\\s(?:will\\s|are\\s)?expir"
       "|\\b(?:survey|umfrage|enqu[êe]te|sondage|encuesta|pesquisa)\\b[^.!?\\n]{0,80}"
       "\\b(?:reward|gift|prize|\\$\\s?\\d+|bonus|geschenk|gutschein|cadeau|premio|regalo"
-      "|pr[êe]mio|brinde)"
+      "|pr[êe]mio|brinde|free|gratis|kostenlos|gewinnen|win|beloning)"
       "|\\b(?:reward|gift|prize|bonus|gewinnen|geschenk|cadeau|premio|pr[êe]mio)\\b"
       "[^.!?\\n]{0,80}\\b(?:survey|umfrage|enqu[êe]te|sondage|encuesta|pesquisa)\\b"
       "|\\bchance\\sto\\s(?:win|receive|get)\\b|\\benter\\sto\\swin\\b|\\bsweepstakes?\\b"
@@ -40,7 +40,8 @@ static const char prize_pattern[]
       "(?:with\\s)?(?:an?\\s)?(?:\\w+\\s){0,3}?(?:reward|prize|gift|voucher|bonus)"
       "|\\boportunidad\\sde\\s(?:recibir|ganar|obtener)|\\bsorpresa\\spara\\s(?:los\\s)?"
       "clientes|\\boportunidade\\sde\\s(?:receber|ganhar)|\\bgewinnen\\ssie\\b"
-      "|\\bcongrat(?:ulation)?s[!,.:\\s]+(?:you(?:'ve|\\shave|\\sare|'re)|your\\s(?:\\w+\\s)?"
+      "|\\bcongrat(?:ulation)?s[!,.:\\s]+(?:you(?:'ve|\\shave|\\sare|'re)|your\\s(?:\\w+"
+      "\\s)?"
       "(?:reward|prize|gift))"
       "|\\bvous\\s(?:avez\\s[ée]t[ée]\\s(?:\\w+\\s)?s[ée]lectionn|[êe]tes\\s(?:l[ea]\\s|"
       "une?\\s(?:des\\s)?)?(?:heureux|heureuse|gagnant|s[ée]lectionn)|avez\\sgagn[ée])"
@@ -50,7 +51,10 @@ static const char prize_pattern[]
       "\\sattente))|\\bvos\\s(?:\\w+\\s)?points\\s(?:\\w+\\s){0,2}?(?:expir|vont\\sexpirer)"
       "|\\bsie\\s(?:wurden|sind)\\s(?:\\w+\\s){0,3}?(?:ausgew[äa]hlt|gewinner|finalist)"
       "|\\bsie\\shaben\\s(?:\\w+\\s){0,2}?gewonnen|\\bgewinnspiel|\\bgewinndaten"
-      "|\\bwir\\sgratulieren|\\bherzlichen\\sgl[üu]ckwunsch"
+      "|\\bwir\\sgratulieren|\\bherzlichen\\sgl[üu]ckwunsch|\\bals\\sgewinner\\s(?:\\w+\\s)"
+      "?"
+      "ausgew[äa]hlt|\\bdu\\s(?:wurdest|bist)\\s(?:\\w+\\s)?(?:ausgew[äa]hlt|gewinner)"
+      "|\\bverlos(?:en|ung)\\b|\\bteilnahme\\sbest[äa]tigen"
       "|\\b(?:gutschein|geschenk|pr[äa]mie|belohnung)\\w*\\s(?:\\w+\\s){0,3}?(?:abholen"
       "|einl[öo]sen|sichern|erhalten|wartet|beanspruchen)"
       "|\\bihre?\\s(?:\\w+\\s)?punkte\\s(?:\\w+\\s){0,2}?(?:verfallen|laufen\\sab)"
@@ -72,11 +76,39 @@ static const char prize_pattern[]
 static const char *const prize_words[] = {
   "select|chosen|picked|won|winner|lucky|reward|prize|gift|voucher|points|survey|chance"
   "|sweepstake|congrat|received|awarded|credited|enter|umfrage|enquête|enquete|sondage"
-  "|encuesta|pesquisa|oportunidad|sorpresa|sélection|selection|gagn|cadeau|récompense|recompense|lot"
+  "|encuesta|pesquisa|oportunidad|sorpresa|sélection|selection|gagn|cadeau|récompense|"
+  "recompense|lot"
   "|gewinn|gratul|herzlich|gutschein|geschenk|prämie|pramie|belohnung|punkte|ausgew"
   "|finalist|seleccionad|elegid|ganad|premio|regalo|recompensa|puntos|felicidades"
   "|selecionad|escolhid|sortead|contemplad|ganhou|ganhador|vencedor|resgat|pontos|valores"
-  "|parab|geselecteerd|gekozen|uitgekozen|gewonnen|gefeliciteerd|beloning|prijs|punten",
+  "|parab|verlos|teilnahme|wurdest|geselecteerd|gekozen|uitgekozen|gewonnen|gefeliciteerd|"
+  "beloning|prijs|punten",
+  NULL,
+};
+
+/* The prize wordings that speak to the reader as the winner, read in the body of a
+ * message whose deceptive sign is weak (READ_SUBJECT, below): "you have been
+ * selected", "claim your reward", "Sie wurden als Gewinner ausgewählt", "você ganhou".
+ * A newsletter's "our lucky winner" speaks of someone else. */
+static const char direct_pattern[]
+    = "\\byou(?:'ve|\\shave)\\sbeen\\s(?:randomly\\s)?(?:selected|chosen|picked)\\b"
+      "|\\byou(?:'ve|\\shave)\\s(?:just\\s)?won\\b|\\byou\\s(?:are|'re)\\s(?:the|our|a)\\s"
+      "(?:\\w+\\s){0,2}?winner\\b|\\bclaim\\syour\\s(?:\\w+\\s){0,3}?(?:reward|prize|gift)"
+      "|\\byour\\s(?:\\w+\\s){0,2}?(?:reward|prize|gift)\\s(?:is|has\\sbeen)\\s(?:waiting"
+      "|reserved|ready)|\\bcongrat(?:ulation)?s[!,.:\\s]+you(?:'ve|\\shave|\\sare|'re)\\b"
+      "|\\bvous\\savez\\s(?:[ée]t[ée]\\ss[ée]lectionn|gagn[ée])|\\bvous\\s[êe]tes\\s"
+      "(?:l'heureux|l'heureuse|le\\sgagnant|la\\sgagnante)"
+      "|\\bsie\\s(?:wurden|sind)\\s(?:\\w+\\s){0,3}?(?:ausgew[äa]hlt|gewinner)"
+      "|\\bals\\sgewinner\\s(?:\\w+\\s)?ausgew[äa]hlt|\\b(?:sie\\shaben|du\\shast)\\s"
+      "(?:\\w+\\s){0,2}?gewonnen|\\bdu\\s(?:wurdest|bist)\\s(?:\\w+\\s)?(?:ausgew[äa]hlt"
+      "|gewinner)|\\bhas\\s(?:sido\\sseleccionad|ganado)|\\beres\\sel\\s(?:afortunado\\s)?"
+      "ganador|\\bvoc[êe]\\s(?:foi\\s(?:selecionad|sortead|contemplad)|ganhou)"
+      "|\\bu\\s(?:bent|werd)\\s(?:\\w+\\s)?(?:geselecteerd|gekozen)|\\b(?:u|je)\\s(?:heeft"
+      "|hebt)\\s(?:\\w+\\s)?gewonnen";
+static const char *const direct_words[] = {
+  "selected|chosen|picked|won|winner|reward|prize|gift|congrat|sélectionn|selectionn"
+  "|gagn|ausgew|gewinner|gewonnen|seleccionad|ganado|ganador|selecionad|ganhou|sortead"
+  "|contemplad|geselecteerd|gekozen",
   NULL,
 };
 
@@ -115,7 +147,8 @@ static const char delivery_pattern[]
       "|has\\sbeen|will\\sbe)\\s(?:\\w+\\s)?(?:held|on\\shold|returned|sent\\sback"
       "|suspended|pending|stopped|blocked|delivered|detained)"
       "|\\bre-?deliver|\\breschedule\\s(?:your\\s|the\\s)?delivery"
-      "|\\b(?:customs|shipping|delivery|redelivery|handling)\\s(?:fee|charge|duty|duties)"
+      "|\\b(?:customs|import)\\s(?:fee|charge|dut(?:y|ies)|tax)|\\b(?:shipping|delivery"
+      "|redelivery|handling)\\s(?:fee|charge)"
       "|\\bvotre\\s(?:colis|envoi|livraison)\\s(?:\\w+\\s){0,3}?(?:est|a\\s[ée]t[ée]|sera"
       "|n'a\\spas\\spu\\s[êe]tre)\\s(?:\\w+\\s)?(?:bloqu|retenu|en\\sattente|retourn"
       "|suspendu|livr)|\\bfrais\\sde\\s(?:douane|livraison|port|r[ée]exp[ée]dition)"
@@ -137,12 +170,24 @@ static const char delivery_pattern[]
       "(?:\\w+\\s){0,2}?(?:bezorgd|geleverd|tegengehouden|vastgehouden|geretourneerd)"
       "|\\b(?:invoer|douane|verzend)kosten|\\bpakket\\sin\\safwachting"
       "|\\bbevestiging\\snodig\\som\\s(?:je|uw)\\s(?:bestelling|pakket|zending)"
+      "|\\b(?:parcel|package|item|shipment)\\s(?:is\\s)?(?:being\\s|still\\s)?(?:held|"
+      "on\\shold"
+      "|waiting\\sfor\\s(?:delivery|confirmation|you))|\\bpending\\sdelivery"
+      "|\\b(?:will|could|can)\\snot\\sbe\\sdelivered"
+      "|\\bincorrect\\s(?:delivery\\s|shipping\\s)?address|\\baddress\\s(?:is\\s|was\\s)?"
+      "(?:incorrect|incomplete|invalid)"
+      "|\\b(?:konden|kunnen)\\s(?:uw|je)\\s(?:pakket|zending)\\sniet\\s(?:afleveren|"
+      "bezorgen"
+      "|leveren)|\\b(?:afleveradres|adres)\\s(?:\\w+\\s)?onjuist"
+      "|\\bpaquete\\spendiente|\\bpendiente\\sde\\sentrega"
       "|\\benv[íi]o\\spendiente|\\bautoriza[çc][ãa]o\\sde\\sretirada";
 static const char *const delivery_words[] = {
   "parcel|package|shipment|delivery|deliver|redeliver|reschedule|customs|shipping"
   "|handling|colis|envoi|livraison|frais|paket|sendung|lieferung|bestellung|zustellung"
   "|zoll|versand|zustell|paquete|pedido|envío|envio|gastos|tasa|encomenda|pacote"
-  "|entrega|objeto|taxa|pakket|zending|invoer|douane|verzend|bevestiging|autoriza",
+  "|entrega|objeto|taxa|pakket|zending|invoer|douane|verzend|bevestiging|autoriza"
+  "|item|pending|incorrect|address|konden|kunnen|afleveradres|adres|pendiente",
+  "will|could|can&deliver",
   NULL,
 };
 
@@ -166,7 +211,8 @@ static const char dating_pattern[]
     = "\\b(?:naked|nude|nackte?n?|naakte?|horny|geile?n?|sexy|lonely|mature|reife)\\s"
       "(?:\\w+\\s)?(?:girls?|women|ladies|moms?|wives|frauen|m[äa]dchen|vrouwen|meisjes"
       "|mulheres|singles|photos|pictures|fotos|foto's)"
-      "|\\b(?:russian|ukrainian|slavic|asian|russische|ukrainische|slawische)\\s(?:\\w+\\s)?"
+      "|\\b(?:russian|ukrainian|slavic|asian|russische|ukrainische|slawische)\\s(?:\\w+\\s)"
+      "?"
       "(?:women|girls|brides|beauties|frauen|br[äa]ute|sch[öo]nheiten|m[äa]dchen)"
       "|\\bwants?\\sto\\s(?:meet|chat|fuck|hook\\sup|date)\\s(?:you|with\\syou)"
       "|\\bsee\\smy\\s(?:private\\s)?(?:photos|pictures|pics)"
@@ -207,6 +253,8 @@ typedef struct
   GRegex *re[G_N_ELEMENTS (families)];
   /* One filter a family: together they hold more words than one filter takes. */
   FctWordFilter *words[G_N_ELEMENTS (families)];
+  GRegex *direct;
+  FctWordFilter *direct_words;
 } Patterns;
 
 static const Patterns *
@@ -228,6 +276,10 @@ patterns (void)
           p.words[i] = fct_word_filter_new ();
           fct_word_filter_add (p.words[i], families[i].words);
         }
+      p.direct = g_regex_new (direct_pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      g_assert (p.direct != NULL);
+      p.direct_words = fct_word_filter_new ();
+      fct_word_filter_add (p.direct_words, direct_words);
       g_once_init_leave (&once, 1);
     }
   return &p;
@@ -331,120 +383,197 @@ name_matches_domain (const char *name, const char *domain, const char *org)
   return match;
 }
 
+/* TRUE if the display name is the organisation of one of the links, the link's
+ * registrable label whole in the name: a gateway or a mailer sending for the
+ * organisation it names ("boingboing" <rssfeeds@…> linking to boingboing.net, "Acme
+ * News" <acme@mailer.example> linking to acme.com). A word of the name inside a longer
+ * label is not enough: scam pages are named after the bait ("HIT'N'SPIN" linking to
+ * spin-casino-bonus.top, "PancakeSwap" to pancakeswap-airdrop.click). */
+static gboolean
+name_matches_link (const FctAnalysis *r)
+{
+  g_autofree char *folded = fct_analysis_fold (r->author_name);
+  GString *name = g_string_new (NULL);
+  gboolean match = FALSE;
+
+  for (const char *c = folded; *c != '\0'; c++)
+    if (g_ascii_isalnum (*c))
+      g_string_append_c (name, *c);
+  for (guint i = 0; i < r->hosts->len && !match; i++)
+    {
+      const FctAnalysisHost *h = g_ptr_array_index (r->hosts, i);
+      GString *label = g_string_new (NULL);
+      if (h->org_domain != NULL)
+        for (const char *c = h->org_domain; *c != '\0' && *c != '.'; c++)
+          if (g_ascii_isalnum (*c))
+            g_string_append_c (label, *c);
+      match = label->len >= 4 && strstr (name->str, label->str) != NULL;
+      g_string_free (label, TRUE);
+    }
+  g_string_free (name, TRUE);
+  return match;
+}
+
+/* How much of the text a deceptive sign lets the wordings read. */
+typedef enum
+{
+  READ_ALL,
+  /* The subject, and in the body only the wordings addressed to the reader as a winner
+     (direct_pattern), when the message has a link to claim with. */
+  READ_SUBJECT,
+} Reading;
+
+/* A list relays its members' posts: their names and free mailboxes are no sign there,
+ * and the list answers for them. RFC 2369 List-Post or the older Mailing-List field;
+ * RFC 2919 List-Id only with the list server's own Sender, Errors-To or X-BeenThere,
+ * because bulk senders add a List-Id to anything. */
+static gboolean
+is_list_post (FctMsg *msg)
+{
+  return fct_msg_find_header (msg, "List-Post", 0) != NULL
+         || fct_msg_find_header (msg, "Mailing-List", 0) != NULL
+         || (fct_msg_find_header (msg, "List-Id", 0) != NULL
+             && (fct_msg_find_header (msg, "Sender", 0) != NULL
+                 || fct_msg_find_header (msg, "Errors-To", 0) != NULL
+                 || fct_msg_find_header (msg, "X-BeenThere", 0) != NULL));
+}
+
 /* What this message does that an honest sender of the same offer does not (transfer
  * full), or NULL: a prize notice, a carrier's notice or a casino's newsletter comes from
  * the organisation's own domain under its own name, and answers come back to it.
- * - the From is a free mailbox (a company does not award prizes from gmail.com) and a
- *   link leads to an organisation (without one, only the subject is read, below);
+ * - the From domain is no domain ("no-reply@taxascorreios756");
+ * - a link leads to an IP address, to free hosting where throw-away pages live, or
+ *   through a public URL shortener that hides where it leads;
  * - replies go to another organisation than the From's;
- * - a link leads to an IP address or to free hosting, where throw-away pages live;
- * - the display name names someone the From domain is not ("Best Buy" from
- *   v27dnkoozs.onmicrosoft.com, "Rossmann" from a newsletter domain of another
- *   retailer) and a link leads to yet another organisation;
- * - the display name is not the From domain's, with no link elsewhere: then only the
- *   subject is read (*subject_only), because a newsletter under an editorial name
- *   ("ZDNet Shopper" from newsletter.online.com) mentions a contest's "lucky winner" in
- *   its text, while the bait of a scam is its subject ("Congrats! You've received a
- *   Home Depot reward"). */
+ * - the From is a free mailbox (a company does not award prizes from gmail.com);
+ * - the display name names someone the From domain is not, nor any link ("Best Buy"
+ *   from v27dnkoozs.onmicrosoft.com, "Rossmann" from a newsletter domain of another
+ *   retailer).
+ * The last two are weak without a link to another organisation, and on a list's
+ * posts: then only the subject and the direct wordings are read (READ_SUBJECT). A
+ * newsletter under an editorial name ("ZDNet Shopper" from newsletter.online.com)
+ * mentions a contest's "lucky winner", a friend writes "you've won the raffle" from
+ * Gmail; the bait of a scam is in its subject or speaks to the reader as the winner. */
 static char *
-deception (FctAnalysisContext *ctx, gboolean *subject_only)
+deception (FctAnalysisContext *ctx, Reading *reading)
 {
   FctAnalysis *r = ctx->result;
   g_autofree char *reply = NULL;
   const char *host = fct_analysis_foreign_link (r);
-  /* A list (RFC 2369 List-Post, RFC 2919 List-Id) relays its members' posts: their
-     names and free mailboxes are no sign there, and the list answers for them. */
-  gboolean list = fct_msg_find_header (ctx->msg, "List-Id", 0) != NULL
-                  || fct_msg_find_header (ctx->msg, "List-Post", 0) != NULL
-                  || fct_msg_find_header (ctx->msg, "Mailing-List", 0) != NULL;
+  gboolean list = is_list_post (ctx->msg);
 
+  *reading = READ_ALL;
+  if (r->author_address != NULL && (r->author_domain == NULL || r->author_org == NULL)
+      && strchr (r->author_address, '@') != NULL)
+    return g_strdup_printf (_ ("the From address %s has no registrable domain"),
+                            r->author_address);
   if (r->author_domain == NULL)
     return NULL;
   for (guint i = 0; i < r->hosts->len; i++)
     {
       const FctAnalysisHost *h = g_ptr_array_index (r->hosts, i);
-      if (h->ip_literal || fct_analysis_url_free_hosting (h->host, h->host))
+      if (h->ip_literal || fct_analysis_url_free_hosting (h->host, h->host)
+          || fct_analysis_host_shortener (h->host))
         return g_strdup_printf (_ ("a link leads to %s"), h->host);
     }
   if (!list)
     reply = reply_to_org (ctx->msg);
   if (reply != NULL && r->author_org != NULL && !g_str_equal (reply, r->author_org))
-    return g_strdup_printf (_ ("sent from %s, replies go to %s"), r->author_domain,
-                            reply);
-  /* A friend writes from a free mailbox too ("you've won the office pool"): with no
-     link elsewhere, only the subject is read. */
+    return g_strdup_printf (_ ("sent from %s, replies go to %s"), r->author_domain, reply);
+  if (list || host == NULL)
+    *reading = READ_SUBJECT;
   if (fct_verify_domain_is_free_mail (r->author_domain))
-    {
-      *subject_only = list || host == NULL;
-      return host != NULL
-                 ? g_strdup_printf (_ ("sent from a free mailbox at %s, and a link leads "
-                                       "to %s"),
-                                    r->author_domain, host)
-                 : g_strdup_printf (_ ("sent from a free mailbox at %s"), r->author_domain);
-    }
-  if (r->author_name != NULL && r->author_org != NULL
-      && !name_matches_domain (r->author_name, r->author_domain, r->author_org))
-    {
-      *subject_only = list || host == NULL;
-      return host != NULL ? g_strdup_printf (_ ("the name “%s” is not the sender %s, and a "
-                                                "link leads to %s"),
-                                             r->author_name, r->author_domain, host)
-                          : g_strdup_printf (_ ("the name “%s” is not the sender %s"),
-                                             r->author_name, r->author_domain);
-    }
+    return host != NULL
+               ? g_strdup_printf (_ ("sent from a free mailbox at %s, and a link leads "
+                                     "to %s"),
+                                  r->author_domain, host)
+               : g_strdup_printf (_ ("sent from a free mailbox at %s"), r->author_domain);
+  if (r->author_name != NULL
+      && !name_matches_domain (r->author_name, r->author_domain, r->author_org)
+      && !name_matches_link (r))
+    return host != NULL ? g_strdup_printf (_ ("the name “%s” is not the sender %s, and a "
+                                              "link leads to %s"),
+                                           r->author_name, r->author_domain, host)
+                        : g_strdup_printf (_ ("the name “%s” is not the sender %s"),
+                                           r->author_name, r->author_domain);
   return NULL;
+}
+
+static void
+report (FctAnalysisContext *ctx, const Family *family, const char *bait, const char *why)
+{
+  g_autofree char *evidence = g_strdup_printf ("“%s”; %s", bait, why);
+  FctFinding *finding = fct_findings_add (
+      ctx->findings, family->id,
+      _ ("The message offers %s (“%s”), the bait of bulk scams, and does what an honest "
+         "sender of such mail does not: %s. Do not click, do not pay any fee and give no "
+         "card details or wallet access to collect it."),
+      _ (family->what), bait, why);
+  fct_finding_set_evidence (finding, evidence);
+}
+
+/* The first family whose wording text holds, reported; FALSE if none. */
+static gboolean
+read_families (FctAnalysisContext *ctx, const char *text, gsize len, const char *why)
+{
+  const Patterns *p = patterns ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autofree char *bait = NULL;
+      if (fct_word_filter_scan (p->words[i], text, len) != 0
+          && (bait = first_match (p->re[i], text, len)) != NULL)
+        {
+          report (ctx, &families[i], bait, why);
+          return TRUE;
+        }
+    }
+  return FALSE;
 }
 
 void
 fct_analysis_check_lures (FctAnalysisContext *ctx)
 {
+  const Patterns *p;
   const char *text = ctx->all_text->str;
   gsize len = ctx->all_text->len;
-  gboolean subject_only = FALSE;
-  g_autofree char *why = deception (ctx, &subject_only);
-  g_autofree char *subject = NULL;
+  Reading reading;
+  g_autofree char *why = deception (ctx, &reading);
 
   /* Without a deceptive sign the wordings are an honest sender's: nothing to read. */
   if (why == NULL)
     return;
-  if (subject_only)
-    {
-      const FctMsgHeader *h = fct_msg_find_header (ctx->msg, "Subject", 0);
-      g_autofree char *decoded = NULL;
-      g_autofree char *valid = NULL;
-
-      if (h == NULL)
-        return;
-      decoded = g_mime_utils_header_decode_text (NULL, h->value);
-      valid = g_utf8_make_valid (decoded, -1);
-      /* NFKC folds the "mathematical bold" letters that spam subjects are written in
-         ("𝐘𝐎𝐔 𝐇𝐀𝐕𝐄 𝐖𝐎𝐍") to the letters the wordings read. */
-      subject = fct_analysis_fold (valid);
-      text = subject;
-      len = strlen (subject);
-    }
   if (len > LURES_TEXT_BYTES)
     {
       len = LURES_TEXT_BYTES;
       while (len > 0 && ((guchar)text[len] & 0xc0) == 0x80)
         len--;
     }
-
-  const Patterns *p = patterns ();
-  for (gsize i = 0; i < G_N_ELEMENTS (families); i++)
+  if (reading == READ_ALL)
     {
-      g_autofree char *bait = NULL;
-      if (fct_word_filter_scan (p->words[i], text, len) == 0
-          || (bait = first_match (p->re[i], text, len)) == NULL)
-        continue;
-      g_autofree char *evidence = g_strdup_printf ("“%s”; %s", bait, why);
-      FctFinding *finding = fct_findings_add (
-          ctx->findings, families[i].id,
-          _ ("The message offers %s (“%s”), the bait of bulk scams, and does what an "
-             "honest sender of such mail does not: %s. Do not click, do not pay any fee "
-             "and give no card details or wallet access to collect it."),
-          _ (families[i].what), bait, why);
-      fct_finding_set_evidence (finding, evidence);
+      read_families (ctx, text, len, why);
       return;
+    }
+
+  {
+    const FctMsgHeader *h = fct_msg_find_header (ctx->msg, "Subject", 0);
+    if (h != NULL)
+      {
+        g_autofree char *decoded = g_mime_utils_header_decode_text (NULL, h->value);
+        g_autofree char *valid = g_utf8_make_valid (decoded, -1);
+        /* NFKC folds the "mathematical bold" letters that spam subjects are written
+           in ("𝐘𝐎𝐔 𝐇𝐀𝐕𝐄 𝐖𝐎𝐍") to the letters the wordings read. */
+        g_autofree char *subject = fct_analysis_fold (valid);
+        if (read_families (ctx, subject, strlen (subject), why))
+          return;
+      }
+  }
+  /* A prize to claim needs a way to claim it: a note without a link is a person's. */
+  p = patterns ();
+  if (ctx->result->hosts->len > 0 && fct_word_filter_scan (p->direct_words, text, len) != 0)
+    {
+      g_autofree char *bait = first_match (p->direct, text, len);
+      if (bait != NULL)
+        report (ctx, &families[0], bait, why);
     }
 }
