@@ -25,7 +25,7 @@ static const char prize_pattern[]
       "|\\byou\\s(?:are|'re)\\s(?:the|our|a|one\\sof\\s(?:the|our))\\s(?:\\w+\\s){0,2}?"
       "winners?\\b|\\blucky\\s(?:winner|customer|visitor|user|one)"
       "|\\b(?:claim|redeem|collect|receive|get)\\syour\\s(?:\\w+\\s){0,3}?(?:reward|prize"
-      "|gift|voucher|points)"
+      "|gift|voucher|points)|\\bclaim\\syour\\sfree\\b"
       "|\\byour\\s(?:\\w+\\s){0,2}?(?:reward|prize|gift|voucher|points)\\s(?:is|are|has"
       "|have|will)\\s(?:\\w+\\s)?(?:waiting|pending|ready|expir|about\\sto\\sexpire"
       "|reserved|on\\shold)"
@@ -56,7 +56,7 @@ static const char prize_pattern[]
       "ausgew[äa]hlt|\\bdu\\s(?:wurdest|bist)\\s(?:\\w+\\s)?(?:ausgew[äa]hlt|gewinner)"
       "|\\bverlos(?:en|ung)\\b|\\bteilnahme\\sbest[äa]tigen"
       "|\\b(?:gutschein|geschenk|pr[äa]mie|belohnung)\\w*\\s(?:\\w+\\s){0,3}?(?:abholen"
-      "|einl[öo]sen|sichern|erhalten|wartet|beanspruchen)"
+      "|einl[öo]sen|sichern|erhalten|wartet|beanspruchen|zusenden|anfordern|angefordert)"
       "|\\bihre?\\s(?:\\w+\\s)?punkte\\s(?:\\w+\\s){0,2}?(?:verfallen|laufen\\sab)"
       "|\\bhas\\s(?:sido\\s(?:seleccionad|elegid)|ganado)"
       "|\\b(?:reclam[ae]|canjea|obt[ée]n)\\stu\\s(?:\\w+\\s)?(?:premio|regalo|recompensa)"
@@ -126,7 +126,8 @@ static const char crypto_pattern[]
       "|\\b(?:seed|recovery)\\sphrase"
       "|\\b(?:r[ée]clamez|r[ée]cup[ée]rez)\\svos\\s(?:jetons|tokens|nft)"
       "|\\bconecte\\s(?:sua\\s)?carteira|\\bverbinden\\ssie\\sihre\\swallet"
-      "|\\bbitcoin-?auszahlung|\\bmint\\b[^.!?\\n]{0,40}\\bfor\\sfree\\b";
+      "|\\bbitcoin-?auszahlung|\\btokens?\\s(?:re)?distribution|\\bmint\\b[^.!?\\n]{0,40}"
+      "\\bfor\\sfree\\b";
 static const char *const crypto_words[] = {
   "air&drop",
   "claim|connect|wallet|staking|withdraw|free|seed|recovery|réclamez|reclamez"
@@ -135,6 +136,7 @@ static const char *const crypto_words[] = {
   "|available|enabled|open|bitcoin|crypto|phrase|jetons|carteira",
   "btc|bitcoin|eth|usdt|crypto&giveaway|donation|bonus|auszahlung",
   "mint&free",
+  "token&distribution|redistribution",
   NULL,
 };
 
@@ -198,7 +200,8 @@ static const char casino_pattern[]
       "|\\brodadas\\sgr[áa]tis|\\btours\\sgratuits|\\btiradas\\sgratis"
       "|\\b(?:welcome|deposit|casino|no[\\s-]deposit)\\sbonus|\\bwillkommensbonus"
       "|\\bbonus\\sde\\sbienvenue|\\bb[ôo]nus\\sde\\sboas[\\s-]vindas"
-      "|\\bbono\\sde\\sbienvenida|\\bcasino\\b|\\bcassino\\b|\\bjackpot";
+      "|\\bbono\\sde\\sbienvenida|\\b\\d{3}\\s?%\\s(?:welcome\\s|deposit\\s|match\\s)?bonus"
+      "|\\bbonus\\sclaim\\b|\\bcasino\\b|\\bcassino\\b|\\bjackpot";
 static const char *const casino_words[] = {
   "spin|freispiel|giros|rodadas|tours|tiradas|bonus|bônus|bono|casino|cassino|jackpot"
   "|willkommensbonus",
@@ -211,9 +214,11 @@ static const char dating_pattern[]
     = "\\b(?:naked|nude|nackte?n?|naakte?|horny|geile?n?|sexy|lonely|mature|reife)\\s"
       "(?:\\w+\\s)?(?:girls?|women|ladies|moms?|wives|frauen|m[äa]dchen|vrouwen|meisjes"
       "|mulheres|singles|photos|pictures|fotos|foto's)"
-      "|\\b(?:russian|ukrainian|slavic|asian|russische|ukrainische|slawische)\\s(?:\\w+\\s)"
-      "?"
-      "(?:women|girls|brides|beauties|frauen|br[äa]ute|sch[öo]nheiten|m[äa]dchen)"
+      "|\\b(?:russian|ukrainian|slavic|asian|russische|ukrainische|slawische"
+      "|oekra[ïi]?ense)\\s(?:\\w+\\s)?(?:women|girls|brides|beauties|frauen|br[äa]ute"
+      "|sch[öo]nheiten|m[äa]dchen|vrouwen|meisjes|schoonheden)"
+      "|\\b(?:filles|femmes)\\s(?:ukrainiennes|russes|chaudes|m[ûu]res|c[ée]libataires)"
+      "|\\brendez-vous\\s(?:chaud|coquin)"
       "|\\bwants?\\sto\\s(?:meet|chat|fuck|hook\\sup|date)\\s(?:you|with\\syou)"
       "|\\bsee\\smy\\s(?:private\\s)?(?:photos|pictures|pics)"
       "|\\b(?:meine|mijn)\\s(?:privaten?\\s|priv[ée]\\s)?(?:fotos|bilder|foto's)"
@@ -223,7 +228,8 @@ static const char dating_pattern[]
       "|jou)|\\blooking\\sfor\\sa\\slover|\\bdating\\s?(?:site|website)";
 static const char *const dating_words[] = {
   "naked|nude|nackt|naakt|horny|geil|sexy|lonely|mature|reife|russian|ukrainian|slavic"
-  "|asian|russische|ukrainische|slawische|want|see|meine|mijn|neuken|ficken|fuck|sex"
+  "|asian|russische|ukrainische|slawische|oekra|want|see|meine|mijn|neuken|ficken|fuck"
+  "|sex|filles|femmes|rendez"
   "|hat|heeft|singles|looking|dating",
   NULL,
 };
