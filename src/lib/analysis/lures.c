@@ -240,7 +240,26 @@ typedef struct
   const char *pattern;
   const char *const *words;
   const char *what; /* what the bait offers, for the reader */
+  /* When the only sign is a display name that is not the sender's: words one of which
+     the name must hold, or NULL. Businesses write of parcels every day, under their
+     staff's names ("Marie Dubois" <contact@…> sending a carrier's tracking link); the
+     fake carrier names a carrier or a parcel ("UPS Parcel", "Pakketvrijgave", "DHL
+     Paket", "E n t r e g a fallida"). */
+  const char *const *claim;
 } Family;
+
+/* Names and words of carriers and parcels, matched in the display name with its
+ * spaces and punctuation removed; the short carrier names as whole words. */
+static const char *const carrier_words[] = {
+  "parcel",    "package",  "delivery",  "shipping",  "shipment",   "tracking",
+  "fedex",     "correios", "postnl",    "bpost",     "hermes",     "chronopost",
+  "colissimo", "laposte",  "colis",     "livraison", "paket",      "pakket",
+  "versand",   "zustell",  "lieferung", "sendung",   "bestellung", "bestelling",
+  "envio",     "entrega",  "encomenda", "paquete",   "express",    "courier",
+  "post",      NULL,
+};
+static const char *const carrier_short[]
+    = { "ups", "dhl", "usps", "gls", "dpd", "ctt", NULL };
 
 /* In the order a message is named by: the first family that matches is reported. */
 static const Family families[] = {
@@ -248,7 +267,7 @@ static const Family families[] = {
   { "scam-crypto-giveaway", crypto_pattern, crypto_words,
     N_ ("crypto-currency to claim or a wallet to connect") },
   { "phishing-delivery-lure", delivery_pattern, delivery_words,
-    N_ ("a parcel held or returned, or a fee to pay for it") },
+    N_ ("a parcel held or returned, or a fee to pay for it"), carrier_words },
   { "scam-casino-bonus", casino_pattern, casino_words, N_ ("a casino bonus") },
   { "scam-dating-lure", dating_pattern, dating_words,
     N_ ("an adult dating invitation from a stranger") },
@@ -342,15 +361,17 @@ reply_to_org (FctMsg *msg)
   return org;
 }
 
-/* TRUE if the display name and the From domain share a name: a word of the name (four
- * letters or more) inside the domain, or the domain's own label inside the name with
- * its spaces and punctuation removed ("Blockchain.com" <…@email.blockchain.com>,
- * "Crédit Agricole" <…@credit-agricole.fr>, "PCH" <…@pch.com>). */
+/* TRUE if the display name and the From address share a name: a word of the name
+ * (four letters or more) inside the address, its mailbox or its domain ("Marie
+ * Dubois" <marie.dubois@…>, "Blockchain.com" <…@email.blockchain.com>, "Crédit
+ * Agricole" <…@credit-agricole.fr>), or the domain's own label inside the name with its
+ * spaces and punctuation removed ("PCH" <…@pch.com>). A name with no Latin word to
+ * compare (written in another script, or emoji) is not judged. */
 static gboolean
-name_matches_domain (const char *name, const char *domain, const char *org)
+name_matches_address (const char *name, const char *address, const char *org)
 {
   g_autofree char *folded = fct_analysis_fold (name);
-  g_autofree char *dfold = fct_analysis_fold (domain);
+  g_autofree char *dfold = fct_analysis_fold (address);
   GString *squeezed = g_string_new (NULL), *dsq = g_string_new (NULL);
   gboolean match = FALSE;
   gsize label = strcspn (org, ".");
@@ -384,6 +405,8 @@ name_matches_domain (const char *name, const char *domain, const char *org)
       match = o->len >= 3 && strstr (squeezed->str, o->str) != NULL;
       g_string_free (o, TRUE);
     }
+  if (squeezed->len < 3)
+    match = TRUE;
   g_string_free (squeezed, TRUE);
   g_string_free (dsq, TRUE);
   return match;
@@ -418,6 +441,31 @@ name_matches_link (const FctAnalysis *r)
     }
   g_string_free (name, TRUE);
   return match;
+}
+
+/* TRUE if the display name holds one of words (in its letters and digits run
+ * together) or, for carrier words, one of the short carrier names as a word. */
+static gboolean
+name_claims (const char *name, const char *const *words)
+{
+  g_autofree char *folded = fct_analysis_fold (name);
+  GString *squeezed = g_string_new (NULL);
+  gboolean found = FALSE;
+
+  for (const char *c = folded; *c != '\0'; c++)
+    if (g_ascii_isalnum (*c))
+      g_string_append_c (squeezed, *c);
+  for (gsize i = 0; words[i] != NULL && !found; i++)
+    found = strstr (squeezed->str, words[i]) != NULL;
+  for (gsize i = 0; words == carrier_words && carrier_short[i] != NULL && !found; i++)
+    {
+      gsize n = strlen (carrier_short[i]);
+      for (const char *c = folded; (c = strstr (c, carrier_short[i])) != NULL && !found;
+           c += n)
+        found = (c == folded || !g_ascii_isalnum (c[-1])) && !g_ascii_isalnum (c[n]);
+    }
+  g_string_free (squeezed, TRUE);
+  return found;
 }
 
 /* How much of the text a deceptive sign lets the wordings read. */
@@ -461,7 +509,7 @@ is_list_post (FctMsg *msg)
  * mentions a contest's "lucky winner", a friend writes "you've won the raffle" from
  * Gmail; the bait of a scam is in its subject or speaks to the reader as the winner. */
 static char *
-deception (FctAnalysisContext *ctx, Reading *reading)
+deception (FctAnalysisContext *ctx, Reading *reading, gboolean *by_name)
 {
   FctAnalysis *r = ctx->result;
   g_autofree char *reply = NULL;
@@ -495,13 +543,18 @@ deception (FctAnalysisContext *ctx, Reading *reading)
                                   r->author_domain, host)
                : g_strdup_printf (_ ("sent from a free mailbox at %s"), r->author_domain);
   if (r->author_name != NULL
-      && !name_matches_domain (r->author_name, r->author_domain, r->author_org)
+      && !name_matches_address (
+          r->author_name, r->author_address != NULL ? r->author_address : r->author_domain,
+          r->author_org)
       && !name_matches_link (r))
-    return host != NULL ? g_strdup_printf (_ ("the name “%s” is not the sender %s, and a "
-                                              "link leads to %s"),
-                                           r->author_name, r->author_domain, host)
-                        : g_strdup_printf (_ ("the name “%s” is not the sender %s"),
-                                           r->author_name, r->author_domain);
+    {
+      *by_name = TRUE;
+      return host != NULL ? g_strdup_printf (_ ("the name “%s” is not the sender %s, and a "
+                                                "link leads to %s"),
+                                             r->author_name, r->author_domain, host)
+                          : g_strdup_printf (_ ("the name “%s” is not the sender %s"),
+                                             r->author_name, r->author_domain);
+    }
   return NULL;
 }
 
@@ -520,13 +573,17 @@ report (FctAnalysisContext *ctx, const Family *family, const char *bait, const c
 
 /* The first family whose wording text holds, reported; FALSE if none. */
 static gboolean
-read_families (FctAnalysisContext *ctx, const char *text, gsize len, const char *why)
+read_families (FctAnalysisContext *ctx, const char *text, gsize len, const char *why,
+               gboolean by_name)
 {
   const Patterns *p = patterns ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (families); i++)
     {
       g_autofree char *bait = NULL;
+      if (by_name && families[i].claim != NULL
+          && !name_claims (ctx->result->author_name, families[i].claim))
+        continue;
       if (fct_word_filter_scan (p->words[i], text, len) != 0
           && (bait = first_match (p->re[i], text, len)) != NULL)
         {
@@ -544,7 +601,8 @@ fct_analysis_check_lures (FctAnalysisContext *ctx)
   const char *text = ctx->all_text->str;
   gsize len = ctx->all_text->len;
   Reading reading;
-  g_autofree char *why = deception (ctx, &reading);
+  gboolean by_name = FALSE;
+  g_autofree char *why = deception (ctx, &reading, &by_name);
 
   /* Without a deceptive sign the wordings are an honest sender's: nothing to read. */
   if (why == NULL)
@@ -557,7 +615,7 @@ fct_analysis_check_lures (FctAnalysisContext *ctx)
     }
   if (reading == READ_ALL)
     {
-      read_families (ctx, text, len, why);
+      read_families (ctx, text, len, why, by_name);
       return;
     }
 
@@ -570,7 +628,7 @@ fct_analysis_check_lures (FctAnalysisContext *ctx)
         /* NFKC folds the "mathematical bold" letters that spam subjects are written
            in ("𝐘𝐎𝐔 𝐇𝐀𝐕𝐄 𝐖𝐎𝐍") to the letters the wordings read. */
         g_autofree char *subject = fct_analysis_fold (valid);
-        if (read_families (ctx, subject, strlen (subject), why))
+        if (read_families (ctx, subject, strlen (subject), why, by_name))
           return;
       }
   }
