@@ -222,7 +222,7 @@ static const char dating_pattern[]
       "|\\bwants?\\sto\\s(?:meet|chat|fuck|hook\\sup|date)\\s(?:you|with\\syou)"
       "|\\bsee\\smy\\s(?:private\\s)?(?:photos|pictures|pics)"
       "|\\b(?:meine|mijn)\\s(?:privaten?\\s|priv[ée]\\s)?(?:fotos|bilder|foto's)"
-      "|\\bneuken\\b|\\bficken\\b|\\bfuck\\b|\\bsex\\s(?:date|dating|tonight)|\\bsexdate"
+      "|\\bneuken\\b|\\bficken\\b|\\bsex\\s(?:date|dating|tonight)|\\bsexdate"
       "|\\breife\\s?frauen|\\b(?:hat|heeft)\\s(?:dir|je|jou)\\s(?:eine|een)\\s(?:\\w+\\s)?"
       "(?:nachricht|priv[ée]bericht|bericht)|\\bsingles\\s(?:in|bei|bij)\\s(?:your|deiner"
       "|jou)|\\blooking\\sfor\\sa\\slover|\\bdating\\s?(?:site|website)";
@@ -302,7 +302,8 @@ patterns (void)
           fct_word_filter_add (p.words[i], families[i].words);
         }
       p.direct = g_regex_new (direct_pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-      g_assert (p.direct != NULL);
+      if (p.direct == NULL)
+        g_error ("lures: the winner wordings do not compile");
       p.direct_words = fct_word_filter_new ();
       fct_word_filter_add (p.direct_words, direct_words);
       g_once_init_leave (&once, 1);
