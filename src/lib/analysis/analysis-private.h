@@ -87,6 +87,13 @@ void fct_analysis_check_iban (FctAnalysisContext *ctx);
 void fct_analysis_check_attachments (FctAnalysisContext *ctx);
 /* scam.c — credential-phishing, advance-fee and sextortion wordings. */
 void fct_analysis_check_scams (FctAnalysisContext *ctx);
+/* scam.c — the first link host of another organisation than the From's (nor another
+ * domain of the same brand), an IP literal included, or NULL (transfer none). */
+const char *fct_analysis_foreign_link (const FctAnalysisContext *ctx);
+/* links.c — TRUE if host is a public URL shortener or under one. */
+gboolean fct_analysis_host_shortener (const char *host);
+/* lures.c — prize, crypto, parcel, casino and dating bait from a deceptive sender. */
+void fct_analysis_check_lures (FctAnalysisContext *ctx);
 /* links.c — after the scams: a link to free hosting in a lure (link-free-hosting). */
 void fct_analysis_check_hosting (FctAnalysisContext *ctx);
 

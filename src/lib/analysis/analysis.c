@@ -153,6 +153,7 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_links (&ctx);
   fct_analysis_check_spoofing (&ctx);
   fct_analysis_check_scams (&ctx);
+  fct_analysis_check_lures (&ctx);
   fct_analysis_check_hosting (&ctx);
   /* Attachments first: text attachments add their IBANs before the fraud check. */
   fct_analysis_check_attachments (&ctx);

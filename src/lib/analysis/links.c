@@ -36,8 +36,8 @@ host_in_set (GHashTable *set, const char *host)
   return FALSE;
 }
 
-static gboolean
-is_shortener (const char *host)
+gboolean
+fct_analysis_host_shortener (const char *host)
 {
   static gsize once = 0;
   static GHashTable *set;
@@ -1012,7 +1012,7 @@ fct_analysis_check_links (FctAnalysisContext *ctx)
               hit (&h.iplure, link->href, both);
             }
         }
-      else if (is_shortener (host))
+      else if (fct_analysis_host_shortener (host))
         hit (&h.shortener, link->href, NULL);
       if (!g_hash_table_contains (seen_host, host))
         {

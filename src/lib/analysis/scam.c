@@ -308,8 +308,8 @@ foreign_mailto (const FctAnalysis *result)
  * another domain of the same brand (paypalobjects.com in mail From paypal.com): where a
  * lure sends the reader. An IP literal counts; without one, a mailto: link to another
  * organisation (foreign_mailto). (transfer none) */
-static const char *
-foreign_link (const FctAnalysisContext *ctx)
+const char *
+fct_analysis_foreign_link (const FctAnalysisContext *ctx)
 {
   const FctAnalysis *result = ctx->result;
 
@@ -348,7 +348,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
 
   {
     g_autofree char *mailto = NULL;
-    const char *host = foreign_link (ctx);
+    const char *host = fct_analysis_foreign_link (ctx);
     g_autofree char *lure = NULL;
 
     if (host == NULL)

@@ -190,6 +190,17 @@ static const FctFindingWeight rows[] = {
     N_ ("Advance-fee story: a share of millions waiting"), FCT_THREAT_SUSPICIOUS },
   { "scam-sextortion", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* bulk extortion */
     N_ ("Bitcoin demanded under a threat (sextortion)"), FCT_THREAT_SUSPICIOUS },
+  /* Bulk bait from a sender that hides who it is (src/lib/analysis/lures.c). */
+  { "scam-prize-lure", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* "you have won" */
+    N_ ("Prize or reward to claim, from a deceptive sender"), FCT_THREAT_SUSPICIOUS },
+  { "scam-crypto-giveaway", "fraud", FCT_SEVERITY_CRITICAL, 2.0, /* wallet drainers */
+    N_ ("Crypto airdrop or giveaway, from a deceptive sender"), FCT_THREAT_SUSPICIOUS },
+  { "phishing-delivery-lure", "phishing", FCT_SEVERITY_CRITICAL, 2.0, /* card harvest */
+    N_ ("Parcel held or a delivery fee, from a deceptive sender"), FCT_THREAT_SUSPICIOUS },
+  { "scam-casino-bonus", "fraud", FCT_SEVERITY_WARNING, 1.5, /* unlicensed casinos */
+    N_ ("Casino bonus, from a deceptive sender"), FCT_THREAT_SUSPICIOUS },
+  { "scam-dating-lure", "fraud", FCT_SEVERITY_WARNING, 1.5, /* fake profiles */
+    N_ ("Adult dating invitation, from a deceptive sender"), FCT_THREAT_SUSPICIOUS },
   /* Attachments. */
   { "attachment-executable", "attachments", FCT_SEVERITY_CRITICAL, 4.0, /* runs on open */
     N_ ("Program attached"), FCT_THREAT_DANGEROUS },
