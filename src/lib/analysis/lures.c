@@ -312,18 +312,25 @@ patterns (void)
   return &p;
 }
 
-/* The first match, white space folded (transfer full), or NULL. */
+/* The first match, to the end of its last word ("bloqu" is shown as "bloqué"), white
+ * space folded (transfer full), or NULL. */
 static char *
 first_match (const GRegex *re, const char *text, gsize len)
 {
   g_autoptr (GMatchInfo) info = NULL;
-  g_autofree char *word = NULL;
+  gint start = 0, end = 0;
 
-  if (!g_regex_match_full (re, text, (gssize)len, 0, 0, &info, NULL))
+  if (!g_regex_match_full (re, text, (gssize)len, 0, 0, &info, NULL)
+      || !g_match_info_fetch_pos (info, 0, &start, &end))
     return NULL;
-  word = g_match_info_fetch (info, 0);
-  GString *out = g_string_sized_new (strlen (word));
-  for (const char *c = word; *c != '\0'; c++)
+  /* The patterns match stems; the text is valid UTF-8 (the regexes read it so). */
+  const char *stop = text + end;
+  while (
+      stop < text + len && *stop != '\0'
+      && g_unichar_isalnum (g_utf8_get_char_validated (stop, (gssize)(text + len - stop))))
+    stop = g_utf8_next_char (stop);
+  GString *out = g_string_sized_new ((gsize)(stop - text - start));
+  for (const char *c = text + start; c < stop; c++)
     {
       if (!g_ascii_isspace (*c))
         g_string_append_c (out, *c);

@@ -5,7 +5,8 @@ with FACTEUR_LOCALEDIR pointing at it must print the translations: the look-alik
 letters finding as whole sentences, the plural forms of the reports ingest summary
 (with the catalogue's own plural rule), an SMTP client error and a report parser error.
 A message that is slotted together from pieces, printed without ngettext or not marked
-with _() fails here. Prints TAP. Usage: test_catalog.py BUILD/facteur"""
+with _() fails here, and so does a source file with marked strings that po/POTFILES.in
+does not list. Prints TAP. Usage: test_catalog.py BUILD/facteur"""
 import json
 import os
 import shutil
@@ -164,6 +165,28 @@ def t_smtp_client_error():
     expect(any(e.startswith(f"[CONNECT] 127.0.0.1 {port} ") for e in errors), d["smtp"])
 
 
+def t_potfiles_complete():
+    # xgettext reads only the files po/POTFILES.in lists: a new source file left out
+    # has its strings marked and never translated.
+    with open(os.path.join(ROOT, "po", "POTFILES.in")) as f:
+        listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+    marked = []
+    for top in ("src",):
+        for folder, _, files in os.walk(os.path.join(ROOT, top)):
+            for name in files:
+                if not name.endswith(".c"):
+                    continue
+                path = os.path.join(folder, name)
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+                if '_ ("' in text or 'N_ ("' in text or 'ngettext (' in text:
+                    marked.append(os.path.relpath(path, ROOT))
+    missing = sorted(m for m in marked if m not in listed)
+    expect(marked and not missing, f"not in po/POTFILES.in: {missing}")
+
+
+case("every source file with translatable strings is in po/POTFILES.in",
+     t_potfiles_complete)
 case("look-alike letters in the subject: one whole sentence", t_lookalike_subject)
 case("look-alike letters in the sender's name: one whole sentence", t_lookalike_name)
 case("reports ingest summary: plural forms by the catalogue's rule", t_ingest_plurals)
