@@ -276,7 +276,10 @@ fct_failure_report_parse (const char *data, gsize len, const FctLimits *limits,
       return NULL;
     }
   r = g_new0 (FctFailureReport, 1);
-  feedback_fields (r, g_bytes_get_data (fields, NULL), g_bytes_get_size (fields));
+  /* An empty part has no data pointer at all: the reader gets an empty text. */
+  gsize fields_len = 0;
+  const char *fields_data = g_bytes_get_data (fields, &fields_len);
+  feedback_fields (r, fields_data != NULL ? fields_data : "", fields_len);
   if (original != NULL)
     original_headers (r, original);
   if (r->feedback_type == NULL)

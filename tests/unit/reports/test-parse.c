@@ -717,6 +717,22 @@ test_failure (void)
   g_assert_null (strstr (r->headers, "jean.dupont"));
   g_assert_null (strstr (r->headers, "compta@"));
 
+  /* Found by fuzz-reports-failure (UndefinedBehaviorSanitizer): an empty
+     message/feedback-report part gave the field reader a NULL text. */
+  {
+    static const char empty[]
+        = "From: a@b.example\r\nTo: c@d.example\r\nSubject: r\r\nMIME-Version: 1.0\r\n"
+          "Content-Type: multipart/report; report-type=feedback-report; boundary=\"b\"\r\n"
+          "\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+          "--b\r\nContent-Type: message/feedback-report\r\n\r\n"
+          "--b--\r\n";
+    g_autoptr (FctFailureReport) none
+        = fct_failure_report_parse (empty, sizeof empty - 1, NULL, &error);
+    g_assert_null (none);
+    g_assert_error (error, FCT_REPORTS_ERROR, FCT_REPORTS_ERROR_MALFORMED);
+    g_clear_error (&error);
+  }
+
   /* An aggregate report message is not a failure report. */
   {
     g_autoptr (GBytes) agg = data_file ("dmarc-feedback", "100.eml");
