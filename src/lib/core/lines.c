@@ -99,8 +99,9 @@ FctLineStatus
 fct_line_reader_next (FctLineReader *r, const char **line, gsize *len)
 {
   g_return_val_if_fail (r != NULL && line != NULL && len != NULL, FCT_LINE_MORE);
-  guint8 *base = r->buffer->data + r->start;
   gsize avail = r->buffer->len - r->start;
+  /* An array that never held a byte has no data pointer: NULL + 0 is undefined in C. */
+  guint8 *base = avail > 0 ? r->buffer->data + r->start : NULL;
   guint8 *nl = avail > 0 ? memchr (base, '\n', avail) : NULL;
   gsize n;
   if (nl != NULL)

@@ -76,6 +76,20 @@ test_lines (void)
 }
 
 /* A NUL inside a line is kept: the length says where the line ends. */
+/* Found by fuzz-lines (UndefinedBehaviorSanitizer): asked for a line before any byte
+ * came, the reader added an offset to the empty array's NULL data. */
+static void
+test_nothing_yet (void)
+{
+  g_autoptr (FctLineReader) r = fct_line_reader_new (100);
+  const char *line = NULL;
+  gsize len = 0;
+
+  g_assert_cmpint (fct_line_reader_next (r, &line, &len), ==, FCT_LINE_MORE);
+  fct_line_reader_finish (r);
+  g_assert_cmpint (fct_line_reader_next (r, &line, &len), ==, FCT_LINE_MORE);
+}
+
 static void
 test_embedded_nul (void)
 {
@@ -93,6 +107,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/core/lines/table", test_lines);
+  g_test_add_func ("/core/lines/nothing-yet", test_nothing_yet);
   g_test_add_func ("/core/lines/embedded-nul", test_embedded_nul);
   return g_test_run ();
 }
