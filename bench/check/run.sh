@@ -23,6 +23,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A shell killed by a signal skips its EXIT trap: exit instead, so that the servers it
+# started (nsd on a fixed port) go too.
+trap 'exit 1' INT TERM HUP
 
 # facteur: bench-check is built by Meson (bench/check/meson.build), linked as the facteur
 # binary is.

@@ -26,6 +26,9 @@ cleanup () {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A shell killed by a signal skips its EXIT trap: exit instead, so that the servers it
+# started (nsd on a fixed port) go too.
+trap 'exit 1' INT TERM HUP
 
 /usr/bin/python3 "$here/make-zone.py" "$work" "$n"
 echo "data: $n domains, $(grep -c . "$work/bench.zone") zone lines ($mode)"

@@ -48,6 +48,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A shell killed by a signal skips its EXIT trap: exit instead, so that the servers it
+# started (nsd on a fixed port) go too.
+trap 'exit 1' INT TERM HUP
 
 ninja -C "$build" facteur >/dev/null
 $py "$root/bench/check/make-corpus.py" "$build/facteur" "$work/corpus" 500 >/dev/null

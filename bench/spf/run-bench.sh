@@ -19,6 +19,9 @@ cleanup () {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A shell killed by a signal skips its EXIT trap: exit instead, so that the servers it
+# started (nsd on a fixed port) go too.
+trap 'exit 1' INT TERM HUP
 
 /usr/bin/python3 "$here/make-data.py" "$work" "$pairs"
 echo "data: $(grep -c . "$work/pairs.txt") pairs, $(grep -c ' TXT ' "$work/bench.zone") TXT records"

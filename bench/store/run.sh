@@ -26,6 +26,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A shell killed by a signal skips its EXIT trap: exit instead, so that the servers it
+# started (nsd on a fixed port) go too.
+trap 'exit 1' INT TERM HUP
 
 ninja -C "$build" bench/store/bench-store >/dev/null
 bench="$build/bench/store/bench-store"
