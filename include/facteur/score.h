@@ -124,4 +124,16 @@ gboolean fct_finding_weight_advises_sender (const FctFindingWeight *weight);
 /* The translated title of a finding (transfer none). */
 const char *fct_finding_get_title (const FctFinding *finding);
 
+/* A section of the message report: an FctFindingWeight.section of the message table
+ * and its heading, an untranslated msgid (N_()). */
+typedef struct
+{
+  const char *id;
+  const char *title;
+} FctReportSection;
+
+/* The message report's sections in the order every front end shows them (transfer
+ * none); each section of the message table is one of them. */
+const FctReportSection *fct_report_sections (gsize *n_sections);
+
 G_END_DECLS

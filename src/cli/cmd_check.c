@@ -9,24 +9,6 @@
 #include <facteur/store.h>
 #include <string.h>
 
-/* Sections in report order, with their headings. */
-static const struct
-{
-  const char *id;
-  const char *title;
-} sections[] = {
-  { "authentication", N_ ("Authentication") },
-  { "headers", N_ ("Header fields") },
-  { "size", N_ ("Size") },
-  { "transport", N_ ("Transport (TLS)") },
-  { "content", N_ ("Content") },
-  { "phishing", N_ ("Phishing and spoofing") },
-  { "fraud", N_ ("Fraud and scams") },
-  { "attachments", N_ ("Attachments") },
-  { "bulk", N_ ("Bulk mail") },
-  { "blocklists", N_ ("Blocklists") },
-};
-
 static const char *
 severity_mark (FctSeverity severity)
 {
@@ -65,7 +47,10 @@ print_finding (const FctFinding *f, gboolean withheld)
 static gboolean
 known_section (const char *id)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (sections); i++)
+  gsize n = 0;
+  const FctReportSection *sections = fct_report_sections (&n);
+
+  for (gsize i = 0; i < n; i++)
     if (g_str_equal (sections[i].id, id))
       return TRUE;
   return FALSE;
@@ -109,6 +94,8 @@ print_text (const char *path, const FctCheckReport *r)
 {
   guint n = fct_findings_get_count (r->findings);
   gboolean withhold = r->threat == FCT_THREAT_DANGEROUS;
+  gsize n_sections = 0;
+  const FctReportSection *sections = fct_report_sections (&n_sections);
 
   g_print ("%s %s\n", _ ("Message:"), path);
   print_verdict (r);
@@ -119,7 +106,7 @@ print_text (const char *path, const FctCheckReport *r)
                           "authentication, header fields, size, transport, bulk mail and "
                           "blocklists is "
                           "evidence for the reader, not advice for its sender."));
-  for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
+  for (gsize s = 0; s < n_sections; s++)
     {
       gboolean any = FALSE;
       if (g_str_equal (sections[s].id, "authentication"))

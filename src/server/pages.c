@@ -11,24 +11,6 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-/* The sections of facteur check, in its order and with its headings. */
-static const struct
-{
-  const char *id;
-  const char *title;
-} sections[] = {
-  { "authentication", N_ ("Authentication") },
-  { "headers", N_ ("Header fields") },
-  { "size", N_ ("Size") },
-  { "transport", N_ ("Transport (TLS)") },
-  { "content", N_ ("Content") },
-  { "phishing", N_ ("Phishing and spoofing") },
-  { "fraud", N_ ("Fraud and scams") },
-  { "attachments", N_ ("Attachments") },
-  { "bulk", N_ ("Bulk mail") },
-  { "blocklists", N_ ("Blocklists") },
-};
-
 void
 fct_serve_page_open (FctHtml *h, const FctServePage *page, const char *title,
                      const char *self)
@@ -246,7 +228,10 @@ render_summary (FctHtml *h, const FctServePage *page, JsonObject *r, JsonObject 
 static gboolean
 known_section (const char *id)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (sections); i++)
+  gsize n = 0;
+  const FctReportSection *sections = fct_report_sections (&n);
+
+  for (gsize i = 0; i < n; i++)
     if (g_strcmp0 (sections[i].id, id) == 0)
       return TRUE;
   return FALSE;
@@ -256,8 +241,10 @@ static gboolean
 in_section (JsonObject *f, gsize s)
 {
   const char *section = member_string (f, "section");
-  return s == G_N_ELEMENTS (sections) ? !known_section (section)
-                                      : g_strcmp0 (section, sections[s].id) == 0;
+  gsize n = 0;
+  const FctReportSection *sections = fct_report_sections (&n);
+
+  return s == n ? !known_section (section) : g_strcmp0 (section, sections[s].id) == 0;
 }
 
 /* Sections with findings first, each a card; then one line of the sections that pass.
@@ -267,30 +254,31 @@ render_sections (FctHtml *h, JsonObject *r)
 {
   JsonArray *findings = member_array (r, "findings");
   guint n = findings != NULL ? json_array_get_length (findings) : 0;
-  gboolean passed[G_N_ELEMENTS (sections) + 1] = { FALSE };
-  for (gsize s = 0; s <= G_N_ELEMENTS (sections); s++)
+  gsize n_sections = 0;
+  const FctReportSection *sections = fct_report_sections (&n_sections);
+  g_autofree gboolean *passed = g_new0 (gboolean, n_sections + 1);
+  for (gsize s = 0; s <= n_sections; s++)
     {
       guint count = 0;
       for (guint i = 0; i < n; i++)
         count += in_section (json_array_get_object_element (findings, i), s);
       if (count == 0)
         {
-          passed[s] = s < G_N_ELEMENTS (sections);
+          passed[s] = s < n_sections;
           continue;
         }
       g_autofree char *count_text = g_strdup_printf ("%u", count);
       fct_html (h,
                 "<section class=\"section\"><h2>{} <span class=\"count some\">{}</span>"
                 "</h2><ul class=\"findings\">",
-                s < G_N_ELEMENTS (sections) ? _ (sections[s].title) : _ ("Other"),
-                count_text);
+                s < n_sections ? _ (sections[s].title) : _ ("Other"), count_text);
       for (guint i = 0; i < n; i++)
         if (in_section (json_array_get_object_element (findings, i), s))
           render_finding (h, json_array_get_object_element (findings, i));
       fct_html_raw (h, "</ul></section>");
     }
   fct_html (h, "<section class=\"section passed\"><h2>{}</h2><p>", _ ("Nothing to report"));
-  for (gsize s = 0; s < G_N_ELEMENTS (sections); s++)
+  for (gsize s = 0; s < n_sections; s++)
     if (passed[s])
       fct_html (h, "<span class=\"chip pass\">✓ {}</span> ", _ (sections[s].title));
   fct_html_raw (h, "</p></section>");

@@ -245,6 +245,28 @@ static const FctFindingWeight rows[] = {
     N_ ("Attachment text could not be read") },
 };
 
+/* One table for the command line and the web pages, so that both show the same
+ * headings in the same order. */
+static const FctReportSection sections[] = {
+  { "authentication", N_ ("Authentication") },
+  { "headers", N_ ("Header fields") },
+  { "size", N_ ("Size") },
+  { "transport", N_ ("Transport (TLS)") },
+  { "content", N_ ("Content") },
+  { "phishing", N_ ("Phishing and spoofing") },
+  { "fraud", N_ ("Fraud and scams") },
+  { "attachments", N_ ("Attachments") },
+  { "bulk", N_ ("Bulk mail") },
+  { "blocklists", N_ ("Blocklists") },
+};
+
+const FctReportSection *
+fct_report_sections (gsize *n_sections)
+{
+  *n_sections = G_N_ELEMENTS (sections);
+  return sections;
+}
+
 const FctFindingWeight *
 fct_finding_weights_message (gsize *n_rows)
 {

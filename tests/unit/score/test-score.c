@@ -224,6 +224,34 @@ test_withhold_sender_advice (void)
                          - fraud->weight->points - tls->weight->points);
 }
 
+/* Every section of the message table is shown under a heading of its own: a finding
+ * of an unlisted section would fall under the web page's "Other" and, on the command
+ * line, under no heading at all. */
+static void
+test_report_sections (void)
+{
+  gsize n = 0, n_sections = 0;
+  const FctFindingWeight *rows = fct_finding_weights_message (&n);
+  const FctReportSection *sections = fct_report_sections (&n_sections);
+
+  g_assert_cmpuint (n_sections, >, 0);
+  for (gsize s = 0; s < n_sections; s++)
+    {
+      g_assert_nonnull (sections[s].title);
+      for (gsize t = s + 1; t < n_sections; t++)
+        g_assert_cmpstr (sections[s].id, !=, sections[t].id);
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize s = 0;
+      while (s < n_sections && !g_str_equal (rows[i].section, sections[s].id))
+        s++;
+      if (s == n_sections)
+        g_test_fail_printf ("%s: section \"%s\" has no heading", rows[i].id,
+                            rows[i].section);
+    }
+}
+
 /* docs/SCORING.md "Threat verdict" lists every id that has a level, with that level. */
 static void
 test_threat_doc (void)
@@ -265,5 +293,6 @@ main (int argc, char **argv)
   g_test_add_func ("/score/threat-rules", test_threat_rules);
   g_test_add_func ("/score/withhold-sender-advice", test_withhold_sender_advice);
   g_test_add_func ("/score/threat-doc", test_threat_doc);
+  g_test_add_func ("/score/report-sections", test_report_sections);
   return g_test_run ();
 }
