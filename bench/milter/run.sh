@@ -37,6 +37,7 @@ py=/usr/bin/python3
 work=$(mktemp -d /tmp/fct-bench-milter.XXXXXX)
 chmod 755 "$work"
 pids=""
+cgroups=""
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null || true; done
@@ -45,6 +46,7 @@ cleanup() {
   [ -f "$work/pg/data/postmaster.pid" ] && runuser -u postgres -- \
     "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate -w stop >/dev/null 2>&1 || true
   sleep 1
+  for g in $cgroups; do rmdir "$g" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -172,7 +174,25 @@ proc_stat() { # prints "utime+stime (s) and VmHWM (KB)" summed over PIDs
   echo "cpu_s=$(echo "scale=2; $total_cpu / $tck" | bc) peak_rss_mb=$(echo "scale=1; $total_hwm / 1024" | bc)"
 }
 
-measure() { # name, messages, milters, the filters' main PIDs (their children count too)
+# A cgroup (v2) for a filter and every process it forks: facteur's attachment reader
+# forks a child per document that the kernel reaps (SA_NOCLDWAIT), so no /proc of a
+# living process ever holds its CPU time; the cgroup's usage does. Prints its path, or
+# nothing where none can be made (the /proc figures are then all there is).
+cgroup_new() {
+  for base in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    if [ -f "$base/cgroup.procs" ] && [ -f "$base/cgroup.controllers" ] \
+      && mkdir "$base/fct-bench-milter.$$.$1" 2>/dev/null; then
+      echo "$base/fct-bench-milter.$$.$1"
+      return
+    fi
+  done
+}
+cgroup_cpu() { # CGROUP: its CPU seconds so far, every process that ever ran in it
+  awk '$1 == "usage_usec" { printf "%.2f", $2 / 1000000 }' "$1/cpu.stat"
+}
+
+measure() { # name, messages, milters, the filters' main PIDs (their children count
+  # too), facteur's log, and a cgroup holding the filter (optional)
   name=$1
   n=$2
   postfix_conf "$3"
@@ -180,6 +200,7 @@ measure() { # name, messages, milters, the filters' main PIDs (their children co
   sleep 2
   main=${4:-}
   log=${5:-}
+  cg=${6:-}
   # Warm-up: DNS caches, DKIM keys, rspamd's maps.
   $py "$here/load.py" $smtp_port "$work/corpus/envelopes" 200 20 >/dev/null
   # Listed after the warm-up: rspamd starts its workers late.
@@ -187,10 +208,16 @@ measure() { # name, messages, milters, the filters' main PIDs (their children co
   for m in $main; do watch="$watch $m $(pgrep -P "$m" | tr '\n' ' ')"; done
   for c in $concurrencies; do
     before=$(proc_stat $watch)
+    [ -n "$cg" ] && cg_before=$(cgroup_cpu "$cg")
     [ -n "$log" ] && wc -l < "$log" > "$log.mark"
     result=$($py "$here/load.py" $smtp_port "$work/corpus/envelopes" "$n" "$c")
     after=$(proc_stat $watch)
     echo "$name c=$c $result filter: before $before; after $after; load $(cut -d' ' -f1-3 /proc/loadavg)"
+    if [ -n "$cg" ]; then
+      cg_s=$(echo "$(cgroup_cpu "$cg") - $cg_before" | bc)
+      echo "$name c=$c filter CPU with every child (cgroup): $cg_s s," \
+        "$(echo "scale=0; $n / $cg_s" | bc) msgs per filter CPU second"
+    fi
     # facteur's own time per message over this measurement, from its log lines: the
     # end of the message to its reply (what the MTA waits for), all its callbacks (MAIL
     # to that reply, without the waits for the client and Postfix), and the CPU time of
@@ -252,11 +279,18 @@ dns_trust_anchor =
 internal_networks =
 $db_conf
 CONF
-"$build/facteur" milter --config "$work/facteur.conf" --log-stderr 2>"$work/facteur.log" &
+fcg=$(cgroup_new facteur)
+if [ -n "$fcg" ]; then
+  cgroups="$cgroups $fcg"
+  sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$fcg" \
+    "$build/facteur" milter --config "$work/facteur.conf" --log-stderr 2>"$work/facteur.log" &
+else
+  "$build/facteur" milter --config "$work/facteur.conf" --log-stderr 2>"$work/facteur.log" &
+fi
 fpid=$!
 pids="$pids $fpid"
 sleep 2
-measure "facteur(db=$db)" "$count" "inet:127.0.0.1:$fport" $fpid "$work/facteur.log"
+measure "facteur(db=$db)" "$count" "inet:127.0.0.1:$fport" $fpid "$work/facteur.log" "$fcg"
 # The history was used: its rows, and no outage or error in the log.
 rows_sql="SELECT count(*), coalesce(sum(times), 0) FROM iban_history"
 case $db in
