@@ -255,8 +255,11 @@ word_try (const FctWordFilter *f, guint k, const guchar *text, const guchar *end
   const Word *w = &f->words[k];
   const guchar *b = (const guchar *)w->bytes;
 
+  /* A word found at both kinds of start needs no more comparisons, unless its starts
+     are wanted. */
   if ((!loose && (w->flags & WORD_ANYWHERE) == 0)
-      || ((w->flags & WORD_MARK) == 0 && bit_get (found->strict, k))
+      || ((w->flags & WORD_MARK) == 0 && bit_get (found->strict, k)
+          && (!loose || bit_get (found->loose, k)))
       || (gsize)(end - p) < w->len)
     return;
   if ((w->flags & WORD_EXACT) != 0)
