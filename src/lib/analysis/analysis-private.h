@@ -232,6 +232,13 @@ guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize l
  * of a request to buy gift cards with a tell of that fraud, or NULL. (transfer full) */
 void fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context,
                                   char **change, char **secrecy, char **gift);
+/* The text with every run of white space (ASCII, no-break U+00A0, narrow no-break
+ * U+202F, thin U+2009) as one space, none at either end, and the typographic
+ * apostrophe U+2019 as ', as the wordings are read; valid UTF-8 in, valid UTF-8 out.
+ * marks: offsets in text, in order, each at an ASCII letter (or NULL); *at receives
+ * their offsets in the result (transfer full). */
+GString *fct_analysis_fraud_normalise (const GString *text, const GArray *marks,
+                                       GArray **at);
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);

@@ -13,13 +13,16 @@
 #define WORD_BYTES 24
 #define GROUPS_MAX 4
 #define RULES_MAX 64
-/* Words of three bytes or more by a hash of their first three (ASCII lower case): most
- * word starts of a text find no candidate at all. */
-#define BUCKETS 4096
-#define BUCKET(a, b, c) (((((guint)(a)*31u) + (guint)(b)) * 31u + (guint)(c)) % BUCKETS)
+/* Words of three bytes or more by a hash of their first three (key_at): most word
+ * starts of a text find no candidate at all. */
+#define BUCKET_BITS 12
+#define BUCKETS (1u << BUCKET_BITS)
 
 typedef struct
 {
+  /* The first four bytes (fewer for a shorter word) with bit 0x20 set, and the mask of
+     those bytes: compared with the text's four bytes (key_at) before anything else. */
+  guint32 prefix, mask;
   char bytes[WORD_BYTES];
   guint8 len;
   guint8 flags;
@@ -68,16 +71,45 @@ struct _FctWordFilter
   guint n_words;
   guint8 lower[256];
   guint8 classes[256];
-  /* The words of three bytes or more of bucket b: index[bucket[b] .. bucket[b + 1]). */
+  /* The words of three bytes or more of bucket b: index[bucket[b] .. bucket[b + 1]),
+     with their prefixes beside them so that a candidate costs one comparison. */
   guint16 bucket[BUCKETS + 1];
   guint16 index[WORDS_MAX];
+  guint32 index_prefix[WORDS_MAX], index_mask[WORDS_MAX];
   /* The words of one or two bytes by their first byte (lower case), the same way. */
   guint16 short_first[256 + 1];
   guint16 short_index[WORDS_MAX];
   Rule rules[RULES_MAX];
   guint n_rules;
   gboolean has_marks;
+  /* The first three bytes of a key. */
+  guint32 mask3;
 };
+
+/* Four bytes of text from p, zeros past end, with bit 0x20 set: an ASCII letter in
+ * lower case, the other bytes changed alike in text and words, so that a word that
+ * starts at p in any ASCII case has its prefix there. */
+static inline guint32
+key_at (const guchar *p, const guchar *end)
+{
+  guint32 key;
+
+  if (end - p >= 4)
+    memcpy (&key, p, 4);
+  else
+    {
+      guchar b[4] = { 0 };
+      memcpy (b, p, (gsize)(end - p));
+      memcpy (&key, b, 4);
+    }
+  return key | 0x20202020u;
+}
+
+static inline guint
+bucket_of (const FctWordFilter *f, guint32 key)
+{
+  return ((key & f->mask3) * 0x9e3779b1u) >> (32 - BUCKET_BITS);
+}
 
 /* A byte that continues a word for the patterns' \b: an ASCII letter, digit or
  * underscore. Any other byte (a space, punctuation, a byte of a UTF-8 sequence) might
@@ -93,11 +125,14 @@ fct_word_filter_new (void)
 {
   FctWordFilter *f = g_new0 (FctWordFilter, 1);
 
+  static const guchar three[4] = { 0xff, 0xff, 0xff, 0 };
+
   for (guint c = 0; c < 256; c++)
     {
       f->lower[c] = (guint8)g_ascii_tolower ((gchar)c);
       f->classes[c] = g_ascii_isalnum ((gchar)c) ? CLASS_ALNUM : 0;
     }
+  memcpy (&f->mask3, three, 4);
   return f;
 }
 
@@ -123,15 +158,15 @@ index_words (FctWordFilter *f)
   for (guint i = 0; i < f->n_words; i++)
     {
       const Word *w = &f->words[i];
-      const guchar *b = (const guchar *)w->bytes;
-      guint8 cls = w->len >= 3 ? CLASS_START : CLASS_SHORT;
+      guchar first = f->lower[(guchar)w->bytes[0]];
+      guint8 cls = (w->len >= 3 ? CLASS_START : CLASS_SHORT)
+                   | ((w->flags & WORD_ANYWHERE) != 0 ? CLASS_ANYWHERE : 0);
       if (w->len >= 3)
-        count[BUCKET (f->lower[b[0]], f->lower[b[1]], f->lower[b[2]]) + 1]++;
+        count[bucket_of (f, w->prefix) + 1]++;
       else
-        short_count[f->lower[b[0]] + 1]++;
-      for (guint c = 0; c < 256; c++)
-        if (f->lower[c] == f->lower[b[0]])
-          f->classes[c] |= cls | ((w->flags & WORD_ANYWHERE) != 0 ? CLASS_ANYWHERE : 0);
+        short_count[first + 1]++;
+      f->classes[first] |= cls;
+      f->classes[(guchar)g_ascii_toupper ((gchar)first)] |= cls;
     }
   for (guint b = 0; b < BUCKETS; b++)
     count[b + 1] += count[b];
@@ -141,12 +176,16 @@ index_words (FctWordFilter *f)
   memcpy (f->short_first, short_count, sizeof f->short_first);
   for (guint i = 0; i < f->n_words; i++)
     {
-      const guchar *b = (const guchar *)f->words[i].bytes;
-      if (f->words[i].len >= 3)
-        f->index[count[BUCKET (f->lower[b[0]], f->lower[b[1]], f->lower[b[2]])]++]
-            = (guint16)i;
+      const Word *w = &f->words[i];
+      if (w->len >= 3)
+        {
+          guint slot = count[bucket_of (f, w->prefix)]++;
+          f->index[slot] = (guint16)i;
+          f->index_prefix[slot] = w->prefix;
+          f->index_mask[slot] = w->mask;
+        }
       else
-        f->short_index[short_count[f->lower[b[0]]]++] = (guint16)i;
+        f->short_index[short_count[f->lower[(guchar)w->bytes[0]]]++] = (guint16)i;
     }
 }
 
@@ -172,9 +211,23 @@ word_intern (FctWordFilter *f, const char *word, gsize len, guint8 flags)
         return i;
       }
   g_assert (f->n_words < WORDS_MAX);
-  memcpy (f->words[f->n_words].bytes, bytes, len);
-  f->words[f->n_words].len = (guint8)len;
-  f->words[f->n_words].flags = flags;
+  {
+    Word *w = &f->words[f->n_words];
+    guchar head[4] = { 0 }, mask[4] = { 0 };
+    memcpy (w->bytes, bytes, len);
+    w->len = (guint8)len;
+    w->flags = flags;
+    /* The word as a text holds it in lower case (key_at). */
+    for (gsize j = 0; j < MIN (len, 4); j++)
+      {
+        head[j]
+            = (guchar)((flags & WORD_EXACT) != 0 ? bytes[j] : f->lower[(guchar)bytes[j]])
+              | 0x20;
+        mask[j] = 0xff;
+      }
+    memcpy (&w->prefix, head, 4);
+    memcpy (&w->mask, mask, 4);
+  }
   return f->n_words++;
 }
 
@@ -246,9 +299,9 @@ bit_set (guint64 *set, guint i)
   set[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
 }
 
-/* Tries word k at p; loose: p is a loose word start (else it follows a letter or digit,
- * and only a WORD_ANYWHERE word may start there). */
-static inline void
+/* Tries word k, whose prefix is at p; loose: p is a loose word start (else it follows a
+ * letter or digit, and only a WORD_ANYWHERE word may start there). */
+static void
 word_try (const FctWordFilter *f, guint k, const guchar *text, const guchar *end,
           const guchar *p, gboolean loose, Found *found, GArray *marks)
 {
@@ -289,18 +342,21 @@ words_at (const FctWordFilter *f, const guchar *text, const guchar *end, const g
           gboolean loose, Found *found, GArray *marks)
 {
   guint8 cls = f->classes[*p];
+  guint32 key = key_at (p, end);
 
   if ((cls & CLASS_START) != 0 && end - p >= 3)
     {
-      guint b = BUCKET (f->lower[p[0]], f->lower[p[1]], f->lower[p[2]]);
+      guint b = bucket_of (f, key);
       for (guint k = f->bucket[b]; k < f->bucket[b + 1]; k++)
-        word_try (f, f->index[k], text, end, p, loose, found, marks);
+        if ((key & f->index_mask[k]) == f->index_prefix[k])
+          word_try (f, f->index[k], text, end, p, loose, found, marks);
     }
   if ((cls & CLASS_SHORT) != 0)
     {
       guint c = f->lower[*p];
       for (guint k = f->short_first[c]; k < f->short_first[c + 1]; k++)
-        word_try (f, f->short_index[k], text, end, p, loose, found, marks);
+        if ((key & f->words[f->short_index[k]].mask) == f->words[f->short_index[k]].prefix)
+          word_try (f, f->short_index[k], text, end, p, loose, found, marks);
     }
 }
 
