@@ -63,6 +63,8 @@ enum
   CLASS_SHORT = 1 << 2,
   /* A WORD_ANYWHERE word starts with it. */
   CLASS_ANYWHERE = 1 << 3,
+  /* The first byte of U+017F or U+212A (fct_word_filter_scan_full). */
+  CLASS_FOLDS = 1 << 4,
 };
 
 struct _FctWordFilter
@@ -123,15 +125,16 @@ word_byte (guchar c)
 FctWordFilter *
 fct_word_filter_new (void)
 {
-  FctWordFilter *f = g_new0 (FctWordFilter, 1);
-
   static const guchar three[4] = { 0xff, 0xff, 0xff, 0 };
+  FctWordFilter *f = g_new0 (FctWordFilter, 1);
 
   for (guint c = 0; c < 256; c++)
     {
       f->lower[c] = (guint8)g_ascii_tolower ((gchar)c);
       f->classes[c] = g_ascii_isalnum ((gchar)c) ? CLASS_ALNUM : 0;
     }
+  f->classes[0xc5] |= CLASS_FOLDS;
+  f->classes[0xe2] |= CLASS_FOLDS;
   memcpy (&f->mask3, three, 4);
   return f;
 }
@@ -154,7 +157,7 @@ index_words (FctWordFilter *f)
   guint16 count[BUCKETS + 1] = { 0 }, short_count[256 + 1] = { 0 };
 
   for (guint c = 0; c < 256; c++)
-    f->classes[c] &= CLASS_ALNUM;
+    f->classes[c] &= CLASS_ALNUM | CLASS_FOLDS;
   for (guint i = 0; i < f->n_words; i++)
     {
       const Word *w = &f->words[i];
@@ -173,6 +176,7 @@ index_words (FctWordFilter *f)
   for (guint c = 0; c < 256; c++)
     short_count[c + 1] += short_count[c];
   memcpy (f->bucket, count, sizeof f->bucket);
+
   memcpy (f->short_first, short_count, sizeof f->short_first);
   for (guint i = 0; i < f->n_words; i++)
     {
@@ -360,16 +364,46 @@ words_at (const FctWordFilter *f, const guchar *text, const guchar *end, const g
     }
 }
 
-/* TRUE if text holds the UTF-8 sequence s (2 or 3 bytes) that starts with byte s[0]. */
-static gboolean
-holds (const char *text, gsize len, const char *s, gsize n)
+/* TRUE if U+017F (the long s) or U+212A (the Kelvin sign) starts at p: caseless UTF-8
+ * matching takes them for "s" and "k". */
+static inline gboolean
+folds_at (const guchar *p, const guchar *end)
 {
-  const char *end = text + len;
+  return (end - p >= 2 && p[0] == 0xc5 && p[1] == 0xbf)
+         || (end - p >= 3 && p[0] == 0xe2 && p[1] == 0x84 && p[2] == 0xaa);
+}
 
-  for (const char *p = text; (p = memchr (p, s[0], (gsize)(end - p))) != NULL; p++)
-    if ((gsize)(end - p) >= n && memcmp (p, s, n) == 0)
-      return TRUE;
-  return FALSE;
+#define BYTES8(c) (G_GUINT64_CONSTANT (0x0101010101010101) * (c))
+
+/* Bit 7 set in each byte of x (read in memory order, little-endian) that is no ASCII
+ * letter or digit: v >= a is bit 7 of v + 0x80 - a for v < 0x80. */
+static inline guint64
+not_alnum (guint64 x)
+{
+  guint64 low = x & BYTES8 (0x7f), folded = low | BYTES8 (0x20);
+  guint64 letter = (folded + BYTES8 (0x80 - 'a')) & ~(folded + BYTES8 (0x7f - 'z'));
+  guint64 digit = (low + BYTES8 (0x80 - '0')) & ~(low + BYTES8 (0x7f - '9'));
+
+  return ~((letter | digit) & ~x) & BYTES8 (0x80);
+}
+
+/* The end of the run of ASCII letters and digits that goes on at q: eight bytes a step,
+ * the byte that ends it found without a branch a byte. */
+static inline const guchar *
+run_end (const FctWordFilter *f, const guchar *q, const guchar *end)
+{
+  while (end - q >= 8)
+    {
+      guint64 x, stops;
+      memcpy (&x, q, 8);
+      stops = not_alnum (GUINT64_FROM_LE (x));
+      if (stops != 0)
+        return q + __builtin_ctzll (stops) / 8;
+      q += 8;
+    }
+  while (q < end && (f->classes[*q] & CLASS_ALNUM) != 0)
+    q++;
+  return q;
 }
 
 void
@@ -379,6 +413,7 @@ fct_word_filter_scan_full (const FctWordFilter *f, const char *text, gsize len,
   const guchar *t = (const guchar *)text, *end = t + len, *p = t;
   Found found = { { 0 }, { 0 } };
   guint64 strict_rules = 0;
+  gboolean folds = FALSE;
 
   memset (scan, 0, sizeof *scan);
   scan->marks = f->has_marks ? g_array_new (FALSE, FALSE, sizeof (gsize)) : NULL;
@@ -391,17 +426,20 @@ fct_word_filter_scan_full (const FctWordFilter *f, const char *text, gsize len,
         words_at (f, t, end, p, TRUE, &found, scan->marks);
       if ((cls & CLASS_ALNUM) != 0)
         {
-          const guchar *q = p + 1;
-          while (q < end && (f->classes[*q] & CLASS_ALNUM) != 0)
-            q++;
+          const guchar *q = run_end (f, p + 1, end);
           if (q - p >= FCT_WORD_LONG_RUN)
             scan->long_runs[*p / 64] |= G_GUINT64_CONSTANT (1) << (*p % 64);
           p = q;
           if (p == end)
             break;
-          if ((f->classes[*p] & CLASS_ANYWHERE) != 0)
+          cls = f->classes[*p];
+          if ((cls & CLASS_ANYWHERE) != 0)
             words_at (f, t, end, p, FALSE, &found, scan->marks);
         }
+      /* Every byte that is no letter or digit comes here, as a loose start or as the
+         end of a run. */
+      if ((cls & CLASS_FOLDS) != 0 && folds_at (p, end))
+        folds = TRUE;
       p++;
     }
   for (guint r = 0; r < f->n_rules; r++)
@@ -430,10 +468,8 @@ fct_word_filter_scan_full (const FctWordFilter *f, const char *text, gsize len,
             }
         }
     }
-  /* Caseless UTF-8 matching takes the long s U+017F for "s" and the Kelvin sign U+212A
-     for "k": with either in the text, every strict rule may match. */
-  if ((scan->met & strict_rules) != strict_rules
-      && (holds (text, len, "\xc5\xbf", 2) || holds (text, len, "\xe2\x84\xaa", 3)))
+  /* With U+017F or U+212A in the text, every strict rule may match (folds_at). */
+  if (folds)
     scan->met |= strict_rules;
 }
 

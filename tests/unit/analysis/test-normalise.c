@@ -57,8 +57,8 @@ reference (const GString *text, gssize *map)
 
   for (gsize i = 0; i < len;)
     {
-      gsize blank = g_ascii_isspace (p[i])                                     ? 1
-                    : i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0xa0          ? 2
+      gsize blank = g_ascii_isspace (p[i])                            ? 1
+                    : i + 1 < len && p[i] == 0xc2 && p[i + 1] == 0xa0 ? 2
                     : i + 2 < len && p[i] == 0xe2 && p[i + 1] == 0x80
                             && (p[i + 2] == 0xaf || p[i + 2] == 0x89)
                         ? 3
