@@ -23,6 +23,64 @@ struct _FctAnalysis
   GPtrArray *attachment_texts;
 };
 
+/* wordfilter.c — the words a text may hold, as a prefilter for the caseless regular
+ * expressions. A rule is one string per alternative of its expression,
+ * "w1|w2&w3|w4": every "&"-separated group must have one of its words, in any ASCII
+ * case (accented letters written in both cases), where the rule's FctWordStart says a
+ * word starts. A rule not met means its expression cannot match; one met says nothing.
+ * The check builds its filters once, for the life of the process. */
+typedef struct _FctWordFilter FctWordFilter;
+typedef enum
+{
+  /* Where no ASCII letter, digit or underscore precedes the word (the patterns' \b),
+     or anywhere for a word that starts with another byte ("%"). A text with U+017F or
+     U+212A, which caseless UTF-8 matching reads as "s" and "k", meets every such rule. */
+  FCT_WORD_START_STRICT,
+  /* Where no ASCII letter or digit precedes the word: after "_" too. */
+  FCT_WORD_START_LOOSE,
+  /* The word exactly as written, case included, between two spaces (" und "). */
+  FCT_WORD_START_SPACED,
+} FctWordStart;
+/* A run of ASCII letters and digits at least this long is noted (FctWordScan). */
+#define FCT_WORD_LONG_RUN 26
+typedef struct
+{
+  /* The rules met, bit i for rule i. */
+  guint64 met;
+  /* gsize: the offsets where a marked word starts (as FCT_WORD_START_LOOSE says), in
+     order, each once (owned); NULL for a filter without marks. */
+  GArray *marks;
+  /* Bit b set when a run of FCT_WORD_LONG_RUN or more ASCII letters and digits that no
+     letter or digit precedes starts with byte b. */
+  guint64 long_runs[4];
+} FctWordScan;
+FctWordFilter *fct_word_filter_new (void);
+void fct_word_filter_free (FctWordFilter *filter);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctWordFilter, fct_word_filter_free)
+/* The index of the rule (< 64), given its alternatives, NULL-ended. */
+guint fct_word_filter_add_rule (FctWordFilter *filter, FctWordStart start,
+                                const char *const *alternatives);
+/* The same with FCT_WORD_START_STRICT. */
+guint fct_word_filter_add (FctWordFilter *filter, const char *const *alternatives);
+/* Words ("w1|w2", any ASCII case) whose every start the scan records, as
+ * FCT_WORD_START_LOOSE reads them. */
+void fct_word_filter_add_marks (FctWordFilter *filter, const char *words);
+/* Reads text[0, len) once; clear scan with fct_word_scan_clear. */
+void fct_word_filter_scan_full (const FctWordFilter *filter, const char *text, gsize len,
+                                FctWordScan *scan);
+void fct_word_scan_clear (FctWordScan *scan);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FctWordScan, fct_word_scan_clear)
+/* The rules that text[0, len) meets, bit i for rule i. */
+guint64 fct_word_filter_scan (const FctWordFilter *filter, const char *text, gsize len);
+
+/* analysis.c — the filter of every wording check (bankchange.c, scam.c), built once: a
+ * message is scanned with it once (FctAnalysisContext.words). (transfer none) */
+const FctWordFilter *fct_analysis_words (void);
+/* bankchange.c, scam.c — add their rules and marks to the filter of fct_analysis_words
+ * and note their indices. */
+void fct_analysis_bankchange_words (FctWordFilter *filter);
+void fct_analysis_scam_words (FctWordFilter *filter);
+
 typedef struct _FctBrands FctBrands;
 
 typedef struct
@@ -35,6 +93,8 @@ typedef struct
   /* The subject and every body text (text parts, visible HTML), joined by line breaks,
    * for the wording checks (transfer none: owned by the context). */
   GString *all_text;
+  /* all_text read once with fct_analysis_words () (owned by the context). */
+  FctWordScan words;
   /* The names the message may imitate (owned by the context). */
   FctBrands *brands;
   /* Links to free hosting (links.c): how many, the first (owned), and whether one of
@@ -172,22 +232,13 @@ guint fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize l
  * of a request to buy gift cards with a tell of that fraud, or NULL. (transfer full) */
 void fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context,
                                   char **change, char **secrecy, char **gift);
+/* The text with every run of white space (ASCII, no-break U+00A0, narrow no-break
+ * U+202F, thin U+2009) as one space, none at either end, and the typographic
+ * apostrophe U+2019 as ', as the wordings are read; valid UTF-8 in, valid UTF-8 out.
+ * marks: offsets in text, in order, each at an ASCII letter (or NULL); *at receives
+ * their offsets in the result (transfer full). */
+GString *fct_analysis_fraud_normalise (const GString *text, const GArray *marks,
+                                       GArray **at);
 /* The file name of the first attachment named as bank details ("RIB.pdf"), or NULL
  * (transfer none). */
 const char *fct_analysis_bank_attachment (FctAnalysisContext *ctx);
-
-/* wordfilter.c — the words a text may hold, as a prefilter for the caseless regular
- * expressions. A rule is one string per alternative of its expression,
- * "w1|w2&w3|w4": every "&"-separated group must have one of its words, in any ASCII
- * case (accented letters written in both cases), at a place in the text that no ASCII
- * letter, digit or underscore precedes. A rule not met means its expression cannot
- * match; one met says nothing. The check builds its filters once, for the life of the
- * process. */
-typedef struct _FctWordFilter FctWordFilter;
-FctWordFilter *fct_word_filter_new (void);
-void fct_word_filter_free (FctWordFilter *filter);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctWordFilter, fct_word_filter_free)
-/* The index of the rule (< 64), given its alternatives, NULL-ended. */
-guint fct_word_filter_add (FctWordFilter *filter, const char *const *alternatives);
-/* The rules that text[0, len) meets, bit i for rule i. */
-guint64 fct_word_filter_scan (const FctWordFilter *filter, const char *text, gsize len);

@@ -83,6 +83,23 @@ collect_text (FctMsg *msg, const FctMime *mime)
   return all;
 }
 
+const FctWordFilter *
+fct_analysis_words (void)
+{
+  static gsize once;
+  static FctWordFilter *filter;
+
+  if (g_once_init_enter (&once))
+    {
+      FctWordFilter *f = fct_word_filter_new ();
+      fct_analysis_bankchange_words (f);
+      fct_analysis_scam_words (f);
+      filter = f;
+      g_once_init_leave (&once, 1);
+    }
+  return filter;
+}
+
 FctAnalysis *
 fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *findings,
                   GError **error)
@@ -143,6 +160,8 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   ctx.findings = findings;
   ctx.msg = msg;
   ctx.all_text = collect_text (msg, result->mime);
+  fct_word_filter_scan_full (fct_analysis_words (), ctx.all_text->str, ctx.all_text->len,
+                             &ctx.words);
   ctx.hosted_count = 0;
   ctx.hosted_href = ctx.hosted_host = ctx.lure = NULL;
   ctx.hosted_lured = FALSE;
@@ -159,6 +178,7 @@ fct_analysis_run (FctMsg *msg, const FctAnalysisOptions *options, FctFindings *f
   fct_analysis_check_attachments (&ctx);
   fct_analysis_check_iban (&ctx);
   g_string_free (ctx.all_text, TRUE);
+  fct_word_scan_clear (&ctx.words);
   g_free (ctx.hosted_href);
   g_free (ctx.hosted_host);
   g_free (ctx.lure);

@@ -212,8 +212,11 @@ static const char *const weak_patterns[] = {
 /* For each pattern above, in order, the beginnings of words (ASCII letters in lower
  * case, accented capitals as they are, "|" between them) of which one at least starts a
  * word of every text it matches: a pattern none of whose words is in the text is not run.
- * PCRE's caseless alternations cost about 10 µs per kilobyte each; one pass that notes
- * which of these words the text holds costs less than one of them. */
+ * PCRE's caseless alternations cost about 10 µs per kilobyte each; the one pass of
+ * fct_analysis_words () notes which of these words the text holds. A word starts
+ * where no ASCII letter or digit precedes it (FCT_WORD_START_LOOSE): the patterns' \b
+ * takes a non-ASCII character for a boundary, so that the word after a guillemet or a
+ * no-break space («nouveau RIB») starts there. */
 static const char *const strong_triggers[] = {
   "nouve",
   "chang|modifi|transf",
@@ -267,107 +270,6 @@ static const char unverifiable_triggers[] = "call|phone|ring|appel|t\xc3\xa9l\xc
                                             "t\xc3\x89l\xc3\x89phon|telephon|lines|ligne";
 G_STATIC_ASSERT (G_N_ELEMENTS (strong_triggers) == G_N_ELEMENTS (strong_patterns));
 G_STATIC_ASSERT (G_N_ELEMENTS (weak_triggers) == G_N_ELEMENTS (weak_patterns));
-
-/* The distinct trigger words, bucketed by first byte, and which of them a text holds. */
-#define TRIGGERS_MAX 128
-
-typedef struct
-{
-  char words[TRIGGERS_MAX][24];
-  guint8 lens[TRIGGERS_MAX];
-  guint n;
-  /* For each first byte, the indices of the words that start with it, -1 ended. */
-  gint16 by_first[256][24];
-  /* Bit 256 × b0 + b1 set when a word starts with the bytes b0 b1 (b1 = 0 for a word
-     of one byte): most word starts of a text begin no trigger, and are passed on this
-     one test instead of a comparison with every word of their first byte. */
-  guint8 pairs[256 * 256 / 8];
-} Triggers;
-
-static gsize
-trigger_pair (guchar b0, guchar b1)
-{
-  return (gsize)b0 * 256 + b1;
-}
-
-static guint
-trigger_intern (Triggers *t, const char *word, gsize len)
-{
-  for (guint i = 0; i < t->n; i++)
-    if (t->lens[i] == len && memcmp (t->words[i], word, len) == 0)
-      return i;
-  g_assert (t->n < TRIGGERS_MAX && len < sizeof t->words[0]);
-  memcpy (t->words[t->n], word, len);
-  t->lens[t->n] = (guint8)len;
-  {
-    gsize pair = trigger_pair ((guchar)word[0], len > 1 ? (guchar)word[1] : 0);
-    t->pairs[pair / 8] |= (guint8)(1u << (pair % 8));
-  }
-  for (guint k = 0;; k++)
-    {
-      gint16 *slot = &t->by_first[(guchar)word[0]][k];
-      g_assert (k + 1 < G_N_ELEMENTS (t->by_first[0]));
-      if (*slot < 0)
-        {
-          *slot = (gint16)t->n;
-          t->by_first[(guchar)word[0]][k + 1] = -1;
-          break;
-        }
-    }
-  return t->n++;
-}
-
-/* Fills set (TRIGGERS_MAX bits) with the indices of the words of list. */
-static void
-trigger_set (Triggers *t, const char *list, guint64 set[2])
-{
-  set[0] = set[1] = 0;
-  for (const char *w = list; *w != '\0';)
-    {
-      const char *bar = strchr (w, '|');
-      gsize n = bar != NULL ? (gsize)(bar - w) : strlen (w);
-      guint i = trigger_intern (t, w, n);
-      set[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
-      w += n + (bar != NULL ? 1 : 0);
-    }
-}
-
-/* The trigger words that start a word of lower: one pass, a few comparisons at each
- * word start. */
-static void
-triggers_present (const Triggers *t, const GString *lower, guint64 present[2])
-{
-  const char *end = lower->str + lower->len;
-
-  present[0] = present[1] = 0;
-  for (const char *p = lower->str; p < end;)
-    {
-      const gint16 *cands = t->by_first[(guchar)*p];
-      gsize pair = trigger_pair ((guchar)p[0], (guchar)p[1]);
-      gboolean may = (t->pairs[pair / 8] & (1u << (pair % 8))) != 0;
-      for (guint k = 0; may && cands[k] >= 0; k++)
-        {
-          guint i = (guint)cands[k];
-          /* The first byte matched; most candidates fail on the second. */
-          if ((gsize)(end - p) >= t->lens[i] && p[1] == t->words[i][1]
-              && memcmp (p, t->words[i], t->lens[i]) == 0)
-            present[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
-        }
-      /* The rest of an ASCII word starts none. A byte of UTF-8 is not skipped with it:
-         the patterns' \b takes a non-ASCII character for a boundary, so the word after
-         a guillemet or a no-break space («nouveau RIB») starts there. */
-      while (p < end && g_ascii_isalnum (*p))
-        p++;
-      if (p < end)
-        p++;
-    }
-}
-
-static gboolean
-set_meets (const guint64 a[2], const guint64 b[2])
-{
-  return (a[0] & b[0]) != 0 || (a[1] & b[1]) != 0;
-}
 
 /* What, just before a wording, addresses it to the reader, makes it conditional or
  * names the fraud: "votre nouveau RIB", "your bank details have changed", "si vous avez
@@ -485,10 +387,6 @@ typedef struct
   GRegex *unverifiable;
   GRegex *strong[G_N_ELEMENTS (strong_patterns)];
   GRegex *weak[G_N_ELEMENTS (weak_patterns)];
-  Triggers triggers;
-  guint64 strong_set[G_N_ELEMENTS (strong_patterns)][2];
-  guint64 weak_set[G_N_ELEMENTS (weak_patterns)][2];
-  guint64 secret_set[2], unverifiable_set[2], gift_set[2];
   GRegex *gift;
   GRegex *gift_tell;
   GRegex *reader_prefix;
@@ -522,14 +420,6 @@ patterns (void)
         p.strong[i] = compile (strong_patterns[i]);
       for (gsize i = 0; i < G_N_ELEMENTS (weak_patterns); i++)
         p.weak[i] = compile (weak_patterns[i]);
-      memset (p.triggers.by_first, 0xff, sizeof p.triggers.by_first);
-      for (gsize i = 0; i < G_N_ELEMENTS (strong_patterns); i++)
-        trigger_set (&p.triggers, strong_triggers[i], p.strong_set[i]);
-      for (gsize i = 0; i < G_N_ELEMENTS (weak_patterns); i++)
-        trigger_set (&p.triggers, weak_triggers[i], p.weak_set[i]);
-      trigger_set (&p.triggers, secret_triggers, p.secret_set);
-      trigger_set (&p.triggers, unverifiable_triggers, p.unverifiable_set);
-      trigger_set (&p.triggers, gift_triggers, p.gift_set);
       p.reader_prefix = compile (reader_prefix_pattern);
       p.banking = compile (banking_pattern);
       p.unchanged = compile (unchanged_pattern);
@@ -546,50 +436,75 @@ patterns (void)
   return &p;
 }
 
-/* TRUE if the ASCII word w (lower case) starts at p, in any case. */
-static inline gboolean
-word_at (const char *p, const char *end, const char *w, gsize n)
-{
-  if ((gsize)(end - p) < n)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if ((p[i] | 0x20) != w[i])
-      return FALSE;
-  return TRUE;
-}
-
-#define WORD(p, end, w) word_at ((p), (end), (w), sizeof (w) - 1)
-
 /* Every pattern contains one of these words, or lies in the beginning of the text. */
+static const char *const anchors[] = {
+  "account", "ancien",        "bank",    "banque",  "bancaire",  "beneficiar", "coordonn",
+  "compte",  "domiciliation", "deposit", "iban",    "payment",   "payroll",    "payee",
+  "rib",     "remit",         "salary",  "salaire", "sort code", "virement",   "wire",
+};
+
+/* TRUE if one of the anchors starts at p, in any ASCII case. */
 static gboolean
 anchor_at (const char *p, const char *end)
 {
-  switch (*p | 0x20)
+  for (gsize a = 0; a < G_N_ELEMENTS (anchors); a++)
     {
-    case 'a':
-      return WORD (p, end, "account") || WORD (p, end, "ancien");
-    case 'b':
-      return WORD (p, end, "bank") || WORD (p, end, "banque") || WORD (p, end, "bancaire")
-             || WORD (p, end, "beneficiar");
-    case 'c':
-      return WORD (p, end, "coordonn") || WORD (p, end, "compte");
-    case 'd':
-      return WORD (p, end, "domiciliation") || WORD (p, end, "deposit");
-    case 'i':
-      return WORD (p, end, "iban");
-    case 'p':
-      return WORD (p, end, "payment") || WORD (p, end, "payroll") || WORD (p, end, "payee");
-    case 'r':
-      return WORD (p, end, "rib") || WORD (p, end, "remit");
-    case 's':
-      return WORD (p, end, "salary") || WORD (p, end, "salaire")
-             || WORD (p, end, "sort code");
-    case 'v':
-      return WORD (p, end, "virement");
-    case 'w':
-      return WORD (p, end, "wire");
-    default:
-      return FALSE;
+      const char *w = anchors[a];
+      gsize i = 0;
+      while (w[i] != '\0' && p + i < end && (p[i] | 0x20) == w[i])
+        i++;
+      if (w[i] == '\0')
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The rules of fct_analysis_words () for the patterns above, and the mask of those of
+ * the announcements: set once, before any scan. */
+static struct
+{
+  guint strong[G_N_ELEMENTS (strong_patterns)];
+  guint weak[G_N_ELEMENTS (weak_patterns)];
+  guint secret, unverifiable, gift;
+  guint64 change;
+} rules;
+
+static guint
+rule_add (FctWordFilter *filter, const char *words)
+{
+  const char *const alternatives[] = { words, NULL };
+
+  return fct_word_filter_add_rule (filter, FCT_WORD_START_LOOSE, alternatives);
+}
+
+static gboolean
+rule_met (guint64 met, guint rule)
+{
+  return (met >> rule & 1) != 0;
+}
+
+void
+fct_analysis_bankchange_words (FctWordFilter *filter)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (strong_triggers); i++)
+    {
+      rules.strong[i] = rule_add (filter, strong_triggers[i]);
+      rules.change |= G_GUINT64_CONSTANT (1) << rules.strong[i];
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (weak_triggers); i++)
+    {
+      rules.weak[i] = rule_add (filter, weak_triggers[i]);
+      rules.change |= G_GUINT64_CONSTANT (1) << rules.weak[i];
+    }
+  rules.secret = rule_add (filter, secret_triggers);
+  rules.unverifiable = rule_add (filter, unverifiable_triggers);
+  rules.gift = rule_add (filter, gift_triggers);
+  /* The anchors up to their first space ("sort" of "sort code"): the marks are where
+     anchor_at is then tried. */
+  for (gsize a = 0; a < G_N_ELEMENTS (anchors); a++)
+    {
+      g_autofree char *word = g_strndup (anchors[a], strcspn (anchors[a], " "));
+      fct_word_filter_add_marks (filter, word);
     }
 }
 
@@ -629,64 +544,107 @@ window_add (GArray *windows, const GString *text, gsize from, gsize to)
     g_array_append_val (windows, w);
 }
 
-/* The windows of text around its key words, merged, in order. Most mail has none, and
- * then no regular expression runs; a newsletter has a few, and the patterns read a few
- * hundred bytes instead of the whole text (a caseless alternation of words costs PCRE
- * about 10 µs per kilobyte, and there are forty of them). */
+/* The windows of text around its key words, merged, in order; at: where the words of
+ * fct_analysis_words () marked start (anchors' first words), in order. Most mail has
+ * none, and then no regular expression runs; a newsletter has a few, and the patterns
+ * read a few hundred bytes instead of the whole text (a caseless alternation of words
+ * costs PCRE about 10 µs per kilobyte, and there are forty of them). */
 static GArray *
-anchor_windows (const GString *text, gboolean head)
+anchor_windows (const GString *text, gboolean head, const GArray *at)
 {
   GArray *windows = g_array_new (FALSE, FALSE, sizeof (Window));
   const char *end = text->str + text->len;
 
   if (head)
     window_add (windows, text, 0, HEAD_BYTES);
-  for (const char *p = text->str; p < end;)
+  for (guint i = 0; i < at->len; i++)
     {
-      gsize at = (gsize)(p - text->str);
-      if (anchor_at (p, end))
-        window_add (windows, text, at > WINDOW_BYTES ? at - WINDOW_BYTES : 0,
-                    at + WINDOW_BYTES);
-      /* The rest of an ASCII word starts no key word. */
-      while (p < end && g_ascii_isalnum (*p))
-        p++;
-      if (p < end)
-        p++;
+      gsize a = g_array_index (at, gsize, i);
+      if (anchor_at (text->str + a, end))
+        window_add (windows, text, a > WINDOW_BYTES ? a - WINDOW_BYTES : 0,
+                    a + WINDOW_BYTES);
     }
   return windows;
 }
 
-/* The text with every run of white space (ASCII, no-break U+00A0, narrow no-break
- * U+202F, thin U+2009) as one space and the typographic apostrophe U+2019 as ', so
- * that the patterns need neither; valid UTF-8 in, valid UTF-8 out. */
-static GString *
-normalise (const GString *text, GString **lower)
+/* Bytes of text by what fct_analysis_fraud_normalise does with them. */
+enum
 {
-  /* Never longer than the input: written through a pointer, one pass for both. */
-  GString *out = g_string_sized_new (text->len + 1);
-  char *o = out->str, *l;
+  COPY = 0,
+  BLANK = 1,   /* ASCII white space */
+  UTF8_E2 = 2, /* may start U+202F, U+2009 or U+2019 */
+  UTF8_C2 = 3, /* may start U+00A0 */
+};
 
-  *lower = g_string_sized_new (text->len + 1);
-  l = (*lower)->str;
+#define BYTES8(c) (G_GUINT64_CONSTANT (0x0101010101010101) * (c))
+
+/* Bit 7 set in each byte of x that is zero, and only there. */
+static inline guint64
+zero_bytes (guint64 x)
+{
+  return ~(((x & BYTES8 (0x7f)) + BYTES8 (0x7f)) | x | BYTES8 (0x7f));
+}
+
+/* How many of the eight bytes at p fct_analysis_fraud_normalise copies as they are,
+ * after a byte that is no white space: up to the first ASCII control byte, byte that
+ * may start U+00A0, U+2009, U+2019 or U+202F, or space that another such byte, a space
+ * or the end of the eight follows. Eight bytes a step, without a branch a byte. */
+static inline guint
+plain8 (const char *p)
+{
+  guint64 x, bad, spaces, stops;
+
+  memcpy (&x, p, 8);
+  x = GUINT64_FROM_LE (x);
+  bad = zero_bytes (x & BYTES8 (0xe0)) | zero_bytes (x ^ BYTES8 (0xc2))
+        | zero_bytes (x ^ BYTES8 (0xe2));
+  spaces = zero_bytes (x ^ BYTES8 (0x20));
+  stops = bad | (spaces & ((spaces | bad) >> 8))
+          | (spaces & (G_GUINT64_CONSTANT (0x80) << 56));
+  return stops == 0 ? 8 : (guint)__builtin_ctzll (stops) / 8;
+}
+
+/* fct_analysis_fraud_normalise: the patterns need neither the forms of white space nor
+ * the typographic apostrophe. */
+GString *
+fct_analysis_fraud_normalise (const GString *text, const GArray *marks, GArray **at)
+{
+  static gsize once;
+  static guint8 kinds[256];
+  /* Never longer than the input: written through a pointer. */
+  GString *out = g_string_sized_new (text->len + 1);
+  char *o = out->str;
   const char *p = text->str, *end = text->str + text->len;
   gboolean space = FALSE;
+  guint m = 0;
 
+  if (g_once_init_enter (&once))
+    {
+      for (guint c = 0; c < 256; c++)
+        kinds[c] = g_ascii_isspace ((gchar)c) ? BLANK
+                   : c == 0xe2                ? UTF8_E2
+                   : c == 0xc2                ? UTF8_C2
+                                              : COPY;
+      g_once_init_leave (&once, 1);
+    }
+  *at = g_array_sized_new (FALSE, FALSE, sizeof (gsize), marks != NULL ? marks->len : 0);
   while (p < end)
     {
       const guchar c = (guchar)*p;
-      if (g_ascii_isspace (c))
+      const guint8 kind = kinds[c];
+      if (kind == BLANK)
         {
           space = TRUE;
           p++;
           continue;
         }
-      if (c == 0xc2 && p + 1 < end && (guchar)p[1] == 0xa0)
+      if (kind == UTF8_C2 && p + 1 < end && (guchar)p[1] == 0xa0)
         {
           space = TRUE;
           p += 2;
           continue;
         }
-      if (c == 0xe2 && p + 2 < end && (guchar)p[1] == 0x80
+      if (kind == UTF8_E2 && p + 2 < end && (guchar)p[1] == 0x80
           && ((guchar)p[2] == 0xaf || (guchar)p[2] == 0x89))
         {
           space = TRUE;
@@ -694,26 +652,49 @@ normalise (const GString *text, GString **lower)
           continue;
         }
       if (space && o > out->str)
-        {
-          *o++ = ' ';
-          *l++ = ' ';
-        }
+        *o++ = ' ';
       space = FALSE;
-      if (c == 0xe2 && p + 2 < end && (guchar)p[1] == 0x80 && (guchar)p[2] == 0x99)
+      if (kind == UTF8_E2 && p + 2 < end && (guchar)p[1] == 0x80 && (guchar)p[2] == 0x99)
         {
           *o++ = '\'';
-          *l++ = '\'';
           p += 3;
           continue;
         }
-      *o++ = (char)c;
-      *l++ = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : (char)c;
-      p++;
+      /* Up to the next mark, the bytes that are copied as they are. */
+      {
+        const char *stop = end;
+        if (marks != NULL && m < marks->len)
+          {
+            const char *mark = text->str + g_array_index (marks, gsize, m);
+            if (mark == p)
+              {
+                gsize offset = (gsize)(o - out->str);
+                g_array_append_val (*at, offset);
+                m++;
+              }
+            if (m < marks->len)
+              stop = text->str + g_array_index (marks, gsize, m);
+          }
+        *o++ = *p++;
+        /* The output is never ahead of the input: eight bytes written at o stay within
+           its text->len + 1. */
+        while (stop - p >= 8)
+          {
+            guint n = plain8 (p);
+            memcpy (o, p, 8);
+            o += n;
+            p += n;
+            if (n < 8)
+              break;
+          }
+        while (p < stop && kinds[(guchar)*p] == COPY)
+          *o++ = *p++;
+      }
     }
+  /* Every mark is at an ASCII letter, which the loop copies at its top. */
+  g_assert (marks == NULL || m == marks->len);
   *o = '\0';
-  *l = '\0';
   out->len = (gsize)(o - out->str);
-  (*lower)->len = out->len;
   return out;
 }
 
@@ -796,15 +777,16 @@ fct_analysis_bank_attachment (FctAnalysisContext *ctx)
 }
 
 static char *
-bank_change_wording (const GString *text, const guint64 present[2], gboolean bank_context)
+bank_change_wording (const GString *text, guint64 met, gboolean bank_context,
+                     const GArray *at)
 {
   const Patterns *p = patterns ();
-  g_autoptr (GArray) windows = anchor_windows (text, bank_context);
+  g_autoptr (GArray) windows = anchor_windows (text, bank_context, at);
   gboolean warning_known = FALSE, warning = FALSE;
   gint start = 0, end = 0;
 
   for (gsize i = 0; i < G_N_ELEMENTS (p->strong); i++)
-    for (guint w = 0; set_meets (present, p->strong_set[i]) && w < windows->len; w++)
+    for (guint w = 0; rule_met (met, rules.strong[i]) && w < windows->len; w++)
       {
         const Window *win = &g_array_index (windows, Window, w);
         char *wording;
@@ -813,7 +795,7 @@ bank_change_wording (const GString *text, const guint64 present[2], gboolean ban
           return wording;
       }
   for (gsize i = 0; i < G_N_ELEMENTS (p->weak); i++)
-    for (guint w = 0; set_meets (present, p->weak_set[i]) && w < windows->len; w++)
+    for (guint w = 0; rule_met (met, rules.weak[i]) && w < windows->len; w++)
       {
         const Window *win = &g_array_index (windows, Window, w);
         for (gsize from = win->from; from < win->to; from = (gsize)end)
@@ -862,14 +844,14 @@ request_wording (GRegex *re, const GString *text, GRegex *with, GRegex *also)
 }
 
 static char *
-transfer_secrecy_wording (const GString *text, const guint64 present[2])
+transfer_secrecy_wording (const GString *text, guint64 met)
 {
   const Patterns *p = patterns ();
   char *wording = NULL;
 
-  if (set_meets (present, p->unverifiable_set))
+  if (rule_met (met, rules.unverifiable))
     wording = request_wording (p->unverifiable, text, p->transfer, NULL);
-  if (wording == NULL && set_meets (present, p->secret_set))
+  if (wording == NULL && rule_met (met, rules.secret))
     wording = request_wording (p->secret, text, p->transfer, p->urgent);
   return wording;
 }
@@ -878,14 +860,22 @@ void
 fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context, char **change,
                              char **secrecy, char **gift)
 {
-  g_autoptr (GString) lower = NULL;
-  g_autoptr (GString) text = normalise (ctx->all_text, &lower);
-  guint64 present[2];
+  const guint64 met = ctx->words.met;
+  const GArray *marks = ctx->words.marks;
+  gboolean wants_change = (met & rules.change) != 0 && (bank_context || marks->len > 0);
+  g_autoptr (GString) text = NULL;
+  g_autoptr (GArray) at = NULL;
 
-  triggers_present (&patterns ()->triggers, lower, present);
-  *change = bank_change_wording (text, present, bank_context);
-  *secrecy = transfer_secrecy_wording (text, present);
-  *gift = set_meets (present, patterns ()->gift_set)
+  *change = *secrecy = *gift = NULL;
+  /* Most mail holds none of the words that every wording needs: nothing to copy. */
+  if (!wants_change && !rule_met (met, rules.unverifiable) && !rule_met (met, rules.secret)
+      && !rule_met (met, rules.gift))
+    return;
+  text = fct_analysis_fraud_normalise (ctx->all_text, marks, &at);
+  if (wants_change)
+    *change = bank_change_wording (text, met, bank_context, at);
+  *secrecy = transfer_secrecy_wording (text, met);
+  *gift = rule_met (met, rules.gift)
               ? request_wording (patterns ()->gift, text, patterns ()->gift_tell, NULL)
               : NULL;
 }

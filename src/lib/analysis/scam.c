@@ -60,7 +60,7 @@ static const char lure_pattern[]
       "suspecte)";
 
 /* The same in German, Dutch, Portuguese and Spanish, the lures of recent honeypot mail:
- * read only in a text that has words of those languages (foreign_language), so that
+ * read only in a text that has words of those languages (foreign_words), so that
  * English and French mail does not pay for them. */
 static const char lure_foreign_pattern[]
     = "\\bihre?\\s(?:\\w+\\s){0,2}?(?:konto|zugang|karte|postfach|passwort|abonnement"
@@ -161,8 +161,6 @@ typedef struct
   GRegex *money;
   GRegex *bitcoin;
   GRegex *extortion;
-  FctWordFilter *words;
-  guint lure_rule, fee_rule;
 } Patterns;
 
 static GRegex *
@@ -190,9 +188,6 @@ patterns (void)
       p.money = compile (money_pattern, G_REGEX_CASELESS);
       p.bitcoin = compile (bitcoin_pattern, 0);
       p.extortion = compile (extortion_pattern, G_REGEX_CASELESS);
-      p.words = fct_word_filter_new ();
-      p.lure_rule = fct_word_filter_add (p.words, lure_words);
-      p.fee_rule = fct_word_filter_add (p.words, fee_words);
       g_once_init_leave (&once, 1);
     }
   return &p;
@@ -236,45 +231,35 @@ lure_foreign (void)
   return re;
 }
 
-/* TRUE if text has common words of German, Dutch, Portuguese or Spanish: one pass over
- * the text that tries, at each space, only the words whose second byte follows it,
- * far cheaper than a pattern whose branches start on every word (and than a substring
- * search per word: 22 passes over 64 KiB, 1 M instructions a message). */
-static gboolean
-foreign_language (const char *text, gsize len)
-{
-  static const char *const words[]
-      = { " und ", " der ", " die ",  " Sie ",  " ist ",  " wurde ", " het ", " een ",
-          " uw ",  " je ",  " niet ", " zijn ", " você ", " não ",   " seu ", " sua ",
-          " uma ", " em ",  " para ", " los ",  " por ",  " su " };
-  /* The words (bit i for words[i]) by the byte after their leading space. */
-  static gsize once;
-  static guint32 by_second[256];
-  static guint8 lens[G_N_ELEMENTS (words)];
-  const char *end = text + len;
+/* Common words of German, Dutch, Portuguese and Spanish, between spaces: with one of
+ * them the text is read for the foreign lures too. */
+static const char *const foreign_words[] = {
+  "und|der|die|Sie|ist|wurde|het|een|uw|je|niet|zijn|você|não|seu|sua|uma|em"
+  "|para|los|por|su",
+  NULL,
+};
 
-  G_STATIC_ASSERT (G_N_ELEMENTS (words) <= 32);
-  if (g_once_init_enter (&once))
-    {
-      for (gsize i = 0; i < G_N_ELEMENTS (words); i++)
-        {
-          by_second[(guchar)words[i][1]] |= 1u << i;
-          lens[i] = (guint8)strlen (words[i]);
-        }
-      g_once_init_leave (&once, 1);
-    }
-  for (const char *p = text; p + 1 < end; p++)
-    {
-      guint32 cands;
-      if (*p != ' ' || (cands = by_second[(guchar)p[1]]) == 0)
-        continue;
-      for (; cands != 0; cands &= cands - 1)
-        {
-          guint i = (guint)__builtin_ctz (cands);
-          if ((gsize)(end - p) >= lens[i] && memcmp (p, words[i], lens[i]) == 0)
-            return TRUE;
-        }
-    }
+/* The rules of fct_analysis_words (): set once, before any scan. */
+static guint lure_rule, fee_rule, foreign_rule;
+
+void
+fct_analysis_scam_words (FctWordFilter *filter)
+{
+  lure_rule = fct_word_filter_add (filter, lure_words);
+  fee_rule = fct_word_filter_add (filter, fee_words);
+  foreign_rule = fct_word_filter_add_rule (filter, FCT_WORD_START_SPACED, foreign_words);
+}
+
+/* TRUE if a bitcoin address may be in the text: it is a whole run of 26 to 62 ASCII
+ * letters and digits that starts with "1", "3" or "bc1" (bitcoin_pattern), and most
+ * text has none, while the expression costs about ten instructions a byte. */
+static gboolean
+may_hold_bitcoin (const FctWordScan *scan)
+{
+  G_STATIC_ASSERT (FCT_WORD_LONG_RUN <= 26);
+  for (const char *c = "13b"; *c != '\0'; c++)
+    if ((scan->long_runs[(guchar)*c / 64] >> ((guchar)*c % 64) & 1) != 0)
+      return TRUE;
   return FALSE;
 }
 
@@ -344,7 +329,15 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
         len--;
     }
 
-  guint64 may = fct_word_filter_scan (p->words, text, len);
+  /* The text's scan, or that of its first SCAM_TEXT_BYTES. */
+  g_auto (FctWordScan) cut = { 0 };
+  const FctWordScan *scan = &ctx->words;
+  if (len < ctx->all_text->len)
+    {
+      fct_word_filter_scan_full (fct_analysis_words (), text, len, &cut);
+      scan = &cut;
+    }
+  guint64 may = scan->met;
 
   {
     g_autofree char *mailto = NULL;
@@ -353,9 +346,9 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
 
     if (host == NULL)
       host = mailto = foreign_mailto (ctx->result);
-    if (host != NULL && (may & (G_GUINT64_CONSTANT (1) << p->lure_rule)))
+    if (host != NULL && (may & (G_GUINT64_CONSTANT (1) << lure_rule)))
       lure = first_match (p->lure, text, len);
-    if (host != NULL && lure == NULL && foreign_language (text, len))
+    if (host != NULL && lure == NULL && (may & (G_GUINT64_CONSTANT (1) << foreign_rule)))
       lure = first_match (lure_foreign (), text, len);
     if (lure != NULL)
       {
@@ -373,7 +366,7 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
   }
 
   {
-    g_autofree char *story = (may & (G_GUINT64_CONSTANT (1) << p->fee_rule))
+    g_autofree char *story = (may & (G_GUINT64_CONSTANT (1) << fee_rule))
                                  ? first_match (p->fee, text, len)
                                  : NULL;
     g_autofree char *sum = story != NULL ? first_match (p->money, text, len) : NULL;
@@ -391,7 +384,8 @@ fct_analysis_check_scams (FctAnalysisContext *ctx)
   }
 
   {
-    g_autofree char *wallet = first_match (p->bitcoin, text, len);
+    g_autofree char *wallet
+        = may_hold_bitcoin (scan) ? first_match (p->bitcoin, text, len) : NULL;
     g_autofree char *threat = wallet != NULL ? first_match (p->extortion, text, len) : NULL;
     if (threat != NULL)
       {

@@ -28,6 +28,27 @@ static const Wording wordings[] = {
   { "Info", "Suite à un «changement de domiciliation bancaire», merci de noter.", NULL,
     TRUE },
   { "Info", "Merci de noter nos coordonnées bancaires (« nouvel IBAN »).", NULL, TRUE },
+  /* The key word read after the white space is folded ("sort\u00a0code"), after a
+     typographic apostrophe, in capitals, after a hundred others; an accented capital
+     that starts the word the pattern needs ("ÉVOLUÉ"). */
+  { "Info", "Please note our new sort\u00a0code and account number.", NULL, TRUE },
+  { "Info", "Please note our new sort \t code.", NULL, TRUE },
+  { "Info", "Merci de noter que l’IBAN a changé.", NULL, TRUE },
+  { "Info", "VEUILLEZ NOTER NOTRE NOUVEAU RIB.", NULL, TRUE },
+  { "Info", "Nos coordonnées bancaires ont ÉVOLUÉ.", NULL, TRUE },
+  { "Notre nouveau RIB", "Bonjour,", NULL, TRUE },
+  { "Relevé",
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte "
+    "compte compte compte compte compte compte compte compte compte compte compte compte\n"
+    "\u00a0\u202f  Merci de noter notre nouveau\u00a0RIB.",
+    NULL, TRUE },
   /* Pretexts and past tenses (false clean at first). */
   { "Remittance",
     "Kindly be informed that we have updated our receiving account. All payments for "
@@ -187,6 +208,8 @@ static const Wording wordings[] = {
     "de RIB reçue par e-mail n'est traitée.",
     NULL, FALSE },
   { "Newsletter", "A word from a bank on new account opening times.", NULL, FALSE },
+  /* "sort" is a key word only before "code". */
+  { "Catalogue", "Our new sort order puts the newest items first.", NULL, FALSE },
   /* An invoice with a RIB attached and no change announced. */
   { "Facture FA-112", "Veuillez trouver ci-joint la facture FA-112 et notre RIB.",
     "RIB.pdf", FALSE },
