@@ -53,6 +53,9 @@ typedef struct
   /* Bit b set when a run of FCT_WORD_LONG_RUN or more ASCII letters and digits that no
      letter or digit precedes starts with byte b. */
   guint64 long_runs[4];
+  /* The text holds U+017F or U+212A, which caseless UTF-8 matching reads as "s" and
+     "k": a word of any rule may be written with them, where the scan saw no word. */
+  gboolean folds;
 } FctWordScan;
 FctWordFilter *fct_word_filter_new (void);
 void fct_word_filter_free (FctWordFilter *filter);

@@ -550,11 +550,18 @@ window_add (GArray *windows, const GString *text, gsize from, gsize to)
  * read a few hundred bytes instead of the whole text (a caseless alternation of words
  * costs PCRE about 10 µs per kilobyte, and there are forty of them). */
 static GArray *
-anchor_windows (const GString *text, gboolean head, const GArray *at)
+anchor_windows (const GString *text, gboolean head, const GArray *at, gboolean whole)
 {
   GArray *windows = g_array_new (FALSE, FALSE, sizeof (Window));
   const char *end = text->str + text->len;
 
+  /* A key word may be written with U+017F or U+212A ("ban\u212A"), which the patterns
+     match and the scan does not see: the patterns read the whole text. */
+  if (whole)
+    {
+      window_add (windows, text, 0, text->len);
+      return windows;
+    }
   if (head)
     window_add (windows, text, 0, HEAD_BYTES);
   for (guint i = 0; i < at->len; i++)
@@ -778,10 +785,10 @@ fct_analysis_bank_attachment (FctAnalysisContext *ctx)
 
 static char *
 bank_change_wording (const GString *text, guint64 met, gboolean bank_context,
-                     const GArray *at)
+                     const GArray *at, gboolean folds)
 {
   const Patterns *p = patterns ();
-  g_autoptr (GArray) windows = anchor_windows (text, bank_context, at);
+  g_autoptr (GArray) windows = anchor_windows (text, bank_context, at, folds);
   gboolean warning_known = FALSE, warning = FALSE;
   gint start = 0, end = 0;
 
@@ -860,9 +867,13 @@ void
 fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context, char **change,
                              char **secrecy, char **gift)
 {
-  const guint64 met = ctx->words.met;
+  /* The trigger rules read word starts in ASCII case only; the patterns match U+017F
+     as "s" and U+212A as "k" too: with either in the text, every trigger may be there. */
+  const gboolean folds = ctx->words.folds;
+  const guint64 met = folds ? G_MAXUINT64 : ctx->words.met;
   const GArray *marks = ctx->words.marks;
-  gboolean wants_change = (met & rules.change) != 0 && (bank_context || marks->len > 0);
+  gboolean wants_change
+      = (met & rules.change) != 0 && (bank_context || marks->len > 0 || folds);
   g_autoptr (GString) text = NULL;
   g_autoptr (GArray) at = NULL;
 
@@ -873,7 +884,7 @@ fct_analysis_fraud_wordings (FctAnalysisContext *ctx, gboolean bank_context, cha
     return;
   text = fct_analysis_fraud_normalise (ctx->all_text, marks, &at);
   if (wants_change)
-    *change = bank_change_wording (text, met, bank_context, at);
+    *change = bank_change_wording (text, met, bank_context, at, folds);
   *secrecy = transfer_secrecy_wording (text, met);
   *gift = rule_met (met, rules.gift)
               ? request_wording (patterns ()->gift, text, patterns ()->gift_tell, NULL)

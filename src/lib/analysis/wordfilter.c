@@ -471,6 +471,7 @@ fct_word_filter_scan_full (const FctWordFilter *f, const char *text, gsize len,
   /* With U+017F or U+212A in the text, every strict rule may match (folds_at). */
   if (folds)
     scan->met |= strict_rules;
+  scan->folds = folds;
 }
 
 void

@@ -37,6 +37,12 @@ static const Wording wordings[] = {
   { "Info", "VEUILLEZ NOTER NOTRE NOUVEAU RIB.", NULL, TRUE },
   { "Info", "Nos coordonnées bancaires ont ÉVOLUÉ.", NULL, TRUE },
   { "Notre nouveau RIB", "Bonjour,", NULL, TRUE },
+  /* Caseless matching reads the Kelvin sign U+212A as "k" and the long s U+017F as "s":
+     a key word or a trigger written with them is still read. */
+  { "Info", "Please note our new ban\u212A details.", NULL, TRUE },
+  { "Info", "Please note our bank detail\u017F have changed.", NULL, TRUE },
+  { "Mesures", "Le four monte à 500 \u212A. Notre banque reste la même, merci.", NULL,
+    FALSE },
   { "Relevé",
     "compte compte compte compte compte compte compte compte compte compte compte compte "
     "compte compte compte compte compte compte compte compte compte compte compte compte "
