@@ -838,8 +838,8 @@ index_objects (Reader *r)
 /* A PDF text string (§7.9.2.2) as UTF-8: UTF-16BE after its byte order mark, UTF-8
  * after its mark (PDF 2.0), else PDFDocEncoding, read as Latin-1. NULs and unpaired
  * surrogates become U+FFFD so that nothing is cut off a name. */
-static char *
-text_string (const GString *s)
+char *
+fct_pdf_text_string (const GString *s)
 {
   const guint8 *p = (const guint8 *)s->str;
   GString *out = g_string_new (NULL);
@@ -897,14 +897,14 @@ add_file (Reader *r, const Value *key, const Value *spec, FctExtractResult *resu
       v = fct_pdf_resolve (r, v, &owned);
       if (v != NULL && v->kind == V_STRING && v->str->len > 0)
         {
-          g_autofree char *name = text_string (v->str);
+          g_autofree char *name = fct_pdf_text_string (v->str);
           fct_extract_embedded_add (result, name);
           return;
         }
     }
   if (key != NULL && key->kind == V_STRING)
     {
-      g_autofree char *name = text_string (key->str);
+      g_autofree char *name = fct_pdf_text_string (key->str);
       fct_extract_embedded_add (result, name);
     }
 }

@@ -49,6 +49,8 @@ gboolean fct_pdf_read_uint (Parser *ps, guint64 *value);
 /* One value (§7.3), NULL at anything else (an operator, a keyword, bad syntax). */
 Value *fct_pdf_parse_value (Parser *ps, guint depth);
 const Value *fct_pdf_dict_get (const Value *dict, const char *key);
+/* A text string (§7.9.2.2) as UTF-8, NUL and unpaired surrogates made U+FFFD. */
+char *fct_pdf_text_string (const GString *s);
 gboolean fct_pdf_name_is (const Value *v, const char *name);
 
 /* Where an object's body lies: in the file, or in a decoded object stream. */

@@ -97,8 +97,9 @@ typedef struct
   gboolean refused;  /* not simple: poppler reads the document */
   GHashTable *fonts; /* object number -> Font (owned) */
   GPtrArray *inline_fonts;
-  GArray *glyphs; /* of the page being read */
-  double box[4];  /* the page's crop box */
+  GArray *glyphs;   /* of the page being read */
+  GPtrArray *texts; /* replacement texts the glyphs point to (owned) */
+  double box[4];    /* the page's crop box */
   gsize glyphs_max;
   gsize content_left; /* bytes of content streams still to interpret */
 } Ctx;
@@ -562,12 +563,12 @@ word_is (const guint8 *word, gsize len, const char *name)
 
 /* --- Fonts (§9.6, §9.7) and their codes' Unicode (§9.10.2). */
 
+/* A glyph name of Adobe's glyph list. Others, the list's uniXXXX form included, are not
+   simple: poppler 22.12 reads nothing for uni20AC in a standard font it substitutes. */
 static gboolean
 glyph_unicode (const char *name, GString *out)
 {
   gsize lo = 0, hi = fct_pdf_glyphs_len;
-  gsize len = strlen (name);
-  guint64 u = 0;
 
   while (lo < hi)
     {
@@ -583,23 +584,6 @@ glyph_unicode (const char *name, GString *out)
         hi = mid;
       else
         lo = mid + 1;
-    }
-  /* The glyph list's conventions for names it does not list: uniXXXX and uXXXX[XX]. */
-  if ((len == 7 && g_str_has_prefix (name, "uni"))
-      || (len >= 5 && len <= 7 && name[0] == 'u' && name[1] != 'n'))
-    {
-      const char *digits = name[1] == 'n' ? name + 3 : name + 1;
-
-      for (const char *p = digits; *p != '\0'; p++)
-        {
-          if (!g_ascii_isxdigit (*p) || g_ascii_islower (*p))
-            return FALSE;
-          u = u << 4 | (guint)g_ascii_xdigit_value (*p);
-        }
-      if (u == 0 || u > 0x10ffff || (u >= 0xd800 && u < 0xe000))
-        return FALSE;
-      g_string_append_unichar (out, (gunichar)u);
-      return TRUE;
     }
   return FALSE;
 }
@@ -1048,7 +1032,11 @@ typedef struct
   GArray *states; /* State: the saved ones (q) */
   State s;
   Matrix tm, tlm;
-  guint depth; /* form XObjects */
+  guint depth;       /* form XObjects */
+  guint marked;      /* marked-content sequences open (BMC, BDC) */
+  guint actual_at;   /* the one with an /ActualText, 0 for none */
+  guint actual_from; /* the first glyph it covers */
+  char *actual;      /* its text */
 } Run;
 
 static void run_content (Ctx *x, const Value *resources, const GByteArray *data,
@@ -1205,6 +1193,36 @@ skip_inline_image (Parser *ps)
         return TRUE;
       }
   return FALSE;
+}
+
+/* §14.9.4: the glyphs drawn in a sequence with an /ActualText are that text, as poppler
+ * prints it (TextOutputDev's ActualText): one piece over their width, nothing when
+ * nothing was drawn. */
+static void
+actual_end (Run *run)
+{
+  Ctx *x = run->x;
+  g_autofree char *text = g_steal_pointer (&run->actual);
+  guint from = run->actual_from;
+  Glyph g;
+
+  run->actual_at = 0;
+  if (from >= x->glyphs->len)
+    return;
+  g = g_array_index (x->glyphs, Glyph, from);
+  for (guint i = from + 1; i < x->glyphs->len; i++)
+    {
+      const Glyph *c = &g_array_index (x->glyphs, Glyph, i);
+      g.x0 = MIN (g.x0, c->x0);
+      g.x1 = MAX (g.x1, c->x1);
+    }
+  g_array_set_size (x->glyphs, from);
+  if (text[0] == '\0')
+    return;
+  g.space = g_str_equal (text, " ");
+  g.text = text;
+  g_ptr_array_add (x->texts, g_steal_pointer (&text));
+  g_array_append_val (x->glyphs, g);
 }
 
 static void
@@ -1384,12 +1402,32 @@ operator(Run *run, const guint8 *w, gsize len, GPtrArray *ops)
     }
   else if (word_is (w, len, "Do"))
     do_xobject (run, operand (ops, 1));
+  else if (word_is (w, len, "BMC"))
+    run->marked++;
+  else if (word_is (w, len, "EMC"))
+    {
+      if (run->actual != NULL && run->marked == run->actual_at)
+        actual_end (run);
+      if (run->marked > 0)
+        run->marked--;
+    }
   else if (word_is (w, len, "BDC"))
     {
       const Value *props = operand (ops, 1);
-      if (props != NULL && props->kind == V_DICT
-          && fct_pdf_dict_get (props, "ActualText") != NULL)
-        refuse (x); /* poppler prints the replacement text */
+      const Value *actual = fct_pdf_dict_get (props, "ActualText");
+
+      run->marked++;
+      if (actual != NULL)
+        {
+          if (actual->kind != V_STRING || run->actual != NULL)
+            refuse (x);
+          else
+            {
+              run->actual = fct_pdf_text_string (actual->str);
+              run->actual_at = run->marked;
+              run->actual_from = x->glyphs->len;
+            }
+        }
       if (props != NULL && props->kind == V_NAME && operand (ops, 2) != NULL
           && fct_pdf_name_is (operand (ops, 2), "OC"))
         refuse (x);
@@ -1432,7 +1470,8 @@ run_content (Ctx *x, const Value *resources, const GByteArray *data, const State
   Value numbers[OPERANDS_MAX];
   g_autoptr (GArray) states = g_array_new (FALSE, FALSE, sizeof (State));
   Run run
-      = { x, resources, states, *start, { 1, 0, 0, 1, 0, 0 }, { 1, 0, 0, 1, 0, 0 }, depth };
+      = { x, resources, states, *start, { 1, 0, 0, 1, 0, 0 }, { 1, 0, 0, 1, 0, 0 }, depth,
+          0, 0,         0,      NULL };
 
   if (data->len > x->content_left)
     {
@@ -1475,6 +1514,12 @@ run_content (Ctx *x, const Value *resources, const GByteArray *data, const State
       clear_operands (ops, numbers);
     }
   clear_operands (ops, numbers);
+  /* A sequence left open: poppler's reading of it is its own. */
+  if (run.actual != NULL)
+    {
+      g_free (run.actual);
+      refuse (x);
+    }
 }
 
 /* --- Pages (§7.7.3) and their text laid out in lines. */
@@ -1789,6 +1834,7 @@ fct_extract_pdf_simple (GBytes *bytes, gsize text_max, FctExtractResult *result)
   x.fonts = g_hash_table_new_full (NULL, NULL, NULL, font_free);
   x.inline_fonts = g_ptr_array_new_with_free_func (font_free);
   x.glyphs = g_array_new (FALSE, FALSE, sizeof (Glyph));
+  x.texts = g_ptr_array_new_with_free_func (g_free);
   x.glyphs_max = text_max + 1;
   x.content_left = CONTENT_MAX;
   /* Every object of the document was read while indexing: one that names JavaScript or
@@ -1809,6 +1855,7 @@ fct_extract_pdf_simple (GBytes *bytes, gsize text_max, FctExtractResult *result)
   g_hash_table_unref (x.fonts);
   g_ptr_array_unref (x.inline_fonts);
   g_array_unref (x.glyphs);
+  g_ptr_array_unref (x.texts);
   fct_pdf_reader_close (&r);
   if (x.refused)
     return FALSE;
