@@ -53,6 +53,9 @@ typedef struct
   /* Simple fonts: each code's glyph name (owned), and what it gives, worked out when a
      code is first shown: a document shows a few dozen of the 256. */
   const char *names[256]; /* static, or in differences */
+  int base;               /* ENC_*, or -1: the encoding the names come from */
+  guint8 differs[256];    /* the code's name is from /Differences */
+  gsize std_index;        /* in fct_pdf_standard_fonts, with std */
   GPtrArray *differences; /* the names of /Differences (owned) */
   char *text[256];
   guint8 seen[256];
@@ -365,11 +368,12 @@ xref_stream (Ctx *x, GHashTable *seen, gsize offset)
           }
         for (gint64 i = 0; i < count; i++, entry++)
           {
-            const guint8 *p = data->data + (gsize)entry * row;
+            const guint8 *p;
 
             if (((gsize)entry + 1) * row > data->len
                 || entry >= x->r->limits->extract_pdf_objects_max)
               return NULL;
+            p = data->data + (gsize)entry * row;
             if (!xref_entry (x, seen, (guint64)(first + i), (int)field (p, widths[0], 1),
                              field (p + widths[0], widths[1], 0),
                              field (p + widths[0] + widths[1], widths[2], 0)))
@@ -668,7 +672,9 @@ static gboolean
 cmap_parse (Ctx *x, const GByteArray *data, Font *f)
 {
   gboolean ignored = FALSE;
-  Parser ps = { data->data, data->data + data->len, 0, x->r->limits, &ignored };
+  /* An empty GByteArray has no data pointer: no arithmetic on it. */
+  const guint8 *base = data->len > 0 ? data->data : (const guint8 *)"";
+  Parser ps = { base, base + data->len, 0, x->r->limits, &ignored };
   g_autoptr (GPtrArray) ops = g_ptr_array_new_with_free_func (fct_pdf_value_free);
   CMapRead c = { x, f, 0 };
 
@@ -757,16 +763,27 @@ cmap_parse (Ctx *x, const GByteArray *data, Font *f)
     }
 }
 
-static const char *const *
-encoding_table (const Value *name)
+enum
+{
+  ENC_STANDARD,
+  ENC_WINANSI,
+  ENC_MACROMAN,
+  ENC_COUNT
+};
+
+static const char *const *const encodings[ENC_COUNT]
+    = { fct_pdf_standard_encoding, fct_pdf_winansi_encoding, fct_pdf_macroman_encoding };
+
+static int
+encoding_of (const Value *name)
 {
   if (fct_pdf_name_is (name, "WinAnsiEncoding"))
-    return fct_pdf_winansi_encoding;
+    return ENC_WINANSI;
   if (fct_pdf_name_is (name, "MacRomanEncoding"))
-    return fct_pdf_macroman_encoding;
+    return ENC_MACROMAN;
   if (fct_pdf_name_is (name, "StandardEncoding"))
-    return fct_pdf_standard_encoding;
-  return NULL;
+    return ENC_STANDARD;
+  return -1;
 }
 
 static const FctPdfStandardFont *
@@ -798,6 +815,47 @@ standard_width (const FctPdfStandardFont *std, const char *name)
         lo = mid + 1;
     }
   return -1;
+}
+
+/* The standard encodings' characters and the standard fonts' widths by code, worked out
+ * once per process: every invoice in Helvetica with WinAnsi would look the same names up
+ * in the glyph list again. */
+typedef struct
+{
+  const char *text[ENC_COUNT][256]; /* NULL: no character */
+  guint16 width[12][ENC_COUNT][256];
+} Tables;
+
+static const Tables *
+tables (void)
+{
+  static gsize once = 0;
+  static Tables t;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (t.width) >= 12);
+  if (g_once_init_enter (&once))
+    {
+      g_assert (fct_pdf_standard_fonts_len <= G_N_ELEMENTS (t.width));
+      for (int e = 0; e < ENC_COUNT; e++)
+        for (guint code = 0; code < 256; code++)
+          {
+            const char *name = encodings[e][code];
+            GString *s = g_string_new (NULL);
+
+            if (name != NULL && glyph_unicode (name, s))
+              t.text[e][code] = g_string_free (s, FALSE);
+            else
+              g_string_free (s, TRUE);
+            for (gsize k = 0; k < fct_pdf_standard_fonts_len; k++)
+              {
+                int w
+                    = name != NULL ? standard_width (&fct_pdf_standard_fonts[k], name) : -1;
+                t.width[k][e][code] = (guint16)(w >= 0 ? w : 0);
+              }
+          }
+      g_once_init_leave (&once, 1);
+    }
+  return &t;
 }
 
 static gboolean
@@ -832,20 +890,20 @@ font_simple (Ctx *x, const Value *dict, Font *f)
                       || fct_pdf_dict_get (desc, "FontFile3") != NULL;
   gboolean truetype = fct_pdf_name_is (fct_pdf_dict_get (dict, "Subtype"), "TrueType");
   gboolean symbolic = ((gint64)number (fct_pdf_dict_get (desc, "Flags"), 0) & 4) != 0;
-  const char *const *base = NULL;
+  int base = -1;
   const Value *diffs = NULL;
   g_autoptr (AutoValue) diffs_owned = NULL;
 
   if (enc != NULL && enc->kind == V_NAME)
     {
-      base = encoding_table (enc);
-      if (base == NULL)
+      base = encoding_of (enc);
+      if (base < 0)
         return FALSE;
     }
   else if (enc != NULL && enc->kind == V_DICT)
     {
       const Value *b = fct_pdf_dict_get (enc, "BaseEncoding");
-      if (b != NULL && (base = encoding_table (b)) == NULL)
+      if (b != NULL && (base = encoding_of (b)) < 0)
         return FALSE;
       diffs = fct_pdf_resolve (x->r, fct_pdf_dict_get (enc, "Differences"), &diffs_owned);
     }
@@ -853,12 +911,13 @@ font_simple (Ctx *x, const Value *dict, Font *f)
     return FALSE;
   /* Without a base encoding, poppler takes a standard font's own (StandardEncoding for
      the Latin ones), WinAnsi for a TrueType font, and otherwise the font program's. */
-  if (base == NULL && !embedded && std != NULL)
-    base = fct_pdf_standard_encoding;
-  else if (base == NULL && truetype && !symbolic)
-    base = fct_pdf_winansi_encoding;
-  if (base != NULL)
-    memcpy (f->names, base, sizeof f->names);
+  if (base < 0 && !embedded && std != NULL)
+    base = ENC_STANDARD;
+  else if (base < 0 && truetype && !symbolic)
+    base = ENC_WINANSI;
+  f->base = base;
+  if (base >= 0)
+    memcpy (f->names, encodings[base], sizeof f->names);
   if (diffs != NULL)
     {
       gint64 code = -1;
@@ -873,7 +932,10 @@ font_simple (Ctx *x, const Value *dict, Font *f)
           if (v->kind == V_NUM)
             code = v->num;
           else if (fct_pdf_name_is (v, ".notdef") && code >= 0 && code < 256)
-            f->names[code++] = NULL;
+            {
+              f->differs[code] = TRUE;
+              f->names[code++] = NULL;
+            }
           else if (v->kind == V_NAME && code >= 0 && code < 256
                    && glyph_unicode (v->str->str, probe))
             {
@@ -882,6 +944,7 @@ font_simple (Ctx *x, const Value *dict, Font *f)
               if (f->differences == NULL)
                 f->differences = g_ptr_array_new_with_free_func (g_free);
               g_ptr_array_add (f->differences, copy);
+              f->differs[code] = TRUE;
               f->names[code++] = copy;
             }
           else
@@ -908,6 +971,7 @@ font_simple (Ctx *x, const Value *dict, Font *f)
   else if (std != NULL && !embedded)
     {
       f->std = std;
+      f->std_index = (gsize)(std - fct_pdf_standard_fonts);
       for (guint code = 0; code < 256; code++)
         f->simple_w[code] = -1;
     }
@@ -1067,6 +1131,8 @@ add_glyph (Run *run, const Matrix *trm, double w0, const char *text)
 static const char *
 simple_text (Font *f, guint code)
 {
+  if (f->base >= 0 && !f->differs[code])
+    return tables ()->text[f->base][code];
   if (!f->seen[code])
     {
       GString *s = g_string_new (NULL);
@@ -1141,7 +1207,9 @@ show (Run *run, const Value *str)
         }
       else
         {
-          if (f->simple_w[code] < 0)
+          if (f->simple_w[code] < 0 && f->base >= 0 && !f->differs[code])
+            f->simple_w[code] = tables ()->width[f->std_index][f->base][code];
+          else if (f->simple_w[code] < 0)
             {
               int w = f->names[code] != NULL ? standard_width (f->std, f->names[code]) : -1;
               f->simple_w[code] = w >= 0 ? w : 0;
@@ -1465,7 +1533,8 @@ run_content (Ctx *x, const Value *resources, const GByteArray *data, const State
              guint depth)
 {
   gboolean ignored = FALSE;
-  Parser ps = { data->data, data->data + data->len, 0, x->r->limits, &ignored };
+  const guint8 *base = data->len > 0 ? data->data : (const guint8 *)"";
+  Parser ps = { base, base + data->len, 0, x->r->limits, &ignored };
   g_autoptr (GPtrArray) ops = g_ptr_array_new ();
   Value numbers[OPERANDS_MAX];
   g_autoptr (GArray) states = g_array_new (FALSE, FALSE, sizeof (State));
@@ -1739,7 +1808,8 @@ read_page (Ctx *x, const Value *page, const Inherited *in, GString *text)
             refuse (x);
           else
             {
-              g_byte_array_append (all, data->data, data->len);
+              if (data->len > 0)
+                g_byte_array_append (all, data->data, data->len);
               g_byte_array_append (all, (const guint8 *)"\n", 1);
             }
         }
