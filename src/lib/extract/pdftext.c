@@ -26,8 +26,14 @@
 #define OPERANDS_MAX 64
 /* Graphics states saved (q) at once: poppler's limit is far above what writers use. */
 #define STATE_DEPTH_MAX 256
-/* Code mappings of one ToUnicode CMap: two-byte codes cannot have more. */
+/* Code mappings of one ToUnicode CMap (two-byte codes cannot have more), and of all
+   those of a document: a font has a few hundred; ranges spanning 65,536 codes in each
+   of many fonts would take memory and time the resident must not spend. */
 #define CMAP_ENTRIES_MAX 65536
+#define DOCUMENT_CMAP_ENTRIES_MAX (4 * CMAP_ENTRIES_MAX)
+/* Form XObjects drawn per document: a page draws a few, the same one drawn a million
+   times from a small content stream would cost seconds. */
+#define FORMS_MAX 4096
 
 typedef struct
 {
@@ -105,6 +111,9 @@ typedef struct
   double box[4];    /* the page's crop box */
   gsize glyphs_max;
   gsize content_left; /* bytes of content streams still to interpret */
+  guint cmap_left;    /* code mappings still to read */
+  guint forms_left;   /* form XObjects still to draw */
+  guint xref_left;    /* cross-reference entries still to check */
 } Ctx;
 
 static void
@@ -370,10 +379,10 @@ xref_stream (Ctx *x, GHashTable *seen, gsize offset)
           {
             const guint8 *p;
 
-            if (((gsize)entry + 1) * row > data->len
-                || entry >= x->r->limits->extract_pdf_objects_max)
+            if (((gsize)entry + 1) * row > data->len || x->xref_left == 0)
               return NULL;
             p = data->data + (gsize)entry * row;
+            x->xref_left--;
             if (!xref_entry (x, seen, (guint64)(first + i), (int)field (p, widths[0], 1),
                              field (p + widths[0], widths[1], 0),
                              field (p + widths[0] + widths[1], widths[2], 0)))
@@ -391,7 +400,6 @@ xref_table (Ctx *x, GHashTable *seen, gsize offset)
 {
   gboolean ignored = FALSE;
   Parser ps = { x->r->data + offset, x->r->data + x->r->len, 0, x->r->limits, &ignored };
-  guint entries = 0;
 
   if (!fct_pdf_keyword_is (&ps, "xref"))
     return NULL;
@@ -413,8 +421,9 @@ xref_table (Ctx *x, GHashTable *seen, gsize offset)
           guint64 off, gen;
           guint8 kind;
 
-          if (++entries > x->r->limits->extract_pdf_objects_max)
+          if (x->xref_left == 0)
             return NULL;
+          x->xref_left--;
           fct_pdf_skip_space (&ps);
           if (!fct_pdf_read_uint (&ps, &off))
             return NULL;
@@ -642,8 +651,9 @@ cmap_add (CMapRead *c, guint code, const guint8 *dst, gsize n, guint offset)
   g_autoptr (GString) s = g_string_new (NULL);
   g_autofree guint8 *copy = NULL;
 
-  if (++c->entries > CMAP_ENTRIES_MAX)
+  if (++c->entries > CMAP_ENTRIES_MAX || c->x->cmap_left == 0)
     return FALSE;
+  c->x->cmap_left--;
   if (offset > 0)
     {
       guint last;
@@ -1321,11 +1331,13 @@ do_xobject (Run *run, const Value *name)
   if (fct_pdf_name_is (fct_pdf_dict_get (head, "Subtype"), "Image"))
     return; /* pictures hold no text */
   if (!fct_pdf_name_is (fct_pdf_dict_get (head, "Subtype"), "Form")
-      || fct_pdf_dict_get (head, "OC") != NULL || run->depth + 1 >= FORM_DEPTH_MAX)
+      || fct_pdf_dict_get (head, "OC") != NULL || run->depth + 1 >= FORM_DEPTH_MAX
+      || x->forms_left == 0)
     {
       refuse (x);
       return;
     }
+  x->forms_left--;
   data = stream_open (x, ref, &dict);
   if (data == NULL)
     {
@@ -1907,6 +1919,9 @@ fct_extract_pdf_simple (GBytes *bytes, gsize text_max, FctExtractResult *result)
   x.texts = g_ptr_array_new_with_free_func (g_free);
   x.glyphs_max = text_max + 1;
   x.content_left = CONTENT_MAX;
+  x.cmap_left = DOCUMENT_CMAP_ENTRIES_MAX;
+  x.forms_left = FORMS_MAX;
+  x.xref_left = limits->extract_pdf_objects_max;
   /* Every object of the document was read while indexing: one that names JavaScript or
      a program to launch, or that the reader could not see, goes to poppler. */
   x.refused = r.over || r.active || r.objstm_hidden;

@@ -470,6 +470,25 @@ test_not_simple_structure (void)
   }
 }
 
+/* A small form drawn more times than the reader draws forms per document (FORMS_MAX,
+ * 4096): a loop of its own would cost the resident seconds. */
+static void
+test_forms_limit (void)
+{
+  GString *content = g_string_new ("BT /F1 12 Tf 72 750 Td (Page) Tj ET ");
+  g_autoptr (Doc) d = NULL;
+  g_autoptr (GBytes) b = NULL;
+
+  for (int i = 0; i < 5000; i++)
+    g_string_append (content, "/Fm1 Do\n");
+  d = page_doc (HELVETICA, "/XObject << /Fm1 6 0 R >>", content->str);
+  g_string_free (content, TRUE);
+  doc_stream (d, 6, "/Type /XObject /Subtype /Form /BBox [0 0 595 842] ",
+              "0 0 1 rg 0 0 1 1 re f", TRUE);
+  b = doc_bytes (d);
+  assert_poppler (b, "Page", 0);
+}
+
 /* Active content is poppler's to judge: the reader never accepts a document that names
  * it, and the combined reader reports it. */
 static void
@@ -801,6 +820,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pdftext/not-simple/fonts-and-text", test_not_simple);
   g_test_add_func ("/pdftext/not-simple/structure", test_not_simple_structure);
   g_test_add_func ("/pdftext/active", test_active);
+  g_test_add_func ("/pdftext/not-simple/forms-limit", test_forms_limit);
   g_test_add_func ("/pdftext/equivalent/repository", test_equivalent_repository);
   g_test_add_func ("/pdftext/equivalent/generated", test_equivalent_generated);
   return g_test_run ();
