@@ -1096,8 +1096,10 @@ font_get (Ctx *x, const Value *resources, const Value *name)
 /* --- Content streams (§8.2, §9.4). */
 
 /* Bytes of content interpreted per document: invoices have a few KiB a page. Past it
-   poppler reads the document, in a process of its own. */
-#define CONTENT_MAX (4 * 1024 * 1024)
+   poppler reads the document, in a process of its own: the resident reads about 10 MiB
+   of dense text operators a second, so that 1 MiB keeps the documents queued behind one
+   waiting under a tenth of a second. */
+#define CONTENT_MAX (1024 * 1024)
 
 typedef struct
 {
