@@ -1769,7 +1769,11 @@ read_page (Ctx *x, const Value *page, const Inherited *in, GString *text)
   State start = { { 1, 0, 0, 1, 0, 0 }, NULL, 0, 0, 0, 1, 0, 0 };
   gint64 rotate = (gint64)number (in->rotate, 0);
 
-  if (rotate % 360 != 0)
+  /* A turned page, or its geometry by reference (which box_of does not follow): poppler
+     lays it out. */
+  if (rotate % 360 != 0 || (in->rotate != NULL && in->rotate->kind != V_NUM)
+      || (in->media != NULL && in->media->kind != V_ARRAY)
+      || (in->crop != NULL && in->crop->kind != V_ARRAY))
     {
       refuse (x);
       return;

@@ -385,7 +385,7 @@ test_not_simple (void)
 }
 
 /* The file's structure: an odd filter, a cross-reference that does not match, encryption,
- * form fields, optional content, and no cross-reference at all. */
+ * form fields, optional content, a turned page (inherited), and no cross-reference. */
 static void
 test_not_simple_structure (void)
 {
@@ -444,6 +444,14 @@ test_not_simple_structure (void)
 
     doc_set (d, 1,
              "<< /Type /Catalog /Pages 2 0 R /OCProperties << /OCGs [] /D << >> >> >>");
+    b = doc_bytes (d);
+    assert_poppler (b, "Structure", 0);
+  }
+  {
+    g_autoptr (Doc) d = page_doc (HELVETICA, "", content);
+    g_autoptr (GBytes) b = NULL;
+
+    doc_set (d, 2, "<< /Type /Pages /Kids [3 0 R] /Count 1 /Rotate 90 >>");
     b = doc_bytes (d);
     assert_poppler (b, "Structure", 0);
   }
