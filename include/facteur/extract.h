@@ -77,6 +77,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FctExtractResult, fct_extract_result_free)
  * helper process or a fuzz target. */
 gboolean fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result,
                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The PDF reader in two parts. fct_extract_pdf_simple reads ordinary PDFs without
+ * poppler, on facteur's own bounded reader of objects: TRUE when it read the document
+ * (text, flags and embedded names added to result as fct_extract_pdf would add them);
+ * FALSE, result untouched, for a document it leaves to poppler (encrypted, Type3 or
+ * unmapped fonts, unusual filters or layout, any JavaScript or /Launch action, a limit
+ * reached). fct_extract_pdf_poppler reads any PDF through poppler-glib;
+ * fct_extract_pdf is the first, else the second. */
+gboolean fct_extract_pdf_simple (GBytes *bytes, gsize text_max,
+                                 FctExtractResult *result) G_GNUC_WARN_UNUSED_RESULT;
+gboolean fct_extract_pdf_poppler (GBytes *bytes, gsize text_max, FctExtractResult *result,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean fct_extract_ooxml (GBytes *bytes, gsize text_max, FctExtractResult *result,
                             GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean fct_extract_ole (GBytes *bytes, gsize text_max, FctExtractResult *result,

@@ -17,6 +17,11 @@ void fct_extract_text_set (FctExtractResult *result, GString *text, gsize text_m
  * bytes, which it decreases (pdf.c). */
 void fct_extract_pdf_inflate (const guint8 *p, gsize n, GByteArray *out, gsize *budget);
 
+/* Sets the JavaScript and Launch flags from the names inside FlateDecode object streams
+ * (§7.5.7), which a byte scan of the file does not see (pdf.c). */
+void fct_extract_pdf_scan_object_streams (const guint8 *p, gsize n, const FctLimits *limits,
+                                          FctExtractResult *result);
+
 /* The resident helper's protocol (serve.c, isolate.c): on a SOCK_SEQPACKET socket pair,
  * the helper says FCT_EXTRACT_HELLO once it is ready, then receives one request per
  * document with, as SCM_RIGHTS, the socket on which the document comes and the answer

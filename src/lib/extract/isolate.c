@@ -278,15 +278,25 @@ static GHashTable *residents; /* helper path -> Resident* */
 
 /* No PR_SET_PDEATHSIG here: it fires when the starting thread ends, which in a thread
    pool would drop the requests in flight. The resident ends when its control socket
-   reads end of file, which happens when this process exits. */
+   reads end of file, which happens when this process exits. It reads ordinary PDFs
+   itself (serve.c): their memory is capped by the address-space limit, a soft one, so
+   that the children it forks may set theirs from each request. */
 static void
 resident_setup (gpointer data)
 {
+  const gsize *memory_bytes = data;
   struct rlimit zero = { 0, 0 };
 
-  (void)data;
   (void)setrlimit (RLIMIT_FSIZE, &zero);
   (void)setrlimit (RLIMIT_CORE, &zero);
+#ifndef FCT_ASAN
+  {
+    struct rlimit as = { *memory_bytes, RLIM_INFINITY };
+    (void)setrlimit (RLIMIT_AS, &as);
+  }
+#else
+  (void)memory_bytes;
+#endif
   (void)prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
@@ -307,7 +317,7 @@ resident_stop (Resident *r)
 
 /* Starts the resident and waits for its hello until deadline. Called locked. */
 static gboolean
-resident_start (Resident *r, const char *helper, gint64 deadline)
+resident_start (Resident *r, const char *helper, gint64 deadline, gsize memory_bytes)
 {
   const char *argv[] = { helper, "--serve", NULL };
   char hello[sizeof FCT_EXTRACT_HELLO];
@@ -322,8 +332,8 @@ resident_start (Resident *r, const char *helper, gint64 deadline)
                                          G_SPAWN_DO_NOT_REAP_CHILD
                                              | G_SPAWN_STDOUT_TO_DEV_NULL
                                              | G_SPAWN_STDERR_TO_DEV_NULL,
-                                         resident_setup, NULL, sv[1], -1, -1, NULL, NULL, 0,
-                                         &r->pid, NULL, NULL, NULL, NULL))
+                                         resident_setup, &memory_bytes, sv[1], -1, -1, NULL,
+                                         NULL, 0, &r->pid, NULL, NULL, NULL, NULL))
     {
       close (sv[0]);
       close (sv[1]);
@@ -351,7 +361,8 @@ resident_start (Resident *r, const char *helper, gint64 deadline)
 /* A descriptor of the running resident for helper (the caller closes it), started if
    need be; restart forces a new one. -1 when it cannot run. */
 static int
-resident_control (const char *helper, gboolean restart, gint64 deadline)
+resident_control (const char *helper, gboolean restart, gint64 deadline,
+                  const FctLimits *limits)
 {
   Resident *r;
   int fd = -1;
@@ -369,7 +380,7 @@ resident_control (const char *helper, gboolean restart, gint64 deadline)
   if (restart)
     resident_stop (r);
   if (r->control < 0 && g_get_monotonic_time () >= r->retry_after
-      && !resident_start (r, helper, deadline))
+      && !resident_start (r, helper, deadline, limits->extract_memory_max_bytes))
     r->retry_after = g_get_monotonic_time () + RESIDENT_RETRY_US;
   /* A duplicate: another thread may restart the resident while this one sends. */
   if (r->control >= 0)
@@ -391,7 +402,8 @@ fct_extract_resident_start (const char *helper)
     helper = fct_extract_helper_default ();
   if (!g_file_test (helper, G_FILE_TEST_IS_EXECUTABLE))
     return FALSE;
-  fd = resident_control (helper, FALSE, g_get_monotonic_time () + RESIDENT_START_US);
+  fd = resident_control (helper, FALSE, g_get_monotonic_time () + RESIDENT_START_US,
+                         fct_limits_default ());
   if (fd < 0)
     return FALSE;
   close (fd);
@@ -482,7 +494,7 @@ fct_extract_isolated (const char *helper, FctExtractKind kind, GBytes *bytes,
   /* A resident that died refuses the send: one restart, then a child of its own. */
   for (int attempt = 0; attempt < 2 && !sent; attempt++)
     {
-      int control = resident_control (helper, attempt > 0, deadline);
+      int control = resident_control (helper, attempt > 0, deadline, limits);
       if (control < 0)
         break;
       sent = send_request (control, &req, sv[1]);

@@ -40,9 +40,9 @@ fct_extract_pdf_inflate (const guint8 *p, gsize n, GByteArray *out, gsize *budge
 /* Actions hidden in compressed object streams (§7.5.7), where a byte scan of the file
  * does not see them and poppler's API does not tell an /OpenAction /Launch: each
  * stream whose dictionary says /ObjStm and /FlateDecode is inflated and its names read. */
-static void
-scan_object_streams (const guint8 *p, gsize n, const FctLimits *limits,
-                     FctExtractResult *result)
+void
+fct_extract_pdf_scan_object_streams (const guint8 *p, gsize n, const FctLimits *limits,
+                                     FctExtractResult *result)
 {
   gsize budget = limits->extract_pdf_inflate_max_bytes;
   gsize at = 0;
@@ -123,7 +123,8 @@ scan_links (PopplerPage *page, FctExtractResult *result)
 }
 
 gboolean
-fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError **error)
+fct_extract_pdf_poppler (GBytes *bytes, gsize text_max, FctExtractResult *result,
+                         GError **error)
 {
   g_autoptr (GError) local = NULL;
   PopplerDocument *doc;
@@ -137,7 +138,7 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
 
   g_return_val_if_fail (bytes != NULL && result != NULL, FALSE);
   if (data != NULL)
-    scan_object_streams (data, len, limits, result);
+    fct_extract_pdf_scan_object_streams (data, len, limits, result);
   /* Before poppler: the names are reported even if poppler then refuses the file. */
   if (!fct_extract_pdf_embedded (data, len, limits, result, &embedded_error))
     g_assert (embedded_error != NULL);
@@ -182,4 +183,12 @@ fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+fct_extract_pdf (GBytes *bytes, gsize text_max, FctExtractResult *result, GError **error)
+{
+  g_return_val_if_fail (bytes != NULL && result != NULL, FALSE);
+  return fct_extract_pdf_simple (bytes, text_max, result)
+         || fct_extract_pdf_poppler (bytes, text_max, result, error);
 }

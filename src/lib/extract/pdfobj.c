@@ -3,33 +3,12 @@
  * reference streams) instead of poppler: poppler 22.12's poppler_document_get_attachments
  * dereferences NULL on a name-tree value that refers to a string. Walks the catalog's
  * /Names /EmbeddedFiles name tree (§7.9.6, §7.11.4) with its Kids, under FctLimits. */
-#include "extract-private.h"
+#include "pdfobj.h"
 
 #include <string.h>
 
-typedef enum
-{
-  V_NULL,
-  V_BOOL,
-  V_NUM,
-  V_STRING,
-  V_NAME,
-  V_ARRAY,
-  V_DICT,
-  V_REF,
-} VKind;
-
-typedef struct Value Value;
-struct Value
-{
-  VKind kind;
-  gint64 num;       /* V_NUM (integer part), V_BOOL, V_REF (object number) */
-  GString *str;     /* V_STRING, V_NAME: decoded bytes */
-  GPtrArray *items; /* V_ARRAY; V_DICT as key, value, key, value... */
-};
-
-static void
-value_free (gpointer data)
+void
+fct_pdf_value_free (gpointer data)
 {
   Value *v = data;
 
@@ -42,20 +21,8 @@ value_free (gpointer data)
   g_free (v);
 }
 
-typedef Value AutoValue;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AutoValue, value_free)
-
-typedef struct
-{
-  const guint8 *p;
-  const guint8 *end;
-  guint values;
-  const FctLimits *limits;
-  gboolean *over; /* set when a limit stopped the parse */
-} Parser;
-
-static gboolean
-is_space (guint8 c)
+gboolean
+fct_pdf_is_space (guint8 c)
 {
   return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' ';
 }
@@ -66,19 +33,19 @@ is_delim (guint8 c)
   return strchr ("()<>[]{}/%", c) != NULL && c != 0;
 }
 
-static gboolean
-is_regular (guint8 c)
+gboolean
+fct_pdf_is_regular (guint8 c)
 {
-  return !is_space (c) && !is_delim (c);
+  return !fct_pdf_is_space (c) && !is_delim (c);
 }
 
 /* White space and comments (§7.2.3). */
-static void
-skip_space (Parser *ps)
+void
+fct_pdf_skip_space (Parser *ps)
 {
   while (ps->p < ps->end)
     {
-      if (is_space (*ps->p))
+      if (fct_pdf_is_space (*ps->p))
         ps->p++;
       else if (*ps->p == '%')
         {
@@ -90,32 +57,30 @@ skip_space (Parser *ps)
     }
 }
 
-static gboolean
-keyword_is (Parser *ps, const char *word)
+gboolean
+fct_pdf_keyword_is (Parser *ps, const char *word)
 {
   gsize len = strlen (word);
 
   return (gsize)(ps->end - ps->p) >= len && memcmp (ps->p, word, len) == 0
-         && ((gsize)(ps->end - ps->p) == len || !is_regular (ps->p[len]));
+         && ((gsize)(ps->end - ps->p) == len || !fct_pdf_is_regular (ps->p[len]));
 }
 
 /* An unsigned integer of at most 10 digits; FALSE without consuming otherwise. */
-static gboolean
-read_uint (Parser *ps, guint64 *value)
+gboolean
+fct_pdf_read_uint (Parser *ps, guint64 *value)
 {
   const guint8 *q = ps->p;
   guint64 v = 0;
 
   while (q < ps->end && g_ascii_isdigit (*q) && q - ps->p < 10)
     v = v * 10 + (guint)(*q++ - '0');
-  if (q == ps->p || (q < ps->end && is_regular (*q)))
+  if (q == ps->p || (q < ps->end && fct_pdf_is_regular (*q)))
     return FALSE;
   ps->p = q;
   *value = v;
   return TRUE;
 }
-
-static Value *parse_value (Parser *ps, guint depth);
 
 static Value *
 value_new (Parser *ps, VKind kind)
@@ -220,7 +185,7 @@ parse_hex (Parser *ps)
             g_string_append_c (v->str, (char)(high << 4));
           return g_steal_pointer (&v);
         }
-      if (is_space (c))
+      if (fct_pdf_is_space (c))
         continue;
       if (!g_ascii_isxdigit (c))
         return NULL;
@@ -245,7 +210,7 @@ parse_name (Parser *ps)
     return NULL;
   v->str = g_string_new (NULL);
   ps->p++;
-  while (ps->p < ps->end && is_regular (*ps->p))
+  while (ps->p < ps->end && fct_pdf_is_regular (*ps->p))
     {
       if (*ps->p == '#' && ps->end - ps->p >= 3 && g_ascii_isxdigit (ps->p[1])
           && g_ascii_isxdigit (ps->p[2]))
@@ -275,13 +240,13 @@ parse_container (Parser *ps, guint depth, gboolean dict)
   v = value_new (ps, dict ? V_DICT : V_ARRAY);
   if (v == NULL)
     return NULL;
-  v->items = g_ptr_array_new_with_free_func (value_free);
+  v->items = g_ptr_array_new_with_free_func (fct_pdf_value_free);
   ps->p += dict ? 2 : 1;
   for (;;)
     {
       Value *item;
 
-      skip_space (ps);
+      fct_pdf_skip_space (ps);
       if (ps->p >= ps->end)
         return NULL;
       if (*ps->p == close)
@@ -293,18 +258,18 @@ parse_container (Parser *ps, guint depth, gboolean dict)
         }
       if (dict && *ps->p != '/')
         return NULL;
-      item = parse_value (ps, depth + 1);
+      item = fct_pdf_parse_value (ps, depth + 1);
       if (item == NULL)
         return NULL;
       g_ptr_array_add (v->items, item);
       if (dict)
         {
-          skip_space (ps);
+          fct_pdf_skip_space (ps);
           /* A key with no value before ">>" is read as null, as readers do. */
           if (ps->p < ps->end && *ps->p == '>')
             item = value_new (ps, V_NULL);
           else
-            item = parse_value (ps, depth + 1);
+            item = fct_pdf_parse_value (ps, depth + 1);
           if (item == NULL)
             return NULL;
           g_ptr_array_add (v->items, item);
@@ -320,6 +285,7 @@ parse_number (Parser *ps)
   gboolean negative = FALSE;
   gboolean integer = TRUE;
   guint64 v = 0;
+  double real = 0, scale = 1;
   Value *value;
 
   if (*ps->p == '+' || *ps->p == '-')
@@ -328,22 +294,28 @@ parse_number (Parser *ps)
     {
       if (*ps->p == '.')
         integer = FALSE;
-      else if (integer && v < G_MAXINT64 / 10)
-        v = v * 10 + (guint)(*ps->p - '0');
+      else if (integer)
+        {
+          if (v < G_MAXINT64 / 10)
+            v = v * 10 + (guint)(*ps->p - '0');
+          real = real * 10 + (*ps->p - '0');
+        }
+      else if (scale > 1e-12)
+        real += (*ps->p - '0') * (scale /= 10);
       ps->p++;
     }
-  if (ps->p == start || (ps->p < ps->end && is_regular (*ps->p)))
+  if (ps->p == start || (ps->p < ps->end && fct_pdf_is_regular (*ps->p)))
     return NULL;
   if (integer && !negative && ps->p - start <= 10)
     {
       const guint8 *after = ps->p;
       guint64 gen;
 
-      skip_space (ps);
-      if (read_uint (ps, &gen) && gen <= 65535)
+      fct_pdf_skip_space (ps);
+      if (fct_pdf_read_uint (ps, &gen) && gen <= 65535)
         {
-          skip_space (ps);
-          if (keyword_is (ps, "R"))
+          fct_pdf_skip_space (ps);
+          if (fct_pdf_keyword_is (ps, "R"))
             {
               ps->p++;
               value = value_new (ps, V_REF);
@@ -356,16 +328,19 @@ parse_number (Parser *ps)
     }
   value = value_new (ps, V_NUM);
   if (value != NULL)
-    value->num = negative ? -(gint64)v : (gint64)v;
+    {
+      value->num = negative ? -(gint64)v : (gint64)v;
+      value->real = negative ? -real : real;
+    }
   return value;
 }
 
-static Value *
-parse_value (Parser *ps, guint depth)
+Value *
+fct_pdf_parse_value (Parser *ps, guint depth)
 {
   Value *v;
 
-  skip_space (ps);
+  fct_pdf_skip_space (ps);
   if (ps->p >= ps->end)
     return NULL;
   switch (*ps->p)
@@ -385,12 +360,12 @@ parse_value (Parser *ps, guint depth)
     }
   if (g_ascii_isdigit (*ps->p) || *ps->p == '+' || *ps->p == '-' || *ps->p == '.')
     return parse_number (ps);
-  if (keyword_is (ps, "null"))
+  if (fct_pdf_keyword_is (ps, "null"))
     {
       ps->p += 4;
       return value_new (ps, V_NULL);
     }
-  if (keyword_is (ps, "true") || keyword_is (ps, "false"))
+  if (fct_pdf_keyword_is (ps, "true") || fct_pdf_keyword_is (ps, "false"))
     {
       gboolean t = *ps->p == 't';
 
@@ -403,8 +378,8 @@ parse_value (Parser *ps, guint depth)
   return NULL;
 }
 
-static const Value *
-dict_get (const Value *dict, const char *key)
+const Value *
+fct_pdf_dict_get (const Value *dict, const char *key)
 {
   if (dict == NULL || dict->kind != V_DICT)
     return NULL;
@@ -417,42 +392,16 @@ dict_get (const Value *dict, const char *key)
   return NULL;
 }
 
-static gboolean
-name_is (const Value *v, const char *name)
+gboolean
+fct_pdf_name_is (const Value *v, const char *name)
 {
   return v != NULL && v->kind == V_NAME && strcmp (v->str->str, name) == 0;
 }
 
-/* Where an object's body lies: in the file, or in a decoded object stream. */
-typedef struct
-{
-  const GByteArray *buffer; /* NULL: the file */
-  gsize start;
-  gsize end;
-  gboolean in_stream; /* its header lies inside the data of a stream of known length */
-} Entry;
-
-typedef struct
-{
-  const guint8 *data;
-  gsize len;
-  const FctLimits *limits;
-  gboolean over;
-  GHashTable *objects; /* object number -> Entry (owned) */
-  GPtrArray *decoded;  /* decoded object streams (GByteArray, owned) */
-  GArray *roots;       /* object numbers named by /Root, then typed /Catalog */
-  gsize inflate_budget;
-  gsize work_left;        /* bytes the value parser may still read, in all: 4 times the
-                             file and the inflated bytes, where each is read once or
-                             twice (indexing, then the walk) */
-  GHashTable *seen_nodes; /* name-tree nodes and file specifications visited */
-  guint nodes;
-} Reader;
-
 /* Parses one value. strict: a limit reached makes the whole listing incomplete (the
  * objects that lead to the embedded files); otherwise the object is only skipped. */
-static Value *
-parse_at (Reader *r, const guint8 *p, const guint8 *end, gboolean strict)
+Value *
+fct_pdf_parse_at (Reader *r, const guint8 *p, const guint8 *end, gboolean strict)
 {
   gboolean ignored = FALSE;
   Parser ps = { p, end, 0, r->limits, strict ? &r->over : &ignored };
@@ -465,14 +414,14 @@ parse_at (Reader *r, const guint8 *p, const guint8 *end, gboolean strict)
       r->over = TRUE;
       return NULL;
     }
-  v = parse_value (&ps, 0);
+  v = fct_pdf_parse_value (&ps, 0);
   r->work_left -= MIN ((gsize)(ps.p - p), r->work_left);
   return v;
 }
 
 /* The body of object num, parsed (transfer full), or NULL. */
-static Value *
-load (Reader *r, gint64 num)
+Value *
+fct_pdf_load (Reader *r, gint64 num)
 {
   const Entry *e;
   const guint8 *base;
@@ -483,25 +432,25 @@ load (Reader *r, gint64 num)
   if (e == NULL)
     return NULL;
   base = e->buffer != NULL ? e->buffer->data : r->data;
-  return parse_at (r, base + e->start, base + e->end, TRUE);
+  return fct_pdf_parse_at (r, base + e->start, base + e->end, TRUE);
 }
 
 /* v itself, or the object it refers to (a few hops), in *owned. */
-static const Value *
-resolve (Reader *r, const Value *v, Value **owned)
+const Value *
+fct_pdf_resolve (Reader *r, const Value *v, Value **owned)
 {
   *owned = NULL;
   for (int hops = 0; v != NULL && v->kind == V_REF && hops < 8; hops++)
     {
-      Value *next = load (r, v->num);
-      value_free (*owned);
+      Value *next = fct_pdf_load (r, v->num);
+      fct_pdf_value_free (*owned);
       *owned = next;
       v = next;
     }
   return v != NULL && v->kind == V_REF ? NULL : v;
 }
 
-static void
+static Entry *
 entry_set (Reader *r, guint num, const GByteArray *buffer, gsize start, gsize end,
            gboolean in_stream)
 {
@@ -513,14 +462,52 @@ entry_set (Reader *r, guint num, const GByteArray *buffer, gsize start, gsize en
      defines it, since a reader that follows the cross-reference table finds objects
      that a false /Length would swallow. */
   if (in_stream && old != NULL && !old->in_stream)
-    return;
-  e = g_new (Entry, 1);
+    return NULL;
+  e = g_new0 (Entry, 1);
   e->in_stream = in_stream;
 
   e->buffer = buffer;
   e->start = start;
   e->end = end;
   g_hash_table_replace (r->objects, GUINT_TO_POINTER (num), e);
+  return e;
+}
+
+/* The names that make an action run code (ISO 32000-1 §12.6.4.5 /Launch, §12.6.4.16
+ * /JavaScript and its /JS, which renditions carry too, and the document's /JavaScript
+ * name tree, §7.7.4) anywhere in a value, keys included. */
+static void
+scan_active (Reader *r, const Value *v, guint depth)
+{
+  if (v == NULL || r->active || depth > r->limits->extract_pdf_depth_max)
+    return;
+  if (v->kind == V_NAME)
+    r->active = g_str_equal (v->str->str, "JS") || g_str_equal (v->str->str, "JavaScript")
+                || g_str_equal (v->str->str, "Launch");
+  else if (v->kind == V_ARRAY || v->kind == V_DICT)
+    for (guint i = 0; i < v->items->len; i++)
+      scan_active (r, g_ptr_array_index (v->items, i), depth + 1);
+}
+
+/* memmem for a needle of 3 bytes, faster on binary stream data: memchr skips to each
+   first byte. */
+static const guint8 *
+find3 (const guint8 *p, gsize n, const char *needle)
+{
+  const guint8 *end = p + n;
+
+  while (n >= 3)
+    {
+      const guint8 *q = memchr (p, needle[0], n - 2);
+
+      if (q == NULL)
+        return NULL;
+      if (q[1] == (guint8)needle[1] && q[2] == (guint8)needle[2])
+        return q;
+      p = q + 1;
+      n = (gsize)(end - p);
+    }
+  return NULL;
 }
 
 typedef struct
@@ -542,7 +529,7 @@ find_headers (Reader *r)
 
   while (at + 3 <= n)
     {
-      const guint8 *o = memmem (p + at, n - at, "obj", 3);
+      const guint8 *o = find3 (p + at, n - at, "obj");
       gsize i, digits;
       guint64 num = 0, scale = 1;
       Candidate c;
@@ -551,15 +538,15 @@ find_headers (Reader *r)
         break;
       i = (gsize)(o - p);
       at = i + 3;
-      if (at < n && is_regular (p[at]))
+      if (at < n && fct_pdf_is_regular (p[at]))
         continue;
-      while (i > 0 && is_space (p[i - 1]))
+      while (i > 0 && fct_pdf_is_space (p[i - 1]))
         i--;
       for (digits = 0; i > 0 && g_ascii_isdigit (p[i - 1]) && digits < 5; digits++)
         i--;
-      if (digits == 0 || i == 0 || !is_space (p[i - 1]))
+      if (digits == 0 || i == 0 || !fct_pdf_is_space (p[i - 1]))
         continue;
-      while (i > 0 && is_space (p[i - 1]))
+      while (i > 0 && fct_pdf_is_space (p[i - 1]))
         i--;
       for (digits = 0; i > 0 && g_ascii_isdigit (p[i - 1]) && digits < 10; digits++)
         {
@@ -567,7 +554,7 @@ find_headers (Reader *r)
           num += (guint64)(p[i] - '0') * scale;
           scale *= 10;
         }
-      if (digits == 0 || (i > 0 && is_regular (p[i - 1])) || num > G_MAXUINT)
+      if (digits == 0 || (i > 0 && fct_pdf_is_regular (p[i - 1])) || num > G_MAXUINT)
         continue;
       if (found->len >= r->limits->extract_pdf_objects_max)
         {
@@ -584,16 +571,17 @@ find_headers (Reader *r)
 
 /* Decodes a stream's data when it is not filtered or only FlateDecode (§7.4.4) without
  * a predictor, within the reader's inflate budget; NULL otherwise. */
-static GByteArray *
-decode (Reader *r, const Value *dict, const guint8 *p, gsize n)
+GByteArray *
+fct_pdf_decode (Reader *r, const Value *dict, const guint8 *p, gsize n)
 {
-  const Value *filter = dict_get (dict, "Filter");
-  const Value *parms = dict_get (dict, "DecodeParms");
+  const Value *filter = fct_pdf_dict_get (dict, "Filter");
+  const Value *parms = fct_pdf_dict_get (dict, "DecodeParms");
   GByteArray *out = NULL;
 
   if (filter != NULL && filter->kind == V_ARRAY && filter->items->len == 1)
     filter = g_ptr_array_index (filter->items, 0);
-  if (parms != NULL && parms->kind == V_DICT && dict_get (parms, "Predictor") != NULL)
+  if (parms != NULL && parms->kind == V_DICT
+      && fct_pdf_dict_get (parms, "Predictor") != NULL)
     return NULL;
   if (filter == NULL)
     {
@@ -605,7 +593,7 @@ decode (Reader *r, const Value *dict, const guint8 *p, gsize n)
       if (take < n)
         r->over = TRUE;
     }
-  else if (name_is (filter, "FlateDecode"))
+  else if (fct_pdf_name_is (filter, "FlateDecode"))
     {
       out = g_byte_array_new ();
       fct_extract_pdf_inflate (p, n, out, &r->inflate_budget);
@@ -645,22 +633,26 @@ next_offset (const GArray *starts, guint64 off)
 /* Indexes the objects of a compressed object stream (§7.5.7): N pairs "num offset",
  * offsets counted from /First. */
 static void
-index_object_stream (Reader *r, const Value *dict, const guint8 *p, gsize n)
+index_object_stream (Reader *r, guint self, const Value *dict, const guint8 *p, gsize n)
 {
-  const Value *count = dict_get (dict, "N");
-  const Value *first = dict_get (dict, "First");
+  const Value *count = fct_pdf_dict_get (dict, "N");
+  const Value *first = fct_pdf_dict_get (dict, "First");
   GByteArray *plain;
   Parser ps;
   gboolean ignored = FALSE;
   g_autoptr (GArray) pairs = g_array_new (FALSE, FALSE, sizeof (guint64));
   g_autoptr (GArray) starts = g_array_new (FALSE, FALSE, sizeof (guint64));
 
+  /* Objects the reader cannot see may hold actions: the text reader leaves such a
+     document to poppler. */
+  r->objstm_hidden = TRUE;
   if (count == NULL || count->kind != V_NUM || first == NULL || first->kind != V_NUM
       || first->num < 0)
     return;
-  plain = decode (r, dict, p, n);
+  plain = fct_pdf_decode (r, dict, p, n);
   if (plain == NULL)
     return;
+  r->objstm_hidden = FALSE;
   g_ptr_array_add (r->decoded, plain);
   if ((guint64)first->num > plain->len)
     return;
@@ -670,11 +662,11 @@ index_object_stream (Reader *r, const Value *dict, const guint8 *p, gsize n)
     {
       guint64 num, off;
 
-      skip_space (&ps);
-      if (!read_uint (&ps, &num))
+      fct_pdf_skip_space (&ps);
+      if (!fct_pdf_read_uint (&ps, &num))
         break;
-      skip_space (&ps);
-      if (!read_uint (&ps, &off))
+      fct_pdf_skip_space (&ps);
+      if (!fct_pdf_read_uint (&ps, &off))
         break;
       g_array_append_val (pairs, num);
       g_array_append_val (pairs, off);
@@ -691,6 +683,7 @@ index_object_stream (Reader *r, const Value *dict, const guint8 *p, gsize n)
       gsize limit = plain->len - (gsize)first->num;
       gsize start, end;
       g_autoptr (AutoValue) body = NULL;
+      Entry *e;
 
       if (off >= limit)
         continue;
@@ -703,9 +696,12 @@ index_object_stream (Reader *r, const Value *dict, const guint8 *p, gsize n)
           r->over = TRUE;
           break;
         }
-      entry_set (r, (guint)num, plain, start, end, FALSE);
-      body = parse_at (r, plain->data + start, plain->data + end, FALSE);
-      if (name_is (dict_get (body, "Type"), "Catalog"))
+      e = entry_set (r, (guint)num, plain, start, end, FALSE);
+      body = fct_pdf_parse_at (r, plain->data + start, plain->data + end, FALSE);
+      e->stream = self;
+      e->parsed = body != NULL;
+      scan_active (r, body, 0);
+      if (fct_pdf_name_is (fct_pdf_dict_get (body, "Type"), "Catalog"))
         g_array_append_val (r->roots, num);
     }
 }
@@ -715,7 +711,7 @@ static gboolean
 stream_length (Reader *r, const Value *dict, GHashTable *last, const GArray *heads,
                guint64 *length)
 {
-  const Value *v = dict_get (dict, "Length");
+  const Value *v = fct_pdf_dict_get (dict, "Length");
 
   if (v != NULL && v->kind == V_REF && v->num >= 0 && v->num <= G_MAXUINT)
     {
@@ -729,8 +725,8 @@ stream_length (Reader *r, const Value *dict, GHashTable *last, const GArray *hea
           gboolean ignored = FALSE;
           Parser ps = { r->data + c->body, r->data + end, 0, r->limits, &ignored };
 
-          skip_space (&ps);
-          return read_uint (&ps, length);
+          fct_pdf_skip_space (&ps);
+          return fct_pdf_read_uint (&ps, length);
         }
       return FALSE;
     }
@@ -764,16 +760,23 @@ index_objects (Reader *r)
       Parser ps = { r->data + c->body, r->data + end, 0, r->limits, &ignored };
       g_autoptr (AutoValue) body = NULL;
       const Value *type;
+      Entry *entry;
 
-      body = parse_value (&ps, 0);
-      entry_set (r, c->num, NULL, c->body, end, c->header < skip_until);
+      body = fct_pdf_parse_value (&ps, 0);
+      entry = entry_set (r, c->num, NULL, c->body, end, c->header < skip_until);
+      if (entry != NULL)
+        {
+          entry->header = c->header;
+          entry->parsed = body != NULL;
+        }
+      scan_active (r, body, 0);
       if (body == NULL || body->kind != V_DICT)
         continue;
-      type = dict_get (body, "Type");
-      if (name_is (type, "Catalog"))
+      type = fct_pdf_dict_get (body, "Type");
+      if (fct_pdf_name_is (type, "Catalog"))
         g_array_append_val (typed, c->num);
-      skip_space (&ps);
-      if (keyword_is (&ps, "stream"))
+      fct_pdf_skip_space (&ps);
+      if (fct_pdf_keyword_is (&ps, "stream"))
         {
           gsize data_at, data_end;
           guint64 length;
@@ -794,13 +797,13 @@ index_objects (Reader *r)
               const guint8 *e = memmem (ps.p, (gsize)(ps.end - ps.p), "endstream", 9);
               data_end = e != NULL ? (gsize)(e - r->data) : end;
             }
-          if (name_is (type, "ObjStm"))
-            index_object_stream (r, body, r->data + data_at, data_end - data_at);
+          if (fct_pdf_name_is (type, "ObjStm"))
+            index_object_stream (r, c->num, body, r->data + data_at, data_end - data_at);
         }
       /* Cross-reference streams carry the trailer's keys (§7.5.8.2). */
-      if (name_is (type, "XRef"))
+      if (fct_pdf_name_is (type, "XRef"))
         {
-          const Value *root = dict_get (body, "Root");
+          const Value *root = fct_pdf_dict_get (body, "Root");
           if (root != NULL && root->kind == V_REF && root->num <= G_MAXUINT)
             {
               guint num = (guint)root->num;
@@ -820,8 +823,9 @@ index_objects (Reader *r)
         break;
       at = (gsize)(t - r->data) + 7;
       next = memmem (r->data + at, r->len - at, "trailer", 7);
-      dict = parse_at (r, r->data + at, next != NULL ? next : r->data + r->len, FALSE);
-      root = dict_get (dict, "Root");
+      dict = fct_pdf_parse_at (r, r->data + at, next != NULL ? next : r->data + r->len,
+                               FALSE);
+      root = fct_pdf_dict_get (dict, "Root");
       if (root != NULL && root->kind == V_REF && root->num <= G_MAXUINT)
         {
           guint num = (guint)root->num;
@@ -834,8 +838,8 @@ index_objects (Reader *r)
 /* A PDF text string (§7.9.2.2) as UTF-8: UTF-16BE after its byte order mark, UTF-8
  * after its mark (PDF 2.0), else PDFDocEncoding, read as Latin-1. NULs and unpaired
  * surrogates become U+FFFD so that nothing is cut off a name. */
-static char *
-text_string (const GString *s)
+char *
+fct_pdf_text_string (const GString *s)
 {
   const guint8 *p = (const guint8 *)s->str;
   GString *out = g_string_new (NULL);
@@ -877,30 +881,30 @@ text_string (const GString *s)
 static void
 add_file (Reader *r, const Value *key, const Value *spec, FctExtractResult *result)
 {
-  const Value *ef = dict_get (spec, "EF");
+  const Value *ef = fct_pdf_dict_get (spec, "EF");
   g_autoptr (AutoValue) ef_owned = NULL;
   const char *names[] = { "UF", "F", "Unix", "DOS", "Mac" };
 
-  ef = resolve (r, ef, &ef_owned);
+  ef = fct_pdf_resolve (r, ef, &ef_owned);
   if (ef == NULL || ef->kind != V_DICT
-      || (dict_get (ef, "F") == NULL && dict_get (ef, "UF") == NULL))
+      || (fct_pdf_dict_get (ef, "F") == NULL && fct_pdf_dict_get (ef, "UF") == NULL))
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      const Value *v = dict_get (spec, names[i]);
+      const Value *v = fct_pdf_dict_get (spec, names[i]);
       g_autoptr (AutoValue) owned = NULL;
 
-      v = resolve (r, v, &owned);
+      v = fct_pdf_resolve (r, v, &owned);
       if (v != NULL && v->kind == V_STRING && v->str->len > 0)
         {
-          g_autofree char *name = text_string (v->str);
+          g_autofree char *name = fct_pdf_text_string (v->str);
           fct_extract_embedded_add (result, name);
           return;
         }
     }
   if (key != NULL && key->kind == V_STRING)
     {
-      g_autofree char *name = text_string (key->str);
+      g_autofree char *name = fct_pdf_text_string (key->str);
       fct_extract_embedded_add (result, name);
     }
 }
@@ -919,8 +923,8 @@ first_visit (Reader *r, const Value *ref)
 static void
 walk_node (Reader *r, const Value *node, guint depth, FctExtractResult *result)
 {
-  const Value *names = dict_get (node, "Names");
-  const Value *kids = dict_get (node, "Kids");
+  const Value *names = fct_pdf_dict_get (node, "Names");
+  const Value *kids = fct_pdf_dict_get (node, "Kids");
   g_autoptr (AutoValue) names_owned = NULL;
   g_autoptr (AutoValue) kids_owned = NULL;
 
@@ -930,7 +934,7 @@ walk_node (Reader *r, const Value *node, guint depth, FctExtractResult *result)
       r->over = TRUE;
       return;
     }
-  names = resolve (r, names, &names_owned);
+  names = fct_pdf_resolve (r, names, &names_owned);
   if (names != NULL && names->kind == V_ARRAY)
     for (guint i = 0; i + 1 < names->items->len && !r->over; i += 2)
       {
@@ -939,11 +943,11 @@ walk_node (Reader *r, const Value *node, guint depth, FctExtractResult *result)
 
         if (!first_visit (r, value))
           continue;
-        value = resolve (r, value, &owned);
+        value = fct_pdf_resolve (r, value, &owned);
         if (value != NULL && value->kind == V_DICT)
           add_file (r, g_ptr_array_index (names->items, i), value, result);
       }
-  kids = resolve (r, kids, &kids_owned);
+  kids = fct_pdf_resolve (r, kids, &kids_owned);
   if (kids != NULL && kids->kind == V_ARRAY)
     for (guint i = 0; i < kids->items->len && !r->over; i++)
       {
@@ -952,34 +956,45 @@ walk_node (Reader *r, const Value *node, guint depth, FctExtractResult *result)
 
         if (!first_visit (r, kid))
           continue;
-        kid = resolve (r, kid, &owned);
+        kid = fct_pdf_resolve (r, kid, &owned);
         if (kid != NULL && kid->kind == V_DICT)
           walk_node (r, kid, depth + 1, result);
       }
 }
 
-gboolean
-fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits,
-                          FctExtractResult *result, GError **error)
+void
+fct_pdf_reader_open (Reader *r, const guint8 *data, gsize len, const FctLimits *limits)
 {
-  Reader r = { 0 };
+  memset (r, 0, sizeof *r);
+  r->data = data;
+  r->len = len;
+  r->limits = limits;
+  r->inflate_budget = limits->extract_pdf_inflate_max_bytes;
+  r->work_left = 4 * len;
+  r->objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  r->decoded = g_ptr_array_new_with_free_func ((GDestroyNotify)g_byte_array_unref);
+  r->roots = g_array_new (FALSE, FALSE, sizeof (guint));
+  r->seen_nodes = g_hash_table_new (NULL, NULL);
+  index_objects (r);
+}
+
+void
+fct_pdf_reader_close (Reader *r)
+{
+  g_hash_table_unref (r->objects);
+  g_ptr_array_unref (r->decoded);
+  g_array_unref (r->roots);
+  g_hash_table_unref (r->seen_nodes);
+}
+
+gboolean
+fct_pdf_reader_embedded (Reader *r, FctExtractResult *result)
+{
   g_autoptr (GHashTable) catalogs = g_hash_table_new (NULL, NULL);
 
-  g_return_val_if_fail ((data != NULL || len == 0) && limits != NULL && result != NULL,
-                        FALSE);
-  r.data = data;
-  r.len = len;
-  r.limits = limits;
-  r.inflate_budget = limits->extract_pdf_inflate_max_bytes;
-  r.work_left = 4 * len;
-  r.objects = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  r.decoded = g_ptr_array_new_with_free_func ((GDestroyNotify)g_byte_array_unref);
-  r.roots = g_array_new (FALSE, FALSE, sizeof (guint));
-  r.seen_nodes = g_hash_table_new (NULL, NULL);
-  index_objects (&r);
-  for (guint i = 0; i < r.roots->len && !r.over; i++)
+  for (guint i = 0; i < r->roots->len && !r->over; i++)
     {
-      guint num = g_array_index (r.roots, guint, i);
+      guint num = g_array_index (r->roots, guint, i);
       g_autoptr (AutoValue) catalog = NULL;
       g_autoptr (AutoValue) names_owned = NULL;
       g_autoptr (AutoValue) tree_owned = NULL;
@@ -988,20 +1003,31 @@ fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits
 
       if (!g_hash_table_add (catalogs, GUINT_TO_POINTER (num)))
         continue;
-      catalog = load (&r, num);
-      names = resolve (&r, dict_get (catalog, "Names"), &names_owned);
-      tree = dict_get (names, "EmbeddedFiles");
-      if (!first_visit (&r, tree))
+      catalog = fct_pdf_load (r, num);
+      names = fct_pdf_resolve (r, fct_pdf_dict_get (catalog, "Names"), &names_owned);
+      tree = fct_pdf_dict_get (names, "EmbeddedFiles");
+      if (!first_visit (r, tree))
         continue;
-      tree = resolve (&r, tree, &tree_owned);
+      tree = fct_pdf_resolve (r, tree, &tree_owned);
       if (tree != NULL && tree->kind == V_DICT)
-        walk_node (&r, tree, 0, result);
+        walk_node (r, tree, 0, result);
     }
-  g_hash_table_unref (r.objects);
-  g_ptr_array_unref (r.decoded);
-  g_array_unref (r.roots);
-  g_hash_table_unref (r.seen_nodes);
-  if (r.over)
+  return !r->over;
+}
+
+gboolean
+fct_extract_pdf_embedded (const guint8 *data, gsize len, const FctLimits *limits,
+                          FctExtractResult *result, GError **error)
+{
+  Reader r;
+  gboolean ok;
+
+  g_return_val_if_fail ((data != NULL || len == 0) && limits != NULL && result != NULL,
+                        FALSE);
+  fct_pdf_reader_open (&r, data, len, limits);
+  ok = fct_pdf_reader_embedded (&r, result);
+  fct_pdf_reader_close (&r);
+  if (!ok)
     {
       g_set_error (error, FCT_EXTRACT_ERROR, FCT_EXTRACT_ERROR_FORMAT,
                    "PDF: too large or too deeply nested to list its embedded files");

@@ -1,9 +1,10 @@
 /* facteur — the helper's side: one document read from a file descriptor and answered on
  * another, and the resident mode in which facteur-extract, started once, forks a fresh
- * child per document. The resident loads poppler, libgsf and libxml2 once and never
- * parses anything itself; each child gets its CPU, address-space and file limits and a
+ * child per document. The resident loads poppler, libgsf and libxml2 once and runs none
+ * of them itself; each child gets its CPU, address-space and file limits and a
  * wall-clock alarm before it reads a byte, so every document is isolated as with a
- * process of its own, for the price of a fork instead of an exec. */
+ * process of its own, for the price of a fork instead of an exec. Ordinary PDFs are the
+ * exception: facteur's own bounded reader reads them in the resident (serve_pdf). */
 #include "extract-private.h"
 
 #include <errno.h>
@@ -44,16 +45,11 @@ write_all (int fd, const guint8 *p, gsize len)
   return TRUE;
 }
 
-int
-fct_extract_serve_one (int in, int out, FctExtractKind kind, gsize text_max)
+static GBytes *
+read_input (int in)
 {
   g_autoptr (GByteArray) input = g_byte_array_new ();
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GBytes) answer = NULL;
-  g_autoptr (FctExtractResult) result = fct_extract_result_new ();
   guint8 chunk[65536];
-  gsize len = 0;
-  const guint8 *data;
 
   for (;;)
     {
@@ -64,13 +60,29 @@ fct_extract_serve_one (int in, int out, FctExtractKind kind, gsize text_max)
         break;
       g_byte_array_append (input, chunk, (guint)n);
     }
-  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&input));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&input));
+}
+
+static int
+answer (int out, const FctExtractResult *result)
+{
+  g_autoptr (GBytes) wire = fct_extract_result_serialize (result);
+  gsize len = 0;
+  const guint8 *data = g_bytes_get_data (wire, &len);
+
+  return write_all (out, data, len) ? 0 : 70;
+}
+
+int
+fct_extract_serve_one (int in, int out, FctExtractKind kind, gsize text_max)
+{
+  g_autoptr (GBytes) bytes = read_input (in);
+  g_autoptr (FctExtractResult) result = fct_extract_result_new ();
+
   result->status = fct_extract_any (kind, bytes, text_max, result, NULL)
                        ? FCT_EXTRACT_STATUS_OK
                        : FCT_EXTRACT_STATUS_UNREADABLE;
-  answer = fct_extract_result_serialize (result);
-  data = g_bytes_get_data (answer, &len);
-  return write_all (out, data, len) ? 0 : 70;
+  return answer (out, result);
 }
 
 /* The document prewarm keeps open. poppler-glib builds its global parameters (font and
@@ -109,6 +121,7 @@ child_limits (const FctExtractRequest *req)
   (void)setrlimit (RLIMIT_CPU, &cpu);
   (void)setrlimit (RLIMIT_FSIZE, &zero);
   (void)setrlimit (RLIMIT_CORE, &zero);
+  signal (SIGPIPE, SIG_DFL);
 #ifndef FCT_ASAN
   {
     struct rlimit as = { req->memory_bytes, req->memory_bytes };
@@ -118,6 +131,61 @@ child_limits (const FctExtractRequest *req)
   /* SIGALRM's default action ends the child at the parent's deadline. */
   signal (SIGALRM, SIG_DFL);
   (void)setitimer (ITIMER_REAL, &alarm_at, NULL);
+}
+
+static void
+deadline_set (guint32 timeout_ms)
+{
+  struct itimerval at = { { 0, 0 }, { timeout_ms / 1000, (timeout_ms % 1000) * 1000 } };
+
+  (void)setitimer (ITIMER_REAL, &at, NULL);
+}
+
+/* A PDF: read here when it is an ordinary one, else by poppler in a child of its own.
+ *
+ * Why here, without a fork (issue 12): the fork of this process, which has poppler's
+ * ~334 mappings, and the child's page faults were 56 % of a PDF's cost, more than
+ * reading an ordinary invoice takes. fct_extract_pdf_simple is facteur's own bounded
+ * reader (pdfobj.c, pdftext.c): every loop and allocation is capped by FctLimits and
+ * CONTENT_MAX, it runs no font program and no filter but zlib's inflate, and it leaves
+ * to poppler every document it does not fully understand. Its isolation from the
+ * process that judges mail is this process: a child of the judge with its own address
+ * space, no file writes and, here, an address-space limit (isolate.c) and the
+ * request's deadline as an alarm whose default action ends the resident, so that a
+ * reading that loops or grows cannot outlive the request; the judge then reads a
+ * crash or a timeout for that document and starts a new resident for the next one. A
+ * hang or crash here also ends the requests queued behind it (documents the resident
+ * had not begun), which then read as unreadable: the price of the fork saved, paid
+ * only on a bug of the bounded reader, which its fuzz target (extract-pdftext) hunts.
+ * poppler, a large parser of hostile input, keeps its fork per document. */
+static void
+serve_pdf (int control, const FctExtractRequest *req, int fd)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (FctExtractResult) result = fct_extract_result_new ();
+  gboolean simple;
+  pid_t pid;
+
+  deadline_set (req->timeout_ms);
+  bytes = read_input (fd);
+  simple = fct_extract_pdf_simple (bytes, (gsize)req->text_max, result);
+  deadline_set (0);
+  if (simple)
+    {
+      result->status = FCT_EXTRACT_STATUS_OK;
+      (void)answer (fd, result);
+      return;
+    }
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (control);
+      child_limits (req);
+      result->status = fct_extract_pdf_poppler (bytes, (gsize)req->text_max, result, NULL)
+                           ? FCT_EXTRACT_STATUS_OK
+                           : FCT_EXTRACT_STATUS_UNREADABLE;
+      _exit (answer (fd, result));
+    }
 }
 
 /* Receives one request and the descriptor that comes with it; -1 when the parent is
@@ -181,6 +249,10 @@ fct_extract_serve (int control)
   reap.sa_handler = SIG_IGN;
   reap.sa_flags = SA_NOCLDWAIT;
   sigaction (SIGCHLD, &reap, NULL);
+  /* A parent that gave up closes its socket: the resident's answer then fails with
+     EPIPE rather than a SIGPIPE that would end it; SIGALRM ends it (serve_pdf). */
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGALRM, SIG_DFL);
   prewarm ();
   if (send (control, hello, sizeof hello - 1, MSG_NOSIGNAL) < 0)
     return;
@@ -195,13 +267,18 @@ fct_extract_serve (int control)
         return;
       if (r == 0)
         continue;
-      pid = fork ();
-      if (pid == 0)
+      if (req.kind == FCT_EXTRACT_KIND_PDF)
+        serve_pdf (control, &req, fd);
+      else
         {
-          close (control);
-          child_limits (&req);
-          _exit (fct_extract_serve_one (fd, fd, (FctExtractKind)req.kind,
-                                        (gsize)req.text_max));
+          pid = fork ();
+          if (pid == 0)
+            {
+              close (control);
+              child_limits (&req);
+              _exit (fct_extract_serve_one (fd, fd, (FctExtractKind)req.kind,
+                                            (gsize)req.text_max));
+            }
         }
       /* A failed fork closes the descriptor unanswered: the parent reads a crash. */
       close (fd);
