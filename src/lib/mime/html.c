@@ -31,6 +31,43 @@ text_byte (Text *t, char c)
   t->space = FALSE;
 }
 
+/* Bytes of the data state: 1 for those that end a run of plain text ('<', '&'), 2 for
+ * the white space text_byte folds. */
+static const guint8 text_class[256] = {
+  ['<'] = 1, ['&'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\r'] = 2, ['\f'] = 2,
+};
+
+/* Writes the text from p up to the next '<' or '&' (or end), as text_byte would byte by
+ * byte, and returns where it stopped. Runs of other bytes with single spaces between
+ * them, which text_byte writes as they are, are copied at once. */
+static const char *
+text_run (Text *t, const char *p, const char *end)
+{
+  while (p < end)
+    {
+      const char *q = p;
+
+      while (q < end
+             && (text_class[(guchar)*q] == 0
+                 || (*q == ' ' && q > p && q + 1 < end && text_class[(guchar)q[1]] == 0)))
+        q++;
+      if (q > p)
+        {
+          g_string_append_len (t->out, p, q - p);
+          t->space = FALSE;
+          p = q;
+        }
+      if (p >= end || text_class[(guchar)*p] == 1)
+        break;
+      while (p < end && text_class[(guchar)*p] == 2)
+        p++;
+      if (!t->space)
+        g_string_append_c (t->out, ' ');
+      t->space = TRUE;
+    }
+  return p;
+}
+
 static void
 text_break (Text *t, char c)
 {
@@ -846,8 +883,12 @@ fct_mime_html_parse (FctMime *mime, guint index)
               else
                 p++;
               g_string_truncate (discard, 0);
+              while (p < end && *p != '<' && *p != '&')
+                p++;
             }
-          else if (*p == '&' && (next = char_ref (p, end, FALSE, w.text.out)) != NULL)
+          else if (*p != '&')
+            p = text_run (&w.text, p, end);
+          else if ((next = char_ref (p, end, FALSE, w.text.out)) != NULL)
             {
               w.text.space = FALSE;
               p = next;

@@ -185,6 +185,46 @@ decode_part (GMimePart *part, gsize max, GByteArray *out, gboolean *more, gboole
     }
 }
 
+/* g_utf8_validate_len, with the ASCII most text is made of checked a word at a time:
+ * glib reads byte by byte. Only bytes 0x01-0x7f are skipped (a NUL is invalid for
+ * g_utf8_validate_len, as for its callers); glib validates each run of bytes of 0x80 and
+ * more between them. Such a run starts a character, and a sequence it cuts short is cut
+ * short by an ASCII byte in the whole text too, so glib's answer and its end are those
+ * it gives for the whole text. */
+static gboolean
+utf8_validate (const char *s, gsize len, const char **end)
+{
+  const char *p = s, *stop = s + len;
+  const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+
+  for (;;)
+    {
+      const char *run;
+
+      while (stop - p >= 8)
+        {
+          guint64 w;
+
+          memcpy (&w, p, sizeof w);
+          /* A byte of 0x01-0x7f minus one borrows nothing and keeps its high bit
+             clear; 0x00 borrows and a byte of 0x80 or more has the bit set. */
+          if (((w - ones) | w) & highs)
+            break;
+          p += 8;
+        }
+      while (p < stop && (guchar)*p - 1u < 0x7fu)
+        p++;
+      if (p == stop || *p == '\0')
+        return g_utf8_validate_len (p, (gsize)(stop - p), end);
+      run = p;
+      while (p < stop && (guchar)*p >= 0x80)
+        p++;
+      if (!g_utf8_validate_len (run, (gsize)(p - run), end))
+        return FALSE;
+    }
+}
+
 /* Appends s as valid UTF-8 without NUL: each byte that does not start a valid sequence,
  * and each NUL, becomes U+FFFD. A NUL is valid UTF-8 but ends C strings, so it could
  * hide what follows it from every reader (found by fuzz-mime); glibc's iconv also lets
@@ -198,7 +238,7 @@ append_valid (GString *out, const char *s, gsize len)
     {
       const char *bad = NULL;
 
-      if (g_utf8_validate_len (s, len, &bad))
+      if (utf8_validate (s, len, &bad))
         {
           g_string_append_len (out, s, (gssize)len);
           break;
@@ -210,6 +250,15 @@ append_valid (GString *out, const char *s, gsize len)
       clean = FALSE;
     }
   return clean;
+}
+
+/* A charset read as UTF-8: none declared, or UTF-8, or its ASCII subset. */
+static gboolean
+utf8_label (const char *charset)
+{
+  return charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0
+         || g_ascii_strcasecmp (charset, "us-ascii") == 0
+         || g_ascii_strcasecmp (charset, "utf8") == 0;
 }
 
 /* Converts bytes in charset to valid UTF-8: an invalid sequence becomes U+FFFD and the
@@ -226,11 +275,9 @@ to_utf8 (const guint8 *in, gsize len, const char *charset, GString *out)
   gboolean known = TRUE;
   g_autoptr (GString) converted = NULL;
 
-  if (charset == NULL || g_ascii_strcasecmp (charset, "utf-8") == 0
-      || g_ascii_strcasecmp (charset, "us-ascii") == 0
-      || g_ascii_strcasecmp (charset, "utf8") == 0)
+  if (utf8_label (charset))
     {
-      if (g_utf8_validate_len ((const char *)in, len, NULL))
+      if (utf8_validate ((const char *)in, len, NULL))
         {
           g_string_append_len (out, (const char *)in, (gssize)len);
           return TRUE;
@@ -294,6 +341,15 @@ decode_text (FctMime *mime, FctMimeEntry *entry)
   if (bad)
     fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_ENCODING,
                    "base64 with bytes outside its alphabet");
+  /* Valid UTF-8, what most mail is: the decoded bytes are the text, not copied. */
+  if (utf8_label (entry->pub.charset)
+      && utf8_validate ((const char *)raw->data, raw->len, NULL))
+    {
+      entry->text_len = raw->len;
+      g_byte_array_append (raw, (const guint8 *)"", 1);
+      entry->text = (char *)g_byte_array_free (g_steal_pointer (&raw), FALSE);
+      return;
+    }
   text = g_string_sized_new (raw->len + 1);
   if (!to_utf8 (raw->data, raw->len, entry->pub.charset, text))
     fct_mime_note (mime, FCT_MIME_ANOMALY_BAD_CHARSET,
