@@ -171,10 +171,12 @@ is_space (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* wanted is in lower case; its first byte is compared here, which rules out most. */
 static gboolean
 name_is (const char *name, gsize len, const char *wanted)
 {
-  return strlen (wanted) == len && g_ascii_strncasecmp (name, wanted, len) == 0;
+  return len > 0 && g_ascii_tolower (name[0]) == wanted[0] && strlen (wanted) == len
+         && g_ascii_strncasecmp (name, wanted, len) == 0;
 }
 
 typedef enum
@@ -257,17 +259,25 @@ typedef struct
   gboolean hidden; /* the hidden attribute (§6.1) */
 } Attrs;
 
+/* g_string_truncate (s, 0), without a call per attribute of every tag. */
+static void
+empty (GString *s)
+{
+  s->len = 0;
+  s->str[0] = '\0';
+}
+
 static void
 attrs_reset (Attrs *attrs)
 {
-  g_string_truncate (attrs->href, 0);
-  g_string_truncate (attrs->action, 0);
-  g_string_truncate (attrs->alt, 0);
-  g_string_truncate (attrs->type, 0);
-  g_string_truncate (attrs->style, 0);
-  g_string_truncate (attrs->bgcolor, 0);
-  g_string_truncate (attrs->color, 0);
-  g_string_truncate (attrs->name, 0);
+  empty (attrs->href);
+  empty (attrs->action);
+  empty (attrs->alt);
+  empty (attrs->type);
+  empty (attrs->style);
+  empty (attrs->bgcolor);
+  empty (attrs->color);
+  empty (attrs->name);
   attrs->href_present = FALSE;
   attrs->background = FALSE;
   attrs->hidden = FALSE;
@@ -576,7 +586,8 @@ pop_to_scoped (Walk *w, const char *name, gsize len, guint scope)
   for (guint i = w->n_open; i > 0; i--)
     {
       const Open *o = &w->open[i - 1];
-      if (o->len == len && g_ascii_strncasecmp (o->name, name, len) == 0)
+      if (o->len == len && g_ascii_tolower (o->name[0]) == g_ascii_tolower (name[0])
+          && g_ascii_strncasecmp (o->name, name, len) == 0)
         {
           w->n_open = i - 1;
           update_hidden (w);
@@ -882,7 +893,7 @@ fct_mime_html_parse (FctMime *mime, guint index)
                 p = next;
               else
                 p++;
-              g_string_truncate (discard, 0);
+              empty (discard);
               while (p < end && *p != '<' && *p != '&')
                 p++;
             }
