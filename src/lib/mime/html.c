@@ -171,11 +171,12 @@ is_space (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* wanted is in lower case; its first byte is compared here, which rules out most. */
-static gboolean
+/* wanted is in lower case and starts with a letter, which only that letter in either
+ * case gives once 0x20 is set: the first byte rules out most names at no call. */
+static inline gboolean
 name_is (const char *name, gsize len, const char *wanted)
 {
-  return len > 0 && g_ascii_tolower (name[0]) == wanted[0] && strlen (wanted) == len
+  return len > 0 && (name[0] | 0x20) == wanted[0] && strlen (wanted) == len
          && g_ascii_strncasecmp (name, wanted, len) == 0;
 }
 
@@ -586,7 +587,7 @@ pop_to_scoped (Walk *w, const char *name, gsize len, guint scope)
   for (guint i = w->n_open; i > 0; i--)
     {
       const Open *o = &w->open[i - 1];
-      if (o->len == len && g_ascii_tolower (o->name[0]) == g_ascii_tolower (name[0])
+      if (o->len == len && (o->name[0] | 0x20) == (name[0] | 0x20)
           && g_ascii_strncasecmp (o->name, name, len) == 0)
         {
           w->n_open = i - 1;
