@@ -194,9 +194,19 @@ decode_part (GMimePart *part, gsize max, GByteArray *out, gboolean *more, gboole
 static gboolean
 utf8_validate (const char *s, gsize len, const char **end)
 {
-  const char *p = s, *stop = s + len;
+  const char *p = s, *stop;
   const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
   const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+
+  /* An empty part's GByteArray holds no data at all: NULL plus 0 is undefined (found by
+     fuzz-mime under UBSan). */
+  if (len == 0)
+    {
+      if (end != NULL)
+        *end = s;
+      return TRUE;
+    }
+  stop = s + len;
 
   for (;;)
     {

@@ -81,6 +81,21 @@ test_text_links_prefixes (void)
   g_assert_cmpstr (fct_mime_get_link (mime, 3)->href, ==, "FTP://d.example/x");
 }
 
+/* Found by fuzz-mime under UBSan: an empty text part has a decoded array without data,
+ * which the UTF-8 check must not offset (tests/fuzz/corpus/mime/empty-text-part.eml). */
+static void
+test_empty_text_part (void)
+{
+  g_autoptr (FctMime) mime = parse ("From: a@example.com\r\n"
+                                    "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+  gsize len = 1;
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, &len), ==, "");
+  g_assert_cmpuint (len, ==, 0);
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+}
+
 /* Declared UTF-8: a long ASCII run then a NUL or a bad byte still becomes U+FFFD; valid
  * text comes through unchanged. */
 static void
@@ -731,6 +746,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/nul-in-text", test_nul_in_text);
   g_test_add_func ("/mime/invalid-utf8", test_invalid_utf8_kept_valid);
   g_test_add_func ("/mime/utf8-after-ascii-run", test_utf8_after_ascii_run);
+  g_test_add_func ("/mime/empty-text-part", test_empty_text_part);
   g_test_add_func ("/mime/nul-in-header", test_nul_in_header);
   g_test_add_func ("/mime/header-ended-by-text", test_header_ended_by_text);
   g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
