@@ -81,6 +81,38 @@ test_text_links_prefixes (void)
   g_assert_cmpstr (fct_mime_get_link (mime, 3)->href, ==, "FTP://d.example/x");
 }
 
+/* The top header as mail writes it around its MIME fields: trace and address fields,
+ * folded fields, a Content-Type folded over lines, in lower case, a field that only
+ * ends with Content-Type, and a bare CR inside a field (one line for GMime). */
+static void
+test_top_header_fields (void)
+{
+  g_autoptr (FctMime) mime = parse (
+      "Received: from mx.example (mx.example [192.0.2.1])\r\n\tby mail.example; Mon, 1 "
+      "Jan 2024 00:00:00 +0000\r\n"
+      "From: \"Factures\" <f@example.com>\r\nTo: a@example.org,\r\n b@example.org\r\n"
+      "X-Content-Type: text/html\r\nX-Note: a\rContent-Type: text/html\r\n"
+      "mime-version: 1.0\r\ncontent-type: multipart/mixed;\r\n boundary=\"b1\"\r\n"
+      "Subject: =?utf-8?q?Facture_=C3=A9t=C3=A9?=\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nCaf\xe9\r\n"
+      "--b1\r\nContent-Type: application/pdf; name=f.pdf\r\n"
+      "Content-Disposition: attachment\r\n\r\n%PDF-1.4\r\n--b1--\r\n");
+  g_autoptr (FctMime) plain = parse ("From: a@example.com\r\nSubject: hi\r\n\r\n"
+                                     "<p>not html</p>\r\n");
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 2);
+  g_assert_cmpstr (fct_mime_get_part (mime, 0)->content_type, ==, "text/plain");
+  g_assert_cmpstr (fct_mime_get_part (mime, 0)->charset, ==, "iso-8859-1");
+  g_assert_cmpuint (fct_mime_get_part (mime, 0)->depth, ==, 1);
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, NULL), ==, "Caf\xc3\xa9");
+  g_assert_cmpint (fct_mime_get_part (mime, 1)->kind, ==, FCT_MIME_PART_ATTACHMENT);
+  g_assert_cmpstr (fct_mime_get_part (mime, 1)->filename, ==, "f.pdf");
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+  g_assert_cmpuint (fct_mime_get_part_count (plain), ==, 1);
+  g_assert_cmpint (fct_mime_get_part (plain, 0)->kind, ==, FCT_MIME_PART_TEXT);
+  g_assert_cmpuint (fct_mime_get_link_count (plain), ==, 0);
+}
+
 /* Found by fuzz-mime under UBSan: an empty text part has a decoded array without data,
  * which the UTF-8 check must not offset (tests/fuzz/corpus/mime/empty-text-part.eml). */
 static void
@@ -720,6 +752,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mime/single-text", test_single_text);
+  g_test_add_func ("/mime/top-header-fields", test_top_header_fields);
   g_test_add_func ("/mime/text-links", test_text_links);
   g_test_add_func ("/mime/text-links-prefixes", test_text_links_prefixes);
   g_test_add_func ("/mime/alternative-html", test_alternative_html);
