@@ -218,7 +218,7 @@ fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
          three bytes): the starts before the next digit's reach are passed over. */
       if (digit < p + 2)
         digit = next_digit (p + 2, end);
-      if (digit > p + 5)
+      if (digit - p > 5)
         {
           if (digit >= end)
             break;
@@ -327,7 +327,7 @@ fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len)
 
       /* The code banque: five digits that start a number. */
       p = next_digit (p, end);
-      if (p + 5 > end)
+      if (end - p < 5)
         break;
       q = p;
       if (p > text && g_ascii_isalnum (p[-1]))

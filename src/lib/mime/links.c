@@ -55,7 +55,7 @@ fct_mime_text_links (FctMime *mime, guint index)
          everything else quickly. */
       while (p < end && !starts_link[(guchar)*p])
         p++;
-      if (p + 1 >= end || (p[1] | 0x20) != ((*p | 0x20) == 'w' ? 'w' : 't'))
+      if (end - p < 2 || (p[1] | 0x20) != ((*p | 0x20) == 'w' ? 'w' : 't'))
         {
           p++;
           continue;
