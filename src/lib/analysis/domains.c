@@ -90,7 +90,9 @@ fct_analysis_host_normalize (const char *host, gsize len)
     }
   if (copy[0] == '.' || strstr (copy, "..") != NULL || strlen (copy) > 253)
     return NULL;
-  return g_ascii_strdown (copy, -1);
+  for (char *c = copy; *c != '\0'; c++)
+    *c = g_ascii_tolower (*c);
+  return g_steal_pointer (&copy);
 }
 
 gboolean
@@ -130,25 +132,36 @@ hex_value (char c)
 char *
 fct_analysis_url_host (const char *url, char **scheme)
 {
-  g_autoptr (GString) clean = g_string_new (NULL);
+  g_autofree char *copy = NULL;
   const char *p, *start, *end;
   g_autofree char *lower_scheme = NULL;
   g_autoptr (GString) host = NULL;
-  gsize i;
+  gsize i, len;
 
   if (scheme != NULL)
     *scheme = NULL;
   /* Tabs and line breaks anywhere are removed, C0 and spaces at the ends stripped
-     (WHATWG URL, basic URL parser). */
+     (WHATWG URL, basic URL parser). Stripping the end first leaves the same: what
+     follows a trailing byte up to 0x20 is all such bytes. A URL that needs neither,
+     nearly every one, is read where it is. */
   while (*url != '\0' && (guchar)*url <= 0x20)
     url++;
-  for (p = url; *p != '\0'; p++)
-    if (*p != '\t' && *p != '\n' && *p != '\r')
-      g_string_append_c (clean, *p);
-  while (clean->len > 0 && (guchar)clean->str[clean->len - 1] <= 0x20)
-    g_string_truncate (clean, clean->len - 1);
+  len = strlen (url);
+  while (len > 0 && (guchar)url[len - 1] <= 0x20)
+    len--;
+  p = url;
+  if (url[len] != '\0' || strcspn (url, "\t\n\r") < len)
+    {
+      gsize n = 0;
 
-  p = clean->str;
+      copy = g_strndup (url, len);
+      for (const char *q = copy; *q != '\0'; q++)
+        if (*q != '\t' && *q != '\n' && *q != '\r')
+          copy[n++] = *q;
+      copy[n] = '\0';
+      p = copy;
+    }
+
   i = 0;
   if (g_ascii_isalpha (p[0]))
     {
@@ -204,6 +217,8 @@ fct_analysis_url_host (const char *url, char **scheme)
         end = q;
         break;
       }
+  if (memchr (start, '%', (gsize)(end - start)) == NULL)
+    return fct_analysis_host_normalize (start, (gsize)(end - start));
   host = g_string_sized_new ((gsize)(end - start));
   for (const char *q = start; q < end; q++)
     {
@@ -247,6 +262,19 @@ is_dot (gunichar c)
   return c == '.' || c == 0x3002 || c == 0xff0e || c == 0xff61;
 }
 
+/* FALSE when no character of text can be a full stop: it holds no '.' and no byte of
+ * 0xe3 or more, with which the UTF-8 of U+3002, U+FF0E and U+FF61 starts (a lead byte
+ * below it reads as a character below U+3000, however its sequence goes on). Most
+ * texts of links ("Read more") name no domain and are passed over at this cost. */
+static gboolean
+may_hold_dot (const char *text)
+{
+  for (const guchar *p = (const guchar *)text; *p != '\0'; p++)
+    if (*p == '.' || *p >= 0xe3)
+      return TRUE;
+  return FALSE;
+}
+
 char *
 fct_analysis_text_find_domain (const char *text, FctShownIn in, gboolean *strong)
 {
@@ -255,6 +283,9 @@ fct_analysis_text_find_domain (const char *text, FctShownIn in, gboolean *strong
   char *weak_name = NULL;
 
   *strong = FALSE;
+  /* A name read as a domain holds a '.' (below). */
+  if (!may_hold_dot (text))
+    return NULL;
   while (*p != '\0')
     {
       g_autoptr (GString) token = g_string_new (NULL);

@@ -175,16 +175,56 @@ iban_at (const char *text, const char *p, const char *end, char iban[35])
   return iban_checksum_ok (iban, want) ? q : NULL;
 }
 
+/* The first ASCII digit at or after p, or end. Text is mostly letters: eight bytes are
+ * looked at at once. */
+static const char *
+next_digit (const char *p, const char *end)
+{
+  const guint64 low7 = G_GUINT64_CONSTANT (0x7f7f7f7f7f7f7f7f);
+  const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
+
+  while (end - p >= 8)
+    {
+      guint64 w, x;
+
+      memcpy (&w, p, sizeof w);
+      /* Per byte, without carries (x is at most 0x7f): x + 0x50 reaches 0x80 from '0',
+         x + 0x46 from ':'; a byte with its high bit set is no digit. */
+      x = w & low7;
+      if (((x + G_GUINT64_CONSTANT (0x5050505050505050))
+           & ~(x + G_GUINT64_CONSTANT (0x4646464646464646)) & ~w & highs)
+          != 0)
+        break;
+      p += 8;
+    }
+  while (p < end && !g_ascii_isdigit (*p))
+    p++;
+  return p;
+}
+
 guint
 fct_analysis_scan_ibans (FctAnalysisContext *ctx, const char *text, gsize len)
 {
   const char *end = text + len;
+  const char *digit = text;
   guint found = 0;
 
   for (const char *p = text; p + 4 <= end; p++)
     {
       char iban[35];
       const char *q;
+
+      /* iban_at wants its check digits at p + 2 to p + 5 (after a separator of up to
+         three bytes): the starts before the next digit's reach are passed over. */
+      if (digit < p + 2)
+        digit = next_digit (p + 2, end);
+      if (digit - p > 5)
+        {
+          if (digit >= end)
+            break;
+          p = digit - 6;
+          continue;
+        }
       /* iban_at's first test, here: it is called for a capital only. */
       if (!g_ascii_isupper (*p) || (q = iban_at (text, p, end, iban)) == NULL)
         continue;
@@ -283,10 +323,14 @@ fct_analysis_scan_ribs (FctAnalysisContext *ctx, const char *text, gsize len)
   for (const char *p = text; p + 5 <= end; p++)
     {
       char bank[5], branch[5], account[11], key[2], bban[24], iban[28];
-      const char *q = p;
+      const char *q;
 
       /* The code banque: five digits that start a number. */
-      if (!g_ascii_isdigit (*p) || (p > text && g_ascii_isalnum (p[-1])))
+      p = next_digit (p, end);
+      if (end - p < 5)
+        break;
+      q = p;
+      if (p > text && g_ascii_isalnum (p[-1]))
         continue;
       if (!read_field (&q, end, bank, 5, FALSE) || (q = skip_label (q, end)) == NULL
           || !read_field (&q, end, branch, 5, FALSE) || (q = skip_label (q, end)) == NULL

@@ -805,11 +805,18 @@ ip_link_lure (FctAnalysisContext *ctx, const FctMimeLink *link, const char *url,
 static char *
 absolute_href (const char *href)
 {
-  GString *out = g_string_new (NULL);
+  const gboolean relative
+      = (href[0] == '/' || href[0] == '\\') && (href[1] == '/' || href[1] == '\\');
+  GString *out;
+  const char *p = href;
 
-  if ((href[0] == '/' || href[0] == '\\') && (href[1] == '/' || href[1] == '\\'))
-    g_string_append (out, "https:");
-  for (const char *p = href; *p != '\0'; p++)
+  /* Nearly every href holds no control: copied whole. */
+  while ((guchar)*p >= 0x20 && *p != 0x7f)
+    p++;
+  if (*p == '\0')
+    return relative ? g_strconcat ("https:", href, NULL) : g_strdup (href);
+  out = g_string_new (relative ? "https:" : NULL);
+  for (p = href; *p != '\0'; p++)
     if ((guchar)*p >= 0x20 && *p != 0x7f)
       g_string_append_c (out, *p);
   return g_string_free (out, FALSE);

@@ -31,6 +31,43 @@ text_byte (Text *t, char c)
   t->space = FALSE;
 }
 
+/* Bytes of the data state: 1 for those that end a run of plain text ('<', '&'), 2 for
+ * the white space text_byte folds. */
+static const guint8 text_class[256] = {
+  ['<'] = 1, ['&'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\r'] = 2, ['\f'] = 2,
+};
+
+/* Writes the text from p up to the next '<' or '&' (or end), as text_byte would byte by
+ * byte, and returns where it stopped. Runs of other bytes with single spaces between
+ * them, which text_byte writes as they are, are copied at once. */
+static const char *
+text_run (Text *t, const char *p, const char *end)
+{
+  while (p < end)
+    {
+      const char *q = p;
+
+      while (q < end
+             && (text_class[(guchar)*q] == 0
+                 || (*q == ' ' && q > p && q + 1 < end && text_class[(guchar)q[1]] == 0)))
+        q++;
+      if (q > p)
+        {
+          g_string_append_len (t->out, p, q - p);
+          t->space = FALSE;
+          p = q;
+        }
+      if (p >= end || text_class[(guchar)*p] == 1)
+        break;
+      while (p < end && text_class[(guchar)*p] == 2)
+        p++;
+      if (!t->space)
+        g_string_append_c (t->out, ' ');
+      t->space = TRUE;
+    }
+  return p;
+}
+
 static void
 text_break (Text *t, char c)
 {
@@ -134,10 +171,13 @@ is_space (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-static gboolean
+/* wanted is in lower case and starts with a letter, which only that letter in either
+ * case gives once 0x20 is set: the first byte rules out most names at no call. */
+static inline gboolean
 name_is (const char *name, gsize len, const char *wanted)
 {
-  return strlen (wanted) == len && g_ascii_strncasecmp (name, wanted, len) == 0;
+  return len > 0 && (name[0] | 0x20) == wanted[0] && strlen (wanted) == len
+         && g_ascii_strncasecmp (name, wanted, len) == 0;
 }
 
 typedef enum
@@ -220,17 +260,25 @@ typedef struct
   gboolean hidden; /* the hidden attribute (§6.1) */
 } Attrs;
 
+/* g_string_truncate (s, 0), without a call per attribute of every tag. */
+static void
+empty (GString *s)
+{
+  s->len = 0;
+  s->str[0] = '\0';
+}
+
 static void
 attrs_reset (Attrs *attrs)
 {
-  g_string_truncate (attrs->href, 0);
-  g_string_truncate (attrs->action, 0);
-  g_string_truncate (attrs->alt, 0);
-  g_string_truncate (attrs->type, 0);
-  g_string_truncate (attrs->style, 0);
-  g_string_truncate (attrs->bgcolor, 0);
-  g_string_truncate (attrs->color, 0);
-  g_string_truncate (attrs->name, 0);
+  empty (attrs->href);
+  empty (attrs->action);
+  empty (attrs->alt);
+  empty (attrs->type);
+  empty (attrs->style);
+  empty (attrs->bgcolor);
+  empty (attrs->color);
+  empty (attrs->name);
   attrs->href_present = FALSE;
   attrs->background = FALSE;
   attrs->hidden = FALSE;
@@ -539,7 +587,8 @@ pop_to_scoped (Walk *w, const char *name, gsize len, guint scope)
   for (guint i = w->n_open; i > 0; i--)
     {
       const Open *o = &w->open[i - 1];
-      if (o->len == len && g_ascii_strncasecmp (o->name, name, len) == 0)
+      if (o->len == len && (o->name[0] | 0x20) == (name[0] | 0x20)
+          && g_ascii_strncasecmp (o->name, name, len) == 0)
         {
           w->n_open = i - 1;
           update_hidden (w);
@@ -845,9 +894,13 @@ fct_mime_html_parse (FctMime *mime, guint index)
                 p = next;
               else
                 p++;
-              g_string_truncate (discard, 0);
+              empty (discard);
+              while (p < end && *p != '<' && *p != '&')
+                p++;
             }
-          else if (*p == '&' && (next = char_ref (p, end, FALSE, w.text.out)) != NULL)
+          else if (*p != '&')
+            p = text_run (&w.text, p, end);
+          else if ((next = char_ref (p, end, FALSE, w.text.out)) != NULL)
             {
               w.text.space = FALSE;
               p = next;

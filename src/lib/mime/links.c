@@ -33,6 +33,11 @@ url_prefix (const char *text, const char *p, const char *end)
   return 0;
 }
 
+/* The bytes that start a prefix: h, f and w in either case. */
+static const gboolean starts_link[256] = {
+  ['h'] = TRUE, ['H'] = TRUE, ['f'] = TRUE, ['F'] = TRUE, ['w'] = TRUE, ['W'] = TRUE,
+};
+
 void
 fct_mime_text_links (FctMime *mime, guint index)
 {
@@ -46,8 +51,11 @@ fct_mime_text_links (FctMime *mime, guint index)
       gsize prefix;
       const char *q;
 
-      /* Only h, f and w can start a link: skip everything else quickly. */
-      if (*p != 'h' && *p != 'H' && *p != 'f' && *p != 'F' && *p != 'w' && *p != 'W')
+      /* Only h, f and w can start a link, followed by t (http, ftp) or w (www): skip
+         everything else quickly. */
+      while (p < end && !starts_link[(guchar)*p])
+        p++;
+      if (end - p < 2 || (p[1] | 0x20) != ((*p | 0x20) == 'w' ? 'w' : 't'))
         {
           p++;
           continue;

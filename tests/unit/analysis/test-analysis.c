@@ -717,6 +717,37 @@ test_hosts_destination (void)
   g_assert_cmpstr (fct_analysis_get_host (a, 2)->host, ==, "base.example");
 }
 
+/* Accounts wherever the text puts them: at its very start with a narrow no-break space
+ * (three bytes) before the check digits, after a long run of prose without a digit,
+ * with a no-break space, and a RIB that ends the text. */
+static void
+test_iban_positions (void)
+{
+  g_autoptr (GString) text = g_string_new ("From: a@example.com\r\nSubject: RIB\r\n\r\n"
+                                           "FR\xe2\x80\xaf"
+                                           "76 3000 6000 0112 3456 7890 189 ");
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (FctMsg) msg = NULL;
+  g_autoptr (FctFindings) findings = fct_findings_new ();
+  g_autoptr (FctAnalysis) a = NULL;
+
+  for (guint i = 0; i < 200; i++)
+    g_string_append (text, "Veuillez trouver ci-joint nos coordonn\xc3\xa9"
+                           "es bancaires. ");
+  g_string_append (text, "GB\xc2\xa0"
+                         "29 NWBK 6016 1331 9268 19, code 30004 00003 12345678901 43");
+  bytes = g_bytes_new (text->str, text->len);
+  msg = fct_msg_new_from_bytes (bytes, NULL, &error);
+  g_assert_no_error (error);
+  a = fct_analysis_run (msg, NULL, findings, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fct_analysis_get_iban_count (a), ==, 3);
+  g_assert_cmpstr (fct_analysis_get_iban (a, 0), ==, "FR7630006000011234567890189");
+  g_assert_cmpstr (fct_analysis_get_iban (a, 1), ==, "GB29NWBK60161331926819");
+  g_assert_cmpstr (fct_analysis_get_iban (a, 2), ==, "FR7630004000031234567890143");
+}
+
 static void
 test_protect_list (void)
 {
@@ -995,6 +1026,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/analysis/hosts-destination", test_hosts_destination);
   g_test_add_func ("/analysis/protect-list", test_protect_list);
+  g_test_add_func ("/analysis/iban-positions", test_iban_positions);
   g_test_add_func ("/analysis/accessors", test_accessors);
   g_test_add_func ("/analysis/attachment-text", test_attachment_text);
   g_test_add_func ("/analysis/hosts-dedup-idn", test_hosts_dedup_idn);

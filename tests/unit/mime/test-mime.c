@@ -65,6 +65,94 @@ test_text_links (void)
   g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "ftp://f.example");
 }
 
+/* The prefix must start a word; each of its letters in either case. */
+static void
+test_text_links_prefixes (void)
+{
+  g_autoptr (FctMime) mime = parse ("From: a@example.com\r\n\r\n"
+                                    "see www.example.org/a, Http://B.example and "
+                                    "thewww.no.example hftp://no.example WWW.C.example "
+                                    "FTP://d.example/x. wh");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 4);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==, "www.example.org/a");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "Http://B.example");
+  g_assert_cmpstr (fct_mime_get_link (mime, 2)->href, ==, "WWW.C.example");
+  g_assert_cmpstr (fct_mime_get_link (mime, 3)->href, ==, "FTP://d.example/x");
+}
+
+/* The top header as mail writes it around its MIME fields: trace and address fields,
+ * folded fields, a Content-Type folded over lines, in lower case, a field that only
+ * ends with Content-Type, and a bare CR inside a field (one line for GMime). */
+static void
+test_top_header_fields (void)
+{
+  g_autoptr (FctMime) mime = parse (
+      "Received: from mx.example (mx.example [192.0.2.1])\r\n\tby mail.example; Mon, 1 "
+      "Jan 2024 00:00:00 +0000\r\n"
+      "From: \"Factures\" <f@example.com>\r\nTo: a@example.org,\r\n b@example.org\r\n"
+      "X-Content-Type: text/html\r\nX-Note: a\rContent-Type: text/html\r\n"
+      "mime-version: 1.0\r\ncontent-type: multipart/mixed;\r\n boundary=\"b1\"\r\n"
+      "Subject: =?utf-8?q?Facture_=C3=A9t=C3=A9?=\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\nCaf\xe9\r\n"
+      "--b1\r\nContent-Type: application/pdf; name=f.pdf\r\n"
+      "Content-Disposition: attachment\r\n\r\n%PDF-1.4\r\n--b1--\r\n");
+  g_autoptr (FctMime) plain = parse ("From: a@example.com\r\nSubject: hi\r\n\r\n"
+                                     "<p>not html</p>\r\n");
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 2);
+  g_assert_cmpstr (fct_mime_get_part (mime, 0)->content_type, ==, "text/plain");
+  g_assert_cmpstr (fct_mime_get_part (mime, 0)->charset, ==, "iso-8859-1");
+  g_assert_cmpuint (fct_mime_get_part (mime, 0)->depth, ==, 1);
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, NULL), ==, "Caf\xc3\xa9");
+  g_assert_cmpint (fct_mime_get_part (mime, 1)->kind, ==, FCT_MIME_PART_ATTACHMENT);
+  g_assert_cmpstr (fct_mime_get_part (mime, 1)->filename, ==, "f.pdf");
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+  g_assert_cmpuint (fct_mime_get_part_count (plain), ==, 1);
+  g_assert_cmpint (fct_mime_get_part (plain, 0)->kind, ==, FCT_MIME_PART_TEXT);
+  g_assert_cmpuint (fct_mime_get_link_count (plain), ==, 0);
+}
+
+/* Found by fuzz-mime under UBSan: an empty text part has a decoded array without data,
+ * which the UTF-8 check must not offset (tests/fuzz/corpus/mime/empty-text-part.eml). */
+static void
+test_empty_text_part (void)
+{
+  g_autoptr (FctMime) mime = parse ("From: a@example.com\r\n"
+                                    "Content-Type: text/plain; charset=utf-8\r\n\r\n");
+  gsize len = 1;
+
+  g_assert_cmpuint (fct_mime_get_part_count (mime), ==, 1);
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, &len), ==, "");
+  g_assert_cmpuint (len, ==, 0);
+  g_assert_cmpuint (fct_mime_get_anomalies (mime), ==, FCT_MIME_ANOMALY_NONE);
+}
+
+/* Declared UTF-8: a long ASCII run then a NUL or a bad byte still becomes U+FFFD; valid
+ * text comes through unchanged. */
+static void
+test_utf8_after_ascii_run (void)
+{
+  static const char bad[]
+      = "From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "\r\n0123456789abcdef\x00xyz\xe9!\r\n";
+  static const char good[]
+      = "From: a@example.com\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+        "\r\n0123456789abcdef\xc3\xa9t\xc3\xa9\r\n";
+  g_autoptr (FctMime) mime = parse_limits (bad, sizeof bad - 1, NULL);
+  g_autoptr (FctMime) valid = parse_limits (good, sizeof good - 1, NULL);
+  gsize len = 0;
+
+  g_assert_cmpstr (fct_mime_part_get_text (mime, 0, &len), ==,
+                   "0123456789abcdef\xef\xbf\xbdxyz\xef\xbf\xbd!\r\n");
+  g_assert_cmpuint (len, ==, strlen (fct_mime_part_get_text (mime, 0, NULL)));
+  g_assert_true (fct_mime_get_anomalies (mime) & FCT_MIME_ANOMALY_BAD_CHARSET);
+  g_assert_cmpstr (fct_mime_part_get_text (valid, 0, &len), ==,
+                   "0123456789abcdef\xc3\xa9t\xc3\xa9\r\n");
+  g_assert_cmpuint (len, ==, 23);
+  g_assert_cmpuint (fct_mime_get_anomalies (valid), ==, FCT_MIME_ANOMALY_NONE);
+}
+
 static const char alternative[]
     = "From: a@example.com\r\nMIME-Version: 1.0\r\n"
       "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
@@ -526,6 +614,20 @@ static const TextCase text_cases[] = {
   { "<span style=\"color:red\"><span style=\"color:#fff\">a<span style=\"color:#000\">b"
     "</span></span></span>",
     "b" },
+  /* White space folds across runs of text, references and tags. */
+  { "  a \t\r\n b  &amp;  c\f", "a b & c" },
+  { "word<b>bold</b> \n<i> </i>next", "wordbold next" },
+  { "a&#32;&#32;b &lt;p&gt;", "a  b <p>" },
+  { "<p>para</p>\n\n  <p>two</p>", "para\ntwo" },
+  /* Markup that is not text: comments, CDATA, raw-text elements, bogus tags. */
+  { "a<!-- b <p> c -->d<!---->e", "ade" },
+  { "a<![CDATA[x]]>b<?xml y?>c", "abc" },
+  { "a<script>if (x<y) b='</p>';</script>c<style>p{color:red}</style>d", "acd" },
+  { "x < y & z <3", "x < y & z <3" },
+  { "<span style=\"display:none\">a &lt;b&gt; c</span>d", "d" },
+  { "0123456789abcdef\xc3\xa9t\xc3\xa9 0123456789abcdef",
+    "0123456789abcdef\xc3\xa9t\xc3\xa9 "
+    "0123456789abcdef" },
 };
 
 static void
@@ -611,6 +713,21 @@ test_html_image_button (void)
 
 /* Hidden elements nested deeper than the tracked stack, and a hundred thousand
  * unmatched end tags: still one linear pass, and the text after them is read. */
+/* Unquoted attribute values end at white space or '>'; their references are read. */
+static void
+test_html_unquoted_attribute (void)
+{
+  g_autoptr (FctMime) mime
+      = parse_html ("<a href=https://e.example/x?a=1&amp;b=2&copy=3 title=t>go</a> "
+                    "<a href='https://f.example/'>f</a>");
+
+  g_assert_cmpuint (fct_mime_get_link_count (mime), ==, 2);
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->href, ==,
+                   "https://e.example/x?a=1&b=2&copy=3");
+  g_assert_cmpstr (fct_mime_get_link (mime, 0)->text, ==, "go");
+  g_assert_cmpstr (fct_mime_get_link (mime, 1)->href, ==, "https://f.example/");
+}
+
 static void
 test_hostile_hidden (void)
 {
@@ -635,7 +752,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/mime/single-text", test_single_text);
+  g_test_add_func ("/mime/top-header-fields", test_top_header_fields);
   g_test_add_func ("/mime/text-links", test_text_links);
+  g_test_add_func ("/mime/text-links-prefixes", test_text_links_prefixes);
   g_test_add_func ("/mime/alternative-html", test_alternative_html);
   g_test_add_func ("/mime/area-inside-anchor", test_area_inside_anchor);
   g_test_add_func ("/mime/attachment", test_attachment);
@@ -649,6 +768,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/html-image-button", test_html_image_button);
   g_test_add_func ("/mime/html-no-base", test_html_no_base);
   g_test_add_func ("/mime/html-attribute-refs", test_html_attribute_refs);
+  g_test_add_func ("/mime/html-unquoted-attribute", test_html_unquoted_attribute);
   g_test_add_func ("/mime/hostile/hidden", test_hostile_hidden);
   for (gsize i = 0; i < G_N_ELEMENTS (anomaly_cases); i++)
     {
@@ -658,6 +778,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mime/undeclared-8bit", test_undeclared_8bit);
   g_test_add_func ("/mime/nul-in-text", test_nul_in_text);
   g_test_add_func ("/mime/invalid-utf8", test_invalid_utf8_kept_valid);
+  g_test_add_func ("/mime/utf8-after-ascii-run", test_utf8_after_ascii_run);
+  g_test_add_func ("/mime/empty-text-part", test_empty_text_part);
   g_test_add_func ("/mime/nul-in-header", test_nul_in_header);
   g_test_add_func ("/mime/header-ended-by-text", test_header_ended_by_text);
   g_test_add_func ("/mime/hostile/many-parts", test_many_parts);
