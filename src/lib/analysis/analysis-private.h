@@ -76,6 +76,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FctWordScan, fct_word_scan_clear)
 /* The rules that text[0, len) meets, bit i for rule i. */
 guint64 fct_word_filter_scan (const FctWordFilter *filter, const char *text, gsize len);
 
+/* analysis.c — a wording pattern of a check, compiled with G_REGEX_OPTIMIZE and flags;
+ * the patterns are constants, so one that does not compile is a programmer error
+ * (g_error, naming who). */
+GRegex *fct_analysis_regex (const char *who, const char *pattern, GRegexCompileFlags flags);
+
 /* analysis.c — the filter of every wording check (bankchange.c, scam.c), built once: a
  * message is scanned with it once (FctAnalysisContext.words). (transfer none) */
 const FctWordFilter *fct_analysis_words (void);

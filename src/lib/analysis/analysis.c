@@ -263,3 +263,14 @@ fct_analysis_get_mime (const FctAnalysis *analysis)
   g_return_val_if_fail (analysis != NULL, NULL);
   return analysis->mime;
 }
+
+GRegex *
+fct_analysis_regex (const char *who, const char *pattern, GRegexCompileFlags flags)
+{
+  g_autoptr (GError) error = NULL;
+  GRegex *re = g_regex_new (pattern, flags | G_REGEX_OPTIMIZE, 0, &error);
+
+  if (re == NULL)
+    g_error ("%s: %s: %s", who, pattern, error->message);
+  return re;
+}

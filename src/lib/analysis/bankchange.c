@@ -399,13 +399,7 @@ typedef struct
 static GRegex *
 compile (const char *pattern)
 {
-  g_autoptr (GError) error = NULL;
-  GRegex *re = g_regex_new (pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, &error);
-
-  /* The patterns are constants: a failure is a programmer error. */
-  if (re == NULL)
-    g_error ("bankchange: %s: %s", pattern, error->message);
-  return re;
+  return fct_analysis_regex ("bankchange", pattern, G_REGEX_CASELESS);
 }
 
 static const Patterns *

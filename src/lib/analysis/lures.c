@@ -293,18 +293,11 @@ patterns (void)
     {
       for (gsize i = 0; i < G_N_ELEMENTS (families); i++)
         {
-          g_autoptr (GError) error = NULL;
-          p.re[i] = g_regex_new (families[i].pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE,
-                                 0, &error);
-          /* The patterns are constants: a failure is a programmer error. */
-          if (p.re[i] == NULL)
-            g_error ("lures: %s: %s", families[i].id, error->message);
+          p.re[i] = fct_analysis_regex ("lures", families[i].pattern, G_REGEX_CASELESS);
           p.words[i] = fct_word_filter_new ();
           fct_word_filter_add (p.words[i], families[i].words);
         }
-      p.direct = g_regex_new (direct_pattern, G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
-      if (p.direct == NULL)
-        g_error ("lures: the winner wordings do not compile");
+      p.direct = fct_analysis_regex ("lures", direct_pattern, G_REGEX_CASELESS);
       p.direct_words = fct_word_filter_new ();
       fct_word_filter_add (p.direct_words, direct_words);
       g_once_init_leave (&once, 1);

@@ -166,13 +166,7 @@ typedef struct
 static GRegex *
 compile (const char *pattern, GRegexCompileFlags flags)
 {
-  g_autoptr (GError) error = NULL;
-  GRegex *re = g_regex_new (pattern, flags | G_REGEX_OPTIMIZE, 0, &error);
-
-  /* The patterns are constants: a failure is a programmer error. */
-  if (re == NULL)
-    g_error ("scam: %s: %s", pattern, error->message);
-  return re;
+  return fct_analysis_regex ("scam", pattern, flags);
 }
 
 static const Patterns *
