@@ -54,6 +54,15 @@ static const Case cases[] = {
   { "", FALSE, FALSE },
 };
 
+/* TAP comments must be valid UTF-8: the texts are shown with their bytes escaped. */
+static void
+show_text (const char *text)
+{
+  g_autofree char *shown = g_strescape (text, NULL);
+
+  g_test_message ("%s", shown);
+}
+
 static void
 test_rules (void)
 {
@@ -64,7 +73,7 @@ test_rules (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       guint64 met = fct_word_filter_scan (filter, cases[i].text, strlen (cases[i].text));
-      g_test_message ("%s", cases[i].text);
+      show_text (cases[i].text);
       g_assert_cmpint (!!(met & (G_GUINT64_CONSTANT (1) << account)), ==, cases[i].account);
       g_assert_cmpint (!!(met & (G_GUINT64_CONSTANT (1) << fee)), ==, cases[i].fee);
     }
@@ -121,7 +130,7 @@ test_loose (void)
     {
       const char *text = loose_cases[i].text;
       guint64 met = fct_word_filter_scan (filter, text, strlen (text));
-      g_test_message ("%s", text);
+      show_text (text);
       g_assert_cmpint (!!(met & (G_GUINT64_CONSTANT (1) << loose)), ==,
                        loose_cases[i].loose);
     }
@@ -161,7 +170,7 @@ test_spaced (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (spaced); i++)
     {
-      g_test_message ("%s", spaced[i].text);
+      show_text (spaced[i].text);
       g_assert_cmpuint (
           fct_word_filter_scan (filter, spaced[i].text, strlen (spaced[i].text)) >> rule
               & 1,
@@ -354,7 +363,7 @@ test_reference (void)
         g_string_append (text, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
       len = text->len;
       fct_word_filter_scan_full (filter, text->str, len, &scan);
-      g_test_message ("%s", text->str);
+      show_text (text->str);
       for (guint r = 0; r < G_N_ELEMENTS (rules); r++)
         {
           gboolean expected = ref_present (text->str, len, words[r][0], starts[r]);
