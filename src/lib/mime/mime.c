@@ -520,7 +520,10 @@ field_not_mime (const guint8 *f, gsize len)
  * the others on the bytes as they are).
  * Fields are cut where GMime cuts them (a line ends at LF; one starting with SP or HTAB
  * continues the field), and everything from a line GMime reads as the end of the header
- * (empty, or a lone CR) is copied as it is, so GMime reads the rest as before. */
+ * (empty, or a lone CR) is copied as it is, so GMime reads the rest as before. That is
+ * GMime 3.2.13's way of cutting fields, checked by dumping every part of the bench
+ * corpus, the fuzz corpora and 12,000 messages with mutated headers with and without
+ * this copy: check it again when GMime changes. */
 static void
 append_mime_fields (GByteArray *out, const guint8 *data, gsize len)
 {
