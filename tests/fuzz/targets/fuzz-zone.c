@@ -15,10 +15,14 @@ static const FctDnsType types[] = {
   FCT_DNS_TYPE_TXT, FCT_DNS_TYPE_AAAA, FCT_DNS_TYPE_TLSA,
 };
 
-/* A record printed and parsed again is the same record. */
+/* A record printed and parsed again is the same record. Read back with the default
+ * limits, not the fuzzer's smaller ones: a record parsed from a short line may print
+ * four times longer (a byte outside ASCII as \DDD), and the default line limit is set
+ * to hold any record's printed form (FctLimits.dns_zone_line_max_bytes). */
 static void
-check_round_trip (const FctDnsRecord *rr, const FctLimits *limits)
+check_round_trip (const FctDnsRecord *rr)
 {
+  const FctLimits *limits = fct_limits_default ();
   g_autofree char *data = fct_dns_record_to_string (rr);
   g_autofree char *line = g_strdup_printf ("x. %u IN %s %s\n", rr->ttl,
                                            fct_dns_type_to_string (rr->type), data);
@@ -36,8 +40,7 @@ check_round_trip (const FctDnsRecord *rr, const FctLimits *limits)
 }
 
 static void
-check_answer (const FctDnsAnswer *answer, const char *name, FctDnsType type,
-              const FctLimits *limits)
+check_answer (const FctDnsAnswer *answer, const char *name, FctDnsType type)
 {
   g_assert (strcmp (answer->qname, name) == 0);
   g_assert (answer->qtype == type);
@@ -48,7 +51,7 @@ check_answer (const FctDnsAnswer *answer, const char *name, FctDnsType type,
     {
       const FctDnsRecord *rr = answer->records->pdata[i];
       g_assert (rr->type == type);
-      check_round_trip (rr, limits);
+      check_round_trip (rr);
     }
 }
 
@@ -96,7 +99,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         g_autoptr (FctDnsAnswer) answer
             = fct_dns_zone_lookup (zone, name, types[t], &negative_ttl);
         if (answer != NULL)
-          check_answer (answer, name, types[t], &limits);
+          check_answer (answer, name, types[t]);
       }
   return 0;
 }
